@@ -1,0 +1,3 @@
+"""perflint: performance smells that are locally plausible and globally wrong."""
+
+__version__ = "0.1.0"

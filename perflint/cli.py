@@ -1,0 +1,210 @@
+"""The `perflint` command line: check, rules, explain, graph."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import click
+
+from perflint import __version__
+from perflint.config import Config, ConfigError, find_config, load_config
+from perflint.finding import SEVERITIES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> "click.exceptions.Exit":
+    click.echo(f"perflint: error: {message}", err=True)
+    return click.exceptions.Exit(EXIT_ERROR)
+
+
+def _split(values: Sequence[str]) -> Tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def load_run_config(config_path: Optional[str], paths: Sequence[str]) -> Config:
+    """--config FILE, else the nearest perflint.toml / [tool.perflint] above the first path."""
+    from perflint.registry import RuleError, families, known_codes
+
+    try:
+        codes = known_codes()
+    except RuleError as exc:
+        raise _fail(str(exc))
+    if config_path is not None:
+        path: Optional[Path] = Path(config_path)
+        if not path.is_file():  # type: ignore[union-attr]
+            raise _fail(f"{config_path}: config file not found")
+    else:
+        path = find_config(Path(paths[0]) if paths else Path.cwd())
+    try:
+        return load_config(path, known_codes=codes, known_families=families())
+    except ConfigError as exc:
+        raise _fail(str(exc))
+
+
+def _check_selectors(values: Sequence[str], option: str) -> None:
+    from perflint.config import selector_known
+    from perflint.registry import families, known_codes
+
+    for value in values:
+        if not selector_known(value, set(known_codes()), set(families())):
+            raise _fail(f"{option}: unknown rule code, prefix or family {value!r}")
+
+
+def _use_color(output: Optional[str]) -> bool:
+    if output is not None or "NO_COLOR" in os.environ:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"{output}: cannot write output: {exc.strerror or exc}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="perflint")
+def cli() -> None:
+    """perflint: Python performance smells that are locally plausible and globally wrong."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab"]), default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
+@click.option("--select", multiple=True, help="Rule codes, prefixes or families to run (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or families to skip (comma-separated).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (perflint.toml or pyproject.toml).")
+@click.option("--min-severity", type=click.Choice(SEVERITIES), help="Hide findings below this severity.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES + ("none",)), help="Exit 1 when a finding reaches this severity.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--hot", multiple=True, help="Qualified-name glob of a function that runs per request/row (repeatable).")
+@click.option("--no-trace", is_flag=True, help="Text output: do not print traces.")
+@click.option("--verbose", "-v", is_flag=True, help="Print phase timings to stderr.")
+def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose) -> None:
+    """Scan PATHS (default: the current folder) and report findings."""
+    from perflint.engine import scan
+    from perflint.report import renderers
+
+    paths = tuple(paths) or (".",)
+    config = load_run_config(config_path, paths)
+    select, ignore = _split(select), _split(ignore)
+    _check_selectors(select, "--select")
+    _check_selectors(ignore, "--ignore")
+    config = config.with_cli(
+        min_severity=min_severity, fail_on=fail_on, hot=(config.hot + tuple(hot)) if hot else None
+    )
+    run = scan([Path(p) for p in paths], config, select=select, ignore=ignore)
+    renderer = renderers().get(fmt)
+    if renderer is None:
+        raise _fail(f"--format {fmt} is not available in this version")
+    text = renderer(run.result, color=_use_color(output) if fmt == "text" else False, show_trace=not no_trace)
+    _write(text, output)
+    if verbose:
+        lines = sum(s.lines for s in run.summaries)
+        click.echo(f"perflint: {len(run.summaries)} files, {lines} lines", err=True)
+        for phase, seconds in run.timings.phases.items():
+            click.echo(f"perflint: {phase}: {seconds:.3f}s", err=True)
+    if run.result.failed and not exit_zero:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule: code, name, family and summary."""
+    from perflint.registry import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        data = [
+            {"code": r.CODE, "name": r.NAME, "family": r.FAMILY, "summary": r.summary(),
+             "default": r.DEFAULT_ENABLED, "fix": r.FIX}
+            for r in rules
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for r in rules:
+        flag = "" if r.DEFAULT_ENABLED else " (opt-in)"
+        click.echo(f"{r.CODE}  {r.NAME:<32} {r.FAMILY:<9} {r.summary()}{flag}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of rule CODE (e.g. PFL401 or fsync-where-fdatasync)."""
+    from perflint.docs import rule_markdown
+    from perflint.registry import rule_by_code
+
+    try:
+        rule = rule_by_code(code.upper() if code.lower().startswith("pfl") else code)
+    except KeyError:
+        raise _fail(f"unknown rule {code!r}; `perflint rules` lists them")
+    click.echo(rule_markdown(rule), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "pycg"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+def graph(paths, fmt, config_path, output) -> None:
+    """Print the resolved call graph with heat (json: nodes and edges; pycg: PyCG's shape)."""
+    from perflint.engine import scan
+
+    paths = tuple(paths) or (".",)
+    config = load_run_config(config_path, paths)
+    run = scan([Path(p) for p in paths], config)
+    program = run.program
+    if fmt == "json":
+        text = json.dumps(program.graph_json(), indent=2, sort_keys=True) + "\n"
+    elif fmt == "pycg":
+        text = json.dumps(program.graph_pycg(), indent=2, sort_keys=True) + "\n"
+    else:
+        lines: List[str] = []
+        for fid in sorted(program.functions):
+            edges = program.edges[fid]
+            if not edges and program.heat[fid] <= 1.0:
+                continue
+            lines.append(f"{fid}  heat={program.heat[fid]:g}")
+            for edge in edges:
+                loops = ", ".join(k for k, _ in edge.site.loops)
+                lines.append(f"  -> {edge.callee}  (line {edge.site.line}{'; ' + loops if loops else ''})")
+        text = "\n".join(lines) + ("\n" if lines else "")
+    _write(text, output)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console entry point: never lets a traceback reach the user."""
+    try:
+        code = cli.main(args=argv, prog_name="perflint", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("perflint: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("perflint: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # pragma: no cover - last line of defence
+        click.echo(f"perflint: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_OK)

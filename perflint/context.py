@@ -1,0 +1,610 @@
+"""Per-file context that the traversal keeps up to date and rules read; builds the summary."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from perflint.effects import call_effects, name_effects
+from perflint.finding import Candidate, Loop
+from perflint.summary import (
+    MODULE_SCOPE,
+    CallSite,
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+)
+
+_BUILTINS = frozenset(dir(builtins))
+_CONF_RANK = {"low": 0, "medium": 1, "high": 2}
+_COMPREHENSION_KINDS = {
+    cst.ListComp: "list comprehension",
+    cst.SetComp: "set comprehension",
+    cst.DictComp: "dict comprehension",
+    cst.GeneratorExp: "generator expression",
+}
+_WRAPS = ("functools.wraps",)
+
+
+def dotted_parts(expr: cst.BaseExpression) -> Optional[List[str]]:
+    """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain name chain."""
+    parts: List[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        parts.reverse()
+        return parts
+    return None
+
+
+def dotted_text(expr: cst.BaseExpression) -> Optional[str]:
+    parts = dotted_parts(expr)
+    return ".".join(parts) if parts else None
+
+
+def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
+    """The class named by a simple annotation: `C`, `m.C`, `"C"`, `Optional[C]`, `C | None`."""
+    if annotation is None:
+        return None
+    expr = annotation.annotation
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+        return text if isinstance(text, str) and text.replace(".", "").isidentifier() else None
+    if isinstance(expr, cst.Subscript) and dotted_text(expr.value) in ("Optional", "typing.Optional"):
+        if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            expr = expr.slice[0].slice.value
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        if isinstance(expr.right, cst.Name) and expr.right.value == "None":
+            expr = expr.left
+    return dotted_text(expr)
+
+
+@dataclass
+class _Frame:
+    """A function or class being visited."""
+
+    kind: str  # "function" | "class"
+    qualname: str
+    function: Optional[FunctionSummary] = None
+    cls: Optional[ClassSummary] = None
+    method_of: Optional[str] = None  # class qualname, for methods
+    self_name: Optional[str] = None
+    local_types: Dict[str, str] = field(default_factory=dict)
+    saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
+    wrapped_inner: set = field(default_factory=set)
+
+
+@dataclass
+class _Pending:
+    rule: Any
+    node: cst.CSTNode
+    message: str
+    fix: str
+    confidence: str
+    requires: Tuple[str, ...]
+    raw_target: Optional[tuple]
+    function: str
+    loops: Tuple[Loop, ...]
+
+
+class FileContext:
+    """What rules may ask while the traversal runs, and the summary it leaves behind."""
+
+    def __init__(self, path: str, module: str, is_package: bool, is_test: bool, source: str) -> None:
+        self.path = path
+        self.module_name = module
+        self.is_package = is_package
+        self.is_test = is_test
+        self.source = source
+        self.line = 1
+        self.node_lines: Dict[int, int] = {}
+        self.stack: List[cst.CSTNode] = []
+        self.frames: List[_Frame] = []
+        self._loops: List[Tuple[str, int, Any]] = []
+        self._paused: List[Tuple[str, int, Any]] = []
+        self.in_main_guard = False
+        self._main_guard_node: Optional[cst.CSTNode] = None
+        self.imports: Dict[str, str] = {}
+        self.module_types: Dict[str, str] = {}
+        self._module_fn = FunctionSummary(qualname=MODULE_SCOPE, name=MODULE_SCOPE, line=1)
+        self.summary = ModuleSummary(path=path, module=module, is_package=is_package, is_test=is_test)
+        self.summary.functions[MODULE_SCOPE] = self._module_fn
+        self._raw_calls: List[Tuple[CallSite, tuple, str]] = []
+        self._call_raw: Dict[int, tuple] = {}
+        self._pending: List[_Pending] = []
+        self._raw_attr_types: List[Tuple[ClassSummary, str, str, str]] = []
+        self._raw_bases: List[Tuple[ClassSummary, List[str], str]] = []
+        self._enter = {
+            cst.FunctionDef: self._enter_function,
+            cst.ClassDef: self._enter_class,
+            cst.Import: self._enter_import,
+            cst.ImportFrom: self._enter_import_from,
+            cst.Call: self._enter_call,
+            cst.Assign: self._enter_assign,
+            cst.AnnAssign: self._enter_ann_assign,
+            cst.If: self._enter_if,
+            cst.Return: self._enter_return,
+            cst.WithItem: self._enter_with_item,
+        }
+
+    # -- what rules read --------------------------------------------------------------
+    @property
+    def function(self) -> Optional[FunctionSummary]:
+        """The enclosing function's summary; None at module or class level."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame.function
+        return None
+
+    @property
+    def function_qualname(self) -> str:
+        fn = self.function
+        return fn.qualname if fn else MODULE_SCOPE
+
+    @property
+    def class_qualname(self) -> Optional[str]:
+        """The class whose method we are in (the nearest function's class)."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame.method_of
+        return None
+
+    @property
+    def loops(self) -> Tuple[Loop, ...]:
+        """Loops around the current node inside the current function, outermost first."""
+        return tuple((kind, line) for kind, line, _ in self._loops)
+
+    @property
+    def in_loop(self) -> bool:
+        return bool(self._loops)
+
+    def parent(self, level: int = 1) -> Optional[cst.CSTNode]:
+        """The ancestor `level` steps up from the node being visited (1 = its parent)."""
+        index = len(self.stack) - 1 - level
+        return self.stack[index] if index >= 0 else None
+
+    def resolve(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The qualified name an expression refers to through imports (`c.deepcopy` ->
+        `copy.deepcopy`); builtins by their bare name; None for locals and the unknown."""
+        parts = dotted_parts(expr)
+        if not parts:
+            return None
+        head = parts[0]
+        target = self.imports.get(head)
+        if target is None:
+            if head in _BUILTINS and len(parts) == 1:
+                return head
+            if head in _BUILTINS and head in ("bytes", "str", "dict", "int", "bytearray"):
+                return ".".join(parts)
+            return None
+        return ".".join([target] + parts[1:])
+
+    def local_type(self, name: str) -> Optional[str]:
+        """The class a local name was last assigned from (`x = C()`, `x: C`), as written."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame.local_types.get(name)
+        return self.module_types.get(name)
+
+    def self_name(self) -> Optional[str]:
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame.self_name
+        return None
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return _start_line(node, self.node_lines.get(id(node), self.line))
+
+    # -- traversal hooks ----------------------------------------------------------------
+    def enter(self, node: cst.CSTNode, node_type: type) -> None:
+        self.stack.append(node)
+        handler = self._enter.get(node_type)
+        if handler is not None:
+            handler(node)
+
+    def leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+        node_type = type(node)
+        if node_type is cst.FunctionDef or node_type is cst.ClassDef:
+            frame = self.frames.pop()
+            if frame.kind == "function":
+                self._loops = frame.saved_loops
+        elif node is self._main_guard_node:
+            self.in_main_guard = False
+            self._main_guard_node = None
+
+    def loop_kind(self, node: cst.CSTNode, node_type: type) -> Optional[str]:
+        if node_type is cst.For:
+            return "async for loop" if node.asynchronous else "for loop"  # type: ignore[attr-defined]
+        if node_type is cst.While:
+            return "while loop"
+        return _COMPREHENSION_KINDS.get(node_type)
+
+    def outer_comp_for(self) -> bool:
+        return len(self.stack) >= 2 and type(self.stack[-2]) in _COMPREHENSION_KINDS
+
+    def push_loop(self, kind: str, line: int, node: cst.CSTNode) -> None:
+        # Module-level code runs once at import: its loops are cold, unless under __main__.
+        if self.function is None and not self.in_main_guard:
+            return
+        self._loops.append((kind, _start_line(node, line), node))
+
+    def pop_loop(self, node: cst.CSTNode) -> None:
+        if self._loops and self._loops[-1][2] is node:
+            self._loops.pop()
+
+    def pause_loop(self) -> None:
+        parent = self.stack[-2] if len(self.stack) >= 2 else None
+        if self._loops and self._loops[-1][2] is parent:
+            self._paused.append(self._loops.pop())
+        else:
+            self._paused.append(None)  # type: ignore[arg-type]
+
+    def resume_loop(self) -> None:
+        entry = self._paused.pop()
+        if entry is not None:
+            self._loops.append(entry)
+
+    # -- reporting API (called through Rule) ------------------------------------------
+    def add_candidate(self, rule, node, message, fix, confidence, requires, target) -> None:
+        raw = self._call_raw.get(id(node)) if target is None else ("given", target)
+        self._pending.append(
+            _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
+                     self.function_qualname, self.loops)
+        )
+
+    def add_effect(self, effect: str, confidence: str = "high") -> None:
+        fn = self.function or self._module_fn
+        old = fn.effects.get(effect)
+        if old is None or _CONF_RANK[confidence] > _CONF_RANK[old]:
+            fn.effects[effect] = confidence
+            fn.effect_lines[effect] = self.line
+
+    # -- scope bookkeeping ------------------------------------------------------------
+    def _qualname(self, name: str) -> str:
+        return f"{self.frames[-1].qualname}.{name}" if self.frames else name
+
+    def _enter_function(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        qualname = self._qualname(name)
+        parent = self.frames[-1] if self.frames else None
+        decorators = []
+        for deco in node.decorators:
+            expr = deco.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            decorators.append(self.resolve(expr) or dotted_text(expr) or "?")
+        params = [p.name.value for p in node.params.posonly_params] + [
+            p.name.value for p in node.params.params
+        ]
+        method_of = parent.qualname if parent is not None and parent.kind == "class" else None
+        self_name = None
+        if method_of and params and "staticmethod" not in decorators:
+            self_name = params[0]
+        all_params = list(node.params.posonly_params) + list(node.params.params) + list(
+            node.params.kwonly_params
+        )
+        summary = FunctionSummary(
+            qualname=qualname,
+            name=name,
+            line=_start_line(node, self.line),
+            cls=method_of,
+            params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
+            decorators=tuple(decorators),
+        )
+        self.summary.functions[qualname] = summary
+        if parent is not None and parent.kind == "class" and parent.cls is not None:
+            parent.cls.methods = parent.cls.methods + (name,)
+        if parent is not None and parent.kind == "function" and any(d in _WRAPS or d.endswith(".wraps") or d == "wraps" for d in decorators):
+            parent.wrapped_inner.add(name)
+        frame = _Frame("function", qualname, function=summary, method_of=method_of,
+                       self_name=self_name, saved_loops=self._loops)
+        for param in all_params:
+            typ = annotation_type(param.annotation)
+            if typ:
+                frame.local_types[param.name.value] = typ
+        self.frames.append(frame)
+        self._loops = []
+        for effect, confidence in name_effects(name):
+            self.add_effect(effect, confidence)
+
+    def _enter_class(self, node: cst.ClassDef) -> None:
+        qualname = self._qualname(node.name.value)
+        summary = ClassSummary(qualname=qualname, line=_start_line(node, self.line))
+        self.summary.classes[qualname] = summary
+        bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
+        self._raw_bases.append((summary, bases, self._scope_for_resolution()))
+        self.frames.append(_Frame("class", qualname, cls=summary))
+
+    def _scope_for_resolution(self) -> str:
+        fn = self.function
+        return fn.qualname if fn else ""
+
+    def _enter_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted_text(alias.name)
+            if not name:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = name
+            else:
+                head = name.split(".")[0]
+                self.imports.setdefault(head, head)
+
+    def _enter_import_from(self, node: cst.ImportFrom) -> None:
+        base = dotted_text(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if level:
+            package = self.module_name if self.is_package else self.module_name.rpartition(".")[0]
+            for _ in range(level - 1):
+                package = package.rpartition(".")[0]
+            base = ".".join(p for p in (package, base) if p)
+        if base is None or isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = dotted_text(alias.name)
+            if not name:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports[local] = f"{base}.{name}" if base else name
+
+    def _enter_if(self, node: cst.If) -> None:
+        if self.frames or self.in_main_guard:
+            return
+        test = node.test
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left = dotted_text(test.left)
+            right = test.comparisons[0].comparator
+            if left == "__name__" and isinstance(right, cst.SimpleString) and "__main__" in right.value:
+                self.in_main_guard = True
+                self._main_guard_node = node
+
+    def _enter_return(self, node: cst.Return) -> None:
+        fn_frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
+        if fn_frame is None or not isinstance(node.value, cst.Name):
+            return
+        value = node.value.value
+        fn = fn_frame.function
+        if fn is not None and (value in fn.params[:1] or value in fn_frame.wrapped_inner):
+            fn.transparent = True
+
+    # -- types of names, for resolving method calls -------------------------------------
+    def _note_attr(self, target: cst.BaseExpression) -> None:
+        """Remember attribute names a class declares (fields, self.x = ...)."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None:
+            return
+        if frame.kind == "class" and isinstance(target, cst.Name) and frame.cls is not None:
+            frame.cls.attrs = frame.cls.attrs + (target.value,)
+        elif (
+            frame.kind == "function"
+            and isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == frame.self_name
+        ):
+            cls = self.summary.classes.get(frame.method_of or "")
+            if cls is not None and target.attr.value not in cls.attrs:
+                cls.attrs = cls.attrs + (target.attr.value,)
+
+    def _set_type(self, target: cst.BaseExpression, typ: Optional[str]) -> None:
+        self._note_attr(target)
+        if not typ:
+            return
+        if isinstance(target, cst.Name):
+            if self.frames and self.frames[-1].kind == "function":
+                self.frames[-1].local_types[target.value] = typ
+            elif not self.frames:
+                self.module_types[target.value] = typ
+            elif self.frames[-1].kind == "class" and self.frames[-1].cls is not None:
+                self._raw_attr_types.append((self.frames[-1].cls, target.value, typ, self._scope_for_resolution()))
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            frame = self.frames[-1] if self.frames else None
+            if frame is not None and frame.kind == "function" and target.value.value == frame.self_name:
+                cls = self.summary.classes.get(frame.method_of or "")
+                if cls is not None:
+                    self._raw_attr_types.append((cls, target.attr.value, typ, frame.qualname))
+
+    def _value_type(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
+        if isinstance(value, cst.Call):
+            text = dotted_text(value.func)
+            if text and text.split(".")[-1][:1].isupper():
+                return text
+        elif isinstance(value, cst.Name):
+            return self.local_type(value.value)
+        return None
+
+    def _enter_assign(self, node: cst.Assign) -> None:
+        typ = self._value_type(node.value)
+        for target in node.targets:
+            self._set_type(target.target, typ)
+
+    def _enter_ann_assign(self, node: cst.AnnAssign) -> None:
+        self._set_type(node.target, annotation_type(node.annotation) or self._value_type(node.value))
+
+    def _enter_with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._set_type(node.asname.name, self._value_type(node.item))
+
+    # -- call sites ---------------------------------------------------------------------
+    def _enter_call(self, node: cst.Call) -> None:
+        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func)):
+            self.add_effect(effect, confidence)
+        raw = self._raw_target(node.func)
+        if raw is None:
+            return
+        self._call_raw[id(node)] = raw
+        site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or "super()",
+                        cold=self._in_except_handler())
+        self._raw_calls.append((site, raw, self.function_qualname))
+
+    def _in_except_handler(self) -> bool:
+        for node in reversed(self.stack):
+            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+                return True
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+        return False
+
+    def _raw_target(self, func: cst.BaseExpression) -> Optional[tuple]:
+        if isinstance(func, cst.Name):
+            return ("dotted", func.value, self._scope_for_resolution())
+        if not isinstance(func, cst.Attribute):
+            return None
+        method_of = self.class_qualname
+        value = func.value
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == "super"
+            and method_of
+        ):
+            return ("super", method_of, func.attr.value)
+        parts = dotted_parts(func)
+        if not parts:
+            return None
+        head = parts[0]
+        self_name = self.self_name()
+        if self_name is not None and head == self_name and method_of:
+            if len(parts) == 2:
+                return ("self", method_of, parts[1])
+            if len(parts) == 3:
+                return ("attr", method_of, parts[1], parts[2])
+            return None
+        if len(parts) == 2:
+            typ = self.local_type(head)
+            if typ is not None:
+                return ("typed", typ, self._scope_for_resolution(), parts[1])
+        return ("dotted", ".".join(parts), self._scope_for_resolution())
+
+    # -- the end of a file: resolve what needed the whole module ------------------------
+    def _resolve_raw_dotted(self, dotted: str, scope: str) -> Optional[str]:
+        head, _, rest = dotted.partition(".")
+        tail = f".{rest}" if rest else ""
+        functions = self.summary.functions
+        classes = self.summary.classes
+        prefix = scope
+        while prefix:
+            candidate = f"{prefix}.{head}"
+            if candidate in functions or candidate in classes:
+                return f"{self.module_name}.{candidate}{tail}"
+            prefix = prefix.rpartition(".")[0]
+        if head in functions or head in classes:
+            return f"{self.module_name}.{head}{tail}"
+        target = self.imports.get(head)
+        if target is not None:
+            return f"{target}{tail}"
+        return None
+
+    def _finish_target(self, raw: tuple) -> Optional[str]:
+        kind = raw[0]
+        mod = self.module_name
+        if kind == "given":
+            return raw[1]
+        if kind == "dotted":
+            resolved = self._resolve_raw_dotted(raw[1], raw[2])
+            return f"g:{resolved}" if resolved else None
+        if kind == "self":
+            return f"m:{mod}.{raw[1]}:{raw[2]}"
+        if kind == "super":
+            return f"S:{mod}.{raw[1]}:{raw[2]}"
+        if kind == "attr":
+            return f"a:{mod}.{raw[1]}:{raw[2]}:{raw[3]}"
+        if kind == "typed":
+            resolved = self._resolve_raw_dotted(raw[1], raw[2])
+            return f"t:{resolved}:{raw[3]}" if resolved else None
+        return None
+
+    def finish(self, module: cst.Module) -> ModuleSummary:
+        """Resolve names that needed the whole file, compute finding positions."""
+        summary = self.summary
+        summary.imports = dict(self.imports)
+        functions = summary.functions
+        for site, raw, scope in self._raw_calls:
+            target = self._finish_target(raw)
+            if target is not None:
+                site.target = target
+                functions[scope].calls.append(site)
+        for cls, bases, scope in self._raw_bases:
+            resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
+            cls.bases = tuple(f"g:{b}" for b in resolved if b)
+        for cls, attr, typ, scope in self._raw_attr_types:
+            resolved = self._resolve_raw_dotted(typ, scope)
+            if resolved:
+                cls.attr_types[attr] = f"g:{resolved}"
+        for name, typ in list(self.module_types.items()):
+            self.module_types[name] = typ
+        if self._pending:
+            summary.candidates.extend(self._positions(module))
+        self._pending = []
+        return summary
+
+    def _positions(self, module: cst.Module) -> List[Candidate]:
+        source_lines = self.source.split("\n")
+        out = []
+        for p in self._pending:
+            node = p.node
+            line = _start_line(node, self.node_lines.get(id(node), 1))
+            lpar = getattr(node, "lpar", None)
+            if lpar:
+                # Like libcst's positions: a parenthesised node starts inside its parens.
+                line += sum(module.code_for_node(p).count("\n") for p in lpar)
+                node = node.with_changes(lpar=(), rpar=())
+            code = module.code_for_node(node)
+            code_lines = code.split("\n")
+            leading = getattr(node, "leading_lines", ())
+            skip = len(leading) if isinstance(leading, (list, tuple)) else 0
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                skip += sum(1 + len(d.leading_lines) for d in node.decorators) + len(node.lines_after_decorators)
+            code_lines = code_lines[skip:] or [""]
+            while len(code_lines) > 1 and not code_lines[-1].strip():
+                code_lines.pop()
+            first = code_lines[0].strip()
+            text = source_lines[line - 1].rstrip("\r") if 0 < line <= len(source_lines) else ""
+            col = text.find(first) if first else -1
+            if col < 0:
+                col = len(text) - len(text.lstrip())
+            if len(code_lines) == 1:
+                end_line, end_col = line, col + len(first)
+            else:
+                end_line = line + len(code_lines) - 1
+                last = code_lines[-1].strip()
+                end_text = source_lines[end_line - 1] if end_line <= len(source_lines) else ""
+                found = end_text.rfind(last) if last else -1
+                end_col = found + len(last) if found >= 0 else len(end_text.rstrip())
+            target = self._finish_target(p.raw_target) if p.raw_target else None
+            out.append(
+                Candidate(
+                    rule=p.rule.CODE,
+                    line=line,
+                    column=col + 1,
+                    end_line=end_line,
+                    end_column=end_col + 1,
+                    function=p.function,
+                    loops=p.loops,
+                    message=p.message,
+                    fix=p.fix,
+                    confidence=p.confidence,
+                    snippet=" ".join(code.split())[:200],
+                    requires=p.requires,
+                    target=target,
+                )
+            )
+        return out
+
+
+def _start_line(node: cst.CSTNode, line: int) -> int:
+    """The line a statement really starts on: after its leading blank/comment lines."""
+    leading = getattr(node, "leading_lines", None)
+    if isinstance(leading, (list, tuple)):
+        line += len(leading)
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            line += sum(1 + len(d.leading_lines) for d in node.decorators)
+            line += len(node.lines_after_decorators)
+    return line

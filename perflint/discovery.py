@@ -1,0 +1,166 @@
+"""Find the Python files to scan: sorted, .gitignore and excludes honoured, symlink-loop safe."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import pathspec
+
+# Folders nobody wants linted (ruff's defaults, roughly); `exclude` adds to these.
+DEFAULT_EXCLUDES = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d",
+    ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build",
+    "buck-out", "dist", "node_modules", "venv", "__pycache__", ".perflint_cache",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    display: str  # relative to the working directory when under it
+    module: str  # dotted module name from the package root
+    is_package: bool
+    is_test: bool
+
+
+def display_path(path: Path, cwd: Optional[Path] = None) -> str:
+    cwd = cwd or Path.cwd()
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def module_name(path: Path) -> Tuple[str, bool]:
+    """Dotted name of a module: walk up while the folder is a package (has __init__.py)."""
+    is_package = path.name == "__init__.py"
+    parts: List[str] = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.append(directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    parts.reverse()
+    return ".".join(p for p in parts if p) or path.stem, is_package
+
+
+class _Matcher:
+    """gitignore-style patterns relative to a base folder."""
+
+    def __init__(self, base: Path, patterns: Sequence[str]) -> None:
+        self.base = base
+        self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def matches(self, path: Path, is_dir: bool) -> bool:
+        try:
+            rel = path.relative_to(self.base).as_posix()
+        except ValueError:
+            return False
+        if is_dir:
+            rel += "/"
+        return self.spec.match_file(rel)
+
+
+def _read_gitignore(directory: Path) -> Optional[_Matcher]:
+    path = directory / ".gitignore"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Matcher(directory, lines)
+
+
+def is_test_path(display: str, patterns: Sequence[str]) -> bool:
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    return spec.match_file(display)
+
+
+def discover(
+    paths: Iterable[Path],
+    *,
+    root: Path,
+    exclude: Sequence[str] = (),
+    test_patterns: Sequence[str] = (),
+    respect_gitignore: bool = True,
+    errors: Optional[List[Tuple[str, str]]] = None,
+) -> List[SourceFile]:
+    """Python files under `paths`, each once, sorted by display path.
+
+    Files named explicitly are kept even if .gitignore'd (as ruff does), but `exclude`
+    applies to them too, so a pre-commit run and a full scan agree.
+    """
+    cwd = Path.cwd()
+    excluder = _Matcher(root, list(DEFAULT_EXCLUDES) + list(exclude))
+    tests = pathspec.GitIgnoreSpec.from_lines(test_patterns)
+    found: Dict[Path, SourceFile] = {}
+    errors = errors if errors is not None else []
+
+    def add(path: Path) -> None:
+        absolute = Path(os.path.abspath(path))
+        if absolute in found:
+            return
+        module, is_package = module_name(absolute)
+        display = display_path(absolute, cwd)
+        try:
+            rel_root = absolute.relative_to(root).as_posix()
+        except ValueError:
+            rel_root = display
+        found[absolute] = SourceFile(absolute, display, module, is_package, tests.match_file(rel_root))
+
+    for given in paths:
+        given = Path(os.path.abspath(given))
+        if given.is_file() or (given.suffix in (".py", ".pyi") and given.is_symlink()):
+            if not excluder.matches(given, False):
+                add(given)
+            continue
+        if not given.exists():
+            errors.append((display_path(given, cwd), "no such file or directory"))
+            continue
+        if not given.is_dir():
+            continue
+        ignores: List[_Matcher] = []
+        if respect_gitignore:
+            # .gitignore files of the folders above the scanned one, up to the root.
+            for parent in reversed([given, *given.parents]):
+                if parent == root or root in parent.parents or parent == given:
+                    matcher = _read_gitignore(parent)
+                    if matcher is not None:
+                        ignores.append(matcher)
+        _walk(given, excluder, ignores, respect_gitignore, add, given)
+    return sorted(found.values(), key=lambda f: f.display)
+
+
+def _walk(directory, excluder, ignores, respect_gitignore, add, top) -> None:
+    # os.walk with followlinks=False never enters a symlinked folder, so loops are impossible.
+    own: Dict[str, _Matcher] = {}
+    for current, dirs, files in os.walk(directory, followlinks=False):
+        here = Path(current)
+        active = list(ignores)
+        for base, matcher in own.items():
+            if current == base or current.startswith(base + os.sep):
+                active.append(matcher)
+        if respect_gitignore and here != top:
+            matcher = _read_gitignore(here)
+            if matcher is not None:
+                own[current] = matcher
+                active.append(matcher)
+        kept = []
+        for name in sorted(dirs):
+            path = here / name
+            if excluder.matches(path, True) or name in DEFAULT_EXCLUDES:
+                continue
+            if any(m.matches(path, True) for m in active):
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(files):
+            if not (name.endswith(".py") or name.endswith(".pyi")):
+                continue
+            path = here / name
+            if excluder.matches(path, False) or any(m.matches(path, False) for m in active):
+                continue
+            add(path)

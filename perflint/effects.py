@@ -1,0 +1,53 @@
+"""Effects a function has (sync, commit, query, parse, rebuild, alloc), seen at its call sites.
+
+The engine records them for every file whatever rules are selected, so interprocedural
+conditions ("a commit point calls a schema reloader") never depend on another rule running.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Optional, Tuple
+
+SYNC_CALLS = frozenset({"os.fsync", "os.fdatasync", "os.sync"})
+PARSE_CALLS = frozenset({
+    "ast.parse", "compile", "json.loads", "json.load", "yaml.safe_load", "yaml.load",
+    "yaml.full_load", "tomllib.loads", "tomllib.load", "tomli.loads", "tomli.load",
+    "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement",
+    "xml.etree.ElementTree.fromstring", "xml.etree.ElementTree.parse", "pickle.loads", "pickle.load",
+})
+QUERY_METHODS = frozenset({"execute", "executemany", "executescript"})
+DB_RECEIVER = re.compile(r"(^|_)(conn|connection|cnx|con|db|database|cursor|cur|session|sess|tx|txn|transaction)s?$", re.I)
+COMMIT_NAME = re.compile(r"^_*(commit|flush|sync|fsync|checkpoint|persist|save|durable|harden)(_|$)", re.I)
+REBUILD_NAME = re.compile(
+    r"^_*(re(load|build|read|fresh|parse|compute|index|init)|(load|read|parse|build|refresh)_?(schema|catalog|index|indexes|metadata|tables|manifest|state))",
+    re.I,
+)
+
+
+def name_effects(name: str) -> List[Tuple[str, str]]:
+    """Effects suggested by a function's name alone: a heuristic, so low confidence."""
+    found = []
+    if COMMIT_NAME.match(name):
+        found.append(("commit", "low"))
+    if REBUILD_NAME.match(name):
+        found.append(("rebuild", "medium"))
+    return found
+
+
+def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[Tuple[str, str]]:
+    """Effects of one call, from its resolved name or the method it calls on a receiver."""
+    found = []
+    if qualified in SYNC_CALLS:
+        found.append(("sync", "high"))
+        found.append(("commit", "high"))
+    elif qualified in PARSE_CALLS:
+        found.append(("parse", "high"))
+    if parts and len(parts) >= 2:
+        method = parts[-1]
+        receiver = parts[-2]
+        if method == "commit" and DB_RECEIVER.search(receiver):
+            found.append(("commit", "high"))
+        elif method in QUERY_METHODS and DB_RECEIVER.search(receiver):
+            found.append(("query", "high"))
+    return found

@@ -1,0 +1,154 @@
+"""The finding model: frozen records that flow one way from rules to reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+SEVERITIES = ("note", "warning", "error")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+CONFIDENCES = ("low", "medium", "high")
+
+Loop = Tuple[str, int]  # (kind, line), e.g. ("for loop", 52)
+
+
+@dataclass(frozen=True)
+class TraceHop:
+    """One step of the chain that makes a site hot: where, in which function, and why."""
+
+    path: str
+    line: int
+    function: str
+    note: str
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"path": self.path, "line": self.line, "function": self.function, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Local evidence found in phase 1, before heat and scoring (picklable, no tree)."""
+
+    rule: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    function: str  # qualname inside the module, "<module>" at module level
+    loops: Tuple[Loop, ...]
+    message: str
+    fix: str
+    confidence: str
+    snippet: str  # normalised flagged code, for fingerprints
+    # Conditions checked in phase 2, e.g. ("repeated",), ("fn:commit", "callee:rebuild").
+    requires: Tuple[str, ...] = ()
+    target: Optional[str] = None  # symbolic call target when `requires` names the callee
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A scored finding, as every reporter sees it."""
+
+    rule: str
+    name: str
+    family: str
+    severity: str
+    score: float
+    confidence: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    function: str
+    message: str
+    fix: str
+    trace: Tuple[TraceHop, ...] = ()
+    weight: float = 0.0
+    heat: float = 1.0
+    fingerprint: str = ""
+    context: str = ""  # "in a for loop in Session.executemany"
+
+    @property
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.rule)
+
+    def to_json(self) -> Dict[str, Any]:
+        """The DESIGN §5 shape, keys in a fixed order."""
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "family": self.family,
+            "severity": self.severity,
+            "score": round(self.score, 2),
+            "confidence": self.confidence,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "function": self.function,
+            "message": self.message,
+            "fix": self.fix,
+            "trace": [hop.to_json() for hop in self.trace],
+        }
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file perflint could not analyse (parse error, bad encoding, unreadable)."""
+
+    path: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """Rule metadata that reporters need (SARIF rules, explain), no rule code."""
+
+    code: str
+    name: str
+    family: str
+    summary: str
+    docs: str
+    fix: str
+    default_severity: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a reporter renders; reporters are pure functions of this."""
+
+    version: str
+    findings: Tuple[Finding, ...]
+    errors: Tuple[FileError, ...]
+    files: int
+    rules: Tuple[RuleInfo, ...] = ()
+    total_score: float = 0.0
+    failed: bool = False
+    fail_reasons: Tuple[str, ...] = ()
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> Dict[str, int]:
+        counts = {"error": 0, "warning": 0, "note": 0}
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "version": self.version,
+            "schema": 1,
+            "findings": [f.to_json() for f in self.findings],
+            "errors": [e.to_json() for e in self.errors],
+            "summary": {
+                "files": self.files,
+                "findings": self.counts(),
+                "score": round(self.total_score, 2),
+            },
+        }

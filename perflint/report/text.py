@@ -1,0 +1,66 @@
+"""`--format text`: one block per finding with its context and trace, then a summary (rich)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Dict
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from perflint.finding import Result
+
+_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def render(result: Result, *, color: bool = False, width: int = 100, show_trace: bool = True, **_: object) -> str:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=color, no_color=not color, width=width,
+                      highlight=False, soft_wrap=True, emoji=False)
+    for f in result.findings:
+        style = _STYLE.get(f.severity, "")
+        console.print(
+            f"[bold]{escape(f.path)}:{f.line}:{f.column}:[/bold] [{style}]{f.rule}[/{style}] "
+            f"{escape(f.message)} [dim]({f.name}, {f.severity}, score {f.score:g})[/dim]"
+        )
+        if f.rule != "PFL000":
+            if f.context:
+                console.print(f"    [dim]= {escape(f.context)}[/dim]")
+            if show_trace and len(f.trace) > 1:
+                console.print("    [dim]trace:[/dim]")
+                for hop in f.trace:
+                    console.print(f"      [dim]{escape(hop.path)}:{hop.line} {escape(hop.function)}: {escape(hop.note)}[/dim]")
+            if f.fix:
+                console.print(f"    [green]fix:[/green] {escape(f.fix)}")
+        console.print()
+    counts = result.counts()
+    total = sum(counts.values())
+    if total:
+        table = Table(title=None, show_edge=False, box=None, pad_edge=False)
+        table.add_column("family")
+        for severity in ("error", "warning", "note"):
+            table.add_column(severity, justify="right")
+        table.add_column("score", justify="right")
+        per: Dict[str, Counter] = {}
+        scores: Dict[str, float] = {}
+        for f in result.findings:
+            per.setdefault(f.family, Counter())[f.severity] += 1
+            scores[f.family] = scores.get(f.family, 0.0) + f.score
+        for family in sorted(per):
+            c = per[family]
+            table.add_row(family, str(c["error"]), str(c["warning"]), str(c["note"]), f"{scores[family]:g}")
+        console.print(table)
+    noun = "file" if result.files == 1 else "files"
+    summary = (
+        f"Found {total} finding{'s' if total != 1 else ''} "
+        f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
+        f"in {result.files} {noun}; total score {result.total_score:g}."
+    )
+    console.print(summary if total else f"No findings in {result.files} {noun}.")
+    for error in result.errors:
+        console.print(f"[red]error:[/red] {escape(error.path)}: {escape(error.message)}")
+    for reason in result.fail_reasons:
+        console.print(f"[bold]failing:[/bold] {escape(reason)}")
+    return out.getvalue()

@@ -1,0 +1,85 @@
+"""Small helpers rules share: literal checks, ancestor queries, names of things."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from perflint.context import FileContext, dotted_parts, dotted_text
+from perflint.walker import child_fields
+
+
+def is_literal(expr: cst.BaseExpression) -> bool:
+    """A constant: number, string (not f-string), or a tuple/list of constants."""
+    if isinstance(expr, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
+        return not isinstance(expr, cst.ConcatenatedString) or all(
+            isinstance(p, cst.SimpleString) for p in (expr.left, expr.right)
+        )
+    if isinstance(expr, cst.UnaryOperation):
+        return is_literal(expr.expression)
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return all(isinstance(e, cst.Element) and is_literal(e.value) for e in expr.elements)
+    return False
+
+
+def string_value(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def first_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is None and arg.star == "":
+            return arg.value
+    return None
+
+
+def method_name(call: cst.Call) -> Optional[str]:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def receiver_text(call: cst.Call) -> Optional[str]:
+    if isinstance(call.func, cst.Attribute):
+        return dotted_text(call.func.value)
+    return None
+
+
+def enclosing_if_tests(ctx: FileContext) -> Iterable[cst.BaseExpression]:
+    """Tests of the `if`/`elif` statements around the current node, inside its function."""
+    for node in reversed(ctx.stack):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(node, cst.If):
+            yield node.test
+
+
+def names_in(expr: cst.CSTNode) -> set:
+    """Every Name and attribute name used in an expression (a cheap local walk)."""
+    out = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            out.add(node.attr.value)
+            stack.append(node.value)
+            continue
+        elif isinstance(node, cst.SimpleString):
+            out.add(node.value.strip("'\""))
+        stack.extend(_children(node))
+    return out
+
+
+def _children(node: cst.CSTNode):
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item

@@ -1,0 +1,67 @@
+"""Per-module summaries: what phase 2 needs of a file once its tree is gone (picklable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+from perflint.finding import Candidate, FileError, Loop
+
+MODULE_SCOPE = "<module>"
+
+# Symbolic call targets, resolved in phase 2 (callgraph.py):
+#   g:<dotted>              a global name: module function, class (constructor), imported name
+#   m:<class id>:<meth>     self.meth() / cls.meth(), looked up through the class's MRO
+#   S:<class id>:<meth>     super().meth(), looked up from the first base on
+#   a:<class id>:<attr>:<m> self.attr.meth(), where the class records attr's type
+#   t:<dotted class>:<meth> x.meth() where x's class is known from an assignment/annotation
+
+
+@dataclass
+class CallSite:
+    target: str
+    line: int
+    loops: Tuple[Loop, ...]
+    text: str  # the callee as written, e.g. "self.pager.sync"
+    cold: bool = False  # in an `except` handler: an error path passes no heat on
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str
+    name: str
+    line: int
+    cls: Optional[str] = None  # qualname of the class a method belongs to
+    params: Tuple[str, ...] = ()
+    decorators: Tuple[str, ...] = ()  # resolved dotted names, or the text as written
+    calls: List[CallSite] = field(default_factory=list)
+    # effect -> confidence ("high" from an operation seen, "low" from a name heuristic)
+    effects: Dict[str, str] = field(default_factory=dict)
+    effect_lines: Dict[str, int] = field(default_factory=dict)
+    transparent: bool = False  # a decorator that returns the function it wraps
+
+
+@dataclass
+class ClassSummary:
+    qualname: str
+    line: int
+    bases: Tuple[str, ...] = ()  # symbolic g: targets
+    methods: Tuple[str, ...] = ()
+    attr_types: Dict[str, str] = field(default_factory=dict)  # attr -> g:<dotted class>
+    attrs: Tuple[str, ...] = ()  # attribute names the class declares or assigns on self
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    module: str
+    is_package: bool
+    is_test: bool
+    imports: Dict[str, str] = field(default_factory=dict)  # module-level name -> dotted target
+    functions: Dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: Dict[str, ClassSummary] = field(default_factory=dict)
+    candidates: List[Candidate] = field(default_factory=list)
+    error: Optional[FileError] = None
+    lines: int = 0
+    # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
+    suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""perflint rules, one per file, grouped by family (installed as perflint.rules)."""

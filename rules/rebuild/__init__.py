@@ -1,0 +1,1 @@
+"""The rebuild family."""
