@@ -39,9 +39,12 @@ class Program:
         *,
         loop_factor: float = 10.0,
         hot: Sequence[str] = (),
+        scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
     ) -> None:
         self.loop_factor = loop_factor
         self.hot_patterns = tuple(hot)
+        # module path -> extra `hot` globs from [[overrides]] whose `files` match that path
+        self.scoped_hot: Dict[str, Tuple[str, ...]] = dict(scoped_hot or {})
         self.modules: Dict[str, ModuleSummary] = {}
         for summary in sorted(summaries, key=lambda s: s.path):
             # Two files claiming one module name: the first (by path) wins, deterministically.
@@ -202,7 +205,10 @@ class Program:
         mod, fn = self.functions[fid]
         for pattern in self.hot_patterns:
             if fnmatch.fnmatchcase(fid, pattern) or fnmatch.fnmatchcase(fn.qualname, pattern):
-                return pattern
+                return f"config hot = {pattern!r}"
+        for pattern in self.scoped_hot.get(mod.path, ()):
+            if fnmatch.fnmatchcase(fid, pattern) or fnmatch.fnmatchcase(fn.qualname, pattern):
+                return f"override hot = {pattern!r}"
         return None
 
     def _compute_heat(self) -> None:
@@ -213,7 +219,7 @@ class Program:
             pattern = self._hot_match(fid)
             if pattern is not None:
                 heat[fid] = lf
-                self.root_note[fid] = f"hot entry point (config hot = {pattern!r})"
+                self.root_note[fid] = f"hot entry point ({pattern})"
             elif fn.cls and fn.name in ITERATION_DUNDERS:
                 heat[fid] = lf
                 self.root_note[fid] = f"{fn.name} runs once per item"
@@ -225,6 +231,7 @@ class Program:
                     self.root_note[fid] = "no callers in the scanned code: heat assumed (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
+        scc = self._components()
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
         while queue:
@@ -237,13 +244,56 @@ class Program:
             for edge in self.edges[fid]:
                 if edge.site.cold:
                     continue  # error handling runs when something failed, not per item
-                h = min(base * lf ** len(edge.site.loops), HEAT_CAP)
+                if scc[edge.caller] == scc[edge.callee]:
+                    h = base  # recursion: a cycle passes heat on but never multiplies it
+                else:
+                    h = min(base * lf ** len(edge.site.loops), HEAT_CAP)
                 if h > heat[edge.callee] * (1 + 1e-9):
                     heat[edge.callee] = h
                     self.pred[edge.callee] = edge
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
+
+    def _components(self) -> Dict[str, int]:
+        """Strongly connected components of the call graph (iterative Tarjan)."""
+        index: Dict[str, int] = {}
+        low: Dict[str, int] = {}
+        comp: Dict[str, int] = {}
+        on_stack: Set[str] = set()
+        stack: List[str] = []
+        counter = 0
+        for start in sorted(self.functions):
+            if start in index:
+                continue
+            work = [(start, 0)]
+            while work:
+                node, i = work.pop()
+                if i == 0:
+                    index[node] = low[node] = counter
+                    counter += 1
+                    stack.append(node)
+                    on_stack.add(node)
+                edges = self.edges[node]
+                if i < len(edges):
+                    work.append((node, i + 1))
+                    nxt = edges[i].callee
+                    if nxt not in index:
+                        work.append((nxt, 0))
+                    elif nxt in on_stack:
+                        low[node] = min(low[node], index[nxt])
+                    continue
+                if low[node] == index[node]:
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        comp[member] = index[node]
+                        if member == node:
+                            break
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+        return comp
 
     def function_id(self, module: str, qualname: str) -> str:
         return f"{module}.{qualname}"

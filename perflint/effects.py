@@ -25,6 +25,33 @@ REBUILD_NAME = re.compile(
 )
 
 
+# ORM reads and writes that are one database round trip each (besides `<db>.execute`).
+DJANGO_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+DJANGO_QUERY_METHODS = frozenset({
+    "get", "filter", "exclude", "all", "count", "exists", "first", "last", "get_or_create",
+    "update_or_create", "create", "values", "values_list", "aggregate", "in_bulk", "raw",
+    "update", "delete", "earliest", "latest", "order_by", "annotate", "only", "defer",
+})
+SESSION_RECEIVER = re.compile(r"(^|_)(session|sess|db_session|dbsession)s?$", re.I)
+SESSION_QUERY_METHODS = frozenset({"get", "execute", "query", "scalars", "scalar", "merge", "refresh"})
+PEEWEE_QUERY_METHODS = frozenset({"get_by_id", "get_or_none"})
+
+
+def orm_query(parts: Optional[List[str]]) -> Optional[str]:
+    """"django", "sqlalchemy" or "peewee" when a dotted call is an ORM query by its shape alone:
+    `Model.objects.get(...)`, `session.execute(...)`, `Model.get_or_none(...)`."""
+    if not parts or len(parts) < 2:
+        return None
+    method, receiver = parts[-1], parts[-2]
+    if receiver in DJANGO_MANAGERS and method in DJANGO_QUERY_METHODS and len(parts) >= 3:
+        return "django"
+    if method in SESSION_QUERY_METHODS and SESSION_RECEIVER.search(receiver):
+        return "sqlalchemy"
+    if method in PEEWEE_QUERY_METHODS and receiver[:1].isupper():
+        return "peewee"
+    return None
+
+
 def name_effects(name: str) -> List[Tuple[str, str]]:
     """Effects suggested by a function's name alone: a heuristic, so low confidence."""
     found = []
@@ -49,5 +76,7 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[T
         if method == "commit" and DB_RECEIVER.search(receiver):
             found.append(("commit", "high"))
         elif method in QUERY_METHODS and DB_RECEIVER.search(receiver):
+            found.append(("query", "high"))
+        elif orm_query(parts):
             found.append(("query", "high"))
     return found

@@ -53,6 +53,7 @@ def scan(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     analyze_files: Optional[Sequence[Path]] = None,
+    baseline: Optional["Baseline"] = None,
 ) -> Run:
     """Scan `paths` and return the scored, filtered, sorted result."""
     timings = Timings()
@@ -72,10 +73,12 @@ def scan(
     summaries = [analyzer.analyze(f) for f in files]
     start = timings.mark("phase 1 (parse + rules)", start)
     program = Program(
-        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot
+        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
+        scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)
-    result = finalize(summaries, program, config, rules, [FileError(p, m) for p, m in discover_errors])
+    result = finalize(summaries, program, config, rules, [FileError(p, m) for p, m in discover_errors],
+                      baseline=baseline)
     timings.mark("scoring", start)
     return Run(result, program, summaries, timings)
 

@@ -62,7 +62,7 @@ class SyncPerStatement(Rule):
             "    def append(self, rec):\n"
             "        os.write(self.fd, rec)\n"
             "        os.fsync(self.fd)\n"
-            "def replay(log, records):\n"
+            "def replay(log: Log, records):\n"
             "    for rec in records:\n"
             "        log.append(rec)\n"
             "def main():\n"

@@ -1,0 +1,410 @@
+"""PFL102 reparse-per-call."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional, Set
+
+import libcst as cst
+
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import first_arg, is_literal, names_in
+
+# Parsers of text: the name as resolved through imports -> what the call does.
+_PARSERS = {
+    "ast.parse": "ast.parse",
+    "compile": "compile",
+    "libcst.parse_module": "libcst.parse_module",
+    "libcst.parse_expression": "libcst.parse_expression",
+    "libcst.parse_statement": "libcst.parse_statement",
+    "json.loads": "json.loads",
+    "yaml.safe_load": "yaml.safe_load",
+    "yaml.load": "yaml.load",
+    "yaml.full_load": "yaml.full_load",
+    "tomllib.loads": "tomllib.loads",
+    "tomli.loads": "tomli.loads",
+    "xml.etree.ElementTree.fromstring": "ElementTree.fromstring",
+}
+# Template engines whose construction compiles the template source into code.
+_TEMPLATE_BUILDERS = {"jinja2.Template", "jinja2.environment.Template", "mako.template.Template"}
+_ENVIRONMENTS = {"jinja2.Environment", "jinja2.environment.Environment"}
+# Names of values that arrive with each call (a request body, a line read, a message):
+# parsing them per call is the job, not a smell.
+_PER_CALL_DATA = re.compile(
+    r"(^|_)(data|payload|body|line|lines|message|msg|raw|text|response|resp|request|req|content|"
+    r"input|output|stdout|stderr|result|reply|chunk|buf|buffer|packet|record|row|event|item|value|"
+    r"val|s|string|doc|blob|frame|args|kwargs|params|json|js|obj)s?$",
+    re.I,
+)
+_LOOP_TYPES = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_NOT_ARGS = ("self", "cls")
+
+
+class ReparsePerCall(Rule):
+    """
+    The same text parsed, compiled or turned into a template again on every call.
+
+    ## What it does
+    Flags parsers (`ast.parse`, `compile`, `libcst.parse_*`, `json.loads`,
+    `yaml.safe_load`, `tomllib.loads`, `ElementTree.fromstring`), `re.compile` of a
+    pattern built at run time, and template engines (`jinja2.Template`,
+    `jinja2.Environment`, `env.from_string`) that run repeatedly on text that does not
+    change between runs: a literal, a module-level constant, an attribute of `self`, or a
+    value the enclosing loop never reassigns. It also flags constructing an in-repo class
+    in a loop with such text when that class's `__init__` parses it. Severity follows
+    how often the code runs: it is only reported in a loop or in a function reached from
+    one (or configured `hot`).
+
+    ## Why is this slow
+    Parsing is the most expensive thing most programs do to a piece of text: `ast.parse`
+    or `libcst.parse_module` cost milliseconds for a module, a Jinja template compiles
+    to Python source and then to bytecode, and `json.loads` of a schema allocates every
+    node again. When the text is the same each time, all of that work produces the same
+    result. The seed's query engine re-parsed and re-planned every statement on each
+    execution instead of keeping the parsed form.
+
+    ## Example
+    ```python
+    class Renderer:
+        def render(self, ctx):
+            template = jinja2.Template(self.source)    # compiled on every render
+            return template.render(ctx)
+    ```
+
+    ## Use instead
+    ```python
+    class Renderer:
+        def __init__(self, source):
+            self._template = jinja2.Template(source)   # compiled once
+        def render(self, ctx):
+            return self._template.render(ctx)
+    ```
+
+    ## Notes
+    Module-level code runs once and is never reported. `re.compile("literal")` is not
+    reported: the `re` module caches compiled patterns (512 in CPython 3.11), so only a
+    pattern built at run time from invariant parts is. `json.loads` of data that arrives
+    with the call (a parameter, a request body, a line just read) is what parsing is for
+    and is not reported. `string.Template(text)` is not reported either: its constructor
+    only stores the text (the pattern is compiled once per class).
+    """
+
+    CODE = "PFL102"
+    NAME = "reparse-per-call"
+    FAMILY = "clone"
+    FIX = "parse or compile once (at import, in __init__, or cached by text) and reuse the result"
+    # The constructor of an in-repo class that parses can have any name: run everywhere.
+    TRIGGERS = ()
+    VALID = [
+        # module level: runs once at import
+        "import json\nSCHEMA = json.loads('{\"a\": 1}')\n",
+        # re caches literal patterns
+        "import re\ndef f(lines):\n    for line in lines:\n        re.compile(r'\\d+').match(line)\n",
+        # per-call data: parsing it is the job
+        "import json\ndef handle(messages):\n    for message in messages:\n        yield json.loads(message)\n",
+        "import json\ndef on_request(request):\n    return json.loads(request.body)\n",
+        # the loop variable changes what is parsed
+        "import ast\ndef trees(sources):\n    return [ast.parse(src) for src in sources]\n",
+        # parsed once per call of a cold function
+        "import jinja2\ndef render_once(source, ctx):\n    return jinja2.Template(source).render(ctx)\n",
+        # string.Template only stores its text
+        "import string\ndef f(rows):\n    for r in rows:\n        string.Template('$a').substitute(a=r)\n",
+        # an in-repo class constructed per item from per-item data
+        "import json\nclass Msg:\n    def __init__(self, raw):\n        self.d = json.loads(raw)\n"
+        "def read(lines):\n    return [Msg(line) for line in lines]\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import json\nSCHEMA_TEXT = '{}'\ndef validate(rows):\n    for row in rows:\n"
+            "        schema = json.loads(SCHEMA_TEXT)\n        check(schema, row)\n",
+            line=5,
+        ),
+        Invalid(
+            "import ast\ndef lint(source, rules):\n    for rule in rules:\n        tree = ast.parse(source)\n"
+            "        rule.run(tree)\n",
+            line=4,
+        ),
+        Invalid(
+            "import re\ndef grep(words, lines, sep):\n    for line in lines:\n"
+            "        if re.compile(sep.join(words)).search(line):\n            yield line\n",
+            line=4,
+        ),
+        Invalid(
+            "from jinja2 import Environment\ndef render_all(pages):\n    for page in pages:\n"
+            "        env = Environment()\n        yield env.from_string(page.body).render()\n",
+            line=4,
+        ),
+        Invalid(
+            "import ast\nclass Template:\n    def __init__(self, text):\n        self.tree = ast.parse(text)\n"
+            "TEXT = 'x = 1'\ndef run(rows):\n    for row in rows:\n        t = Template(TEXT)\n",
+            line=8,
+        ),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        # A module that defines its own compile() (re does) does not call the builtin.
+        self._own_compile = "def compile(" in ctx.source
+        self._loop_names: Dict[int, Set[str]] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        fn = self.ctx.function
+        if fn is None:
+            return  # module level (and class bodies) run once at import
+        qualified = self.ctx.resolve(node.func)
+        if qualified in _PARSERS and not (qualified == "compile" and self._own_compile):
+            self._parser(node, fn, _PARSERS[qualified])
+        elif qualified == "re.compile":
+            self._regex(node, fn)
+        elif qualified in _TEMPLATE_BUILDERS:
+            self._template(node, fn, qualified.rpartition(".")[2])
+        elif qualified in _ENVIRONMENTS:
+            if fn.name != "__init__":  # an environment per object is built once per object
+                self.report(node, f"a jinja2 Environment is built {_when(self.ctx)}: its template cache is "
+                                  "thrown away each time", requires=("repeated",))
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_string":
+            if self._is_environment(node.func.value):
+                self._template(node, fn, "from_string")
+        elif qualified is None or qualified.rpartition(".")[2][:1].isupper():
+            self._constructor(node, fn)
+
+    # -- the kinds of call ------------------------------------------------------------
+    def _parser(self, node: cst.Call, fn, what: str) -> None:
+        arg = first_arg(node)
+        if arg is None:
+            return
+        kind = self._stable(arg, fn)
+        if kind is None:
+            return
+        text, confidence = kind
+        self.report(node, f"{what}() parses {text} again {_when(self.ctx)}: the result is the same each time",
+                    confidence=confidence, requires=("repeated",))
+
+    def _regex(self, node: cst.Call, fn) -> None:
+        arg = first_arg(node)
+        if arg is None or is_literal(arg) or not _built(arg):
+            return  # a literal or a plain name: re's own cache makes a repeat a dict lookup
+        kind = self._stable(arg, fn, built=True)
+        if kind is None:
+            return
+        text, _ = kind
+        self.report(node, f"re.compile() of a pattern built from {text}, {_when(self.ctx)}: build and compile it once",
+                    confidence="medium", requires=("repeated",))
+
+    def _template(self, node: cst.Call, fn, what: str) -> None:
+        arg = first_arg(node)
+        if arg is None or fn.name == "__init__":
+            return  # a template per object is built once per object
+        kind = self._stable(arg, fn)
+        if kind is None:
+            return
+        text, confidence = kind
+        self.report(node, f"{what}() compiles {text} into a template {_when(self.ctx)}",
+                    confidence=confidence, requires=("repeated",))
+
+    def _constructor(self, node: cst.Call, fn) -> None:
+        """An in-repo class whose __init__ parses, built in a loop from text that does not change."""
+        if not node.args or not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return
+        name = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
+        if not name[:1].isupper():
+            return
+        texts = []
+        for arg in node.args:
+            kind = self._stable(arg.value, fn)
+            if kind is None:
+                return  # built from per-item data: parsing it is the point
+            texts.append(kind)
+        text, confidence = texts[0]
+        self.report(node, f"{name}() parses its input in __init__, and is built from {text} {_when(self.ctx)}",
+                    confidence=confidence, requires=("repeated", "callee:parse"))
+
+    # -- what is being parsed ----------------------------------------------------------
+    def _stable(self, arg: cst.BaseExpression, fn, built: bool = False):
+        """(description, confidence) when `arg` is the same text each time the call runs."""
+        if is_literal(arg):
+            return "a literal", "high"
+        loop = self._innermost_loop()
+        if loop is not None and self._invariant(arg, loop):
+            return (_describe(arg) or "text the loop does not change"), "high"
+        if isinstance(arg, cst.Name):
+            name = arg.value
+            if name.isupper() and len(name) > 1 and name not in fn.params:
+                return f"module-level constant '{name}'", "high"
+            return None  # a parameter or a local: it may differ on every call
+        if isinstance(arg, cst.Attribute):
+            parts = _chain(arg)
+            if not parts or _PER_CALL_DATA.search(parts[-1]):
+                return None  # request.body, self.message: data that comes with the call
+            root = parts[0]
+            if root in ("self", "cls") and root in fn.params[:1]:
+                return f"attribute '{'.'.join(parts)}'", "medium"
+            if (root.isupper() or root in self.ctx.imports) and root not in fn.params:
+                return f"'{'.'.join(parts)}'", "medium"
+            return None  # rooted at a parameter or a local: per-call
+        if built:
+            roots = _root_names(arg)
+            if roots and all(
+                (r in ("self", "cls") and r in fn.params[:1]) or (r.isupper() and r not in fn.params)
+                or (r in self.ctx.imports and r not in fn.params)
+                for r in roots
+            ):
+                return "values that do not change", "medium"
+        return None
+
+    def _innermost_loop(self) -> Optional[cst.CSTNode]:
+        if not self.ctx.in_loop:
+            return None
+        loops = getattr(self.ctx, "_loops", None)
+        if loops:
+            return loops[-1][2]
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, _LOOP_TYPES):
+                return node
+        return None
+
+    def _invariant(self, arg: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+        """No call in `arg` and no name in it that the loop assigns."""
+        if _has_call(arg):
+            return False  # f.read(), next(it): may give different text each time
+        used = names_in(arg)
+        if not used:
+            return False  # a bare literal is handled as a literal
+        assigned = self._loop_names.get(id(loop))
+        if assigned is None:
+            assigned = self._loop_names[id(loop)] = _assigned_in(loop)
+        return not (used & assigned)
+
+    def _is_environment(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Call):
+            return self.ctx.resolve(receiver.func) in _ENVIRONMENTS
+        parts = _chain(receiver)
+        if not parts:
+            return False
+        if len(parts) == 1:
+            typ = self.ctx.local_type(parts[0])
+            if typ and typ.rpartition(".")[2] == "Environment":
+                return True
+        return bool(re.search(r"(^|_)(env|environment|jinja|jinja_env)$", parts[-1], re.I))
+
+
+def _when(ctx) -> str:
+    return "on every iteration" if ctx.in_loop else "on every call"
+
+
+def _chain(expr: cst.BaseExpression):
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return parts[::-1]
+    return None
+
+
+def _describe(arg: cst.BaseExpression) -> Optional[str]:
+    if isinstance(arg, cst.Name):
+        return f"'{arg.value}' (unchanged by the loop)"
+    parts = _chain(arg)
+    if parts:
+        return f"'{'.'.join(parts)}' (unchanged by the loop)"
+    return None
+
+
+def _built(arg: cst.BaseExpression) -> bool:
+    """A string put together at run time: f-string, `+`, `%`, `.format()`, `.join()`, re.escape."""
+    if isinstance(arg, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringExpression) for p in arg.parts)
+    if isinstance(arg, cst.BinaryOperation):
+        return isinstance(arg.operator, (cst.Add, cst.Modulo))
+    if isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute):
+        return arg.func.attr.value in ("format", "join", "escape")
+    return False
+
+
+def _has_call(expr: cst.CSTNode) -> bool:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            # str.join / str.format / re.escape of invariant parts are pure
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("join", "format", "escape")):
+                return True
+        if isinstance(node, (cst.Await, cst.Yield, cst.NamedExpr)):
+            return True
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return False
+
+
+def _root_names(expr: cst.CSTNode) -> Set[str]:
+    """Names that start a value (not attribute names after a dot)."""
+    out = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+            continue
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return out
+
+
+def _assigned_in(loop: cst.CSTNode) -> Set[str]:
+    """Every name (and attribute name) the loop binds or rebinds, per iteration."""
+    out: Set[str] = set()
+
+    def bind(target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            out.add(target.value)
+        elif isinstance(target, cst.Attribute):
+            out.add(target.attr.value)
+        elif isinstance(target, cst.Subscript):
+            bind(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                bind(element.value)
+        elif isinstance(target, cst.StarredElement):
+            bind(target.value)
+
+    if isinstance(loop, cst.For):
+        bind(loop.target)
+        roots = [loop.body]
+    elif isinstance(loop, cst.While):
+        roots = [loop.test, loop.body]
+    else:
+        roots = [loop]
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                bind(t.target)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            bind(node.target)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            bind(node.target)
+        elif isinstance(node, cst.NamedExpr):
+            bind(node.target)
+        elif isinstance(node, cst.AsName):
+            bind(node.name)
+        elif isinstance(node, cst.Del):
+            bind(node.target)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            out.add(node.name.value)
+            continue
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            # x.append(...), self.buf.extend(...): the receiver changes in place
+            if node.func.attr.value in _MUTATORS:
+                bind(node.func.value)
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return out
+
+
+_MUTATORS = frozenset({
+    "append", "extend", "insert", "update", "write", "add", "pop", "clear", "remove", "setdefault",
+    "feed", "read", "seek", "readline", "send", "put", "push", "reset", "truncate",
+})

@@ -1,0 +1,129 @@
+"""Call resolution, heat and traces across modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perflint.analyze import Analyzer
+from perflint.callgraph import Program
+from perflint.discovery import SourceFile
+from perflint.testing import lint_sources
+
+
+def program(files, hot=()):
+    analyzer = Analyzer([])
+    summaries = []
+    for path, src in sorted(files.items()):
+        module = path[:-3].replace("/", ".")
+        is_pkg = module.endswith(".__init__")
+        module = module[: -len(".__init__")] if is_pkg else module
+        summaries.append(analyzer.analyze_bytes(SourceFile(Path(path), path, module, is_pkg, False), src.encode()))
+    return Program(summaries, hot=hot)
+
+
+def edges(p):
+    return {(e.caller, e.callee) for es in p.edges.values() for e in es}
+
+
+def test_resolves_imports_reexports_methods_super_and_attribute_types():
+    p = program({
+        "pkg/__init__.py": "from .pager import Pager\n",
+        "pkg/pager.py": (
+            "class Base:\n"
+            "    def close(self):\n        pass\n"
+            "class Pager(Base):\n"
+            "    def __init__(self, path):\n        self.path = path\n"
+            "    def get(self, n):\n        return self.read(n)\n"
+            "    def read(self, n):\n        return n\n"
+            "    def close(self):\n        super().close()\n"
+        ),
+        "pkg/table.py": (
+            "from . import pager as pg\n"
+            "from pkg import Pager\n"
+            "class Table:\n"
+            "    def __init__(self, path):\n        self.pf = Pager(path)\n"
+            "    def row(self, n):\n        return self.pf.get(n)\n"
+            "def helper(p: Pager):\n    return p.read(1)\n"
+            "def make():\n    t = Table('x')\n    return t.row(1), pg.Pager('y')\n"
+        ),
+    })
+    e = edges(p)
+    assert ("pkg.table.Table.__init__", "pkg.pager.Pager.__init__") in e  # via re-export
+    assert ("pkg.table.Table.row", "pkg.pager.Pager.get") in e  # attribute type
+    assert ("pkg.pager.Pager.get", "pkg.pager.Pager.read") in e  # self.m()
+    assert ("pkg.pager.Pager.close", "pkg.pager.Base.close") in e  # super()
+    assert ("pkg.table.helper", "pkg.pager.Pager.read") in e  # annotation
+    assert ("pkg.table.make", "pkg.table.Table.__init__") in e  # constructor
+    assert ("pkg.table.make", "pkg.table.Table.row") in e  # local type
+    assert ("pkg.table.make", "pkg.pager.Pager.__init__") in e  # module alias
+
+
+def test_unresolvable_and_unknown_decorators_are_dropped_not_guessed():
+    p = program({
+        "m.py": (
+            "import functools\n"
+            "def register(f):\n    REG.append(f)\n    return wrapper\n"
+            "@register\ndef a():\n    pass\n"
+            "@functools.lru_cache()\ndef b():\n    pass\n"
+            "def caller(x):\n    a()\n    b()\n    x.unknown()\n"
+        ),
+    })
+    e = edges(p)
+    assert ("m.caller", "m.b") in e
+    assert ("m.caller", "m.a") not in e
+    assert all(callee.startswith("m.") for _, callee in e)
+
+
+def test_heat_is_a_fixed_point_and_recursion_safe():
+    p = program({
+        "m.py": (
+            "def leaf():\n    pass\n"
+            "def mid():\n    for i in range(3):\n        leaf()\n"
+            "def top():\n    for j in range(3):\n        mid()\n"
+            "def rec(n):\n    for i in range(n):\n        rec(n - 1)\n    leaf()\n"
+        ),
+    })
+    assert p.heat["m.top"] == 1
+    assert p.heat["m.mid"] == 10
+    assert p.heat["m.leaf"] == 100
+    assert p.heat["m.rec"] <= 1e9
+
+
+def test_tests_are_not_heat_sources():
+    analyzer = Analyzer([])
+    prod = analyzer.analyze_bytes(SourceFile(Path("m.py"), "m.py", "m", False, False), b"def f():\n    pass\n")
+    test = analyzer.analyze_bytes(
+        SourceFile(Path("tests/test_m.py"), "tests/test_m.py", "test_m", False, True),
+        b"from m import f\ndef test_f():\n    for i in range(100):\n        f()\n",
+    )
+    p = Program([prod, test])
+    assert p.heat["m.f"] == 1
+
+
+def test_a_loop_in_one_module_makes_a_function_in_another_hot():
+    sync = "import os\ndef harden(fd):\n    os.fsync(fd)\n"
+    cold = lint_sources({"pages.py": sync, "app.py": "from pages import harden\ndef close(fd):\n    harden(fd)\n"})
+    hot = lint_sources({"pages.py": sync, "app.py": "from pages import harden\ndef load(fds):\n    for fd in fds:\n        harden(fd)\n"})
+    cold_401 = [f for f in cold if f.rule == "PFL401"]
+    hot_401 = [f for f in hot if f.rule == "PFL401"]
+    assert [f.severity for f in cold_401] == ["note"]
+    assert [f.severity for f in hot_401] == ["warning"]
+    assert [h.function for h in hot_401[0].trace] == ["load", "load"]
+    assert "for loop" in hot_401[0].trace[1].note
+    assert not [f for f in cold if f.rule == "PFL402"]
+    assert [f.line for f in hot if f.rule == "PFL402"] == [3]
+
+
+def test_hot_entry_points_from_config():
+    from perflint.config import Config
+
+    src = "import os\nclass Session:\n    def execute(self, fd):\n        os.fsync(fd)\n"
+    findings = lint_sources({"m.py": src}, config=Config(min_severity="note", hot=("*.Session.execute",)))
+    f = next(f for f in findings if f.rule == "PFL401")
+    assert f.severity == "warning"
+    assert "hot entry point" in f.trace[0].note
+
+
+def test_except_handlers_are_cold():
+    p = program({"m.py": "def leaf():\n    pass\ndef f(xs):\n    for x in xs:\n        try:\n            pass\n        except ValueError:\n            leaf()\n"})
+    assert p.heat["m.leaf"] == 1
