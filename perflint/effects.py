@@ -15,6 +15,8 @@ PARSE_CALLS = frozenset({
     "yaml.full_load", "tomllib.loads", "tomllib.load", "tomli.loads", "tomli.load",
     "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement",
     "xml.etree.ElementTree.fromstring", "xml.etree.ElementTree.parse", "pickle.loads", "pickle.load",
+    # template engines compile their source to Python code when built (PFL102)
+    "jinja2.Template", "jinja2.environment.Template", "mako.template.Template",
 })
 QUERY_METHODS = frozenset({"execute", "executemany", "executescript"})
 DB_RECEIVER = re.compile(r"(^|_)(conn|connection|cnx|con|db|database|cursor|cur|session|sess|tx|txn|transaction)s?$", re.I)

@@ -9,8 +9,11 @@ import libcst as cst
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import names_in, string_value
 
-_ALIASES = frozenset({"rowid", "_rowid_", "oid", "pk", "id", "_id", "primary_key"})
-_FLAGS = ("primary_key", "is_pk", "pk", "primary", "is_primary", "is_primary_key", "rowid_alias", "is_rowid_alias", "ipk", "is_key")
+_ROWID = frozenset({"rowid", "_rowid_", "oid"})
+_KEY_NAMES = frozenset({"pk", "id", "_id"})
+# Flags a schema uses to mark the declared key alias (generic names such as `pk` or
+# `primary` are left out: they name other things too often).
+_FLAGS = ("primary_key", "is_pk", "is_primary", "is_primary_key", "rowid_alias", "is_rowid_alias", "ipk")
 
 
 class LiteralAliasDispatch(Rule):
@@ -19,9 +22,9 @@ class LiteralAliasDispatch(Rule):
 
     ## What it does
     Flags a comparison of a name against literal key names (`"rowid"`, `"_rowid_"`,
-    `"oid"`, `"pk"`, ...) to pick a fast path, in a function that never consults the
+    `"oid"`, or both `"id"` and `"pk"`) to pick a fast path, in a function that never consults the
     flag the program's classes declare for the same thing (`primary_key`, `is_pk`,
-    `primary`, ...). Column `id INTEGER PRIMARY KEY` is an alias of the rowid, but only
+    `is_primary`, ...). Column `id INTEGER PRIMARY KEY` is an alias of the rowid, but only
     the schema knows that.
 
     ## Why is this slow
@@ -58,6 +61,7 @@ class LiteralAliasDispatch(Rule):
     FIX = "also take the fast path when the schema flags the column as the key alias (e.g. column.primary_key)"
     TRIGGERS = ("rowid", "oid", "pk", "id")
     VALID = [
+        "class Column:\n    primary_key = False\ndef peek(tok):\n    if tok.type in ('ID', 'TYPEID'):\n        return 1\n",
         "class Column:\n    primary_key = False\n"
         "def plan(col, name):\n    if name in ('rowid', 'oid') or col.primary_key:\n        return 1\n",
         "def plan(name):\n    if name in ('rowid', 'oid'):\n        return 1\n",
@@ -92,8 +96,10 @@ class LiteralAliasDispatch(Rule):
             if isinstance(op, (cst.Equal, cst.NotEqual)):
                 value = string_value(target.comparator)
                 literals = [value] if value is not None else None
-            if literals and any(v.lower() in _ALIASES for v in literals) and (
-                len(literals) > 1 or literals[0].lower() in ("rowid", "_rowid_", "oid")
+            # rowid aliases, case-insensitively as SQL does; or two exact key names ("id", "pk").
+            if literals and (
+                any(v.lower() in _ROWID for v in literals)
+                or len(_KEY_NAMES.intersection(literals)) >= 2
             ):
                 self._frames[-1][0].append(node)
                 return

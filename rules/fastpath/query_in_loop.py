@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -17,9 +18,13 @@ _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalK
 _PRELOAD = ("select_related", "prefetch_related", "values", "values_list", "only", "defer", "iterator")
 # Instance attributes that never follow a relation.
 _NOT_RELATIONS = {"pk", "id", "_meta", "_state", "objects", "DoesNotExist", "MultipleObjectsReturned"}
+_TOOLING_CLASS = re.compile(r"(introspect|inspector|schema_?editor|migrat|dialect)", re.I)
+_GROUPERS = {"groupby", "chunks", "chunked", "batched", "batches", "grouper", "partition", "in_chunks", "iter_chunks"}
+_CHUNK_NAME = re.compile(r"(chunk|batch|bulk)", re.I)
 # Functions whose job is to run a list of statements once (schema setup, migrations).
 _SETUP_WORDS = ("migrat", "setup", "set_up", "create_table", "create_schema", "init_db", "initdb",
-                "install", "bootstrap", "upgrade", "downgrade", "create_all", "drop_all", "load_fixture")
+                "install", "bootstrap", "upgrade", "downgrade", "create_all", "drop_all", "load_fixture",
+                "reflect", "introspect")
 
 
 class QueryInLoop(Rule):
@@ -63,10 +68,15 @@ class QueryInLoop(Rule):
 
     ## Notes
     Not reported: iterating over the result of one query (`for row in cur.execute(q)`),
-    `executemany` (the batched API), a loop that runs a list of different statements
-    (`for sql in statements: cur.execute(sql)`), a thin wrapper that executes the SQL
-    it is given (its callers are checked instead) and functions named like setup or
-    migration steps.
+    `executemany` (the batched API) and a list of parameter sets passed to `execute`,
+    one query per page (`LIMIT`/`OFFSET`), per chunk or per `groupby` group, a loop that
+    runs a list of different statements (`for sql in statements: cur.execute(sql)`, or a
+    table name formatted into the SQL), lazy querysets that are never evaluated, a thin
+    wrapper that executes the SQL it is given (its callers are checked instead), test
+    code, functions named like setup or migration steps, and schema introspection,
+    migration and dialect classes. A call to an in-repo `execute()` counts only if that
+    method (or what it calls) runs an external query: a wrapper around a DB-API cursor
+    does, an in-process database engine's own `Session.execute()` does not.
     """
 
     CODE = "PFL503"
@@ -118,11 +128,11 @@ class QueryInLoop(Rule):
         self._querysets: List[Dict[str, Tuple[str, bool]]] = []  # per function: local -> (model, preloaded)
         self._active: List[Tuple[str, str, bool, cst.CSTNode]] = []  # (target, model, preloaded, loop)
         self._reported: Set[Tuple[int, str]] = set()
-        self._peewee = False
+        self._assigned: List[Dict[str, cst.BaseExpression]] = []  # per function: local -> last value
+        self._loop_assigned: List[Set[str]] = [set()]  # per function: names bound inside a loop
 
     # -- models declared in this file -------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
-        self._peewee = "peewee" in self.ctx.source or "playhouse" in self.ctx.source
         if "ForeignKey" not in self.ctx.source and "ManyToMany" not in self.ctx.source and "OneToOne" not in self.ctx.source:
             return
         for stmt in node.body:
@@ -144,9 +154,13 @@ class QueryInLoop(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._querysets.append({})
+        self._assigned.append({})
+        self._loop_assigned.append(set())
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._querysets.pop()
+        self._assigned.pop()
+        self._loop_assigned.pop()
 
     # -- queries ----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -155,19 +169,28 @@ class QueryInLoop(Rule):
             return
         kind, sql = found
         fn = self.ctx.function
-        if fn is None:
-            return  # module level runs once (loops there are ignored unless under __main__)
+        if fn is None or self.ctx.is_test:
+            return  # module level runs once; a test's loop says nothing about production
         lowered = fn.name.lower()
         if any(word in lowered for word in _SETUP_WORDS):
             return  # a schema or migration step runs its statements once
-        if sql is not None and self._names_loop_variable(sql):
-            return  # for sql in statements: cur.execute(sql) -- each statement runs once
-        if not self.ctx.loops and isinstance(sql, cst.Name) and sql.value in fn.params:
-            return  # a wrapper that executes what it is given: its callers are the loop
+        if _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
+            return  # schema introspection and migration classes: tooling that runs once per command
+        if kind in ("django", "sqlalchemy") and not self._evaluated(node):
+            return  # a lazy queryset (filter/exclude/query) that is never run here
+        if self.ctx.loops and self._batched(node):
+            return  # one statement per chunk or group of rows: that is the batched form
+        if sql is not None and self.ctx.loops and _PAGING.search(_literal_text(sql)):
+            return  # LIMIT/OFFSET paging: one query per page is the batched form
+        if sql is not None:
+            if self.ctx.loops and self._statement_varies(sql, self._loop_targets() | self._loop_assigned[-1]):
+                return  # for table in tables: cur.execute(f"DROP TABLE {table}") -- different statements
+            if not self.ctx.loops and not self._fixed_statement(sql, fn.params):
+                return  # a wrapper that executes the statement it is given: its callers are the loop
         what = _describe(node, kind)
         where = "per iteration" if self.ctx.loops else "per call, and its callers run it in a loop"
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
-                    requires=("repeated",))
+                    requires=("repeated", "callee-reaches:query"))
 
     def _query(self, node: cst.Call) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
         func = node.func
@@ -192,19 +215,103 @@ class QueryInLoop(Rule):
             if orm == "sqlalchemy" and method == "get" and len(node.args) < 2:
                 return None  # session.get(key): a dict-like store, not Session.get(Model, pk)
             return orm, first_arg(node) if method == "execute" else None
-        if (method == "get" and self._peewee and receiver[:1].isupper() and len(parts) == 2
+        if (method == "get" and receiver[:1].isupper() and len(parts) == 2
                 and any(isinstance(a.value, cst.Comparison) for a in node.args)):
             return "peewee", None  # User.get(User.name == name)
         return None
 
-    def _names_loop_variable(self, sql: cst.BaseExpression) -> bool:
-        """The statement itself comes from an enclosing loop's variable."""
-        expr = sql
-        while isinstance(expr, (cst.Attribute, cst.Subscript)):
-            expr = expr.value
-        if not isinstance(expr, cst.Name):
+    def _batched(self, node: cst.Call) -> bool:
+        """Per chunk or group, not per row: `for key, group in groupby(...)`, `chunk = ids[i:i+n]`,
+        or a list of parameter sets passed at once (`conn.execute(stmt, [{...}, {...}])`)."""
+        loop = next((a for a in reversed(self.ctx.stack) if isinstance(a, (cst.For, cst.While, cst.CompFor))), None)
+        if isinstance(loop, (cst.For, cst.CompFor)) and isinstance(loop.iter, cst.Call):
+            called = (dotted_text(loop.iter.func) or "").split(".")[-1]
+            if called in _GROUPERS:
+                return True
+        assigned = self._assigned[-1] if self._assigned else {}
+        names: Set[str] = set()
+        for arg in node.args[1:]:
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value in assigned:
+                value = assigned[value.value]
+            if isinstance(value, (cst.List, cst.ListComp)):
+                return True  # many parameter sets: executemany semantics
+            names |= names_in(value)
+            if isinstance(arg.value, cst.Name) or isinstance(arg.value, cst.Dict):
+                for name in list(names_in(arg.value)):
+                    if name in assigned:
+                        names |= names_in(assigned[name])
+        return any(_CHUNK_NAME.search(n) for n in names)
+
+    def _evaluated(self, node: cst.Call) -> bool:
+        """A lazy ORM query that this expression runs: `.first()`, iterated, `list(...)`."""
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        if method in _EAGER:
+            return True
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        cur: cst.CSTNode = node
+        while i >= 2:
+            parent, grand = stack[i - 1], stack[i - 2]
+            if isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call) and grand.func is parent:
+                if parent.attr.value in _EAGER:
+                    return True
+                cur, i = grand, i - 2
+                continue
+            if isinstance(parent, cst.Subscript) and parent.value is cur:
+                return True
+            if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is cur:
+                return True
+            if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
+                return self.ctx.resolve(grand.func) in _EVALUATORS
+            if isinstance(parent, cst.Await) and parent.expression is cur:
+                cur, i = parent, i - 1
+                continue
             return False
-        return expr.value in self._loop_targets()
+        return False
+
+    def _statement_varies(self, sql: cst.BaseExpression, loop_names: Set[str]) -> bool:
+        """The statement text changes per iteration: it is the loop variable, or the loop
+        variable is formatted into it as a table, column or pragma name (not a value)."""
+        expr = sql
+        if isinstance(expr, cst.Name) and expr.value not in loop_names and self._assigned:
+            expr = self._assigned[-1].get(expr.value, expr)
+        base = expr
+        while isinstance(base, (cst.Attribute, cst.Subscript)):
+            base = base.value
+        if isinstance(base, cst.Name) and base.value in loop_names:
+            return True
+        if not (names_in(expr) & loop_names) or isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            return False
+        return _formats_identifier(expr)
+
+    def _fixed_statement(self, sql: cst.BaseExpression, params) -> bool:
+        """The same statement text on every call (a literal, a constant, a query builder)."""
+        expr = sql
+        if isinstance(expr, cst.Name):
+            if expr.value.isupper():
+                return True
+            if expr.value in params or not self._assigned:
+                return False
+            expr = self._assigned[-1].get(expr.value)
+            if expr is None:
+                return False
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            return True
+        if isinstance(expr, cst.FormattedString):
+            return not (names_in(expr) & set(params)) or not _formats_identifier(expr)
+        root = expr
+        local = set(params) | set(self._assigned[-1] if self._assigned else ())
+        while isinstance(root, cst.Call) and isinstance(root.func, cst.Attribute) and isinstance(root.func.value, cst.Call):
+            if root.func.attr.value not in _VALUE_METHODS and any(names_in(a.value) & local for a in root.args):
+                return False  # .select_from(table): the table differs per call
+            root = root.func.value
+        if isinstance(root, cst.Call):
+            called = (dotted_text(root.func) or "").split(".")[-1]
+            if any(names_in(a.value) & local for a in root.args):
+                return False  # select(table) / text(sql): built from what the caller passes
+            return called in _BUILDERS
+        return False
 
     def _loop_targets(self) -> Set[str]:
         names: Set[str] = set()
@@ -222,8 +329,12 @@ class QueryInLoop(Rule):
 
     # -- relations read per item of a queryset ----------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
+        if self.ctx.loops and self._loop_assigned:
+            for target in node.targets:
+                self._loop_assigned[-1] |= names_in(target.target)
         if not self._querysets or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
+        self._assigned[-1][node.targets[0].target.value] = node.value
         qs = _queryset(node.value)
         name = node.targets[0].target.value
         if qs is not None:
@@ -265,8 +376,11 @@ class QueryInLoop(Rule):
             elif model in self._model_classes():
                 return  # the model is defined here and the field is not a relation
             else:
-                requires = ("repeated", f"flag:{field}")
-                confidence = "medium"
+                qualified = self.ctx.resolve(cst.Name(model))
+                if qualified is None:
+                    return  # the model is not imported from the scanned code: nothing to check
+                requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(_RELATION_FIELDS)}")
+                confidence = "high"
             self._reported.add((id(loop), field))
             self.report(node, f"{target}.{field} reads a relation of each {model} of a queryset built without "
                               f"select_related/prefetch_related: one query per item (N+1)",
@@ -276,6 +390,63 @@ class QueryInLoop(Rule):
 
     def _model_classes(self) -> Set[str]:
         return set(self.ctx.summary.classes)
+
+
+# Query methods that run the query at once (Django, SQLAlchemy Query, peewee).
+_EAGER = {
+    "get", "count", "exists", "first", "last", "get_or_create", "update_or_create", "create",
+    "aggregate", "in_bulk", "update", "delete", "earliest", "latest", "contains", "iterator",
+    "one", "one_or_none", "all", "scalar", "scalars", "execute", "merge", "refresh", "bulk_create",
+}
+_EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "all", "next", "dict", "enumerate", "zip", "max", "min"}
+# Calls that build one fixed statement (SQLAlchemy Core, text()).
+_VALUE_METHODS = {"where", "filter", "filter_by", "values", "params", "limit", "offset", "having", "order_by", "bindparams"}
+_BUILDERS = {"select", "text", "insert", "update", "delete", "literal_column", "union", "exists"}
+# SQL just before a placeholder that takes a value (so the statement text is the same).
+_VALUE_CONTEXT = re.compile(r"(=|<|>|'|\bin\s*\(|\bvalues\s*\(|\blike|\bbetween|\band|\blimit|\boffset|,)\s*$", re.I)
+_PLACEHOLDER = re.compile(r"%(\([^)]*\))?[sdr]|\{[^{}]*\}")
+
+
+_PAGING = re.compile(r"\b(limit|offset|fetch\s+(next|first))\b", re.I)
+
+
+def _literal_text(expr: cst.BaseExpression) -> str:
+    """The literal SQL text of a string, f-string or %-format (empty if none)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        expr = expr.left
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else ""
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    return ""
+
+
+def _formats_identifier(expr: cst.BaseExpression) -> bool:
+    """Some value formatted into the SQL text sits where a name goes (FROM %s, PRAGMA %s)."""
+    texts: List[str] = []
+    if isinstance(expr, cst.FormattedString):
+        prefix = ""
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                prefix += part.value
+            else:
+                texts.append(prefix)
+                prefix = ""
+        return any(not _VALUE_CONTEXT.search(t) for t in texts)
+    literal = None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        literal = expr.left
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+        literal = expr.func.value
+    elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left = expr.left
+        value = left.evaluated_value if isinstance(left, cst.SimpleString) else None
+        return not (isinstance(value, str) and _VALUE_CONTEXT.search(value))
+    if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
+        text = literal.evaluated_value
+        return any(not _VALUE_CONTEXT.search(text[: m.start()]) for m in _PLACEHOLDER.finditer(text))
+    return True
 
 
 def _queryset(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:

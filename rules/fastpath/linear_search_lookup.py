@@ -1,0 +1,337 @@
+"""PFL502 linear-search-lookup."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from perflint.context import dotted_text
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import is_literal, names_in
+from perflint.walker import child_fields
+
+_DICT_MAKERS = {"dict", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict", "WeakValueDictionary", "weakref.WeakValueDictionary"}
+_LIST_MAKERS = {"list"}
+_INDEX_NAME = re.compile(r"^_*(?:by_?(\w+)|(\w+?)_?(?:to_\w+|index|idx|map|lookup|dict|table))$")
+
+
+class _ClassFacts:
+    """What a class keeps: dict attributes, the field each is keyed by, list attributes."""
+
+    def __init__(self) -> None:
+        self.dicts: Set[str] = set()
+        self.keyed: Dict[str, str] = {}  # field -> dict attribute keyed by it
+        self.lists: Set[str] = set()
+
+
+class LinearSearchLookup(Rule):
+    """
+    A lookup by key done as a linear scan, often next to a dict that could answer it.
+
+    ## What it does
+    Flags an early-exit equality search over a collection: a loop
+    `for x in self.items: if x.key == k: return x`, `next(x for x in seq if x.key == k)`,
+    and `self.items.index(v)` on a list the class keeps. Confidence is high when the
+    same class keeps a dict keyed by the same attribute (`self._by_id[item.id] = item`)
+    and the method scans the list instead; otherwise the search is reported only where
+    it runs repeatedly (in a loop, or in a function a loop reaches).
+
+    ## Why is this slow
+    A scan compares every element until it finds the key: O(n) per lookup, O(n x m)
+    for m lookups. The dict the class already maintains answers in O(1). This is the
+    missed fast path of the seed: an index existed and the lookup did not use it.
+
+    ## Example
+    ```python
+    class Registry:
+        def add(self, item):
+            self._items.append(item)
+            self._by_id[item.id] = item
+
+        def get(self, item_id):
+            for item in self._items:
+                if item.id == item_id:
+                    return item
+            return None
+    ```
+
+    ## Use instead
+    ```python
+        def get(self, item_id):
+            return self._by_id.get(item_id)
+    ```
+
+    ## Notes
+    Not reported: searches for a constant (`if x.kind == "primary"`), scans of literal
+    tuples and lists, `range`, and `.index()` on anything but a list attribute the class
+    builds. A scan without a dict next to it is reported with medium confidence when it
+    walks an attribute of `self`, and low otherwise.
+    """
+
+    CODE = "PFL502"
+    NAME = "linear-search-lookup"
+    FAMILY = "fastpath"
+    FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
+    TRIGGERS = ("==", ".index(")
+    VALID = [
+        # The dict is used.
+        "class R:\n    def __init__(self):\n        self._items = []\n        self._by_id = {}\n"
+        "    def get(self, k):\n        return self._by_id.get(k)\n",
+        # A search for a constant property, not a key lookup.
+        "class R:\n    def primary(self):\n        for c in self.columns:\n            if c.kind == 'pk':\n                return c\n",
+        # A cold one-off scan with no index to use.
+        "def find(items, name):\n    for it in items:\n        if it.name == name:\n            return it\n",
+        # Scanning a literal tuple.
+        "def f(xs, k):\n    for x in xs:\n        for a in (('a', 1), ('b', 2)):\n            if a[0] == k:\n                return a\n",
+        # Every match is collected: not a lookup.
+        "class R:\n    def __init__(self):\n        self._by_id = {}\n"
+        "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
+    ]
+    INVALID = [
+        Invalid(
+            "class Registry:\n"
+            "    def __init__(self):\n"
+            "        self._items = []\n"
+            "        self._by_id = {}\n"
+            "    def add(self, item):\n"
+            "        self._items.append(item)\n"
+            "        self._by_id[item.id] = item\n"
+            "    def get(self, item_id):\n"
+            "        for item in self._items:\n"
+            "            if item.id == item_id:\n"
+            "                return item\n",
+            line=9,
+        ),
+        Invalid(
+            "class Pool:\n"
+            "    def __init__(self):\n        self.conns = []\n"
+            "    def find(self, host):\n        return next(c for c in self.conns if c.host == host)\n"
+            "    def route(self, hosts):\n        return [self.find(h) for h in hosts]\n",
+            line=5,
+        ),
+        Invalid(
+            "class Order:\n    def __init__(self):\n        self.keys = list()\n"
+            "    def positions(self, wanted):\n        return [self.keys.index(w) for w in wanted]\n",
+            line=5,
+        ),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        self._classes: List[list] = []  # [class node, facts or None]: facts computed on first need
+        self._in_class: List[bool] = []  # per function frame: directly a method of the innermost class
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append([node, None])
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def _facts(self) -> Optional[_ClassFacts]:
+        """The facts of the class whose method we are in (walked once, only when needed)."""
+        if not self._classes or not self.ctx.class_qualname:
+            return None
+        entry = self._classes[-1]
+        if entry[1] is None:
+            entry[1] = _class_facts(entry[0])
+        return entry[1]
+
+    # -- for x in coll: if x.key == k: return x ---------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        fn = self.ctx.function
+        if fn is None or not isinstance(node.body, cst.IndentedBlock):
+            return
+        coll = node.iter
+        if isinstance(coll, cst.Call) and dotted_text(coll.func) == "enumerate" and coll.args:
+            coll = coll.args[0].value
+        if not isinstance(coll, (cst.Name, cst.Attribute, cst.Call)) or not _collection(coll):
+            return
+        if isinstance(coll, cst.Name) and coll.value.lstrip("_").isupper():
+            return  # a module constant table: fixed and small
+        targets = names_in(node.target) if isinstance(node.target, (cst.Tuple, cst.List)) else {node.target.value} if isinstance(node.target, cst.Name) else set()
+        if not targets:
+            return
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.If) or not _exits(stmt.body):
+                continue
+            tuple_target = isinstance(node.target, (cst.Tuple, cst.List))
+            field = _key_test(stmt.test, targets, tuple_target=tuple_target)
+            if field is not None:
+                self._found(node, coll, field, "a loop that compares each element", by_attribute=not tuple_target or field not in targets)
+                return
+
+    # -- next(x for x in coll if x.key == k) ------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.function is None:
+            return
+        func = dotted_text(node.func)
+        if func == "next" and node.args and isinstance(node.args[0].value, cst.GeneratorExp):
+            gen = node.args[0].value
+            comp = gen.for_in
+            if comp.inner_for_in is not None or len(comp.ifs) != 1 or not _collection(comp.iter):
+                return
+            targets = names_in(comp.target)
+            tuple_target = not isinstance(comp.target, cst.Name)
+            field = _key_test(comp.ifs[0].test, targets, tuple_target=tuple_target)
+            if field is not None:
+                self._found(node, comp.iter, field, "next() over a generator that compares each element",
+                            by_attribute=not tuple_target or field not in targets)
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "index" and len(node.args) == 1:
+            facts = self._facts()
+            receiver = node.func.value
+            if (facts is not None and self.ctx.function.name != "__init__" and isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                    and receiver.value.value == self.ctx.self_name() and receiver.attr.value in facts.lists
+                    and not is_literal(node.args[0].value)):
+                self.report(node, f"self.{receiver.attr.value}.index() scans the list for the value: O(n) per lookup",
+                            confidence="medium", requires=("repeated",))
+
+    def _found(self, node: cst.CSTNode, coll: cst.BaseExpression, field: str, how: str, by_attribute: bool = True) -> None:
+        facts = self._facts()
+        text = dotted_text(coll) or "the collection"
+        own = isinstance(coll, cst.Attribute) and isinstance(coll.value, cst.Name) and coll.value.value == self.ctx.self_name()
+        if not by_attribute:
+            # for key, value in pairs: if key == k -- an association list scanned by key
+            self.report(node, f"{how} of {text} for a matching key: O(n) per lookup",
+                        confidence="low", requires=("repeated",))
+            return
+        if facts is not None and field in facts.keyed:
+            index = facts.keyed[field]
+            self.report(node, f"{how} of {text} for a matching '{field}', while the class keeps "
+                              f"self.{index} keyed by '{field}': O(n) instead of O(1)",
+                        fix=f"return self.{index}.get(...) instead of scanning {text}")
+            return
+        self.report(node, f"{how} of {text} for a matching '{field}': O(n) per lookup",
+                    confidence="medium" if own else "low", requires=("repeated",))
+
+
+def _collection(expr: cst.BaseExpression) -> bool:
+    """A collection that can grow: a name or attribute (not a literal, a range or a string)."""
+    if isinstance(expr, cst.Call):
+        # self.d.values() / self.items() walk a collection too; other calls make one.
+        return isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("values", "items") and not expr.args \
+            and isinstance(expr.func.value, (cst.Name, cst.Attribute))
+    return isinstance(expr, (cst.Name, cst.Attribute))
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """The `if` body returns (or breaks) at its top level: an early exit on a match."""
+    lines = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    for line in lines:
+        smalls = line.body if isinstance(line, cst.SimpleStatementLine) else [line] if not isinstance(line, cst.BaseCompoundStatement) else []
+        for small in smalls:
+            if isinstance(small, (cst.Return, cst.Break)):
+                return True
+    return False
+
+
+def _key_test(test: cst.BaseExpression, targets: Set[str], tuple_target: bool) -> Optional[str]:
+    """The field compared for equality with a non-constant key: `x.id == k` -> "id"."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _key_test(test.left, targets, tuple_target) or _key_test(test.right, targets, tuple_target)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 or not isinstance(test.comparisons[0].operator, cst.Equal):
+        return None
+    for side, other in ((test.left, test.comparisons[0].comparator), (test.comparisons[0].comparator, test.left)):
+        field = _field_of(side, targets, tuple_target)
+        if field is None:
+            continue
+        if is_literal(other) or names_in(other) & targets or _constant_name(other):
+            return None  # a search for a constant, or two fields of one element
+        return field
+    return None
+
+
+def _field_of(expr: cst.BaseExpression, targets: Set[str], tuple_target: bool) -> Optional[str]:
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in targets:
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and expr.value.value in targets:
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if isinstance(index, cst.Index) and isinstance(index.value, (cst.SimpleString, cst.Integer)):
+            return index.value.value.strip("'\"")
+        return None
+    if tuple_target and isinstance(expr, cst.Name) and expr.value in targets:
+        return expr.value  # for key, value in pairs: if key == k
+    return None
+
+
+def _constant_name(expr: cst.BaseExpression) -> bool:
+    text = dotted_text(expr)
+    return bool(text) and (text.split(".")[-1].isupper() or text in ("None", "True", "False"))
+
+
+def _class_facts(node: cst.ClassDef) -> _ClassFacts:
+    facts = _ClassFacts()
+    keyed_candidates: List[Tuple[str, str]] = []
+    stack: List[cst.CSTNode] = [node.body]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, cst.ClassDef):
+            continue  # a nested class keeps its own facts
+        if isinstance(cur, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in cur.targets] if isinstance(cur, cst.Assign) else [cur.target]
+            for target in targets:
+                attr = _self_attr(target)
+                if attr is not None and cur.value is not None:
+                    kind = _container_kind(cur.value)
+                    if kind == "dict":
+                        facts.dicts.add(attr)
+                    elif kind == "list":
+                        facts.lists.add(attr)
+                if isinstance(target, cst.Subscript):
+                    base = _self_attr(target.value)
+                    index = target.slice[0].slice if len(target.slice) == 1 else None
+                    if base is not None and isinstance(index, cst.Index):
+                        field = _key_field(index.value)
+                        if field:
+                            keyed_candidates.append((field, base))
+        elif isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value == "setdefault" and cur.args:
+            base = _self_attr(cur.func.value)
+            field = _key_field(cur.args[0].value)
+            if base is not None and field:
+                keyed_candidates.append((field, base))
+        for name in child_fields(type(cur)):
+            value = getattr(cur, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+    for field, base in keyed_candidates:
+        if base in facts.dicts or _INDEX_NAME.match(base):
+            facts.keyed.setdefault(field, base)
+    for base in facts.dicts:
+        m = _INDEX_NAME.match(base)
+        if m and m.group(1):
+            facts.keyed.setdefault(m.group(1), base)  # self._by_id: keyed by id
+    return facts
+
+
+def _self_attr(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        return expr.attr.value
+    return None
+
+
+def _key_field(expr: cst.BaseExpression) -> Optional[str]:
+    """`item.id` -> "id"; `row["id"]` -> "id"."""
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        value = expr.slice[0].slice.value
+        if isinstance(value, cst.SimpleString):
+            return value.value.strip("'\"")
+    return None
+
+
+def _container_kind(value: cst.BaseExpression) -> Optional[str]:
+    if isinstance(value, (cst.Dict, cst.DictComp)):
+        return "dict"
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(value, cst.Call):
+        name = dotted_text(value.func) or ""
+        if name in _DICT_MAKERS or name.split(".")[-1] in _DICT_MAKERS:
+            return "dict"
+        if name in _LIST_MAKERS:
+            return "list"
+    return None

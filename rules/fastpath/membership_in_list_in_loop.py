@@ -1,0 +1,232 @@
+"""PFL505 membership-in-list-in-loop."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from perflint.rule import Invalid, Rule
+from perflint.walker import child_fields
+
+_MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"}
+_SPLITTERS = {"split", "rsplit", "splitlines", "readlines"}
+_LIST_BUILDERS = {"list", "sorted"}
+
+# (how it was built, element count when known, loop depth at assignment, line)
+_ListInfo = Tuple[str, Optional[int], int, int]
+
+
+class MembershipInListInLoop(Rule):
+    """
+    `x in some_list` inside a loop, where the list never changes there: a set would do.
+
+    ## What it does
+    Flags a membership test (`in`/`not in`) inside a loop when the right-hand side is a
+    list built once before the loop in the same function (a list literal of more than
+    three elements, `list(...)`, `sorted(...)`, a list comprehension, a `.split()` or
+    `.readlines()` result) or a module-level list constant, and the loop does not
+    change that list.
+
+    ## Why is this slow
+    `x in some_list` compares `x` with every element until it finds it: O(n) per test,
+    so the loop costs O(n x m). A set (or a dict's keys) answers in O(1) by hashing,
+    and building it once costs one pass over the list.
+
+    ## Example
+    ```python
+    def keep_known(rows, known_ids):
+        known = list(known_ids)
+        return [r for r in rows if r.id in known]
+    ```
+
+    ## Use instead
+    ```python
+    def keep_known(rows, known_ids):
+        known = set(known_ids)
+        return [r for r in rows if r.id in known]
+    ```
+
+    ## Notes
+    Not reported: tuples, strings (`c in "abc"`), dicts, sets, `range`, a list the loop
+    appends to or otherwise changes (a "seen" list needs its order: pair it with a set
+    instead), and lists of three elements or fewer. A literal list of up to 16
+    elements is reported with low confidence.
+    """
+
+    CODE = "PFL505"
+    NAME = "membership-in-list-in-loop"
+    FAMILY = "fastpath"
+    FIX = "build a set (or frozenset) once before the loop and test membership in it"
+    TRIGGERS = (" in ",)
+    VALID = [
+        # A tuple of constants.
+        "def f(xs):\n    return [x for x in xs if x in ('a', 'b', 'c')]\n",
+        # A string.
+        "def f(s):\n    return [c for c in s if c in 'aeiou']\n",
+        # A set.
+        "def f(xs, ys):\n    allowed = set(ys)\n    return [x for x in xs if x in allowed]\n",
+        # The loop appends to the list it tests.
+        "def dedupe(xs):\n    seen = list()\n    for x in xs:\n        if x not in seen:\n            seen.append(x)\n    return seen\n",
+        # A short literal list.
+        "def f(xs):\n    small = ['a', 'b']\n    return [x for x in xs if x in small]\n",
+        # Not in a loop.
+        "def f(x, ys):\n    ys = list(ys)\n    return x in ys\n",
+        # Built inside the loop, per iteration.
+        "def f(rows):\n    for r in rows:\n        parts = r.split(',')\n        if 'x' in parts:\n            yield r\n",
+    ]
+    INVALID = [
+        Invalid("def keep(rows, ids):\n    known = list(ids)\n    return [r for r in rows if r.id in known]\n", line=3),
+        Invalid("STOP = ['a', 'an', 'the', 'of', 'and', 'or', 'in', 'on', 'to']\n"
+                "def words(text):\n    return [w for w in text.split() if w not in STOP]\n", line=3),
+        Invalid("def f(lines, header):\n    cols = header.split(',')\n    for line in lines:\n"
+                "        for field in line:\n            if field in cols:\n                print(field)\n", line=5),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        self._module_lists: Dict[str, _ListInfo] = {}
+        self._lists: List[Dict[str, Optional[_ListInfo]]] = []  # per function; None = shadowed
+        self._mutated: Dict[int, Set[str]] = {}  # outermost loop node id -> names its body changes
+
+    def visit_Module(self, node: cst.Module) -> None:
+        source = self.ctx.source
+        for stmt in node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    name = small.targets[0].target.value
+                    info = _list_info(small.value)
+                    if info is None:
+                        self._module_lists.pop(name, None)
+                        continue
+                    if re.search(rf"\b(global\s+{re.escape(name)}\b|{re.escape(name)}\s*(\+=|\.(append|extend|insert|remove|pop|clear)\(|\[[^\]\n]*\]\s*=[^=]))", source):
+                        continue  # a module list that the code changes
+                    self._module_lists[name] = (info[0], info[1], 0, 0)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        shadow: Dict[str, Optional[_ListInfo]] = {}
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            shadow[p.name.value] = None
+        self._lists.append(shadow)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._lists.pop()
+
+    def _bind(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> None:
+        if not self._lists:
+            return
+        if isinstance(target, cst.Name):
+            info = _list_info(value) if value is not None else None
+            self._lists[-1][target.value] = (info[0], info[1], len(self.ctx.loops), self.ctx.line) if info else None
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind(el.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, None)
+
+    def _changed_in_loop(self, name: str) -> bool:
+        """Whether the outermost loop around here (in this function) changes `name`."""
+        outer = None
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(anc, (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                outer = anc
+        if outer is None:
+            return False
+        changed = self._mutated.get(id(outer))
+        if changed is None:
+            changed = self._mutated[id(outer)] = _mutated_in(outer)
+        return name in changed
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if not self.ctx.loops or not self._lists:
+            return
+        for target in node.comparisons:
+            if not isinstance(target.operator, (cst.In, cst.NotIn)) or not isinstance(target.comparator, cst.Name):
+                continue
+            name = target.comparator.value
+            info = self._lookup(name)
+            if info is None:
+                continue
+            how, size, depth, line = info
+            if depth >= len(self.ctx.loops):
+                continue  # rebuilt on every iteration: a set would cost as much to build
+            if size is not None and size <= 3:
+                continue
+            if self._changed_in_loop(name):
+                continue  # the loop appends to it or rebinds it
+            # A literal list is small and fixed; a built one grows with the data it came from.
+            confidence = "low" if size is not None and size <= 16 else "medium"
+            where = f"a module-level list ({how})" if line == 0 else f"a list built by {how} on line {line}"
+            self.report(node, f"'{_op(target)} {name}' scans {where} on every iteration: O(n) per test",
+                        confidence=confidence)
+            return
+
+    def _lookup(self, name: str) -> Optional[_ListInfo]:
+        scope = self._lists[-1]
+        if name in scope:
+            return scope[name]
+        return self._module_lists.get(name)
+
+
+def _op(target: cst.ComparisonTarget) -> str:
+    return "not in" if isinstance(target.operator, cst.NotIn) else "in"
+
+
+def _list_info(value: Optional[cst.BaseExpression]) -> Optional[Tuple[str, Optional[int]]]:
+    """(how, size) when an expression builds a list."""
+    if isinstance(value, cst.List):
+        if any(isinstance(e, cst.StarredElement) for e in value.elements):
+            return "a list display", None
+        return "a list literal", len(value.elements)
+    if isinstance(value, cst.ListComp):
+        source = value.for_in.iter
+        if isinstance(source, (cst.Tuple, cst.List)) and value.for_in.inner_for_in is None:
+            return "a list comprehension", len(source.elements)  # over a fixed handful of values
+        return "a list comprehension", None
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Name) and func.value in _LIST_BUILDERS and value.args:
+            return f"{func.value}()", None
+        if isinstance(func, cst.Attribute) and func.attr.value in _SPLITTERS:
+            receiver = func.value
+            if isinstance(receiver, cst.SimpleString) and isinstance(receiver.evaluated_value, str) and not value.args:
+                return "split", len(receiver.evaluated_value.split())
+            return "split", None
+    return None
+
+
+def _mutated_in(body: cst.CSTNode) -> Set[str]:
+    """Names a loop body changes: `x.append(...)`, `x[i] = ...`, `x += ...`, `del x[i]`."""
+    out: Set[str] = set()
+    stack: List[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            if node.func.attr.value in _MUTATORS:
+                out.add(node.func.value.value)
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            out.add(node.target.value)
+        elif isinstance(node, (cst.AssignTarget, cst.Del)):
+            target = node.target
+            if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                out.add(target.value.value)
+            elif isinstance(target, cst.Name):
+                out.add(target.value)  # rebound per iteration
+        for field in child_fields(type(node)):
+            value = getattr(node, field)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out

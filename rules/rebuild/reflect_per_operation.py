@@ -1,0 +1,207 @@
+"""PFL303 reflect-per-operation."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import libcst as cst
+
+from perflint.context import dotted_text
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import first_arg, string_value
+
+# Schema introspection in SQL: the catalog read again.
+_INTROSPECTION_SQL = re.compile(
+    r"(pragma\s+(main\.|temp\.)?(table_info|table_xinfo|index_list|index_info|foreign_key_list)|"
+    r"information_schema\.|\bsqlite_(master|schema)\b|\bpg_(catalog\.pg_)?(class|attribute|index|constraint|namespace|tables|attrdef)\b)",
+    re.I,
+)
+_INSPECTOR_METHODS = {
+    "get_columns", "get_table_names", "get_view_names", "has_table", "get_foreign_keys", "get_indexes",
+    "get_pk_constraint", "get_unique_constraints", "get_check_constraints", "get_schema_names",
+    "get_multi_columns", "get_sequence_names", "has_index", "has_sequence", "get_table_comment",
+}
+_BIND_NAME = re.compile(r"(^|_)(engine|eng|conn|connection|bind|db|database|session|sess)s?$", re.I)
+# Runs once: setup, startup, migrations, schema tooling.
+_ONCE_NAME = re.compile(
+    r"(^_*(init|setup|set_up|configure|bootstrap|install|startup|main|connect|open|"
+    r"create_(all|tables?|views?|schema|db|database|engine|app|metadata|indexes)|drop_|"
+    r"migrat|upgrade|downgrade|load_(schema|metadata|tables)|reflect|inspect|introspect|prepare|sync_?db|"
+    r"build_(schema|metadata|models))|^__(init|new|post_init|enter)__$|(^|_)test)",
+    re.I,
+)
+# Named like the introspection it does: the caller decides how often that runs.
+_INTROSPECTION_NAME = re.compile(r"(schema|table|column|index|constraint|metadata|catalog|introspect|reflect|inspect|describe|pragma|sequence|relation|foreign_key|primary_key|ddl)", re.I)
+# Classes whose job is schema tooling (Django's DatabaseIntrospection, SchemaEditor, ...).
+_TOOLING_CLASS = re.compile(r"(introspect|inspector|reflect|schema_?editor|migrat|metadata|dialect)", re.I)
+# Named like one operation of many: a request handler, a row write or read.
+_OPERATION_NAME = re.compile(
+    r"^_*(insert|update|delete|upsert|save|put|get|fetch|lookup|find|query|execute|handle|process|"
+    r"dispatch|serve|on|do|add|remove|write|read|load_row|record|store|post|patch)(_|$)",
+    re.I,
+)
+
+
+class ReflectPerOperation(Rule):
+    """
+    The database schema reflected or introspected again on every operation.
+
+    ## What it does
+    Flags schema reflection: SQLAlchemy `MetaData.reflect(...)`, `inspect(engine)` and
+    inspector calls (`get_columns`, `get_table_names`, `has_table`, ...),
+    `Table(..., autoload_with=...)`, and introspection SQL (`PRAGMA table_info`,
+    `information_schema`, `sqlite_master`, `pg_catalog`) executed in a function that runs
+    per operation: one reached from a loop (the trace shows it), or one named like a
+    per-request operation (`insert`, `get`, `handle_*`, `process`, ...). Setup, startup
+    and migration functions, which run once, are not reported.
+
+    ## Why is this slow
+    Reflection runs several catalog queries per table and builds `Table`/`Column`
+    objects from the answers: milliseconds to seconds on a large schema, against
+    microseconds for the row operation it precedes. The schema changes on migrations,
+    not per request.
+
+    ## Example
+    ```python
+    def insert_row(engine, table_name, row):
+        meta = MetaData()
+        table = Table(table_name, meta, autoload_with=engine)
+        with engine.begin() as conn:
+            conn.execute(table.insert(), row)
+    ```
+
+    ## Use instead
+    ```python
+    META = MetaData()
+
+    def setup(engine):
+        META.reflect(bind=engine)            # once, at startup
+
+    def insert_row(engine, table_name, row):
+        table = META.tables[table_name]
+        with engine.begin() as conn:
+            conn.execute(table.insert(), row)
+    ```
+
+    ## Notes
+    Functions named like the introspection they perform (`get_columns`,
+    `describe_table`) are reported only when a loop reaches them, with low confidence.
+    Classes whose job is schema tooling (names with `Introspection`, `Inspector`,
+    `SchemaEditor`, `Migration`, `Dialect`, ...) and test code are not reported.
+    """
+
+    CODE = "PFL303"
+    NAME = "reflect-per-operation"
+    FAMILY = "rebuild"
+    WEIGHT = 50.0  # a catalog read per table: a hundred times the row operation it precedes
+    FIX = "reflect the schema once at startup (or cache it, keyed by a schema version) and reuse it"
+    TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_")
+    VALID = [
+        # Once, at startup.
+        "from sqlalchemy import MetaData\nMETA = MetaData()\ndef setup(engine):\n    META.reflect(bind=engine)\n",
+        # The inspect module, not SQLAlchemy's.
+        "import inspect\ndef handle(fn):\n    return inspect.signature(fn)\n",
+        # A migration step.
+        "def migrate_users(conn):\n    cols = conn.execute('PRAGMA table_info(users)').fetchall()\n    return cols\n",
+        # SQLAlchemy inspect() of an ORM object is cheap (instance state).
+        "from sqlalchemy import inspect\ndef changed(objs):\n    return [inspect(o).modified for o in objs]\n",
+    ]
+    INVALID = [
+        Invalid(
+            "from sqlalchemy import MetaData, Table\n"
+            "def insert_row(engine, name, row):\n"
+            "    table = Table(name, MetaData(), autoload_with=engine)\n"
+            "    with engine.begin() as conn:\n"
+            "        conn.execute(table.insert(), row)\n",
+            line=3,
+        ),
+        Invalid(
+            "def columns(conn, table):\n"
+            "    return [r[1] for r in conn.execute(f'PRAGMA table_info({table})')]\n"
+            "def save_all(conn, rows):\n"
+            "    for table, row in rows:\n"
+            "        cols = columns(conn, table)\n"
+            "        conn.execute(f'INSERT INTO {table} VALUES (?)', row)\n",
+            line=2,
+        ),
+        Invalid(
+            "import sqlalchemy as sa\n"
+            "def handle_request(engine, req):\n"
+            "    if not sa.inspect(engine).has_table(req.table):\n"
+            "        return None\n",
+            line=3,
+        ),
+        Invalid(
+            "from sqlalchemy import MetaData\n"
+            "def copy(engine, items):\n"
+            "    for item in items:\n"
+            "        meta = MetaData()\n"
+            "        meta.reflect(bind=engine)\n",
+            line=5,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        what = self._reflection(node)
+        if what is None:
+            return
+        fn = self.ctx.function
+        if fn is None or _ONCE_NAME.search(fn.name) or self.ctx.is_test:
+            return  # setup, migration and test code run once
+        if _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
+            return  # a schema introspection/migration class: reading the catalog is its job
+        if not self.ctx.loops and _OPERATION_NAME.match(fn.name) and not _INTROSPECTION_NAME.search(fn.name):
+            self.report(node, f"{what} on every call of {fn.name}(), an operation that runs per request or row")
+            return
+        confidence = "low" if _INTROSPECTION_NAME.search(fn.name) else "high"
+        self.report(node, f"{what} every time this runs, and it runs repeatedly",
+                    confidence=confidence, requires=("repeated",))
+
+    def _reflection(self, node: cst.Call) -> Optional[str]:
+        func = node.func
+        qualified = self.ctx.resolve(func)
+        if qualified in ("sqlalchemy.inspect", "sqlalchemy.engine.reflection.Inspector.from_engine"):
+            arg = first_arg(node)
+            text = dotted_text(arg) if arg is not None else None
+            parent = self.ctx.parent()
+            chained = (isinstance(parent, cst.Attribute) and parent.attr.value in _INSPECTOR_METHODS)
+            if chained or (text and _BIND_NAME.search(text.split(".")[-1])):
+                return "inspect() builds a schema inspector that re-reads the catalog"
+            return None
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "reflect":
+                receiver = dotted_text(func.value) or ""
+                meta_call = isinstance(func.value, cst.Call) and (dotted_text(func.value.func) or "").endswith("MetaData")
+                if meta_call or re.search(r"meta", receiver.split(".")[-1], re.I) or self.ctx.local_type(receiver) in ("MetaData", "sqlalchemy.MetaData", "sa.MetaData"):
+                    return f"{receiver or 'MetaData()'}.reflect() re-reads every table of the schema"
+                return None
+            if method in ("execute", "exec_driver_sql", "executescript"):
+                sql = first_arg(node)
+                text = _sql_text(sql) if sql is not None else None
+                if text and _INTROSPECTION_SQL.search(text):
+                    return f"an introspection query ({_INTROSPECTION_SQL.search(text).group(0).strip()}...) re-reads the schema"
+                return None
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in ("autoload_with", "autoload"):
+                if arg.keyword.value == "autoload" and not (isinstance(arg.value, cst.Name) and arg.value.value == "True"):
+                    return None
+                return "Table(..., autoload_with=...) reflects the table's columns from the database"
+        return None
+
+
+def _sql_text(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Call) and expr.args and (dotted_text(expr.func) or "").split(".")[-1] == "text":
+        expr = expr.args[0].value
+    value = string_value(expr)
+    if value is not None:
+        return value
+    if isinstance(expr, cst.ConcatenatedString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        return _sql_text(expr.left)
+    return None
