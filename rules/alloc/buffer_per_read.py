@@ -7,7 +7,7 @@ from typing import Dict, List
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, is_literal
+from perflint.ruleutil import first_arg
 
 _ALLOCATORS = {
     "bytearray": "bytearray",
@@ -58,8 +58,9 @@ class BufferPerRead(Rule):
     ```
 
     ## Notes
-    A buffer kept on `self` (allocated once) and a buffer that is never filled from I/O
-    are not reported.
+    A buffer kept on `self` (allocated once), a buffer allocated before a loop that fills
+    it on every pass (already reused), and a buffer that is never filled from I/O are
+    not reported.
     """
 
     CODE = "PFL201"
@@ -70,6 +71,7 @@ class BufferPerRead(Rule):
     VALID = [
         "class P:\n    def __init__(self):\n        self.buf = bytearray(4096)\n    def read(self, f):\n        f.readinto(self.buf)\n",
         "def make(n):\n    buf = bytearray(n)\n    return buf\n",
+        "def digest(f, h):\n    buf = bytearray(65536)\n    while True:\n        n = f.readinto(buf)\n        if not n:\n            return h\n        h.update(buf[:n])\n",
         "def read(f, n):\n    data = f.read(n)\n    return bytearray(data)\n",
     ]
     INVALID = [
@@ -79,7 +81,7 @@ class BufferPerRead(Rule):
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
-        self._pending: List[Dict[str, cst.Call]] = []
+        self._pending: List[Dict[str, tuple]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._pending.append({})
@@ -102,7 +104,7 @@ class BufferPerRead(Rule):
             return  # bytearray(data) copies data; it is not an empty buffer to fill
         if allocator in ("bytearray", "bytes") and not _sized(size):
             return
-        self._pending[-1][target.value] = value
+        self._pending[-1][target.value] = (value, len(self.ctx.loops))
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._pending or not isinstance(node.func, cst.Attribute):
@@ -117,7 +119,9 @@ class BufferPerRead(Rule):
             if isinstance(value, cst.Call) and value.args and self.ctx.resolve(value.func) == "memoryview":
                 value = value.args[0].value
             if isinstance(value, cst.Name) and value.value in pending:
-                alloc = pending.pop(value.value)
+                alloc, depth = pending.pop(value.value)
+                if len(self.ctx.loops) > depth:
+                    continue  # allocated once, filled many times in a loop: already reused
                 self.report(alloc, f"a new {self.ctx.resolve(alloc.func)} buffer is allocated on every call and filled by {node.func.attr.value}()")
 
 

@@ -16,8 +16,7 @@ class DeepcopyPerCall(Rule):
     `copy.deepcopy()` of a long-lived structure every time a function runs.
 
     ## What it does
-    Flags `copy.deepcopy(x)` (and, with low confidence, `copy.copy(x)`) inside a function
-    when `x` outlives the call: an attribute (`self._ast`, `self._cache[key]`), a
+    Flags `copy.deepcopy(x)` inside a function when `x` outlives the call: an attribute (`self._ast`, `self._cache[key]`), a
     module-level name or a parameter. Severity follows how often the function runs.
 
     ## Why is this slow
@@ -43,7 +42,11 @@ class DeepcopyPerCall(Rule):
 
     ## Notes
     Copies in `__init__`, `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
-    are the purpose of those methods and are not reported.
+    are the purpose of those methods and are not reported, nor are copies in functions
+    whose name says they copy or clone. A deep copy of a parameter has low confidence:
+    it is often a defensive copy the caller's semantics need. Shallow `copy.copy()` is not
+    reported: it costs what `dict.copy()` costs. A copy in a loop body that ends in
+    `return` or `break` runs once, not per iteration, and gets no loop heat.
     """
 
     CODE = "PFL101"
@@ -52,6 +55,7 @@ class DeepcopyPerCall(Rule):
     FIX = "keep one immutable (or prepared) structure and reuse it; pass per-call values separately"
     TRIGGERS = ("copy",)
     VALID = [
+        "import copy\nclass A:\n    def get(self, k):\n        return copy.copy(self.cache[k])\n",
         "import copy\nDEFAULTS = {}\nSETTINGS = copy.deepcopy(DEFAULTS)\n",
         "import copy\nclass A:\n    def __deepcopy__(self, memo):\n        return A(copy.deepcopy(self.items, memo))\n",
         "import copy\ndef f():\n    local = {'a': [1]}\n    return copy.deepcopy(local)\n",
@@ -64,25 +68,53 @@ class DeepcopyPerCall(Rule):
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
-        self._module_names = None
+        self._globals: set = set()  # names assigned at module level
+        self._locals: list = []  # per enclosing function: names it assigns
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._locals.append(set())
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._locals.pop()
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        names = [target] if isinstance(target, cst.Name) else [
+            e.value for e in getattr(target, "elements", ()) if isinstance(e.value, cst.Name)
+        ]
+        for name in names:
+            if self._locals:
+                self._locals[-1].add(name.value)
+            elif not self.ctx.frames:
+                self._globals.add(name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target)
 
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ctx.resolve(node.func)
-        if qualified not in ("copy.deepcopy", "copy.copy"):
+        # copy.copy is shallow: it costs what dict.copy() costs, rarely the problem.
+        if qualified != "copy.deepcopy":
             return
         fn = self.ctx.function
-        if fn is None or fn.name in _COPYING_METHODS or fn.name == "__init__":
+        if fn is None or fn.name == "__init__" or fn.name in _COPYING_METHODS:
             return  # module level runs once; copying methods copy by design
-        arg = first_arg(node)
-        kind = self._long_lived(arg, fn)
-        if kind is None:
+        if "copy" in fn.name.lower() or "clone" in fn.name.lower():
+            return  # `_clone`, `copy_config`, `smart_deepcopy`: cloning is the job
+        found = self._long_lived(first_arg(node), fn)
+        if found is None:
             return
-        shallow = qualified == "copy.copy"
-        what = "copy.copy" if shallow else "copy.deepcopy"
+        kind, confidence = found
         self.report(
             node,
-            f"{what}() of {kind} on every call: the structure is cloned each time this runs",
-            confidence="low" if shallow else None,
+            f"copy.deepcopy() of {kind} on every call: the structure is cloned each time this runs",
+            confidence=confidence,
         )
 
     def _long_lived(self, arg, fn):
@@ -90,18 +122,13 @@ class DeepcopyPerCall(Rule):
         while isinstance(expr, cst.Subscript):
             expr = expr.value
         if isinstance(expr, cst.Attribute):
-            return "an attribute"
+            return "an attribute", None
         if isinstance(expr, cst.Name):
             name = expr.value
-            if name in fn.params and name not in ("self", "cls"):
-                return f"parameter '{name}'"
-            if name.isupper() or (name in self.ctx.imports):
-                return f"module-level '{name}'"
-            if self.ctx.local_type(name) is None and name in self._module_level_names():
-                return f"module-level '{name}'"
+            local = self._locals[-1] if self._locals else set()
+            if name in fn.params and name not in ("self", "cls") and name not in local:
+                # A caller's value: often a defensive copy the semantics need.
+                return f"parameter '{name}'", "low"
+            if name in self._globals and name not in local and name not in fn.params:
+                return f"module-level '{name}'", None
         return None
-
-    def _module_level_names(self):
-        if self._module_names is None:
-            self._module_names = set(self.ctx.module_types)
-        return self._module_names

@@ -37,7 +37,6 @@ _PER_CALL_DATA = re.compile(
     re.I,
 )
 _LOOP_TYPES = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-_NOT_ARGS = ("self", "cls")
 
 
 class ReparsePerCall(Rule):
@@ -81,9 +80,11 @@ class ReparsePerCall(Rule):
     ```
 
     ## Notes
-    Module-level code runs once and is never reported. `re.compile("literal")` is not
-    reported: the `re` module caches compiled patterns (512 in CPython 3.11), so only a
-    pattern built at run time from invariant parts is. `json.loads` of data that arrives
+    Module-level code runs once and is never reported. `re.compile("literal")` and
+    `re.compile(name)` are not reported: the `re` module caches compiled patterns (512
+    in CPython 3.11, oldest evicted first), so a repeat is a dictionary lookup. Only a
+    pattern *built* at run time from parts that do not change is reported: the string is
+    rebuilt and hashed on every call, and recompiled whenever the cache has evicted it. `json.loads` of data that arrives
     with the call (a parameter, a request body, a line just read) is what parsing is for
     and is not reported. `string.Template(text)` is not reported either: its constructor
     only stores the text (the pattern is compiled once per class).
@@ -187,9 +188,10 @@ class ReparsePerCall(Rule):
         kind = self._stable(arg, fn, built=True)
         if kind is None:
             return
-        text, _ = kind
-        self.report(node, f"re.compile() of a pattern built from {text}, {_when(self.ctx)}: build and compile it once",
-                    confidence="medium", requires=("repeated",))
+        text, confidence = kind
+        self.report(node, f"re.compile() of a pattern built from {text}, {_when(self.ctx)}: the pattern text is "
+                          "rebuilt and looked up in re's cache each time (recompiled when evicted); build it once",
+                    confidence="low" if confidence == "low" else "medium", requires=("repeated",))
 
     def _template(self, node: cst.Call, fn, what: str) -> None:
         arg = first_arg(node)
@@ -225,7 +227,7 @@ class ReparsePerCall(Rule):
         if is_literal(arg):
             return "a literal", "high"
         loop = self._innermost_loop()
-        if loop is not None and self._invariant(arg, loop):
+        if loop is not None and not self._leaves_loop(loop) and self._invariant(arg, loop):
             return (_describe(arg) or "text the loop does not change"), "high"
         if isinstance(arg, cst.Name):
             name = arg.value
@@ -238,6 +240,8 @@ class ReparsePerCall(Rule):
                 return None  # request.body, self.message: data that comes with the call
             root = parts[0]
             if root in ("self", "cls") and root in fn.params[:1]:
+                if len(parts) > 2:
+                    return None  # self.obj.text: a sub-object that may be replaced per call
                 return f"attribute '{'.'.join(parts)}'", "medium"
             if (root.isupper() or root in self.ctx.imports) and root not in fn.params:
                 return f"'{'.'.join(parts)}'", "medium"
@@ -249,25 +253,34 @@ class ReparsePerCall(Rule):
                 or (r in self.ctx.imports and r not in fn.params)
                 for r in roots
             ):
-                return "values that do not change", "medium"
+                return "values that do not change", "low"
         return None
 
     def _innermost_loop(self) -> Optional[cst.CSTNode]:
         if not self.ctx.in_loop:
             return None
-        loops = getattr(self.ctx, "_loops", None)
+        loops = self.ctx.loop_nodes
         if loops:
-            return loops[-1][2]
+            return loops[-1]
         for node in reversed(self.ctx.stack):
             if isinstance(node, _LOOP_TYPES):
                 return node
         return None
 
+    def _leaves_loop(self, loop: cst.CSTNode) -> bool:
+        """`return parse(x)` inside a loop runs once per loop, not once per iteration."""
+        for node in reversed(self.ctx.stack):
+            if node is loop:
+                return False
+            if isinstance(node, (cst.Return, cst.Raise)):
+                return True
+        return False
+
     def _invariant(self, arg: cst.BaseExpression, loop: cst.CSTNode) -> bool:
         """No call in `arg` and no name in it that the loop assigns."""
         if _has_call(arg):
             return False  # f.read(), next(it): may give different text each time
-        used = names_in(arg)
+        used = names_in(arg) - _comprehension_targets(arg)
         if not used:
             return False  # a bare literal is handled as a literal
         assigned = self._loop_names.get(id(loop))
@@ -335,6 +348,27 @@ def _has_call(expr: cst.CSTNode) -> bool:
             return True
         stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
     return False
+
+
+def _comprehension_targets(expr: cst.CSTNode) -> Set[str]:
+    """Names a comprehension inside `expr` binds for itself (`w` in `(f(w) for w in ws)`)."""
+    out: Set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.CompFor):
+            out |= {n.value for n in _walk_names(node.target)}
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return out
+
+
+def _walk_names(expr: cst.CSTNode):
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
 
 
 def _root_names(expr: cst.CSTNode) -> Set[str]:

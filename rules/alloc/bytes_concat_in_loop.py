@@ -1,0 +1,235 @@
+"""PFL203 bytes-concat-in-loop."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from perflint.finding import Loop
+from perflint.rule import Invalid, Rule
+
+
+class BytesConcatInLoop(Rule):
+    """
+    A bytes (or str) value grown with `+=` inside a loop.
+
+    ## What it does
+    Flags `buf += chunk` and `buf = buf + chunk` inside a loop when `buf` was started in
+    the same function, outside that loop, as an empty `b""`, `""`, `bytes()` or `str()`:
+    an accumulator of immutable text. Bytes are reported with high confidence. For str,
+    only the forms CPython cannot grow in place are reported, with medium confidence:
+    `s = x + s` (a piece put in front) and `s = s + a + b` (the first `+` copies `s`
+    before the result is stored back).
+
+    ## Why is this slow
+    `bytes` and `str` are immutable: each `+=` allocates a new object and copies
+    everything accumulated so far, so building N bytes in k pieces copies O(N·k) bytes,
+    quadratic in the number of pieces. A protocol reader that appends each `recv()` to a
+    bytes buffer slows down as the message grows. CPython has an in-place optimisation
+    for `str`: when `s += t` or `s = s + t` stores straight back into the local `s` and
+    nothing else refers to the string, it is resized in place, which usually makes the
+    loop linear. `bytes` has no such optimisation, and neither has `s = t + s`.
+
+    ## Example
+    ```python
+    def read_all(sock):
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        return data
+    ```
+
+    ## Use instead
+    ```python
+    def read_all(sock):
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)          # or a bytearray: += on it is amortised O(1)
+    ```
+
+    ## Options
+    `str-append` (default `false`): also report `s += t` and `s = s + t` on str, with low
+    confidence, for code that must be fast on interpreters without CPython's in-place
+    resize (PyPy) or that keeps other references to the string.
+
+    ## Notes
+    A `bytearray()` accumulator (whose `+=` extends in place), numbers, lists, and an
+    accumulator reset inside the same loop that grows it are not reported; attributes
+    (`self.buf += data`) are not either, as their initial value lives elsewhere.
+    """
+
+    CODE = "PFL203"
+    NAME = "bytes-concat-in-loop"
+    FAMILY = "alloc"
+    FIX = "collect the pieces in a list and b''.join() them once, or grow a bytearray"
+    TRIGGERS = ("+",)
+    OPTIONS = {"str-append": False}
+    VALID = [
+        # bytearray += is amortised O(1)
+        "def read_all(sock):\n    buf = bytearray()\n    while True:\n        chunk = sock.recv(4096)\n"
+        "        if not chunk:\n            break\n        buf += chunk\n    return bytes(buf)\n",
+        # numbers and lists
+        "def total(xs):\n    n = 0\n    out = []\n    for x in xs:\n        n += x\n        out += [x]\n    return n, out\n",
+        # started inside the loop: a short value per iteration
+        "def lines(rows):\n    for row in rows:\n        s = ''\n        s += row[0]\n        yield s\n",
+        # s += t on a local str: CPython grows it in place
+        "def render(rows):\n    out = ''\n    for row in rows:\n        out += str(row)\n    return out\n",
+        # outside any loop
+        "def greet(name):\n    s = ''\n    s += 'hello '\n    s += name\n    return s\n",
+    ]
+    INVALID = [
+        Invalid("def read_all(sock):\n    data = b''\n    while True:\n        chunk = sock.recv(4096)\n"
+                "        if not chunk:\n            break\n        data += chunk\n    return data\n", line=7),
+        Invalid("def render(rows):\n    out = ''\n    for row in rows:\n        out = out + str(row) + '\\n'\n"
+                "    return out\n", line=4),
+        Invalid("def render(rows):\n    out = ''\n    for row in rows:\n        out += str(row)\n"
+                "    return out\n", line=4, config={"str-append": True}),
+        Invalid("def to_base36(n):\n    digits = ''\n    while n:\n        n, r = divmod(n, 36)\n"
+                "        digits = '0123456789abcdefghijklmnopqrstuvwxyz'[r] + digits\n    return digits\n", line=5),
+        Invalid("def pack(records):\n    blob = bytes()\n    for rec in records:\n        blob += rec.encode()\n"
+                "    return blob\n", line=4),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        # Per function: name -> ("bytes" | "str", loops around its initialisation).
+        self._accumulators: List[Dict[str, Tuple[str, Tuple[Loop, ...]]]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._accumulators.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._accumulators.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._accumulators:
+            return
+        names = self._accumulators[-1]
+        for target in node.targets:
+            if not isinstance(target.target, cst.Name):
+                continue
+            name = target.target.value
+            kind = _empty_text(node.value, self.ctx)
+            if kind is not None:
+                names[name] = (kind, self.ctx.loops)
+                continue
+            if name in names and len(node.targets) == 1 and _concat_of(node.value, name):
+                self._grown(node, name, names[name], form=_form(node.value, name))
+            elif name in names and not _derived(node.value, name):
+                names.pop(name)  # rebound to something else: no longer our accumulator
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if not self._accumulators or not isinstance(node.operator, cst.AddAssign):
+            return
+        if not isinstance(node.target, cst.Name):
+            return  # self.buf += data: its initial value lives elsewhere
+        names = self._accumulators[-1]
+        known = names.get(node.target.value)
+        if known is not None:
+            self._grown(node, node.target.value, known, form="append")
+
+    def _grown(self, node: cst.CSTNode, name: str, known: Tuple[str, Tuple[Loop, ...]], form: str) -> None:
+        kind, init_loops = known
+        loops = self.ctx.loops
+        if len(loops) <= len(init_loops) or loops[: len(init_loops)] != init_loops:
+            return  # not in a loop that runs after one initialisation: no accumulation
+        loop_node = _loop_node(self.ctx, len(init_loops))
+        if loop_node is not None and _resets(loop_node, name):
+            return  # reset inside the loop (e.g. per line): the value stays short
+        if kind == "bytes":
+            message = (f"bytes '{name}' grows by concatenation in a loop: every step copies all the "
+                       "bytes so far")
+            confidence = "high"
+        elif form == "prepend":
+            message = (f"str '{name}' grows by putting pieces in front of it in a loop: every step copies "
+                       "the whole string")
+            confidence = "medium"
+        elif form == "chain":
+            message = (f"str '{name}' grows by '{name} = {name} + a + b' in a loop: the first + copies the "
+                       f"whole string every step (use {name} += a + b, or join a list)")
+            confidence = "medium"
+        elif not self.options.get("str-append"):
+            return  # s += t on a local str: CPython resizes it in place, usually linear
+        else:
+            message = (f"str '{name}' grows by concatenation in a loop: each step may copy the whole string "
+                       "(CPython's in-place resize often, not always, avoids it)")
+            confidence = "low"
+        self.report(node, message, confidence=confidence)
+
+
+def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:
+    """"bytes" or "str" for b"", "", bytes(), str()."""
+    if isinstance(value, cst.SimpleString):
+        text = value.evaluated_value
+        if isinstance(text, bytes) and not text:
+            return "bytes"
+        if isinstance(text, str) and not text:
+            return "str"
+        return None
+    if isinstance(value, cst.Call) and not value.args:
+        resolved = ctx.resolve(value.func)
+        if resolved in ("bytes", "str"):
+            return resolved
+    return None
+
+
+def _concat_of(value: cst.BaseExpression, name: str) -> bool:
+    """`name + x [+ y]` or `x + name`: the value is grown from itself."""
+    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Add):
+        return False
+    left = value
+    while isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.Add):
+        if isinstance(left.right, cst.Name) and left.right.value == name and left is value:
+            return True  # x + name: prepending copies too
+        left = left.left
+    return isinstance(left, cst.Name) and left.value == name
+
+
+def _form(value: cst.BinaryOperation, name: str) -> str:
+    """"append" for `name + x`, "chain" for `name + x + y`, "prepend" when name is not leftmost."""
+    left = value
+    depth = 0
+    while isinstance(left, cst.BinaryOperation):
+        left = left.left
+        depth += 1
+    if not (isinstance(left, cst.Name) and left.value == name):
+        return "prepend"
+    return "append" if depth == 1 else "chain"
+
+
+def _derived(value: cst.BaseExpression, name: str) -> bool:
+    """Still the same text: a slice, strip or similar of itself (`buf = buf[n:]`)."""
+    if isinstance(value, cst.Subscript):
+        return isinstance(value.value, cst.Name) and value.value.value == name
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        return isinstance(value.func.value, cst.Name) and value.func.value.value == name and \
+            value.func.attr.value in ("strip", "lstrip", "rstrip", "replace", "removeprefix", "removesuffix")
+    return False
+
+
+def _loop_node(ctx, depth: int) -> Optional[cst.CSTNode]:
+    """The loop `depth` levels in (0 = outermost) in the current function."""
+    loops = ctx.loop_nodes
+    return loops[depth] if depth < len(loops) else None
+
+
+def _resets(loop: cst.CSTNode, name: str) -> bool:
+    """Whether the loop body assigns `name` an empty text again."""
+    stack: List[cst.CSTNode] = [loop.body] if isinstance(loop, (cst.For, cst.While)) else [loop]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == name:
+                    value = node.value
+                    if isinstance(value, cst.SimpleString) and not value.evaluated_value:
+                        return True
+                    if isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name) \
+                            and value.func.value in ("bytes", "str"):
+                        return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return False

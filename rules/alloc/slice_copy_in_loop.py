@@ -1,0 +1,275 @@
+"""PFL204 slice-copy-in-loop."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from perflint.context import annotation_type
+from perflint.finding import Loop
+from perflint.rule import Invalid, Rule
+
+# Calls that return bytes: method names on a file/socket, and functions.
+_BYTES_METHODS = frozenset({"recv", "recv_bytes", "read1", "readexactly", "readuntil"})
+_BYTES_FUNCTIONS = frozenset({"bytes", "bytearray", "os.read", "os.pread", "zlib.decompress", "zlib.compress",
+                              "base64.b64decode", "binascii.unhexlify", "bytes.fromhex"})
+_BYTES_TYPES = frozenset({"bytes", "bytearray", "builtins.bytes", "builtins.bytearray"})
+_ZERO_COPY = frozenset({"memoryview"})
+
+
+class SliceCopyInLoop(Rule):
+    """
+    A bytes value sliced in a loop: every slice copies, and `buf = buf[n:]` is quadratic.
+
+    ## What it does
+    Flags slices (`data[i:i + n]`, `buf[n:]`) inside a loop of a `bytes` or `bytearray`
+    value that was made outside that loop: assigned from `b"..."`, `bytes(...)`,
+    `bytearray(...)`, `os.read`, a socket's `recv()`, a `read()` of a file opened in
+    binary mode, or a parameter annotated `bytes`/`bytearray`. Consuming a buffer with
+    `buf = buf[n:]` in a loop is reported with high confidence; other slices with
+    medium confidence.
+
+    ## Why is this slow
+    Slicing `bytes` or `bytearray` allocates a new object and copies the bytes. Walking a
+    large payload in fixed-size pieces copies it once more in total, and throws away an
+    object per piece; consuming it from the front (`buf = buf[n:]`) copies the whole
+    remainder on every step, so parsing N messages out of one buffer costs O(N²) bytes
+    copied. A `memoryview` slice shares the memory instead, and `struct.unpack_from`,
+    `int.from_bytes`, `socket.send` and most binary APIs accept one.
+
+    ## Example
+    ```python
+    def parse(data: bytes):
+        while data:
+            size = data[0]
+            yield data[1:size + 1]
+            data = data[size + 1:]
+    ```
+
+    ## Use instead
+    ```python
+    def parse(data: bytes):
+        view, pos = memoryview(data), 0
+        while pos < len(view):
+            size = view[pos]
+            yield view[pos + 1:pos + 1 + size]
+            pos += size + 1
+    ```
+
+    ## Notes
+    Slices of `str`, lists and values whose type is unknown are not reported, nor are
+    slices of a `memoryview` (which copy nothing), slice assignments (`buf[:n] = ...`,
+    `del buf[:n]`, which on a `bytearray` is amortised O(1)), a value read afresh in each
+    iteration of the loop that slices it, slices in an `except` handler, or slices of a
+    non-empty bytes literal (a small constant table such as `b"0123456789abcdef"`).
+    """
+
+    CODE = "PFL204"
+    NAME = "slice-copy-in-loop"
+    FAMILY = "alloc"
+    FIX = "slice a memoryview (zero-copy) or keep an offset instead of re-slicing the bytes"
+    CONFIDENCE = "medium"
+    TRIGGERS = (":",)
+    VALID = [
+        # a memoryview slice copies nothing
+        "def parse(data: bytes):\n    view = memoryview(data)\n    for i in range(0, len(view), 4):\n"
+        "        yield view[i:i + 4]\n",
+        # a list, and a str: not bytes
+        "def pairs(items):\n    for i in range(len(items)):\n        yield items[i:i + 2]\n",
+        "def lines(text: str):\n    while text:\n        text = text[1:]\n",
+        # a small constant table
+        "def hexdigits(n):\n    table = b'0123456789abcdef'\n    out = []\n    while n:\n"
+        "        n, d = divmod(n, 16)\n        out.append(table[d:d + 1])\n    return out\n",
+        # rebound to a fresh line on every iteration
+        "def decode(f):\n    f = open(f, 'rb')\n    s = f.readline()\n    while s:\n        handle(s[:4])\n"
+        "        s = f.readline()\n",
+        # read in the same iteration, sliced once
+        "def frames(sock):\n    while True:\n        pkt = sock.recv(4096)\n        yield pkt[:4]\n",
+        # bytearray consumed with del: amortised O(1)
+        "def consume(sock):\n    buf = bytearray()\n    while True:\n        buf += sock.recv(4096)\n"
+        "        del buf[:4]\n",
+    ]
+    INVALID = [
+        Invalid("def parse(sock):\n    buf = sock.recv(65536)\n    while buf:\n        n = buf[0]\n"
+                "        handle(buf[1:n + 1])\n        buf = buf[n + 1:]\n", line=6),
+        Invalid("def chunks(data: bytes, size: int):\n    for i in range(0, len(data), size):\n"
+                "        yield data[i:i + size]\n", line=3),
+        Invalid("import os\ndef records(fd):\n    blob = os.read(fd, 1 << 20)\n"
+                "    return [blob[i:i + 16] for i in range(0, len(blob), 16)]\n", line=4),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        # Per function: name -> (kind, loops around the assignment that made it bytes).
+        self._names: List[Dict[str, Tuple[str, Tuple[Loop, ...]]]] = []
+        self._binary_files: List[set] = []
+        self._rebound: Dict[int, set] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        names: Dict[str, Tuple[str, Tuple[Loop, ...]]] = {}
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        for param in params:
+            typ = annotation_type(param.annotation)
+            if typ in _BYTES_TYPES:
+                names[param.name.value] = (typ.rpartition(".")[2], ())
+        self._names.append(names)
+        self._binary_files.append(set())
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._names.pop()
+        self._binary_files.pop()
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        # with open(path, "rb") as f: f.read() is bytes
+        if self._binary_files and node.asname is not None and isinstance(node.asname.name, cst.Name):
+            if _opens_binary(node.item, self.ctx):
+                self._binary_files[-1].add(node.asname.name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._names or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if not isinstance(target, cst.Name):
+            return
+        name = target.value
+        names = self._names[-1]
+        if _opens_binary(node.value, self.ctx):
+            self._binary_files[-1].add(name)
+            return
+        if isinstance(node.value, cst.Subscript) and isinstance(node.value.value, cst.Name) \
+                and node.value.value.value == name and name in names:
+            self._consumed(node, name, names[name])
+            return  # buf = buf[n:]: still the same bytes value
+        kind = self._bytes_kind(node.value)
+        if kind is not None:
+            names[name] = (kind, self.ctx.loops)
+        else:
+            names.pop(name, None)  # rebound: a memoryview, a str, something unknown
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if not self._names or not self.ctx.in_loop or not isinstance(node.value, cst.Name):
+            return
+        name = node.value.value
+        known = self._names[-1].get(name)
+        if known is None or not _is_slice(node):
+            return
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.AssignTarget, cst.Del)) or (
+            isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node
+        ):
+            return  # buf[:n] = ... / del buf[:n]: writes, not copies
+        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name) \
+                and parent.targets[0].target.value == name:
+            return  # buf = buf[n:]: reported by visit_Assign as consumption
+        kind, made_in = known
+        if not _outside(made_in, self.ctx.loops):
+            return  # made in this iteration and sliced in it: one copy per read
+        if self._in_except_handler():
+            return  # an error path, not the loop's work
+        loop = _innermost_loop(self.ctx)
+        if loop is not None and name in self._rebound_in(loop):
+            return  # `s = f.readline()` again inside the loop: a fresh value per iteration
+        self.report(node, f"slicing {kind} '{name}' in a loop copies the bytes every time: "
+                          "slice a memoryview instead")
+
+    def _in_except_handler(self) -> bool:
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+                return True
+            if isinstance(node, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
+                return False
+        return False
+
+    def _rebound_in(self, loop: cst.CSTNode) -> set:
+        """Names the loop assigns afresh (not `x = x[n:]`, not `x += ...`)."""
+        found = self._rebound.get(id(loop))
+        if found is None:
+            found = self._rebound[id(loop)] = _rebound_names(loop)
+        return found
+
+    def _consumed(self, node: cst.Assign, name: str, known: Tuple[str, Tuple[Loop, ...]]) -> None:
+        if not self.ctx.in_loop:
+            return
+        kind, _ = known
+        self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
+                          "step: quadratic in the number of steps; keep an offset or a memoryview",
+                    confidence="high")
+
+    def _bytes_kind(self, value: cst.BaseExpression) -> Optional[str]:
+        if isinstance(value, cst.SimpleString):
+            # b"": an accumulator to be filled; a non-empty literal is a small constant table
+            return "bytes" if value.evaluated_value == b"" else None
+        if not isinstance(value, cst.Call):
+            return None
+        resolved = self.ctx.resolve(value.func)
+        if resolved in _ZERO_COPY:
+            return None
+        if resolved in _BYTES_FUNCTIONS:
+            return "bytearray" if resolved == "bytearray" else "bytes"
+        if isinstance(value.func, cst.Attribute):
+            method = value.func.attr.value
+            if method in _BYTES_METHODS:
+                return "bytes"
+            if method in ("read", "readline") and isinstance(value.func.value, cst.Name) \
+                    and value.func.value.value in self._binary_files[-1]:
+                return "bytes"
+            if method in ("encode", "tobytes"):
+                return "bytes"
+        return None
+
+
+def _opens_binary(expr: cst.BaseExpression, ctx) -> bool:
+    """open(path, "rb"), path.open("rb"), io.open(..., mode="rb"), socket.makefile("rb")."""
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+    if name not in ("open", "makefile", "BufferedReader", "FileIO"):
+        return False
+    for arg in expr.args:
+        if arg.keyword is not None and arg.keyword.value != "mode":
+            continue
+        value = arg.value
+        if isinstance(value, cst.SimpleString):
+            text = value.evaluated_value
+            if isinstance(text, str) and "b" in text and set(text) <= set("rwabx+"):
+                return True
+    return name in ("BufferedReader", "FileIO")
+
+
+def _innermost_loop(ctx) -> Optional[cst.CSTNode]:
+    loops = ctx.loop_nodes
+    return loops[-1] if loops else None
+
+
+def _rebound_names(loop: cst.CSTNode) -> set:
+    out = set()
+    stack: List[cst.CSTNode] = [loop.body] if isinstance(loop, (cst.For, cst.While)) else [loop]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            value = node.value
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Name) and not (
+                    isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and value.value.value == t.value
+                ):
+                    out.add(t.value)
+        elif isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name):
+            out.add(node.target.value)
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+            out.add(node.target.value)
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+    return out
+
+
+def _is_slice(node: cst.Subscript) -> bool:
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice) and node.slice[0].slice.step is None
+
+
+def _outside(made_in: Tuple[Loop, ...], loops: Tuple[Loop, ...]) -> bool:
+    """The value was made outside at least one loop around the slice."""
+    return len(loops) > len(made_in) and loops[: len(made_in)] == made_in

@@ -1,0 +1,108 @@
+"""PFL202 struct-format-per-call."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import first_arg, is_literal
+
+_FUNCTIONS = frozenset({"pack", "unpack", "unpack_from", "pack_into", "iter_unpack", "calcsize"})
+
+
+class StructFormatPerCall(Rule):
+    """
+    A `struct` function called with a format string in code that runs per item.
+
+    ## What it does
+    Flags `struct.pack`, `unpack`, `unpack_from`, `pack_into`, `iter_unpack` and
+    `calcsize` called with a literal format (or a module-level constant such as
+    `HEADER_FMT`) inside a loop or in a function that runs repeatedly (reached from a
+    loop, or configured `hot`), where a module-level `struct.Struct` would do.
+
+    ## Why is this slow
+    Each module-level `struct` call turns the format string into a compiled `Struct`:
+    CPython looks the format up in a small internal cache (100 entries in 3.11; the cache
+    is emptied whole when it fills) and parses it again on a miss. The lookup itself
+    (a dictionary probe keyed by the format) is small: measured on CPython 3.11, about
+    15-25 ns, 10-20% of a 4-byte `unpack`. That is why this rule weighs a fifth of most
+    (a call in one loop is a note): it matters in the innermost loop of a decoder, where
+    a prebuilt `Struct` and its bound `unpack_from` remove the work, and in a program with
+    more than 100 formats, which keeps missing the cache and re-parsing them.
+
+    ## Example
+    ```python
+    def read_records(buf):
+        for off in range(0, len(buf), 8):
+            key, value = struct.unpack_from("<II", buf, off)
+            yield key, value
+    ```
+
+    ## Use instead
+    ```python
+    RECORD = struct.Struct("<II")
+
+    def read_records(buf):
+        for off in range(0, len(buf), RECORD.size):
+            yield RECORD.unpack_from(buf, off)
+    ```
+
+    ## Notes
+    Calls at module level, in a function that runs once, or with a format built at run
+    time (a `Struct` cannot be prebuilt for it) are not reported; methods of a
+    `struct.Struct` object are the fix, not a finding.
+    """
+
+    CODE = "PFL202"
+    NAME = "struct-format-per-call"
+    FAMILY = "alloc"
+    FIX = "build a module-level struct.Struct(fmt) once and call its pack/unpack methods"
+    # A format-cache hit costs ~15-25 ns (10-20% of a small unpack) on CPython 3.11: a low weight,
+    # so one loop is a note and only code two loops deep (or configured hot) is a warning.
+    WEIGHT = 2.0
+    TRIGGERS = ("struct", "pack", "calcsize")
+    VALID = [
+        # module level: runs once
+        "import struct\nHEADER_SIZE = struct.calcsize('<II')\n",
+        # a prebuilt Struct is the fix
+        "import struct\nREC = struct.Struct('<II')\ndef read(buf):\n    for off in range(0, len(buf), 8):\n"
+        "        yield REC.unpack_from(buf, off)\n",
+        # once per call of a cold function
+        "import struct\ndef header(f):\n    return struct.unpack('<II', f.read(8))\n",
+        # a format built per call: no Struct can be prebuilt for it
+        "import struct\ndef read(items, n):\n    for item in items:\n        struct.unpack(f'<{n}I', item)\n",
+    ]
+    INVALID = [
+        Invalid("import struct\ndef read(buf):\n    for off in range(0, len(buf), 8):\n"
+                "        k, v = struct.unpack_from('<II', buf, off)\n", line=4),
+        Invalid("from struct import pack\nFMT = '>HH'\ndef encode(pairs):\n"
+                "    return b''.join([pack(FMT, a, b) for a, b in pairs])\n", line=4),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.ctx.resolve(node.func)
+        if qualified is None or not qualified.startswith("struct.") or qualified[7:] not in _FUNCTIONS:
+            return
+        if self.ctx.function is None:
+            return  # module level runs once
+        fmt = first_arg(node)
+        if fmt is None:
+            return
+        if is_literal(fmt):
+            what = _short(fmt)
+        elif isinstance(fmt, cst.Name) and fmt.value.isupper() and fmt.value not in self.ctx.function.params:
+            what = f"'{fmt.value}'"
+        else:
+            return  # a format built at run time: no Struct can be made ahead of it
+        func = qualified[7:]
+        self.report(
+            node,
+            f"struct.{func}() looks the format {what} up on every call (and compiles it again on a "
+            "cache miss): use a module-level struct.Struct",
+            requires=("repeated",),
+        )
+
+
+def _short(expr: cst.BaseExpression) -> str:
+    text = cst.Module(body=()).code_for_node(expr)
+    return text if len(text) <= 24 else text[:21] + "..."

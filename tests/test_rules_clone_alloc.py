@@ -1,0 +1,436 @@
+"""PFL102-104 and PFL202-204: exact lines, messages, confidence and heat across modules."""
+
+from __future__ import annotations
+
+import pytest
+
+from perflint.registry import rule_by_code
+from perflint.rule import Invalid, Valid
+from perflint.testing import lint_sources
+
+CODES = ("PFL102", "PFL103", "PFL104", "PFL202", "PFL203", "PFL204")
+
+
+def findings(files, code, options=None):
+    if isinstance(files, str):
+        files = {"m.py": files}
+    rule_options = {code: options} if options else None
+    return [f for f in lint_sources(files, select=(code,), rule_options=rule_options) if f.rule == code]
+
+
+def lines(files, code, options=None):
+    return sorted(f.line for f in findings(files, code, options))
+
+
+# -- every example in the rules' own VALID/INVALID lists ----------------------------------
+@pytest.mark.parametrize("code", CODES)
+def test_examples(code):
+    rule = rule_by_code(code)
+    for example in rule.VALID:
+        source = example.code if isinstance(example, Valid) else example
+        assert findings(source, code, getattr(example, "config", None)) == [], source
+    for example in rule.INVALID:
+        assert isinstance(example, Invalid)
+        assert example.line in lines(example.code, code, example.config), example.code
+
+
+# -- PFL102 reparse-per-call ----------------------------------------------------------------
+PARSER_CLASS = (
+    "import ast\n"
+    "class Expr:\n"
+    "    def __init__(self, text):\n"
+    "        self.tree = ast.parse(text, mode='eval')\n"
+    "class Plain:\n"
+    "    def __init__(self, text):\n"
+    "        self.text = text\n"
+)
+
+
+def test_pfl102_constructor_whose_init_parses_is_reported_at_the_call():
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/expr.py": PARSER_CLASS,
+        "pkg/run.py": (
+            "from pkg.expr import Expr, Plain\n"
+            "def evaluate(source, rows):\n"
+            "    out = []\n"
+            "    for row in rows:\n"
+            "        out.append(Expr(source))\n"
+            "        out.append(Plain(source))\n"
+            "        out.append(Expr(row))\n"
+            "    return out\n"
+        ),
+    }
+    found = findings(files, "PFL102")
+    assert [(f.path, f.line) for f in found] == [("pkg/run.py", 5)]
+    assert found[0].message == (
+        "Expr() parses its input in __init__, and is built from 'source' (unchanged by the loop) on every iteration"
+    )
+    assert found[0].severity == "warning" and found[0].confidence == "high"
+
+
+def test_pfl102_constructor_whose_init_compiles_a_jinja_template():
+    source = (
+        "import jinja2\n"
+        "class Page:\n"
+        "    def __init__(self, src):\n"
+        "        self.t = jinja2.Template(src)\n"
+        "SRC = '{{ r }}'\n"
+        "def run(rows):\n"
+        "    for r in rows:\n"
+        "        Page(SRC).t.render(r=r)\n"
+    )
+    (f,) = findings(source, "PFL102")
+    assert (f.line, f.severity) == (8, "warning")
+    assert f.message == "Page() parses its input in __init__, and is built from 'SRC' (unchanged by the loop) on every iteration"
+
+
+def test_pfl102_needs_the_function_to_be_hot():
+    module = (
+        "import json\n"
+        "SCHEMA = '{}'\n"
+        "def schema():\n"
+        "    return json.loads(SCHEMA)\n"
+    )
+    assert findings(module, "PFL102") == []  # runs once per (unknown) call: not reported
+    hot = module + "def validate(rows):\n    for row in rows:\n        check(schema(), row)\n"
+    found = findings(hot, "PFL102")
+    assert [f.line for f in found] == [4]
+    assert found[0].severity == "warning"
+    assert found[0].message == (
+        "json.loads() parses module-level constant 'SCHEMA' again on every call: the result is the same each time"
+    )
+    assert [hop.function for hop in found[0].trace][:1] == ["validate"]
+
+
+def test_pfl102_heat_through_a_second_module_and_two_loops_is_an_error():
+    files = {
+        "app/__init__.py": "",
+        "app/render.py": (
+            "import jinja2\n"
+            "class Page:\n"
+            "    def __init__(self, source):\n"
+            "        self.source = source\n"
+            "    def render(self, ctx):\n"
+            "        return jinja2.Template(self.source).render(**ctx)\n"
+        ),
+        "app/site.py": (
+            "from app.render import Page\n"
+            "def build(sites, page: Page):\n"
+            "    for site in sites:\n"
+            "        for ctx in site.pages:\n"
+            "            page.render(ctx)\n"
+        ),
+    }
+    found = findings(files, "PFL102")
+    assert [(f.path, f.line, f.confidence, f.severity) for f in found] == [
+        ("app/render.py", 6, "medium", "error")
+    ]
+    assert "compiles attribute 'self.source' into a template" in found[0].message
+
+
+def test_pfl102_per_call_inputs_and_literal_regexes_are_not_reported():
+    source = (
+        "import json, re, ast\n"
+        "def handle(requests):\n"
+        "    for request in requests:\n"
+        "        json.loads(request.body)\n"
+        "        re.compile(r'[a-z]+').match(request.path)\n"
+        "        ast.parse(request.code)\n"
+        "        line = request.readline()\n"
+        "        json.loads(line)\n"
+    )
+    assert findings(source, "PFL102") == []
+
+
+def test_pfl102_loop_that_mutates_the_text_is_not_invariant():
+    source = (
+        "import json\n"
+        "def stream(sock):\n"
+        "    buf = ''\n"
+        "    while True:\n"
+        "        buf += sock.recv(10).decode()\n"
+        "        yield json.loads(buf)\n"
+    )
+    assert findings(source, "PFL102") == []
+
+
+# -- PFL103 serialize-roundtrip-clone ---------------------------------------------------------
+def test_pfl103_cold_note_hot_warning_and_tests_skipped():
+    files = {
+        "lib/__init__.py": "",
+        "lib/state.py": (
+            "import json\n"
+            "def snapshot(state):\n"
+            "    return json.loads(json.dumps(state))\n"
+            "def cold(state):\n"
+            "    return json.loads(json.dumps(state))\n"
+        ),
+        "lib/loop.py": "from lib.state import snapshot\ndef run(states):\n    return [snapshot(s) for s in states]\n",
+        "tests/test_state.py": (
+            "import pickle\n"
+            "def helper(x):\n"
+            "    return pickle.loads(pickle.dumps(x))\n"
+        ),
+    }
+    found = findings(files, "PFL103")
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        ("lib/state.py", 3, "warning"),
+        ("lib/state.py", 5, "note"),
+    ]
+    assert found[0].message == "json.loads(json.dumps(...)) copies the object by serialising it and parsing it back"
+
+
+def test_pfl103_through_a_local_names_the_line():
+    source = "import pickle\ndef fork(x):\n    blob = pickle.dumps(x)\n    return pickle.loads(blob)\n"
+    (f,) = findings(source, "PFL103")
+    assert f.line == 4
+    assert "(through 'blob', line 3)" in f.message
+
+
+def test_pfl103_rebound_local_is_forgotten():
+    source = (
+        "import pickle\n"
+        "def fork(x, sock):\n"
+        "    blob = pickle.dumps(x)\n"
+        "    sock.send(blob)\n"
+        "    blob = sock.recv(100)\n"
+        "    return pickle.loads(blob)\n"
+    )
+    assert findings(source, "PFL103") == []
+
+
+# -- PFL104 sql-text-per-call ----------------------------------------------------------------
+def test_pfl104_value_pasted_is_high_identifier_is_medium():
+    source = (
+        "TABLE = 'users'\n"
+        "def load(cur, ids, name):\n"
+        "    for i in ids:\n"
+        "        cur.execute(f'SELECT * FROM {TABLE} WHERE id = {i}')\n"
+        "        cur.execute(f'SELECT * FROM {TABLE}')\n"
+        "        cur.execute('SELECT * FROM t WHERE id = ?', (i,))\n"
+        "        cur.execute('SELECT * FROM t WHERE name = %s', (name,))\n"
+        "        cur.execute(\"UPDATE t SET name = '%s'\" % name)\n"
+    )
+    found = findings(source, "PFL104")
+    assert [(f.line, f.confidence, f.severity) for f in found] == [
+        (4, "high", "warning"),
+        (5, "medium", "warning"),
+        (8, "high", "warning"),
+    ]
+    assert found[0].message == (
+        "execute() runs SQL text with 'i' pasted in: a new statement to parse and plan for every value, "
+        "instead of a bound parameter"
+    )
+    assert found[1].message == (
+        "execute() runs SQL text rebuilt from 'TABLE' on every call, though it comes out the same each time: "
+        "build it once"
+    )
+
+
+def test_pfl104_placeholders_and_non_sql_are_not_reported():
+    source = (
+        "def load(cur, ids, shell, name):\n"
+        "    qs = ', '.join(['%s'] * len(ids))\n"
+        "    cur.execute('SELECT * FROM t WHERE id IN (%s)' % qs, ids)\n"
+        "    cur.execute('SELECT * FROM t WHERE id IN ({})'.format(','.join('?' * len(ids))), ids)\n"
+        "    shell.execute(f'rm -rf {name}')\n"
+        "    cur.execute('SELECT 1')\n"
+    )
+    assert findings(source, "PFL104") == []
+
+
+def test_pfl104_local_built_then_executed_in_a_hot_function():
+    files = {
+        "db/__init__.py": "",
+        "db/repo.py": (
+            "class Repo:\n"
+            "    def __init__(self, conn):\n"
+            "        self.conn = conn\n"
+            "    def get(self, key):\n"
+            "        query = 'SELECT v FROM kv WHERE k = ' + repr(key)\n"
+            "        return self.conn.execute(query).fetchone()\n"
+        ),
+        "db/job.py": "from db.repo import Repo\ndef run(conn, keys):\n    r = Repo(conn)\n    return [r.get(k) for k in keys]\n",
+    }
+    (f,) = findings(files, "PFL104")
+    assert (f.path, f.line, f.severity, f.confidence) == ("db/repo.py", 6, "warning", "high")
+    assert "('query', built on line 5)" in f.message
+
+
+# -- PFL202 struct-format-per-call ------------------------------------------------------------
+def test_pfl202_weight_is_lower_and_needs_repetition():
+    source = (
+        "import struct\n"
+        "def one(b):\n"
+        "    return struct.unpack('<I', b)\n"
+        "def many(bs):\n"
+        "    for b in bs:\n"
+        "        struct.unpack('<I', b)\n"
+        "def nested(rows):\n"
+        "    for row in rows:\n"
+        "        for b in row:\n"
+        "            struct.unpack('<I', b)\n"
+    )
+    found = findings(source, "PFL202")
+    # weight 2: a format-cache hit is cheap, so one loop is a note and two loops a warning
+    assert [(f.line, f.severity, f.score) for f in found] == [(6, "note", 20.0), (10, "warning", 200.0)]
+    assert found[0].message == (
+        "struct.unpack() looks the format '<I' up on every call (and compiles it again on a cache miss): "
+        "use a module-level struct.Struct"
+    )
+
+
+def test_pfl202_hot_through_a_caller_in_another_module():
+    files = {
+        "bin/__init__.py": "",
+        "bin/codec.py": "from struct import pack\ndef enc(a, b):\n    return pack('>HH', a, b)\n",
+        "bin/main.py": "from bin.codec import enc\ndef encode(pairs):\n    return [enc(a, b) for a, b in pairs]\n",
+    }
+    (f,) = findings(files, "PFL202")
+    assert (f.path, f.line, f.severity, f.heat) == ("bin/codec.py", 3, "note", 10.0)
+    assert f.trace and f.trace[0].function == "encode"
+
+
+# -- PFL203 bytes-concat-in-loop ----------------------------------------------------------------
+def test_pfl203_bytes_high_str_medium_bytearray_never():
+    source = (
+        "def f(parts):\n"
+        "    b = b''\n"
+        "    s = ''\n"
+        "    ba = bytearray()\n"
+        "    for p in parts:\n"
+        "        b += p\n"
+        "        s = s + p.decode()\n"
+        "        ba += p\n"
+        "    return b, s, ba\n"
+    )
+    found = findings(source, "PFL203")
+    assert [(f.line, f.confidence) for f in found] == [(6, "high")]
+    assert found[0].message == "bytes 'b' grows by concatenation in a loop: every step copies all the bytes so far"
+    # str appends that CPython grows in place are only reported when asked for
+    opted = findings(source, "PFL203", {"str-append": True})
+    assert [(f.line, f.confidence, f.severity) for f in opted] == [(6, "high", "warning"), (7, "low", "note")]
+
+
+def test_pfl203_str_chain_copies_before_storing():
+    source = "def csv(rows):\n    s = ''\n    for r in rows:\n        s = s + r + ','\n    return s\n"
+    (f,) = findings(source, "PFL203")
+    assert (f.line, f.confidence) == (4, "medium")
+    assert f.message.startswith("str 's' grows by 's = s + a + b' in a loop")
+
+
+def test_pfl203_str_prepend_is_medium():
+    source = "def rev(xs):\n    s = str()\n    for x in xs:\n        s = x + s\n    return s\n"
+    (f,) = findings(source, "PFL203")
+    assert (f.line, f.confidence, f.severity) == (4, "medium", "warning")
+    assert f.message == "str 's' grows by putting pieces in front of it in a loop: every step copies the whole string"
+
+
+def test_pfl203_reset_inside_the_loop_and_rebinding_are_not_reported():
+    source = (
+        "def lines(chars):\n"
+        "    line = ''\n"
+        "    for c in chars:\n"
+        "        line += c\n"
+        "        if c == '\\n':\n"
+        "            yield line\n"
+        "            line = ''\n"
+        "def g(parts):\n"
+        "    out = b''\n"
+        "    out = []\n"
+        "    for p in parts:\n"
+        "        out += [p]\n"
+    )
+    assert findings(source, "PFL203") == []
+
+
+# -- PFL204 slice-copy-in-loop -------------------------------------------------------------------
+def test_pfl204_consuming_buffer_is_high_other_slices_medium():
+    source = (
+        "def frames(sock):\n"
+        "    buf = sock.recv(1 << 16)\n"
+        "    while len(buf) > 4:\n"
+        "        n = int.from_bytes(buf[:4], 'big')\n"
+        "        yield n\n"
+        "        buf = buf[4 + n:]\n"
+    )
+    found = findings(source, "PFL204")
+    assert [(f.line, f.confidence) for f in found] == [(4, "medium"), (6, "high")]
+    assert found[1].message == (
+        "'buf = buf[...]' in a loop copies the rest of the bytes on every step: quadratic in the number of "
+        "steps; keep an offset or a memoryview"
+    )
+
+
+def test_pfl204_binary_file_read_is_bytes_text_read_is_not():
+    source = (
+        "def chunks(path):\n"
+        "    with open(path, 'rb') as f:\n"
+        "        data = f.read()\n"
+        "    return [data[i:i + 8] for i in range(0, len(data), 8)]\n"
+        "def text_chunks(path):\n"
+        "    with open(path) as f:\n"
+        "        data = f.read()\n"
+        "    return [data[i:i + 8] for i in range(0, len(data), 8)]\n"
+    )
+    assert lines(source, "PFL204") == [4]
+
+
+def test_pfl204_not_outside_a_loop_and_not_after_memoryview():
+    source = (
+        "def head(data: bytes):\n"
+        "    return data[:4], data[4:]\n"
+        "def walk(data: bytes):\n"
+        "    data = memoryview(data)\n"
+        "    while data:\n"
+        "        data = data[1:]\n"
+    )
+    assert findings(source, "PFL204") == []
+
+
+def test_pfl104_keywords_inside_a_quoted_sql_string_are_text():
+    # sqlite3.dump builds INSERT statements with SQL: VALUES( there is inside a string
+    source = (
+        "def dump(cu, names):\n"
+        "    for name in names:\n"
+        "        q = \"\"\"SELECT 'INSERT INTO \"{0}\" VALUES({1})' FROM \"{0}\";\"\"\".format(name, name)\n"
+        "        cu.execute(q)\n"
+        "def find(cur, names):\n"
+        "    for n in names:\n"
+        "        cur.execute(\"SELECT * FROM t WHERE name LIKE '%\" + n + \"%'\")\n"
+    )
+    assert [(f.line, f.confidence) for f in findings(source, "PFL104")] == [(7, "high")]
+
+
+def test_pfl204_error_paths_and_fresh_values_per_iteration_are_not_reported():
+    # uu.decode: `s` is a fresh line each iteration, and the slice is on the error path
+    source = (
+        "import binascii\n"
+        "def decode(path, out):\n"
+        "    f = open(path, 'rb')\n"
+        "    s = f.readline()\n"
+        "    while s:\n"
+        "        try:\n"
+        "            data = binascii.a2b_uu(s)\n"
+        "        except binascii.Error:\n"
+        "            data = binascii.a2b_uu(s[:10])\n"
+        "        out.write(data)\n"
+        "        s = f.readline()\n"
+    )
+    assert findings(source, "PFL204") == []
+
+
+def test_pfl204_pending_output_buffer_is_the_quadratic_case():
+    # pty._copy: the unwritten rest of a buffer is re-sliced after every partial write
+    source = (
+        "import os\n"
+        "def pump(fd, chunks):\n"
+        "    pending = b''\n"
+        "    for chunk in chunks:\n"
+        "        pending += chunk\n"
+        "        n = os.write(fd, pending)\n"
+        "        pending = pending[n:]\n"
+    )
+    assert [(f.line, f.confidence) for f in findings(source, "PFL204")] == [(7, "high")]
+    assert [(f.line, f.confidence) for f in findings(source, "PFL203")] == [(5, "high")]
