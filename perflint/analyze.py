@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import threading
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from itertools import accumulate
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -45,18 +52,28 @@ class Analyzer:
         return self.analyze_bytes(file, data)
 
     def analyze_bytes(self, file: SourceFile, data: bytes) -> ModuleSummary:
+        # libcst's native parser recurses on the C stack: a deeply nested file overflows a
+        # main-thread stack (SIGSEGV, nothing to catch), so parse and walk on a big-stack thread.
+        if threading.current_thread().name.startswith(_THREAD_NAME):
+            return self._analyze_bytes(file, data)  # already on it (a nested call)
+        return _big_stack().submit(self._analyze_bytes, file, data).result()
+
+    def _analyze_bytes(self, file: SourceFile, data: bytes) -> ModuleSummary:
         summary = ModuleSummary(path=file.display, module=file.module,
                                 is_package=file.is_package, is_test=file.is_test)
         if b"\x00" in data:
             summary.error = FileError(file.display, "not a Python source file (contains NUL bytes)")
             return summary
+        problem = _too_complex(data)
+        if problem is not None:
+            summary.error = FileError(file.display, f"cannot parse file: {problem}", problem_line(problem))
+            return summary
         try:
             module = cst.parse_module(data)
             source = data.decode(module.encoding)
         except cst.ParserSyntaxError as exc:
-            summary.error = FileError(
-                file.display, f"syntax error: {_one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
-            )
+            line, column, message = _syntax_error(exc, data)
+            summary.error = FileError(file.display, f"syntax error at line {line}: {message}", line, column)
             return summary
         except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
             summary.error = FileError(file.display, f"cannot decode file: {_one_line(str(exc))}")
@@ -79,10 +96,129 @@ class Analyzer:
                 file.display, f"internal error while analysing (please report): {type(exc).__name__}: {_one_line(str(exc))}"
             )
             return summary
-        result.lines = source.count("\n") + 1
+        result.lines = source.count("\n") + source.count("\r") - source.count("\r\n") + 1
         result.suppressions = find_suppressions(source)
         return result
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+_PARSER_AT = re.compile(r"^parser error: error at (\d+):(\d+): ")
+
+
+def _syntax_error(exc: cst.ParserSyntaxError, data: bytes) -> Tuple[int, int, str]:
+    """(line, column, message) of a libcst syntax error, located as well as possible.
+
+    libcst's parser errors point at the token after the problem, sometimes on the next line
+    (`print "x"` is reported on line 2), and its tokenizer errors always say 1:1; Python's
+    own tokenizer (no compiling, no executing) finds the line of those."""
+    message = _one_line(exc.message)
+    line, column = exc.raw_line, exc.raw_column + 1
+    match = _PARSER_AT.match(message)
+    if match is not None:
+        message = message[match.end():]
+        at_line, at_column = int(match.group(1)), int(match.group(2)) + 1
+        if 0 < at_line < line or (at_line == line and line > 0):
+            line, column = at_line, at_column
+    elif message.startswith("tokenizer error: "):
+        message = message[len("tokenizer error: "):]
+        found = _tokenizer_error_line(data)
+        if found is not None:
+            line, column = found
+    return max(line, 1), max(column, 1), message
+
+
+def _tokenizer_error_line(data: bytes) -> Optional[Tuple[int, int]]:
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(data).readline):
+            if tok.type == tokenize.ERRORTOKEN and tok.string.strip():
+                return tok.start[0], tok.start[1] + 1  # e.g. the quote of an unterminated string
+    except tokenize.TokenError as exc:
+        if len(exc.args) > 1 and isinstance(exc.args[1], tuple):
+            return exc.args[1][0], exc.args[1][1] + 1
+    except SyntaxError as exc:  # IndentationError, unterminated strings (3.12+)
+        if exc.lineno:
+            return exc.lineno, exc.offset or 1
+    except Exception:  # a best effort: libcst's own position stands
+        return None
+    return None
+
+
+# --- guards against input that libcst's parser cannot handle in bounded time/stack ---------
+
+_STACK_SIZE = 512 * 1024 * 1024  # address space only; pages are touched as the parser recurses
+_EXECUTOR: Optional[ThreadPoolExecutor] = None
+_EXECUTOR_PID = 0
+_EXECUTOR_LOCK = threading.Lock()
+_THREAD_NAME = "perflint-parse"
+
+
+def _big_stack() -> ThreadPoolExecutor:
+    """A one-thread executor whose thread has a big stack (recreated after a fork)."""
+    global _EXECUTOR, _EXECUTOR_PID
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None or _EXECUTOR_PID != os.getpid():
+            previous = threading.stack_size(_STACK_SIZE)
+            try:
+                executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_THREAD_NAME)
+                executor.submit(int).result()  # start the thread while the size is set
+            finally:
+                threading.stack_size(previous)
+            _EXECUTOR, _EXECUTOR_PID = executor, os.getpid()
+        return _EXECUTOR
+
+
+# CPython refuses more than 200 nested brackets ("too many nested parentheses"); libcst
+# takes seconds and gigabytes on a few hundred nested calls, so perflint stops at the same
+# depth CPython does. Long runs of prefix operators or lambdas (`- - - ... 1`) make both
+# parsers give up too (CPython: MemoryError / "too complex"); libcst takes quadratic time.
+MAX_NESTING = 200
+MAX_PREFIX_RUN = 200
+_BRACKETS = bytes.maketrans(b"([{)]}", b"\x01\x01\x01\x02\x02\x02")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"([{)]}")
+_OPERATOR_RUN = re.compile(rb"[-+~](?:[ \t]*[-+~]){%d}" % (MAX_PREFIX_RUN - 1))
+_PREFIX_TOKENS = {"-", "+", "~", "not", "await", "lambda", ":"}
+
+
+def problem_line(problem: str) -> int:
+    match = re.search(r"line (\d+)", problem)
+    return int(match.group(1)) if match else 1
+
+
+def _too_complex(data: bytes) -> Optional[str]:
+    """Why `data` is too deeply nested to parse, or None. Linear, C-speed in the common case.
+
+    A byte-level over-estimate (brackets inside strings count too) decides whether the
+    exact check, Python's tokenizer, needs to run at all; it almost never does.
+    """
+    only = data.translate(_BRACKETS, _NOT_BRACKETS)
+    suspicious = False
+    if len(only) > 2 * MAX_NESTING:
+        depth = max(accumulate(1 if b == 1 else -1 for b in only))
+        suspicious = depth > MAX_NESTING
+    if not suspicious and data.count(b"lambda") <= MAX_PREFIX_RUN and _OPERATOR_RUN.search(data) is None:
+        return None
+    depth = run = 0
+    in_lambda = False
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(data).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return f"too many nested brackets at line {tok.start[0]} (more than {MAX_NESTING}, the limit CPython has too)"
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            if tok.string in _PREFIX_TOKENS and (tok.type == tokenize.OP or tok.type == tokenize.NAME):
+                in_lambda = tok.string == "lambda" or (in_lambda and tok.string != ":")
+                run += 1
+                if run > MAX_PREFIX_RUN:
+                    return f"expression nested too deeply at line {tok.start[0]} (a chain of more than {MAX_PREFIX_RUN} unary operators or lambdas)"
+            elif in_lambda or tok.type in (tokenize.NL, tokenize.COMMENT):
+                pass  # lambda parameters, line breaks and comments do not end a chain
+            else:
+                run = 0
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError, RecursionError, MemoryError):
+        return None  # libcst reports the real problem
+    return None

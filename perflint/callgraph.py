@@ -18,7 +18,9 @@ TRANSPARENT_DECORATORS = {
     "typing_extensions.override", "contextlib.contextmanager", "contextlib.asynccontextmanager",
     "lru_cache", "cache", "cached_property", "abstractmethod", "contextmanager", "wraps",
 }
-ITERATION_DUNDERS = ("__iter__", "__next__", "__getitem__", "__contains__", "__eq__", "__hash__")
+# Dunders that run once per item of whatever iterates, indexes, hashes or compares the
+# object. `__iter__` is left out (DESIGN §6 lists it): it runs once per loop, not per item.
+ITERATION_DUNDERS = ("__next__", "__getitem__", "__contains__", "__eq__", "__hash__")
 HEAT_CAP = 1e9
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
@@ -88,6 +90,9 @@ class Program:
             return self._resolve_in_class(cid, rest[1:], depth)
         if head in mod.functions and len(rest) == 1:
             return ("function", f"{mod.module}.{head}")
+        qualname = ".".join(rest)
+        if head in mod.functions and qualname in mod.functions:
+            return ("function", f"{mod.module}.{qualname}")  # a nested function
         target = mod.imports.get(head)
         if target is not None and target != f"{mod.module}.{head}":
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
@@ -303,6 +308,13 @@ class Program:
 
     def repeated(self, fid: str, loops: Sequence[Loop]) -> bool:
         return bool(loops) or self.heat.get(fid, 1.0) > 1.0
+
+    def defines_method(self, name: str) -> bool:
+        """Whether any class in the program defines a method of this name."""
+        cached = getattr(self, "_method_names", None)
+        if cached is None:
+            cached = self._method_names = {m for _, cls in self.classes.values() for m in cls.methods}
+        return name in cached
 
     def has_class_attr(self, names: Sequence[str]) -> bool:
         """Whether any class in the program declares one of these attributes."""

@@ -92,7 +92,13 @@ def cli() -> None:
 @click.option("--hot", multiple=True, help="Qualified-name glob of a function that runs per request/row (repeatable).")
 @click.option("--no-trace", is_flag=True, help="Text output: do not print traces.")
 @click.option("--verbose", "-v", is_flag=True, help="Print phase timings to stderr.")
-def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose) -> None:
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Baseline file: report and fail on new findings only (default: the config's `baseline`).")
+@click.option("--explain-scores", is_flag=True, help="Text output: show weight x heat x confidence = score and the threshold crossed.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None, help="Worker processes for phase 1 (default: CPUs; 1: in-process; 0: CPUs).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Cache folder (default: .perflint_cache at the project root).")
+@click.option("--no-project-context", is_flag=True, help="Files given one by one: do not take the rest of the project from the cache.")
+def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False) -> None:
     """Scan PATHS (default: the current folder) and report findings."""
     from perflint.engine import scan
     from perflint.report import renderers
@@ -105,17 +111,23 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
     config = config.with_cli(
         min_severity=min_severity, fail_on=fail_on, hot=(config.hot + tuple(hot)) if hot else None
     )
-    run = scan([Path(p) for p in paths], config, select=select, ignore=ignore)
+    baseline = _load_baseline(config, baseline_path)
+    run = scan([Path(p) for p in paths], config, **_perf_options(config, jobs, no_cache, cache_dir, no_project_context), select=select, ignore=ignore, baseline=baseline)
     renderer = renderers().get(fmt)
     if renderer is None:
         raise _fail(f"--format {fmt} is not available in this version")
-    text = renderer(run.result, color=_use_color(output) if fmt == "text" else False, show_trace=not no_trace)
+    text = renderer(run.result, color=_use_color(output) if fmt == "text" else False, show_trace=not no_trace,
+                    explain_scores=explain_scores)
     _write(text, output)
+    if fmt != "text" or output is not None:
+        _baseline_note(run.result)
     if verbose:
         lines = sum(s.lines for s in run.summaries)
         click.echo(f"perflint: {len(run.summaries)} files, {lines} lines", err=True)
         for phase, seconds in run.timings.phases.items():
             click.echo(f"perflint: {phase}: {seconds:.3f}s", err=True)
+        for name, value in run.timings.counts.items():
+            click.echo(f"perflint: {name}: {value}", err=True)
     if run.result.failed and not exit_zero:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -183,6 +195,101 @@ def graph(paths, fmt, config_path, output) -> None:
                 lines.append(f"  -> {edge.callee}  (line {edge.site.line}{'; ' + loops if loops else ''})")
         text = "\n".join(lines) + ("\n" if lines else "")
     _write(text, output)
+
+
+def _perf_options(config: Config, jobs: Optional[int], no_cache: bool, cache_dir: Optional[str], no_project_context: bool) -> dict:
+    from perflint.cache import default_cache_dir
+    from perflint.parallel import RichProgress, default_jobs
+
+    return {
+        "jobs": jobs or default_jobs(),
+        "cache_dir": None if no_cache else (Path(cache_dir) if cache_dir else default_cache_dir(config.root)),
+        "project_context": not no_project_context,
+        "progress": RichProgress() if RichProgress.wanted() else None,
+    }
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file whose folder holds the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Cache folder (default: .perflint_cache at the project root).")
+def clean(config_path: Optional[str], cache_dir: Optional[str]) -> None:
+    """Remove the result cache (only perflint's own files in it)."""
+    from perflint.cache import clean_cache, default_cache_dir
+
+    directory = Path(cache_dir) if cache_dir else default_cache_dir(load_run_config(config_path, ()).root)
+    if clean_cache(directory):
+        click.echo(f"perflint: removed {directory}", err=True)
+
+
+def _baseline_file(config: Config, given: Optional[str]) -> Optional[Path]:
+    """--baseline FILE (relative to the working folder), else `baseline` (relative to the config)."""
+    if given is not None:
+        return Path(given)
+    if config.baseline:
+        return config.root / config.baseline
+    return None
+
+
+def _load_baseline(config: Config, given: Optional[str]):
+    from perflint.baseline import BaselineError, load
+
+    path = _baseline_file(config, given)
+    if path is None:
+        return None
+    try:
+        return load(path)
+    except BaselineError as exc:
+        raise _fail(str(exc))
+
+
+def _baseline_note(result) -> None:
+    """For formats other than text: the baseline's bookkeeping goes to stderr."""
+    stale = result.extra.get("stale_baseline", 0)
+    if stale:
+        click.echo(f"perflint: {stale} baseline entr{'y' if stale == 1 else 'ies'} no longer occur{'s' if stale == 1 else ''}; "
+                   "run `perflint baseline --prune`", err=True)
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Baseline file to write (default: the config's `baseline`, else .perflint-baseline.json at the config root).")
+@click.option("--prune", is_flag=True, help="Only drop entries that no longer occur; never add new ones.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (perflint.toml or pyproject.toml).")
+@click.option("--select", multiple=True, help="Rule codes, prefixes or families to run (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or families to skip (comma-separated).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+def baseline_cmd(paths, output, prune, config_path, select, ignore, no_cache) -> None:
+    """Accept the current findings: write them to a baseline file so only new ones fail."""
+    from perflint.baseline import DEFAULT_BASELINE, BaselineError, Entry, entries_from_findings, load, write
+    from perflint.engine import _relative_to_root, scan
+
+    paths = tuple(paths) or (".",)
+    config = load_run_config(config_path, paths)
+    select, ignore = _split(select), _split(ignore)
+    _check_selectors(select, "--select")
+    _check_selectors(ignore, "--ignore")
+    target = Path(output) if output else (_baseline_file(config, None) or config.root / DEFAULT_BASELINE)
+    perf = _perf_options(config, None, no_cache, None, False)
+    try:
+        if prune:
+            old = load(target)
+            run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore, baseline=old)
+            entries = [Entry(**e) for e in run.result.extra.get("baseline_pruned", [])]
+            dropped = sum(e.count for e in old.entries) - sum(e.count for e in entries)
+            write(target, entries, __version__)
+            click.echo(f"perflint: pruned {dropped} finding{'s' if dropped != 1 else ''} that no longer occur "
+                       f"from {target} ({len(entries)} entries left)", err=True)
+            return
+        run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore)
+        entries = entries_from_findings(run.result.findings, lambda p: _relative_to_root(p, config.root))
+        write(target, entries, __version__)
+    except BaselineError as exc:
+        raise _fail(str(exc))
+    total = sum(e.count for e in entries)
+    click.echo(f"perflint: wrote {total} finding{'s' if total != 1 else ''} ({len(entries)} entries) to {target}", err=True)
+    if not output and not config.baseline:
+        click.echo(f"perflint: use it with `perflint check --baseline {target}` or "
+                   f"`baseline = \"{DEFAULT_BASELINE}\"` in the config", err=True)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import builtins
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -27,15 +29,18 @@ _COMPREHENSION_KINDS = {
     cst.GeneratorExp: "generator expression",
 }
 _WRAPS = ("functools.wraps",)
+_HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 def dotted_parts(expr: cst.BaseExpression) -> Optional[List[str]]:
     """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain name chain."""
     parts: List[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
+    # type() comparisons, not isinstance: libcst's classes are ABCs, and this runs per call.
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)  # type: ignore[attr-defined]
+        expr = expr.value  # type: ignore[attr-defined]
+    if type(expr) is cst.Name:
         parts.append(expr.value)
         parts.reverse()
         return parts
@@ -62,6 +67,10 @@ def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
         if isinstance(expr.right, cst.Name) and expr.right.value == "None":
             expr = expr.left
     return dotted_text(expr)
+
+
+# Python ends a line at \r\n, \r or \n (files from old Macs use a lone \r).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -130,7 +139,9 @@ class FileContext:
             cst.If: self._enter_if,
             cst.Return: self._enter_return,
             cst.WithItem: self._enter_with_item,
+            cst.IndentedBlock: self._enter_block,
         }
+        self._block_saves: List[Tuple[cst.CSTNode, List[Tuple[str, int, Any]]]] = []
 
     # -- what rules read --------------------------------------------------------------
     @property
@@ -158,6 +169,11 @@ class FileContext:
     def loops(self) -> Tuple[Loop, ...]:
         """Loops around the current node inside the current function, outermost first."""
         return tuple((kind, line) for kind, line, _ in self._loops)
+
+    @property
+    def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
+        """The loop nodes (For, While, comprehensions) of `loops`, outermost first."""
+        return tuple(node for _, _, node in self._loops)
 
     @property
     def in_loop(self) -> bool:
@@ -217,6 +233,27 @@ class FileContext:
         elif node is self._main_guard_node:
             self.in_main_guard = False
             self._main_guard_node = None
+        elif self._block_saves and self._block_saves[-1][0] is node:
+            self._loops = self._block_saves.pop()[1]
+
+    def _enter_block(self, node: cst.IndentedBlock) -> None:
+        """A block that ends in return/raise runs at most once per call, one that ends in
+        break at most once per run of its loop: `for k in ks: if k in d: return d[k].copy()`
+        copies once, not per key."""
+        if not self._loops or not node.body:
+            return
+        last = node.body[-1]
+        if not isinstance(last, cst.SimpleStatementLine):
+            return
+        kinds = {type(stmt) for stmt in last.body}
+        if kinds & {cst.Return, cst.Raise}:
+            kept: List[Tuple[str, int, Any]] = []
+        elif cst.Break in kinds:
+            kept = self._loops[:-1]
+        else:
+            return
+        self._block_saves.append((node, self._loops))
+        self._loops = kept
 
     def loop_kind(self, node: cst.CSTNode, node_type: type) -> Optional[str]:
         if node_type is cst.For:
@@ -446,9 +483,10 @@ class FileContext:
 
     def _in_except_handler(self) -> bool:
         for node in reversed(self.stack):
-            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            node_type = type(node)
+            if node_type in _HANDLER_TYPES:
                 return True
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            if node_type in _SCOPE_TYPES:
                 return False
         return False
 
@@ -491,8 +529,10 @@ class FileContext:
         classes = self.summary.classes
         prefix = scope
         while prefix:
+            # Names defined in an enclosing *function* are visible; a class body's are not
+            # (inside a method, `set()` is the builtin, never the class's `set` method).
             candidate = f"{prefix}.{head}"
-            if candidate in functions or candidate in classes:
+            if prefix in functions and (candidate in functions or candidate in classes):
                 return f"{self.module_name}.{candidate}{tail}"
             prefix = prefix.rpartition(".")[0]
         if head in functions or head in classes:
@@ -546,7 +586,7 @@ class FileContext:
         return summary
 
     def _positions(self, module: cst.Module) -> List[Candidate]:
-        source_lines = self.source.split("\n")
+        source_lines = _LINE_BREAK.split(self.source)
         out = []
         for p in self._pending:
             node = p.node
@@ -554,10 +594,10 @@ class FileContext:
             lpar = getattr(node, "lpar", None)
             if lpar:
                 # Like libcst's positions: a parenthesised node starts inside its parens.
-                line += sum(module.code_for_node(p).count("\n") for p in lpar)
+                line += sum(len(_LINE_BREAK.findall(module.code_for_node(p))) for p in lpar)
                 node = node.with_changes(lpar=(), rpar=())
             code = module.code_for_node(node)
-            code_lines = code.split("\n")
+            code_lines = _LINE_BREAK.split(code)
             leading = getattr(node, "leading_lines", ())
             skip = len(leading) if isinstance(leading, (list, tuple)) else 0
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)):

@@ -29,9 +29,14 @@ class SourceFile:
 def display_path(path: Path, cwd: Optional[Path] = None) -> str:
     cwd = cwd or Path.cwd()
     try:
-        return path.relative_to(cwd).as_posix()
+        text = path.relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        text = path.as_posix()
+    if not text.isascii():
+        # A file name that is not valid UTF-8 arrives with surrogate escapes, which no
+        # UTF-8 output (JSON, SARIF, a terminal) can encode: show U+FFFD for those bytes.
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 def module_name(path: Path) -> Tuple[str, bool]:
@@ -59,7 +64,9 @@ class _Matcher:
         try:
             rel = path.relative_to(self.base).as_posix()
         except ValueError:
-            return False
+            # Outside the project root (e.g. --config elsewhere): unanchored patterns such
+            # as `site-packages/` still match at any depth; anchored ones cannot.
+            rel = path.as_posix().lstrip("/")
         if is_dir:
             rel += "/"
         return self.spec.match_file(rel)

@@ -14,10 +14,10 @@ from perflint.finding import RuleInfo
 if TYPE_CHECKING:
     from perflint.walker import FileContext
 
-FAMILIES = {"clone": 1, "alloc": 2, "rebuild": 3, "sync": 4, "fastpath": 5}
+FAMILIES = {"clone": 1, "alloc": 2, "rebuild": 3, "sync": 4, "fastpath": 5, "meta": 0}
 REQUIRED_SECTIONS = ("What it does", "Why is this slow", "Example", "Use instead")
 KNOWN_SECTIONS = REQUIRED_SECTIONS + ("Options", "Notes")
-CODE_RE = re.compile(r"^PFL[1-5]\d\d$")
+CODE_RE = re.compile(r"^PFL(?:[1-5]\d\d|0(?:0[1-9]|[1-9]\d))$")  # PFL0xx: meta (about perflint itself)
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -56,6 +56,9 @@ class Rule:
     FIX: ClassVar[str] = ""
     CONFIDENCE: ClassVar[str] = "high"
     WEIGHT: ClassVar[float] = 10.0
+    # How many times slower than the fix the flagged code is per execution, roughly: the
+    # factor that compounds along a hot path (hotpaths.py). None: the class WEIGHT.
+    PENALTY: ClassVar[Optional[float]] = None
     # Substrings of which at least one must occur in a file for the rule to run on it.
     TRIGGERS: ClassVar[Tuple[str, ...]] = ()
     # Options a user may set under [rules.PFLnnn], with their defaults.
@@ -121,6 +124,10 @@ class Rule:
         return first if end < 0 else first[: end + 1]
 
     @classmethod
+    def penalty(cls) -> float:
+        return float(cls.PENALTY if cls.PENALTY is not None else cls.WEIGHT)
+
+    @classmethod
     def info(cls) -> RuleInfo:
         return RuleInfo(
             code=cls.CODE,
@@ -138,7 +145,7 @@ class Rule:
         problems = []
         where = f"{cls.__module__}.{cls.__name__}"
         if not CODE_RE.match(cls.CODE):
-            problems.append(f"{where}: CODE {cls.CODE!r} is not PFL1xx-PFL5xx")
+            problems.append(f"{where}: CODE {cls.CODE!r} is not PFL1xx-PFL5xx (or PFL0xx for meta)")
         if not NAME_RE.match(cls.NAME):
             problems.append(f"{where}: NAME {cls.NAME!r} is not kebab-case")
         if cls.FAMILY not in FAMILIES:

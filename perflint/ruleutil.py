@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 import libcst as cst
 
 from perflint.context import FileContext, dotted_parts, dotted_text
-from perflint.walker import child_fields
+from perflint.walker import child_fields, iter_children
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:
@@ -49,10 +49,12 @@ def receiver_text(call: cst.Call) -> Optional[str]:
 
 def enclosing_if_tests(ctx: FileContext) -> Iterable[cst.BaseExpression]:
     """Tests of the `if`/`elif` statements around the current node, inside its function."""
+    # type() comparisons: isinstance against libcst's ABC-based classes is slow on this path.
     for node in reversed(ctx.stack):
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        node_type = type(node)
+        if node_type is cst.FunctionDef or node_type is cst.ClassDef:
             return
-        if isinstance(node, cst.If):
+        if node_type is cst.If:
             yield node.test
 
 
@@ -62,24 +64,18 @@ def names_in(expr: cst.CSTNode) -> set:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
+        node_type = type(node)
+        if node_type is cst.Name:
             out.add(node.value)
-        elif isinstance(node, cst.Attribute):
+        elif node_type is cst.Attribute:
             out.add(node.attr.value)
             stack.append(node.value)
             continue
-        elif isinstance(node, cst.SimpleString):
+        elif node_type is cst.SimpleString:
             out.add(node.value.strip("'\""))
         stack.extend(_children(node))
     return out
 
 
 def _children(node: cst.CSTNode):
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+    return iter_children(node)  # type-cached: no isinstance against libcst's ABCs

@@ -8,6 +8,8 @@ from typing import Dict, FrozenSet, Optional
 _PERFLINT = re.compile(r"#\s*perflint\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 # line -> codes it suppresses; None means every code
 Suppressions = Dict[int, Optional[FrozenSet[str]]]
 
@@ -17,7 +19,8 @@ def find_suppressions(source: str) -> Suppressions:
     found: Suppressions = {}
     if "perflint" not in source and "noqa" not in source:
         return found
-    for number, text in enumerate(source.split("\n"), start=1):
+    # Python ends a line at \r\n, \r or \n (not at the other characters str.splitlines knows).
+    for number, text in enumerate(_LINE_BREAK.split(source), start=1):
         if "#" not in text:
             continue
         match = _PERFLINT.search(text)

@@ -35,6 +35,14 @@ _COMPREHENSIONS = {
 _ENTER, _LEAVE, _LOOP_START, _LOOP_END, _LOOP_PAUSE, _LOOP_RESUME, _LINES = range(7)
 
 
+def line_breaks(text: str) -> int:
+    """Line breaks as Python counts them: \\r\\n, \\r (old Mac files) and \\n."""
+    breaks = text.count("\n")
+    if "\r" in text:
+        breaks += text.count("\r") - text.count("\r\n")
+    return breaks
+
+
 def child_fields(node_type: type) -> Tuple[str, ...]:
     """Child field names of a node type in source order.
 
@@ -76,6 +84,50 @@ class Dispatch:
                     self.leave.setdefault(attr[6:], []).append(getattr(rule, attr))
 
 
+class _Kinds(dict):
+    """type -> 1 (a node), 2 (a list/tuple of children), 0 (anything else), filled lazily:
+    a dict lookup by type instead of isinstance against libcst's ABCs (2 million calls
+    on a large project; the ABC check cost a third of the traversal)."""
+
+    def __missing__(self, node_type: type) -> int:
+        kind = 1 if issubclass(node_type, cst.CSTNode) else 2 if issubclass(node_type, (list, tuple)) else 0
+        self[node_type] = kind
+        return kind
+
+
+class _Fields(dict):
+    def __missing__(self, node_type: type) -> Tuple[str, ...]:
+        fields = child_fields(node_type)
+        self[node_type] = fields
+        return fields
+
+
+class _Leaves(dict):
+    def __missing__(self, node_type: type) -> bool:
+        leaf = issubclass(node_type, _NEWLINE_LEAVES)
+        self[node_type] = leaf
+        return leaf
+
+
+KINDS = _Kinds()
+FIELDS = _Fields()
+_LEAVES = _Leaves()
+
+
+def iter_children(node: cst.CSTNode):
+    """The child nodes of `node`, in source order (cheap: no libcst visitor)."""
+    kinds = KINDS
+    for name in FIELDS[type(node)]:
+        value = getattr(node, name)
+        kind = kinds[type(value)]
+        if kind == 1:
+            yield value
+        elif kind == 2:
+            for item in value:
+                if kinds[type(item)] == 1:
+                    yield item
+
+
 def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     """Traverse `module` once, maintaining `ctx` and calling the rules' visitors."""
     for rule in dispatch.rules:
@@ -87,9 +139,16 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     pop = stack.pop
     push = stack.append
     line = 1
-    newline_leaves = _NEWLINE_LEAVES
+    leaves = _LEAVES
+    kinds = KINDS
+    fields_of = FIELDS
     newline_type = cst.Newline
-    base = cst.CSTNode
+    simple_string = cst.SimpleString
+    comp_for = cst.CompFor
+    while_type = cst.While
+    ctx_enter = ctx.enter
+    ctx_leave = ctx.leave
+    loop_kind_of = ctx.loop_kind
     while stack:
         event, node = pop()
         if event == _ENTER:
@@ -98,81 +157,83 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
             if node_type is newline_type:
                 line += 1
                 continue
-            if isinstance(node, newline_leaves):
-                line += node.value.count("\n")  # type: ignore[attr-defined]
+            if leaves[node_type]:
+                line += line_breaks(node.value)  # type: ignore[attr-defined]
                 continue
             ctx.line = line
-            ctx.enter(node, node_type)
-            name = node_type.__name__
-            handlers = visit_table.get(name)
+            ctx_enter(node, node_type)
+            handlers = visit_table.get(node_type.__name__)
             if handlers:
                 for handler in handlers:
                     handler(node)
             push((_LEAVE, node))
             # Children, pushed in reverse so they pop in source order; loop markers
             # bracket the parts that run once per iteration.
-            loop_kind = ctx.loop_kind(node, node_type)
+            loop_kind = loop_kind_of(node, node_type)
             children: List[Tuple[int, object]] = []
             add = children.append
             if loop_kind is not None:
                 is_comp = node_type in _COMPREHENSIONS
                 if is_comp:
                     add((_LOOP_START, (loop_kind, node)))
-                for field in child_fields(node_type):
+                for field in fields_of[node_type]:
                     value = getattr(node, field)
                     if not is_comp:
-                        if field == ("test" if node_type is cst.While else "body"):
+                        if field == ("test" if node_type is while_type else "body"):
                             add((_LOOP_START, (loop_kind, node)))
                         elif field == "orelse":
                             add((_LOOP_END, node))
                             loop_kind = None
-                    if isinstance(value, base):
+                    kind = kinds[type(value)]
+                    if kind == 1:
                         add((_ENTER, value))
-                    elif isinstance(value, (list, tuple)):
+                    elif kind == 2:
                         for item in value:
-                            if isinstance(item, base):
+                            if kinds[type(item)] == 1:
                                 add((_ENTER, item))
                 if loop_kind is not None:
                     add((_LOOP_END, node))
-            elif node_type is cst.SimpleString:
+            elif node_type is simple_string:
                 # Not a leaf: its parentheses come before and after the text.
                 children.extend((_ENTER, p) for p in node.lpar)  # type: ignore[attr-defined]
-                add((_LINES, node.value.count("\n")))  # type: ignore[attr-defined]
+                add((_LINES, line_breaks(node.value)))  # type: ignore[attr-defined]
                 children.extend((_ENTER, p) for p in node.rpar)  # type: ignore[attr-defined]
-            elif node_type is cst.CompFor and ctx.outer_comp_for():
+            elif node_type is comp_for and ctx.outer_comp_for():
                 # The outermost iterable of a comprehension is evaluated once.
-                for field in child_fields(node_type):
+                for field in fields_of[node_type]:
                     value = getattr(node, field)
-                    if isinstance(value, base):
+                    kind = kinds[type(value)]
+                    if kind == 1:
                         if field == "iter":
                             add((_LOOP_PAUSE, node))
                             add((_ENTER, value))
                             add((_LOOP_RESUME, node))
                         else:
                             add((_ENTER, value))
-                    elif isinstance(value, (list, tuple)):
+                    elif kind == 2:
                         for item in value:
-                            if isinstance(item, base):
+                            if kinds[type(item)] == 1:
                                 add((_ENTER, item))
             else:
-                for field in child_fields(node_type):
+                for field in fields_of[node_type]:
                     value = getattr(node, field)
-                    if isinstance(value, base):
+                    kind = kinds[type(value)]
+                    if kind == 1:
                         add((_ENTER, value))
-                    elif isinstance(value, (list, tuple)):
+                    elif kind == 2:
                         for item in value:
-                            if isinstance(item, base):
+                            if kinds[type(item)] == 1:
                                 add((_ENTER, item))
-            children.reverse()
-            stack.extend(children)
+            if children:
+                children.reverse()
+                stack.extend(children)
         elif event == _LEAVE:
-            name = type(node).__name__
-            handlers = leave_table.get(name)
+            handlers = leave_table.get(type(node).__name__)
             if handlers:
                 ctx.line = lines[id(node)]
                 for handler in handlers:
                     handler(node)
-            ctx.leave(node)
+            ctx_leave(node)
         elif event == _LOOP_START:
             kind, loop_node = node  # type: ignore[misc]
             ctx.push_loop(kind, lines[id(loop_node)], loop_node)

@@ -127,3 +127,13 @@ def test_hot_entry_points_from_config():
 def test_except_handlers_are_cold():
     p = program({"m.py": "def leaf():\n    pass\ndef f(xs):\n    for x in xs:\n        try:\n            pass\n        except ValueError:\n            leaf()\n"})
     assert p.heat["m.leaf"] == 1
+
+
+def test_class_scope_names_are_not_visible_in_methods():
+    p = program({"m.py": "class Cache:\n    def set(self, k):\n        pass\n    def check(self):\n        seen = set()\n        self.set(1)\n"
+                          "def outer():\n    def inner():\n        pass\n    inner()\n"})
+    e = edges(p)
+    assert ("m.Cache.check", "m.Cache.set") in e  # through self
+    lines = [edge.site.line for edge in p.edges["m.Cache.check"]]
+    assert lines == [6]  # not the builtin set() on line 5
+    assert ("m.outer", "m.outer.inner") in e

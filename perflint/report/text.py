@@ -15,7 +15,8 @@ from perflint.finding import Result
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
 
-def render(result: Result, *, color: bool = False, width: int = 100, show_trace: bool = True, **_: object) -> str:
+def render(result: Result, *, color: bool = False, width: int = 100, show_trace: bool = True,
+           explain_scores: bool = False, **_: object) -> str:
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width,
                       highlight=False, soft_wrap=True, emoji=False)
@@ -28,6 +29,8 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         if f.rule != "PFL000":
             if f.context:
                 console.print(f"    [dim]= {escape(f.context)}[/dim]")
+            if explain_scores and f.fingerprint in result.extra.get("explanations", {}):
+                console.print(f"    [dim]{escape(result.extra['explanations'][f.fingerprint])}[/dim]")
             if show_trace and len(f.trace) > 1:
                 console.print("    [dim]trace:[/dim]")
                 for hop in f.trace:
@@ -52,6 +55,7 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
             c = per[family]
             table.add_row(family, str(c["error"]), str(c["warning"]), str(c["note"]), f"{scores[family]:g}")
         console.print(table)
+        _hot_paths(console, result)
     noun = "file" if result.files == 1 else "files"
     summary = (
         f"Found {total} finding{'s' if total != 1 else ''} "
@@ -59,8 +63,30 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         f"in {result.files} {noun}; total score {result.total_score:g}."
     )
     console.print(summary if total else f"No findings in {result.files} {noun}.")
+    baselined, stale = result.extra.get("baselined", 0), result.extra.get("stale_baseline", 0)
+    if baselined:
+        console.print(f"{baselined} known finding{'s' if baselined != 1 else ''} accepted by the baseline "
+                      f"({escape(str(result.extra.get('baseline', '')))}).")
+    if stale:
+        console.print(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer occur{'s' if stale == 1 else ''}; "
+                      "run `perflint baseline --prune`")
     for error in result.errors:
         console.print(f"[red]error:[/red] {escape(error.path)}: {escape(error.message)}")
     for reason in result.fail_reasons:
         console.print(f"[bold]failing:[/bold] {escape(reason)}")
     return out.getvalue()
+
+
+def _hot_paths(console: Console, result: Result) -> None:
+    """Findings that share a trace root, with the penalty their chain compounds (hotpaths.py)."""
+    from perflint.hotpaths import hot_paths, render_lines
+
+    penalties = result.extra.get("penalties", {})
+    groups = hot_paths(result.findings, penalties)
+    if not groups:
+        return
+    console.print()
+    console.print("[bold]Top hot paths[/bold] (findings that share a trace root; penalties multiply along a chain):")
+    for line in render_lines(groups, penalties):
+        console.print(escape(line))
+    console.print()

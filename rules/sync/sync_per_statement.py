@@ -40,7 +40,9 @@ class SyncPerStatement(Rule):
 
     ## Notes
     A `commit()` of an in-repo class is not reported itself: perflint follows the call
-    into its body and reports the sync or the external commit it performs there.
+    into its body and reports the sync or the external commit it performs there. When
+    the receiver's class is unknown and the scanned code defines `commit()` methods of its
+    own (an ORM's nested transactions, say), confidence is low.
     """
 
     CODE = "PFL402"
@@ -82,4 +84,4 @@ class SyncPerStatement(Rule):
             last = receiver.split(".")[-1]
             if DB_RECEIVER.search(last):
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
-                            requires=("repeated", "external"))
+                            requires=("repeated", "external:commit"))

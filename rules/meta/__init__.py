@@ -1,0 +1,1 @@
+"""The meta family: findings about perflint itself (PFL0xx), such as unused suppressions."""
