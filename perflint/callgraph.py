@@ -184,6 +184,10 @@ class Program:
             return None
         return fid
 
+    def _memoized(self, fid: str) -> bool:
+        decorators = self.functions[fid][1].decorators
+        return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in decorators)
+
     def _decorators_transparent(self, fid: str) -> bool:
         _, fn = self.functions[fid]
         for deco in fn.decorators:
@@ -249,6 +253,8 @@ class Program:
             for edge in self.edges[fid]:
                 if edge.site.cold:
                     continue  # error handling runs when something failed, not per item
+                if self._memoized(edge.callee):
+                    continue  # lru_cache/cache: the body runs once per distinct argument
                 if scc[edge.caller] == scc[edge.callee]:
                     h = base  # recursion: a cycle passes heat on but never multiplies it
                 else:
@@ -303,10 +309,18 @@ class Program:
     def function_id(self, module: str, qualname: str) -> str:
         return f"{module}.{qualname}"
 
+    def _in_tests(self, fid: str) -> bool:
+        entry = self.functions.get(fid)
+        return entry is not None and entry[0].is_test
+
     def site_heat(self, fid: str, loops: Sequence[Loop]) -> float:
+        if self._in_tests(fid):
+            return 1.0  # a loop over test cases says nothing about production cost
         return min(self.heat.get(fid, 1.0) * self.loop_factor ** len(loops), HEAT_CAP)
 
     def repeated(self, fid: str, loops: Sequence[Loop]) -> bool:
+        if self._in_tests(fid):
+            return False
         return bool(loops) or self.heat.get(fid, 1.0) > 1.0
 
     def defines_method(self, name: str) -> bool:

@@ -137,3 +137,26 @@ def test_class_scope_names_are_not_visible_in_methods():
     lines = [edge.site.line for edge in p.edges["m.Cache.check"]]
     assert lines == [6]  # not the builtin set() on line 5
     assert ("m.outer", "m.outer.inner") in e
+
+
+def test_loops_in_tests_and_memoized_callees_do_not_heat():
+    from perflint.config import Config
+
+    src = "import os\ndef test_sync(fds):\n    for fd in fds:\n        os.fsync(fd)\n"
+    analyzer_findings = lint_sources({"tests/test_x.py": src}, config=Config(min_severity="note"))
+    # lint_sources marks nothing as a test; go through the engine's test patterns instead
+    from perflint.analyze import Analyzer
+    from perflint.engine import finalize
+    from perflint.registry import select_rules
+
+    config = Config(min_severity="note")
+    rules = select_rules(config)
+    summary = Analyzer(rules).analyze_bytes(
+        SourceFile(Path("tests/test_x.py"), "tests/test_x.py", "test_x", False, True), src.encode())
+    result = finalize([summary], Program([summary]), config, rules)
+    assert {f.rule: f.severity for f in result.findings} == {"PFL401": "note"}  # no PFL402: not repeated
+    assert [f.severity for f in analyzer_findings if f.rule == "PFL401"] == ["warning"]
+
+    p = program({"m.py": "import functools\n@functools.lru_cache()\ndef load():\n    pass\n"
+                          "def f(xs):\n    for x in xs:\n        load()\n"})
+    assert p.heat["m.load"] == 1

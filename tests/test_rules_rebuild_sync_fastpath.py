@@ -452,3 +452,37 @@ def test_pfl503_in_repo_execute_counts_only_if_it_reaches_a_real_query():
     )
     found = findings({"app/__init__.py": "", "app/db.py": wrapper, "app/engine.py": engine, "app/use.py": use}, "PFL503")
     assert [(f.path, f.line) for f in found] == [("app/use.py", 7)]
+
+
+def test_pfl503_per_row_fallback_beside_executemany_is_not_reported():
+    from perflint.config import Config
+    from perflint.testing import lint_sources
+
+    src = (
+        "def emit(conn, rows, can_batch):\n"
+        "    if can_batch:\n"
+        "        conn.executemany('UPDATE t SET a = ? WHERE id = ?', rows)\n"
+        "    else:\n"
+        "        for row in rows:\n"
+        "            conn.execute('UPDATE t SET a = ? WHERE id = ?', row)\n"
+    )
+    found = [f for f in lint_sources({"m.py": src}, select=("PFL503",), config=Config(min_severity="note"))]
+    assert found == []
+    plain = src.replace("conn.executemany", "conn.execute")
+    found = lint_sources({"m.py": plain}, select=("PFL503",), config=Config(min_severity="note"))
+    assert [f.line for f in found] == [6]
+
+
+def test_pfl503_per_row_fallback_of_the_same_statement_is_not_reported():
+    from perflint.config import Config
+    from perflint.testing import lint_sources
+
+    src = (
+        "def delete(conn, stmt, rows, versioned):\n"
+        "    if versioned:\n"
+        "        for row in rows:\n"
+        "            conn.execute(stmt, row)\n"
+        "    else:\n"
+        "        conn.execute(stmt, rows)\n"
+    )
+    assert lint_sources({"m.py": src}, select=("PFL503",), config=Config(min_severity="note")) == []

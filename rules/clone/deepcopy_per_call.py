@@ -11,6 +11,10 @@ from perflint.ruleutil import first_arg
 _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
 
 
+# Run once per object or per class definition, not per operation on it.
+_ONCE_PER_OBJECT = {"__init__", "__new__", "__init_subclass__", "__set_name__", "__class_getitem__"}
+
+
 class DeepcopyPerCall(Rule):
     """
     `copy.deepcopy()` of a long-lived structure every time a function runs.
@@ -41,7 +45,7 @@ class DeepcopyPerCall(Rule):
     ```
 
     ## Notes
-    Copies in `__init__`, `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
+    Copies in `__init__`, `__new__` (a metaclass builds each class once), `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
     are the purpose of those methods and are not reported, nor are copies in functions
     whose name says they copy or clone. A deep copy of a parameter has low confidence:
     it is often a defensive copy the caller's semantics need. Shallow `copy.copy()` is not
@@ -103,7 +107,7 @@ class DeepcopyPerCall(Rule):
         if qualified != "copy.deepcopy":
             return
         fn = self.ctx.function
-        if fn is None or fn.name == "__init__" or fn.name in _COPYING_METHODS:
+        if fn is None or fn.name in _ONCE_PER_OBJECT or fn.name in _COPYING_METHODS:
             return  # module level runs once; copying methods copy by design
         if "copy" in fn.name.lower() or "clone" in fn.name.lower():
             return  # `_clone`, `copy_config`, `smart_deepcopy`: cloning is the job

@@ -174,6 +174,10 @@ class ReparsePerCall(Rule):
         arg = first_arg(node)
         if arg is None:
             return
+        if what == "compile" and any(
+            not is_literal(a.value) for a in node.args[1:] if a.value is not arg
+        ):
+            return  # same source, another filename/mode/flags: a different code object each time
         kind = self._stable(arg, fn)
         if kind is None:
             return

@@ -27,6 +27,25 @@ _SETUP_WORDS = ("migrat", "setup", "set_up", "create_table", "create_schema", "i
                 "reflect", "introspect")
 
 
+_BATCHING = re.compile(r"\b(executemany|bulk_create|bulk_update|bulk_insert_mappings|bulk_save_objects)\b")
+
+
+def _function_batches(ctx, call: cst.Call) -> bool:
+    """Whether the enclosing function also batches: calls executemany/bulk_*, or executes the
+    same statement elsewhere too (with a list of parameter sets). Rare path: codegen is fine."""
+    for node in reversed(ctx.stack):
+        if isinstance(node, cst.FunctionDef):
+            code = cst.Module([]).code_for_node(node)
+            if _BATCHING.search(code):
+                return True
+            statement = dotted_text(call.args[0].value) if call.args else None
+            if statement and isinstance(call.func, cst.Attribute):
+                pattern = re.compile(r"\.%s\(\s*%s\b" % (re.escape(call.func.attr.value), re.escape(statement)))
+                return len(pattern.findall(code)) >= 2
+            return False
+    return False
+
+
 class QueryInLoop(Rule):
     """
     A database query per item of a loop (the N+1 query problem).
@@ -76,7 +95,11 @@ class QueryInLoop(Rule):
     code, functions named like setup or migration steps, and schema introspection,
     migration and dialect classes. A call to an in-repo `execute()` counts only if that
     method (or what it calls) runs an external query: a wrapper around a DB-API cursor
-    does, an in-process database engine's own `Session.execute()` does not.
+    does, an in-process database engine's own `Session.execute()` does not. A per-row
+    loop in a function that also batches (`executemany`, `bulk_create`, ..., or the same
+    statement executed elsewhere with a list of parameter sets) is a
+    deliberate fallback (row-count checks that need one statement at a time) and is not
+    reported either.
     """
 
     CODE = "PFL503"
@@ -189,6 +212,11 @@ class QueryInLoop(Rule):
                 return  # a wrapper that executes the statement it is given: its callers are the loop
         what = _describe(node, kind)
         where = "per iteration" if self.ctx.loops else "per call, and its callers run it in a loop"
+        # A function that also batches (executemany/bulk_*) keeps the per-row path as a
+        # deliberate fallback (e.g. row-count checks that need one statement at a time):
+        # not a finding.
+        if self.ctx.loops and _function_batches(self.ctx, node):
+            return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query"))
 
