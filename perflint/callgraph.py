@@ -361,8 +361,8 @@ class Program:
         return out
 
     # -- traces -----------------------------------------------------------------------
-    def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
-        """From the hottest root to the site: each hop where it is and why it is hot."""
+    def hot_chain(self, fid: str) -> List[Edge]:
+        """The edges that gave `fid` its heat, hottest root first (cycle-safe)."""
         chain: List[Edge] = []
         seen = {fid}
         current = fid
@@ -374,6 +374,11 @@ class Program:
             seen.add(edge.caller)
             current = edge.caller
         chain.reverse()
+        return chain
+
+    def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
+        """From the hottest root to the site: each hop where it is and why it is hot."""
+        chain = self.hot_chain(fid)
         hops: List[TraceHop] = []
         root = chain[0].caller if chain else fid
         rmod, rfn = self.functions[root] if root in self.functions else (None, None)
@@ -403,17 +408,9 @@ class Program:
         else:
             parts.append("at module level")
         if fid in self.pred:
-            chain = []
-            current = fid
-            seen = {fid}
-            while current in self.pred:
-                edge = self.pred[current]
-                chain.append(edge)
-                if edge.caller in seen:
-                    break
-                seen.add(edge.caller)
-                current = edge.caller
-            hot_edge = next((e for e in chain if e.site.loops), None)
+            chain = self.hot_chain(fid)
+            current = chain[0].caller
+            hot_edge = next((e for e in reversed(chain) if e.site.loops), None)
             if hot_edge is not None:
                 caller = self.functions[hot_edge.caller][1]
                 parts.append(f"reached per iteration of a {hot_edge.site.loops[-1][0]} in {_display(caller)}")

@@ -36,17 +36,7 @@ def _num(value: float) -> str:
 # -- explain a score -------------------------------------------------------------------
 def heat_factors(program: "Program", fid: str, loops: Sequence[Loop]) -> List[str]:
     """Why the site's heat is what it is: one item per factor of loop-factor, root first."""
-    chain = []
-    seen = {fid}
-    current = fid
-    while current in program.pred:
-        edge = program.pred[current]
-        chain.append(edge)
-        if edge.caller in seen:
-            break
-        seen.add(edge.caller)
-        current = edge.caller
-    chain.reverse()
+    chain = program.hot_chain(fid)
     factors: List[str] = []
     root = chain[0].caller if chain else fid
     if root in program.functions and program.heat.get(root, 1.0) > 1.0 and root not in program.pred:
