@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.finding import Loop
+from perflint.walker import iter_children
 from perflint.rule import Invalid, Rule
 
 
@@ -231,5 +232,5 @@ def _resets(loop: cst.CSTNode, name: str) -> bool:
                         return True
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return False

@@ -8,6 +8,7 @@ import libcst as cst
 
 from perflint.context import annotation_type
 from perflint.finding import Loop
+from perflint.walker import iter_children
 from perflint.rule import Invalid, Rule
 
 # Calls that return bytes: method names on a file/socket, and functions.
@@ -262,7 +263,7 @@ def _rebound_names(loop: cst.CSTNode) -> set:
             out.add(node.target.value)
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
+from perflint.walker import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, is_literal, names_in
 
@@ -350,7 +351,7 @@ def _has_call(expr: cst.CSTNode) -> bool:
                 return True
         if isinstance(node, (cst.Await, cst.Yield, cst.NamedExpr)):
             return True
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return False
 
 
@@ -362,7 +363,7 @@ def _comprehension_targets(expr: cst.CSTNode) -> Set[str]:
         node = stack.pop()
         if isinstance(node, cst.CompFor):
             out |= {n.value for n in _walk_names(node.target)}
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return out
 
 
@@ -372,7 +373,7 @@ def _walk_names(expr: cst.CSTNode):
         node = stack.pop()
         if isinstance(node, cst.Name):
             yield node
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
 
 
 def _root_names(expr: cst.CSTNode) -> Set[str]:
@@ -387,7 +388,7 @@ def _root_names(expr: cst.CSTNode) -> Set[str]:
         if isinstance(node, cst.Attribute):
             stack.append(node.value)
             continue
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return out
 
 
@@ -438,7 +439,7 @@ def _assigned_in(loop: cst.CSTNode) -> Set[str]:
             # x.append(...), self.buf.extend(...): the receiver changes in place
             if node.func.attr.value in _MUTATORS:
                 bind(node.func.value)
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return out
 
 

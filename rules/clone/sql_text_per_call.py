@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from perflint.walker import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg
 
@@ -380,7 +381,7 @@ def _is_placeholder(expr: cst.BaseExpression, markers: set) -> bool:
             strings.append(value if isinstance(value, str) else "")
         elif isinstance(node, cst.FormattedStringText):
             strings.append(node.value)
-        stack.extend(c for c in node.children if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return bool(strings) and all(_SEPARATOR.match(s) or _MARKER.search(s) for s in strings) and any(
         _MARKER.search(s) for s in strings
     )
