@@ -65,8 +65,8 @@ class LinearSearchLookup(Rule):
 
     ## Notes
     Not reported: searches for a constant (`if x.kind == "primary"`), scans of literal
-    tuples and lists, `range`, and `.index()` on anything but a list attribute the class
-    builds. A scan without a dict next to it is reported with medium confidence when it
+    tuples and lists, `range`, a match whose `if` has an `elif`/`else` doing other work per
+    element, and `.index()` on anything but a list attribute the class builds. A scan without a dict next to it is reported with medium confidence when it
     walks an attribute of `self`, and low otherwise.
     """
 
@@ -76,6 +76,8 @@ class LinearSearchLookup(Rule):
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
     TRIGGERS = ("==", ".index(")
     VALID = [
+        "class P:\n    def find(self, label, arcs):\n        for i, state in arcs:\n            if i == label:\n                return state\n"
+        "            elif i >= 256 and label in self.first[i]:\n                return self.push(i)\n",
         # The dict is used.
         "class R:\n    def __init__(self):\n        self._items = []\n        self._by_id = {}\n"
         "    def get(self, k):\n        return self._by_id.get(k)\n",
@@ -156,6 +158,8 @@ class LinearSearchLookup(Rule):
         for stmt in node.body.body:
             if not isinstance(stmt, cst.If) or not _exits(stmt.body):
                 continue
+            if stmt.orelse is not None:
+                continue  # `elif`/`else` does other work per element: a dict cannot replace the loop
             tuple_target = isinstance(node.target, (cst.Tuple, cst.List))
             field = _key_test(stmt.test, targets, tuple_target=tuple_target)
             if field is not None:
