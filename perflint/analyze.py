@@ -9,8 +9,7 @@ import threading
 import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate
-from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
 import libcst as cst
 

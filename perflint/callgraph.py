@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from perflint.finding import Loop, TraceHop
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary

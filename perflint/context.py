@@ -22,7 +22,7 @@ from perflint.summary import (
 
 _BUILTINS = frozenset(dir(builtins))
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
-_COMPREHENSION_KINDS = {
+COMPREHENSION_KINDS = {
     cst.ListComp: "list comprehension",
     cst.SetComp: "set comprehension",
     cst.DictComp: "dict comprehension",
@@ -260,10 +260,10 @@ class FileContext:
             return "async for loop" if node.asynchronous else "for loop"  # type: ignore[attr-defined]
         if node_type is cst.While:
             return "while loop"
-        return _COMPREHENSION_KINDS.get(node_type)
+        return COMPREHENSION_KINDS.get(node_type)
 
     def outer_comp_for(self) -> bool:
-        return len(self.stack) >= 2 and type(self.stack[-2]) in _COMPREHENSION_KINDS
+        return len(self.stack) >= 2 and type(self.stack[-2]) in COMPREHENSION_KINDS
 
     def push_loop(self, kind: str, line: int, node: cst.CSTNode) -> None:
         # Module-level code runs once at import: its loops are cold, unless under __main__.
@@ -578,8 +578,6 @@ class FileContext:
             resolved = self._resolve_raw_dotted(typ, scope)
             if resolved:
                 cls.attr_types[attr] = f"g:{resolved}"
-        for name, typ in list(self.module_types.items()):
-            self.module_types[name] = typ
         if self._pending:
             summary.candidates.extend(self._positions(module))
         self._pending = []

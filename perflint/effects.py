@@ -7,7 +7,7 @@ conditions ("a commit point calls a schema reloader") never depend on another ru
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 SYNC_CALLS = frozenset({"os.fsync", "os.fdatasync", "os.sync"})
 PARSE_CALLS = frozenset({

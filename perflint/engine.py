@@ -15,7 +15,7 @@ from perflint import __version__
 from perflint.analyze import Analyzer
 from perflint.callgraph import Program
 from perflint.config import Config, Override, is_selected
-from perflint.discovery import SourceFile, discover
+from perflint.discovery import discover
 from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Result
 from perflint.registry import all_rules, select_rules
 from perflint.rule import Rule
@@ -226,7 +226,7 @@ def finalize(
                     column=cand.column,
                     end_line=cand.end_line,
                     end_column=cand.end_column,
-                    function=_function_display(cand.function),
+                    function=cand.function,
                     message=cand.message,
                     fix=cand.fix,
                     weight=weight,
@@ -493,6 +493,3 @@ def _parse_error_finding(error: FileError) -> Finding:
         fix="fix the file so Python can parse it, or exclude it",
     )
 
-
-def _function_display(qualname: str) -> str:
-    return qualname

@@ -15,7 +15,6 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 from perflint.analyze import Analyzer

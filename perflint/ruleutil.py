@@ -6,8 +6,8 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
-from perflint.context import FileContext, dotted_parts, dotted_text
-from perflint.walker import child_fields, iter_children
+from perflint.context import FileContext, dotted_text
+from perflint.walker import iter_children
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:

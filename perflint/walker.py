@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 import libcst as cst
 
-from perflint.context import FileContext
+from perflint.context import COMPREHENSION_KINDS, FileContext
 from perflint.rule import Rule
 
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
@@ -24,12 +24,7 @@ _NEWLINE_LEAVES = (cst.SimpleWhitespace, cst.FormattedStringText)
 if hasattr(cst, "TemplatedStringText"):
     _NEWLINE_LEAVES = _NEWLINE_LEAVES + (cst.TemplatedStringText,)  # type: ignore[attr-defined]
 
-_COMPREHENSIONS = {
-    cst.ListComp: "list comprehension",
-    cst.SetComp: "set comprehension",
-    cst.DictComp: "dict comprehension",
-    cst.GeneratorExp: "generator expression",
-}
+_COMPREHENSIONS = COMPREHENSION_KINDS
 
 # Traversal events besides "enter" and "leave".
 _ENTER, _LEAVE, _LOOP_START, _LOOP_END, _LOOP_PAUSE, _LOOP_RESUME, _LINES = range(7)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
-from perflint.finding import Result
+from perflint.finding import Finding
 
 Renderer = Callable[..., str]
+
+
+def finding_text(f: Finding, fix_label: str = "fix") -> str:
+    """A finding's message, its context line and its fix, one per line (annotation bodies)."""
+    parts = [f.message]
+    if f.context:
+        parts.append(f.context)
+    if f.fix:
+        parts.append(f"{fix_label}: {f.fix}")
+    return "\n".join(parts)
 
 
 def renderers() -> Dict[str, Renderer]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import List, Set, Tuple
 
+from perflint.report import finding_text
 from perflint.finding import FileError, Finding, Result
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -33,12 +34,7 @@ def _command(name: str, properties: List[Tuple[str, object]], message: str) -> s
 
 
 def _message(f: Finding) -> str:
-    parts = [f.message]
-    if f.context:
-        parts.append(f.context)
-    if f.fix:
-        parts.append(f"fix: {f.fix}")
-    return "\n".join(parts)
+    return finding_text(f, "fix")
 
 
 def annotation(f: Finding) -> str:

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
+from perflint.report import finding_text
 from perflint.finding import FileError, Finding, Result, RuleInfo, TraceHop
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -145,12 +146,7 @@ def _fingerprint(f: Finding) -> str:
 
 
 def _message(f: Finding) -> str:
-    lines = [f.message]
-    if f.context:
-        lines.append(f.context)
-    if f.fix:
-        lines.append(f"Fix: {f.fix}")
-    return "\n".join(lines)
+    return finding_text(f, "Fix")
 
 
 def _logical(function: str) -> Optional[List[Dict[str, str]]]:

@@ -7,7 +7,7 @@ from typing import List, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import names_in, string_value
+from perflint.ruleutil import string_value
 
 _ROWID = frozenset({"rowid", "_rowid_", "oid"})
 _KEY_NAMES = frozenset({"pk", "id", "_id"})
