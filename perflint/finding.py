@@ -26,6 +26,45 @@ class TraceHop:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Another place that belongs to the same finding (one finding per cause)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    note: str = ""
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"path": self.path, "line": self.line, "column": self.column,
+                "end_line": self.end_line, "end_column": self.end_column, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a profile says about the function a finding sits in (issue: measured heat).
+
+    `ran` False: the profile covered the module but never ran this function."""
+
+    ran: bool
+    calls: int = 0  # primitive calls (recursion counted once per outer call)
+    cumulative: float = 0.0  # seconds, including callees
+    own: float = 0.0  # seconds, excluding callees
+    share: float = 0.0  # cumulative / the profile's total time, 0..1
+    profile: str = ""  # which profile file said so
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"ran": self.ran, "calls": self.calls, "cumulative": round(self.cumulative, 6),
+                "own": round(self.own, 6), "share": round(self.share, 4), "profile": self.profile}
+
+    def describe(self) -> str:
+        if not self.ran:
+            return "not run in the profile"
+        return f"measured: {self.calls:,} calls, {self.cumulative:.3g} s cumulative ({self.share:.0%} of the profile)"
+
+
+@dataclass(frozen=True)
 class Candidate:
     """Local evidence found in phase 1, before heat and scoring (picklable, no tree)."""
 
@@ -68,6 +107,12 @@ class Finding:
     heat: float = 1.0
     fingerprint: str = ""
     context: str = ""  # "in a for loop in Session.executemany"
+    # The time model (DESIGN §6): `score` is estimated seconds wasted per unit of work,
+    # = cost (seconds per execution) x frequency (executions per unit of work) x confidence.
+    cost: float = 0.0
+    frequency: float = 1.0
+    related: Tuple[Location, ...] = ()  # further sites of the same cause
+    measured: Optional[Measured] = None  # from --profile, where a profile covers the code
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
@@ -91,6 +136,10 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "trace": [hop.to_json() for hop in self.trace],
+            "cost": self.cost,
+            "frequency": self.frequency,
+            "related": [loc.to_json() for loc in self.related],
+            "measured": self.measured.to_json() if self.measured is not None else None,
         }
 
 
