@@ -5,7 +5,11 @@ For each size N, in a fresh temporary directory, both packages run the same
 workload: create ``t (id INTEGER PRIMARY KEY, name TEXT, score INTEGER)``,
 insert N rows (``workload.load``), then look every row up by primary key in
 shuffled order (``workload.lookup_all``, i.e. ``SELECT * FROM t WHERE id = ?``).
-The script checks that both twins return identical rows and prints timings.
+The script checks that both twins return identical rows and prints timings, and beside
+each measured slowdown the slowdown perflint estimates statically: it scans the buggy twin
+with ``loop-trips`` = N (the loops over rows and the table's size), sums the estimated time
+its findings waste per call of ``workload.load`` / ``workload.lookup_all`` (each at the
+frequency that entry point reaches it), and divides (fixed time + that) by the fixed time.
 
 Usage::
 
@@ -101,6 +105,25 @@ def bench_size(size: int, seed: int) -> Dict[str, float]:
     return timings
 
 
+def estimate(size: int) -> Dict[str, Tuple[float, list]]:
+    """perflint's static estimate: seconds wasted per call of each workload entry point."""
+    from pathlib import Path
+
+    from perflint.config import CONFIDENCE_FACTORS, Config
+    from perflint.engine import scan
+    from perflint.hotpaths import time_from
+
+    root = Path(FIXTURE_ROOT)
+    config = Config(root=root, loop_trips=float(size), min_severity="note")
+    run = scan([root / "seedsql"], config, jobs=1)
+    modules = {s.path: s.module for s in run.summaries}
+    out = {}
+    for entry in ("load", "lookup_all"):
+        fid = next(f for f in run.program.functions if f.endswith("workload." + entry))
+        out[entry] = time_from(run.program, modules, run.result.findings, fid, CONFIDENCE_FACTORS)
+    return out
+
+
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,1000,4000",
@@ -109,20 +132,31 @@ def main(argv: Sequence[str] = ()) -> int:
     args = parser.parse_args(list(argv) or None)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
 
-    header = ("size", "slow insert s", "fixed insert s", "insert ratio",
-              "slow lookup s", "fixed lookup s", "lookup ratio")
+    header = ("size", "slow insert s", "fixed insert s", "insert ratio", "perflint est.",
+              "slow lookup s", "fixed lookup s", "lookup ratio", "perflint est.")
     print(" | ".join(header))
     print(" | ".join("-" * len(name) for name in header))
     lookup_ratios = []
+    details = []
     for size in sizes:
         t = bench_size(size, args.seed)
+        est = estimate(size)
         insert_ratio = t["slow_insert"] / t["fixed_insert"]
         lookup_ratio = t["slow_lookup"] / t["fixed_lookup"]
+        # The estimate is per call of the entry point; the workload calls each once with N rows.
+        est_insert = (t["fixed_insert"] + est["load"][0]) / t["fixed_insert"]
+        est_lookup = (t["fixed_lookup"] + est["lookup_all"][0]) / t["fixed_lookup"]
         lookup_ratios.append(lookup_ratio)
         cells = (str(size), "%.3f" % t["slow_insert"], "%.3f" % t["fixed_insert"],
-                 "%.1fx" % insert_ratio, "%.3f" % t["slow_lookup"], "%.3f" % t["fixed_lookup"],
-                 "%.1fx" % lookup_ratio)
+                 "%.1fx" % insert_ratio, "%.1fx" % est_insert, "%.3f" % t["slow_lookup"],
+                 "%.3f" % t["fixed_lookup"], "%.1fx" % lookup_ratio, "%.1fx" % est_lookup)
         print(" | ".join(cell.rjust(len(name)) for cell, name in zip(cells, header)), flush=True)
+        details.append((size, est, insert_ratio / est_insert, lookup_ratio / est_lookup))
+    for size, est, off_insert, off_lookup in details:
+        print(f"\nN={size}: measured/estimated = {off_insert:.2f} (insert), {off_lookup:.2f} (lookup)")
+        for entry, (seconds, sites) in est.items():
+            parts = ", ".join(f"{f.rule} {s:.4f}s" for f, s in sites)
+            print(f"  {entry}: estimated {seconds:.3f} s wasted per call: {parts}")
     print("results identical for both twins at every size")
     if len(lookup_ratios) > 1 and lookup_ratios != sorted(lookup_ratios):
         print("warning: lookup ratio did not grow with size", file=sys.stderr)

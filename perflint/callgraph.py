@@ -21,7 +21,11 @@ TRANSPARENT_DECORATORS = {
 # Dunders that run once per item of whatever iterates, indexes, hashes or compares the
 # object. `__iter__` is left out (DESIGN §6 lists it): it runs once per loop, not per item.
 ITERATION_DUNDERS = ("__next__", "__getitem__", "__contains__", "__eq__", "__hash__")
-HEAT_CAP = 1e9
+HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
+DEFAULT_LOOP_TRIPS = 100.0
+# An unknown loop nested under another unknown loop (on the same chain) rarely runs as long
+# as the outer one: the columns of a row, the pages of a table, the items of one batch.
+DEFAULT_NESTED_LOOP_TRIPS = 10.0
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
@@ -39,11 +43,15 @@ class Program:
         self,
         summaries: Sequence[ModuleSummary],
         *,
-        loop_factor: float = 10.0,
+        loop_trips: float = DEFAULT_LOOP_TRIPS,
+        nested_loop_trips: float = DEFAULT_NESTED_LOOP_TRIPS,
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
     ) -> None:
-        self.loop_factor = loop_factor
+        self.loop_trips = loop_trips
+        self.nested_loop_trips = nested_loop_trips
+        # whether the hottest chain into a function already passed an unknown loop
+        self.unknown: Dict[str, bool] = {}
         self.hot_patterns = tuple(hot)
         # module path -> extra `hot` globs from [[overrides]] whose `files` match that path
         self.scoped_hot: Dict[str, Tuple[str, ...]] = dict(scoped_hot or {})
@@ -63,7 +71,11 @@ class Program:
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._link()
+        # heat: estimated executions per unit of work (one call of a hot entry point);
+        # hot: whether that number rests on evidence (a loop on the way, or a hot root)
+        # rather than on "runs once per call of something nothing shows to be hot".
         self.heat: Dict[str, float] = {}
+        self.hot: Dict[str, bool] = {}
         self.pred: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
@@ -185,8 +197,42 @@ class Program:
         return fid
 
     def _memoized(self, fid: str) -> bool:
-        decorators = self.functions[fid][1].decorators
-        return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in decorators)
+        fn = self.functions[fid][1]
+        if fn.memoized:
+            return True  # a hand-written `if key in self._cache: return ...` guard
+        return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
+
+    def trips(self, loops: Sequence[Loop], nested: bool = False) -> float:
+        """Estimated iterations of nested loops: their product. The first unknown loop on a
+        chain counts `loop-trips`, an unknown loop inside it `nested-loop-trips`."""
+        return self._trips(loops, nested)[0]
+
+    def _trips(self, loops: Sequence[Loop], nested: bool) -> Tuple[float, bool]:
+        product = 1.0
+        for loop in loops:
+            if loop.trips is not None:
+                product *= loop.trips
+            else:
+                product *= self.nested_loop_trips if nested else self.loop_trips
+                nested = True
+        return product, nested
+
+    def site_trips(self, fid: str, loops: Sequence[Loop]) -> float:
+        """The trips of the loops at a site, given the chain that reaches its function."""
+        return self.trips(loops, self.unknown.get(fid, False))
+
+    def trip_texts(self, loops: Sequence[Loop], nested: bool = False) -> List[str]:
+        """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
+        out = []
+        for loop in loops:
+            if loop.trips is not None:
+                out.append(f"x{loop.trips:g} ({loop.why})" if loop.why else f"x{loop.trips:g}")
+            elif nested:
+                out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
+            else:
+                out.append(f"x{self.loop_trips:g} (unknown bound: loop-trips)")
+                nested = True
+        return out
 
     def _decorators_transparent(self, fid: str) -> bool:
         _, fn = self.functions[fid]
@@ -221,23 +267,31 @@ class Program:
         return None
 
     def _compute_heat(self) -> None:
-        lf = self.loop_factor
-        heat = self.heat
+        """Executions per unit of work for every function, from its hottest caller chain.
+
+        A root runs once per unit of work (1), an iteration dunder once per item (loop-trips).
+        A call inside loops runs trips-product times per run of its caller. Recursion passes
+        the count around a cycle without compounding it, except that a recursive call made
+        inside a loop multiplies once, as a loop would (a tree walk visits every node)."""
+        heat, hot = self.heat, self.hot
         for fid in sorted(self.functions):
             mod, fn = self.functions[fid]
             pattern = self._hot_match(fid)
             if pattern is not None:
-                heat[fid] = lf
-                self.root_note[fid] = f"hot entry point ({pattern})"
+                heat[fid], hot[fid] = 1.0, True
+                self.root_note[fid] = f"hot entry point ({pattern}): one call is the unit of work"
             elif fn.cls and fn.name in ITERATION_DUNDERS:
-                heat[fid] = lf
-                self.root_note[fid] = f"{fn.name} runs once per item"
+                heat[fid], hot[fid] = self.loop_trips, True
+                self.root_note[fid] = (
+                    f"{fn.name} runs once per item of whatever iterates, indexes or compares it "
+                    f"(x{self.loop_trips:g}, loop-trips)"
+                )
             else:
-                heat[fid] = 1.0
+                heat[fid], hot[fid] = 1.0, False
                 if fn.qualname == MODULE_SCOPE:
                     self.root_note[fid] = "module level: runs once at import"
                 elif not self.callers[fid]:
-                    self.root_note[fid] = "no callers in the scanned code: heat assumed (set `hot` if it runs per request or row)"
+                    self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
         scc = self._components()
@@ -252,15 +306,21 @@ class Program:
             base = heat[fid]
             for edge in self.edges[fid]:
                 if edge.site.cold:
-                    continue  # error handling runs when something failed, not per item
+                    continue  # error handling, a cache miss, a first use: not per item
                 if self._memoized(edge.callee):
-                    continue  # lru_cache/cache: the body runs once per distinct argument
+                    continue  # lru_cache/cache or a memo guard: the body runs once per distinct argument
+                factor, nested = self._trips(edge.site.loops, self.unknown.get(fid, False))
                 if scc[edge.caller] == scc[edge.callee]:
-                    h = base  # recursion: a cycle passes heat on but never multiplies it
+                    pred = self.pred.get(fid)
+                    entered = pred is None or scc[pred.caller] != scc[fid]
+                    h = min(base * factor, HEAT_CAP) if entered else base
                 else:
-                    h = min(base * lf ** len(edge.site.loops), HEAT_CAP)
-                if h > heat[edge.callee] * (1 + 1e-9):
+                    h = min(base * factor, HEAT_CAP)
+                is_hot = hot[fid] or factor > 1.0
+                if h > heat[edge.callee] * (1 + 1e-9) or (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
                     heat[edge.callee] = h
+                    hot[edge.callee] = is_hot
+                    self.unknown[edge.callee] = nested
                     self.pred[edge.callee] = edge
                     if edge.callee not in queued:
                         queued.add(edge.callee)
@@ -306,6 +366,52 @@ class Program:
                     low[parent] = min(low[parent], low[node])
         return comp
 
+    def frequencies_from(self, root: str) -> Dict[str, float]:
+        """Executions of every function reachable from `root` per call of `root` (the same
+        rules as heat: trips multiply, cold and memoised edges pass nothing, cycles pass
+        the count without compounding). What one unit of work of that entry point runs."""
+        if root not in self.functions:
+            return {}
+        freq: Dict[str, float] = {root: 1.0}
+        nested: Dict[str, bool] = {root: False}
+        queue = deque([root])
+        while queue:
+            fid = queue.popleft()
+            for edge in self.edges[fid]:
+                if edge.site.cold or self._memoized(edge.callee):
+                    continue
+                factor, inner = self._trips(edge.site.loops, nested[fid])
+                h = min(freq[fid] * factor, HEAT_CAP)
+                if edge.callee in freq and h <= freq[edge.callee] * (1 + 1e-9):
+                    continue
+                if edge.callee == root or self._reaches(edge.callee, fid):
+                    h = max(freq.get(edge.callee, 0.0), freq[fid])  # a cycle: no compounding
+                    if edge.callee in freq and h <= freq[edge.callee]:
+                        continue
+                freq[edge.callee] = h
+                nested[edge.callee] = inner
+                queue.append(edge.callee)
+        self._nested_from = nested
+        return freq
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        """Whether `goal` is reachable from `start` (cycle detection for frequencies_from)."""
+        if start == goal:
+            return True
+        seen, stack = {start}, [start]
+        while stack:
+            for edge in self.edges[stack.pop()]:
+                if edge.callee == goal:
+                    return True
+                if edge.callee not in seen:
+                    seen.add(edge.callee)
+                    stack.append(edge.callee)
+        return False
+
+    def display_name(self, fid: str) -> str:
+        entry = self.functions.get(fid)
+        return _display(entry[1]) if entry is not None else fid
+
     def function_id(self, module: str, qualname: str) -> str:
         return f"{module}.{qualname}"
 
@@ -314,14 +420,22 @@ class Program:
         return entry is not None and entry[0].is_test
 
     def site_heat(self, fid: str, loops: Sequence[Loop]) -> float:
+        """Estimated executions of a site per unit of work."""
         if self._in_tests(fid):
             return 1.0  # a loop over test cases says nothing about production cost
-        return min(self.heat.get(fid, 1.0) * self.loop_factor ** len(loops), HEAT_CAP)
+        return min(self.heat.get(fid, 1.0) * self.site_trips(fid, loops), HEAT_CAP)
 
     def repeated(self, fid: str, loops: Sequence[Loop]) -> bool:
+        """The site runs more than once per unit of work: a loop here or on the way in."""
         if self._in_tests(fid):
             return False
-        return bool(loops) or self.heat.get(fid, 1.0) > 1.0
+        return self.site_heat(fid, loops) > 1.0
+
+    def evidenced(self, fid: str, loops: Sequence[Loop]) -> bool:
+        """The site's frequency rests on a loop or a hot entry point, not on an assumption."""
+        if self._in_tests(fid):
+            return False
+        return self.hot.get(fid, False) or self.site_trips(fid, loops) > 1.0
 
     def defines_method(self, name: str) -> bool:
         """Whether any class in the program defines a method of this name."""
@@ -382,18 +496,19 @@ class Program:
         hops: List[TraceHop] = []
         root = chain[0].caller if chain else fid
         rmod, rfn = self.functions[root] if root in self.functions else (None, None)
-        if rmod is not None and (chain or loops or self.heat.get(root, 1.0) > 1.0):
+        if rmod is not None and (chain or loops or self.hot.get(root, False)):
             hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), self.root_note.get(root, "")))
         for edge in chain:
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            where = ", ".join(f"{kind} (line {line})" for kind, line in edge.site.loops)
+            texts = self.trip_texts(edge.site.loops, self.unknown.get(edge.caller, False))
+            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(edge.site.loops, texts))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
-            for kind, line in loops:
-                hops.append(TraceHop(mod.path, line, _display(fn), kind))
+            for loop, text in zip(loops, self.trip_texts(loops, self.unknown.get(fid, False))):
+                hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
         return tuple(hops)
 
     def context(self, fid: str, loops: Sequence[Loop]) -> str:
@@ -402,7 +517,7 @@ class Program:
         name = _display(fn) if fn else "module level"
         parts = []
         if loops:
-            parts.append(f"in a {loops[-1][0]} in {name}")
+            parts.append(f"in a {loops[-1].kind} in {name}")
         elif fn is not None and fn.qualname != MODULE_SCOPE:
             parts.append(f"in {name}")
         else:
@@ -413,10 +528,10 @@ class Program:
             hot_edge = next((e for e in reversed(chain) if e.site.loops), None)
             if hot_edge is not None:
                 caller = self.functions[hot_edge.caller][1]
-                parts.append(f"reached per iteration of a {hot_edge.site.loops[-1][0]} in {_display(caller)}")
-            elif current in self.root_note and self.heat.get(current, 1.0) > 1.0:
+                parts.append(f"reached per iteration of a {hot_edge.site.loops[-1].kind} in {_display(caller)}")
+            elif current in self.root_note and self.hot.get(current, False):
                 parts.append(f"reached from {_display(self.functions[current][1])}: {self.root_note[current]}")
-        elif fid in self.root_note and self.heat.get(fid, 1.0) > 1.0:
+        elif fid in self.root_note and self.hot.get(fid, False):
             parts.append(self.root_note[fid])
         return "; ".join(parts)
 
@@ -431,7 +546,8 @@ class Program:
             for edge in self.edges[fid]:
                 edges.append({"caller": edge.caller, "callee": edge.callee,
                               "path": self.functions[fid][0].path, "line": edge.site.line,
-                              "loops": [kind for kind, _ in edge.site.loops]})
+                              "loops": [loop.kind for loop in edge.site.loops],
+                              "trips": self.trips(edge.site.loops)})
         return {"nodes": nodes, "edges": edges}
 
     def graph_pycg(self) -> Dict[str, List[str]]:

@@ -1,4 +1,4 @@
-"""The `perflint` command line: check, rules, explain, graph."""
+"""The `perflint` command line: check, rules, explain, graph, baseline, clean, calibrate."""
 
 from __future__ import annotations
 
@@ -41,9 +41,20 @@ def load_run_config(config_path: Optional[str], paths: Sequence[str]) -> Config:
     else:
         path = find_config(Path(paths[0]) if paths else Path.cwd())
     try:
-        return load_config(path, known_codes=codes, known_families=families())
+        config = load_config(path, known_codes=codes, known_families=families())
     except ConfigError as exc:
         raise _fail(str(exc))
+    for note in config.deprecations:
+        click.echo(f"perflint: deprecated: {note}", err=True)
+    if config.costs is not None:
+        from perflint.costs import CostsError
+        from perflint.engine import config_costs
+
+        try:
+            config_costs(config)
+        except CostsError as exc:
+            raise _fail(f"costs: {exc}")
+    return config
 
 
 def _check_selectors(values: Sequence[str], option: str) -> None:
@@ -93,7 +104,7 @@ def cli() -> None:
 @click.option("--no-trace", is_flag=True, help="Text output: do not print traces.")
 @click.option("--verbose", "-v", is_flag=True, help="Print phase timings to stderr.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Baseline file: report and fail on new findings only (default: the config's `baseline`).")
-@click.option("--explain-scores", is_flag=True, help="Text output: show weight x heat x confidence = score and the threshold crossed.")
+@click.option("--explain-scores", is_flag=True, help="Text output: show cost x frequency (trips at each hop) x confidence = time per unit of work, and the threshold crossed.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None, help="Worker processes for phase 1 (default: CPUs; 1: in-process; 0: CPUs).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Cache folder (default: .perflint_cache at the project root).")
@@ -315,3 +326,47 @@ def main(argv: Optional[List[str]] = None) -> None:
         click.echo(f"perflint: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_OK)
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default="perflint-costs.toml", show_default=True,
+              help="Where to write the cost table.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no table, only the file.")
+def calibrate(output: str, quiet: bool) -> None:
+    """Measure what each smell costs on this machine and write a cost table.
+
+    Runs small standard-library workloads (fsync on a file in a temporary folder, sqlite3
+    commits, deep copies, parses...), timing each smell against its fix. Point the config at
+    the file with `costs = "perflint-costs.toml"` to score with these numbers."""
+    import datetime
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from perflint.calibrate import SPECS, measure
+    from perflint.costs import machine_meta, render_table
+    from perflint.units import format_time
+
+    err = Console(stderr=True)
+    if quiet:
+        result = measure()
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("measuring", total=len(SPECS))
+
+            def tick(key: str, done: int, total: int) -> None:
+                progress.update(task, completed=done, description=f"measuring {key}" if key else "done")
+
+            result = measure(progress=tick)
+    meta = machine_meta(__version__, datetime.date.today().isoformat())
+    try:
+        Path(output).write_text(render_table(result, meta), encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"{output}: cannot write the cost table: {exc.strerror or exc}")
+    if not quiet:
+        for spec, _ in SPECS:
+            m = result[spec.key]
+            note = " (estimate: not measurable here)" if spec.estimated else ""
+            click.echo(f"{spec.key:<30} {format_time(m['cost']):>10} per {spec.per}{note}")
+    click.echo(f'wrote {output}; use it with costs = "{output}" in [tool.perflint]', err=True)

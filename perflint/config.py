@@ -13,6 +13,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 from perflint.finding import SEVERITIES
+from perflint.units import TimeError, parse_time
 
 DEFAULT_TEST_PATTERNS = (
     "tests/",
@@ -23,7 +24,10 @@ DEFAULT_TEST_PATTERNS = (
     "bench*/",
     "examples/",
 )
-DEFAULT_SEVERITY_THRESHOLDS = {"warning": 50.0, "error": 500.0}
+# Estimated seconds wasted per unit of work (one request, row or message): see docs/scoring.md.
+DEFAULT_SEVERITY_THRESHOLDS = {"warning": 100e-6, "error": 10e-3}
+DEFAULT_LOOP_TRIPS = 100.0
+DEFAULT_NESTED_LOOP_TRIPS = 10.0
 CONFIDENCE_FACTORS = {"high": 1.0, "medium": 0.5, "low": 0.25}
 
 
@@ -34,7 +38,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class RuleSettings:
     severity: Optional[str] = None
-    weight: Optional[float] = None
+    weight: Optional[float] = None  # deprecated: scales the cost by weight / 10
+    cost: Optional[float] = None  # seconds per execution, replacing the cost table's
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -56,10 +61,12 @@ class Config:
     exclude: Tuple[str, ...] = ()
     per_file_ignores: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
     hot: Tuple[str, ...] = ()
-    loop_factor: float = 10.0
+    loop_trips: float = DEFAULT_LOOP_TRIPS
+    nested_loop_trips: float = DEFAULT_NESTED_LOOP_TRIPS
     min_severity: str = "warning"
     fail_on: str = "warning"
-    max_score: Optional[float] = None
+    max_score: Optional[float] = None  # seconds per unit of work, summed over reported findings
+    costs: Optional[str] = None  # a calibration file (`perflint calibrate`), relative to the config
     severity: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_THRESHOLDS))
     rules: Mapping[str, RuleSettings] = field(default_factory=dict)
     baseline: Optional[str] = None
@@ -68,6 +75,7 @@ class Config:
     overrides: Tuple[Override, ...] = ()
     root: Path = field(default_factory=Path.cwd)
     source: Optional[Path] = None  # the file this came from, None for defaults
+    deprecations: Tuple[str, ...] = ()  # notes for keys that still work but are going away
 
     def with_cli(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -75,17 +83,17 @@ class Config:
     def cache_key(self) -> str:
         """What in the config changes results (for the result cache)."""
         items = sorted(
-            (k, repr(v)) for k, v in self.__dict__.items() if k not in ("root", "source", "baseline")
+            (k, repr(v)) for k, v in self.__dict__.items() if k not in ("root", "source", "baseline", "deprecations")
         )
         return repr(items)
 
 
 _KEYS = {
-    "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-factor", "min-severity",
-    "fail-on", "max-score", "severity", "rules", "baseline", "test-patterns",
-    "respect-gitignore", "overrides",
+    "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-trips", "nested-loop-trips", "loop-factor",
+    "min-severity", "fail-on", "max-score", "severity", "rules", "baseline", "test-patterns",
+    "respect-gitignore", "overrides", "costs",
 }
-_RULE_KEYS = {"severity", "weight"}
+_RULE_KEYS = {"severity", "weight", "cost"}
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -158,12 +166,32 @@ def parse_config(table: Mapping[str, Any], path: Path, where: str, codes: set, f
         lf = v.number("loop-factor", table["loop-factor"])
         if lf < 1:
             v.fail("loop-factor", "must be at least 1")
-        kwargs["loop_factor"] = lf
+        v.deprecated(
+            "'loop-factor' is deprecated and will be removed in the next release: loops now multiply "
+            "by an estimated trip count; use 'loop-trips' (iterations assumed for a loop whose "
+            f"bound is unknown, default {DEFAULT_LOOP_TRIPS:g}). Read as loop-trips = {lf:g} for now."
+        )
+        if "loop-trips" not in table:
+            kwargs["loop_trips"] = lf
+    if "loop-trips" in table:
+        trips = v.number("loop-trips", table["loop-trips"])
+        if trips < 1:
+            v.fail("loop-trips", "must be at least 1")
+        kwargs["loop_trips"] = trips
+    if "nested-loop-trips" in table:
+        nested = v.number("nested-loop-trips", table["nested-loop-trips"])
+        if nested < 1:
+            v.fail("nested-loop-trips", "must be at least 1")
+        kwargs["nested_loop_trips"] = nested
+    if "costs" in table:
+        if not isinstance(table["costs"], str):
+            v.fail("costs", "must be the path of a calibration file (`perflint calibrate -o FILE`)")
+        kwargs["costs"] = table["costs"]
     for key, attr in (("min-severity", "min_severity"), ("fail-on", "fail_on")):
         if key in table:
             kwargs[attr] = v.severity(key, table[key], allow_none=(key == "fail-on"))
     if "max-score" in table:
-        kwargs["max_score"] = v.number("max-score", table["max-score"])
+        kwargs["max_score"] = v.time("max-score", table["max-score"])
     if "respect-gitignore" in table:
         if not isinstance(table["respect-gitignore"], bool):
             v.fail("respect-gitignore", "must be true or false")
@@ -178,12 +206,28 @@ def parse_config(table: Mapping[str, Any], path: Path, where: str, codes: set, f
         kwargs["rules"] = v.rules(table["rules"])
     if "overrides" in table:
         kwargs["overrides"] = v.overrides(table["overrides"])
+    kwargs["deprecations"] = tuple(v.notes)
     return Config(**kwargs)
 
 
 class _Validator:
     def __init__(self, path: Path, where: str, codes: set, families: set) -> None:
         self.path, self.where, self.codes, self.families = path, where, codes, families
+        self.notes: list = []
+
+    def deprecated(self, note: str) -> None:
+        self.notes.append(f"{self.path}: {note}")
+
+    def time(self, key: str, value: Any) -> float:
+        """Seconds from "100us"/"10ms"; a bare number is refused: scores were unitless before."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.fail(key, f"must be a time with a unit, such as \"100us\" or \"10ms\" (scores are "
+                           f"estimated time per unit of work now, not unitless numbers), got {value!r}")
+        try:
+            return parse_time(value)
+        except TimeError as exc:
+            self.fail(key, str(exc))
+            raise  # unreachable: fail raises
 
     def fail(self, key: str, problem: str) -> None:
         raise ConfigError(f"{self.path}: {self.where} key '{key}': {problem}")
@@ -215,12 +259,12 @@ class _Validator:
 
     def thresholds(self, value: Any) -> Dict[str, float]:
         if not isinstance(value, dict):
-            self.fail("severity", "must be a table with warning = N and error = N")
+            self.fail("severity", 'must be a table with warning = "100us" and error = "10ms"')
         out = dict(DEFAULT_SEVERITY_THRESHOLDS)
         for name, number in value.items():
             if name not in out:
                 self.fail(f"severity.{name}", "unknown threshold (use warning, error)")
-            out[name] = self.number(f"severity.{name}", number)
+            out[name] = self.time(f"severity.{name}", number)
         if out["warning"] > out["error"]:
             self.fail("severity", "warning threshold must not exceed the error threshold")
         return out
@@ -243,8 +287,16 @@ class _Validator:
                 weight = self.number(f"{key}.weight", weight)
                 if weight < 0:
                     self.fail(f"{key}.weight", "must not be negative")
+                self.deprecated(
+                    f"'{key}.weight' is deprecated and will be removed in the next release: scores are "
+                    f"time now; set '{key}.cost' (seconds one execution wastes, e.g. \"2ms\") instead. "
+                    f"Read as the rule's measured cost x {weight:g}/10 for now."
+                )
+            cost = settings.get("cost")
+            if cost is not None:
+                cost = self.time(f"{key}.cost", cost)
             options = {k: val for k, val in settings.items() if k not in _RULE_KEYS}
-            out[code] = RuleSettings(severity=severity, weight=weight, options=options)
+            out[code] = RuleSettings(severity=severity, weight=weight, cost=cost, options=options)
         return out
 
     def overrides(self, value: Any) -> Tuple[Override, ...]:

@@ -12,6 +12,7 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects
 from perflint.finding import Candidate, Loop
+from perflint.repetition import iterable_trips, memo_guard, module_constants, once_reason, while_trips
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -99,6 +100,9 @@ class _Pending:
     raw_target: Optional[tuple]
     function: str
     loops: Tuple[Loop, ...]
+    cost_key: str = ""
+    size: Optional[float] = None
+    cold: str = ""
 
 
 class FileContext:
@@ -142,6 +146,9 @@ class FileContext:
             cst.IndentedBlock: self._enter_block,
         }
         self._block_saves: List[Tuple[cst.CSTNode, List[Tuple[str, int, Any]]]] = []
+        # Blocks that run once or on a cache miss only: (block node, why), innermost last.
+        self._cold_blocks: List[Tuple[cst.CSTNode, str]] = []
+        self.constants: Dict[str, float] = {}  # module-level literal sizes and ints, for trip counts
 
     # -- what rules read --------------------------------------------------------------
     @property
@@ -168,12 +175,12 @@ class FileContext:
     @property
     def loops(self) -> Tuple[Loop, ...]:
         """Loops around the current node inside the current function, outermost first."""
-        return tuple((kind, line) for kind, line, _ in self._loops)
+        return tuple(Loop(kind, line, trips, why) for kind, line, _, trips, why in self._loops)
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
         """The loop nodes (For, While, comprehensions) of `loops`, outermost first."""
-        return tuple(node for _, _, node in self._loops)
+        return tuple(entry[2] for entry in self._loops)
 
     @property
     def in_loop(self) -> bool:
@@ -217,7 +224,19 @@ class FileContext:
         return _start_line(node, self.node_lines.get(id(node), self.line))
 
     # -- traversal hooks ----------------------------------------------------------------
+    @property
+    def cold_reason(self) -> str:
+        """Why the current node runs rarely whatever calls it: an except handler, a cache
+        miss, a first use; "" when nothing says so."""
+        if self._cold_blocks:
+            return self._cold_blocks[-1][1]
+        if self._in_except_handler():
+            return "in an except handler: runs when something failed"
+        return ""
+
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
+        if node_type is cst.Module:
+            self.constants = module_constants(node)  # type: ignore[arg-type]
         self.stack.append(node)
         handler = self._enter.get(node_type)
         if handler is not None:
@@ -233,13 +252,22 @@ class FileContext:
         elif node is self._main_guard_node:
             self.in_main_guard = False
             self._main_guard_node = None
-        elif self._block_saves and self._block_saves[-1][0] is node:
-            self._loops = self._block_saves.pop()[1]
+        else:
+            if self._block_saves and self._block_saves[-1][0] is node:
+                self._loops = self._block_saves.pop()[1]
+            if self._cold_blocks and self._cold_blocks[-1][0] is node:
+                self._cold_blocks.pop()
 
     def _enter_block(self, node: cst.IndentedBlock) -> None:
         """A block that ends in return/raise runs at most once per call, one that ends in
         break at most once per run of its loop: `for k in ks: if k in d: return d[k].copy()`
-        copies once, not per key."""
+        copies once, not per key. The body of `if key not in cache: cache[key] = build()`
+        runs on a miss only, so it is cold whatever calls it."""
+        parent = self.stack[-2] if len(self.stack) >= 2 else None
+        if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
+            reason = once_reason(parent.test, node)  # type: ignore[attr-defined]
+            if reason:
+                self._cold_blocks.append((node, reason))
         if not self._loops or not node.body:
             return
         last = node.body[-1]
@@ -266,10 +294,48 @@ class FileContext:
         return len(self.stack) >= 2 and type(self.stack[-2]) in COMPREHENSION_KINDS
 
     def push_loop(self, kind: str, line: int, node: cst.CSTNode) -> None:
-        # Module-level code runs once at import: its loops are cold, unless under __main__.
-        if self.function is None and not self.in_main_guard:
+        # Module-level code runs once, at import or as a script's `__main__` block: its loops
+        # are cold (a script's loop over its inputs is the whole run, not a hot path).
+        if self.function is None:
             return
-        self._loops.append((kind, _start_line(node, line), node))
+        trips, why = self._trips(node)
+        self._loops.append((kind, _start_line(node, line), node, trips, why))
+
+    def _outer_targets(self) -> set:
+        names: set = set()
+        for entry in self._loops:
+            loop = entry[2]
+            target = getattr(loop, "target", None)
+            if target is None:
+                for_in = getattr(loop, "for_in", None)
+                target = for_in.target if for_in is not None else None
+            if target is not None:
+                names.update(_target_names(target))
+        return names
+
+    def _trips(self, node: cst.CSTNode) -> Tuple[Optional[float], str]:
+        node_type = type(node)
+        if node_type is cst.While:
+            return while_trips(node)  # type: ignore[arg-type]
+        outer = self._outer_targets()
+        if node_type is cst.For:
+            return iterable_trips(node.iter, self.constants, outer)  # type: ignore[attr-defined]
+        for_in = getattr(node, "for_in", None)
+        if for_in is None:
+            return None, ""
+        trips, why = iterable_trips(for_in.iter, self.constants, outer)
+        inner = for_in.inner_for_in
+        bound = set(_target_names(for_in.target))
+        while inner is not None and trips is not None:
+            # `[x for row in rows for x in row]` walks one collection: the inner clause over the
+            # outer's item adds no factor; an inner clause over anything else does.
+            more, more_why = iterable_trips(inner.iter, self.constants, outer | bound)
+            if more is None:
+                return None, ""
+            trips, why = trips * more, f"{why}; {more_why}"
+            bound.update(_target_names(inner.target))
+            inner = inner.inner_for_in
+        return (trips, why) if inner is None else (None, "")
 
     def pop_loop(self, node: cst.CSTNode) -> None:
         if self._loops and self._loops[-1][2] is node:
@@ -288,11 +354,12 @@ class FileContext:
             self._loops.append(entry)
 
     # -- reporting API (called through Rule) ------------------------------------------
-    def add_candidate(self, rule, node, message, fix, confidence, requires, target) -> None:
+    def add_candidate(self, rule, node, message, fix, confidence, requires, target,
+                      cost_key: str = "", size: Optional[float] = None) -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     self.function_qualname, self.loops)
+                     self.function_qualname, self.loops, cost_key, size, self.cold_reason)
         )
 
     def add_effect(self, effect: str, confidence: str = "high") -> None:
@@ -334,6 +401,7 @@ class FileContext:
             params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
             decorators=tuple(decorators),
         )
+        summary.memoized = memo_guard(node) or ""
         self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)
@@ -477,8 +545,9 @@ class FileContext:
         if raw is None:
             return
         self._call_raw[id(node)] = raw
+        cold = self.cold_reason
         site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or "super()",
-                        cold=self._in_except_handler())
+                        cold=bool(cold), cold_reason=cold)
         self._raw_calls.append((site, raw, self.function_qualname))
 
     def _in_except_handler(self) -> bool:
@@ -632,9 +701,24 @@ class FileContext:
                     snippet=" ".join(code.split())[:200],
                     requires=p.requires,
                     target=target,
+                    cost_key=p.cost_key,
+                    size=p.size,
+                    cold=p.cold,
                 )
             )
         return out
+
+
+def _target_names(target: cst.CSTNode) -> List[str]:
+    """Names a loop target binds: `x`, `k, v`, `(a, (b, c))`."""
+    if type(target) is cst.Name:
+        return [target.value]  # type: ignore[attr-defined]
+    if type(target) in (cst.Tuple, cst.List):
+        out: List[str] = []
+        for element in target.elements:  # type: ignore[attr-defined]
+            out.extend(_target_names(element.value))
+        return out
+    return []
 
 
 def _start_line(node: cst.CSTNode, line: int) -> int:

@@ -14,16 +14,15 @@ import pathspec
 from perflint import __version__
 from perflint.analyze import Analyzer
 from perflint.callgraph import Program
-from perflint.config import Config, Override, is_selected
+from perflint.config import Config, is_selected
 from perflint.discovery import discover
-from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Result
+from perflint.costs import CostTable, load_costs
+from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Location, Result
 from perflint.registry import all_rules, select_rules
 from perflint.rule import Rule
-from perflint.scoring import rule_weight, score, severity_for
-from perflint.summary import ModuleSummary
+from perflint.scoring import Scorer, pinned_severity, verdict
+from perflint.summary import MODULE_SCOPE, ModuleSummary
 from perflint.suppression import is_suppressed
-from perflint.hotpaths import explain_score, heat_factors
-from perflint.summary import MODULE_SCOPE
 
 if TYPE_CHECKING:
     from perflint.baseline import Baseline
@@ -86,12 +85,13 @@ def scan(
                                      project_context, progress, timings, paths)
     start = timings.mark("phase 1 (parse + rules)", start)
     program = Program(
-        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
+        [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
+        nested_loop_trips=config.nested_loop_trips, hot=config.hot,
         scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)
     result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
-                      baseline=baseline)
+                      baseline=baseline, costs=config_costs(config))
     timings.mark("scoring", start)
     return Run(result, program, reported, timings)
 
@@ -154,6 +154,29 @@ def _spec(patterns: Tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+def config_costs(config: Config) -> CostTable:
+    """The cost table the config names (relative to the config file), or the shipped one.
+    Raises CostsError for a bad or stale file: the CLI turns it into exit 2."""
+    if config.costs is None:
+        return load_costs()
+    path = Path(config.costs)
+    if not path.is_absolute():
+        base = config.source.parent if config.source is not None else config.root
+        path = base / path
+    return load_costs(path)
+
+
+@dataclass
+class _Scored:
+    """A candidate that passed its checks, with its numbers: one member of a finding."""
+
+    cand: Candidate
+    rule: type
+    fid: str
+    confidence: str
+    scored: object  # scoring.Scored
+
+
 def finalize(
     summaries: Sequence[ModuleSummary],
     program: Program,
@@ -162,6 +185,7 @@ def finalize(
     extra_errors: Sequence[FileError] = (),
     *,
     baseline: Optional["Baseline"] = None,
+    costs: Optional[CostTable] = None,
 ) -> Result:
     """Score, suppress, apply the baseline and min-severity, decide the verdict.
 
@@ -170,11 +194,13 @@ def finalize(
     smells that cooled down to a note instead of calling them stale.
     """
     by_code = {type(r).CODE: type(r) for r in rules}
+    scorer = Scorer(config, costs if costs is not None else load_costs(), program)
     findings: List[Finding] = []
     errors: List[FileError] = list(extra_errors)
     min_rank = SEVERITY_RANK[config.min_severity]
     scanned: Set[str] = set()
     explain_args: Dict[str, tuple] = {}
+    fixed_time: Dict[str, float] = {}  # fingerprint -> seconds per unit of work the fixed code spends
     meta = by_code.get(UNUSED_SUPPRESSION)
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.error is not None:
@@ -189,6 +215,7 @@ def finalize(
         overrides = [o for o in config.overrides if _matches(o.files, rel)]
         occurrences: Dict[str, int] = {}
         used: Dict[int, Set[str]] = {}  # suppression line -> codes it actually hid
+        causes: Dict[tuple, List[_Scored]] = {}
         for cand in summary.candidates:
             rule = by_code.get(cand.rule)
             if rule is None:
@@ -205,44 +232,25 @@ def finalize(
             if suppressed:
                 used.setdefault(cand.line, set()).add(cand.rule)
                 continue
-            heat = program.site_heat(fid, cand.loops)
-            weight = rule_weight(config, cand.rule, rule.WEIGHT)
-            value = score(weight, heat, confidence)
-            pinned, pinned_by = _pinned(config, cand.rule, overrides)
-            severity = severity_for(config, cand.rule, value, pinned)
-            digest = _digest(cand.rule, rel, cand.function, cand.snippet)
-            occurrences[digest] = occurrences.get(digest, 0) + 1
-            fingerprint = f"{digest}:{occurrences[digest]}"
-            findings.append(
-                Finding(
-                    rule=cand.rule,
-                    name=rule.NAME,
-                    family=rule.FAMILY,
-                    severity=severity,
-                    score=value,
-                    confidence=confidence,
-                    path=summary.path,
-                    line=cand.line,
-                    column=cand.column,
-                    end_line=cand.end_line,
-                    end_column=cand.end_column,
-                    function=cand.function,
-                    message=cand.message,
-                    fix=cand.fix,
-                    weight=weight,
-                    heat=heat,
-                    fingerprint=fingerprint,
-                )  # trace and context: below, for the findings that are reported
+            scored = scorer.score(cand.rule, rule.COST, cand, fid, confidence, overrides)
+            # One finding per cause: the same rule, in the same function, under the same
+            # innermost loop (or in none), for the same cold reason.
+            innermost = cand.loops[-1].line if cand.loops else None
+            causes.setdefault((cand.rule, cand.function, innermost, cand.cold), []).append(
+                _Scored(cand, rule, fid, confidence, scored)
             )
-            explain_args[fingerprint] = (weight, heat, confidence, value, severity, fid, cand.loops, pinned_by)
+        for members in causes.values():
+            finding, args, fixed = _finding_for_cause(members, summary.path, rel, occurrences, scorer)
+            findings.append(finding)
+            explain_args[finding.fingerprint] = args
+            if fixed > 0:
+                fixed_time[finding.fingerprint] = fixed
         if meta is not None and summary.suppressions and _selected_here(meta, file_ignores, overrides):
             for finding, pinned_by in _unused_suppressions(
                 summary, rel, config, by_code, meta, file_ignores, overrides, used, occurrences
             ):
                 findings.append(finding)
-                explain_args[finding.fingerprint] = (
-                    finding.weight, 1.0, "high", finding.score, finding.severity, None, (), pinned_by
-                )
+                explain_args[finding.fingerprint] = (None, (), "", 1, None, pinned_by)
     extra: Dict[str, object] = {}
     if baseline is not None:
         from perflint import baseline as baseline_file
@@ -265,18 +273,21 @@ def finalize(
         args = explain_args.get(f.fingerprint)
         if args is None:
             continue
-        weight, heat, confidence, value, severity, fid, loops, pinned_by = args
+        fid, loops, cold, members, scored, pinned_by = args
         known = fid is not None and fid in program.functions
-        if known:
+        if known and not cold:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
-        explanations[f.fingerprint] = explain_score(
-            config, weight, heat, confidence, value, severity, heat_factors(program, fid, loops) if known else [],
-            pinned_by,
-        )
+        elif known:
+            findings[i] = f = replace(f, context=f"{program.context(fid, loops)}; {cold}")
+        if scored is None:
+            explanations[f.fingerprint] = f"severity {f.severity}: {pinned_by}"
+        else:
+            explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members)
     extra["explanations"] = explanations
-    extra["penalties"] = {code: rule.penalty() for code, rule in sorted(by_code.items())}
+    extra["fixed_time"] = {f.fingerprint: fixed_time[f.fingerprint] for f in findings if f.fingerprint in fixed_time}
+    extra["costs_source"] = scorer.costs.source
     total = sum(f.score for f in findings)
-    failed, reasons = _verdict(config, findings, total)
+    failed, reasons = verdict(config, findings, total)
     infos = tuple(r.info() for r in all_rules())
     return Result(
         version=__version__,
@@ -313,18 +324,54 @@ def _digest(code: str, rel: str, function: str, snippet: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _pinned(config: Config, code: str, overrides: Sequence[Override]) -> Tuple[Optional[str], Optional[str]]:
-    """A severity pinned for this code here (the last matching override wins, then [rules.X])."""
-    pinned, by = None, None
-    for override in overrides:
-        if code in override.severity:
-            pinned = override.severity[code]
-            by = f"[[overrides]] files = {list(override.files)}"
-    if pinned is None:
-        settings = config.rules.get(code)
-        if settings is not None and settings.severity is not None:
-            pinned, by = settings.severity, f"[rules.{code}] severity"
-    return pinned, by
+def _finding_for_cause(members, path, rel, occurrences, scorer):
+    """One finding for one cause: the first site leads, the others are related locations.
+    Its time is the sum over the sites; its severity is the lead's reasoning on that sum."""
+    members = sorted(members, key=lambda m: (m.cand.line, m.cand.column))
+    lead = members[0]
+    cand, rule, scored = lead.cand, lead.rule, lead.scored
+    total = sum(m.scored.score for m in members)
+    severity = scored.severity
+    if len(members) > 1:
+        severity = scorer.severity(total, any(m.scored.evidenced for m in members),
+                                   scored.severity if scored.pinned_by else None)
+        scored = replace(scored, score=total, severity=severity, cost=sum(m.scored.cost for m in members))
+    related = tuple(
+        Location(path, m.cand.line, m.cand.column, m.cand.end_line, m.cand.end_column, m.cand.message)
+        for m in members[1:]
+    )
+    message = cand.message
+    if related:
+        lines = ", ".join(str(loc.line) for loc in related)
+        where = f"this {cand.loops[-1].kind}" if cand.loops else "this function"
+        message = f"{message} (and {len(related)} more like it in {where}: line{'s' if len(related) > 1 else ''} {lines})"
+    digest = _digest(cand.rule, rel, cand.function, cand.snippet)
+    occurrences[digest] = occurrences.get(digest, 0) + 1
+    fingerprint = f"{digest}:{occurrences[digest]}"
+    finding = Finding(
+        rule=cand.rule,
+        name=rule.NAME,
+        family=rule.FAMILY,
+        severity=severity,
+        score=total,
+        confidence=lead.confidence,
+        path=path,
+        line=cand.line,
+        column=cand.column,
+        end_line=cand.end_line,
+        end_column=cand.end_column,
+        function=cand.function,
+        message=message,
+        fix=cand.fix,
+        weight=0.0,
+        heat=scored.frequency,
+        fingerprint=fingerprint,
+        cost=scored.cost,
+        frequency=scored.frequency,
+        related=related,
+    )  # trace and context: in finalize, for the findings that are reported
+    fixed = sum(scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency) for m in members)
+    return finding, (lead.fid, cand.loops, cand.cold, len(members), scored, scored.pinned_by), fixed
 
 
 def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, overrides, used, occurrences):
@@ -336,8 +383,7 @@ def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, over
         return rule is not None and _selected_here(rule, file_ignores, overrides)
 
     every_rule_ran = all(judged(r.CODE) for r in all_rules() if r.DEFAULT_ENABLED)
-    weight = rule_weight(config, meta.CODE, meta.WEIGHT)
-    pinned, pinned_by = _pinned(config, meta.CODE, overrides)
+    pinned, pinned_by = pinned_severity(config, meta.CODE, overrides)
     severity = pinned or "warning"
     for line in sorted(summary.suppressions):
         codes = summary.suppressions[line]
@@ -366,7 +412,7 @@ def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, over
             name=meta.NAME,
             family=meta.FAMILY,
             severity=severity,
-            score=score(weight, 1.0, "high"),
+            score=0.0,  # costs no time: it is about the code's hygiene, not its speed
             confidence="high",
             path=summary.path,
             line=line,
@@ -376,7 +422,6 @@ def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, over
             function=MODULE_SCOPE,
             message=f"unused suppression: {problem}",
             fix=meta.FIX,
-            weight=weight,
             heat=1.0,
             fingerprint=f"{digest}:{occurrences[digest]}",
         )
@@ -461,18 +506,6 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
     return _CONF_NAME[rank]
-
-
-def _verdict(config: Config, findings: Sequence[Finding], total: float) -> Tuple[bool, List[str]]:
-    reasons = []
-    if config.fail_on != "none":
-        threshold = SEVERITY_RANK[config.fail_on]
-        failing = [f for f in findings if SEVERITY_RANK[f.severity] >= threshold]
-        if failing:
-            reasons.append(f"{len(failing)} finding(s) at or above fail-on = {config.fail_on}")
-    if config.max_score is not None and total > config.max_score:
-        reasons.append(f"total score {total:.1f} exceeds max-score = {config.max_score:g}")
-    return bool(reasons), reasons
 
 
 def _parse_error_finding(error: FileError) -> Finding:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 SEVERITIES = ("note", "warning", "error")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 CONFIDENCES = ("low", "medium", "high")
 
-Loop = Tuple[str, int]  # (kind, line), e.g. ("for loop", 52)
+
+
+class Loop(NamedTuple):
+    """A loop around a site: what it is, where, and how many times it is estimated to run.
+
+    `trips` None: nothing bounds it (the config's `loop-trips` applies). `why` says where a
+    known estimate comes from ("range(8)", "a literal of 5 items", "a retry loop")."""
+
+    kind: str
+    line: int
+    trips: Optional[float] = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,9 @@ class Candidate:
     # Conditions checked in phase 2, e.g. ("repeated",), ("fn:commit", "callee:rebuild").
     requires: Tuple[str, ...] = ()
     target: Optional[str] = None  # symbolic call target when `requires` names the callee
+    cost_key: str = ""  # the cost table's key (perflint/costs.py); "" = the rule's COST
+    size: Optional[float] = None  # the size term, when the cost grows with data and it is known
+    cold: str = ""  # why the site runs rarely whatever calls it ("an except handler", "a cache miss")
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,11 @@
-"""Where the cost hides: a score explained factor by factor, and findings grouped by hot path.
+"""Where the time goes: findings grouped by the hot entry point their traces start from.
 
-Two views for the text report, both pure:
-
-* `explain_score` spells out score = weight x heat x confidence factor, with the loops (or
-  the hot entry point) that make up the heat, and the threshold the score crossed.
-* `hot_paths` groups findings whose traces start at the same root function. Smells on one
-  chain compound: a rebuild per commit that reads pages with a fresh buffer per read costs
-  the product of both slowdowns, per iteration of the loop at the root. Each rule has a
-  penalty factor (`Rule.penalty()`: a rough "times slower than the fix" per execution,
-  its WEIGHT unless it sets PENALTY); a chain's compound penalty is the product of the
-  penalties of the findings on it (a finding is on another's chain when its site is a hop
-  of that finding's trace, or the same line). Findings on sibling branches add up; they
-  do not multiply.
+Findings whose traces start at the same root function share a hot path: one unit of work
+of that root (a request, a row) pays for all of them. Each finding's score is already the
+estimated seconds it wastes per unit of work, frequencies multiplied along its chain, so a
+path's time is their sum. Where the cost table measured the fix as well as the smell, the
+path also gets a slowdown factor: (fixed time + wasted time) / fixed time, over the
+findings whose fix was measured (a lower bound when some were not).
 """
 
 from __future__ import annotations
@@ -19,81 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from perflint.config import CONFIDENCE_FACTORS, Config
-from perflint.finding import Finding, Loop
+from perflint.finding import Finding
+from perflint.units import format_time
 
 if TYPE_CHECKING:
     from perflint.callgraph import Program
 
-DEFAULT_PENALTY = 10.0
 MAX_GROUPS = 5
 
 
-def _num(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e15 else f"{value:.3g}"
-
-
-# -- explain a score -------------------------------------------------------------------
-def heat_factors(program: "Program", fid: str, loops: Sequence[Loop]) -> List[str]:
-    """Why the site's heat is what it is: one item per factor of loop-factor, root first."""
-    chain = program.hot_chain(fid)
-    factors: List[str] = []
-    root = chain[0].caller if chain else fid
-    if root in program.functions and program.heat.get(root, 1.0) > 1.0 and root not in program.pred:
-        factors.append(f"{_name(program, root)}: {program.root_note.get(root, 'hot entry point')}")
-    for edge in chain:
-        for kind, line in edge.site.loops:
-            factors.append(f"{kind} in {_name(program, edge.caller)} line {line}")
-    for kind, line in loops:
-        factors.append(f"{kind} in {_name(program, fid)} line {line}")
-    return factors
-
-
-def _name(program: "Program", fid: str) -> str:
-    entry = program.functions.get(fid)
-    if entry is None:
-        return fid
-    qual = entry[1].qualname
-    return "module level" if qual == "<module>" else qual
-
-
-def explain_score(
-    config: Config,
-    weight: float,
-    heat: float,
-    confidence: str,
-    value: float,
-    severity: str,
-    factors: Sequence[str],
-    pinned_by: Optional[str] = None,
-) -> str:
-    """"score 100 = weight 10 x heat 10 (...) x confidence high 1.0; >= warning 50"."""
-    if len(factors) > 1:
-        why = f"{_num(config.loop_factor)}^{len(factors)}: {', '.join(factors)}"
-    elif factors:
-        why = factors[0]
-    else:
-        why = "no loop on the way"
-    text = (
-        f"score {_num(value)} = weight {_num(weight)} x heat {_num(heat)} ({why}) "
-        f"x confidence {confidence} {CONFIDENCE_FACTORS[confidence]}"
-    )
-    warning, error = config.severity["warning"], config.severity["error"]
-    if pinned_by is not None:
-        return f"{text}; severity {severity} pinned by {pinned_by}"
-    if value >= error:
-        return f"{text}; >= error {_num(error)}"
-    if value >= warning:
-        return f"{text}; >= warning {_num(warning)} (error at {_num(error)})"
-    return f"{text}; < warning {_num(warning)}: note"
-
-
-# -- hot paths ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Chain:
     functions: Tuple[str, ...]  # root -> ... -> the site's function
-    marks: Tuple[Tuple[int, Tuple[str, ...]], ...]  # (index in functions, rule codes found there)
-    penalty: float  # product of the penalties of the findings on this chain
+    marks: Tuple[Tuple[int, Tuple[Tuple[str, float], ...]], ...]  # (index in functions, (code, seconds)...)
+    time: float  # seconds per unit of work of the findings on this chain
 
 
 @dataclass(frozen=True)
@@ -101,9 +34,10 @@ class HotPath:
     root: str  # the root function
     where: str  # "path:line" of the root
     findings: Tuple[Finding, ...]
-    score: float
+    time: float  # estimated seconds wasted per unit of work of the root
     chains: Tuple[Chain, ...]
-    penalty: float  # the largest compound penalty of its chains
+    slowdown: Optional[float]  # (fixed + wasted) / fixed, where the fix's cost is known
+    slowdown_partial: bool  # some findings' fix cost is unknown: the factor is a lower bound
 
 
 def _functions(f: Finding) -> List[str]:
@@ -117,9 +51,11 @@ def _functions(f: Finding) -> List[str]:
 
 
 def hot_paths(
-    findings: Sequence[Finding], penalties: Mapping[str, float], limit: int = MAX_GROUPS
+    findings: Sequence[Finding], fixed_time: Mapping[str, float], limit: int = MAX_GROUPS
 ) -> List[HotPath]:
-    """Groups of >= 2 findings that share a trace root, worst first (at most `limit`)."""
+    """Groups of >= 2 findings that share a trace root, most time first (at most `limit`).
+
+    `fixed_time`: fingerprint -> seconds per unit of work the fixed code would still spend."""
     groups: Dict[Tuple[str, str], List[Finding]] = {}
     for f in findings:
         if f.rule == "PFL000" or not f.trace:
@@ -130,30 +66,40 @@ def hot_paths(
     for (path, function), members in groups.items():
         if len(members) < 2:
             continue
-        root_line = members[0].trace[0].line
-        chains = _chains(members, penalties)
+        # One site, one cost: fsync-where-fdatasync and sync-per-statement on the same call are
+        # two fixes of one operation, not two wastes; the larger stands for the site.
+        by_site: Dict[Tuple[str, int], Finding] = {}
+        for f in members:
+            site = (f.path, f.line)
+            if site not in by_site or f.score > by_site[site].score:
+                by_site[site] = f
+        leads = list(by_site.values())
+        wasted = sum(f.score for f in leads)
+        known = [f for f in leads if fixed_time.get(f.fingerprint, 0.0) > 0]
+        slowdown = None
+        if known:
+            fixed = sum(fixed_time[f.fingerprint] for f in known)
+            slowdown = (fixed + sum(f.score for f in known)) / fixed
         out.append(
             HotPath(
                 root=function,
-                where=f"{path}:{root_line}",
+                where=f"{path}:{members[0].trace[0].line}",
                 findings=tuple(members),
-                score=sum(f.score for f in members),
-                chains=tuple(chains),
-                penalty=max(c.penalty for c in chains),
+                time=wasted,
+                chains=tuple(_chains(members)),
+                slowdown=slowdown,
+                slowdown_partial=bool(known) and len(known) < len(members),
             )
         )
-    out.sort(key=lambda g: (-g.penalty, -g.score, g.where, g.root))
+    out.sort(key=lambda g: (-g.time, g.where, g.root))
     return out[:limit]
 
 
-def _chains(members: Sequence[Finding], penalties: Mapping[str, float]) -> List[Chain]:
-    def penalty(code: str) -> float:
-        return penalties.get(code, DEFAULT_PENALTY)
-
+def _chains(members: Sequence[Finding]) -> List[Chain]:
+    """One chain per site that is not itself a hop of another finding's trace."""
     sites: Dict[Tuple[str, int], List[Finding]] = {}
     for f in members:
         sites.setdefault((f.path, f.line), []).append(f)
-    # site -> the sites of other findings its trace passes through (nested smells)
     nested: Dict[Tuple[str, int], List[Tuple[str, int]]] = {}
     covered = set()
     for site, here in sites.items():
@@ -167,17 +113,17 @@ def _chains(members: Sequence[Finding], penalties: Mapping[str, float]) -> List[
             continue  # shown as a step of a longer chain
         lead = max(here, key=lambda f: len(f.trace))
         names = _functions(lead)
-        marks: Dict[int, List[str]] = {}
-        product = 1.0
+        marks: Dict[int, List[Tuple[str, float]]] = {}
+        total = 0.0
         for other in nested[site] + [site]:
-            for f in sites[other]:
-                product *= penalty(f.rule)
             index = _index_of(lead, names, other)
-            marks.setdefault(index, []).extend(sorted({f.rule for f in sites[other]}))
+            for f in sites[other]:
+                total += f.score
+                marks.setdefault(index, []).append((f.rule, f.score))
         chains.append(
-            Chain(tuple(names), tuple(sorted((i, tuple(c)) for i, c in marks.items())), product)
+            Chain(tuple(names), tuple(sorted((i, tuple(sorted(c))) for i, c in marks.items())), total)
         )
-    chains.sort(key=lambda c: (-c.penalty, c.functions))
+    chains.sort(key=lambda c: (-c.time, c.functions))
     return chains
 
 
@@ -191,17 +137,22 @@ def _index_of(lead: Finding, names: Sequence[str], site: Tuple[str, int]) -> int
     return len(names) - 1
 
 
-def format_penalty(value: float) -> str:
-    return f"x{value:,.0f}" if value >= 1 and value == int(value) else f"x{value:g}"
+def format_slowdown(group: HotPath) -> str:
+    if group.slowdown is None:
+        return ""
+    bound = ">= " if group.slowdown_partial else ""
+    return f"; estimated {bound}x{group.slowdown:,.0f} slower than with the fixes" if group.slowdown >= 10 else (
+        f"; estimated {bound}x{group.slowdown:.2g} slower than with the fixes"
+    )
 
 
-def render_lines(groups: Sequence[HotPath], penalties: Mapping[str, float]) -> List[str]:
+def render_lines(groups: Sequence[HotPath]) -> List[str]:
     """Plain text lines for the text report (no markup)."""
     lines: List[str] = []
     for number, group in enumerate(groups, start=1):
         lines.append(
             f"{number}. {group.root} ({group.where}): {len(group.findings)} findings, "
-            f"score {_num(group.score)}, compound penalty {format_penalty(group.penalty)}"
+            f"{format_time(group.time)} per unit of work{format_slowdown(group)}"
         )
         for chain in group.chains:
             marks = dict(chain.marks)
@@ -209,9 +160,33 @@ def render_lines(groups: Sequence[HotPath], penalties: Mapping[str, float]) -> L
             for i, name in enumerate(chain.functions):
                 codes = marks.get(i)
                 if codes:
-                    tag = ", ".join(f"{c} {format_penalty(penalties.get(c, DEFAULT_PENALTY))}" for c in codes)
+                    tag = ", ".join(f"{c} {format_time(t)}" for c, t in codes)
                     parts.append(f"{name} [{tag}]")
                 else:
                     parts.append(name)
-            lines.append(f"   {' -> '.join(parts)}  = {format_penalty(chain.penalty)}")
+            lines.append(f"   {' -> '.join(parts)}  = {format_time(chain.time)}")
     return lines
+
+
+def time_from(program: "Program", modules: Mapping[str, str], findings: Sequence[Finding], root: str,
+              confidence_factors: Mapping[str, float]) -> Tuple[float, List[Tuple[Finding, float]]]:
+    """Estimated seconds one call of `root` wastes: every finding it reaches, at the frequency
+    it reaches it (not the finding's own hottest root), one per site.
+
+    `modules`: path -> module name (to find each finding's function in the program)."""
+    freq = program.frequencies_from(root)
+    by_site: Dict[Tuple[str, int], Tuple[Finding, float]] = {}
+    for f in findings:
+        module = modules.get(f.path)
+        if module is None:
+            continue
+        fid = program.function_id(module, f.function)
+        if fid not in freq:
+            continue
+        local = f.frequency / max(program.heat.get(fid, 1.0), 1e-12)  # the loops at the site itself
+        seconds = f.cost * confidence_factors.get(f.confidence, 1.0) * local * freq[fid]
+        site = (f.path, f.line)
+        if site not in by_site or seconds > by_site[site][1]:
+            by_site[site] = (f, seconds)
+    sites = sorted(by_site.values(), key=lambda item: (-item[1], item[0].sort_key))
+    return sum(seconds for _, seconds in sites), sites

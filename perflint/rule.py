@@ -55,10 +55,10 @@ class Rule:
     FAMILY: ClassVar[str] = ""
     FIX: ClassVar[str] = ""
     CONFIDENCE: ClassVar[str] = "high"
-    WEIGHT: ClassVar[float] = 10.0
-    # How many times slower than the fix the flagged code is per execution, roughly: the
-    # factor that compounds along a hot path (hotpaths.py). None: the class WEIGHT.
-    PENALTY: ClassVar[Optional[float]] = None
+    # The cost table key (perflint/costs.py, measured by bench/costs.py) of what one
+    # execution of the flagged operation wastes beyond its fix; `report(cost=...)` may pick
+    # another key for a variant (a network database versus sqlite3, say).
+    COST: ClassVar[str] = ""
     # Substrings of which at least one must occur in a file for the rule to run on it.
     TRIGGERS: ClassVar[Tuple[str, ...]] = ()
     # Options a user may set under [rules.PFLnnn], with their defaults.
@@ -91,6 +91,8 @@ class Rule:
         confidence: Optional[str] = None,
         requires: Tuple[str, ...] = (),
         target: Optional[str] = None,
+        cost: Optional[str] = None,
+        size: Optional[float] = None,
     ) -> None:
         """Report local evidence at ``node``.
 
@@ -98,9 +100,12 @@ class Rule:
         ``"repeated"`` (the site runs per iteration: a loop here or on the way in),
         ``"fn:<effect>"`` (the enclosing function has the effect, maybe through callees),
         ``"callee:<effect>"`` (the called function ``target`` has it).
+        ``cost`` is a cost-table key (default: the rule's ``COST``); ``size`` the size term
+        of that cost when the rule can see it (a literal's length), None when it cannot.
         """
         self.ctx.add_candidate(
-            self, node, message, fix or self.FIX, confidence or self.CONFIDENCE, requires, target
+            self, node, message, fix or self.FIX, confidence or self.CONFIDENCE, requires, target,
+            cost_key=cost or self.COST, size=size,
         )
 
     def effect(self, effect: str, confidence: str = "high") -> None:
@@ -122,10 +127,6 @@ class Rule:
         first = " ".join(text.strip().split("\n\n")[0].split())
         end = first.find(". ")
         return first if end < 0 else first[: end + 1]
-
-    @classmethod
-    def penalty(cls) -> float:
-        return float(cls.PENALTY if cls.PENALTY is not None else cls.WEIGHT)
 
     @classmethod
     def info(cls) -> RuleInfo:

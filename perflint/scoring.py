@@ -1,32 +1,197 @@
-"""Score = weight x heat x confidence factor; severity from thresholds or a pinned value."""
+"""Scores are time: cost per execution x executions per unit of work x confidence.
+
+The one owner of cost, frequency, severity, pins and the budget verdict (DESIGN §6). A score
+is the estimated seconds a finding wastes per unit of work (one call of a hot entry point:
+a request, a row, a message). Severity comes from time thresholds in the config; a site that
+nothing shows to repeat (no loop on the way, no hot entry point) stays a note whatever its
+cost, because "once per call of something that runs once" is not a hot path.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-from perflint.config import CONFIDENCE_FACTORS, Config
+from perflint.config import CONFIDENCE_FACTORS, Config, Override
+from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
+from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
+from perflint.units import format_time
 
-
-def rule_weight(config: Config, code: str, default: float) -> float:
-    settings = config.rules.get(code)
-    if settings is not None and settings.weight is not None:
-        return settings.weight
-    return default
-
-
-def score(weight: float, heat: float, confidence: str) -> float:
-    return weight * heat * CONFIDENCE_FACTORS[confidence]
+if TYPE_CHECKING:
+    from perflint.callgraph import Program
 
 
-def severity_for(config: Config, code: str, value: float, pinned: Optional[str] = None) -> str:
-    """A pinned severity (override, then [rules.X]) wins; otherwise the score's threshold."""
-    if pinned is not None:
-        return pinned
-    settings = config.rules.get(code)
-    if settings is not None and settings.severity is not None:
-        return settings.severity
-    if value >= config.severity["error"]:
-        return "error"
-    if value >= config.severity["warning"]:
-        return "warning"
-    return "note"
+@dataclass(frozen=True)
+class Scored:
+    """One candidate's numbers, and the words that explain them."""
+
+    cost: float  # seconds one execution wastes
+    cost_text: str  # "fsync 112 µs" / "deepcopy-element 571 ns x 100 elements (unknown size)"
+    frequency: float  # executions per unit of work
+    evidenced: bool  # a loop or a hot entry point says it repeats
+    score: float  # seconds per unit of work
+    severity: str
+    pinned_by: Optional[str]
+
+
+def _units() -> Dict[str, str]:
+    from perflint.calibrate import SPECS
+
+    return {spec.key: spec.per for spec, _ in SPECS}
+
+
+class Scorer:
+    """Scores candidates of one run: the cost table, the config and the program's frequencies."""
+
+    def __init__(self, config: Config, costs: CostTable, program: "Program") -> None:
+        self.config = config
+        self.costs = costs
+        self.program = program
+        self.per = _units()
+
+    # -- cost ---------------------------------------------------------------------------
+    def cost(self, code: str, default_key: str, cand: Candidate) -> Tuple[float, str]:
+        """Seconds one execution wastes, and how that was worked out."""
+        settings = self.config.rules.get(code)
+        if settings is not None and settings.cost is not None:
+            return settings.cost, f"{format_time(settings.cost)} ([rules.{code}] cost)"
+        key = cand.cost_key or default_key
+        if not key or key not in self.costs.costs:
+            return 0.0, "no cost model"
+        unit = self.costs[key]
+        per = self.per.get(key, "execution")
+        if per == "execution":
+            value, text = unit, f"{key} {format_time(unit)}"
+        else:
+            if cand.size is not None:
+                size, why = cand.size, f"{cand.size:g} {per}s"
+            else:
+                size, why = self.default_size(per)
+            value, text = unit * size, f"{key} {format_time(unit)} x {why}"
+        if settings is not None and settings.weight is not None:
+            value *= settings.weight / 10.0
+            text += f" x {settings.weight:g}/10 ([rules.{code}] weight, deprecated)"
+        return value, text
+
+    def fixed_time(self, code: str, default_key: str, cand: Candidate, frequency: float) -> float:
+        """Seconds per unit of work the fixed code still spends at this site (0: unknown)."""
+        settings = self.config.rules.get(code)
+        if settings is not None and settings.cost is not None:
+            return 0.0
+        key = cand.cost_key or default_key
+        fix = self.costs.fix.get(key, 0.0)
+        if not fix:
+            return 0.0
+        per = self.per.get(key, "execution")
+        if per != "execution":
+            fix *= cand.size if cand.size is not None else self.default_size(per)[0]
+        return fix * frequency
+
+    def default_size(self, per: str) -> Tuple[float, str]:
+        """The size term when the rule could not see it, and why that size."""
+        if per == "byte":
+            return float(DEFAULT_BYTES), f"{DEFAULT_BYTES} bytes (size unknown: a page)"
+        if per in ("row", "item"):
+            return self.config.loop_trips, f"{self.config.loop_trips:g} {per}s (size unknown: loop-trips)"
+        return float(DEFAULT_ELEMENTS), f"{DEFAULT_ELEMENTS} {per}s (size unknown: a modest structure)"
+
+    # -- frequency and score ---------------------------------------------------------------
+    def score(self, code: str, default_key: str, cand: Candidate, fid: str, confidence: str,
+              overrides: Sequence[Override]) -> Scored:
+        cost, cost_text = self.cost(code, default_key, cand)
+        if cand.cold:
+            frequency, evidenced = 1.0, False
+        else:
+            frequency = self.program.site_heat(fid, cand.loops)
+            evidenced = self.program.evidenced(fid, cand.loops)
+        value = cost * frequency * CONFIDENCE_FACTORS[confidence]
+        pinned, pinned_by = pinned_severity(self.config, code, overrides)
+        severity = self.severity(value, evidenced, pinned)
+        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by)
+
+    def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None) -> str:
+        """A pinned severity wins; a site with no evidence of repetition is a note."""
+        if pinned is not None:
+            return pinned
+        if not evidenced:
+            return "note"
+        if value >= self.config.severity["error"]:
+            return "error"
+        if value >= self.config.severity["warning"]:
+            return "warning"
+        return "note"
+
+    # -- explanations -------------------------------------------------------------------
+    def explain(self, scored: Scored, confidence: str, fid: Optional[str], loops: Sequence[Loop],
+                cold: str = "", members: int = 1) -> str:
+        """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed."""
+        factors = self.frequency_factors(fid, loops) if fid is not None and not cold else []
+        if cold:
+            why = f"1 ({cold})"
+        elif factors:
+            why = f"{scored.frequency:g} ({'; '.join(factors)})"
+        else:
+            why = "1 (no loop on the way)"
+        text = (
+            f"{format_time(scored.score)} per unit of work = cost {format_time(scored.cost)} [{scored.cost_text}] "
+            f"x frequency {why} x confidence {confidence} {CONFIDENCE_FACTORS[confidence]:g}"
+        )
+        if members > 1:
+            text = f"{text}; summed over {members} sites of this cause"
+        warning, error = self.config.severity["warning"], self.config.severity["error"]
+        if scored.pinned_by is not None:
+            return f"{text}; severity {scored.severity} pinned by {scored.pinned_by}"
+        if not scored.evidenced:
+            return f"{text}; note: no loop or hot entry point shows that it repeats"
+        if scored.score >= error:
+            return f"{text}; >= error {format_time(error)}"
+        if scored.score >= warning:
+            return f"{text}; >= warning {format_time(warning)} (error at {format_time(error)})"
+        return f"{text}; < warning {format_time(warning)}: note"
+
+    def frequency_factors(self, fid: str, loops: Sequence[Loop]) -> List[str]:
+        """The root and each loop that multiplies, with its trip estimate, root first."""
+        program = self.program
+        if fid not in program.functions:
+            return []
+        chain = program.hot_chain(fid)
+        factors: List[str] = []
+        root = chain[0].caller if chain else fid
+        if program.hot.get(root, False) and root not in program.pred:
+            factors.append(f"{program.display_name(root)}: {program.root_note.get(root, 'hot entry point')}")
+        for edge in chain:
+            texts = program.trip_texts(edge.site.loops, program.unknown.get(edge.caller, False))
+            for loop, text in zip(edge.site.loops, texts):
+                factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
+        for loop, text in zip(loops, program.trip_texts(loops, program.unknown.get(fid, False))):
+            factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
+        return factors
+
+
+def pinned_severity(config: Config, code: str, overrides: Sequence[Override]) -> Tuple[Optional[str], Optional[str]]:
+    """A severity pinned for this code here (the last matching override wins, then [rules.X])."""
+    pinned, by = None, None
+    for override in overrides:
+        if code in override.severity:
+            pinned = override.severity[code]
+            by = f"[[overrides]] files = {list(override.files)}"
+    if pinned is None:
+        settings = config.rules.get(code)
+        if settings is not None and settings.severity is not None:
+            pinned, by = settings.severity, f"[rules.{code}] severity"
+    return pinned, by
+
+
+def verdict(config: Config, findings: Sequence[Finding], total: float) -> Tuple[bool, List[str]]:
+    """Whether the run fails: findings at or above fail-on, or a total over max-score."""
+    reasons = []
+    if config.fail_on != "none":
+        threshold = SEVERITY_RANK[config.fail_on]
+        failing = [f for f in findings if SEVERITY_RANK[f.severity] >= threshold]
+        if failing:
+            reasons.append(f"{len(failing)} finding(s) at or above fail-on = {config.fail_on}")
+    if config.max_score is not None and total > config.max_score:
+        reasons.append(
+            f"total estimated time {format_time(total)} per unit of work exceeds max-score = {format_time(config.max_score)}"
+        )
+    return bool(reasons), reasons

@@ -23,7 +23,8 @@ class CallSite:
     line: int
     loops: Tuple[Loop, ...]
     text: str  # the callee as written, e.g. "self.pager.sync"
-    cold: bool = False  # in an `except` handler: an error path passes no heat on
+    cold: bool = False  # an except handler, a cache miss, a first use: passes no heat on
+    cold_reason: str = ""
 
 
 @dataclass
@@ -39,6 +40,7 @@ class FunctionSummary:
     effects: Dict[str, str] = field(default_factory=dict)
     effect_lines: Dict[str, int] = field(default_factory=dict)
     transparent: bool = False  # a decorator that returns the function it wraps
+    memoized: str = ""  # why its body runs on a cache miss only (a hand-written memo guard)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, Dict
 
 from perflint.finding import Finding
+from perflint.units import format_time
 
 Renderer = Callable[..., str]
 
@@ -14,9 +15,19 @@ def finding_text(f: Finding, fix_label: str = "fix") -> str:
     parts = [f.message]
     if f.context:
         parts.append(f.context)
+    if f.rule not in ("PFL000", "PFL001"):
+        parts.append(time_text(f))
     if f.fix:
         parts.append(f"{fix_label}: {f.fix}")
     return "\n".join(parts)
+
+
+def time_text(f: Finding) -> str:
+    """"estimated 11.2 ms per unit of work (112 µs per execution x 100 executions)"."""
+    return (
+        f"estimated {format_time(f.score)} per unit of work "
+        f"({format_time(f.cost)} per execution x {f.frequency:,.4g} execution{'s' if f.frequency != 1 else ''})"
+    )
 
 
 def renderers() -> Dict[str, Renderer]:

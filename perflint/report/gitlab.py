@@ -21,6 +21,7 @@ import json
 from typing import Any, Dict, List, Set
 
 from perflint.finding import Finding, Result
+from perflint.report import time_text
 
 SEVERITIES = {"note": "minor", "warning": "major", "error": "critical"}
 
@@ -38,7 +39,9 @@ def _fingerprint(f: Finding, seen: Set[str]) -> str:
 
 
 def _body(f: Finding) -> str:
-    parts = [f"**{f.rule} {f.name}** ({f.family}, {f.severity}, score {round(f.score, 2):g})", "", f.message]
+    parts = [f"**{f.rule} {f.name}** ({f.family}, {f.severity})", "", f.message]
+    if f.rule not in ("PFL000", "PFL001"):
+        parts += ["", time_text(f)]
     if f.context:
         parts += ["", f.context]
     if f.fix:

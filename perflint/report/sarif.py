@@ -187,15 +187,28 @@ def _result(f: Finding, rule_index: int) -> Dict[str, Any]:
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f)},
         "properties": {
-            "score": round(f.score, 2),
+            "score": f.score,
+            "scoreUnit": "seconds per unit of work",
+            "cost": f.cost,
+            "frequency": f.frequency,
             "confidence": f.confidence,
             "family": f.family,
-            "heat": f.heat,
-            "weight": f.weight,
             "function": f.function,
             "context": f.context,
         },
     }
+    if f.related:
+        out["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(loc.path),
+                    "region": _region(loc.line, loc.column, loc.end_line, loc.end_column),
+                },
+                "message": {"text": loc.note},
+            }
+            for i, loc in enumerate(f.related, start=1)
+        ]
     if f.trace:
         out["codeFlows"] = [{"threadFlows": [{"locations": [_hop(hop) for hop in f.trace]}]}]
     return out

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from perflint.finding import Result
+from perflint.units import format_time
 
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 
@@ -24,13 +25,17 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         style = _STYLE.get(f.severity, "")
         console.print(
             f"[bold]{escape(f.path)}:{f.line}:{f.column}:[/bold] [{style}]{f.rule}[/{style}] "
-            f"{escape(f.message)} [dim]({f.name}, {f.severity}, score {f.score:g})[/dim]"
+            f"{escape(f.message)} [dim]({f.name}, {escape(_time(f))})[/dim]"
         )
         if f.rule != "PFL000":
             if f.context:
                 console.print(f"    [dim]= {escape(f.context)}[/dim]")
             if explain_scores and f.fingerprint in result.extra.get("explanations", {}):
                 console.print(f"    [dim]{escape(result.extra['explanations'][f.fingerprint])}[/dim]")
+            for loc in f.related:
+                console.print(f"    [dim]also {escape(loc.path)}:{loc.line}:{loc.column}[/dim]")
+            if f.measured is not None:
+                console.print(f"    [dim]{escape(f.measured.describe())}[/dim]")
             if show_trace and len(f.trace) > 1:
                 console.print("    [dim]trace:[/dim]")
                 for hop in f.trace:
@@ -45,7 +50,7 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         table.add_column("family")
         for severity in ("error", "warning", "note"):
             table.add_column(severity, justify="right")
-        table.add_column("score", justify="right")
+        table.add_column("time per unit of work", justify="right")
         per: Dict[str, Counter] = {}
         scores: Dict[str, float] = {}
         for f in result.findings:
@@ -53,14 +58,14 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
             scores[f.family] = scores.get(f.family, 0.0) + f.score
         for family in sorted(per):
             c = per[family]
-            table.add_row(family, str(c["error"]), str(c["warning"]), str(c["note"]), f"{scores[family]:g}")
+            table.add_row(family, str(c["error"]), str(c["warning"]), str(c["note"]), format_time(scores[family]))
         console.print(table)
         _hot_paths(console, result)
     noun = "file" if result.files == 1 else "files"
     summary = (
         f"Found {total} finding{'s' if total != 1 else ''} "
         f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
-        f"in {result.files} {noun}; total score {result.total_score:g}."
+        f"in {result.files} {noun}; estimated {format_time(result.total_score)} wasted per unit of work."
     )
     console.print(summary if total else f"No findings in {result.files} {noun}.")
     baselined, stale = result.extra.get("baselined", 0), result.extra.get("stale_baseline", 0)
@@ -78,15 +83,21 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
 
 
 def _hot_paths(console: Console, result: Result) -> None:
-    """Findings that share a trace root, with the penalty their chain compounds (hotpaths.py)."""
+    """Findings that share a trace root, with the time they cost together (hotpaths.py)."""
     from perflint.hotpaths import hot_paths, render_lines
 
-    penalties = result.extra.get("penalties", {})
-    groups = hot_paths(result.findings, penalties)
+    groups = hot_paths(result.findings, result.extra.get("fixed_time", {}))
     if not groups:
         return
     console.print()
-    console.print("[bold]Top hot paths[/bold] (findings that share a trace root; penalties multiply along a chain):")
-    for line in render_lines(groups, penalties):
+    console.print("[bold]Top hot paths[/bold] (findings that share a trace root; estimated time per unit of work of the root):")
+    for line in render_lines(groups):
         console.print(escape(line))
     console.print()
+
+
+def _time(f) -> str:
+    """"11.2 ms/unit = 112 µs x 100" in a finding's header: time per unit of work, cost x frequency."""
+    if f.rule in ("PFL000", "PFL001"):
+        return f.severity
+    return f"{f.severity}, {format_time(f.score)}/unit = {format_time(f.cost)} x {f.frequency:,.4g}"

@@ -64,6 +64,7 @@ class BufferPerRead(Rule):
     """
 
     CODE = "PFL201"
+    COST = "buffer-alloc"  # perflint/costs.py; measured by bench/costs.py
     NAME = "buffer-per-read"
     FAMILY = "alloc"
     FIX = "allocate the buffer once (in __init__ or at module level) and readinto() it on every read"

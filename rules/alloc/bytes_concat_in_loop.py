@@ -11,6 +11,9 @@ from perflint.walker import iter_children
 from perflint.rule import Invalid, Rule
 
 
+STR_FIX = "collect the pieces in a list and ''.join() them once (or write them to an io.StringIO)"
+
+
 class BytesConcatInLoop(Rule):
     """
     A bytes (or str) value grown with `+=` inside a loop.
@@ -62,9 +65,11 @@ class BytesConcatInLoop(Rule):
     """
 
     CODE = "PFL203"
+    COST = "text-append-byte"  # perflint/costs.py; measured by bench/costs.py
     NAME = "bytes-concat-in-loop"
     FAMILY = "alloc"
     FIX = "collect the pieces in a list and b''.join() them once, or grow a bytearray"
+    # The fix for text: there is no mutable str, and b''.join() would be a TypeError.
     TRIGGERS = ("+",)
     OPTIONS = {"str-append": False}
     VALID = [
@@ -157,7 +162,11 @@ class BytesConcatInLoop(Rule):
             message = (f"str '{name}' grows by concatenation in a loop: each step may copy the whole string "
                        "(CPython's in-place resize often, not always, avoids it)")
             confidence = "low"
-        self.report(node, message, confidence=confidence)
+        # Each step copies what has accumulated: on average half of (trips x a 1 KiB piece).
+        innermost = loops[-1]
+        trips = innermost.trips if innermost.trips is not None else 100.0
+        fix = self.FIX if kind == "bytes" else STR_FIX
+        self.report(node, message, confidence=confidence, fix=fix, size=trips / 2 * 1024)
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:

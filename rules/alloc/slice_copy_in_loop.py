@@ -67,6 +67,7 @@ class SliceCopyInLoop(Rule):
     """
 
     CODE = "PFL204"
+    COST = "copy-byte"  # perflint/costs.py; measured by bench/costs.py
     NAME = "slice-copy-in-loop"
     FAMILY = "alloc"
     FIX = "slice a memoryview (zero-copy) or keep an offset instead of re-slicing the bytes"
@@ -171,8 +172,22 @@ class SliceCopyInLoop(Rule):
         loop = _innermost_loop(self.ctx)
         if loop is not None and name in self._rebound_in(loop):
             return  # `s = f.readline()` again inside the loop: a fresh value per iteration
+        size = _slice_length(node)
+        if self._feeds_struct(node):
+            self.report(node, f"slicing {kind} '{name}' in a loop to unpack it copies the bytes every time: "
+                              "unpack at an offset instead", size=size, fix=UNPACK_FROM_FIX)
+            return
         self.report(node, f"slicing {kind} '{name}' in a loop copies the bytes every time: "
-                          "slice a memoryview instead")
+                          "slice a memoryview instead", size=size)
+
+    def _feeds_struct(self, node: cst.Subscript) -> bool:
+        """`struct.unpack(fmt, data[i:i + 4])`: the fix is unpack_from(fmt, data, i), not a view."""
+        arg, call = self.ctx.parent(), self.ctx.parent(2)
+        if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call):
+            return False
+        resolved = self.ctx.resolve(call.func) or ""
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+        return resolved in ("struct.unpack", "struct.iter_unpack") or method == "unpack"
 
     def _in_except_handler(self) -> bool:
         for node in reversed(self.ctx.stack):
@@ -237,6 +252,25 @@ def _opens_binary(expr: cst.BaseExpression, ctx) -> bool:
             if isinstance(text, str) and "b" in text and set(text) <= set("rwabx+"):
                 return True
     return name in ("BufferedReader", "FileIO")
+
+
+UNPACK_FROM_FIX = "use struct.unpack_from(fmt, buf, offset) (or a struct.Struct's unpack_from): no slice, no copy"
+
+
+def _slice_length(node: cst.Subscript) -> Optional[float]:
+    """Bytes a slice copies when its bounds say: `b[2:10]` -> 8, `b[i:i + 4]` -> 4; else None."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return None
+    part = node.slice[0].slice
+    lower, upper = part.lower, part.upper
+    if isinstance(upper, cst.Integer) and (lower is None or isinstance(lower, cst.Integer)):
+        low = int(lower.value, 0) if isinstance(lower, cst.Integer) else 0
+        return float(max(int(upper.value, 0) - low, 0))
+    if isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add) and \
+            isinstance(upper.right, cst.Integer) and lower is not None and \
+            upper.left.deep_equals(lower):
+        return float(int(upper.right.value, 0))
+    return None
 
 
 def _innermost_loop(ctx) -> Optional[cst.CSTNode]:

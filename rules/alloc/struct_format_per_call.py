@@ -54,12 +54,12 @@ class StructFormatPerCall(Rule):
     """
 
     CODE = "PFL202"
+    COST = "struct-format"  # perflint/costs.py; measured by bench/costs.py
     NAME = "struct-format-per-call"
     FAMILY = "alloc"
     FIX = "build a module-level struct.Struct(fmt) once and call its pack/unpack methods"
     # A format-cache hit costs ~15-25 ns (10-20% of a small unpack) on CPython 3.11: a low weight,
     # so one loop is a note and only code two loops deep (or configured hot) is a warning.
-    WEIGHT = 2.0
     TRIGGERS = ("struct", "pack", "calcsize")
     VALID = [
         # module level: runs once

@@ -54,6 +54,7 @@ class DeepcopyPerCall(Rule):
     """
 
     CODE = "PFL101"
+    COST = "deepcopy-element"  # perflint/costs.py; measured by bench/costs.py
     NAME = "deepcopy-per-call"
     FAMILY = "clone"
     FIX = "keep one immutable (or prepared) structure and reuse it; pass per-call values separately"

@@ -27,6 +27,8 @@ _PARSERS = {
     "xml.etree.ElementTree.fromstring": "ElementTree.fromstring",
 }
 # Template engines whose construction compiles the template source into code.
+# Parsers of code (and templates, which compile to code) cost ~25x a data parser per byte.
+_CODE_PARSERS = {"ast.parse", "compile", "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement"}
 _TEMPLATE_BUILDERS = {"jinja2.Template", "jinja2.environment.Template", "mako.template.Template"}
 _ENVIRONMENTS = {"jinja2.Environment", "jinja2.environment.Environment"}
 # Names of values that arrive with each call (a request body, a line read, a message):
@@ -92,6 +94,7 @@ class ReparsePerCall(Rule):
     """
 
     CODE = "PFL102"
+    COST = "parse-data-byte"  # perflint/costs.py; measured by bench/costs.py
     NAME = "reparse-per-call"
     FAMILY = "clone"
     FIX = "parse or compile once (at import, in __init__, or cached by text) and reuse the result"
@@ -163,7 +166,7 @@ class ReparsePerCall(Rule):
         elif qualified in _ENVIRONMENTS:
             if fn.name != "__init__":  # an environment per object is built once per object
                 self.report(node, f"a jinja2 Environment is built {_when(self.ctx)}: its template cache is "
-                                  "thrown away each time", requires=("repeated",))
+                                  "thrown away each time", requires=("repeated",), cost="parse-python-byte")
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_string":
             if self._is_environment(node.func.value):
                 self._template(node, fn, "from_string")
@@ -184,7 +187,9 @@ class ReparsePerCall(Rule):
             return
         text, confidence = kind
         self.report(node, f"{what}() parses {text} again {_when(self.ctx)}: the result is the same each time",
-                    confidence=confidence, requires=("repeated",))
+                    confidence=confidence, requires=("repeated",),
+                    cost="parse-python-byte" if self.ctx.resolve(node.func) in _CODE_PARSERS else "parse-data-byte",
+                    size=_text_size(arg))
 
     def _regex(self, node: cst.Call, fn) -> None:
         arg = first_arg(node)
@@ -196,7 +201,8 @@ class ReparsePerCall(Rule):
         text, confidence = kind
         self.report(node, f"re.compile() of a pattern built from {text}, {_when(self.ctx)}: the pattern text is "
                           "rebuilt and looked up in re's cache each time (recompiled when evicted); build it once",
-                    confidence="low" if confidence == "low" else "medium", requires=("repeated",))
+                    confidence="low" if confidence == "low" else "medium", requires=("repeated",),
+                    cost="regex-compile-cached")
 
     def _template(self, node: cst.Call, fn, what: str) -> None:
         arg = first_arg(node)
@@ -207,7 +213,8 @@ class ReparsePerCall(Rule):
             return
         text, confidence = kind
         self.report(node, f"{what}() compiles {text} into a template {_when(self.ctx)}",
-                    confidence=confidence, requires=("repeated",))
+                    confidence=confidence, requires=("repeated",), cost="parse-python-byte",
+                    size=_text_size(arg))
 
     def _constructor(self, node: cst.Call, fn) -> None:
         """An in-repo class whose __init__ parses, built in a loop from text that does not change."""
@@ -447,3 +454,14 @@ _MUTATORS = frozenset({
     "append", "extend", "insert", "update", "write", "add", "pop", "clear", "remove", "setdefault",
     "feed", "read", "seek", "readline", "send", "put", "push", "reset", "truncate",
 })
+
+
+def _text_size(arg: cst.BaseExpression) -> Optional[float]:
+    """The length of a literal text argument (the size term of a parse), None when unknown."""
+    if isinstance(arg, cst.SimpleString):
+        value = arg.evaluated_value
+        return float(len(value)) if isinstance(value, (str, bytes)) else None
+    if isinstance(arg, cst.ConcatenatedString):
+        value = arg.evaluated_value
+        return float(len(value)) if isinstance(value, (str, bytes)) else None
+    return None

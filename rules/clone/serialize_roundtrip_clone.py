@@ -68,6 +68,7 @@ class SerializeRoundtripClone(Rule):
     """
 
     CODE = "PFL103"
+    COST = "serialize-roundtrip-element"  # perflint/costs.py; measured by bench/costs.py
     NAME = "serialize-roundtrip-clone"
     FAMILY = "clone"
     FIX = "use copy.deepcopy (or a copy()/dataclasses.replace of what changes), or keep the data immutable"

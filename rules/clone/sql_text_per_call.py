@@ -73,6 +73,7 @@ class SqlTextPerCall(Rule):
     """
 
     CODE = "PFL104"
+    COST = "sql-text"  # perflint/costs.py; measured by bench/costs.py
     NAME = "sql-text-per-call"
     FAMILY = "clone"
     FIX = "keep the SQL text constant and pass values as parameters (execute(sql, params))"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
+from perflint.context import dotted_text
 from perflint.ruleutil import names_in
 
 # Chains whose `.all()` is a database query (Django managers, SQLAlchemy, peewee).
@@ -56,9 +58,9 @@ class FetchAllThenFilter(Rule):
     """
 
     CODE = "PFL504"
+    COST = "fetch-row"  # perflint/costs.py; measured by bench/costs.py
     NAME = "fetch-all-then-filter"
     FAMILY = "fastpath"
-    WEIGHT = 50.0  # O(rows in the table) per call: an implicit loop over every row
     FIX = "filter in the query (WHERE column = ?, .filter(column=...)) instead of fetching every row"
     TRIGGERS = ("fetchall", ".all()", "select(")
     VALID = [
@@ -85,18 +87,29 @@ class FetchAllThenFilter(Rule):
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._fetched: List[Dict[str, str]] = []  # per function: local -> how it was fetched
+        # per function: cursors whose last statement reads the catalog (DESCRIBE, SHOW, PRAGMA):
+        # their rows are metadata, which no WHERE can filter
+        self._catalog: List[Set[str]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._fetched.append({})
+        self._catalog.append(set())
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._fetched.pop()
+        self._catalog.pop()
+
+    def _fetch_all_here(self, expr: cst.BaseExpression) -> Optional[str]:
+        how = _fetch_all(expr)
+        if how == "fetchall()" and _reads_catalog(expr, self._catalog[-1] if self._catalog else set()):
+            return None  # DESCRIBE/SHOW/PRAGMA rows: the catalog, not a table to filter with WHERE
+        return how
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._fetched or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         name = node.targets[0].target.value
-        how = _fetch_all(node.value)
+        how = self._fetch_all_here(node.value)
         if how is not None:
             self._fetched[-1][name] = how
         else:
@@ -105,7 +118,7 @@ class FetchAllThenFilter(Rule):
     def _source(self, expr: cst.BaseExpression) -> Optional[str]:
         if isinstance(expr, cst.Name) and self._fetched:
             return self._fetched[-1].get(expr.value)
-        return _fetch_all(expr)
+        return self._fetch_all_here(expr)
 
     # -- the filters --------------------------------------------------------------------
     def _comprehension(self, node) -> None:
@@ -127,6 +140,13 @@ class FetchAllThenFilter(Rule):
     visit_SetComp = _comprehension
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self._catalog and isinstance(node.func, cst.Attribute) and node.func.attr.value == "execute" and node.args:
+            receiver = dotted_text(node.func.value)
+            if receiver is not None:
+                if _catalog_sql(node.args[0].value):
+                    self._catalog[-1].add(receiver)
+                else:
+                    self._catalog[-1].discard(receiver)
         # filter(lambda r: r.x == v, rows)
         if self.ctx.resolve(node.func) != "filter" or len(node.args) != 2:
             return
@@ -157,6 +177,33 @@ class FetchAllThenFilter(Rule):
             return
         if test is not None:
             self.report(test, f"rows fetched with {how} are filtered by equality in Python: filter with WHERE instead")
+
+
+_CATALOG_SQL = re.compile(r"^\s*(describe|desc|show|pragma|explain)\b|information_schema|sqlite_master|pg_catalog", re.I)
+
+
+def _catalog_sql(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        text = expr.evaluated_value
+        return isinstance(text, str) and bool(_CATALOG_SQL.search(text))
+    if isinstance(expr, cst.FormattedString):
+        head = "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+        return bool(_CATALOG_SQL.search(head))
+    return False
+
+
+def _reads_catalog(expr: cst.BaseExpression, catalog: Set[str]) -> bool:
+    """`cur.execute("DESCRIBE t").fetchall()`, or `cur.fetchall()` after such an execute."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and len(expr.args) == 1:
+        expr = expr.args[0].value  # list(...)
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+        return False
+    receiver = expr.func.value
+    if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and \
+            receiver.func.attr.value == "execute" and receiver.args:
+        return _catalog_sql(receiver.args[0].value)
+    text = dotted_text(receiver)
+    return text is not None and text in catalog
 
 
 def _fetch_all(expr: cst.BaseExpression) -> Optional[str]:

@@ -71,6 +71,7 @@ class LinearSearchLookup(Rule):
     """
 
     CODE = "PFL502"
+    COST = "scan-row"  # perflint/costs.py; measured by bench/costs.py
     NAME = "linear-search-lookup"
     FAMILY = "fastpath"
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"

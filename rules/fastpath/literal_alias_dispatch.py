@@ -56,6 +56,7 @@ class LiteralAliasDispatch(Rule):
     """
 
     CODE = "PFL501"
+    COST = "table-scan-row"  # perflint/costs.py; measured by bench/costs.py
     NAME = "literal-alias-dispatch"
     FAMILY = "fastpath"
     FIX = "also take the fast path when the schema flags the column as the key alias (e.g. column.primary_key)"

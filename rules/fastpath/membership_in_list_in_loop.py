@@ -15,7 +15,7 @@ _SPLITTERS = {"split", "rsplit", "splitlines", "readlines"}
 _LIST_BUILDERS = {"list", "sorted"}
 
 # (how it was built, element count when known, loop depth at assignment, line)
-_ListInfo = Tuple[str, Optional[int], int, int]
+_ListInfo = Tuple[str, Optional[int], int, int, bool]  # how, size, loop depth, line, unhashable items
 
 
 class MembershipInListInLoop(Rule):
@@ -56,6 +56,7 @@ class MembershipInListInLoop(Rule):
     """
 
     CODE = "PFL505"
+    COST = "list-membership-element"  # perflint/costs.py; measured by bench/costs.py
     NAME = "membership-in-list-in-loop"
     FAMILY = "fastpath"
     FIX = "build a set (or frozenset) once before the loop and test membership in it"
@@ -104,7 +105,7 @@ class MembershipInListInLoop(Rule):
                         continue
                     if re.search(rf"\b(global\s+{re.escape(name)}\b|{re.escape(name)}\s*(\+=|\.(append|extend|insert|remove|pop|clear)\(|\[[^\]\n]*\]\s*=[^=]))", source):
                         continue  # a module list that the code changes
-                    self._module_lists[name] = (info[0], info[1], 0, 0)
+                    self._module_lists[name] = (info[0], info[1], 0, 0, _unhashable(small.value))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = node.params
@@ -121,7 +122,9 @@ class MembershipInListInLoop(Rule):
             return
         if isinstance(target, cst.Name):
             info = _list_info(value) if value is not None else None
-            self._lists[-1][target.value] = (info[0], info[1], len(self.ctx.loops), self.ctx.line) if info else None
+            self._lists[-1][target.value] = (
+                (info[0], info[1], len(self.ctx.loops), self.ctx.line, _unhashable(value)) if info else None
+            )
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self._bind(el.value, None)
@@ -158,7 +161,7 @@ class MembershipInListInLoop(Rule):
             info = self._lookup(name)
             if info is None:
                 continue
-            how, size, depth, line = info
+            how, size, depth, line, unhashable = info
             if depth >= len(self.ctx.loops):
                 continue  # rebuilt on every iteration: a set would cost as much to build
             if size is not None and size <= 3:
@@ -168,8 +171,14 @@ class MembershipInListInLoop(Rule):
             # A literal list is small and fixed; a built one grows with the data it came from.
             confidence = "low" if size is not None and size <= 16 else "medium"
             where = f"a module-level list ({how})" if line == 0 else f"a list built by {how} on line {line}"
+            if unhashable:
+                # a set of dicts or of tuples holding lists raises TypeError: key them instead
+                self.report(node, f"'{_op(target)} {name}' scans {where} on every iteration: O(n) per test "
+                                  "(its items are unhashable, so not a set)",
+                            confidence=confidence, size=size, fix=UNHASHABLE_FIX)
+                return
             self.report(node, f"'{_op(target)} {name}' scans {where} on every iteration: O(n) per test",
-                        confidence=confidence)
+                        confidence=confidence, size=size)
             return
 
     def _lookup(self, name: str) -> Optional[_ListInfo]:
@@ -181,6 +190,27 @@ class MembershipInListInLoop(Rule):
 
 def _op(target: cst.ComparisonTarget) -> str:
     return "not in" if isinstance(target.operator, cst.NotIn) else "in"
+
+
+UNHASHABLE_FIX = ("the items hold lists or dicts, so a set would raise TypeError: build a set (or dict) of a "
+                  "hashable key per item, e.g. tuple(...) of its fields or an id, and test that")
+
+
+def _unhashable(value: Optional[cst.BaseExpression]) -> bool:
+    """Whether the items of a list display or comprehension contain a list, dict or set display."""
+    if isinstance(value, cst.List):
+        items = [e.value for e in value.elements]
+    elif isinstance(value, cst.ListComp):
+        items = [value.elt]
+    else:
+        return False
+    mutable = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+    for item in items:
+        if isinstance(item, mutable):
+            return True
+        if isinstance(item, cst.Tuple) and any(isinstance(e.value, mutable) for e in item.elements):
+            return True
+    return False
 
 
 def _list_info(value: Optional[cst.BaseExpression]) -> Optional[Tuple[str, Optional[int]]]:

@@ -103,6 +103,7 @@ class QueryInLoop(Rule):
     """
 
     CODE = "PFL503"
+    COST = "query-roundtrip-network"  # perflint/costs.py; measured by bench/costs.py
     NAME = "query-in-loop"
     FAMILY = "fastpath"
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
@@ -217,8 +218,14 @@ class QueryInLoop(Rule):
         # not a finding.
         if self.ctx.loops and _function_batches(self.ctx, node):
             return
+        local = kind == "sql" and _uses_sqlite(self.ctx)
+        cost = "query-roundtrip" if local else "query-roundtrip-network"
+        if _is_write(node, kind, sql):
+            self.report(node, f"{what} runs {where}: one database round trip per item (a write per row)",
+                        requires=("repeated", "callee-reaches:query"), cost=cost, fix=WRITE_FIX)
+            return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
-                    requires=("repeated", "callee-reaches:query"))
+                    requires=("repeated", "callee-reaches:query"), cost=cost)
 
     def _query(self, node: cst.Call) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
         func = node.func
@@ -494,6 +501,27 @@ def _queryset(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
             expr = expr.value
             continue
         return None
+
+
+# A write per item is fixed by batching the write, not by a join (DESIGN §6b).
+WRITE_FIX = ("batch the writes: executemany(), bulk_create()/bulk_update(), or one multi-row INSERT, "
+             "in one transaction")
+_WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace|upsert|merge)\b", re.I)
+_WRITE_METHODS = {"create", "update", "save", "delete", "get_or_create", "update_or_create", "insert",
+                  "insert_many", "replace", "upsert"}
+
+
+def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression]) -> bool:
+    if sql is not None:
+        return bool(_WRITE_SQL.match(_literal_text(sql)))
+    method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+    return kind != "sql" and method in _WRITE_METHODS
+
+
+def _uses_sqlite(ctx) -> bool:
+    """The file talks to SQLite (in-process): a query costs microseconds, not a network round trip."""
+    targets = set(ctx.imports.values())
+    return any(t == "sqlite3" or t.startswith("sqlite3.") or t.startswith("aiosqlite") for t in targets)
 
 
 def _describe(node: cst.Call, kind: str) -> str:

@@ -52,9 +52,9 @@ class RebuildOnCommit(Rule):
     """
 
     CODE = "PFL301"
+    COST = "schema-read"  # perflint/costs.py; measured by bench/costs.py
     NAME = "rebuild-on-commit"
     FAMILY = "rebuild"
-    WEIGHT = 20.0
     FIX = "compare a version cookie, mtime or dirty flag and rebuild only when it changed"
     VALID = [
         "import os\nclass S:\n    def reload(self):\n        self.tables = parse(self.read_catalog())\n"

@@ -92,9 +92,9 @@ class ReflectPerOperation(Rule):
     """
 
     CODE = "PFL303"
+    COST = "schema-read"  # perflint/costs.py; measured by bench/costs.py
     NAME = "reflect-per-operation"
     FAMILY = "rebuild"
-    WEIGHT = 50.0  # a catalog read per table: a hundred times the row operation it precedes
     FIX = "reflect the schema once at startup (or cache it, keyed by a schema version) and reuse it"
     TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_")
     VALID = [

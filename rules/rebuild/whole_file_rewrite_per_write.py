@@ -96,9 +96,9 @@ class WholeFileRewritePerWrite(Rule):
     """
 
     CODE = "PFL302"
+    COST = "whole-file-dump-element"  # perflint/costs.py; measured by bench/costs.py
     NAME = "whole-file-rewrite-per-write"
     FAMILY = "rebuild"
-    WEIGHT = 50.0  # O(size of the store) per call: an implicit loop over every item
     FIX = "keep the state in memory and write it once per batch (flush/close), or use an append-only log or a real store"
     TRIGGERS = ("json", "pickle", "marshal", "yaml", "toml", "msgpack", "plistlib")
     VALID = [

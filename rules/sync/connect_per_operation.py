@@ -94,6 +94,7 @@ class ConnectPerOperation(Rule):
     """
 
     CODE = "PFL403"
+    COST = "connect-network"  # perflint/costs.py; measured by bench/costs.py
     NAME = "connect-per-operation"
     FAMILY = "sync"
     FIX = "open the connection (or file) once, keep it on the object or in a pool, and reuse it"
@@ -156,8 +157,14 @@ class ConnectPerOperation(Rule):
             return  # a pool or factory makes connections for others to keep: the callers decide how often
         if self._kept(node):
             return  # self._conn = sqlite3.connect(...): opened once and kept
+        if qualified in _OPENERS:
+            cost = "open-file"
+        elif qualified.startswith("sqlite3.") or qualified.startswith("dbm") or qualified.startswith("shelve"):
+            cost = "connect"  # in-process: a file open and a schema read, no network handshake
+        else:
+            cost = "connect-network"
         self.report(node, f"{qualified}() opens {what} on every call of {fn.name}(), and it runs repeatedly",
-                    confidence=confidence, requires=("repeated",))
+                    confidence=confidence, requires=("repeated",), cost=cost)
 
     def _same_path(self, path: cst.BaseExpression) -> Optional[str]:
         """The path as written when it is the same on every call: self.x or a CONSTANT."""

@@ -45,6 +45,7 @@ class FsyncWhereFdatasync(Rule):
     """
 
     CODE = "PFL401"
+    COST = "fsync-over-fdatasync"  # perflint/costs.py; measured by bench/costs.py
     NAME = "fsync-where-fdatasync"
     FAMILY = "sync"
     FIX = "use os.fdatasync(fd) for data files (guard with hasattr(os, 'fdatasync') for macOS/Windows)"

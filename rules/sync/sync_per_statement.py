@@ -46,6 +46,7 @@ class SyncPerStatement(Rule):
     """
 
     CODE = "PFL402"
+    COST = "commit"  # perflint/costs.py; measured by bench/costs.py
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
@@ -77,7 +78,7 @@ class SyncPerStatement(Rule):
         qualified = self.ctx.resolve(node.func)
         if qualified in SYNC_CALLS:
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
-                        requires=("repeated",))
+                        requires=("repeated",), cost="fsync")
             return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""

@@ -1,0 +1,519 @@
+"""Measure what one execution of each smell costs on this machine, beyond its fix.
+
+`perflint calibrate` and `bench/costs.py` both run these. Each measurement times the smell
+and its fix with the same workload and keeps the difference (never below zero), so a cost
+is "seconds wasted per execution", which is what the score multiplies by frequency.
+Measurements run the standard library only (sqlite3, os, copy, json, re, struct, ast):
+nothing of the scanned project is imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import gc
+import json
+import os
+import re
+import sqlite3
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+# A measurement returns (cost of the smell, cost of the fix), in seconds per execution.
+Measure = Callable[[str], Tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """One entry of the cost table: what is measured, and per what."""
+
+    key: str
+    what: str  # the smell, as the table prints it
+    fix: str  # what it is compared with
+    per: str  # "execution", or the unit of the size term ("element", "byte", "row")
+    estimated: bool = False  # True: not measurable here (a network round trip), a documented estimate
+
+
+def _best(fn: Callable[[], object], number: int, repeat: int = 5) -> float:
+    """Best of `repeat` runs of `number` calls, per call: the least disturbed by a busy machine."""
+    best = float("inf")
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best = min(best, (time.perf_counter() - start) / number)
+    finally:
+        if gc_was:
+            gc.enable()
+    return best
+
+
+def _number(fn: Callable[[], object], budget: float = 0.05) -> int:
+    """How many calls fill about `budget` seconds (at least 1)."""
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    return max(1, min(200_000, int(budget / once)))
+
+
+def _pair(smell: Callable[[], object], fix: Callable[[], object], per: int = 1) -> Tuple[float, float]:
+    n = _number(smell)
+    m = _number(fix)
+    return _best(smell, n) / per, _best(fix, m) / per
+
+
+# -- measurements ----------------------------------------------------------------------
+def _structure(elements: int) -> dict:
+    """A parsed-tree-like structure of about `elements` containers and scalars."""
+    rows = max(1, elements // 5)
+    return {"nodes": [{"id": i, "kind": "col", "name": f"c{i}", "args": [i, i + 1]} for i in range(rows)]}
+
+
+def _deepcopy(tmp: str) -> Tuple[float, float]:
+    data = _structure(500)
+    return _pair(lambda: copy.deepcopy(data), lambda: None, per=500)
+
+
+def _json_roundtrip(tmp: str) -> Tuple[float, float]:
+    data = _structure(500)
+    return _pair(lambda: json.loads(json.dumps(data)), lambda: None, per=500)
+
+
+def _parse_python(tmp: str) -> Tuple[float, float]:
+    text = "def f(a, b):\n    return [x * a for x in range(b) if x % 3]\n" * 20  # ~1.2 KB
+    return _pair(lambda: ast.parse(text), lambda: None, per=len(text))
+
+
+def _parse_json(tmp: str) -> Tuple[float, float]:
+    text = json.dumps(_structure(500))
+    return _pair(lambda: json.loads(text), lambda: None, per=len(text))
+
+
+def _regex_compile(tmp: str) -> Tuple[float, float]:
+    counter = [0]
+
+    def uncached() -> None:
+        counter[0] += 1
+        re.compile(rf"(?P<key>[a-z_]+)\s*=\s*(?P<value>\d+|'[^']*'){counter[0]}")
+
+    pattern = re.compile(r"(?P<key>[a-z_]+)\s*=\s*(?P<value>\d+|'[^']*')")
+    return _pair(uncached, lambda: pattern.pattern)
+
+
+def _regex_cached(tmp: str) -> Tuple[float, float]:
+    """re.compile of the same text again: the re module's own cache answers (512 patterns)."""
+    text = r"(?P<key>[a-z_]+)\s*=\s*(?P<value>\d+|'[^']*')"
+    pattern = re.compile(text)
+    return _pair(lambda: re.compile(text), lambda: pattern.pattern)
+
+
+def _sql_text(tmp: str) -> Tuple[float, float]:
+    conn = sqlite3.connect(":memory:", cached_statements=128)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"n{i}") for i in range(1000)])
+    counter = [0]
+
+    def formatted() -> None:
+        counter[0] = (counter[0] + 1) % 1000
+        conn.execute(f"SELECT name FROM t WHERE id = {counter[0]}").fetchone()
+
+    def bound() -> None:
+        counter[0] = (counter[0] + 1) % 1000
+        conn.execute("SELECT name FROM t WHERE id = ?", (counter[0],)).fetchone()
+
+    try:
+        return _pair(formatted, bound)
+    finally:
+        conn.close()
+
+
+def _query(tmp: str) -> Tuple[float, float]:
+    """One indexed query per item versus one IN query for 100 items (per item)."""
+    conn = sqlite3.connect(os.path.join(tmp, "q.db"))
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"n{i}") for i in range(1000)])
+    conn.commit()
+    ids = list(range(0, 1000, 10))
+    marks = ",".join("?" * len(ids))
+
+    def per_item() -> None:
+        for i in ids:
+            conn.execute("SELECT name FROM t WHERE id = ?", (i,)).fetchone()
+
+    def batched() -> None:
+        conn.execute(f"SELECT id, name FROM t WHERE id IN ({marks})", ids).fetchall()
+
+    try:
+        return _pair(per_item, batched, per=len(ids))
+    finally:
+        conn.close()
+
+
+def _scan_row(tmp: str) -> Tuple[float, float]:
+    """Visiting one row of a table in Python (a full scan), versus an index lookup."""
+    rows = [{"id": i, "name": f"n{i}"} for i in range(1000)]
+    index = {r["id"]: r for r in rows}
+
+    def scan() -> object:
+        for r in rows:
+            if r["id"] == 999:
+                return r
+        return None
+
+    return _pair(scan, lambda: index.get(999), per=len(rows))
+
+
+def _table_scan_row(tmp: str) -> Tuple[float, float]:
+    """A full table scan in a storage engine written in Python, per row: a cursor reads each
+    4 KiB page from the file and decodes each row column by column (a type tag, then the
+    value) into a tuple, and the caller compares its key; versus an index probe."""
+    tag = struct.Struct("<B")
+    integer = struct.Struct("<q")
+    length = struct.Struct("<H")
+    path = os.path.join(tmp, "table.bin")
+
+    def encode(values: Tuple[object, ...]) -> bytes:
+        out = bytearray(length.pack(len(values)))
+        for value in values:
+            if isinstance(value, int):
+                out += tag.pack(1) + integer.pack(value)
+            else:
+                data = str(value).encode()
+                out += tag.pack(2) + length.pack(len(data)) + data
+        return bytes(out)
+
+    pages: List[bytes] = []
+    index: Dict[int, Tuple[int, int]] = {}
+    page = bytearray()
+    for i in range(1000):
+        record = encode((i, f"user-{i:06d}", (i * 7919) % 1000, f"c{i % 7}"))
+        if len(page) + len(record) > 4094:
+            pages.append(bytes(page).ljust(4096, b"\0"))
+            page = bytearray()
+        index[i] = (len(pages), len(page))
+        page += record
+    pages.append(bytes(page).ljust(4096, b"\0"))
+    with open(path, "wb") as f:
+        f.write(b"".join(pages))
+    fd = os.open(path, os.O_RDONLY)
+
+    def decode(data: bytes, offset: int) -> Tuple[Tuple[object, ...], int]:
+        (ncols,) = length.unpack_from(data, offset)
+        offset += length.size
+        values: List[object] = []
+        for _ in range(ncols):
+            (kind,) = tag.unpack_from(data, offset)
+            offset += tag.size
+            if kind == 1:
+                values.append(integer.unpack_from(data, offset)[0])
+                offset += integer.size
+            else:
+                (size,) = length.unpack_from(data, offset)
+                offset += length.size
+                values.append(data[offset:offset + size].decode())
+                offset += size
+        return tuple(values), offset
+
+    def cursor():
+        for number in range(len(pages)):
+            data = os.pread(fd, 4096, number * 4096)
+            offset = 0
+            while offset + length.size <= 4096 and length.unpack_from(data, offset)[0]:
+                row, offset = decode(data, offset)
+                yield row
+
+    def scan() -> object:
+        return [row for row in cursor() if row[0] == 999]
+
+    def probe() -> object:
+        number, offset = index[999]
+        return [decode(os.pread(fd, 4096, number * 4096), offset)[0]]
+
+    try:
+        return _pair(scan, probe, per=1000)
+    finally:
+        os.close(fd)
+
+
+def _fetch_row(tmp: str) -> Tuple[float, float]:
+    """Fetching a row into Python to filter it there, versus letting WHERE filter it."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, status TEXT, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, "x" if i % 100 == 0 else "y", f"n{i}") for i in range(1000)])
+    conn.execute("CREATE INDEX t_status ON t (status)")
+
+    def fetch_all() -> None:
+        [r for r in conn.execute("SELECT * FROM t").fetchall() if r[1] == "x"]
+
+    def where() -> None:
+        conn.execute("SELECT * FROM t WHERE status = ?", ("x",)).fetchall()
+
+    try:
+        return _pair(fetch_all, where, per=1000)
+    finally:
+        conn.close()
+
+
+def _list_membership(tmp: str) -> Tuple[float, float]:
+    items = [f"k{i}" for i in range(1000)]
+    as_set = set(items)
+    probe = "missing"
+    return _pair(lambda: probe in items, lambda: probe in as_set, per=len(items))
+
+
+def _sync_file(tmp: str, sync: Callable[[int], None]) -> Callable[[], None]:
+    path = os.path.join(tmp, f"sync-{sync.__name__}.bin")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    # Preallocated and synced once: in-place writes change no size, as in a page file, so
+    # fdatasync may skip the metadata that fsync must write.
+    os.pwrite(fd, bytes(4096 * 256), 0)
+    os.fsync(fd)
+    block = b"x" * 4096
+    state = {"offset": 0}
+
+    def write_and_sync() -> None:
+        os.pwrite(fd, block, state["offset"])
+        state["offset"] = (state["offset"] + 4096) % (4096 * 256)
+        sync(fd)
+
+    write_and_sync.fd = fd  # type: ignore[attr-defined]
+    return write_and_sync
+
+
+def _fsync(tmp: str) -> Tuple[float, float]:
+    """fsync after a 4 KiB write, versus the write alone (the sync amortised away)."""
+    smell = _sync_file(tmp, os.fsync)
+    fix = _sync_file(tmp, lambda fd: None)
+    try:
+        return _best(smell, 30, repeat=5), _best(fix, 30, repeat=5)
+    finally:
+        os.close(smell.fd)  # type: ignore[attr-defined]
+        os.close(fix.fd)  # type: ignore[attr-defined]
+
+
+def _fsync_vs_fdatasync(tmp: str) -> Tuple[float, float]:
+    datasync = getattr(os, "fdatasync", os.fsync)
+    smell = _sync_file(tmp, os.fsync)
+    fix = _sync_file(tmp, datasync)
+    try:
+        return _best(smell, 30, repeat=5), _best(fix, 30, repeat=5)
+    finally:
+        os.close(smell.fd)  # type: ignore[attr-defined]
+        os.close(fix.fd)  # type: ignore[attr-defined]
+
+
+def _commit(tmp: str) -> Tuple[float, float]:
+    """sqlite3 on a file: a commit per INSERT, versus one commit for 100 INSERTs (per row)."""
+    conn = sqlite3.connect(os.path.join(tmp, "commit.db"))
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.commit()
+    counter = [0]
+
+    def per_row() -> None:
+        for _ in range(20):
+            counter[0] += 1
+            conn.execute("INSERT INTO t (v) VALUES (?)", (str(counter[0]),))
+            conn.commit()
+
+    def batched() -> None:
+        for _ in range(20):
+            counter[0] += 1
+            conn.execute("INSERT INTO t (v) VALUES (?)", (str(counter[0]),))
+        conn.commit()
+
+    try:
+        return _best(per_row, 3, repeat=3) / 20, _best(batched, 3, repeat=3) / 20
+    finally:
+        conn.close()
+
+
+def _connect(tmp: str) -> Tuple[float, float]:
+    """sqlite3.connect + first query + close per operation, versus a kept connection."""
+    path = os.path.join(tmp, "connect.db")
+    with sqlite3.connect(path) as setup:
+        for i in range(10):
+            setup.execute(f"CREATE TABLE IF NOT EXISTS t{i} (id INTEGER PRIMARY KEY, v TEXT)")
+    kept = sqlite3.connect(path)
+
+    def per_op() -> None:
+        conn = sqlite3.connect(path)
+        conn.execute("SELECT v FROM t0 WHERE id = 1").fetchone()
+        conn.close()
+
+    try:
+        return _pair(per_op, lambda: kept.execute("SELECT v FROM t0 WHERE id = 1").fetchone())
+    finally:
+        kept.close()
+
+
+def _open_file(tmp: str) -> Tuple[float, float]:
+    path = os.path.join(tmp, "open.txt")
+    with open(path, "w") as f:
+        f.write("x" * 100)
+    kept = open(path)
+
+    def per_op() -> None:
+        with open(path) as f:
+            f.read()
+
+    def reuse() -> None:
+        kept.seek(0)
+        kept.read()
+
+    try:
+        return _pair(per_op, reuse)
+    finally:
+        kept.close()
+
+
+def _schema_read(tmp: str) -> Tuple[float, float]:
+    """Re-reading a 10-table schema from the catalog, versus comparing a schema cookie."""
+    conn = sqlite3.connect(os.path.join(tmp, "schema.db"))
+    for i in range(10):
+        conn.execute(f"CREATE TABLE IF NOT EXISTS t{i} (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c REAL)")
+    conn.commit()
+
+    def reread() -> None:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for name in names:
+            conn.execute(f"PRAGMA table_info({name})").fetchall()
+
+    def cookie() -> None:
+        conn.execute("PRAGMA schema_version").fetchone()
+
+    try:
+        return _pair(reread, cookie)
+    finally:
+        conn.close()
+
+
+def _whole_file_dump(tmp: str) -> Tuple[float, float]:
+    """Rewriting a 100-item JSON store per write, versus appending the one item (per item of state)."""
+    path = os.path.join(tmp, "store.json")
+    state = {f"key{i}": {"value": i, "tags": ["a", "b"]} for i in range(100)}
+
+    def rewrite() -> None:
+        with open(path, "w") as f:
+            json.dump(state, f)
+
+    log = open(os.path.join(tmp, "store.log"), "a")
+
+    def append() -> None:
+        log.write(json.dumps({"key7": state["key7"]}) + "\n")
+
+    try:
+        return _pair(rewrite, append, per=len(state))
+    finally:
+        log.close()
+
+
+def _buffer_alloc(tmp: str) -> Tuple[float, float]:
+    reused = bytearray(4096)
+
+    def fresh() -> None:
+        buf = bytearray(4096)
+        buf[0] = 1
+
+    def reuse() -> None:
+        reused[0] = 1
+
+    return _pair(fresh, reuse)
+
+
+def _struct_format(tmp: str) -> Tuple[float, float]:
+    data = b"\x01\x00\x00\x00\x02\x00\x03\x00" * 2
+    compiled = struct.Struct("<IHH")
+    return _pair(lambda: struct.unpack_from("<IHH", data, 0), lambda: compiled.unpack_from(data, 0))
+
+
+def _copy_byte(tmp: str) -> Tuple[float, float]:
+    """Copying one byte of a slice (or of a concatenation), versus a memoryview slice."""
+    data = bytes(64 * 1024)
+    view = memoryview(data)
+    return _pair(lambda: data[1:], lambda: view[1:], per=len(data) - 1)
+
+
+def _str_append(tmp: str) -> Tuple[float, float]:
+    """`s += piece` on text held by an attribute (CPython cannot extend it in place), per byte held."""
+    class Holder:
+        text = ""
+
+    holder = Holder()
+    holder.text = "x" * 16384
+    piece = "y" * 16
+
+    def grow() -> None:
+        holder.text = holder.text[:16384] + piece  # copies what it holds, like += on an attribute
+
+    return _pair(grow, lambda: None, per=16384)
+
+
+# key -> (spec, measure). Order is the printed order.
+SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
+    (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
+    (CostSpec("serialize-roundtrip-element", "json.loads(json.dumps(x))", "reuse", "element"), _json_roundtrip),
+    (CostSpec("parse-python-byte", "ast.parse / compile", "parse once", "byte"), _parse_python),
+    (CostSpec("parse-data-byte", "json.loads of unchanged text", "parse once", "byte"), _parse_json),
+    (CostSpec("regex-compile", "re.compile of a new pattern text", "a compiled pattern", "execution"), _regex_compile),
+    (CostSpec("regex-compile-cached", "re.compile of an unchanged pattern text (re's cache hit)", "a compiled pattern", "execution"), _regex_cached),
+    (CostSpec("sql-text", "SQL text formatted per call (sqlite3 statement cache miss)", "bound parameters", "execution"), _sql_text),
+    (CostSpec("query-roundtrip", "one query per item (sqlite3, local file)", "one IN query", "item"), _query),
+    (CostSpec("query-roundtrip-network", "one query per item (client/server database)", "one IN query", "item", estimated=True), None),
+    (CostSpec("scan-row", "visiting a row in a Python scan", "a dict/index lookup", "row"), _scan_row),
+    (CostSpec("table-scan-row", "a row of a full table scan (a storage engine in Python: page read, decode, compare)", "an index probe", "row"), _table_scan_row),
+    (CostSpec("fetch-row", "fetching a row to filter it in Python", "WHERE in the query", "row"), _fetch_row),
+    (CostSpec("list-membership-element", "`x in list`", "`x in set`", "element"), _list_membership),
+    (CostSpec("fsync", "os.fsync after a 4 KiB write", "the write alone (sync amortised)", "execution"), _fsync),
+    (CostSpec("fsync-over-fdatasync", "os.fsync", "os.fdatasync", "execution"), _fsync_vs_fdatasync),
+    (CostSpec("commit", "sqlite3 commit per INSERT (file)", "one commit per batch", "execution"), _commit),
+    (CostSpec("connect", "sqlite3.connect + query + close per operation", "a kept connection", "execution"), _connect),
+    (CostSpec("connect-network", "connect to a client/server database per operation", "a pooled connection", "execution", estimated=True), None),
+    (CostSpec("open-file", "open + read + close per operation", "a kept file object", "execution"), _open_file),
+    (CostSpec("schema-read", "re-read a 10-table schema from the catalog", "compare the schema cookie", "execution"), _schema_read),
+    (CostSpec("whole-file-dump-element", "rewrite the whole JSON store per write", "append the one item", "element"), _whole_file_dump),
+    (CostSpec("buffer-alloc", "bytearray(4096) per read", "a reused buffer", "execution"), _buffer_alloc),
+    (CostSpec("struct-format", "struct.unpack_from(fmt, ...)", "a module-level struct.Struct", "execution"), _struct_format),
+    (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
+    (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
+]
+
+# Estimates for what this machine cannot measure (no database server here): a round trip to
+# a client/server database on a LAN is 0.2-1 ms (PostgreSQL's own docs and pgbench on loopback
+# give ~50 us as the floor); a new TCP + TLS + auth handshake is 2-10 ms.
+ESTIMATES: Dict[str, float] = {"query-roundtrip-network": 300e-6, "connect-network": 3e-3}
+
+
+def _fresh_dir(tmp: str, key: str, round_: int) -> str:
+    """Each measurement round works in a folder of its own: no file left by a round counts."""
+    path = os.path.join(tmp, f"{key}-{round_}")
+    os.mkdir(path)
+    return path
+
+
+def measure(progress: Optional[Callable[[str, int, int], None]] = None, only: Optional[List[str]] = None,
+            rounds: int = 3) -> Dict[str, Dict[str, float]]:
+    """Run the measurements: key -> {"cost": waste per unit, "smell": ..., "fix": ...} (seconds)."""
+    out: Dict[str, Dict[str, float]] = {}
+    wanted = [(spec, fn) for spec, fn in SPECS if only is None or spec.key in only]
+    with tempfile.TemporaryDirectory(prefix="perflint-calibrate-") as tmp:
+        for i, (spec, fn) in enumerate(wanted):
+            if progress is not None:
+                progress(spec.key, i, len(wanted))
+            if fn is None:
+                value = ESTIMATES[spec.key]
+                out[spec.key] = {"cost": value, "smell": value, "fix": 0.0}
+                continue
+            # The median of a few rounds: one disturbed round (a shared disk, a busy core)
+            # does not decide a cost.
+            runs = sorted((fn(_fresh_dir(tmp, spec.key, r)) for r in range(rounds)), key=lambda pair: pair[0] - pair[1])
+            smell, fix = runs[len(runs) // 2]
+            out[spec.key] = {"cost": max(smell - fix, 0.0), "smell": smell, "fix": fix}
+    if progress is not None:
+        progress("", len(wanted), len(wanted))
+    return out

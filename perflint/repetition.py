@@ -1,0 +1,381 @@
+"""How often code runs, read from its shape: loop trip counts, cache-miss blocks, memo guards.
+
+Everything here is a local estimate from one file's tree; the call graph multiplies the
+estimates along a chain. A loop nothing bounds gets `None` (the config's `loop-trips`
+applies): guessing small for the unknown would hide real per-row work, guessing large for
+the bounded is what made a `range(count)` with count 1 an error before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, Optional, Tuple
+
+import libcst as cst
+
+
+
+def dotted_text(expr: Optional[cst.CSTNode]) -> Optional[str]:
+    """`a.b.c` as text; None for anything that is not a plain name chain."""
+    parts = []
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)  # type: ignore[union-attr]
+        expr = expr.value  # type: ignore[union-attr]
+    if type(expr) is not cst.Name:
+        return None
+    parts.append(expr.value)  # type: ignore[union-attr]
+    return ".".join(reversed(parts))
+
+# A retry loop: a few attempts, not a collection.
+_RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_retries|backoff)($|_)", re.I)
+# Iterables that are code, not data: bounded by the size of the program (models of an app,
+# fields of a form, registered handlers), not by rows or requests.
+_CODE_BOUNDED_CALLS = {
+    "get_models", "get_fields", "get_app_configs", "__subclasses__", "mro", "getmembers",
+    "entry_points", "iter_modules", "walk_packages",
+}
+_CODE_BOUNDED_ATTRS = {
+    "fields", "_fields", "base_fields", "declared_fields", "local_fields", "concrete_fields",
+    "many_to_many", "related_objects", "private_fields", "__mro__", "__bases__", "__slots__",
+    "__dict__", "handlers", "_handlers", "plugins", "_plugins", "middleware", "_middleware",
+    "registry", "_registry", "signals", "_signals", "receivers", "extensions", "_extensions",
+    "columns", "c", "constraints", "indexes", "validators", "_validators", "hooks", "_hooks",
+    "backends", "_backends", "apps", "installed_apps", "urlpatterns", "patterns", "routes",
+    "options", "_options", "parsers", "renderer_classes", "parser_classes", "permission_classes",
+    "authentication_classes", "filter_backends", "serializers",
+}
+_HEADER_NAMES = {"headers", "_headers", "header", "environ", "cookies", "META", "params", "query_params"}
+CODE_BOUND = 10  # "a loop over code": fields of a form, models of an app, handlers
+HEADER_BOUND = 10  # headers, cookies, environ keys of one request
+RETRY_BOUND = 3
+READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
+
+
+def module_constants(module: cst.Module) -> Dict[str, float]:
+    """Top-level `NAME = <literal collection or int>` -> its size (or value, for an int)."""
+    out: Dict[str, float] = {}
+    for stmt in module.body:
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            target, value = None, None
+            if type(small) is cst.Assign and len(small.targets) == 1:
+                target, value = small.targets[0].target, small.value
+            elif type(small) is cst.AnnAssign and small.value is not None:
+                target, value = small.target, small.value
+            if type(target) is not cst.Name or value is None:
+                continue
+            size = literal_size(value)
+            if size is None and type(value) is cst.Integer:
+                try:
+                    size = float(int(value.value.replace("_", ""), 0))
+                except ValueError:
+                    size = None
+            if size is not None:
+                out[target.value] = size
+    return out
+
+
+def literal_size(expr: cst.BaseExpression) -> Optional[float]:
+    """The number of items of a literal list/tuple/set/dict (also `frozenset({...})`), or None."""
+    node_type = type(expr)
+    if node_type in (cst.List, cst.Tuple, cst.Set):
+        if any(type(e) is cst.StarredElement for e in expr.elements):  # type: ignore[attr-defined]
+            return None
+        return float(len(expr.elements))  # type: ignore[attr-defined]
+    if node_type is cst.Dict:
+        if any(type(e) is cst.StarredDictElement for e in expr.elements):  # type: ignore[attr-defined]
+            return None
+        return float(len(expr.elements))  # type: ignore[attr-defined]
+    if node_type is cst.Call and dotted_text(expr.func) in ("frozenset", "set", "tuple", "list") and len(expr.args) == 1:  # type: ignore[attr-defined]
+        return literal_size(expr.args[0].value)  # type: ignore[attr-defined]
+    return None
+
+
+def _int(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optional[float]:
+    if type(expr) is cst.Integer:
+        try:
+            return float(int(expr.value.replace("_", ""), 0))  # type: ignore[attr-defined]
+        except ValueError:
+            return None
+    if type(expr) is cst.Name:
+        return constants.get(expr.value)  # type: ignore[attr-defined]
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:  # type: ignore[attr-defined]
+        inner = _int(expr.expression, constants)  # type: ignore[attr-defined]
+        return -inner if inner is not None else None
+    return None
+
+
+def iterable_trips(
+    expr: cst.BaseExpression, constants: Dict[str, float], outer_targets: Iterable[str] = ()
+) -> Tuple[Optional[float], str]:
+    """(trips, why) for a loop over `expr`; (None, "") when nothing bounds it."""
+    node_type = type(expr)
+    size = literal_size(expr)
+    if size is not None:
+        return size, f"a literal of {size:g} items"
+    if node_type is cst.Name:
+        name = expr.value  # type: ignore[attr-defined]
+        if name in constants:
+            return constants[name], f"{name}, a constant of {constants[name]:g} items"
+        if name in ("argv",):
+            return 1.0, "command-line arguments: a CLI loop"
+        if name in outer_targets:
+            return 1.0, f"the parts of {name}, an item of the outer loop (counted with it)"
+        if name in _HEADER_NAMES:
+            return float(HEADER_BOUND), f"{name}: a handful of headers"
+        return None, ""
+    if node_type is cst.Attribute:
+        text = dotted_text(expr) or ""
+        attr = expr.attr.value  # type: ignore[attr-defined]
+        if text in ("sys.argv",) or text.endswith(".argv"):
+            return 1.0, "command-line arguments: a CLI loop"
+        root = text.split(".")[0] if text else ""
+        if root and root in outer_targets:
+            return 1.0, f"the parts of {root}, an item of the outer loop (counted with it)"
+        if attr in _CODE_BOUNDED_ATTRS:
+            return float(CODE_BOUND), f"{text or attr}: bounded by the code (fields, handlers, models), not the data"
+        if attr in _HEADER_NAMES:
+            return float(HEADER_BOUND), f"{text or attr}: a handful of headers"
+        return None, ""
+    if node_type is cst.Subscript:
+        # argv[1:] and the like
+        text = dotted_text(expr.value) or ""  # type: ignore[attr-defined]
+        if text.endswith("argv"):
+            return 1.0, "command-line arguments: a CLI loop"
+        return None, ""
+    if node_type is cst.Call:
+        func = expr.func  # type: ignore[attr-defined]
+        name = dotted_text(func) or ""
+        last = name.rpartition(".")[2]
+        args = [a.value for a in expr.args if a.keyword is None and not a.star]  # type: ignore[attr-defined]
+        if last == "range" and name in ("range",) and args:
+            values = [_int(a, constants) for a in args]
+            if all(v is not None for v in values):
+                if len(values) == 1:
+                    n = values[0]
+                elif len(values) == 2:
+                    n = values[1] - values[0]  # type: ignore[operator]
+                else:
+                    step = values[2] or 1.0
+                    n = (values[1] - values[0]) / step  # type: ignore[operator]
+                n = max(float(n), 0.0)  # type: ignore[arg-type]
+                return n, f"range({', '.join(f'{v:g}' for v in values)})"  # type: ignore[str-format]
+            if len(args) == 1 and type(args[0]) in (cst.Name, cst.Attribute):
+                arg_text = dotted_text(args[0]) or ""
+                if _RETRY.search(arg_text.rpartition(".")[2]):
+                    return float(RETRY_BOUND), f"range({arg_text}): a retry loop"
+            return None, ""
+        if name in ("enumerate", "reversed", "sorted", "list", "tuple", "set", "iter") and args:
+            return iterable_trips(args[0], constants, outer_targets)
+        if name == "zip" and args:
+            known = [t for t in (iterable_trips(a, constants, outer_targets) for a in args) if t[0] is not None]
+            if known:
+                return min(known, key=lambda t: t[0])  # type: ignore[arg-type, return-value]
+            return None, ""
+        if type(func) is cst.Attribute and last in ("items", "keys", "values"):
+            return iterable_trips(func.value, constants, outer_targets)
+        if last in _CODE_BOUNDED_CALLS:
+            return float(CODE_BOUND), f"{name}(): bounded by the code (models, fields, classes), not the data"
+        if last in ("getmembers", "dir", "vars"):
+            return float(CODE_BOUND), f"{name}(): bounded by the code"
+        return None, ""
+    return None, ""
+
+
+def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
+    """(trips, why) for a while loop: retry loops and fixed-size read loops are short."""
+    names = set(_names(node.test))
+    if any(_RETRY.search(n) for n in names):
+        return float(RETRY_BOUND), "a retry loop"
+    body_names = set(_names(node.body))
+    if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
+        return float(RETRY_BOUND), "a retry loop"
+    test = node.test
+    # while len(buf) < n: / while remaining > 0: ... .recv()/.read() of the rest
+    if type(test) is cst.Comparison and _reads(node.body):
+        left = test.left
+        if type(left) is cst.Call and dotted_text(left.func) == "len":
+            return float(READ_BOUND), "a read loop filling a fixed size"
+        if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
+            return float(READ_BOUND), "a read loop filling a fixed size"
+    return None, ""
+
+
+def _reads(body: cst.CSTNode) -> bool:
+    for name in _names(body):
+        if name in ("recv", "read", "recv_into", "readinto", "read_exactly"):
+            return True
+    return False
+
+
+def _names(node: cst.CSTNode) -> Iterable[str]:
+    """Every Name and attribute name below `node` (small subtrees only: a test, a loop body)."""
+    from perflint.walker import iter_children
+
+    stack = [node]
+    seen = 0
+    while stack and seen < 2000:
+        current = stack.pop()
+        seen += 1
+        node_type = type(current)
+        if node_type is cst.Name:
+            yield current.value  # type: ignore[attr-defined]
+        elif node_type is cst.Attribute:
+            yield current.attr.value  # type: ignore[attr-defined]
+        stack.extend(iter_children(current))
+
+
+# -- code that runs once per key, or once ------------------------------------------------
+def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
+    """Why the body of `if <test>: <body>` runs only on a cache miss or a first use, or None.
+
+    `if key not in self._cache: self._cache[key] = build(key)`, `if self._schema is None:
+    self._schema = load()`, `if not hasattr(self, "_x"): self._x = ...`: the body fills what
+    the test checks, so later runs skip it."""
+    assigned = set(_assigned(body))
+    if not assigned:
+        return None
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
+        op = type(test.comparisons[0].operator)
+        right = test.comparisons[0].comparator
+        if op is cst.NotIn:
+            container = dotted_text(right)
+            if container and ("sub", container) in assigned:
+                return f"runs on a cache miss only (fills {container})"
+        if op is cst.Is and type(right) is cst.Name and right.value == "None":
+            left = test.left
+            target = dotted_text(left)
+            if target and ("name", target) in assigned:
+                return f"runs once, when {target} is first needed"
+            if type(left) is cst.Call and type(left.func) is cst.Attribute and left.func.attr.value == "get":
+                container = dotted_text(left.func.value)
+                if container and ("sub", container) in assigned:
+                    return f"runs on a cache miss only (fills {container})"
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        inner = test.expression
+        target = dotted_text(inner)
+        if target and ("name", target) in assigned:
+            return f"runs once, when {target} is first needed"
+        if type(inner) is cst.Call and dotted_text(inner.func) == "hasattr" and len(inner.args) == 2:
+            obj = dotted_text(inner.args[0].value)
+            attr = inner.args[1].value
+            if obj and type(attr) is cst.SimpleString:
+                name = attr.evaluated_value
+                if isinstance(name, str) and ("name", f"{obj}.{name}") in assigned:
+                    return f"runs once, when {obj}.{name} is first needed"
+    return None
+
+
+def _assigned(body: cst.CSTNode) -> Iterable[Tuple[str, str]]:
+    """("name", dotted) for `x = ...`/`self.x = ...`, ("sub", dotted) for `d[k] = ...`, in `body`."""
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            targets = []
+            if type(small) is cst.Assign:
+                targets = [t.target for t in small.targets]
+            elif type(small) in (cst.AnnAssign, cst.AugAssign):
+                targets = [small.target]
+            for target in targets:
+                if type(target) is cst.Subscript:
+                    text = dotted_text(target.value)
+                    if text:
+                        yield ("sub", text)
+                else:
+                    text = dotted_text(target)
+                    if text:
+                        yield ("name", text)
+
+
+def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
+    """A function that starts by answering from a cache it fills itself: its body past the
+    guard runs on a miss only.
+
+    `if key in self._cache: return self._cache[key]`; `hit = cache.get(key)` then
+    `if hit is not None: return hit`; `try: return cache[key]` / `except KeyError: pass`; in
+    each case the function also stores into that container (`self._cache[key] = ...`). A
+    lookup in a container the function never fills (a dirty-page table, say) is a fast path,
+    not a memo: the rest of the body runs on every other call."""
+    body = getattr(fn.body, "body", ())
+    stmts = [s for s in body[:4] if not _is_docstring(s)]
+    for i, stmt in enumerate(stmts[:3]):
+        container = None
+        if type(stmt) is cst.If and _returns(stmt.body):
+            test = stmt.test
+            if type(test) is cst.Comparison and len(test.comparisons) == 1:
+                op = type(test.comparisons[0].operator)
+                if op is cst.In:
+                    container = dotted_text(test.comparisons[0].comparator)
+                elif op is cst.IsNot and i > 0:
+                    name = dotted_text(test.left)
+                    container = _cache_get_container(stmts[i - 1], name) if name else None
+        elif type(stmt) is cst.Try and stmt.handlers and _returns(stmt.body):
+            caught = {dotted_text(h.type) for h in stmt.handlers if h.type is not None}
+            if caught & {"KeyError", "LookupError"}:
+                container = _subscripted(stmt.body)
+        if container and container in _stored_containers(fn.body):
+            return f"memoised: answers from {container} and fills it on a miss"
+    return None
+
+
+def _cache_get_container(stmt: cst.CSTNode, name: str) -> Optional[str]:
+    """`name = <container>.get(key)` -> the container's dotted text."""
+    if type(stmt) is not cst.SimpleStatementLine:
+        return None
+    for small in stmt.body:
+        if type(small) is cst.Assign and len(small.targets) == 1 and dotted_text(small.targets[0].target) == name:
+            value = small.value
+            if type(value) is cst.Call and type(value.func) is cst.Attribute and value.func.attr.value == "get":
+                return dotted_text(value.func.value)
+    return None
+
+
+def _subscripted(body: cst.BaseSuite) -> Optional[str]:
+    """The container of `return <container>[key]` in a try body."""
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is cst.SimpleStatementLine:
+            for small in stmt.body:
+                if type(small) is cst.Return and type(small.value) is cst.Subscript:
+                    return dotted_text(small.value.value)
+    return None
+
+
+def _stored_containers(body: cst.CSTNode) -> set:
+    """Containers the function stores into: `c[k] = v`, `c.setdefault(k, v)`, `c.update(...)`."""
+    from perflint.walker import iter_children
+
+    found: set = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and node is not body:
+            continue
+        if node_type is cst.AssignTarget and type(node.target) is cst.Subscript:
+            text = dotted_text(node.target.value)
+            if text:
+                found.add(text)
+        elif node_type is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("setdefault", "update", "__setitem__"):
+            text = dotted_text(node.func.value)
+            if text:
+                found.add(text)
+        stack.extend(iter_children(node))
+    return found
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        type(stmt) is cst.SimpleStatementLine
+        and len(stmt.body) == 1
+        and type(stmt.body[0]) is cst.Expr
+        and type(stmt.body[0].value) in (cst.SimpleString, cst.ConcatenatedString)
+    )
+
+
+def _returns(body: cst.BaseSuite) -> bool:
+    stmts = getattr(body, "body", ())
+    if type(body) is cst.SimpleStatementSuite:
+        return any(type(s) is cst.Return for s in stmts)
+    return bool(stmts) and type(stmts[-1]) is cst.SimpleStatementLine and any(type(s) is cst.Return for s in stmts[-1].body)
