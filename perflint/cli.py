@@ -202,7 +202,7 @@ def graph(paths, fmt, config_path, output) -> None:
                 continue
             lines.append(f"{fid}  heat={program.heat[fid]:g}")
             for edge in edges:
-                loops = ", ".join(k for k, _ in edge.site.loops)
+                loops = ", ".join(f"{loop.kind} x{program.trips([loop]):g}" for loop in edge.site.loops)
                 lines.append(f"  -> {edge.callee}  (line {edge.site.line}{'; ' + loops if loops else ''})")
         text = "\n".join(lines) + ("\n" if lines else "")
     _write(text, output)

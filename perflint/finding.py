@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 SEVERITIES = ("note", "warning", "error")
+# JSON schema 2: `score` is estimated seconds per unit of work (schema 1: a unitless number),
+# with `cost`, `frequency`, `related` and `measured` beside it.
+JSON_SCHEMA = 2
+
+
+def seconds(value: float) -> float:
+    """Six significant digits: times from 1e-9 s up, stable across platforms' float printing."""
+    return float(f"{value:.6g}")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 CONFIDENCES = ("low", "medium", "high")
 
@@ -139,7 +147,7 @@ class Finding:
             "name": self.name,
             "family": self.family,
             "severity": self.severity,
-            "score": round(self.score, 2),
+            "score": seconds(self.score),
             "confidence": self.confidence,
             "path": self.path,
             "line": self.line,
@@ -150,8 +158,8 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "trace": [hop.to_json() for hop in self.trace],
-            "cost": self.cost,
-            "frequency": self.frequency,
+            "cost": seconds(self.cost),
+            "frequency": seconds(self.frequency),
             "related": [loc.to_json() for loc in self.related],
             "measured": self.measured.to_json() if self.measured is not None else None,
         }
@@ -206,12 +214,12 @@ class Result:
     def to_json(self) -> Dict[str, Any]:
         return {
             "version": self.version,
-            "schema": 1,
+            "schema": JSON_SCHEMA,
             "findings": [f.to_json() for f in self.findings],
             "errors": [e.to_json() for e in self.errors],
             "summary": {
                 "files": self.files,
                 "findings": self.counts(),
-                "score": round(self.total_score, 2),
+                "score": seconds(self.total_score),
             },
         }

@@ -88,7 +88,7 @@ def hot_paths(
                 time=wasted,
                 chains=tuple(_chains(members)),
                 slowdown=slowdown,
-                slowdown_partial=bool(known) and len(known) < len(members),
+                slowdown_partial=bool(known) and len(known) < len(leads),
             )
         )
     out.sort(key=lambda g: (-g.time, g.where, g.root))

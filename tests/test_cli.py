@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import write
+from conftest import round_costs, write
 
 SMELLY = (
     "import os\n"
@@ -21,23 +21,26 @@ SMELLY = (
 
 def test_json_output_matches_the_finding_model(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)  # fsync 100 us, fsync over fdatasync 20 us
     r = cli(["check", ".", "--format", "json"], tmp_path)
     assert r.code == 1
     data = r.json()
     assert list(data) == ["version", "schema", "findings", "errors", "summary"]
-    assert data["schema"] == 1
-    assert data["summary"] == {"files": 1, "findings": {"error": 0, "warning": 2, "note": 0}, "score": 200.0}
+    assert data["schema"] == 2
+    # seconds per unit of work: 20 us x 100 (an unknown loop) and 100 us x 100
+    assert data["summary"] == {"files": 1, "findings": {"error": 1, "warning": 1, "note": 0}, "score": 0.012}
     first = data["findings"][0]
     assert first == {
         "rule": "PFL401", "name": "fsync-where-fdatasync", "family": "sync", "severity": "warning",
-        "score": 100.0, "confidence": "high", "path": "pages.py", "line": 6, "column": 9,
+        "score": 0.002, "confidence": "high", "path": "pages.py", "line": 6, "column": 9,
         "end_line": 6, "end_column": 21, "function": "load",
         "message": "os.fsync() also flushes file metadata; os.fdatasync() is enough for data files",
         "fix": first["fix"], "trace": [
             {"path": "pages.py", "line": 3, "function": "load",
-             "note": "no callers in the scanned code: heat assumed (set `hot` if it runs per request or row)"},
-            {"path": "pages.py", "line": 4, "function": "load", "note": "for loop"},
+             "note": "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"},
+            {"path": "pages.py", "line": 4, "function": "load", "note": "for loop, x100 (unknown bound: loop-trips)"},
         ],
+        "cost": 2e-05, "frequency": 100.0, "related": [], "measured": None,
     }
     assert "fdatasync" in first["fix"]
     assert [f["rule"] for f in data["findings"]] == ["PFL401", "PFL402"]
@@ -45,6 +48,7 @@ def test_json_output_matches_the_finding_model(tmp_path, cli):
 
 def test_same_call_is_a_note_when_cold_and_a_warning_in_a_loop(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)
     r = cli(["check", ".", "--format", "json", "--min-severity", "note"], tmp_path)
     sev = {(f["rule"], f["line"]): f["severity"] for f in r.json()["findings"]}
     assert sev[("PFL401", 9)] == "note"
@@ -58,26 +62,31 @@ def test_exit_codes(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
     assert cli(["check", "."], tmp_path).code == 1
     assert cli(["check", ".", "--exit-zero"], tmp_path).code == 0
-    assert cli(["check", ".", "--fail-on", "error"], tmp_path).code == 0
+    assert cli(["check", ".", "--fail-on", "error"], tmp_path).code == 1  # an fsync per row is an error
+    assert cli(["check", ".", "--fail-on", "error", "--select", "PFL401"], tmp_path).code == 0
     assert cli(["check", ".", "--select", "PFL999"], tmp_path).code == 2
     assert cli(["check", ".", "--format", "nope"], tmp_path).code == 2
 
 
 def test_text_output_has_location_context_trace_and_summary(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)
     r = cli(["check", "."], tmp_path)
-    assert "pages.py:6:9: PFL401 os.fsync() also flushes file metadata" in r.out
+    assert ("pages.py:6:9: PFL401 os.fsync() also flushes file metadata; os.fdatasync() is enough for "
+            "data files (fsync-where-fdatasync, warning, 2 ms/unit = 20 µs x 100)") in r.out
     assert "= in a for loop in load" in r.out
     assert "fix: use os.fdatasync(fd)" in r.out
-    assert "Found 2 findings (0 error, 2 warning, 0 note) in 1 file" in r.out
+    assert "Found 2 findings (1 error, 1 warning, 0 note) in 1 file; estimated 12 ms wasted per unit of work." in r.out
     assert "\x1b[" not in r.out  # no colour when not a terminal
 
 
 def test_output_file(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)
     r = cli(["check", ".", "--format", "json", "--output", "report.json"], tmp_path)
     assert r.out == ""
-    assert json.loads((tmp_path / "report.json").read_text())["summary"]["findings"]["warning"] == 2
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["findings"] == {
+        "error": 1, "warning": 1, "note": 0}
 
 
 def test_parse_error_is_reported_and_the_run_goes_on(tmp_path, cli):
@@ -129,9 +138,15 @@ def test_config_file_is_found_and_validated(tmp_path, cli):
     write(tmp_path, {"perflint.toml": "select = ['PFL777']\n"})
     r = cli(["check", "pkg"], tmp_path)
     assert r.code == 2 and "key 'select': unknown rule code" in r.err
-    write(tmp_path, {"perflint.toml": "loop-factor = 'ten'\n"})
+    write(tmp_path, {"perflint.toml": "loop-trips = 'ten'\n"})
     r = cli(["check", "pkg"], tmp_path)
-    assert r.code == 2 and "key 'loop-factor': must be a number" in r.err
+    assert r.code == 2 and "key 'loop-trips': must be a number" in r.err
+    write(tmp_path, {"perflint.toml": "[severity]\nwarning = 50\n"})
+    r = cli(["check", "pkg"], tmp_path)
+    assert r.code == 2 and "key 'severity.warning': must be a time with a unit, such as \"100us\"" in r.err
+    write(tmp_path, {"perflint.toml": "[severity]\nwarning = '50 parsecs'\n"})
+    r = cli(["check", "pkg"], tmp_path)
+    assert r.code == 2 and "key 'severity.warning': expected a time" in r.err
     write(tmp_path, {"perflint.toml": "[rules.PFL401]\nseverity = 'loud'\n"})
     r = cli(["check", "pkg"], tmp_path)
     assert r.code == 2 and "rules.PFL401.severity" in r.err
@@ -141,9 +156,12 @@ def test_config_file_is_found_and_validated(tmp_path, cli):
 
 
 def test_config_keys_change_results(tmp_path, cli):
-    write(tmp_path, {"pages.py": SMELLY, "perflint.toml": "loop-factor = 100\n[severity]\nwarning = 50\nerror = 900\n"})
-    sev = [f["severity"] for f in cli(["check", ".", "--format", "json"], tmp_path).json()["findings"]]
-    assert sev == ["error", "error"]
+    write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path, "loop-trips = 1000\n[severity]\nwarning = '1ms'\nerror = '15ms'\n")
+    data = cli(["check", ".", "--format", "json"], tmp_path).json()["findings"]
+    # 20 us and 100 us per fsync, x1000 rows: 20 ms and 100 ms per unit of work
+    assert [(f["rule"], f["severity"], f["frequency"]) for f in data] == [
+        ("PFL401", "error", 1000.0), ("PFL402", "error", 1000.0)]
     write(tmp_path, {"perflint.toml": "[rules.PFL401]\nseverity = 'note'\n", "pages.py": SMELLY})
     data = cli(["check", ".", "--format", "json", "--min-severity", "note"], tmp_path).json()
     assert {f["severity"] for f in data["findings"] if f["rule"] == "PFL401"} == {"note"}
@@ -152,6 +170,8 @@ def test_config_keys_change_results(tmp_path, cli):
     write(tmp_path, {"perflint.toml": "exclude = ['pages.py']\n"})
     assert cli(["check", ".", "--format", "json"], tmp_path).json()["summary"]["files"] == 0
     write(tmp_path, {"perflint.toml": "fail-on = 'error'\n"})
+    assert cli(["check", "."], tmp_path).code == 1  # PFL402: an fsync per row of an unknown loop
+    write(tmp_path, {"perflint.toml": "fail-on = 'none'\n"})
     assert cli(["check", "."], tmp_path).code == 0
     write(tmp_path, {"perflint.toml": "min-severity = 'error'\n"})
     assert cli(["check", ".", "--format", "json"], tmp_path).json()["findings"] == []
@@ -187,9 +207,10 @@ def test_graph_formats(tmp_path, cli):
     assert pycg["pkg.a.f"] == ["pkg.b.g"]
     data = cli(["graph", ".", "--format", "json"], tmp_path).json()
     heat = {n["id"]: n["heat"] for n in data["nodes"]}
-    assert heat["pkg.b.g"] == 10.0
-    assert data["edges"] == [{"caller": "pkg.a.f", "callee": "pkg.b.g", "path": "pkg/a.py", "line": 4, "loops": ["for loop"]}]
-    assert "pkg.b.g  heat=10" in cli(["graph", "."], tmp_path).out
+    assert heat["pkg.b.g"] == 100.0  # executions per call of pkg.a.f: an unknown loop, loop-trips
+    assert data["edges"] == [{"caller": "pkg.a.f", "callee": "pkg.b.g", "path": "pkg/a.py", "line": 4,
+                              "loops": ["for loop"], "trips": 100.0}]
+    assert "pkg.b.g  heat=100" in cli(["graph", "."], tmp_path).out
 
 
 def test_version(tmp_path, cli):
