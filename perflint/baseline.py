@@ -115,16 +115,24 @@ def _entry(path: Path, index: int, item: Any) -> Entry:
     )
 
 
+def sites_of(finding: Finding) -> int:
+    """How many sites a finding stands for: its own and its related locations."""
+    return 1 + len(finding.related)
+
+
 def apply(
     findings: Sequence[Finding], baseline: Baseline
 ) -> Tuple[List[Finding], Dict[str, int]]:
-    """Drop the findings the baseline accepts: per hash, up to `count` of them.
+    """Drop the findings the baseline accepts: per hash, up to `count` sites.
 
+    A finding stands for its sites (one finding per cause: the lead and its related
+    locations), so `count` counts sites: a cause that grew a site since (a second fsync in
+    the same loop) no longer fits and is new; one that lost a site still fits.
     `findings` must hold every severity (not only what min-severity shows), so that an
     accepted smell that cooled down to a note is still matched, not reported as stale.
-    When a hash has more findings than its count, the hottest ones are accepted and the
+    When a hash has more sites than its count, the hottest findings are accepted and the
     rest (the copies added since) are new; on a tie, the later occurrence is new.
-    Returns the kept findings and, per hash, how many were matched.
+    Returns the kept findings and, per hash, how many sites were matched.
     """
     allowed = baseline.counts()
     groups: Dict[str, List[Tuple[float, int, int]]] = {}
@@ -139,9 +147,15 @@ def apply(
     matched: Dict[str, int] = {}
     for digest, members in groups.items():
         members.sort()
-        accepted = members[: allowed[digest]]
-        matched[digest] = len(accepted)
-        dropped.update(index for _, _, index in accepted)
+        budget = allowed[digest]
+        used = 0
+        for _, _, index in members:
+            sites = sites_of(findings[index])
+            if used + sites > budget:
+                break
+            used += sites
+            dropped.add(index)
+        matched[digest] = used
     kept = [f for i, f in enumerate(findings) if i not in dropped]
     return kept, matched
 
@@ -189,9 +203,10 @@ def entries_from_findings(
         digest = fingerprint_hash(f.fingerprint)
         known = by_hash.get(digest)
         if known is None:
-            by_hash[digest] = Entry(f.rule, relpath(f.path), f.function, digest, 1, f.message)
+            by_hash[digest] = Entry(f.rule, relpath(f.path), f.function, digest, sites_of(f), f.message)
         else:
-            by_hash[digest] = Entry(known.rule, known.path, known.function, digest, known.count + 1, known.message)
+            by_hash[digest] = Entry(known.rule, known.path, known.function, digest, known.count + sites_of(f),
+                                    known.message)
     return sorted(by_hash.values(), key=lambda e: e.sort_key)
 
 

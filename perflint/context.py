@@ -103,6 +103,7 @@ class _Pending:
     cost_key: str = ""
     size: Optional[float] = None
     cold: str = ""
+    per_item: str = ""
 
 
 class FileContext:
@@ -355,11 +356,11 @@ class FileContext:
 
     # -- reporting API (called through Rule) ------------------------------------------
     def add_candidate(self, rule, node, message, fix, confidence, requires, target,
-                      cost_key: str = "", size: Optional[float] = None) -> None:
+                      cost_key: str = "", size: Optional[float] = None, per_item: str = "") -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     self.function_qualname, self.loops, cost_key, size, self.cold_reason)
+                     self.function_qualname, self.loops, cost_key, size, self.cold_reason, per_item)
         )
 
     def add_effect(self, effect: str, confidence: str = "high") -> None:
@@ -704,6 +705,7 @@ class FileContext:
                     cost_key=p.cost_key,
                     size=p.size,
                     cold=p.cold,
+                    per_item=p.per_item,
                 )
             )
         return out

@@ -233,10 +233,10 @@ def finalize(
                 used.setdefault(cand.line, set()).add(cand.rule)
                 continue
             scored = scorer.score(cand.rule, rule.COST, cand, fid, confidence, overrides)
-            # One finding per cause: the same rule, in the same function, under the same
-            # innermost loop (or in none), for the same cold reason.
+            # One finding per cause: the same rule and the same fix, in the same function,
+            # under the same innermost loop (or in none), for the same cold reason.
             innermost = cand.loops[-1].line if cand.loops else None
-            causes.setdefault((cand.rule, cand.function, innermost, cand.cold), []).append(
+            causes.setdefault((cand.rule, cand.fix, cand.function, innermost, cand.cold), []).append(
                 _Scored(cand, rule, fid, confidence, scored)
             )
         for members in causes.values():
@@ -250,7 +250,7 @@ def finalize(
                 summary, rel, config, by_code, meta, file_ignores, overrides, used, occurrences
             ):
                 findings.append(finding)
-                explain_args[finding.fingerprint] = (None, (), "", 1, None, pinned_by)
+                explain_args[finding.fingerprint] = (None, (), "", 1, None, pinned_by, "")
     extra: Dict[str, object] = {}
     if baseline is not None:
         from perflint import baseline as baseline_file
@@ -273,16 +273,18 @@ def finalize(
         args = explain_args.get(f.fingerprint)
         if args is None:
             continue
-        fid, loops, cold, members, scored, pinned_by = args
+        fid, loops, cold, members, scored, pinned_by, per_item = args
         known = fid is not None and fid in program.functions
         if known and not cold:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
         elif known:
             findings[i] = f = replace(f, context=f"{program.context(fid, loops)}; {cold}")
+        if known and per_item and not f.trace:
+            findings[i] = f = replace(f, context=f"{f.context}; {per_item}")
         if scored is None:
             explanations[f.fingerprint] = f"severity {f.severity}: {pinned_by}"
         else:
-            explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members)
+            explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members, per_item)
     extra["explanations"] = explanations
     extra["fixed_time"] = {f.fingerprint: fixed_time[f.fingerprint] for f in findings if f.fingerprint in fixed_time}
     extra["costs_source"] = scorer.costs.source
@@ -371,7 +373,7 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
         related=related,
     )  # trace and context: in finalize, for the findings that are reported
     fixed = sum(scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency) for m in members)
-    return finding, (lead.fid, cand.loops, cand.cold, len(members), scored, scored.pinned_by), fixed
+    return finding, (lead.fid, cand.loops, cand.cold, len(members), scored, scored.pinned_by, cand.per_item), fixed
 
 
 def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, overrides, used, occurrences):

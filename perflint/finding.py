@@ -104,6 +104,7 @@ class Candidate:
     cost_key: str = ""  # the cost table's key (perflint/costs.py); "" = the rule's COST
     size: Optional[float] = None  # the size term, when the cost grows with data and it is known
     cold: str = ""  # why the site runs rarely whatever calls it ("an except handler", "a cache miss")
+    per_item: str = ""  # why the rule knows its function runs per item ("a single-item write method")
 
 
 @dataclass(frozen=True)

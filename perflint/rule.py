@@ -93,6 +93,7 @@ class Rule:
         target: Optional[str] = None,
         cost: Optional[str] = None,
         size: Optional[float] = None,
+        per_item: str = "",
     ) -> None:
         """Report local evidence at ``node``.
 
@@ -102,10 +103,12 @@ class Rule:
         ``"callee:<effect>"`` (the called function ``target`` has it).
         ``cost`` is a cost-table key (default: the rule's ``COST``); ``size`` the size term
         of that cost when the rule can see it (a literal's length), None when it cannot.
+        ``per_item`` says why the rule knows the enclosing function runs once per item or
+        request (a `__setitem__`, a `handle_get`): evidence of repetition, like a loop.
         """
         self.ctx.add_candidate(
             self, node, message, fix or self.FIX, confidence or self.CONFIDENCE, requires, target,
-            cost_key=cost or self.COST, size=size,
+            cost_key=cost or self.COST, size=size, per_item=per_item,
         )
 
     def effect(self, effect: str, confidence: str = "high") -> None:

@@ -103,7 +103,7 @@ class Scorer:
             frequency, evidenced = 1.0, False
         else:
             frequency = self.program.site_heat(fid, cand.loops)
-            evidenced = self.program.evidenced(fid, cand.loops)
+            evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         severity = self.severity(value, evidenced, pinned)
@@ -115,6 +115,7 @@ class Scorer:
             return pinned
         if not evidenced:
             return "note"
+        value *= 1 + 1e-9  # 1 us x 100 x 100 is 0.009999999999999998 in floats: it is 10 ms
         if value >= self.config.severity["error"]:
             return "error"
         if value >= self.config.severity["warning"]:
@@ -123,11 +124,13 @@ class Scorer:
 
     # -- explanations -------------------------------------------------------------------
     def explain(self, scored: Scored, confidence: str, fid: Optional[str], loops: Sequence[Loop],
-                cold: str = "", members: int = 1) -> str:
+                cold: str = "", members: int = 1, per_item: str = "") -> str:
         """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed."""
         factors = self.frequency_factors(fid, loops) if fid is not None and not cold else []
         if cold:
             why = f"1 ({cold})"
+        elif not factors and per_item:
+            why = f"1 ({per_item}: one call per unit of work)"
         elif factors:
             why = f"{scored.frequency:g} ({'; '.join(factors)})"
         else:
@@ -143,9 +146,9 @@ class Scorer:
             return f"{text}; severity {scored.severity} pinned by {scored.pinned_by}"
         if not scored.evidenced:
             return f"{text}; note: no loop or hot entry point shows that it repeats"
-        if scored.score >= error:
+        if scored.severity == "error":
             return f"{text}; >= error {format_time(error)}"
-        if scored.score >= warning:
+        if scored.severity == "warning":
             return f"{text}; >= warning {format_time(warning)} (error at {format_time(error)})"
         return f"{text}; < warning {format_time(warning)}: note"
 

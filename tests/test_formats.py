@@ -188,7 +188,8 @@ def test_sarif_results_point_at_rules_locations_and_traces(outputs, findings):
         assert props["score"] == f["score"]
         assert props["confidence"] == f["confidence"]
         assert props["family"] == f["family"]
-        assert props["heat"] >= 1
+        assert props["frequency"] == f["frequency"] >= 1 and props["cost"] == f["cost"]
+        assert props["scoreUnit"] == "seconds per unit of work"
         if f["trace"]:
             (flow,) = res["codeFlows"]
             (thread,) = flow["threadFlows"]

@@ -173,8 +173,11 @@ def test_line_endings_give_the_same_lines(project: Path, newline: str) -> None:
     write(project / "unix.py", text.encode())
     out = check_json(project, ".")
     assert out.errors() == []
-    spans = lambda name: sorted((f["rule"], f["line"], f["column"], f["end_line"], f["end_column"])
-                                for f in out.findings(name))
+    # every site, lead or related (one finding per cause), with its exact span
+    spans = lambda name: sorted(
+        [(f["rule"], f["line"], f["column"], f["end_line"], f["end_column"]) for f in out.findings(name)]
+        + [(f["rule"], r["line"], r["column"], r["end_line"], r["end_column"])
+           for f in out.findings(name) for r in f["related"]])
     assert spans("endings.py") == spans("unix.py")
     assert ("PFL401", 15, 9, 15, 21) not in spans("endings.py")  # suppressed on its own line
     assert ("PFL402", 15, 9, 15, 21) in spans("endings.py")

@@ -213,16 +213,15 @@ def test_pfl104_value_pasted_is_high_identifier_is_medium():
         "        cur.execute(\"UPDATE t SET name = '%s'\" % name)\n"
     )
     found = findings(source, "PFL104")
-    assert [(f.line, f.confidence, f.severity) for f in found] == [
-        (4, "high", "warning"),
-        (5, "medium", "warning"),
-        (8, "high", "warning"),
+    # one cause (SQL text built per row, one fix): one finding, the other sites related to it
+    assert [(f.line, f.confidence, f.severity, [loc.line for loc in f.related]) for f in found] == [
+        (4, "high", "warning", [5, 8]),
     ]
     assert found[0].message == (
         "execute() runs SQL text with 'i' pasted in: a new statement to parse and plan for every value, "
-        "instead of a bound parameter"
+        "instead of a bound parameter (and 2 more like it in this for loop: lines 5, 8)"
     )
-    assert found[1].message == (
+    assert found[0].related[0].note == (
         "execute() runs SQL text rebuilt from 'TABLE' on every call, though it comes out the same each time: "
         "build it once"
     )
@@ -273,8 +272,9 @@ def test_pfl202_weight_is_lower_and_needs_repetition():
         "            struct.unpack('<I', b)\n"
     )
     found = findings(source, "PFL202")
-    # weight 2: a format-cache hit is cheap, so one loop is a note and two loops a warning
-    assert [(f.line, f.severity, f.score) for f in found] == [(6, "note", 20.0), (10, "warning", 200.0)]
+    # a format-cache hit costs nanoseconds: a note even per item of a loop. The inner loop
+    # walks the parts of the outer loop's item: counted with it, not multiplied again.
+    assert [(f.line, f.severity, f.frequency) for f in found] == [(6, "note", 100.0), (10, "note", 100.0)]
     assert found[0].message == (
         "struct.unpack() looks the format '<I' up on every call (and compiles it again on a cache miss): "
         "use a module-level struct.Struct"
@@ -288,7 +288,7 @@ def test_pfl202_hot_through_a_caller_in_another_module():
         "bin/main.py": "from bin.codec import enc\ndef encode(pairs):\n    return [enc(a, b) for a, b in pairs]\n",
     }
     (f,) = findings(files, "PFL202")
-    assert (f.path, f.line, f.severity, f.heat) == ("bin/codec.py", 3, "note", 10.0)
+    assert (f.path, f.line, f.severity, f.frequency) == ("bin/codec.py", 3, "note", 100.0)
     assert f.trace and f.trace[0].function == "encode"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from perflint.config import load_config
+from perflint.config import Config, load_config
 from perflint.engine import scan
 from perflint.registry import families, known_codes, rule_by_code
 from perflint.rule import Invalid, Valid
@@ -92,7 +92,8 @@ def test_pfl302_indirect_dump_is_reported_at_the_helper_call_with_heat_from_the_
     assert f.message == ("put() handles one item but re-serialises the whole state to the file through "
                          "_save(): O(size of the store) per write")
     assert f.confidence == "high"
-    assert (f.severity, f.score) == ("error", 500.0)  # weight 50 x heat 10
+    # the whole store (100 items unless known) rewritten per item of an unknown loop (x100)
+    assert (f.severity, f.frequency) == ("error", 100.0)
     assert any(hop.function == "load" and "for loop" in hop.note for hop in f.trace)
 
 
@@ -103,7 +104,9 @@ def test_pfl302_direct_dump_message_and_cold_severity():
     assert f.line == 6
     assert f.message == ("__setitem__() writes one item but re-serialises the whole self.db to the file: "
                          "O(size of the store) per write")
-    assert (f.confidence, f.severity) == ("high", "warning")
+    # __setitem__ is a single-item write: it runs once per item written, whoever calls it
+    assert (f.confidence, f.severity, f.frequency) == ("high", "warning", 1.0)
+    assert "__setitem__() is a single-item write" in f.context
 
 
 def test_pfl302_item_only_and_save_methods_are_not_reported():
@@ -290,7 +293,8 @@ def test_pfl503_interprocedural_query_site_with_the_loop_in_the_trace():
     assert (f.path, f.line, f.function) == ("shop/repo.py", 2, "price")
     assert f.message == ("cur.execute() runs per call, and its callers run it in a loop: one database round "
                          "trip per item (N+1 queries)")
-    assert f.severity == "warning"
+    # a client/server database round trip (300 us) per item of an unknown loop (x100): 30 ms
+    assert (f.severity, f.frequency) == ("error", 100.0)
     assert [hop.function for hop in f.trace][0] == "total"
     assert "for loop" in f.trace[0].note or any("for loop" in h.note for h in f.trace)
 
@@ -350,7 +354,19 @@ def test_pfl504_message_line_and_weight():
     f = one(src, "PFL504")
     assert f.line == 4
     assert f.message == "rows fetched with fetchall() are filtered by equality in Python: filter with WHERE instead"
-    assert (f.confidence, f.severity) == ("high", "warning")
+    # once per call of a function nothing shows to repeat: a note until a loop or a hot entry
+    # point (a view, a `hot` glob) reaches it
+    assert (f.confidence, f.severity) == ("high", "note")
+    hot = lint_sources({"m.py": src}, select=("PFL504",), config=Config(min_severity="note", hot=("*.f",)))
+    assert [(g.severity, g.frequency) for g in hot] == [("warning", 1.0)]  # 100 rows fetched to keep a few
+
+
+def test_pfl504_describe_rows_are_the_catalog_not_a_table():
+    src = ("def columns(cur, name):\n    cur.execute('DESCRIBE t')\n    rows = cur.fetchall()\n"
+           "    return [r for r in rows if r[0] == name]\n"
+           "def pragma(cur, name):\n    rows = cur.execute('PRAGMA table_info(t)').fetchall()\n"
+           "    return [r for r in rows if r[1] == name]\n")
+    assert findings(src, "PFL504") == []
 
 
 def test_pfl504_rebinding_and_non_query_sources_are_not_reported():
@@ -365,8 +381,19 @@ def test_pfl505_message_and_confidence_by_origin():
     src = ("def f(rows, csv):\n    wanted = csv.split(',')\n    small = ['a', 'b', 'c', 'd']\n"
            "    for r in rows:\n        if r in wanted or r in small:\n            yield r\n")
     found = findings(src, "PFL505")
-    assert [(f.line, f.confidence) for f in found] == [(5, "medium"), (5, "low")]
-    assert found[0].message == "'in wanted' scans a list built by split on line 2 on every iteration: O(n) per test"
+    # one cause (lists tested per row, one fix): one finding; the literal of four is related
+    assert [(f.line, f.confidence, [loc.note for loc in f.related]) for f in found] == [
+        (5, "medium", ["'in small' scans a list built by a list literal on line 3 on every iteration: O(n) per test"])]
+    assert found[0].message == ("'in wanted' scans a list built by split on line 2 on every iteration: O(n) per test "
+                                "(and 1 more like it in this for loop: line 5)")
+
+
+def test_pfl505_unhashable_items_get_advice_that_does_not_raise():
+    src = ("def f(rows):\n    seen = [(1, [2]), (3, [4]), (5, [6]), (7, [8])]\n    for r in rows:\n"
+           "        if r in seen:\n            yield r\n")
+    (f,) = findings(src, "PFL505")
+    assert f.message.endswith("(its items are unhashable, so not a set)")
+    assert f.fix.startswith("the items hold lists or dicts, so a set would raise TypeError")
 
 
 def test_pfl505_mutated_rebound_shadowed_and_tuples_are_not_reported():

@@ -15,7 +15,7 @@ def finding_text(f: Finding, fix_label: str = "fix") -> str:
     parts = [f.message]
     if f.context:
         parts.append(f.context)
-    if f.rule not in ("PFL000", "PFL001"):
+    if f.cost > 0:
         parts.append(time_text(f))
     if f.fix:
         parts.append(f"{fix_label}: {f.fix}")

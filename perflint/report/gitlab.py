@@ -40,7 +40,7 @@ def _fingerprint(f: Finding, seen: Set[str]) -> str:
 
 def _body(f: Finding) -> str:
     parts = [f"**{f.rule} {f.name}** ({f.family}, {f.severity})", "", f.message]
-    if f.rule not in ("PFL000", "PFL001"):
+    if f.cost > 0:
         parts += ["", time_text(f)]
     if f.context:
         parts += ["", f.context]

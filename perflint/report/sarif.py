@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from perflint.report import finding_text
-from perflint.finding import FileError, Finding, Result, RuleInfo, TraceHop
+from perflint.finding import FileError, Finding, Result, RuleInfo, TraceHop, seconds
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/perflint-cst/perflint"
@@ -187,10 +187,10 @@ def _result(f: Finding, rule_index: int) -> Dict[str, Any]:
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f)},
         "properties": {
-            "score": f.score,
+            "score": seconds(f.score),
             "scoreUnit": "seconds per unit of work",
-            "cost": f.cost,
-            "frequency": f.frequency,
+            "cost": seconds(f.cost),
+            "frequency": seconds(f.frequency),
             "confidence": f.confidence,
             "family": f.family,
             "function": f.function,

@@ -210,7 +210,7 @@ class SliceCopyInLoop(Rule):
         kind, _ = known
         self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
                           "step: quadratic in the number of steps; keep an offset or a memoryview",
-                    confidence="high")
+                    confidence="high", fix=CONSUME_FIX)
 
     def _bytes_kind(self, value: cst.BaseExpression) -> Optional[str]:
         if isinstance(value, cst.SimpleString):
@@ -254,6 +254,8 @@ def _opens_binary(expr: cst.BaseExpression, ctx) -> bool:
     return name in ("BufferedReader", "FileIO")
 
 
+CONSUME_FIX = ("keep an offset into the data (or a memoryview of it) and advance it, instead of slicing "
+               "off what was read: each `buf = buf[n:]` copies everything that is left")
 UNPACK_FROM_FIX = "use struct.unpack_from(fmt, buf, offset) (or a struct.Struct's unpack_from): no slice, no copy"
 
 

@@ -116,10 +116,14 @@ class DeepcopyPerCall(Rule):
         if found is None:
             return
         kind, confidence = found
+        arg = first_arg(node)
+        # a module-level literal's size is known; copying it costs a container per item
+        size = self.ctx.constants.get(arg.value) if isinstance(arg, cst.Name) else None
         self.report(
             node,
             f"copy.deepcopy() of {kind} on every call: the structure is cloned each time this runs",
             confidence=confidence,
+            size=max(size, 1.0) if size is not None else None,
         )
 
     def _long_lived(self, arg, fn):

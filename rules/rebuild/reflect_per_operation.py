@@ -152,7 +152,8 @@ class ReflectPerOperation(Rule):
         if _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
             return  # a schema introspection/migration class: reading the catalog is its job
         if not self.ctx.loops and _OPERATION_NAME.match(fn.name) and not _INTROSPECTION_NAME.search(fn.name):
-            self.report(node, f"{what} on every call of {fn.name}(), an operation that runs per request or row")
+            self.report(node, f"{what} on every call of {fn.name}(), an operation that runs per request or row",
+                        per_item=f"{fn.name}() is named like a per-request operation")
             return
         confidence = "low" if _INTROSPECTION_NAME.search(fn.name) else "high"
         self.report(node, f"{what} every time this runs, and it runs repeatedly",

@@ -189,10 +189,11 @@ class WholeFileRewritePerWrite(Rule):
         self_name = node.params.params[0].name.value if in_class and node.params.params else "self"
         info = self._scan(node, self_name)
         if write and info.dump is not None:
-            self.report(info.dump, f"{name}() writes one item but re-serialises the whole {info.dump_what} to the file: O(size of the store) per write")
+            self.report(info.dump, f"{name}() writes one item but re-serialises the whole {info.dump_what} to the file: O(size of the store) per write",
+                        per_item=f"{name}() is a single-item write")
             return
         if read and info.load is not None:
-            self.report(info.load, f"{name}() reads one item but re-reads and re-parses the whole file {info.load_what}: O(size of the store) per read",
+            self.report(info.load, f"{name}() reads one item but re-reads and re-parses the whole file {info.load_what}: O(size of the store) per read", per_item=f"{name}() is a single-item read",
                         confidence="high" if name in ("get", "__getitem__", "lookup", "__contains__", "has", "find") else "medium")
             return
         if not in_class:
@@ -203,7 +204,8 @@ class WholeFileRewritePerWrite(Rule):
             if callee_name in wanted and callee_name != name:
                 kind = "re-serialises the whole state to the file" if write else "re-reads and re-parses the whole file"
                 via = _chain(methods, callee_name, lambda m: (m.dump if write else m.load) is not None)
-                self.report(call, f"{name}() handles one item but {kind} through {via}: O(size of the store) per {'write' if write else 'read'}")
+                self.report(call, f"{name}() handles one item but {kind} through {via}: O(size of the store) per {'write' if write else 'read'}",
+                            per_item=f"{name}() is a single-item {'write' if write else 'read'}")
                 return
 
     # -- scanning one function ---------------------------------------------------------
