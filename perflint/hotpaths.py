@@ -106,7 +106,8 @@ class HotPath:
     penalty: float  # the largest compound penalty of its chains
 
 
-def _functions(f: Finding) -> List[str]:
+def function_chain(f: Finding) -> List[str]:
+    """The function names from the trace root down to the finding's own function."""
     names: List[str] = []
     for hop in f.trace:
         if not names or names[-1] != hop.function:
@@ -120,14 +121,8 @@ def hot_paths(
     findings: Sequence[Finding], penalties: Mapping[str, float], limit: int = MAX_GROUPS
 ) -> List[HotPath]:
     """Groups of >= 2 findings that share a trace root, worst first (at most `limit`)."""
-    groups: Dict[Tuple[str, str], List[Finding]] = {}
-    for f in findings:
-        if f.rule == "PFL000" or not f.trace:
-            continue  # no trace: not reached through anything hot
-        root = f.trace[0]
-        groups.setdefault((root.path, root.function), []).append(f)
     out = []
-    for (path, function), members in groups.items():
+    for (path, function), members in group_by_root(findings).items():
         if len(members) < 2:
             continue
         root_line = members[0].trace[0].line
@@ -144,6 +139,17 @@ def hot_paths(
         )
     out.sort(key=lambda g: (-g.penalty, -g.score, g.where, g.root))
     return out[:limit]
+
+
+def group_by_root(findings: Sequence[Finding]) -> Dict[Tuple[str, str], List[Finding]]:
+    """(path, function) of each trace root -> the findings reached from it, in input order."""
+    groups: Dict[Tuple[str, str], List[Finding]] = {}
+    for f in findings:
+        if f.rule == "PFL000" or not f.trace:
+            continue  # no trace: not reached through anything hot
+        root = f.trace[0]
+        groups.setdefault((root.path, root.function), []).append(f)
+    return groups
 
 
 def _chains(members: Sequence[Finding], penalties: Mapping[str, float]) -> List[Chain]:
@@ -166,7 +172,7 @@ def _chains(members: Sequence[Finding], penalties: Mapping[str, float]) -> List[
         if site in covered:
             continue  # shown as a step of a longer chain
         lead = max(here, key=lambda f: len(f.trace))
-        names = _functions(lead)
+        names = function_chain(lead)
         marks: Dict[int, List[str]] = {}
         product = 1.0
         for other in nested[site] + [site]:
