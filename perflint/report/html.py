@@ -100,6 +100,8 @@ class _Page:
         self.roots = hot_tree.build(self.findings)
         self.rules = _rule_infos(result)
         self._lexer = PythonLexer(stripnl=False, ensurenl=True)
+        self._lexer.add_filter(_plain_tokens())
+        self._lexer.add_filter("tokenmerge")
         self._formatter = HtmlFormatter
         self._code_cache: Dict[Tuple[str, int, int, Tuple[int, ...]], str] = {}
 
@@ -429,6 +431,24 @@ class _Page:
             }
         summary = self.result.to_json()["summary"]
         return {"version": self.result.version, "summary": summary, "nodes": nodes}
+
+
+def _plain_tokens() -> Any:
+    """A Pygments filter: plain names, punctuation and operators as unstyled text.
+
+    The default style leaves them black anyway (operators grey); a span for each tripled the
+    size of a large report."""
+    from pygments.filter import simplefilter
+    from pygments.token import Name, Operator, Punctuation, Text
+
+    plain = {Name, Punctuation, Operator, Text.Whitespace}
+
+    @simplefilter
+    def plain_tokens(self, lexer, stream, options):
+        for ttype, value in stream:
+            yield (Text if ttype in plain else ttype), value
+
+    return plain_tokens()
 
 
 def _rule_infos(result: Result) -> Mapping[str, RuleInfo]:
