@@ -17,7 +17,7 @@ from conftest import ROOT, run_cli
 from html_support import browser_missing, distinct_colours, launch, synthetic
 
 from perflint.excerpts import collect
-from perflint.finding import Finding, Result, TraceHop
+from perflint.finding import Finding, Location, Measured, Result, TraceHop
 from perflint.report import FORMATS, renderers
 from perflint.report import html as html_report
 from perflint.report.hot_tree import build, walk
@@ -129,6 +129,31 @@ def test_csp_allows_only_the_inline_script(seed):
 def test_same_input_same_bytes_and_relative_paths(seed):
     assert seed.text == seed.again
     assert str(ROOT) not in seed.text and "/tmp/" not in seed.text
+
+
+def test_embedded_data_carries_the_json_summary(seed):
+    data = json.loads(parse(seed.text).scripts[0])
+    assert data["summary"] == seed.data["summary"] and data["version"] == seed.data["version"]
+
+
+def test_finding_shows_cost_frequency_measured_and_related_sites():
+    measured = Measured(True, calls=1200, cumulative=0.5, own=0.1, share=0.25, profile="run.prof")
+    f = Finding(rule="PFL402", name="sync-per-statement", family="sync", severity="error", score=0.0123,
+                confidence="medium", path="m.py", line=4, column=5, end_line=4, end_column=17, function="save",
+                message="os.fsync() runs once per iteration", fix="sync once", cost=1.23e-4, frequency=100.0,
+                trace=(TraceHop("m.py", 2, "save", "for loop"),), measured=measured,
+                related=(Location("m.py", 6, 5, 6, 17, "a second fsync in the same loop"),))
+    lines = {n: f"line_{n} = {n}" for n in range(1, 9)}
+    page = html_report.render(Result(version="0", findings=(f,), errors=(), files=1, total_score=0.0123),
+                              excerpts={"m.py": lines})
+    assert '<dd class="score">12.3 ms</dd>' in page
+    assert '<dd class="cost">123 µs</dd>' in page
+    assert '<dd class="frequency">x100</dd>' in page
+    assert '<dd class="confidence">medium</dd>' in page
+    assert '<dd class="measured">measured: 1,200 calls, 0.5 s cumulative (25% of the profile)</dd>' in page
+    assert "1 more site of the same cause" in page and "a second fsync in the same loop" in page
+    assert page.count('<template id="c') == 2  # the hop's and the related site's excerpts
+    assert '<span class="hll"><span class="linenos">4</span>line_4' in page
 
 
 def test_rule_docs_are_embedded_for_every_reported_rule(seed):
@@ -316,7 +341,7 @@ def test_browser_filters_hide_and_show_the_right_findings(seed_page, seed):
     assert seed_page.visible() == seed.keys(lambda f: "pager" in f["path"])
     page.select_option("#filter-family", "sync")  # filters combine
     assert seed_page.visible() == seed.keys(lambda f: "pager" in f["path"] and f["family"] == "sync")
-    page.click("button[type=reset]")
+    page.click("#filter-clear")
     assert seed_page.visible() == seed.keys()
     page.fill("#filter-search", "fdatasync")
     texts = page.eval_on_selector_all("article.finding", "els => els.map(e => [e.hidden, e.textContent.toLowerCase()])")
@@ -360,7 +385,7 @@ def test_browser_shows_hostile_text_as_text(browser, hostile):
     source = (HOSTILE / "app.py").read_text(encoding="utf-8").split("\n")
     for summary in page.locator("article.finding details > summary").all():
         summary.click()  # trace excerpts are placed when their <details> opens
-    assert page.evaluate("document.querySelectorAll('div.lazy:empty').length") == 0
+    page.wait_for_function("document.querySelectorAll('div.lazy:empty').length === 0", timeout=5000)  # toggle is async
     # every excerpt line reads exactly as the file does (line numbers aside)
     code = page.eval_on_selector_all("article.finding .hl code", """els => els.map(e => { const c = e.cloneNode(true);
         c.querySelectorAll('.linenos').forEach(n => n.remove()); return c.textContent; })""")

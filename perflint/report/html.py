@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
-import json
-import re
 from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -15,17 +12,14 @@ from perflint.finding import SEVERITIES, Finding, Result, RuleInfo
 from perflint.hotpaths import function_chain
 from perflint.report import hot_tree
 from perflint.report.html_assets import CSS, JS
+from perflint.report.html_code import Highlighter
+from perflint.report.html_escape import attr, mark_bidi, script_json, text
 from perflint.report.sarif import INFORMATION_URI, PARSE_ERROR
 from perflint.units import format_time
 
 DEFAULT_DOCS_URL = f"{INFORMATION_URI}/blob/main/docs/rules/{{code}}.md"
 TOP_PATHS = 10  # bars in the summary chart
 SEVERITY_ORDER = tuple(reversed(SEVERITIES))  # error, warning, note
-
-# Bidirectional controls reorder how text is displayed (CVE-2021-42574, "Trojan Source"):
-# shown as a visible, isolated marker, while the text itself stays as written.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 # -- how numbers read: one place, so the time model's look can change here alone --------
 def fmt_time(seconds: float) -> str:
@@ -42,32 +36,6 @@ def fmt_frequency(count: float) -> str:
 
 def fmt_count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-# -- escaping -------------------------------------------------------------------------
-def text(value: object) -> str:
-    """Element content: HTML-escaped, bidi controls made visible."""
-    return mark_bidi(html.escape(str(value), quote=True))
-
-
-def attr(value: object) -> str:
-    """An attribute value (always written inside double quotes)."""
-    return html.escape(str(value), quote=True)
-
-
-def mark_bidi(escaped: str) -> str:
-    return _BIDI.sub(
-        lambda m: f'<span class="bidi" data-cp="U+{ord(m.group()):04X}" title="bidirectional control '
-                  f'U+{ord(m.group()):04X}">{m.group()}</span>',
-        escaped,
-    )
-
-
-def script_json(data: Any) -> str:
-    """JSON safe inside <script>: no `</script>`, `<!--`, `&` or line separators survive."""
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return (raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def docs_link(template: str, code: str) -> str:
@@ -87,11 +55,8 @@ def render(result: Result, *, excerpts: Optional[Excerpts] = None, docs_url: Opt
 
 class _Page:
     def __init__(self, result: Result, excerpts: Excerpts, docs_url: str) -> None:
-        from pygments.formatters import HtmlFormatter
-        from pygments.lexers import PythonLexer
-
         self.result = result
-        self.excerpts = excerpts
+        self.code = Highlighter(excerpts)
         self.docs_url = docs_url
         # worst first; ties in the report's own order (path, line, column, rule)
         order = sorted(range(len(result.findings)), key=lambda i: (-result.findings[i].score, i))
@@ -99,21 +64,12 @@ class _Page:
         self.ids = [f"f{n}" for n in range(1, len(self.findings) + 1)]
         self.roots = hot_tree.build(self.findings)
         self.rules = _rule_infos(result)
-        self._lexer = PythonLexer(stripnl=False, ensurenl=True)
-        self._lexer.add_filter(_plain_tokens())
-        self._lexer.add_filter("tokenmerge")
-        self._formatter = HtmlFormatter
-        self._code_cache: Dict[Tuple[str, int, int, Tuple[int, ...]], str] = {}
-        self._shared: Dict[Tuple[str, int, int, Tuple[int, ...]], str] = {}  # excerpt -> template id
-        self._templates: List[str] = []
 
     def render(self) -> str:
-        from pygments.formatters import HtmlFormatter
-
         script_hash = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
         csp = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'")
-        style = HtmlFormatter(style="default").get_style_defs(".hl") + CSS
+        style = Highlighter.style() + CSS
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en">',
@@ -135,7 +91,7 @@ class _Page:
             self._rule_docs(),
             self._errors(),
             "</main>",
-            "".join(self._templates),
+            self.code.templates(),
             f'<script type="application/json" id="perflint-data">{script_json(self._data())}</script>',
             f"<script>{JS}</script>",
             "</body>",
@@ -282,7 +238,7 @@ class _Page:
             '<label>Path contains<input id="filter-path" type="search" list="filter-paths" autocomplete="off"></label>'
             '<datalist id="filter-paths">' + "".join(f'<option value="{attr(p)}">' for p in paths) + "</datalist>"
             '<label>Search (press /)<input id="filter-search" type="search" autocomplete="off"></label>'
-            '<button type="reset">Clear filters</button></form>'
+            '<button type="button" id="filter-clear">Clear filters</button></form>'
         )
         articles = "".join(self._finding(f, fid) for f, fid in zip(self.findings, self.ids))
         return (
@@ -324,12 +280,12 @@ class _Page:
             parts.append(f'<p class="ctx">{text(f.context)}</p>')
         if f.rule != PARSE_ERROR.code:
             first, last = site_window(f.line, f.end_line)
-            parts.append(self._code(f.path, first, last, range(f.line, min(f.end_line, last) + 1)))
+            parts.append(self.code.excerpt(f.path, first, last, range(f.line, min(f.end_line, last) + 1)))
         if f.trace:
             chain = " → ".join(function_chain(f))
             hops = "".join(
                 f'<li><div><span class="loc">{text(hop.path)}:{hop.line}</span> <code>{text(hop.function)}</code>: '
-                f"{text(hop.note)}</div>{self._shared_code(hop.path, *hop_window(hop.line), [hop.line])}</li>"
+                f"{text(hop.note)}</div>{self.code.shared(hop.path, *hop_window(hop.line), [hop.line])}</li>"
                 for hop in f.trace
             )
             parts.append(
@@ -339,7 +295,7 @@ class _Page:
         if f.related:
             sites = "".join(
                 f'<li><div><span class="loc">{text(loc.path)}:{loc.line}:{loc.column}</span> {text(loc.note)}</div>'
-                f"{self._shared_code(loc.path, *site_window(loc.line, loc.end_line), range(loc.line, loc.end_line + 1))}</li>"
+                f"{self.code.shared(loc.path, *site_window(loc.line, loc.end_line), range(loc.line, loc.end_line + 1))}</li>"
                 for loc in f.related
             )
             parts.append(
@@ -356,55 +312,12 @@ class _Page:
         parts.append(f'<p class="links">{" · ".join(links)}</p></article>')
         return "".join(parts)
 
-    def _shared_code(self, path: str, first: int, last: int, marked: Sequence[int]) -> str:
-        """An excerpt inside a closed <details>: written once as a <template>, placed when opened.
-
-        Findings that share an entry point share most hops; writing each hop's code once
-        halves a large report, and the browser parses the page twice as fast."""
-        code = self._code(path, first, last, marked)
-        if code.startswith('<p class="nosrc">'):
-            return code
-        key = (path, first, last, tuple(marked))
-        tid = self._shared.get(key)
-        if tid is None:
-            tid = self._shared[key] = f"c{len(self._shared) + 1}"
-            self._templates.append(f'<template id="{tid}">{code}</template>')
-        return f'<div class="lazy" data-code="{tid}"></div>'
-
-    def _code(self, path: str, first: int, last: int, marked: Sequence[int]) -> str:
-        """Highlighted lines first..last of `path` (as far as they were collected), `marked` lit."""
-        key = (path, first, last, tuple(marked))
-        cached = self._code_cache.get(key)
-        if cached is not None:
-            return cached
-        lines = self.excerpts.get(path, {})
-        run: List[int] = []
-        for n in range(first, last + 1):
-            if n in lines:
-                run.append(n)
-            elif run:
-                break  # past the end of the file
-        if not run:
-            out = '<p class="nosrc">source not available</p>'
-        else:
-            from pygments import highlight
-
-            start = run[0]
-            formatter = self._formatter(
-                cssclass="hl", linenos="inline", linenostart=start, wrapcode=True,
-                hl_lines=[n - start + 1 for n in marked if run[0] <= n <= run[-1]],
-            )
-            code = "\n".join(lines[n] for n in run) + "\n"
-            out = mark_bidi(highlight(code, self._lexer, formatter))
-        self._code_cache[key] = out
-        return out
-
     # -- rules, errors, data ----------------------------------------------------------
     def _rule_docs(self) -> str:
         codes = sorted({f.rule for f in self.findings})
         if not codes:
             return ""
-        md = _markdown(self._lexer)
+        md = self.code.markdown()
         articles = []
         for code in codes:
             info = self.rules.get(code)
@@ -452,39 +365,7 @@ class _Page:
         return {"version": self.result.version, "summary": summary, "nodes": nodes}
 
 
-def _plain_tokens() -> Any:
-    """A Pygments filter: plain names, punctuation and operators as unstyled text.
-
-    The default style leaves them black anyway (operators grey); a span for each tripled the
-    size of a large report."""
-    from pygments.filter import simplefilter
-    from pygments.token import Name, Operator, Punctuation, Text
-
-    plain = {Name, Punctuation, Operator, Text.Whitespace}
-
-    @simplefilter
-    def plain_tokens(self, lexer, stream, options):
-        for ttype, value in stream:
-            yield (Text if ttype in plain else ttype), value
-
-    return plain_tokens()
-
-
 def _rule_infos(result: Result) -> Mapping[str, RuleInfo]:
     infos = {info.code: info for info in result.rules}
     infos.setdefault(PARSE_ERROR.code, PARSE_ERROR)
     return infos
-
-
-def _markdown(lexer: Any) -> Any:
-    """Rule docstrings to HTML: raw HTML in them is escaped, code blocks highlighted."""
-    from markdown_it import MarkdownIt
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-
-    def code_block(code: str, lang: str, _attrs: str) -> str:
-        if lang in ("python", "py", ""):
-            return highlight(code, lexer, HtmlFormatter(cssclass="hl", wrapcode=True))
-        return ""  # markdown-it escapes and wraps it in <pre><code>
-
-    return MarkdownIt("commonmark", {"html": False, "highlight": code_block})

@@ -177,7 +177,12 @@ JS = """
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+  document.getElementById("filter-clear").addEventListener("click", function () {
+    ["filter-family", "filter-severity", "filter-rule", "filter-path", "filter-search"].forEach(function (id) {
+      document.getElementById(id).value = "";
+    });
+    apply();
+  });
   document.addEventListener("keydown", function (e) {
     var typing = /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName);
     if (e.key === "/" && !typing) {
