@@ -131,6 +131,10 @@ def test_same_input_same_bytes_and_relative_paths(seed):
     assert str(ROOT) not in seed.text and "/tmp/" not in seed.text
 
 
+def test_score_explanations_are_shown(seed):
+    assert '<p class="why">score ' in seed.text
+
+
 def test_embedded_data_carries_the_json_summary(seed):
     data = json.loads(parse(seed.text).scripts[0])
     assert data["summary"] == seed.data["summary"] and data["version"] == seed.data["version"]

@@ -278,6 +278,9 @@ class _Page:
         ]
         if f.context:
             parts.append(f'<p class="ctx">{text(f.context)}</p>')
+        why = self.result.extra.get("explanations", {}).get(f.fingerprint)
+        if why:  # the --explain-scores line: how the score was reached
+            parts.append(f'<p class="why">{text(why)}</p>')
         if f.rule != PARSE_ERROR.code:
             first, last = site_window(f.line, f.end_line)
             parts.append(self.code.excerpt(f.path, first, last, range(f.line, min(f.end_line, last) + 1)))

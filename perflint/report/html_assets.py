@@ -67,6 +67,7 @@ dl.nums{display:flex;flex-wrap:wrap;gap:4px 22px;margin:6px 0}
 dl.nums div{display:flex;gap:6px;align-items:baseline}
 dl.nums dt{color:var(--muted);font-size:12.5px}dl.nums dd{margin:0;font-weight:600}
 .ctx{color:var(--muted);margin:4px 0}
+.why{color:var(--muted);margin:4px 0;font-size:12.5px}
 .fix{margin:8px 0 4px}.fix strong{color:#1a7f37}
 details>summary{cursor:pointer;color:var(--muted);margin:6px 0}
 ol.trace{margin:4px 0;padding-left:22px}
