@@ -92,7 +92,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab", "html"]), default="text", show_default=True, help="Output format (html: one self-contained page, best with --output).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Rule codes, prefixes or families to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, prefixes or families to skip (comma-separated).")
@@ -109,7 +109,8 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Cache folder (default: .perflint_cache at the project root).")
 @click.option("--no-project-context", is_flag=True, help="Files given one by one: do not take the rest of the project from the cache.")
-def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False) -> None:
+@click.option("--docs-url", help="HTML output: rule docs links, with {code} for the rule code (default: the project's docs/rules pages).")
+def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False, docs_url=None) -> None:
     """Scan PATHS (default: the current folder) and report findings."""
     from perflint.engine import scan
     from perflint.report import renderers
@@ -127,8 +128,13 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
     renderer = renderers().get(fmt)
     if renderer is None:
         raise _fail(f"--format {fmt} is not available in this version")
+    excerpts = None
+    if fmt == "html":  # the page shows code: read the lines around each site and hop now, not in the renderer
+        from perflint.excerpts import collect
+
+        excerpts = collect(run.result)
     text = renderer(run.result, color=_use_color(output) if fmt == "text" else False, show_trace=not no_trace,
-                    explain_scores=explain_scores)
+                    explain_scores=explain_scores, excerpts=excerpts, docs_url=docs_url)
     _write(text, output)
     if fmt != "text" or output is not None:
         _baseline_note(run.result)

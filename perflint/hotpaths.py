@@ -40,7 +40,8 @@ class HotPath:
     slowdown_partial: bool  # some findings' fix cost is unknown: the factor is a lower bound
 
 
-def _functions(f: Finding) -> List[str]:
+def function_chain(f: Finding) -> List[str]:
+    """The functions from a finding's trace root to its site, each once, in order."""
     names: List[str] = []
     for hop in f.trace:
         if not names or names[-1] != hop.function:
@@ -56,14 +57,8 @@ def hot_paths(
     """Groups of >= 2 findings that share a trace root, most time first (at most `limit`).
 
     `fixed_time`: fingerprint -> seconds per unit of work the fixed code would still spend."""
-    groups: Dict[Tuple[str, str], List[Finding]] = {}
-    for f in findings:
-        if f.rule == "PFL000" or not f.trace:
-            continue  # no trace: not reached through anything hot
-        root = f.trace[0]
-        groups.setdefault((root.path, root.function), []).append(f)
     out = []
-    for (path, function), members in groups.items():
+    for (path, function), members in group_by_root(findings).items():
         if len(members) < 2:
             continue
         # One site, one cost: fsync-where-fdatasync and sync-per-statement on the same call are
@@ -95,6 +90,17 @@ def hot_paths(
     return out[:limit]
 
 
+def group_by_root(findings: Sequence[Finding]) -> Dict[Tuple[str, str], List[Finding]]:
+    """(path, function) of each trace root -> the findings reached from it, in input order."""
+    groups: Dict[Tuple[str, str], List[Finding]] = {}
+    for f in findings:
+        if f.rule == "PFL000" or not f.trace:
+            continue  # no trace: not reached through anything hot
+        root = f.trace[0]
+        groups.setdefault((root.path, root.function), []).append(f)
+    return groups
+
+
 def _chains(members: Sequence[Finding]) -> List[Chain]:
     """One chain per site that is not itself a hop of another finding's trace."""
     sites: Dict[Tuple[str, int], List[Finding]] = {}
@@ -112,7 +118,7 @@ def _chains(members: Sequence[Finding]) -> List[Chain]:
         if site in covered:
             continue  # shown as a step of a longer chain
         lead = max(here, key=lambda f: len(f.trace))
-        names = _functions(lead)
+        names = function_chain(lead)
         marks: Dict[int, List[Tuple[str, float]]] = {}
         total = 0.0
         for other in nested[site] + [site]:

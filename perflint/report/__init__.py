@@ -53,7 +53,13 @@ def renderers() -> Dict[str, Renderer]:
         found["gitlab"] = gitlab.render
     except ImportError:
         pass
+    try:
+        from perflint.report import html
+
+        found["html"] = html.render
+    except ImportError:
+        pass
     return found
 
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "html")
