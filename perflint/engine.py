@@ -27,6 +27,8 @@ from perflint.summary import MODULE_SCOPE
 
 if TYPE_CHECKING:
     from perflint.baseline import Baseline
+    from perflint.measured import ProfileIndex
+    from perflint.profiles import Profile
 
 UNUSED_SUPPRESSION = "PFL001"  # rules/meta/unused_suppression.py; checked here, after scoring
 
@@ -67,8 +69,13 @@ def scan(
     cache_dir: Optional[Path] = None,
     project_context: bool = False,
     progress: Optional[object] = None,
+    profiles: Sequence["Profile"] = (),
+    unexplained: int = 0,
 ) -> Run:
-    """Scan `paths` and return the scored, filtered, sorted result."""
+    """Scan `paths` and return the scored, filtered, sorted result.
+
+    `profiles` (loaded by perflint/profiles.py) give measured heat; `unexplained` > 0 also
+    lists that many profiled functions with the most own time and no finding."""
     timings = Timings()
     start = time.perf_counter()
     rules = select_rules(config, select, ignore)
@@ -90,8 +97,14 @@ def scan(
         scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)
+    profile_index = None
+    if profiles:
+        from perflint.measured import build_index
+
+        profile_index = build_index(profiles, program, config.root)
+        start = timings.mark("profiles (match)", start)
     result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
-                      baseline=baseline)
+                      baseline=baseline, profile_index=profile_index, unexplained=unexplained)
     timings.mark("scoring", start)
     return Run(result, program, reported, timings)
 
@@ -162,6 +175,8 @@ def finalize(
     extra_errors: Sequence[FileError] = (),
     *,
     baseline: Optional["Baseline"] = None,
+    profile_index: Optional["ProfileIndex"] = None,
+    unexplained: int = 0,
 ) -> Result:
     """Score, suppress, apply the baseline and min-severity, decide the verdict.
 
@@ -244,6 +259,10 @@ def finalize(
                     finding.weight, 1.0, "high", finding.score, finding.severity, None, (), pinned_by
                 )
     extra: Dict[str, object] = {}
+    # -- measured heat (perflint/measured.py): profile call counts replace estimated frequency --
+    if profile_index is not None:
+        findings = _apply_measured(findings, program, config, profile_index, explain_args, extra, unexplained)
+    # -- end measured heat ----------------------------------------------------------------------
     if baseline is not None:
         from perflint import baseline as baseline_file
 
@@ -269,9 +288,13 @@ def finalize(
         known = fid is not None and fid in program.functions
         if known:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
+        factors = heat_factors(program, fid, loops) if known else []
+        if f.measured is not None and (not f.measured.ran or not f.measured.sampled):
+            # measured heat: the profile says how often, times the loops it cannot see at the site
+            trips = f" x {program.loop_factor ** len(loops):g} for the loops at the site" if loops and f.measured.ran else ""
+            factors = [f.measured.describe() + trips]
         explanations[f.fingerprint] = explain_score(
-            config, weight, heat, confidence, value, severity, heat_factors(program, fid, loops) if known else [],
-            pinned_by,
+            config, weight, heat, confidence, value, severity, factors, pinned_by,
         )
     extra["explanations"] = explanations
     extra["penalties"] = {code: rule.penalty() for code, rule in sorted(by_code.items())}
@@ -289,6 +312,30 @@ def finalize(
         fail_reasons=tuple(reasons),
         extra=extra,
     )
+
+
+def _apply_measured(findings, program, config, index, explain_args, extra, unexplained) -> List[Finding]:
+    """The profile join (measured.apply_profile) wired to today's scoring; explanations follow."""
+    from perflint.measured import Site, apply_profile, unexplained as unexplained_rows
+
+    sites = {fp: Site(a[5], program.loop_factor ** len(a[6]), a[7] is not None) for fp, a in explain_args.items()}
+
+    def rescore(f: Finding, frequency: float) -> Finding:
+        value = score(f.weight, frequency, f.confidence)
+        pinned = sites[f.fingerprint].pinned
+        severity = f.severity if pinned else severity_for(config, f.rule, value, None)
+        return replace(f, heat=frequency, frequency=frequency, score=value, severity=severity)
+
+    findings = apply_profile(findings, program, index, rescore, sites)
+    for f in findings:
+        if f.measured is not None and f.fingerprint in explain_args:
+            weight, _, confidence, _, _, *rest = explain_args[f.fingerprint]
+            explain_args[f.fingerprint] = (weight, f.heat, confidence, f.score, f.severity, *rest)
+    extra["profiles"] = index.to_json()
+    if unexplained:
+        carrying = {sites[f.fingerprint].fid for f in findings if f.fingerprint in sites}
+        extra["unexplained"] = unexplained_rows(index, program, carrying, unexplained)
+    return findings
 
 
 def scoped_hot(summaries: Sequence[ModuleSummary], config: Config) -> Dict[str, Tuple[str, ...]]:

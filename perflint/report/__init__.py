@@ -14,6 +14,8 @@ def finding_text(f: Finding, fix_label: str = "fix") -> str:
     parts = [f.message]
     if f.context:
         parts.append(f.context)
+    if f.measured is not None:
+        parts.append(f.measured.describe())
     if f.fix:
         parts.append(f"{fix_label}: {f.fix}")
     return "\n".join(parts)

@@ -29,6 +29,8 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         if f.rule != "PFL000":
             if f.context:
                 console.print(f"    [dim]= {escape(f.context)}[/dim]")
+            if f.measured is not None:
+                console.print(f"    [magenta]{escape(f.measured.describe())}[/magenta]")
             if explain_scores and f.fingerprint in result.extra.get("explanations", {}):
                 console.print(f"    [dim]{escape(result.extra['explanations'][f.fingerprint])}[/dim]")
             if show_trace and len(f.trace) > 1:
@@ -70,6 +72,7 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
     if stale:
         console.print(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer occur{'s' if stale == 1 else ''}; "
                       "run `perflint baseline --prune`")
+    _profiles(console, result)
     for error in result.errors:
         console.print(f"[red]error:[/red] {escape(error.path)}: {escape(error.message)}")
     for reason in result.fail_reasons:
@@ -90,3 +93,28 @@ def _hot_paths(console: Console, result: Result) -> None:
     for line in render_lines(groups, penalties):
         console.print(escape(line))
     console.print()
+
+
+def _profiles(console: Console, result: Result) -> None:
+    """How much of each profile matched the scan, then `--unexplained`: time no finding explains."""
+    from perflint.units import format_time
+
+    for p in result.extra.get("profiles", []):
+        console.print(
+            f"Profile {escape(p['path'])} ({p['format']}, {format_time(p['seconds'])}): {p['functions']:,} functions, "
+            f"{p['matched']:,} matched in the scanned code, {p['unmatched_in_scan']:,} in scanned files without a "
+            f"function (lambdas, comprehensions, class bodies), {p['outside']:,} outside the scan."
+        )
+    rows = result.extra.get("unexplained")
+    if rows is None:
+        return
+    console.print()
+    if not rows:
+        console.print("Unexplained time: every profiled function in the scanned code carries a finding.")
+        return
+    console.print("[bold]Unexplained time[/bold] (scanned functions with the most own time in the profile and no finding):")
+    for i, row in enumerate(rows, 1):
+        calls = "" if row["calls"] is None else f", {row['calls']:,} call{'s' if row['calls'] != 1 else ''}"
+        share = "<1%" if 0 < row["share"] < 0.005 else f"{row['share']:.0%}"
+        console.print(f"{i:>3}. {escape(row['path'])}:{row['line']} {escape(row['function'])}: "
+                      f"{format_time(row['own'])} own ({share} of the profile){calls}")
