@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import marshal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 # speedscope time units, in seconds
 _UNITS = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "nanoseconds": 1e-9}
@@ -19,9 +20,9 @@ class ProfileError(Exception):
     """A profile file that cannot be read; the message is one line and names the file."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One function as a profile saw it, summed over the whole profile."""
+class Entry(NamedTuple):
+    """One function as a profile saw it, summed over the whole profile (a tuple: a big
+    pstats file has hundreds of thousands of these)."""
 
     file: str
     line: int  # first line (pstats, pyinstrument) or a line inside the body (sampled stacks)
@@ -81,6 +82,18 @@ def _looks_like_json(data: bytes) -> bool:
 
 # -- cProfile / pstats ---------------------------------------------------------------------
 def _load_pstats(data: bytes, name: str) -> Profile:
+    # marshal builds millions of tuples and dicts (the callers): the cyclic GC would scan
+    # them again and again while they are built, doubling the load time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_pstats(data, name)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_pstats(data: bytes, name: str) -> Profile:
     try:
         stats = marshal.loads(data)
     except EOFError:
