@@ -98,7 +98,10 @@ class _Matcher:
             parts = _root_parts(program.modules[name].path, root)
             self.depth = max(self.depth, len(parts))
             for k in range(1, len(parts) + 1):
-                self.by_suffix.setdefault(tuple(parts[-k:]), []).append(name)
+                # A bare file name is no evidence for a file deeper in the tree: every
+                # package has an __init__.py. One component must be the whole relative path.
+                if k >= 2 or k == len(parts):
+                    self.by_suffix.setdefault(tuple(parts[-k:]), []).append(name)
         self._files: Dict[str, Optional[str]] = {}
         self._names: Dict[str, Dict[str, List[Tuple[int, int, str, str]]]] = {}
 

@@ -50,10 +50,12 @@ def test_other_files_and_builtins_are_outside(shop_run):
         Entry("/usr/lib/python3.11/copy.py", 128, "deepcopy", 10, 0.4, 0.2),
         Entry("", 0, "<built-in method builtins.len>", 3, 0.0, 0.0),
         Entry("/x/shop/catalog.py", 12, "<dictcomp>", 1, 0.0, 0.0),
+        # a bare file name is no evidence for shop/__init__.py: every package has one
+        Entry("/usr/lib/python3.11/json/__init__.py", 1, "<module>", 1, 0.0, 0.0),
     )], shop_run.program, SHOP)
     report = index.reports[0]
-    assert (report.matched, report.unmatched_in_scan, report.outside) == (0, 1, 2)
-    assert index.warnings() == ["profile p.pstats: none of its 3 functions are in the scanned code"]
+    assert (report.matched, report.unmatched_in_scan, report.outside) == (0, 1, 3)
+    assert index.warnings() == ["profile p.pstats: none of its 4 functions are in the scanned code"]
     assert index.covered == {"shop/catalog.py"}  # the comprehension still shows the module ran
 
 

@@ -307,14 +307,10 @@ def test_a_profile_of_other_code_warns_that_nothing_matched(profiles, tmp_path):
 
 # -- perflint profile -- CMD ------------------------------------------------------------------------
 def test_profile_command_runs_pytest_and_prints_the_check_line(tmp_path):
-    project = tmp_path / "shop"
+    project = tmp_path / "shop"  # the walkthrough of docs/profiles.md, on a copy of the fixture
     shutil.copytree(SHOP, project)
-    (project / "tests").mkdir()
-    (project / "tests" / "test_run.py").write_text(
-        "import run\n\n\ndef test_workload():\n    assert run.main() > 0\n", encoding="utf-8")
-    (project / "conftest.py").write_text("", encoding="utf-8")
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    r = run_cli(["profile", "--", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_run.py"], cwd=project, env=env)
+    r = run_cli(["profile", "--", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_shop.py"], cwd=project, env=env)
     assert r.code == 0, r.err
     check_line = r.out.strip().splitlines()[-1]
     assert check_line.startswith("perflint check --profile .perflint_cache/profiles/")

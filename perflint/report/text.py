@@ -110,7 +110,10 @@ def _profiles(console: Console, result: Result) -> None:
         return
     console.print()
     if not rows:
-        console.print("Unexplained time: every profiled function in the scanned code carries a finding.")
+        if any(p["matched"] for p in result.extra.get("profiles", [])):
+            console.print("Unexplained time: every function of the scanned code with time in the profile carries a finding.")
+        else:
+            console.print("Unexplained time: the profile has no function of the scanned code.")
         return
     console.print("[bold]Unexplained time[/bold] (scanned functions with the most own time in the profile and no finding):")
     for i, row in enumerate(rows, 1):
