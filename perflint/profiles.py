@@ -212,10 +212,12 @@ def _load_pyinstrument_tree(doc: Dict[str, Any], name: str) -> Profile:
 def _load_speedscope(doc: Dict[str, Any], name: str) -> Profile:
     """speedscope (py-spy `--format speedscope`, austin): sampled or evented profiles."""
     try:
-        frames = [
-            (str(f.get("file") or ""), int(f.get("line") or 0), str(f["name"]))
-            for f in doc["shared"]["frames"]
-        ]
+        raw = [(str(f.get("file") or ""), int(f.get("line") or 0), str(f["name"])) for f in doc["shared"]["frames"]]
+        # py-spy makes one frame per line that ran; one function is one entry, at its lowest line.
+        lowest: Dict[Tuple[str, str], int] = {}
+        for file, line, func in raw:
+            lowest[file, func] = min(line, lowest.get((file, func), line))
+        frames = [(file, lowest[file, func], func) for file, _, func in raw]
         acc = _Accumulator()
         evented = False
         for profile in doc["profiles"]:
