@@ -220,8 +220,10 @@ def apply_profile(findings: Sequence[Finding], program: "Program", index: Profil
         fid = site.fid
         t = index.times.get(fid)
         if t is None:
-            if entry[0].path not in index.covered:
-                out.append(f)  # the profile never looked at this module: nothing to say
+            if entry[0].path not in index.covered or entry[1].qualname == MODULE_SCOPE:
+                # The profile never looked at this module, or imported it before it started
+                # (module-level code runs once, at import): nothing to say.
+                out.append(f)
                 continue
             cold = rescore(f, 0.0)
             if not site.pinned:

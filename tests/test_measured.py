@@ -168,3 +168,14 @@ def test_speedscope_with_a_non_time_unit_is_refused(tmp_path):
         {"type": "sampled", "unit": "bytes", "samples": [], "weights": []}]}), encoding="utf-8")
     with pytest.raises(ProfileError, match="speedscope unit 'bytes' is not a time unit"):
         load_profile(path)
+
+
+def test_module_level_findings_are_not_demoted_when_the_import_came_first(shop_run):
+    # quote ran, so shop/catalog.py is covered; its module level is not in the profile
+    # (imported before profiling started): that says nothing about how often it runs.
+    index = build_index([_profile(Entry("shop/catalog.py", 15, "quote", 50, 0.5, 0.1))], shop_run.program, SHOP)
+    template = shop_run.result.findings[0]
+    module_level = replace(template, function="<module>", fingerprint="module-level:1")
+    sites = {"module-level:1": Site("shop.catalog.<module>")}
+    (out,) = apply_profile([module_level], shop_run.program, index, lambda f, n: replace(f, severity="note"), sites)
+    assert out == module_level

@@ -14,6 +14,7 @@ from typing import Dict
 import pytest
 
 from conftest import ROOT, run_cli
+from test_formats import SCHEMA_PATH, validate
 
 SHOP = ROOT / "fixtures" / "profiled"
 SEEDSQL = ROOT / "fixtures" / "seedsql"
@@ -198,6 +199,8 @@ def test_github_sarif_and_gitlab_carry_measured(shop_pstats):
     github = _check(shop_pstats, "--format", "github").out
     assert f"measured: {ORDERS} calls, " in github
     sarif = json.loads(_check(shop_pstats, "--format", "sarif").out)
+    if SCHEMA_PATH.is_file():  # the shared SARIF schema, as tests/test_formats.py uses it
+        validate(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), sarif)
     results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in sarif["runs"][0]["results"]}
     assert results[17]["properties"]["measured"].startswith(f"measured: {ORDERS} calls, ")
     assert results[17]["properties"]["measuredData"]["calls"] == ORDERS
