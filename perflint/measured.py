@@ -56,11 +56,6 @@ class MatchReport:
                 "unmatched_in_scan": self.unmatched_in_scan, "outside": self.outside,
                 "seconds": round(self.total, 6)}
 
-    def describe(self) -> str:
-        return (f"profile {self.path} ({self.kind}): {self.functions:,} functions, {self.matched:,} matched in the "
-                f"scanned code, {self.unmatched_in_scan:,} in scanned files without a function node, "
-                f"{self.outside:,} outside the scan")
-
 
 @dataclass
 class ProfileIndex:
@@ -71,10 +66,6 @@ class ProfileIndex:
     total: float
     runs: int  # profiles that count calls
     reports: List[MatchReport]
-
-    def warnings(self) -> List[str]:
-        return [f"profile {r.path}: none of its {r.functions:,} functions are in the scanned code"
-                for r in self.reports if r.matched == 0]
 
     def to_json(self) -> List[Dict[str, object]]:
         return [r.to_json() for r in self.reports]

@@ -7,7 +7,7 @@ import json
 import marshal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 # speedscope time units, in seconds
 _UNITS = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "nanoseconds": 1e-9}
@@ -253,8 +253,3 @@ def _add_evented(acc: _Accumulator, profile: Dict[str, Any], frames: List[Tuple[
             acc.calls[frame] = acc.calls.get(frame, 0) + (0 if frame in stack[:-1] else 1)
         elif event["type"] == "C" and stack:
             stack.pop()
-
-
-def load_all(paths: Iterable[Tuple[Path, str]]) -> List[Profile]:
-    """Load (path, display name) pairs in order; the first bad one raises ProfileError."""
-    return [load_profile(path, display) for path, display in paths]
