@@ -86,7 +86,7 @@ def _script_interpreter(path: Path) -> Optional[List[str]]:
 def default_output(cache_dir: Path, command: Sequence[str]) -> Path:
     """.perflint_cache/profiles/<UTC time>-<command>.pstats"""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    words = [w for w in command if not w.startswith("-")]
+    words = [w for i, w in enumerate(command) if not w.startswith("-") and (i == 0 or command[i - 1] not in ("-X", "-W"))]
     name = Path(words[0]).name if words else "profile"
     if _PYTHON.match(name) and len(words) > 1:
         name = Path(words[1]).stem

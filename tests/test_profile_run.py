@@ -64,3 +64,4 @@ def test_default_output_is_named_after_the_command(tmp_path):
     assert out.name.endswith("-pytest.pstats")
     assert default_output(tmp_path, ["pytest", "tests/x.py"]).name.endswith("-pytest.pstats")
     assert default_output(tmp_path, ["python3", "bench/run.py"]).name.endswith("-run.pstats")
+    assert default_output(tmp_path, ["python3", "-X", "dev", "app.py"]).name.endswith("-app.pstats")
