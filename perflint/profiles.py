@@ -12,6 +12,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 # speedscope time units, in seconds
 _UNITS = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "nanoseconds": 1e-9}
 _PYINSTRUMENT_SEP, _PYINSTRUMENT_ATTRS = "\x00", "\x01"
+# speedscope exporters that sample: their evented profiles carry no call counts
+_SAMPLERS = ("pyinstrument", "py-spy", "austin")
 # marshal type codes a pstats dict can start with: TYPE_DICT, with or without FLAG_REF
 _MARSHAL_DICT = (0x7B, 0xFB)
 
@@ -235,8 +237,10 @@ def _load_speedscope(doc: Dict[str, Any], name: str) -> Profile:
         raise
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         raise ProfileError(f"profile {name}: malformed speedscope JSON ({type(exc).__name__}: {exc})") from None
-    # Evented profiles record each call; sampled ones (py-spy) give the line running, not the first.
-    return Profile(name, "speedscope", acc.entries(), acc.total, counted=evented, line_is_first=evented)
+    # Evented profiles from a tracer record each call. Samplers that write evented files
+    # (pyinstrument's speedscope renderer) replay an aggregated tree: its opens are not calls.
+    counted = evented and not str(doc.get("exporter", "")).lower().startswith(_SAMPLERS)
+    return Profile(name, "speedscope", acc.entries(), acc.total, counted=counted, line_is_first=counted)
 
 
 def _add_evented(acc: _Accumulator, profile: Dict[str, Any], frames: List[Tuple[str, int, str]], scale: float) -> None:

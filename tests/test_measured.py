@@ -149,6 +149,19 @@ def test_evented_speedscope_counts_calls_and_recursion_once(tmp_path):
     assert profile.total == pytest.approx(0.010)
 
 
+def test_evented_speedscope_from_a_sampler_has_no_call_counts(tmp_path):
+    doc = {
+        "exporter": "pyinstrument", "shared": {"frames": [{"name": "main", "file": "run.py", "line": 20}]},
+        "profiles": [{"type": "evented", "unit": "seconds", "startValue": 0, "endValue": 1, "events": [
+            {"type": "O", "frame": 0, "at": 0}, {"type": "C", "frame": 0, "at": 1}]}],
+    }
+    path = tmp_path / "pyinstrument.speedscope.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    profile = load_profile(path)
+    assert not profile.counted  # one open per node of pyinstrument's aggregated tree, not per call
+    assert profile.entries[0].cumulative == 1.0
+
+
 def test_pyinstrument_tree_json_counts_recursion_once(tmp_path):
     leaf = {"function": "walk", "file_path": "t.py", "line_no": 3, "time": 0.2, "children": []}
     mid = {"function": "walk", "file_path": "t.py", "line_no": 3, "time": 0.5, "children": [leaf]}
