@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -15,6 +16,7 @@ from perflint.config import Config, ConfigError, find_config, load_config
 from perflint.finding import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+UNEXPLAINED_TOP = 10  # functions listed by --unexplained
 
 
 def _fail(message: str) -> "click.exceptions.Exit":
@@ -110,7 +112,9 @@ def cli() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str), help="Cache folder (default: .perflint_cache at the project root).")
 @click.option("--no-project-context", is_flag=True, help="Files given one by one: do not take the rest of the project from the cache.")
 @click.option("--docs-url", help="HTML output: rule docs links, with {code} for the rule code (default: the project's docs/rules pages).")
-def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False, docs_url=None) -> None:
+@click.option("--profile", "profile_paths", multiple=True, type=click.Path(path_type=str), help="A cProfile/pstats, pyinstrument or speedscope profile: measured heat replaces estimates (repeatable; default: the config's `profile`).")
+@click.option("--unexplained", is_flag=True, help="With a profile: list the functions with the most own time that carry no finding.")
+def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False, docs_url=None, profile_paths=(), unexplained=False) -> None:
     """Scan PATHS (default: the current folder) and report findings."""
     from perflint.engine import scan
     from perflint.report import renderers
@@ -124,7 +128,13 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
         min_severity=min_severity, fail_on=fail_on, hot=(config.hot + tuple(hot)) if hot else None
     )
     baseline = _load_baseline(config, baseline_path)
-    run = scan([Path(p) for p in paths], config, **_perf_options(config, jobs, no_cache, cache_dir, no_project_context), select=select, ignore=ignore, baseline=baseline)
+    profiles = _load_profiles(config, profile_paths)
+    if unexplained and not profiles:
+        raise _fail("--unexplained needs a profile: --profile FILE or `profile = [...]` in the config")
+    run = scan([Path(p) for p in paths], config, **_perf_options(config, jobs, no_cache, cache_dir, no_project_context), select=select, ignore=ignore, baseline=baseline,
+               profiles=profiles, unexplained=UNEXPLAINED_TOP if unexplained else 0)
+    for warning in _profile_warnings(run.result):
+        click.echo(f"perflint: warning: {warning}", err=True)
     renderer = renderers().get(fmt)
     if renderer is None:
         raise _fail(f"--format {fmt} is not available in this version")
@@ -238,6 +248,30 @@ def clean(config_path: Optional[str], cache_dir: Optional[str]) -> None:
         click.echo(f"perflint: removed {directory}", err=True)
 
 
+def _load_profiles(config: Config, given: Sequence[str]):
+    """--profile FILEs (relative to the working folder), else `profile` (relative to the config)."""
+    from perflint.profiles import ProfileError, load_profile
+
+    if given:
+        pairs = [(Path(p), p, "") for p in given]
+    else:
+        where = f" (from `profile` in {config.source.name})" if config.source is not None else ""
+        pairs = [(config.root / p, p, where) for p in config.profile]
+    profiles = []
+    for path, display, where in pairs:
+        try:
+            profiles.append(load_profile(path, display))
+        except ProfileError as exc:
+            raise _fail(f"{exc}{where}")
+    return profiles
+
+
+def _profile_warnings(result) -> List[str]:
+    """A profile that matched nothing in the scan: say so rather than report nothing measured."""
+    return [f"profile {p['path']}: none of its {p['functions']:,} functions are in the scanned code"
+            for p in result.extra.get("profiles", []) if not p["matched"]]
+
+
 def _baseline_file(config: Config, given: Optional[str]) -> Optional[Path]:
     """--baseline FILE (relative to the working folder), else `baseline` (relative to the config)."""
     if given is not None:
@@ -307,6 +341,52 @@ def baseline_cmd(paths, output, prune, config_path, select, ignore, no_cache) ->
     if not output and not config.baseline:
         click.echo(f"perflint: use it with `perflint check --baseline {target}` or "
                    f"`baseline = \"{DEFAULT_BASELINE}\"` in the config", err=True)
+
+
+@cli.command("profile", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), help="Where to write the profile (default: .perflint_cache/profiles/<time>-<command>.pstats).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file whose folder holds the cache.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def profile_cmd(output: Optional[str], config_path: Optional[str], command: Tuple[str, ...]) -> None:
+    """Run a Python COMMAND under cProfile and print the `perflint check --profile` line to use.
+
+    perflint check never runs code; this command runs exactly what you name:
+    `perflint profile -- pytest tests/test_x.py`, `perflint profile -- python app.py`,
+    `perflint profile -- python -m mypkg.job`, `perflint profile -- script.py ARGS`."""
+    from perflint.cache import default_cache_dir
+    from perflint.profile_run import CommandError, default_output, profile_command, run
+    from perflint.profiles import ProfileError, load_profile
+
+    target = Path(output) if output else default_output(default_cache_dir(load_run_config(config_path, ()).root), command)
+    try:
+        argv = profile_command(command, target.resolve())
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except CommandError as exc:
+        raise _fail(str(exc))
+    except OSError as exc:
+        raise _fail(f"{target.parent}: cannot create the profile folder: {exc.strerror or exc}")
+    click.echo(f"perflint: running {' '.join(argv)}", err=True)
+    try:
+        status = run(argv)
+    except CommandError as exc:
+        raise _fail(str(exc))
+    shown = _relative(target)
+    try:
+        profile = load_profile(target, shown)
+    except ProfileError as exc:
+        raise _fail(f"the command (exit status {status}) left no readable profile: {exc}")
+    click.echo(f"perflint: wrote {shown}: {profile.functions:,} functions, {profile.total:.3g} s profiled"
+               + (f"; the command exited with status {status}" if status else ""), err=True)
+    click.echo(f"perflint check --profile {shlex.quote(shown)}")
+    if status:
+        raise click.exceptions.Exit(status if 0 < status < 256 else EXIT_ERROR)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

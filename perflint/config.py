@@ -70,6 +70,7 @@ class Config:
     severity: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_THRESHOLDS))
     rules: Mapping[str, RuleSettings] = field(default_factory=dict)
     baseline: Optional[str] = None
+    profile: Tuple[str, ...] = ()  # profile files (relative to the config's folder): measured heat
     test_patterns: Tuple[str, ...] = DEFAULT_TEST_PATTERNS
     respect_gitignore: bool = True
     overrides: Tuple[Override, ...] = ()
@@ -83,7 +84,7 @@ class Config:
     def cache_key(self) -> str:
         """What in the config changes results (for the result cache)."""
         items = sorted(
-            (k, repr(v)) for k, v in self.__dict__.items() if k not in ("root", "source", "baseline", "deprecations")
+            (k, repr(v)) for k, v in self.__dict__.items() if k not in ("root", "source", "baseline", "deprecations", "profile")
         )
         return repr(items)
 
@@ -91,7 +92,7 @@ class Config:
 _KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-trips", "nested-loop-trips", "loop-factor",
     "min-severity", "fail-on", "max-score", "severity", "rules", "baseline", "test-patterns",
-    "respect-gitignore", "overrides", "costs",
+    "respect-gitignore", "overrides", "costs", "profile",
 }
 _RULE_KEYS = {"severity", "weight", "cost"}
 
@@ -200,6 +201,10 @@ def parse_config(table: Mapping[str, Any], path: Path, where: str, codes: set, f
         if not isinstance(table["baseline"], str):
             v.fail("baseline", "must be a path string")
         kwargs["baseline"] = table["baseline"]
+    if "profile" in table:
+        kwargs["profile"] = v.strings("profile", table["profile"])
+        if not all(kwargs["profile"]):
+            v.fail("profile", "must not contain an empty path")
     if "severity" in table:
         kwargs["severity"] = v.thresholds(table["severity"])
     if "rules" in table:

@@ -26,6 +26,8 @@ from perflint.suppression import is_suppressed
 
 if TYPE_CHECKING:
     from perflint.baseline import Baseline
+    from perflint.measured import ProfileIndex
+    from perflint.profiles import Profile
 
 UNUSED_SUPPRESSION = "PFL001"  # rules/meta/unused_suppression.py; checked here, after scoring
 
@@ -66,8 +68,13 @@ def scan(
     cache_dir: Optional[Path] = None,
     project_context: bool = False,
     progress: Optional[object] = None,
+    profiles: Sequence["Profile"] = (),
+    unexplained: int = 0,
 ) -> Run:
-    """Scan `paths` and return the scored, filtered, sorted result."""
+    """Scan `paths` and return the scored, filtered, sorted result.
+
+    `profiles` (loaded by perflint/profiles.py) give measured heat; `unexplained` > 0 also
+    lists that many profiled functions with the most own time and no finding."""
     timings = Timings()
     start = time.perf_counter()
     rules = select_rules(config, select, ignore)
@@ -90,8 +97,15 @@ def scan(
         scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)
+    profile_index = None
+    if profiles:
+        from perflint.measured import build_index
+
+        profile_index = build_index(profiles, program, config.root)
+        start = timings.mark("profiles (match)", start)
     result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
-                      baseline=baseline, costs=config_costs(config))
+                      baseline=baseline, costs=config_costs(config), profile_index=profile_index,
+                      unexplained=unexplained)
     timings.mark("scoring", start)
     return Run(result, program, reported, timings)
 
@@ -186,6 +200,8 @@ def finalize(
     *,
     baseline: Optional["Baseline"] = None,
     costs: Optional[CostTable] = None,
+    profile_index: Optional["ProfileIndex"] = None,
+    unexplained: int = 0,
 ) -> Result:
     """Score, suppress, apply the baseline and min-severity, decide the verdict.
 
@@ -252,6 +268,10 @@ def finalize(
                 findings.append(finding)
                 explain_args[finding.fingerprint] = (None, (), "", 1, None, pinned_by, "")
     extra: Dict[str, object] = {}
+    # -- measured heat (perflint/measured.py): profile call counts replace estimated frequency --
+    if profile_index is not None:
+        findings = _apply_measured(findings, program, scorer, profile_index, explain_args, extra, unexplained)
+    # -- end measured heat ----------------------------------------------------------------------
     if baseline is not None:
         from perflint import baseline as baseline_file
 
@@ -283,6 +303,13 @@ def finalize(
             findings[i] = f = replace(f, context=f"{f.context}; {per_item}")
         if scored is None:
             explanations[f.fingerprint] = f"severity {f.severity}: {pinned_by}"
+        elif f.measured is not None and (not f.measured.ran or not f.measured.sampled):
+            # measured heat: the profile says how often, times the loops it cannot see at the site
+            trips = program.site_trips(fid, loops) if known else 1.0
+            how = f.measured.describe() + (f" x {trips:g} for the loops at the site" if loops and f.measured.ran else "")
+            measured = replace(scored, frequency=f.frequency, score=f.score, severity=f.severity)
+            explanations[f.fingerprint] = scorer.explain(measured, f.confidence, fid, loops, cold, members, per_item,
+                                                         frequency_text=how)
         else:
             explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members, per_item)
     extra["explanations"] = explanations
@@ -302,6 +329,34 @@ def finalize(
         fail_reasons=tuple(reasons),
         extra=extra,
     )
+
+
+def _apply_measured(findings, program, scorer, index, explain_args, extra, unexplained) -> List[Finding]:
+    """The profile join (measured.apply_profile) wired to the time model; explanations follow."""
+    from perflint.config import CONFIDENCE_FACTORS
+    from perflint.measured import Site, apply_profile, unexplained as unexplained_rows
+
+    sites = {}
+    for fp, (fid, loops, _cold, _members, scored, pinned_by, _per_item) in explain_args.items():
+        if scored is not None:
+            trips = program.site_trips(fid, loops) if fid in program.functions else 1.0
+            sites[fp] = Site(fid, trips, pinned_by is not None)
+    evidenced = {fp: args[4].evidenced for fp, args in explain_args.items() if args[4] is not None}
+
+    def rescore(f: Finding, frequency: float) -> Finding:
+        value = f.cost * frequency * CONFIDENCE_FACTORS[f.confidence]
+        if sites[f.fingerprint].pinned:
+            severity = f.severity
+        else:  # measured: it ran this often; more than once per unit of work is repetition
+            severity = scorer.severity(value, evidenced.get(f.fingerprint, False) or frequency > 1.0)
+        return replace(f, heat=frequency, frequency=frequency, score=value, severity=severity)
+
+    findings = apply_profile(findings, program, index, rescore, sites)
+    extra["profiles"] = index.to_json()
+    if unexplained:
+        carrying = {sites[f.fingerprint].fid for f in findings if f.fingerprint in sites}
+        extra["unexplained"] = unexplained_rows(index, program, carrying, unexplained)
+    return findings
 
 
 def scoped_hot(summaries: Sequence[ModuleSummary], config: Config) -> Dict[str, Tuple[str, ...]]:

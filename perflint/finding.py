@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
+from perflint.units import format_time
+
 SEVERITIES = ("note", "warning", "error")
 # JSON schema 2: `score` is estimated seconds per unit of work (schema 1: a unitless number),
 # with `cost`, `frequency`, `related` and `measured` beside it.
@@ -62,25 +64,33 @@ class Location:
 
 @dataclass(frozen=True)
 class Measured:
-    """What a profile says about the function a finding sits in (issue: measured heat).
+    """What a profile says about the function a finding sits in (docs/profiles.md).
 
-    `ran` False: the profile covered the module but never ran this function."""
+    `ran` False: the profile covered the module but never ran this function.
+    `sampled` True: the profile samples stacks (pyinstrument, py-spy), so it has times but
+    no call counts, and "never ran" means "never sampled"."""
 
     ran: bool
-    calls: int = 0  # primitive calls (recursion counted once per outer call)
+    calls: int = 0  # primitive calls (recursion counted once per outer call); 0 when sampled
     cumulative: float = 0.0  # seconds, including callees
     own: float = 0.0  # seconds, excluding callees
     share: float = 0.0  # cumulative / the profile's total time, 0..1
-    profile: str = ""  # which profile file said so
+    profile: str = ""  # which profile file(s) said so
+    sampled: bool = False
 
     def to_json(self) -> Dict[str, Any]:
-        return {"ran": self.ran, "calls": self.calls, "cumulative": round(self.cumulative, 6),
-                "own": round(self.own, 6), "share": round(self.share, 4), "profile": self.profile}
+        return {"ran": self.ran, "calls": None if self.sampled else self.calls,
+                "cumulative": round(self.cumulative, 6), "own": round(self.own, 6),
+                "share": round(self.share, 4), "profile": self.profile, "sampled": self.sampled}
 
     def describe(self) -> str:
+        """"measured: 48,000 calls, 3.1 s cumulative (78% of the profile)"."""
         if not self.ran:
-            return "not run in the profile"
-        return f"measured: {self.calls:,} calls, {self.cumulative:.3g} s cumulative ({self.share:.0%} of the profile)"
+            return "not sampled in the profile" if self.sampled else "not run in the profile"
+        share = "<1%" if 0 < self.share < 0.005 else f"{self.share:.0%}"
+        calls = "" if self.sampled else f"{self.calls:,} call{'s' if self.calls != 1 else ''}, "
+        sampled = "; sampled, no call counts" if self.sampled else ""
+        return f"measured: {calls}{format_time(self.cumulative)} cumulative ({share} of the profile{sampled})"
 
 
 @dataclass(frozen=True)
@@ -213,7 +223,7 @@ class Result:
         return counts
 
     def to_json(self) -> Dict[str, Any]:
-        return {
+        out = {
             "version": self.version,
             "schema": JSON_SCHEMA,
             "findings": [f.to_json() for f in self.findings],
@@ -224,3 +234,8 @@ class Result:
                 "score": seconds(self.total_score),
             },
         }
+        # With --profile: how each profile matched the scan; with --unexplained: the time no finding explains.
+        for key in ("profiles", "unexplained"):
+            if key in self.extra:
+                out[key] = self.extra[key]
+        return out

@@ -124,10 +124,13 @@ class Scorer:
 
     # -- explanations -------------------------------------------------------------------
     def explain(self, scored: Scored, confidence: str, fid: Optional[str], loops: Sequence[Loop],
-                cold: str = "", members: int = 1, per_item: str = "") -> str:
-        """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed."""
+                cold: str = "", members: int = 1, per_item: str = "", frequency_text: str = "") -> str:
+        """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed.
+        `frequency_text` replaces the estimate's factors (a profile's measured counts)."""
         factors = self.frequency_factors(fid, loops) if fid is not None and not cold else []
-        if cold:
+        if frequency_text:
+            why = f"{scored.frequency:g} ({frequency_text})"
+        elif cold:
             why = f"1 ({cold})"
         elif not factors and per_item:
             why = f"1 ({per_item}: one call per unit of work)"

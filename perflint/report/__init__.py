@@ -17,6 +17,8 @@ def finding_text(f: Finding, fix_label: str = "fix") -> str:
         parts.append(f.context)
     if f.cost > 0:
         parts.append(time_text(f))
+    if f.measured is not None:
+        parts.append(f.measured.describe())
     if f.fix:
         parts.append(f"{fix_label}: {f.fix}")
     return "\n".join(parts)

@@ -44,6 +44,8 @@ def _body(f: Finding) -> str:
         parts += ["", time_text(f)]
     if f.context:
         parts += ["", f.context]
+    if f.measured is not None:
+        parts += ["", f.measured.describe()]
     if f.fix:
         parts += ["", f"Fix: {f.fix}"]
     if len(f.trace) > 1:
@@ -54,7 +56,7 @@ def _body(f: Finding) -> str:
 def issue(f: Finding, seen: Set[str]) -> Dict[str, Any]:
     line = max(1, f.line)
     return {
-        "description": f"{f.rule} {f.message}",
+        "description": f"{f.rule} {f.message}" + (f" ({f.measured.describe()})" if f.measured else ""),
         "check_name": f.rule,
         "fingerprint": _fingerprint(f, seen),
         "severity": SEVERITIES.get(f.severity, "major"),

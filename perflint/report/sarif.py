@@ -209,6 +209,9 @@ def _result(f: Finding, rule_index: int) -> Dict[str, Any]:
             }
             for i, loc in enumerate(f.related, start=1)
         ]
+    if f.measured is not None:
+        out["properties"]["measured"] = f.measured.describe()
+        out["properties"]["measuredData"] = f.measured.to_json()
     if f.trace:
         out["codeFlows"] = [{"threadFlows": [{"locations": [_hop(hop) for hop in f.trace]}]}]
     return out

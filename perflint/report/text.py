@@ -30,6 +30,8 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
         if f.rule != "PFL000":
             if f.context:
                 console.print(f"    [dim]= {escape(f.context)}[/dim]")
+            if f.measured is not None:
+                console.print(f"    [magenta]{escape(f.measured.describe())}[/magenta]")
             if explain_scores and f.fingerprint in result.extra.get("explanations", {}):
                 console.print(f"    [dim]{escape(result.extra['explanations'][f.fingerprint])}[/dim]")
             for loc in f.related:
@@ -75,6 +77,7 @@ def render(result: Result, *, color: bool = False, width: int = 100, show_trace:
     if stale:
         console.print(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} no longer occur{'s' if stale == 1 else ''}; "
                       "run `perflint baseline --prune`")
+    _profiles(console, result)
     for error in result.errors:
         console.print(f"[red]error:[/red] {escape(error.path)}: {escape(error.message)}")
     for reason in result.fail_reasons:
@@ -101,3 +104,31 @@ def _time(f) -> str:
     if f.rule in ("PFL000", "PFL001"):
         return f.severity
     return f"{f.severity}, {format_time(f.score)}/unit = {format_time(f.cost)} x {f.frequency:,.4g}"
+
+
+def _profiles(console: Console, result: Result) -> None:
+    """How much of each profile matched the scan, then `--unexplained`: time no finding explains."""
+    from perflint.units import format_time
+
+    for p in result.extra.get("profiles", []):
+        console.print(
+            f"Profile {escape(p['path'])} ({p['format']}, {format_time(p['seconds'])}): {p['functions']:,} functions, "
+            f"{p['matched']:,} matched in the scanned code, {p['unmatched_in_scan']:,} in scanned files without a "
+            f"function (lambdas, comprehensions, class bodies), {p['outside']:,} outside the scan."
+        )
+    rows = result.extra.get("unexplained")
+    if rows is None:
+        return
+    console.print()
+    if not rows:
+        if any(p["matched"] for p in result.extra.get("profiles", [])):
+            console.print("Unexplained time: every function of the scanned code with time in the profile carries a finding.")
+        else:
+            console.print("Unexplained time: the profile has no function of the scanned code.")
+        return
+    console.print("[bold]Unexplained time[/bold] (scanned functions with the most own time in the profile and no finding):")
+    for i, row in enumerate(rows, 1):
+        calls = "" if row["calls"] is None else f", {row['calls']:,} call{'s' if row['calls'] != 1 else ''}"
+        share = "<1%" if 0 < row["share"] < 0.005 else f"{row['share']:.0%}"
+        console.print(f"{i:>3}. {escape(row['path'])}:{row['line']} {escape(row['function'])}: "
+                      f"{format_time(row['own'])} own ({share} of the profile){calls}")
