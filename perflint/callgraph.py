@@ -282,6 +282,7 @@ class Program:
                 self.root_note[fid] = f"hot entry point ({pattern}): one call is the unit of work"
             elif fn.cls and fn.name in ITERATION_DUNDERS:
                 heat[fid], hot[fid] = self.loop_trips, True
+                self.unknown[fid] = True  # already inside someone's unknown loop
                 self.root_note[fid] = (
                     f"{fn.name} runs once per item of whatever iterates, indexes or compares it "
                     f"(x{self.loop_trips:g}, loop-trips)"
@@ -316,7 +317,7 @@ class Program:
                     h = min(base * factor, HEAT_CAP) if entered else base
                 else:
                     h = min(base * factor, HEAT_CAP)
-                is_hot = hot[fid] or factor > 1.0
+                is_hot = hot[fid] or any(loop.data for loop in edge.site.loops)
                 if h > heat[edge.callee] * (1 + 1e-9) or (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
                     heat[edge.callee] = h
                     hot[edge.callee] = is_hot
@@ -435,7 +436,7 @@ class Program:
         """The site's frequency rests on a loop or a hot entry point, not on an assumption."""
         if self._in_tests(fid):
             return False
-        return self.hot.get(fid, False) or self.site_trips(fid, loops) > 1.0
+        return self.hot.get(fid, False) or any(loop.data for loop in loops)
 
     def defines_method(self, name: str) -> bool:
         """Whether any class in the program defines a method of this name."""

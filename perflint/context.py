@@ -12,7 +12,7 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects
 from perflint.finding import Candidate, Loop
-from perflint.repetition import iterable_trips, memo_guard, module_constants, once_reason, while_trips
+from perflint.repetition import DATA_TRIPS, iterable_trips, memo_guard, module_constants, once_reason, while_trips
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -176,7 +176,8 @@ class FileContext:
     @property
     def loops(self) -> Tuple[Loop, ...]:
         """Loops around the current node inside the current function, outermost first."""
-        return tuple(Loop(kind, line, trips, why) for kind, line, _, trips, why in self._loops)
+        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why))
+                     for kind, line, _, trips, why in self._loops)
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:

@@ -348,7 +348,8 @@ def _apply_measured(findings, program, scorer, index, explain_args, extra, unexp
         if sites[f.fingerprint].pinned:
             severity = f.severity
         else:  # measured: it ran this often; more than once per unit of work is repetition
-            severity = scorer.severity(value, evidenced.get(f.fingerprint, False) or frequency > 1.0)
+            severity = scorer.severity(value, evidenced.get(f.fingerprint, False) or frequency > 1.0,
+                                       None, f.confidence)
         return replace(f, heat=frequency, frequency=frequency, score=value, severity=severity)
 
     findings = apply_profile(findings, program, index, rescore, sites)
@@ -391,7 +392,7 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
     severity = scored.severity
     if len(members) > 1:
         severity = scorer.severity(total, any(m.scored.evidenced for m in members),
-                                   scored.severity if scored.pinned_by else None)
+                                   scored.severity if scored.pinned_by else None, lead.confidence)
         scored = replace(scored, score=total, severity=severity, cost=sum(m.scored.cost for m in members))
     related = tuple(
         Location(path, m.cand.line, m.cand.column, m.cand.end_line, m.cand.end_column, m.cand.message)

@@ -31,6 +31,10 @@ class Loop(NamedTuple):
     line: int
     trips: Optional[float] = None
     why: str = ""
+    # Whether it iterates data (rows, items, requests: it can grow) rather than a fixed
+    # handful (a literal of 3, retries, a model's fields). Only a data loop is evidence that a
+    # site repeats per item; a fixed loop multiplies the count but proves nothing.
+    data: bool = True
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,9 @@ CODE_BOUND = 10  # "a loop over code": fields of a form, models of an app, handl
 HEADER_BOUND = 10  # headers, cookies, environ keys of one request
 RETRY_BOUND = 3
 READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
+DIGITS_BOUND = 20  # `while n: n, d = divmod(n, 36)`: one step per digit of a number
+# A literal range this long iterates data, not a fixed handful (a loop of 3 retries does not).
+DATA_TRIPS = 10
 
 
 def module_constants(module: cst.Module) -> Dict[str, float]:
@@ -192,6 +195,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
         return float(RETRY_BOUND), "a retry loop"
     test = node.test
+    divided = _divided_names(node.body)
+    if divided and names & divided:
+        return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"
     # while len(buf) < n: / while remaining > 0: ... .recv()/.read() of the rest
     if type(test) is cst.Comparison and _reads(node.body):
         left = test.left
@@ -200,6 +206,34 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+def _divided_names(body: cst.CSTNode) -> set:
+    """Names a loop body divides or shifts down: `n //= 36`, `n >>= 8`, `n, d = divmod(n, 36)`."""
+    from perflint.walker import iter_children
+
+    found: set = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type is cst.AugAssign and type(node.operator) in (cst.FloorDivideAssign, cst.RightShiftAssign, cst.DivideAssign):
+            if type(node.target) is cst.Name:
+                found.add(node.target.value)
+        elif node_type is cst.Assign and type(node.value) is cst.Call and dotted_text(node.value.func) == "divmod":
+            for target in node.targets:
+                first = target.target.elements[0].value if type(target.target) is cst.Tuple and target.target.elements else target.target
+                if type(first) is cst.Name:
+                    found.add(first.value)
+        elif node_type is cst.Assign and type(node.value) is cst.BinaryOperation and \
+                type(node.value.operator) in (cst.FloorDivide, cst.RightShift):
+            for target in node.targets:
+                if type(target.target) is cst.Name and dotted_text(node.value.left) == target.target.value:
+                    found.add(target.target.value)
+        elif node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        stack.extend(iter_children(node))
+    return found
 
 
 def _reads(body: cst.CSTNode) -> bool:

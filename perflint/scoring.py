@@ -106,14 +106,16 @@ class Scorer:
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
-        severity = self.severity(value, evidenced, pinned)
+        severity = self.severity(value, evidenced, pinned, confidence)
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by)
 
-    def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None) -> str:
-        """A pinned severity wins; a site with no evidence of repetition is a note."""
+    def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None,
+                 confidence: str = "high") -> str:
+        """A pinned severity wins; a site with no evidence of repetition is a note, and so is
+        a low-confidence one (a name heuristic is a guess, and a warning says "fix this")."""
         if pinned is not None:
             return pinned
-        if not evidenced:
+        if not evidenced or confidence == "low":
             return "note"
         value *= 1 + 1e-9  # 1 us x 100 x 100 is 0.009999999999999998 in floats: it is 10 ms
         if value >= self.config.severity["error"]:
@@ -149,6 +151,8 @@ class Scorer:
             return f"{text}; severity {scored.severity} pinned by {scored.pinned_by}"
         if not scored.evidenced:
             return f"{text}; note: no loop or hot entry point shows that it repeats"
+        if confidence == "low":
+            return f"{text}; note: low confidence (a name heuristic), never more than a note"
         if scored.severity == "error":
             return f"{text}; >= error {format_time(error)}"
         if scored.severity == "warning":

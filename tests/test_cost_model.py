@@ -1,0 +1,239 @@
+"""The time model: trip counts read from code, cold paths, memo guards, evidence, advice
+variants for the site, and calibration files (perflint calibrate, costs = "...")."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import round_costs, write
+
+from perflint.analyze import Analyzer
+from perflint.callgraph import Program
+from perflint.config import Config, RuleSettings
+from perflint.costs import CostsError, load_costs, machine_meta, render_table
+from perflint.discovery import SourceFile
+from perflint.testing import lint_sources
+from pathlib import Path
+
+
+def program(files):
+    analyzer = Analyzer([])
+    summaries = [analyzer.analyze_bytes(SourceFile(Path(p), p, p[:-3].replace("/", "."), False, False), s.encode())
+                 for p, s in sorted(files.items())]
+    return Program(summaries)
+
+
+def loops_of(source, callee="leaf"):
+    """The loops around the call of `callee` in `f`, as the summary records them."""
+    p = program({"m.py": "def leaf():\n    pass\n" + source})
+    (site,) = [s for s in p.functions["m.f"][1].calls if s.text == callee]
+    return site.loops
+
+
+# -- trip counts ------------------------------------------------------------------------------
+@pytest.mark.parametrize("source, trips, data", [
+    ("def f():\n    for i in range(8):\n        leaf()\n", 8, False),
+    ("def f():\n    for i in range(2, 1000):\n        leaf()\n", 998, True),
+    ("N = 64\ndef f():\n    for i in range(N):\n        leaf()\n", 64, True),
+    ("def f():\n    for x in ('a', 'b', 'c'):\n        leaf()\n", 3, False),
+    ("TABLES = ['a', 'b', 'c', 'd']\ndef f():\n    for i, t in enumerate(TABLES):\n        leaf()\n", 4, False),
+    ("KINDS = {'a': 1, 'b': 2}\ndef f():\n    for k, v in KINDS.items():\n        leaf()\n", 2, False),
+    ("def f(retries):\n    for attempt in range(retries):\n        leaf()\n", 3, False),
+    ("def f(n):\n    attempt = 0\n    while attempt < n:\n        attempt += 1\n        leaf()\n", 3, False),
+    ("def f(sock, n):\n    buf = b''\n    while len(buf) < n:\n        buf += sock.recv(n - len(buf))\n        leaf()\n", 2, False),
+    ("def f(n):\n    while n:\n        n, d = divmod(n, 36)\n        leaf()\n", 20, False),
+    ("def f(model):\n    for field in model._meta.fields:\n        leaf()\n", 10, False),
+    ("def f(apps):\n    for m in apps.get_models():\n        leaf()\n", 10, False),
+    ("def f(request):\n    for k, v in request.headers.items():\n        leaf()\n", 10, False),
+    ("import sys\ndef f():\n    for path in sys.argv[1:]:\n        leaf()\n", 1, False),
+    ("def f(rows):\n    for row in rows:\n        leaf()\n", None, True),
+])
+def test_trip_counts_are_read_from_the_code(source, trips, data):
+    (loop,) = loops_of(source)
+    assert (loop.trips, loop.data) == (trips, data), loop
+
+
+def test_parts_of_the_outer_item_and_a_flattening_comprehension_count_once():
+    outer, inner = loops_of("def f(rows):\n    for row in rows:\n        for cell in row.cells:\n            leaf()\n")
+    assert (outer.trips, inner.trips) == (None, 1)
+    (comp,) = loops_of("def f(rows):\n    return [leaf() for row in rows for cell in row]\n")
+    assert comp.trips is None  # one unknown collection, flattened: loop-trips once, not twice
+    (comp,) = loops_of("def f():\n    return [leaf() for a in (1, 2) for b in range(5)]\n")
+    assert comp.trips == 10
+
+
+def test_unknown_loops_inside_unknown_loops_count_nested_loop_trips():
+    p = program({"m.py": "def leaf():\n    pass\ndef mid(xs):\n    for x in xs:\n        leaf()\n"
+                         "def top(rows):\n    for r in rows:\n        mid(r)\n"})
+    assert p.heat["m.mid"] == 100 and p.heat["m.leaf"] == 1000  # 100, then 10, not 100 x 100
+    p = Program(p.modules.values(), loop_trips=50, nested_loop_trips=4)
+    assert p.heat["m.leaf"] == 200
+
+
+# -- cold paths and memo guards ------------------------------------------------------------
+SYNC = "import os\n"
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("    try:\n        pass\n    except OSError:\n        os.fsync(fd)\n", "in an except handler"),
+    ("    if key not in self._cache:\n        self._cache[key] = os.fsync(fd)\n", "runs on a cache miss only (fills self._cache)"),
+    ("    if self._synced is None:\n        self._synced = os.fsync(fd)\n", "runs once, when self._synced is first needed"),
+    ("    if not hasattr(self, '_s'):\n        self._s = os.fsync(fd)\n", "runs once, when self._s is first needed"),
+])
+def test_cold_blocks_run_once_whatever_calls_them(body, reason):
+    source = SYNC + "class S:\n  def put(self, key, fd):\n" + body.replace("\n    ", "\n    ") + \
+        "def load(s, rows):\n    for r in rows:\n        s.put(r, 1)\n"
+    source = source.replace("  def put", "    def put").replace("\n    try", "\n        try").replace(
+        "\n    if", "\n        if").replace("\n        pass\n    except", "\n            pass\n        except").replace(
+        "\n        os.fsync", "\n            os.fsync").replace("\n        self.", "\n            self.")
+    found = lint_sources({"m.py": source}, select=("PFL401",), config=Config(min_severity="note"))
+    (f,) = found
+    assert (f.severity, f.frequency) == ("note", 1.0)
+    assert reason in f.context
+
+
+def test_a_memo_guard_stops_heat_but_a_lookup_it_never_fills_does_not():
+    memo = ("class C:\n    def get(self, k):\n        if k in self._cache:\n            return self._cache[k]\n"
+            "        v = self._cache[k] = build(k)\n        return v\n"
+            "def build(k):\n    pass\n"
+            "def run(c, ks):\n    for k in ks:\n        c.get(k)\n")
+    p = program({"m.py": memo.replace("def run(c, ks)", "def run(c: C, ks)")})
+    assert p.heat["m.C.get"] == 1 and p.heat["m.build"] == 1  # runs once per distinct key
+    assert "memoised" in p.functions["m.C.get"][1].memoized
+    dirty = ("class C:\n    def get(self, k):\n        page = self._dirty.get(k)\n        if page is not None:\n"
+             "            return page\n        return build(k)\n"
+             "def build(k):\n    pass\n"
+             "def run(c: C, ks):\n    for k in ks:\n        c.get(k)\n")
+    p = program({"m.py": dirty})
+    assert p.functions["m.C.get"][1].memoized == ""  # a fast path, not a memo: build runs per miss
+    assert p.heat["m.build"] == 100
+    getter = ("class C:\n    def get(self, k):\n        hit = self._c.get(k)\n        if hit is not None:\n"
+              "            return hit\n        self._c[k] = v = build(k)\n        return v\n")
+    assert program({"m.py": getter}).functions["m.C.get"][1].memoized
+
+
+# -- evidence ---------------------------------------------------------------------------------
+def test_a_fixed_handful_multiplies_but_is_no_evidence():
+    config = Config(min_severity="note", rules={"PFL402": RuleSettings(cost=1e-3)})
+    fixed = "def f(conn):\n    for table in ('a', 'b'):\n        conn.execute('DELETE FROM x')\n        conn.commit()\n"
+    (f,) = lint_sources({"m.py": fixed}, select=("PFL402",), config=config)
+    assert (f.frequency, f.severity) == (2.0, "note")  # one commit per table: not per row
+    rows = fixed.replace("('a', 'b')", "rows").replace("def f(conn)", "def f(conn, rows)")
+    (f,) = lint_sources({"m.py": rows}, select=("PFL402",), config=config)
+    assert (f.frequency, f.severity) == (100.0, "error")
+
+
+def test_low_confidence_is_never_more_than_a_note():
+    src = ("class Tx:\n    def commit(self):\n        pass\n"
+           "def save(session, rows):\n    for r in rows:\n        session.commit()\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL402",), config=Config(min_severity="note"))
+    assert (f.confidence, f.severity) == ("low", "note")
+
+
+# -- advice that fits the site ------------------------------------------------------------------
+def test_pfl203_str_gets_join_advice_bytes_get_bytearray():
+    text = "def f(parts):\n    s = ''\n    for p in parts:\n        s = p + s\n    return s\n"
+    (f,) = lint_sources({"m.py": text}, select=("PFL203",), config=Config(min_severity="note"))
+    assert "''.join()" in f.fix and "b''" not in f.fix and "bytearray" not in f.fix
+    data = "def f(parts):\n    b = b''\n    for p in parts:\n        b += p\n    return b\n"
+    (f,) = lint_sources({"m.py": data}, select=("PFL203",), config=Config(min_severity="note"))
+    assert "b''.join()" in f.fix and "bytearray" in f.fix
+
+
+def test_pfl203_size_follows_the_piece():
+    digits = "def f(n, chars):\n    s = ''\n    for d in range(n):\n        s = chars[d] + s\n    return s\n"
+    (f,) = lint_sources({"m.py": digits}, select=("PFL203",), config=Config(min_severity="note"))
+    chunks = digits.replace("chars[d]", "read()")
+    (g,) = lint_sources({"m.py": chunks}, select=("PFL203",), config=Config(min_severity="note"))
+    assert g.cost == pytest.approx(f.cost * 1024)  # a 1 KiB chunk per step, not one character
+
+
+def test_pfl503_write_per_row_gets_batch_advice_read_gets_one_query():
+    write_ = "def f(cur, rows):\n    for r in rows:\n        cur.execute('INSERT INTO t VALUES (?)', r)\n"
+    (f,) = lint_sources({"m.py": write_}, select=("PFL503",), config=Config(min_severity="note"))
+    assert f.message.endswith("(a write per row)") and "executemany()" in f.fix and "WHERE" not in f.fix
+    orm = "def f(rows):\n    for r in rows:\n        Item.objects.create(name=r)\n"
+    (f,) = lint_sources({"m.py": orm}, select=("PFL503",), config=Config(min_severity="note"))
+    assert "bulk_create()" in f.fix
+    read = "def f(cur, ids):\n    for i in ids:\n        cur.execute('SELECT * FROM t WHERE id = ?', (i,))\n"
+    (f,) = lint_sources({"m.py": read}, select=("PFL503",), config=Config(min_severity="note"))
+    assert "WHERE ... IN" in f.fix and f.message.endswith("(N+1 queries)")
+
+
+def test_pfl503_sqlite_is_a_local_round_trip_a_server_is_not():
+    src = "def f(cur, ids):\n    for i in ids:\n        cur.execute('SELECT * FROM t WHERE id = ?', (i,))\n"
+    costs = Config(min_severity="note")
+    (server,) = lint_sources({"m.py": src}, select=("PFL503",), config=costs)
+    (local,) = lint_sources({"m.py": "import sqlite3\n" + src}, select=("PFL503",), config=costs)
+    table = load_costs()
+    assert server.cost == table["query-roundtrip-network"] and local.cost == table["query-roundtrip"]
+
+
+def test_pfl204_slice_fed_to_unpack_gets_unpack_from_and_a_fixed_header_is_cheap():
+    src = ("import struct\ndef f(sock):\n    data = sock.recv(65536)\n    out = []\n"
+           "    for i in range(0, len(data), 4):\n        out.append(struct.unpack('<I', data[i:i + 4]))\n"
+           "        out.append(data[i:i + 4].hex())\n    return out\n")
+    found = lint_sources({"m.py": src}, select=("PFL204",), config=Config(min_severity="note"))
+    by_line = {f.line: f for f in found}
+    assert by_line[6].fix.startswith("use struct.unpack_from(fmt, buf, offset)")
+    assert by_line[7].fix.startswith("slice a memoryview")
+    assert by_line[7].cost == pytest.approx(load_costs()["copy-byte"] * 4)  # four bytes: negligible
+    consume = "def f(sock):\n    buf = sock.recv(65536)\n    while buf:\n        buf = buf[4:]\n"
+    (f,) = lint_sources({"m.py": consume}, select=("PFL204",), config=Config(min_severity="note"))
+    assert f.fix.startswith("keep an offset into the data")
+
+
+# -- calibration files --------------------------------------------------------------------------
+def test_a_calibration_file_changes_the_costs(tmp_path, cli):
+    write(tmp_path, {"m.py": "import os\ndef f(fd, rows):\n    for r in rows:\n        os.fsync(fd)\n"})
+    round_costs(tmp_path)
+    data = cli(["check", ".", "--format", "json", "--select", "PFL402", "--no-cache"], tmp_path).json()
+    assert [(f["cost"], f["score"]) for f in data["findings"]] == [(0.0001, 0.01)]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "calibration file not found"),
+    ("not = [toml", "not a perflint calibration file (invalid TOML"),
+    ("[other]\nx = 1\n", "not a perflint calibration file (no [calibration] and [costs] tables)"),
+    ("[calibration]\nformat = 99\n[costs]\n", "calibration format 99, this perflint reads format 1"),
+    ("[calibration]\nformat = 1\npython = \"2.7\"\n[costs]\n", "calibrated on Python 2.7"),
+    ("STALE", "stale calibration, no cost for fsync"),
+    ("NEGATIVE", "costs.fsync must be a non-negative number of seconds"),
+])
+def test_a_bad_or_stale_calibration_file_is_exit_2(tmp_path, cli, content, message):
+    write(tmp_path, {"m.py": "x = 1\n", "perflint.toml": 'costs = "costs.toml"\n'})
+    if content in ("STALE", "NEGATIVE"):
+        text = render_table({k: {"cost": 1e-6, "smell": 1e-6, "fix": 0.0} for k in _keys()},
+                            machine_meta("test", "2026-01-01"))
+        if content == "STALE":
+            text = "\n".join(line for line in text.splitlines() if not line.startswith('"fsync" ='))
+        else:
+            text = text.replace('"fsync" = 1e-06', '"fsync" = -1')
+        (tmp_path / "costs.toml").write_text(text, encoding="utf-8")
+    elif content is not None:
+        (tmp_path / "costs.toml").write_text(content, encoding="utf-8")
+    r = cli(["check", ".", "--no-cache"], tmp_path)
+    assert r.code == 2, r.out
+    assert r.err.startswith("perflint: error: costs: ") and message in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def _keys():
+    from perflint.costs import required_keys
+
+    return required_keys()
+
+
+def test_calibrate_writes_a_file_check_can_use(tmp_path, cli):
+    r = cli(["calibrate", "-o", "mine.toml", "--quiet"], tmp_path)
+    assert r.code == 0, r.err
+    assert 'use it with costs = "mine.toml"' in r.err
+    table = load_costs(tmp_path / "mine.toml")
+    assert set(_keys()) <= set(table.costs) and table.meta["format"] == 1
+    assert all(value >= 0 for value in table.costs.values())
+    write(tmp_path, {"m.py": "x = 1\n", "perflint.toml": 'costs = "mine.toml"\n'})
+    assert cli(["check", ".", "--no-cache"], tmp_path).code == 0
+
+
+def test_the_shipped_table_has_every_key_and_a_bad_path_is_an_error():
+    assert set(_keys()) <= set(load_costs().costs)
+    with pytest.raises(CostsError, match="calibration file not found"):
+        load_costs(Path("/nonexistent/costs.toml"))
