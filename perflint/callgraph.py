@@ -26,6 +26,9 @@ DEFAULT_LOOP_TRIPS = 100.0
 # An unknown loop nested under another unknown loop (on the same chain) rarely runs as long
 # as the outer one: the columns of a row, the pages of a table, the items of one batch.
 DEFAULT_NESTED_LOOP_TRIPS = 10.0
+# Unknown loops deeper than this on one chain add nothing: at most loop-trips x
+# nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
+MAX_UNKNOWN_DEPTH = 3
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
@@ -50,8 +53,8 @@ class Program:
     ) -> None:
         self.loop_trips = loop_trips
         self.nested_loop_trips = nested_loop_trips
-        # whether the hottest chain into a function already passed an unknown loop
-        self.unknown: Dict[str, bool] = {}
+        # how many unknown loops the hottest chain into a function already passed
+        self.unknown: Dict[str, int] = {}
         self.hot_patterns = tuple(hot)
         # module path -> extra `hot` globs from [[overrides]] whose `files` match that path
         self.scoped_hot: Dict[str, Tuple[str, ...]] = dict(scoped_hot or {})
@@ -202,36 +205,44 @@ class Program:
             return True  # a hand-written `if key in self._cache: return ...` guard
         return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
 
-    def trips(self, loops: Sequence[Loop], nested: bool = False) -> float:
+    def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
         """Estimated iterations of nested loops: their product. The first unknown loop on a
-        chain counts `loop-trips`, an unknown loop inside it `nested-loop-trips`."""
-        return self._trips(loops, nested)[0]
+        chain counts `loop-trips`, the next two `nested-loop-trips`, deeper ones nothing more."""
+        return self._trips(loops, depth)[0]
 
-    def _trips(self, loops: Sequence[Loop], nested: bool) -> Tuple[float, bool]:
+    def _unknown_factor(self, depth: int) -> float:
+        if depth == 0:
+            return self.loop_trips
+        return self.nested_loop_trips if depth < MAX_UNKNOWN_DEPTH else 1.0
+
+    def _trips(self, loops: Sequence[Loop], depth: int) -> Tuple[float, int]:
         product = 1.0
         for loop in loops:
             if loop.trips is not None:
                 product *= loop.trips
             else:
-                product *= self.nested_loop_trips if nested else self.loop_trips
-                nested = True
-        return product, nested
+                product *= self._unknown_factor(depth)
+                depth += 1
+        return product, depth
 
     def site_trips(self, fid: str, loops: Sequence[Loop]) -> float:
         """The trips of the loops at a site, given the chain that reaches its function."""
-        return self.trips(loops, self.unknown.get(fid, False))
+        return self.trips(loops, self.unknown.get(fid, 0))
 
-    def trip_texts(self, loops: Sequence[Loop], nested: bool = False) -> List[str]:
+    def trip_texts(self, loops: Sequence[Loop], depth: int = 0) -> List[str]:
         """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
         out = []
         for loop in loops:
             if loop.trips is not None:
                 out.append(f"x{loop.trips:g} ({loop.why})" if loop.why else f"x{loop.trips:g}")
-            elif nested:
+            elif depth == 0:
+                out.append(f"x{self.loop_trips:g} (unknown bound: loop-trips)")
+            elif depth < MAX_UNKNOWN_DEPTH:
                 out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
             else:
-                out.append(f"x{self.loop_trips:g} (unknown bound: loop-trips)")
-                nested = True
+                out.append("x1 (unknown bound, three unknown loops deep already: adds nothing)")
+            if loop.trips is None:
+                depth += 1
         return out
 
     def _decorators_transparent(self, fid: str) -> bool:
@@ -282,7 +293,7 @@ class Program:
                 self.root_note[fid] = f"hot entry point ({pattern}): one call is the unit of work"
             elif fn.cls and fn.name in ITERATION_DUNDERS:
                 heat[fid], hot[fid] = self.loop_trips, True
-                self.unknown[fid] = True  # already inside someone's unknown loop
+                self.unknown[fid] = 1  # already inside someone's unknown loop
                 self.root_note[fid] = (
                     f"{fn.name} runs once per item of whatever iterates, indexes or compares it "
                     f"(x{self.loop_trips:g}, loop-trips)"
@@ -310,7 +321,7 @@ class Program:
                     continue  # error handling, a cache miss, a first use: not per item
                 if self._memoized(edge.callee):
                     continue  # lru_cache/cache or a memo guard: the body runs once per distinct argument
-                factor, nested = self._trips(edge.site.loops, self.unknown.get(fid, False))
+                factor, nested = self._trips(edge.site.loops, self.unknown.get(fid, 0))
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
@@ -374,7 +385,7 @@ class Program:
         if root not in self.functions:
             return {}
         freq: Dict[str, float] = {root: 1.0}
-        nested: Dict[str, bool] = {root: False}
+        nested: Dict[str, int] = {root: 0}
         queue = deque([root])
         while queue:
             fid = queue.popleft()
@@ -502,13 +513,13 @@ class Program:
         for edge in chain:
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            texts = self.trip_texts(edge.site.loops, self.unknown.get(edge.caller, False))
+            texts = self.trip_texts(edge.site.loops, self.unknown.get(edge.caller, 0))
             where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(edge.site.loops, texts))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
-            for loop, text in zip(loops, self.trip_texts(loops, self.unknown.get(fid, False))):
+            for loop, text in zip(loops, self.trip_texts(loops, self.unknown.get(fid, 0))):
                 hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
         return tuple(hops)
 

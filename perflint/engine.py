@@ -210,7 +210,7 @@ def finalize(
     smells that cooled down to a note instead of calling them stale.
     """
     by_code = {type(r).CODE: type(r) for r in rules}
-    scorer = Scorer(config, costs if costs is not None else load_costs(), program)
+    scorer = Scorer(config, costs if costs is not None else config_costs(config), program)
     findings: List[Finding] = []
     errors: List[FileError] = list(extra_errors)
     min_rank = SEVERITY_RANK[config.min_severity]

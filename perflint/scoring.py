@@ -170,10 +170,10 @@ class Scorer:
         if program.hot.get(root, False) and root not in program.pred:
             factors.append(f"{program.display_name(root)}: {program.root_note.get(root, 'hot entry point')}")
         for edge in chain:
-            texts = program.trip_texts(edge.site.loops, program.unknown.get(edge.caller, False))
+            texts = program.trip_texts(edge.site.loops, program.unknown.get(edge.caller, 0))
             for loop, text in zip(edge.site.loops, texts):
                 factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
-        for loop, text in zip(loops, program.trip_texts(loops, program.unknown.get(fid, False))):
+        for loop, text in zip(loops, program.trip_texts(loops, program.unknown.get(fid, 0))):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
         return factors
 

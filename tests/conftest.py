@@ -71,3 +71,13 @@ def round_costs(root: Path, config: str = "") -> Path:
     (root / "costs.toml").write_text(render_table(measured, machine_meta("test", "2026-01-01")), encoding="utf-8")
     (root / "perflint.toml").write_text(f'costs = "costs.toml"\n{config}', encoding="utf-8")
     return root / "costs.toml"
+
+
+@pytest.fixture(scope="session")
+def round_config(tmp_path_factory):
+    """A Config (every severity reported) scored with ROUND_COSTS, for in-process lint_sources."""
+    from perflint.config import Config
+
+    folder = tmp_path_factory.mktemp("round-costs")
+    path = round_costs(folder)
+    return Config(min_severity="note", costs=str(path))

@@ -20,8 +20,8 @@ CONFIG = 'min-severity = "warning"\n'
 
 def project(tmp_path, store=STORE, config=CONFIG):
     """Scored with round costs (fsync 100 us, fsync over fdatasync 20 us): per row of an unknown
-    loop PFL401 is a 2 ms warning and PFL402 a 10 ms error; three times in close(), 60 us and
-    300 us: a note and a warning."""
+    loop PFL401 is a 2 ms warning and PFL402 a 10 ms error; twenty times in close(), 400 us and
+    2 ms: a note and a warning."""
     root = write(tmp_path, {"pkg/__init__.py": "", "pkg/store.py": store})
     round_costs(root, config)
     return root
@@ -42,7 +42,7 @@ def baseline_data(root, name=".perflint-baseline.json"):
 
 
 def test_baseline_file_is_sorted_stable_and_reviewable(tmp_path, cli):
-    root = project(tmp_path, STORE + "\n\ndef close(fd):\n    for _ in range(3):\n        os.fsync(fd)\n")
+    root = project(tmp_path, STORE + "\n\ndef close(fd):\n    for _ in range(20):\n        os.fsync(fd)\n")
     make_baseline(cli, root)
     text = (root / ".perflint-baseline.json").read_text(encoding="utf-8")
     data = json.loads(text)
@@ -117,7 +117,7 @@ def test_a_second_identical_finding_in_one_function_still_fails(tmp_path, cli):
 
 
 def test_stale_entries_are_listed_and_prune_drops_them(tmp_path, cli):
-    extra = "\n\ndef close(fd):\n    for _ in range(3):\n        os.fsync(fd)\n"
+    extra = "\n\ndef close(fd):\n    for _ in range(20):\n        os.fsync(fd)\n"
     root = project(tmp_path, STORE + extra)
     make_baseline(cli, root)
     assert len(baseline_data(root)["findings"]) == 3

@@ -164,7 +164,8 @@ def test_loops_in_tests_and_memoized_callees_do_not_heat():
         SourceFile(Path("tests/test_x.py"), "tests/test_x.py", "test_x", False, True), src.encode())
     result = finalize([summary], Program([summary]), config, rules)
     assert {f.rule: f.severity for f in result.findings} == {"PFL401": "note"}  # no PFL402: not repeated
-    assert [f.severity for f in analyzer_findings if f.rule == "PFL401"] == ["warning"]
+    # outside tests/ the same loop is evidence: an fsync per item (PFL402) is reported
+    assert [f.severity for f in analyzer_findings if f.rule == "PFL402"] in (["warning"], ["error"])
 
     p = program({"m.py": "import functools\n@functools.lru_cache()\ndef load():\n    pass\n"
                           "def f(xs):\n    for x in xs:\n        load()\n"})

@@ -91,6 +91,7 @@ def test_output_file(tmp_path, cli):
 
 def test_parse_error_is_reported_and_the_run_goes_on(tmp_path, cli):
     write(tmp_path, {"bad.py": "def f(:\n", "pages.py": SMELLY})
+    round_costs(tmp_path)
     r = cli(["check", ".", "--format", "json"], tmp_path)
     data = r.json()
     assert r.code == 1
@@ -104,6 +105,7 @@ def test_parse_error_is_reported_and_the_run_goes_on(tmp_path, cli):
 def test_suppressions(tmp_path, cli):
     src = SMELLY.replace("os.fsync(fd)\n\ndef", "os.fsync(fd)  # perflint: ignore[PFL402]\n\ndef")
     write(tmp_path, {"pages.py": src})
+    round_costs(tmp_path)
     rules = [f["rule"] for f in cli(["check", ".", "--format", "json"], tmp_path).json()["findings"]]
     assert rules == ["PFL401"]
     write(tmp_path, {"pages.py": SMELLY.replace("os.fsync(fd)\n\ndef", "os.fsync(fd)  # noqa: PFL401\n\ndef")})
@@ -114,6 +116,7 @@ def test_suppressions(tmp_path, cli):
 
 def test_select_ignore_by_code_prefix_and_family(tmp_path, cli):
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)
 
     def rules(*args):
         return sorted({f["rule"] for f in cli(["check", ".", "--format", "json", *args], tmp_path).json()["findings"]})
@@ -125,11 +128,14 @@ def test_select_ignore_by_code_prefix_and_family(tmp_path, cli):
 
 
 def test_config_file_is_found_and_validated(tmp_path, cli):
-    write(tmp_path, {"pkg/pages.py": SMELLY, "pyproject.toml": "[tool.perflint]\nignore = ['PFL402']\n"})
+    round_costs(tmp_path)  # costs.toml: fsync over fdatasync 20 us, so PFL401 per row is a warning
+    (tmp_path / "perflint.toml").unlink()
+    write(tmp_path, {"pkg/pages.py": SMELLY,
+                     "pyproject.toml": "[tool.perflint]\ncosts = 'costs.toml'\nignore = ['PFL402']\n"})
     r = cli(["check", "pkg", "--format", "json"], tmp_path)
     assert {f["rule"] for f in r.json()["findings"]} == {"PFL401"}
     # perflint.toml wins over pyproject.toml
-    write(tmp_path, {"perflint.toml": "ignore = ['PFL401']\n"})
+    write(tmp_path, {"perflint.toml": "costs = 'costs.toml'\nignore = ['PFL401']\n"})
     assert {f["rule"] for f in cli(["check", "pkg", "--format", "json"], tmp_path).json()["findings"]} == {"PFL402"}
     write(tmp_path, {"perflint.toml": "loop-factr = 3\n"})
     r = cli(["check", "pkg"], tmp_path)
@@ -162,7 +168,7 @@ def test_config_keys_change_results(tmp_path, cli):
     # 20 us and 100 us per fsync, x1000 rows: 20 ms and 100 ms per unit of work
     assert [(f["rule"], f["severity"], f["frequency"]) for f in data] == [
         ("PFL401", "error", 1000.0), ("PFL402", "error", 1000.0)]
-    write(tmp_path, {"perflint.toml": "[rules.PFL401]\nseverity = 'note'\n", "pages.py": SMELLY})
+    round_costs(tmp_path, "[rules.PFL401]\nseverity = 'note'\n")
     data = cli(["check", ".", "--format", "json", "--min-severity", "note"], tmp_path).json()
     assert {f["severity"] for f in data["findings"] if f["rule"] == "PFL401"} == {"note"}
     write(tmp_path, {"perflint.toml": "per-file-ignores = {'pages.py' = ['sync']}\n"})
@@ -173,7 +179,7 @@ def test_config_keys_change_results(tmp_path, cli):
     assert cli(["check", "."], tmp_path).code == 1  # PFL402: an fsync per row of an unknown loop
     write(tmp_path, {"perflint.toml": "fail-on = 'none'\n"})
     assert cli(["check", "."], tmp_path).code == 0
-    write(tmp_path, {"perflint.toml": "min-severity = 'error'\n"})
+    write(tmp_path, {"perflint.toml": "min-severity = 'error'\n[severity]\nerror = '1s'\n"})
     assert cli(["check", ".", "--format", "json"], tmp_path).json()["findings"] == []
 
 

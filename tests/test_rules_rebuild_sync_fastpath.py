@@ -97,16 +97,18 @@ def test_pfl302_indirect_dump_is_reported_at_the_helper_call_with_heat_from_the_
     assert any(hop.function == "load" and "for loop" in hop.note for hop in f.trace)
 
 
-def test_pfl302_direct_dump_message_and_cold_severity():
+def test_pfl302_direct_dump_message_and_cold_severity(round_config):
     src = ("import pickle\nclass DB:\n    def __setitem__(self, key, value):\n        self.db[key] = value\n"
            "        with open(self.file, 'wb') as f:\n            pickle.dump(self.db, f)\n")
     f = one(src, "PFL302")
     assert f.line == 6
     assert f.message == ("__setitem__() writes one item but re-serialises the whole self.db to the file: "
                          "O(size of the store) per write")
-    # __setitem__ is a single-item write: it runs once per item written, whoever calls it
-    assert (f.confidence, f.severity, f.frequency) == ("high", "warning", 1.0)
-    assert "__setitem__() is a single-item write" in f.context
+    # __setitem__ is a single-item write: it runs once per item written, whoever calls it,
+    # and rewriting 100 items per write (10 us each, round costs) is a millisecond
+    (g,) = lint_sources({"m.py": src}, select=("PFL302",), config=round_config)
+    assert (g.confidence, g.severity, g.frequency, g.score) == ("high", "warning", 1.0, 0.001)
+    assert "__setitem__() is a single-item write" in g.context
 
 
 def test_pfl302_item_only_and_save_methods_are_not_reported():
@@ -147,10 +149,16 @@ def test_pfl303_reflection_reached_from_a_loop_in_another_module():
     assert [hop.function for hop in f.trace][:1] == ["copy_all"]
 
 
-def test_pfl303_per_request_name_is_reported_cold_but_setup_and_introspection_classes_are_not():
+def test_pfl303_per_request_name_is_reported_cold_but_setup_and_introspection_classes_are_not(round_config):
     handler = "from sqlalchemy import MetaData\ndef handle_get(engine):\n    meta = MetaData()\n    meta.reflect(bind=engine)\n"
     f = one(handler, "PFL303")
-    assert (f.line, f.severity) == (4, "warning")
+    assert f.line == 4
+    # named like a per-request operation: one schema read (200 us, round costs) per request
+    (g,) = lint_sources({"m.py": handler}, select=("PFL303",), config=round_config)
+    assert (g.severity, g.frequency, g.score) == ("note", 1.0, 0.0002)
+    hot = lint_sources({"m.py": handler.replace("def handle_get(engine):", "def handle_get(engine, tables):\n    for t in tables:\n        pass")},
+                       select=("PFL303",), config=round_config)
+    assert [h.severity for h in hot] == ["note"]
     assert f.message == ("meta.reflect() re-reads every table of the schema on every call of handle_get(), "
                          "an operation that runs per request or row")
     setup = "from sqlalchemy import MetaData\ndef init_db(engine):\n    meta = MetaData()\n    meta.reflect(bind=engine)\n"
@@ -257,7 +265,7 @@ def test_pfl502_without_an_index_only_when_repeated_and_the_trace_shows_the_loop
     found = findings(files, "PFL502")
     assert [(f.path, f.line, f.confidence) for f in found] == [
         ("reg/registry.py", 9, "high"), ("reg/registry.py", 13, "medium")]
-    assert found[1].severity == "warning"
+    assert (found[1].severity, found[1].frequency) == ("note", 100.0)  # 100 rows scanned x 100 names: 0.3 ms
     assert found[1].trace[0].function == "names"
 
 
@@ -348,7 +356,7 @@ def test_pfl503_sqlalchemy_and_peewee():
 
 
 # -- PFL504 fetch-all-then-filter -------------------------------------------------------------
-def test_pfl504_message_line_and_weight():
+def test_pfl504_message_line_and_weight(round_config):
     src = ("def f(cur, status):\n    cur.execute('SELECT id, status FROM jobs')\n    rows = cur.fetchall()\n"
            "    return [r for r in rows if r[1] == status]\n")
     f = one(src, "PFL504")
@@ -357,8 +365,10 @@ def test_pfl504_message_line_and_weight():
     # once per call of a function nothing shows to repeat: a note until a loop or a hot entry
     # point (a view, a `hot` glob) reaches it
     assert (f.confidence, f.severity) == ("high", "note")
-    hot = lint_sources({"m.py": src}, select=("PFL504",), config=Config(min_severity="note", hot=("*.f",)))
-    assert [(g.severity, g.frequency) for g in hot] == [("warning", 1.0)]  # 100 rows fetched to keep a few
+    hot = lint_sources({"m.py": src}, select=("PFL504",), config=replace(round_config, hot=("*.f",)))
+    assert [(g.severity, g.frequency, pytest.approx(g.score)) for g in hot] == [("note", 1.0, 1e-4)]  # 100 rows x 1 us
+    many = lint_sources({"m.py": src}, select=("PFL504",), config=replace(round_config, hot=("*.f",), loop_trips=5000))
+    assert [(g.severity, pytest.approx(g.score)) for g in many] == [("warning", 0.005)]  # a 5,000-row table per request
 
 
 def test_pfl504_describe_rows_are_the_catalog_not_a_table():

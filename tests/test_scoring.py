@@ -201,7 +201,7 @@ def test_explain_scores_names_a_cold_finding_and_loop_trips(tmp_path, cli):
     root = project(tmp_path, {"pkg/store.py": LOOP_SYNC}, 'loop-trips = 4\nmin-severity = "note"\n')
     r = check(cli, root, "--explain-scores")
     assert ("80 µs per unit of work = cost 20 µs [fsync-over-fdatasync 20 µs] x frequency 4 (for loop in save_all "
-            "line 5 x4 (unknown bound: loop-trips)) x confidence high 1; < warning 100 µs: note") in r.out
+            "line 5 x4 (unknown bound: loop-trips)) x confidence high 1; < warning 1 ms: note") in r.out
     cold = "import os\n\ndef close(fd):\n    os.fsync(fd)\n"
     (root / "pkg/cold.py").write_text(cold, encoding="utf-8")
     r = check(cli, root, "--explain-scores")
@@ -210,15 +210,15 @@ def test_explain_scores_names_a_cold_finding_and_loop_trips(tmp_path, cli):
 
 
 def test_deprecated_loop_factor_and_weight_still_work_with_a_note(tmp_path, cli):
-    root = project(tmp_path, {"pkg/store.py": LOOP_SYNC}, 'loop-factor = 4\n[rules.PFL402]\nweight = 20\n')
+    root = project(tmp_path, {"pkg/store.py": LOOP_SYNC}, 'loop-factor = 10\n[rules.PFL402]\nweight = 20\n')
     r = check(cli, root, "--format", "json", "--min-severity", "note")
     assert r.code == 1
     assert ("'loop-factor' is deprecated and will be removed in the next release: loops now multiply by an "
             "estimated trip count; use 'loop-trips'") in r.err
     assert "'rules.PFL402.weight' is deprecated" in r.err and "set 'rules.PFL402.cost'" in r.err
     got = {f["rule"]: (f["frequency"], f["score"]) for f in r.json()["findings"]}
-    # loop-factor 4 reads as loop-trips 4; weight 20 doubles the measured cost (weight / 10)
-    assert got == {"PFL401": (4.0, 8e-05), "PFL402": (4.0, 0.0008)}
+    # loop-factor 10 reads as loop-trips 10; weight 20 doubles the measured cost (weight / 10)
+    assert got == {"PFL401": (10.0, 0.0002), "PFL402": (10.0, 0.002)}
 
 
 # -- hot paths ----------------------------------------------------------------------------
