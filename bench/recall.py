@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import functools
 import hashlib
 import json
 import os
@@ -50,7 +51,7 @@ DEFAULT_MIRRORS = Path(os.environ.get("PERFLINT_MIRRORS", "/work/.mirror"))
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "perflint-recall"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Tree:
     """One repository snapshot restricted to the top-level folders a case needs."""
 
@@ -66,6 +67,8 @@ class Verdict:
     result: str = "miss"  # warning | note | miss | missing-mirror | error
     rules: Tuple[str, ...] = ()
     fixed_flagged: bool = False
+    heat: Optional[float] = None  # call-graph heat of the buggy function (perflint graph)
+    linked: str = "-"  # the hot caller reaches the function in perflint's call graph: yes | no | self | -
     detail: str = ""
 
 
@@ -84,6 +87,7 @@ class Scans:
     """Scan results by tree; `errors` holds a one-line reason per tree that failed."""
 
     findings: Dict[Tree, List[dict]] = field(default_factory=dict)
+    graphs: Dict[Tree, dict] = field(default_factory=dict)
     errors: Dict[Tree, str] = field(default_factory=dict)
 
 
@@ -158,8 +162,9 @@ def perflint_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def scan(tree: Tree, mirrors: Path, cache: Path, fingerprint: str) -> List[dict]:
-    key = hashlib.sha256(repr((tree, fingerprint)).encode()).hexdigest()[:24]
+def run_perflint(tree: Tree, mirrors: Path, cache: Path, fingerprint: str, command: str) -> object:
+    """`perflint check` (findings) or `perflint graph` (call graph) on one tree, cached."""
+    key = hashlib.sha256(repr((tree, fingerprint, command)).encode()).hexdigest()[:24]
     stored = cache / "results" / f"{key}.json"
     if stored.is_file():
         return json.loads(stored.read_text())
@@ -169,21 +174,62 @@ def scan(tree: Tree, mirrors: Path, cache: Path, fingerprint: str) -> List[dict]
         empty_config.write_text("# isolates the scan from any config in the scanned tree\n")
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         report = Path(handle.name)
-    cmd = [sys.executable, "-m", "perflint", "check", *tree.folders, "--format", "json",
-           "--output", str(report), "--min-severity", "note", "--no-cache", "--exit-zero",
-           "--config", str(empty_config), "--jobs", "1"]
+    cmd = [sys.executable, "-m", "perflint", command, *tree.folders, "--format", "json",
+           "--output", str(report), "--config", str(empty_config)]
+    if command == "check":
+        cmd += ["--min-severity", "note", "--no-cache", "--exit-zero", "--jobs", "1"]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     try:
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"perflint exited {proc.returncode}: {tail}")
-        findings = json.loads(report.read_text())["findings"]
+            raise RuntimeError(f"perflint {command} exited {proc.returncode}: {tail}")
+        data = json.loads(report.read_text())
+        result = data["findings"] if command == "check" else data
     finally:
         report.unlink(missing_ok=True)
     stored.parent.mkdir(parents=True, exist_ok=True)
-    stored.write_text(json.dumps(findings))
-    return findings
+    stored.write_text(json.dumps(result))
+    return result
+
+
+def scan(tree: Tree, mirrors: Path, cache: Path, fingerprint: str) -> List[dict]:
+    return run_perflint(tree, mirrors, cache, fingerprint, "check")  # type: ignore[return-value]
+
+
+def graph_node(graph: dict, path: str, qualname: str, span: Optional[Tuple[int, int]]) -> Optional[dict]:
+    """The call-graph node of a function: same file, id ending in its qualified name, or
+    (nested and renamed ids) a definition line inside its span."""
+    nodes = [n for n in graph.get("nodes", []) if n.get("path") == path]
+    named = [n for n in nodes if n["id"].endswith("." + qualname)]
+    if span is not None:
+        # A method and a module function can share a name: the definition line decides.
+        named = [n for n in named if span[0] <= int(n.get("line") or 0) <= span[1]] or named
+    if named:
+        return min(named, key=lambda n: len(n["id"]))
+    if span is not None and qualname != "<module>":
+        inside = [n for n in nodes if span[0] <= int(n.get("line") or 0) <= span[1]]
+        if inside:
+            return min(inside, key=lambda n: int(n.get("line") or 0))
+    return None
+
+
+def reaches(graph: dict, source: str, target: str) -> bool:
+    callees = graph.get("_callees")
+    if callees is None:  # index the edges once per graph, not once per question
+        callees = {}
+        for edge in graph.get("edges", []):
+            callees.setdefault(edge["caller"], set()).add(edge["callee"])
+        graph["_callees"] = callees
+    seen, todo = {source}, [source]
+    while todo:
+        for nxt in callees.get(todo.pop(), ()):
+            if nxt == target:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return source == target
 
 
 def function_spans(source: str) -> Dict[str, Tuple[int, int]]:
@@ -216,13 +262,20 @@ def enclosing(spans: Dict[str, Tuple[int, int]], line: int) -> str:
     return best
 
 
-def span_of(root: Path, path: str, qualname: str) -> Optional[Tuple[int, int]]:
-    file = root / path
+@functools.lru_cache(maxsize=256)
+def spans_in(file: Path) -> Optional[Dict[str, Tuple[int, int]]]:
+    """Function spans of one file, parsed once per run (every finding is matched against them)."""
     if not file.is_file():
         return None
     try:
-        spans = function_spans(file.read_text(encoding="utf-8", errors="replace"))
+        return function_spans(file.read_text(encoding="utf-8", errors="replace"))
     except SyntaxError:
+        return None
+
+
+def span_of(root: Path, path: str, qualname: str) -> Optional[Tuple[int, int]]:
+    spans = spans_in(root / path)
+    if spans is None:
         return None
     if qualname == "<module>":
         return spans["<module>"]
@@ -230,8 +283,15 @@ def span_of(root: Path, path: str, qualname: str) -> Optional[Tuple[int, int]]:
 
 
 def touches(finding: dict, path: str, qualname: str, span: Optional[Tuple[int, int]]) -> bool:
-    """The finding sits in the function, or its trace passes through it."""
-    sites = [finding] + list(finding.get("trace") or []) + list(finding.get("related") or [])
+    """The finding sits in the function, or its trace passes through it down to the cause.
+
+    A trace "passes through" when its deepest step (the call site nearest the flagged
+    operation) or one of the finding's related locations is in the function. A finding
+    deeper down, whose trace merely crosses the function on the way to some other cost
+    (a decoder's byte concatenation under a stream read), is about something else.
+    """
+    trace = list(finding.get("trace") or [])
+    sites = [finding] + trace[-1:] + list(finding.get("related") or [])
     for site in sites:
         if site.get("path") != path:
             continue
@@ -262,6 +322,16 @@ def judge_bug(case: dict, scans: Scans, mirrors: Path, cache: Path) -> Verdict:
             verdict.detail = scans.errors[tree]
             return verdict
     root = materialise(buggy, mirrors, cache)
+    graph = scans.graphs.get(buggy)
+    if graph is not None:
+        node = graph_node(graph, case["path"], case["function"], span_of(root, case["path"], case["function"]))
+        verdict.heat = None if node is None else float(node.get("heat", 0.0))
+        caller_path, caller = split_caller(case)
+        if caller and (caller_path, caller) == (case["path"], case["function"]):
+            verdict.linked = "self"  # hot by role (a dunder, a view, a public per-item method)
+        elif caller and node is not None:
+            start = graph_node(graph, caller_path, caller, span_of(root, caller_path, caller))
+            verdict.linked = "yes" if start is not None and reaches(graph, start["id"], node["id"]) else "no"
     hits = [f for f in scans.findings[buggy] if matches(f, case, root)]
     verdict.rules = tuple(sorted({f["rule"] for f in hits}))
     if any(f["severity"] in AT_WARNING for f in hits):
@@ -311,13 +381,14 @@ def needed_trees(bugs: Sequence[dict], traps: Sequence[dict]) -> List[Tree]:
     return sorted(Tree(repo, commit, tuple(sorted(folders))) for (repo, commit), folders in merged.items())
 
 
-def run_scans(trees: Sequence[Tree], mirrors: Path, cache: Path, jobs: int) -> Dict[Tuple[str, str], object]:
+def run_scans(trees: Sequence[Tree], mirrors: Path, cache: Path, jobs: int,
+              command: str = "check") -> Dict[Tuple[str, str], object]:
     fingerprint = perflint_fingerprint()
     out: Dict[Tuple[str, str], object] = {}
 
     def one(tree: Tree) -> object:
         try:
-            return scan(tree, mirrors, cache, fingerprint)
+            return run_perflint(tree, mirrors, cache, fingerprint, command)
         except LookupError as exc:
             return f"no mirror: {exc}"
         except (RuntimeError, OSError, subprocess.CalledProcessError, ValueError) as exc:
@@ -326,14 +397,20 @@ def run_scans(trees: Sequence[Tree], mirrors: Path, cache: Path, jobs: int) -> D
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for tree, result in zip(trees, pool.map(one, trees)):
             out[(tree.repo, tree.commit)] = result
-            status = "failed" if isinstance(result, str) else f"{len(result)} findings"
-            print(f"  scanned {tree.repo}@{tree.commit[:10]} {','.join(tree.folders)}: {status}",
+            status = "failed" if isinstance(result, str) else (
+                f"{len(result)} findings" if command == "check" else f"{len(result['nodes'])} graph nodes")
+            print(f"  {command} {tree.repo}@{tree.commit[:10]} {','.join(tree.folders)}: {status}",
                   file=sys.stderr)
     return out
 
 
-def index_scans(bugs: Sequence[dict], traps: Sequence[dict], by_commit: Dict) -> Scans:
+def index_scans(bugs: Sequence[dict], traps: Sequence[dict], by_commit: Dict, graphs: Dict) -> Scans:
     scans = Scans()
+    for case in bugs:
+        tree = trees_for(case, case["buggy"])
+        result = graphs.get((tree.repo, tree.commit))
+        if isinstance(result, dict):
+            scans.graphs[tree] = result
     wanted = [trees_for(c, c["buggy"]) for c in bugs] + [trees_for(c, c["fixed"]) for c in bugs]
     wanted += [Tree(c["repo"], c["commit"], (top_folder(c["path"]),)) for c in traps]
     for tree in wanted:
@@ -380,6 +457,19 @@ def percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.0f}%" if whole else "-"
 
 
+BLOCKERS = ("caught", "matcher-shape", "no-rule", "heat-callgraph", "cost-model")
+
+
+def blocker_table(bugs: Sequence[dict]) -> str:
+    """Cases per recorded blocker category and family (the `blocker` field of the data)."""
+    lines = ["| blocker | " + " | ".join(FAMILIES) + " | all |", "|---|" + "---:|" * (len(FAMILIES) + 1)]
+    for category in BLOCKERS:
+        counts = [sum(1 for b in bugs if b["family"] == f and b.get("blocker", "").startswith(category + ":"))
+                  for f in FAMILIES]
+        lines.append(f"| {category} | " + " | ".join(map(str, counts)) + f" | {sum(counts)} |")
+    return "\n".join(lines)
+
+
 def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
     lines = ["| family | cases | caught at warning | caught at any severity | recall at warning | fixed still flagged |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -399,13 +489,14 @@ def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
     if skipped:
         lines.append(f"Not scanned: {len(skipped)} case(s) (see below).")
     lines.append("")
-    lines.append("| case | family | result | rules seen | fixed still flagged |")
-    lines.append("|---|---|---|---|---|")
+    lines.append("| case | family | result | rules seen | fixed still flagged | heat | caller linked |")
+    lines.append("|---|---|---|---|---|---:|---|")
     for v in sorted(verdicts, key=lambda v: (FAMILIES.index(v.family), v.case_id)):
+        heat = "-" if v.heat is None else f"{v.heat:g}"
         lines.append(f"| {v.case_id} | {v.family} | {v.result} | {' '.join(v.rules) or '-'} | "
-                     f"{'yes' if v.fixed_flagged else 'no'} |")
+                     f"{'yes' if v.fixed_flagged else 'no'} | {heat} | {v.linked} |")
     for t in sorted(traps, key=lambda t: t.case_id):
-        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - |")
+        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - | - | - |")
     for item in skipped:
         lines.append(f"- {item.case_id}: {item.result}: {item.detail}")
     return "\n".join(lines)
@@ -450,7 +541,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return check_coordinates(present, [c for c in traps if c["repo"] not in absent], args.mirrors, args.cache)
 
     by_commit = run_scans(needed_trees(bugs, traps), args.mirrors, args.cache, args.jobs)
-    scans = index_scans(bugs, traps, by_commit)
+    buggy_trees = [t for t in needed_trees(bugs, []) if any(
+        (t.repo, t.commit) == (c["repo"], c["buggy"]) and c.get("hot_caller") for c in bugs)]
+    graphs = run_scans(buggy_trees, args.mirrors, args.cache, args.jobs, command="graph")
+    scans = index_scans(bugs, traps, by_commit, graphs)
     verdicts = [judge_bug(c, scans, args.mirrors, args.cache) for c in bugs]
     trap_verdicts = [judge_trap(c, scans, args.mirrors, args.cache) for c in traps]
     if args.json:
@@ -458,6 +552,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           "traps": [t.__dict__ for t in trap_verdicts]}, indent=2, sort_keys=True))
     else:
         print(render(verdicts, trap_verdicts))
+        print()
+        print("Recorded blockers (bench/realbugs.toml `blocker`), cases per category and family:")
+        print()
+        print(blocker_table(bugs))
     return 0
 
 
