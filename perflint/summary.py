@@ -24,6 +24,11 @@ class CallSite:
     loops: Tuple[Loop, ...]
     text: str  # the callee as written, e.g. "self.pager.sync"
     cold: bool = False  # in an `except` handler: an error path passes no heat on
+    # Value expressions (values.py) of the callee and the arguments, for phase 2's binding.
+    callee: Optional[tuple] = None
+    args: Tuple[Optional[tuple], ...] = ()
+    kwargs: Tuple[Tuple[str, tuple], ...] = ()
+    callbacks: Tuple[tuple, ...] = ()  # functions handed to a scheduler that calls them
 
 
 @dataclass
@@ -39,6 +44,9 @@ class FunctionSummary:
     effects: Dict[str, str] = field(default_factory=dict)
     effect_lines: Dict[str, int] = field(default_factory=dict)
     transparent: bool = False  # a decorator that returns the function it wraps
+    positional: int = 0  # how many of `params` take positional arguments
+    # attribute reads that may run a @property: (line, loops, value expression of the read)
+    reads: List[Tuple[int, Tuple[Loop, ...], tuple]] = field(default_factory=list)
 
 
 @dataclass
@@ -63,5 +71,12 @@ class ModuleSummary:
     candidates: List[Candidate] = field(default_factory=list)
     error: Optional[FileError] = None
     lines: int = 0
+    # Values (values.py): scope -> name -> value expressions; class/instance attributes by
+    # class qualname; return value expressions by function qualname; each function's locals.
+    bindings: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    class_attrs: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    inst_attrs: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    returns: Dict[str, List[tuple]] = field(default_factory=dict)
+    local_names: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
     suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)
