@@ -5,16 +5,14 @@ from __future__ import annotations
 import fnmatch
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
+from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
 from perflint.values import TRANSPARENT_DECORATORS
 
-# Dunders that run once per item of whatever iterates, indexes, hashes or compares the
-# object. `__iter__` is left out (DESIGN §6 lists it): it runs once per loop, not per item.
-ITERATION_DUNDERS = ("__next__", "__getitem__", "__contains__", "__eq__", "__hash__")
 HEAT_CAP = 1e9
 # Method names that builtin types, files, sockets, loggers, DB-API cursors and the common
 # frameworks also have: a receiver nothing is known about may well be one of those.
@@ -56,6 +54,7 @@ class Program:
         loop_factor: float = 10.0,
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
+        roles: Optional[Mapping[str, bool]] = None,
     ) -> None:
         self.loop_factor = loop_factor
         self.hot_patterns = tuple(hot)
@@ -77,6 +76,8 @@ class Program:
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._link()
+        self.entry_points = EntryPoints(self, roles)
+        self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
         self.heat: Dict[str, float] = {}
         self.pred: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
@@ -322,6 +323,12 @@ class Program:
                 return f"override hot = {pattern!r}"
         return None
 
+    def _role(self, fid: str) -> Optional[Role]:
+        role = self.entry_points.role(fid)
+        if role is not None:
+            self.roles[fid] = role
+        return role
+
     def _compute_heat(self) -> None:
         lf = self.loop_factor
         heat = self.heat
@@ -331,9 +338,12 @@ class Program:
             if pattern is not None:
                 heat[fid] = lf
                 self.root_note[fid] = f"hot entry point ({pattern})"
-            elif fn.cls and fn.name in ITERATION_DUNDERS:
+            elif self._role(fid) is not None and self.roles[fid].hot:
                 heat[fid] = lf
-                self.root_note[fid] = f"{fn.name} runs once per item"
+                self.root_note[fid] = self.roles[fid].label
+            elif fid in self.roles:
+                heat[fid] = 1.0
+                self.root_note[fid] = self.roles[fid].label
             else:
                 heat[fid] = 1.0
                 if fn.qualname == MODULE_SCOPE:
@@ -527,13 +537,15 @@ class Program:
         nodes = []
         for fid in sorted(self.functions):
             mod, fn = self.functions[fid]
-            nodes.append({"id": fid, "path": mod.path, "line": fn.line, "heat": self.heat[fid]})
+            role = self.roles.get(fid)
+            nodes.append({"id": fid, "path": mod.path, "line": fn.line, "heat": self.heat[fid],
+                          "role": role.id if role else None, "hot_role": role.hot if role else None})
         edges = []
         for fid in sorted(self.edges):
             for edge in self.edges[fid]:
                 edges.append({"caller": edge.caller, "callee": edge.callee,
                               "path": self.functions[fid][0].path, "line": edge.site.line,
-                              "loops": [kind for kind, _ in edge.site.loops]})
+                              "loops": [kind for kind, _ in edge.site.loops], "kind": edge.kind})
         return {"nodes": nodes, "edges": edges}
 
     def graph_pycg(self) -> Dict[str, List[str]]:

@@ -403,7 +403,10 @@ class FileContext(NameResolution):
     def _enter_call(self, node: cst.Call) -> None:
         for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func)):
             self.add_effect(effect, confidence)
-        raw = self._raw_target(node.func)
+        func = node.func
+        if type(func) is cst.Name and func.value == "getattr":
+            self._record_dispatch(node)
+        raw = self._raw_target(func)
         scope = self.value_scope()
         callee = value_expr(node.func, scope)
         if raw is None and callee is None:

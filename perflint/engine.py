@@ -86,7 +86,7 @@ def scan(
                                      project_context, progress, timings, paths)
     start = timings.mark("phase 1 (parse + rules)", start)
     program = Program(
-        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
+        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot, roles=config.entry_roles,
         scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)

@@ -78,5 +78,7 @@ class ModuleSummary:
     inst_attrs: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
     returns: Dict[str, List[tuple]] = field(default_factory=dict)
     local_names: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    # class qualname -> name prefixes of methods it calls by name: getattr(self, "do_" + x)
+    dispatch_prefixes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
     suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)

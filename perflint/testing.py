@@ -39,5 +39,5 @@ def lint_sources(
             module = module[: -len(".__init__")]
         file = SourceFile(Path(path), path, module, is_package, False)
         summaries.append(analyzer.analyze_bytes(file, source.encode("utf-8")))
-    program = Program([s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot)
+    program = Program([s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot, roles=config.entry_roles)
     return list(finalize(summaries, program, config, rules).findings)

@@ -514,6 +514,24 @@ class NameResolution:
         if node.name is not None:
             self._bind(node.name.name, None)
 
+    def _record_dispatch(self, node: cst.Call) -> None:
+        """`getattr(self, "do_" + command)`: methods named do_* are called by name."""
+        if len(node.args) < 2 or type(node.args[0].value) is not cst.Name:
+            return
+        cls = self.class_qualname
+        if cls is None or node.args[0].value.value != self.self_name():  # type: ignore[attr-defined]
+            return
+        name = node.args[1].value
+        prefix = None
+        if type(name) is cst.BinaryOperation and type(name.left) is cst.SimpleString:  # type: ignore[attr-defined]
+            prefix = name.left.evaluated_value  # type: ignore[attr-defined]
+        elif type(name) is cst.FormattedString and name.parts and type(name.parts[0]) is cst.FormattedStringText:  # type: ignore[attr-defined]
+            prefix = name.parts[0].value  # type: ignore[attr-defined]
+        if isinstance(prefix, str) and prefix.isidentifier():
+            old = self.summary.dispatch_prefixes.get(cls, ())
+            if prefix not in old:
+                self.summary.dispatch_prefixes[cls] = old + (prefix,)
+
     def _record_return(self, value: Optional[cst.BaseExpression]) -> None:
         fn = self.function
         if fn is None:

@@ -188,7 +188,7 @@ def test_graph_formats(tmp_path, cli):
     data = cli(["graph", ".", "--format", "json"], tmp_path).json()
     heat = {n["id"]: n["heat"] for n in data["nodes"]}
     assert heat["pkg.b.g"] == 10.0
-    assert data["edges"] == [{"caller": "pkg.a.f", "callee": "pkg.b.g", "path": "pkg/a.py", "line": 4, "loops": ["for loop"]}]
+    assert data["edges"] == [{"caller": "pkg.a.f", "callee": "pkg.b.g", "path": "pkg/a.py", "line": 4, "loops": ["for loop"], "kind": "exact"}]
     assert "pkg.b.g  heat=10" in cli(["graph", "."], tmp_path).out
 
 
