@@ -61,9 +61,14 @@ class Program:
         # module path -> extra `hot` globs from [[overrides]] whose `files` match that path
         self.scoped_hot: Dict[str, Tuple[str, ...]] = dict(scoped_hot or {})
         self.modules: Dict[str, ModuleSummary] = {}
+        self.aliases: Dict[str, ModuleSummary] = {}
         for summary in sorted(summaries, key=lambda s: s.path):
             # Two files claiming one module name: the first (by path) wins, deterministically.
             self.modules.setdefault(summary.module, summary)
+        for summary in sorted(summaries, key=lambda s: s.path):
+            if summary.alias:
+                # The name imports written for another sys.path entry use; never shadows a real one.
+                self.aliases.setdefault(summary.alias, summary)
         self.functions: Dict[str, Tuple[ModuleSummary, FunctionSummary]] = {}
         self.classes: Dict[str, Tuple[ModuleSummary, ClassSummary]] = {}
         for name in sorted(self.modules):
@@ -75,6 +80,7 @@ class Program:
         self.edges: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
+        self._targets: Dict[str, Optional[str]] = {}
         self._link()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
@@ -85,6 +91,11 @@ class Program:
         self._effects: Dict[str, Dict[str, str]] = {}
 
     # -- resolution -------------------------------------------------------------------
+    def module(self, name: str) -> Optional[ModuleSummary]:
+        """The module of that name, or of that alias (discovery.SourceFile.alias)."""
+        found = self.modules.get(name)
+        return found if found is not None else self.aliases.get(name)
+
     def resolve_dotted(self, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """("function"|"class"|"module", id) for a dotted name, following re-exports."""
         if depth > 8 or not name:
@@ -92,8 +103,9 @@ class Program:
         parts = name.split(".")
         for i in range(len(parts), 0, -1):
             mod_name = ".".join(parts[:i])
-            if mod_name in self.modules:
-                return self._resolve_in_module(self.modules[mod_name], parts[i:], depth)
+            mod = self.module(mod_name)
+            if mod is not None:
+                return self._resolve_in_module(mod, parts[i:], depth)
         return None
 
     def _resolve_in_module(self, mod: ModuleSummary, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
@@ -113,8 +125,9 @@ class Program:
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
         # A submodule not imported in the package's __init__: pkg.sub.
         sub = f"{mod.module}.{head}"
-        if sub in self.modules:
-            return self._resolve_in_module(self.modules[sub], rest[1:], depth)
+        sub_mod = self.module(sub)
+        if sub_mod is not None:
+            return self._resolve_in_module(sub_mod, rest[1:], depth)
         return None
 
     def _resolve_in_class(self, cid: str, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
@@ -172,6 +185,13 @@ class Program:
         """The in-repo function a symbolic call target reaches, or None (never a guess)."""
         if not target:
             return None
+        cache = self._targets
+        if target in cache:
+            return cache[target]
+        cache[target] = found = self._resolve_target(target)
+        return found
+
+    def _resolve_target(self, target: str) -> Optional[str]:
         kind, _, rest = target.partition(":")
         fid: Optional[str] = None
         if kind == "g":
@@ -338,11 +358,11 @@ class Program:
             if pattern is not None:
                 heat[fid] = lf
                 self.root_note[fid] = f"hot entry point ({pattern})"
-            elif self._role(fid) is not None and self.roles[fid].hot:
-                heat[fid] = lf
-                self.root_note[fid] = self.roles[fid].label
-            elif fid in self.roles:
-                heat[fid] = 1.0
+            elif self._role(fid) is not None:
+                # Code run per item (a dunder, a visitor hook) is hot like a loop body; a view
+                # or a task *is* the unit of work: its body runs once per request, and loops
+                # inside it multiply from there.
+                heat[fid] = lf if self.roles[fid].per_item else 1.0
                 self.root_note[fid] = self.roles[fid].label
             else:
                 heat[fid] = 1.0

@@ -16,7 +16,15 @@ if TYPE_CHECKING:  # pragma: no cover
 class Role:
     id: str  # the key in `[entry-roles]` that turns it off
     label: str  # what the trace says
-    hot: bool  # runs once per unit of work (a request, a row, an item), or once per run
+    hot: bool  # runs once per unit of work (a request, a message, an item), not once per run
+    # "request", "message", "command": it *is* the unit of work, its body runs once per unit;
+    # "item": it runs once per item of a loop elsewhere (a dunder, a visitor hook, an API
+    # method users call per row), like code inside a loop; "run": once per process.
+    unit: str = "request"
+
+    @property
+    def per_item(self) -> bool:
+        return self.unit == "item"
 
 
 # Every role, its id and what it means (docs/how-it-works.md lists them).
@@ -51,8 +59,10 @@ _NOT_ROUTERS = frozenset({"functools", "property", "abc", "typing", "contextlib"
 _TASK_DECORATORS = ("shared_task", "rq.job", "rq.decorators.job", "dramatiq.actor", "huey.task", "huey.periodic_task")
 _CLI_DECORATORS = ("click.command", "click.group", "typer.Typer.command")
 _URL_FUNCTIONS = frozenset({"path", "re_path", "url", "django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
-# Per-item hooks of external base classes: method name (or prefix, ending in "*") -> a word
-# the external base's name must contain.
+# Hooks of external base classes: method name (or prefix, ending in "*") -> a word the
+# external base's name must contain. Request handlers and middleware run once per request
+# (_REQUEST_HOOKS); the rest once per item (a node, a record, a line, a row).
+_REQUEST_HOOK_WORDS = frozenset({"RequestHandler", "Middleware"})
 _ITEM_HOOKS: Tuple[Tuple[str, str], ...] = (
     ("visit_*", "Visitor"), ("leave_*", "Visitor"), ("generic_visit", "Visitor"),
     ("visit_*", "Transformer"), ("leave_*", "Transformer"),
@@ -109,7 +119,7 @@ class EntryPoints:
         if fid in self._url_views:
             return Role("django-view", "Django view (named in a URLconf)", True)
         if any(_is_task(d) for d in decorators):
-            return Role("task", "task (runs once per message)", True)
+            return Role("task", "task (runs once per message)", True, "message")
         if any(_is_route(d) for d in decorators):
             return Role("route", "web route (runs once per request)", True)
         if fn.cls is None:
@@ -127,31 +137,37 @@ class EntryPoints:
         if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)):
             return Role("class-based-view", "class-based view handler (runs once per request)", True)
         if name in PROTOCOL_DUNDERS:
-            return Role("protocol-dunder", f"{name} runs once per item", True)
+            return Role("protocol-dunder", f"{name} runs once per item", True, "item")
         prefix = self._dispatch_prefix(cid, name)
         if prefix is not None:
-            return Role("dispatched-by-name", f"dispatched by name (getattr {prefix!r} + ...): runs once per command", True)
+            return Role("dispatched-by-name", f"dispatched by name (getattr {prefix!r} + ...): runs once per command", True, "command")
         hook = _item_hook(name, external)
         if hook is not None:
-            return Role("item-hook", f"override of {hook}.{name}: runs once per item", True)
-        if (name in _PER_ITEM_API and not self.p.callers[fid] and not fn.cls.rpartition(".")[2].startswith("_")
+            base, word = hook
+            if word in _REQUEST_HOOK_WORDS:
+                return Role("item-hook", f"override of {base}.{name}: runs once per request", True, "request")
+            return Role("item-hook", f"override of {base}.{name}: runs once per item", True, "item")
+        # Only a class of the library's own API: a method of a subclass of an external class
+        # (a Django model's save) is a framework hook, called once per request or form.
+        if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
+                and not fn.cls.rpartition(".")[2].startswith("_")
                 and not any(part.startswith("_") for part in mod.module.split("."))):
-            return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: users call it per item", True)
+            return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: users call it per item", True, "item")
         return None
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
         parts = mod.module.split(".")
         if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}":
-            return Role("migration", "migration: runs once", False)
+            return Role("migration", "migration: runs once", False, "run")
         if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or (fn.name == "ready" and fn.cls and any(
                 b.endswith("AppConfig") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
-            return Role("setup", "setup code: runs once", False)
+            return Role("setup", "setup code: runs once", False, "run")
         if fn.cls and fn.name == "handle" and ("commands" in parts[:-1] or any(
                 b.endswith("BaseCommand") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
-            return Role("management-command", "management command: runs once", False)
+            return Role("management-command", "management command: runs once", False, "run")
         if fn.cls is None and (fn.name == "main" or any(_is_cli(d) for d in fn.decorators) or any(
                 site.target in ("g:argparse.ArgumentParser", "g:optparse.OptionParser") for site in fn.calls)):
-            return Role("cli-main", "command-line entry point: runs once", False)
+            return Role("cli-main", "command-line entry point: runs once", False, "run")
         return None
 
     def external_bases(self, cid: str) -> Tuple[str, ...]:
@@ -224,12 +240,13 @@ def _in_views_module(module: str) -> bool:
     return parts[-1] == "views" or "views" in parts[:-1]
 
 
-def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[str]:
+def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:
+    """(external base, the word that matched) when `name` overrides one of its hooks."""
     for pattern, word in _ITEM_HOOKS:
         matches = name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
         if not matches:
             continue
         for base in external:
             if word in base.rpartition(".")[2]:
-                return base.rpartition(".")[2]
+                return base.rpartition(".")[2], word
     return None

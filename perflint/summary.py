@@ -65,6 +65,7 @@ class ModuleSummary:
     module: str
     is_package: bool
     is_test: bool
+    alias: str = ""  # another name imports may use for it (discovery.SourceFile.alias)
     imports: Dict[str, str] = field(default_factory=dict)  # module-level name -> dotted target
     functions: Dict[str, FunctionSummary] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)

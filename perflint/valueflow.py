@@ -53,22 +53,54 @@ class ValueFlow:
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
-        """Bind parameters from every call site until nothing changes (bounded rounds)."""
-        sites: List[Tuple[ModuleSummary, CallSite]] = []
+        """Bind parameters from call sites until nothing changes (bounded rounds). After the
+        first round only the functions a change can reach are re-read: the function whose
+        parameters grew, the functions nested in it, its class's methods (attributes set from
+        parameters) and its callers (its returns may have changed)."""
+        sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
         for fid in sorted(self.p.functions):
             mod, fn = self.p.functions[fid]
-            for site in fn.calls:
-                if site.args or site.kwargs:
-                    sites.append((mod, site))
+            found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
+            if found:
+                sites[fid] = found
+        related = self._related(sites)
+        callers: Dict[str, set] = {}
+        pending = set(sites)
         for _ in range(MAX_ROUNDS):
-            self.memo = {}
-            changed = False
-            for mod, site in sites:
-                for target, bound in self.site_callables(mod, site):
-                    changed |= self._bind_args(mod, site, target, bound)
-            if not changed:
+            if not pending:
                 break
+            self.memo = {}
+            changed = set()
+            for fid in sorted(pending):
+                for mod, site in sites[fid]:
+                    for target, bound in self.site_callables(mod, site):
+                        callers.setdefault(target, set()).add(fid)
+                        if self._bind_args(mod, site, target, bound):
+                            changed.add(target)
+            pending = set()
+            for target in changed:
+                pending.add(target)
+                pending.update(related.get(target, ()))
+                pending.update(callers.get(target, ()))
+            pending.intersection_update(sites)
         self.memo = {}
+
+    def _related(self, sites: Dict[str, list]) -> Dict[str, List[str]]:
+        """function id -> functions with call sites nested in it or in its class."""
+        out: Dict[str, List[str]] = {}
+        functions = self.p.functions
+        for fid in sites:
+            mod, fn = functions[fid]
+            scope = fn.qualname.rpartition(".")[0]
+            while scope:
+                outer = f"{mod.module}.{scope}"
+                if outer in functions:
+                    out.setdefault(outer, []).append(fid)
+                elif outer in self.p.classes:
+                    for method in self.p.classes[outer][1].methods:
+                        out.setdefault(f"{outer}.{method}", []).append(fid)
+                scope = scope.rpartition(".")[0]
+        return out
 
     def _bind_args(self, mod: ModuleSummary, site: CallSite, target: str, bound: bool) -> bool:
         fn = self.p.functions[target][1]
@@ -235,9 +267,9 @@ class ValueFlow:
         if target is not None and target != f"{mod.module}.{name}":
             parts.append(self.dotted(target))
         if not parts:
-            sub = f"{mod.module}.{name}"
-            if sub in self.p.modules:
-                parts.append(frozenset({("M", sub)}))
+            sub = self.p.module(f"{mod.module}.{name}")
+            if sub is not None:
+                parts.append(frozenset({("M", sub.module)}))
         result = union(parts)
         self.memo[key] = result
         return result
@@ -246,9 +278,9 @@ class ValueFlow:
         """A dotted global name: a module of the program, then names and attributes in it."""
         parts = dotted.split(".")
         for i in range(len(parts), 0, -1):
-            module = ".".join(parts[:i])
-            if module in self.p.modules:
-                values: Values = frozenset({("M", module)})
+            found = self.p.module(".".join(parts[:i]))
+            if found is not None:
+                values: Values = frozenset({("M", found.module)})
                 for attr in parts[i:]:
                     if values is None:
                         return None

@@ -52,6 +52,8 @@ SOURCES = {
         "    def other(self):\n        return 1\n"
         "class Names(ast.NodeVisitor):\n    def visit_Name(self, node):\n        return node\n    def report(self):\n        return 1\n"
         "class Sink(logging.Handler):\n    def emit(self, record):\n        return record\n"
+        "from django.middleware.locale import LocaleMiddleware\n"
+        "class Locale(LocaleMiddleware):\n    def process_request(self, request):\n        return request\n"
         "class Bag:\n    def __len__(self):\n        return 0\n    def __iter__(self):\n        return iter(())\n"
     ),
     "store/kv.py": (
@@ -59,6 +61,8 @@ SOURCES = {
         "    def compact(self):\n        return 0\n"
         "class _Internal:\n    def put(self, key):\n        return key\n"
         "def use(s: Store):\n    return s.get(1)\n"
+        "from django.db import models\n"
+        "class Banner(models.Model):\n    def save(self, *args):\n        return args\n"
     ),
     "ops/management/commands/rebuild.py": (
         "from django.core.management.base import BaseCommand\n"
@@ -107,6 +111,7 @@ EXPECTED = {
     "work.shell.Shell.do_list": ("dispatched-by-name", True),
     "work.shell.Names.visit_Name": ("item-hook", True),
     "work.shell.Sink.emit": ("item-hook", True),
+    "work.shell.Locale.process_request": ("item-hook", True),
     "work.shell.Bag.__len__": ("protocol-dunder", True),
     "store.kv.Store.put": ("public-api", True),
     "ops.management.commands.rebuild.Command.handle": ("management-command", False),
@@ -122,8 +127,16 @@ def test_roles_are_exactly_the_expected_ones(program):
 
 
 def test_hot_roles_start_hot_and_say_why(program):
-    assert program.heat["web.app.index"] == program.loop_factor
+    # A route is the unit of work: its body runs once per request (heat 1), loops in it multiply.
+    assert program.heat["web.app.index"] == 1.0
     assert program.root_note["web.app.index"] == "web route (runs once per request)"
+    # Code that runs once per item of a loop elsewhere starts as hot as a loop body.
+    assert program.heat["work.shell.Bag.__len__"] == program.loop_factor
+    assert program.heat["work.shell.Names.visit_Name"] == program.loop_factor
+    assert program.heat["store.kv.Store.put"] == program.loop_factor
+    assert program.heat["work.shell.Shell.do_list"] == 1.0
+    assert program.heat["work.shell.Locale.process_request"] == 1.0  # once per request, not per item
+    assert program.root_note["work.shell.Locale.process_request"] == "override of LocaleMiddleware.process_request: runs once per request"
     assert program.root_note["work.shell.Shell.do_list"] == "dispatched by name (getattr 'do_' + ...): runs once per command"
     assert program.root_note["work.shell.Names.visit_Name"] == "override of NodeVisitor.visit_Name: runs once per item"
     assert program.heat["ops.cli.main"] == 1.0
@@ -131,7 +144,8 @@ def test_hot_roles_start_hot_and_say_why(program):
     # not roles: a helper, a private method, __iter__ (once per loop), a method with callers
     for fid in ("shop.views.helper", "shop.views.Home._private", "work.shell.Bag.__iter__",
                 "store.kv.Store.get", "store.kv._Internal.put", "store.kv.Store.compact",
-                "work.shell.Shell.other", "work.shell.Names.report", "web.app.not_a_route"):
+                "work.shell.Shell.other", "work.shell.Names.report", "web.app.not_a_route",
+                "store.kv.Banner.save"):  # a model's save is a framework hook, not a per-item API
         assert fid not in program.roles, fid
         assert program.heat[fid] == 1.0, fid
 
@@ -152,17 +166,21 @@ def test_entry_roles_config_is_validated():
         parse_config({"entry-roles": {"route": "no"}}, Path("perflint.toml"), "perflint.toml", set(), set())
 
 
-def test_a_finding_in_a_route_is_hot_and_its_trace_names_the_role():
-    src = ("import os\nfrom flask import Flask\napp = Flask(__name__)\n"
-           "def harden(fd):\n    os.fsync(fd)\n"
-           "@app.post('/save')\ndef save(fd):\n    harden(fd)\n")
-    cold = src.replace("@app.post('/save')\n", "")
-    hot_401 = [f for f in lint_sources({"app.py": src}) if f.rule == "PFL401"]
-    cold_401 = [f for f in lint_sources({"app.py": cold}) if f.rule == "PFL401"]
-    assert [f.severity for f in cold_401] == ["note"]
-    assert [f.severity for f in hot_401] == ["warning"]
-    assert [(h.function, h.note) for h in hot_401[0].trace] == [
-        ("save", "web route (runs once per request)"), ("save", "calls harden")]
+def test_traces_name_the_role_and_per_item_roles_heat_their_findings():
+    route = ("import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+             "def harden(fd):\n    os.fsync(fd)\n"
+             "@app.post('/save')\ndef save(fds):\n    for fd in fds:\n        harden(fd)\n")
+    f = next(f for f in lint_sources({"app.py": route}) if f.rule == "PFL401")
+    assert f.severity == "warning"
+    assert [(h.function, h.note) for h in f.trace] == [
+        ("save", "web route (runs once per request)"), ("save", "calls harden inside a for loop (line 8)")]
+    # Once per request, no loop: one fsync per unit of work is not a repeated one.
+    once = route.replace("    for fd in fds:\n        harden(fd)", "    harden(fds)")
+    assert not [f for f in lint_sources({"app.py": once}) if f.rule == "PFL402"]
+    dunder = "import os\nclass Journal:\n    def __len__(self):\n        os.fsync(self.fd)\n        return 0\n"
+    f = next(f for f in lint_sources({"j.py": dunder}) if f.rule == "PFL401")
+    assert f.severity == "warning"
+    assert f.trace[0].note == "__len__ runs once per item"
 
 
 def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):
@@ -177,7 +195,7 @@ def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):
         "@app.route('/')\ndef index():\n    return A().run()\n")
     monkeypatch.chdir(tmp_path)
     text = CliRunner().invoke(cli, ["graph", "."]).output
-    assert "app.index  heat=10  role=route (hot)" in text
+    assert "app.index  heat=1  role=route (hot)" in text
     assert "  -> app.A.run  (line 13; exact)" in text
     assert "  -> app.B.step  (line 5; bounded)" in text
     data = json.loads(CliRunner().invoke(cli, ["graph", ".", "--format", "json"]).output)
@@ -194,6 +212,7 @@ def test_public_api_needs_no_callers_and_a_per_item_name():
     p = build({"kv.py": "class Store:\n    def put(self, k):\n        return k\ndef fill(s: Store, ks):\n    for k in ks:\n        s.put(k)\n"})
     assert "kv.Store.put" not in p.roles
     assert p.heat["kv.Store.put"] == 10.0  # heat from the loop instead
+    assert p.root_note["kv.Store.put"] == "called only from cold code"
 
 
 def test_default_config_enables_every_role():
