@@ -32,14 +32,35 @@ _STATIC = ("staticmethod",)
 
 
 def union(parts: Iterable[Values]) -> Values:
-    out: set = set()
+    result: FrozenSet[tuple] = EMPTY
     for part in parts:
         if part is None:
             return None
-        out |= part
-        if len(out) > MAX_VALUES:
+        if not part or part is result:
+            continue
+        if not result:
+            result = part
+        elif not part <= result:
+            result = result | part
+        if len(result) > MAX_VALUES:
             return None
-    return frozenset(out)
+    return result
+
+
+def _roots(expr: Optional[tuple]):
+    """The names ("n" expressions) an expression reads, as (scope, name)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, tuple) or not e:
+            continue
+        kind = e[0]
+        if kind == "n":
+            yield e[1], e[2]
+        elif kind in ("a", "c", "i", "u", "lam"):
+            stack.append(e[1])
+        elif kind in ("or", "L", "S"):
+            stack.extend(e[1])
 
 
 class ValueFlow:
@@ -48,15 +69,17 @@ class ValueFlow:
     def __init__(self, program: "Program") -> None:
         self.p = program
         self.param_in: Dict[str, Dict[str, Values]] = {}
-        self.memo: Dict[tuple, Values] = {}
+        # Evaluated expressions by id: every expression is an object of a summary the program
+        # holds, and hashing a nested tuple on each lookup cost more than the evaluation.
+        self.memo: Dict[object, Values] = {}
         self._subclasses: Optional[Dict[str, List[str]]] = None
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
         """Bind parameters from call sites until nothing changes (bounded rounds). After the
-        first round only the functions a change can reach are re-read: the function whose
-        parameters grew, the functions nested in it, its class's methods (attributes set from
-        parameters) and its callers (its returns may have changed)."""
+        first round only what a change can reach is re-read: the function whose parameters
+        grew, the functions nested in it, its class's methods when it stores a parameter on
+        `self`, and its callers when what it returns depends on a parameter."""
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
         for fid in sorted(self.p.functions):
             mod, fn = self.p.functions[fid]
@@ -66,8 +89,10 @@ class ValueFlow:
         related = self._related(sites)
         callers: Dict[str, set] = {}
         pending = set(sites)
+        settled = False
         for _ in range(MAX_ROUNDS):
             if not pending:
+                settled = True
                 break
             self.memo = {}
             changed = set()
@@ -81,14 +106,44 @@ class ValueFlow:
             for target in changed:
                 pending.add(target)
                 pending.update(related.get(target, ()))
-                pending.update(callers.get(target, ()))
+                if self._returns_param(target):
+                    pending.update(callers.get(target, ()))
             pending.intersection_update(sites)
-        self.memo = {}
+        if not settled:
+            self.memo = {}  # the last round changed what earlier evaluations read
+
+    def _returns_param(self, fid: str) -> bool:
+        """Whether a function's return values may come from its parameters."""
+        mod, fn = self.p.functions[fid]
+        params = set(fn.params)
+        bindings = mod.bindings.get(fn.qualname, {})
+        todo = list(mod.returns.get(fn.qualname, ()))
+        seen: set = set()
+        while todo and len(seen) < 50:
+            expr = todo.pop()
+            for scope, name in _roots(expr):
+                if scope != fn.qualname or (scope, name) in seen:
+                    continue
+                seen.add((scope, name))
+                if name in params:
+                    return True
+                todo.extend(bindings.get(name, ()))
+        return False
 
     def _related(self, sites: Dict[str, list]) -> Dict[str, List[str]]:
-        """function id -> functions with call sites nested in it or in its class."""
+        """function id -> functions with call sites that read what it binds: those nested in
+        it, and its class's methods when it stores a parameter on `self`."""
         out: Dict[str, List[str]] = {}
         functions = self.p.functions
+        storing = set()
+        for mod in self.p.modules.values():
+            for cls_qual, attrs in mod.inst_attrs.items():
+                for exprs in attrs.values():
+                    for expr in exprs:
+                        for scope, name in _roots(expr):
+                            entry = functions.get(f"{mod.module}.{scope}")
+                            if entry is not None and name in entry[1].params:
+                                storing.add(f"{mod.module}.{scope}")
         for fid in sites:
             mod, fn = functions[fid]
             scope = fn.qualname.rpartition(".")[0]
@@ -98,7 +153,8 @@ class ValueFlow:
                     out.setdefault(outer, []).append(fid)
                 elif outer in self.p.classes:
                     for method in self.p.classes[outer][1].methods:
-                        out.setdefault(f"{outer}.{method}", []).append(fid)
+                        if f"{outer}.{method}" in storing:
+                            out.setdefault(f"{outer}.{method}", []).append(fid)
                 scope = scope.rpartition(".")[0]
         return out
 
@@ -178,7 +234,7 @@ class ValueFlow:
     def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
         if expr is None:
             return EMPTY
-        key = (mod.module, expr)
+        key = id(expr)
         memo = self.memo
         if key in memo:
             return memo[key]
@@ -243,6 +299,15 @@ class ValueFlow:
 
     def name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         """A name read in a scope: the function's own, an enclosing function's, the module's."""
+        key = (mod.module, scope, name)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = EMPTY
+        memo[key] = result = self._name(mod, scope, name)
+        return result
+
+    def _name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         functions = mod.functions
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
