@@ -84,6 +84,8 @@ _PER_ITEM_API = frozenset({
     "push", "send", "publish", "record", "update", "delete", "remove", "query", "execute",
     "encode", "decode", "serialize", "deserialize", "load", "save", "upsert", "enqueue",
 })
+# Test doubles shipped in the package (twisted.internet.testing) are no one's hot API.
+_TEST_PARTS = frozenset({"testing", "tests", "test", "fakes", "mocks"})
 _SETUP_NAMES = frozenset({
     "setUp", "setUpClass", "setup_module", "setup_class", "setup_method", "tearDown",
     "tearDownClass", "teardown_module", "__init_subclass__", "__set_name__", "__class_getitem__",
@@ -151,7 +153,7 @@ class EntryPoints:
         # (a Django model's save) is a framework hook, called once per request or form.
         if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
                 and not fn.cls.rpartition(".")[2].startswith("_")
-                and not any(part.startswith("_") for part in mod.module.split("."))):
+                and not any(part.startswith("_") or part in _TEST_PARTS for part in mod.module.split("."))):
             return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: users call it per item", True, "item")
         return None
 
