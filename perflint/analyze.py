@@ -87,6 +87,7 @@ class Analyzer:
         try:
             walk(module, ctx, self._dispatch_for(source))
             result = ctx.finish(module)
+            result.alias = file.alias
         except RecursionError:
             summary.error = FileError(file.display, "cannot analyse file: nested too deeply")
             return summary

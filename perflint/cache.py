@@ -97,7 +97,7 @@ def run_key(rules: Sequence[object]) -> str:
 
 
 def file_key(sha: str, file: SourceFile) -> str:
-    text = f"{sha}\0{file.display}\0{file.module}\0{int(file.is_package)}\0{int(file.is_test)}"
+    text = f"{sha}\0{file.display}\0{file.module}\0{file.alias}\0{int(file.is_package)}\0{int(file.is_test)}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

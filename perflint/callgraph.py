@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
+from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
+from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
+from perflint.values import TRANSPARENT_DECORATORS
 
-# Decorators that hand back the function they wrap (or call it): edges through them are right.
-TRANSPARENT_DECORATORS = {
-    "staticmethod", "classmethod", "property", "functools.wraps", "functools.lru_cache",
-    "functools.cache", "functools.cached_property", "functools.singledispatch",
-    "functools.singledispatchmethod", "abc.abstractmethod", "typing.final", "typing.override",
-    "typing_extensions.override", "contextlib.contextmanager", "contextlib.asynccontextmanager",
-    "lru_cache", "cache", "cached_property", "abstractmethod", "contextmanager", "wraps",
-}
-# Dunders that run once per item of whatever iterates, indexes, hashes or compares the
-# object. `__iter__` is left out (DESIGN §6 lists it): it runs once per loop, not per item.
-ITERATION_DUNDERS = ("__next__", "__getitem__", "__contains__", "__eq__", "__hash__")
 HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
 DEFAULT_LOOP_TRIPS = 100.0
 # An unknown loop nested under another unknown loop (on the same chain) rarely runs as long
@@ -29,6 +22,23 @@ DEFAULT_NESTED_LOOP_TRIPS = 10.0
 # Unknown loops deeper than this on one chain add nothing: at most loop-trips x
 # nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
 MAX_UNKNOWN_DEPTH = 3
+# Method names that builtin types, files, sockets, loggers, DB-API cursors and the common
+# frameworks also have: a receiver nothing is known about may well be one of those.
+COMMON_METHOD_NAMES = frozenset(
+    name for typ in (list, dict, set, str, bytes, int, float, tuple, bytearray, frozenset, object)
+    for name in dir(typ)
+) | frozenset("""
+    read write readline readlines close flush seek tell fileno truncate writelines open
+    get put run start stop send recv sendall connect accept bind listen shutdown update
+    execute executemany fetch fetchone fetchall fetchmany commit rollback cursor save delete
+    load dump dumps loads encode decode clear pop add remove append extend insert sort
+    acquire release wait notify set reset result cancel done submit call apply process
+    handle emit log debug info warning error exception critical render parse validate clean
+    create filter exclude all first last exists order_by keys values items copy join split
+    strip lower upper replace match search sub group groups next send throw register
+    dispatch publish subscribe serialize deserialize to_dict from_dict as_dict json text
+    lookup resolve find_all find close_all sync refresh retry setup teardown main init
+""".split())
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
@@ -37,6 +47,9 @@ class Edge:
     caller: str
     callee: str
     site: CallSite
+    # "exact": one target; "bounded": one of a small set of targets (overrides, a parameter
+    # bound from a few call sites); "by-name": the only method of that name in the program.
+    kind: str = "exact"
 
 
 class Program:
@@ -50,6 +63,7 @@ class Program:
         nested_loop_trips: float = DEFAULT_NESTED_LOOP_TRIPS,
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
+        roles: Optional[Mapping[str, bool]] = None,
     ) -> None:
         self.loop_trips = loop_trips
         self.nested_loop_trips = nested_loop_trips
@@ -59,9 +73,14 @@ class Program:
         # module path -> extra `hot` globs from [[overrides]] whose `files` match that path
         self.scoped_hot: Dict[str, Tuple[str, ...]] = dict(scoped_hot or {})
         self.modules: Dict[str, ModuleSummary] = {}
+        self.aliases: Dict[str, ModuleSummary] = {}
         for summary in sorted(summaries, key=lambda s: s.path):
             # Two files claiming one module name: the first (by path) wins, deterministically.
             self.modules.setdefault(summary.module, summary)
+        for summary in sorted(summaries, key=lambda s: s.path):
+            if summary.alias:
+                # The name imports written for another sys.path entry use; never shadows a real one.
+                self.aliases.setdefault(summary.alias, summary)
         self.functions: Dict[str, Tuple[ModuleSummary, FunctionSummary]] = {}
         self.classes: Dict[str, Tuple[ModuleSummary, ClassSummary]] = {}
         for name in sorted(self.modules):
@@ -73,6 +92,19 @@ class Program:
         self.edges: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
+        self._targets: Dict[str, Optional[str]] = {}
+        # The value flow allocates millions of short-lived tuples and sets; with every summary
+        # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
+        # Linking creates no garbage cycles worth collecting before it ends.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._link()
+        finally:
+            if collecting:
+                gc.enable()
+        self.entry_points = EntryPoints(self, roles)
+        self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
         self._link()
         # heat: estimated executions per unit of work (one call of a hot entry point);
         # hot: whether that number rests on evidence (a loop on the way, or a hot root)
@@ -85,6 +117,11 @@ class Program:
         self._effects: Dict[str, Dict[str, str]] = {}
 
     # -- resolution -------------------------------------------------------------------
+    def module(self, name: str) -> Optional[ModuleSummary]:
+        """The module of that name, or of that alias (discovery.SourceFile.alias)."""
+        found = self.modules.get(name)
+        return found if found is not None else self.aliases.get(name)
+
     def resolve_dotted(self, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """("function"|"class"|"module", id) for a dotted name, following re-exports."""
         if depth > 8 or not name:
@@ -92,8 +129,9 @@ class Program:
         parts = name.split(".")
         for i in range(len(parts), 0, -1):
             mod_name = ".".join(parts[:i])
-            if mod_name in self.modules:
-                return self._resolve_in_module(self.modules[mod_name], parts[i:], depth)
+            mod = self.module(mod_name)
+            if mod is not None:
+                return self._resolve_in_module(mod, parts[i:], depth)
         return None
 
     def _resolve_in_module(self, mod: ModuleSummary, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
@@ -113,8 +151,9 @@ class Program:
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
         # A submodule not imported in the package's __init__: pkg.sub.
         sub = f"{mod.module}.{head}"
-        if sub in self.modules:
-            return self._resolve_in_module(self.modules[sub], rest[1:], depth)
+        sub_mod = self.module(sub)
+        if sub_mod is not None:
+            return self._resolve_in_module(sub_mod, rest[1:], depth)
         return None
 
     def _resolve_in_class(self, cid: str, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
@@ -131,17 +170,23 @@ class Program:
         return None
 
     def mro(self, cid: str) -> List[str]:
-        """In-repo classes in method resolution order (depth-first, left to right, no repeats)."""
+        """In-repo classes in C3 method resolution order (Python's); depth-first, left to
+        right, when the bases admit no C3 order (Python would refuse such a class)."""
         cached = self._mro.get(cid)
         if cached is not None:
             return cached
         self._mro[cid] = [cid]  # recursion guard for cyclic bases
-        order: List[str] = [cid]
         _, cls = self.classes[cid]
+        bases: List[str] = []
         for base in cls.bases:
             resolved = self.resolve_dotted(base[2:]) if base.startswith("g:") else None
-            if resolved and resolved[0] == "class":
-                for item in self.mro(resolved[1]):
+            if resolved and resolved[0] == "class" and resolved[1] != cid and resolved[1] not in bases:
+                bases.append(resolved[1])
+        order = _c3([cid], [list(self.mro(b)) for b in bases] + [list(bases)])
+        if order is None:
+            order = [cid]
+            for base in bases:
+                for item in self.mro(base):
                     if item not in order:
                         order.append(item)
         self._mro[cid] = order
@@ -166,6 +211,13 @@ class Program:
         """The in-repo function a symbolic call target reaches, or None (never a guess)."""
         if not target:
             return None
+        cache = self._targets
+        if target in cache:
+            return cache[target]
+        cache[target] = found = self._resolve_target(target)
+        return found
+
+    def _resolve_target(self, target: str) -> Optional[str]:
         kind, _, rest = target.partition(":")
         fid: Optional[str] = None
         if kind == "g":
@@ -257,14 +309,96 @@ class Program:
         return True
 
     def _link(self) -> None:
+        self.flow = ValueFlow(self)
+        self.flow.solve()
+        properties = {fn.name for _, fn in self.functions.values()
+                      if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
         for fid in sorted(self.functions):
             mod, fn = self.functions[fid]
             for site in fn.calls:
-                callee = self.resolve_target(site.target)
-                if callee is not None and callee != fid or (callee == fid and site.loops):
-                    edge = Edge(fid, callee, site)  # type: ignore[arg-type]
-                    self.edges[fid].append(edge)
-                    self.callers[callee].append(edge)  # type: ignore[index]
+                for callee, kind in self._site_targets(mod, site):
+                    self._add_edge(fid, callee, site, kind)
+            for line, loops, expr in fn.reads:
+                if expr[2] in properties:
+                    site = CallSite(target="", line=line, loops=loops, text=f"{expr[1][2]}.{expr[2]}")
+                    for callee, kind in self._property_targets(mod, expr):
+                        self._add_edge(fid, callee, site, kind)
+        self.flow.memo = {}
+
+    def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
+        if callee != fid or site.loops:
+            edge = Edge(fid, callee, site, kind)
+            self.edges[fid].append(edge)
+            self.callers[callee].append(edge)
+
+    def _site_targets(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str]]:
+        """(callee, edge kind) for each function a call site reaches."""
+        flow = self.flow
+        out: List[Tuple[str, str]] = []
+        exact = self.resolve_target(site.target) if site.target else None
+        if exact is not None:
+            out.append((exact, "exact"))
+            if site.target.startswith("m:"):
+                # self.m() in a base class reaches the overrides of m in its subclasses.
+                cid, _, meth = site.target[2:].rpartition(":")
+                overrides = sorted({self.lookup_method(sub, meth) for sub in flow.subclasses(cid)} - {None, exact})
+                if overrides and len(overrides) < MAX_VALUES and all(self._decorators_transparent(o) for o in overrides):  # type: ignore[arg-type]
+                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]  # type: ignore[misc]
+        elif site.callee is not None:
+            values = flow.eval(mod, site.callee)
+            calls = flow.callables(values)
+            if calls:
+                kind = "exact" if len(calls) == 1 else "bounded"
+                out.extend((callee, kind) for callee, _ in calls)
+            elif values == frozenset():
+                unique = self._by_name(mod, site.callee)
+                if unique is not None:
+                    out.append((unique, "by-name"))
+        for callback in site.callbacks:
+            calls = flow.callables(flow.eval(mod, callback))
+            if calls:
+                kind = "exact" if len(calls) == 1 else "bounded"
+                out.extend((callee, kind) for callee, _ in calls if callee not in dict(out))
+        return out
+
+    def _by_name(self, mod: ModuleSummary, callee: tuple) -> Optional[str]:
+        """`x.meth()` on a receiver nothing is known about, where `meth` is a method name
+        no other class in the program defines and no builtin or common library type has."""
+        if callee[0] != "a" or callee[2] in COMMON_METHOD_NAMES or callee[2].startswith("__"):
+            return None
+        root = callee[1]
+        if root[0] != "n":
+            return None
+        scope, name = root[1], root[2]
+        if name not in mod.local_names.get(scope, ()):
+            return None  # a global or an import: a module or an external object
+        index = getattr(self, "_methods_by_name", None)
+        if index is None:
+            index = {}
+            for fid, (_, fn) in self.functions.items():
+                if fn.cls:
+                    index.setdefault(fn.name, []).append(fid)
+            self._methods_by_name = index
+        found = index.get(callee[2], ())
+        if len(found) != 1 or not self._decorators_transparent(found[0]):
+            return None
+        return found[0]
+
+    def _property_targets(self, mod: ModuleSummary, expr: tuple) -> List[Tuple[str, str]]:
+        base = self.flow.eval(mod, expr[1])
+        if not base:
+            return []
+        found = set()
+        for value in base:
+            if value[0] != "I":
+                continue
+            fid = self.lookup_method(value[1], expr[2])
+            if fid is not None and any(d in PROPERTY_DECORATORS for d in self.functions[fid][1].decorators):
+                found.add(fid)
+        if not found or len(found) > MAX_VALUES:
+            return []
+        kind = "exact" if len(found) == 1 else "bounded"
+        return [(fid, kind) for fid in sorted(found)]
 
     # -- heat -------------------------------------------------------------------------
     def _hot_match(self, fid: str) -> Optional[str]:
@@ -276,6 +410,12 @@ class Program:
             if fnmatch.fnmatchcase(fid, pattern) or fnmatch.fnmatchcase(fn.qualname, pattern):
                 return f"override hot = {pattern!r}"
         return None
+
+    def _role(self, fid: str) -> Optional[Role]:
+        role = self.entry_points.role(fid)
+        if role is not None:
+            self.roles[fid] = role
+        return role
 
     def _compute_heat(self) -> None:
         """Executions per unit of work for every function, from its hottest caller chain.
@@ -291,13 +431,15 @@ class Program:
             if pattern is not None:
                 heat[fid], hot[fid] = 1.0, True
                 self.root_note[fid] = f"hot entry point ({pattern}): one call is the unit of work"
-            elif fn.cls and fn.name in ITERATION_DUNDERS:
-                heat[fid], hot[fid] = self.loop_trips, True
-                self.unknown[fid] = 1  # already inside someone's unknown loop
-                self.root_note[fid] = (
-                    f"{fn.name} runs once per item of whatever iterates, indexes or compares it "
-                    f"(x{self.loop_trips:g}, loop-trips)"
-                )
+            elif self._role(fid) is not None:
+                # Code run per item (a dunder, a visitor hook) is hot like a loop body: once per
+                # item of someone's unknown loop. A view or a task *is* the unit of work: its body
+                # runs once per request, and loops inside it multiply from there.
+                role = self.roles[fid]
+                heat[fid], hot[fid] = (self.loop_trips if role.per_item else 1.0), True
+                if role.per_item:
+                    self.unknown[fid] = 1  # already inside someone's unknown loop
+                self.root_note[fid] = role.label + (f" (x{self.loop_trips:g}, loop-trips)" if role.per_item else "")
             else:
                 heat[fid], hot[fid] = 1.0, False
                 if fn.qualname == MODULE_SCOPE:
@@ -552,14 +694,16 @@ class Program:
         nodes = []
         for fid in sorted(self.functions):
             mod, fn = self.functions[fid]
-            nodes.append({"id": fid, "path": mod.path, "line": fn.line, "heat": self.heat[fid]})
+            role = self.roles.get(fid)
+            nodes.append({"id": fid, "path": mod.path, "line": fn.line, "heat": self.heat[fid],
+                          "role": role.id if role else None, "hot_role": role.hot if role else None})
         edges = []
         for fid in sorted(self.edges):
             for edge in self.edges[fid]:
                 edges.append({"caller": edge.caller, "callee": edge.callee,
                               "path": self.functions[fid][0].path, "line": edge.site.line,
                               "loops": [loop.kind for loop in edge.site.loops],
-                              "trips": self.trips(edge.site.loops)})
+                              "trips": self.trips(edge.site.loops), "kind": edge.kind})
         return {"nodes": nodes, "edges": edges}
 
     def graph_pycg(self) -> Dict[str, List[str]]:
@@ -573,6 +717,25 @@ class Program:
             out.setdefault(key, [])
             out[key] = sorted(set(out[key]) | set(callees))
         return out
+
+
+def _c3(head: List[str], sequences: List[List[str]]) -> Optional[List[str]]:
+    """C3 linearisation: `head` then the merge of the bases' orders; None if inconsistent."""
+    out = list(head)
+    seqs = [list(s) for s in sequences if s]
+    while seqs:
+        for seq in seqs:
+            candidate = seq[0]
+            if not any(candidate in other[1:] for other in seqs):
+                break
+        else:
+            return None
+        out.append(candidate)
+        for seq in seqs:
+            if seq[0] == candidate:
+                del seq[0]
+        seqs = [s for s in seqs if s]
+    return out
 
 
 def _display(fn: Optional[FunctionSummary]) -> str:

@@ -214,12 +214,14 @@ def graph(paths, fmt, config_path, output) -> None:
         lines: List[str] = []
         for fid in sorted(program.functions):
             edges = program.edges[fid]
-            if not edges and program.heat[fid] <= 1.0:
+            role = program.roles.get(fid)
+            if not edges and program.heat[fid] <= 1.0 and role is None:
                 continue
-            lines.append(f"{fid}  heat={program.heat[fid]:g}")
+            shown = f"  role={role.id} ({'hot' if role.hot else 'runs once'})" if role else ""
+            lines.append(f"{fid}  heat={program.heat[fid]:g}{shown}")
             for edge in edges:
                 loops = ", ".join(f"{loop.kind} x{program.trips([loop]):g}" for loop in edge.site.loops)
-                lines.append(f"  -> {edge.callee}  (line {edge.site.line}{'; ' + loops if loops else ''})")
+                lines.append(f"  -> {edge.callee}  (line {edge.site.line}; {edge.kind}{'; ' + loops if loops else ''})")
         text = "\n".join(lines) + ("\n" if lines else "")
     _write(text, output)
 

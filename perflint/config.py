@@ -76,6 +76,7 @@ class Config:
     test_patterns: Tuple[str, ...] = DEFAULT_TEST_PATTERNS
     respect_gitignore: bool = True
     overrides: Tuple[Override, ...] = ()
+    entry_roles: Mapping[str, bool] = field(default_factory=dict)  # role id -> on/off
     root: Path = field(default_factory=Path.cwd)
     source: Optional[Path] = None  # the file this came from, None for defaults
     deprecations: Tuple[str, ...] = ()  # notes for keys that still work but are going away
@@ -94,7 +95,7 @@ class Config:
 _KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-trips", "nested-loop-trips", "loop-factor",
     "min-severity", "fail-on", "max-score", "severity", "rules", "baseline", "test-patterns",
-    "respect-gitignore", "overrides", "costs", "profile",
+    "respect-gitignore", "overrides", "costs", "profile", "entry-roles",
 }
 _RULE_KEYS = {"severity", "weight", "cost"}
 
@@ -213,6 +214,8 @@ def parse_config(table: Mapping[str, Any], path: Path, where: str, codes: set, f
         kwargs["rules"] = v.rules(table["rules"])
     if "overrides" in table:
         kwargs["overrides"] = v.overrides(table["overrides"])
+    if "entry-roles" in table:
+        kwargs["entry_roles"] = v.entry_roles(table["entry-roles"])
     kwargs["deprecations"] = tuple(v.notes)
     return Config(**kwargs)
 
@@ -305,6 +308,18 @@ class _Validator:
             options = {k: val for k, val in settings.items() if k not in _RULE_KEYS}
             out[code] = RuleSettings(severity=severity, weight=weight, cost=cost, options=options)
         return out
+
+    def entry_roles(self, value: Any) -> Dict[str, bool]:
+        from perflint.entrypoints import ROLES
+
+        if not isinstance(value, dict):
+            self.fail("entry-roles", "must be a table of role = true/false")
+        for role, on in value.items():
+            if role not in ROLES:
+                self.fail(f"entry-roles.{role}", f"unknown role (known: {', '.join(sorted(ROLES))})")
+            if not isinstance(on, bool):
+                self.fail(f"entry-roles.{role}", "must be true or false")
+        return dict(value)
 
     def overrides(self, value: Any) -> Tuple[Override, ...]:
         if not isinstance(value, list):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-
-import builtins
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,8 +18,18 @@ from perflint.summary import (
     FunctionSummary,
     ModuleSummary,
 )
+from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotation_type: rules import them here
+    TRANSPARENT_DECORATORS,
+    NameResolution,
+    annotation_type,
+    annotation_types,
+    call_arguments,
+    callback_spec,
+    dotted_parts,
+    dotted_text,
+    value_expr,
+)
 
-_BUILTINS = frozenset(dir(builtins))
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
 COMPREHENSION_KINDS = {
     cst.ListComp: "list comprehension",
@@ -32,42 +40,6 @@ COMPREHENSION_KINDS = {
 _WRAPS = ("functools.wraps",)
 _HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
-
-
-def dotted_parts(expr: cst.BaseExpression) -> Optional[List[str]]:
-    """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain name chain."""
-    parts: List[str] = []
-    # type() comparisons, not isinstance: libcst's classes are ABCs, and this runs per call.
-    while type(expr) is cst.Attribute:
-        parts.append(expr.attr.value)  # type: ignore[attr-defined]
-        expr = expr.value  # type: ignore[attr-defined]
-    if type(expr) is cst.Name:
-        parts.append(expr.value)
-        parts.reverse()
-        return parts
-    return None
-
-
-def dotted_text(expr: cst.BaseExpression) -> Optional[str]:
-    parts = dotted_parts(expr)
-    return ".".join(parts) if parts else None
-
-
-def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
-    """The class named by a simple annotation: `C`, `m.C`, `"C"`, `Optional[C]`, `C | None`."""
-    if annotation is None:
-        return None
-    expr = annotation.annotation
-    if isinstance(expr, cst.SimpleString):
-        text = expr.evaluated_value
-        return text if isinstance(text, str) and text.replace(".", "").isidentifier() else None
-    if isinstance(expr, cst.Subscript) and dotted_text(expr.value) in ("Optional", "typing.Optional"):
-        if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
-            expr = expr.slice[0].slice.value
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-        if isinstance(expr.right, cst.Name) and expr.right.value == "None":
-            expr = expr.left
-    return dotted_text(expr)
 
 
 # Python ends a line at \r\n, \r or \n (files from old Macs use a lone \r).
@@ -87,6 +59,10 @@ class _Frame:
     local_types: Dict[str, str] = field(default_factory=dict)
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
+    body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
+    started: bool = True
+    locals: set = field(default_factory=set)  # names a function binds
+    globals: set = field(default_factory=set)  # names it declares `global`
 
 
 @dataclass
@@ -106,7 +82,7 @@ class _Pending:
     per_item: str = ""
 
 
-class FileContext:
+class FileContext(NameResolution):
     """What rules may ask while the traversal runs, and the summary it leaves behind."""
 
     def __init__(self, path: str, module: str, is_package: bool, is_test: bool, source: str) -> None:
@@ -145,6 +121,13 @@ class FileContext:
             cst.Return: self._enter_return,
             cst.WithItem: self._enter_with_item,
             cst.IndentedBlock: self._enter_block,
+            cst.SimpleStatementSuite: self._enter_suite,
+            cst.For: self._enter_for,
+            cst.CompFor: self._enter_comp_for,
+            cst.Global: self._enter_global,
+            cst.NamedExpr: self._enter_named_expr,
+            cst.ExceptHandler: self._enter_except_handler,
+            cst.Attribute: self._enter_attribute,
         }
         self._block_saves: List[Tuple[cst.CSTNode, List[Tuple[str, int, Any]]]] = []
         # Blocks that run once or on a cache miss only: (block node, why), innermost last.
@@ -156,7 +139,7 @@ class FileContext:
     def function(self) -> Optional[FunctionSummary]:
         """The enclosing function's summary; None at module or class level."""
         for frame in reversed(self.frames):
-            if frame.kind == "function":
+            if frame.kind == "function" and frame.started:
                 return frame.function
         return None
 
@@ -169,7 +152,7 @@ class FileContext:
     def class_qualname(self) -> Optional[str]:
         """The class whose method we are in (the nearest function's class)."""
         for frame in reversed(self.frames):
-            if frame.kind == "function":
+            if frame.kind == "function" and frame.started:
                 return frame.method_of
         return None
 
@@ -193,32 +176,9 @@ class FileContext:
         index = len(self.stack) - 1 - level
         return self.stack[index] if index >= 0 else None
 
-    def resolve(self, expr: cst.BaseExpression) -> Optional[str]:
-        """The qualified name an expression refers to through imports (`c.deepcopy` ->
-        `copy.deepcopy`); builtins by their bare name; None for locals and the unknown."""
-        parts = dotted_parts(expr)
-        if not parts:
-            return None
-        head = parts[0]
-        target = self.imports.get(head)
-        if target is None:
-            if head in _BUILTINS and len(parts) == 1:
-                return head
-            if head in _BUILTINS and head in ("bytes", "str", "dict", "int", "bytearray"):
-                return ".".join(parts)
-            return None
-        return ".".join([target] + parts[1:])
-
-    def local_type(self, name: str) -> Optional[str]:
-        """The class a local name was last assigned from (`x = C()`, `x: C`), as written."""
-        for frame in reversed(self.frames):
-            if frame.kind == "function":
-                return frame.local_types.get(name)
-        return self.module_types.get(name)
-
     def self_name(self) -> Optional[str]:
         for frame in reversed(self.frames):
-            if frame.kind == "function":
+            if frame.kind == "function" and frame.started:
                 return frame.self_name
         return None
 
@@ -249,8 +209,10 @@ class FileContext:
         node_type = type(node)
         if node_type is cst.FunctionDef or node_type is cst.ClassDef:
             frame = self.frames.pop()
-            if frame.kind == "function":
+            if frame.kind == "function" and frame.started:
                 self._loops = frame.saved_loops
+            if frame.kind == "function" and frame.function is not None:
+                self.summary.local_names[frame.qualname] = frozenset(frame.locals)
         elif node is self._main_guard_node:
             self.in_main_guard = False
             self._main_guard_node = None
@@ -260,7 +222,25 @@ class FileContext:
             if self._cold_blocks and self._cold_blocks[-1][0] is node:
                 self._cold_blocks.pop()
 
+    def _start_body(self, node: cst.CSTNode) -> None:
+        """A function's body begins: from here on code runs in the function, with no loops
+        around it; its decorators and defaults ran in the enclosing scope."""
+        frame = self.frames[-1]
+        frame.started = True
+        frame.saved_loops = self._loops
+        self._loops = []
+
+    def _enter_suite(self, node: cst.SimpleStatementSuite) -> None:
+        if self.frames and self.frames[-1].body is node:
+            self._start_body(node)
+
     def _enter_block(self, node: cst.IndentedBlock) -> None:
+        if self.frames and self.frames[-1].body is node:
+            self._start_body(node)
+            return
+        self._enter_block_loops(node)
+
+    def _enter_block_loops(self, node: cst.IndentedBlock) -> None:
         """A block that ends in return/raise runs at most once per call, one that ends in
         break at most once per run of its loop: `for k in ks: if k in d: return d[k].copy()`
         copies once, not per key. The body of `if key not in cache: cache[key] = build()`
@@ -364,8 +344,8 @@ class FileContext:
                      self.function_qualname, self.loops, cost_key, size, self.cold_reason, per_item)
         )
 
-    def add_effect(self, effect: str, confidence: str = "high") -> None:
-        fn = self.function or self._module_fn
+    def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:
+        fn = fn or self.function or self._module_fn
         old = fn.effects.get(effect)
         if old is None or _CONF_RANK[confidence] > _CONF_RANK[old]:
             fn.effects[effect] = confidence
@@ -379,6 +359,7 @@ class FileContext:
         name = node.name.value
         qualname = self._qualname(name)
         parent = self.frames[-1] if self.frames else None
+        outer_scope = self.value_scope()  # decorators and defaults run out there
         decorators = []
         for deco in node.decorators:
             expr = deco.decorator
@@ -402,6 +383,7 @@ class FileContext:
             cls=method_of,
             params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
             decorators=tuple(decorators),
+            positional=len(params),
         )
         summary.memoized = memo_guard(node) or ""
         self.summary.functions[qualname] = summary
@@ -409,16 +391,48 @@ class FileContext:
             parent.cls.methods = parent.cls.methods + (name,)
         if parent is not None and parent.kind == "function" and any(d in _WRAPS or d.endswith(".wraps") or d == "wraps" for d in decorators):
             parent.wrapped_inner.add(name)
+        self._bind(node.name, self._decorated_value(node, qualname, decorators, outer_scope))
         frame = _Frame("function", qualname, function=summary, method_of=method_of,
-                       self_name=self_name, saved_loops=self._loops)
-        for param in all_params:
+                       self_name=self_name, body=node.body, started=False)
+        bindings = self.summary.bindings.setdefault(qualname, {})
+        for param in all_params + [p for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]:
+            pname = param.name.value
+            frame.locals.add(pname)
             typ = annotation_type(param.annotation)
             if typ:
-                frame.local_types[param.name.value] = typ
+                frame.local_types[pname] = typ
+            types, container = annotation_types(param.annotation.annotation) if param.annotation else ((), False)
+            if types:
+                ann: tuple = ("ann", outer_scope, types)
+                bindings.setdefault(pname, []).append(("S", (ann,)) if container else ann)
+        if node.returns is not None:
+            types, container = annotation_types(node.returns.annotation)
+            if types:
+                ann_ret: tuple = ("ann", outer_scope, types)
+                self.summary.returns.setdefault(qualname, []).append(("S", (ann_ret,)) if container else ann_ret)
+        if self_name is not None:
+            receiver = ("cls", method_of) if "classmethod" in decorators else ("self", method_of)
+            bindings.setdefault(self_name, []).append(receiver)
         self.frames.append(frame)
-        self._loops = []
         for effect, confidence in name_effects(name):
-            self.add_effect(effect, confidence)
+            self.add_effect(effect, confidence, summary)
+
+    def _decorated_value(self, node: cst.FunctionDef, qualname: str, decorators: List[str], scope: str) -> tuple:
+        """The value a decorated name holds: `f = d(f)` for each decorator that is not known
+        to hand the function back; each application is a call in the enclosing scope."""
+        value: tuple = ("f", qualname)
+        for deco, resolved in reversed(list(zip(node.decorators, decorators))):
+            if resolved in TRANSPARENT_DECORATORS or resolved.endswith((".setter", ".getter", ".deleter")):
+                continue
+            callee = value_expr(deco.decorator, scope)
+            if callee is None:
+                return ("c", ("g", "?"))  # a decorator we cannot follow: the name's value is unknown
+            raw = self._raw_target(deco.decorator) if not isinstance(deco.decorator, cst.Call) else None
+            site = CallSite(target="", line=self.line_of(deco), loops=self.loops,
+                            text=dotted_text(deco.decorator) or "decorator", callee=callee, args=(value,))
+            self._raw_calls.append((site, raw, self.function_qualname))
+            value = ("c", callee)
+        return value
 
     def _enter_class(self, node: cst.ClassDef) -> None:
         qualname = self._qualname(node.name.value)
@@ -426,41 +440,12 @@ class FileContext:
         self.summary.classes[qualname] = summary
         bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
         self._raw_bases.append((summary, bases, self._scope_for_resolution()))
+        self._bind(node.name, None)
         self.frames.append(_Frame("class", qualname, cls=summary))
 
     def _scope_for_resolution(self) -> str:
         fn = self.function
         return fn.qualname if fn else ""
-
-    def _enter_import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = dotted_text(alias.name)
-            if not name:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.imports[alias.asname.name.value] = name
-            else:
-                head = name.split(".")[0]
-                self.imports.setdefault(head, head)
-
-    def _enter_import_from(self, node: cst.ImportFrom) -> None:
-        base = dotted_text(node.module) if node.module is not None else ""
-        level = len(node.relative)
-        if level:
-            package = self.module_name if self.is_package else self.module_name.rpartition(".")[0]
-            for _ in range(level - 1):
-                package = package.rpartition(".")[0]
-            base = ".".join(p for p in (package, base) if p)
-        if base is None or isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            name = dotted_text(alias.name)
-            if not name:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.imports[local] = f"{base}.{name}" if base else name
 
     def _enter_if(self, node: cst.If) -> None:
         if self.frames or self.in_main_guard:
@@ -474,6 +459,7 @@ class FileContext:
                 self._main_guard_node = node
 
     def _enter_return(self, node: cst.Return) -> None:
+        self._record_return(node.value)
         fn_frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
         if fn_frame is None or not isinstance(node.value, cst.Name):
             return
@@ -483,74 +469,41 @@ class FileContext:
             fn.transparent = True
 
     # -- types of names, for resolving method calls -------------------------------------
-    def _note_attr(self, target: cst.BaseExpression) -> None:
-        """Remember attribute names a class declares (fields, self.x = ...)."""
-        frame = self.frames[-1] if self.frames else None
-        if frame is None:
-            return
-        if frame.kind == "class" and isinstance(target, cst.Name) and frame.cls is not None:
-            frame.cls.attrs = frame.cls.attrs + (target.value,)
-        elif (
-            frame.kind == "function"
-            and isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value == frame.self_name
-        ):
-            cls = self.summary.classes.get(frame.method_of or "")
-            if cls is not None and target.attr.value not in cls.attrs:
-                cls.attrs = cls.attrs + (target.attr.value,)
-
-    def _set_type(self, target: cst.BaseExpression, typ: Optional[str]) -> None:
-        self._note_attr(target)
-        if not typ:
-            return
-        if isinstance(target, cst.Name):
-            if self.frames and self.frames[-1].kind == "function":
-                self.frames[-1].local_types[target.value] = typ
-            elif not self.frames:
-                self.module_types[target.value] = typ
-            elif self.frames[-1].kind == "class" and self.frames[-1].cls is not None:
-                self._raw_attr_types.append((self.frames[-1].cls, target.value, typ, self._scope_for_resolution()))
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            frame = self.frames[-1] if self.frames else None
-            if frame is not None and frame.kind == "function" and target.value.value == frame.self_name:
-                cls = self.summary.classes.get(frame.method_of or "")
-                if cls is not None:
-                    self._raw_attr_types.append((cls, target.attr.value, typ, frame.qualname))
-
-    def _value_type(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
-        if isinstance(value, cst.Call):
-            text = dotted_text(value.func)
-            if text and text.split(".")[-1][:1].isupper():
-                return text
-        elif isinstance(value, cst.Name):
-            return self.local_type(value.value)
-        return None
-
-    def _enter_assign(self, node: cst.Assign) -> None:
-        typ = self._value_type(node.value)
-        for target in node.targets:
-            self._set_type(target.target, typ)
-
-    def _enter_ann_assign(self, node: cst.AnnAssign) -> None:
-        self._set_type(node.target, annotation_type(node.annotation) or self._value_type(node.value))
-
-    def _enter_with_item(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._set_type(node.asname.name, self._value_type(node.item))
-
     # -- call sites ---------------------------------------------------------------------
     def _enter_call(self, node: cst.Call) -> None:
         for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func)):
             self.add_effect(effect, confidence)
-        raw = self._raw_target(node.func)
-        if raw is None:
+        func = node.func
+        if type(func) is cst.Name and func.value == "getattr":
+            self._record_dispatch(node)
+        raw = self._raw_target(func)
+        scope = self.value_scope()
+        callee = value_expr(node.func, scope)
+        if raw is None and callee is None:
             return
-        self._call_raw[id(node)] = raw
+        if raw is not None:
+            self._call_raw[id(node)] = raw
+        args, kwargs, callbacks = call_arguments(node, scope, callback_spec(self.resolve(node.func), node.func))
         cold = self.cold_reason
-        site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or "super()",
-                        cold=bool(cold), cold_reason=cold)
+        site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
+                        cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks)
         self._raw_calls.append((site, raw, self.function_qualname))
+
+    def _enter_attribute(self, node: cst.Attribute) -> None:
+        """An attribute read may run a @property: record it for phase 2 (once per function)."""
+        parent = self.stack[-2] if len(self.stack) >= 2 else None
+        parent_type = type(parent)
+        if parent_type is cst.Attribute or parent_type is cst.AssignTarget or parent_type is cst.Del:
+            return
+        if parent_type is cst.Call and parent.func is node:  # type: ignore[union-attr]
+            return
+        fn = self.function
+        if fn is None or type(node.value) is not cst.Name:
+            return
+        expr = ("a", ("n", fn.qualname, node.value.value), node.attr.value)
+        loops = self.loops
+        if not any(read[2] == expr and read[1] == loops for read in fn.reads):
+            fn.reads.append((self.line, loops, expr))
 
     def _in_except_handler(self) -> bool:
         for node in reversed(self.stack):
@@ -561,86 +514,17 @@ class FileContext:
                 return False
         return False
 
-    def _raw_target(self, func: cst.BaseExpression) -> Optional[tuple]:
-        if isinstance(func, cst.Name):
-            return ("dotted", func.value, self._scope_for_resolution())
-        if not isinstance(func, cst.Attribute):
-            return None
-        method_of = self.class_qualname
-        value = func.value
-        if (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Name)
-            and value.func.value == "super"
-            and method_of
-        ):
-            return ("super", method_of, func.attr.value)
-        parts = dotted_parts(func)
-        if not parts:
-            return None
-        head = parts[0]
-        self_name = self.self_name()
-        if self_name is not None and head == self_name and method_of:
-            if len(parts) == 2:
-                return ("self", method_of, parts[1])
-            if len(parts) == 3:
-                return ("attr", method_of, parts[1], parts[2])
-            return None
-        if len(parts) == 2:
-            typ = self.local_type(head)
-            if typ is not None:
-                return ("typed", typ, self._scope_for_resolution(), parts[1])
-        return ("dotted", ".".join(parts), self._scope_for_resolution())
-
     # -- the end of a file: resolve what needed the whole module ------------------------
-    def _resolve_raw_dotted(self, dotted: str, scope: str) -> Optional[str]:
-        head, _, rest = dotted.partition(".")
-        tail = f".{rest}" if rest else ""
-        functions = self.summary.functions
-        classes = self.summary.classes
-        prefix = scope
-        while prefix:
-            # Names defined in an enclosing *function* are visible; a class body's are not
-            # (inside a method, `set()` is the builtin, never the class's `set` method).
-            candidate = f"{prefix}.{head}"
-            if prefix in functions and (candidate in functions or candidate in classes):
-                return f"{self.module_name}.{candidate}{tail}"
-            prefix = prefix.rpartition(".")[0]
-        if head in functions or head in classes:
-            return f"{self.module_name}.{head}{tail}"
-        target = self.imports.get(head)
-        if target is not None:
-            return f"{target}{tail}"
-        return None
-
-    def _finish_target(self, raw: tuple) -> Optional[str]:
-        kind = raw[0]
-        mod = self.module_name
-        if kind == "given":
-            return raw[1]
-        if kind == "dotted":
-            resolved = self._resolve_raw_dotted(raw[1], raw[2])
-            return f"g:{resolved}" if resolved else None
-        if kind == "self":
-            return f"m:{mod}.{raw[1]}:{raw[2]}"
-        if kind == "super":
-            return f"S:{mod}.{raw[1]}:{raw[2]}"
-        if kind == "attr":
-            return f"a:{mod}.{raw[1]}:{raw[2]}:{raw[3]}"
-        if kind == "typed":
-            resolved = self._resolve_raw_dotted(raw[1], raw[2])
-            return f"t:{resolved}:{raw[3]}" if resolved else None
-        return None
-
     def finish(self, module: cst.Module) -> ModuleSummary:
         """Resolve names that needed the whole file, compute finding positions."""
         summary = self.summary
         summary.imports = dict(self.imports)
         functions = summary.functions
         for site, raw, scope in self._raw_calls:
-            target = self._finish_target(raw)
+            target = self._finish_target(raw) if raw is not None else None
             if target is not None:
                 site.target = target
+            if target is not None or site.callee is not None:
                 functions[scope].calls.append(site)
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
@@ -722,6 +606,12 @@ def _target_names(target: cst.CSTNode) -> List[str]:
             out.extend(_target_names(element.value))
         return out
     return []
+
+
+def _callee_text(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return f"(...).{func.attr.value}"
+    return "super()" if isinstance(func, cst.Call) else "(...)"
 
 
 def _start_line(node: cst.CSTNode, line: int) -> int:

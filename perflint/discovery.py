@@ -13,7 +13,7 @@ import pathspec
 DEFAULT_EXCLUDES = (
     ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d",
     ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__", "_build",
-    "buck-out", "dist", "node_modules", "venv", "__pycache__", ".perflint_cache",
+    "buck-out", "dist", "node_modules", "__pycache__", ".perflint_cache",
 )
 
 
@@ -24,6 +24,9 @@ class SourceFile:
     module: str  # dotted module name from the package root
     is_package: bool
     is_test: bool
+    # The name today's package-only walk gives (`b` for pkg/sub/b.py): imports written for a
+    # different sys.path entry (a Django project folder, a tests folder) still resolve.
+    alias: str = ""
 
 
 def display_path(path: Path, cwd: Optional[Path] = None) -> str:
@@ -39,18 +42,36 @@ def display_path(path: Path, cwd: Optional[Path] = None) -> str:
     return text
 
 
-def module_name(path: Path) -> Tuple[str, bool]:
-    """Dotted name of a module: walk up while the folder is a package (has __init__.py)."""
+def module_name(path: Path, root: Optional[Path] = None) -> Tuple[str, bool]:
+    """Dotted name of a module as Python gives it with the project root on sys.path: walk up
+    through regular packages (with __init__.py) and, below `root`, through namespace package
+    folders (without one), stopping at a `src` folder or another project's root."""
     is_package = path.name == "__init__.py"
     parts: List[str] = [] if is_package else [path.stem]
     directory = path.parent
-    while (directory / "__init__.py").is_file():
+    while (directory / "__init__.py").is_file() or (root is not None and _namespace_portion(directory, root)):
         parts.append(directory.name)
         if directory.parent == directory:
             break
         directory = directory.parent
     parts.reverse()
     return ".".join(p for p in parts if p) or path.stem, is_package
+
+
+def _namespace_portion(directory: Path, root: Path) -> bool:
+    if root not in directory.parents or not directory.name.isidentifier() or directory.name in _IMPORT_ROOTS:
+        return False
+    return not any((directory / marker).is_file() for marker in _PROJECT_MARKERS)
+
+
+_IMPORT_ROOTS = frozenset({"src", "lib", "site-packages", "dist-packages"})
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def is_virtualenv(directory: Path) -> bool:
+    """A virtual environment is a folder with pyvenv.cfg, whatever its name (the standard
+    library's own `venv` package is a package, not one)."""
+    return (directory / "pyvenv.cfg").is_file()
 
 
 class _Matcher:
@@ -110,13 +131,15 @@ def discover(
         absolute = Path(os.path.abspath(path))
         if absolute in found:
             return
-        module, is_package = module_name(absolute)
+        module, is_package = module_name(absolute, root)
+        alias = module_name(absolute)[0]
         display = display_path(absolute, cwd)
         try:
             rel_root = absolute.relative_to(root).as_posix()
         except ValueError:
             rel_root = display
-        found[absolute] = SourceFile(absolute, display, module, is_package, tests.match_file(rel_root))
+        found[absolute] = SourceFile(absolute, display, module, is_package, tests.match_file(rel_root),
+                                     alias if alias != module else "")
 
     for given in paths:
         given = Path(os.path.abspath(given))
@@ -158,7 +181,7 @@ def _walk(directory, excluder, ignores, respect_gitignore, add, top) -> None:
         kept = []
         for name in sorted(dirs):
             path = here / name
-            if excluder.matches(path, True) or name in DEFAULT_EXCLUDES:
+            if excluder.matches(path, True) or name in DEFAULT_EXCLUDES or is_virtualenv(path):
                 continue
             if any(m.matches(path, True) for m in active):
                 continue

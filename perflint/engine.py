@@ -93,7 +93,7 @@ def scan(
     start = timings.mark("phase 1 (parse + rules)", start)
     program = Program(
         [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
-        nested_loop_trips=config.nested_loop_trips, hot=config.hot,
+        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
         scoped_hot=scoped_hot(summaries, config),
     )
     start = timings.mark("phase 2 (call graph + heat)", start)

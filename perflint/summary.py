@@ -25,6 +25,11 @@ class CallSite:
     text: str  # the callee as written, e.g. "self.pager.sync"
     cold: bool = False  # an except handler, a cache miss, a first use: passes no heat on
     cold_reason: str = ""
+    # Value expressions (values.py) of the callee and the arguments, for phase 2's binding.
+    callee: Optional[tuple] = None
+    args: Tuple[Optional[tuple], ...] = ()
+    kwargs: Tuple[Tuple[str, tuple], ...] = ()
+    callbacks: Tuple[tuple, ...] = ()  # functions handed to a scheduler that calls them
 
 
 @dataclass
@@ -41,6 +46,9 @@ class FunctionSummary:
     effect_lines: Dict[str, int] = field(default_factory=dict)
     transparent: bool = False  # a decorator that returns the function it wraps
     memoized: str = ""  # why its body runs on a cache miss only (a hand-written memo guard)
+    positional: int = 0  # how many of `params` take positional arguments
+    # attribute reads that may run a @property: (line, loops, value expression of the read)
+    reads: List[Tuple[int, Tuple[Loop, ...], tuple]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,11 +67,21 @@ class ModuleSummary:
     module: str
     is_package: bool
     is_test: bool
+    alias: str = ""  # another name imports may use for it (discovery.SourceFile.alias)
     imports: Dict[str, str] = field(default_factory=dict)  # module-level name -> dotted target
     functions: Dict[str, FunctionSummary] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     candidates: List[Candidate] = field(default_factory=list)
     error: Optional[FileError] = None
     lines: int = 0
+    # Values (values.py): scope -> name -> value expressions; class/instance attributes by
+    # class qualname; return value expressions by function qualname; each function's locals.
+    bindings: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    class_attrs: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    inst_attrs: Dict[str, Dict[str, List[tuple]]] = field(default_factory=dict)
+    returns: Dict[str, List[tuple]] = field(default_factory=dict)
+    local_names: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    # class qualname -> name prefixes of methods it calls by name: getattr(self, "do_" + x)
+    dispatch_prefixes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
     suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)

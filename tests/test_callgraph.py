@@ -127,8 +127,12 @@ def test_hot_entry_points_from_config():
     f = next(f for f in lint_sources({"m.py": src}, config=calibrated) if f.rule == "PFL401")
     assert (f.severity, f.frequency, f.score) == ("warning", 1.0, 1e-3)
     assert "hot entry point" in f.trace[0].note
-    # the same call in a function nothing shows to be hot stays a note, whatever it costs
-    cold = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)})
+    # uncalled, `execute` is a public per-item API method: users call it per item (x100)
+    roles = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)})
+    f = next(f for f in lint_sources({"m.py": src}, config=roles) if f.rule == "PFL401")
+    assert (f.severity, f.frequency) == ("error", 100.0) and "public API method" in f.trace[0].note
+    # with that role off, nothing shows it to be hot: a note, whatever it costs
+    cold = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)}, entry_roles={"public-api": False})
     f = next(f for f in lint_sources({"m.py": src}, config=cold) if f.rule == "PFL401")
     assert f.severity == "note" and f.trace == ()
 
@@ -170,3 +174,27 @@ def test_loops_in_tests_and_memoized_callees_do_not_heat():
     p = program({"m.py": "import functools\n@functools.lru_cache()\ndef load():\n    pass\n"
                           "def f(xs):\n    for x in xs:\n        load()\n"})
     assert p.heat["m.load"] == 1
+
+
+def test_defaults_and_decorators_run_in_the_enclosing_scope():
+    # A default is evaluated when the `def` runs: here once per name, inside build's loop.
+    src = ("import copy\nTEMPLATE = {'a': [1, 2]}\n"
+           "def build(names):\n    out = []\n    for n in names:\n"
+           "        def h(x=copy.deepcopy(TEMPLATE)):\n            return x\n"
+           "        out.append(h)\n    return out\n")
+    f = next(f for f in lint_sources({"m.py": src}) if f.rule == "PFL101")
+    assert (f.line, f.function, f.severity) == (6, "build", "warning")
+    assert f.context == "in a for loop in build"
+
+
+def test_mro_is_c3():
+    p = program({"m.py": (
+        "class A:\n    def m(self):\n        pass\n"
+        "class B(A):\n    pass\n"
+        "class C(A):\n    def m(self):\n        pass\n"
+        "class D(B, C):\n    pass\n"
+        "class E(D, A):\n    pass\n"
+    )})
+    assert p.mro("m.D") == ["m.D", "m.B", "m.C", "m.A"]
+    assert p.mro("m.E") == ["m.E", "m.D", "m.B", "m.C", "m.A"]
+    assert p.lookup_method("m.D", "m") == "m.C.m"  # depth-first would say A.m

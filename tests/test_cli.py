@@ -215,7 +215,7 @@ def test_graph_formats(tmp_path, cli):
     heat = {n["id"]: n["heat"] for n in data["nodes"]}
     assert heat["pkg.b.g"] == 100.0  # executions per call of pkg.a.f: an unknown loop, loop-trips
     assert data["edges"] == [{"caller": "pkg.a.f", "callee": "pkg.b.g", "path": "pkg/a.py", "line": 4,
-                              "loops": ["for loop"], "trips": 100.0}]
+                              "loops": ["for loop"], "trips": 100.0, "kind": "exact"}]
     assert "pkg.b.g  heat=100" in cli(["graph", "."], tmp_path).out
 
 

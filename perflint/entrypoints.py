@@ -1,0 +1,254 @@
+"""Entry points by role: functions a framework, a protocol or a library's users call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
+
+from perflint.summary import MODULE_SCOPE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perflint.callgraph import Program
+    from perflint.summary import FunctionSummary, ModuleSummary
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str  # the key in `[entry-roles]` that turns it off
+    label: str  # what the trace says
+    hot: bool  # runs once per unit of work (a request, a message, an item), not once per run
+    # "request", "message", "command": it *is* the unit of work, its body runs once per unit;
+    # "item": it runs once per item of a loop elsewhere (a dunder, a visitor hook, an API
+    # method users call per row), like code inside a loop; "run": once per process.
+    unit: str = "request"
+
+    @property
+    def per_item(self) -> bool:
+        return self.unit == "item"
+
+
+# Every role, its id and what it means (docs/how-it-works.md lists them).
+ROLES: Dict[str, str] = {
+    "django-view": "a Django view: a function of a views module taking `request`, or one a URLconf names",
+    "class-based-view": "a handler method of a Django or DRF class-based view",
+    "drf-viewset": "an action of a Django REST framework viewset",
+    "route": "a Flask, FastAPI or Starlette route (`@app.route`, `@router.get`, ...)",
+    "task": "a Celery, RQ, Dramatiq or Huey task",
+    "dispatched-by-name": "a method called by name: `getattr(self, \"do_\" + command)()`",
+    "item-hook": "an override of a per-item hook of an external base class (`Handler.emit`, `NodeVisitor.visit_*`, ...)",
+    "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
+    "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",
+    "management-command": "a Django management command's `handle` (runs once)",
+    "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
+    "migration": "code in a migrations package (runs once)",
+    "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__ (runs once)",
+}
+
+PROTOCOL_DUNDERS = frozenset({"__len__", "__bool__", "__getitem__", "__contains__", "__next__", "__eq__", "__hash__"})
+_VIEW_METHODS = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "dispatch", "get_queryset",
+    "get_object", "get_context_data", "form_valid", "form_invalid", "get_serializer_context",
+    "perform_create", "perform_update", "perform_destroy",
+})
+_VIEWSET_ACTIONS = frozenset({"list", "retrieve", "create", "update", "partial_update", "destroy"})
+_ROUTE_VERBS = frozenset({
+    "route", "get", "post", "put", "patch", "delete", "head", "options", "websocket",
+    "api_route", "websocket_route",
+})
+_NOT_ROUTERS = frozenset({"functools", "property", "abc", "typing", "contextlib", "pytest", "mock", "unittest"})
+_TASK_DECORATORS = ("shared_task", "rq.job", "rq.decorators.job", "dramatiq.actor", "huey.task", "huey.periodic_task")
+_CLI_DECORATORS = ("click.command", "click.group", "typer.Typer.command")
+_URL_FUNCTIONS = frozenset({"path", "re_path", "url", "django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
+# Hooks of external base classes: method name (or prefix, ending in "*") -> a word the
+# external base's name must contain. Request handlers and middleware run once per request
+# (_REQUEST_HOOKS); the rest once per item (a node, a record, a line, a row).
+_REQUEST_HOOK_WORDS = frozenset({"RequestHandler", "Middleware"})
+_ITEM_HOOKS: Tuple[Tuple[str, str], ...] = (
+    ("visit_*", "Visitor"), ("leave_*", "Visitor"), ("generic_visit", "Visitor"),
+    ("visit_*", "Transformer"), ("leave_*", "Transformer"),
+    ("emit", "Handler"), ("handle", "Handler"), ("do_*", "RequestHandler"),
+    ("filter", "Filter"), ("format", "Formatter"), ("default", "JSONEncoder"),
+    ("dataReceived", "Protocol"), ("lineReceived", "Protocol"), ("rawDataReceived", "Protocol"),
+    ("datagramReceived", "Protocol"), ("data_received", "Protocol"), ("datagram_received", "Protocol"),
+    ("handle_starttag", "HTMLParser"), ("handle_endtag", "HTMLParser"), ("handle_data", "HTMLParser"),
+    ("handle_startendtag", "HTMLParser"),
+    ("to_representation", "Serializer"), ("to_internal_value", "Serializer"), ("validate_*", "Serializer"),
+    ("to_representation", "Field"), ("to_internal_value", "Field"), ("from_db_value", "Field"),
+    ("to_python", "Field"), ("get_prep_value", "Field"), ("get_db_prep_value", "Field"),
+    ("process_request", "Middleware"), ("process_response", "Middleware"), ("process_view", "Middleware"),
+    ("__call__", "Middleware"), ("parse", "Spider"), ("process_item", "Pipeline"),
+)
+# Names of public methods that a store or client library's users call once per item.
+_PER_ITEM_API = frozenset({
+    "store", "put", "insert", "get", "set", "add", "append", "write", "read", "fetch", "lookup",
+    "push", "send", "publish", "record", "update", "delete", "remove", "query", "execute",
+    "encode", "decode", "serialize", "deserialize", "load", "save", "upsert", "enqueue",
+})
+# Test doubles shipped in the package (twisted.internet.testing) are no one's hot API.
+_TEST_PARTS = frozenset({"testing", "tests", "test", "fakes", "mocks"})
+_SETUP_NAMES = frozenset({
+    "setUp", "setUpClass", "setup_module", "setup_class", "setup_method", "tearDown",
+    "tearDownClass", "teardown_module", "__init_subclass__", "__set_name__", "__class_getitem__",
+})
+
+
+class EntryPoints:
+    """Which role, if any, each function of a program plays."""
+
+    def __init__(self, program: "Program", enabled: Optional[Mapping[str, bool]] = None) -> None:
+        self.p = program
+        self.enabled = {role: True for role in ROLES}
+        self.enabled.update(enabled or {})
+        self._url_views: Set[str] = set()
+        self._url_classes: Set[str] = set()
+        self._collect_urlconfs()
+        self._external: Dict[str, Tuple[str, ...]] = {}
+
+    def role(self, fid: str) -> Optional[Role]:
+        found = self._role(fid)
+        if found is None or not self.enabled.get(found.id, True):
+            return None
+        return found
+
+    def _role(self, fid: str) -> Optional[Role]:
+        mod, fn = self.p.functions[fid]
+        if fn.qualname == MODULE_SCOPE or mod.is_test:
+            return None
+        cold = self._cold_role(mod, fn)
+        if cold is not None:
+            return cold
+        decorators = fn.decorators
+        if fid in self._url_views:
+            return Role("django-view", "Django view (named in a URLconf)", True)
+        if any(_is_task(d) for d in decorators):
+            return Role("task", "task (runs once per message)", True, "message")
+        if any(_is_route(d) for d in decorators):
+            return Role("route", "web route (runs once per request)", True)
+        if fn.cls is None:
+            if _in_views_module(mod.module) and fn.params[:1] == ("request",):
+                return Role("django-view", "Django view (runs once per request)", True)
+            return None
+        cid = f"{mod.module}.{fn.cls}"
+        if cid not in self.p.classes:
+            return None
+        external = self.external_bases(cid)
+        name = fn.name
+        if any(b.endswith("ViewSet") for b in external) and (
+                name in _VIEWSET_ACTIONS or name in _VIEW_METHODS or any(d.rpartition(".")[2] == "action" for d in decorators)):
+            return Role("drf-viewset", "DRF viewset action (runs once per request)", True)
+        if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)):
+            return Role("class-based-view", "class-based view handler (runs once per request)", True)
+        if name in PROTOCOL_DUNDERS:
+            return Role("protocol-dunder", f"{name} runs once per item", True, "item")
+        prefix = self._dispatch_prefix(cid, name)
+        if prefix is not None:
+            return Role("dispatched-by-name", f"dispatched by name (getattr {prefix!r} + ...): runs once per command", True, "command")
+        hook = _item_hook(name, external)
+        if hook is not None:
+            base, word = hook
+            if word in _REQUEST_HOOK_WORDS:
+                return Role("item-hook", f"override of {base}.{name}: runs once per request", True, "request")
+            return Role("item-hook", f"override of {base}.{name}: runs once per item", True, "item")
+        # Only a class of the library's own API: a method of a subclass of an external class
+        # (a Django model's save) is a framework hook, called once per request or form.
+        if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
+                and not fn.cls.rpartition(".")[2].startswith("_")
+                and not any(part.startswith("_") or part in _TEST_PARTS for part in mod.module.split("."))):
+            return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: users call it per item", True, "item")
+        return None
+
+    def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
+        parts = mod.module.split(".")
+        if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}":
+            return Role("migration", "migration: runs once", False, "run")
+        if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or (fn.name == "ready" and fn.cls and any(
+                b.endswith("AppConfig") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
+            return Role("setup", "setup code: runs once", False, "run")
+        if fn.cls and fn.name == "handle" and ("commands" in parts[:-1] or any(
+                b.endswith("BaseCommand") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
+            return Role("management-command", "management command: runs once", False, "run")
+        if fn.cls is None and (fn.name == "main" or any(_is_cli(d) for d in fn.decorators) or any(
+                site.target in ("g:argparse.ArgumentParser", "g:optparse.OptionParser") for site in fn.calls)):
+            return Role("cli-main", "command-line entry point: runs once", False, "run")
+        return None
+
+    def external_bases(self, cid: str) -> Tuple[str, ...]:
+        """Dotted names of the bases outside the scanned code, over the class's MRO."""
+        cached = self._external.get(cid)
+        if cached is not None:
+            return cached
+        out: List[str] = []
+        for klass in self.p.mro(cid):
+            for base in self.p.classes[klass][1].bases:
+                name = base[2:] if base.startswith("g:") else base
+                resolved = self.p.resolve_dotted(name)
+                if (resolved is None or resolved[0] != "class") and name not in out:
+                    out.append(name)
+        self._external[cid] = result = tuple(out)
+        return result
+
+    def _dispatch_prefix(self, cid: str, name: str) -> Optional[str]:
+        for klass in self.p.mro(cid):
+            mod, cls = self.p.classes[klass]
+            for prefix in mod.dispatch_prefixes.get(cls.qualname, ()):
+                if name.startswith(prefix) and len(name) > len(prefix):
+                    return prefix
+        return None
+
+    def _collect_urlconfs(self) -> None:
+        """Views a URLconf names: path("x/", views.detail), path("y/", Detail.as_view())."""
+        flow = self.p.flow
+        for name in sorted(self.p.modules):
+            if name.rpartition(".")[2] != "urls":
+                continue
+            mod = self.p.modules[name]
+            for site in mod.functions[MODULE_SCOPE].calls:
+                resolved = site.target[2:] if site.target.startswith("g:") else site.text
+                if resolved not in _URL_FUNCTIONS and site.text not in _URL_FUNCTIONS:
+                    continue
+                if len(site.args) < 2 or site.args[1] is None:
+                    continue
+                view = site.args[1]
+                if view[0] == "c" and view[1][0] == "a" and view[1][2] == "as_view":
+                    for value in flow.eval(mod, view[1][1]) or ():
+                        if value[0] == "C":
+                            self._url_classes.add(value[1])
+                    continue
+                for fid, _ in flow.callables(flow.eval(mod, view)) or ():
+                    self._url_views.add(fid)
+
+
+def _is_task(decorator: str) -> bool:
+    last = decorator.rpartition(".")[2]
+    return decorator in _TASK_DECORATORS or last in ("task", "shared_task") or decorator.endswith(".actor")
+
+
+def _is_route(decorator: str) -> bool:
+    head, _, last = decorator.rpartition(".")
+    return bool(head) and last in _ROUTE_VERBS and head.split(".")[0] not in _NOT_ROUTERS
+
+
+def _is_cli(decorator: str) -> bool:
+    last = decorator.rpartition(".")[2]
+    return decorator in _CLI_DECORATORS or (decorator.startswith(("click.", "typer.")) or last in ("command", "group"))
+
+
+def _is_view_base(base: str) -> bool:
+    return base.startswith(("django.", "rest_framework.")) and base.endswith("View")
+
+
+def _in_views_module(module: str) -> bool:
+    parts = module.split(".")
+    return parts[-1] == "views" or "views" in parts[:-1]
+
+
+def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:
+    """(external base, the word that matched) when `name` overrides one of its hooks."""
+    for pattern, word in _ITEM_HOOKS:
+        matches = name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
+        if not matches:
+            continue
+        for base in external:
+            if word in base.rpartition(".")[2]:
+                return base.rpartition(".")[2], word
+    return None

@@ -1,0 +1,477 @@
+"""Phase 2 values: a fixed point over what names hold, binding parameters from call sites."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perflint.callgraph import Program
+
+# A value set larger than this says nothing useful: no edge is drawn from it, and a false
+# edge from a loop would inflate heat a hundredfold.
+MAX_VALUES = 4
+MAX_ROUNDS = 6
+EMPTY: FrozenSet[tuple] = frozenset()
+Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
+
+# Methods of a lazy query object (Django's QuerySet) that hand back another query object.
+_QUERY_METHODS = frozenset({
+    "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
+    "annotate", "only", "defer", "using", "iterator", "reverse", "select_for_update", "none",
+})
+PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
+_STATIC = ("staticmethod",)
+
+# Abstract values:
+#   ("F", fid) a function; ("B", fid) a method bound to its instance; ("C", cid, sub) a class;
+#   ("I", cid, sub) an instance (sub: or of a subclass); ("M", module); ("L", (values, ...))
+#   a tuple/list by position; ("S", values) a container; ("lam", module, call) a lambda;
+#   ("QS", cid) a lazy query over a model class; ("QM", cid) one of its methods.
+
+
+def union(parts: Iterable[Values]) -> Values:
+    result: FrozenSet[tuple] = EMPTY
+    for part in parts:
+        if part is None:
+            return None
+        if not part or part is result:
+            continue
+        if not result:
+            result = part
+        elif not part <= result:
+            result = result | part
+        if len(result) > MAX_VALUES:
+            return None
+    return result
+
+
+def _roots(expr: Optional[tuple]):
+    """The names ("n" expressions) an expression reads, as (scope, name)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, tuple) or not e:
+            continue
+        kind = e[0]
+        if kind == "n":
+            yield e[1], e[2]
+        elif kind in ("a", "c", "i", "u", "lam"):
+            stack.append(e[1])
+        elif kind in ("or", "L", "S"):
+            stack.extend(e[1])
+
+
+class ValueFlow:
+    """What every value expression of the program can hold, and the calls it makes."""
+
+    def __init__(self, program: "Program") -> None:
+        self.p = program
+        self.param_in: Dict[str, Dict[str, Values]] = {}
+        # Evaluated expressions by id: every expression is an object of a summary the program
+        # holds, and hashing a nested tuple on each lookup cost more than the evaluation.
+        self.memo: Dict[object, Values] = {}
+        self._subclasses: Optional[Dict[str, List[str]]] = None
+
+    # -- the fixed point ----------------------------------------------------------------
+    def solve(self) -> None:
+        """Bind parameters from call sites until nothing changes (bounded rounds). After the
+        first round only what a change can reach is re-read: the function whose parameters
+        grew, the functions nested in it, its class's methods when it stores a parameter on
+        `self`, and its callers when what it returns depends on a parameter."""
+        sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
+        for fid in sorted(self.p.functions):
+            mod, fn = self.p.functions[fid]
+            found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
+            if found:
+                sites[fid] = found
+        related = self._related(sites)
+        callers: Dict[str, set] = {}
+        pending = set(sites)
+        settled = False
+        for _ in range(MAX_ROUNDS):
+            if not pending:
+                settled = True
+                break
+            self.memo = {}
+            changed = set()
+            for fid in sorted(pending):
+                for mod, site in sites[fid]:
+                    for target, bound in self.site_callables(mod, site):
+                        callers.setdefault(target, set()).add(fid)
+                        if self._bind_args(mod, site, target, bound):
+                            changed.add(target)
+            pending = set()
+            for target in changed:
+                pending.add(target)
+                pending.update(related.get(target, ()))
+                if self._returns_param(target):
+                    pending.update(callers.get(target, ()))
+            pending.intersection_update(sites)
+        if not settled:
+            self.memo = {}  # the last round changed what earlier evaluations read
+
+    def _returns_param(self, fid: str) -> bool:
+        """Whether a function's return values may come from its parameters."""
+        mod, fn = self.p.functions[fid]
+        params = set(fn.params)
+        bindings = mod.bindings.get(fn.qualname, {})
+        todo = list(mod.returns.get(fn.qualname, ()))
+        seen: set = set()
+        while todo and len(seen) < 50:
+            expr = todo.pop()
+            for scope, name in _roots(expr):
+                if scope != fn.qualname or (scope, name) in seen:
+                    continue
+                seen.add((scope, name))
+                if name in params:
+                    return True
+                todo.extend(bindings.get(name, ()))
+        return False
+
+    def _related(self, sites: Dict[str, list]) -> Dict[str, List[str]]:
+        """function id -> functions with call sites that read what it binds: those nested in
+        it, and its class's methods when it stores a parameter on `self`."""
+        out: Dict[str, List[str]] = {}
+        functions = self.p.functions
+        storing = set()
+        for mod in self.p.modules.values():
+            for cls_qual, attrs in mod.inst_attrs.items():
+                for exprs in attrs.values():
+                    for expr in exprs:
+                        for scope, name in _roots(expr):
+                            entry = functions.get(f"{mod.module}.{scope}")
+                            if entry is not None and name in entry[1].params:
+                                storing.add(f"{mod.module}.{scope}")
+        for fid in sites:
+            mod, fn = functions[fid]
+            scope = fn.qualname.rpartition(".")[0]
+            while scope:
+                outer = f"{mod.module}.{scope}"
+                if outer in functions:
+                    out.setdefault(outer, []).append(fid)
+                elif outer in self.p.classes:
+                    for method in self.p.classes[outer][1].methods:
+                        if f"{outer}.{method}" in storing:
+                            out.setdefault(f"{outer}.{method}", []).append(fid)
+                scope = scope.rpartition(".")[0]
+        return out
+
+    def _bind_args(self, mod: ModuleSummary, site: CallSite, target: str, bound: bool) -> bool:
+        fn = self.p.functions[target][1]
+        offset = 1 if bound and fn.cls and not any(d in _STATIC for d in fn.decorators) else 0
+        changed = False
+        slots = self.param_in.setdefault(target, {})
+        pairs: List[Tuple[str, tuple]] = []
+        for index, arg in enumerate(site.args):
+            k = index + offset
+            if k >= fn.positional:
+                break
+            if arg is not None:
+                pairs.append((fn.params[k], arg))
+        for name, arg in site.kwargs:
+            if name in fn.params:
+                pairs.append((name, arg))
+        for name, arg in pairs:
+            values = self.eval(mod, arg)
+            if values == EMPTY:
+                continue
+            old = slots.get(name, EMPTY)
+            if old is None:
+                continue
+            new = union((old, values))
+            if new != old:
+                slots[name] = new
+                changed = True
+        return changed
+
+    # -- what a call reaches ------------------------------------------------------------
+    def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
+        """(function id, called bound to an instance) for each function a call may reach."""
+        exact = self.p.resolve_target(site.target) if site.target else None
+        if exact is not None:
+            bound = not site.target.startswith("g:") or self._names_class(site.target)
+            return [(exact, bound)]
+        if site.callee is None:
+            return []
+        return self.callables(self.eval(mod, site.callee)) or []
+
+    def _names_class(self, target: str) -> bool:
+        resolved = self.p.resolve_dotted(target[2:])
+        return resolved is not None and resolved[0] == "class"
+
+    def callables(self, values: Values, depth: int = 0) -> Optional[List[Tuple[str, bool]]]:
+        """The functions calling these values runs; None when the set is unbounded."""
+        if values is None:
+            return None
+        out: List[Tuple[str, bool]] = []
+        for value in sorted(values, key=repr):
+            kind = value[0]
+            if kind == "F" or kind == "B":
+                out.append((value[1], kind == "B"))
+            elif kind == "C":
+                init = self.p.lookup_method(value[1], "__init__")
+                if init is not None:
+                    out.append((init, True))
+            elif kind == "I":
+                call = self.p.lookup_method(value[1], "__call__")
+                if call is not None:
+                    out.append((call, True))
+            elif kind == "lam" and depth < 3:
+                inner = self.callables(self.eval(self.p.modules[value[1]], value[2]), depth + 1)
+                if inner is None:
+                    return None
+                out.extend(inner)
+        seen: Dict[str, bool] = {}
+        for fid, bound in out:
+            seen.setdefault(fid, bound)
+        if len(seen) > MAX_VALUES:
+            return None
+        return sorted(seen.items())
+
+    # -- evaluation ---------------------------------------------------------------------
+    def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
+        if expr is None:
+            return EMPTY
+        key = id(expr)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = EMPTY  # a cycle (x = x.next) reads nothing new
+        result = self._eval(mod, expr)
+        memo[key] = result
+        return result
+
+    def _eval(self, mod: ModuleSummary, expr: tuple) -> Values:
+        kind = expr[0]
+        if kind == "n":
+            return self.name(mod, expr[1], expr[2])
+        if kind == "a":
+            base = self.eval(mod, expr[1])
+            if base is None:
+                return None
+            return union(self.attribute(v, expr[2]) for v in base)
+        if kind == "c":
+            func = self.eval(mod, expr[1])
+            if func is None:
+                return None
+            return union(self.call_result(v) for v in func)
+        if kind == "i" or kind == "u":
+            base = self.eval(mod, expr[1])
+            if base is None:
+                return None
+            index = expr[2] if kind == "u" else None
+            return union(self.element(v, index) for v in base)
+        if kind == "or":
+            return union(self.eval(mod, e) for e in expr[1])
+        if kind == "f":
+            return frozenset({("F", f"{mod.module}.{expr[1]}")})
+        if kind == "lam":
+            return frozenset({("lam", mod.module, expr[1])})
+        if kind == "L":
+            items = tuple(self.eval(mod, e) if e is not None else EMPTY for e in expr[1])
+            return frozenset({("L", tuple(EMPTY if i is None else i for i in items))})
+        if kind == "S":
+            items = union(self.eval(mod, e) for e in expr[1])
+            return frozenset({("S", items if items is not None else EMPTY)})
+        if kind == "ann":
+            return union(self._annotated(mod, expr[1], name) for name in expr[2])
+        if kind == "self" or kind == "cls":
+            cid = f"{mod.module}.{expr[1]}"
+            if cid not in self.p.classes:
+                return EMPTY
+            return frozenset({("I" if kind == "self" else "C", cid, True)})
+        if kind == "g":
+            return self.dotted(expr[1])
+        return EMPTY
+
+    def _annotated(self, mod: ModuleSummary, scope: str, name: str) -> Values:
+        head, _, rest = name.partition(".")
+        classes = self.name(mod, scope, head)
+        for attr in rest.split(".") if rest else ():
+            if classes is None:
+                return EMPTY
+            classes = union(self.attribute(v, attr) for v in classes)
+        if not classes:
+            return EMPTY
+        return frozenset(("I", v[1], True) for v in classes if v[0] == "C")
+
+    def name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
+        """A name read in a scope: the function's own, an enclosing function's, the module's."""
+        key = (mod.module, scope, name)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = EMPTY
+        memo[key] = result = self._name(mod, scope, name)
+        return result
+
+    def _name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
+        functions = mod.functions
+        while scope != MODULE_SCOPE and scope:
+            if scope in functions and name in mod.local_names.get(scope, ()):
+                parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, {}).get(name, ())]
+                parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
+                nested = f"{scope}.{name}"
+                if nested in mod.classes:
+                    parts.append(frozenset({("C", f"{mod.module}.{nested}", False)}))
+                return union(parts)
+            scope = scope.rpartition(".")[0]
+        return self.module_name(mod, name)
+
+    def module_name(self, mod: ModuleSummary, name: str) -> Values:
+        key = (mod.module, ("G", name))
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = EMPTY
+        parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(MODULE_SCOPE, {}).get(name, ())]
+        if name in mod.classes:
+            parts.append(frozenset({("C", f"{mod.module}.{name}", False)}))
+        target = mod.imports.get(name)
+        if target is not None and target != f"{mod.module}.{name}":
+            parts.append(self.dotted(target))
+        if not parts:
+            sub = self.p.module(f"{mod.module}.{name}")
+            if sub is not None:
+                parts.append(frozenset({("M", sub.module)}))
+        result = union(parts)
+        self.memo[key] = result
+        return result
+
+    def dotted(self, dotted: str) -> Values:
+        """A dotted global name: a module of the program, then names and attributes in it."""
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            found = self.p.module(".".join(parts[:i]))
+            if found is not None:
+                values: Values = frozenset({("M", found.module)})
+                for attr in parts[i:]:
+                    if values is None:
+                        return None
+                    values = union(self.attribute(v, attr) for v in values)
+                return values
+        return EMPTY
+
+    def attribute(self, value: tuple, attr: str) -> Values:
+        kind = value[0]
+        if kind == "M":
+            return self.module_name(self.p.modules[value[1]], attr)
+        if kind == "C":
+            if attr == "objects" and not self._defines(value[1], attr):
+                return frozenset({("QS", value[1])})  # a Django model's manager
+            return self.member(value[1], attr, instance=False, subclasses=False)
+        if kind == "I":
+            return self.member(value[1], attr, instance=True, subclasses=value[2])
+        if kind == "QS":
+            return frozenset({("QM", value[1])}) if attr in _QUERY_METHODS else EMPTY
+        return EMPTY
+
+    def _defines(self, cid: str, attr: str) -> bool:
+        for klass in self.p.mro(cid):
+            mod, cls = self.p.classes[klass]
+            exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
+            if exprs and union(self.eval(mod, e) for e in exprs) != EMPTY:
+                return True
+        return False
+
+    def member(self, cid: str, attr: str, *, instance: bool, subclasses: bool) -> Values:
+        """An attribute looked up on a class or an instance, through the C3 MRO; with
+        `subclasses`, overrides of a method in subclasses too (a bounded set, else none)."""
+        key = ("member", cid, attr, instance, subclasses)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = EMPTY
+        result = self._member(cid, attr, instance)
+        if subclasses and result and any(v[0] == "B" for v in result):
+            extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid)]
+            widened = union([result] + extra)
+            if widened is not None:
+                result = widened
+        self.memo[key] = result
+        return result
+
+    def _own_member(self, cid: str, attr: str, instance: bool) -> Values:
+        mod, cls = self.p.classes[cid]
+        exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
+        if not exprs:
+            return EMPTY
+        return self._as_member(mod, cls.qualname, exprs, instance)
+
+    def _member(self, cid: str, attr: str, instance: bool) -> Values:
+        found: Values = EMPTY
+        parts: List[Values] = []
+        for klass in self.p.mro(cid):
+            mod, cls = self.p.classes[klass]
+            if instance:
+                exprs = mod.inst_attrs.get(cls.qualname, {}).get(attr)
+                if exprs:
+                    parts.append(union(self.eval(mod, e) for e in exprs))
+            if found == EMPTY:
+                exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
+                if exprs:
+                    found = self._as_member(mod, cls.qualname, exprs, instance)
+        parts.append(found)
+        return union(parts)
+
+    def _as_member(self, mod: ModuleSummary, cls_qual: str, exprs: List[tuple], instance: bool) -> Values:
+        values = union(self.eval(mod, e) for e in exprs)
+        if not values:
+            return values
+        out: List[Values] = []
+        for value in values:
+            if value[0] == "F" and value[1] in self.p.functions:
+                fn = self.p.functions[value[1]][1]
+                if fn.cls == cls_qual:
+                    if any(d in PROPERTY_DECORATORS for d in fn.decorators):
+                        out.append(self.call_result(("F", value[1])) if instance else EMPTY)
+                        continue
+                    static = any(d in _STATIC for d in fn.decorators)
+                    classmethod = "classmethod" in fn.decorators
+                    if classmethod or (instance and not static):
+                        out.append(frozenset({("B", value[1])}))
+                        continue
+            out.append(frozenset({value}))
+        return union(out)
+
+    def subclasses(self, cid: str) -> List[str]:
+        if self._subclasses is None:
+            subs: Dict[str, List[str]] = {}
+            for klass in sorted(self.p.classes):
+                for base in self.p.mro(klass)[1:]:
+                    subs.setdefault(base, []).append(klass)
+            self._subclasses = subs
+        return self._subclasses.get(cid, [])
+
+    def call_result(self, value: tuple) -> Values:
+        kind = value[0]
+        if kind == "F" or kind == "B":
+            fid = value[1]
+            entry = self.p.functions.get(fid)
+            if entry is None:
+                return EMPTY
+            mod, fn = entry
+            return union(self.eval(mod, e) for e in mod.returns.get(fn.qualname, ()))
+        if kind == "C":
+            return frozenset({("I", value[1], value[2])})
+        if kind == "lam":
+            inner = self.eval(self.p.modules[value[1]], value[2])
+            if inner is None:
+                return None
+            return union(self.call_result(v) for v in inner)
+        if kind == "QM":
+            return frozenset({("QS", value[1])})
+        return EMPTY
+
+    def element(self, value: tuple, index: Optional[int]) -> Values:
+        kind = value[0]
+        if kind == "L":
+            items = value[1]
+            if index is not None:
+                return items[index] if index < len(items) else EMPTY
+            return union(items)
+        if kind == "S":
+            return value[1]
+        if kind == "QS":
+            return frozenset({("I", value[1], True)})
+        return EMPTY

@@ -1,0 +1,541 @@
+"""Phase 1 names and values: what each name, attribute, argument and return can hold."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from perflint.summary import MODULE_SCOPE, ClassSummary
+
+_BUILTINS = frozenset(dir(builtins))
+
+# Decorators that hand back the function they wrap (or call it): the name keeps its function.
+TRANSPARENT_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "functools.wraps", "functools.lru_cache",
+    "functools.cache", "functools.cached_property", "functools.singledispatch",
+    "functools.singledispatchmethod", "abc.abstractmethod", "typing.final", "typing.override",
+    "typing_extensions.override", "contextlib.contextmanager", "contextlib.asynccontextmanager",
+    "lru_cache", "cache", "cached_property", "abstractmethod", "contextmanager", "wraps",
+})
+
+# Who calls a function handed to them, and where the function is: a position or a keyword.
+# Functions of the standard library, by qualified name (atexit.register is left out: an
+# exit handler runs once per process, not per call of whoever registered it).
+CALLBACK_FUNCTIONS: Dict[str, Tuple[object, ...]] = {
+    "threading.Thread": ("target",),
+    "threading.Timer": (1, "function"),
+    "asyncio.to_thread": (0, "func"),
+    "asyncio.ensure_future": (),
+    "map": (0,),
+    "filter": (0,),
+    "sorted": ("key",),
+    "min": ("key",),
+    "max": ("key",),
+    "functools.reduce": (0,),
+    "itertools.starmap": (0,),
+}
+# Methods on a receiver outside the scanned code: executors, event loops, schedulers,
+# futures and the `.on`/`.connect` registration style of emitters and signals.
+CALLBACK_METHODS: Dict[str, Tuple[object, ...]] = {
+    "submit": (0, "fn"),
+    "map": (0,),
+    "imap": (0,),
+    "imap_unordered": (0,),
+    "starmap": (0,),
+    "apply_async": (0,),
+    "run_in_executor": (1,),
+    "call_soon": (0,),
+    "call_soon_threadsafe": (0,),
+    "call_later": (1,),
+    "call_at": (1,),
+    "enter": (2, "action"),
+    "enterabs": (2, "action"),
+    "on": (1,),
+    "once": (1,),
+    "connect": (0,),
+    "add_done_callback": (0,),
+    "addCallback": (0,),
+    "addCallbacks": (0,),
+    "addBoth": (0,),
+    "add_callback": (0,),
+    "subscribe": (0,),
+    "sort": ("key",),
+}
+
+# Value expressions (picklable tuples), evaluated in phase 2 (valueflow.py):
+#   ("n", scope, name)     a name read in a scope (function qualname or <module>)
+#   ("a", base, attr)      an attribute of a value
+#   ("c", func)            what calling a value returns (an instance for a class)
+#   ("i", base)            an element (subscript, iteration)
+#   ("u", base, k)         the k-th item when unpacking
+#   ("or", (e, ...))       any of these (`a or b`, `x if c else y`)
+#   ("f", qualname)        a function defined here
+#   ("lam", call)          a lambda whose body is the call `call` (a value expression)
+#   ("L", (e, ...))        a tuple or list display, by position
+#   ("S", (e, ...))        a set or dict display (its values), no positions
+#   ("ann", scope, (dotted, ...))  an instance of an annotated class (or a subclass)
+#   ("self", class), ("cls", class)  the receiver of a method: that class or a subclass
+#   ("g", dotted)          a name imported inside a function
+
+
+def dotted_parts(expr: cst.BaseExpression) -> Optional[List[str]]:
+    """`a.b.c` as ["a", "b", "c"]; None for anything that is not a plain name chain."""
+    parts: List[str] = []
+    # type() comparisons, not isinstance: libcst's classes are ABCs, and this runs per call.
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)  # type: ignore[attr-defined]
+        expr = expr.value  # type: ignore[attr-defined]
+    if type(expr) is cst.Name:
+        parts.append(expr.value)
+        parts.reverse()
+        return parts
+    return None
+
+
+def dotted_text(expr: cst.BaseExpression) -> Optional[str]:
+    parts = dotted_parts(expr)
+    return ".".join(parts) if parts else None
+
+
+_OPTIONAL = ("Optional", "typing.Optional")
+_UNION = ("Union", "typing.Union")
+_CONTAINERS = frozenset({
+    "List", "typing.List", "list", "Sequence", "typing.Sequence", "Iterable", "typing.Iterable",
+    "Iterator", "typing.Iterator", "Set", "typing.Set", "set", "FrozenSet", "frozenset",
+    "collections.abc.Sequence", "collections.abc.Iterable", "collections.abc.Iterator",
+    "Collection", "typing.Collection", "Tuple", "tuple",
+})
+
+
+def _parse_string_annotation(text: object) -> Optional[cst.BaseExpression]:
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    try:
+        return cst.parse_expression(text)
+    except Exception:  # not an expression: no type, not an error
+        return None
+
+
+def annotation_types(expr: Optional[cst.BaseExpression], depth: int = 0) -> Tuple[Tuple[str, ...], bool]:
+    """Classes an annotation names, as written, and whether they are container elements:
+    `C`, `m.C`, `"C"`, `Optional[C]`, `Union[A, B]`, `A | B | None`, `List[C]`."""
+    if expr is None or depth > 4:
+        return (), False
+    if isinstance(expr, cst.SimpleString):
+        return annotation_types(_parse_string_annotation(expr.evaluated_value), depth + 1)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        left, lc = annotation_types(expr.left, depth + 1)
+        right, rc = annotation_types(expr.right, depth + 1)
+        return (left + right, lc) if lc == rc or not right or not left else ((), False)
+    if isinstance(expr, cst.Name) and expr.value == "None":
+        return (), False
+    if isinstance(expr, cst.Subscript):
+        head = dotted_text(expr.value)
+        items = [s.slice.value for s in expr.slice if isinstance(s.slice, cst.Index)]
+        if head in _OPTIONAL or head in _UNION:
+            out: Tuple[str, ...] = ()
+            for item in items:
+                types, inner = annotation_types(item, depth + 1)
+                if inner:
+                    return (), False
+                out += types
+            return out, False
+        if head in _CONTAINERS and len(items) >= 1:
+            types, inner = annotation_types(items[0], depth + 1)
+            return (types, True) if not inner else ((), False)
+        return (), False
+    text = dotted_text(expr)
+    return ((text,), False) if text else ((), False)
+
+
+def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
+    """The one class a simple annotation names: `C`, `m.C`, `"C"`, `Optional[C]`, `C | None`."""
+    if annotation is None:
+        return None
+    types, container = annotation_types(annotation.annotation)
+    return types[0] if len(types) == 1 and not container else None
+
+
+def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -> Optional[tuple]:
+    """The value expression of a libcst expression read in `scope`; None if not modelled."""
+    if node is None or depth > 12:
+        return None
+    t = type(node)
+    if t is cst.Name:
+        name = node.value  # type: ignore[attr-defined]
+        return None if name in ("None", "True", "False") else ("n", scope, name)
+    if t is cst.Attribute:
+        base = value_expr(node.value, scope, depth + 1)  # type: ignore[attr-defined]
+        return ("a", base, node.attr.value) if base is not None else None  # type: ignore[attr-defined]
+    if t is cst.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is cst.Name and func.value == "super":
+            return None
+        inner = value_expr(func, scope, depth + 1)
+        return ("c", inner) if inner is not None else None
+    if t is cst.Await:
+        return value_expr(node.expression, scope, depth + 1)  # type: ignore[attr-defined]
+    if t is cst.Subscript:
+        base = value_expr(node.value, scope, depth + 1)  # type: ignore[attr-defined]
+        return ("i", base) if base is not None else None
+    if t is cst.BooleanOperation:
+        return _union(value_expr(node.left, scope, depth + 1), value_expr(node.right, scope, depth + 1))  # type: ignore[attr-defined]
+    if t is cst.IfExp:
+        return _union(value_expr(node.body, scope, depth + 1), value_expr(node.orelse, scope, depth + 1))  # type: ignore[attr-defined]
+    if t is cst.Tuple or t is cst.List:
+        elements = node.elements  # type: ignore[attr-defined]
+        if any(type(e) is cst.StarredElement for e in elements):
+            return None
+        items = tuple(value_expr(e.value, scope, depth + 1) for e in elements)
+        return ("L", items) if any(i is not None for i in items) else None
+    if t is cst.Set:
+        items = tuple(i for i in (value_expr(e.value, scope, depth + 1) for e in node.elements  # type: ignore[attr-defined]
+                                  if type(e) is cst.Element) if i is not None)
+        return ("S", items) if items else None
+    if t is cst.Dict:
+        items = tuple(i for i in (value_expr(e.value, scope, depth + 1) for e in node.elements  # type: ignore[attr-defined]
+                                  if type(e) is cst.DictElement) if i is not None)
+        return ("S", items) if items else None
+    if t is cst.Lambda:
+        body = node.body  # type: ignore[attr-defined]
+        if type(body) is cst.Call:
+            inner = value_expr(body.func, scope, depth + 1)
+            return ("lam", inner) if inner is not None else None
+        return None
+    if t is cst.NamedExpr:
+        return value_expr(node.value, scope, depth + 1)  # type: ignore[attr-defined]
+    return None
+
+
+def _union(left: Optional[tuple], right: Optional[tuple]) -> Optional[tuple]:
+    if left is None:
+        return right
+    if right is None:
+        return left
+    return ("or", (left, right))
+
+
+def callback_spec(qualified: Optional[str], func: cst.BaseExpression) -> Optional[Tuple[object, ...]]:
+    """Where a call takes functions that whoever it calls will call back."""
+    if qualified is not None:
+        return CALLBACK_FUNCTIONS.get(qualified)
+    if type(func) is cst.Attribute:
+        return CALLBACK_METHODS.get(func.attr.value)  # type: ignore[attr-defined]
+    return None
+
+
+def call_arguments(node: cst.Call, scope: str, spec: Optional[Tuple[object, ...]]):
+    """(positional value expressions, keyword ones, callback ones) of a call."""
+    args: List[Optional[tuple]] = []
+    kwargs: List[Tuple[str, tuple]] = []
+    positional = True
+    callbacks: List[tuple] = []
+    for index, arg in enumerate(node.args):
+        if arg.star:
+            positional = False  # *args: later positions are unknown
+            continue
+        expr = value_expr(arg.value, scope)
+        if arg.keyword is not None:
+            if expr is not None:
+                kwargs.append((arg.keyword.value, expr))
+            if spec and arg.keyword.value in spec and expr is not None:
+                callbacks.append(expr)
+        elif positional:
+            args.append(expr)
+            if spec and index in spec and expr is not None:
+                callbacks.append(expr)
+    while args and args[-1] is None:
+        args.pop()
+    return tuple(args), tuple(kwargs), tuple(callbacks)
+
+
+class NameResolution:
+    """Names, types and values of a file (a FileContext mixin): imports, assignments,
+    annotations, returns; symbolic call targets for phase 2."""
+
+    def resolve(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The qualified name an expression refers to through imports (`c.deepcopy` ->
+        `copy.deepcopy`); builtins by their bare name; None for locals and the unknown."""
+        parts = dotted_parts(expr)
+        if not parts:
+            return None
+        head = parts[0]
+        target = self.imports.get(head)
+        if target is None:
+            if head in _BUILTINS and len(parts) == 1:
+                return head
+            if head in _BUILTINS and head in ("bytes", "str", "dict", "int", "bytearray"):
+                return ".".join(parts)
+            return None
+        return ".".join([target] + parts[1:])
+
+    def local_type(self, name: str) -> Optional[str]:
+        """The class a local name was last assigned from (`x = C()`, `x: C`), as written."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function" and frame.started:
+                return frame.local_types.get(name)
+        return self.module_types.get(name)
+
+    def _enter_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted_text(alias.name)
+            if not name:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = name
+            else:
+                head = name.split(".")[0]
+                self.imports.setdefault(head, head)
+
+    def _enter_import_from(self, node: cst.ImportFrom) -> None:
+        base = dotted_text(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if level:
+            package = self.module_name if self.is_package else self.module_name.rpartition(".")[0]
+            for _ in range(level - 1):
+                package = package.rpartition(".")[0]
+            base = ".".join(p for p in (package, base) if p)
+        if base is None or isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = dotted_text(alias.name)
+            if not name:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports[local] = f"{base}.{name}" if base else name
+
+    def _note_attr(self, target: cst.BaseExpression) -> None:
+        """Remember attribute names a class declares (fields, self.x = ...)."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None:
+            return
+        if frame.kind == "class" and isinstance(target, cst.Name) and frame.cls is not None:
+            frame.cls.attrs = frame.cls.attrs + (target.value,)
+        elif (
+            frame.kind == "function"
+            and isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == frame.self_name
+        ):
+            cls = self.summary.classes.get(frame.method_of or "")
+            if cls is not None and target.attr.value not in cls.attrs:
+                cls.attrs = cls.attrs + (target.attr.value,)
+
+    def _set_type(self, target: cst.BaseExpression, typ: Optional[str]) -> None:
+        self._note_attr(target)
+        if not typ:
+            return
+        if isinstance(target, cst.Name):
+            if self.frames and self.frames[-1].kind == "function":
+                self.frames[-1].local_types[target.value] = typ
+            elif not self.frames:
+                self.module_types[target.value] = typ
+            elif self.frames[-1].kind == "class" and self.frames[-1].cls is not None:
+                self._raw_attr_types.append((self.frames[-1].cls, target.value, typ, self._scope_for_resolution()))
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            frame = self.frames[-1] if self.frames else None
+            if frame is not None and frame.kind == "function" and target.value.value == frame.self_name:
+                cls = self.summary.classes.get(frame.method_of or "")
+                if cls is not None:
+                    self._raw_attr_types.append((cls, target.attr.value, typ, frame.qualname))
+
+    def _value_type(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
+        if isinstance(value, cst.Call):
+            text = dotted_text(value.func)
+            if text and text.split(".")[-1][:1].isupper():
+                return text
+        elif isinstance(value, cst.Name):
+            return self.local_type(value.value)
+        return None
+
+    def _enter_assign(self, node: cst.Assign) -> None:
+        typ = self._value_type(node.value)
+        expr = value_expr(node.value, self.value_scope())
+        for target in node.targets:
+            self._set_type(target.target, typ)
+            self._bind(target.target, expr)
+
+    def _enter_ann_assign(self, node: cst.AnnAssign) -> None:
+        self._set_type(node.target, annotation_type(node.annotation) or self._value_type(node.value))
+        scope = self.value_scope()
+        expr = value_expr(node.value, scope)
+        types, container = annotation_types(node.annotation.annotation)
+        if types:
+            ann: tuple = ("ann", scope, types)
+            expr = _union(expr, ("S", (ann,)) if container else ann)
+        self._bind(node.target, expr)
+
+    def _enter_with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._set_type(node.asname.name, self._value_type(node.item))
+            self._bind(node.asname.name, None)
+
+    def _raw_target(self, func: cst.BaseExpression) -> Optional[tuple]:
+        if isinstance(func, cst.Name):
+            return ("dotted", func.value, self._scope_for_resolution())
+        if not isinstance(func, cst.Attribute):
+            return None
+        method_of = self.class_qualname
+        value = func.value
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == "super"
+            and method_of
+        ):
+            return ("super", method_of, func.attr.value)
+        parts = dotted_parts(func)
+        if not parts:
+            return None
+        head = parts[0]
+        self_name = self.self_name()
+        if self_name is not None and head == self_name and method_of:
+            if len(parts) == 2:
+                return ("self", method_of, parts[1])
+            if len(parts) == 3:
+                return ("attr", method_of, parts[1], parts[2])
+            return None
+        if len(parts) == 2:
+            typ = self.local_type(head)
+            if typ is not None:
+                return ("typed", typ, self._scope_for_resolution(), parts[1])
+        return ("dotted", ".".join(parts), self._scope_for_resolution())
+
+    def _resolve_raw_dotted(self, dotted: str, scope: str) -> Optional[str]:
+        head, _, rest = dotted.partition(".")
+        tail = f".{rest}" if rest else ""
+        functions = self.summary.functions
+        classes = self.summary.classes
+        prefix = scope
+        while prefix:
+            # Names defined in an enclosing *function* are visible; a class body's are not
+            # (inside a method, `set()` is the builtin, never the class's `set` method).
+            candidate = f"{prefix}.{head}"
+            if prefix in functions and (candidate in functions or candidate in classes):
+                return f"{self.module_name}.{candidate}{tail}"
+            if prefix in functions and head in self.summary.local_names.get(prefix, ()):
+                return None  # a parameter or local variable: its values decide (valueflow.py)
+            prefix = prefix.rpartition(".")[0]
+        if head in functions or head in classes:
+            return f"{self.module_name}.{head}{tail}"
+        target = self.imports.get(head)
+        if target is not None:
+            return f"{target}{tail}"
+        return None
+
+    def _finish_target(self, raw: tuple) -> Optional[str]:
+        kind = raw[0]
+        mod = self.module_name
+        if kind == "given":
+            return raw[1]
+        if kind == "dotted":
+            resolved = self._resolve_raw_dotted(raw[1], raw[2])
+            return f"g:{resolved}" if resolved else None
+        if kind == "self":
+            return f"m:{mod}.{raw[1]}:{raw[2]}"
+        if kind == "super":
+            return f"S:{mod}.{raw[1]}:{raw[2]}"
+        if kind == "attr":
+            return f"a:{mod}.{raw[1]}:{raw[2]}:{raw[3]}"
+        if kind == "typed":
+            resolved = self._resolve_raw_dotted(raw[1], raw[2])
+            return f"t:{resolved}:{raw[3]}" if resolved else None
+        return None
+
+
+    # -- values: what names, attributes and returns can hold ---------------------------
+    def value_scope(self) -> str:
+        """The scope value expressions are read in: the function, else <module>."""
+        fn = self.function
+        return fn.qualname if fn else MODULE_SCOPE
+
+    def _bind(self, target: cst.BaseExpression, expr: Optional[tuple]) -> None:
+        t = type(target)
+        if t is cst.Name:
+            frame = self._binding_frame()
+            name = target.value  # type: ignore[attr-defined]
+            if frame is None:
+                if expr is not None:
+                    self.summary.bindings.setdefault(MODULE_SCOPE, {}).setdefault(name, []).append(expr)
+            elif frame.kind == "class":
+                if expr is not None and frame.cls is not None:
+                    self.summary.class_attrs.setdefault(frame.qualname, {}).setdefault(name, []).append(expr)
+            else:
+                if name in frame.globals:
+                    if expr is not None:
+                        self.summary.bindings.setdefault(MODULE_SCOPE, {}).setdefault(name, []).append(expr)
+                    return
+                frame.locals.add(name)
+                if expr is not None:
+                    self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, []).append(expr)
+        elif t is cst.Attribute:
+            value = target.value  # type: ignore[attr-defined]
+            frame = self._binding_frame()
+            if (expr is not None and frame is not None and frame.kind == "function" and frame.method_of
+                    and type(value) is cst.Name and value.value == frame.self_name):
+                attrs = self.summary.inst_attrs.setdefault(frame.method_of, {})
+                attrs.setdefault(target.attr.value, []).append(expr)  # type: ignore[attr-defined]
+        elif t is cst.Tuple or t is cst.List:
+            for k, element in enumerate(target.elements):  # type: ignore[attr-defined]
+                if type(element) is cst.StarredElement:
+                    self._bind(element.value, None)
+                    continue
+                self._bind(element.value, ("u", expr, k) if expr is not None else None)
+
+    def _binding_frame(self):
+        """The frame a name assigned here binds in: a class body, a function, or None
+        (module); a function whose body has not started (decorators, defaults) is skipped."""
+        for frame in reversed(self.frames):
+            if frame.kind == "class" or frame.started:
+                return frame
+        return None
+
+    def _enter_for(self, node: cst.For) -> None:
+        expr = value_expr(node.iter, self.value_scope())
+        self._bind(node.target, ("i", expr) if expr is not None else None)
+
+    def _enter_comp_for(self, node: cst.CompFor) -> None:
+        expr = value_expr(node.iter, self.value_scope())
+        self._bind(node.target, ("i", expr) if expr is not None else None)
+
+    def _enter_global(self, node: cst.Global) -> None:
+        frame = self._binding_frame()
+        if frame is not None and frame.kind == "function":
+            frame.globals.update(n.name.value for n in node.names)
+
+    def _enter_named_expr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, value_expr(node.value, self.value_scope()))
+
+    def _enter_except_handler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind(node.name.name, None)
+
+    def _record_dispatch(self, node: cst.Call) -> None:
+        """`getattr(self, "do_" + command)`: methods named do_* are called by name."""
+        if len(node.args) < 2 or type(node.args[0].value) is not cst.Name:
+            return
+        cls = self.class_qualname
+        if cls is None or node.args[0].value.value != self.self_name():  # type: ignore[attr-defined]
+            return
+        name = node.args[1].value
+        prefix = None
+        if type(name) is cst.BinaryOperation and type(name.left) is cst.SimpleString:  # type: ignore[attr-defined]
+            prefix = name.left.evaluated_value  # type: ignore[attr-defined]
+        elif type(name) is cst.FormattedString and name.parts and type(name.parts[0]) is cst.FormattedStringText:  # type: ignore[attr-defined]
+            prefix = name.parts[0].value  # type: ignore[attr-defined]
+        if isinstance(prefix, str) and prefix.isidentifier():
+            old = self.summary.dispatch_prefixes.get(cls, ())
+            if prefix not in old:
+                self.summary.dispatch_prefixes[cls] = old + (prefix,)
+
+    def _record_return(self, value: Optional[cst.BaseExpression]) -> None:
+        fn = self.function
+        if fn is None:
+            return
+        expr = value_expr(value, fn.qualname)
+        if expr is not None:
+            self.summary.returns.setdefault(fn.qualname, []).append(expr)
