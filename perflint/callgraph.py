@@ -105,7 +105,6 @@ class Program:
                 gc.enable()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
-        self._link()
         # heat: estimated executions per unit of work (one call of a hot entry point);
         # hot: whether that number rests on evidence (a loop on the way, or a hot root)
         # rather than on "runs once per call of something nothing shows to be hot".
