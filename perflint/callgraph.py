@@ -110,6 +110,7 @@ class Program:
         # rather than on "runs once per call of something nothing shows to be hot".
         self.heat: Dict[str, float] = {}
         self.hot: Dict[str, bool] = {}
+        self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
@@ -435,7 +436,11 @@ class Program:
                 # item of someone's unknown loop. A view or a task *is* the unit of work: its body
                 # runs once per request, and loops inside it multiply from there.
                 role = self.roles[fid]
-                heat[fid], hot[fid] = (self.loop_trips if role.per_item else 1.0), True
+                heat[fid], hot[fid] = (self.loop_trips if role.per_item else 1.0), role.hot
+                if not role.hot:
+                    # run once per process (a management command, a CLI main, a migration):
+                    # cold, like an except handler: its loops are the whole run, not a hot path
+                    self.cold_roots.add(fid)
                 if role.per_item:
                     self.unknown[fid] = 1  # already inside someone's unknown loop
                 self.root_note[fid] = role.label + (f" (x{self.loop_trips:g}, loop-trips)" if role.per_item else "")
@@ -447,6 +452,7 @@ class Program:
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
+        self._spread_cold()
         scc = self._components()
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
@@ -454,8 +460,8 @@ class Program:
             fid = queue.popleft()
             queued.discard(fid)
             mod, _ = self.functions[fid]
-            if mod.is_test:
-                continue  # tests exercise code; they say nothing about how often it runs
+            if mod.is_test or fid in self.cold_roots:
+                continue  # tests exercise code and one-off commands run once: neither is a hot path
             base = heat[fid]
             for edge in self.edges[fid]:
                 if edge.site.cold:
@@ -478,6 +484,23 @@ class Program:
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
+
+    def _spread_cold(self) -> None:
+        """What only cold code reaches is cold too: a helper that only a management command,
+        an except handler or a cache miss calls runs when they do, not per item."""
+        cold = self.cold_roots
+        changed = True
+        while changed:
+            changed = False
+            for fid in sorted(self.functions):
+                if fid in cold or self.hot.get(fid, False):
+                    continue
+                callers = [e for e in self.callers[fid] if not self.functions[e.caller][0].is_test]
+                if callers and all(e.site.cold or e.caller in cold for e in callers) and \
+                        any(e.caller in cold for e in callers):
+                    cold.add(fid)
+                    self.root_note[fid] = "called only from run-once code"
+                    changed = True
 
     def _components(self) -> Dict[str, int]:
         """Strongly connected components of the call graph (iterative Tarjan)."""
@@ -586,7 +609,7 @@ class Program:
 
     def evidenced(self, fid: str, loops: Sequence[Loop]) -> bool:
         """The site's frequency rests on a loop or a hot entry point, not on an assumption."""
-        if self._in_tests(fid):
+        if self._in_tests(fid) or fid in self.cold_roots:
             return False
         return self.hot.get(fid, False) or any(loop.data for loop in loops)
 

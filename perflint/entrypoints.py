@@ -136,7 +136,8 @@ class EntryPoints:
         if any(b.endswith("ViewSet") for b in external) and (
                 name in _VIEWSET_ACTIONS or name in _VIEW_METHODS or any(d.rpartition(".")[2] == "action" for d in decorators)):
             return Role("drf-viewset", "DRF viewset action (runs once per request)", True)
-        if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)):
+        if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)
+                                      or self._is_view_class(cid)):
             return Role("class-based-view", "class-based view handler (runs once per request)", True)
         if name in PROTOCOL_DUNDERS:
             return Role("protocol-dunder", f"{name} runs once per item", True, "item")
@@ -154,7 +155,9 @@ class EntryPoints:
         if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
                 and not fn.cls.rpartition(".")[2].startswith("_")
                 and not any(part.startswith("_") or part in _TEST_PARTS for part in mod.module.split("."))):
-            return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: users call it per item", True, "item")
+            # One call is the unit of work: users call it per item, but how many items their
+            # loop holds is theirs to know; assuming loop-trips here made a session's load() x100.
+            return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: one call is the unit of work", True, "request")
         return None
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
@@ -171,6 +174,15 @@ class EntryPoints:
                 site.target in ("g:argparse.ArgumentParser", "g:optparse.OptionParser") for site in fn.calls)):
             return Role("cli-main", "command-line entry point: runs once", False, "run")
         return None
+
+    def _is_view_class(self, cid: str) -> bool:
+        """A view class of the scanned framework itself (Django's own generic views): a class
+        in whose MRO some class is named *View or defines `as_view`/`dispatch`."""
+        for klass in self.p.mro(cid):
+            cls = self.p.classes[klass][1]
+            if cls.qualname.rpartition(".")[2].endswith("View") or {"as_view", "dispatch"} & set(cls.methods):
+                return True
+        return False
 
     def external_bases(self, cid: str) -> Tuple[str, ...]:
         """Dotted names of the bases outside the scanned code, over the class's MRO."""

@@ -127,10 +127,10 @@ def test_hot_entry_points_from_config():
     f = next(f for f in lint_sources({"m.py": src}, config=calibrated) if f.rule == "PFL401")
     assert (f.severity, f.frequency, f.score) == ("warning", 1.0, 1e-3)
     assert "hot entry point" in f.trace[0].note
-    # uncalled, `execute` is a public per-item API method: users call it per item (x100)
+    # uncalled, `execute` is a public per-item API method: one call is the unit of work
     roles = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)})
     f = next(f for f in lint_sources({"m.py": src}, config=roles) if f.rule == "PFL401")
-    assert (f.severity, f.frequency) == ("error", 100.0) and "public API method" in f.trace[0].note
+    assert (f.severity, f.frequency) == ("warning", 1.0) and "public API method" in f.trace[0].note
     # with that role off, nothing shows it to be hot: a note, whatever it costs
     cold = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)}, entry_roles={"public-api": False})
     f = next(f for f in lint_sources({"m.py": src}, config=cold) if f.rule == "PFL401")

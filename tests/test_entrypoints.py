@@ -132,14 +132,15 @@ def test_hot_roles_start_hot_and_say_why(program):
     assert program.heat["web.app.index"] == 1.0
     assert program.root_note["web.app.index"] == "web route (runs once per request)"
     # Code that runs once per item of a loop elsewhere starts as hot as a loop body.
-    assert program.heat["work.shell.Bag.__len__"] == program.loop_factor
-    assert program.heat["work.shell.Names.visit_Name"] == program.loop_factor
-    assert program.heat["store.kv.Store.put"] == program.loop_factor
+    assert program.heat["work.shell.Bag.__len__"] == program.loop_trips
+    assert program.heat["work.shell.Names.visit_Name"] == program.loop_trips
+    # An uncalled public API method: one call is the unit of work (hot, x1)
+    assert program.heat["store.kv.Store.put"] == 1.0 and program.hot["store.kv.Store.put"]
     assert program.heat["work.shell.Shell.do_list"] == 1.0
     assert program.heat["work.shell.Locale.process_request"] == 1.0  # once per request, not per item
     assert program.root_note["work.shell.Locale.process_request"] == "override of LocaleMiddleware.process_request: runs once per request"
     assert program.root_note["work.shell.Shell.do_list"] == "dispatched by name (getattr 'do_' + ...): runs once per command"
-    assert program.root_note["work.shell.Names.visit_Name"] == "override of NodeVisitor.visit_Name: runs once per item"
+    assert program.root_note["work.shell.Names.visit_Name"] == "override of NodeVisitor.visit_Name: runs once per item (x100, loop-trips)"
     assert program.heat["ops.cli.main"] == 1.0
     assert program.root_note["ops.cli.main"] == "command-line entry point: runs once"
     # not roles: a helper, a private method, __iter__ (once per loop), a method with callers
@@ -171,17 +172,18 @@ def test_traces_name_the_role_and_per_item_roles_heat_their_findings():
     route = ("import os\nfrom flask import Flask\napp = Flask(__name__)\n"
              "def harden(fd):\n    os.fsync(fd)\n"
              "@app.post('/save')\ndef save(fds):\n    for fd in fds:\n        harden(fd)\n")
-    f = next(f for f in lint_sources({"app.py": route}) if f.rule == "PFL401")
-    assert f.severity == "warning"
+    f = next(f for f in lint_sources({"app.py": route}) if f.rule == "PFL402")
+    assert (f.severity, f.frequency) == ("error", 100.0)  # an fsync per item of the request's loop
     assert [(h.function, h.note) for h in f.trace] == [
-        ("save", "web route (runs once per request)"), ("save", "calls harden inside a for loop (line 8)")]
+        ("save", "web route (runs once per request)"),
+        ("save", "calls harden inside a for loop (line 8, x100 (unknown bound: loop-trips))")]
     # Once per request, no loop: one fsync per unit of work is not a repeated one.
     once = route.replace("    for fd in fds:\n        harden(fd)", "    harden(fds)")
     assert not [f for f in lint_sources({"app.py": once}) if f.rule == "PFL402"]
     dunder = "import os\nclass Journal:\n    def __len__(self):\n        os.fsync(self.fd)\n        return 0\n"
-    f = next(f for f in lint_sources({"j.py": dunder}) if f.rule == "PFL401")
-    assert f.severity == "warning"
-    assert f.trace[0].note == "__len__ runs once per item"
+    f = next(f for f in lint_sources({"j.py": dunder}) if f.rule == "PFL402")
+    assert (f.severity, f.frequency) == ("error", 100.0)
+    assert f.trace[0].note == "__len__ runs once per item (x100, loop-trips)"
 
 
 def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):
@@ -212,7 +214,7 @@ def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):
 def test_public_api_needs_no_callers_and_a_per_item_name():
     p = build({"kv.py": "class Store:\n    def put(self, k):\n        return k\ndef fill(s: Store, ks):\n    for k in ks:\n        s.put(k)\n"})
     assert "kv.Store.put" not in p.roles
-    assert p.heat["kv.Store.put"] == 10.0  # heat from the loop instead
+    assert p.heat["kv.Store.put"] == 100.0  # heat from the loop instead
     assert p.root_note["kv.Store.put"] == "called only from cold code"
 
 
