@@ -452,7 +452,6 @@ class Program:
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
-        self._spread_cold()
         scc = self._components()
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
@@ -484,23 +483,6 @@ class Program:
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
-
-    def _spread_cold(self) -> None:
-        """What only cold code reaches is cold too: a helper that only a management command,
-        an except handler or a cache miss calls runs when they do, not per item."""
-        cold = self.cold_roots
-        changed = True
-        while changed:
-            changed = False
-            for fid in sorted(self.functions):
-                if fid in cold or self.hot.get(fid, False):
-                    continue
-                callers = [e for e in self.callers[fid] if not self.functions[e.caller][0].is_test]
-                if callers and all(e.site.cold or e.caller in cold for e in callers) and \
-                        any(e.caller in cold for e in callers):
-                    cold.add(fid)
-                    self.root_note[fid] = "called only from run-once code"
-                    changed = True
 
     def _components(self) -> Dict[str, int]:
         """Strongly connected components of the call graph (iterative Tarjan)."""

@@ -339,9 +339,17 @@ class FileContext(NameResolution):
     def add_candidate(self, rule, node, message, fix, confidence, requires, target,
                       cost_key: str = "", size: Optional[float] = None, per_item: str = "") -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
+        function, loops = self.function_qualname, self.loops
+        top = self.frames[-1] if self.frames else None
+        if (top is not None and top.kind == "function" and not top.started and self.stack
+                and type(self.stack[-1]) is cst.FunctionDef and node is not self.stack[-1]):
+            # A rule scanning a function's body from its `def` (visit_FunctionDef): the site is
+            # in that function, though its frame starts only at the body (decorators and
+            # defaults, visited before, belong to the enclosing scope).
+            function, loops = top.function.qualname, ()  # type: ignore[union-attr]
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     self.function_qualname, self.loops, cost_key, size, self.cold_reason, per_item)
+                     function, loops, cost_key, size, self.cold_reason, per_item)
         )
 
     def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:

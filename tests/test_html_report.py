@@ -155,7 +155,7 @@ def test_finding_shows_cost_frequency_measured_and_related_sites():
     assert '<dd class="cost">123 µs</dd>' in page
     assert '<dd class="frequency">x100</dd>' in page
     assert '<dd class="confidence">medium</dd>' in page
-    assert '<dd class="measured">measured: 1,200 calls, 0.5 s cumulative (25% of the profile)</dd>' in page
+    assert '<dd class="measured">measured: 1,200 calls, 500 ms cumulative (25% of the profile)</dd>' in page
     assert "1 more site of the same cause" in page and "a second fsync in the same loop" in page
     assert page.count('<template id="c') == 2  # the hop's and the related site's excerpts
     assert '<span class="hll"><span class="linenos">4</span>line_4' in page
