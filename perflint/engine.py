@@ -85,15 +85,20 @@ def scan(
     summaries, reported = _phase_one(files, rules, config, select, ignore, jobs, cache_dir,
                                      project_context, progress, timings, paths)
     start = timings.mark("phase 1 (parse + rules)", start)
-    program = Program(
-        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
-        scoped_hot=scoped_hot(summaries, config),
-    )
+    program = link(summaries, config)
     start = timings.mark("phase 2 (call graph + heat)", start)
     result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
                       baseline=baseline)
     timings.mark("scoring", start)
     return Run(result, program, reported, timings)
+
+
+def link(summaries: Sequence[ModuleSummary], config: Config) -> Program:
+    """Phase 2: the call graph with heat over every summary that parsed (scan, the server)."""
+    return Program(
+        [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
+        scoped_hot=scoped_hot(summaries, config),
+    )
 
 
 def _phase_one(files, rules, config, select, ignore, jobs, cache_dir, project_context, progress, timings, paths):
