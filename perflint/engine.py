@@ -93,11 +93,12 @@ def scan(
     return Run(result, program, reported, timings)
 
 
-def link(summaries: Sequence[ModuleSummary], config: Config) -> Program:
-    """Phase 2: the call graph with heat over every summary that parsed (scan, the server)."""
+def link(summaries: Sequence[ModuleSummary], config: Config, previous: Optional[Program] = None) -> Program:
+    """Phase 2: the call graph with heat over every summary that parsed (scan, the server;
+    the server passes the program before the edit, whose unchanged links are reused)."""
     return Program(
         [s for s in summaries if s.error is None], loop_factor=config.loop_factor, hot=config.hot,
-        scoped_hot=scoped_hot(summaries, config),
+        scoped_hot=scoped_hot(summaries, config), previous=previous,
     )
 
 

@@ -52,6 +52,8 @@ def locate(path: Path, message: str) -> ConfigProblem:
     match = _TOML_AT.search(text)
     if match is not None:
         return ConfigProblem(path, int(match.group(1)) - 1, int(match.group(2)) - 1, text)
+    if "(at end of document)" in text:
+        return ConfigProblem(path, max(len(lines) - 1, 0), 0, text)
     match = _KEY.search(text)
     if match is not None:
         found = _key_line(lines, match.group(1), path.name == "pyproject.toml")

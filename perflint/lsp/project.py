@@ -10,6 +10,7 @@ while a line is half typed. Not thread-safe: the server calls it from one worker
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -23,6 +24,10 @@ from perflint.finding import Result
 from perflint.parallel import Progress, run_phase_one
 from perflint.registry import select_rules
 from perflint.summary import ModuleSummary
+
+
+# The server has threads (the protocol loop, this worker): workers must not be forked from it.
+_POOL_START = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 class WarmProject:
@@ -95,6 +100,7 @@ class WarmProject:
         try:
             summaries, _ = run_phase_one(
                 files, self.analyzer, config=self.config, jobs=self.jobs, cache=cache, progress=progress,
+                start_method=_POOL_START,
             )
         finally:
             if cache is not None:
@@ -144,7 +150,7 @@ class WarmProject:
         """The call graph and heat over the disk summaries with the open buffers laid over them."""
         merged = dict(self.disk)
         merged.update(self.parsed)
-        self.program = link([merged[path] for path in sorted(merged)], self.config)
+        self.program = link([merged[path] for path in sorted(merged)], self.config, previous=self.program)
         return self.program
 
     def findings(self, displays: Iterable[str]) -> Result:
