@@ -162,6 +162,11 @@ async def test_diagnostics_point_into_the_calling_file(client: LanguageClient, p
     storage = project / "app" / "storage.py"
     open_doc(client, storage)
     await until(lambda: codes(client, storage), "diagnostics for storage.py")
+    # The first summary of the project was reported as work-done progress.
+    [(token, reports)] = client.progress_reports.items()
+    assert token == "perflint-load-1"
+    assert [r.kind for r in reports] == ["begin", "end"]
+    assert reports[0].title == "perflint: summarising the project"
     diagnostics = client.diagnostics[uri(storage)]
     assert codes(client, storage) == [("PFL401", 5), ("PFL402", 5)]
     sync = next(d for d in diagnostics if d.code == "PFL402")
