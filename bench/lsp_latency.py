@@ -3,12 +3,13 @@
 
 A script, not a test. It starts the real server over stdio (pygls's client), lets it
 summarise the project (the first run fills `.perflint_cache/`), opens a few files of
-different sizes, then edits each one repeatedly (a comment line inserted at the top, then
-removed: every line of the file moves, so its summary changes and each edit is analysed,
-relinked and scored) and times each edit from the `didChange` sent to the diagnostics
-published for that version. Like most keystrokes, the edit leaves the module's imports,
-functions and classes as they were, so the other modules' links are reused; an edit to
-those relinks every module (about 100 ms more on Django). The debounce is part of the latency a user sees, so the default (150 ms) is
+different sizes, then edits each one repeatedly and times each edit from the `didChange`
+sent to the diagnostics published for that version. Two kinds of edit: "new line", a
+comment line inserted at the top and removed again (every line below moves, so the call
+graph is relinked: the other modules' links are reused, heat is recomputed), and "in a
+line", a character typed inside a string in a function body (the file is analysed and
+scored again; the call graph reads nothing that changed, so it stands). An edit to a
+module's imports, functions or classes relinks every module (about 0.1 s more on Django). The debounce is part of the latency a user sees, so the default (150 ms) is
 measured; `--debounce 0` shows the work alone.
 
 The corpus is Django's `django/` package (about 155k lines): from `--project DIR` (a
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -97,7 +99,25 @@ class Session:
         return self.published[(uri, version)]
 
 
-async def measure(project: Path, files: List[str], edits: int, debounce: int) -> Tuple[float, Dict[str, List[float]]]:
+def edits_for(text: str) -> Dict[str, Tuple[types.Range, str, types.Range, str]]:
+    """Two kinds of edit, each as (do, undo): a comment line inserted at the top (every line
+    below moves) and a character typed inside a string in a function body (nothing moves)."""
+    top = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    added = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=1, character=0))
+    kinds = {"new line": (top, "# an edit\n", added, "")}
+    for number, line in enumerate(text.splitlines()):
+        quote = line.find('"')
+        if line.startswith((" ", "\t")) and quote >= 0 and not line.lstrip().startswith('"""'):
+            at = types.Range(start=types.Position(line=number, character=quote + 1),
+                             end=types.Position(line=number, character=quote + 1))
+            typed = types.Range(start=at.start, end=types.Position(line=number, character=quote + 2))
+            kinds["in a line"] = (at, "x", typed, "")
+            break
+    return kinds
+
+
+async def measure(project: Path, files: List[str], edits: int, debounce: int):
+    """Seconds to the first diagnostics, and per (file, kind of edit) the latencies."""
     session = Session()
     client = session.client
     await client.start_io(sys.executable, "-m", "perflint", "server")
@@ -108,8 +128,8 @@ async def measure(project: Path, files: List[str], edits: int, debounce: int) ->
         initialization_options={"debounceMs": debounce},
     ))
     client.initialized(types.InitializedParams())
-    latencies: Dict[str, List[float]] = {}
-    first = True
+    latencies: Dict[Tuple[str, str], List[float]] = {}
+    load = 0.0
     for name in files:
         path = project / name
         uri = path.as_uri()
@@ -117,25 +137,27 @@ async def measure(project: Path, files: List[str], edits: int, debounce: int) ->
         client.text_document_did_open(types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
         await session.wait_for(uri, 1)
-        if first:
+        if not load:
             load = time.perf_counter() - began  # summarising the project, then this file
-            first = False
-        for version in range(2, edits + 2):
-            if version % 2 == 0:
+        version = 1
+        for kind, (do_range, do_text, undo_range, undo_text) in edits_for(text).items():
+            for i in range(edits):
+                version += 1
                 change = types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-                    text="# an edit\n")
-            else:
-                change = types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=1, character=0)),
-                    text="")
-            sent = time.perf_counter()
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[change]))
-            arrived = await session.wait_for(uri, version)
-            latencies.setdefault(name, []).append(arrived - sent)
-            await asyncio.sleep(0.05)  # a pause between keystroke bursts
+                    range=do_range if i % 2 == 0 else undo_range, text=do_text if i % 2 == 0 else undo_text)
+                sent = time.perf_counter()
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[change]))
+                arrived = await session.wait_for(uri, version)
+                latencies.setdefault((name, kind), []).append(arrived - sent)
+                await asyncio.sleep(0.05)  # a pause between keystroke bursts
+            if edits % 2:
+                version += 1
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangePartial(range=undo_range, text=undo_text)]))
+                await session.wait_for(uri, version)
         client.text_document_did_close(types.DidCloseTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
     await client.shutdown_async(None)
@@ -162,15 +184,20 @@ def main() -> int:
     lines = sum(p.read_bytes().count(b"\n") for p in project.rglob("*.py"))
     load, latencies = asyncio.run(measure(project, files, args.edits, args.debounce))
     print(f"project: {project} ({lines:,} lines of Python); first diagnostics after {load:.1f} s")
-    print(f"debounce: {args.debounce} ms (included below); {args.edits} edits per file\n")
-    print(f"{'file':<36} {'lines':>6} {'median ms':>10} {'p90 ms':>8}")
+    print(f"debounce: {args.debounce} ms (included below); {args.edits} edits per file and kind")
+    try:
+        print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs\n")
+    except OSError:
+        print()
+    print(f"{'file':<32} {'lines':>6}  {'edit':<10} {'median ms':>10} {'p90 ms':>8}")
     every: List[float] = []
-    for name in files:
-        values = latencies.get(name, [])
+    for (name, kind), values in latencies.items():
         every += values
         size = (project / name).read_bytes().count(b"\n")
-        print(f"{name:<36} {size:>6} {statistics.median(values) * 1000:>10.0f} {percentile(values, 0.9) * 1000:>8.0f}")
-    print(f"{'all edits':<36} {'':>6} {statistics.median(every) * 1000:>10.0f} {percentile(every, 0.9) * 1000:>8.0f}")
+        print(f"{name:<32} {size:>6}  {kind:<10} {statistics.median(values) * 1000:>10.0f} "
+              f"{percentile(values, 0.9) * 1000:>8.0f}")
+    print(f"{'all edits':<32} {'':>6}  {'':<10} {statistics.median(every) * 1000:>10.0f} "
+          f"{percentile(every, 0.9) * 1000:>8.0f}")
     return 0
 
 

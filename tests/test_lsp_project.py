@@ -60,6 +60,29 @@ def test_relinking_with_the_previous_program_gives_the_same_graph(seedsql: WarmP
         seedsql.relink()
 
 
+def test_typing_within_a_line_keeps_the_program(seedsql: WarmProject):
+    session = SEEDSQL / "seedsql" / "session.py"
+    file = seedsql.source_file(session)
+    text = session.read_text(encoding="utf-8")
+    try:
+        seedsql.set_buffer(file, text)
+        program = seedsql.relink()
+        before = seedsql.findings([file.display, "seedsql/pager.py"]).findings
+        # A docstring and a comment edited in place: no call, line or definition moves.
+        typed = text.replace("once per parameter tuple", "once per parameter tuple (typed)")
+        typed = typed.replace("# implicit transaction", "# an implicit transaction")
+        assert typed != text and len(typed.splitlines()) == len(text.splitlines())
+        seedsql.set_buffer(file, typed)
+        assert seedsql.relink() is program
+        assert seedsql.findings([file.display, "seedsql/pager.py"]).findings == before
+        # A call added within the line: the program is linked again.
+        seedsql.set_buffer(file, typed.replace("self.begin()  #", "self.begin(); self.commit()  #"))
+        assert seedsql.relink() is not program
+    finally:
+        seedsql.close_buffer(file.display)
+        seedsql.relink()
+
+
 def test_a_buffer_that_does_not_parse_keeps_its_last_good_summary_in_the_graph(seedsql: WarmProject):
     session = SEEDSQL / "seedsql" / "session.py"
     file = seedsql.source_file(session)

@@ -11,6 +11,7 @@ while a line is half typed. Not thread-safe: the server calls it from one worker
 from __future__ import annotations
 
 import multiprocessing
+from dataclasses import fields
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -55,6 +56,7 @@ class WarmProject:
         self.buffers: Dict[str, ModuleSummary] = {}  # open documents, as last analysed
         self.parsed: Dict[str, ModuleSummary] = {}  # open documents: their last summary that parsed
         self.program: Optional[Program] = None
+        self._linked: Dict[str, ModuleSummary] = {}  # display path -> the summary in self.program
 
     # -- the files on disk -------------------------------------------------------------
     def load(self, progress: Optional[Progress] = None) -> int:
@@ -147,10 +149,19 @@ class WarmProject:
 
     # -- phase 2 and findings ----------------------------------------------------------
     def relink(self) -> Program:
-        """The call graph and heat over the disk summaries with the open buffers laid over them."""
+        """The call graph and heat over the disk summaries with the open buffers laid over them.
+
+        Typing inside a line usually leaves everything the call graph reads as it was (the
+        calls, their lines and loops, the definitions): then the program stands as it is."""
         merged = dict(self.disk)
         merged.update(self.parsed)
+        if self.program is not None and merged.keys() == self._linked.keys() and all(
+            summary is self._linked[path] or _same_for_linking(summary, self._linked[path])
+            for path, summary in merged.items()
+        ):
+            return self.program
         self.program = link([merged[path] for path in sorted(merged)], self.config, previous=self.program)
+        self._linked = merged
         return self.program
 
     def findings(self, displays: Iterable[str]) -> Result:
@@ -173,3 +184,15 @@ class WarmProject:
         except BaselineError as exc:
             self.warn(f"baseline not used: {exc}")
             return None
+
+
+# What of a summary only scoring reads (from the reported file), never the call graph.
+_SCORING_ONLY = frozenset({"candidates", "suppressions", "lines"})
+
+
+def _same_for_linking(new: ModuleSummary, old: ModuleSummary) -> bool:
+    """Whether phase 2 would read the same from both (every field but the scoring-only
+    ones is compared, so a field added later counts until it is listed above)."""
+    return all(
+        getattr(new, f.name) == getattr(old, f.name) for f in fields(ModuleSummary) if f.name not in _SCORING_ONLY
+    )
