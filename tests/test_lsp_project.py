@@ -153,3 +153,43 @@ def test_config_errors_name_their_line(tmp_path: Path):
     (tmp_path / "pyproject.toml").unlink()
     config, problem = load_workspace_config(root)
     assert problem is None and config == Config(root=root)
+
+
+def test_initialization_options():
+    from perflint.lsp.server import Options
+
+    options, problems = Options.from_client({"debounceMs": 40, "cache": False, "jobs": 1})
+    assert (options.debounce, options.cache, options.jobs, problems) == (0.04, False, 1, [])
+    options, problems = Options.from_client(None)
+    assert (options.debounce, options.cache, options.jobs, problems) == (0.15, True, 0, [])
+    options, problems = Options.from_client({"debounceMs": "fast", "cache": 1, "jobs": -1, "color": True})
+    assert (options.debounce, options.cache, options.jobs) == (0.15, True, 0)
+    assert problems == [
+        "debounceMs must be a number of milliseconds from 0 to 10000, not 'fast'",
+        "cache must be true or false, not 1",
+        "jobs must be a whole number, 0 for one per CPU, not -1",
+        "unknown initializationOptions: color",
+    ]
+
+
+def test_hover_text_in_time_units():
+    from perflint.finding import Finding, TraceHop
+    from perflint.lsp.convert import hover_markdown
+
+    finding = Finding(
+        rule="PFL402", name="sync-per-statement", family="sync", severity="warning", score=0.013,
+        confidence="high", path="app/storage.py", line=6, column=5, end_line=6, end_column=17,
+        function="append_record", message="os.fsync() runs once per iteration", fix="sync once per batch",
+        trace=(TraceHop("app/importer.py", 6, "import_rows", "calls append_record inside a for loop (line 5)"),),
+        cost=1.3e-4, frequency=100.0, fingerprint="f:1",
+    )
+    text = hover_markdown([finding], {"f:1": "cost x frequency = 13 ms"})
+    lines = text.splitlines()
+    assert lines[0] == "**PFL402** `sync-per-statement` (warning): os.fsync() runs once per iteration"
+    assert "- estimated cost: 130 µs per execution" in lines
+    assert "- frequency: 100 executions per unit of work" in lines
+    assert "- score: 13 ms per unit of work (confidence high)" in lines
+    assert any(line.startswith("1. [app/importer.py:6](file://") and line.endswith(
+        "#L6) `import_rows`: calls append\\_record inside a for loop (line 5)") for line in lines)
+    assert "cost x frequency = 13 ms" in lines
+    assert lines[-1].endswith("/docs/rules/PFL402.md)")
