@@ -50,6 +50,10 @@ class Analyzer:
             return summary
         return self.analyze_bytes(file, data)
 
+    def analyze_text(self, file: SourceFile, text: str) -> ModuleSummary:
+        """A summary of `text` as the source of `file` (an editor buffer, unsaved): no disk read."""
+        return self.analyze_bytes(file, encode_source(text))
+
     def analyze_bytes(self, file: SourceFile, data: bytes) -> ModuleSummary:
         # libcst's native parser recurses on the C stack: a deeply nested file overflows a
         # main-thread stack (SIGSEGV, nothing to catch), so parse and walk on a big-stack thread.
@@ -99,6 +103,25 @@ class Analyzer:
         result.lines = source.count("\n") + source.count("\r") - source.count("\r\n") + 1
         result.suppressions = find_suppressions(source)
         return result
+
+
+def encode_source(text: str) -> bytes:
+    """Bytes that decode back to `text` under the file's own coding cookie (PEP 263).
+
+    UTF-8 unless the text declares another encoding that can hold it; the parser then
+    decodes with that cookie, so columns and the text rules see are the editor's."""
+    data = text.encode("utf-8", "surrogatepass")
+    head = data.split(b"\n", 2)[:2]
+    try:
+        encoding, _ = tokenize.detect_encoding(iter(line + b"\n" for line in head).__next__)
+    except (SyntaxError, LookupError, StopIteration):
+        return data
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    try:
+        return text.encode(encoding)
+    except (UnicodeError, LookupError):
+        return data  # a cookie the text cannot honour: libcst reports the mismatch
 
 
 def _one_line(text: str) -> str:

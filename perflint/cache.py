@@ -74,7 +74,7 @@ def _code_fingerprint() -> str:
     for package in (perflint, perflint.rules):
         for base in package.__path__:
             for current, dirs, files in os.walk(base):
-                dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "report"))
+                dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "report", "lsp"))
                 for name in sorted(files):
                     if name.endswith(".py") and not (package is perflint and name in _NOT_PHASE_ONE):
                         try:

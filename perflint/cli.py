@@ -391,6 +391,20 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over stdin/stdout (the default and only transport; accepted for clients that pass it).")
+def server(stdio: bool) -> None:
+    """Run the language server (LSP over stdio) for editors: see docs/editors.md."""
+    try:
+        from perflint.lsp.server import serve
+    except ImportError as exc:
+        raise _fail(f"`perflint server` needs pygls and lsprotocol ({exc}); "
+                    "install them with: python -m pip install 'perflint-cst[lsp]'")
+    code = serve()
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console entry point: never lets a traceback reach the user."""
     try:

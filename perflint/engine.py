@@ -91,11 +91,7 @@ def scan(
     summaries, reported = _phase_one(files, rules, config, select, ignore, jobs, cache_dir,
                                      project_context, progress, timings, paths)
     start = timings.mark("phase 1 (parse + rules)", start)
-    program = Program(
-        [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
-        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
-        scoped_hot=scoped_hot(summaries, config),
-    )
+    program = link(summaries, config)
     start = timings.mark("phase 2 (call graph + heat)", start)
     profile_index = None
     if profiles:
@@ -108,6 +104,20 @@ def scan(
                       unexplained=unexplained)
     timings.mark("scoring", start)
     return Run(result, program, reported, timings)
+
+
+def link(summaries: Sequence[ModuleSummary], config: Config, previous: Optional[Program] = None) -> Program:
+    """Phase 2: the call graph with heat over every summary that parsed (scan, the server).
+
+    `previous` (the program before an edit, from the language server) is not reused: the value
+    flow binds parameters across modules, so an edit in one module can change what a call in
+    another resolves to, and only a whole relink is sound. The server skips relinking when an
+    edit leaves every summary the call graph reads as it was (perflint/lsp/project.py)."""
+    return Program(
+        [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
+        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
+        scoped_hot=scoped_hot(summaries, config),
+    )
 
 
 def _phase_one(files, rules, config, select, ignore, jobs, cache_dir, project_context, progress, timings, paths):

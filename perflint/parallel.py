@@ -106,8 +106,13 @@ def run_phase_one(
     jobs: int = 1,
     cache=None,
     progress: Optional[Progress] = None,
+    start_method: Optional[str] = None,
 ) -> Tuple[List[ModuleSummary], PhaseOneStats]:
-    """Summaries for `files`, in the same order, from the cache or analysed."""
+    """Summaries for `files`, in the same order, from the cache or analysed.
+
+    `start_method`: how pool workers start; None picks fork where it exists. A process
+    with threads of its own (the language server) passes "forkserver": a fork copies
+    locks other threads hold, and the workers hang on them."""
     stats = PhaseOneStats(files=len(files), cache="on" if cache is not None else "off")
     results: List[Optional[ModuleSummary]] = [None] * len(files)
     # (index, file, bytes or None, size, stat, sha, recorded_ns)
@@ -168,7 +173,7 @@ def run_phase_one(
     analysed: Dict[int, ModuleSummary] = {}
     if use_pool:
         stats.workers = min(jobs, len(todo))
-        pooled = _run_pool(todo, stats.workers, config, select, ignore, show)
+        pooled = _run_pool(todo, stats.workers, config, select, ignore, show, start_method)
         if pooled is None:
             stats.workers = 1
         else:
@@ -222,8 +227,8 @@ def _chunks(todo, workers: int) -> List[List[Tuple[int, SourceFile, Optional[byt
     return chunks
 
 
-def _run_pool(todo, workers, config, select, ignore, show) -> Optional[Dict[int, ModuleSummary]]:
-    method = _start_method()
+def _run_pool(todo, workers, config, select, ignore, show, start_method=None) -> Optional[Dict[int, ModuleSummary]]:
+    method = start_method or _start_method()
     context = multiprocessing.get_context(method) if method else None
     try:
         executor = ProcessPoolExecutor(

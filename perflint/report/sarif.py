@@ -16,6 +16,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
+from perflint.docs import rule_docs_url
 from perflint.report import finding_text
 from perflint.finding import FileError, Finding, Result, RuleInfo, TraceHop, seconds
 
@@ -111,7 +112,7 @@ def _descriptor(info: RuleInfo) -> Dict[str, Any]:
         "properties": {"family": info.family, "tags": ["performance", info.family]},
     }
     if info.code != PARSE_ERROR.code and info.docs:
-        descriptor["helpUri"] = f"{INFORMATION_URI}/blob/main/docs/rules/{info.code}.md"
+        descriptor["helpUri"] = rule_docs_url(info.code)
     return descriptor
 
 

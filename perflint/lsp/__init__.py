@@ -1,0 +1,1 @@
+"""`perflint server`: a language server that keeps the whole project's summaries warm."""

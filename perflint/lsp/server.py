@@ -1,0 +1,645 @@
+"""The language server (pygls): diagnostics on open/change/save, hover, code actions, config reload.
+
+Threading: pygls runs the protocol on an asyncio loop. Everything that touches the warm
+project (analysis, linking, scoring) runs on one worker thread, one job at a time, so the
+loop keeps answering hovers while a file is analysed, and jobs never interleave. Results
+come back to the loop, which alone sends messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from perflint import __version__
+from perflint.config import Config
+from perflint.docs import rule_docs_url
+from perflint.finding import Finding, Result
+from perflint.lsp.configuration import CONFIG_NAMES, ConfigProblem, load_workspace_config
+from perflint.lsp.convert import PARSE_ERROR, SOURCE, diagnostic, hover_markdown, path_uri
+from perflint.lsp.edits import ignore_edit
+from perflint.lsp.project import WarmProject
+
+DEFAULT_DEBOUNCE_MS = 150
+SHOW_DOCS_COMMAND = "perflint.showRuleDocs"
+WATCHED = ("**/*.py", "**/*.pyi") + tuple(f"**/{name}" for name in CONFIG_NAMES)
+
+
+@dataclass
+class Options:
+    """`initializationOptions` the client may send (all optional)."""
+
+    debounce: float = DEFAULT_DEBOUNCE_MS / 1000.0  # seconds after the last change
+    cache: bool = True  # read and write .perflint_cache/ as `perflint check` does
+    jobs: int = 0  # worker processes for the first analysis; 0: one per CPU
+
+    @classmethod
+    def from_client(cls, raw: Any) -> Tuple["Options", List[str]]:
+        """Options from the client's JSON, and a complaint for each value not understood."""
+        options, problems = cls(), []
+        if not isinstance(raw, dict):
+            return options, ([] if raw is None else ["initializationOptions must be an object"])
+        debounce = raw.get("debounceMs")
+        if debounce is not None:
+            if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
+                options.debounce = debounce / 1000.0
+            else:
+                problems.append(f"debounceMs must be a number of milliseconds from 0 to 10000, not {debounce!r}")
+        cache = raw.get("cache")
+        if cache is not None:
+            if isinstance(cache, bool):
+                options.cache = cache
+            else:
+                problems.append(f"cache must be true or false, not {cache!r}")
+        jobs = raw.get("jobs")
+        if jobs is not None:
+            if isinstance(jobs, int) and not isinstance(jobs, bool) and jobs >= 0:
+                options.jobs = jobs
+            else:
+                problems.append(f"jobs must be a whole number, 0 for one per CPU, not {jobs!r}")
+        unknown = sorted(set(raw) - {"debounceMs", "cache", "jobs"})
+        if unknown:
+            problems.append(f"unknown initializationOptions: {', '.join(unknown)}")
+        return options, problems
+
+
+@dataclass
+class Published:
+    """What a document shows now: its findings and the diagnostics made of them, in step."""
+
+    version: Optional[int]
+    findings: List[Finding] = field(default_factory=list)
+    diagnostics: List[types.Diagnostic] = field(default_factory=list)
+
+
+class PerflintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("perflint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.options = Options()
+        self.root = Path.cwd()
+        self.project: Optional[WarmProject] = None
+        self.config: Optional[Config] = None
+        self.config_problem: Optional[ConfigProblem] = None
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perflint-lsp")
+        self.lock: Optional[asyncio.Lock] = None
+        self.ready: Optional[asyncio.Event] = None
+        self.dirty: Dict[str, int] = {}  # uri -> version changed since it was last analysed
+        self.timers: Dict[str, asyncio.TimerHandle] = {}
+        self.tasks: set = set()
+        self.published: Dict[str, Published] = {}
+        self.explanations: Dict[str, str] = {}
+        self.shutting_down = False
+        self.progress_token = 0
+        self._progress = ""
+
+    # -- messages to the client --------------------------------------------------------
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def log_threadsafe(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        loop = self._loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(self.log, message, kind)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls's default pops up a message box; a linter should not interrupt typing.
+        self.log(f"perflint: internal error: {type(error).__name__}: {error}", types.MessageType.Error)
+
+    def _loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return getattr(self, "_event_loop", None)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def on_initialize(self, params: types.InitializeParams) -> None:
+        self.options, problems = Options.from_client(params.initialization_options)
+        for problem in problems:
+            self.log(f"perflint: {problem}; using the default", types.MessageType.Warning)
+        folder = None
+        if params.workspace_folders:
+            folder = to_fs_path(params.workspace_folders[0].uri)
+        elif params.root_uri:
+            folder = to_fs_path(params.root_uri)
+        elif params.root_path:
+            folder = params.root_path
+        if folder:
+            self.root = Path(folder).resolve()
+            # Display paths, the cache's keys and finalize's relative paths are taken from
+            # the working folder: the same as `perflint check` run at the project root.
+            os.chdir(self.root)
+
+    async def on_initialized(self) -> None:
+        self._event_loop = asyncio.get_running_loop()
+        self.lock = asyncio.Lock()
+        self.ready = asyncio.Event()
+        await self._register_watchers()
+        await self._load_project(first=True)
+
+    async def _register_watchers(self) -> None:
+        caps = self.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return  # saves of the config files still reload it
+        registration = types.Registration(
+            id="perflint-watched-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
+            ),
+        )
+        try:
+            await self.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        except Exception as exc:  # a client that refuses: config saves still reload
+            self.log(f"perflint: file watching not available: {exc}", types.MessageType.Warning)
+
+    # -- the project -------------------------------------------------------------------
+    async def _load_project(self, first: bool = False) -> None:
+        """Read the config and summarise the project; again when the config changes."""
+        assert self.lock is not None and self.ready is not None
+        async with self.lock:
+            config, problem = load_workspace_config(self.root)
+            self._publish_config_problem(problem)
+            if config is None:
+                if self.config is not None:
+                    self.log(f"perflint: config error, keeping the last good config: {problem.message}",
+                             types.MessageType.Error)
+                    return
+                self.log(f"perflint: config error, using the defaults until it is fixed: {problem.message}",
+                         types.MessageType.Error)
+                config = Config(root=self.root)
+            elif not first and config == self.config and self.project is not None:
+                return  # a config file was touched, nothing perflint reads changed
+            self.config = config
+            began = time.perf_counter()
+            progress = _ClientProgress(self) if await self._create_progress() else None
+            try:
+                project, count = await self._run(self._build_project, config, progress)
+            except Exception as exc:
+                self._log_failure("loading the project", exc)
+                return
+            finally:
+                if progress is not None:
+                    progress.finish()
+                self.ready.set()  # analyses wait for the first load, not for ever
+            self.project = project
+            self.log(f"perflint: {count} files of {self.root} summarised in {time.perf_counter() - began:.1f}s")
+            for uri in self._open_uris():
+                self.dirty[uri] = self._version(uri)
+        await self._analyse()
+
+    def _build_project(self, config: Config, progress: Optional["_ClientProgress"]) -> Tuple[WarmProject, int]:
+        from perflint.parallel import default_jobs
+
+        project = WarmProject(self.root, config, use_cache=self.options.cache,
+                              jobs=self.options.jobs or default_jobs(), warn=self.log_threadsafe)
+        count = project.load(progress)
+        return project, count
+
+    async def _create_progress(self) -> bool:
+        window = self.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return False
+        self.progress_token += 1
+        token = f"perflint-load-{self.progress_token}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception:
+            return False
+        self._progress = token
+        return True
+
+    async def _run(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    # -- analysis ------------------------------------------------------------------------
+    def schedule(self, uri: str, delay: Optional[float] = None) -> None:
+        """Analyse `uri` once no change came for `delay` seconds (the debounce)."""
+        self.dirty[uri] = self._version(uri)
+        timer = self.timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        wait = self.options.debounce if delay is None else delay
+
+        def fire() -> None:
+            self.timers.pop(uri, None)
+            task = asyncio.ensure_future(self._analyse())
+            self.tasks.add(task)  # the loop keeps only weak references to tasks
+            task.add_done_callback(self.tasks.discard)
+
+        self.timers[uri] = loop.call_later(wait, fire)
+
+    async def _analyse(self, relink: bool = False) -> None:
+        """Analyse every dirty open document, relink, publish what changed.
+
+        `relink`: something besides the buffers changed (a file closed, files changed on
+        disk), so relink and republish even when no document is dirty."""
+        if self.lock is None or self.ready is None or self.shutting_down:
+            return
+        await self.ready.wait()
+        async with self.lock:
+            if (not self.dirty and not relink) or self.project is None:
+                return
+            dirty, self.dirty = self.dirty, {}
+            snapshot = []
+            for uri in sorted(dirty):
+                document = self._document(uri)
+                if document is None:
+                    continue
+                snapshot.append((uri, document.source, document.version))
+            open_docs = {uri: self._version(uri) for uri in self._open_uris()}
+            try:
+                result, paths = await self._run(self._analysis_job, snapshot, open_docs)
+            except Exception as exc:
+                self._log_failure("analysing " + ", ".join(_short(uri) for uri in sorted(dirty)), exc)
+                return
+            self._publish(result, paths, open_docs, always=set(dirty))
+
+    def _analysis_job(self, snapshot, open_docs) -> Tuple[Result, Dict[str, str]]:
+        """Worker thread: set buffers, relink, score the open documents."""
+        project = self.project
+        assert project is not None
+        paths: Dict[str, str] = {}  # uri -> display path of the open documents perflint analyses
+        for uri in open_docs:
+            file = self._source_file(project, uri)
+            if file is not None:
+                paths[uri] = file.display
+        for uri, text, _version in snapshot:
+            file = self._source_file(project, uri)
+            if file is None:
+                continue  # excluded by the config, or not a file: nothing to report
+            project.set_buffer(file, text)
+        project.relink()
+        return project.findings(paths.values()), paths
+
+    def _source_file(self, project: WarmProject, uri: str):
+        path = to_fs_path(uri)
+        if not path or not uri.startswith("file:") or not path.endswith((".py", ".pyi")):
+            return None
+        return project.source_file(Path(path))
+
+    def _publish(self, result: Result, paths: Dict[str, str], open_docs: Dict[str, Optional[int]], always: set) -> None:
+        by_path: Dict[str, List[Finding]] = {}
+        for finding in result.findings:
+            by_path.setdefault(finding.path, []).append(finding)
+        self.explanations = dict(result.extra.get("explanations", {}))
+        for uri, version in sorted(open_docs.items()):
+            findings = by_path.get(paths.get(uri, ""), [])
+            document = self._document(uri)
+            lines = document.lines if document is not None else []
+            diagnostics = [diagnostic(f, self._position_mapper(lines)) for f in findings]
+            previous = self.published.get(uri)
+            if previous is not None and previous.diagnostics == diagnostics and uri not in always:
+                continue
+            self.published[uri] = Published(version, findings, diagnostics)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+            )
+
+    def _position_mapper(self, lines: Sequence[str]):
+        codec = self.workspace.position_codec
+
+        def position(line: int, column: int) -> types.Position:
+            if line >= len(lines):
+                return types.Position(line=line, character=column)
+            return codec.position_to_client_units(lines, types.Position(line=line, character=column))
+
+        return position
+
+    def _publish_config_problem(self, problem: Optional[ConfigProblem]) -> None:
+        old = self.config_problem
+        self.config_problem = problem
+        if old is not None and (problem is None or old.path != problem.path):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=path_uri(str(old.path)), diagnostics=[]))
+        if problem is None:
+            return
+        at = types.Position(line=problem.line, character=problem.column)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=path_uri(str(problem.path)),
+                diagnostics=[
+                    types.Diagnostic(
+                        range=types.Range(start=at, end=types.Position(line=problem.line + 1, character=0)),
+                        message=f"perflint config: {problem.message}",
+                        severity=types.DiagnosticSeverity.Error,
+                        source=SOURCE,
+                        code="config",
+                    )
+                ],
+            )
+        )
+
+    def _log_failure(self, what: str, exc: BaseException) -> None:
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.log(f"perflint: internal error while {what} (please report; the server goes on): "
+                 f"{type(exc).__name__}: {exc}\n{detail}", types.MessageType.Error)
+
+    # -- documents -----------------------------------------------------------------------
+    def _document(self, uri: str):
+        if uri not in self.workspace.text_documents:
+            return None
+        return self.workspace.get_text_document(uri)
+
+    def _version(self, uri: str) -> Optional[int]:
+        document = self._document(uri)
+        return document.version if document is not None else None
+
+    def _open_uris(self) -> List[str]:
+        return sorted(uri for uri in self.workspace.text_documents if _is_python(uri))
+
+    async def closed(self, uri: str) -> None:
+        timer = self.timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        self.dirty.pop(uri, None)
+        if self.published.pop(uri, None) is not None:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        path = to_fs_path(uri)
+        if self.ready is None or self.lock is None or not path:
+            return
+        await self.ready.wait()
+        project = self.project
+        if project is None:
+            return
+        async with self.lock:
+
+            def back_to_disk() -> None:
+                # The file on disk counts again, as saved (or as it was, if the edits were
+                # dropped): through the cache, so an unchanged file costs a stat.
+                project.close_buffer(_display(path))
+                project.refresh([Path(path)])
+
+            try:
+                await self._run(back_to_disk)
+            except Exception as exc:
+                self._log_failure(f"re-reading {_short(uri)}", exc)
+                return
+        await self._analyse(relink=True)  # the other open documents may change
+
+    async def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
+        """Files changed on disk (a checkout, a formatter, another editor)."""
+        config_changed = any(Path(to_fs_path(c.uri) or "").name in CONFIG_NAMES for c in changes)
+        if config_changed:
+            await self._load_project()
+            return
+        paths = [Path(p) for p in (to_fs_path(c.uri) for c in changes) if p and p.endswith((".py", ".pyi"))]
+        if not paths or self.ready is None or self.lock is None:
+            return
+        await self.ready.wait()
+        project = self.project
+        if project is None:
+            return
+        async with self.lock:
+            try:
+                await self._run(project.refresh, paths)
+            except Exception as exc:
+                self._log_failure("re-reading changed files", exc)
+                return
+        await self._analyse(relink=True)
+
+    # -- hover and code actions ----------------------------------------------------------
+    def findings_at(self, uri: str, line: int, character: Optional[int] = None) -> List[Tuple[Finding, types.Diagnostic]]:
+        """Findings whose range holds the position; else those on its line."""
+        shown = self.published.get(uri)
+        if shown is None:
+            return []
+        pairs = list(zip(shown.findings, shown.diagnostics))
+        on_line = [(f, d) for f, d in pairs if d.range.start.line <= line <= _last_line(d.range)]
+        if character is None:
+            return on_line
+        inside = [(f, d) for f, d in on_line if _contains(d.range, line, character)]
+        return inside or on_line
+
+    def hover(self, params: types.HoverParams) -> Optional[types.Hover]:
+        pairs = self.findings_at(params.text_document.uri, params.position.line, params.position.character)
+        if not pairs:
+            return None
+        text = hover_markdown([f for f, _ in pairs], self.explanations)
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+            range=pairs[0][1].range,
+        )
+
+    def code_actions(self, params: types.CodeActionParams) -> Optional[List[types.CodeAction]]:
+        only = params.context.only
+        quickfix = types.CodeActionKind.QuickFix.value
+        if only and not any(str(k) in ("", quickfix) or quickfix.startswith(f"{k}.") for k in only):
+            return None
+        uri = params.text_document.uri
+        document = self._document(uri)
+        if document is None:
+            return None
+        pairs: List[Tuple[Finding, types.Diagnostic]] = []
+        for line in range(params.range.start.line, params.range.end.line + 1):
+            for pair in self.findings_at(uri, line):
+                if pair not in pairs:
+                    pairs.append(pair)
+        actions: List[types.CodeAction] = []
+        documented = set()
+        for finding, diag in pairs:
+            if finding.rule == PARSE_ERROR:
+                continue
+            edit = ignore_edit(document.source, finding.line, finding.rule)
+            if edit is not None:
+                lines = document.lines
+                mapper = self._position_mapper(lines)
+                actions.append(
+                    types.CodeAction(
+                        title=f"Ignore {finding.rule} on this line (# perflint: ignore[{finding.rule}])",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diag],
+                        edit=types.WorkspaceEdit(
+                            changes={
+                                uri: [
+                                    types.TextEdit(
+                                        range=types.Range(start=mapper(edit.line, edit.start), end=mapper(edit.line, edit.end)),
+                                        new_text=edit.text,
+                                    )
+                                ]
+                            }
+                        ),
+                    )
+                )
+            if finding.rule not in documented:
+                documented.add(finding.rule)
+                actions.append(
+                    types.CodeAction(
+                        title=f"Show documentation for {finding.rule} ({finding.name})",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diag],
+                        command=types.Command(
+                            title=f"Show documentation for {finding.rule}",
+                            command=SHOW_DOCS_COMMAND,
+                            arguments=[finding.rule],
+                        ),
+                    )
+                )
+        return actions
+
+    async def show_rule_docs(self, code: Any) -> None:
+        if not isinstance(code, str) or not code.upper().startswith("PFL"):
+            self.log(f"perflint: {SHOW_DOCS_COMMAND} needs a rule code, got {code!r}", types.MessageType.Warning)
+            return
+        url = rule_docs_url(code.upper())
+        window = self.client_capabilities.window
+        if window is not None and window.show_document is not None and window.show_document.support:
+            await self.window_show_document_async(types.ShowDocumentParams(uri=url, external=True))
+        else:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"{code}: {url}"))
+
+
+class _ClientProgress:
+    """phase 1's progress (perflint.parallel.Progress), sent as `$/progress` from the worker."""
+
+    def __init__(self, server: PerflintServer) -> None:
+        self.server = server
+        self.token = server._progress
+        self.total = 0
+        self.done = 0
+        self.sent = 0.0
+        self.begun = False
+        self._begin("perflint: summarising the project")
+
+    def _send(self, method, value) -> None:
+        loop = self.server._loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(method, self.token, value)
+
+    def _begin(self, title: str) -> None:
+        self.begun = True
+        self._send(self.server.work_done_progress.begin, types.WorkDoneProgressBegin(title=title, percentage=0))
+
+    def start(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.total and now - self.sent >= 0.25:  # a few reports a second, not one per file
+            self.sent = now
+            self._send(self.server.work_done_progress.report, types.WorkDoneProgressReport(
+                message=f"{self.done}/{self.total} files", percentage=int(100 * self.done / self.total)))
+
+    def stop(self) -> None:
+        pass  # the run may go on (linking); finish() ends the report
+
+    def finish(self) -> None:
+        if self.begun:
+            self.begun = False
+            self._send(self.server.work_done_progress.end, types.WorkDoneProgressEnd(message="ready"))
+
+
+def _is_python(uri: str) -> bool:
+    return uri.startswith("file:") and uri.endswith((".py", ".pyi"))
+
+
+def _display(path: str) -> str:
+    from perflint.discovery import display_path
+
+    return display_path(Path(os.path.abspath(path)))
+
+
+def _short(uri: str) -> str:
+    path = to_fs_path(uri)
+    return _display(path) if path else uri
+
+
+def _last_line(rng: types.Range) -> int:
+    # An end at column 0 of the next line still belongs to the line before.
+    return rng.end.line - 1 if rng.end.character == 0 and rng.end.line > rng.start.line else rng.end.line
+
+
+def _contains(rng: types.Range, line: int, character: int) -> bool:
+    start, end = rng.start, rng.end
+    return (start.line, start.character) <= (line, character) <= (end.line, end.character)
+
+
+def build_server() -> PerflintServer:
+    """The server with its features registered (a function: tests and `serve` build their own)."""
+    server = PerflintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: PerflintServer, params: types.InitializeParams) -> None:
+        ls.on_initialize(params)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: PerflintServer, params: types.InitializedParams) -> None:
+        await ls.on_initialized()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: PerflintServer, params: None) -> None:
+        ls.shutting_down = True
+        for timer in ls.timers.values():
+            timer.cancel()
+        ls.timers.clear()
+
+    @server.feature(types.EXIT)
+    def exit_(ls: PerflintServer, params: None) -> None:
+        ls.worker.shutdown(wait=False, cancel_futures=True)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PerflintServer, params: types.DidOpenTextDocumentParams) -> None:
+        if _is_python(params.text_document.uri):
+            ls.schedule(params.text_document.uri, delay=0.0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PerflintServer, params: types.DidChangeTextDocumentParams) -> None:
+        if _is_python(params.text_document.uri):
+            ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    async def did_save(ls: PerflintServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        path = to_fs_path(uri) or ""
+        if Path(path).name in CONFIG_NAMES:
+            await ls._load_project()
+        elif _is_python(uri) and uri in ls.timers:
+            ls.schedule(uri, delay=0.0)  # a change still waiting for its debounce: now
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: PerflintServer, params: types.DidCloseTextDocumentParams) -> None:
+        if _is_python(params.text_document.uri):
+            await ls.closed(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched_files(ls: PerflintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        await ls.files_changed(params.changes)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: PerflintServer, params: types.HoverParams) -> Optional[types.Hover]:
+        return ls.hover(params)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: PerflintServer, params: types.CodeActionParams) -> Optional[List[types.CodeAction]]:
+        return ls.code_actions(params)
+
+    @server.command(SHOW_DOCS_COMMAND)
+    async def show_rule_docs(ls: PerflintServer, *args: Any) -> None:
+        await ls.show_rule_docs(args[0] if args else None)
+
+    return server
+
+
+def serve() -> int:
+    """Speak LSP on stdin/stdout until the client says exit; the process exit code."""
+    stdout = sys.stdout.buffer
+    # Only the protocol may write to stdout: a stray print would corrupt the stream.
+    sys.stdout = sys.stderr
+    server = build_server()
+    server.start_io(sys.stdin.buffer, stdout)
+    return 0 if server.protocol._shutdown else 1
