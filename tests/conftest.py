@@ -63,12 +63,17 @@ ROUND_COSTS = {
 }
 
 
-def round_costs(root: Path, config: str = "") -> Path:
-    """Write costs.toml (ROUND_COSTS) and a perflint.toml that uses it (plus `config`)."""
+def round_costs_text() -> str:
+    """A calibration file (perflint calibrate's format) holding ROUND_COSTS."""
     from perflint.costs import machine_meta, render_table
 
     measured = {k: {"cost": v, "smell": v, "fix": v / 100} for k, v in ROUND_COSTS.items()}
-    (root / "costs.toml").write_text(render_table(measured, machine_meta("test", "2026-01-01")), encoding="utf-8")
+    return render_table(measured, machine_meta("test", "2026-01-01"))
+
+
+def round_costs(root: Path, config: str = "") -> Path:
+    """Write costs.toml (ROUND_COSTS) and a perflint.toml that uses it (plus `config`)."""
+    (root / "costs.toml").write_text(round_costs_text(), encoding="utf-8")
     (root / "perflint.toml").write_text(f'costs = "costs.toml"\n{config}', encoding="utf-8")
     return root / "costs.toml"
 
