@@ -182,9 +182,9 @@ async def test_diagnostics_point_into_the_calling_file(client: LanguageClient, p
     importer = uri(project / "app" / "importer.py")
     hops = [(r.location.uri, r.location.range.start.line, r.message) for r in sync.related_information]
     assert hops == [
-        (importer, 3, "import_rows: no callers in the scanned code: heat assumed "
+        (importer, 3, "import_rows: no callers in the scanned code: runs once per call "
                       "(set `hot` if it runs per request or row)"),
-        (importer, 5, "import_rows: calls append_record inside a for loop (line 5)"),
+        (importer, 5, "import_rows: calls append_record inside a for loop (line 5, x100 (unknown bound: loop-trips))"),
     ]
     await client.shutdown_session()
 
