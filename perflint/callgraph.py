@@ -452,6 +452,7 @@ class Program:
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
+        self._spread_error_cold()
         scc = self._components()
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
@@ -483,6 +484,26 @@ class Program:
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
+
+    def _spread_error_cold(self) -> None:
+        """Code reached only through cold sites (an except handler, a cache miss, a first use),
+        or only from code that is, runs when they do, not per item: it is cold too, and its
+        loops prove nothing. (Run-once roles are not spread: everything a CLI's main() calls
+        would be cold, and a per-record fsync inside one run is still per record.)"""
+        cold = self.cold_roots
+        reached: Set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for fid in sorted(self.functions):
+                if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
+                    continue
+                callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
+                if callers and all(e.site.cold or e.caller in reached for e in callers):
+                    reached.add(fid)
+                    self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
+                    changed = True
+        cold.update(reached)
 
     def _components(self) -> Dict[str, int]:
         """Strongly connected components of the call graph (iterative Tarjan)."""
