@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.summary import MODULE_SCOPE, ClassSummary
+from perflint.summary import MODULE_SCOPE
 
 _BUILTINS = frozenset(dir(builtins))
 
