@@ -60,6 +60,7 @@ class _Frame:
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
+    node: Any = None  # the FunctionDef: rules visiting it see the function as their scope
     started: bool = True
     locals: set = field(default_factory=set)  # names a function binds
     globals: set = field(default_factory=set)  # names it declares `global`
@@ -139,9 +140,14 @@ class FileContext(NameResolution):
     def function(self) -> Optional[FunctionSummary]:
         """The enclosing function's summary; None at module or class level."""
         for frame in reversed(self.frames):
-            if frame.kind == "function" and frame.started:
+            if frame.kind == "function" and self._in_scope(frame):
                 return frame.function
         return None
+
+    def _in_scope(self, frame: _Frame) -> bool:
+        """Whether code here runs in that function: its body, or the `def` node itself (as
+        rules visiting a FunctionDef expect); not its decorators or default values."""
+        return frame.started or (bool(self.stack) and self.stack[-1] is frame.node)
 
     @property
     def function_qualname(self) -> str:
@@ -152,13 +158,15 @@ class FileContext(NameResolution):
     def class_qualname(self) -> Optional[str]:
         """The class whose method we are in (the nearest function's class)."""
         for frame in reversed(self.frames):
-            if frame.kind == "function" and frame.started:
+            if frame.kind == "function" and self._in_scope(frame):
                 return frame.method_of
         return None
 
     @property
     def loops(self) -> Tuple[Loop, ...]:
         """Loops around the current node inside the current function, outermost first."""
+        if self.frames and not self.frames[-1].started and self.stack and self.stack[-1] is self.frames[-1].node:
+            return ()  # at a `def` itself: its body runs in no loop of its own
         return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why))
                      for kind, line, _, trips, why in self._loops)
 
@@ -178,7 +186,7 @@ class FileContext(NameResolution):
 
     def self_name(self) -> Optional[str]:
         for frame in reversed(self.frames):
-            if frame.kind == "function" and frame.started:
+            if frame.kind == "function" and self._in_scope(frame):
                 return frame.self_name
         return None
 
@@ -401,7 +409,7 @@ class FileContext(NameResolution):
             parent.wrapped_inner.add(name)
         self._bind(node.name, self._decorated_value(node, qualname, decorators, outer_scope))
         frame = _Frame("function", qualname, function=summary, method_of=method_of,
-                       self_name=self_name, body=node.body, started=False)
+                       self_name=self_name, body=node.body, node=node, started=False)
         bindings = self.summary.bindings.setdefault(qualname, {})
         for param in all_params + [p for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]:
             pname = param.name.value

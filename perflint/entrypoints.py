@@ -78,12 +78,16 @@ _ITEM_HOOKS: Tuple[Tuple[str, str], ...] = (
     ("process_request", "Middleware"), ("process_response", "Middleware"), ("process_view", "Middleware"),
     ("__call__", "Middleware"), ("parse", "Spider"), ("process_item", "Pipeline"),
 )
-# Names of public methods that a store or client library's users call once per item.
+# Names of public methods that a store or client library's users call once per item (a
+# read like `load` or `read` is left out: on a framework class it is a once-per-request hook).
 _PER_ITEM_API = frozenset({
-    "store", "put", "insert", "get", "set", "add", "append", "write", "read", "fetch", "lookup",
-    "push", "send", "publish", "record", "update", "delete", "remove", "query", "execute",
-    "encode", "decode", "serialize", "deserialize", "load", "save", "upsert", "enqueue",
+    "store", "put", "insert", "upsert", "get", "set", "add", "append", "write", "fetch",
+    "lookup", "enqueue", "push", "publish", "send", "delete", "remove",
 })
+# Classes named like framework hooks, not like a store's API (Django's BaseListView.get).
+_NOT_API_CLASSES = ("View", "ViewSet", "Mixin", "Command", "Handler", "Middleware", "Admin",
+                    "Form", "Serializer", "Field", "Test", "TestCase")
+_NOT_API_MODULES = frozenset({"views", "management", "commands", "admin", "forms", "middleware"})
 # Test doubles shipped in the package (twisted.internet.testing) are no one's hot API.
 _TEST_PARTS = frozenset({"testing", "tests", "test", "fakes", "mocks"})
 _SETUP_NAMES = frozenset({
@@ -152,9 +156,11 @@ class EntryPoints:
             return Role("item-hook", f"override of {base}.{name}: runs once per item", True, "item")
         # Only a class of the library's own API: a method of a subclass of an external class
         # (a Django model's save) is a framework hook, called once per request or form.
+        cls_name = fn.cls.rpartition(".")[2]
         if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
-                and not fn.cls.rpartition(".")[2].startswith("_")
-                and not any(part.startswith("_") or part in _TEST_PARTS for part in mod.module.split("."))):
+                and not cls_name.startswith("_") and not cls_name.endswith(_NOT_API_CLASSES)
+                and not any(part.startswith("_") or part in _TEST_PARTS or part in _NOT_API_MODULES
+                            for part in mod.module.split("."))):
             # One call is the unit of work: users call it per item, but how many items their
             # loop holds is theirs to know; assuming loop-trips here made a session's load() x100.
             return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: one call is the unit of work", True, "request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
@@ -14,6 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_VALUES = 4
 MAX_ROUNDS = 6
 EMPTY: FrozenSet[tuple] = frozenset()
+# Something from outside the program (a builtin, an imported library's object): it calls
+# nothing of ours, and it must not be taken for one of our classes by its method names.
+EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
+_BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
@@ -28,7 +33,8 @@ _STATIC = ("staticmethod",)
 #   ("F", fid) a function; ("B", fid) a method bound to its instance; ("C", cid, sub) a class;
 #   ("I", cid, sub) an instance (sub: or of a subclass); ("M", module); ("L", (values, ...))
 #   a tuple/list by position; ("S", values) a container; ("lam", module, call) a lambda;
-#   ("QS", cid) a lazy query over a model class; ("QM", cid) one of its methods.
+#   ("QS", cid) a lazy query over a model class; ("QM", cid) one of its methods;
+#   ("X",) something from outside the program.
 
 
 def union(parts: Iterable[Values]) -> Values:
@@ -335,6 +341,8 @@ class ValueFlow:
             sub = self.p.module(f"{mod.module}.{name}")
             if sub is not None:
                 parts.append(frozenset({("M", sub.module)}))
+            elif name in _BUILTINS:
+                parts.append(EXTERNAL)
         result = union(parts)
         self.memo[key] = result
         return result
@@ -351,10 +359,12 @@ class ValueFlow:
                         return None
                     values = union(self.attribute(v, attr) for v in values)
                 return values
-        return EMPTY
+        return EXTERNAL
 
     def attribute(self, value: tuple, attr: str) -> Values:
         kind = value[0]
+        if kind == "X":
+            return EXTERNAL
         if kind == "M":
             return self.module_name(self.p.modules[value[1]], attr)
         if kind == "C":
@@ -445,6 +455,8 @@ class ValueFlow:
 
     def call_result(self, value: tuple) -> Values:
         kind = value[0]
+        if kind == "X":
+            return EXTERNAL
         if kind == "F" or kind == "B":
             fid = value[1]
             entry = self.p.functions.get(fid)
@@ -465,6 +477,8 @@ class ValueFlow:
 
     def element(self, value: tuple, index: Optional[int]) -> Values:
         kind = value[0]
+        if kind == "X":
+            return EXTERNAL
         if kind == "L":
             items = value[1]
             if index is not None:

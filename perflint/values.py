@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.summary import MODULE_SCOPE, ClassSummary
+from perflint.summary import MODULE_SCOPE
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -274,7 +274,7 @@ class NameResolution:
     def local_type(self, name: str) -> Optional[str]:
         """The class a local name was last assigned from (`x = C()`, `x: C`), as written."""
         for frame in reversed(self.frames):
-            if frame.kind == "function" and frame.started:
+            if frame.kind == "function" and self._in_scope(frame):
                 return frame.local_types.get(name)
         return self.module_types.get(name)
 

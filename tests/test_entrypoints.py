@@ -61,6 +61,8 @@ SOURCES = {
         "class Store:\n    def put(self, key):\n        return key\n    def get(self, key):\n        return key\n"
         "    def compact(self):\n        return 0\n"
         "class _Internal:\n    def put(self, key):\n        return key\n"
+        "class PageMixin:\n    def get(self, request):\n        return request\n"
+        "class Loader:\n    def load(self, key):\n        return key\n"
         "def use(s: Store):\n    return s.get(1)\n"
         "from django.db import models\n"
         "class Banner(models.Model):\n    def save(self, *args):\n        return args\n"
@@ -147,7 +149,8 @@ def test_hot_roles_start_hot_and_say_why(program):
     for fid in ("shop.views.helper", "shop.views.Home._private", "work.shell.Bag.__iter__",
                 "store.kv.Store.get", "store.kv._Internal.put", "store.kv.Store.compact",
                 "work.shell.Shell.other", "work.shell.Names.report", "web.app.not_a_route",
-                "store.kv.Banner.save", "store.testing.FakeStore.put"):  # a model's save is a framework hook, not a per-item API
+                "store.kv.Banner.save", "store.testing.FakeStore.put",
+                "store.kv.PageMixin.get", "store.kv.Loader.load"):  # a model's save is a framework hook, not a per-item API
         assert fid not in program.roles, fid
         assert program.heat[fid] == 1.0, fid
 
