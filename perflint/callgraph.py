@@ -50,6 +50,10 @@ class Edge:
     # "exact": one target; "bounded": one of a small set of targets (overrides, a parameter
     # bound from a few call sites); "by-name": the only method of that name in the program.
     kind: str = "exact"
+    # Heat through this edge is a guess: a method found by its name alone, or a call of a
+    # parameter, whose value the analysis merges over every call site (the callback one
+    # caller passes in a loop is not the one another passes once a day).
+    guess: bool = False
 
 
 class Program:
@@ -110,6 +114,8 @@ class Program:
         # rather than on "runs once per call of something nothing shows to be hot".
         self.heat: Dict[str, float] = {}
         self.hot: Dict[str, bool] = {}
+        # whether the hottest chain into a function passes a guessed edge (Edge.guess)
+        self.guessed: Dict[str, bool] = {}
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
@@ -327,7 +333,10 @@ class Program:
 
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:
-            edge = Edge(fid, callee, site, kind)
+            target = site.callee
+            guess = kind == "by-name" or (
+                target is not None and target[0] == "n" and target[2] in self.functions[fid][1].params)
+            edge = Edge(fid, callee, site, kind, guess)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)
 
@@ -479,6 +488,7 @@ class Program:
                 if h > heat[edge.callee] * (1 + 1e-9) or (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
                     heat[edge.callee] = h
                     hot[edge.callee] = is_hot
+                    self.guessed[edge.callee] = self.guessed.get(fid, False) or edge.guess
                     self.unknown[edge.callee] = nested
                     self.pred[edge.callee] = edge
                     if edge.callee not in queued:

@@ -259,6 +259,7 @@ def finalize(
                 used.setdefault(cand.line, set()).add(cand.rule)
                 continue
             scored = scorer.score(cand.rule, rule.COST, cand, fid, confidence, overrides)
+            confidence = scored.confidence
             # One finding per cause: the same rule and the same fix, in the same function,
             # under the same innermost loop (or in none), for the same cold reason.
             innermost = cand.loops[-1].line if cand.loops else None

@@ -32,6 +32,7 @@ class Scored:
     score: float  # seconds per unit of work
     severity: str
     pinned_by: Optional[str]
+    confidence: str = "high"  # after the chain: low when the frequency rests on a guessed edge
 
 
 def _units() -> Dict[str, str]:
@@ -99,6 +100,8 @@ class Scorer:
     def score(self, code: str, default_key: str, cand: Candidate, fid: str, confidence: str,
               overrides: Sequence[Override]) -> Scored:
         cost, cost_text = self.cost(code, default_key, cand)
+        if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
+            confidence = "low"  # its frequency rests on a guessed edge (Edge.guess): a note at most
         if cand.cold:
             frequency, evidenced = 1.0, False
         else:
@@ -107,7 +110,7 @@ class Scorer:
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         severity = self.severity(value, evidenced, pinned, confidence)
-        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by)
+        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence)
 
     def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None,
                  confidence: str = "high") -> str:

@@ -127,13 +127,14 @@ def test_hot_entry_points_from_config():
     f = next(f for f in lint_sources({"m.py": src}, config=calibrated) if f.rule == "PFL401")
     assert (f.severity, f.frequency, f.score) == ("warning", 1.0, 1e-3)
     assert "hot entry point" in f.trace[0].note
-    # uncalled, `execute` is a public per-item API method: one call is the unit of work
+    # uncalled, a store's `put` is a public per-item API method: one call is the unit of work
+    store = src.replace("class Session:\n    def execute(self, fd)", "class Journal:\n    def put(self, fd)")
     roles = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)})
-    f = next(f for f in lint_sources({"m.py": src}, config=roles) if f.rule == "PFL401")
+    f = next(f for f in lint_sources({"m.py": store}, config=roles) if f.rule == "PFL401")
     assert (f.severity, f.frequency) == ("warning", 1.0) and "public API method" in f.trace[0].note
     # with that role off, nothing shows it to be hot: a note, whatever it costs
     cold = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3)}, entry_roles={"public-api": False})
-    f = next(f for f in lint_sources({"m.py": src}, config=cold) if f.rule == "PFL401")
+    f = next(f for f in lint_sources({"m.py": store}, config=cold) if f.rule == "PFL401")
     assert f.severity == "note" and f.trace == ()
 
 

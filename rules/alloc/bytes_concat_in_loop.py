@@ -102,16 +102,24 @@ class BytesConcatInLoop(Rule):
         super().begin_file(ctx)
         # Per function: name -> ("bytes" | "str", loops around its initialisation).
         self._accumulators: List[Dict[str, Tuple[str, Tuple[Loop, ...]]]] = []
+        # Per function: local -> bytes one read put in it (`chunk = f.read(32768)`).
+        self._reads: List[Dict[str, float]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.append({})
+        self._reads.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.pop()
+        self._reads.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._accumulators:
             return
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            size = _read_size(node.value)
+            if size is not None:
+                self._reads[-1][node.targets[0].target.value] = size
         names = self._accumulators[-1]
         for target in node.targets:
             if not isinstance(target.target, cst.Name):
@@ -166,7 +174,8 @@ class BytesConcatInLoop(Rule):
         innermost = loops[-1]
         trips = innermost.trips if innermost.trips is not None else 100.0
         fix = self.FIX if kind == "bytes" else STR_FIX
-        self.report(node, message, confidence=confidence, fix=fix, size=trips / 2 * _piece_size(node, name))
+        piece = _piece_size(node, name, self._reads[-1] if self._reads else {})
+        self.report(node, message, confidence=confidence, fix=fix, size=trips / 2 * piece)
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:
@@ -185,9 +194,27 @@ def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:
     return None
 
 
-def _piece_size(node: cst.CSTNode, name: str) -> float:
-    """Bytes one step adds: a literal's length, 1 for an indexed character or chr(), else a
-    1 KiB chunk (a read, a record): the size term of what each step copies."""
+_READS = ("read", "recv", "read1", "readline", "recv_bytes")
+READ_DEFAULT = 4096.0  # a read with no size: a page, a pipe buffer
+PIECE_DEFAULT = 64.0  # anything else: a line, a field, a header
+
+
+def _read_size(value: cst.BaseExpression) -> Optional[float]:
+    """Bytes `f.read(32768)` / `sock.recv(n)` / `os.read(fd, 9000)` returns at most."""
+    if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
+        return None
+    if value.func.attr.value not in _READS:
+        return None
+    for arg in reversed(value.args):
+        if isinstance(arg.value, cst.Integer):
+            return float(int(arg.value.value.replace("_", ""), 0))
+    return READ_DEFAULT
+
+
+def _piece_size(node: cst.CSTNode, name: str, reads: Dict[str, float]) -> float:
+    """Bytes one step adds: a literal's length, 1 for an indexed character or chr(), what a
+    read returns (its size argument), else a short piece (a line, a field): the size term of
+    what each step copies."""
     if isinstance(node, cst.AugAssign):
         pieces = [node.value]
     else:
@@ -206,8 +233,12 @@ def _piece_size(node: cst.CSTNode, name: str) -> float:
             total += 1  # s[i], table[n]: one character
         elif isinstance(piece, cst.Call) and isinstance(piece.func, cst.Name) and piece.func.value in ("chr", "bytes"):
             total += 1
+        elif isinstance(piece, cst.Name) and piece.value in reads:
+            total += reads[piece.value]
+        elif _read_size(piece) is not None:
+            total += _read_size(piece)  # type: ignore[operator]
         else:
-            total += 1024
+            total += PIECE_DEFAULT
     return max(total, 1.0)
 
 

@@ -74,6 +74,9 @@ class SerializeRoundtripClone(Rule):
     FIX = "use copy.deepcopy (or a copy()/dataclasses.replace of what changes), or keep the data immutable"
     TRIGGERS = ("dumps", "packb")
     VALID = [
+        # a check that the value pickles, its result thrown away: not a copy
+        "import pickle\ndef ok(rows):\n    for exc in rows:\n        try:\n            pickle.loads(pickle.dumps(exc))\n"
+        "        except Exception:\n            pass\n",
         # module level: runs once
         "import json\nDEFAULTS = json.loads(json.dumps({'a': 1}))\n",
         # a test checking that a value survives pickling
@@ -169,9 +172,15 @@ class SerializeRoundtripClone(Rule):
         return mod
 
     def _in_check(self) -> bool:
-        for node in reversed(self.ctx.stack):
+        """`assert loads(dumps(x)) == x`, or a round trip whose result is dropped: a check that
+        x serialises (`try: pickle.loads(pickle.dumps(exc))` / `except: ...`), not a copy."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, -1, -1):
+            node = stack[i]
             if isinstance(node, (cst.Assert, cst.Comparison)):
                 return True
+            if isinstance(node, cst.Expr) and node.value is stack[-1]:
+                return True  # the result is thrown away: only whether it raises matters
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
                 return False
         return False
