@@ -22,6 +22,8 @@ def test_wheel_layout(tmp_path):
     assert "rules" not in tops and "fixtures" not in tops and "tests" not in tops
     assert "perflint/rules/sync/fsync_where_fdatasync.py" in names
     assert "perflint/rules/__init__.py" in names
+    assert "perflint/data/costs.toml" in names  # the shipped cost table: no score without it
+    assert "perflint/lsp/server.py" in names
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "Name: perflint-cst" in text
