@@ -334,9 +334,9 @@ class Program:
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:
             target = site.callee
-            guess = kind == "by-name" or (
+            guess = kind in ("by-name", "flow-set") or (
                 target is not None and target[0] == "n" and target[2] in self.functions[fid][1].params)
-            edge = Edge(fid, callee, site, kind, guess)
+            edge = Edge(fid, callee, site, "bounded" if kind == "flow-set" else kind, guess)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)
 
@@ -357,7 +357,10 @@ class Program:
             values = flow.eval(mod, site.callee)
             calls = flow.callables(values)
             if calls:
-                kind = "exact" if len(calls) == 1 else "bounded"
+                # "flow-set": the value flow merged several targets over every call site of
+                # something (a decorator returning its argument, a parameter): an edge kind
+                # "bounded" in the graph, but heat through it is a guess (Edge.guess)
+                kind = "exact" if len(calls) == 1 else "flow-set"
                 out.extend((callee, kind) for callee, _ in calls)
             elif values == frozenset():
                 unique = self._by_name(mod, site.callee)

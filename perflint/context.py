@@ -202,7 +202,18 @@ class FileContext(NameResolution):
             return self._cold_blocks[-1][1]
         if self._in_except_handler():
             return "in an except handler: runs when something failed"
+        if self._in_raise():
+            return "builds what a raise throws: runs when something failed"
         return ""
+
+    def _in_raise(self) -> bool:
+        for node in reversed(self.stack):
+            node_type = type(node)
+            if node_type is cst.Raise:
+                return True
+            if node_type in _SCOPE_TYPES or node_type is cst.SimpleStatementLine or node_type is cst.IndentedBlock:
+                return False
+        return False
 
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:

@@ -242,3 +242,25 @@ def test_the_shipped_table_has_every_key_and_a_bad_path_is_an_error():
     assert set(_keys()) <= set(load_costs().costs)
     with pytest.raises(CostsError, match="calibration file not found"):
         load_costs(Path("/nonexistent/costs.toml"))
+
+
+def test_building_what_a_raise_throws_is_an_error_path():
+    src = ("import os\nclass Failed(Exception):\n    def __init__(self, fd):\n        os.fsync(fd)\n"
+           "def run(fds):\n    for fd in fds:\n        if fd < 0:\n            raise Failed(fd)\n")
+    p = program({"m.py": src})
+    assert p.heat["m.Failed.__init__"] == 1 and not p.hot.get("m.Failed.__init__")
+
+
+def test_heat_through_a_merged_decorator_value_is_a_guess():
+    # `_alias(x)` returns x whatever it decorates: the value flow merges every x it is given,
+    # so `log_msg()` may be any of them. A real call, but not one to heat from a loop.
+    src = ("import os\n"
+           "def _alias(something):\n    def decorate(f):\n        return something\n    return decorate\n"
+           "class Pub:\n    def msg(self):\n        pass\n    def remove(self, o):\n        for x in self.obs:\n"
+           "            if x == o:\n                return x\n"
+           "P = Pub()\n"
+           "@_alias(P.msg)\ndef log_msg():\n    pass\n"
+           "@_alias(P.remove)\ndef log_remove(o):\n    pass\n"
+           "def caller(rows):\n    for r in rows:\n        log_msg()\n")
+    found = lint_sources({"m.py": src}, select=("PFL502",), config=Config(min_severity="note"))
+    assert [(f.confidence, f.severity) for f in found if f.function == "Pub.remove"] in ([], [("low", "note")])
