@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as m
@@ -139,28 +139,31 @@ class HashRecomputedPerCall(Rule):
             value = stmt.body[0].value
             if not (isinstance(value, cst.Call) and m.matches(value.func, m.Name("hash")) and value.args):
                 continue
-            why = self._rebuilt(value.args[0].value, methods, properties, module_functions)
-            if why is not None:
+            found = self._rebuilt(value.args[0].value, methods, properties, module_functions)
+            if found is not None:
+                why, worker = found
                 # Reported when the walk reaches the call, inside __hash__: its role sets the frequency.
-                self._pending[id(value)] = why
+                self._pending[id(value)] = (why, _elements(worker, methods, module_functions))
 
     def visit_Call(self, node: cst.Call) -> None:
-        why = self._pending.pop(id(node), None)
-        if why is not None:
+        pending = self._pending.pop(id(node), None)
+        if pending is not None:
+            why, size = pending
             self.report(node, f"__hash__ {why} on every call, and dicts and sets hash on every lookup",
-                        per_item="__hash__ runs per dict or set lookup")
+                        size=size, per_item="__hash__ runs per dict or set lookup")
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
-        self._module_functions: Set[str] = set()
-        self._pending: Dict[int, str] = {}  # id of a `hash(...)` call in __hash__ -> what it rebuilds
+        self._module_functions: Dict[str, cst.FunctionDef] = {}
+        # id of a `hash(...)` call in __hash__ -> (what it rebuilds, elements it renders or None)
+        self._pending: Dict[int, Tuple[str, Optional[float]]] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level functions: a `__str__` that calls one delegates to a serialiser.
-        self._module_functions = {s.name.value for s in node.body if isinstance(s, cst.FunctionDef)}
+        self._module_functions = {s.name.value: s for s in node.body if isinstance(s, cst.FunctionDef)}
 
     def _rebuilt(self, expr: cst.BaseExpression, methods: Dict[str, cst.FunctionDef], properties: Set[str],
-                 module_functions: Set[str]) -> Optional[str]:
+                 module_functions: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, cst.FunctionDef]]:
         """What `expr` recomputes, when that is more than reading fields."""
         for call in _walk(expr, cst.Call):
             func = call.func
@@ -168,17 +171,17 @@ class HashRecomputedPerCall(Rule):
                 dunder = _RENDER_BUILTINS[func.value]
                 render = methods.get(dunder) or methods.get("__repr__")
                 if render is not None and _does_work(render, methods, module_functions):
-                    return f"re-renders {func.value}(self) through {render.name.value}()"
+                    return f"re-renders {func.value}(self) through {render.name.value}()", render
             if isinstance(func, cst.Attribute) and _is_self(func.value):
                 name = func.attr.value
                 target = methods.get(name)
                 if target is not None and name not in properties and _does_work(target, methods, module_functions):
-                    return f"recomputes self.{name}()"
+                    return f"recomputes self.{name}()", target
         for attr in _walk(expr, cst.Attribute):
             if _is_self(attr.value) and attr.attr.value in properties:
                 target = methods[attr.attr.value]
                 if _does_work(target, methods, module_functions):
-                    return f"recomputes the property self.{attr.attr.value}"
+                    return f"recomputes the property self.{attr.attr.value}", target
         return None
 
 
@@ -215,7 +218,8 @@ def _walk(node: cst.CSTNode, kind: type):
     return found
 
 
-def _does_work(fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef], module_functions: Set[str]) -> bool:
+def _does_work(fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef],
+               module_functions: Dict[str, cst.FunctionDef]) -> bool:
     """The body walks a structure (a loop) or delegates to a serialiser of the class or module."""
     if _walk(fn.body, _LOOPS):
         return True
@@ -227,3 +231,39 @@ def _does_work(fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef], module_
         if isinstance(func, cst.Attribute) and _is_self(func.value) and func.attr.value in methods:
             return True
     return False
+
+
+def _elements(fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef],
+              module_functions: Dict[str, cst.FunctionDef]) -> Optional[float]:
+    """How many elements the rendering visits: unknown (None: a modest structure) when it
+    walks a tree (a recursive serialiser) or a collection the object holds, else the fields
+    it reads from self."""
+    chain: List[cst.FunctionDef] = [fn]
+    for call in _walk(fn.body, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in module_functions:
+            chain.append(module_functions[func.value])
+        elif isinstance(func, cst.Attribute) and _is_self(func.value) and func.attr.value in methods:
+            chain.append(methods[func.attr.value])
+    fields: Set[str] = set()
+    for member in chain:
+        name = member.name.value
+        for call in _walk(member.body, cst.Call):
+            func = call.func
+            if (isinstance(func, cst.Name) and func.value == name) or (
+                    isinstance(func, cst.Attribute) and _is_self(func.value) and func.attr.value == name):
+                return None  # recursive: a tree of unknown size
+        for loop in _walk(member.body, (cst.For, cst.CompFor)):
+            if _held_collection(loop.iter):
+                return None  # a loop over a collection the object holds: of unknown size
+        for attr in _walk(member.body, cst.Attribute):
+            if _is_self(attr.value) and attr.attr.value not in methods:
+                fields.add(attr.attr.value)
+    return float(max(len(fields), 1))
+
+
+def _held_collection(expr: cst.BaseExpression) -> bool:
+    """`self.items`, `self.items.values()`: a collection the object itself holds."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
+        expr = expr.func.value
+    return isinstance(expr, cst.Attribute) and _is_self(expr.value)
