@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -23,6 +23,11 @@ _WORKING_SET_SCANS = {
 }
 
 _MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
+# Starting a program costs tens of milliseconds: a scan beside one is not what to fix.
+_SPAWNS = {
+    "subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "os.system", "os.popen", "os.execv", "os.execvp", "os.execve", "os.spawnv", "os.spawnvp", "os.posix_spawn",
+}
 
 
 class EntryPointsPerCall(Rule):
@@ -69,8 +74,10 @@ class EntryPointsPerCall(Rule):
     ```
 
     ## Notes
-    Calls at module level (once per import) and in memoised functions (`lru_cache`,
-    `functools.cache`, or a hand-written cache guard) are not reported.
+    Calls at module level (once per import), in memoised functions (`lru_cache`,
+    `functools.cache`, or a hand-written cache guard) and in functions that also start a
+    program (`subprocess.run`, `os.system`: tens of milliseconds, beside which the scan is
+    small) are not reported.
     `pkg_resources.iter_entry_points()` is cheaper per call than `importlib.metadata`
     (pkg_resources keeps each distribution's parsed entry map after the first scan), so it is
     costed as a walk over the installed distributions (`fetch-row` per distribution), not as
@@ -92,6 +99,11 @@ class EntryPointsPerCall(Rule):
         "def load_all(names):\n    return [p for n in names for p in plugins() if p.name == n]\n",
         # A method of an object named entry_points, not the metadata scan.
         "def handle(dist, names):\n    for n in names:\n        dist.entry_points(n)\n",
+        # The scan sits beside starting a program, which costs far more per call.
+        "import subprocess, sys\nfrom importlib.metadata import entry_points\n"
+        "def run_tool(name, path):\n    ep = next(e for e in entry_points(group='console_scripts') if e.name == name)\n"
+        "    subprocess.run([sys.executable, '-c', f'import {ep.module}', path])\n"
+        "def run_all(paths):\n    for p in paths:\n        run_tool('black', p)\n",
         # A local function of the same name.
         "def entry_points(group):\n    return []\ndef f(names):\n    for n in names:\n        entry_points(n)\n",
     ]
@@ -120,6 +132,24 @@ class EntryPointsPerCall(Rule):
         ),
     ]
 
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        self._spawning: Set[int] = set()  # ids of functions that start a program
+        self._functions: List[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+        for call in _calls(node.body):
+            if self.ctx.resolve(call.func) in _SPAWNS:
+                self._spawning.add(id(node))
+                break
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def _function_node(self) -> Optional[cst.FunctionDef]:
+        return self._functions[-1] if self._functions else None
+
     def visit_Call(self, node: cst.Call) -> None:
         found = self._scan(node)
         if found is None:
@@ -132,6 +162,8 @@ class EntryPointsPerCall(Rule):
             return  # lru_cache/cache or a memo guard: once per process (or per distinct argument)
         if self.ctx.is_test:
             return  # test code: not a hot path
+        if id(self._function_node()) in self._spawning:
+            return  # the function starts a program: the scan is a small part of each call
         what = ("walks every installed distribution's entry points" if cost == "fetch-row"
                 else "finds and reads the metadata of every installed distribution")
         self.report(node, f"{spelled} {what} on every call; the installed packages do not change while the process runs",
@@ -144,3 +176,18 @@ class EntryPointsPerCall(Rule):
         if qualified in _WORKING_SET_SCANS:
             return _WORKING_SET_SCANS[qualified], "fetch-row"
         return None
+
+
+def _calls(body: cst.CSTNode) -> List[cst.Call]:
+    """The calls in a function body, nested functions aside."""
+    out: List[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            out.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    body.visit(_Find())
+    return out
