@@ -225,8 +225,10 @@ def _does_work(fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef],
         return True
     for call in _walk(fn.body, cst.Call):
         func = call.func
-        if isinstance(func, cst.Name) and (func.value in module_functions or func.value[:1] == "_" or
-                                           func.value.startswith(("canonical", "format", "render", "serial", "dump"))):
+        # A private helper or a serialiser by name; `_` alone is gettext, a lookup.
+        if isinstance(func, cst.Name) and func.value != "_" and (
+                func.value in module_functions or func.value[:1] == "_" or
+                func.value.startswith(("canonical", "format", "render", "serial", "dump"))):
             return True
         if isinstance(func, cst.Attribute) and _is_self(func.value) and func.attr.value in methods:
             return True
