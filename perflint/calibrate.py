@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import gc
+import importlib.metadata
 import json
 import os
 import re
@@ -454,6 +455,13 @@ def _str_append(tmp: str) -> Tuple[float, float]:
     return _pair(grow, lambda: None, per=16384)
 
 
+def _entry_points(tmp: str) -> Tuple[float, float]:
+    """importlib.metadata.entry_points(group=...) again: every installed distribution's metadata
+    is found and read anew; the fix keeps the group's entry points from the first call."""
+    kept = tuple(importlib.metadata.entry_points(group="console_scripts"))
+    return _pair(lambda: importlib.metadata.entry_points(group="console_scripts"), lambda: kept)
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -481,6 +489,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("struct-format", "struct.unpack_from(fmt, ...)", "a module-level struct.Struct", "execution"), _struct_format),
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
+    (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to
