@@ -10,7 +10,8 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects
 from perflint.finding import Candidate, Loop
-from perflint.repetition import DATA_TRIPS, iterable_trips, memo_guard, module_constants, once_reason, while_trips
+from perflint.repetition import (DATA_TRIPS, iterable_trips, memo_guard, module_constants, once_reason,
+                                 shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -57,6 +58,7 @@ class _Frame:
     method_of: Optional[str] = None  # class qualname, for methods
     self_name: Optional[str] = None
     local_types: Dict[str, str] = field(default_factory=dict)
+    local_ints: Dict[str, float] = field(default_factory=dict)  # `passes = 3`: bounds of range(passes)
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
@@ -218,6 +220,8 @@ class FileContext(NameResolution):
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
+        elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
+            self._note_local_int(node)  # type: ignore[arg-type]
         self.stack.append(node)
         handler = self._enter.get(node_type)
         if handler is not None:
@@ -266,7 +270,7 @@ class FileContext(NameResolution):
         runs on a miss only, so it is cold whatever calls it."""
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
-            reason = once_reason(parent.test, node)  # type: ignore[attr-defined]
+            reason = once_reason(parent.test, node) or shim_reason(parent.test)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         if not self._loops or not node.body:
@@ -314,23 +318,45 @@ class FileContext(NameResolution):
                 names.update(_target_names(target))
         return names
 
+    def _note_local_int(self, node: cst.Assign) -> None:
+        """`passes = 3` in a function: an int bound its loops may use (a later rebinding to
+        anything else forgets it)."""
+        if len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:
+            return
+        name = node.targets[0].target.value  # type: ignore[attr-defined]
+        ints = self.frames[-1].local_ints
+        if type(node.value) is cst.Integer:
+            try:
+                ints[name] = float(int(node.value.value.replace("_", ""), 0))  # type: ignore[attr-defined]
+            except ValueError:
+                ints.pop(name, None)
+        else:
+            ints.pop(name, None)
+
+    def _constants(self) -> Dict[str, float]:
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.kind != "function" or not frame.local_ints:
+            return self.constants
+        return {**self.constants, **frame.local_ints}
+
     def _trips(self, node: cst.CSTNode) -> Tuple[Optional[float], str]:
         node_type = type(node)
         if node_type is cst.While:
             return while_trips(node)  # type: ignore[arg-type]
         outer = self._outer_targets()
+        constants = self._constants()
         if node_type is cst.For:
-            return iterable_trips(node.iter, self.constants, outer)  # type: ignore[attr-defined]
+            return iterable_trips(node.iter, constants, outer)  # type: ignore[attr-defined]
         for_in = getattr(node, "for_in", None)
         if for_in is None:
             return None, ""
-        trips, why = iterable_trips(for_in.iter, self.constants, outer)
+        trips, why = iterable_trips(for_in.iter, constants, outer)
         inner = for_in.inner_for_in
         bound = set(_target_names(for_in.target))
         while inner is not None and trips is not None:
             # `[x for row in rows for x in row]` walks one collection: the inner clause over the
             # outer's item adds no factor; an inner clause over anything else does.
-            more, more_why = iterable_trips(inner.iter, self.constants, outer | bound)
+            more, more_why = iterable_trips(inner.iter, constants, outer | bound)
             if more is None:
                 return None, ""
             trips, why = trips * more, f"{why}; {more_why}"

@@ -323,6 +323,21 @@ def _assigned(body: cst.CSTNode) -> Iterable[Tuple[str, str]]:
                         yield ("name", text)
 
 
+def shim_reason(test: cst.BaseExpression) -> Optional[str]:
+    """`if type(self).log_action != Manager.log_action:` guards a compatibility shim: the
+    body runs only for a subclass that overrides the method, not on the default path."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return None
+    op = type(test.comparisons[0].operator)
+    if op not in (cst.NotEqual, cst.IsNot):
+        return None
+    left, right = test.left, test.comparisons[0].comparator
+    if type(left) is cst.Attribute and type(left.value) is cst.Call and dotted_text(left.value.func) == "type" \
+            and type(right) is cst.Attribute and right.attr.value == left.attr.value:
+        return f"runs only when a subclass overrides {left.attr.value} (a compatibility shim)"
+    return None
+
+
 def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     """A function that starts by answering from a cache it fills itself: its body past the
     guard runs on a miss only.

@@ -264,3 +264,16 @@ def test_heat_through_a_merged_decorator_value_is_a_guess():
            "def caller(rows):\n    for r in rows:\n        log_msg()\n")
     found = lint_sources({"m.py": src}, select=("PFL502",), config=Config(min_severity="note"))
     assert [(f.confidence, f.severity) for f in found if f.function == "Pub.remove"] in ([], [("low", "note")])
+
+
+def test_an_override_shim_is_cold_and_a_local_int_bounds_a_loop():
+    shim = ("class Manager:\n    def log_action(self, o):\n        return o.save()\n"
+            "    def log_actions(self, rows):\n"
+            "        if type(self).log_action != Manager.log_action:\n"
+            "            return [self.log_action(o) for o in rows]\n"
+            "        return None\n")
+    p = program({"m.py": shim})
+    (site,) = [s for s in p.functions["m.Manager.log_actions"][1].calls if s.text == "self.log_action"]
+    assert site.cold and "compatibility shim" in site.cold_reason
+    (loop,) = loops_of("def f():\n    passes = 3\n    for _ in range(passes):\n        leaf()\n")
+    assert (loop.trips, loop.data) == (3, False)

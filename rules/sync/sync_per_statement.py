@@ -53,6 +53,9 @@ class SyncPerStatement(Rule):
     TRIGGERS = ("sync", "commit")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
+        # a shredder: each pass rewinds and overwrites, and must reach the disk before the next
+        "import os\ndef shred(fh, data, passes):\n    for _ in range(passes):\n        fh.seek(0)\n"
+        "        fh.write(data)\n        os.fsync(fh.fileno())\n",
         "def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n    conn.commit()\n",
         "def save(repo, items):\n    for item in items:\n        repo.commit()\n",
     ]
@@ -77,6 +80,9 @@ class SyncPerStatement(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ctx.resolve(node.func)
         if qualified in SYNC_CALLS:
+            loops = self.ctx.loop_nodes
+            if loops and _rewinds(loops[-1]):
+                return  # each pass seeks back and overwrites (a shredder): the passes must each reach the disk
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
                         requires=("repeated",), cost="fsync")
             return
@@ -86,3 +92,22 @@ class SyncPerStatement(Rule):
             if DB_RECEIVER.search(last):
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
                             requires=("repeated", "external:commit"))
+
+
+def _rewinds(loop: cst.CSTNode) -> bool:
+    """Whether a loop's body seeks back to offset 0 (`fh.seek(0)`, `fh.seek(0, 0)`): each
+    iteration overwrites the same bytes, so syncing once after the loop would drop passes."""
+    from perflint.walker import iter_children
+
+    stack = list(iter_children(getattr(loop, "body", loop)))
+    seen = 0
+    while stack and seen < 5000:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "seek" \
+                and node.args and isinstance(node.args[0].value, cst.Integer) and node.args[0].value.value == "0":
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(iter_children(node))
+    return False
