@@ -125,9 +125,11 @@ def iterable_trips(
             return 1.0, "command-line arguments: a CLI loop"
         if name in outer_targets:
             return 1.0, f"the parts of {name}, an item of the outer loop (counted with it)"
-        if name in _HEADER_NAMES:
+        if name in _HEADER_NAMES or name.endswith("headers"):
             return float(HEADER_BOUND), f"{name}: a handful of headers"
         return None, ""
+    if node_type is cst.BooleanOperation and type(expr.operator) is cst.Or:  # type: ignore[attr-defined]
+        return iterable_trips(expr.left, constants, outer_targets)  # `xs or []`: the size of xs  # type: ignore[attr-defined]
     if node_type is cst.Attribute:
         text = dotted_text(expr) or ""
         attr = expr.attr.value  # type: ignore[attr-defined]

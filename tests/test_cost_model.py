@@ -277,3 +277,19 @@ def test_an_override_shim_is_cold_and_a_local_int_bounds_a_loop():
     assert site.cold and "compatibility shim" in site.cold_reason
     (loop,) = loops_of("def f():\n    passes = 3\n    for _ in range(passes):\n        leaf()\n")
     assert (loop.trips, loop.data) == (3, False)
+
+
+def test_a_list_built_from_headers_is_a_handful_and_readline_is_a_line():
+    src = ("def add(request, headers, unredirected):\n"
+           "    names = [h.lower() for h in (unredirected or [])]\n"
+           "    other = [h.lower() for h in (request_headers or [])]\n"
+           "    for h in request.items:\n        if h in names or h in other:\n            pass\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL505",), config=Config(min_severity="note"))
+    # one cause, two lists: `unredirected` (unknown: 100 elements) + `request_headers` (10)
+    assert f.related and f.cost == pytest.approx(load_costs()["list-membership-element"] * (100 + 10))
+    src2 = src.replace("unredirected or []", "unredirected_headers or []").replace("def add(request, headers, unredirected)", "def add(request, headers, unredirected_headers)")
+    (g,) = lint_sources({"m.py": src2}, select=("PFL505",), config=Config(min_severity="note"))
+    assert g.related and g.cost == pytest.approx(load_costs()["list-membership-element"] * (10 + 10))
+    lines = "def f(fp):\n    text = b''\n    while True:\n        line = fp.readline()\n        text += line\n"
+    (h,) = lint_sources({"m.py": lines}, select=("PFL203",), config=Config(min_severity="note"))
+    assert h.cost == pytest.approx(load_costs()["text-append-byte"] * 100 / 2 * 64)

@@ -208,6 +208,8 @@ def _read_size(value: cst.BaseExpression) -> Optional[float]:
     for arg in reversed(value.args):
         if isinstance(arg.value, cst.Integer):
             return float(int(arg.value.value.replace("_", ""), 0))
+    if value.func.attr.value == "readline":
+        return PIECE_DEFAULT  # a line: a header, a record
     return READ_DEFAULT
 
 

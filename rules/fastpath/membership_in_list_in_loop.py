@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from perflint.repetition import iterable_trips
 from perflint.rule import Invalid, Rule
 from perflint.walker import child_fields
 
@@ -223,6 +224,11 @@ def _list_info(value: Optional[cst.BaseExpression]) -> Optional[Tuple[str, Optio
         source = value.for_in.iter
         if isinstance(source, (cst.Tuple, cst.List)) and value.for_in.inner_for_in is None:
             return "a list comprehension", len(source.elements)  # over a fixed handful of values
+        if value.for_in.inner_for_in is None:
+            # built by iterating something: as long as that is (a few headers, a model's fields)
+            trips, _ = iterable_trips(source, {})
+            if trips is not None:
+                return "a list comprehension", int(trips)
         return "a list comprehension", None
     if isinstance(value, cst.Call):
         func = value.func
