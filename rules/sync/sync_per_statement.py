@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 import libcst as cst
 
+from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, SYNC_CALLS
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import method_name, receiver_text
+from perflint.ruleutil import method_name, names_in, receiver_text
+
+# A `with` block that opens a transaction and commits (or releases a savepoint) when it
+# exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
+# `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
+_TRANSACTION_CM = re.compile(
+    r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
+    r"|^_*atomic_|_atomic$|^_*(db_|sql_)?transaction_|_transaction$",
+    re.I,
+)
+# A loop over schema objects or migration steps runs a handful of statements, once per
+# deployment: a transaction per table or operation is how such tooling is meant to be.
+_SCHEMA_LOOP = re.compile(r"(^|_)(tables?|operations?|migrations?|models?|schemas?|fixtures?|apps?|permissions?|ddl)(_|$)", re.I)
+_TOOLING = re.compile(r"(migrat|setup|set_up|create_table|create_schema|init_?db|install|bootstrap|upgrade|"
+                      r"downgrade|create_all|drop_all|fixture|provision)", re.I)
+# `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
+_CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
+TRANSACTION_FIX = ("open one transaction around the loop (`with` block outside it) and write every item "
+                   "in it; if one bad item must not undo the others, keep a savepoint per item only "
+                   "where it can fail")
 
 
 class SyncPerStatement(Rule):
@@ -42,7 +65,10 @@ class SyncPerStatement(Rule):
     A `commit()` of an in-repo class is not reported itself: perflint follows the call
     into its body and reports the sync or the external commit it performs there. When
     the receiver's class is unknown and the scanned code defines `commit()` methods of its
-    own (an ORM's nested transactions, say), confidence is low.
+    own (an ORM's nested transactions, say), confidence is low. A transaction block
+    per item is reported at the `with` (the fix is to move it out of the loop); a
+    deliberate transaction per item, so that one bad row does not undo the batch, costs
+    the same commit per row: keep a savepoint only where a row can fail.
     """
 
     CODE = "PFL402"
@@ -50,11 +76,16 @@ class SyncPerStatement(Rule):
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
-    TRIGGERS = ("sync", "commit")
+    TRIGGERS = ("sync", "commit", "with ")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
         "def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n    conn.commit()\n",
         "def save(repo, items):\n    for item in items:\n        repo.commit()\n",
+        # One transaction around the loop.
+        "from django.db import transaction\ndef load(rows):\n    with transaction.atomic():\n"
+        "        for row in rows:\n            row.save()\n",
+        # A lock per item is not a transaction.
+        "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
     ]
     INVALID = [
         Invalid("def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n        conn.commit()\n", line=4),
@@ -72,6 +103,10 @@ class SyncPerStatement(Rule):
             "    replay(Log(), [])\n",
             line=5,
         ),
+        Invalid("from django.db import transaction\ndef load(rows):\n    for row in rows:\n"
+                "        with transaction.atomic():\n            row.save()\n", line=4),
+        Invalid("import sqlite3\ndef load(conn, rows):\n    for row in rows:\n        with conn:\n"
+                "            conn.execute('INSERT INTO t VALUES (?)', row)\n", line=4),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -86,3 +121,45 @@ class SyncPerStatement(Rule):
             if DB_RECEIVER.search(last):
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
                             requires=("repeated", "external:commit"))
+
+    def visit_With(self, node: cst.With) -> None:
+        # Only a block inside a loop of this function: a function that opens a transaction
+        # per call is the unit of work its callers chose (a `save()`, a `delete()`); the fix,
+        # moving the block out of a loop, is only right where the loop is.
+        if not self.ctx.loops or self.ctx.is_test or self._tooling():
+            return
+        for item in node.items:
+            what = self._transaction(item.item)
+            if what is not None:
+                self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
+                            requires=("repeated",), fix=TRANSACTION_FIX)
+                return
+
+    def _tooling(self) -> bool:
+        """Schema, migration and test-fixture code, or a loop over schema objects."""
+        where = " ".join((self.ctx.path, self.ctx.class_qualname or "", self.ctx.function_qualname))
+        if _TOOLING.search(where) or "/testing/" in self.ctx.path.replace("\\", "/"):
+            return True
+        for loop in self.ctx.loop_nodes:
+            target = getattr(loop, "target", None) or getattr(getattr(loop, "for_in", None), "target", None)
+            source = getattr(loop, "iter", None) or getattr(getattr(loop, "for_in", None), "iter", None)
+            words = names_in(target) if target is not None else set()
+            if source is not None:
+                words |= set(re.split(r"\W+", dotted_text(source) or ""))
+            if any(_SCHEMA_LOOP.search(w) for w in words if w):
+                return True
+        return False
+
+    @staticmethod
+    def _transaction(expr: cst.BaseExpression) -> Optional[str]:
+        """The text of a context manager that commits when its block exits, or None."""
+        if isinstance(expr, cst.Call):
+            called = dotted_text(expr.func)
+            if called is None and isinstance(expr.func, cst.Attribute):
+                called = "..." + expr.func.attr.value  # conn().atomic()
+            last = (called or "").split(".")[-1]
+            return f"{called}(...)" if called and _TRANSACTION_CM.search(last) else None
+        text = dotted_text(expr)
+        if text and _CONNECTION.search(text.split(".")[-1]):
+            return text
+        return None
