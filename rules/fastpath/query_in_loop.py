@@ -51,7 +51,8 @@ class QueryInLoop(Rule):
     A database query per item of a loop (the N+1 query problem).
 
     ## What it does
-    Flags a query that runs once per iteration: `cursor.execute(...)`/`conn.execute(...)`,
+    Flags a query that runs once per iteration: `cursor.execute(...)`/`conn.execute(...)`
+    (and SQLAlchemy's `engine.execute(...)`, one autocommitted statement each),
     SQLAlchemy `session.get/execute/query/scalars(...)`, Django
     `Model.objects.get/filter/...(...)` and peewee `Model.get(...)`/`get_or_none`/
     `get_by_id`, inside a loop or in a function that a loop reaches through the call
@@ -87,7 +88,9 @@ class QueryInLoop(Rule):
 
     ## Notes
     Not reported: iterating over the result of one query (`for row in cur.execute(q)`),
-    `executemany` (the batched API) and a list of parameter sets passed to `execute`,
+    `executemany` (the batched API) and a list of parameter sets passed to `execute`
+    (a comprehension, or a display of two or more tuples or dicts; a flat list such as
+    `[name, value]` is one row's parameters, and `[row_dict]` a batch of one),
     one query per page (`LIMIT`/`OFFSET`), per chunk or per `groupby` group, a loop that
     runs a list of different statements (`for sql in statements: cur.execute(sql)`, or a
     table name formatted into the SQL), lazy querysets that are never evaluated, a thin
@@ -121,6 +124,8 @@ class QueryInLoop(Rule):
         "from django.db import models\n"
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
+        # Several parameter sets in one call.
+        "def load(engine, t, rows):\n    for chunk in rows:\n        engine.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
         # A query per call of a function nothing calls in a loop.
         "def one(session, User, uid):\n    return session.get(User, uid)\n",
     ]
@@ -128,6 +133,12 @@ class QueryInLoop(Rule):
         Invalid("def authors(conn, ids):\n    out = []\n    for i in ids:\n"
                 "        out.append(conn.execute('SELECT a FROM b WHERE id = ?', (i,)).fetchone())\n"
                 "    return out\n", line=4),
+        # A flat list is one row's parameters, not a batch.
+        Invalid("def save(db, values):\n    for name, value in values.items():\n"
+                "        db.execute('INSERT INTO m VALUES (?, ?)', [name, value])\n", line=3),
+        # A batch of one per row, autocommitted by the engine.
+        Invalid("def load(engine, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
+                "        engine.execute(insert, [dict(row)])\n", line=4),
         Invalid("def owners(pets):\n    return [Owner.objects.get(pk=p.owner_id) for p in pets]\n", line=2),
         Invalid("def load(session, ids):\n    for i in ids:\n        user = session.get(User, i)\n        yield user\n", line=3),
         Invalid(
@@ -220,7 +231,7 @@ class QueryInLoop(Rule):
             return
         local = kind == "sql" and _uses_sqlite(self.ctx)
         cost = "query-roundtrip" if local else "query-roundtrip-network"
-        if _is_write(node, kind, sql):
+        if _is_write(node, kind, sql, self._assigned[-1] if self._assigned else None):
             self.report(node, f"{what} runs {where}: one database round trip per item (a write per row)",
                         requires=("repeated", "callee-reaches:query"), cost=cost, fix=WRITE_FIX)
             return
@@ -243,7 +254,7 @@ class QueryInLoop(Rule):
         if len(parts) < 2:
             return None
         receiver = parts[-2]
-        if method == "execute" and DB_RECEIVER.search(receiver):
+        if method == "execute" and (DB_RECEIVER.search(receiver) or _ENGINE.search(receiver)):
             return "sql", first_arg(node)
         orm = orm_query(parts)
         if orm is not None:
@@ -269,7 +280,7 @@ class QueryInLoop(Rule):
             value = arg.value
             if isinstance(value, cst.Name) and value.value in assigned:
                 value = assigned[value.value]
-            if isinstance(value, (cst.List, cst.ListComp)):
+            if isinstance(value, cst.ListComp) or (isinstance(value, cst.List) and _parameter_sets(value)):
                 return True  # many parameter sets: executemany semantics
             names |= names_in(value)
             if isinstance(arg.value, cst.Name) or isinstance(arg.value, cst.Dict):
@@ -446,9 +457,15 @@ _PAGING = re.compile(r"\b(limit|offset|fetch\s+(next|first))\b", re.I)
 
 
 def _literal_text(expr: cst.BaseExpression) -> str:
-    """The literal SQL text of a string, f-string or %-format (empty if none)."""
+    """The literal SQL text of a string, f-string, %-format or `" ".join((literal, ...))`
+    (empty if none)."""
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
         expr = expr.left
+    if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join"
+            and isinstance(expr.func.value, cst.SimpleString) and len(expr.args) == 1
+            and isinstance(expr.args[0].value, (cst.Tuple, cst.List)) and expr.args[0].value.elements):
+        first = expr.args[0].value.elements[0].value
+        return _literal_text(first)  # the statement's verb is in its first piece
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         value = expr.evaluated_value
         return value if isinstance(value, str) else ""
@@ -511,7 +528,29 @@ _WRITE_METHODS = {"create", "update", "save", "delete", "get_or_create", "update
                   "insert_many", "replace", "upsert"}
 
 
-def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression]) -> bool:
+def _parameter_sets(value: cst.List) -> bool:
+    """A list display of two or more tuples, lists or dicts: rows for executemany semantics.
+    A flat list is one row's parameters (sqlite3, psycopg), and a one-element list of a
+    dict is a batch of one: the statement still runs once per item of the loop."""
+    items = [e.value for e in value.elements if isinstance(e, cst.Element)]
+    if len(items) != len(value.elements):
+        return True  # [*rows]: unknown, assume many
+    return len(items) >= 2 and all(isinstance(i, (cst.Tuple, cst.List, cst.Dict)) for i in items)
+
+
+_ENGINE = re.compile(r"(^|_)engine$", re.I)
+# SQLAlchemy Core statement builders: `stmt = table.insert()` is a write statement.
+_WRITE_BUILDERS = {"insert", "update", "delete"}
+
+
+def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression],
+              assigned: Optional[Dict[str, cst.BaseExpression]] = None) -> bool:
+    if isinstance(sql, cst.Name) and assigned and sql.value in assigned:
+        sql = assigned[sql.value]
+    if isinstance(sql, cst.Call) and isinstance(sql.func, (cst.Attribute, cst.Name)):
+        called = sql.func.attr.value if isinstance(sql.func, cst.Attribute) else sql.func.value
+        if called in _WRITE_BUILDERS:
+            return True
     if sql is not None:
         return bool(_WRITE_SQL.match(_literal_text(sql)))
     method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""

@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, SYNC_CALLS
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import method_name, names_in, receiver_text
+from perflint.ruleutil import enclosing_if_tests, method_name, names_in, receiver_text
 
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it
 # exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
@@ -25,6 +25,9 @@ _TRANSACTION_CM = re.compile(
 _SCHEMA_LOOP = re.compile(r"(^|_)(tables?|operations?|migrations?|models?|schemas?|fixtures?|apps?|permissions?|ddl)(_|$)", re.I)
 _TOOLING = re.compile(r"(migrat|setup|set_up|create_table|create_schema|init_?db|install|bootstrap|upgrade|"
                       r"downgrade|create_all|drop_all|fixture|provision)", re.I)
+# The block is the batched path's: it runs once per batch (`if len(batch) == size:`), or
+# the code switches it off when it batches (`atomic_if(use_tx and not use_bulk)`).
+_BATCH_WORD = re.compile(r"(chunk|batch|bulk)", re.I)
 # `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
 _CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
 TRANSACTION_FIX = ("open one transaction around the loop (`with` block outside it) and write every item "
@@ -84,6 +87,10 @@ class SyncPerStatement(Rule):
         # One transaction around the loop.
         "from django.db import transaction\ndef load(rows):\n    with transaction.atomic():\n"
         "        for row in rows:\n            row.save()\n",
+        # Once per batch, not per item.
+        "from django.db import transaction\ndef load(rows, batch_size):\n    batch = []\n    for row in rows:\n"
+        "        batch.append(row)\n        if len(batch) == batch_size:\n            with transaction.atomic():\n"
+        "                flush(batch)\n",
         # A lock per item is not a transaction.
         "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
     ]
@@ -128,9 +135,13 @@ class SyncPerStatement(Rule):
         # moving the block out of a loop, is only right where the loop is.
         if not self.ctx.loops or self.ctx.is_test or self._tooling():
             return
+        if any(_BATCH_WORD.search(name) for test in enclosing_if_tests(self.ctx) for name in names_in(test)):
+            return  # once per batch, not per item
         for item in node.items:
             what = self._transaction(item.item)
             if what is not None:
+                if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
+                    return  # a transaction per item only when the code does not batch
                 self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
                             requires=("repeated",), fix=TRANSACTION_FIX)
                 return
