@@ -51,8 +51,7 @@ class QueryInLoop(Rule):
     A database query per item of a loop (the N+1 query problem).
 
     ## What it does
-    Flags a query that runs once per iteration: `cursor.execute(...)`/`conn.execute(...)`
-    (and SQLAlchemy's `engine.execute(...)`, one autocommitted statement each),
+    Flags a query that runs once per iteration: `cursor.execute(...)`/`conn.execute(...)`,
     SQLAlchemy `session.get/execute/query/scalars(...)`, Django
     `Model.objects.get/filter/...(...)` and peewee `Model.get(...)`/`get_or_none`/
     `get_by_id`, inside a loop or in a function that a loop reaches through the call
@@ -125,7 +124,7 @@ class QueryInLoop(Rule):
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
         # Several parameter sets in one call.
-        "def load(engine, t, rows):\n    for chunk in rows:\n        engine.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
+        "def load(conn, t, rows):\n    for chunk in rows:\n        conn.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
         # A query per call of a function nothing calls in a loop.
         "def one(session, User, uid):\n    return session.get(User, uid)\n",
     ]
@@ -136,9 +135,9 @@ class QueryInLoop(Rule):
         # A flat list is one row's parameters, not a batch.
         Invalid("def save(db, values):\n    for name, value in values.items():\n"
                 "        db.execute('INSERT INTO m VALUES (?, ?)', [name, value])\n", line=3),
-        # A batch of one per row, autocommitted by the engine.
-        Invalid("def load(engine, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
-                "        engine.execute(insert, [dict(row)])\n", line=4),
+        # A batch of one per row.
+        Invalid("def load(conn, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
+                "        conn.execute(insert, [dict(row)])\n", line=4),
         Invalid("def owners(pets):\n    return [Owner.objects.get(pk=p.owner_id) for p in pets]\n", line=2),
         Invalid("def load(session, ids):\n    for i in ids:\n        user = session.get(User, i)\n        yield user\n", line=3),
         Invalid(
@@ -254,7 +253,7 @@ class QueryInLoop(Rule):
         if len(parts) < 2:
             return None
         receiver = parts[-2]
-        if method == "execute" and (DB_RECEIVER.search(receiver) or _ENGINE.search(receiver)):
+        if method == "execute" and DB_RECEIVER.search(receiver):
             return "sql", first_arg(node)
         orm = orm_query(parts)
         if orm is not None:
@@ -538,7 +537,6 @@ def _parameter_sets(value: cst.List) -> bool:
     return len(items) >= 2 and all(isinstance(i, (cst.Tuple, cst.List, cst.Dict)) for i in items)
 
 
-_ENGINE = re.compile(r"(^|_)engine$", re.I)
 # SQLAlchemy Core statement builders: `stmt = table.insert()` is a write statement.
 _WRITE_BUILDERS = {"insert", "update", "delete"}
 

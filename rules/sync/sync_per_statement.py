@@ -10,6 +10,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, SYNC_CALLS
 from perflint.rule import Invalid, Rule
+from perflint.walker import iter_children
 from perflint.ruleutil import enclosing_if_tests, method_name, names_in, receiver_text
 
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it
@@ -28,6 +29,12 @@ _TOOLING = re.compile(r"(migrat|setup|set_up|create_table|create_schema|init_?db
 # The block is the batched path's: it runs once per batch (`if len(batch) == size:`), or
 # the code switches it off when it batches (`atomic_if(use_tx and not use_bulk)`).
 _BATCH_WORD = re.compile(r"(chunk|batch|bulk)", re.I)
+# SQLAlchemy's Engine.execute (1.x) runs each statement on its own connection and
+# autocommits a write.
+_ENGINE = re.compile(r"(^|_)engine$", re.I)
+_WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace)\b", re.I)
+ENGINE_FIX = ("open one connection and transaction around the loop (`with engine.begin() as conn:`) "
+              "and pass all rows to one execute(stmt, rows)")
 # `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
 _CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
 TRANSACTION_FIX = ("open one transaction around the loop (`with` block outside it) and write every item "
@@ -79,7 +86,7 @@ class SyncPerStatement(Rule):
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
-    TRIGGERS = ("sync", "commit", "with ")
+    TRIGGERS = ("sync", "commit", "with ", "engine")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
         "def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n    conn.commit()\n",
@@ -91,6 +98,8 @@ class SyncPerStatement(Rule):
         "from django.db import transaction\ndef load(rows, batch_size):\n    batch = []\n    for row in rows:\n"
         "        batch.append(row)\n        if len(batch) == batch_size:\n            with transaction.atomic():\n"
         "                flush(batch)\n",
+        # A read per item through the engine does not commit (PFL503's business).
+        "def load(engine, ids):\n    for i in ids:\n        engine.execute('SELECT 1 FROM t WHERE id = ?', i)\n",
         # A lock per item is not a transaction.
         "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
     ]
@@ -112,6 +121,8 @@ class SyncPerStatement(Rule):
         ),
         Invalid("from django.db import transaction\ndef load(rows):\n    for row in rows:\n"
                 "        with transaction.atomic():\n            row.save()\n", line=4),
+        Invalid("def load(engine, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
+                "        engine.execute(insert, [dict(row)])\n", line=4),
         Invalid("import sqlite3\ndef load(conn, rows):\n    for row in rows:\n        with conn:\n"
                 "            conn.execute('INSERT INTO t VALUES (?)', row)\n", line=4),
     ]
@@ -122,6 +133,12 @@ class SyncPerStatement(Rule):
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
                         requires=("repeated",), cost="fsync")
             return
+        if method_name(node) == "execute" and self.ctx.loops and not self.ctx.is_test:
+            receiver = receiver_text(node) or ""
+            if _ENGINE.search(receiver.split(".")[-1]) and node.args and self._writes(node.args[0].value):
+                self.report(node, f"{receiver}.execute() autocommits a write per iteration: one transaction and "
+                                  "commit per item", requires=("repeated",), fix=ENGINE_FIX)
+                return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
             last = receiver.split(".")[-1]
@@ -161,6 +178,22 @@ class SyncPerStatement(Rule):
                 return True
         return False
 
+    def _writes(self, statement: cst.BaseExpression) -> bool:
+        """A DML statement: INSERT/UPDATE/DELETE text or a Core `table.insert()` builder,
+        directly or through a name the enclosing function assigns it to."""
+        if isinstance(statement, cst.Name):
+            fn = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+            found = _assigned_value(fn, statement.value) if fn is not None else None
+            if found is None:
+                return False
+            statement = found
+        if isinstance(statement, cst.Call) and isinstance(statement.func, cst.Attribute):
+            return statement.func.attr.value in ("insert", "update", "delete")
+        if isinstance(statement, (cst.SimpleString, cst.ConcatenatedString)):
+            text = statement.evaluated_value
+            return isinstance(text, str) and bool(_WRITE_SQL.match(text))
+        return False
+
     @staticmethod
     def _transaction(expr: cst.BaseExpression) -> Optional[str]:
         """The text of a context manager that commits when its block exits, or None."""
@@ -174,3 +207,18 @@ class SyncPerStatement(Rule):
         if text and _CONNECTION.search(text.split(".")[-1]):
             return text
         return None
+
+
+def _assigned_value(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
+    """The value of the single plain assignment to `name` in a function, if there is one."""
+    found = []
+    stack: list = [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            found.append(node.value)
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(iter_children(node))
+    return found[0] if len(found) == 1 else None
