@@ -537,7 +537,7 @@ def test_pfl505_seen_list_grown_by_the_loop_is_reported_with_set_advice():
         "    return out\n"
     )
     found = lint_sources({"m.py": src}, select=("PFL505",), config=Config(min_severity="note"))
-    assert [(f.line, f.confidence) for f in found] == [(5, "medium")]
+    assert [(f.line, f.confidence, f.severity) for f in found] == [(5, "low", "note")]
     assert found[0].message == ("'not in id_memory' scans a list the loop appends to: a \"seen\" list grows with "
                                 "the data, so the loop is O(n^2)")
     assert found[0].fix.startswith("keep a set beside the list")

@@ -52,7 +52,8 @@ class MembershipInListInLoop(Rule):
     It also flags the "seen" list: a list started empty before a loop that tests
     membership in it and appends to it (`if x not in seen: seen.append(x)`), so each
     test scans a list that grows with the data. The fix keeps the list for its order
-    and a set beside it for the test.
+    and a set beside it for the test. It is a note (low confidence): most such lists
+    on real code hold a handful of items, and the code does not say how many come.
 
     Not reported: tuples, strings (`c in "abc"`), dicts, sets, `range`, a list the loop
     changes in other ways (removes, inserts, rebinds), and lists of three elements or
@@ -175,12 +176,14 @@ class MembershipInListInLoop(Rule):
                 continue  # rebuilt on every iteration: a set would cost as much to build
             if how == "an empty list" and self._seen_list(name):
                 # for x in xs: if x not in seen: seen.append(x) -- the de-duplication list
-                # grows with the loop: each test scans half of it on average.
+                # grows with the loop: each test scans half of it on average. Low confidence
+                # (a note): on real code most such lists hold a handful of names (languages,
+                # type parameters, models), and nothing here says how many items come.
                 loop = self.ctx.loops[-1]
                 trips = loop.trips if loop.trips is not None else 100.0
                 self.report(node, f"'{_op(target)} {name}' scans a list the loop appends to: a \"seen\" list "
                                   "grows with the data, so the loop is O(n^2)",
-                            confidence="medium", size=trips / 2, fix=SEEN_FIX)
+                            confidence="low", size=trips / 2, fix=SEEN_FIX)
                 return
             if size is not None and size <= 3:
                 continue
