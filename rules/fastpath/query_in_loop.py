@@ -55,7 +55,9 @@ class QueryInLoop(Rule):
     SQLAlchemy `session.get/execute/query/scalars(...)`, Django
     `Model.objects.get/filter/...(...)` and peewee `Model.get(...)`/`get_or_none`/
     `get_by_id`, inside a loop or in a function that a loop reaches through the call
-    graph (the trace shows the loop). It also flags reading a relation on each item of a
+    graph (the trace shows the loop). It also flags a per-row call of the class's own
+    write method (`self.update(pk, values)`, `self.insert(row)`) whose body executes a
+    statement. It also flags reading a relation on each item of a
     Django queryset built without `select_related`/`prefetch_related`
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
     `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code.
@@ -123,6 +125,9 @@ class QueryInLoop(Rule):
         "from django.db import models\n"
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
+        # A method named update() that does not query.
+        "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
+        "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
         # Several parameter sets in one call.
         "def load(conn, t, rows):\n    for chunk in rows:\n        conn.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
         # A query per call of a function nothing calls in a loop.
@@ -132,6 +137,11 @@ class QueryInLoop(Rule):
         Invalid("def authors(conn, ids):\n    out = []\n    for i in ids:\n"
                 "        out.append(conn.execute('SELECT a FROM b WHERE id = ?', (i,)).fetchone())\n"
                 "    return out\n", line=4),
+        # The table's own update() per row.
+        Invalid("class Table:\n    def update(self, pk, values):\n"
+                "        self.db.execute('UPDATE t SET v = ? WHERE id = ?', (values, pk))\n"
+                "    def extract(self, rows):\n        for row in rows:\n            self.update(row[0], row[1])\n",
+                line=6),
         # A flat list is one row's parameters, not a batch.
         Invalid("def save(db, values):\n    for name, value in values.items():\n"
                 "        db.execute('INSERT INTO m VALUES (?, ?)', [name, value])\n", line=3),
@@ -200,6 +210,7 @@ class QueryInLoop(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         found = self._query(node)
         if found is None:
+            self._own_write(node)
             return
         kind, sql = found
         fn = self.ctx.function
@@ -236,6 +247,23 @@ class QueryInLoop(Rule):
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query"), cost=cost)
+
+    def _own_write(self, node: cst.Call) -> None:
+        """`self.update(pk, values)` per row: the scanned code's own write method, whose body
+        executes the statement (phase 2 checks that through `callee:query`)."""
+        func = node.func
+        if not (self.ctx.loops and isinstance(func, cst.Attribute) and func.attr.value in _OWN_WRITES
+                and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            return
+        fn = self.ctx.function
+        if fn is None or self.ctx.is_test or self._batched(node) or _function_batches(self.ctx, node):
+            return
+        if any(word in fn.name.lower() for word in _SETUP_WORDS):
+            return
+        cost = "query-roundtrip" if _uses_sqlite(self.ctx) else "query-roundtrip-network"
+        self.report(node, f"self.{func.attr.value}() writes one row per iteration: one statement and round trip "
+                          "per item (a write per row)",
+                    requires=("repeated", "callee:query"), cost=cost, fix=WRITE_FIX)
 
     def _query(self, node: cst.Call) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
         func = node.func
@@ -539,6 +567,10 @@ def _parameter_sets(value: cst.List) -> bool:
 
 # SQLAlchemy Core statement builders: `stmt = table.insert()` is a write statement.
 _WRITE_BUILDERS = {"insert", "update", "delete"}
+
+
+# The scanned code's own per-row write methods (a table's update()/insert()).
+_OWN_WRITES = {"update", "insert", "upsert", "delete", "replace", "save", "store"}
 
 
 def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression],
