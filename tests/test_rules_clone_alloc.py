@@ -6,6 +6,7 @@ import pytest
 
 from perflint.registry import rule_by_code
 from perflint.rule import Invalid, Valid
+from perflint.config import Config
 from perflint.testing import lint_sources
 
 CODES = ("PFL102", "PFL103", "PFL104", "PFL202", "PFL203", "PFL204")
@@ -129,7 +130,7 @@ def test_pfl102_heat_through_a_second_module_and_two_loops_is_an_error():
     assert "compiles attribute 'self.source' into a template" in found[0].message
 
 
-def test_pfl102_per_call_inputs_and_literal_regexes_are_not_reported():
+def test_pfl102_per_call_inputs_are_not_reported_and_a_literal_regex_is_a_cache_lookup():
     source = (
         "import json, re, ast\n"
         "def handle(requests):\n"
@@ -140,7 +141,49 @@ def test_pfl102_per_call_inputs_and_literal_regexes_are_not_reported():
         "        line = request.readline()\n"
         "        json.loads(line)\n"
     )
-    assert findings(source, "PFL102") == []
+    found = findings(source, "PFL102")
+    # Only the literal regex: a lookup in re's cache per request, reported at that cost.
+    assert len(found) == 1, [(f.line, f.message) for f in found]
+    only = found[0]
+    assert only.line == 5
+    assert only.message.startswith("re.compile() of a literal pattern on every iteration: a lookup in re's cache")
+    assert only.fix.startswith("compile the pattern once at module level")
+
+
+def test_pfl102_literal_regex_is_a_warning_only_when_run_thousands_of_times():
+    hot = (
+        "import re\n"
+        "def unescape(s):\n"
+        "    return re.compile(r'\\\\([trn])').sub('', s)\n"
+        "def parse(catalogs, messages, lines):\n"
+        "    for cat in catalogs:\n"
+        "        for msg in messages:\n"
+        "            for line in lines:\n"
+        "                unescape(line)\n"
+    )
+    found = lint_sources({"m.py": hot}, select=("PFL102",), config=Config(min_severity="note"))
+    assert [(f.line, f.severity) for f in found] == [(3, "warning")]
+    cold = "import re\ndef f(rows):\n    for r in rows:\n        re.compile(r'x+').match(r)\n"
+    found = lint_sources({"m.py": cold}, select=("PFL102",), config=Config(min_severity="note"))
+    assert [(f.line, f.severity) for f in found] == [(4, "note")]
+
+
+def test_pfl102_pattern_per_entry_of_a_constant_table():
+    source = (
+        "import re\n"
+        "class Lang:\n"
+        "    ABBREVIATIONS = ['dr', 'mr']\n"
+        "class Replacer:\n"
+        "    def search(self, text):\n"
+        "        for abbr in Lang.ABBREVIATIONS:\n"
+        "            stripped = abbr.strip()\n"
+        "            re.findall(r'(?:^|\\s){}'.format(stripped), text, flags=re.I)\n"
+        "            re.findall(r'(?:^|\\s){}{}'.format(stripped, text), text)\n"
+    )
+    found = findings(source, "PFL102")
+    assert [f.line for f in found] == [8]  # line 9 mixes in the text: a new pattern per call
+    assert "constant table 'ABBREVIATIONS'" in found[0].message
+    assert found[0].severity == "warning" and found[0].confidence == "medium"
 
 
 def test_pfl102_loop_that_mutates_the_text_is_not_invariant():

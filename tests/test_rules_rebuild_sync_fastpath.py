@@ -523,3 +523,27 @@ def test_pfl503_per_row_fallback_of_the_same_statement_is_not_reported():
         "        conn.execute(stmt, rows)\n"
     )
     assert lint_sources({"m.py": src}, select=("PFL503",), config=Config(min_severity="note")) == []
+
+
+def test_pfl505_seen_list_grown_by_the_loop_is_reported_with_set_advice():
+    src = (
+        "def nodes(services):\n"
+        "    id_memory = list()\n"
+        "    out = []\n"
+        "    for service in services:\n"
+        "        if service.event_id not in id_memory:\n"
+        "            out.append(service.host)\n"
+        "            id_memory.append(service.event_id)\n"
+        "    return out\n"
+    )
+    found = lint_sources({"m.py": src}, select=("PFL505",), config=Config(min_severity="note"))
+    assert [(f.line, f.confidence, f.severity) for f in found] == [(5, "low", "note")]
+    assert found[0].message == ("'not in id_memory' scans a list the loop appends to: a \"seen\" list grows with "
+                                "the data, so the loop is O(n^2)")
+    assert found[0].fix.startswith("keep a set beside the list")
+    # Built inside the loop, or changed otherwise than by append: not a seen list.
+    inner = "def f(xs):\n    for x in xs:\n        seen = []\n        if x not in seen:\n            seen.append(x)\n"
+    popped = ("def f(xs):\n    stack = []\n    for x in xs:\n        if x in stack:\n            stack.pop()\n"
+              "        stack.append(x)\n")
+    for src in (inner, popped):
+        assert lint_sources({"m.py": src}, select=("PFL505",), config=Config(min_severity="note")) == []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+import re
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -20,8 +21,11 @@ class BytesConcatInLoop(Rule):
 
     ## What it does
     Flags `buf += chunk` and `buf = buf + chunk` inside a loop when `buf` was started in
-    the same function, outside that loop, as an empty `b""`, `""`, `bytes()` or `str()`:
-    an accumulator of immutable text. Bytes are reported with high confidence. For str,
+    the same function, outside that loop, as an empty `b""`, `""`, `bytes()` or `str()`,
+    or as bytes already (a bytes literal, `sock.recv(n)`, `os.read(fd, n)`, or an
+    attribute the file sets to `b""`/`bytes()`, such as a read buffer kept between
+    calls): an accumulator of immutable text. An assignment on the loop's way out
+    (`buf = (buf + tok)[:end]` followed by `break`) ends the loop, not the accumulation. Bytes are reported with high confidence. For str,
     only the forms CPython cannot grow in place are reported, with medium confidence:
     `s = x + s` (a piece put in front) and `s = s + a + b` (the first `+` copies `s`
     before the result is stored back).
@@ -82,6 +86,11 @@ class BytesConcatInLoop(Rule):
         "def lines(rows):\n    for row in rows:\n        s = ''\n        s += row[0]\n        yield s\n",
         # s += t on a local str: CPython grows it in place
         "def render(rows):\n    out = ''\n    for row in rows:\n        out += str(row)\n    return out\n",
+        # started from an attribute that is not known to hold bytes
+        "class R:\n    def read(self, parts):\n        out = self.prefix\n        for p in parts:\n"
+        "            out += p\n        return out\n",
+        # rebound to something else inside the loop, not on its way out
+        "def f(chunks):\n    buf = b''\n    for c in chunks:\n        buf = c.strip()\n        buf += c\n    return buf\n",
         # outside any loop
         "def greet(name):\n    s = ''\n    s += 'hello '\n    s += name\n    return s\n",
     ]
@@ -94,6 +103,16 @@ class BytesConcatInLoop(Rule):
                 "    return out\n", line=4, config={"str-append": True}),
         Invalid("def to_base36(n):\n    digits = ''\n    while n:\n        n, r = divmod(n, 36)\n"
                 "        digits = '0123456789abcdefghijklmnopqrstuvwxyz'[r] + digits\n    return digits\n", line=5),
+        # started from a bytes buffer kept between calls, not from b''
+        Invalid("class File:\n    def __init__(self):\n        self._rbuffer = bytes()\n"
+                "    def read(self):\n        result = self._rbuffer\n        self._rbuffer = bytes()\n"
+                "        while True:\n            data = self._read(8192)\n            if not data:\n"
+                "                break\n            result += data\n        return result\n", line=11),
+        # the assignment before break is the loop's exit, not a reset
+        Invalid("def read_until(stream, regex):\n    name = b''\n    while True:\n        tok = stream.read(16)\n"
+                "        if not tok:\n            return name\n        m = regex.search(name + tok)\n"
+                "        if m is not None:\n            name = (name + tok)[: m.start()]\n            break\n"
+                "        name += tok\n    return name\n", line=11),
         Invalid("def pack(records):\n    blob = bytes()\n    for rec in records:\n        blob += rec.encode()\n"
                 "    return blob\n", line=4),
     ]
@@ -126,13 +145,51 @@ class BytesConcatInLoop(Rule):
                 continue
             name = target.target.value
             kind = _empty_text(node.value, self.ctx)
+            if kind is None and name not in names:
+                kind = self._started_bytes(node.value)
             if kind is not None:
                 names[name] = (kind, self.ctx.loops)
                 continue
             if name in names and len(node.targets) == 1 and _concat_of(node.value, name):
                 self._grown(node, name, names[name], form=_form(node.value, name))
-            elif name in names and not _derived(node.value, name):
+            elif name in names and not _derived(node.value, name) and not self._leaves_loop():
                 names.pop(name)  # rebound to something else: no longer our accumulator
+
+    def _started_bytes(self, value: cst.BaseExpression) -> Optional[str]:
+        """"bytes" for an accumulator started with what is already bytes, not empty: a bytes
+        literal, `sock.recv(n)`/`os.read(fd, n)`, or an attribute this file sets to b""/bytes()
+        (`result = self._rbuffer`, a buffer kept between calls)."""
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            return "bytes" if isinstance(value.evaluated_value, bytes) else None
+        if isinstance(value, cst.Call):
+            called = self.ctx.resolve(value.func)
+            if called == "os.read" or (isinstance(value.func, cst.Attribute) and value.func.attr.value in _BYTES_READS):
+                return "bytes"
+            return None
+        if isinstance(value, cst.Attribute) and value.attr.value in self._bytes_attrs():
+            return "bytes"
+        return None
+
+    def _bytes_attrs(self) -> Set[str]:
+        cached = getattr(self, "_attrs_cache", None)
+        if cached is None or cached[0] is not self.ctx:
+            found = set(_BYTES_ATTR.findall(self.ctx.source))
+            cached = self._attrs_cache = (self.ctx, found)
+        return cached[1]
+
+    def _leaves_loop(self) -> bool:
+        """The statement sits in a block that ends by leaving the loop (`break`, `return`):
+        its value is the result, not a reset of the accumulator."""
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, (cst.For, cst.While, cst.FunctionDef)):
+                return False
+            if isinstance(node, cst.IndentedBlock) and node.body:
+                last = node.body[-1]
+                if isinstance(last, cst.SimpleStatementLine) and last.body and \
+                        isinstance(last.body[-1], (cst.Break, cst.Return)):
+                    return True
+                return False
+        return False
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not self._accumulators or not isinstance(node.operator, cst.AddAssign):
@@ -268,10 +325,18 @@ def _form(value: cst.BinaryOperation, name: str) -> str:
     return "append" if depth == 1 else "chain"
 
 
+# Calls that return bytes: socket and pipe reads.
+_BYTES_READS = {"recv", "recv_bytes", "read_bytes"}
+# `self._rbuffer = bytes()` or `= b""`: an attribute this file keeps as a bytes buffer.
+_BYTES_ATTR = re.compile(r"\.(\w+)\s*=\s*(?:b''|b\"\"|bytes\(\))")
+
+
 def _derived(value: cst.BaseExpression, name: str) -> bool:
-    """Still the same text: a slice, strip or similar of itself (`buf = buf[n:]`)."""
+    """Still the same text: a slice, strip or similar of itself (`buf = buf[n:]`,
+    `buf = (buf + tok)[:end]`)."""
     if isinstance(value, cst.Subscript):
-        return isinstance(value.value, cst.Name) and value.value.value == name
+        inner = value.value
+        return (isinstance(inner, cst.Name) and inner.value == name) or _concat_of(inner, name)
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
         return isinstance(value.func.value, cst.Name) and value.func.value.value == name and \
             value.func.attr.value in ("strip", "lstrip", "rstrip", "replace", "removeprefix", "removesuffix")

@@ -12,7 +12,9 @@ _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__
 
 
 # Run once per object or per class definition, not per operation on it.
-_ONCE_PER_OBJECT = {"__init__", "__new__", "__init_subclass__", "__set_name__", "__class_getitem__"}
+_ONCE_PER_CLASS = {"__new__", "__init_subclass__", "__set_name__", "__class_getitem__"}
+INIT_FIX = ("share the structure between instances and copy only what an instance changes (copy on "
+            "write), or build the objects once and reuse them instead of one per item")
 
 
 class DeepcopyPerCall(Rule):
@@ -45,7 +47,10 @@ class DeepcopyPerCall(Rule):
     ```
 
     ## Notes
-    Copies in `__init__`, `__new__` (a metaclass builds each class once), `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
+    A copy in `__init__` runs once per object: it is reported only when objects of the
+    class are built per item (the constructor is reached from a loop or a hot entry
+    point), with the trace to that loop. Copies in `__new__` (a metaclass builds each
+    class once), `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
     are the purpose of those methods and are not reported, nor are copies in functions
     whose name says they copy or clone. A deep copy of a parameter has low confidence:
     it is often a defensive copy the caller's semantics need. Shallow `copy.copy()` is not
@@ -65,8 +70,15 @@ class DeepcopyPerCall(Rule):
         "import copy\nclass A:\n    def __deepcopy__(self, memo):\n        return A(copy.deepcopy(self.items, memo))\n",
         "import copy\ndef f():\n    local = {'a': [1]}\n    return copy.deepcopy(local)\n",
         "import copy\nclass A:\n    def __init__(self, template):\n        self.t = copy.deepcopy(template)\n",
+        # built once: a copy per object is a copy per program run
+        "import copy\nclass A:\n    base = {}\n    def __init__(self):\n        self.f = copy.deepcopy(self.base)\n"
+        "def main():\n    return A()\n",
     ]
     INVALID = [
+        # an object built per value clones its class's fields each time
+        Invalid("import copy\nclass Resource:\n    base_fields = {}\n    def __init__(self):\n"
+                "        self.fields = copy.deepcopy(self.base_fields)\n"
+                "def hydrate(values):\n    return [Resource() for v in values]\n", line=5),
         Invalid("import copy\nclass S:\n    def run(self, rows):\n        for r in rows:\n            t = copy.deepcopy(self.tree)\n", line=5),
         Invalid("from copy import deepcopy\nTEMPLATE = {}\ndef render(items):\n    return [deepcopy(TEMPLATE) for i in items]\n", line=4),
     ]
@@ -108,7 +120,7 @@ class DeepcopyPerCall(Rule):
         if qualified != "copy.deepcopy":
             return
         fn = self.ctx.function
-        if fn is None or fn.name in _ONCE_PER_OBJECT or fn.name in _COPYING_METHODS:
+        if fn is None or fn.name in _ONCE_PER_CLASS or fn.name in _COPYING_METHODS:
             return  # module level runs once; copying methods copy by design
         if "copy" in fn.name.lower() or "clone" in fn.name.lower():
             return  # `_clone`, `copy_config`, `smart_deepcopy`: cloning is the job
@@ -119,6 +131,17 @@ class DeepcopyPerCall(Rule):
         arg = first_arg(node)
         # a module-level literal's size is known; copying it costs a container per item
         size = self.ctx.constants.get(arg.value) if isinstance(arg, cst.Name) else None
+        if fn.name == "__init__":
+            # Once per object: a smell only where objects are built per item (an exception
+            # per raise, a resource per related value); "repeated" asks the call graph.
+            self.report(
+                node,
+                f"copy.deepcopy() of {kind} in __init__, and objects of this class are built per item: "
+                "every object clones the structure",
+                confidence=confidence or "medium", requires=("repeated",), fix=INIT_FIX,
+                size=max(size, 1.0) if size is not None else None,
+            )
+            return
         self.report(
             node,
             f"copy.deepcopy() of {kind} on every call: the structure is cloned each time this runs",

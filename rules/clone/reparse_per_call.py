@@ -83,11 +83,17 @@ class ReparsePerCall(Rule):
     ```
 
     ## Notes
-    Module-level code runs once and is never reported. `re.compile("literal")` and
-    `re.compile(name)` are not reported: the `re` module caches compiled patterns (512
-    in CPython 3.11, oldest evicted first), so a repeat is a dictionary lookup. Only a
-    pattern *built* at run time from parts that do not change is reported: the string is
-    rebuilt and hashed on every call, and recompiled whenever the cache has evicted it. `json.loads` of data that arrives
+    Module-level code runs once and is never reported. The `re` module caches compiled
+    patterns (512 in CPython 3.11, oldest evicted first), so `re.compile("literal")` in
+    a function is a dictionary lookup per call: it is reported at that small cost, which
+    reaches a warning only in a function run thousands of times per unit of work.
+    `re.compile(name)` is not reported. A pattern *built* at run time from parts that do
+    not change is reported: the string is rebuilt and hashed on every call, and
+    recompiled whenever the cache has evicted it. A pattern built from each entry of a
+    constant table (`for abbr in ABBREVIATIONS: re.findall(" {}[.]".format(abbr), text)`),
+    with `re.compile` or any `re` function, is the same set of patterns on every call,
+    and a table of a few hundred entries overflows the cache: each call compiles them
+    all again. `json.loads` of data that arrives
     with the call (a parameter, a request body, a line just read) is what parsing is for
     and is not reported. `string.Template(text)` is not reported either: its constructor
     only stores the text (the pattern is compiled once per class).
@@ -103,8 +109,10 @@ class ReparsePerCall(Rule):
     VALID = [
         # module level: runs once at import
         "import json\nSCHEMA = json.loads('{\"a\": 1}')\n",
-        # re caches literal patterns
-        "import re\ndef f(lines):\n    for line in lines:\n        re.compile(r'\\d+').match(line)\n",
+        # a literal compiled once per call of a function that runs once
+        "import re\ndef f(text):\n    return re.compile(r'\\d+').findall(text)\n",
+        # a pattern per entry of a table that is not constant
+        "import re\ndef f(words, text):\n    for w in words:\n        re.findall(r'\\b{}'.format(w), text)\n",
         # per-call data: parsing it is the job
         "import json\ndef handle(messages):\n    for message in messages:\n        yield json.loads(message)\n",
         "import json\ndef on_request(request):\n    return json.loads(request.body)\n",
@@ -119,6 +127,10 @@ class ReparsePerCall(Rule):
         "def read(lines):\n    return [Msg(line) for line in lines]\n",
     ]
     INVALID = [
+        # a literal compiled per iteration: a cache lookup each time (a note at this cost)
+        Invalid("import re\ndef f(lines):\n    for line in lines:\n        re.compile(r'\\d+').match(line)\n", line=4),
+        Invalid("import re\nABBREVIATIONS = ['dr', 'mr', 'st']\ndef find(text):\n    for abbr in ABBREVIATIONS:\n"
+                "        stripped = abbr.strip()\n        yield re.findall(r'\\s{}\\.'.format(stripped), text)\n", line=6),
         Invalid(
             "import json\nSCHEMA_TEXT = '{}'\ndef validate(rows):\n    for row in rows:\n"
             "        schema = json.loads(SCHEMA_TEXT)\n        check(schema, row)\n",
@@ -161,6 +173,8 @@ class ReparsePerCall(Rule):
             self._parser(node, fn, _PARSERS[qualified])
         elif qualified == "re.compile":
             self._regex(node, fn)
+        elif qualified in _RE_FUNCTIONS:
+            self._table_regex(node, fn, qualified)
         elif qualified in _TEMPLATE_BUILDERS:
             self._template(node, fn, qualified.rpartition(".")[2])
         elif qualified in _ENVIRONMENTS:
@@ -193,8 +207,18 @@ class ReparsePerCall(Rule):
 
     def _regex(self, node: cst.Call, fn) -> None:
         arg = first_arg(node)
+        if arg is not None and self._table_regex(node, fn, "re.compile"):
+            return
+        if arg is not None and is_literal(arg) and not self._leaves_loop_or_cold():
+            # re.compile("literal") in a function: a lookup in re's cache per call (the
+            # full compile again once 512 other patterns have evicted it). Cheap: only a
+            # function run thousands of times per unit of work reaches a warning.
+            self.report(node, f"re.compile() of a literal pattern {_when(self.ctx)}: a lookup in re's cache each "
+                              "time (a full compile once other patterns evict it); compile it once at module level",
+                        requires=("repeated",), cost="regex-compile-cached", fix=LITERAL_REGEX_FIX)
+            return
         if arg is None or is_literal(arg) or not _built(arg):
-            return  # a literal or a plain name: re's own cache makes a repeat a dict lookup
+            return  # a plain name: re's own cache makes a repeat a dict lookup
         kind = self._stable(arg, fn, built=True)
         if kind is None:
             return
@@ -203,6 +227,34 @@ class ReparsePerCall(Rule):
                           "rebuilt and looked up in re's cache each time (recompiled when evicted); build it once",
                     confidence="low" if confidence == "low" else "medium", requires=("repeated",),
                     cost="regex-compile-cached")
+
+    def _leaves_loop_or_cold(self) -> bool:
+        loop = self._innermost_loop()
+        return loop is not None and self._leaves_loop(loop)
+
+    def _table_regex(self, node: cst.Call, fn, what: str) -> bool:
+        """A pattern formatted from each entry of a constant table, in the loop over it:
+        the table's patterns are the same on every call, and a table of a hundred or more
+        entries overflows re's cache, so each call compiles them all again."""
+        arg = first_arg(node)
+        loop = self._innermost_loop()
+        if arg is None or not _built(arg) or not isinstance(loop, cst.For) or self._leaves_loop(loop):
+            return False
+        table = _constant_table(loop.iter)
+        if table is None:
+            return False
+        entry = names_in(loop.target)
+        derived = _derived_from(loop, entry)
+        roots = _root_names(arg) - {"re", "str"}
+        if not roots or not (roots & (entry | derived)):
+            return False
+        if any(r not in entry and r not in derived and not r.isupper() for r in roots):
+            return False  # mixed with other per-call values: the patterns differ between calls
+        self.report(node, f"{what}() of a pattern built from each entry of the constant table '{table}', on every "
+                          "iteration: the same patterns every call, too many for re's cache, so they are "
+                          "recompiled each time", confidence="medium", requires=("repeated",), cost="regex-compile",
+                    fix=TABLE_REGEX_FIX)
+        return True
 
     def _template(self, node: cst.Call, fn, what: str) -> None:
         arg = first_arg(node)
@@ -311,6 +363,43 @@ class ReparsePerCall(Rule):
             if typ and typ.rpartition(".")[2] == "Environment":
                 return True
         return bool(re.search(r"(^|_)(env|environment|jinja|jinja_env)$", parts[-1], re.I))
+
+
+LITERAL_REGEX_FIX = "compile the pattern once at module level (PATTERN = re.compile(...)) and reuse it"
+TABLE_REGEX_FIX = ("compile the table's patterns once, at module level or on first use (a list of (entry, "
+                   "re.compile(...)) pairs, or one alternation), and loop over the compiled patterns")
+# Module functions of re that compile (or look up) their pattern argument on every call.
+_RE_FUNCTIONS = {"re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall",
+                 "re.finditer"}
+
+
+def _constant_table(expr: cst.BaseExpression) -> Optional[str]:
+    """The name of a constant table a loop iterates: `ABBREVIATIONS`, `self.lang.ABBREVIATIONS`,
+    `TABLE.items()`; None for anything else."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
+            and expr.func.attr.value in ("items", "keys", "values"):
+        expr = expr.func.value
+    if isinstance(expr, cst.Name):
+        last = expr.value
+    elif isinstance(expr, cst.Attribute):
+        last = expr.attr.value
+    else:
+        return None
+    return last if last.isupper() and len(last) > 2 and any(c.isalpha() for c in last) else None
+
+
+def _derived_from(loop: cst.For, entry: Set[str]) -> Set[str]:
+    """Names the loop body assigns from the entry alone (`stripped = abbr.strip()`)."""
+    out: Set[str] = set()
+    for stmt in getattr(loop.body, "body", ()):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                roots = _root_names(small.value) - {"str", "re"}
+                if roots and roots <= (entry | out):
+                    out.add(small.targets[0].target.value)
+    return out
 
 
 def _when(ctx) -> str:

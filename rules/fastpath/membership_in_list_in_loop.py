@@ -50,9 +50,15 @@ class MembershipInListInLoop(Rule):
     ```
 
     ## Notes
+    It also flags the "seen" list: a list started empty before a loop that tests
+    membership in it and appends to it (`if x not in seen: seen.append(x)`), so each
+    test scans a list that grows with the data. The fix keeps the list for its order
+    and a set beside it for the test. It is a note (low confidence): most such lists
+    on real code hold a handful of items, and the code does not say how many come.
+
     Not reported: tuples, strings (`c in "abc"`), dicts, sets, `range`, a list the loop
-    appends to or otherwise changes (a "seen" list needs its order: pair it with a set
-    instead), and lists of three elements or fewer. A literal list of up to 16
+    changes in other ways (removes, inserts, rebinds), and lists of three elements or
+    fewer. A literal list of up to 16
     elements is reported with low confidence.
     """
 
@@ -69,8 +75,9 @@ class MembershipInListInLoop(Rule):
         "def f(s):\n    return [c for c in s if c in 'aeiou']\n",
         # A set.
         "def f(xs, ys):\n    allowed = set(ys)\n    return [x for x in xs if x in allowed]\n",
-        # The loop appends to the list it tests.
-        "def dedupe(xs):\n    seen = list()\n    for x in xs:\n        if x not in seen:\n            seen.append(x)\n    return seen\n",
+        # The loop removes from the list it tests: a work queue, not a seen list.
+        "def drain(xs):\n    todo = []\n    for x in xs:\n        if x not in todo:\n            todo.append(x)\n"
+        "        else:\n            todo.remove(x)\n    return todo\n",
         # A short literal list.
         "def f(xs):\n    small = ['a', 'b']\n    return [x for x in xs if x in small]\n",
         # Not in a loop.
@@ -79,6 +86,9 @@ class MembershipInListInLoop(Rule):
         "def f(rows):\n    for r in rows:\n        parts = r.split(',')\n        if 'x' in parts:\n            yield r\n",
     ]
     INVALID = [
+        # The "seen" list: appended to by the loop that tests it.
+        Invalid("def dedupe(xs):\n    seen = list()\n    for x in xs:\n        if x not in seen:\n"
+                "            seen.append(x)\n    return seen\n", line=4),
         Invalid("def keep(rows, ids):\n    known = list(ids)\n    return [r for r in rows if r.id in known]\n", line=3),
         Invalid("STOP = ['a', 'an', 'the', 'of', 'and', 'or', 'in', 'on', 'to']\n"
                 "def words(text):\n    return [w for w in text.split() if w not in STOP]\n", line=3),
@@ -165,6 +175,17 @@ class MembershipInListInLoop(Rule):
             how, size, depth, line, unhashable = info
             if depth >= len(self.ctx.loops):
                 continue  # rebuilt on every iteration: a set would cost as much to build
+            if how == "an empty list" and self._seen_list(name):
+                # for x in xs: if x not in seen: seen.append(x) -- the de-duplication list
+                # grows with the loop: each test scans half of it on average. Low confidence
+                # (a note): on real code most such lists hold a handful of names (languages,
+                # type parameters, models), and nothing here says how many items come.
+                loop = self.ctx.loops[-1]
+                trips = loop.trips if loop.trips is not None else 100.0
+                self.report(node, f"'{_op(target)} {name}' scans a list the loop appends to: a \"seen\" list "
+                                  "grows with the data, so the loop is O(n^2)",
+                            confidence="low", size=trips / 2, fix=SEEN_FIX)
+                return
             if size is not None and size <= 3:
                 continue
             if self._changed_in_loop(name):
@@ -181,6 +202,16 @@ class MembershipInListInLoop(Rule):
             self.report(node, f"'{_op(target)} {name}' scans {where} on every iteration: O(n) per test",
                         confidence=confidence, size=size)
             return
+
+    def _seen_list(self, name: str) -> bool:
+        """The outermost loop here changes `name` only by appending to it."""
+        outer = None
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                break
+            if isinstance(anc, (cst.For, cst.While)):
+                outer = anc
+        return outer is not None and _only_appended(outer, name)
 
     def _lookup(self, name: str) -> Optional[_ListInfo]:
         scope = self._lists[-1]
@@ -214,8 +245,46 @@ def _unhashable(value: Optional[cst.BaseExpression]) -> bool:
     return False
 
 
+SEEN_FIX = ("keep a set beside the list: test and add to the set, append to the list (or use "
+            "dict.fromkeys(items) to de-duplicate in order)")
+
+
+def _only_appended(loop: cst.CSTNode, name: str) -> bool:
+    """`name.append(...)` somewhere in the loop, and no other change to `name` there."""
+    appended = False
+    stack: List[cst.CSTNode] = [loop]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+            if node.func.attr.value == "append":
+                appended = True
+            elif node.func.attr.value in _MUTATORS:
+                return False
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+            return False
+        elif isinstance(node, (cst.AssignTarget, cst.Del)):
+            target = node.target
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            if isinstance(target, cst.Name) and target.value == name:
+                return False
+        for field in child_fields(type(node)):
+            value = getattr(node, field)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return appended
+
+
 def _list_info(value: Optional[cst.BaseExpression]) -> Optional[Tuple[str, Optional[int]]]:
     """(how, size) when an expression builds a list."""
+    if isinstance(value, cst.List) and not value.elements:
+        return "an empty list", 0
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "list" \
+            and not value.args:
+        return "an empty list", 0
     if isinstance(value, cst.List):
         if any(isinstance(e, cst.StarredElement) for e in value.elements):
             return "a list display", None

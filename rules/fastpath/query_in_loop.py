@@ -55,7 +55,9 @@ class QueryInLoop(Rule):
     SQLAlchemy `session.get/execute/query/scalars(...)`, Django
     `Model.objects.get/filter/...(...)` and peewee `Model.get(...)`/`get_or_none`/
     `get_by_id`, inside a loop or in a function that a loop reaches through the call
-    graph (the trace shows the loop). It also flags reading a relation on each item of a
+    graph (the trace shows the loop). It also flags a per-row call of the class's own
+    write method (`self.update(pk, values)`, `self.insert(row)`) whose body executes a
+    statement. It also flags reading a relation on each item of a
     Django queryset built without `select_related`/`prefetch_related`
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
     `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code.
@@ -87,7 +89,9 @@ class QueryInLoop(Rule):
 
     ## Notes
     Not reported: iterating over the result of one query (`for row in cur.execute(q)`),
-    `executemany` (the batched API) and a list of parameter sets passed to `execute`,
+    `executemany` (the batched API) and a list of parameter sets passed to `execute`
+    (a comprehension, or a display of two or more tuples or dicts; a flat list such as
+    `[name, value]` is one row's parameters, and `[row_dict]` a batch of one),
     one query per page (`LIMIT`/`OFFSET`), per chunk or per `groupby` group, a loop that
     runs a list of different statements (`for sql in statements: cur.execute(sql)`, or a
     table name formatted into the SQL), lazy querysets that are never evaluated, a thin
@@ -121,6 +125,11 @@ class QueryInLoop(Rule):
         "from django.db import models\n"
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
+        # A method named update() that does not query.
+        "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
+        "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
+        # Several parameter sets in one call.
+        "def load(conn, t, rows):\n    for chunk in rows:\n        conn.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
         # A query per call of a function nothing calls in a loop.
         "def one(session, User, uid):\n    return session.get(User, uid)\n",
     ]
@@ -128,6 +137,17 @@ class QueryInLoop(Rule):
         Invalid("def authors(conn, ids):\n    out = []\n    for i in ids:\n"
                 "        out.append(conn.execute('SELECT a FROM b WHERE id = ?', (i,)).fetchone())\n"
                 "    return out\n", line=4),
+        # The table's own update() per row.
+        Invalid("class Table:\n    def update(self, pk, values):\n"
+                "        self.db.execute('UPDATE t SET v = ? WHERE id = ?', (values, pk))\n"
+                "    def extract(self, rows):\n        for row in rows:\n            self.update(row[0], row[1])\n",
+                line=6),
+        # A flat list is one row's parameters, not a batch.
+        Invalid("def save(db, values):\n    for name, value in values.items():\n"
+                "        db.execute('INSERT INTO m VALUES (?, ?)', [name, value])\n", line=3),
+        # A batch of one per row.
+        Invalid("def load(conn, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
+                "        conn.execute(insert, [dict(row)])\n", line=4),
         Invalid("def owners(pets):\n    return [Owner.objects.get(pk=p.owner_id) for p in pets]\n", line=2),
         Invalid("def load(session, ids):\n    for i in ids:\n        user = session.get(User, i)\n        yield user\n", line=3),
         Invalid(
@@ -190,6 +210,7 @@ class QueryInLoop(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         found = self._query(node)
         if found is None:
+            self._own_write(node)
             return
         kind, sql = found
         fn = self.ctx.function
@@ -220,12 +241,29 @@ class QueryInLoop(Rule):
             return
         local = kind == "sql" and _uses_sqlite(self.ctx)
         cost = "query-roundtrip" if local else "query-roundtrip-network"
-        if _is_write(node, kind, sql):
+        if _is_write(node, kind, sql, self._assigned[-1] if self._assigned else None):
             self.report(node, f"{what} runs {where}: one database round trip per item (a write per row)",
                         requires=("repeated", "callee-reaches:query"), cost=cost, fix=WRITE_FIX)
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query"), cost=cost)
+
+    def _own_write(self, node: cst.Call) -> None:
+        """`self.update(pk, values)` per row: the scanned code's own write method, whose body
+        executes the statement (phase 2 checks that through `callee:query`)."""
+        func = node.func
+        if not (self.ctx.loops and isinstance(func, cst.Attribute) and func.attr.value in _OWN_WRITES
+                and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            return
+        fn = self.ctx.function
+        if fn is None or self.ctx.is_test or self._batched(node) or _function_batches(self.ctx, node):
+            return
+        if any(word in fn.name.lower() for word in _SETUP_WORDS):
+            return
+        cost = "query-roundtrip" if _uses_sqlite(self.ctx) else "query-roundtrip-network"
+        self.report(node, f"self.{func.attr.value}() writes one row per iteration: one statement and round trip "
+                          "per item (a write per row)",
+                    requires=("repeated", "callee:query"), cost=cost, fix=WRITE_FIX)
 
     def _query(self, node: cst.Call) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
         func = node.func
@@ -269,7 +307,7 @@ class QueryInLoop(Rule):
             value = arg.value
             if isinstance(value, cst.Name) and value.value in assigned:
                 value = assigned[value.value]
-            if isinstance(value, (cst.List, cst.ListComp)):
+            if isinstance(value, cst.ListComp) or (isinstance(value, cst.List) and _parameter_sets(value)):
                 return True  # many parameter sets: executemany semantics
             names |= names_in(value)
             if isinstance(arg.value, cst.Name) or isinstance(arg.value, cst.Dict):
@@ -446,9 +484,15 @@ _PAGING = re.compile(r"\b(limit|offset|fetch\s+(next|first))\b", re.I)
 
 
 def _literal_text(expr: cst.BaseExpression) -> str:
-    """The literal SQL text of a string, f-string or %-format (empty if none)."""
+    """The literal SQL text of a string, f-string, %-format or `" ".join((literal, ...))`
+    (empty if none)."""
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
         expr = expr.left
+    if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join"
+            and isinstance(expr.func.value, cst.SimpleString) and len(expr.args) == 1
+            and isinstance(expr.args[0].value, (cst.Tuple, cst.List)) and expr.args[0].value.elements):
+        first = expr.args[0].value.elements[0].value
+        return _literal_text(first)  # the statement's verb is in its first piece
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         value = expr.evaluated_value
         return value if isinstance(value, str) else ""
@@ -511,7 +555,32 @@ _WRITE_METHODS = {"create", "update", "save", "delete", "get_or_create", "update
                   "insert_many", "replace", "upsert"}
 
 
-def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression]) -> bool:
+def _parameter_sets(value: cst.List) -> bool:
+    """A list display of two or more tuples, lists or dicts: rows for executemany semantics.
+    A flat list is one row's parameters (sqlite3, psycopg), and a one-element list of a
+    dict is a batch of one: the statement still runs once per item of the loop."""
+    items = [e.value for e in value.elements if isinstance(e, cst.Element)]
+    if len(items) != len(value.elements):
+        return True  # [*rows]: unknown, assume many
+    return len(items) >= 2 and all(isinstance(i, (cst.Tuple, cst.List, cst.Dict)) for i in items)
+
+
+# SQLAlchemy Core statement builders: `stmt = table.insert()` is a write statement.
+_WRITE_BUILDERS = {"insert", "update", "delete"}
+
+
+# The scanned code's own per-row write methods (a table's update()/insert()).
+_OWN_WRITES = {"update", "insert", "upsert", "delete", "replace", "save", "store"}
+
+
+def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression],
+              assigned: Optional[Dict[str, cst.BaseExpression]] = None) -> bool:
+    if isinstance(sql, cst.Name) and assigned and sql.value in assigned:
+        sql = assigned[sql.value]
+    if isinstance(sql, cst.Call) and isinstance(sql.func, (cst.Attribute, cst.Name)):
+        called = sql.func.attr.value if isinstance(sql.func, cst.Attribute) else sql.func.value
+        if called in _WRITE_BUILDERS:
+            return True
     if sql is not None:
         return bool(_WRITE_SQL.match(_literal_text(sql)))
     method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""

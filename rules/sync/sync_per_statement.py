@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 import libcst as cst
 
+from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, SYNC_CALLS
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import method_name, receiver_text
+from perflint.walker import iter_children
+from perflint.ruleutil import enclosing_if_tests, method_name, names_in, receiver_text
+
+# A `with` block that opens a transaction and commits (or releases a savepoint) when it
+# exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
+# `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
+_TRANSACTION_CM = re.compile(
+    r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
+    r"|^_*atomic_|_atomic$|^_*(db_|sql_)?transaction_|_transaction$",
+    re.I,
+)
+# A loop over schema objects or migration steps runs a handful of statements, once per
+# deployment: a transaction per table or operation is how such tooling is meant to be.
+_SCHEMA_LOOP = re.compile(r"(^|_)(tables?|operations?|migrations?|models?|schemas?|fixtures?|apps?|permissions?|ddl)(_|$)", re.I)
+_TOOLING = re.compile(r"(migrat|setup|set_up|create_table|create_schema|init_?db|install|bootstrap|upgrade|"
+                      r"downgrade|create_all|drop_all|fixture|provision)", re.I)
+# The block is the batched path's: it runs once per batch (`if len(batch) == size:`), or
+# the code switches it off when it batches (`atomic_if(use_tx and not use_bulk)`).
+_BATCH_WORD = re.compile(r"(chunk|batch|bulk)", re.I)
+# SQLAlchemy's Engine.execute (1.x) runs each statement on its own connection and
+# autocommits a write.
+_ENGINE = re.compile(r"(^|_)engine$", re.I)
+_WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace)\b", re.I)
+ENGINE_FIX = ("open one connection and transaction around the loop (`with engine.begin() as conn:`) "
+              "and pass all rows to one execute(stmt, rows)")
+# `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
+_CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
+TRANSACTION_FIX = ("open one transaction around the loop (`with` block outside it) and write every item "
+                   "in it; if one bad item must not undo the others, keep a savepoint per item only "
+                   "where it can fail")
 
 
 class SyncPerStatement(Rule):
@@ -42,7 +75,10 @@ class SyncPerStatement(Rule):
     A `commit()` of an in-repo class is not reported itself: perflint follows the call
     into its body and reports the sync or the external commit it performs there. When
     the receiver's class is unknown and the scanned code defines `commit()` methods of its
-    own (an ORM's nested transactions, say), confidence is low.
+    own (an ORM's nested transactions, say), confidence is low. A transaction block
+    per item is reported at the `with` (the fix is to move it out of the loop); a
+    deliberate transaction per item, so that one bad row does not undo the batch, costs
+    the same commit per row: keep a savepoint only where a row can fail.
     """
 
     CODE = "PFL402"
@@ -50,7 +86,7 @@ class SyncPerStatement(Rule):
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
-    TRIGGERS = ("sync", "commit")
+    TRIGGERS = ("sync", "commit", "with ", "engine")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
         # a shredder: each pass rewinds and overwrites, and must reach the disk before the next
@@ -58,6 +94,17 @@ class SyncPerStatement(Rule):
         "        fh.write(data)\n        os.fsync(fh.fileno())\n",
         "def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n    conn.commit()\n",
         "def save(repo, items):\n    for item in items:\n        repo.commit()\n",
+        # One transaction around the loop.
+        "from django.db import transaction\ndef load(rows):\n    with transaction.atomic():\n"
+        "        for row in rows:\n            row.save()\n",
+        # Once per batch, not per item.
+        "from django.db import transaction\ndef load(rows, batch_size):\n    batch = []\n    for row in rows:\n"
+        "        batch.append(row)\n        if len(batch) == batch_size:\n            with transaction.atomic():\n"
+        "                flush(batch)\n",
+        # A read per item through the engine does not commit (PFL503's business).
+        "def load(engine, ids):\n    for i in ids:\n        engine.execute('SELECT 1 FROM t WHERE id = ?', i)\n",
+        # A lock per item is not a transaction.
+        "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
     ]
     INVALID = [
         Invalid("def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n        conn.commit()\n", line=4),
@@ -75,6 +122,12 @@ class SyncPerStatement(Rule):
             "    replay(Log(), [])\n",
             line=5,
         ),
+        Invalid("from django.db import transaction\ndef load(rows):\n    for row in rows:\n"
+                "        with transaction.atomic():\n            row.save()\n", line=4),
+        Invalid("def load(engine, table, rows):\n    insert = table.insert()\n    for row in rows:\n"
+                "        engine.execute(insert, [dict(row)])\n", line=4),
+        Invalid("import sqlite3\ndef load(conn, rows):\n    for row in rows:\n        with conn:\n"
+                "            conn.execute('INSERT INTO t VALUES (?)', row)\n", line=4),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -86,12 +139,96 @@ class SyncPerStatement(Rule):
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
                         requires=("repeated",), cost="fsync")
             return
+        if method_name(node) == "execute" and self.ctx.loops and not self.ctx.is_test:
+            receiver = receiver_text(node) or ""
+            if _ENGINE.search(receiver.split(".")[-1]) and node.args and self._writes(node.args[0].value):
+                self.report(node, f"{receiver}.execute() autocommits a write per iteration: one transaction and "
+                                  "commit per item", requires=("repeated",), fix=ENGINE_FIX)
+                return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
             last = receiver.split(".")[-1]
             if DB_RECEIVER.search(last):
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
                             requires=("repeated", "external:commit"))
+
+    def visit_With(self, node: cst.With) -> None:
+        # Only a block inside a loop of this function: a function that opens a transaction
+        # per call is the unit of work its callers chose (a `save()`, a `delete()`); the fix,
+        # moving the block out of a loop, is only right where the loop is.
+        if not self.ctx.loops or self.ctx.is_test or self._tooling():
+            return
+        if any(_BATCH_WORD.search(name) for test in enclosing_if_tests(self.ctx) for name in names_in(test)):
+            return  # once per batch, not per item
+        for item in node.items:
+            what = self._transaction(item.item)
+            if what is not None:
+                if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
+                    return  # a transaction per item only when the code does not batch
+                self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
+                            requires=("repeated",), fix=TRANSACTION_FIX)
+                return
+
+    def _tooling(self) -> bool:
+        """Schema, migration and test-fixture code, or a loop over schema objects."""
+        where = " ".join((self.ctx.path, self.ctx.class_qualname or "", self.ctx.function_qualname))
+        if _TOOLING.search(where) or "/testing/" in self.ctx.path.replace("\\", "/"):
+            return True
+        for loop in self.ctx.loop_nodes:
+            target = getattr(loop, "target", None) or getattr(getattr(loop, "for_in", None), "target", None)
+            source = getattr(loop, "iter", None) or getattr(getattr(loop, "for_in", None), "iter", None)
+            words = names_in(target) if target is not None else set()
+            if source is not None:
+                words |= set(re.split(r"\W+", dotted_text(source) or ""))
+            if any(_SCHEMA_LOOP.search(w) for w in words if w):
+                return True
+        return False
+
+    def _writes(self, statement: cst.BaseExpression) -> bool:
+        """A DML statement: INSERT/UPDATE/DELETE text or a Core `table.insert()` builder,
+        directly or through a name the enclosing function assigns it to."""
+        if isinstance(statement, cst.Name):
+            fn = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+            found = _assigned_value(fn, statement.value) if fn is not None else None
+            if found is None:
+                return False
+            statement = found
+        if isinstance(statement, cst.Call) and isinstance(statement.func, cst.Attribute):
+            return statement.func.attr.value in ("insert", "update", "delete")
+        if isinstance(statement, (cst.SimpleString, cst.ConcatenatedString)):
+            text = statement.evaluated_value
+            return isinstance(text, str) and bool(_WRITE_SQL.match(text))
+        return False
+
+    @staticmethod
+    def _transaction(expr: cst.BaseExpression) -> Optional[str]:
+        """The text of a context manager that commits when its block exits, or None."""
+        if isinstance(expr, cst.Call):
+            called = dotted_text(expr.func)
+            if called is None and isinstance(expr.func, cst.Attribute):
+                called = "..." + expr.func.attr.value  # conn().atomic()
+            last = (called or "").split(".")[-1]
+            return f"{called}(...)" if called and _TRANSACTION_CM.search(last) else None
+        text = dotted_text(expr)
+        if text and _CONNECTION.search(text.split(".")[-1]):
+            return text
+        return None
+
+
+def _assigned_value(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
+    """The value of the single plain assignment to `name` in a function, if there is one."""
+    found = []
+    stack: list = [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            found.append(node.value)
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(iter_children(node))
+    return found[0] if len(found) == 1 else None
+
 
 
 def _rewinds(loop: cst.CSTNode) -> bool:
