@@ -60,6 +60,7 @@ def test_exit_codes(tmp_path, cli):
     write(tmp_path, {"clean.py": "def f():\n    return 1\n"})
     assert cli(["check", "."], tmp_path).code == 0
     write(tmp_path, {"pages.py": SMELLY})
+    round_costs(tmp_path)  # fsync 100 us: x100 rows is 10 ms, an error
     assert cli(["check", "."], tmp_path).code == 1
     assert cli(["check", ".", "--exit-zero"], tmp_path).code == 0
     assert cli(["check", ".", "--fail-on", "error"], tmp_path).code == 1  # an fsync per row is an error
@@ -175,8 +176,8 @@ def test_config_keys_change_results(tmp_path, cli):
     assert cli(["check", ".", "--format", "json"], tmp_path).json()["findings"] == []
     write(tmp_path, {"perflint.toml": "exclude = ['pages.py']\n"})
     assert cli(["check", ".", "--format", "json"], tmp_path).json()["summary"]["files"] == 0
-    write(tmp_path, {"perflint.toml": "fail-on = 'error'\n"})
-    assert cli(["check", "."], tmp_path).code == 1  # PFL402: an fsync per row of an unknown loop
+    write(tmp_path, {"perflint.toml": "costs = 'costs.toml'\nfail-on = 'error'\n"})
+    assert cli(["check", "."], tmp_path).code == 1  # PFL402: an fsync (100 us) per row of an unknown loop
     write(tmp_path, {"perflint.toml": "fail-on = 'none'\n"})
     assert cli(["check", "."], tmp_path).code == 0
     write(tmp_path, {"perflint.toml": "min-severity = 'error'\n[severity]\nerror = '1s'\n"})

