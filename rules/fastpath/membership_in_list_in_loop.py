@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.repetition import iterable_trips
 from perflint.rule import Invalid, Rule
-from perflint.walker import child_fields
+from perflint.walker import iter_children
 
 _MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"}
 _SPLITTERS = {"split", "rsplit", "splitlines", "readlines"}
@@ -269,12 +269,7 @@ def _only_appended(loop: cst.CSTNode, name: str) -> bool:
                 target = target.value
             if isinstance(target, cst.Name) and target.value == name:
                 return False
-        for field in child_fields(type(node)):
-            value = getattr(node, field)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(iter_children(node))
     return appended
 
 
@@ -328,10 +323,5 @@ def _mutated_in(body: cst.CSTNode) -> Set[str]:
                 out.add(target.value.value)
             elif isinstance(target, cst.Name):
                 out.add(target.value)  # rebound per iteration
-        for field in child_fields(type(node)):
-            value = getattr(node, field)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(iter_children(node))
     return out
