@@ -10,6 +10,9 @@ each measured slowdown the slowdown perflint estimates statically: it scans the 
 with ``loop-trips`` = N (the loops over rows and the table's size), sums the estimated time
 its findings waste per call of ``workload.load`` / ``workload.lookup_all`` (each at the
 frequency that entry point reaches it), and divides (fixed time + that) by the fixed time.
+A cProfile of each phase (perflint's measured-heat join, issue 14) drops the findings in
+functions that phase never runs: the call graph alone cannot tell an INSERT from a SELECT
+inside ``Session.execute`` (``--static-only`` shows that estimate).
 
 Usage::
 
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import time
 from types import ModuleType
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE_ROOT = os.path.join(os.path.dirname(HERE), "fixtures", "seedsql")
@@ -105,13 +108,40 @@ def bench_size(size: int, seed: int) -> Dict[str, float]:
     return timings
 
 
-def estimate(size: int) -> Dict[str, Tuple[float, list]]:
-    """perflint's static estimate: seconds wasted per call of each workload entry point."""
+def profiled(size: int) -> Dict[str, str]:
+    """cProfile files of the buggy twin's two workload phases (load, lookup_all) at this size."""
+    import cProfile
+
+    rows = make_rows(size)
+    ids = [row[0] for row in rows]
+    out: Dict[str, str] = {}
+    folder = tempfile.mkdtemp(prefix="seedsql-profile-")
+    session = seedsql.connect(os.path.join(folder, "p.db"))
+    try:
+        slow_workload.create_schema(session)
+        for entry, call in (("load", lambda: slow_workload.load(session, rows)),
+                            ("lookup_all", lambda: slow_workload.lookup_all(session, ids))):
+            profiler = cProfile.Profile()
+            profiler.enable()
+            call()
+            profiler.disable()
+            out[entry] = os.path.join(folder, entry + ".pstats")
+            profiler.dump_stats(out[entry])
+    finally:
+        session.close()
+    return out
+
+
+def estimate(size: int, profiles: Optional[Dict[str, str]] = None) -> Dict[str, Tuple[float, list]]:
+    """perflint's static estimate: seconds wasted per call of each workload entry point; with
+    `profiles`, only findings in functions the profile of that phase saw run (issue 14's join)."""
     from pathlib import Path
 
     from perflint.config import CONFIDENCE_FACTORS, Config
     from perflint.engine import scan
     from perflint.hotpaths import time_from
+    from perflint.measured import build_index
+    from perflint.profiles import load_profile
 
     root = Path(FIXTURE_ROOT)
     config = Config(root=root, loop_trips=float(size), min_severity="note")
@@ -120,7 +150,11 @@ def estimate(size: int) -> Dict[str, Tuple[float, list]]:
     out = {}
     for entry in ("load", "lookup_all"):
         fid = next(f for f in run.program.functions if f.endswith("workload." + entry))
-        out[entry] = time_from(run.program, modules, run.result.findings, fid, CONFIDENCE_FACTORS)
+        ran = None
+        if profiles is not None:
+            index = build_index([load_profile(Path(profiles[entry]))], run.program, root)
+            ran = set(index.times)
+        out[entry] = time_from(run.program, modules, run.result.findings, fid, CONFIDENCE_FACTORS, ran)
     return out
 
 
@@ -129,6 +163,8 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--sizes", default="200,1000,4000",
                         help="comma-separated row counts (default: 200,1000,4000)")
     parser.add_argument("--seed", type=int, default=1, help="shuffle seed for lookup order")
+    parser.add_argument("--static-only", action="store_true",
+                        help="estimate without profiling the workload (every finding the entry point reaches counts)")
     args = parser.parse_args(list(argv) or None)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
 
@@ -140,7 +176,7 @@ def main(argv: Sequence[str] = ()) -> int:
     details = []
     for size in sizes:
         t = bench_size(size, args.seed)
-        est = estimate(size)
+        est = estimate(size, None if args.static_only else profiled(size))
         insert_ratio = t["slow_insert"] / t["fixed_insert"]
         lookup_ratio = t["slow_lookup"] / t["fixed_lookup"]
         # The estimate is per call of the entry point; the workload calls each once with N rows.

@@ -11,7 +11,7 @@ findings whose fix was measured (a lower bound when some were not).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.finding import Finding
 from perflint.units import format_time
@@ -175,11 +175,14 @@ def render_lines(groups: Sequence[HotPath]) -> List[str]:
 
 
 def time_from(program: "Program", modules: Mapping[str, str], findings: Sequence[Finding], root: str,
-              confidence_factors: Mapping[str, float]) -> Tuple[float, List[Tuple[Finding, float]]]:
+              confidence_factors: Mapping[str, float],
+              ran: Optional[Set[str]] = None) -> Tuple[float, List[Tuple[Finding, float]]]:
     """Estimated seconds one call of `root` wastes: every finding it reaches, at the frequency
     it reaches it (not the finding's own hottest root), one per site.
 
-    `modules`: path -> module name (to find each finding's function in the program)."""
+    `modules`: path -> module name (to find each finding's function in the program). `ran`:
+    the functions a profile of that entry point saw run; a finding elsewhere is on a branch
+    the workload never takes (a SELECT planner under an INSERT workload)."""
     freq = program.frequencies_from(root)
     by_site: Dict[Tuple[str, int], Tuple[Finding, float]] = {}
     for f in findings:
@@ -187,7 +190,7 @@ def time_from(program: "Program", modules: Mapping[str, str], findings: Sequence
         if module is None:
             continue
         fid = program.function_id(module, f.function)
-        if fid not in freq:
+        if fid not in freq or (ran is not None and fid not in ran):
             continue
         local = f.frequency / max(program.heat.get(fid, 1.0), 1e-12)  # the loops at the site itself
         seconds = f.cost * confidence_factors.get(f.confidence, 1.0) * local * freq[fid]
