@@ -293,3 +293,21 @@ def test_a_list_built_from_headers_is_a_handful_and_readline_is_a_line():
     lines = "def f(fp):\n    text = b''\n    while True:\n        line = fp.readline()\n        text += line\n"
     (h,) = lint_sources({"m.py": lines}, select=("PFL203",), config=Config(min_severity="note"))
     assert h.cost == pytest.approx(load_costs()["text-append-byte"] * 100 / 2 * 64)
+
+
+def test_time_from_sums_what_an_entry_reaches_and_only_what_ran(tmp_path, round_config):
+    from dataclasses import replace
+
+    from perflint.config import CONFIDENCE_FACTORS
+    from perflint.engine import scan
+    from perflint.hotpaths import time_from
+
+    write(tmp_path, {"m.py": "import os\ndef leaf(fd):\n    os.fsync(fd)\ndef entry(fds):\n    for fd in fds:\n"
+                             "        leaf(fd)\ndef elsewhere(fds):\n    for fd in fds:\n        os.fsync(fd)\n"})
+    run = scan([tmp_path], replace(round_config, root=tmp_path))
+    modules = {s.path: s.module for s in run.summaries}
+    seconds, sites = time_from(run.program, modules, run.result.findings, "m.entry", CONFIDENCE_FACTORS)
+    # one fsync (100 us) per item of entry's loop: PFL402 and PFL401 share the site, the larger counts
+    assert [(f.rule, f.function) for f, _ in sites] == [("PFL402", "leaf")] and seconds == pytest.approx(0.01)
+    # a profile of entry that never saw leaf run: nothing of it is on this entry's path
+    assert time_from(run.program, modules, run.result.findings, "m.entry", CONFIDENCE_FACTORS, ran={"m.entry"})[0] == 0
