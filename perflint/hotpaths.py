@@ -11,7 +11,7 @@ findings whose fix was measured (a lower bound when some were not).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.finding import Finding
 from perflint.units import format_time
@@ -61,14 +61,7 @@ def hot_paths(
     for (path, function), members in group_by_root(findings).items():
         if len(members) < 2:
             continue
-        # One site, one cost: fsync-where-fdatasync and sync-per-statement on the same call are
-        # two fixes of one operation, not two wastes; the larger stands for the site.
-        by_site: Dict[Tuple[str, int], Finding] = {}
-        for f in members:
-            site = (f.path, f.line)
-            if site not in by_site or f.score > by_site[site].score:
-                by_site[site] = f
-        leads = list(by_site.values())
+        leads = [f for f, _ in _largest_per_site((f, f.score) for f in members)]
         wasted = sum(f.score for f in leads)
         known = [f for f in leads if fixed_time.get(f.fingerprint, 0.0) > 0]
         slowdown = None
@@ -88,6 +81,17 @@ def hot_paths(
         )
     out.sort(key=lambda g: (-g.time, g.where, g.root))
     return out[:limit]
+
+
+def _largest_per_site(timed: Iterable[Tuple[Finding, float]]) -> List[Tuple[Finding, float]]:
+    """One site, one cost: fsync-where-fdatasync and sync-per-statement on the same call are two
+    fixes of one operation, not two wastes; the finding with the larger time stands for the site."""
+    by_site: Dict[Tuple[str, int], Tuple[Finding, float]] = {}
+    for f, seconds in timed:
+        site = (f.path, f.line)
+        if site not in by_site or seconds > by_site[site][1]:
+            by_site[site] = (f, seconds)
+    return list(by_site.values())
 
 
 def group_by_root(findings: Sequence[Finding]) -> Dict[Tuple[str, str], List[Finding]]:
@@ -184,7 +188,7 @@ def time_from(program: "Program", modules: Mapping[str, str], findings: Sequence
     the functions a profile of that entry point saw run; a finding elsewhere is on a branch
     the workload never takes (a SELECT planner under an INSERT workload)."""
     freq = program.frequencies_from(root)
-    by_site: Dict[Tuple[str, int], Tuple[Finding, float]] = {}
+    timed: List[Tuple[Finding, float]] = []
     for f in findings:
         module = modules.get(f.path)
         if module is None:
@@ -194,8 +198,6 @@ def time_from(program: "Program", modules: Mapping[str, str], findings: Sequence
             continue
         local = f.frequency / max(program.heat.get(fid, 1.0), 1e-12)  # the loops at the site itself
         seconds = f.cost * confidence_factors.get(f.confidence, 1.0) * local * freq[fid]
-        site = (f.path, f.line)
-        if site not in by_site or seconds > by_site[site][1]:
-            by_site[site] = (f, seconds)
-    sites = sorted(by_site.values(), key=lambda item: (-item[1], item[0].sort_key))
+        timed.append((f, seconds))
+    sites = sorted(_largest_per_site(timed), key=lambda item: (-item[1], item[0].sort_key))
     return sum(seconds for _, seconds in sites), sites

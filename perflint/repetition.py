@@ -13,18 +13,9 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
+from perflint.values import dotted_text
 
 
-def dotted_text(expr: Optional[cst.CSTNode]) -> Optional[str]:
-    """`a.b.c` as text; None for anything that is not a plain name chain."""
-    parts = []
-    while type(expr) is cst.Attribute:
-        parts.append(expr.attr.value)  # type: ignore[union-attr]
-        expr = expr.value  # type: ignore[union-attr]
-    if type(expr) is not cst.Name:
-        return None
-    parts.append(expr.value)  # type: ignore[union-attr]
-    return ".".join(reversed(parts))
 
 # A retry loop: a few attempts, not a collection.
 _RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_retries|backoff)($|_)", re.I)
