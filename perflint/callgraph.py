@@ -21,7 +21,7 @@ DEFAULT_LOOP_TRIPS = 100.0
 DEFAULT_NESTED_LOOP_TRIPS = 10.0
 # Unknown loops deeper than this on one chain add nothing: at most loop-trips x
 # nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
-MAX_UNKNOWN_DEPTH = 3
+MAX_UNKNOWN_DEPTH = 2  # unknown loops on a chain that multiply: loop-trips, then nested-loop-trips
 # Method names that builtin types, files, sockets, loggers, DB-API cursors and the common
 # frameworks also have: a receiver nothing is known about may well be one of those.
 COMMON_METHOD_NAMES = frozenset(
@@ -265,7 +265,7 @@ class Program:
 
     def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
         """Estimated iterations of nested loops: their product. The first unknown loop on a
-        chain counts `loop-trips`, the next two `nested-loop-trips`, deeper ones nothing more."""
+        chain counts `loop-trips`, the next `nested-loop-trips`, deeper ones nothing more."""
         return self._trips(loops, depth)[0]
 
     def _unknown_factor(self, depth: int) -> float:
@@ -298,7 +298,7 @@ class Program:
             elif depth < MAX_UNKNOWN_DEPTH:
                 out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
             else:
-                out.append("x1 (unknown bound, three unknown loops deep already: adds nothing)")
+                out.append("x1 (unknown bound, two unknown loops deep already: adds nothing)")
             if loop.trips is None:
                 depth += 1
         return out

@@ -72,6 +72,11 @@ def test_unknown_loops_inside_unknown_loops_count_nested_loop_trips():
     assert p.heat["m.mid"] == 100 and p.heat["m.leaf"] == 1000  # 100, then 10, not 100 x 100
     p = Program(p.modules.values(), loop_trips=50, nested_loop_trips=4)
     assert p.heat["m.leaf"] == 200
+    # a third unknown loop on the chain adds nothing: 100 x 10, not 100 x 10 x 10
+    p = program({"m.py": "def leaf():\n    pass\ndef inner(xs):\n    for x in xs:\n        leaf()\n"
+                         "def mid(ys):\n    for y in ys:\n        inner(y.items)\n"
+                         "def top(rows):\n    for r in rows:\n        mid(r.children)\n"})
+    assert (p.heat["m.mid"], p.heat["m.inner"], p.heat["m.leaf"]) == (100, 1000, 1000)
 
 
 # -- cold paths and memo guards ------------------------------------------------------------
