@@ -1,4 +1,4 @@
-"""The project kept warm for the server: every file's summary, open buffers over them, relinked per edit.
+"""The project kept warm for the server: every file's summary, open buffers over them, the program linked over both.
 
 Files on disk come from the result cache (or a first analysis that fills it), as in
 `perflint check`. An open buffer is analysed from its text as it stands, never read from
@@ -6,6 +6,11 @@ disk; its summary replaces the file's own for linking, so a loop typed in one fi
 function in another. A buffer that does not parse reports its syntax error, and the last
 summary of it that parsed stays in the call graph, so the other files do not flicker
 while a line is half typed. Not thread-safe: the server calls it from one worker thread.
+
+Linking is whole-program (engine.link) and takes seconds on a large project, so an edit
+comes in two steps: `update` keeps the program when the edit left what it reads as it was
+or only moved lines (exact, no link), and otherwise leaves the previous program to score
+against for a moment; `relink` then links the whole program again, abandonably.
 """
 
 from __future__ import annotations
