@@ -430,42 +430,49 @@ def relinks(client: LanguageClient):
     return [m.message for m in client.log_messages if RELINKED in m.message]
 
 
-@pytest.mark.asyncio
-async def test_a_call_graph_edit_is_published_first_then_corrected_by_the_relink(slow_client: LanguageClient,
-                                                                                  project: Path):
-    client = slow_client
+async def _loop_typed_out_of_the_caller(client: LanguageClient, project: Path):
+    """Both files open, then the caller's loop removed (version 2) and that edit's first
+    step published: storage.py, and the diagnostics published for a file since the edit."""
     storage, importer = await _caller_and_callee_open(client, project)
     history = client.diagnostics.history
     mark = len(history)
     replace_all(client, importer, IMPORTER_NO_LOOP, version=2)
-    # First the edited file, scored against the program as it stands...
-    await until(lambda: [h for h in history[mark:] if h[0] == uri(importer)], "importer.py published")
-    # ...while the whole relink (two seconds in this server) is still under way: the other
-    # file still shows what it showed.
+
+    def since(path: Path):
+        return [shown for published, shown in history[mark:] if published == uri(path)]
+
+    await until(lambda: since(importer), "importer.py published")
+    return storage, importer, since
+
+
+@pytest.mark.asyncio
+async def test_a_call_graph_edit_is_published_first_then_corrected_by_the_relink(slow_client: LanguageClient,
+                                                                                  project: Path):
+    client = slow_client
+    # First the edited file, scored against the program as it stands, while the whole
+    # relink (two seconds in this server) is still under way: the other file still shows
+    # what it showed.
+    storage, _, since = await _loop_typed_out_of_the_caller(client, project)
     assert codes(client, storage) == [("PFL401", 5), ("PFL402", 5)]
     assert relinks(client) == []
     # Then the relink ends and corrects the other open file.
     await until(lambda: codes(client, storage) == [], "storage.py corrected by the relink")
     assert len(relinks(client)) == 1
-    assert (uri(storage), []) in history[mark:]
+    assert since(storage) == [[]]
 
 
 @pytest.mark.asyncio
 async def test_a_newer_edit_abandons_the_relink_under_way(slow_client: LanguageClient, project: Path):
     client = slow_client
-    storage, importer = await _caller_and_callee_open(client, project)
-    history = client.diagnostics.history
-    mark = len(history)
-    replace_all(client, importer, IMPORTER_NO_LOOP, version=2)
-    await until(lambda: [h for h in history[mark:] if h[0] == uri(importer)], "importer.py published")
+    storage, importer, since = await _loop_typed_out_of_the_caller(client, project)
     await asyncio.sleep(0.5)  # the relink for version 2 is under way
     # The loop is typed back: the program linked before version 2 is exact again.
     replace_all(client, importer, IMPORTER, version=3)
-    await until(lambda: len([h for h in history[mark:] if h[0] == uri(importer)]) == 2, "version 3 published")
+    await until(lambda: len(since(importer)) == 2, "version 3 published")
     await asyncio.sleep(3.0)  # longer than the abandoned relink would have taken
     assert relinks(client) == []
     # storage.py never showed what version 2 alone would have given it.
-    assert [h for h in history[mark:] if h[0] == uri(storage)] == []
+    assert since(storage) == []
     assert codes(client, storage) == [("PFL401", 5), ("PFL402", 5)]
 
 
