@@ -646,6 +646,7 @@ def build_server() -> PerflintServer:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: PerflintServer, params: None) -> None:
         ls.shutting_down = True
+        ls.superseded.set()  # a relink under way stops: the process can exit without waiting for it
         for timer in ls.timers.values():
             timer.cancel()
         ls.timers.clear()
