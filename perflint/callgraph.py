@@ -6,7 +6,7 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
@@ -68,7 +68,11 @@ class Program:
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
         roles: Optional[Mapping[str, bool]] = None,
+        checkpoint: Optional[Callable[[], None]] = None,
     ) -> None:
+        # Called now and then while linking; it may raise to abandon a link no longer wanted
+        # (the language server, when an edit supersedes the relink under way).
+        self.checkpoint: Callable[[], None] = checkpoint or _carry_on
         self.loop_trips = loop_trips
         self.nested_loop_trips = nested_loop_trips
         # how many unknown loops the hottest chain into a function already passed
@@ -320,6 +324,7 @@ class Program:
         properties = {fn.name for _, fn in self.functions.values()
                       if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
         for fid in sorted(self.functions):
+            self.checkpoint()
             mod, fn = self.functions[fid]
             for site in fn.calls:
                 for callee, kind in self._site_targets(mod, site):
@@ -438,6 +443,7 @@ class Program:
         inside a loop multiplies once, as a loop would (a tree walk visits every node)."""
         heat, hot = self.heat, self.hot
         for fid in sorted(self.functions):
+            self.checkpoint()
             mod, fn = self.functions[fid]
             pattern = self._hot_match(fid)
             if pattern is not None:
@@ -469,6 +475,7 @@ class Program:
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
         while queue:
+            self.checkpoint()
             fid = queue.popleft()
             queued.discard(fid)
             mod, _ = self.functions[fid]
@@ -755,6 +762,10 @@ class Program:
             out.setdefault(key, [])
             out[key] = sorted(set(out[key]) | set(callees))
         return out
+
+
+def _carry_on() -> None:
+    """The default checkpoint: linking is never abandoned."""
 
 
 def _c3(head: List[str], sequences: List[List[str]]) -> Optional[List[str]]:

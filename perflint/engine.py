@@ -7,7 +7,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import pathspec
 
@@ -138,17 +138,18 @@ def scan(
     return Run(result, program, reported, timings, files=len(reported), lines=lines)
 
 
-def link(summaries: Sequence[ModuleSummary], config: Config, previous: Optional[Program] = None) -> Program:
+def link(summaries: Sequence[ModuleSummary], config: Config,
+         checkpoint: Optional[Callable[[], None]] = None) -> Program:
     """Phase 2: the call graph with heat over every summary that parsed (scan, the server).
 
-    `previous` (the program before an edit, from the language server) is not reused: the value
-    flow binds parameters across modules, so an edit in one module can change what a call in
-    another resolves to, and only a whole relink is sound. The server skips relinking when an
-    edit leaves every summary the call graph reads as it was (perflint/lsp/project.py)."""
+    Always the whole program: the value flow binds parameters across modules, so an edit in
+    one module can change what a call in another resolves to. The language server relinks
+    only when an edit changed what the call graph reads, and then in the background, with a
+    `checkpoint` that abandons the link when a newer edit arrives (perflint/lsp/project.py)."""
     return Program(
         [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
         nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
-        scoped_hot=scoped_hot(summaries, config),
+        scoped_hot=scoped_hot(summaries, config), checkpoint=checkpoint,
     )
 
 

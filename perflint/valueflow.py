@@ -103,6 +103,7 @@ class ValueFlow:
             self.memo = {}
             changed = set()
             for fid in sorted(pending):
+                self.p.checkpoint()
                 for mod, site in sites[fid]:
                     for target, bound in self.site_callables(mod, site):
                         callers.setdefault(target, set()).add(fid)
