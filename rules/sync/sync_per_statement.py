@@ -12,6 +12,7 @@ from perflint.effects import DB_RECEIVER, SYNC_CALLS
 from perflint.rule import Invalid, Rule
 from perflint.walker import iter_children
 from perflint.ruleutil import enclosing_if_tests, method_name, names_in, receiver_text
+from perflint.rules.sync.durable_replace import syncs_a_replacement
 
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it
 # exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
@@ -79,6 +80,14 @@ class SyncPerStatement(Rule):
     per item is reported at the `with` (the fix is to move it out of the loop); a
     deliberate transaction per item, so that one bad row does not undo the batch, costs
     the same commit per row: keep a savepoint only where a row can fail.
+
+    The sync of an atomic file replacement (write a temporary or lock file, sync it, rename
+    it over the target, in one function) is not reported, however often callers reach it:
+    it is the durability contract of one whole-file write, and syncing "once after the
+    loop" would leave every replacement but the last undurable. If a loop replaces the
+    same file per item, the fix is to write it once after the loop, at that loop. A sync
+    repeated by a loop inside the function before one rename (a sync per written line) is
+    reported.
     """
 
     CODE = "PFL402"
@@ -105,6 +114,12 @@ class SyncPerStatement(Rule):
         "def load(engine, ids):\n    for i in ids:\n        engine.execute('SELECT 1 FROM t WHERE id = ?', i)\n",
         # A lock per item is not a transaction.
         "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
+        # An atomic replacement: sync the lock file, then rename it over the target; a loop
+        # calling it replaces files, it does not sync statements.
+        "import os\nclass LockedFile:\n    def close(self):\n        self._file.flush()\n"
+        "        os.fsync(self._file.fileno())\n        self._file.close()\n"
+        "        os.replace(self._lockname, self._name)\n"
+        "def write_all(files, data):\n    for f in files:\n        f.write(data)\n        f.close()\n",
     ]
     INVALID = [
         Invalid("def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n        conn.commit()\n", line=4),
@@ -128,6 +143,10 @@ class SyncPerStatement(Rule):
                 "        engine.execute(insert, [dict(row)])\n", line=4),
         Invalid("import sqlite3\ndef load(conn, rows):\n    for row in rows:\n        with conn:\n"
                 "            conn.execute('INSERT INTO t VALUES (?)', row)\n", line=4),
+        # A sync per written line, then one rename: only the last sync is needed.
+        Invalid("import os\ndef save(path, lines):\n    with open(path + '.tmp', 'w') as f:\n"
+                "        for line in lines:\n            f.write(line)\n            f.flush()\n"
+                "            os.fdatasync(f.fileno())\n    os.replace(path + '.tmp', path)\n", line=7),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -136,6 +155,8 @@ class SyncPerStatement(Rule):
             loops = self.ctx.loop_nodes
             if loops and _rewinds(loops[-1]):
                 return  # each pass seeks back and overwrites (a shredder): the passes must each reach the disk
+            if syncs_a_replacement(self.ctx, node):
+                return  # sync, then rename over the target: one durable file write, not a sync per statement
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
                         requires=("repeated",), cost="fsync")
             return
