@@ -9,11 +9,10 @@ be batched in place, so PFL401 and PFL402 leave it alone.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from perflint.context import FileContext
+from perflint.ruleutil import enclosing_function
 from perflint.walker import iter_children
 
 # Calls that move a finished file over its target atomically.
@@ -29,7 +28,7 @@ def syncs_a_replacement(ctx: FileContext, sync: cst.Call) -> bool:
     """
     if ctx.loops:
         return False
-    fn = _enclosing_function(ctx)
+    fn = enclosing_function(ctx)
     if fn is None:
         return False
     seen_sync = False
@@ -46,15 +45,6 @@ def syncs_a_replacement(ctx: FileContext, sync: cst.Call) -> bool:
             return True
         stack.extend(reversed(list(iter_children(node))))
     return False
-
-
-def _enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:
-    for node in reversed(ctx.stack):
-        if type(node) is cst.FunctionDef:
-            return node  # type: ignore[return-value]
-        if type(node) is cst.ClassDef:
-            return None
-    return None
 
 
 def _renames(ctx: FileContext, call: cst.Call) -> bool:
