@@ -674,8 +674,9 @@ class Program:
 
     def external_receiver(self, fid: str, line: int, method: str) -> bool:
         """Whether the receiver of `x.<method>()` called in `fid` on `line` holds only values
-        from outside the program (an imported library's object, a builtin's result): then it
-        is not one of the program's own classes that define that method."""
+        the program cannot follow (an imported library's object, a builtin's result, but also
+        what a library's decorator returns): then it is no instance of the program's own
+        classes. A hint for model writes on a loop's item, not proof for every receiver."""
         entry = self.functions.get(fid)
         if entry is None:
             return False

@@ -582,8 +582,17 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             if program.resolve_target(cand.target) is not None:
                 return None  # an in-repo callee: its own body is analysed, with heat
             method = req.partition(":")[2]
-            if method and program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
+            if method and program.defines_method(method):
                 # The scanned code has its own `commit()`s: this receiver may be one of them.
+                rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("model-write:"):
+            # `item.store()` on a loop's item: the program's own store() is analysed with heat;
+            # another receiver is a model of a library (an ORM) unless the program defines a
+            # method of that name and the item is not known to come from outside it.
+            if program.resolve_target(cand.target) is not None:
+                return None
+            method = req.partition(":")[2]
+            if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
                 rank = min(rank, _CONF_RANK["low"])
         elif req.startswith("flag:"):
             if not program.has_class_attr(req[5:].split(",")):

@@ -57,6 +57,17 @@ class SyncPerStatement(Rule):
     loop, or in a function that a loop reaches through the call graph (the trace shows
     the loop). A sync that runs once per call of a cold function is not reported.
 
+    Commits that are not spelled `commit()` count too:
+    - a transaction block (`with transaction.atomic():`, `with session.begin():`,
+      `with lib.transaction():`, `with conn:`) opened per iteration of a loop;
+    - a function that opens its own transaction block per call (a `store()`, a `push()`),
+      reached per item through a data loop of the scanned code;
+    - a model instance that saves itself per item of a loop (`item.save()`,
+      `item.store()`), outside a transaction block;
+    - a wrapper that runs the statement it is given and commits it
+      (`atomic_transaction(conn, sql)`), at the call in a loop that hands it an INSERT,
+      UPDATE or DELETE; the trace ends at the wrapper's commit.
+
     ## Why is this slow
     A sync waits for the disk: milliseconds on an SSD, tens on a disk or network volume,
     against microseconds for the write itself. Syncing per statement makes 100 inserts
@@ -84,6 +95,13 @@ class SyncPerStatement(Rule):
     per item is reported at the `with` (the fix is to move it out of the loop); a
     deliberate transaction per item, so that one bad row does not undo the batch, costs
     the same commit per row: keep a savepoint only where a row can fail.
+
+    A transaction opened per call is not reported when every chain that reaches the
+    function at its full heat passes a call made inside a transaction block (the inner
+    block nests and commits nothing of its own), when the block loops over its own batch,
+    or when only a role makes it repeat (a `__getitem__` runs per item of a caller's loop,
+    but that item is the caller's unit of work). A wrapper handed a `SELECT` commits
+    nothing: there is no transaction open after a read.
 
     The sync of an atomic file replacement (write a temporary or lock file, sync it, rename
     it over the target, in one function) is not reported, however often callers reach it:
@@ -181,7 +199,7 @@ class SyncPerStatement(Rule):
         if method_name(node) in _PERSIST_METHODS and self._persists_loop_item(node):
             receiver = receiver_text(node)
             self.report(node, f"{receiver}.{method_name(node)}() writes and commits one transaction per iteration",
-                        requires=("repeated", "outside-transaction", f"external:{method_name(node)}"), fix=PERSIST_FIX)
+                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}"), fix=PERSIST_FIX)
             return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
