@@ -120,6 +120,10 @@ class Program:
         self.hot: Dict[str, bool] = {}
         # whether the hottest chain into a function passes a guessed edge (Edge.guess)
         self.guessed: Dict[str, bool] = {}
+        # functions whose every chain at full heat passes a call made inside a `with` block that
+        # holds a transaction open: the transactions they open are nested, and commit once
+        # when that outer block exits (CallSite.in_transaction; _spread_transactions)
+        self.in_transaction: Dict[str, bool] = {}
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
@@ -504,6 +508,32 @@ class Program:
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
+        self._spread_transactions()
+
+    def _spread_transactions(self) -> None:
+        """Which functions run inside a transaction some caller holds open, on every chain as
+        hot as their hottest (a greatest fixed point: a function is in one until a chain that
+        reaches it at full heat without one shows otherwise; roots are in none)."""
+        hot_in: Dict[str, List[Edge]] = {}
+        for fid in sorted(self.edges):
+            if fid in self.cold_roots or self._in_tests(fid):
+                continue
+            for edge in self.edges[fid]:
+                if edge.site.cold or edge.callee == fid or self._memoized(edge.callee):
+                    continue
+                h = min(self.heat[fid] * self.trips(edge.site.loops, self.unknown.get(fid, 0)), HEAT_CAP)
+                if h * (1 + 1e-9) >= self.heat[edge.callee]:
+                    hot_in.setdefault(edge.callee, []).append(edge)
+        inside = dict.fromkeys(hot_in, True)
+        queue = deque(sorted(hot_in))
+        while queue:
+            fid = queue.popleft()
+            if not inside[fid]:
+                continue
+            if not all(e.site.in_transaction or inside.get(e.caller, False) for e in hot_in[fid]):
+                inside[fid] = False
+                queue.extend(e.callee for e in self.edges[fid] if inside.get(e.callee))
+        self.in_transaction = {fid: True for fid, value in inside.items() if value}
 
     def _spread_error_cold(self) -> None:
         """Code reached only through cold sites (an except handler, a cache miss, a first use),
@@ -643,6 +673,28 @@ class Program:
             cached = self._method_names = {m for _, cls in self.classes.values() for m in cls.methods}
         return name in cached
 
+    def looped(self, fid: str) -> bool:
+        """Whether a data loop in the scanned code calls, on the hottest chain, into `fid`:
+        the repetition is ours to see, not only a role's assumption (a `__getitem__` runs per
+        item of some caller's loop, but that caller's item is its unit of work)."""
+        return any(loop.data for edge in self.hot_chain(fid) for loop in edge.site.loops)
+
+    def external_receiver(self, fid: str, line: int, method: str) -> bool:
+        """Whether the receiver of `x.<method>()` called in `fid` on `line` holds only values
+        the program cannot follow (an imported library's object, a builtin's result, but also
+        what a library's decorator returns): then it is no instance of the program's own
+        classes. A hint for model writes on a loop's item, not proof for every receiver."""
+        entry = self.functions.get(fid)
+        if entry is None:
+            return False
+        mod, fn = entry
+        for site in fn.calls:
+            callee = site.callee
+            if site.line == line and callee is not None and callee[0] == "a" and callee[2] == method:
+                values = self.flow.eval(mod, callee[1])
+                return bool(values) and all(value[0] == "X" for value in values)
+        return False
+
     def has_class_attr(self, names: Sequence[str]) -> bool:
         """Whether any class in the program declares one of these attributes."""
         wanted = set(names)
@@ -709,6 +761,17 @@ class Program:
             for loop, text in zip(loops, self.trip_texts(loops, self.unknown.get(fid, 0))):
                 hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
         return tuple(hops)
+
+    def callee_hop(self, cand) -> Optional[TraceHop]:
+        """For a finding at a call whose cost is in the callee (a `callee:<effect>` condition):
+        the hop where the callee has that effect, so the trace ends at the costly operation."""
+        callee = self.resolve_target(cand.target)
+        effect = next((r[7:] for r in cand.requires if r.startswith("callee:")), None)
+        if callee is None or effect is None:
+            return None
+        mod, fn = self.functions[callee]
+        line = fn.effect_lines.get(effect, fn.line)
+        return TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here")
 
     def context(self, fid: str, loops: Sequence[Loop]) -> str:
         """One line for text output: "in a for loop in Session.executemany"."""

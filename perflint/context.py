@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, name_effects
+from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.finding import Candidate, Loop
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
@@ -97,6 +97,7 @@ class FileContext(NameResolution):
         self.line = 1
         self.node_lines: Dict[int, int] = {}
         self.stack: List[cst.CSTNode] = []
+        self._open_withs = 0  # `with` statements around the current node (any scope)
         self.frames: List[_Frame] = []
         self._loops: List[Tuple[str, int, Any]] = []
         self._paused: List[Tuple[str, int, Any]] = []
@@ -222,6 +223,8 @@ class FileContext(NameResolution):
             self.constants = module_constants(node)  # type: ignore[arg-type]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
+        elif node_type is cst.With:
+            self._open_withs += 1
         self.stack.append(node)
         handler = self._enter.get(node_type)
         if handler is not None:
@@ -230,6 +233,8 @@ class FileContext(NameResolution):
     def leave(self, node: cst.CSTNode) -> None:
         self.stack.pop()
         node_type = type(node)
+        if node_type is cst.With:
+            self._open_withs -= 1
         if node_type is cst.FunctionDef or node_type is cst.ClassDef:
             frame = self.frames.pop()
             if frame.kind == "function" and frame.started:
@@ -543,7 +548,8 @@ class FileContext(NameResolution):
         args, kwargs, callbacks = call_arguments(node, scope, callback_spec(self.resolve(node.func), node.func))
         cold = self.cold_reason
         site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
-                        cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks)
+                        cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
+                        in_transaction=self.in_transaction_block())
         self._raw_calls.append((site, raw, self.function_qualname))
 
     def _enter_attribute(self, node: cst.Attribute) -> None:
@@ -561,6 +567,23 @@ class FileContext(NameResolution):
         loops = self.loops
         if not any(read[2] == expr and read[1] == loops for read in fn.reads):
             fn.reads.append((self.line, loops, expr))
+
+    def in_transaction_block(self) -> bool:
+        """Whether the current node runs in the body of a `with` that holds a transaction open
+        (`with transaction.atomic():`, `with lib.transaction():`, `with conn:`), inside its
+        function: the block commits once when it exits, not per statement in it."""
+        if not self._open_withs:
+            return False  # the common case, without a walk up the stack
+        stack = self.stack
+        for i in range(len(stack) - 1, 0, -1):
+            node = stack[i - 1]
+            node_type = type(node)
+            if node_type in _SCOPE_TYPES:
+                return False
+            if node_type is cst.With and stack[i] is node.body and any(  # type: ignore[attr-defined]
+                    transaction_block(item.item) for item in node.items):  # type: ignore[attr-defined]
+                return True
+        return False
 
     def _in_except_handler(self) -> bool:
         for node in reversed(self.stack):

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+import libcst as cst
+
+from perflint.values import dotted_text
+
 SYNC_CALLS = frozenset({"os.fsync", "os.fdatasync", "os.sync"})
 PARSE_CALLS = frozenset({
     "ast.parse", "compile", "json.loads", "json.load", "yaml.safe_load", "yaml.load",
@@ -89,3 +93,31 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[T
         elif orm_query(parts):
             found.append(("query", "high"))
     return found
+
+
+# A `with` block that opens a transaction and commits (or releases a savepoint) when it
+# exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
+# `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
+TRANSACTION_CM = re.compile(
+    r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
+    r"|^_*atomic_|_atomic$|^_*(db_|sql_)?transaction_|_transaction$",
+    re.I,
+)
+# `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
+CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
+
+
+def transaction_block(expr: cst.BaseExpression) -> Optional[str]:
+    """The text of a `with` item that opens a transaction committed when the block exits
+    (`transaction.atomic()`, `session.begin()`, `lib.transaction()`, `with conn:`), or None."""
+    if type(expr) is cst.Call:
+        func = expr.func  # type: ignore[attr-defined]
+        called = dotted_text(func)
+        if called is None and type(func) is cst.Attribute:
+            called = "..." + func.attr.value  # conn().atomic()
+        last = (called or "").split(".")[-1]
+        return f"{called}(...)" if called and TRANSACTION_CM.search(last) else None
+    text = dotted_text(expr)
+    if text and CONNECTION.search(text.split(".")[-1]):
+        return text
+    return None

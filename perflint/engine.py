@@ -256,6 +256,7 @@ def finalize(
     explain_args: Dict[str, tuple] = {}
     fixed_time: Dict[str, float] = {}  # fingerprint -> seconds per unit of work the fixed code spends
     meta = by_code.get(UNUSED_SUPPRESSION)
+    descents: Dict[str, Candidate] = {}  # findings whose cost sits in the callee: their trace ends there
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.error is not None:
             errors.append(summary.error)
@@ -298,6 +299,8 @@ def finalize(
             finding, args, fixed = _finding_for_cause(members, summary.path, rel, occurrences, scorer)
             findings.append(finding)
             explain_args[finding.fingerprint] = args
+            if "trace-callee" in members[0].cand.requires:
+                descents[finding.fingerprint] = members[0].cand
             if fixed > 0:
                 fixed_time[finding.fingerprint] = fixed
         if meta is not None and summary.suppressions and _selected_here(meta, file_ignores, overrides):
@@ -338,6 +341,10 @@ def finalize(
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
         elif known:
             findings[i] = f = replace(f, context=f"{program.context(fid, loops)}; {cold}")
+        if known and f.fingerprint in descents:
+            hop = program.callee_hop(descents[f.fingerprint])
+            if hop is not None:
+                findings[i] = f = replace(f, trace=f.trace + (hop,))
         if known and per_item and not f.trace:
             findings[i] = f = replace(f, context=f"{f.context}; {per_item}")
         if scored is None:
@@ -579,6 +586,15 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             if method and program.defines_method(method):
                 # The scanned code has its own `commit()`s: this receiver may be one of them.
                 rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("model-write:"):
+            # `item.store()` on a loop's item: the program's own store() is analysed with heat;
+            # another receiver is a model of a library (an ORM) unless the program defines a
+            # method of that name and the item is not known to come from outside it.
+            if program.resolve_target(cand.target) is not None:
+                return None
+            method = req.partition(":")[2]
+            if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
+                rank = min(rank, _CONF_RANK["low"])
         elif req.startswith("flag:"):
             if not program.has_class_attr(req[5:].split(",")):
                 return None
@@ -598,6 +614,14 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             # in-process engine's own Session.execute() does not.
             callee = program.resolve_target(cand.target)
             if callee is not None and req[len("callee-reaches:"):] not in program.effects(callee):
+                return None
+        elif req == "looped":
+            if not program.looped(fid):
+                return None
+        elif req == "outside-transaction":
+            # A transaction opened per call commits per call only when no caller on the way
+            # holds one open: nested, it waits for the outer block's one commit.
+            if program.in_transaction.get(fid, False):
                 return None
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):

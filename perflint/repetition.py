@@ -23,7 +23,7 @@ _RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_r
 # fields of a form, registered handlers), not by rows or requests.
 _CODE_BOUNDED_CALLS = {
     "get_models", "get_fields", "get_app_configs", "__subclasses__", "mro", "getmembers",
-    "entry_points", "iter_modules", "walk_packages",
+    "entry_points", "iter_modules", "walk_packages", "table_names", "view_names", "get_table_names",
 }
 _CODE_BOUNDED_ATTRS = {
     "fields", "_fields", "base_fields", "declared_fields", "local_fields", "concrete_fields",
@@ -32,6 +32,8 @@ _CODE_BOUNDED_ATTRS = {
     "registry", "_registry", "signals", "_signals", "receivers", "extensions", "_extensions",
     "columns", "c", "constraints", "indexes", "validators", "_validators", "hooks", "_hooks",
     "backends", "_backends", "apps", "installed_apps", "urlpatterns", "patterns", "routes",
+    # the schema: a loop per table or model class runs a statement per table, not per row
+    "tables", "_tables", "models", "_models", "migrations", "_migrations",
     "options", "_options", "parsers", "renderer_classes", "parser_classes", "permission_classes",
     "authentication_classes", "filter_backends", "serializers",
 }

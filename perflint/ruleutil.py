@@ -47,6 +47,16 @@ def receiver_text(call: cst.Call) -> Optional[str]:
     return None
 
 
+def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:
+    """The function the current node is in (None at module or class level)."""
+    for node in reversed(ctx.stack):
+        if type(node) is cst.FunctionDef:
+            return node  # type: ignore[return-value]
+        if type(node) is cst.ClassDef:
+            return None
+    return None
+
+
 def enclosing_if_tests(ctx: FileContext) -> Iterable[cst.BaseExpression]:
     """Tests of the `if`/`elif` statements around the current node, inside its function."""
     # type() comparisons: isinstance against libcst's ABC-based classes is slow on this path.
@@ -79,3 +89,21 @@ def names_in(expr: cst.CSTNode) -> set:
 
 def _children(node: cst.CSTNode):
     return iter_children(node)  # type-cached: no isinstance against libcst's ABCs
+
+
+def sql_text(expr: cst.BaseExpression) -> str:
+    """The literal SQL text of a string, f-string, %-format or `" ".join((literal, ...))`
+    (empty if none)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        expr = expr.left
+    if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join"
+            and isinstance(expr.func.value, cst.SimpleString) and len(expr.args) == 1
+            and isinstance(expr.args[0].value, (cst.Tuple, cst.List)) and expr.args[0].value.elements):
+        first = expr.args[0].value.elements[0].value
+        return sql_text(first)  # the statement's verb is in its first piece
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else ""
+    if isinstance(expr, cst.FormattedString):
+        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    return ""

@@ -30,6 +30,9 @@ class CallSite:
     args: Tuple[Optional[tuple], ...] = ()
     kwargs: Tuple[Tuple[str, tuple], ...] = ()
     callbacks: Tuple[tuple, ...] = ()  # functions handed to a scheduler that calls them
+    # Made inside a `with` block that holds a transaction open (`with lib.transaction():`):
+    # commits the callee makes through nested transactions wait for that block's one commit.
+    in_transaction: bool = False
 
 
 @dataclass

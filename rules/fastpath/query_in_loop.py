@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.context import dotted_parts, dotted_text
 from perflint.effects import DB_RECEIVER, orm_query
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, names_in
+from perflint.ruleutil import first_arg, names_in, sql_text
 
 # Django model fields that hold a relation: reading them on an instance runs a query.
 _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -237,7 +237,7 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
-        if sql is not None and self.ctx.loops and _PAGING.search(_literal_text(sql)):
+        if sql is not None and self.ctx.loops and _PAGING.search(sql_text(sql)):
             return  # LIMIT/OFFSET paging: one query per page is the batched form
         if sql is not None and _NOT_A_QUERY.match(_literal_text(sql)):
             return  # COMMIT/BEGIN or DDL: no rows to fetch together (a commit per row is PFL402's)
@@ -495,24 +495,6 @@ _PLACEHOLDER = re.compile(r"%(\([^)]*\))?[sdr]|\{[^{}]*\}")
 _PAGING = re.compile(r"\b(limit|offset|fetch\s+(next|first))\b", re.I)
 
 
-def _literal_text(expr: cst.BaseExpression) -> str:
-    """The literal SQL text of a string, f-string, %-format or `" ".join((literal, ...))`
-    (empty if none)."""
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
-        expr = expr.left
-    if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join"
-            and isinstance(expr.func.value, cst.SimpleString) and len(expr.args) == 1
-            and isinstance(expr.args[0].value, (cst.Tuple, cst.List)) and expr.args[0].value.elements):
-        first = expr.args[0].value.elements[0].value
-        return _literal_text(first)  # the statement's verb is in its first piece
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else ""
-    if isinstance(expr, cst.FormattedString):
-        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
-    return ""
-
-
 def _formats_identifier(expr: cst.BaseExpression) -> bool:
     """Some value formatted into the SQL text sits where a name goes (FROM %s, PRAGMA %s)."""
     texts: List[str] = []
@@ -599,7 +581,7 @@ def _is_write(node: cst.Call, kind: str, sql: Optional[cst.BaseExpression],
         if called in _WRITE_BUILDERS:
             return True
     if sql is not None:
-        return bool(_WRITE_SQL.match(_literal_text(sql)))
+        return bool(_WRITE_SQL.match(sql_text(sql)))
     method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
     return kind != "sql" and method in _WRITE_METHODS
 

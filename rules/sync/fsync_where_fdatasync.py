@@ -6,6 +6,7 @@ import libcst as cst
 
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_if_tests, first_arg, names_in
+from perflint.rules.sync.durable_replace import syncs_a_replacement
 
 
 class FsyncWhereFdatasync(Rule):
@@ -41,7 +42,10 @@ class FsyncWhereFdatasync(Rule):
 
     ## Notes
     The fallback branch of a `hasattr(os, "fdatasync")` guard is not reported, nor an
-    `fsync` of a directory descriptor (needed to make a rename durable).
+    `fsync` of a directory descriptor (needed to make a rename durable), nor the `fsync`
+    of an atomic replacement (a fresh file synced, then renamed over its target in the
+    same function): its inode must reach the disk anyway for the size and blocks it
+    gained, so `fdatasync` would save nothing there.
     """
 
     CODE = "PFL401"
@@ -55,6 +59,8 @@ class FsyncWhereFdatasync(Rule):
         "import os\ndef sync(fd):\n    if hasattr(os, 'fdatasync'):\n        os.fdatasync(fd)\n    else:\n        os.fsync(fd)\n",
         "import os\ndef durable_rename(dir_fd):\n    os.fsync(dir_fd)\n",
         "def sync(f):\n    f.fsync()\n",
+        "import os\ndef save(path, data):\n    with open(path + '.tmp', 'wb') as f:\n        f.write(data)\n"
+        "        f.flush()\n        os.fsync(f.fileno())\n    os.replace(path + '.tmp', path)\n",
     ]
     INVALID = [
         Invalid("import os\ndef sync(fd):\n    for _ in range(3):\n        os.fsync(fd)\n", line=4),
@@ -71,5 +77,9 @@ class FsyncWhereFdatasync(Rule):
         arg = first_arg(node)
         # fsync of a directory makes a rename durable; fdatasync is not the idiom there.
         if arg is not None and any("dir" in name.lower() for name in names_in(arg)):
+            return
+        # A fresh file synced before it is renamed over its target: its inode is written anyway
+        # (the size and the blocks it gained), so fdatasync would save nothing there.
+        if syncs_a_replacement(self.ctx, node):
             return
         self.report(node, "os.fsync() also flushes file metadata; os.fdatasync() is enough for data files")

@@ -8,19 +8,13 @@ from typing import Optional
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.effects import DB_RECEIVER, SYNC_CALLS
+from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.walker import iter_children
-from perflint.ruleutil import enclosing_if_tests, method_name, names_in, receiver_text
+from perflint.ruleutil import enclosing_function, enclosing_if_tests, method_name, names_in, receiver_text
+from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
+from perflint.rules.sync.durable_replace import syncs_a_replacement
 
-# A `with` block that opens a transaction and commits (or releases a savepoint) when it
-# exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
-# `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
-_TRANSACTION_CM = re.compile(
-    r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
-    r"|^_*atomic_|_atomic$|^_*(db_|sql_)?transaction_|_transaction$",
-    re.I,
-)
 # A loop over schema objects or migration steps runs a handful of statements, once per
 # deployment: a transaction per table or operation is how such tooling is meant to be.
 _SCHEMA_LOOP = re.compile(r"(^|_)(tables?|operations?|migrations?|models?|schemas?|fixtures?|apps?|permissions?|ddl)(_|$)", re.I)
@@ -35,11 +29,22 @@ _ENGINE = re.compile(r"(^|_)engine$", re.I)
 _WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace)\b", re.I)
 ENGINE_FIX = ("open one connection and transaction around the loop (`with engine.begin() as conn:`) "
               "and pass all rows to one execute(stmt, rows)")
-# `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
-_CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
 TRANSACTION_FIX = ("open one transaction around the loop (`with` block outside it) and write every item "
                    "in it; if one bad item must not undo the others, keep a savepoint per item only "
                    "where it can fail")
+
+
+CALLER_TRANSACTION_FIX = ("write the items in one transaction: open it around the loop that calls this (a nested "
+                          "block then commits once, where the block nests) or add a method that writes them all "
+                          "in one block")
+# A model instance that writes itself and commits: Django's and peewee's `save()`, beets' `store()`.
+_PERSIST_METHODS = ("save", "store")
+PERSIST_FIX = ("open one transaction around the loop (`with transaction.atomic():`, `with lib.transaction():`) so "
+               "the writes commit once, or batch them (bulk_update)")
+
+
+WRAPPER_FIX = ("run the statements of the loop in one transaction (one `with` block around the loop, calling the "
+               "variant that does not commit), or pass all rows to one executemany()")
 
 
 class SyncPerStatement(Rule):
@@ -51,6 +56,17 @@ class SyncPerStatement(Rule):
     connection, session, cursor or transaction) that run once per iteration: inside a
     loop, or in a function that a loop reaches through the call graph (the trace shows
     the loop). A sync that runs once per call of a cold function is not reported.
+
+    Commits that are not spelled `commit()` count too:
+    - a transaction block (`with transaction.atomic():`, `with session.begin():`,
+      `with lib.transaction():`, `with conn:`) opened per iteration of a loop;
+    - a function that opens its own transaction block per call (a `store()`, a `push()`),
+      reached per item through a data loop of the scanned code;
+    - a model instance that saves itself per item of a loop (`item.save()`,
+      `item.store()`), outside a transaction block;
+    - a wrapper that runs the statement it is given and commits it
+      (`atomic_transaction(conn, sql)`), at the call in a loop that hands it an INSERT,
+      UPDATE or DELETE; the trace ends at the wrapper's commit.
 
     ## Why is this slow
     A sync waits for the disk: milliseconds on an SSD, tens on a disk or network volume,
@@ -79,6 +95,21 @@ class SyncPerStatement(Rule):
     per item is reported at the `with` (the fix is to move it out of the loop); a
     deliberate transaction per item, so that one bad row does not undo the batch, costs
     the same commit per row: keep a savepoint only where a row can fail.
+
+    A transaction opened per call is not reported when every chain that reaches the
+    function at its full heat passes a call made inside a transaction block (the inner
+    block nests and commits nothing of its own), when the block loops over its own batch,
+    or when only a role makes it repeat (a `__getitem__` runs per item of a caller's loop,
+    but that item is the caller's unit of work). A wrapper handed a `SELECT` commits
+    nothing: there is no transaction open after a read.
+
+    The sync of an atomic file replacement (write a temporary or lock file, sync it, rename
+    it over the target, in one function) is not reported, however often callers reach it:
+    it is the durability contract of one whole-file write, and syncing "once after the
+    loop" would leave every replacement but the last undurable. If a loop replaces the
+    same file per item, the fix is to write it once after the loop, at that loop. A sync
+    repeated by a loop inside the function before one rename (a sync per written line) is
+    reported.
     """
 
     CODE = "PFL402"
@@ -86,7 +117,7 @@ class SyncPerStatement(Rule):
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
-    TRIGGERS = ("sync", "commit", "with ", "engine")
+    TRIGGERS = ("sync", "commit", "with ", "engine", ".save(", ".store(")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
         # a shredder: each pass rewinds and overwrites, and must reach the disk before the next
@@ -105,6 +136,12 @@ class SyncPerStatement(Rule):
         "def load(engine, ids):\n    for i in ids:\n        engine.execute('SELECT 1 FROM t WHERE id = ?', i)\n",
         # A lock per item is not a transaction.
         "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
+        # An atomic replacement: sync the lock file, then rename it over the target; a loop
+        # calling it replaces files, it does not sync statements.
+        "import os\nclass LockedFile:\n    def close(self):\n        self._file.flush()\n"
+        "        os.fsync(self._file.fileno())\n        self._file.close()\n"
+        "        os.replace(self._lockname, self._name)\n"
+        "def write_all(files, data):\n    for f in files:\n        f.write(data)\n        f.close()\n",
     ]
     INVALID = [
         Invalid("def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n        conn.commit()\n", line=4),
@@ -128,6 +165,10 @@ class SyncPerStatement(Rule):
                 "        engine.execute(insert, [dict(row)])\n", line=4),
         Invalid("import sqlite3\ndef load(conn, rows):\n    for row in rows:\n        with conn:\n"
                 "            conn.execute('INSERT INTO t VALUES (?)', row)\n", line=4),
+        # A sync per written line, then one rename: only the last sync is needed.
+        Invalid("import os\ndef save(path, lines):\n    with open(path + '.tmp', 'w') as f:\n"
+                "        for line in lines:\n            f.write(line)\n            f.flush()\n"
+                "            os.fdatasync(f.fileno())\n    os.replace(path + '.tmp', path)\n", line=7),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -136,6 +177,8 @@ class SyncPerStatement(Rule):
             loops = self.ctx.loop_nodes
             if loops and _rewinds(loops[-1]):
                 return  # each pass seeks back and overwrites (a shredder): the passes must each reach the disk
+            if syncs_a_replacement(self.ctx, node):
+                return  # sync, then rename over the target: one durable file write, not a sync per statement
             self.report(node, f"{qualified}() runs once per iteration: one disk sync per item",
                         requires=("repeated",), cost="fsync")
             return
@@ -145,29 +188,72 @@ class SyncPerStatement(Rule):
                 self.report(node, f"{receiver}.execute() autocommits a write per iteration: one transaction and "
                                   "commit per item", requires=("repeated",), fix=ENGINE_FIX)
                 return
+        if node.args and not self.ctx.is_test and method_name(node) not in QUERY_METHODS:
+            verb = written_statement(self.ctx, node)
+            if verb is not None:
+                callee = dotted_text(node.func) or "the callee"
+                self.report(node, f"{callee}() commits the {verb} it is given: one transaction and sync per item",
+                            requires=("repeated", f"callee:{COMMITS_STATEMENT}", "outside-transaction", "trace-callee"),
+                            fix=WRAPPER_FIX)
+                return
+        if method_name(node) in _PERSIST_METHODS and self._persists_loop_item(node):
+            receiver = receiver_text(node)
+            self.report(node, f"{receiver}.{method_name(node)}() writes and commits one transaction per iteration",
+                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}"), fix=PERSIST_FIX)
+            return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
             last = receiver.split(".")[-1]
             if DB_RECEIVER.search(last):
+                if given_statement(self.ctx):
+                    # It commits whatever its caller hands it: judged at the callers that hand
+                    # it a write (a read commits nothing).
+                    self.effect(COMMITS_STATEMENT)
+                    return
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
                             requires=("repeated", "external:commit"))
 
     def visit_With(self, node: cst.With) -> None:
-        # Only a block inside a loop of this function: a function that opens a transaction
-        # per call is the unit of work its callers chose (a `save()`, a `delete()`); the fix,
-        # moving the block out of a loop, is only right where the loop is.
-        if not self.ctx.loops or self.ctx.is_test or self._tooling():
+        if self.ctx.is_test or self._tooling():
             return
         if any(_BATCH_WORD.search(name) for test in enclosing_if_tests(self.ctx) for name in names_in(test)):
             return  # once per batch, not per item
         for item in node.items:
-            what = self._transaction(item.item)
-            if what is not None:
-                if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
-                    return  # a transaction per item only when the code does not batch
+            what = transaction_block(item.item)
+            if what is None:
+                continue
+            if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
+                return  # a transaction per item only when the code does not batch
+            if self.ctx.loops:
                 self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
                             requires=("repeated",), fix=TRANSACTION_FIX)
-                return
+            elif not self.ctx.in_transaction_block() and not _loops_inside(node.body) and (
+                    type(item.item) is cst.Call or _executes_on(node.body, what)):
+                # A function that opens its own transaction per call (a `store()`, a `push()`)
+                # commits once per item when a caller loops over it, unless a caller on the
+                # way holds a transaction open (the block is then nested and commits nothing).
+                # A block that loops over what it writes is a batch's one transaction. Only a
+                # data loop of the scanned code counts: a `get()` reached from `__getitem__` is
+                # each caller's unit of work, and the fix would be in code we cannot see.
+                self.report(item.item, f"`with {what}` commits a transaction on every call of "
+                                       f"{self.ctx.function_qualname}, which runs once per item",
+                            requires=("repeated", "looped", "outside-transaction"), fix=CALLER_TRANSACTION_FIX)
+            return
+
+    def _persists_loop_item(self, node: cst.Call) -> bool:
+        """`item.save()` / `item.store()` with no positional argument, on the item a loop of
+        this function iterates, outside a transaction block: a model writing itself per item.
+        (A `save(path)` writes a file, not a row.)"""
+        if any(arg.keyword is None for arg in node.args) or self.ctx.is_test or not self.ctx.loops:
+            return False
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if not isinstance(receiver, cst.Name) or self.ctx.in_transaction_block() or self._tooling():
+            return False
+        for loop in self.ctx.loop_nodes:
+            target = getattr(loop, "target", None) or getattr(getattr(loop, "for_in", None), "target", None)
+            if target is not None and receiver.value in names_in(target):
+                return True
+        return False
 
     def _tooling(self) -> bool:
         """Schema, migration and test-fixture code, or a loop over schema objects."""
@@ -188,8 +274,8 @@ class SyncPerStatement(Rule):
         """A DML statement: INSERT/UPDATE/DELETE text or a Core `table.insert()` builder,
         directly or through a name the enclosing function assigns it to."""
         if isinstance(statement, cst.Name):
-            fn = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
-            found = _assigned_value(fn, statement.value) if fn is not None else None
+            fn = enclosing_function(self.ctx)
+            found = assigned_value(fn, statement.value) if fn is not None else None
             if found is None:
                 return False
             statement = found
@@ -200,35 +286,32 @@ class SyncPerStatement(Rule):
             return isinstance(text, str) and bool(_WRITE_SQL.match(text))
         return False
 
-    @staticmethod
-    def _transaction(expr: cst.BaseExpression) -> Optional[str]:
-        """The text of a context manager that commits when its block exits, or None."""
-        if isinstance(expr, cst.Call):
-            called = dotted_text(expr.func)
-            if called is None and isinstance(expr.func, cst.Attribute):
-                called = "..." + expr.func.attr.value  # conn().atomic()
-            last = (called or "").split(".")[-1]
-            return f"{called}(...)" if called and _TRANSACTION_CM.search(last) else None
-        text = dotted_text(expr)
-        if text and _CONNECTION.search(text.split(".")[-1]):
-            return text
-        return None
 
-
-def _assigned_value(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
-    """The value of the single plain assignment to `name` in a function, if there is one."""
-    found = []
-    stack: list = [fn.body]
+def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
+    """Whether a block runs a statement on `receiver` (`conn.execute(...)`): then a bare
+    `with conn:` is a DB-API connection's transaction, not some other resource's guard."""
+    stack = list(iter_children(body))
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign) and any(
-                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
-            found.append(node.value)
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) is cst.Call and method_name(node) in QUERY_METHODS and receiver_text(node) == receiver:  # type: ignore[arg-type]
+            return True
+        if type(node) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            stack.extend(iter_children(node))
+    return False
+
+
+def _loops_inside(body: cst.BaseSuite) -> bool:
+    """Whether a block has a `for` or `while` statement (outside nested functions)."""
+    stack = list(iter_children(body))
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type is cst.For or node_type is cst.While:
+            return True
+        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
             continue
         stack.extend(iter_children(node))
-    return found[0] if len(found) == 1 else None
-
+    return False
 
 
 def _rewinds(loop: cst.CSTNode) -> bool:

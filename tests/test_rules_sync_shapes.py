@@ -1,0 +1,258 @@
+"""Sync family shapes from the recall set (issue 13): what a loop really repeats.
+
+Each shape has a buggy, a fixed and a near-miss case, checked at the severity a user sees.
+"""
+
+from __future__ import annotations
+
+from perflint.config import Config, RuleSettings
+from perflint.testing import lint_sources
+
+# Round costs: a sync 1 ms, so one per item of an unknown loop (x100) is 100 ms, an error.
+NOTES = Config(min_severity="note", rules={"PFL401": RuleSettings(cost=1e-3), "PFL402": RuleSettings(cost=1e-3)})
+
+
+def found(files, codes=("PFL401", "PFL402"), config=NOTES):
+    if isinstance(files, str):
+        files = {"m.py": files}
+    return sorted((f.rule, f.function, f.line, f.severity) for f in lint_sources(files, select=codes, config=config))
+
+
+# -- an atomic replacement's sync is one durable file write, not a sync per statement -------
+LOCKFILE = """\
+import os
+
+
+class LockedFile:
+    def __init__(self, name):
+        self._name = name
+        self._lock = name + ".lock"
+        self._file = open(self._lock, "wb")
+
+    def write(self, data):
+        self._file.write(data)
+
+    def close(self):
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._lock, self._name)
+
+
+def set_refs(refs):
+    for name, value in refs.items():
+        f = LockedFile(name)
+        f.write(value)
+        f.close()
+"""
+
+
+def test_the_sync_of_an_atomic_replacement_is_quiet_however_often_a_loop_reaches_it():
+    # One ref per file: each replacement must be durable on its own; nothing to batch.
+    assert found(LOCKFILE) == []
+
+
+def test_a_sync_that_is_not_followed_by_a_rename_is_still_a_sync_per_item():
+    # Near miss: the same writer without the rename is an append log synced per record.
+    appending = LOCKFILE.replace("        os.replace(self._lock, self._name)\n", "")
+    assert [(rule, fn, sev) for rule, fn, _, sev in found(appending)] == [
+        ("PFL401", "LockedFile.close", "error"),
+        ("PFL402", "LockedFile.close", "error"),
+    ]
+
+
+def test_a_sync_per_written_line_before_one_rename_is_reported():
+    # The buggy shape of an atomic writer: it syncs every line, then renames once.
+    src = (
+        "import os\n"
+        "def save(path, lines):\n"
+        "    with open(path + '.tmp', 'w') as f:\n"
+        "        for line in lines:\n"
+        "            f.write(line)\n"
+        "            f.flush()\n"
+        "            os.fdatasync(f.fileno())\n"
+        "    os.replace(path + '.tmp', path)\n"
+    )
+    assert found(src) == [("PFL402", "save", 7, "error")]
+    fixed = src.replace("            f.flush()\n            os.fdatasync(f.fileno())\n", "") \
+        .replace("    os.replace(", "        f.flush()\n        os.fdatasync(f.fileno())\n    os.replace(")
+    assert found(fixed) == []
+
+
+def test_a_rename_before_the_sync_does_not_make_it_a_replacement():
+    src = (
+        "import os\n"
+        "def rotate(path, records):\n"
+        "    for rec in records:\n"
+        "        append(path, rec)\n"
+        "def append(path, rec):\n"
+        "    os.replace(path, path + '.old')\n"
+        "    with open(path, 'ab') as f:\n"
+        "        f.write(rec)\n"
+        "        os.fsync(f.fileno())\n"
+    )
+    assert ("PFL402", "append", 9, "error") in found(src)
+
+
+# -- a function that opens its own transaction, called per item ------------------------------
+STORE = """\
+class Cache:
+    def __init__(self, db):
+        self._db = db
+
+    def transact(self):
+        return self._db.transaction()
+
+    def push(self, value):
+        with self._db.transaction():
+            self._db.execute("INSERT INTO q VALUES (?)", (value,))
+
+
+def extend(cache, values):
+    for value in values:
+        cache.push(value)
+
+
+def run(db, values):
+    extend(Cache(db), values)
+"""
+
+
+def test_a_transaction_per_call_reached_per_item_is_one_commit_per_item():
+    (finding,) = lint_sources({"m.py": STORE}, select=("PFL402",), config=NOTES)
+    assert (finding.function, finding.line, finding.severity) == ("Cache.push", 9, "error")
+    assert "commits a transaction on every call of Cache.push" in finding.message
+    assert [hop.function for hop in finding.trace][-1] == "extend"  # the loop that repeats it
+
+
+def test_a_transaction_held_open_around_the_loop_makes_the_inner_block_nest():
+    fixed = STORE.replace("    extend(Cache(db), values)\n",
+                          "    with db.transaction():\n        extend(Cache(db), values)\n")
+    assert found({"m.py": fixed}, ("PFL402",)) == []
+
+
+def test_a_transaction_per_call_with_no_loop_on_the_way_or_per_batch_is_quiet():
+    # Near misses: called once, and a block that loops over its batch itself.
+    once = STORE.replace("    for value in values:\n        cache.push(value)\n", "    cache.push(values)\n")
+    assert found({"m.py": once}, ("PFL402",)) == []
+    batch = STORE.replace(
+        "            self._db.execute(\"INSERT INTO q VALUES (?)\", (value,))\n",
+        "            for v in value:\n                self._db.execute(\"INSERT INTO q VALUES (?)\", (v,))\n")
+    assert found({"m.py": batch}, ("PFL402",)) == []
+
+
+def test_a_role_alone_is_not_a_loop_we_can_see():
+    # `__getitem__` runs per item of some caller's loop, but that item is the caller's unit of
+    # work: the transaction its lookup opens is not ours to batch.
+    src = STORE.replace("def extend(cache, values):\n    for value in values:\n        cache.push(value)\n",
+                        "class View:\n    def __getitem__(self, value):\n        return Cache(None).push(value)\n")
+    assert found({"m.py": src}, ("PFL402",)) == []
+
+
+def test_a_with_on_something_named_like_a_connection_that_runs_no_statement_is_not_a_transaction():
+    src = STORE.replace("        with self._db.transaction():\n", "        with self._ensure_connection:\n") \
+        .replace("self._db.execute(", "self._sock.send(")
+    assert found({"m.py": src}, ("PFL402",)) == []
+
+
+# -- a model instance that writes and commits itself, per item ----------------------------------
+def test_a_model_saved_per_item_outside_a_transaction_commits_per_item():
+    src = (
+        "from beets.library import Library\n"
+        "def update(lib: Library, query):\n"
+        "    for item in lib.items(query):\n"
+        "        item['plays'] = 1\n"
+        "        item.store()\n"
+    )
+    assert found(src, ("PFL402",)) == [("PFL402", "update", 5, "error")]
+    fixed = src.replace("    for item in", "    with lib.transaction():\n        for item in") \
+        .replace("        item[", "            item[").replace("        item.store", "            item.store")
+    assert found(fixed, ("PFL402",)) == []
+
+
+def test_saving_to_a_path_or_a_receiver_that_is_not_the_loop_item_is_not_a_model_write():
+    # Near misses: an image saved to a file, and one settings object saved after each change.
+    images = "def export(images, folder):\n    for img in images:\n        img.save(folder + img.name)\n"
+    settings = "def apply(settings, changes):\n    for key, value in changes:\n        settings.save()\n"
+    assert found(images, ("PFL402",)) == [] and found(settings, ("PFL402",)) == []
+
+
+def test_a_caller_holding_a_transaction_open_makes_the_item_saves_nest():
+    src = (
+        "from beets.library import Library\n"
+        "def process(lib: Library, track):\n"
+        "    for song in lib.items(track):\n"
+        "        song.store()\n"
+        "def update_all(lib: Library, tracks):\n"
+        "    for track in tracks:\n"
+        "        process(lib, track)\n"
+    )
+    assert [(r, fn, sev) for r, fn, _, sev in found(src, ("PFL402",))] == [("PFL402", "process", "error")]
+    fixed = src.replace("    for track in tracks:\n        process(lib, track)\n",
+                        "    with lib.transaction():\n        for track in tracks:\n            process(lib, track)\n")
+    assert found(fixed, ("PFL402",)) == []
+
+
+def test_a_receiver_known_to_come_from_a_library_is_not_one_of_our_own_store_methods():
+    # The program defines a store() of its own; the item still comes from an imported library.
+    src = (
+        "from beets.library import Library\n"
+        "class Gain:\n"
+        "    def store(self, write):\n"
+        "        self.written = write\n"
+        "def update(path, query):\n"
+        "    for item in Library(path).items(query):\n"
+        "        item.store()\n"
+        "def unknown(things):\n"
+        "    for thing in things:\n"
+        "        thing.store()\n"
+    )
+    by_function = {fn: (conf_sev) for _, fn, _, conf_sev in found(src, ("PFL402",))}
+    assert by_function == {"update": "error", "unknown": "note"}
+
+
+# -- a wrapper that commits the statement it is given ----------------------------------------------
+WRAPPER = """\
+def transaction(conn, sql, *args):
+    cur = conn.cursor()
+    cur.execute(sql, args)
+    return cur
+
+
+def atomic_transaction(conn, sql, *args):
+    cur = transaction(conn, sql, *args)
+    conn.commit()
+    return cur
+
+
+def insert_many(conn, table, chunks):
+    for chunk in chunks:
+        query = f"INSERT INTO {table} VALUES (?)"
+        atomic_transaction(conn, query, *chunk)
+
+
+def layouts(conn, ids):
+    out = []
+    for i in ids:
+        sql = "SELECT name FROM layouts WHERE id = ?"
+        out.append(atomic_transaction(conn, sql, i).fetchone())
+    return out
+"""
+
+
+def test_a_commit_wrapper_is_reported_where_a_loop_hands_it_a_write():
+    (finding,) = lint_sources({"m.py": WRAPPER}, select=("PFL402",), config=NOTES)
+    assert (finding.function, finding.line, finding.severity) == ("insert_many", 16, "error")
+    assert finding.message.startswith("atomic_transaction() commits the INSERT it is given")
+    last = finding.trace[-1]
+    assert (last.function, last.line) == ("atomic_transaction", 9)  # the trace ends at the commit
+
+
+def test_a_commit_wrapper_handed_reads_or_run_in_one_transaction_is_quiet():
+    # Near miss: the SELECT loop commits nothing. Fixed: the chunks run in one transaction.
+    reads = WRAPPER[:WRAPPER.index("def insert_many")] + WRAPPER[WRAPPER.index("def layouts"):]
+    assert found({"m.py": reads}, ("PFL402",)) == []
+    fixed = WRAPPER.replace("        atomic_transaction(conn, query, *chunk)\n", "        transaction(conn, query, *chunk)\n") \
+        .replace("    for chunk in chunks:\n", "    for chunk in chunks:  # committed once below\n") \
+        .replace("def layouts", "def _after(conn):\n    conn.commit()\n\n\ndef layouts")
+    assert found({"m.py": fixed}, ("PFL402",)) == []
