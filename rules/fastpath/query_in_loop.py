@@ -239,7 +239,7 @@ class QueryInLoop(Rule):
             return  # one statement per chunk or group of rows: that is the batched form
         if sql is not None and self.ctx.loops and _PAGING.search(sql_text(sql)):
             return  # LIMIT/OFFSET paging: one query per page is the batched form
-        if sql is not None and _NOT_A_QUERY.match(_literal_text(sql)):
+        if sql is not None and _NOT_A_QUERY.match(sql_text(sql)):
             return  # COMMIT/BEGIN or DDL: no rows to fetch together (a commit per row is PFL402's)
         if sql is not None:
             if self.ctx.loops and self._statement_varies(sql, self._loop_targets() | self._loop_assigned[-1]):
