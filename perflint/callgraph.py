@@ -329,7 +329,7 @@ class Program:
                     site = CallSite(target="", line=line, loops=loops, text=f"{expr[1][2]}.{expr[2]}")
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
-        self.flow.memo = {}
+        self.flow.reset()
 
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:
@@ -505,17 +505,18 @@ class Program:
         would be cold, and a per-record fsync inside one run is still per record.)"""
         cold = self.cold_roots
         reached: Set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for fid in sorted(self.functions):
-                if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
-                    continue
-                callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
-                if callers and all(e.site.cold or e.caller in reached for e in callers):
-                    reached.add(fid)
-                    self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
-                    changed = True
+        # A worklist: a function's verdict changes only when one of its callers is reached,
+        # and reaching only grows, so this finds the same set as repeated full passes.
+        queue = deque(sorted(self.functions))
+        while queue:
+            fid = queue.popleft()
+            if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
+                continue
+            callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
+            if callers and all(e.site.cold or e.caller in reached for e in callers):
+                reached.add(fid)
+                self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
+                queue.extend(e.callee for e in self.edges[fid] if e.callee not in reached)
         cold.update(reached)
 
     def _components(self) -> Dict[str, int]:

@@ -20,6 +20,7 @@ EMPTY: FrozenSet[tuple] = frozenset()
 EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
 _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
+_MISSING = object()
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
 _QUERY_METHODS = frozenset({
@@ -78,7 +79,15 @@ class ValueFlow:
         # Evaluated expressions by id: every expression is an object of a summary the program
         # holds, and hashing a nested tuple on each lookup cost more than the evaluation.
         self.memo: Dict[object, Values] = {}
+        # Evaluations that read no bound parameter and no unfinished evaluation (a cycle's
+        # placeholder), directly or through what they read: they depend on the program alone,
+        # so their values hold in every round of the fixed point and after it. A round starts
+        # with an empty `memo` but keeps `pure`: the rounds after the first re-read mostly
+        # imports, classes and methods, and would otherwise evaluate them again each time.
+        self.pure: Dict[object, Values] = {}
+        self._dirty = False  # the evaluation under way read a parameter or an unfinished one
         self._subclasses: Optional[Dict[str, List[str]]] = None
+        self._class_targets: Dict[str, bool] = {}
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -204,15 +213,19 @@ class ValueFlow:
         return self.callables(self.eval(mod, site.callee)) or []
 
     def _names_class(self, target: str) -> bool:
-        resolved = self.p.resolve_dotted(target[2:])
-        return resolved is not None and resolved[0] == "class"
+        found = self._class_targets.get(target)
+        if found is None:
+            resolved = self.p.resolve_dotted(target[2:])
+            found = self._class_targets[target] = resolved is not None and resolved[0] == "class"
+        return found
 
     def callables(self, values: Values, depth: int = 0) -> Optional[List[Tuple[str, bool]]]:
         """The functions calling these values runs; None when the set is unbounded."""
         if values is None:
             return None
         out: List[Tuple[str, bool]] = []
-        for value in sorted(values, key=repr):
+        # the order decides which of a function's two values (bound or not) is kept below
+        for value in sorted(values, key=repr) if len(values) > 1 else values:
             kind = value[0]
             if kind == "F" or kind == "B":
                 out.append((value[1], kind == "B"))
@@ -237,17 +250,36 @@ class ValueFlow:
         return sorted(seen.items())
 
     # -- evaluation ---------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every evaluation (the summaries they are keyed by may go away)."""
+        self.memo = {}
+        self.pure = {}
+
     def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
         if expr is None:
             return EMPTY
         key = id(expr)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         memo = self.memo
         if key in memo:
+            self._dirty = True
             return memo[key]
         memo[key] = EMPTY  # a cycle (x = x.next) reads nothing new
+        outer, self._dirty = self._dirty, False
         result = self._eval(mod, expr)
-        memo[key] = result
+        self._settle(key, result, outer)
         return result
+
+    def _settle(self, key: object, result: Values, outer: bool) -> None:
+        """Record a finished evaluation: in this round's memo, and in `pure` when it read
+        nothing that a round or a cycle changes; then restore the caller's flag."""
+        self.memo[key] = result
+        if self._dirty:
+            return  # the caller read this, so it is not pure either
+        self.pure[key] = result
+        self._dirty = outer
 
     def _eval(self, mod: ModuleSummary, expr: tuple) -> Values:
         kind = expr[0]
@@ -306,11 +338,17 @@ class ValueFlow:
     def name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         """A name read in a scope: the function's own, an enclosing function's, the module's."""
         key = (mod.module, scope, name)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         memo = self.memo
         if key in memo:
+            self._dirty = True
             return memo[key]
         memo[key] = EMPTY
-        memo[key] = result = self._name(mod, scope, name)
+        outer, self._dirty = self._dirty, False
+        result = self._name(mod, scope, name)
+        self._settle(key, result, outer)
         return result
 
     def _name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
@@ -318,7 +356,9 @@ class ValueFlow:
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
                 parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, {}).get(name, ())]
-                parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
+                if name in functions[scope].params:  # bound from call sites: grows by rounds
+                    self._dirty = True
+                    parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
                 nested = f"{scope}.{name}"
                 if nested in mod.classes:
                     parts.append(frozenset({("C", f"{mod.module}.{nested}", False)}))
@@ -328,9 +368,14 @@ class ValueFlow:
 
     def module_name(self, mod: ModuleSummary, name: str) -> Values:
         key = (mod.module, ("G", name))
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         if key in self.memo:
+            self._dirty = True
             return self.memo[key]
         self.memo[key] = EMPTY
+        outer, self._dirty = self._dirty, False
         parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(MODULE_SCOPE, {}).get(name, ())]
         if name in mod.classes:
             parts.append(frozenset({("C", f"{mod.module}.{name}", False)}))
@@ -344,7 +389,7 @@ class ValueFlow:
             elif name in _BUILTINS:
                 parts.append(EXTERNAL)
         result = union(parts)
-        self.memo[key] = result
+        self._settle(key, result, outer)
         return result
 
     def dotted(self, dotted: str) -> Values:
@@ -389,16 +434,21 @@ class ValueFlow:
         """An attribute looked up on a class or an instance, through the C3 MRO; with
         `subclasses`, overrides of a method in subclasses too (a bounded set, else none)."""
         key = ("member", cid, attr, instance, subclasses)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         if key in self.memo:
+            self._dirty = True
             return self.memo[key]
         self.memo[key] = EMPTY
+        outer, self._dirty = self._dirty, False
         result = self._member(cid, attr, instance)
         if subclasses and result and any(v[0] == "B" for v in result):
             extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid)]
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
-        self.memo[key] = result
+        self._settle(key, result, outer)
         return result
 
     def _own_member(self, cid: str, attr: str, instance: bool) -> Values:
