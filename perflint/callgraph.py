@@ -97,6 +97,8 @@ class Program:
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
+        self._override_cache: Dict[str, List[str]] = {}
+        self._memo_guarded: Dict[str, bool] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
         # Linking creates no garbage cycles worth collecting before it ends.
@@ -258,10 +260,13 @@ class Program:
         return fid
 
     def _memoized(self, fid: str) -> bool:
-        fn = self.functions[fid][1]
-        if fn.memoized:
-            return True  # a hand-written `if key in self._cache: return ...` guard
-        return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
+        found = self._memo_guarded.get(fid)
+        if found is None:
+            fn = self.functions[fid][1]
+            # a hand-written `if key in self._cache: return ...` guard, or a caching decorator
+            found = self._memo_guarded[fid] = bool(fn.memoized) or any(
+                d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
+        return found
 
     def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
         """Estimated iterations of nested loops: their product. The first unknown loop on a
@@ -348,11 +353,9 @@ class Program:
         if exact is not None:
             out.append((exact, "exact"))
             if site.target.startswith("m:"):
-                # self.m() in a base class reaches the overrides of m in its subclasses.
-                cid, _, meth = site.target[2:].rpartition(":")
-                overrides = sorted({self.lookup_method(sub, meth) for sub in flow.subclasses(cid)} - {None, exact})
-                if overrides and len(overrides) < MAX_VALUES and all(self._decorators_transparent(o) for o in overrides):  # type: ignore[arg-type]
-                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]  # type: ignore[misc]
+                overrides = self._overrides(site.target, exact)
+                if overrides:
+                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]
         elif site.callee is not None:
             values = flow.eval(mod, site.callee)
             calls = flow.callables(values)
@@ -372,6 +375,19 @@ class Program:
                 kind = "exact" if len(calls) == 1 else "bounded"
                 out.extend((callee, kind) for callee, _ in calls if callee not in dict(out))
         return out
+
+    def _overrides(self, target: str, exact: str) -> List[str]:
+        """`self.m()` in a base class reaches the overrides of m in its subclasses: those
+        other than `exact`, when they are few and transparent (else none). Cached per target:
+        a base class's `self.m()` calls repeat, and walking its subclasses' MROs does not."""
+        cached = self._override_cache.get(target)
+        if cached is None:
+            cid, _, meth = target[2:].rpartition(":")
+            found = sorted({self.lookup_method(sub, meth) for sub in self.flow.subclasses(cid)} - {None, exact})
+            if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
+                found = []
+            cached = self._override_cache[target] = found  # type: ignore[assignment]
+        return cached
 
     def _by_name(self, mod: ModuleSummary, callee: tuple) -> Optional[str]:
         """`x.meth()` on a receiver nothing is known about, where `meth` is a method name

@@ -21,6 +21,8 @@ EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
 _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
+# Expressions whose value is built from the expression alone (eval skips the memo for them)
+_LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
 _QUERY_METHODS = frozenset({
@@ -52,6 +54,15 @@ def union(parts: Iterable[Values]) -> Values:
         if len(result) > MAX_VALUES:
             return None
     return result
+
+
+def _single(part: Values) -> Values:
+    """union((part,)) without the generator: most value sets hold one value."""
+    if part is None:
+        return None
+    if not part:
+        return EMPTY
+    return None if len(part) > MAX_VALUES else part
 
 
 def _roots(expr: Optional[tuple]):
@@ -112,11 +123,18 @@ class ValueFlow:
             self.memo = {}
             changed = set()
             for fid in sorted(pending):
+                again = []
                 for mod, site in sites[fid]:
+                    self._dirty = False
                     for target, bound in self.site_callables(mod, site):
                         callers.setdefault(target, set()).add(fid)
                         if self._bind_args(mod, site, target, bound):
                             changed.add(target)
+                    if self._dirty:
+                        again.append((mod, site))
+                # A site whose callee and arguments read no parameter (all pure) binds the
+                # same values to the same targets in every round: once is enough.
+                sites[fid] = again
             pending = set()
             for target in changed:
                 pending.add(target)
@@ -258,6 +276,11 @@ class ValueFlow:
     def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
         if expr is None:
             return EMPTY
+        kind = expr[0]
+        if kind == "n":  # memoised by name, a cycle through it included (name())
+            return self.name(mod, expr[1], expr[2])
+        if kind in _LITERAL_KINDS:
+            return self._eval(mod, expr)  # reads nothing: a memo entry would cost more
         key = id(expr)
         found = self.pure.get(key, _MISSING)
         if found is not _MISSING:
@@ -285,21 +308,31 @@ class ValueFlow:
         kind = expr[0]
         if kind == "n":
             return self.name(mod, expr[1], expr[2])
+        # union() stops at the first unbounded part; with one value there is no later one
         if kind == "a":
             base = self.eval(mod, expr[1])
             if base is None:
                 return None
+            if len(base) == 1:
+                for v in base:
+                    return _single(self.attribute(v, expr[2]))
             return union(self.attribute(v, expr[2]) for v in base)
         if kind == "c":
             func = self.eval(mod, expr[1])
             if func is None:
                 return None
+            if len(func) == 1:
+                for v in func:
+                    return _single(self.call_result(v))
             return union(self.call_result(v) for v in func)
         if kind == "i" or kind == "u":
             base = self.eval(mod, expr[1])
             if base is None:
                 return None
             index = expr[2] if kind == "u" else None
+            if len(base) == 1:
+                for v in base:
+                    return _single(self.element(v, index))
             return union(self.element(v, index) for v in base)
         if kind == "or":
             return union(self.eval(mod, e) for e in expr[1])
