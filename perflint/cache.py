@@ -31,8 +31,9 @@ from perflint.summary import ModuleSummary
 
 CACHE_DIR_NAME = ".perflint_cache"
 DB_NAME = "cache.sqlite3"
-SCHEMA = 1
+SCHEMA = 2  # 2: the linked-result table (perflint/runcache.py)
 KEEP_RUN_KEYS = 4  # result sets kept for this many rule selections / perflint builds
+KEEP_LINKED = 4  # whole-run results kept (perflint/runcache.py)
 RACY_NS = 2_000_000_000  # a stat record this close to the file's mtime is not trusted
 _OWN_FILES = (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal", ".gitignore", "CACHEDIR.TAG")
 _CACHEDIR_TAG = (
@@ -71,18 +72,25 @@ def _code_fingerprint() -> str:
     if pinned:  # tests pin it: other work in the same checkout must not turn hits into misses
         return f"{__version__}\n{pinned}"
     parts = [__version__, getattr(getattr(libcst, "_version", None), "__version__", "?"), sys.version]
-    for package in (perflint, perflint.rules):
-        for base in package.__path__:
-            for current, dirs, files in os.walk(base):
-                dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "report", "lsp"))
-                for name in sorted(files):
-                    if name.endswith(".py") and not (package is perflint and name in _NOT_PHASE_ONE):
-                        try:
-                            st = os.stat(os.path.join(current, name))
-                        except OSError:
-                            continue
-                        parts.append(f"{os.path.relpath(os.path.join(current, name), base)}:{st.st_size}:{st.st_mtime_ns}")
+    parts += module_stats(perflint, ("report", "lsp"), _NOT_PHASE_ONE)
+    parts += module_stats(perflint.rules, (), frozenset())
     return "\n".join(parts)
+
+
+def module_stats(package, skip_dirs: Sequence[str], skip_files: frozenset, suffixes=(".py",)) -> List[str]:
+    """`path:size:mtime` of a package's modules (sorted), for code fingerprints."""
+    parts = []
+    for base in package.__path__:
+        for current, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d not in skip_dirs)
+            for name in sorted(files):
+                if name.endswith(suffixes) and name not in skip_files:
+                    try:
+                        st = os.stat(os.path.join(current, name))
+                    except OSError:
+                        continue
+                    parts.append(f"{os.path.relpath(os.path.join(current, name), base)}:{st.st_size}:{st.st_mtime_ns}")
+    return parts
 
 
 def run_key(rules: Sequence[object]) -> str:
@@ -154,25 +162,54 @@ class ResultCache:
         return sha
 
     def get(self, sha: str, file: SourceFile) -> Optional[ModuleSummary]:
+        summary = self._load("SELECT summary FROM results WHERE run_key = ? AND file_key = ?",
+                             (self.run_key, file_key(sha, file)))
+        return summary if isinstance(summary, ModuleSummary) else None
+
+    def linked(self, key: str) -> Optional[object]:
+        """The whole-run result stored under `key` (perflint/runcache.py), or None."""
+        value = self._load("SELECT blob FROM linked WHERE key = ?", (key,))
+        if value is not None:
+            try:
+                with self.conn:  # least recently used goes first
+                    self.conn.execute("UPDATE linked SET last_used = ? WHERE key = ?", (time.time(), key))
+            except sqlite3.Error:
+                pass  # a read-only moment is no reason to drop a good result
+        return value
+
+    def _load(self, query: str, params: Tuple[str, ...]) -> Optional[object]:
+        """The unpickled blob of the row `query` selects; None if absent or damaged (a miss:
+        the run writes a new entry over it)."""
         if self.disabled:
             return None
         try:
-            row = self.conn.execute(
-                "SELECT summary FROM results WHERE run_key = ? AND file_key = ?",
-                (self.run_key, file_key(sha, file)),
-            ).fetchone()
+            row = self.conn.execute(query, params).fetchone()
         except sqlite3.Error as exc:
             self._fail(exc)
             return None
         if row is None:
             return None
         try:
-            summary = pickle.loads(row[0])
-        except Exception:  # a damaged entry is a miss; it is overwritten below
+            return pickle.loads(row[0])
+        except Exception:
             return None
-        if not isinstance(summary, ModuleSummary):
-            return None
-        return summary
+
+    def put_linked(self, key: str, value: object) -> None:
+        """Keep `value` under `key`, and only the KEEP_LINKED most recent of them."""
+        if self.disabled:
+            return
+        try:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # pragma: no cover - results are plain dataclasses
+            return
+        try:
+            with self.conn:
+                self.conn.execute("INSERT OR REPLACE INTO linked (key, blob, last_used) VALUES (?, ?, ?)",
+                                  (key, blob, time.time()))
+                self.conn.execute("DELETE FROM linked WHERE key IN (SELECT key FROM linked"
+                                  " ORDER BY last_used DESC LIMIT -1 OFFSET ?)", (KEEP_LINKED,))
+        except sqlite3.Error as exc:
+            self._fail(exc)
 
     # -- writes (one transaction at the end of the run) -----------------------------------
     def record_stat(self, path: Path, stat: Optional[Stat], sha: str, recorded_ns: int) -> None:
@@ -288,6 +325,7 @@ def _schema(conn: sqlite3.Connection) -> Optional[str]:
         )
         conn.execute("CREATE INDEX IF NOT EXISTS results_path ON results (run_key, path)")
         conn.execute("CREATE TABLE IF NOT EXISTS runs (run_key TEXT PRIMARY KEY, last_used REAL NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS linked (key TEXT PRIMARY KEY, blob BLOB NOT NULL, last_used REAL NOT NULL)")
     return None
 
 

@@ -6,7 +6,7 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
@@ -21,7 +21,7 @@ DEFAULT_LOOP_TRIPS = 100.0
 DEFAULT_NESTED_LOOP_TRIPS = 10.0
 # Unknown loops deeper than this on one chain add nothing: at most loop-trips x
 # nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
-MAX_UNKNOWN_DEPTH = 3
+MAX_UNKNOWN_DEPTH = 2  # unknown loops on a chain that multiply: loop-trips, then nested-loop-trips
 # Method names that builtin types, files, sockets, loggers, DB-API cursors and the common
 # frameworks also have: a receiver nothing is known about may well be one of those.
 COMMON_METHOD_NAMES = frozenset(
@@ -68,7 +68,11 @@ class Program:
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
         roles: Optional[Mapping[str, bool]] = None,
+        checkpoint: Optional[Callable[[], None]] = None,
     ) -> None:
+        # Called now and then while linking; it may raise to abandon a link no longer wanted
+        # (the language server, when an edit supersedes the relink under way).
+        self.checkpoint: Callable[[], None] = checkpoint or _carry_on
         self.loop_trips = loop_trips
         self.nested_loop_trips = nested_loop_trips
         # how many unknown loops the hottest chain into a function already passed
@@ -270,7 +274,7 @@ class Program:
 
     def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
         """Estimated iterations of nested loops: their product. The first unknown loop on a
-        chain counts `loop-trips`, the next two `nested-loop-trips`, deeper ones nothing more."""
+        chain counts `loop-trips`, the next `nested-loop-trips`, deeper ones nothing more."""
         return self._trips(loops, depth)[0]
 
     def _unknown_factor(self, depth: int) -> float:
@@ -303,7 +307,7 @@ class Program:
             elif depth < MAX_UNKNOWN_DEPTH:
                 out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
             else:
-                out.append("x1 (unknown bound, three unknown loops deep already: adds nothing)")
+                out.append("x1 (unknown bound, two unknown loops deep already: adds nothing)")
             if loop.trips is None:
                 depth += 1
         return out
@@ -325,6 +329,7 @@ class Program:
         properties = {fn.name for _, fn in self.functions.values()
                       if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
         for fid in sorted(self.functions):
+            self.checkpoint()
             mod, fn = self.functions[fid]
             for site in fn.calls:
                 for callee, kind in self._site_targets(mod, site):
@@ -454,6 +459,7 @@ class Program:
         inside a loop multiplies once, as a loop would (a tree walk visits every node)."""
         heat, hot = self.heat, self.hot
         for fid in sorted(self.functions):
+            self.checkpoint()
             mod, fn = self.functions[fid]
             pattern = self._hot_match(fid)
             if pattern is not None:
@@ -485,6 +491,7 @@ class Program:
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
         while queue:
+            self.checkpoint()
             fid = queue.popleft()
             queued.discard(fid)
             mod, _ = self.functions[fid]
@@ -772,6 +779,10 @@ class Program:
             out.setdefault(key, [])
             out[key] = sorted(set(out[key]) | set(callees))
         return out
+
+
+def _carry_on() -> None:
+    """The default checkpoint: linking is never abandoned."""
 
 
 def _c3(head: List[str], sequences: List[List[str]]) -> Optional[List[str]]:

@@ -132,7 +132,7 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
     if unexplained and not profiles:
         raise _fail("--unexplained needs a profile: --profile FILE or `profile = [...]` in the config")
     run = scan([Path(p) for p in paths], config, **_perf_options(config, jobs, no_cache, cache_dir, no_project_context), select=select, ignore=ignore, baseline=baseline,
-               profiles=profiles, unexplained=UNEXPLAINED_TOP if unexplained else 0)
+               profiles=profiles, unexplained=UNEXPLAINED_TOP if unexplained else 0, reuse=True)
     for warning in _profile_warnings(run.result):
         click.echo(f"perflint: warning: {warning}", err=True)
     renderer = renderers().get(fmt)
@@ -149,8 +149,7 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
     if fmt != "text" or output is not None:
         _baseline_note(run.result)
     if verbose:
-        lines = sum(s.lines for s in run.summaries)
-        click.echo(f"perflint: {len(run.summaries)} files, {lines} lines", err=True)
+        click.echo(f"perflint: {run.files} files, {run.lines} lines", err=True)
         for phase, seconds in run.timings.phases.items():
             click.echo(f"perflint: {phase}: {seconds:.3f}s", err=True)
         for name, value in run.timings.counts.items():
@@ -326,14 +325,14 @@ def baseline_cmd(paths, output, prune, config_path, select, ignore, no_cache) ->
     try:
         if prune:
             old = load(target)
-            run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore, baseline=old)
+            run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore, baseline=old, reuse=True)
             entries = [Entry(**e) for e in run.result.extra.get("baseline_pruned", [])]
             dropped = sum(e.count for e in old.entries) - sum(e.count for e in entries)
             write(target, entries, __version__)
             click.echo(f"perflint: pruned {dropped} finding{'s' if dropped != 1 else ''} that no longer occur "
                        f"from {target} ({len(entries)} entries left)", err=True)
             return
-        run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore)
+        run = scan([Path(p) for p in paths], config, **perf, select=select, ignore=ignore, reuse=True)
         entries = entries_from_findings(run.result.findings, lambda p: _relative_to_root(p, config.root))
         write(target, entries, __version__)
     except BaselineError as exc:

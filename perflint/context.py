@@ -10,7 +10,7 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects
 from perflint.finding import Candidate, Loop
-from perflint.repetition import (DATA_TRIPS, iterable_trips, memo_guard, module_constants, once_reason,
+from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
@@ -319,17 +319,21 @@ class FileContext(NameResolution):
         return names
 
     def _note_local_int(self, node: cst.Assign) -> None:
-        """`passes = 3` in a function: an int bound its loops may use (a later rebinding to
-        anything else forgets it)."""
+        """`passes = 3` or `tables = ["a", "b", "c"]` in a function: a bound its loops may use
+        (a later rebinding to anything else forgets it; an empty literal is a container to
+        fill, not a bound)."""
         if len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:
             return
         name = node.targets[0].target.value  # type: ignore[attr-defined]
         ints = self.frames[-1].local_ints
+        size = literal_size(node.value)
         if type(node.value) is cst.Integer:
             try:
                 ints[name] = float(int(node.value.value.replace("_", ""), 0))  # type: ignore[attr-defined]
             except ValueError:
                 ints.pop(name, None)
+        elif size:
+            ints[name] = size
         else:
             ints.pop(name, None)
 

@@ -42,20 +42,31 @@ def display_path(path: Path, cwd: Optional[Path] = None) -> str:
     return text
 
 
-def module_name(path: Path, root: Optional[Path] = None) -> Tuple[str, bool]:
+def module_name(path: Path, root: Optional[Path] = None, memo: Optional[Dict] = None) -> Tuple[str, bool]:
     """Dotted name of a module as Python gives it with the project root on sys.path: walk up
     through regular packages (with __init__.py) and, below `root`, through namespace package
-    folders (without one), stopping at a `src` folder or another project's root."""
+    folders (without one), stopping at a `src` folder or another project's root.
+
+    `memo` (one dict per discovery) keeps each folder's package chain: the files of one
+    folder share it, so each folder is looked at once instead of once per file."""
     is_package = path.name == "__init__.py"
-    parts: List[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file() or (root is not None and _namespace_portion(directory, root)):
-        parts.append(directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    parts.reverse()
+    parts = _package_parts(path.parent, root, {} if memo is None else memo)
+    if not is_package:
+        parts = parts + (path.stem,)
     return ".".join(p for p in parts if p) or path.stem, is_package
+
+
+def _package_parts(directory: Path, root: Optional[Path], memo: Dict) -> Tuple[str, ...]:
+    key = (directory, root)
+    parts = memo.get(key)
+    if parts is None:
+        if (directory / "__init__.py").is_file() or (root is not None and _namespace_portion(directory, root)):
+            above = () if directory.parent == directory else _package_parts(directory.parent, root, memo)
+            parts = above + (directory.name,)
+        else:
+            parts = ()
+        memo[key] = parts
+    return parts
 
 
 def _namespace_portion(directory: Path, root: Path) -> bool:
@@ -126,13 +137,14 @@ def discover(
     tests = pathspec.GitIgnoreSpec.from_lines(test_patterns)
     found: Dict[Path, SourceFile] = {}
     errors = errors if errors is not None else []
+    memo: Dict = {}
 
     def add(path: Path) -> None:
         absolute = Path(os.path.abspath(path))
         if absolute in found:
             return
-        module, is_package = module_name(absolute, root)
-        alias = module_name(absolute)[0]
+        module, is_package = module_name(absolute, root, memo)
+        alias = module_name(absolute, None, memo)[0]
         display = display_path(absolute, cwd)
         try:
             rel_root = absolute.relative_to(root).as_posix()

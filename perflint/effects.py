@@ -39,15 +39,22 @@ SESSION_QUERY_METHODS = frozenset({"get", "execute", "query", "scalars", "scalar
 PEEWEE_QUERY_METHODS = frozenset({"get_by_id", "get_or_none"})
 
 
-def orm_query(parts: Optional[List[str]]) -> Optional[str]:
+def orm_query(parts: Optional[List[str]], entity_first: bool = False) -> Optional[str]:
     """"django", "sqlalchemy" or "peewee" when a dotted call is an ORM query by its shape alone:
-    `Model.objects.get(...)`, `session.execute(...)`, `Model.get_or_none(...)`."""
+    `Model.objects.get(...)`, `session.execute(...)`, `Model.get_or_none(...)`.
+
+    `self.objects` is never a Django manager (managers are not reachable from instances): it
+    is the object's own mapping. `session.get(...)` is SQLAlchemy's `Session.get(Model, pk)`
+    only when the caller saw a class as its first argument (`entity_first`); otherwise it is
+    a dict's, an HTTP session's (requests) or a web framework session's `get`."""
     if not parts or len(parts) < 2:
         return None
     method, receiver = parts[-1], parts[-2]
     if receiver in DJANGO_MANAGERS and method in DJANGO_QUERY_METHODS and len(parts) >= 3:
-        return "django"
+        return None if parts[-3] == "self" else "django"
     if method in SESSION_QUERY_METHODS and SESSION_RECEIVER.search(receiver):
+        if method == "get" and not entity_first:
+            return None
         return "sqlalchemy"
     if method in PEEWEE_QUERY_METHODS and receiver[:1].isupper():
         return "peewee"

@@ -7,7 +7,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import pathspec
 
@@ -51,9 +51,11 @@ class Run:
     """A finished run: the result reporters render, plus what `graph` and tests inspect."""
 
     result: Result
-    program: Program
+    program: Optional[Program]  # None when the result came whole from the cache (reuse=True)
     summaries: List[ModuleSummary]
     timings: Timings
+    files: int = 0  # reported files and their lines (also known when summaries were not loaded)
+    lines: int = 0
 
 
 def scan(
@@ -70,11 +72,15 @@ def scan(
     progress: Optional[object] = None,
     profiles: Sequence["Profile"] = (),
     unexplained: int = 0,
+    reuse: bool = False,
 ) -> Run:
     """Scan `paths` and return the scored, filtered, sorted result.
 
     `profiles` (loaded by perflint/profiles.py) give measured heat; `unexplained` > 0 also
-    lists that many profiled functions with the most own time and no finding."""
+    lists that many profiled functions with the most own time and no finding. With `reuse`
+    (and a cache), a run whose inputs are all unchanged returns the last result as it was
+    (perflint/runcache.py), with no program and no summaries: for callers that need only
+    the result."""
     timings = Timings()
     start = time.perf_counter()
     rules = select_rules(config, select, ignore)
@@ -88,85 +94,107 @@ def scan(
         errors=discover_errors,
     )
     start = timings.mark("discover", start)
-    summaries, reported = _phase_one(files, rules, config, select, ignore, jobs, cache_dir,
-                                     project_context, progress, timings, paths)
-    start = timings.mark("phase 1 (parse + rules)", start)
-    program = link(summaries, config)
-    start = timings.mark("phase 2 (call graph + heat)", start)
-    profile_index = None
-    if profiles:
-        from perflint.measured import build_index
-
-        profile_index = build_index(profiles, program, config.root)
-        start = timings.mark("profiles (match)", start)
-    result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
-                      baseline=baseline, costs=config_costs(config), profile_index=profile_index,
-                      unexplained=unexplained)
-    timings.mark("scoring", start)
-    return Run(result, program, reported, timings)
-
-
-def link(summaries: Sequence[ModuleSummary], config: Config, previous: Optional[Program] = None) -> Program:
-    """Phase 2: the call graph with heat over every summary that parsed (scan, the server).
-
-    `previous` (the program before an edit, from the language server) is not reused: the value
-    flow binds parameters across modules, so an edit in one module can change what a call in
-    another resolves to, and only a whole relink is sound. The server skips relinking when an
-    edit leaves every summary the call graph reads as it was (perflint/lsp/project.py)."""
-    return Program(
-        [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
-        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
-        scoped_hot=scoped_hot(summaries, config),
-    )
-
-
-def _phase_one(files, rules, config, select, ignore, jobs, cache_dir, project_context, progress, timings, paths):
-    """Phase 1 (parallel, cached: perflint/parallel.py). Returns (all summaries, those to report).
-
-    With `project_context`, when every path is a file inside `config.root` and a cache exists,
-    the rest of the project comes along as context (from the cache; files not cached yet are
-    analysed and cached), and only the given files are reported: a pre-commit run on changed
-    files sees the same call graph and heat as a full scan."""
     from perflint.cache import cache_exists, open_cache
-    from perflint.parallel import run_phase_one
 
-    report_only = None
-    if (
-        project_context
-        and cache_dir is not None
-        and files
-        and all(Path(p).is_file() for p in paths)
-        and cache_exists(cache_dir)
-        and all(f.path == config.root or config.root in f.path.parents for f in files)
-    ):
-        report_only = {f.display for f in files}
-        began = time.perf_counter()
-        project = discover(
-            [config.root],
-            root=config.root,
-            exclude=config.exclude,
-            test_patterns=config.test_patterns,
-            respect_gitignore=config.respect_gitignore,
-        )
-        merged = {f.path: f for f in project}
-        merged.update({f.path: f for f in files})
-        files = sorted(merged.values(), key=lambda f: f.display)
-        timings.counts["project context files"] = len(files) - len(report_only)
-        timings.counts["project discovery (in phase 1)"] = f"{time.perf_counter() - began:.3f}s"
+    costs = config_costs(config)
+    # The project comes along as context only from a cache that existed before this run.
+    project_context = project_context and cache_dir is not None and cache_exists(cache_dir)
     cache = open_cache(cache_dir, rules) if cache_dir is not None else None
     try:
-        summaries, stats = run_phase_one(
-            files, Analyzer(rules), config=config, select=select, ignore=ignore,
-            jobs=jobs, cache=cache, progress=progress,
-        )
+        files, report_only = _with_project_context(files, config, cache, project_context, timings, paths)
+        key = None
+        if reuse and cache is not None and not profiles:
+            from perflint.runcache import scan_key
+
+            key = scan_key(cache, files, report_only, discover_errors, config, costs, baseline, unexplained)
+            hit = cache.linked(key) if key is not None else None
+            if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[0], Result):
+                timings.mark("linked result (cache hit)", start)
+                timings.counts.update({"linked result": "hit", "files analysed": 0, "cache hits": len(files)})
+                return Run(hit[0], None, [], timings, files=hit[1], lines=hit[2])
+        summaries, stats = _phase_one(files, rules, config, select, ignore, jobs, cache, progress)
+        timings.counts.update(stats)
+        reported = summaries if report_only is None else [s for s in summaries if s.path in report_only]
+        start = timings.mark("phase 1 (parse + rules)", start)
+        program = link(summaries, config)
+        start = timings.mark("phase 2 (call graph + heat)", start)
+        profile_index = None
+        if profiles:
+            from perflint.measured import build_index
+
+            profile_index = build_index(profiles, program, config.root)
+            start = timings.mark("profiles (match)", start)
+        result = finalize(reported, program, config, rules, [FileError(p, m) for p, m in discover_errors],
+                          baseline=baseline, costs=costs, profile_index=profile_index,
+                          unexplained=unexplained)
+        lines = sum(s.lines for s in reported)
+        if key is not None:
+            cache.put_linked(key, (result, len(reported), lines))  # type: ignore[union-attr]
+            timings.counts["linked result"] = "stored"
+        timings.mark("scoring", start)
     finally:
         if cache is not None:
             cache.close()
-    timings.counts.update(
-        {"files analysed": stats.misses, "cache hits": stats.hits, "cache": stats.cache, "workers": stats.workers}
+    return Run(result, program, reported, timings, files=len(reported), lines=lines)
+
+
+def link(summaries: Sequence[ModuleSummary], config: Config,
+         checkpoint: Optional[Callable[[], None]] = None) -> Program:
+    """Phase 2: the call graph with heat over every summary that parsed (scan, the server).
+
+    Always the whole program: the value flow binds parameters across modules, so an edit in
+    one module can change what a call in another resolves to. The language server relinks
+    only when an edit changed what the call graph reads, and then in the background, with a
+    `checkpoint` that abandons the link when a newer edit arrives (perflint/lsp/project.py)."""
+    return Program(
+        [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
+        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
+        scoped_hot=scoped_hot(summaries, config), checkpoint=checkpoint,
     )
-    reported = summaries if report_only is None else [s for s in summaries if s.path in report_only]
-    return summaries, reported
+
+
+def _with_project_context(files, config, cache, project_context, timings, paths):
+    """(files of the program, display paths to report or None for all).
+
+    With `project_context`, when every path is a file inside `config.root` and a cache existed,
+    the rest of the project comes along as context (from the cache; files not cached yet are
+    analysed and cached), and only the given files are reported: a pre-commit run on changed
+    files sees the same call graph and heat as a full scan."""
+    if not (
+        project_context
+        and cache is not None
+        and files
+        and all(Path(p).is_file() for p in paths)
+        and all(f.path == config.root or config.root in f.path.parents for f in files)
+    ):
+        return files, None
+    report_only = {f.display for f in files}
+    began = time.perf_counter()
+    project = discover(
+        [config.root],
+        root=config.root,
+        exclude=config.exclude,
+        test_patterns=config.test_patterns,
+        respect_gitignore=config.respect_gitignore,
+    )
+    merged = {f.path: f for f in project}
+    merged.update({f.path: f for f in files})
+    files = sorted(merged.values(), key=lambda f: f.display)
+    timings.counts["project context files"] = len(files) - len(report_only)
+    timings.counts["project discovery (in phase 1)"] = f"{time.perf_counter() - began:.3f}s"
+    return files, report_only
+
+
+def _phase_one(files, rules, config, select, ignore, jobs, cache, progress):
+    """Phase 1 (parallel, cached: perflint/parallel.py): (summaries, counts for -v)."""
+    from perflint.parallel import run_phase_one
+
+    summaries, stats = run_phase_one(
+        files, Analyzer(rules), config=config, select=select, ignore=ignore,
+        jobs=jobs, cache=cache, progress=progress,
+    )
+    return summaries, {"files analysed": stats.misses, "cache hits": stats.hits, "cache": stats.cache,
+                       "workers": stats.workers}
 
 
 def _matches(patterns: Sequence[str], path: str) -> bool:

@@ -59,7 +59,7 @@ def module_constants(module: cst.Module) -> Dict[str, float]:
                 target, value = small.target, small.value
             if type(target) is not cst.Name or value is None:
                 continue
-            size = literal_size(value)
+            size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
             if size is None and type(value) is cst.Integer:
                 try:
                     size = float(int(value.value.replace("_", ""), 0))
@@ -343,7 +343,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     body = getattr(fn.body, "body", ())
     stmts = [s for s in body[:4] if not _is_docstring(s)]
     for i, stmt in enumerate(stmts[:3]):
-        container = None
+        container = lazy = None
         if type(stmt) is cst.If and _returns(stmt.body):
             test = stmt.test
             if type(test) is cst.Comparison and len(test.comparisons) == 1:
@@ -353,13 +353,55 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
                 elif op is cst.IsNot and i > 0:
                     name = dotted_text(test.left)
                     container = _cache_get_container(stmts[i - 1], name) if name else None
+                if op is cst.IsNot and container is None and _is_none(test.comparisons[0].comparator):
+                    lazy = _lazy_value(stmt, dotted_text(test.left), fn.body)  # `if self._x is not None: return self._x`
+            elif type(test) in (cst.Name, cst.Attribute):
+                lazy = _lazy_value(stmt, dotted_text(test), fn.body)  # `if _SERVICES: return _SERVICES`
         elif type(stmt) is cst.Try and stmt.handlers and _returns(stmt.body):
             caught = {dotted_text(h.type) for h in stmt.handlers if h.type is not None}
             if caught & {"KeyError", "LookupError"}:
                 container = _subscripted(stmt.body)
         if container and container in _stored_containers(fn.body):
             return f"memoised: answers from {container} and fills it on a miss"
+        if lazy:
+            return f"memoised: returns {lazy} once it is built, and builds it on the first call"
     return None
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.Name and expr.value == "None"
+
+
+def _lazy_value(guard: cst.If, name: Optional[str], body: cst.CSTNode) -> Optional[str]:
+    """A value built once and kept: the guard returns `name` itself, and the function fills it
+    (`name[k] = ...`, `name.update(...)`) or assigns it (`self._x = ...`, `global X; X = ...`)."""
+    if not name:
+        return None
+    last = getattr(guard.body, "body", ())[-1:]
+    small = last[0].body if last and type(last[0]) is cst.SimpleStatementLine else last
+    returned = next((dotted_text(r.value) for r in small if type(r) is cst.Return and r.value is not None), None)
+    if returned != name:
+        return None
+    return name if name in _stored_containers(body) or name in _assigned_names(body) else None
+
+
+def _assigned_names(body: cst.CSTNode) -> set:
+    """Dotted names the function assigns (`X = ...`, `self._x = ...`), outside nested scopes."""
+    from perflint.walker import iter_children
+
+    found: set = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and node is not body:
+            continue
+        if node_type is cst.AssignTarget and type(node.target) in (cst.Name, cst.Attribute):
+            text = dotted_text(node.target)
+            if text:
+                found.add(text)
+        stack.extend(iter_children(node))
+    return found
 
 
 def _cache_get_container(stmt: cst.CSTNode, name: str) -> Optional[str]:

@@ -123,6 +123,7 @@ class ValueFlow:
             self.memo = {}
             changed = set()
             for fid in sorted(pending):
+                self.p.checkpoint()
                 again = []
                 for mod, site in sites[fid]:
                     self._dirty = False

@@ -245,3 +245,55 @@ def test_changed_file_gets_project_context_from_warm_cache(project: Path) -> Non
 def test_no_progress_bar_when_piped(big_project: Path) -> None:
     proc = run(big_project, "check", ".", "--format", "json", "--no-cache")
     assert "analysing" not in proc.stderr
+
+
+# -- the linked-result cache (perflint/runcache.py) --------------------------------------------
+def test_unchanged_run_reuses_the_whole_result(project: Path) -> None:
+    cold = run(project, "check", ".", "--format", "json", "-v")
+    assert stat_counts(cold.stderr)["linked result"] == "stored"
+    warm = run(project, "check", ".", "--format", "json", "-v")
+    counts = stat_counts(warm.stderr)
+    assert counts["linked result"] == "hit"
+    assert "phase 2 (call graph + heat)" not in counts  # nothing was relinked
+    assert warm.stderr.splitlines()[0] == cold.stderr.splitlines()[0] == "perflint: 3 files, 15 lines"
+    assert warm.stdout == cold.stdout
+    text_cold = run(project, "check", ".", "--explain-scores", "--no-cache")
+    text_warm = run(project, "check", ".", "--explain-scores")
+    assert text_warm.stdout == text_cold.stdout and text_warm.returncode == text_cold.returncode == 1
+
+
+@pytest.mark.parametrize("change", ["content", "config", "select", "baseline", "one file"])
+def test_the_whole_result_is_not_reused_when_an_input_changed(project: Path, change: str) -> None:
+    run(project, "check", ".", "--format", "json")
+    args = ["check", ".", "--format", "json"]
+    if change == "content":
+        (project / "pkg" / "loader.py").write_text(LOADER.replace("for row in rows:", "for row in rows[:1]:"))
+    elif change == "config":
+        (project / "perflint.toml").write_text('min-severity = "note"\nloop-trips = 7\n')
+    elif change == "select":
+        args.append("--select=PFL402")
+    elif change == "baseline":
+        assert run(project, "baseline", ".", "-o", "base.json").returncode == 0
+        args.append("--baseline=base.json")
+    else:
+        args[1] = "pkg/store.py"
+    proc = run(project, *args, "-v")
+    assert stat_counts(proc.stderr)["linked result"] == "stored", proc.stderr
+    if change == "one file":  # with the project as context, as a fresh run gives it: not the whole result
+        assert {f["path"] for f in findings(proc)} == {"pkg/store.py"}
+        assert ("PFL402", "error") in {(f["rule"], f["severity"]) for f in findings(proc)}
+        return
+    fresh = run(project, *args, "--no-cache")
+    assert proc.stdout == fresh.stdout
+
+
+def test_a_damaged_whole_result_is_recomputed(project: Path) -> None:
+    cold = run(project, "check", ".", "--format", "json")
+    db = sqlite3.connect(str(project / ".perflint_cache" / "cache.sqlite3"))
+    assert db.execute("UPDATE linked SET blob = ?", (b"not a pickle",)).rowcount == 1
+    db.commit()
+    db.close()
+    proc = run(project, "check", ".", "--format", "json", "-v")
+    assert proc.stdout == cold.stdout and warnings(proc.stderr) == []
+    assert stat_counts(proc.stderr)["linked result"] == "stored"
+    assert stat_counts(run(project, "check", ".", "--format", "json", "-v").stderr)["linked result"] == "hit"

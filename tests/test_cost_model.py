@@ -46,6 +46,11 @@ def loops_of(source, callee="leaf"):
     ("def f(request):\n    for k, v in request.headers.items():\n        leaf()\n", 10, False),
     ("import sys\ndef f():\n    for path in sys.argv[1:]:\n        leaf()\n", 1, False),
     ("def f(rows):\n    for row in rows:\n        leaf()\n", None, True),
+    # a local literal list: its length (salt's archivers loop over three table names)
+    ("def f():\n    tables = ['jids', 'returns', 'events']\n    for t in tables:\n        leaf()\n", 3, False),
+    # an empty literal is a container to fill, not a bound of 0 (module registries, local lists)
+    ("HANDLERS = []\ndef f():\n    for h in HANDLERS:\n        leaf()\n", None, True),
+    ("def f(rows):\n    out = []\n    out.extend(rows)\n    for r in out:\n        leaf()\n", None, True),
 ])
 def test_trip_counts_are_read_from_the_code(source, trips, data):
     (loop,) = loops_of(source)
@@ -67,6 +72,11 @@ def test_unknown_loops_inside_unknown_loops_count_nested_loop_trips():
     assert p.heat["m.mid"] == 100 and p.heat["m.leaf"] == 1000  # 100, then 10, not 100 x 100
     p = Program(p.modules.values(), loop_trips=50, nested_loop_trips=4)
     assert p.heat["m.leaf"] == 200
+    # a third unknown loop on the chain adds nothing: 100 x 10, not 100 x 10 x 10
+    p = program({"m.py": "def leaf():\n    pass\ndef inner(xs):\n    for x in xs:\n        leaf()\n"
+                         "def mid(ys):\n    for y in ys:\n        inner(y.items)\n"
+                         "def top(rows):\n    for r in rows:\n        mid(r.children)\n"})
+    assert (p.heat["m.mid"], p.heat["m.inner"], p.heat["m.leaf"]) == (100, 1000, 1000)
 
 
 # -- cold paths and memo guards ------------------------------------------------------------
@@ -109,6 +119,23 @@ def test_a_memo_guard_stops_heat_but_a_lookup_it_never_fills_does_not():
     getter = ("class C:\n    def get(self, k):\n        hit = self._c.get(k)\n        if hit is not None:\n"
               "            return hit\n        self._c[k] = v = build(k)\n        return v\n")
     assert program({"m.py": getter}).functions["m.C.get"][1].memoized
+
+
+@pytest.mark.parametrize("test, returned, fill, memoised", [
+    # a module-level table filled on first use (salt's /etc/services parser)
+    ("_SERVICES", "_SERVICES", "_SERVICES[k] = build(k)", True),
+    # a lazily built attribute
+    ("self._index is not None", "self._index", "self._index = build(k)", True),
+    # a guard that returns something else is an early exit, not a memo
+    ("self.closed", "None", "self.closed = build(k)", False),
+    # a value the function never fills: a fast path, not a memo
+    ("_SERVICES", "_SERVICES", "x = build(k)", False),
+])
+def test_a_value_built_once_and_kept_is_a_memo(test, returned, fill, memoised):
+    src = ("_SERVICES = {}\ndef build(k):\n    pass\nclass C:\n    def get(self, k):\n"
+           f"        if {test}:\n            return {returned}\n        {fill}\n        return k\n")
+    fn = program({"m.py": src}).functions["m.C.get"][1]
+    assert bool(fn.memoized) is memoised, src
 
 
 # -- evidence ---------------------------------------------------------------------------------

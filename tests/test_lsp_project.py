@@ -3,6 +3,7 @@ and the pieces the protocol layer uses (ignore-comment edits, config error locat
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from conftest import ROOT, write
 from perflint.callgraph import Program
 from perflint.config import Config
+from perflint.engine import link
 from perflint.lsp.configuration import load_workspace_config
 from perflint.lsp.edits import LineEdit, ignore_edit
 from perflint.lsp.project import WarmProject
@@ -32,17 +34,26 @@ def seedsql(tmp_path_factory, request) -> WarmProject:
     return project
 
 
+@contextmanager
+def session_open(project: WarmProject):
+    """seedsql/session.py open in a buffer, as on disk and linked; closed and relinked after."""
+    session = SEEDSQL / "seedsql" / "session.py"
+    file = project.source_file(session)
+    text = session.read_text(encoding="utf-8")
+    try:
+        project.set_buffer(file, text)
+        yield file, text, project.relink()
+    finally:
+        project.close_buffer(file.display)
+        project.relink()
+
+
 def graph(program: Program):
     return program.graph_json(), sorted(program.heat.items())
 
 
 def test_typing_within_a_line_keeps_the_program(seedsql: WarmProject):
-    session = SEEDSQL / "seedsql" / "session.py"
-    file = seedsql.source_file(session)
-    text = session.read_text(encoding="utf-8")
-    try:
-        seedsql.set_buffer(file, text)
-        program = seedsql.relink()
+    with session_open(seedsql) as (file, text, program):
         before = seedsql.findings([file.display, "seedsql/pager.py"]).findings
         # A docstring and a comment edited in place: no call, line or definition moves.
         typed = text.replace("once per parameter tuple", "once per parameter tuple (typed)")
@@ -54,17 +65,76 @@ def test_typing_within_a_line_keeps_the_program(seedsql: WarmProject):
         # A call added within the line: the program is linked again.
         seedsql.set_buffer(file, typed.replace("self.begin()  #", "self.begin(); self.commit()  #"))
         assert seedsql.relink() is not program
+
+
+def _everything(project: WarmProject, program: Program, displays):
+    """What a user sees of these files under `program`: findings with their traces, explanations."""
+    kept = project.program
+    project.program = program
+    try:
+        result = project.findings(displays)
     finally:
-        seedsql.close_buffer(file.display)
-        seedsql.relink()
+        project.program = kept
+    return result.findings, result.extra["explanations"], graph(program)
+
+
+def _whole_link(project: WarmProject) -> Program:
+    merged = dict(project.disk)
+    merged.update(project.parsed)
+    return link([merged[path] for path in sorted(merged)], project.config)
+
+
+REPORTED = ["seedsql/session.py", "seedsql/pager.py", "seedsql/planner.py"]
+
+
+def test_new_lines_keep_the_program_and_report_the_moved_lines(seedsql: WarmProject):
+    with session_open(seedsql) as (file, text, program):
+        lines = text.splitlines(keepends=True)
+        before = seedsql.findings(REPORTED).findings
+        # A comment at the top and a blank line inside a function: everything below moves.
+        inside = next(i for i, line in enumerate(lines) if line.startswith("    def ")) + 1
+        moved = "# a new first line\n" + "".join(lines[:inside] + ["\n"] + lines[inside:])
+        seedsql.set_buffer(file, moved)
+        assert seedsql.update() is True
+        assert seedsql.program is program
+        after = _everything(seedsql, program, REPORTED)
+        assert after == _everything(seedsql, _whole_link(seedsql), REPORTED)
+        # The traces into session.py (from pager.py, planner.py and its own) moved with the lines.
+        hops = {(f.path, f.rule): [hop.line for hop in f.trace if hop.path == file.display] for f in after[0]}
+        old = {(f.path, f.rule): [hop.line for hop in f.trace if hop.path == file.display] for f in before}
+        assert hops.keys() == old.keys() and hops[("seedsql/pager.py", "PFL402")]
+        # (one line more above the first method's body, two below it)
+        assert all([n - w for n, w in zip(hops[key], old[key])] == [1 + (w > inside) for w in old[key]]
+                   for key in hops)
+        # And back: the lines move again, still the same program.
+        seedsql.set_buffer(file, text)
+        assert seedsql.update() is True and seedsql.relink() is program
+        assert _everything(seedsql, program, REPORTED) == _everything(seedsql, _whole_link(seedsql), REPORTED)
+
+
+def test_a_call_graph_edit_is_provisional_until_the_whole_relink(seedsql: WarmProject):
+    with session_open(seedsql) as (file, text, program):
+        # A new line with a new call on it: lines move and the call graph changes.
+        edited = text.replace("            self.begin()  #", "            self.commit()\n            self.begin()  #", 1)
+        assert edited != text
+        seedsql.set_buffer(file, edited)
+        assert seedsql.update() is False
+        assert seedsql.program is program  # the first stage scores against it
+        assert seedsql.findings([file.display]).findings  # and gives the edited file its findings
+
+        def abandon() -> None:
+            raise KeyboardInterrupt("a newer edit")
+
+        with pytest.raises(KeyboardInterrupt):
+            seedsql.relink(abandon)
+        assert seedsql.program is program and seedsql.update() is False  # nothing half done
+        linked = seedsql.relink(lambda: None)
+        assert linked is not program and seedsql.update() is True
+        assert _everything(seedsql, linked, REPORTED) == _everything(seedsql, _whole_link(seedsql), REPORTED)
 
 
 def test_a_buffer_that_does_not_parse_keeps_its_last_good_summary_in_the_graph(seedsql: WarmProject):
-    session = SEEDSQL / "seedsql" / "session.py"
-    file = seedsql.source_file(session)
-    text = session.read_text(encoding="utf-8")
-    try:
-        seedsql.set_buffer(file, text)
+    with session_open(seedsql) as (file, text, _):
         seedsql.set_buffer(file, text + "\ndef broken(:\n")
         program = seedsql.relink()
         assert "seedsql.session.Session.executemany" in program.functions
@@ -72,9 +142,6 @@ def test_a_buffer_that_does_not_parse_keeps_its_last_good_summary_in_the_graph(s
         assert [(f.rule, f.path) for f in result.findings if f.rule == "PFL000"] == [("PFL000", "seedsql/session.py")]
         assert [f.line for f in result.findings if f.path == "seedsql/session.py"] == [len(text.splitlines()) + 2]
         assert ("PFL402", "seedsql/pager.py") in {(f.rule, f.path) for f in result.findings}
-    finally:
-        seedsql.close_buffer(file.display)
-        seedsql.relink()
 
 
 def test_new_unsaved_file_and_excluded_file(tmp_path: Path, monkeypatch):

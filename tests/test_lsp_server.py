@@ -189,14 +189,19 @@ async def test_diagnostics_point_into_the_calling_file(client: LanguageClient, p
     await client.shutdown_session()
 
 
-@pytest.mark.asyncio
-async def test_editing_the_caller_updates_the_callee(client: LanguageClient, project: Path):
+async def _caller_and_callee_open(client: LanguageClient, project: Path):
     await initialize(client, project)
     storage, importer = project / "app" / "storage.py", project / "app" / "importer.py"
     open_doc(client, storage)
     open_doc(client, importer)
     await until(lambda: codes(client, storage) == [("PFL401", 5), ("PFL402", 5)], "the fsync findings")
     await until(lambda: codes(client, importer) == [], "importer.py published clean")
+    return storage, importer
+
+
+@pytest.mark.asyncio
+async def test_editing_the_caller_updates_the_callee(client: LanguageClient, project: Path):
+    storage, importer = await _caller_and_callee_open(client, project)
     # The loop goes away in the unsaved buffer of the caller: the callee's findings go too.
     replace_all(client, importer, IMPORTER_NO_LOOP, version=2)
     await until(lambda: codes(client, storage) == [], "storage.py cleared after the caller's edit")
@@ -391,6 +396,84 @@ async def test_an_exception_in_analysis_is_logged_and_the_server_goes_on(faulty_
     replace_all(client, storage, STORAGE.replace("    os.fsync(fd)\n", ""), version=3)
     await until(lambda: codes(client, storage) == [], "the next edit analysed")
     await client.shutdown_session()
+
+
+SLOW_SERVER = [sys.executable, str(HERE / "lsp_slow_server.py")]  # whole relinks take 2 s
+RELINKED = "whole program relinked"
+
+
+class _Recorded(dict):
+    """client.diagnostics that also keeps every publication, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history = []
+
+    def __setitem__(self, key, value) -> None:
+        self.history.append((key, sorted((d.code, d.range.start.line) for d in value)))
+        super().__setitem__(key, value)
+
+
+def make_recording_client() -> LanguageClient:
+    client = make_client()
+    client.diagnostics = _Recorded()
+    return client
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SLOW_SERVER, client_factory=make_recording_client))
+async def slow_client(lsp_client: LanguageClient):
+    yield
+    await _end(lsp_client)
+
+
+def relinks(client: LanguageClient):
+    return [m.message for m in client.log_messages if RELINKED in m.message]
+
+
+async def _loop_typed_out_of_the_caller(client: LanguageClient, project: Path):
+    """Both files open, then the caller's loop removed (version 2) and that edit's first
+    step published: storage.py, and the diagnostics published for a file since the edit."""
+    storage, importer = await _caller_and_callee_open(client, project)
+    history = client.diagnostics.history
+    mark = len(history)
+    replace_all(client, importer, IMPORTER_NO_LOOP, version=2)
+
+    def since(path: Path):
+        return [shown for published, shown in history[mark:] if published == uri(path)]
+
+    await until(lambda: since(importer), "importer.py published")
+    return storage, importer, since
+
+
+@pytest.mark.asyncio
+async def test_a_call_graph_edit_is_published_first_then_corrected_by_the_relink(slow_client: LanguageClient,
+                                                                                  project: Path):
+    client = slow_client
+    # First the edited file, scored against the program as it stands, while the whole
+    # relink (two seconds in this server) is still under way: the other file still shows
+    # what it showed.
+    storage, _, since = await _loop_typed_out_of_the_caller(client, project)
+    assert codes(client, storage) == [("PFL401", 5), ("PFL402", 5)]
+    assert relinks(client) == []
+    # Then the relink ends and corrects the other open file.
+    await until(lambda: codes(client, storage) == [], "storage.py corrected by the relink")
+    assert len(relinks(client)) == 1
+    assert since(storage) == [[]]
+
+
+@pytest.mark.asyncio
+async def test_a_newer_edit_abandons_the_relink_under_way(slow_client: LanguageClient, project: Path):
+    client = slow_client
+    storage, importer, since = await _loop_typed_out_of_the_caller(client, project)
+    await asyncio.sleep(0.5)  # the relink for version 2 is under way
+    # The loop is typed back: the program linked before version 2 is exact again.
+    replace_all(client, importer, IMPORTER, version=3)
+    await until(lambda: len(since(importer)) == 2, "version 3 published")
+    await asyncio.sleep(3.0)  # longer than the abandoned relink would have taken
+    assert relinks(client) == []
+    # storage.py never showed what version 2 alone would have given it.
+    assert since(storage) == []
+    assert codes(client, storage) == [("PFL401", 5), ("PFL402", 5)]
 
 
 def test_server_without_pygls_says_how_to_install(tmp_path: Path):

@@ -1,4 +1,4 @@
-"""The project kept warm for the server: every file's summary, open buffers over them, relinked per edit.
+"""The project kept warm for the server: every file's summary, open buffers over them, the program linked over both.
 
 Files on disk come from the result cache (or a first analysis that fills it), as in
 `perflint check`. An open buffer is analysed from its text as it stands, never read from
@@ -6,12 +6,16 @@ disk; its summary replaces the file's own for linking, so a loop typed in one fi
 function in another. A buffer that does not parse reports its syntax error, and the last
 summary of it that parsed stays in the call graph, so the other files do not flicker
 while a line is half typed. Not thread-safe: the server calls it from one worker thread.
+
+Linking is whole-program (engine.link) and takes seconds on a large project, so an edit
+comes in two steps: `update` keeps the program when the edit left what it reads as it was
+or only moved lines (exact, no link), and otherwise leaves the previous program to score
+against for a moment; `relink` then links the whole program again, abandonably.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from dataclasses import fields
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -22,6 +26,7 @@ from perflint.config import Config
 from perflint.discovery import SourceFile, discover, display_path, is_test_path, module_name
 from perflint.engine import finalize, link
 from perflint.finding import Result
+from perflint.lsp.lineshift import carry_lines, moved_lines_only, same_for_linking
 from perflint.parallel import Progress, run_phase_one
 from perflint.registry import select_rules
 from perflint.summary import ModuleSummary
@@ -148,25 +153,61 @@ class WarmProject:
         self.parsed.pop(display, None)
 
     # -- phase 2 and findings ----------------------------------------------------------
-    def relink(self) -> Program:
-        """The call graph and heat over the disk summaries with the open buffers laid over them.
+    def update(self) -> bool:
+        """Bring the program up to date without relinking where that is exact; whether it is.
 
-        Typing inside a line usually leaves everything the call graph reads as it was (the
-        calls, their lines and loops, the definitions): then the program stands as it is."""
+        Typing inside a line usually leaves everything the call graph reads as it was, and a
+        new line only moves lines (perflint/lsp/lineshift.py): the program stands, with the
+        lines carried over. Any other change (a call, a definition, a binding, a file opened
+        that is not on disk) leaves the previous program in place, not exact for the edited
+        files: `relink` gives the exact one. With no program yet, this links the whole one."""
+        merged = self._merged()
+        if self.program is None:
+            self._link_whole(merged)
+            return True
+        return self._carry(merged)
+
+    def relink(self, checkpoint: Optional[Callable[[], None]] = None) -> Program:
+        """The exact call graph and heat over the disk summaries with the open buffers laid over
+        them: the program as it stands when only lines moved, else the whole program linked
+        again. `checkpoint` is called while linking and may raise to abandon it (the program
+        stays as it was)."""
+        merged = self._merged()
+        if self.program is not None and self._carry(merged):
+            return self.program
+        return self._link_whole(merged, checkpoint)
+
+    def _merged(self) -> Dict[str, ModuleSummary]:
         merged = dict(self.disk)
         merged.update(self.parsed)
-        if self.program is not None and merged.keys() == self._linked.keys() and all(
-            summary is self._linked[path] or _same_for_linking(summary, self._linked[path])
-            for path, summary in merged.items()
-        ):
-            return self.program
-        self.program = link([merged[path] for path in sorted(merged)], self.config, previous=self.program)
-        self._linked = merged
-        return self.program
+        return merged
+
+    def _link_whole(self, merged: Dict[str, ModuleSummary], checkpoint: Optional[Callable[[], None]] = None) -> Program:
+        program = link([merged[path] for path in sorted(merged)], self.config, checkpoint=checkpoint)
+        self.program, self._linked = program, merged
+        return program
+
+    def _carry(self, merged: Dict[str, ModuleSummary]) -> bool:
+        """Carry edits that moved only lines into the program; whether it is exact for `merged`."""
+        assert self.program is not None
+        if merged.keys() != self._linked.keys():
+            return False
+        exact = True
+        for path, summary in merged.items():
+            linked = self._linked[path]
+            if summary is linked or same_for_linking(summary, linked):
+                continue
+            if moved_lines_only(summary, linked):
+                # `linked` stays the program's summary of this file, now with these lines
+                # (when it was the file on disk, closing the buffer re-reads the file).
+                carry_lines(self.program, summary, linked)
+            else:
+                exact = False
+        return exact
 
     def findings(self, displays: Iterable[str]) -> Result:
         """Scored findings of these files (open buffers as typed), as `check` reports them."""
-        program = self.program if self.program is not None else self.relink()
+        program = self.program if self.program is not None else self.relink()  # may be provisional: update()
         reported = []
         for display in sorted(set(displays)):
             summary = self.buffers.get(display) or self.disk.get(display)
@@ -184,15 +225,3 @@ class WarmProject:
         except BaselineError as exc:
             self.warn(f"baseline not used: {exc}")
             return None
-
-
-# What of a summary only scoring reads (from the reported file), never the call graph.
-_SCORING_ONLY = frozenset({"candidates", "suppressions", "lines"})
-
-
-def _same_for_linking(new: ModuleSummary, old: ModuleSummary) -> bool:
-    """Whether phase 2 would read the same from both (every field but the scoring-only
-    ones is compared, so a field added later counts until it is listed above)."""
-    return all(
-        getattr(new, f.name) == getattr(old, f.name) for f in fields(ModuleSummary) if f.name not in _SCORING_ONLY
-    )

@@ -4,13 +4,22 @@ Threading: pygls runs the protocol on an asyncio loop. Everything that touches t
 project (analysis, linking, scoring) runs on one worker thread, one job at a time, so the
 loop keeps answering hovers while a file is analysed, and jobs never interleave. Results
 come back to the loop, which alone sends messages.
+
+An edit is published in two stages. First the edited files are analysed and scored against
+the program as it stands (exact when the edit left what the call graph reads as it was,
+or only moved lines: perflint/lsp/project.py). When it was not, the whole program is then
+relinked as a job of its own, and every open document whose diagnostics changed is
+published again. A newer edit abandons that relink where it stands (its own analysis
+comes first, and relinks again after it), so typing never waits for a whole relink.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +92,10 @@ class Published:
     diagnostics: List[types.Diagnostic] = field(default_factory=list)
 
 
+class Superseded(Exception):
+    """A newer edit arrived: the whole relink under way is abandoned (it would be stale)."""
+
+
 class PerflintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("perflint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
@@ -97,6 +110,8 @@ class PerflintServer(LanguageServer):
         self.dirty: Dict[str, int] = {}  # uri -> version changed since it was last analysed
         self.timers: Dict[str, asyncio.TimerHandle] = {}
         self.tasks: set = set()
+        # Set from the loop when documents or files change; the relink job checks it.
+        self.superseded = threading.Event()
         self.published: Dict[str, Published] = {}
         self.explanations: Dict[str, str] = {}
         self.shutting_down = False
@@ -205,6 +220,10 @@ class PerflintServer(LanguageServer):
         project = WarmProject(self.root, config, use_cache=self.options.cache,
                               jobs=self.options.jobs or default_jobs(), warn=self.log_threadsafe)
         count = project.load(progress)
+        # The summaries live as long as the project: out of the collector's sight, so a
+        # collection during a relink does not walk the whole project each time.
+        gc.collect()
+        gc.freeze()
         return project, count
 
     async def _create_progress(self) -> bool:
@@ -227,6 +246,7 @@ class PerflintServer(LanguageServer):
     def schedule(self, uri: str, delay: Optional[float] = None) -> None:
         """Analyse `uri` once no change came for `delay` seconds (the debounce)."""
         self.dirty[uri] = self._version(uri)
+        self.superseded.set()
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
@@ -235,9 +255,7 @@ class PerflintServer(LanguageServer):
 
         def fire() -> None:
             self.timers.pop(uri, None)
-            task = asyncio.ensure_future(self._analyse())
-            self.tasks.add(task)  # the loop keeps only weak references to tasks
-            task.add_done_callback(self.tasks.discard)
+            self._spawn(self._analyse())
 
         self.timers[uri] = loop.call_later(wait, fire)
 
@@ -261,28 +279,73 @@ class PerflintServer(LanguageServer):
                 snapshot.append((uri, document.source, document.version))
             open_docs = {uri: self._version(uri) for uri in self._open_uris()}
             try:
-                result, paths = await self._run(self._analysis_job, snapshot, open_docs)
+                result, paths, exact = await self._run(self._analysis_job, snapshot, open_docs)
             except Exception as exc:
                 self._log_failure("analysing " + ", ".join(_short(uri) for uri in sorted(dirty)), exc)
                 return
             self._publish(result, paths, open_docs, always=set(dirty))
+        if not exact:
+            self._spawn(self._relink_whole())
 
-    def _analysis_job(self, snapshot, open_docs) -> Tuple[Result, Dict[str, str]]:
-        """Worker thread: set buffers, relink, score the open documents."""
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self.tasks.discard)
+
+    async def _relink_whole(self) -> None:
+        """The second stage: relink the whole program, republish what changed."""
+        assert self.lock is not None
+        async with self.lock:
+            if self.dirty or self.shutting_down or self.project is None:
+                return  # a newer edit waits for its analysis, which relinks after it
+            self.superseded.clear()
+            open_docs = {uri: self._version(uri) for uri in self._open_uris()}
+            began = time.perf_counter()
+            try:
+                result, paths = await self._run(self._relink_job, open_docs)
+            except Superseded:
+                return
+            except Exception as exc:
+                self._log_failure("relinking the project", exc)
+                return
+            self._publish(result, paths, open_docs, always=set())
+            self.log(f"perflint: whole program relinked in {time.perf_counter() - began:.2f}s", types.MessageType.Log)
+
+    def _relink_job(self, open_docs) -> Tuple[Result, Dict[str, str]]:
+        """Worker thread: the whole relink, abandoned when a newer change arrives."""
         project = self.project
         assert project is not None
-        paths: Dict[str, str] = {}  # uri -> display path of the open documents perflint analyses
+
+        def checkpoint() -> None:
+            if self.superseded.is_set():
+                raise Superseded()
+
+        project.relink(checkpoint)
+        paths = self._open_paths(project, open_docs)
+        return project.findings(paths.values()), paths
+
+    def _open_paths(self, project: WarmProject, open_docs) -> Dict[str, str]:
+        """uri -> display path of the open documents perflint analyses."""
+        paths: Dict[str, str] = {}
         for uri in open_docs:
             file = self._source_file(project, uri)
             if file is not None:
                 paths[uri] = file.display
+        return paths
+
+    def _analysis_job(self, snapshot, open_docs) -> Tuple[Result, Dict[str, str], bool]:
+        """Worker thread: set buffers, update the program, score the open documents; whether
+        the program was exact for them (else the whole relink follows)."""
+        project = self.project
+        assert project is not None
+        paths = self._open_paths(project, open_docs)
         for uri, text, _version in snapshot:
             file = self._source_file(project, uri)
             if file is None:
                 continue  # excluded by the config, or not a file: nothing to report
             project.set_buffer(file, text)
-        project.relink()
-        return project.findings(paths.values()), paths
+        exact = project.update()
+        return project.findings(paths.values()), paths, exact
 
     def _source_file(self, project: WarmProject, uri: str):
         path = to_fs_path(uri)
@@ -360,6 +423,7 @@ class PerflintServer(LanguageServer):
         return sorted(uri for uri in self.workspace.text_documents if _is_python(uri))
 
     async def closed(self, uri: str) -> None:
+        self.superseded.set()
         timer = self.timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
@@ -397,6 +461,7 @@ class PerflintServer(LanguageServer):
         paths = [Path(p) for p in (to_fs_path(c.uri) for c in changes) if p and p.endswith((".py", ".pyi"))]
         if not paths or self.ready is None or self.lock is None:
             return
+        self.superseded.set()
         await self.ready.wait()
         project = self.project
         if project is None:
@@ -581,6 +646,7 @@ def build_server() -> PerflintServer:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: PerflintServer, params: None) -> None:
         ls.shutting_down = True
+        ls.superseded.set()  # a relink under way stops: the process can exit without waiting for it
         for timer in ls.timers.values():
             timer.cancel()
         ls.timers.clear()

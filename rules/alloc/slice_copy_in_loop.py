@@ -86,6 +86,9 @@ class SliceCopyInLoop(Rule):
         # rebound to a fresh line on every iteration
         "def decode(f):\n    f = open(f, 'rb')\n    s = f.readline()\n    while s:\n        handle(s[:4])\n"
         "        s = f.readline()\n",
+        # a fresh value per file, its last byte dropped once: not a chain of copies
+        "def load(paths):\n    for p in paths:\n        data = b''\n        with open(p, 'rb') as f:\n"
+        "            data += f.read()\n        if data.endswith(b'\\n'):\n            data = data[:-1]\n        yield data\n",
         # read in the same iteration, sliced once
         "def frames(sock):\n    while True:\n        pkt = sock.recv(4096)\n        yield pkt[:4]\n",
         # bytearray consumed with del: amortised O(1)
@@ -207,7 +210,12 @@ class SliceCopyInLoop(Rule):
     def _consumed(self, node: cst.Assign, name: str, known: Tuple[str, Tuple[Loop, ...]]) -> None:
         if not self.ctx.in_loop:
             return
-        kind, _ = known
+        kind, made_in = known
+        if not _outside(made_in, self.ctx.loops):
+            return  # made afresh in this iteration (`data = b""` per file): one slice of it, not a chain
+        loop = _innermost_loop(self.ctx)
+        if loop is not None and name in self._rebound_in(loop):
+            return  # assigned afresh in the loop too: each iteration slices a new value
         self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
                           "step: quadratic in the number of steps; keep an offset or a memoryview",
                     confidence="high", fix=CONSUME_FIX)

@@ -97,7 +97,12 @@ class QueryInLoop(Rule):
     table name formatted into the SQL), lazy querysets that are never evaluated, a thin
     wrapper that executes the SQL it is given (its callers are checked instead), test
     code, functions named like setup or migration steps, and schema introspection,
-    migration and dialect classes. A call to an in-repo `execute()` counts only if that
+    migration and dialect classes. Transaction control and schema statements
+    (`execute("COMMIT")`, `CREATE TABLE ...`) are not queries to batch (a commit per row is
+    PFL402's). `self.objects.get()` is an object's own mapping (Django managers are not
+    reachable from instances), and `session.get(...)` is SQLAlchemy's `Session.get` only
+    with a class first (`session.get(User, pk)`), not a requests session's `get(url)` or
+    a web session's `get(key, default)`. A call to an in-repo `execute()` counts only if that
     method (or what it calls) runs an external query: a wrapper around a DB-API cursor
     does, an in-process database engine's own `Session.execute()` does not. A per-row
     loop in a function that also batches (`executemany`, `bulk_create`, ..., or the same
@@ -113,6 +118,13 @@ class QueryInLoop(Rule):
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
     TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(")
     VALID = [
+        # `self.objects` is the object's own dict: Django managers are not reachable from instances.
+        "class Domain:\n    def find(self, names):\n        return [self.objects.get(n) for n in names]\n",
+        # An HTTP session (requests) or a web session's mapping: `get(url)`, `get(key, default)`.
+        "def fetch(session, urls):\n    return [session.get(u, timeout=5) for u in urls]\n",
+        "def tokens(session, keys):\n    return [session.get(k, None) for k in keys]\n",
+        # Transaction control and DDL per table: nothing to fetch at once.
+        "def archive(cur, tables):\n    for t in tables:\n        cur.execute('COMMIT')\n",
         # One query, iterated.
         "def names(cur):\n    for row in cur.execute('SELECT name FROM t'):\n        print(row[0])\n",
         # The batched API.
@@ -227,6 +239,8 @@ class QueryInLoop(Rule):
             return  # one statement per chunk or group of rows: that is the batched form
         if sql is not None and self.ctx.loops and _PAGING.search(_literal_text(sql)):
             return  # LIMIT/OFFSET paging: one query per page is the batched form
+        if sql is not None and _NOT_A_QUERY.match(_literal_text(sql)):
+            return  # COMMIT/BEGIN or DDL: no rows to fetch together (a commit per row is PFL402's)
         if sql is not None:
             if self.ctx.loops and self._statement_varies(sql, self._loop_targets() | self._loop_assigned[-1]):
                 return  # for table in tables: cur.execute(f"DROP TABLE {table}") -- different statements
@@ -283,10 +297,8 @@ class QueryInLoop(Rule):
         receiver = parts[-2]
         if method == "execute" and DB_RECEIVER.search(receiver):
             return "sql", first_arg(node)
-        orm = orm_query(parts)
+        orm = orm_query(parts, entity_first=_entity_first(node))
         if orm is not None:
-            if orm == "sqlalchemy" and method == "get" and len(node.args) < 2:
-                return None  # session.get(key): a dict-like store, not Session.get(Model, pk)
             return orm, first_arg(node) if method == "execute" else None
         if (method == "get" and receiver[:1].isupper() and len(parts) == 2
                 and any(isinstance(a.value, cst.Comparison) for a in node.args)):
@@ -547,6 +559,11 @@ def _queryset(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
         return None
 
 
+# Transaction control and schema statements: nothing a WHERE IN or a join could fetch at once.
+_NOT_A_QUERY = re.compile(
+    r"^\s*(commit|begin|rollback|savepoint|release|start\s+transaction|end\b|create|alter|drop|truncate"
+    r"|set\s|use\s|lock\s|unlock\s|vacuum|analyze)", re.I)
+
 # A write per item is fixed by batching the write, not by a join (DESIGN §6b).
 WRITE_FIX = ("batch the writes: executemany(), bulk_create()/bulk_update(), or one multi-row INSERT, "
              "in one transaction")
@@ -598,3 +615,14 @@ def _describe(node: cst.Call, kind: str) -> str:
     if text is None and isinstance(node.func, cst.Attribute):
         text = "cursor()." + node.func.attr.value
     return f"{text}()"
+
+
+def _entity_first(node: cst.Call) -> bool:
+    """`session.get(User, pk)`: two positional arguments, the first a class (a capitalised
+    name), as SQLAlchemy's Session.get takes; not `session.get(url)` or `d.get("k", default)`."""
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    if len(positional) < 2:
+        return False
+    first = positional[0]
+    name = first.attr.value if isinstance(first, cst.Attribute) else first.value if isinstance(first, cst.Name) else ""
+    return name[:1].isupper()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
-import libcst.matchers as m
 
 from perflint.rule import Invalid, Rule
 
@@ -137,7 +136,7 @@ class HashRecomputedPerCall(Rule):
                     and isinstance(stmt.body[0], cst.Return)):
                 continue
             value = stmt.body[0].value
-            if not (isinstance(value, cst.Call) and m.matches(value.func, m.Name("hash")) and value.args):
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "hash" and value.args):
                 continue
             found = self._rebuilt(value.args[0].value, methods, properties, module_functions)
             if found is not None:
