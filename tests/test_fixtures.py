@@ -75,6 +75,13 @@ def test_seedsql_bugs_are_warnings_with_traces_through_calls():
             # on the same line is PFL402's, at warning or above
             assert f.severity == ("note" if f.cost * f.frequency < 1e-3 else f.severity)
             continue
+        if f.rule == "PFL201":
+            # a 4 KiB bytearray costs ~130 ns in Python: per page read of the schema rebuild
+            # (x100 statements x10 tables, the page loop a third unknown loop that adds
+            # nothing) that is ~0.13 ms, a note; the rebuild itself is PFL301's, an error
+            assert f.severity == "note" and f.cost * f.frequency < 1e-3, f
+            assert any("while loop" in hop.note for hop in f.trace), f.trace
+            continue
         assert f.severity in ("warning", "error"), f
         # each bug sits behind calls: the trace names a loop in another function
         assert len(f.trace) >= 3, f.trace

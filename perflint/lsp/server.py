@@ -36,51 +36,14 @@ from perflint.config import Config
 from perflint.docs import rule_docs_url
 from perflint.finding import Finding, Result
 from perflint.lsp.configuration import CONFIG_NAMES, ConfigProblem, load_workspace_config
-from perflint.lsp.convert import PARSE_ERROR, SOURCE, diagnostic, hover_markdown, path_uri
-from perflint.lsp.edits import ignore_edit
+from perflint.lsp.convert import SOURCE, diagnostic, path_uri
+from perflint.lsp import actions
+from perflint.lsp.actions import SHOW_DOCS_COMMAND
+from perflint.lsp.options import Options
+from perflint.lsp.progress import ClientProgress
 from perflint.lsp.project import WarmProject
 
-DEFAULT_DEBOUNCE_MS = 150
-SHOW_DOCS_COMMAND = "perflint.showRuleDocs"
 WATCHED = ("**/*.py", "**/*.pyi") + tuple(f"**/{name}" for name in CONFIG_NAMES)
-
-
-@dataclass
-class Options:
-    """`initializationOptions` the client may send (all optional)."""
-
-    debounce: float = DEFAULT_DEBOUNCE_MS / 1000.0  # seconds after the last change
-    cache: bool = True  # read and write .perflint_cache/ as `perflint check` does
-    jobs: int = 0  # worker processes for the first analysis; 0: one per CPU
-
-    @classmethod
-    def from_client(cls, raw: Any) -> Tuple["Options", List[str]]:
-        """Options from the client's JSON, and a complaint for each value not understood."""
-        options, problems = cls(), []
-        if not isinstance(raw, dict):
-            return options, ([] if raw is None else ["initializationOptions must be an object"])
-        debounce = raw.get("debounceMs")
-        if debounce is not None:
-            if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10_000:
-                options.debounce = debounce / 1000.0
-            else:
-                problems.append(f"debounceMs must be a number of milliseconds from 0 to 10000, not {debounce!r}")
-        cache = raw.get("cache")
-        if cache is not None:
-            if isinstance(cache, bool):
-                options.cache = cache
-            else:
-                problems.append(f"cache must be true or false, not {cache!r}")
-        jobs = raw.get("jobs")
-        if jobs is not None:
-            if isinstance(jobs, int) and not isinstance(jobs, bool) and jobs >= 0:
-                options.jobs = jobs
-            else:
-                problems.append(f"jobs must be a whole number, 0 for one per CPU, not {jobs!r}")
-        unknown = sorted(set(raw) - {"debounceMs", "cache", "jobs"})
-        if unknown:
-            problems.append(f"unknown initializationOptions: {', '.join(unknown)}")
-        return options, problems
 
 
 @dataclass
@@ -198,7 +161,7 @@ class PerflintServer(LanguageServer):
                 return  # a config file was touched, nothing perflint reads changed
             self.config = config
             began = time.perf_counter()
-            progress = _ClientProgress(self) if await self._create_progress() else None
+            progress = ClientProgress(self) if await self._create_progress() else None
             try:
                 project, count = await self._run(self._build_project, config, progress)
             except Exception as exc:
@@ -214,7 +177,7 @@ class PerflintServer(LanguageServer):
                 self.dirty[uri] = self._version(uri)
         await self._analyse()
 
-    def _build_project(self, config: Config, progress: Optional["_ClientProgress"]) -> Tuple[WarmProject, int]:
+    def _build_project(self, config: Config, progress: Optional["ClientProgress"]) -> Tuple[WarmProject, int]:
         from perflint.parallel import default_jobs
 
         project = WarmProject(self.root, config, use_cache=self.options.cache,
@@ -474,84 +437,15 @@ class PerflintServer(LanguageServer):
                 return
         await self._analyse(relink=True)
 
-    # -- hover and code actions ----------------------------------------------------------
+    # -- hover and code actions (perflint/lsp/actions.py) --------------------------------
     def findings_at(self, uri: str, line: int, character: Optional[int] = None) -> List[Tuple[Finding, types.Diagnostic]]:
-        """Findings whose range holds the position; else those on its line."""
-        shown = self.published.get(uri)
-        if shown is None:
-            return []
-        pairs = list(zip(shown.findings, shown.diagnostics))
-        on_line = [(f, d) for f, d in pairs if d.range.start.line <= line <= _last_line(d.range)]
-        if character is None:
-            return on_line
-        inside = [(f, d) for f, d in on_line if _contains(d.range, line, character)]
-        return inside or on_line
+        return actions.findings_at(self, uri, line, character)
 
     def hover(self, params: types.HoverParams) -> Optional[types.Hover]:
-        pairs = self.findings_at(params.text_document.uri, params.position.line, params.position.character)
-        if not pairs:
-            return None
-        text = hover_markdown([f for f, _ in pairs], self.explanations)
-        return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
-            range=pairs[0][1].range,
-        )
+        return actions.hover(self, params)
 
     def code_actions(self, params: types.CodeActionParams) -> Optional[List[types.CodeAction]]:
-        only = params.context.only
-        quickfix = types.CodeActionKind.QuickFix.value
-        if only and not any(str(k) in ("", quickfix) or quickfix.startswith(f"{k}.") for k in only):
-            return None
-        uri = params.text_document.uri
-        document = self._document(uri)
-        if document is None:
-            return None
-        pairs: List[Tuple[Finding, types.Diagnostic]] = []
-        for line in range(params.range.start.line, params.range.end.line + 1):
-            for pair in self.findings_at(uri, line):
-                if pair not in pairs:
-                    pairs.append(pair)
-        actions: List[types.CodeAction] = []
-        documented = set()
-        for finding, diag in pairs:
-            if finding.rule == PARSE_ERROR:
-                continue
-            edit = ignore_edit(document.source, finding.line, finding.rule)
-            if edit is not None:
-                lines = document.lines
-                mapper = self._position_mapper(lines)
-                actions.append(
-                    types.CodeAction(
-                        title=f"Ignore {finding.rule} on this line (# perflint: ignore[{finding.rule}])",
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diag],
-                        edit=types.WorkspaceEdit(
-                            changes={
-                                uri: [
-                                    types.TextEdit(
-                                        range=types.Range(start=mapper(edit.line, edit.start), end=mapper(edit.line, edit.end)),
-                                        new_text=edit.text,
-                                    )
-                                ]
-                            }
-                        ),
-                    )
-                )
-            if finding.rule not in documented:
-                documented.add(finding.rule)
-                actions.append(
-                    types.CodeAction(
-                        title=f"Show documentation for {finding.rule} ({finding.name})",
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diag],
-                        command=types.Command(
-                            title=f"Show documentation for {finding.rule}",
-                            command=SHOW_DOCS_COMMAND,
-                            arguments=[finding.rule],
-                        ),
-                    )
-                )
-        return actions
+        return actions.code_actions(self, params)
 
     async def show_rule_docs(self, code: Any) -> None:
         if not isinstance(code, str) or not code.upper().startswith("PFL"):
@@ -563,47 +457,6 @@ class PerflintServer(LanguageServer):
             await self.window_show_document_async(types.ShowDocumentParams(uri=url, external=True))
         else:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"{code}: {url}"))
-
-
-class _ClientProgress:
-    """phase 1's progress (perflint.parallel.Progress), sent as `$/progress` from the worker."""
-
-    def __init__(self, server: PerflintServer) -> None:
-        self.server = server
-        self.token = server._progress
-        self.total = 0
-        self.done = 0
-        self.sent = 0.0
-        self.begun = False
-        self._begin("perflint: summarising the project")
-
-    def _send(self, method, value) -> None:
-        loop = self.server._loop()
-        if loop is not None:
-            loop.call_soon_threadsafe(method, self.token, value)
-
-    def _begin(self, title: str) -> None:
-        self.begun = True
-        self._send(self.server.work_done_progress.begin, types.WorkDoneProgressBegin(title=title, percentage=0))
-
-    def start(self, total: int) -> None:
-        self.total, self.done = total, 0
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-        now = time.monotonic()
-        if self.total and now - self.sent >= 0.25:  # a few reports a second, not one per file
-            self.sent = now
-            self._send(self.server.work_done_progress.report, types.WorkDoneProgressReport(
-                message=f"{self.done}/{self.total} files", percentage=int(100 * self.done / self.total)))
-
-    def stop(self) -> None:
-        pass  # the run may go on (linking); finish() ends the report
-
-    def finish(self) -> None:
-        if self.begun:
-            self.begun = False
-            self._send(self.server.work_done_progress.end, types.WorkDoneProgressEnd(message="ready"))
 
 
 def _is_python(uri: str) -> bool:
@@ -619,16 +472,6 @@ def _display(path: str) -> str:
 def _short(uri: str) -> str:
     path = to_fs_path(uri)
     return _display(path) if path else uri
-
-
-def _last_line(rng: types.Range) -> int:
-    # An end at column 0 of the next line still belongs to the line before.
-    return rng.end.line - 1 if rng.end.character == 0 and rng.end.line > rng.start.line else rng.end.line
-
-
-def _contains(rng: types.Range, line: int, character: int) -> bool:
-    start, end = rng.start, rng.end
-    return (start.line, start.character) <= (line, character) <= (end.line, end.character)
 
 
 def build_server() -> PerflintServer:
