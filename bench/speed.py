@@ -4,6 +4,11 @@
     python bench/speed.py --quick          # Django only, 1 run, no pylint/Fixit: a few minutes
     python bench/speed.py                  # Django, SQLAlchemy, Twisted; 3 runs; all peers
     python bench/speed.py --corpora django,twisted --runs 5 --skip fixit --markdown out.md
+    python bench/speed.py --floor /work/corpora/twisted --runs 3   # cold run vs parse floor, phase 2 share
+
+--floor DIR (repeatable) measures a folder already on disk, downloads and installs nothing,
+and prints one table: the libcst parse floor, perflint's cold run, their ratio, and phase 2
+(call graph + heat) in seconds and as a share of the cold run (issue 12's speed goals).
 
 Everything downloaded or installed goes under ~/.cache/perflint-bench (--work DIR), never
 into the repository or the current environment:
@@ -76,7 +81,7 @@ if __name__ == "__main__":
 RUSAGE_WRAPPER = r'''
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
-code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
 wall = time.perf_counter() - t
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "rss_kb": r.ru_maxrss, "cpu": r.ru_utime + r.ru_stime, "code": code}), file=sys.stderr)
@@ -89,6 +94,8 @@ class Sample:
     cpu: float
     rss_kb: int
     code: int
+    # `perflint check -v` phase timings read from the run's stderr ("perflint: NAME: 1.234s")
+    phases: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,11 +202,16 @@ def measure(argv: Sequence[str], cwd: Path, env: Dict[str, str]) -> Sample:
         user = float(re.search(r"User time \(seconds\): ([\d.]+)", err).group(1))  # type: ignore[union-attr]
         system = float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))  # type: ignore[union-attr]
         status = re.search(r"Exit status: (\d+)", err)
-        return Sample(wall, user + system, rss, int(status.group(1)) if status else proc.returncode)
+        return Sample(wall, user + system, rss, int(status.group(1)) if status else proc.returncode, phases(err))
     proc = subprocess.run([sys.executable, "-c", RUSAGE_WRAPPER, *argv], cwd=cwd, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     data = json.loads(proc.stderr.strip().splitlines()[-1])
-    return Sample(data["wall"], data["cpu"], data["rss_kb"], data["code"])
+    return Sample(data["wall"], data["cpu"], data["rss_kb"], data["code"], phases(proc.stderr))
+
+
+def phases(stderr: str) -> Dict[str, float]:
+    """The phase timings `perflint check -v` prints ("perflint: phase 2 (...): 1.234s")."""
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^perflint: ([^:\n]+): ([\d.]+)s$", stderr, re.M)}
 
 
 def run_rounds(tools: List[Tool], runs: int, env: Dict[str, str]) -> None:
@@ -309,6 +321,39 @@ def table(name: str, lines: int, files: int, tools: List[Tool]) -> str:
     return "\n".join(out) + "\n"
 
 
+PHASE_2 = "phase 2 (call graph + heat)"
+
+
+def floor_table(folder: Path, runs: int, jobs: Optional[int], env: Dict[str, str]) -> str:
+    """Parse floor against a cold run on a folder on disk, and phase 2's part of that run.
+
+    Both read the same folder with as many processes as CPUs (perflint: its default --jobs),
+    alternating within each round; medians of `runs` rounds. perflint skips what discovery
+    excludes (virtualenvs, .gitignore'd files), so its cold run reads at most what the floor
+    parses: the ratio, if anything, flatters perflint."""
+    procs = os.cpu_count() or 1
+    files, lines, _ = count_lines(folder)
+    jobs_arg = ["--jobs", str(jobs)] if jobs else []
+    cold = Tool("perflint cold", [sys.executable, "-m", "perflint", "check", "--exit-zero", "--format", "json",
+                                  "-o", os.devnull, "--no-cache", "-v", *jobs_arg, str(folder)], folder)
+    floor = Tool(f"libcst parse floor ({procs} procs)", [sys.executable, "-c", PARSE_FLOOR, str(folder), str(procs)], folder)
+    run_rounds([floor, cold], runs, env)
+    link = [s.phases.get(PHASE_2, float("nan")) for s in cold.samples]
+    phase2 = statistics.median(link)
+    share = statistics.median(p / s.wall for p, s in zip(link, cold.samples))
+    out = [f"### {folder}: {files} files, {lines:,} lines ({runs} rounds, medians)", "",
+           "| parse floor wall | parse floor CPU | cold wall | cold CPU | cold / floor (wall) | cold / floor (CPU) "
+           "| phase 2 | phase 2 share of cold wall |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|",
+           f"| {floor.median('wall'):.2f} s | {floor.median('cpu'):.2f} s | {cold.median('wall'):.2f} s "
+           f"| {cold.median('cpu'):.2f} s | {cold.median('wall') / floor.median('wall'):.2f}x "
+           f"| {cold.median('cpu') / floor.median('cpu'):.2f}x | {phase2:.2f} s | {share:.1%} |"]
+    names = list(cold.samples[0].phases)  # perflint prints them in the order they ran
+    out += ["", "perflint's phases (median s): " + ", ".join(
+        f"{n} {statistics.median(s.phases.get(n, 0.0) for s in cold.samples):.2f}" for n in names)]
+    return "\n".join(out) + "\n"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "perflint-bench")
@@ -321,7 +366,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="Django only, 1 run, no pylint/Fixit, scaling 1,2")
     parser.add_argument("--sdist", action="store_true", help="download sdists instead of wheels")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument("--floor", type=Path, action="append", metavar="DIR",
+                        help="only: cold run vs libcst parse floor and phase 2's share, on this folder (repeatable)")
     args = parser.parse_args(argv)
+    if args.floor:
+        missing = [str(d) for d in args.floor if not d.is_dir()]
+        if missing:
+            raise SystemExit(f"--floor: not a folder: {', '.join(missing)}")
+        sections = [floor_table(d.resolve(), args.runs, args.jobs, bench_env()) for d in args.floor]
+        text = f"Machine: {machine()}\n\n" + "\n".join(sections)
+        print(text, flush=True)
+        if args.markdown:
+            args.markdown.write_text(text)
+        return 0
     if args.quick:
         args.corpora, args.runs, args.scaling = "django", 1, "1,2"
         args.skip = ",".join(sorted(set(filter(None, args.skip.split(","))) | SLOW_PEERS))

@@ -101,6 +101,8 @@ class Program:
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
+        self._override_cache: Dict[str, List[str]] = {}
+        self._memo_guarded: Dict[str, bool] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
         # Linking creates no garbage cycles worth collecting before it ends.
@@ -266,10 +268,13 @@ class Program:
         return fid
 
     def _memoized(self, fid: str) -> bool:
-        fn = self.functions[fid][1]
-        if fn.memoized:
-            return True  # a hand-written `if key in self._cache: return ...` guard
-        return any(d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
+        found = self._memo_guarded.get(fid)
+        if found is None:
+            fn = self.functions[fid][1]
+            # a hand-written `if key in self._cache: return ...` guard, or a caching decorator
+            found = self._memo_guarded[fid] = bool(fn.memoized) or any(
+                d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
+        return found
 
     def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
         """Estimated iterations of nested loops: their product. The first unknown loop on a
@@ -338,7 +343,7 @@ class Program:
                     site = CallSite(target="", line=line, loops=loops, text=f"{expr[1][2]}.{expr[2]}")
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
-        self.flow.memo = {}
+        self.flow.reset()
 
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:
@@ -357,11 +362,9 @@ class Program:
         if exact is not None:
             out.append((exact, "exact"))
             if site.target.startswith("m:"):
-                # self.m() in a base class reaches the overrides of m in its subclasses.
-                cid, _, meth = site.target[2:].rpartition(":")
-                overrides = sorted({self.lookup_method(sub, meth) for sub in flow.subclasses(cid)} - {None, exact})
-                if overrides and len(overrides) < MAX_VALUES and all(self._decorators_transparent(o) for o in overrides):  # type: ignore[arg-type]
-                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]  # type: ignore[misc]
+                overrides = self._overrides(site.target, exact)
+                if overrides:
+                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]
         elif site.callee is not None:
             values = flow.eval(mod, site.callee)
             calls = flow.callables(values)
@@ -381,6 +384,19 @@ class Program:
                 kind = "exact" if len(calls) == 1 else "bounded"
                 out.extend((callee, kind) for callee, _ in calls if callee not in dict(out))
         return out
+
+    def _overrides(self, target: str, exact: str) -> List[str]:
+        """`self.m()` in a base class reaches the overrides of m in its subclasses: those
+        other than `exact`, when they are few and transparent (else none). Cached per target:
+        a base class's `self.m()` calls repeat, and walking its subclasses' MROs does not."""
+        cached = self._override_cache.get(target)
+        if cached is None:
+            cid, _, meth = target[2:].rpartition(":")
+            found = sorted({self.lookup_method(sub, meth) for sub in self.flow.subclasses(cid)} - {None, exact})
+            if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
+                found = []
+            cached = self._override_cache[target] = found  # type: ignore[assignment]
+        return cached
 
     def _by_name(self, mod: ModuleSummary, callee: tuple) -> Optional[str]:
         """`x.meth()` on a receiver nothing is known about, where `meth` is a method name
@@ -542,17 +558,18 @@ class Program:
         would be cold, and a per-record fsync inside one run is still per record.)"""
         cold = self.cold_roots
         reached: Set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for fid in sorted(self.functions):
-                if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
-                    continue
-                callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
-                if callers and all(e.site.cold or e.caller in reached for e in callers):
-                    reached.add(fid)
-                    self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
-                    changed = True
+        # A worklist: a function's verdict changes only when one of its callers is reached,
+        # and reaching only grows, so this finds the same set as repeated full passes.
+        queue = deque(sorted(self.functions))
+        while queue:
+            fid = queue.popleft()
+            if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
+                continue
+            callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
+            if callers and all(e.site.cold or e.caller in reached for e in callers):
+                reached.add(fid)
+                self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
+                queue.extend(e.callee for e in self.edges[fid] if e.callee not in reached)
         cold.update(reached)
 
     def _components(self) -> Dict[str, int]:

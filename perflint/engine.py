@@ -271,11 +271,15 @@ def finalize(
         occurrences: Dict[str, int] = {}
         used: Dict[int, Set[str]] = {}  # suppression line -> codes it actually hid
         causes: Dict[tuple, List[_Scored]] = {}
+        selected: Dict[str, bool] = {}  # rule code -> whether it runs on this file
         for cand in summary.candidates:
             rule = by_code.get(cand.rule)
             if rule is None:
                 continue
-            if not _selected_here(rule, file_ignores, overrides):
+            here = selected.get(cand.rule)
+            if here is None:
+                here = selected[cand.rule] = _selected_here(rule, file_ignores, overrides)
+            if not here:
                 continue
             suppressed = is_suppressed(summary.suppressions, cand.line, cand.rule)
             if suppressed and meta is None:
@@ -549,7 +553,11 @@ def _selected_here(rule, file_ignores, overrides) -> bool:
         if override.select is not None:
             select = override.select
         ignore += tuple(override.ignore)
-    return is_selected(rule.CODE, rule.FAMILY, select, ignore)
+    return _is_selected(rule.CODE, rule.FAMILY, select, ignore)
+
+
+# finalize asks per candidate (100k on Twisted) about a few dozen rules and selector sets
+_is_selected = functools.lru_cache(maxsize=4096)(is_selected)
 
 
 def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]:

@@ -239,6 +239,11 @@ def _run_pool(todo, workers, config, select, ignore, show, start_method=None) ->
     chunks = _chunks(todo, workers)
     analysed: Dict[int, ModuleSummary] = {}
     futures = {}
+    # The summaries arriving here live until the run ends, and hold no reference cycles:
+    # the cyclic collector walked all that had arrived a dozen times (3 s of a 31 s run on
+    # Twisted). Each chunk is frozen as it arrives (gc.freeze is O(1)); all is unfrozen at
+    # the end, so that nothing frozen here outlives the run uncollectable.
+    thresholds = _quiet_gc()
     try:
         try:
             for chunk in chunks:
@@ -263,6 +268,7 @@ def _run_pool(todo, workers, config, select, ignore, show, start_method=None) ->
                                                 is_package=file.is_package, is_test=file.is_test)
                         summary.error = FileError(file.display, "internal error: the analysis worker process died on this file or one analysed with it")
                         analysed[index] = summary
+                gc.freeze()
                 if show is not None:
                     show.advance(len(futures[future]))
     except BaseException:
@@ -274,6 +280,8 @@ def _run_pool(todo, workers, config, select, ignore, show, start_method=None) ->
         if show is not None:
             show.stop()
         executor.shutdown(wait=True, cancel_futures=True)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
     return analysed
 
 

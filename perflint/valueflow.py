@@ -20,6 +20,9 @@ EMPTY: FrozenSet[tuple] = frozenset()
 EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
 _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
+_MISSING = object()
+# Expressions whose value is built from the expression alone (eval skips the memo for them)
+_LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
 _QUERY_METHODS = frozenset({
@@ -53,6 +56,15 @@ def union(parts: Iterable[Values]) -> Values:
     return result
 
 
+def _single(part: Values) -> Values:
+    """union((part,)) without the generator: most value sets hold one value."""
+    if part is None:
+        return None
+    if not part:
+        return EMPTY
+    return None if len(part) > MAX_VALUES else part
+
+
 def _roots(expr: Optional[tuple]):
     """The names ("n" expressions) an expression reads, as (scope, name)."""
     stack = [expr]
@@ -78,7 +90,15 @@ class ValueFlow:
         # Evaluated expressions by id: every expression is an object of a summary the program
         # holds, and hashing a nested tuple on each lookup cost more than the evaluation.
         self.memo: Dict[object, Values] = {}
+        # Evaluations that read no bound parameter and no unfinished evaluation (a cycle's
+        # placeholder), directly or through what they read: they depend on the program alone,
+        # so their values hold in every round of the fixed point and after it. A round starts
+        # with an empty `memo` but keeps `pure`: the rounds after the first re-read mostly
+        # imports, classes and methods, and would otherwise evaluate them again each time.
+        self.pure: Dict[object, Values] = {}
+        self._dirty = False  # the evaluation under way read a parameter or an unfinished one
         self._subclasses: Optional[Dict[str, List[str]]] = None
+        self._class_targets: Dict[str, bool] = {}
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -104,11 +124,18 @@ class ValueFlow:
             changed = set()
             for fid in sorted(pending):
                 self.p.checkpoint()
+                again = []
                 for mod, site in sites[fid]:
+                    self._dirty = False
                     for target, bound in self.site_callables(mod, site):
                         callers.setdefault(target, set()).add(fid)
                         if self._bind_args(mod, site, target, bound):
                             changed.add(target)
+                    if self._dirty:
+                        again.append((mod, site))
+                # A site whose callee and arguments read no parameter (all pure) binds the
+                # same values to the same targets in every round: once is enough.
+                sites[fid] = again
             pending = set()
             for target in changed:
                 pending.add(target)
@@ -205,15 +232,19 @@ class ValueFlow:
         return self.callables(self.eval(mod, site.callee)) or []
 
     def _names_class(self, target: str) -> bool:
-        resolved = self.p.resolve_dotted(target[2:])
-        return resolved is not None and resolved[0] == "class"
+        found = self._class_targets.get(target)
+        if found is None:
+            resolved = self.p.resolve_dotted(target[2:])
+            found = self._class_targets[target] = resolved is not None and resolved[0] == "class"
+        return found
 
     def callables(self, values: Values, depth: int = 0) -> Optional[List[Tuple[str, bool]]]:
         """The functions calling these values runs; None when the set is unbounded."""
         if values is None:
             return None
         out: List[Tuple[str, bool]] = []
-        for value in sorted(values, key=repr):
+        # the order decides which of a function's two values (bound or not) is kept below
+        for value in sorted(values, key=repr) if len(values) > 1 else values:
             kind = value[0]
             if kind == "F" or kind == "B":
                 out.append((value[1], kind == "B"))
@@ -238,37 +269,71 @@ class ValueFlow:
         return sorted(seen.items())
 
     # -- evaluation ---------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every evaluation (the summaries they are keyed by may go away)."""
+        self.memo = {}
+        self.pure = {}
+
     def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
         if expr is None:
             return EMPTY
+        kind = expr[0]
+        if kind == "n":  # memoised by name, a cycle through it included (name())
+            return self.name(mod, expr[1], expr[2])
+        if kind in _LITERAL_KINDS:
+            return self._eval(mod, expr)  # reads nothing: a memo entry would cost more
         key = id(expr)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         memo = self.memo
         if key in memo:
+            self._dirty = True
             return memo[key]
         memo[key] = EMPTY  # a cycle (x = x.next) reads nothing new
+        outer, self._dirty = self._dirty, False
         result = self._eval(mod, expr)
-        memo[key] = result
+        self._settle(key, result, outer)
         return result
+
+    def _settle(self, key: object, result: Values, outer: bool) -> None:
+        """Record a finished evaluation: in this round's memo, and in `pure` when it read
+        nothing that a round or a cycle changes; then restore the caller's flag."""
+        self.memo[key] = result
+        if self._dirty:
+            return  # the caller read this, so it is not pure either
+        self.pure[key] = result
+        self._dirty = outer
 
     def _eval(self, mod: ModuleSummary, expr: tuple) -> Values:
         kind = expr[0]
         if kind == "n":
             return self.name(mod, expr[1], expr[2])
+        # union() stops at the first unbounded part; with one value there is no later one
         if kind == "a":
             base = self.eval(mod, expr[1])
             if base is None:
                 return None
+            if len(base) == 1:
+                for v in base:
+                    return _single(self.attribute(v, expr[2]))
             return union(self.attribute(v, expr[2]) for v in base)
         if kind == "c":
             func = self.eval(mod, expr[1])
             if func is None:
                 return None
+            if len(func) == 1:
+                for v in func:
+                    return _single(self.call_result(v))
             return union(self.call_result(v) for v in func)
         if kind == "i" or kind == "u":
             base = self.eval(mod, expr[1])
             if base is None:
                 return None
             index = expr[2] if kind == "u" else None
+            if len(base) == 1:
+                for v in base:
+                    return _single(self.element(v, index))
             return union(self.element(v, index) for v in base)
         if kind == "or":
             return union(self.eval(mod, e) for e in expr[1])
@@ -307,11 +372,17 @@ class ValueFlow:
     def name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         """A name read in a scope: the function's own, an enclosing function's, the module's."""
         key = (mod.module, scope, name)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         memo = self.memo
         if key in memo:
+            self._dirty = True
             return memo[key]
         memo[key] = EMPTY
-        memo[key] = result = self._name(mod, scope, name)
+        outer, self._dirty = self._dirty, False
+        result = self._name(mod, scope, name)
+        self._settle(key, result, outer)
         return result
 
     def _name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
@@ -319,7 +390,9 @@ class ValueFlow:
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
                 parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, {}).get(name, ())]
-                parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
+                if name in functions[scope].params:  # bound from call sites: grows by rounds
+                    self._dirty = True
+                    parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
                 nested = f"{scope}.{name}"
                 if nested in mod.classes:
                     parts.append(frozenset({("C", f"{mod.module}.{nested}", False)}))
@@ -329,9 +402,14 @@ class ValueFlow:
 
     def module_name(self, mod: ModuleSummary, name: str) -> Values:
         key = (mod.module, ("G", name))
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         if key in self.memo:
+            self._dirty = True
             return self.memo[key]
         self.memo[key] = EMPTY
+        outer, self._dirty = self._dirty, False
         parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(MODULE_SCOPE, {}).get(name, ())]
         if name in mod.classes:
             parts.append(frozenset({("C", f"{mod.module}.{name}", False)}))
@@ -345,7 +423,7 @@ class ValueFlow:
             elif name in _BUILTINS:
                 parts.append(EXTERNAL)
         result = union(parts)
-        self.memo[key] = result
+        self._settle(key, result, outer)
         return result
 
     def dotted(self, dotted: str) -> Values:
@@ -390,16 +468,21 @@ class ValueFlow:
         """An attribute looked up on a class or an instance, through the C3 MRO; with
         `subclasses`, overrides of a method in subclasses too (a bounded set, else none)."""
         key = ("member", cid, attr, instance, subclasses)
+        found = self.pure.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         if key in self.memo:
+            self._dirty = True
             return self.memo[key]
         self.memo[key] = EMPTY
+        outer, self._dirty = self._dirty, False
         result = self._member(cid, attr, instance)
         if subclasses and result and any(v[0] == "B" for v in result):
             extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid)]
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
-        self.memo[key] = result
+        self._settle(key, result, outer)
         return result
 
     def _own_member(self, cid: str, attr: str, instance: bool) -> Values:

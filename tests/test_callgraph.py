@@ -199,3 +199,25 @@ def test_mro_is_c3():
     assert p.mro("m.D") == ["m.D", "m.B", "m.C", "m.A"]
     assert p.mro("m.E") == ["m.E", "m.D", "m.B", "m.C", "m.A"]
     assert p.lookup_method("m.D", "m") == "m.C.m"  # depth-first would say A.m
+
+
+def test_values_bound_in_later_rounds_reach_through_earlier_evaluations():
+    # `fn` in c is bound only in the third round (main -> a -> b -> c); the module-level
+    # `runner` and `Box` are evaluated in the first. Keeping what reads no parameter across
+    # rounds (valueflow's `pure`) must not keep what c's `fn()` read before `fn` was bound.
+    p = program({
+        "m.py": (
+            "def work():\n    pass\n"
+            "def c(fn):\n    runner = Box\n    fn()\n    runner(fn).run()\n"
+            "def b(fn):\n    c(fn)\n"
+            "def a(fn):\n    b(fn)\n"
+            "def main():\n    a(work)\n"
+            "class Box:\n"
+            "    def __init__(self, fn):\n        self.fn = fn\n"
+            "    def run(self):\n        self.fn()\n"
+        ),
+    })
+    found = edges(p)
+    assert ("m.c", "m.work") in found
+    assert ("m.c", "m.Box.__init__") in found and ("m.c", "m.Box.run") in found
+    assert ("m.Box.run", "m.work") in found
