@@ -100,7 +100,9 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[T
 # `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
 TRANSACTION_CM = re.compile(
     r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
-    r"|^_*atomic_|_atomic$|^_*(db_|sql_)?transaction_|_transaction$",
+    # not atomic_open/atomic_write: a file written to a temporary name and renamed is no transaction
+    r"|^_*atomic_(?!(open|write|file|save|replace|rename|dump|copy|move)(_|$))|_atomic$"
+    r"|^_*(db_|sql_)?transaction_|_transaction$",
     re.I,
 )
 # `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).

@@ -119,6 +119,11 @@ class SyncPerStatement(Rule):
     TRIGGERS = ("sync", "commit", "with ", "engine", ".save(", ".store(")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
+        # a file written to a temporary name and renamed (atomicwrites, salt's atomic_open): no transaction
+        "from atomicfile import atomic_open\nclass Cache:\n    def _write(self):\n"
+        "        with atomic_open(self._path, 'wb') as fp:\n            fp.write(self._data)\n"
+        "    def set(self, k, v):\n        self._data[k] = v\n        self._write()\n"
+        "def fill(cache, items):\n    for k, v in items:\n        cache.set(k, v)\n",
         # a shredder: each pass rewinds and overwrites, and must reach the disk before the next
         "import os\ndef shred(fh, data, passes):\n    for _ in range(passes):\n        fh.seek(0)\n"
         "        fh.write(data)\n        os.fsync(fh.fileno())\n",
