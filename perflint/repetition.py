@@ -344,6 +344,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     not a memo: the rest of the body runs on every other call."""
     body = getattr(fn.body, "body", ())
     stmts = [s for s in body[:4] if not _is_docstring(s)]
+    writes: Optional[Tuple[set, set]] = None  # (stored containers, assigned names): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
         container = lazy = None
         if type(stmt) is cst.If and _returns(stmt.body):
@@ -356,16 +357,22 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
                     name = dotted_text(test.left)
                     container = _cache_get_container(stmts[i - 1], name) if name else None
                 if op is cst.IsNot and container is None and _is_none(test.comparisons[0].comparator):
-                    lazy = _lazy_value(stmt, dotted_text(test.left), fn.body)  # `if self._x is not None: return self._x`
+                    lazy = _returned_itself(stmt, dotted_text(test.left))  # `if self._x is not None: return self._x`
             elif type(test) in (cst.Name, cst.Attribute):
-                lazy = _lazy_value(stmt, dotted_text(test), fn.body)  # `if _SERVICES: return _SERVICES`
+                lazy = _returned_itself(stmt, dotted_text(test))  # `if _SERVICES: return _SERVICES`
         elif type(stmt) is cst.Try and stmt.handlers and _returns(stmt.body):
             caught = {dotted_text(h.type) for h in stmt.handlers if h.type is not None}
             if caught & {"KeyError", "LookupError"}:
                 container = _subscripted(stmt.body)
-        if container and container in _stored_containers(fn.body):
+        if not (container or lazy):
+            continue
+        if writes is None:
+            writes = _writes(fn.body)
+        stored, assigned = writes
+        if container and container in stored:
             return f"memoised: answers from {container} and fills it on a miss"
-        if lazy:
+        # a value built once and kept: the function fills it (`X[k] = ...`) or assigns it (`self._x = ...`)
+        if lazy and (lazy in stored or lazy in assigned):
             return f"memoised: returns {lazy} once it is built, and builds it on the first call"
     return None
 
@@ -374,36 +381,14 @@ def _is_none(expr: cst.BaseExpression) -> bool:
     return type(expr) is cst.Name and expr.value == "None"
 
 
-def _lazy_value(guard: cst.If, name: Optional[str], body: cst.CSTNode) -> Optional[str]:
-    """A value built once and kept: the guard returns `name` itself, and the function fills it
-    (`name[k] = ...`, `name.update(...)`) or assigns it (`self._x = ...`, `global X; X = ...`)."""
+def _returned_itself(guard: cst.If, name: Optional[str]) -> Optional[str]:
+    """`name` when the guard's body ends by returning `name` itself (`if _T: return _T`)."""
     if not name:
         return None
     last = getattr(guard.body, "body", ())[-1:]
     small = last[0].body if last and type(last[0]) is cst.SimpleStatementLine else last
     returned = next((dotted_text(r.value) for r in small if type(r) is cst.Return and r.value is not None), None)
-    if returned != name:
-        return None
-    return name if name in _stored_containers(body) or name in _assigned_names(body) else None
-
-
-def _assigned_names(body: cst.CSTNode) -> set:
-    """Dotted names the function assigns (`X = ...`, `self._x = ...`), outside nested scopes."""
-    from perflint.walker import iter_children
-
-    found: set = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        node_type = type(node)
-        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and node is not body:
-            continue
-        if node_type is cst.AssignTarget and type(node.target) in (cst.Name, cst.Attribute):
-            text = dotted_text(node.target)
-            if text:
-                found.add(text)
-        stack.extend(iter_children(node))
-    return found
+    return name if returned == name else None
 
 
 def _cache_get_container(stmt: cst.CSTNode, name: str) -> Optional[str]:
@@ -428,27 +413,35 @@ def _subscripted(body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
-def _stored_containers(body: cst.CSTNode) -> set:
-    """Containers the function stores into: `c[k] = v`, `c.setdefault(k, v)`, `c.update(...)`."""
+def _writes(body: cst.CSTNode) -> Tuple[set, set]:
+    """What the function writes, outside nested scopes: (containers it stores into: `c[k] = v`,
+    `c.setdefault(k, v)`, `c.update(...)`; dotted names it assigns: `X = ...`, `self._x = ...`)."""
     from perflint.walker import iter_children
 
-    found: set = set()
+    stored: set = set()
+    assigned: set = set()
     stack = [body]
     while stack:
         node = stack.pop()
         node_type = type(node)
         if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and node is not body:
             continue
-        if node_type is cst.AssignTarget and type(node.target) is cst.Subscript:
-            text = dotted_text(node.target.value)
-            if text:
-                found.add(text)
+        if node_type is cst.AssignTarget:
+            target = node.target
+            if type(target) is cst.Subscript:
+                text = dotted_text(target.value)
+                if text:
+                    stored.add(text)
+            elif type(target) in (cst.Name, cst.Attribute):
+                text = dotted_text(target)
+                if text:
+                    assigned.add(text)
         elif node_type is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("setdefault", "update", "__setitem__"):
             text = dotted_text(node.func.value)
             if text:
-                found.add(text)
+                stored.add(text)
         stack.extend(iter_children(node))
-    return found
+    return stored, assigned
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:
