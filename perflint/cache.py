@@ -54,7 +54,7 @@ def file_stat(st: os.stat_result) -> Stat:
 
 
 # perflint modules that never run in phase 1: editing them does not invalidate the cache.
-_NOT_PHASE_ONE = frozenset({
+NOT_PHASE_ONE = frozenset({
     "__main__.py", "cli.py", "engine.py", "callgraph.py", "scoring.py", "baseline.py", "docs.py",
     "testing.py", "parallel.py", "registry.py", "config.py",
 })
@@ -72,19 +72,21 @@ def _code_fingerprint() -> str:
     if pinned:  # tests pin it: other work in the same checkout must not turn hits into misses
         return f"{__version__}\n{pinned}"
     parts = [__version__, getattr(getattr(libcst, "_version", None), "__version__", "?"), sys.version]
-    parts += module_stats(perflint, ("report", "lsp"), _NOT_PHASE_ONE)
+    parts += module_stats(perflint, ("report", "lsp"), NOT_PHASE_ONE)
     parts += module_stats(perflint.rules, (), frozenset())
     return "\n".join(parts)
 
 
-def module_stats(package, skip_dirs: Sequence[str], skip_files: frozenset, suffixes=(".py",)) -> List[str]:
-    """`path:size:mtime` of a package's modules (sorted), for code fingerprints."""
+def module_stats(package, skip_dirs: Sequence[str], skip_files: frozenset, suffixes=(".py",),
+                 only: Optional[frozenset] = None) -> List[str]:
+    """`path:size:mtime` of a package's modules (sorted; only those named in `only`, if given),
+    for code fingerprints."""
     parts = []
     for base in package.__path__:
         for current, dirs, files in os.walk(base):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d not in skip_dirs)
             for name in sorted(files):
-                if name.endswith(suffixes) and name not in skip_files:
+                if name.endswith(suffixes) and name not in skip_files and (only is None or name in only):
                     try:
                         st = os.stat(os.path.join(current, name))
                     except OSError:

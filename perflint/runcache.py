@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Tuple
 
 from perflint import __version__
-from perflint.cache import content_hash, file_stat, module_stats
+from perflint.cache import NOT_PHASE_ONE, content_hash, file_stat, module_stats
 
 if TYPE_CHECKING:
     from perflint.baseline import Baseline
@@ -33,20 +33,20 @@ if TYPE_CHECKING:
     from perflint.costs import CostTable
     from perflint.discovery import SourceFile
 
-# Only reporters and commands that never feed a Result: editing them keeps the key.
-_NOT_IN_RESULT = ("report", "lsp")
-_NOT_IN_RESULT_FILES = frozenset({"__main__.py", "cli.py", "docs.py", "testing.py", "calibrate.py", "profile_run.py"})
+# The modules that run after phase 1 and shape a Result. Every other module of perflint (and
+# every rule) is in the per-file cache's run key, which is part of this key already.
+_AFTER_PHASE_ONE = NOT_PHASE_ONE - {"__main__.py", "cli.py", "docs.py", "testing.py"}
 
 
 def _engine_fingerprint() -> str:
-    """Sizes and mtimes of every perflint module a result depends on (a checkout edited
+    """Sizes and mtimes of the modules that score a result after phase 1 (a checkout edited
     between two runs gives a new key, as for the per-file cache)."""
     import perflint
 
     pinned = os.environ.get("PERFLINT_CODE_FINGERPRINT")
     if pinned:
         return pinned
-    return "\n".join(module_stats(perflint, _NOT_IN_RESULT, _NOT_IN_RESULT_FILES, (".py", ".toml")))
+    return "\n".join(module_stats(perflint, ("report", "lsp", "data"), frozenset(), only=_AFTER_PHASE_ONE))
 
 
 def _content_hashes(cache: "ResultCache", files: Sequence["SourceFile"]) -> Optional[Iterable[str]]:
