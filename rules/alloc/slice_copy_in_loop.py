@@ -168,13 +168,10 @@ class SliceCopyInLoop(Rule):
                 and parent.targets[0].target.value == name:
             return  # buf = buf[n:]: reported by visit_Assign as consumption
         kind, made_in = known
-        if not _outside(made_in, self.ctx.loops):
-            return  # made in this iteration and sliced in it: one copy per read
+        if self._fresh_per_iteration(name, made_in):
+            return  # one copy of each new value (`pkt = sock.recv(...)`, `s = f.readline()`)
         if self._in_except_handler():
             return  # an error path, not the loop's work
-        loop = _innermost_loop(self.ctx)
-        if loop is not None and name in self._rebound_in(loop):
-            return  # `s = f.readline()` again inside the loop: a fresh value per iteration
         size = _slice_length(node)
         if self._feeds_struct(node):
             self.report(node, f"slicing {kind} '{name}' in a loop to unpack it copies the bytes every time: "
@@ -207,15 +204,20 @@ class SliceCopyInLoop(Rule):
             found = self._rebound[id(loop)] = _rebound_names(loop)
         return found
 
+    def _fresh_per_iteration(self, name: str, made_in: Tuple[Loop, ...]) -> bool:
+        """The innermost loop works on a new value each iteration: made in this iteration, or
+        assigned afresh somewhere in the loop. Slicing it copies once per value, not a chain."""
+        if not _outside(made_in, self.ctx.loops):
+            return True
+        loop = _innermost_loop(self.ctx)
+        return loop is not None and name in self._rebound_in(loop)
+
     def _consumed(self, node: cst.Assign, name: str, known: Tuple[str, Tuple[Loop, ...]]) -> None:
         if not self.ctx.in_loop:
             return
         kind, made_in = known
-        if not _outside(made_in, self.ctx.loops):
-            return  # made afresh in this iteration (`data = b""` per file): one slice of it, not a chain
-        loop = _innermost_loop(self.ctx)
-        if loop is not None and name in self._rebound_in(loop):
-            return  # assigned afresh in the loop too: each iteration slices a new value
+        if self._fresh_per_iteration(name, made_in):
+            return  # `data = b""` per file, its last byte dropped once: one slice, not a chain
         self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
                           "step: quadratic in the number of steps; keep an offset or a memoryview",
                     confidence="high", fix=CONSUME_FIX)
