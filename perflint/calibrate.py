@@ -462,6 +462,39 @@ def _entry_points(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: importlib.metadata.entry_points(group="console_scripts"), lambda: kept)
 
 
+def _stat_path(tmp: str) -> Tuple[float, float]:
+    """os.path.exists() of a file that is there (a stat system call) against the answer kept
+    from the first call: a package's own data files do not come and go while it runs."""
+    path = os.path.join(tmp, "data.dat")
+    with open(path, "w") as f:
+        f.write("x")
+    kept = os.path.exists(path)
+    return _pair(lambda: os.path.exists(path), lambda: kept)
+
+
+def _signature(tmp: str) -> Tuple[float, float]:
+    """inspect.signature() of a plain function of four parameters against the kept Signature:
+    a function's parameters do not change after it is defined."""
+    import inspect
+
+    def factory(data, /, extra=None, *args, key=None, **kwargs):  # pragma: no cover - inspected only
+        return data
+
+    kept = inspect.signature(factory)
+    return _pair(lambda: inspect.signature(factory), lambda: kept)
+
+
+def _constant_table(tmp: str) -> Tuple[float, float]:
+    """A 100-entry dict display of constants built in the function to look one entry up,
+    against the same table kept at module level: per entry built."""
+    entries = ", ".join(f"'KEY_{i}': 'value number {i}'" for i in range(100))
+    namespace: Dict[str, object] = {}
+    exec(f"def per_call(k):\n    return {{{entries}}}.get(k)\n"  # noqa: S102 - a fixed, generated table
+         f"KEPT = {{{entries}}}\ndef kept(k):\n    return KEPT.get(k)\n", namespace)
+    per_call, kept = namespace["per_call"], namespace["kept"]
+    return _pair(lambda: per_call("KEY_3"), lambda: kept("KEY_3"), per=100)  # type: ignore[operator]
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -490,6 +523,9 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
     (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),
+    (CostSpec("stat-path", "os.path.exists() per call of a path that does not change (a stat system call)", "the answer kept from the first call", "execution"), _stat_path),
+    (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
+    (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to

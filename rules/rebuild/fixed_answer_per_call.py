@@ -1,0 +1,274 @@
+"""PFL307 fixed-answer-per-call."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Set, Tuple
+
+import libcst as cst
+
+from perflint.context import dotted_text
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import first_arg
+
+# Introspection whose answer is fixed once the callable is defined.
+_INTROSPECTION = {
+    "inspect.signature": "inspect.signature()",
+    "inspect.Signature.from_callable": "Signature.from_callable()",
+    "inspect.getfullargspec": "inspect.getfullargspec()",
+    "inspect.getargspec": "inspect.getargspec()",
+}
+# Probes of the file system: a stat system call each.
+_STATS = {
+    "os.path.exists": "os.path.exists()",
+    "os.path.isfile": "os.path.isfile()",
+    "os.path.isdir": "os.path.isdir()",
+    "os.path.lexists": "os.path.lexists()",
+    "os.stat": "os.stat()",
+    "os.access": "os.access()",
+}
+# pathlib probes on a path object derived from the package's folder.
+_PATH_METHODS = {"exists", "is_file", "is_dir"}
+# Names whose value is where the module itself is installed: fixed for the process.
+_PACKAGE_ROOTS = {"__file__", "__path__"}
+_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
+
+
+class FixedAnswerPerCall(Rule):
+    """
+    An answer fixed for the process asked again on every call: a callable's signature, or
+    whether a data file of the package itself exists.
+
+    ## What it does
+    Flags, in a function that is not memoised, `inspect.signature()` (and
+    `getfullargspec()`, `Signature.from_callable()`) of a callable, and stat probes
+    (`os.path.exists`, `isfile`, `isdir`, `os.stat`, `os.access`, `Path.exists()`) of a path
+    under the package's own folder: one built from `__file__` directly, through a module-level
+    name, a `self` attribute or a local set from it, or through a function of the same module
+    that returns such a path. Whether that costs anything depends on how often the function
+    runs: the finding is a warning only when its time per unit of work (loops and hot entry
+    points on the way) reaches the threshold; otherwise it is a note.
+
+    ## Why is this slow
+    A function's parameters do not change after it is defined, and the files installed with a
+    package do not come and go while it runs, yet each call asks again: `inspect.signature()`
+    builds a `Signature` and a `Parameter` per argument (about 14 µs on the reference machine,
+    and cyclic garbage), a stat is a system call (about 1.5 µs). Per model instance, per
+    formatted value or per parsed name, that adds up.
+
+    ## Example
+    ```python
+    import inspect
+
+    def takes_data(factory):
+        return len(inspect.signature(factory).parameters) == 1
+
+    def defaults(fields, data):
+        return {name: f(data) if takes_data(f) else f() for name, f in fields.items()}
+    ```
+
+    ## Use instead
+    ```python
+    import functools
+    import inspect
+
+    @functools.lru_cache(maxsize=None)
+    def takes_data(factory):
+        return len(inspect.signature(factory).parameters) == 1
+    ```
+
+    ## Notes
+    Both costs are microseconds, so the findings are graded cautiously. Introspection is
+    reported at low confidence, a note whatever its estimated time: it mostly runs when
+    something is defined, registered or compiled (a template's filters, a login's
+    authentication backends, a model's validators), where unknown loop bounds overestimate
+    how often. Set `[rules.PFL307] severity` to promote it where you know the function runs per
+    instance or per row. A stat is reported at medium confidence (its time counts half): it
+    needs more than a thousand calls per unit of work to be a warning.
+    Module-level calls, memoised functions (`lru_cache`, `functools.cache`, a hand-written
+    cache guard), test code and calls in `except` handlers or cache-miss branches are not
+    reported. A stat of any other path (a user's file, a cache file, a lock) is not
+    reported: its answer can change while the process runs.
+    """
+
+    CODE = "PFL307"
+    COST = "inspect-signature"  # perflint/calibrate.py SPECS; a stat is costed as stat-path
+    NAME = "fixed-answer-per-call"
+    FAMILY = "rebuild"
+    FIX = "compute the answer once (functools.lru_cache keyed by the callable or name, or at import) and reuse it"
+    TRIGGERS = ("signature", "getfullargspec", "getargspec", "__file__", "__path__")
+    VALID = [
+        # Memoised: once per distinct callable.
+        "import functools, inspect\n@functools.lru_cache(maxsize=None)\ndef arity(fn):\n"
+        "    return len(inspect.signature(fn).parameters)\n"
+        "def call_all(fns):\n    return [arity(f) for f in fns]\n",
+        # A user's file: its existence can change while the process runs.
+        "import os\ndef load_all(paths):\n    return [open(p).read() for p in paths if os.path.exists(p)]\n",
+        # Once, at import.
+        "import os\nDATA = os.path.join(os.path.dirname(__file__), 'data')\nHAVE_DATA = os.path.isdir(DATA)\n",
+        # A function's own signature object, not inspect's.
+        "def render(forms):\n    for form in forms:\n        form.signature()\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import inspect\n"
+            "def takes_data(factory):\n"
+            "    return len(inspect.signature(factory).parameters) == 1\n"
+            "def defaults(factories, data):\n"
+            "    return [f(data) if takes_data(f) else f() for f in factories]\n",
+            line=3,
+        ),
+        Invalid(
+            "import os\n"
+            "_dirname = os.path.join(os.path.dirname(__file__), 'locale-data')\n"
+            "def filename(name):\n"
+            "    return os.path.join(_dirname, name + '.dat')\n"
+            "def exists(name):\n"
+            "    return os.path.exists(filename(name))\n",
+            line=6,
+        ),
+        Invalid(
+            "from pathlib import Path\n"
+            "HERE = Path(__file__).parent\n"
+            "def has_template(names):\n"
+            "    return [n for n in names if (HERE / 'templates' / n).exists()]\n",
+            line=4,
+        ),
+    ]
+
+    def begin_file(self, ctx) -> None:
+        super().begin_file(ctx)
+        self._package_names: Set[str] = set(_PACKAGE_ROOTS)  # module-level names holding a package path
+        # (function qualname, local) and (class qualname, `self.x`) set from a package path
+        self._scoped_names: Set[Tuple[str, str]] = set()
+        self._package_functions: Set[str] = set()  # module functions that return a package path
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Module-level names built from __file__ (in order: one may be built from another),
+        # then the module's functions that return a path built from them.
+        for stmt in _top_level(node.body):
+            for target, value in _assignments(stmt):
+                if self._from_package(value):
+                    self._package_names.add(target)
+        for stmt in node.body:
+            if isinstance(stmt, cst.FunctionDef) and any(
+                    ret.value is not None and self._from_package(ret.value) for ret in _returns(stmt)):
+                self._package_functions.add(stmt.name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # A local or a `self` attribute set from a package path inside a function.
+        if self.ctx.function is None or not self._from_package(node.value):
+            return
+        for target in node.targets:
+            text = dotted_text(target.target)
+            if text is not None:
+                self._scoped_names.add((self._scope_of(text), text))
+
+    def _scope_of(self, text: str) -> str:
+        if "." in text:  # `self.x`: every method of the class sees it
+            return self.ctx.class_qualname or ""
+        return self.ctx.function_qualname
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self._probe(node)
+        if found is None:
+            return
+        what, why, cost = found
+        fn = self.ctx.function
+        if fn is None or self.ctx.is_test:
+            return  # module level runs once per import; tests are not a hot path
+        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
+            return  # memoised: once per process or per distinct argument
+        # Microseconds per call: a warning only when the site truly runs thousands of times.
+        # Introspection mostly runs when something is defined, registered or compiled (a
+        # template's filters, a login's backends, a model's validators), where the loops'
+        # estimated trips overshoot: a guess, so a note whatever the score. A stat costs less
+        # still; halved, it needs over a thousand calls per unit of work to warn.
+        confidence = "low" if cost == "inspect-signature" else "medium"
+        self.report(node, f"{what} on every call of {fn.name}(); {why}", cost=cost, confidence=confidence)
+
+    def _probe(self, node: cst.Call) -> Optional[Tuple[str, str, str]]:
+        qualified = self.ctx.resolve(node.func)
+        if qualified in _INTROSPECTION:
+            return (_INTROSPECTION[qualified] + " re-inspects the callable",
+                    "a callable's parameters do not change after it is defined", "inspect-signature")
+        if qualified in _STATS:
+            arg = first_arg(node)
+            if arg is not None and self._from_package(arg):
+                return (_STATS[qualified] + " stats a file of the package's own folder",
+                        "the files installed with the package do not change while it runs", "stat-path")
+            return None
+        func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS and not node.args
+                and self._from_package(func.value)):
+            return (f"Path.{func.attr.value}() stats a file of the package's own folder",
+                    "the files installed with the package do not change while it runs", "stat-path")
+        return None
+
+    def _from_package(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is built from where the module is installed."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Name, cst.Attribute)):
+                text = dotted_text(node)
+                if text is not None and (text in self._package_names
+                                         or (self._scope_of(text), text) in self._scoped_names):
+                    return True
+            if isinstance(node, cst.Call):
+                name = dotted_text(node.func)
+                if name in self._package_functions:
+                    return True
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            stack.extend(node.children)
+        return False
+
+
+def _top_level(body) -> List[cst.SimpleStatementLine]:
+    """Module-level statements, looking into `if`/`try` blocks (platform switches, fallbacks)."""
+    out: List[cst.SimpleStatementLine] = []
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.append(stmt)
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            blocks = [stmt.body]
+            orelse = getattr(stmt, "orelse", None)
+            while isinstance(orelse, cst.If):
+                blocks.append(orelse.body)
+                orelse = orelse.orelse
+            if orelse is not None:
+                blocks.append(orelse.body)
+            blocks.extend(h.body for h in getattr(stmt, "handlers", ()))
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    out.extend(_top_level(block.body))
+    return out
+
+
+def _assignments(stmt: cst.SimpleStatementLine) -> List[Tuple[str, cst.BaseExpression]]:
+    """(name, value) of each plain `name = value` (or annotated) in a statement line."""
+    out: List[Tuple[str, cst.BaseExpression]] = []
+    for small in stmt.body:
+        if isinstance(small, cst.Assign):
+            out.extend((t.target.value, small.value) for t in small.targets if isinstance(t.target, cst.Name))
+        elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+            out.append((small.target.value, small.value))
+    return out
+
+
+def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
+    """The function's own return statements (nested functions and lambdas aside)."""
+    out: List[cst.Return] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            out.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    fn.visit(_Find())
+    return out

@@ -1,0 +1,131 @@
+"""PFL307 fixed-answer-per-call and PFL308 constant-table-per-call: lines, messages, costs, severities."""
+
+from __future__ import annotations
+
+import pytest
+
+from perflint.testing import lint_sources
+
+
+def found(src, config, files=None):
+    sources = files or {"m.py": src}
+    return [f for f in lint_sources(sources, select=("PFL307",), config=config) if f.rule == "PFL307"]
+
+
+SIGNATURE = ("import inspect\n"
+             "def takes_data(factory):\n"
+             "    return len(inspect.signature(factory).parameters) == 1\n")
+
+
+def test_signature_per_item_of_a_loop_is_costed_as_a_signature_but_stays_a_note(round_config):
+    src = SIGNATURE + "def build(fs, data):\n    return [f(data) if takes_data(f) else f() for f in fs]\n"
+    (f,) = found(src, round_config)
+    # 20 us x 100 = 2 ms, but introspection is low confidence: loops at definition time overshoot
+    assert (f.line, f.severity, f.frequency, f.confidence) == (3, "note", 100.0, "low")
+    assert f.cost == pytest.approx(2e-5)  # inspect-signature, per execution
+    assert f.message == ("inspect.signature() re-inspects the callable on every call of takes_data(); "
+                         "a callable's parameters do not change after it is defined")
+
+
+def test_signature_with_no_repetition_is_a_note(round_config):
+    (f,) = found(SIGNATURE, round_config)
+    assert f.severity == "note"
+
+
+@pytest.mark.parametrize("src", [
+    # lru_cache'd
+    "import functools, inspect\n@functools.lru_cache(maxsize=None)\ndef arity(fn):\n"
+    "    return len(inspect.signature(fn).parameters)\n",
+    # a hand-written memo guard
+    "import inspect\n_SIGS = {}\ndef sig(fn):\n    if fn in _SIGS:\n        return _SIGS[fn]\n"
+    "    _SIGS[fn] = s = inspect.signature(fn)\n    return s\n",
+    # module level
+    "import inspect\ndef f(a):\n    return a\nPARAMS = inspect.signature(f).parameters\n",
+])
+def test_memoised_or_once_is_not_reported(src, round_config):
+    assert found(src, round_config) == []
+
+
+def test_stat_of_package_data_through_a_resolver_is_costed_as_a_stat(round_config):
+    src = ("import os\n"
+           "_dirname = os.path.join(os.path.dirname(__file__), 'locale-data')\n"
+           "def resolve(name):\n    return os.path.join(_dirname, name + '.dat')\n"
+           "def exists(name):\n    return os.path.exists(resolve(name))\n"
+           "def parse_all(names):\n    for n in names:\n        for m in n.split():\n            exists(m)\n")
+    (f,) = found(src, round_config)
+    assert (f.line, f.frequency) == (6, 1000.0)
+    assert f.cost == pytest.approx(2e-6)  # stat-path
+    assert (f.severity, f.confidence) == ("warning", "medium")  # 2 us x 1000 x 0.5 = 1 ms
+    assert f.message.startswith("os.path.exists() stats a file of the package's own folder on every call of exists()")
+
+
+def test_pinned_severity_promotes_introspection(round_config):
+    from dataclasses import replace
+
+    from perflint.config import RuleSettings
+
+    config = replace(round_config, rules={"PFL307": RuleSettings(severity="warning")})
+    (f,) = found(SIGNATURE, config)
+    assert f.severity == "warning"
+
+
+def test_stat_through_a_self_attribute_and_a_local(round_config):
+    src = ("import os\n"
+           "class Store:\n"
+           "    def __init__(self):\n"
+           "        self.root = os.path.join(os.path.dirname(__file__), 'data')\n"
+           "    def has(self, name):\n"
+           "        path = os.path.join(self.root, name)\n"
+           "        return os.path.isfile(path)\n")
+    (f,) = found(src, round_config)
+    assert f.line == 7
+
+
+@pytest.mark.parametrize("src", [
+    # a user's file
+    "import os\ndef load(paths):\n    return [p for p in paths if os.path.exists(p)]\n",
+    # a local of the same name in another function is not a package path
+    "import os\ndef a():\n    path = os.path.dirname(__file__)\n    return path\n"
+    "def b(path):\n    return os.path.exists(path)\n",
+    # a package path stat'ed once at import
+    "import os\nHERE = os.path.dirname(__file__)\nHAS_DATA = os.path.isdir(os.path.join(HERE, 'data'))\n",
+])
+def test_other_stats_are_not_reported(src, round_config):
+    assert found(src, round_config) == []
+
+
+# -- PFL308 constant-table-per-call -----------------------------------------------------------
+def table(n, indent="    "):
+    return "{" + ", ".join(f"'k{i}': 'name {i}'" for i in range(n)) + "}"
+
+
+def found308(src, config):
+    return [f for f in lint_sources({"m.py": src}, select=("PFL308",), config=config) if f.rule == "PFL308"]
+
+
+def test_table_per_call_is_costed_per_entry(round_config):
+    src = (f"def arch(k):\n    names = {table(200)}\n    return names.get(k, '?')\n"
+           "def relocate(rows, keys):\n    for row in rows:\n        for k in keys:\n            arch(k)\n")
+    (f,) = found308(src, round_config)
+    assert (f.line, f.frequency, f.severity) == (2, 1000.0, "error")
+    assert f.cost == pytest.approx(200 * 1e-7)  # constant-table-element x 200 entries
+    assert f.message == "arch() builds the 200-entry table names on every call to look entries up; it never changes"
+
+
+def test_table_indexed_in_place_with_no_loop_is_a_note(round_config):
+    (f,) = found308(f"def code(k):\n    return {table(20)}[k]\n", round_config)
+    assert f.severity == "note"
+    assert f.message.startswith("code() builds a 20-entry constant table")
+
+
+@pytest.mark.parametrize("src", [
+    f"def fresh():\n    return {table(20)}\n",  # returned: the caller owns it
+    f"def merged(extra):\n    t = {table(20)}\n    t.update(extra)\n    return t['k1']\n",  # changed
+    f"def stored(self):\n    t = {table(20)}\n    self.t = t\n",  # kept elsewhere
+    f"def rebound(k):\n    t = {table(20)}\n    t = dict(t)\n    return t[k]\n",  # bound twice
+    f"def computed(x):\n    return {{'a': x, {table(20)[1:]}.get('a')\n",  # a computed value
+    f"def small(k):\n    return {table(15)}[k]\n",  # under 16 entries
+    f"import functools\n@functools.lru_cache(maxsize=None)\ndef cached(k):\n    return {table(20)}[k]\n",
+])
+def test_tables_that_escape_or_are_small_or_memoised_are_not_reported(src, round_config):
+    assert found308(src, round_config) == []
