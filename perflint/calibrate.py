@@ -495,6 +495,24 @@ def _constant_table(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: per_call("KEY_3"), lambda: kept("KEY_3"), per=100)  # type: ignore[operator]
 
 
+def _temp_file_write(tmp: str) -> Tuple[float, float]:
+    """Storing 4 KiB again under its hash: a temporary file created, written, closed and
+    renamed over the identical object, against the stat that finds the object stored."""
+    import tempfile
+
+    data = b"x" * 4096
+    path = os.path.join(tmp, "0123abcd")
+    with open(path, "wb") as f:
+        f.write(data)
+
+    def rewrite() -> None:
+        with tempfile.NamedTemporaryFile(dir=tmp, delete=False) as f:
+            f.write(data)
+        os.replace(f.name, path)
+
+    return _pair(rewrite, lambda: os.path.exists(path))
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -526,6 +544,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("stat-path", "os.path.exists() per call of a path that does not change (a stat system call)", "the answer kept from the first call", "execution"), _stat_path),
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
+    (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to

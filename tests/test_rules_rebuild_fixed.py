@@ -129,3 +129,65 @@ def test_table_indexed_in_place_with_no_loop_is_a_note(round_config):
 ])
 def test_tables_that_escape_or_are_small_or_memoised_are_not_reported(src, round_config):
     assert found308(src, round_config) == []
+
+
+# -- PFL309 stored-object-rewritten -----------------------------------------------------------
+WRITE_FIRST = ("import hashlib, os, tempfile\n"
+               "def write_object(root, chunks):\n"
+               "    sha = hashlib.sha256()\n"
+               "    with tempfile.NamedTemporaryFile(dir=root, mode='wb', delete=False) as f:\n"
+               "        for chunk in chunks:\n"
+               "            sha.update(chunk)\n"
+               "            f.write(chunk)\n"
+               "    path = os.path.join(root, sha.hexdigest()[:2], sha.hexdigest())\n"
+               "    if os.path.exists(path):\n"
+               "        os.remove(f.name)\n"
+               "    else:\n"
+               "        os.rename(f.name, path)\n"
+               "    return sha.hexdigest()\n")
+
+
+def found309(src, config):
+    return [f for f in lint_sources({"m.py": src}, select=("PFL309",), config=config) if f.rule == "PFL309"]
+
+
+def test_write_before_the_check_per_item_is_an_error(round_config):
+    src = WRITE_FIRST + "def status(root, files):\n    return [write_object(root, [f.read()]) for f in files]\n"
+    (f,) = found309(src, round_config)
+    assert (f.line, f.frequency, f.severity) == (4, 100.0, "error")  # 200 us x 100 = 20 ms
+    assert f.cost == pytest.approx(2e-4)  # temp-file-write
+    assert f.message == ("write_object() writes the content to a file before asking whether an object of its "
+                         "hash is already stored; storing unchanged content writes it again every time")
+
+
+def test_a_move_with_no_check_at_all_is_reported(round_config):
+    src = ("import hashlib, os\n"
+           "def put(root, data):\n"
+           "    key = hashlib.sha1(data).hexdigest()\n"
+           "    with open(os.path.join(root, 'tmp'), 'wb') as f:\n"
+           "        f.write(data)\n"
+           "    os.replace(os.path.join(root, 'tmp'), os.path.join(root, key))\n")
+    (f,) = found309(src, round_config)
+    assert (f.line, f.severity) == (4, "note")  # no loop: once
+
+
+@pytest.mark.parametrize("src", [
+    # checked first
+    "import hashlib, os, tempfile\ndef put(root, data):\n"
+    "    path = os.path.join(root, hashlib.sha256(data).hexdigest())\n"
+    "    if os.path.isfile(path):\n        return\n"
+    "    with tempfile.NamedTemporaryFile(dir=root, delete=False) as f:\n        f.write(data)\n"
+    "    os.replace(f.name, path)\n",
+    # an atomic save under a name that is not a digest
+    "import os, tempfile\ndef save(path, data):\n"
+    "    with tempfile.NamedTemporaryFile(dir=os.path.dirname(path), delete=False) as f:\n        f.write(data)\n"
+    "    os.replace(f.name, path)\n",
+    # a digest written into the file, the file moved to a fixed name
+    "import hashlib, os\ndef save(path, data):\n    with open(path + '.tmp', 'w') as f:\n"
+    "        f.write(hashlib.md5(data).hexdigest())\n    os.replace(path + '.tmp', path)\n",
+    # read, not written
+    "import hashlib, os, shutil\ndef load(root, data):\n    key = hashlib.sha1(data).hexdigest()\n"
+    "    with open(os.path.join(root, key), 'rb') as f:\n        return f.read()\n",
+])
+def test_checked_or_not_content_addressed_is_not_reported(src, round_config):
+    assert found309(src, round_config) == []
