@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional
 
 import libcst as cst
 
@@ -107,3 +107,29 @@ def sql_text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.FormattedString):
         return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
     return ""
+
+
+def calls_in(body: cst.CSTNode) -> List[cst.Call]:
+    """The calls in a function body, nested functions aside."""
+    out: List[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            out.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+    body.visit(_Find())
+    return out
+
+
+def open_mode(call: cst.Call) -> Optional[str]:
+    """The literal mode of an `open(path, mode)` call: "r" when none is given, None when it
+    is computed."""
+    positional = [a for a in call.args if a.keyword is None]
+    mode: Optional[cst.BaseExpression] = positional[1].value if len(positional) >= 2 else None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "mode":
+            mode = arg.value
+    return "r" if mode is None else string_value(mode)

@@ -87,6 +87,13 @@ def test_stat_through_a_self_attribute_and_a_local(round_config):
     # a local of the same name in another function is not a package path
     "import os\ndef a():\n    path = os.path.dirname(__file__)\n    return path\n"
     "def b(path):\n    return os.path.exists(path)\n",
+    # another module's file: `getfile()` returns `module.__file__` of whatever it is given
+    "import os\ndef getfile(module):\n    return module.__file__\n"
+    "def source(obj):\n    filename = getfile(obj)\n    return os.path.exists(filename)\n",
+    # a function that creates what it checks for: the answer changes
+    "import os\nCACHE = os.path.join(os.path.dirname(__file__), 'cache')\ndef ensure(names):\n"
+    "    for n in names:\n        p = os.path.join(CACHE, n)\n        if not os.path.exists(p):\n"
+    "            os.makedirs(p)\n",
     # a package path stat'ed once at import
     "import os\nHERE = os.path.dirname(__file__)\nHAS_DATA = os.path.isdir(os.path.join(HERE, 'data'))\n",
 ])

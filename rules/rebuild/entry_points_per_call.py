@@ -7,6 +7,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
+from perflint.ruleutil import calls_in
 
 # Calls that find and read the metadata of every installed distribution again.
 _METADATA_SCANS = {
@@ -139,7 +140,7 @@ class EntryPointsPerCall(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
-        for call in _calls(node.body):
+        for call in calls_in(node.body):
             if self.ctx.resolve(call.func) in _SPAWNS:
                 self._spawning.add(id(node))
                 break
@@ -177,17 +178,3 @@ class EntryPointsPerCall(Rule):
             return _WORKING_SET_SCANS[qualified], "fetch-row"
         return None
 
-
-def _calls(body: cst.CSTNode) -> List[cst.Call]:
-    """The calls in a function body, nested functions aside."""
-    out: List[cst.Call] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            out.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-    body.visit(_Find())
-    return out

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg
+from perflint.ruleutil import calls_in, first_arg, open_mode
 
 # Introspection whose answer is fixed once the callable is defined.
 _INTROSPECTION = {
@@ -26,6 +26,12 @@ _STATS = {
     "os.stat": "os.stat()",
     "os.access": "os.access()",
 }
+# A function that creates or deletes files manages them: its stats guard its own changes.
+_FILE_CHANGES = {
+    "os.makedirs", "os.mkdir", "os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir",
+    "shutil.rmtree", "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
+}
+_PATH_CHANGES = {"mkdir", "unlink", "write_text", "write_bytes", "touch", "rmdir", "rename", "replace"}
 # pathlib probes on a path object derived from the package's folder.
 _PATH_METHODS = {"exists", "is_file", "is_dir"}
 # Names whose value is where the module itself is installed: fixed for the process.
@@ -87,7 +93,9 @@ class FixedAnswerPerCall(Rule):
     Module-level calls, memoised functions (`lru_cache`, `functools.cache`, a hand-written
     cache guard), test code and calls in `except` handlers or cache-miss branches are not
     reported. A stat of any other path (a user's file, a cache file, a lock) is not
-    reported: its answer can change while the process runs.
+    reported: its answer can change while the process runs; nor is one in a function that
+    creates or deletes files (`os.makedirs`, `os.remove`, `open(..., "w")`, `Path.mkdir`),
+    whose checks guard its own changes.
     """
 
     CODE = "PFL307"
@@ -141,6 +149,8 @@ class FixedAnswerPerCall(Rule):
         # (function qualname, local) and (class qualname, `self.x`) set from a package path
         self._scoped_names: Set[Tuple[str, str]] = set()
         self._package_functions: Set[str] = set()  # module functions that return a package path
+        self._functions: List[cst.FunctionDef] = []
+        self._changing: Dict[int, bool] = {}  # id of a function -> whether it creates or deletes files
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level names built from __file__ (in order: one may be built from another),
@@ -153,6 +163,31 @@ class FixedAnswerPerCall(Rule):
             if isinstance(stmt, cst.FunctionDef) and any(
                     ret.value is not None and self._from_package(ret.value) for ret in _returns(stmt)):
                 self._package_functions.add(stmt.name.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def _changes_files(self) -> bool:
+        """Whether the enclosing function creates or deletes files (cached per function)."""
+        if not self._functions:
+            return False
+        fn = self._functions[-1]
+        known = self._changing.get(id(fn))
+        if known is None:
+            known = self._changing[id(fn)] = any(self._changes(call) for call in calls_in(fn.body))
+        return known
+
+    def _changes(self, call: cst.Call) -> bool:
+        qualified = self.ctx.resolve(call.func) or ""
+        if qualified in _FILE_CHANGES:
+            return True
+        if qualified == "open":
+            mode = open_mode(call)
+            return mode is not None and any(c in mode for c in "wxa")
+        return isinstance(call.func, cst.Attribute) and call.func.attr.value in _PATH_CHANGES
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # A local or a `self` attribute set from a package path inside a function.
@@ -193,13 +228,13 @@ class FixedAnswerPerCall(Rule):
                     "a callable's parameters do not change after it is defined", "inspect-signature")
         if qualified in _STATS:
             arg = first_arg(node)
-            if arg is not None and self._from_package(arg):
+            if arg is not None and self._from_package(arg) and not self._changes_files():
                 return (_STATS[qualified] + " stats a file of the package's own folder",
                         "the files installed with the package do not change while it runs", "stat-path")
             return None
         func = node.func
         if (isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS and not node.args
-                and self._from_package(func.value)):
+                and self._from_package(func.value) and not self._changes_files()):
             return (f"Path.{func.attr.value}() stats a file of the package's own folder",
                     "the files installed with the package do not change while it runs", "stat-path")
         return None
@@ -219,6 +254,9 @@ class FixedAnswerPerCall(Rule):
                 if name in self._package_functions:
                     return True
             if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, cst.Attribute):
+                stack.append(node.value)  # `obj.__file__` is another module's file, not this one's
                 continue
             stack.extend(node.children)
         return False
@@ -272,3 +310,4 @@ def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
 
     fn.visit(_Find())
     return out
+

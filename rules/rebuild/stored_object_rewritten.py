@@ -7,7 +7,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import string_value
+from perflint.ruleutil import open_mode
 
 # Ways to write the content to a file of its own.
 _TEMP_WRITES = {"tempfile.NamedTemporaryFile", "tempfile.mkstemp"}
@@ -148,7 +148,7 @@ class StoredObjectRewritten(Rule):
             if not isinstance(node, cst.Call):
                 continue
             qualified = self.ctx.resolve(node.func) or ""
-            if first_write is None and (qualified in _TEMP_WRITES or (qualified == "open" and _writes(node))):
+            if first_write is None and (qualified in _TEMP_WRITES or (qualified == "open" and _creates(open_mode(node)))):
                 first_write = node
             elif qualified in _CHECKS and node.args and self._digested(node.args[0].value, hashes, derived):
                 if first_write is None:
@@ -173,19 +173,6 @@ class StoredObjectRewritten(Rule):
         return False
 
 
-def _writes(call: cst.Call) -> bool:
-    """`open(path, "wb")` and friends: a mode that creates or truncates."""
-    mode: Optional[cst.BaseExpression] = None
-    positional = [a for a in call.args if a.keyword is None]
-    if len(positional) >= 2:
-        mode = positional[1].value
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "mode":
-            mode = arg.value
-    text = string_value(mode) if mode is not None else None
-    return bool(text) and ("w" in text or "x" in text)  # type: ignore[operator]
-
-
 def _in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The nodes under `node` in source order, nested functions and classes aside."""
     stack: List[Tuple[cst.CSTNode, int]] = [(node, 0)]
@@ -201,3 +188,8 @@ def _in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             continue
         yield child
         stack.append((child, 0))
+
+
+def _creates(mode: Optional[str]) -> bool:
+    """A mode that creates or truncates the file."""
+    return mode is not None and ("w" in mode or "x" in mode)
