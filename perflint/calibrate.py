@@ -513,6 +513,28 @@ def _temp_file_write(tmp: str) -> Tuple[float, float]:
     return _pair(rewrite, lambda: os.path.exists(path))
 
 
+def _render_node(tmp: str) -> Tuple[float, float]:
+    """str() of a syntax-tree-like node of 100 leaves (each node joins its children's text, as
+    lib2to3/blib2to3 nodes do), against comparing the node by identity: per leaf rendered."""
+
+    class Leaf:
+        def __init__(self, value: str) -> None:
+            self.prefix, self.value = " ", value
+
+        def __str__(self) -> str:
+            return self.prefix + self.value
+
+    class Node:
+        def __init__(self, children: list) -> None:
+            self.children = children
+
+        def __str__(self) -> str:
+            return "".join(map(str, self.children))
+
+    tree = Node([Node([Leaf(f"name{i * 10 + j}") for j in range(10)]) for i in range(10)])
+    return _pair(lambda: str(tree), lambda: tree is tree, per=100)
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -545,6 +567,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
     (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
+    (CostSpec("render-node-element", "str() of a syntax-tree node, per leaf rendered", "comparing nodes by identity", "element"), _render_node),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to

@@ -61,6 +61,7 @@ ROUND_COSTS = {
     "whole-file-dump-element": 1e-5, "buffer-alloc": 2e-7, "struct-format": 1e-8, "copy-byte": 5e-11,
     "text-append-byte": 5e-11, "entry-points-scan": 5e-3, "stat-path": 2e-6, "inspect-signature": 2e-5,
     "constant-table-element": 1e-7, "temp-file-write": 2e-4,
+    "render-node-element": 1e-6,
 }
 
 

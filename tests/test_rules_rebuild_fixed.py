@@ -198,3 +198,44 @@ def test_a_move_with_no_check_at_all_is_reported(round_config):
 ])
 def test_checked_or_not_content_addressed_is_not_reported(src, round_config):
     assert found309(src, round_config) == []
+
+
+# -- PFL310 ancestor-rendered-per-step --------------------------------------------------------
+def found310(src, config):
+    return [f for f in lint_sources({"m.py": src}, select=("PFL310",), config=config) if f.rule == "PFL310"]
+
+
+def test_render_per_step_up_is_costed_per_node_of_the_subtree(round_config):
+    src = ("def context(leaf, line):\n"
+           "    ctx = leaf\n"
+           "    while str(ctx) in line:\n"
+           "        if ctx.parent is None:\n"
+           "            break\n"
+           "        ctx = ctx.parent\n"
+           "    return ctx\n")
+    (f,) = found310(src, round_config)
+    assert (f.line, f.frequency) == (3, 100.0)  # the while loop's unknown trips
+    assert f.cost == pytest.approx(100 * 1e-6)  # render-node-element x 100 nodes (size unknown)
+    assert f.severity == "error"  # 100 us x 100 = 10 ms
+    assert f.message.startswith("renders ctx to text at each step up its ancestors")
+
+
+def test_method_render_of_getparent_walk(round_config):
+    src = ("def texts(el, out):\n"
+           "    while el is not None:\n"
+           "        out.append(el.astext())\n"
+           "        el = el.getparent()\n")
+    (f,) = found310(src, round_config)
+    assert f.line == 3
+
+
+@pytest.mark.parametrize("src", [
+    # renders another node, not the one moving up
+    "def f(leaf, line):\n    n = leaf\n    while n.parent:\n        line.append(str(leaf))\n        n = n.parent\n",
+    # walks down
+    "def f(node, out):\n    while node.children:\n        out.append(str(node))\n        node = node.children[0]\n",
+    # moves up by something else than its own parent
+    "def f(a, b, out):\n    while a:\n        out.append(str(a))\n        a = b.parent\n",
+])
+def test_other_walks_are_not_reported(src, round_config):
+    assert found310(src, round_config) == []
