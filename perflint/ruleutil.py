@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -109,19 +109,23 @@ def sql_text(expr: cst.BaseExpression) -> str:
     return ""
 
 
+# Scopes of their own: what runs in them does not run where they are written.
+NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def own_nodes(root: cst.CSTNode, skip: Tuple[type, ...] = NESTED_SCOPES) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
+    """(node, parent) for `root` and every node under it, in source order, without going
+    into nodes of the `skip` types (nested functions, classes and lambdas by default)."""
+    stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        stack.extend((child, node) for child in reversed(node.children) if not isinstance(child, skip))
+
+
 def calls_in(body: cst.CSTNode) -> List[cst.Call]:
     """The calls in a function body, nested functions aside."""
-    out: List[cst.Call] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            out.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-    body.visit(_Find())
-    return out
+    return [node for node, _ in own_nodes(body) if isinstance(node, cst.Call)]
 
 
 def open_mode(call: cst.Call) -> Optional[str]:

@@ -7,6 +7,7 @@ from typing import Dict, Optional, Set
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
+from perflint.ruleutil import NESTED_SCOPES, own_nodes
 
 # Attributes (or no-argument methods) that step from a tree node to the node holding it.
 _UP = {"parent", "parent_node", "parentNode", "getparent", "get_parent", "enclosing"}
@@ -165,13 +166,6 @@ def _render_of(part: cst.CSTNode, names: Set[str]) -> Optional[tuple]:
 
 
 def _walk(node: cst.CSTNode):
-    """Every node under `node`, in source order, nested functions, classes and loops aside
-    (an inner loop is checked on its own)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in reversed(current.children):
-            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)):
-                continue
-            stack.append(child)
+    """Every node under `node`, nested scopes and loops aside (an inner loop is checked on
+    its own)."""
+    return (n for n, _ in own_nodes(node, NESTED_SCOPES + (cst.For, cst.While)))

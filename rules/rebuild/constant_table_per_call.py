@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import is_literal
+from perflint.ruleutil import is_literal, own_nodes
 
 # CPython builds a dict display of up to 16 constant keys from one key tuple; beyond that it
 # inserts entry by entry, and the table is what a reader sees as a lookup table.
@@ -130,19 +130,10 @@ def _is_table(node: cst.CSTNode) -> bool:
             and all(isinstance(e, cst.DictElement) and _constant(e.key) and _constant(e.value) for e in node.elements))
 
 
-def _walk(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
-    """(node, parent) pairs of a function body, nested functions and classes aside."""
-    yield node, parent
-    for child in node.children:
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        yield from _walk(child, node)
-
-
 def _tables(fn: cst.FunctionDef) -> List[Tuple[cst.Dict, Optional[cst.CSTNode], Optional[str]]]:
     """Constant tables in the function: (table, parent, local name it is bound to or None)."""
     out: List[Tuple[cst.Dict, Optional[cst.CSTNode], Optional[str]]] = []
-    for node, parent in _walk(fn.body, fn):
+    for node, parent in own_nodes(fn.body):
         if not _is_table(node):
             continue
         name = None
@@ -169,7 +160,7 @@ def _only_read(fn: cst.FunctionDef, name: str) -> bool:
     parents: Dict[int, cst.CSTNode] = {}
     uses: List[cst.Name] = []
     binds = 0
-    for node, parent in _walk(fn.body, fn):
+    for node, parent in own_nodes(fn.body):
         if parent is not None:
             parents[id(node)] = parent
         if isinstance(node, cst.Name) and node.value == name:

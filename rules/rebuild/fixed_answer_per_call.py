@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import calls_in, first_arg, open_mode
+from perflint.ruleutil import calls_in, first_arg, open_mode, own_nodes
 
 # Introspection whose answer is fixed once the callable is defined.
 _INTROSPECTION = {
@@ -295,19 +295,5 @@ def _assignments(stmt: cst.SimpleStatementLine) -> List[Tuple[str, cst.BaseExpre
 
 
 def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
-    """The function's own return statements (nested functions and lambdas aside)."""
-    out: List[cst.Return] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Return(self, node: cst.Return) -> None:
-            out.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    fn.visit(_Find())
-    return out
-
+    """The function's own return statements (nested functions aside)."""
+    return [node for node, _ in own_nodes(fn.body) if isinstance(node, cst.Return)]

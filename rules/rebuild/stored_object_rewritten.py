@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Optional, Set
 
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import open_mode
+from perflint.ruleutil import open_mode, own_nodes
 
 # Ways to write the content to a file of its own.
 _TEMP_WRITES = {"tempfile.NamedTemporaryFile", "tempfile.mkstemp"}
@@ -136,7 +136,7 @@ class StoredObjectRewritten(Rule):
         derived: Set[str] = set()  # names holding a digest or a path built from one
         first_write: Optional[cst.Call] = None
         checked_before = moved = False
-        for node in _in_order(fn.body):
+        for node, _ in own_nodes(fn.body):
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 name = node.targets[0].target.value
                 value = node.value
@@ -160,7 +160,7 @@ class StoredObjectRewritten(Rule):
 
     def _digested(self, expr: cst.BaseExpression, hashes: Set[str], derived: Set[str]) -> bool:
         """Whether `expr` holds a content digest or is built from one."""
-        for node in _in_order(expr):
+        for node, _ in own_nodes(expr):
             if isinstance(node, cst.Name) and node.value in derived:
                 return True
             if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
@@ -171,23 +171,6 @@ class StoredObjectRewritten(Rule):
                 if isinstance(receiver, cst.Call) and (self.ctx.resolve(receiver.func) or "").startswith("hashlib."):
                     return True
         return False
-
-
-def _in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The nodes under `node` in source order, nested functions and classes aside."""
-    stack: List[Tuple[cst.CSTNode, int]] = [(node, 0)]
-    yield node
-    while stack:
-        parent, index = stack.pop()
-        children = parent.children
-        if index >= len(children):
-            continue
-        stack.append((parent, index + 1))
-        child = children[index]
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        yield child
-        stack.append((child, 0))
 
 
 def _creates(mode: Optional[str]) -> bool:
