@@ -462,6 +462,20 @@ def _entry_points(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: importlib.metadata.entry_points(group="console_scripts"), lambda: kept)
 
 
+def _build_element(tmp: str) -> Tuple[float, float]:
+    """len() of a list built by constructing a small object per element of a mapping (a record
+    converted to a document), versus len() of the mapping itself, per element."""
+    class Record:
+        __slots__ = ("key", "value")
+
+        def __init__(self, key: str, value: int) -> None:
+            self.key = key
+            self.value = value
+
+    source = {f"k{i}": i for i in range(1000)}
+    return _pair(lambda: len([Record(k, v) for k, v in source.items()]), lambda: len(source), per=len(source))
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -490,6 +504,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
     (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),
+    (CostSpec("build-element", "len() of a collection built by a call per element (a small object each)", "len() of its source", "element"), _build_element),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to
