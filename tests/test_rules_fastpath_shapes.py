@@ -63,3 +63,82 @@ def test_pfl506_once_per_call_with_no_loop_is_a_note(round_config):
     src = "def count(rows):\n    return len([Row(r) for r in rows])\n"
     (f,) = found(src, "PFL506", round_config)
     assert (f.line, f.severity, f.frequency) == (2, "note", 1.0)
+
+
+# -- PFL502: a list scanned for one element's position -----------------------------------------
+APPEND_LEAVES = ("def append_leaves(new_line, leaves):\n"
+                 "    for old_leaf in leaves:\n"
+                 "        parent = old_leaf.parent\n"
+                 "        children = parent.children\n"
+                 "        index = 0\n"
+                 "        while index < len(children) and children[index] is not old_leaf:\n"
+                 "            index += 1\n"
+                 "        parent.set_child(index, new_line.copy(old_leaf))\n"
+                 "def merge(line, new_line):\n"
+                 "    for leaf in line.leaves:\n"
+                 "        append_leaves(new_line, [leaf])\n")
+
+
+def test_pfl502_identity_while_scan_per_leaf_of_a_callers_loop_is_a_warning(round_config):
+    (f,) = found(APPEND_LEAVES, "PFL502", round_config)
+    # merge's loop (100) x append_leaves' own loop (10): 1,000 scans of 100 children at
+    # scan-row (50 ns, round costs), medium confidence: 2.5 ms per unit of work
+    assert (f.line, f.severity, f.frequency) == (6, "warning", 1000.0)
+    assert f.message == ("a while loop that steps through children from the front to find the position of "
+                         "old_leaf: O(n) per search, O(n^2) when it runs once per element")
+
+
+REMOVE = ("class Base:\n"
+          "    def remove(self):\n"
+          "        if self.parent:\n"
+          "            for i, node in enumerate(self.parent.children):\n"
+          "                if node is self:\n"
+          "                    del self.parent.children[i]\n"
+          "                    self.parent = None\n"
+          "                    return i\n"
+          "        return None\n"
+          "def drop(tree, ignored):\n"
+          "    for block in tree.blocks():\n"
+          "        for n in ignored(block):\n"
+          "            {CALL}\n")
+
+
+def test_pfl502_identity_for_scan_reached_per_node_is_reported(round_config):
+    (f,) = found(REMOVE.replace("{CALL}", "Base.remove(n)"), "PFL502", round_config)
+    # 100 blocks x 10 ignored nodes, each scanning 100 children: 5 ms per unit of work
+    assert (f.line, f.severity, f.frequency) == (4, "warning", 1000.0)
+    assert "compares each element of self.parent.children from the front to find the position of self" in f.message
+
+
+def test_pfl502_own_position_index_per_node_of_one_loop_is_a_note(round_config):
+    src = ("def position(node):\n    return node.parent.children.index(node)\n"
+           "def positions(nodes):\n    return [position(n) for n in nodes]\n")
+    (f,) = found(src, "PFL502", round_config)
+    # 100 scans of 100 children: 10,000 comparisons at 50 ns, medium confidence: 0.25 ms
+    assert (f.line, f.severity, f.frequency) == (2, "note", 100.0)
+
+
+def test_pfl502_a_scan_resuming_from_a_remembered_position_is_a_note(round_config):
+    resumed = APPEND_LEAVES.replace("        index = 0\n", "        index = start.get(id(parent), 0)\n")
+    (f,) = found(resumed, "PFL502", round_config)
+    assert (f.line, f.severity) == (6, "note")
+    assert "from where index starts: O(n) per search if callers pass one element at a time" in f.message
+
+
+@pytest.mark.parametrize("src", [
+    # the fix: the position is remembered per parent, the scan resumes from there
+    APPEND_LEAVES.replace("        index = 0\n", "        index = start.get(id(parent), 0)\n")
+    .replace("def append_leaves(new_line, leaves):\n", "def append_leaves(new_line, leaves):\n    start = {}\n")
+    .replace("    for leaf in line.leaves:\n        append_leaves(new_line, [leaf])\n",
+             "    append_leaves(new_line, list(line.leaves))\n")
+    .replace("        parent.set_child(", "        start[id(parent)] = index + 1\n        parent.set_child("),
+    # run once, no loop on the way: the remove() nobody calls in a loop
+    REMOVE.replace("{CALL}", "pass").replace("class Base:", "class Node:"),
+    # a search for a constant or None
+    "def f(items):\n    for it in items:\n        for i, c in enumerate(it.children):\n            if c is None:\n"
+    "                return i\n",
+    # a tokenizer stepping to a delimiter is not a search for an element
+    "def f(lines):\n    for s in lines:\n        i = 0\n        while s[i] != quote:\n            i += 1\n",
+])
+def test_pfl502_position_near_misses_are_quiet(src, round_config):
+    assert [f for f in found(src, "PFL502", round_config) if f.severity != "note"] == []

@@ -11,6 +11,8 @@ from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import is_literal, names_in
 from perflint.walker import child_fields
+from perflint.rules.fastpath.position_scan import (POSITION_FIX, element_of, identity_match, own_position,
+                                                    starts_fresh, while_scan)
 
 _DICT_MAKERS = {"dict", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict", "WeakValueDictionary", "weakref.WeakValueDictionary"}
 _LIST_MAKERS = {"list"}
@@ -37,6 +39,12 @@ class LinearSearchLookup(Rule):
     same class keeps a dict keyed by the same attribute (`self._by_id[item.id] = item`)
     and the method scans the list instead; otherwise the search is reported only where
     it runs repeatedly (in a loop, or in a function a loop reaches).
+
+    It also flags a list scanned from the front for one element's *position*, where that
+    runs per element of a caller's loop: `for i, c in enumerate(parent.children): if c is
+    node: ...`, `while i < len(children) and children[i] is not node: i += 1` after `i = 0`,
+    and `node.parent.children.index(node)`. Tree code removing or replacing nodes one at a
+    time this way is quadratic in the number of children.
 
     ## Why is this slow
     A scan compares every element until it finds the key: O(n) per lookup, O(n x m)
@@ -66,8 +74,14 @@ class LinearSearchLookup(Rule):
     ## Notes
     Not reported: searches for a constant (`if x.kind == "primary"`), scans of literal
     tuples and lists, `range`, a match whose `if` has an `elif`/`else` doing other work per
-    element, and `.index()` on anything but a list attribute the class builds. A scan without a dict next to it is reported with medium confidence when it
-    walks an attribute of `self`, and low otherwise.
+    element, and `.index()` on anything but a list attribute the class builds or an
+    element's own list (`node.parent.children.index(node)`). A scan without a dict next to
+    it is reported with medium confidence when it walks an attribute of `self`, and low
+    otherwise. A position scan is reported with medium confidence when its loop holds only
+    the identity test (a loop that also collects the elements before the node is a walk);
+    a `while` scan that starts from a remembered position (`i = hints.get(id(parent), 0)`)
+    is linear over one call's batch and is a low-confidence note (it is quadratic only when
+    callers pass one element per call, which the function cannot see).
     """
 
     CODE = "PFL502"
@@ -75,8 +89,11 @@ class LinearSearchLookup(Rule):
     NAME = "linear-search-lookup"
     FAMILY = "fastpath"
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
-    TRIGGERS = ("==", ".index(")
+    TRIGGERS = ("==", ".index(", " is ")
     VALID = [
+        # A walk that collects the leaves before the node is not a search for its position.
+        "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
+        "            if child is node:\n                break\n            out.append(child)\n",
         "class P:\n    def find(self, label, arcs):\n        for i, state in arcs:\n            if i == label:\n                return state\n"
         "            elif i >= 256 and label in self.first[i]:\n                return self.push(i)\n",
         # The dict is used.
@@ -93,6 +110,18 @@ class LinearSearchLookup(Rule):
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
     ]
     INVALID = [
+        Invalid(
+            "def detach(node):\n"
+            "    for i, child in enumerate(node.parent.children):\n"
+            "        if child is node:\n"
+            "            del node.parent.children[i]\n"
+            "            return i\n"
+            "def detach_all(groups):\n"
+            "    for group in groups:\n"
+            "        for n in group.ignored():\n"
+            "            detach(n)\n",
+            line=2,
+        ),
         Invalid(
             "class Registry:\n"
             "    def __init__(self):\n"
@@ -147,7 +176,8 @@ class LinearSearchLookup(Rule):
         if fn is None or not isinstance(node.body, cst.IndentedBlock):
             return
         coll = node.iter
-        if isinstance(coll, cst.Call) and dotted_text(coll.func) == "enumerate" and coll.args:
+        enumerated = isinstance(coll, cst.Call) and dotted_text(coll.func) == "enumerate" and bool(coll.args)
+        if enumerated:
             coll = coll.args[0].value
         if not isinstance(coll, (cst.Name, cst.Attribute, cst.Call)) or not _collection(coll):
             return
@@ -161,6 +191,14 @@ class LinearSearchLookup(Rule):
                 continue
             if stmt.orelse is not None:
                 continue  # `elif`/`else` does other work per element: a dict cannot replace the loop
+            element = element_of(node.target, enumerated)
+            # only the test in the body: a loop that does other work per element before
+            # reaching the node (collects the leaves before it) is a walk, not a search
+            alone = len(node.body.body) == 1
+            searched = identity_match(stmt.test, element) if element and alone else None
+            if searched is not None:
+                self._position(node, dotted_text(coll) or "the list", searched, "a loop that compares each element of")
+                return
             tuple_target = isinstance(node.target, (cst.Tuple, cst.List))
             field = _key_test(stmt.test, targets, tuple_target=tuple_target)
             if field is not None:
@@ -184,6 +222,10 @@ class LinearSearchLookup(Rule):
                 self._found(node, comp.iter, field, "next() over a generator that compares each element",
                             by_attribute=not tuple_target or field not in targets)
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "index" and len(node.args) == 1:
+            own = own_position(node)
+            if own is not None:
+                self._position(node, own[0], own[1], ".index() scans")
+                return
             facts = self._facts()
             receiver = node.func.value
             if (facts is not None and self.ctx.function.name != "__init__" and isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
@@ -191,6 +233,30 @@ class LinearSearchLookup(Rule):
                     and not is_literal(node.args[0].value)):
                 self.report(node, f"self.{receiver.attr.value}.index() scans the list for the value: O(n) per lookup",
                             confidence="medium", requires=("repeated",))
+
+    # -- while xs[i] is not node: i += 1 ---------------------------------------------------
+    def visit_While(self, node: cst.While) -> None:
+        if self.ctx.function is None:
+            return
+        scan = while_scan(node)
+        if scan is None:
+            return
+        if starts_fresh(self.ctx.parent(), node, scan[2]):
+            self._position(node, scan[0], scan[1], "a while loop that steps through")
+        else:
+            # The scan resumes from a remembered position: linear over one call's batch, and
+            # quadratic only if callers hand it one element at a time, which this function
+            # cannot see. A note.
+            self.report(node, f"a while loop that steps through {scan[0]} to find the position of {scan[1]}, "
+                              f"from where {scan[2]} starts: O(n) per search if callers pass one element at a time",
+                        fix=POSITION_FIX, confidence="low", requires=("repeated",))
+
+    def _position(self, node: cst.CSTNode, coll: str, searched: str, how: str) -> None:
+        """A list scanned from the front for one element's position: O(n) per call, reported
+        where the call repeats (a function run once per element of a caller's loop)."""
+        self.report(node, f"{how} {coll} from the front to find the position of {searched}: O(n) per search, "
+                          "O(n^2) when it runs once per element",
+                    fix=POSITION_FIX, confidence="medium", requires=("repeated",))
 
     def _found(self, node: cst.CSTNode, coll: cst.BaseExpression, field: str, how: str, by_attribute: bool = True) -> None:
         facts = self._facts()
