@@ -114,8 +114,10 @@ def test_pfl502_own_position_index_per_node_of_one_loop_is_a_note(round_config):
     src = ("def position(node):\n    return node.parent.children.index(node)\n"
            "def positions(nodes):\n    return [position(n) for n in nodes]\n")
     (f,) = found(src, "PFL502", round_config)
-    # 100 scans of 100 children: 10,000 comparisons at 50 ns, medium confidence: 0.25 ms
+    # list.index() compares in C: 100 scans of 100 children at list-membership-element
+    # (10 ns, round costs), medium confidence: 50 us
     assert (f.line, f.severity, f.frequency) == (2, "note", 100.0)
+    assert f.cost == pytest.approx(100 * 1e-8)
 
 
 def test_pfl502_a_scan_resuming_from_a_remembered_position_is_a_note(round_config):
@@ -142,3 +144,77 @@ def test_pfl502_a_scan_resuming_from_a_remembered_position_is_a_note(round_confi
 ])
 def test_pfl502_position_near_misses_are_quiet(src, round_config):
     assert [f for f in found(src, "PFL502", round_config) if f.severity != "note"] == []
+
+
+# -- PFL505: a list attribute used as a set -----------------------------------------------------
+ODICT = ("class odict(dict):\n"
+         "    def __init__(self, data=None):\n"
+         "        dict.__init__(self, data or {})\n"
+         "        self._keys = list(dict.keys(self))\n"
+         "    def __setitem__(self, key, item):\n"
+         "        dict.__setitem__(self, key, item)\n"
+         "        {BODY}\n"
+         "def load(catalog, messages):\n"
+         "    for m in messages:\n"
+         "        catalog[m.id] = m\n"
+         "        catalog.__setitem__(m.id, m)\n")
+
+
+def test_pfl505_list_attribute_used_as_a_set_is_a_note_even_per_message(round_config):
+    buggy = ODICT.replace("{BODY}", "if key not in self._keys:\n            self._keys.append(key)")
+    (f,) = found(buggy, "PFL505", round_config)
+    # low confidence: a list attribute's length is unknown, and most hold a few handlers
+    assert (f.line, f.severity) == (7, "note")
+    assert f.message.startswith("'not in self._keys' scans a list the object keeps, and the method appends to it")
+
+
+def test_pfl505_the_fix_asks_the_dict_itself(round_config):
+    fixed = ODICT.replace("{BODY}", "if key not in self:\n            self._keys.append(key)")
+    assert found(fixed, "PFL505", round_config) == []
+
+
+# -- PFL502: a lookup method that collects what a key predicate accepts -------------------------
+HOSTKEYS = ("class HostKeys:\n"
+            "    def load(self, lines):\n"
+            "        for line in lines:\n"
+            "            for h in line.split():\n"
+            "                self.check(h)\n"
+            "    def check(self, hostname):\n"
+            "        return self.{NAME}(hostname) is not None\n"
+            "    def {NAME}(self, hostname):\n"
+            "        entries = []\n"
+            "        for e in self._entries:\n"
+            "            if self._hostname_matches(hostname, e):\n"
+            "                entries.append(e)\n"
+            "        return entries or None\n"
+            "    def _hostname_matches(self, hostname, entry):\n"
+            "        for h in entry.hostnames:\n"
+            "            if h == hostname or h.startswith('|1|') and self.hashed(hostname, h) == h:\n"
+            "                return True\n"
+            "        return False\n")
+
+
+def test_pfl502_lookup_collecting_what_a_key_predicate_accepts_is_a_warning_per_line(round_config):
+    (f,) = found(HOSTKEYS.replace("{NAME}", "lookup"), "PFL502", round_config)
+    # load's two loops (100 x 10) reach lookup() through check(): 1,000 scans of 100 entries
+    assert (f.line, f.severity, f.frequency) == (10, "warning", 1000.0)
+    assert f.message == ("lookup() collects every element of self._entries that self._hostname_matches() accepts: "
+                         "a lookup by key done as a scan, O(n) per lookup")
+
+
+def test_pfl502_the_indexed_lookup_is_quiet(round_config):
+    fixed = HOSTKEYS.replace("{NAME}", "lookup").replace(
+        "        for e in self._entries:\n            if self._hostname_matches(hostname, e):\n"
+        "                entries.append(e)\n",
+        "        entries.extend(self._by_name.get(hostname, ()))\n")
+    assert found(fixed, "PFL502", round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # not a lookup by name: a filter
+    HOSTKEYS.replace("{NAME}", "matching_entries"),
+    # the predicate does not compare the key: a pattern test
+    HOSTKEYS.replace("{NAME}", "lookup").replace("h == hostname or ", "").replace(" == h", ""),
+])
+def test_pfl502_collect_near_misses_are_quiet(src, round_config):
+    assert found(src, "PFL502", round_config) == []

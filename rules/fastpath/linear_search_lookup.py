@@ -9,8 +9,9 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import is_literal, names_in
+from perflint.ruleutil import enclosing_function, is_literal, names_in
 from perflint.walker import child_fields
+from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (POSITION_FIX, element_of, identity_match, own_position,
                                                     starts_fresh, while_scan)
 
@@ -81,7 +82,14 @@ class LinearSearchLookup(Rule):
     the identity test (a loop that also collects the elements before the node is a walk);
     a `while` scan that starts from a remembered position (`i = hints.get(id(parent), 0)`)
     is linear over one call's batch and is a low-confidence note (it is quadratic only when
-    callers pass one element per call, which the function cannot see).
+    callers pass one element per call, which the function cannot see). `.index()` compares
+    in C and is costed like `x in list` (list-membership-element), not as a Python loop.
+
+    A method named as a lookup (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) that collects
+    every element of a list attribute matching its key parameter (`if e.name == name:
+    out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
+    `==`) is a lookup by key too: a dict of lists answers it. Collecting matches in a method
+    named otherwise is a filter, and is not reported.
     """
 
     CODE = "PFL502"
@@ -110,6 +118,13 @@ class LinearSearchLookup(Rule):
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
     ]
     INVALID = [
+        Invalid(
+            "class Keys:\n"
+            "    def load(self, names):\n        for n in names:\n            self.lookup(n)\n"
+            "    def lookup(self, name):\n        found = []\n        for e in self._entries:\n"
+            "            if e.name == name:\n                found.append(e)\n        return found\n",
+            line=7,
+        ),
         Invalid(
             "def detach(node):\n"
             "    for i, child in enumerate(node.parent.children):\n"
@@ -161,6 +176,13 @@ class LinearSearchLookup(Rule):
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.pop()
 
+    def _methods(self) -> Dict[str, cst.FunctionDef]:
+        """The methods of the innermost class, by name."""
+        entry = self._classes[-1]
+        if len(entry) < 3:
+            entry.append({s.name.value: s for s in entry[0].body.body if isinstance(s, cst.FunctionDef)})
+        return entry[2]
+
     def _facts(self) -> Optional[_ClassFacts]:
         """The facts of the class whose method we are in (walked once, only when needed)."""
         if not self._classes or not self.ctx.class_qualname:
@@ -186,6 +208,14 @@ class LinearSearchLookup(Rule):
         targets = names_in(node.target) if isinstance(node.target, (cst.Tuple, cst.List)) else {node.target.value} if isinstance(node.target, cst.Name) else set()
         if not targets:
             return
+        fn_node = enclosing_function(self.ctx)
+        if fn_node is not None and self._classes:
+            matcher = key_collect(node, fn_node, self._methods(), self.ctx.self_name())
+            if matcher is not None:
+                self.report(node, f"{fn_node.name.value}() collects every element of {dotted_text(coll)} that "
+                                  f"{matcher} accepts: a lookup by key done as a scan, O(n) per lookup",
+                            fix=PREDICATE_FIX, confidence="medium", requires=("repeated",))
+                return
         for stmt in node.body.body:
             if not isinstance(stmt, cst.If) or not _exits(stmt.body):
                 continue
@@ -224,7 +254,8 @@ class LinearSearchLookup(Rule):
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "index" and len(node.args) == 1:
             own = own_position(node)
             if own is not None:
-                self._position(node, own[0], own[1], ".index() scans")
+                # list.index() compares in C, like `x in list`: cost it as a membership test
+                self._position(node, own[0], own[1], ".index() scans", cost="list-membership-element")
                 return
             facts = self._facts()
             receiver = node.func.value
@@ -251,12 +282,12 @@ class LinearSearchLookup(Rule):
                               f"from where {scan[2]} starts: O(n) per search if callers pass one element at a time",
                         fix=POSITION_FIX, confidence="low", requires=("repeated",))
 
-    def _position(self, node: cst.CSTNode, coll: str, searched: str, how: str) -> None:
+    def _position(self, node: cst.CSTNode, coll: str, searched: str, how: str, cost: Optional[str] = None) -> None:
         """A list scanned from the front for one element's position: O(n) per call, reported
         where the call repeats (a function run once per element of a caller's loop)."""
         self.report(node, f"{how} {coll} from the front to find the position of {searched}: O(n) per search, "
                           "O(n^2) when it runs once per element",
-                    fix=POSITION_FIX, confidence="medium", requires=("repeated",))
+                    fix=POSITION_FIX, confidence="medium", requires=("repeated",), cost=cost)
 
     def _found(self, node: cst.CSTNode, coll: cst.BaseExpression, field: str, how: str, by_attribute: bool = True) -> None:
         facts = self._facts()
