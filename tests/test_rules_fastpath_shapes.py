@@ -122,8 +122,8 @@ def test_pfl502_own_position_index_per_node_of_one_loop_is_a_note(round_config):
 
 def test_pfl502_a_scan_resuming_from_a_remembered_position_is_a_note(round_config):
     resumed = APPEND_LEAVES.replace("        index = 0\n", "        index = start.get(id(parent), 0)\n")
-    (f,) = found(resumed, "PFL502", round_config)
-    assert (f.line, f.severity) == (6, "note")
+    (f,) = [f for f in found(resumed, "PFL502", round_config) if f.line == 6]
+    assert f.severity == "note"
     assert "from where index starts: O(n) per search if callers pass one element at a time" in f.message
 
 
@@ -218,3 +218,36 @@ def test_pfl502_the_indexed_lookup_is_quiet(round_config):
 ])
 def test_pfl502_collect_near_misses_are_quiet(src, round_config):
     assert found(src, "PFL502", round_config) == []
+
+
+RESUMING = {
+    "lines.py": ("def append_leaves(new_line, leaves):\n"
+                 "    start = {}\n"
+                 "    for old_leaf in leaves:\n"
+                 "        parent = old_leaf.parent\n"
+                 "        children = parent.children\n"
+                 "        index = start.get(id(parent), 0)\n"
+                 "        while index < len(children) and children[index] is not old_leaf:\n"
+                 "            index += 1\n"
+                 "        start[id(parent)] = index + 1\n"),
+    "trans.py": ("from lines import append_leaves\n"
+                 "def merge(line, new_line, merged):\n"
+                 "    pending = []\n"
+                 "    for i, leaf in enumerate(line.leaves):\n"
+                 "        {CALL}\n"),
+}
+
+
+def test_pfl502_a_caller_defeating_the_resumed_scan_is_reported_at_its_call(round_config):
+    files = dict(RESUMING, **{"trans.py": RESUMING["trans.py"].replace("{CALL}", "append_leaves(new_line, [leaf])")})
+    (f,) = [f for f in lint_sources(files, select=("PFL502",), config=round_config) if f.path == "trans.py"]
+    # one loop of 100 leaves, a scan of 100 children each: 10,000 visits, medium: a note
+    assert (f.line, f.severity, f.frequency) == (5, "note", 100.0)
+    assert f.message.startswith("append_leaves() is handed a one-element list per iteration")
+    assert (f.trace[-1].path, f.trace[-1].line) == ("lines.py", 7)  # the trace ends at the scan
+
+
+def test_pfl502_a_caller_passing_the_run_is_quiet(round_config):
+    files = dict(RESUMING, **{"trans.py": RESUMING["trans.py"].replace("{CALL}", "pending.append(leaf)")
+                              + "    append_leaves(new_line, pending)\n"})
+    assert [f for f in lint_sources(files, select=("PFL502",), config=round_config) if f.path == "trans.py"] == []

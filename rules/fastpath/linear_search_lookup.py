@@ -12,8 +12,8 @@ from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_function, is_literal, names_in
 from perflint.walker import child_fields
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
-from perflint.rules.fastpath.position_scan import (POSITION_FIX, element_of, identity_match, own_position,
-                                                    starts_fresh, while_scan)
+from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
+                                                    one_element_batch, own_position, starts_fresh, while_scan)
 
 _DICT_MAKERS = {"dict", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict", "WeakValueDictionary", "weakref.WeakValueDictionary"}
 _LIST_MAKERS = {"list"}
@@ -82,7 +82,9 @@ class LinearSearchLookup(Rule):
     the identity test (a loop that also collects the elements before the node is a walk);
     a `while` scan that starts from a remembered position (`i = hints.get(id(parent), 0)`)
     is linear over one call's batch and is a low-confidence note (it is quadratic only when
-    callers pass one element per call, which the function cannot see). `.index()` compares
+    callers pass one element per call, which the function cannot see); a caller that does
+    pass one, a one-element list (`append_leaves(line, [leaf])`) per iteration of its loop,
+    is reported at that call, with the trace ending at the scan. `.index()` compares
     in C and is costed like `x in list` (list-membership-element), not as a Python loop.
 
     A method named as a lookup (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) that collects
@@ -97,7 +99,7 @@ class LinearSearchLookup(Rule):
     NAME = "linear-search-lookup"
     FAMILY = "fastpath"
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
-    TRIGGERS = ("==", ".index(", " is ")
+    TRIGGERS = ("==", ".index(", " is ", ", [", "([")
     VALID = [
         # A walk that collects the leaves before the node is not a search for its position.
         "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
@@ -239,6 +241,13 @@ class LinearSearchLookup(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.function is None:
             return
+        if self.ctx.loops and one_element_batch(node):
+            callee = dotted_text(node.func) or "the function"
+            self.report(node, f"{callee}() is handed a one-element list per iteration, and it finds each element's "
+                              "position by resuming a scan where the previous element of the same call was found: "
+                              "one call per element restarts the scan from the front, O(n) per call",
+                        fix=BATCH_FIX, confidence="medium", requires=("repeated", f"callee:{BATCH_SCAN}", "trace-callee"))
+            return
         func = dotted_text(node.func)
         if func == "next" and node.args and isinstance(node.args[0].value, cst.GeneratorExp):
             gen = node.args[0].value
@@ -277,7 +286,9 @@ class LinearSearchLookup(Rule):
         else:
             # The scan resumes from a remembered position: linear over one call's batch, and
             # quadratic only if callers hand it one element at a time, which this function
-            # cannot see. A note.
+            # cannot see. A note here; the effect lets a caller that passes `[x]` per
+            # iteration be reported at its call (visit_Call).
+            self.effect(BATCH_SCAN)
             self.report(node, f"a while loop that steps through {scan[0]} to find the position of {scan[1]}, "
                               f"from where {scan[2]} starts: O(n) per search if callers pass one element at a time",
                         fix=POSITION_FIX, confidence="low", requires=("repeated",))

@@ -19,6 +19,17 @@ POSITION_FIX = ("keep each element's position (a dict keyed by id(element), upda
                 "or resume the search where the previous one stopped, or pass the index along")
 
 
+# The effect of a function whose position scan resumes within one call's batch.
+BATCH_SCAN = "batch-position-scan"
+BATCH_FIX = "collect the elements and pass them in one call (a run at a time), so its scan resumes instead of restarting"
+
+
+def one_element_batch(call: cst.Call) -> bool:
+    """A call handed a list display of exactly one element: `append_leaves(line, [leaf])`."""
+    return any(isinstance(a.value, cst.List) and len(a.value.elements) == 1 and not a.keyword and not a.star
+               and not isinstance(a.value.elements[0], cst.StarredElement) for a in call.args)
+
+
 def identity_match(test: cst.BaseExpression, element: str) -> Optional[str]:
     """`c is node` (or `node is c`) with `c` the loop's element and `node` not a constant:
     the text of what is searched for."""
