@@ -441,9 +441,11 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
     total = sum(m.scored.score for m in members)
     severity = scored.severity
     if len(members) > 1:
+        cost = sum(m.scored.cost for m in members)
         severity = scorer.severity(total, any(m.scored.evidenced for m in members),
-                                   scored.severity if scored.pinned_by else None, lead.confidence)
-        scored = replace(scored, score=total, severity=severity, cost=sum(m.scored.cost for m in members))
+                                   scored.severity if scored.pinned_by else None, lead.confidence,
+                                   scored.dwarfed(cost))
+        scored = replace(scored, score=total, severity=severity, cost=cost)
     related = tuple(
         Location(path, m.cand.line, m.cand.column, m.cand.end_line, m.cand.end_column, m.cand.message)
         for m in members[1:]
