@@ -70,6 +70,7 @@ class Verdict:
     heat: Optional[float] = None  # call-graph heat of the buggy function (perflint graph)
     linked: str = "-"  # the hot caller reaches the function in perflint's call graph: yes | no | self | -
     detail: str = ""
+    score: Optional[float] = None  # the highest estimated time per unit of work of its findings (s)
 
 
 @dataclass
@@ -334,6 +335,7 @@ def judge_bug(case: dict, scans: Scans, mirrors: Path, cache: Path) -> Verdict:
             verdict.linked = "yes" if start is not None and reaches(graph, start["id"], node["id"]) else "no"
     hits = [f for f in scans.findings[buggy] if matches(f, case, root)]
     verdict.rules = tuple(sorted({f["rule"] for f in hits}))
+    verdict.score = max((float(f.get("score") or 0.0) for f in hits), default=None)
     if any(f["severity"] in AT_WARNING for f in hits):
         verdict.result = "warning"
     elif hits:

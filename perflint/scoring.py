@@ -145,11 +145,15 @@ class Scorer:
         if fid not in program.functions:
             return 0.0, ""
         best, text = 0.0, ""
-        trips = program.site_trips(fid, loops)
-        levels = [(fid, trips)]
-        for edge in reversed(program.hot_chain(fid)):
-            trips *= program.trips(edge.site.loops, program.unknown.get(edge.caller, 0))
-            levels.append((edge.caller, trips))
+        # The loops from a level down to the site, counted as if that level were the root:
+        # how often the site runs per call of it (the chain's cap on unknown loops is about
+        # the product from the real root, and would hide a loop right here).
+        chain = program.hot_chain(fid)
+        below: List[Loop] = list(loops)
+        levels = [(fid, program.trips(below, 0))]
+        for edge in reversed(chain):
+            below = list(edge.site.loops) + below
+            levels.append((edge.caller, program.trips(below, 0)))
         for level, level_trips in levels:
             found = self._external(level)
             if found is not None and found[0] / level_trips > best:
