@@ -473,6 +473,8 @@ def blocker_table(bugs: Sequence[dict]) -> str:
 
 
 def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
+    from perflint.units import format_time  # perflint is installed where this bench runs
+
     lines = ["| family | cases | caught at warning | caught at any severity | recall at warning | fixed still flagged |",
              "|---|---:|---:|---:|---:|---:|"]
     for family in FAMILIES + ("all",):
@@ -491,14 +493,15 @@ def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
     if skipped:
         lines.append(f"Not scanned: {len(skipped)} case(s) (see below).")
     lines.append("")
-    lines.append("| case | family | result | rules seen | fixed still flagged | heat | caller linked |")
-    lines.append("|---|---|---|---|---|---:|---|")
+    lines.append("| case | family | result | rules seen | time per unit of work | fixed still flagged | heat | caller linked |")
+    lines.append("|---|---|---|---|---:|---|---:|---|")
     for v in sorted(verdicts, key=lambda v: (FAMILIES.index(v.family), v.case_id)):
         heat = "-" if v.heat is None else f"{v.heat:g}"
-        lines.append(f"| {v.case_id} | {v.family} | {v.result} | {' '.join(v.rules) or '-'} | "
+        score = "-" if v.score is None else format_time(v.score)
+        lines.append(f"| {v.case_id} | {v.family} | {v.result} | {' '.join(v.rules) or '-'} | {score} | "
                      f"{'yes' if v.fixed_flagged else 'no'} | {heat} | {v.linked} |")
     for t in sorted(traps, key=lambda t: t.case_id):
-        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - | - | - |")
+        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - | - | - | - |")
     for item in skipped:
         lines.append(f"- {item.case_id}: {item.result}: {item.detail}")
     return "\n".join(lines)
