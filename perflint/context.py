@@ -533,7 +533,7 @@ class FileContext(NameResolution):
     # -- types of names, for resolving method calls -------------------------------------
     # -- call sites ---------------------------------------------------------------------
     def _enter_call(self, node: cst.Call) -> None:
-        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func)):
+        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func), node.args):
             self.add_effect(effect, confidence)
         func = node.func
         if type(func) is cst.Name and func.value == "getattr":
