@@ -403,3 +403,51 @@ def test_time_from_sums_what_an_entry_reaches_and_only_what_ran(tmp_path, round_
     assert [(f.rule, f.function) for f, _ in sites] == [("PFL402", "leaf")] and seconds == pytest.approx(0.01)
     # a profile of entry that never saw leaf run: nothing of it is on this entry's path
     assert time_from(run.program, modules, run.result.findings, "m.entry", CONFIDENCE_FACTORS, ran={"m.entry"})[0] == 0
+
+
+# -- a call that needs an optional argument its hot caller leaves out ----------------------------
+GUARDED = """\
+import copy
+CACHE = {}
+def assumed(arn):
+    return copy.deepcopy(CACHE)
+def creds():
+    return 1
+def sig4(method, prov, role_arn=None):
+    if role_arn is None:
+        return creds()
+    return _assumed(role_arn)
+def _assumed(arn):
+    return assumed(arn)
+def query(items):
+    for i in items:
+        sig4("GET", i)
+"""
+
+
+@pytest.mark.parametrize("extra, frequency", [
+    ("", 1.0),  # salt's aws.query never passes role_arn: the else branch runs on no hot chain
+    ("def s3(items):\n    for i in items:\n        sig4('GET', i, role_arn='x')\n", 100.0),
+    ("def s3(items):\n    for i in items:\n        sig4('GET', i, None, 'x')\n", 100.0),  # one positional too many
+    ("def s3(items, **kw):\n    for i in items:\n        sig4('GET', i, **kw)\n", 100.0),  # may pass anything
+])
+def test_a_call_under_an_optional_parameter_gets_heat_only_from_callers_that_pass_it(extra, frequency):
+    src = GUARDED + extra
+    if "None, 'x'" in extra:
+        src = src.replace("def sig4(method, prov, role_arn=None):", "def sig4(method, prov, region=None, role_arn=None):")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == frequency, f.context
+
+
+@pytest.mark.parametrize("test, branch, given", [
+    ("p", "body", ("p",)), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
+    ("not p", "else", ("p",)), ("p and q", "body", ("p", "q")), ("p or q", "body", ()),
+    ("p is None", "body", ()), ("flag", "body", ()),  # not an optional parameter
+    ("p is None", "after return", ("p",)), ("p", "after return", ()),
+])
+def test_guarded_params_read_the_if_around_a_call(test, branch, given):
+    body = {"body": "        go()\n", "else": "        pass\n    else:\n        go()\n",
+            "after return": "        return 1\n    go()\n"}[branch]
+    src = f"def go():\n    pass\ndef f(flag, p=None, q=0):\n    if {test}:\n{body}"
+    (site,) = [s for s in program({"m.py": src}).functions["m.f"][1].calls if s.text == "go"]
+    assert site.guards == given
