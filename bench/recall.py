@@ -70,6 +70,7 @@ class Verdict:
     heat: Optional[float] = None  # call-graph heat of the buggy function (perflint graph)
     linked: str = "-"  # the hot caller reaches the function in perflint's call graph: yes | no | self | -
     detail: str = ""
+    score: Optional[float] = None  # the highest estimated time per unit of work of its findings (s)
 
 
 @dataclass
@@ -334,6 +335,7 @@ def judge_bug(case: dict, scans: Scans, mirrors: Path, cache: Path) -> Verdict:
             verdict.linked = "yes" if start is not None and reaches(graph, start["id"], node["id"]) else "no"
     hits = [f for f in scans.findings[buggy] if matches(f, case, root)]
     verdict.rules = tuple(sorted({f["rule"] for f in hits}))
+    verdict.score = max((float(f.get("score") or 0.0) for f in hits), default=None)
     if any(f["severity"] in AT_WARNING for f in hits):
         verdict.result = "warning"
     elif hits:
@@ -471,6 +473,8 @@ def blocker_table(bugs: Sequence[dict]) -> str:
 
 
 def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
+    from perflint.units import format_time  # perflint is installed where this bench runs
+
     lines = ["| family | cases | caught at warning | caught at any severity | recall at warning | fixed still flagged |",
              "|---|---:|---:|---:|---:|---:|"]
     for family in FAMILIES + ("all",):
@@ -489,14 +493,15 @@ def render(verdicts: Sequence[Verdict], traps: Sequence[TrapVerdict]) -> str:
     if skipped:
         lines.append(f"Not scanned: {len(skipped)} case(s) (see below).")
     lines.append("")
-    lines.append("| case | family | result | rules seen | fixed still flagged | heat | caller linked |")
-    lines.append("|---|---|---|---|---|---:|---|")
+    lines.append("| case | family | result | rules seen | time per unit of work | fixed still flagged | heat | caller linked |")
+    lines.append("|---|---|---|---|---:|---|---:|---|")
     for v in sorted(verdicts, key=lambda v: (FAMILIES.index(v.family), v.case_id)):
         heat = "-" if v.heat is None else f"{v.heat:g}"
-        lines.append(f"| {v.case_id} | {v.family} | {v.result} | {' '.join(v.rules) or '-'} | "
+        score = "-" if v.score is None else format_time(v.score)
+        lines.append(f"| {v.case_id} | {v.family} | {v.result} | {' '.join(v.rules) or '-'} | {score} | "
                      f"{'yes' if v.fixed_flagged else 'no'} | {heat} | {v.linked} |")
     for t in sorted(traps, key=lambda t: t.case_id):
-        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - | - | - |")
+        lines.append(f"| {t.case_id} | trap | {t.result} | {' '.join(t.rules) or '-'} | - | - | - | - |")
     for item in skipped:
         lines.append(f"- {item.case_id}: {item.result}: {item.detail}")
     return "\n".join(lines)

@@ -16,8 +16,11 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import sqlite3
 import struct
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -462,6 +465,25 @@ def _entry_points(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: importlib.metadata.entry_points(group="console_scripts"), lambda: kept)
 
 
+def _process_spawn(tmp: str) -> Tuple[float, float]:
+    """Starting a short process and waiting for it: not a smell, the yardstick for costs that
+    sit beside one (docs/scoring.md, "dwarfed"). `true` where the system has it."""
+    command = [shutil.which("true") or sys.executable] + ([] if shutil.which("true") else ["-c", "pass"])
+    return _pair(lambda: subprocess.run(command, check=False), lambda: None)
+
+
+def _build_element(tmp: str) -> Tuple[float, float]:
+    """len() of a list built by constructing a small object per element of a mapping (a record
+    converted to a document), versus len() of the mapping itself, per element."""
+    class Record:
+        __slots__ = ("key", "value")
+
+        def __init__(self, key: str, value: int) -> None:
+            self.key = key
+            self.value = value
+
+    source = {f"k{i}": i for i in range(1000)}
+    return _pair(lambda: len([Record(k, v) for k, v in source.items()]), lambda: len(source), per=len(source))
 def _stat_path(tmp: str) -> Tuple[float, float]:
     """os.path.exists() of a file that is there (a stat system call) against the answer kept
     from the first call: a package's own data files do not come and go while it runs."""
@@ -562,7 +584,9 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("struct-format", "struct.unpack_from(fmt, ...)", "a module-level struct.Struct", "execution"), _struct_format),
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
+    (CostSpec("process-spawn", "starting a process and waiting for it (subprocess.run)", "nothing: a yardstick, not a smell", "execution"), _process_spawn),
     (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),
+    (CostSpec("build-element", "len() of a collection built by a call per element (a small object each)", "len() of its source", "element"), _build_element),
     (CostSpec("stat-path", "os.path.exists() per call of a path that does not change (a stat system call)", "the answer kept from the first call", "execution"), _stat_path),
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),

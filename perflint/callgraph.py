@@ -507,13 +507,18 @@ class Program:
                     continue  # error handling, a cache miss, a first use: not per item
                 if self._memoized(edge.callee):
                     continue  # lru_cache/cache or a memo guard: the body runs once per distinct argument
+                given = base
+                if edge.site.guards:
+                    given = self._guarded_heat(fid, edge.site.guards)
+                    if given is None:
+                        continue  # no caller passes what the call needs: it runs on no hot chain
                 factor, nested = self._trips(edge.site.loops, self.unknown.get(fid, 0))
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
-                    h = min(base * factor, HEAT_CAP) if entered else base
+                    h = min(given * factor, HEAT_CAP) if entered else given
                 else:
-                    h = min(base * factor, HEAT_CAP)
+                    h = min(given * factor, HEAT_CAP)
                 is_hot = hot[fid] or any(loop.data for loop in edge.site.loops)
                 if h > heat[edge.callee] * (1 + 1e-9) or (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
                     heat[edge.callee] = h
@@ -525,6 +530,26 @@ class Program:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
         self._spread_transactions()
+
+    def _guarded_heat(self, fid: str, guards: Sequence[str]) -> Optional[float]:
+        """The heat of `fid` from the callers that pass every optional parameter in `guards`
+        (perflint/guards.py); None when no caller does. A function with a role or no callers
+        is called from outside: it may be given anything."""
+        from perflint.guards import passes
+
+        heat = self.heat
+        if not self.callers[fid] or fid in self.roles:
+            return heat[fid]
+        _, fn = self.functions[fid]
+        bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        best = None
+        for edge in self.callers[fid]:
+            if edge.site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
+                continue
+            if all(passes(edge.site.passed, fn.params, name, bound) for name in guards):
+                h = min(heat.get(edge.caller, 1.0) * self.trips(edge.site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
+                best = h if best is None else max(best, h)
+        return None if best is None else min(best, heat[fid])
 
     def _spread_transactions(self) -> None:
         """Which functions run inside a transaction some caller holds open, on every chain as

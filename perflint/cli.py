@@ -404,6 +404,11 @@ def server(stdio: bool) -> None:
         raise click.exceptions.Exit(code)
 
 
+# import name -> distribution, for what pyproject.toml declares (the lsp extra says so itself)
+_DEPENDENCIES = {"libcst": "libcst", "rich": "rich", "pygments": "pygments", "markdown_it": "markdown-it-py",
+                 "pathspec": "pathspec", "tomli": "tomli"}
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console entry point: never lets a traceback reach the user."""
     try:
@@ -423,6 +428,16 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").partition(".")[0]
+        if top not in _DEPENDENCIES:
+            click.echo(f"perflint: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        # an environment without perflint's declared dependencies (a copied source tree, a
+        # broken virtualenv): say what to install, not "internal error"
+        click.echo(f"perflint: missing dependency '{_DEPENDENCIES[top]}' (cannot import {top}): install perflint "
+                   f"with its dependencies: python -m pip install perflint-cst", err=True)
+        sys.exit(EXIT_ERROR)
     except Exception as exc:  # pragma: no cover - last line of defence
         click.echo(f"perflint: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_ERROR)

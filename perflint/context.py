@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
+from perflint.guards import guarded_params, optional_params, passed_arguments
 from perflint.finding import Candidate, Loop
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
@@ -533,7 +534,7 @@ class FileContext(NameResolution):
     # -- types of names, for resolving method calls -------------------------------------
     # -- call sites ---------------------------------------------------------------------
     def _enter_call(self, node: cst.Call) -> None:
-        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func)):
+        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func), node.args):
             self.add_effect(effect, confidence)
         func = node.func
         if type(func) is cst.Name and func.value == "getattr":
@@ -549,8 +550,19 @@ class FileContext(NameResolution):
         cold = self.cold_reason
         site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
-                        in_transaction=self.in_transaction_block())
+                        in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
+                        guards=self._param_guards())
         self._raw_calls.append((site, raw, self.function_qualname))
+
+    def _param_guards(self) -> Tuple[str, ...]:
+        """Optional parameters (falsy default) the current node needs a caller to pass."""
+        frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
+        if frame is None or frame.node is None or not frame.started:
+            return ()
+        optional = optional_params(frame.node)
+        if not optional:
+            return ()
+        return guarded_params(self.stack, frame.node, optional)
 
     def _enter_attribute(self, node: cst.Attribute) -> None:
         """An attribute read may run a @property: record it for phase 2 (once per function)."""

@@ -7,7 +7,7 @@ conditions ("a commit point calls a schema reloader") never depend on another ru
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -22,6 +22,24 @@ PARSE_CALLS = frozenset({
     # template engines compile their source to Python code when built (PFL102)
     "jinja2.Template", "jinja2.environment.Template", "mako.template.Template",
 })
+# Operations that wait on the world for a millisecond or more, once per execution: a cost beside
+# one of them that is a few percent of it is not worth a patch (scoring's "dwarfed" check).
+# effect -> cost-table key of its yardstick (a lower bound of what one execution takes).
+EXTERNAL_EFFECTS = {"external-process": "process-spawn", "external-network": "query-roundtrip-network",
+                    "external-sleep": ""}
+SLEEP_FLOOR = 1e-3  # a sleep of unknown length counts as 1 ms: any shorter is a yield, not a wait
+_EXTERNAL_CALLS = {
+    **{f"subprocess.{name}": "external-process" for name in (
+        "Popen", "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
+    "os.system": "external-process", "os.popen": "external-process", "os.spawnv": "external-process",
+    "os.spawnvp": "external-process", "os.execv": "external-process", "pexpect.spawn": "external-process",
+    "asyncio.create_subprocess_exec": "external-process", "asyncio.create_subprocess_shell": "external-process",
+    **{f"{lib}.{name}": "external-network" for lib in ("requests", "httpx") for name in (
+        "get", "post", "put", "patch", "delete", "head", "options", "request")},
+    "urllib.request.urlopen": "external-network", "urllib2.urlopen": "external-network",
+    "socket.create_connection": "external-network",
+    "time.sleep": "external-sleep", "asyncio.sleep": "external-sleep",
+}
 QUERY_METHODS = frozenset({"execute", "executemany", "executescript"})
 DB_RECEIVER = re.compile(r"(^|_)(conn|connection|cnx|con|db|database|cursor|cur|session|sess|tx|txn|transaction)s?$", re.I)
 COMMIT_NAME = re.compile(r"^_*(commit|flush|sync|fsync|checkpoint|persist|save|durable|harden)(_|$)", re.I)
@@ -75,9 +93,13 @@ def name_effects(name: str) -> List[Tuple[str, str]]:
     return found
 
 
-def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[Tuple[str, str]]:
+def call_effects(qualified: Optional[str], parts: Optional[List[str]],
+                 args: Sequence[cst.Arg] = ()) -> List[Tuple[str, str]]:
     """Effects of one call, from its resolved name or the method it calls on a receiver."""
     found = []
+    external = _EXTERNAL_CALLS.get(qualified or "")
+    if external is not None and not (external == "external-sleep" and _short_sleep(args)):
+        found.append((external, "high"))
     if qualified in SYNC_CALLS:
         found.append(("sync", "high"))
         found.append(("commit", "high"))
@@ -93,6 +115,16 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]]) -> List[T
         elif orm_query(parts):
             found.append(("query", "high"))
     return found
+
+
+def _short_sleep(args: Sequence[cst.Arg]) -> bool:
+    """`time.sleep(0)` / `sleep(0.0001)`: a yield to other threads, not a wait."""
+    if not args or type(args[0].value) not in (cst.Integer, cst.Float):
+        return False
+    try:
+        return float(args[0].value.value) < SLEEP_FLOOR  # type: ignore[attr-defined]
+    except ValueError:
+        return False
 
 
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it

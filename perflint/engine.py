@@ -441,9 +441,11 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
     total = sum(m.scored.score for m in members)
     severity = scored.severity
     if len(members) > 1:
+        cost = sum(m.scored.cost for m in members)
         severity = scorer.severity(total, any(m.scored.evidenced for m in members),
-                                   scored.severity if scored.pinned_by else None, lead.confidence)
-        scored = replace(scored, score=total, severity=severity, cost=sum(m.scored.cost for m in members))
+                                   scored.severity if scored.pinned_by else None, lead.confidence,
+                                   scored.dwarfed(cost))
+        scored = replace(scored, score=total, severity=severity, cost=cost)
     related = tuple(
         Location(path, m.cand.line, m.cand.column, m.cand.end_line, m.cand.end_column, m.cand.message)
         for m in members[1:]
@@ -560,12 +562,30 @@ def _selected_here(rule, file_ignores, overrides) -> bool:
 _is_selected = functools.lru_cache(maxsize=4096)(is_selected)
 
 
+# Roles whose every call is one web request: what runs once per call runs once per request.
+REQUEST_ROLES = frozenset({"django-view", "class-based-view", "drf-viewset", "route"})
+
+
+def _per_request(program: Program, fid: str) -> bool:
+    """Whether `fid` is a request handler, or its hottest chain starts at one."""
+    if fid not in program.functions:
+        return False
+    chain = program.hot_chain(fid)
+    root = chain[0].caller if chain else fid
+    role = program.roles.get(root)
+    return role is not None and role.id in REQUEST_ROLES and program.hot.get(root, False)
+
+
 def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]:
     """The candidate's confidence after its phase-2 conditions, or None if one fails."""
     rank = _CONF_RANK[cand.confidence]
     for req in cand.requires:
         if req == "repeated":
             if not program.repeated(fid, cand.loops):
+                return None
+        elif req == "repeated-or-request":
+            # once per web request is per unit of work too: a connection opened in a view
+            if not program.repeated(fid, cand.loops) and not _per_request(program, fid):
                 return None
         elif req.startswith("fn:"):
             if fid not in program.functions:

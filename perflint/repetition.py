@@ -190,6 +190,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
         return float(RETRY_BOUND), "a retry loop"
     test = node.test
+    polled = _polling_reason(test, node.body)
+    if polled:
+        return float(RETRY_BOUND), polled
     divided = _divided_names(node.body)
     if divided and names & divided:
         return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"
@@ -201,6 +204,61 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+# `while time.time() < deadline:` polls until something happens or time runs out: each pass
+# waits on the world (a sleep, a remote call), so it repeats a few times, not once per item.
+_CLOCKS = {"time.time", "time.monotonic", "time.perf_counter", "monotonic", "datetime.now",
+           "datetime.datetime.now", "datetime.utcnow", "datetime.datetime.utcnow", "timezone.now"}
+_DEADLINE = re.compile(r"_*(\w+_)?(deadline|expiry|expiration|expiration_time|expires|timeout|time_?left|end_?time|stop_?time)", re.I)
+
+
+def _calls_clock(test: cst.CSTNode) -> bool:
+    from perflint.walker import iter_children
+
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Call and dotted_text(node.func) in _CLOCKS:  # type: ignore[attr-defined]
+            return True
+        stack.extend(iter_children(node))
+    return False
+
+
+def _polling_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
+    """Why a while loop is a short poll, or "": it runs until a deadline passes, or until a
+    value it looks for turns up (`while not jid: jid = make_jid()`, `while x is None: x = get()`)."""
+    if type(test) is cst.Comparison:
+        sides = [test.left] + [c.comparator for c in test.comparisons]
+        if _calls_clock(test) or any(type(side) is cst.Name and _DEADLINE.fullmatch(side.value) for side in sides):
+            return "a loop until a deadline: a few polls"
+    name = None
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and type(test.expression) is cst.Name:
+        name = test.expression.value
+    elif type(test) is cst.Comparison and type(test.left) is cst.Name and len(test.comparisons) == 1 and \
+            type(test.comparisons[0].operator) is cst.Is and dotted_text(test.comparisons[0].comparator) == "None":
+        name = test.left.value
+    if name is not None and _found_by_call(name, body):
+        return f"a loop until {name} is found: a few tries"
+    return ""
+
+
+def _found_by_call(name: str, body: cst.BaseSuite) -> bool:
+    """`name` is assigned in the loop's own body, and only from calls (a flag set to True is a
+    loop over data that ends on a condition: `while not done: ... done = True`). A short body:
+    a loop that handles items until one handler says stop is a data loop."""
+    if len(body.body) > 3:  # type: ignore[attr-defined]
+        return False
+    assigned = False
+    for stmt in body.body:  # type: ignore[attr-defined]
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            if type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in small.targets):
+                if type(small.value) is not cst.Call:
+                    return False
+                assigned = True
+    return assigned
 
 
 def _divided_names(body: cst.CSTNode) -> set:
@@ -296,9 +354,30 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
-def _assigned(body: cst.CSTNode) -> Iterable[Tuple[str, str]]:
-    """("name", dotted) for `x = ...`/`self.x = ...`, ("sub", dotted) for `d[k] = ...`, in `body`."""
+_BRANCHES = (cst.If, cst.Try, cst.With)
+
+
+def _branch_suites(stmt: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    """The blocks of an if/elif/else, try/except/else/finally or with statement."""
+    yield stmt.body  # type: ignore[attr-defined]
+    for handler in getattr(stmt, "handlers", ()):
+        yield handler.body
+    for extra in (getattr(stmt, "orelse", None), getattr(stmt, "finalbody", None)):
+        if type(extra) is cst.If:
+            yield from _branch_suites(extra)
+        elif extra is not None:
+            yield extra.body
+
+
+def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
+    """("name", dotted) for `x = ...`/`self.x = ...`, ("sub", dotted) for `d[k] = ...`, in `body`
+    and in the branches of the ifs, trys and withs in it (a miss block that picks how to build
+    the entry still fills it)."""
     for stmt in getattr(body, "body", ()):
+        if type(stmt) in _BRANCHES and depth < 3:
+            for suite in _branch_suites(stmt):
+                yield from _assigned(suite, depth + 1)
+            continue
         if type(stmt) is not cst.SimpleStatementLine:
             continue
         for small in stmt.body:

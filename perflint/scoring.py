@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from perflint.callgraph import Program
 
 
+# A cost that is under 5% of an operation that runs beside it at least as often is not worth
+# a patch (labelled run 4: re.compile cache hits right after an `ifconfig` subprocess).
+DWARF_RATIO = 20.0
+
+
 @dataclass(frozen=True)
 class Scored:
     """One candidate's numbers, and the words that explain them."""
@@ -33,6 +38,20 @@ class Scored:
     severity: str
     pinned_by: Optional[str]
     confidence: str = "high"  # after the chain: low when the frequency rests on a guessed edge
+    # The time, per execution of this site, of the slow operations beside it on its path (a
+    # process started, a network request, a sleep) and where: see `Scorer.beside`.
+    beside: float = 0.0
+    beside_text: str = ""
+
+    def dwarfed(self, cost: Optional[float] = None) -> bool:
+        """Whether the site's cost is under 1/DWARF_RATIO of what runs beside it: fixing it
+        would save a few percent of that path's time at most."""
+        cost = self.cost if cost is None else cost
+        return self.beside > 0 and self.beside >= DWARF_RATIO * cost
+
+
+_EXTERNAL_WORDS = {"external-process": "a process started", "external-network": "a network request",
+                   "external-sleep": "a sleep"}
 
 
 def _units() -> Dict[str, str]:
@@ -109,16 +128,82 @@ class Scorer:
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
-        severity = self.severity(value, evidenced, pinned, confidence)
-        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence)
+        beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
+        dwarfed = beside > 0 and beside >= DWARF_RATIO * cost
+        severity = self.severity(value, evidenced, pinned, confidence, dwarfed)
+        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text)
+
+    def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
+        """The slow operations on the site's path, in seconds per execution of the site.
+
+        At the site's function, and at each caller up the hottest chain, an external operation
+        (a process started, a network request, a sleep: perflint/effects.py) runs once per call
+        of that function, while the site runs `trips` times per call (the loops between them).
+        Its time divided by `trips` is what runs beside each execution of the site; the largest
+        over the chain is returned, with where it is. (0, "") when there is none."""
+        program = self.program
+        if fid not in program.functions:
+            return 0.0, ""
+        best, text = 0.0, ""
+        # The loops from a level down to the site, counted as if that level were the root:
+        # how often the site runs per call of it (the chain's cap on unknown loops is about
+        # the product from the real root, and would hide a loop right here).
+        chain = program.hot_chain(fid)
+        below: List[Loop] = list(loops)
+        levels = [(fid, program.trips(below, 0))]
+        for edge in reversed(chain):
+            below = list(edge.site.loops) + below
+            levels.append((edge.caller, program.trips(below, 0)))
+        for level, level_trips in levels:
+            found = self._external(level)
+            if found is not None and found[0] / level_trips > best:
+                best = found[0] / level_trips
+                text = f"{found[1]} ({format_time(found[0])}) once per call of {program.display_name(level)}"
+                if level_trips > 1:
+                    text += f", which runs this site {level_trips:g} times"
+        return best, text
+
+    def _external(self, fid: str) -> Optional[Tuple[float, str]]:
+        """The slowest external operation a function (or a callee up to EFFECT_DEPTH down) runs."""
+        cache = self.__dict__.setdefault("_external_cache", {})
+        if fid in cache:
+            return cache[fid]
+        from perflint.effects import EXTERNAL_EFFECTS, SLEEP_FLOOR
+
+        effects = self.program.effects(fid)
+        found = None
+        for effect, key in EXTERNAL_EFFECTS.items():
+            if effect not in effects:
+                continue
+            seconds = self.costs.get(key) if key else SLEEP_FLOOR
+            if seconds and (found is None or seconds > found[0]):
+                found = (seconds, f"{_EXTERNAL_WORDS[effect]} {self._effect_site(fid, effect)}")
+        cache[fid] = found
+        return found
+
+    def _effect_site(self, fid: str, effect: str) -> str:
+        """"in f (path:line)": the nearest function at or below `fid` with the effect."""
+        from perflint.callgraph import EFFECT_DEPTH
+
+        program = self.program
+        frontier, seen = [fid], {fid}
+        for _ in range(EFFECT_DEPTH + 1):
+            for f in frontier:
+                mod, fn = program.functions[f]
+                if effect in fn.effects:
+                    return f"in {program.display_name(f)} ({mod.path}:{fn.effect_lines.get(effect, fn.line)})"
+            frontier = [e.callee for f in frontier for e in program.edges.get(f, ()) if e.callee not in seen]
+            seen.update(frontier)
+        return f"below {program.display_name(fid)}"
 
     def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None,
-                 confidence: str = "high") -> str:
+                 confidence: str = "high", dwarfed: bool = False) -> str:
         """A pinned severity wins; a site with no evidence of repetition is a note, and so is
-        a low-confidence one (a name heuristic is a guess, and a warning says "fix this")."""
+        a low-confidence one (a name heuristic is a guess, and a warning says "fix this"), and
+        one dwarfed by a slow operation beside it."""
         if pinned is not None:
             return pinned
-        if not evidenced or confidence == "low":
+        if not evidenced or confidence == "low" or dwarfed:
             return "note"
         value *= 1 + 1e-9  # 1 us x 100 x 100 is 0.009999999999999998 in floats: it is 10 ms
         if value >= self.config.severity["error"]:
@@ -156,6 +241,10 @@ class Scorer:
             return f"{text}; note: no loop or hot entry point shows that it repeats"
         if confidence == "low":
             return f"{text}; note: low confidence (a name heuristic), never more than a note"
+        if scored.dwarfed() and scored.severity == "note" and scored.score * (1 + 1e-9) >= warning:
+            share = 100.0 * scored.cost / scored.beside
+            return (f"{text}; note: dwarfed by {scored.beside_text}: this site's cost is {share:.2g}% of "
+                    f"the {format_time(scored.beside)} beside each execution")
         if scored.severity == "error":
             return f"{text}; >= error {format_time(error)}"
         if scored.severity == "warning":

@@ -33,6 +33,11 @@ class CallSite:
     # Made inside a `with` block that holds a transaction open (`with lib.transaction():`):
     # commits the callee makes through nested transactions wait for that block's one commit.
     in_transaction: bool = False
+    # What the call passes: (positional count, keyword names, has *args or **kwargs).
+    passed: Tuple[int, Tuple[str, ...], bool] = (0, (), True)
+    # Parameters of the enclosing function, with a falsy default, that the site needs given:
+    # it sits under `if p:`, `if p is not None:` or the else of `if p is None:`.
+    guards: Tuple[str, ...] = ()
 
 
 @dataclass

@@ -51,6 +51,14 @@ def loops_of(source, callee="leaf"):
     # an empty literal is a container to fill, not a bound of 0 (module registries, local lists)
     ("HANDLERS = []\ndef f():\n    for h in HANDLERS:\n        leaf()\n", None, True),
     ("def f(rows):\n    out = []\n    out.extend(rows)\n    for r in out:\n        leaf()\n", None, True),
+    # polls: until a deadline (salt's cloud sync loop), until a value turns up (salt's jid loop)
+    ("import time\ndef f():\n    deadline = time.time() + 60\n    while time.time() < deadline:\n        leaf()\n", 3, False),
+    ("def f(timeout):\n    while timeout > 0:\n        timeout -= 1\n        leaf()\n", 3, False),
+    ("def f():\n    jid = None\n    while not jid:\n        jid = leaf()\n", 3, False),
+    ("def f():\n    x = None\n    while x is None:\n        x = leaf()\n", 3, False),
+    # ... but a flag a data loop sets to stop is no poll, nor a long body that handles items
+    ("def f(q):\n    done = False\n    while not done:\n        leaf()\n        done = True\n", None, True),
+    ("def f(q):\n    stop = None\n    while not stop:\n        a = q.get()\n        b = a + 1\n        leaf()\n        stop = q.handle(b)\n", None, True),
 ])
 def test_trip_counts_are_read_from_the_code(source, trips, data):
     (loop,) = loops_of(source)
@@ -136,6 +144,63 @@ def test_a_value_built_once_and_kept_is_a_memo(test, returned, fill, memoised):
            f"        if {test}:\n            return {returned}\n        {fill}\n        return k\n")
     fn = program({"m.py": src}).functions["m.C.get"][1]
     assert bool(fn.memoized) is memoised, src
+
+
+def test_a_miss_block_that_fills_the_entry_in_a_branch_is_cold():
+    # salt's reactor: `if kind not in self.cache:` then an if/else that picks the constructor
+    src = (SYNC + "class S:\n    def put(self, key, fd):\n        if key not in self._cache:\n"
+           "            if key == 'a':\n                self._cache[key] = os.fsync(fd)\n"
+           "            else:\n                self._cache[key] = os.fsync(fd)\n"
+           "def load(rows):\n    s = S()\n    for r in rows:\n        s.put(r, 1)\n")
+    found = lint_sources({"m.py": src}, select=("PFL401",), config=Config(min_severity="note"))
+    (f,) = found  # one cause: the two sites are one finding
+    assert (f.line, [r.line for r in f.related], f.severity, f.frequency) == (6, [8], "note", 1.0)
+    assert "runs on a cache miss only (fills self._cache)" in f.context
+    # the same block that fills another mapping is no memo: it runs per row
+    hot = src.replace("self._cache[key] =", "self._other[key] =")
+    found = lint_sources({"m.py": hot}, select=("PFL401",), config=Config(min_severity="note"))
+    assert [(f.frequency, "cache miss" in f.context) for f in found] == [(100.0, False)]
+
+
+# -- dwarfed: a cost beside a slow operation ---------------------------------------------------
+PARSER = ("import re, subprocess\n"
+          "def parse(out):\n    a = re.compile(r'^(\\S+)')\n    b = re.compile(r'inet (\\S+)')\n    return a, b\n"
+          "def interfaces():\n    out = subprocess.check_output(['ifconfig', '-a'])\n    return parse(out)\n"
+          "def handle(hosts):\n    for h in hosts:\n        for k in h.names:\n            interfaces()\n")
+
+
+def test_a_cost_dwarfed_by_a_process_started_beside_it_is_a_note(tmp_path, cli):
+    write(tmp_path, {"net.py": PARSER})
+    round_costs(tmp_path, '[severity]\nwarning = "10us"\n')
+    data = cli(["check", ".", "--format", "json", "--select", "PFL102", "--no-cache", "--min-severity", "note"],
+               tmp_path).json()
+    (f,) = data["findings"]
+    assert (f["line"], f["severity"], f["score"]) == (3, "note", pytest.approx(2 * 2e-7 * 100))
+    text = cli(["check", ".", "--select", "PFL102", "--no-cache", "--explain-scores", "--min-severity", "note"],
+               tmp_path).out
+    assert ("note: dwarfed by a process started in interfaces (net.py:7) (1 ms) once per call of interfaces: "
+            "this site's cost is 0.04% of the 1 ms beside each execution") in text
+    # without the subprocess the same parser, as often, is a warning
+    write(tmp_path, {"net.py": PARSER.replace("subprocess.check_output(['ifconfig', '-a'])", "h")})
+    (f,) = cli(["check", ".", "--format", "json", "--select", "PFL102", "--no-cache"], tmp_path).json()["findings"]
+    assert f["severity"] == "warning"
+
+
+def test_a_cost_that_is_not_small_beside_the_slow_operation_stays_a_warning(tmp_path, cli):
+    # 1000 deep-copied elements per call (1 ms) beside a 1 ms process: 100%, not dwarfed;
+    # a `time.sleep(0)` is a yield, not a wait, and dwarfs nothing
+    src = ("import copy, subprocess, time\nT = {}\n"
+           "def f(x):\n    subprocess.run(['true'])\n    time.sleep(0)\n    return copy.deepcopy(T)\n"
+           "def g(rows):\n    for r in rows:\n        f(r)\n")
+    write(tmp_path, {"m.py": src})
+    round_costs(tmp_path, '[rules.PFL101]\ncost = "1ms"\n')
+    (f,) = cli(["check", ".", "--format", "json", "--select", "PFL101", "--no-cache"], tmp_path).json()["findings"]
+    assert f["severity"] == "error"
+    write(tmp_path, {"m.py": src.replace("    subprocess.run(['true'])\n", "")})
+    round_costs(tmp_path, '[rules.PFL101]\ncost = "1us"\n')
+    (f,) = cli(["check", ".", "--format", "json", "--select", "PFL101", "--no-cache", "--min-severity", "note"],
+               tmp_path).json()["findings"]
+    assert f["severity"] == "note" and f["score"] == pytest.approx(1e-4)
 
 
 # -- evidence ---------------------------------------------------------------------------------
@@ -338,3 +403,51 @@ def test_time_from_sums_what_an_entry_reaches_and_only_what_ran(tmp_path, round_
     assert [(f.rule, f.function) for f, _ in sites] == [("PFL402", "leaf")] and seconds == pytest.approx(0.01)
     # a profile of entry that never saw leaf run: nothing of it is on this entry's path
     assert time_from(run.program, modules, run.result.findings, "m.entry", CONFIDENCE_FACTORS, ran={"m.entry"})[0] == 0
+
+
+# -- a call that needs an optional argument its hot caller leaves out ----------------------------
+GUARDED = """\
+import copy
+CACHE = {}
+def assumed(arn):
+    return copy.deepcopy(CACHE)
+def creds():
+    return 1
+def sig4(method, prov, role_arn=None):
+    if role_arn is None:
+        return creds()
+    return _assumed(role_arn)
+def _assumed(arn):
+    return assumed(arn)
+def query(items):
+    for i in items:
+        sig4("GET", i)
+"""
+
+
+@pytest.mark.parametrize("extra, frequency", [
+    ("", 1.0),  # salt's aws.query never passes role_arn: the else branch runs on no hot chain
+    ("def s3(items):\n    for i in items:\n        sig4('GET', i, role_arn='x')\n", 100.0),
+    ("def s3(items):\n    for i in items:\n        sig4('GET', i, None, 'x')\n", 100.0),  # one positional too many
+    ("def s3(items, **kw):\n    for i in items:\n        sig4('GET', i, **kw)\n", 100.0),  # may pass anything
+])
+def test_a_call_under_an_optional_parameter_gets_heat_only_from_callers_that_pass_it(extra, frequency):
+    src = GUARDED + extra
+    if "None, 'x'" in extra:
+        src = src.replace("def sig4(method, prov, role_arn=None):", "def sig4(method, prov, region=None, role_arn=None):")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == frequency, f.context
+
+
+@pytest.mark.parametrize("test, branch, given", [
+    ("p", "body", ("p",)), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
+    ("not p", "else", ("p",)), ("p and q", "body", ("p", "q")), ("p or q", "body", ()),
+    ("p is None", "body", ()), ("flag", "body", ()),  # not an optional parameter
+    ("p is None", "after return", ("p",)), ("p", "after return", ()),
+])
+def test_guarded_params_read_the_if_around_a_call(test, branch, given):
+    body = {"body": "        go()\n", "else": "        pass\n    else:\n        go()\n",
+            "after return": "        return 1\n    go()\n"}[branch]
+    src = f"def go():\n    pass\ndef f(flag, p=None, q=0):\n    if {test}:\n{body}"
+    (site,) = [s for s in program({"m.py": src}).functions["m.f"][1].calls if s.text == "go"]
+    assert site.guards == given

@@ -731,3 +731,26 @@ def test_truncated_cache_database(tmp_path: Path) -> None:
     assert third.stdout == first.stdout
     fourth = perflint(tmp_path, "check", ".", "--format", "json", "--cache-dir", str(cache))
     assert fourth.stdout == first.stdout and fourth.stderr.strip() == ""
+
+
+
+def _run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    (cwd / "m.py").write_text("x = 1\n", encoding="utf-8")
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
+
+
+def test_a_missing_dependency_names_what_to_install(tmp_path: Path) -> None:
+    # an environment without a declared dependency (the review harness had no pathspec): one
+    # line that says what to install, exit 2, no traceback
+    proc = _run_python("import sys; sys.modules['pathspec'] = None\n"
+                       "from perflint.cli import main; main(['check', '.', '--no-cache'])\n", tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (2, (
+        "perflint: missing dependency 'pathspec' (cannot import pathspec): install perflint with its "
+        "dependencies: python -m pip install perflint-cst"))
+
+
+def test_a_missing_module_that_is_no_dependency_stays_an_internal_error(tmp_path: Path) -> None:
+    proc = _run_python("import perflint.cli as c\n"
+                       "def boom(*a, **k):\n    raise ModuleNotFoundError('No module named nothere', name='nothere')\n"
+                       "c.cli.main = boom\nc.main(['check', '.'])\n", tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (2, "perflint: internal error: ModuleNotFoundError: No module named nothere")

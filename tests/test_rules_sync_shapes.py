@@ -256,3 +256,38 @@ def test_a_commit_wrapper_handed_reads_or_run_in_one_transaction_is_quiet():
         .replace("    for chunk in chunks:\n", "    for chunk in chunks:  # committed once below\n") \
         .replace("def layouts", "def _after(conn):\n    conn.commit()\n\n\ndef layouts")
     assert found({"m.py": fixed}, ("PFL402",)) == []
+
+
+# -- a connection per web request: a route is once per unit of work ------------------------------
+ROUTE = """\
+import psycopg2
+from flask import Flask
+
+app = Flask(__name__)
+DATABASE = {"dbname": "park"}
+
+
+def latest(city):
+    with psycopg2.connect(**DATABASE) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT data FROM lots WHERE city = %s", (city,))
+        return cur.fetchall()
+
+
+@app.route("/<city>")
+def get_lots(city):
+    return latest(city)
+"""
+
+
+def test_a_connection_per_web_request_is_a_warning_with_the_route_in_its_trace():
+    (f,) = lint_sources({"app.py": ROUTE}, select=("PFL403",), config=Config(min_severity="note"))
+    assert (f.rule, f.function, f.line, f.severity, f.frequency) == ("PFL403", "latest", 9, "warning", 1.0)
+    assert f.trace[0].function == "get_lots" and f.trace[0].note == "web route (runs once per request)"
+    # fixed: a pool made once, a connection taken from it per request
+    pooled = ROUTE.replace("with psycopg2.connect(**DATABASE) as conn:", "with POOL.getconn() as conn:") \
+        .replace('DATABASE = {"dbname": "park"}', 'POOL = psycopg2.pool.SimpleConnectionPool(1, 10, dbname="park")')
+    assert lint_sources({"app.py": pooled}, select=("PFL403",), config=Config(min_severity="note")) == []
+    # near miss: the same function called once by a command-line main is no request
+    cli = ROUTE.replace('@app.route("/<city>")\ndef get_lots(city):', 'def main(city):')
+    assert lint_sources({"app.py": cli}, select=("PFL403",), config=Config(min_severity="note")) == []

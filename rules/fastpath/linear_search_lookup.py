@@ -9,8 +9,11 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import is_literal, names_in
+from perflint.ruleutil import enclosing_function, is_literal, names_in
 from perflint.walker import child_fields
+from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
+from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
+                                                    one_element_batch, own_position, starts_fresh, while_scan)
 
 _DICT_MAKERS = {"dict", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict", "WeakValueDictionary", "weakref.WeakValueDictionary"}
 _LIST_MAKERS = {"list"}
@@ -37,6 +40,12 @@ class LinearSearchLookup(Rule):
     same class keeps a dict keyed by the same attribute (`self._by_id[item.id] = item`)
     and the method scans the list instead; otherwise the search is reported only where
     it runs repeatedly (in a loop, or in a function a loop reaches).
+
+    It also flags a list scanned from the front for one element's *position*, where that
+    runs per element of a caller's loop: `for i, c in enumerate(parent.children): if c is
+    node: ...`, `while i < len(children) and children[i] is not node: i += 1` after `i = 0`,
+    and `node.parent.children.index(node)`. Tree code removing or replacing nodes one at a
+    time this way is quadratic in the number of children.
 
     ## Why is this slow
     A scan compares every element until it finds the key: O(n) per lookup, O(n x m)
@@ -66,8 +75,23 @@ class LinearSearchLookup(Rule):
     ## Notes
     Not reported: searches for a constant (`if x.kind == "primary"`), scans of literal
     tuples and lists, `range`, a match whose `if` has an `elif`/`else` doing other work per
-    element, and `.index()` on anything but a list attribute the class builds. A scan without a dict next to it is reported with medium confidence when it
-    walks an attribute of `self`, and low otherwise.
+    element, and `.index()` on anything but a list attribute the class builds or an
+    element's own list (`node.parent.children.index(node)`). A scan without a dict next to
+    it is reported with medium confidence when it walks an attribute of `self`, and low
+    otherwise. A position scan is reported with medium confidence when its loop holds only
+    the identity test (a loop that also collects the elements before the node is a walk);
+    a `while` scan that starts from a remembered position (`i = hints.get(id(parent), 0)`)
+    is linear over one call's batch and is a low-confidence note (it is quadratic only when
+    callers pass one element per call, which the function cannot see); a caller that does
+    pass one, a one-element list (`append_leaves(line, [leaf])`) per iteration of its loop,
+    is reported at that call, with the trace ending at the scan. `.index()` compares
+    in C and is costed like `x in list` (list-membership-element), not as a Python loop.
+
+    A method named as a lookup (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) that collects
+    every element of a list attribute matching its key parameter (`if e.name == name:
+    out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
+    `==`) is a lookup by key too: a dict of lists answers it. Collecting matches in a method
+    named otherwise is a filter, and is not reported.
     """
 
     CODE = "PFL502"
@@ -75,8 +99,11 @@ class LinearSearchLookup(Rule):
     NAME = "linear-search-lookup"
     FAMILY = "fastpath"
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
-    TRIGGERS = ("==", ".index(")
+    TRIGGERS = ("==", ".index(", " is ", ", [", "([")
     VALID = [
+        # A walk that collects the leaves before the node is not a search for its position.
+        "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
+        "            if child is node:\n                break\n            out.append(child)\n",
         "class P:\n    def find(self, label, arcs):\n        for i, state in arcs:\n            if i == label:\n                return state\n"
         "            elif i >= 256 and label in self.first[i]:\n                return self.push(i)\n",
         # The dict is used.
@@ -93,6 +120,25 @@ class LinearSearchLookup(Rule):
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
     ]
     INVALID = [
+        Invalid(
+            "class Keys:\n"
+            "    def load(self, names):\n        for n in names:\n            self.lookup(n)\n"
+            "    def lookup(self, name):\n        found = []\n        for e in self._entries:\n"
+            "            if e.name == name:\n                found.append(e)\n        return found\n",
+            line=7,
+        ),
+        Invalid(
+            "def detach(node):\n"
+            "    for i, child in enumerate(node.parent.children):\n"
+            "        if child is node:\n"
+            "            del node.parent.children[i]\n"
+            "            return i\n"
+            "def detach_all(groups):\n"
+            "    for group in groups:\n"
+            "        for n in group.ignored():\n"
+            "            detach(n)\n",
+            line=2,
+        ),
         Invalid(
             "class Registry:\n"
             "    def __init__(self):\n"
@@ -132,6 +178,13 @@ class LinearSearchLookup(Rule):
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.pop()
 
+    def _methods(self) -> Dict[str, cst.FunctionDef]:
+        """The methods of the innermost class, by name."""
+        entry = self._classes[-1]
+        if len(entry) < 3:
+            entry.append({s.name.value: s for s in entry[0].body.body if isinstance(s, cst.FunctionDef)})
+        return entry[2]
+
     def _facts(self) -> Optional[_ClassFacts]:
         """The facts of the class whose method we are in (walked once, only when needed)."""
         if not self._classes or not self.ctx.class_qualname:
@@ -147,7 +200,8 @@ class LinearSearchLookup(Rule):
         if fn is None or not isinstance(node.body, cst.IndentedBlock):
             return
         coll = node.iter
-        if isinstance(coll, cst.Call) and dotted_text(coll.func) == "enumerate" and coll.args:
+        enumerated = isinstance(coll, cst.Call) and dotted_text(coll.func) == "enumerate" and bool(coll.args)
+        if enumerated:
             coll = coll.args[0].value
         if not isinstance(coll, (cst.Name, cst.Attribute, cst.Call)) or not _collection(coll):
             return
@@ -156,11 +210,27 @@ class LinearSearchLookup(Rule):
         targets = names_in(node.target) if isinstance(node.target, (cst.Tuple, cst.List)) else {node.target.value} if isinstance(node.target, cst.Name) else set()
         if not targets:
             return
+        fn_node = enclosing_function(self.ctx)
+        if fn_node is not None and self._classes:
+            matcher = key_collect(node, fn_node, self._methods(), self.ctx.self_name())
+            if matcher is not None:
+                self.report(node, f"{fn_node.name.value}() collects every element of {dotted_text(coll)} that "
+                                  f"{matcher} accepts: a lookup by key done as a scan, O(n) per lookup",
+                            fix=PREDICATE_FIX, confidence="medium", requires=("repeated",))
+                return
         for stmt in node.body.body:
             if not isinstance(stmt, cst.If) or not _exits(stmt.body):
                 continue
             if stmt.orelse is not None:
                 continue  # `elif`/`else` does other work per element: a dict cannot replace the loop
+            element = element_of(node.target, enumerated)
+            # only the test in the body: a loop that does other work per element before
+            # reaching the node (collects the leaves before it) is a walk, not a search
+            alone = len(node.body.body) == 1
+            searched = identity_match(stmt.test, element) if element and alone else None
+            if searched is not None:
+                self._position(node, dotted_text(coll) or "the list", searched, "a loop that compares each element of")
+                return
             tuple_target = isinstance(node.target, (cst.Tuple, cst.List))
             field = _key_test(stmt.test, targets, tuple_target=tuple_target)
             if field is not None:
@@ -170,6 +240,13 @@ class LinearSearchLookup(Rule):
     # -- next(x for x in coll if x.key == k) ------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.function is None:
+            return
+        if self.ctx.loops and one_element_batch(node):
+            callee = dotted_text(node.func) or "the function"
+            self.report(node, f"{callee}() is handed a one-element list per iteration, and it finds each element's "
+                              "position by resuming a scan where the previous element of the same call was found: "
+                              "one call per element restarts the scan from the front, O(n) per call",
+                        fix=BATCH_FIX, confidence="medium", requires=("repeated", f"callee:{BATCH_SCAN}", "trace-callee"))
             return
         func = dotted_text(node.func)
         if func == "next" and node.args and isinstance(node.args[0].value, cst.GeneratorExp):
@@ -184,6 +261,11 @@ class LinearSearchLookup(Rule):
                 self._found(node, comp.iter, field, "next() over a generator that compares each element",
                             by_attribute=not tuple_target or field not in targets)
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "index" and len(node.args) == 1:
+            own = own_position(node)
+            if own is not None:
+                # list.index() compares in C, like `x in list`: cost it as a membership test
+                self._position(node, own[0], own[1], ".index() scans", cost="list-membership-element")
+                return
             facts = self._facts()
             receiver = node.func.value
             if (facts is not None and self.ctx.function.name != "__init__" and isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
@@ -191,6 +273,32 @@ class LinearSearchLookup(Rule):
                     and not is_literal(node.args[0].value)):
                 self.report(node, f"self.{receiver.attr.value}.index() scans the list for the value: O(n) per lookup",
                             confidence="medium", requires=("repeated",))
+
+    # -- while xs[i] is not node: i += 1 ---------------------------------------------------
+    def visit_While(self, node: cst.While) -> None:
+        if self.ctx.function is None:
+            return
+        scan = while_scan(node)
+        if scan is None:
+            return
+        if starts_fresh(self.ctx.parent(), node, scan[2]):
+            self._position(node, scan[0], scan[1], "a while loop that steps through")
+        else:
+            # The scan resumes from a remembered position: linear over one call's batch, and
+            # quadratic only if callers hand it one element at a time, which this function
+            # cannot see. A note here; the effect lets a caller that passes `[x]` per
+            # iteration be reported at its call (visit_Call).
+            self.effect(BATCH_SCAN)
+            self.report(node, f"a while loop that steps through {scan[0]} to find the position of {scan[1]}, "
+                              f"from where {scan[2]} starts: O(n) per search if callers pass one element at a time",
+                        fix=POSITION_FIX, confidence="low", requires=("repeated",))
+
+    def _position(self, node: cst.CSTNode, coll: str, searched: str, how: str, cost: Optional[str] = None) -> None:
+        """A list scanned from the front for one element's position: O(n) per call, reported
+        where the call repeats (a function run once per element of a caller's loop)."""
+        self.report(node, f"{how} {coll} from the front to find the position of {searched}: O(n) per search, "
+                          "O(n^2) when it runs once per element",
+                    fix=POSITION_FIX, confidence="medium", requires=("repeated",), cost=cost)
 
     def _found(self, node: cst.CSTNode, coll: cst.BaseExpression, field: str, how: str, by_attribute: bool = True) -> None:
         facts = self._facts()

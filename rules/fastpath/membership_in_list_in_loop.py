@@ -56,6 +56,11 @@ class MembershipInListInLoop(Rule):
     and a set beside it for the test. It is a note (low confidence): most such lists
     on real code hold a handful of items, and the code does not say how many come.
 
+    It also flags a list attribute used as a set by a method: `if key not in self._keys:
+    self._keys.append(key)` (an ordered dict kept by hand, a registry of keys). Each call
+    scans the list, which grows by one per new key. This is a note too (low confidence):
+    most such lists hold a few registered handlers.
+
     Not reported: tuples, strings (`c in "abc"`), dicts, sets, `range`, a list the loop
     changes in other ways (removes, inserts, rebinds), and lists of three elements or
     fewer. A literal list of up to 16
@@ -69,6 +74,8 @@ class MembershipInListInLoop(Rule):
     FIX = "build a set (or frozenset) once before the loop and test membership in it"
     TRIGGERS = (" in ",)
     VALID = [
+        # The method tests a list attribute but appends elsewhere: not a set kept by hand.
+        "class R:\n    def add(self, key):\n        if key not in self._keys:\n            self._pending.append(key)\n",
         # A tuple of constants.
         "def f(xs):\n    return [x for x in xs if x in ('a', 'b', 'c')]\n",
         # A string.
@@ -86,6 +93,9 @@ class MembershipInListInLoop(Rule):
         "def f(rows):\n    for r in rows:\n        parts = r.split(',')\n        if 'x' in parts:\n            yield r\n",
     ]
     INVALID = [
+        # A list attribute used as a set by a method.
+        Invalid("class odict(dict):\n    def __setitem__(self, key, item):\n        dict.__setitem__(self, key, item)\n"
+                "        if key not in self._keys:\n            self._keys.append(key)\n", line=4),
         # The "seen" list: appended to by the loop that tests it.
         Invalid("def dedupe(xs):\n    seen = list()\n    for x in xs:\n        if x not in seen:\n"
                 "            seen.append(x)\n    return seen\n", line=4),
@@ -163,6 +173,8 @@ class MembershipInListInLoop(Rule):
         return name in changed
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self.ctx.function is not None and len(node.comparisons) == 1:
+            self._attribute_as_set(node)
         if not self.ctx.loops or not self._lists:
             return
         for target in node.comparisons:
@@ -203,6 +215,27 @@ class MembershipInListInLoop(Rule):
                         confidence=confidence, size=size)
             return
 
+    def _attribute_as_set(self, node: cst.Comparison) -> None:
+        """`if key not in self._keys: self._keys.append(key)` in a method: a list the object
+        keeps, used as a set. Each call scans it, and it grows by one per new key, so storing
+        n keys one call at a time is O(n^2). Low confidence (a note): most such lists hold a
+        few registered handlers or names, and nothing here says how many keys come."""
+        target = node.comparisons[0]
+        holder = self.ctx.parent()
+        if not isinstance(target.operator, cst.NotIn) or not isinstance(holder, cst.If) or holder.test is not node:
+            return
+        attr = target.comparator
+        self_name = self.ctx.self_name()
+        if not (isinstance(attr, cst.Attribute) and isinstance(attr.value, cst.Name) and self_name
+                and attr.value.value == self_name):
+            return
+        if not _appends_to(holder.body, attr.value.value, attr.attr.value):
+            return
+        text = f"{self_name}.{attr.attr.value}"
+        self.report(node, f"'not in {text}' scans a list the object keeps, and the method appends to it: "
+                          "a list used as a set grows by one per new key, so adding n keys is O(n^2)",
+                    confidence="low", fix=ATTRIBUTE_FIX)
+
     def _seen_list(self, name: str) -> bool:
         """The outermost loop here changes `name` only by appending to it."""
         outer = None
@@ -242,6 +275,24 @@ def _unhashable(value: Optional[cst.BaseExpression]) -> bool:
             return True
         if isinstance(item, cst.Tuple) and any(isinstance(e.value, mutable) for e in item.elements):
             return True
+    return False
+
+
+ATTRIBUTE_FIX = ("keep a set (or dict) of the keys beside the list, or a dict alone (dicts keep insertion order): "
+                 "test membership there")
+
+
+def _appends_to(body: cst.BaseSuite, owner: str, attr: str) -> bool:
+    """The block's own statements call `owner.attr.append(...)`."""
+    lines = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    for line in lines:
+        for small in (line.body if isinstance(line, cst.SimpleStatementLine) else [line] if isinstance(line, cst.BaseSmallStatement) else []):
+            call = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append":
+                receiver = call.func.value
+                if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
+                        and receiver.value.value == owner and receiver.attr.value == attr:
+                    return True
     return False
 
 

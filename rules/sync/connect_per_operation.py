@@ -51,7 +51,9 @@ class ConnectPerOperation(Rule):
     `create_engine(...)`, `redis.Redis(...)`, `pymongo.MongoClient(...)` and similar, and
     `open()` of a path that is the same on every call (an attribute like `self.path`, a
     module constant), when the call runs repeatedly: inside a loop, or in a function a
-    loop reaches (the trace shows the loop). Opening in `__init__` or a setup function,
+    loop reaches (the trace shows the loop), or once per web request: in a Flask, FastAPI
+    or Starlette route or a Django view, or a function one calls (a connection per request
+    is the missing pool). Opening in `__init__` or a setup function,
     or once into an attribute (`self._conn = sqlite3.connect(...)`), is not reported.
 
     ## Why is this slow
@@ -109,8 +111,25 @@ class ConnectPerOperation(Rule):
         "    def run(self, qs):\n        for q in qs:\n            self.conn().execute(q)\n",
         # A cold function.
         "import sqlite3\ndef report(path):\n    conn = sqlite3.connect(path)\n    return conn.execute('select 1').fetchall()\n",
+        # A CLI command connects once per run, not per request.
+        "import click, psycopg2\n@click.command()\ndef report(dsn):\n    conn = psycopg2.connect(dsn)\n"
+        "    return conn.cursor().execute('select 1')\n",
     ]
     INVALID = [
+        # A connection per web request (ParkAPI's lots view): the pool is missing.
+        Invalid(
+            "import psycopg2\n"
+            "from flask import Flask\n"
+            "app = Flask(__name__)\n"
+            "DATABASE = {'dbname': 'park'}\n"
+            "@app.route('/<city>')\n"
+            "def get_lots(city):\n"
+            "    with psycopg2.connect(**DATABASE) as conn:\n"
+            "        cur = conn.cursor()\n"
+            "        cur.execute('SELECT data FROM lots WHERE city = %s', (city,))\n"
+            "        return cur.fetchall()\n",
+            line=7,
+        ),
         Invalid(
             "import sqlite3\n"
             "class Store:\n"
@@ -167,7 +186,7 @@ class ConnectPerOperation(Rule):
         else:
             cost = "connect-network"
         self.report(node, f"{qualified}() opens {what} on every call of {fn.name}(), and it runs repeatedly",
-                    confidence=confidence, requires=("repeated",), cost=cost)
+                    confidence=confidence, requires=("repeated-or-request",), cost=cost)
 
     def _same_path(self, path: cst.BaseExpression) -> Optional[str]:
         """The path as written when it is the same on every call: self.x or a CONSTANT."""

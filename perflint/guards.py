@@ -1,0 +1,127 @@
+"""Calls that run only when a caller passes an optional argument.
+
+`def sig4(..., role_arn=None): if role_arn is None: creds() else: assumed_creds()` reaches
+`assumed_creds` only from callers that pass `role_arn`: a hot caller that leaves it out
+gives that call no heat (Salt's aws.query, labelled FALSE in run 5 of docs/precision.md).
+Phase 1 records what each call passes and which optional parameters guard each call site;
+the call graph (callgraph.Program) checks the one against the other.
+"""
+
+from __future__ import annotations
+
+from typing import FrozenSet, Sequence, Tuple
+
+import libcst as cst
+
+def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
+    """(positional count, keyword names, whether *args/**kwargs may pass anything)."""
+    positional, keywords, star = 0, [], False
+    for arg in node.args:
+        if arg.star:
+            star = True
+        elif arg.keyword is not None:
+            keywords.append(arg.keyword.value)
+        else:
+            positional += 1
+    return positional, tuple(keywords), star
+
+
+def _falsy_default(value: cst.BaseExpression) -> bool:
+    value_type = type(value)
+    if value_type is cst.Name:
+        return value.value in ("None", "False")  # type: ignore[attr-defined]
+    if value_type is cst.Integer:
+        return value.value == "0"  # type: ignore[attr-defined]
+    if value_type is cst.SimpleString:
+        return value.value in ('""', "''")  # type: ignore[attr-defined]
+    if value_type in (cst.Tuple, cst.List, cst.Dict):
+        return not value.elements  # type: ignore[attr-defined]
+    return False
+
+
+def optional_params(fn: cst.FunctionDef) -> FrozenSet[str]:
+    """Parameters with a falsy literal default (None, False, 0, "", empty literal)."""
+    params = fn.params
+    return frozenset(
+        p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)
+        if p.default is not None and _falsy_default(p.default)
+    )
+
+
+def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet[str]) -> Tuple[str, ...]:
+    """Optional parameters that must have been passed for `test` to take this branch."""
+    test_type = type(test)
+    if test_type is cst.Name:
+        return (test.value,) if branch_true and test.value in optional else ()  # type: ignore[attr-defined]
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _given_when(test.expression, not branch_true, optional)  # type: ignore[attr-defined]
+    if test_type is cst.Comparison and len(test.comparisons) == 1:  # type: ignore[attr-defined]
+        left, comparison = test.left, test.comparisons[0]  # type: ignore[attr-defined]
+        right = comparison.comparator
+        if type(left) is cst.Name and left.value in optional and type(right) is cst.Name and right.value == "None":
+            op = type(comparison.operator)
+            if (op is cst.IsNot and branch_true) or (op is cst.Is and not branch_true):
+                return (left.value,)
+        return ()
+    if test_type is cst.BooleanOperation and type(test.operator) is cst.And and branch_true:  # type: ignore[attr-defined]
+        return _given_when(test.left, True, optional) + _given_when(test.right, True, optional)  # type: ignore[attr-defined]
+    return ()
+
+
+def _after_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, optional: FrozenSet[str]) -> Tuple[str, ...]:
+    """`if p is None: return x` before `child` in the same block: past it, p was given."""
+    found: Tuple[str, ...] = ()
+    for stmt in block.body:
+        if stmt is child:
+            break
+        if type(stmt) is cst.If and stmt.orelse is None and _exits(stmt.body):
+            found += _given_when(stmt.test, False, optional)
+    return found
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    statements = getattr(body, "body", ())
+    if not statements:
+        return False
+    last = statements[-1]
+    if type(last) is cst.SimpleStatementLine:
+        return any(type(small) in (cst.Return, cst.Raise) for small in last.body)
+    return False
+
+
+def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str]) -> Tuple[str, ...]:
+    """The optional parameters that the `if` statements around the top of `stack`, inside
+    `fn`, need given: `if p:` / `if p is not None:` bodies, `if p is None:` / `if not p:` elses."""
+    start = None
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index] is fn:
+            start = index
+            break
+    if start is None:
+        return ()
+    found: Tuple[str, ...] = ()
+    for index in range(start + 1, len(stack) - 1):
+        parent = stack[index]
+        child = stack[index + 1]
+        if type(parent) is cst.IndentedBlock:
+            found += _after_early_exits(parent, child, optional)
+            continue
+        if type(parent) is not cst.If:
+            continue
+        if child is parent.body:  # type: ignore[attr-defined]
+            found += _given_when(parent.test, True, optional)  # type: ignore[attr-defined]
+        elif child is parent.orelse:  # type: ignore[attr-defined]
+            found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
+    return tuple(dict.fromkeys(found))
+
+
+def passes(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:
+    """Whether a call that passes `passed` may give parameter `name` of a callee whose
+    parameters are `params` (`bound`: the first one is the receiver, not an argument)."""
+    positional, keywords, star = passed
+    if star or name in keywords:
+        return True
+    if name not in params:
+        return True  # a keyword-only or a renamed parameter: nothing to check, assume given
+    index = list(params).index(name) - (1 if bound else 0)
+    return positional > index

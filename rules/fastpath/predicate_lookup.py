@@ -1,0 +1,85 @@
+"""A lookup method that collects every element of a list attribute matching its key (PFL502).
+
+`def lookup(self, hostname): for e in self._entries: if self._matches(hostname, e):
+entries.append(e)` answers "which entries belong to this key" by testing every entry: O(n)
+per lookup. A dict of lists keyed by the key, kept where entries are added, answers in O(1).
+Only methods named as lookups (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) qualify:
+collecting every element that matches is also how code filters, and a filter has no index.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+LOOKUP_NAME = re.compile(r"^_*(?:lookup|find|get|search)(?:_\w+)?$|_by_\w+$")
+PREDICATE_FIX = ("index the elements by that key (a dict of lists, updated where elements are added or removed) "
+                 "and look the key up instead of testing every element")
+
+
+def key_collect(loop: cst.For, fn: cst.FunctionDef, methods: Dict[str, cst.FunctionDef],
+                self_name: Optional[str]) -> Optional[str]:
+    """The matcher's text (`self._matches()` or `e.name ==`) when `loop` collects every
+    element of a list attribute of `self_name` that matches a parameter of `fn`."""
+    if self_name is None or not LOOKUP_NAME.search(fn.name.value):
+        return None
+    coll = loop.iter
+    if not (isinstance(coll, cst.Attribute) and isinstance(coll.value, cst.Name) and coll.value.value == self_name):
+        return None
+    if not isinstance(loop.target, cst.Name) or not isinstance(loop.body, cst.IndentedBlock) or len(loop.body.body) != 1:
+        return None
+    element = loop.target.value
+    stmt = loop.body.body[0]
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None or not _appends(stmt.body, element):
+        return None
+    params = [p.name.value for p in fn.params.params][1:]
+    test = stmt.test
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal):
+        sides = (test.left, test.comparisons[0].comparator)
+        for side, other in (sides, sides[::-1]):
+            if isinstance(side, cst.Attribute) and isinstance(side.value, cst.Name) and side.value.value == element \
+                    and isinstance(other, cst.Name) and other.value in params:
+                return f"{element}.{side.attr.value} == {other.value}"
+        return None
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and isinstance(test.func.value, cst.Name) \
+            and test.func.value.value == self_name:
+        method = methods.get(test.func.attr.value)
+        args = [a.value for a in test.args]
+        names = [a.value if isinstance(a, cst.Name) else None for a in args]
+        if method is None or element not in names or any(a.keyword or a.star for a in test.args):
+            return None
+        for position, name in enumerate(names):
+            if name in params and _compares_param(method, position + 1):
+                return f"{self_name}.{test.func.attr.value}()"
+    return None
+
+
+def _appends(body: cst.BaseSuite, element: str) -> bool:
+    """The block is one `out.append(element)`."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else ()
+    if len(lines) != 1 or not isinstance(lines[0], cst.SimpleStatementLine) or len(lines[0].body) != 1:
+        return False
+    small = lines[0].body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    return (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"
+            and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == element)
+
+
+def _compares_param(method: cst.FunctionDef, index: int) -> bool:
+    """The method compares its parameter at `index` (0 is self) with `==`: a key match."""
+    params = method.params.params
+    if index >= len(params):
+        return False
+    name = params[index].name.value
+    stack: List[cst.CSTNode] = [method.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Comparison):
+            sides = [node.left] + [c.comparator for c in node.comparisons]
+            if any(isinstance(c.operator, cst.Equal) for c in node.comparisons) and \
+                    any(isinstance(s, cst.Name) and s.value == name for s in sides):
+                return True
+        stack.extend(node.children)
+    return False

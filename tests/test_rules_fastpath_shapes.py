@@ -1,0 +1,253 @@
+"""Fast-path shapes of issue 13: a collection built only to be counted (PFL506), a position
+found by a linear identity scan (PFL502). Exact lines, severities and frequencies (round costs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from perflint.testing import lint_sources
+
+
+def found(src, code, config):
+    return [f for f in lint_sources({"m.py": src}, select=(code,), config=config) if f.rule == code]
+
+
+# -- PFL506 count-of-built-collection ---------------------------------------------------------
+TABLE = ("class Table:\n"
+         "    def _read_table(self):\n"
+         "        data = self._storage.read() or {}\n"
+         "        try:\n"
+         "            return {self.document_id_class(k): v for k, v in data[self.name].items()}\n"
+         "        except KeyError:\n"
+         "            return {}\n"
+         "    def __len__(self):\n"
+         "        return {LEN}\n")
+
+
+def test_pfl506_len_dunder_of_a_converted_table_is_a_warning(round_config):
+    (f,) = found(TABLE.replace("{LEN}", "len(self._read_table())"), "PFL506", round_config)
+    # __len__ runs once per len(table): loop-trips (100) per unit of work; 100 documents of
+    # unknown count x build-element (200 ns, round costs) = 20 us per call, 2 ms per unit
+    assert (f.line, f.severity, f.frequency) == (9, "warning", 100.0)
+    assert f.cost == pytest.approx(100 * 2e-7)
+    assert f.message == ("len() of self._read_table() returns a dict comprehension that calls "
+                         "self.document_id_class() for every element of data[self.name], only to count it: "
+                         "len(data[self.name]) is the same number without a call per element")
+
+
+def test_pfl506_fixed_table_counts_the_stored_dict(round_config):
+    fixed = TABLE.replace("{LEN}", "len(self._storage.read()[self.name])")
+    assert found(fixed, "PFL506", round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # a filter: the count needs the test
+    "class T:\n    def docs(self):\n        return [Doc(r) for r in self.rows if r.live]\n"
+    "    def __len__(self):\n        return len(self.docs())\n",
+    # a set of converted keys: duplicates collapse, the count may differ
+    "class T:\n    def __len__(self):\n        return len({norm(k) for k in self.keys})\n",
+    # a plain copy of an iterator: the idiom for counting one
+    "class T:\n    def __len__(self):\n        return len(list(self._sa_iterator()))\n",
+    # a helper of another class is not this one's
+    "class A:\n    def docs(self):\n        return [Doc(r) for r in self.rows]\n"
+    "class B:\n    def __len__(self):\n        return len(self.docs())\n",
+    # a generator helper
+    "class T:\n    def docs(self):\n        for r in self.rows:\n            yield Doc(r)\n"
+    "    def __len__(self):\n        return len(list(self.docs()))\n",
+])
+def test_pfl506_near_misses_are_not_reported(src, round_config):
+    assert found(src, "PFL506", round_config) == []
+
+
+def test_pfl506_once_per_call_with_no_loop_is_a_note(round_config):
+    src = "def count(rows):\n    return len([Row(r) for r in rows])\n"
+    (f,) = found(src, "PFL506", round_config)
+    assert (f.line, f.severity, f.frequency) == (2, "note", 1.0)
+
+
+# -- PFL502: a list scanned for one element's position -----------------------------------------
+APPEND_LEAVES = ("def append_leaves(new_line, leaves):\n"
+                 "    for old_leaf in leaves:\n"
+                 "        parent = old_leaf.parent\n"
+                 "        children = parent.children\n"
+                 "        index = 0\n"
+                 "        while index < len(children) and children[index] is not old_leaf:\n"
+                 "            index += 1\n"
+                 "        parent.set_child(index, new_line.copy(old_leaf))\n"
+                 "def merge(line, new_line):\n"
+                 "    for leaf in line.leaves:\n"
+                 "        append_leaves(new_line, [leaf])\n")
+
+
+def test_pfl502_identity_while_scan_per_leaf_of_a_callers_loop_is_a_warning(round_config):
+    (f,) = found(APPEND_LEAVES, "PFL502", round_config)
+    # merge's loop (100) x append_leaves' own loop (10): 1,000 scans of 100 children at
+    # scan-row (50 ns, round costs), medium confidence: 2.5 ms per unit of work
+    assert (f.line, f.severity, f.frequency) == (6, "warning", 1000.0)
+    assert f.message == ("a while loop that steps through children from the front to find the position of "
+                         "old_leaf: O(n) per search, O(n^2) when it runs once per element")
+
+
+REMOVE = ("class Base:\n"
+          "    def remove(self):\n"
+          "        if self.parent:\n"
+          "            for i, node in enumerate(self.parent.children):\n"
+          "                if node is self:\n"
+          "                    del self.parent.children[i]\n"
+          "                    self.parent = None\n"
+          "                    return i\n"
+          "        return None\n"
+          "def drop(tree, ignored):\n"
+          "    for block in tree.blocks():\n"
+          "        for n in ignored(block):\n"
+          "            {CALL}\n")
+
+
+def test_pfl502_identity_for_scan_reached_per_node_is_reported(round_config):
+    (f,) = found(REMOVE.replace("{CALL}", "Base.remove(n)"), "PFL502", round_config)
+    # 100 blocks x 10 ignored nodes, each scanning 100 children: 5 ms per unit of work
+    assert (f.line, f.severity, f.frequency) == (4, "warning", 1000.0)
+    assert "compares each element of self.parent.children from the front to find the position of self" in f.message
+
+
+def test_pfl502_own_position_index_per_node_of_one_loop_is_a_note(round_config):
+    src = ("def position(node):\n    return node.parent.children.index(node)\n"
+           "def positions(nodes):\n    return [position(n) for n in nodes]\n")
+    (f,) = found(src, "PFL502", round_config)
+    # list.index() compares in C: 100 scans of 100 children at list-membership-element
+    # (10 ns, round costs), medium confidence: 50 us
+    assert (f.line, f.severity, f.frequency) == (2, "note", 100.0)
+    assert f.cost == pytest.approx(100 * 1e-8)
+
+
+def test_pfl502_a_scan_resuming_from_a_remembered_position_is_a_note(round_config):
+    resumed = APPEND_LEAVES.replace("        index = 0\n", "        index = start.get(id(parent), 0)\n")
+    (f,) = [f for f in found(resumed, "PFL502", round_config) if f.line == 6]
+    assert f.severity == "note"
+    assert "from where index starts: O(n) per search if callers pass one element at a time" in f.message
+
+
+@pytest.mark.parametrize("src", [
+    # the fix: the position is remembered per parent, the scan resumes from there
+    APPEND_LEAVES.replace("        index = 0\n", "        index = start.get(id(parent), 0)\n")
+    .replace("def append_leaves(new_line, leaves):\n", "def append_leaves(new_line, leaves):\n    start = {}\n")
+    .replace("    for leaf in line.leaves:\n        append_leaves(new_line, [leaf])\n",
+             "    append_leaves(new_line, list(line.leaves))\n")
+    .replace("        parent.set_child(", "        start[id(parent)] = index + 1\n        parent.set_child("),
+    # run once, no loop on the way: the remove() nobody calls in a loop
+    REMOVE.replace("{CALL}", "pass").replace("class Base:", "class Node:"),
+    # a search for a constant or None
+    "def f(items):\n    for it in items:\n        for i, c in enumerate(it.children):\n            if c is None:\n"
+    "                return i\n",
+    # a tokenizer stepping to a delimiter is not a search for an element
+    "def f(lines):\n    for s in lines:\n        i = 0\n        while s[i] != quote:\n            i += 1\n",
+])
+def test_pfl502_position_near_misses_are_quiet(src, round_config):
+    assert [f for f in found(src, "PFL502", round_config) if f.severity != "note"] == []
+
+
+# -- PFL505: a list attribute used as a set -----------------------------------------------------
+ODICT = ("class odict(dict):\n"
+         "    def __init__(self, data=None):\n"
+         "        dict.__init__(self, data or {})\n"
+         "        self._keys = list(dict.keys(self))\n"
+         "    def __setitem__(self, key, item):\n"
+         "        dict.__setitem__(self, key, item)\n"
+         "        {BODY}\n"
+         "def load(catalog, messages):\n"
+         "    for m in messages:\n"
+         "        catalog[m.id] = m\n"
+         "        catalog.__setitem__(m.id, m)\n")
+
+
+def test_pfl505_list_attribute_used_as_a_set_is_a_note_even_per_message(round_config):
+    buggy = ODICT.replace("{BODY}", "if key not in self._keys:\n            self._keys.append(key)")
+    (f,) = found(buggy, "PFL505", round_config)
+    # low confidence: a list attribute's length is unknown, and most hold a few handlers
+    assert (f.line, f.severity) == (7, "note")
+    assert f.message.startswith("'not in self._keys' scans a list the object keeps, and the method appends to it")
+
+
+def test_pfl505_the_fix_asks_the_dict_itself(round_config):
+    fixed = ODICT.replace("{BODY}", "if key not in self:\n            self._keys.append(key)")
+    assert found(fixed, "PFL505", round_config) == []
+
+
+# -- PFL502: a lookup method that collects what a key predicate accepts -------------------------
+HOSTKEYS = ("class HostKeys:\n"
+            "    def load(self, lines):\n"
+            "        for line in lines:\n"
+            "            for h in line.split():\n"
+            "                self.check(h)\n"
+            "    def check(self, hostname):\n"
+            "        return self.{NAME}(hostname) is not None\n"
+            "    def {NAME}(self, hostname):\n"
+            "        entries = []\n"
+            "        for e in self._entries:\n"
+            "            if self._hostname_matches(hostname, e):\n"
+            "                entries.append(e)\n"
+            "        return entries or None\n"
+            "    def _hostname_matches(self, hostname, entry):\n"
+            "        for h in entry.hostnames:\n"
+            "            if h == hostname or h.startswith('|1|') and self.hashed(hostname, h) == h:\n"
+            "                return True\n"
+            "        return False\n")
+
+
+def test_pfl502_lookup_collecting_what_a_key_predicate_accepts_is_a_warning_per_line(round_config):
+    (f,) = found(HOSTKEYS.replace("{NAME}", "lookup"), "PFL502", round_config)
+    # load's two loops (100 x 10) reach lookup() through check(): 1,000 scans of 100 entries
+    assert (f.line, f.severity, f.frequency) == (10, "warning", 1000.0)
+    assert f.message == ("lookup() collects every element of self._entries that self._hostname_matches() accepts: "
+                         "a lookup by key done as a scan, O(n) per lookup")
+
+
+def test_pfl502_the_indexed_lookup_is_quiet(round_config):
+    fixed = HOSTKEYS.replace("{NAME}", "lookup").replace(
+        "        for e in self._entries:\n            if self._hostname_matches(hostname, e):\n"
+        "                entries.append(e)\n",
+        "        entries.extend(self._by_name.get(hostname, ()))\n")
+    assert found(fixed, "PFL502", round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # not a lookup by name: a filter
+    HOSTKEYS.replace("{NAME}", "matching_entries"),
+    # the predicate does not compare the key: a pattern test
+    HOSTKEYS.replace("{NAME}", "lookup").replace("h == hostname or ", "").replace(" == h", ""),
+])
+def test_pfl502_collect_near_misses_are_quiet(src, round_config):
+    assert found(src, "PFL502", round_config) == []
+
+
+RESUMING = {
+    "lines.py": ("def append_leaves(new_line, leaves):\n"
+                 "    start = {}\n"
+                 "    for old_leaf in leaves:\n"
+                 "        parent = old_leaf.parent\n"
+                 "        children = parent.children\n"
+                 "        index = start.get(id(parent), 0)\n"
+                 "        while index < len(children) and children[index] is not old_leaf:\n"
+                 "            index += 1\n"
+                 "        start[id(parent)] = index + 1\n"),
+    "trans.py": ("from lines import append_leaves\n"
+                 "def merge(line, new_line, merged):\n"
+                 "    pending = []\n"
+                 "    for i, leaf in enumerate(line.leaves):\n"
+                 "        {CALL}\n"),
+}
+
+
+def test_pfl502_a_caller_defeating_the_resumed_scan_is_reported_at_its_call(round_config):
+    files = dict(RESUMING, **{"trans.py": RESUMING["trans.py"].replace("{CALL}", "append_leaves(new_line, [leaf])")})
+    (f,) = [f for f in lint_sources(files, select=("PFL502",), config=round_config) if f.path == "trans.py"]
+    # one loop of 100 leaves, a scan of 100 children each: 10,000 visits, medium: a note
+    assert (f.line, f.severity, f.frequency) == (5, "note", 100.0)
+    assert f.message.startswith("append_leaves() is handed a one-element list per iteration")
+    assert (f.trace[-1].path, f.trace[-1].line) == ("lines.py", 7)  # the trace ends at the scan
+
+
+def test_pfl502_a_caller_passing_the_run_is_quiet(round_config):
+    files = dict(RESUMING, **{"trans.py": RESUMING["trans.py"].replace("{CALL}", "pending.append(leaf)")
+                              + "    append_leaves(new_line, pending)\n"})
+    assert [f for f in lint_sources(files, select=("PFL502",), config=round_config) if f.path == "trans.py"] == []
