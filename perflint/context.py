@@ -10,6 +10,7 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.finding import Candidate, Loop
+from perflint.datawalk import walk_bytes
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -83,6 +84,7 @@ class _Pending:
     size: Optional[float] = None
     cold: str = ""
     per_item: str = ""
+    growth: Optional[Tuple[int, float, int, float]] = None
 
 
 class FileContext(NameResolution):
@@ -170,8 +172,8 @@ class FileContext(NameResolution):
         """Loops around the current node inside the current function, outermost first."""
         if self.frames and not self.frames[-1].started and self.stack and self.stack[-1] is self.frames[-1].node:
             return ()  # at a `def` itself: its body runs in no loop of its own
-        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why))
-                     for kind, line, _, trips, why in self._loops)
+        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why), walks)
+                     for kind, line, _, trips, why, walks in self._loops)
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
@@ -309,7 +311,17 @@ class FileContext(NameResolution):
         if self.function is None:
             return
         trips, why = self._trips(node)
-        self._loops.append((kind, _start_line(node, line), node, trips, why))
+        walks = 0.0
+        if trips is None:
+            walks, why = self._walks(node)
+        self._loops.append((kind, _start_line(node, line), node, trips, why, walks))
+
+    def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
+        """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
+        to its end (perflint/datawalk.py); (0, "") for any other loop of unknown bound."""
+        fn = next((f.node for f in reversed(self.frames) if f.kind == "function"), None)
+        walk = walk_bytes(node, fn if type(fn) is cst.FunctionDef else None, self.source, self._constants())
+        return walk if walk is not None else (0.0, "")
 
     def _outer_targets(self) -> set:
         names: set = set()
@@ -391,7 +403,8 @@ class FileContext(NameResolution):
 
     # -- reporting API (called through Rule) ------------------------------------------
     def add_candidate(self, rule, node, message, fix, confidence, requires, target,
-                      cost_key: str = "", size: Optional[float] = None, per_item: str = "") -> None:
+                      cost_key: str = "", size: Optional[float] = None, per_item: str = "",
+                      growth: Optional[Tuple[int, float, int, float]] = None) -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
         function, loops = self.function_qualname, self.loops
         top = self.frames[-1] if self.frames else None
@@ -403,7 +416,7 @@ class FileContext(NameResolution):
             function, loops = top.function.qualname, ()  # type: ignore[union-attr]
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     function, loops, cost_key, size, self.cold_reason, per_item)
+                     function, loops, cost_key, size, self.cold_reason, per_item, growth)
         )
 
     def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:
@@ -671,6 +684,7 @@ class FileContext(NameResolution):
                     size=p.size,
                     cold=p.cold,
                     per_item=p.per_item,
+                    growth=p.growth,
                 )
             )
         return out
