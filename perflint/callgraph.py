@@ -328,6 +328,8 @@ class Program:
                 out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
             else:
                 out.append("x1 (unknown bound, two unknown loops deep already or inside a walk of the data: adds nothing)")
+            if loop.walks:  # a walk inside unknown loops counts as one more of them
+                out[-1] = f"{out[-1][:-1]}; {loop.why})"
             if loop.trips is None:
                 depth += 1
         return out

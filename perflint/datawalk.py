@@ -110,8 +110,12 @@ def _buffer_names(fn: cst.FunctionDef) -> Set[str]:
             if name not in found and _is_buffer_value(value, found):
                 found.add(name)
     # A name also bound to something else is not known to hold a buffer where a loop reads it
-    # (`opts = "defaults"` then `opts = opts.split(",")`).
-    return found - {name for name, value in assigns if not _is_buffer_value(value, found)}
+    # (`opts = "defaults"` then `opts = opts.split(",")`); one bound only to literals has the
+    # literal's length, not the data's (`digits = "0123456789"`).
+    other = {name for name, value in assigns if not _is_buffer_value(value, found)}
+    sized = {name for name, value in assigns if type(value) not in (cst.SimpleString, cst.ConcatenatedString)}
+    literal = {name for name, _ in assigns} - sized
+    return found - other - literal
 
 
 def _is_buffer_annotation(expr: cst.BaseExpression) -> bool:

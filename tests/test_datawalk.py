@@ -172,3 +172,8 @@ def test_a_name_rebound_to_a_list_is_not_a_buffer():
     src = "def f(opts):\n    if not opts:\n        opts = 'defaults'\n    opts = opts.split(',')\n    for o in opts:\n        leaf(o)\n"
     (loop,) = loops_of(src)
     assert loop.walks == 0
+
+
+def test_a_name_bound_only_to_a_literal_has_the_literal_length():
+    (loop,) = loops_of("def f(n):\n    digits = '0123456789'\n    for d in digits:\n        leaf(d)\n")
+    assert loop.walks == 0
