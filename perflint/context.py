@@ -10,7 +10,7 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.finding import Candidate, Loop
-from perflint.datawalk import walk_bytes
+from perflint.datawalk import Buffers, walk_bytes
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -60,6 +60,7 @@ class _Frame:
     self_name: Optional[str] = None
     local_types: Dict[str, str] = field(default_factory=dict)
     local_ints: Dict[str, float] = field(default_factory=dict)  # `passes = 3`: bounds of range(passes)
+    assigned: List[Tuple[str, Any]] = field(default_factory=list)  # `name = value` so far (datawalk.Buffers)
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
@@ -103,6 +104,8 @@ class FileContext(NameResolution):
         self.frames: List[_Frame] = []
         self._loops: List[Tuple[str, int, Any]] = []
         self._paused: List[Tuple[str, int, Any]] = []
+        self._buffers: Dict[int, Buffers] = {}  # function node id -> what it holds (datawalk.py)
+        self._buffer_attrs: Dict[str, Any] = {}  # the file's buffer attributes, shared by its functions
         self.in_main_guard = False
         self._main_guard_node: Optional[cst.CSTNode] = None
         self.imports: Dict[str, str] = {}
@@ -225,6 +228,8 @@ class FileContext(NameResolution):
             self.constants = module_constants(node)  # type: ignore[arg-type]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
+            if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+                self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
         elif node_type is cst.With:
             self._open_withs += 1
         self.stack.append(node)
@@ -319,8 +324,13 @@ class FileContext(NameResolution):
     def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
         """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
         to its end (perflint/datawalk.py); (0, "") for any other loop of unknown bound."""
-        fn = next((f.node for f in reversed(self.frames) if f.kind == "function"), None)
-        walk = walk_bytes(node, fn if type(fn) is cst.FunctionDef else None, self.source, self._constants())
+        frame = next((f for f in reversed(self.frames) if f.kind == "function"), None)
+        fn = frame.node if frame is not None else None
+        buffers = self._buffers.get(id(fn))
+        if buffers is None or buffers.function is not fn:
+            buffers = self._buffers[id(fn)] = Buffers(fn if type(fn) is cst.FunctionDef else None, self.source,
+                                                      self._buffer_attrs, frame.assigned if frame is not None else [])
+        walk = walk_bytes(node, buffers, self._constants())
         return walk if walk is not None else (0.0, "")
 
     def _outer_targets(self) -> set:

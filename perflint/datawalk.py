@@ -27,10 +27,15 @@ if TYPE_CHECKING:
     from perflint.callgraph import Program
     from perflint.finding import Loop
 
-def iter_children(node: cst.CSTNode):
-    from perflint.walker import iter_children as children  # the walker imports the context, which imports us
+_CHILDREN: list = []  # perflint.walker.iter_children, bound on first use
 
-    return children(node)
+
+def iter_children(node: cst.CSTNode):
+    if not _CHILDREN:
+        from perflint.walker import iter_children as children  # the walker imports the context, which imports us
+
+        _CHILDREN.append(children)
+    return _CHILDREN[0](node)
 
 
 DEFAULT_DATA_BYTES = 65536.0  # an input whose size the code does not show: a 64 KiB stream, body, file
@@ -49,62 +54,74 @@ _STREAM_READS = {"read", "recv", "read1", "readline"}
 _BUFFER_ATTR = re.compile(r"self\.(\w+)\s*=\s*(?:b['\"]|bytes\(|bytearray\(|[\w.]+\.(?:read|recv)\()")
 
 
-def walk_bytes(node: cst.CSTNode, function: Optional[cst.FunctionDef], source: str = "",
+def walk_bytes(node: cst.CSTNode, buffers: "Buffers",
                constants: Optional[Mapping[str, float]] = None) -> Optional[Tuple[float, str]]:
     """(bytes of the data one trip consumes, why) when `node` walks a buffer or reads a
     stream to its end; None otherwise (the loop's bound is then unknown, as before).
-    `constants`: module and local integer constants (a read size `CHUNK`)."""
+    `buffers`: what the enclosing function holds; `constants`: module and local integer
+    constants (a read size `CHUNK`)."""
     node_type = type(node)
     if node_type is cst.While:
-        return _read_to_end(node, constants or {}) or _index_walk(node, _Buffers(function, source))  # type: ignore[arg-type]
+        return _read_to_end(node, constants or {}) or _index_walk(node, buffers)  # type: ignore[arg-type]
     if node_type is cst.For:
-        return _element_walk(node.iter, _Buffers(function, source))  # type: ignore[attr-defined]
+        return _element_walk(node.iter, buffers)  # type: ignore[attr-defined]
     return None
 
 
-class _Buffers:
+class Buffers:
     """Which names in a function hold bytes or text: parameters annotated so, locals assigned
-    a read, an encode, a bytes literal or a slice of a buffer; attributes the file sets so."""
+    a read, an encode, a bytes literal or a slice of a buffer; attributes the file sets so.
+    `assigned` is the function's `name = value` statements the traversal has passed so far
+    (the walker records them): a loop sees what was bound before it. `file_attrs` is shared
+    by a file's functions."""
 
-    def __init__(self, function: Optional[cst.FunctionDef], source: str) -> None:
+    def __init__(self, function: Optional[cst.FunctionDef], source: str, file_attrs: dict,
+                 assigned: Sequence[Tuple[str, cst.BaseExpression]]) -> None:
         self.function = function
         self.source = source
-        self._names: Optional[Set[str]] = None
-        self._attrs: Optional[Set[str]] = None
-        self._files: Optional[Set[str]] = None
+        self._file_attrs = file_attrs
+        self._assigned = assigned
+        self._seen = -1  # how many assignments the sets below were worked out from
+        self._names: Set[str] = set()
+        self._files: Set[str] = set()
 
     def holds(self, expr: cst.BaseExpression) -> bool:
         if type(expr) is cst.Name:
             return expr.value in self.names()  # type: ignore[attr-defined]
         if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":  # type: ignore[attr-defined]
-            if self._attrs is None:
-                self._attrs = set(_BUFFER_ATTR.findall(self.source))
-            return expr.attr.value in self._attrs  # type: ignore[attr-defined]
+            if "attrs" not in self._file_attrs:
+                self._file_attrs["attrs"] = set(_BUFFER_ATTR.findall(self.source))
+            return expr.attr.value in self._file_attrs["attrs"]  # type: ignore[attr-defined]
         return False
 
     def names(self) -> Set[str]:
-        if self._names is None:
-            self._names = _buffer_names(self.function) if self.function is not None else set()
+        self._refresh()
         return self._names
 
     def in_memory_file(self, expr: cst.BaseExpression) -> bool:
         """`f = BytesIO(data)` / `io.StringIO(text)`: a message in memory, read line by line."""
-        if type(expr) is not cst.Name or self.function is None:
+        if type(expr) is not cst.Name:
             return False
-        if self._files is None:
-            self._files = {name for name, value in _local_assigns(self.function.body)
-                           if type(value) is cst.Call and value.args  # type: ignore[attr-defined]
-                           and (dotted_text(value.func) or "").rpartition(".")[2] in ("BytesIO", "StringIO")}  # type: ignore[attr-defined]
+        self._refresh()
         return expr.value in self._files  # type: ignore[attr-defined]
 
+    def _refresh(self) -> None:
+        if self._seen == len(self._assigned) or self.function is None:
+            return
+        self._seen = len(self._assigned)
+        assigns = list(self._assigned)
+        self._names = _buffer_names(self.function, assigns)
+        self._files = {name for name, value in assigns
+                       if type(value) is cst.Call and value.args  # type: ignore[attr-defined]
+                       and (dotted_text(value.func) or "").rpartition(".")[2] in ("BytesIO", "StringIO")}  # type: ignore[attr-defined]
 
-def _buffer_names(fn: cst.FunctionDef) -> Set[str]:
+
+def _buffer_names(fn: cst.FunctionDef, assigns: Sequence[Tuple[str, cst.BaseExpression]]) -> Set[str]:
     found: Set[str] = set()
     for param in (*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params):
         if param.annotation is not None and _is_buffer_annotation(param.annotation.annotation):
             found.add(param.name.value)
     # Two passes: a slice of a buffer is a buffer (`line = data[i:j]` after `data = f.read()`).
-    assigns = list(_local_assigns(fn.body))
     for _ in range(2):
         for name, value in assigns:
             if name not in found and _is_buffer_value(value, found):
@@ -167,13 +184,6 @@ def _scope_nodes(root: cst.CSTNode, stop: tuple = (cst.FunctionDef, cst.ClassDef
             continue
         yield node
         stack.extend(iter_children(node))
-
-
-def _local_assigns(body: cst.CSTNode) -> Iterable[Tuple[str, cst.BaseExpression]]:
-    """`name = value` pairs in a function body, outside nested scopes."""
-    for node in _scope_nodes(body):
-        if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
-            yield node.targets[0].target.value, node.value  # type: ignore[attr-defined]
 
 
 # -- a while loop that reads a stream until it runs out ----------------------------------
@@ -302,7 +312,7 @@ def _leaves(body: cst.BaseSuite) -> bool:
 
 
 # -- a while loop that walks a buffer by index -------------------------------------------
-def _index_walk(node: cst.While, buffers: _Buffers) -> Optional[Tuple[float, str]]:
+def _index_walk(node: cst.While, buffers: Buffers) -> Optional[Tuple[float, str]]:
     """`while i < len(data): ... i += 1`, or `while True:` that leaves when `i >= len(data)`,
     or a cursor `data[pos]` with `pos += 1` in the body: one element of the buffer a trip."""
     bound = _len_bound(node.test, strict=False)
@@ -398,7 +408,7 @@ def _subscripts(body: cst.CSTNode) -> Iterable[Tuple[cst.BaseExpression, str]]:
 
 
 # -- a for loop over the elements of a buffer --------------------------------------------
-def _element_walk(iterable: cst.BaseExpression, buffers: _Buffers) -> Optional[Tuple[float, str]]:
+def _element_walk(iterable: cst.BaseExpression, buffers: Buffers) -> Optional[Tuple[float, str]]:
     """`for b in data`, `enumerate(data)`, `zip(data, ...)`, `range(len(data))`,
     `range(0, len(data), 4)`, `data.splitlines()` where `data` holds bytes or text."""
     node_type = type(iterable)
