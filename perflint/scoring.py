@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
-from perflint.datawalk import growth_size
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
+from perflint.datawalk import growth_size
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
 
