@@ -94,7 +94,8 @@ def pipeline(files: Dict[str, bytes], config: Optional[Config] = None,
         # Workers and the cache ship summaries pickled: the round trip must be lossless.
         summaries.append(pickle.loads(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)))
     program = Program(
-        [s for s in summaries if s.error is None], loop_trips=config.loop_trips, nested_loop_trips=config.nested_loop_trips, hot=config.hot,
+        [s for s in summaries if s.error is None], loop_trips=config.loop_trips, nested_loop_trips=config.nested_loop_trips,
+        data_bytes=config.data_bytes, hot=config.hot,
         scoped_hot=scoped_hot(summaries, config),
     )
     result = finalize(summaries, program, config, rules)

@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
+from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
@@ -65,6 +66,7 @@ class Program:
         *,
         loop_trips: float = DEFAULT_LOOP_TRIPS,
         nested_loop_trips: float = DEFAULT_NESTED_LOOP_TRIPS,
+        data_bytes: float = DEFAULT_DATA_BYTES,
         hot: Sequence[str] = (),
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
         roles: Optional[Mapping[str, bool]] = None,
@@ -75,6 +77,7 @@ class Program:
         self.checkpoint: Callable[[], None] = checkpoint or _carry_on
         self.loop_trips = loop_trips
         self.nested_loop_trips = nested_loop_trips
+        self.data_bytes = data_bytes  # a buffer's size when the code does not show it (datawalk.py)
         # how many unknown loops the hottest chain into a function already passed
         self.unknown: Dict[str, int] = {}
         self.hot_patterns = tuple(hot)
@@ -291,10 +294,19 @@ class Program:
         for loop in loops:
             if loop.trips is not None:
                 product *= loop.trips
+            elif loop.walks and depth == 0:
+                product *= self.walk_trips(loop)
+                depth = MAX_UNKNOWN_DEPTH  # unknown loops inside a walk are part of the data it counts
             else:
                 product *= self._unknown_factor(depth)
                 depth += 1
         return product, depth
+
+    def walk_trips(self, loop: Loop) -> float:
+        """Trips of a loop that walks a buffer: `data-bytes` / the bytes one trip consumes.
+        Only the first loop of unknown bound on a chain counts so; a walk inside another
+        unknown loop is one more unknown loop (a scanline of a picture, not the whole file)."""
+        return max(self.data_bytes / loop.walks, 1.0)
 
     def site_trips(self, fid: str, loops: Sequence[Loop]) -> float:
         """The trips of the loops at a site, given the chain that reaches its function."""
@@ -306,12 +318,18 @@ class Program:
         for loop in loops:
             if loop.trips is not None:
                 out.append(f"x{loop.trips:g} ({loop.why})" if loop.why else f"x{loop.trips:g}")
+            elif loop.walks and depth == 0:
+                out.append(f"x{self.walk_trips(loop):g} ({loop.why}: data-bytes {self.data_bytes:.0f} / {loop.walks:.0f})")
+                depth = MAX_UNKNOWN_DEPTH
+                continue
             elif depth == 0:
                 out.append(f"x{self.loop_trips:g} (unknown bound: loop-trips)")
             elif depth < MAX_UNKNOWN_DEPTH:
                 out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
             else:
-                out.append("x1 (unknown bound, two unknown loops deep already: adds nothing)")
+                out.append("x1 (unknown bound, two unknown loops deep already or inside a walk of the data: adds nothing)")
+            if loop.walks:  # a walk inside unknown loops counts as one more of them
+                out[-1] = f"{out[-1][:-1]}; {loop.why})"
             if loop.trips is None:
                 depth += 1
         return out

@@ -12,6 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
+from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.finding import SEVERITIES
 from perflint.units import TimeError, parse_time
 
@@ -65,6 +66,7 @@ class Config:
     hot: Tuple[str, ...] = ()
     loop_trips: float = DEFAULT_LOOP_TRIPS
     nested_loop_trips: float = DEFAULT_NESTED_LOOP_TRIPS
+    data_bytes: float = DEFAULT_DATA_BYTES  # a buffer a loop walks, when its size is unknown
     min_severity: str = "warning"
     fail_on: str = "warning"
     max_score: Optional[float] = None  # seconds per unit of work, summed over reported findings
@@ -93,7 +95,7 @@ class Config:
 
 
 _KEYS = {
-    "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-trips", "nested-loop-trips", "loop-factor",
+    "select", "ignore", "exclude", "per-file-ignores", "hot", "loop-trips", "nested-loop-trips", "data-bytes", "loop-factor",
     "min-severity", "fail-on", "max-score", "severity", "rules", "baseline", "test-patterns",
     "respect-gitignore", "overrides", "costs", "profile", "entry-roles",
 }
@@ -187,6 +189,11 @@ def parse_config(table: Mapping[str, Any], path: Path, where: str, codes: set, f
         if nested < 1:
             v.fail("nested-loop-trips", "must be at least 1")
         kwargs["nested_loop_trips"] = nested
+    if "data-bytes" in table:
+        data_bytes = v.number("data-bytes", table["data-bytes"])
+        if data_bytes < 1:
+            v.fail("data-bytes", "must be at least 1")
+        kwargs["data_bytes"] = data_bytes
     if "costs" in table:
         if not isinstance(table["costs"], str):
             v.fail("costs", "must be the path of a calibration file (`perflint calibrate -o FILE`)")

@@ -11,6 +11,7 @@ import libcst as cst
 from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.guards import guarded_params, optional_params, passed_arguments
 from perflint.finding import Candidate, Loop
+from perflint.datawalk import Buffers, walk_bytes
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -60,6 +61,7 @@ class _Frame:
     self_name: Optional[str] = None
     local_types: Dict[str, str] = field(default_factory=dict)
     local_ints: Dict[str, float] = field(default_factory=dict)  # `passes = 3`: bounds of range(passes)
+    assigned: List[Tuple[str, Any]] = field(default_factory=list)  # `name = value` so far (datawalk.Buffers)
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
@@ -84,6 +86,7 @@ class _Pending:
     size: Optional[float] = None
     cold: str = ""
     per_item: str = ""
+    growth: Optional[Tuple[int, float, int, float]] = None
 
 
 class FileContext(NameResolution):
@@ -102,6 +105,8 @@ class FileContext(NameResolution):
         self.frames: List[_Frame] = []
         self._loops: List[Tuple[str, int, Any]] = []
         self._paused: List[Tuple[str, int, Any]] = []
+        self._buffers: Dict[int, Buffers] = {}  # function node id -> what it holds (datawalk.py)
+        self._buffer_attrs: Dict[str, Any] = {}  # the file's buffer attributes, shared by its functions
         self.in_main_guard = False
         self._main_guard_node: Optional[cst.CSTNode] = None
         self.imports: Dict[str, str] = {}
@@ -171,8 +176,8 @@ class FileContext(NameResolution):
         """Loops around the current node inside the current function, outermost first."""
         if self.frames and not self.frames[-1].started and self.stack and self.stack[-1] is self.frames[-1].node:
             return ()  # at a `def` itself: its body runs in no loop of its own
-        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why))
-                     for kind, line, _, trips, why in self._loops)
+        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why), walks)
+                     for kind, line, _, trips, why, walks in self._loops)
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
@@ -224,6 +229,8 @@ class FileContext(NameResolution):
             self.constants = module_constants(node)  # type: ignore[arg-type]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
+            if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+                self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
         elif node_type is cst.With:
             self._open_withs += 1
         self.stack.append(node)
@@ -310,7 +317,22 @@ class FileContext(NameResolution):
         if self.function is None:
             return
         trips, why = self._trips(node)
-        self._loops.append((kind, _start_line(node, line), node, trips, why))
+        walks = 0.0
+        if trips is None:
+            walks, why = self._walks(node)
+        self._loops.append((kind, _start_line(node, line), node, trips, why, walks))
+
+    def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
+        """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
+        to its end (perflint/datawalk.py); (0, "") for any other loop of unknown bound."""
+        frame = next((f for f in reversed(self.frames) if f.kind == "function"), None)
+        fn = frame.node if frame is not None else None
+        buffers = self._buffers.get(id(fn))
+        if buffers is None or buffers.function is not fn:
+            buffers = self._buffers[id(fn)] = Buffers(fn if type(fn) is cst.FunctionDef else None, self.source,
+                                                      self._buffer_attrs, frame.assigned if frame is not None else [])
+        walk = walk_bytes(node, buffers, self._constants())
+        return walk if walk is not None else (0.0, "")
 
     def _outer_targets(self) -> set:
         names: set = set()
@@ -392,7 +414,8 @@ class FileContext(NameResolution):
 
     # -- reporting API (called through Rule) ------------------------------------------
     def add_candidate(self, rule, node, message, fix, confidence, requires, target,
-                      cost_key: str = "", size: Optional[float] = None, per_item: str = "") -> None:
+                      cost_key: str = "", size: Optional[float] = None, per_item: str = "",
+                      growth: Optional[Tuple[int, float, int, float]] = None) -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
         function, loops = self.function_qualname, self.loops
         top = self.frames[-1] if self.frames else None
@@ -404,7 +427,7 @@ class FileContext(NameResolution):
             function, loops = top.function.qualname, ()  # type: ignore[union-attr]
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     function, loops, cost_key, size, self.cold_reason, per_item)
+                     function, loops, cost_key, size, self.cold_reason, per_item, growth)
         )
 
     def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:
@@ -683,6 +706,7 @@ class FileContext(NameResolution):
                     size=p.size,
                     cold=p.cold,
                     per_item=p.per_item,
+                    growth=p.growth,
                 )
             )
         return out

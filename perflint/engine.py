@@ -148,7 +148,8 @@ def link(summaries: Sequence[ModuleSummary], config: Config,
     `checkpoint` that abandons the link when a newer edit arrives (perflint/lsp/project.py)."""
     return Program(
         [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
-        nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles,
+        nested_loop_trips=config.nested_loop_trips, data_bytes=config.data_bytes,
+        hot=config.hot, roles=config.entry_roles,
         scoped_hot=scoped_hot(summaries, config), checkpoint=checkpoint,
     )
 

@@ -35,6 +35,10 @@ class Loop(NamedTuple):
     # handful (a literal of 3, retries, a model's fields). Only a data loop is evidence that a
     # site repeats per item; a fixed loop multiplies the count but proves nothing.
     data: bool = True
+    # Bytes of the data one trip consumes when the loop walks a buffer or reads a stream to its
+    # end (perflint/datawalk.py), 0 otherwise: its trips are then `data-bytes` / walks, not
+    # `loop-trips` (`trips` stays None; `why` says what it walks).
+    walks: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,11 @@ class Candidate:
     size: Optional[float] = None  # the size term, when the cost grows with data and it is known
     cold: str = ""  # why the site runs rarely whatever calls it ("an except handler", "a cache miss")
     per_item: str = ""  # why the rule knows its function runs per item ("a single-item write method")
+    # An accumulator's growth (perflint/datawalk.growth_size): (index of the first loop it grows
+    # in, bytes a step adds that the code shows, pieces of unknown size, bytes of a stream read
+    # when the piece is one, else 0). The size term is then what it holds on average, from the
+    # trips of those loops, worked out in phase 2.
+    growth: Optional[Tuple[int, float, int, float]] = None
 
 
 @dataclass(frozen=True)

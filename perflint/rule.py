@@ -94,6 +94,7 @@ class Rule:
         cost: Optional[str] = None,
         size: Optional[float] = None,
         per_item: str = "",
+        growth: Optional[Tuple[int, float, int, float]] = None,
     ) -> None:
         """Report local evidence at ``node``.
 
@@ -105,10 +106,14 @@ class Rule:
         of that cost when the rule can see it (a literal's length), None when it cannot.
         ``per_item`` says why the rule knows the enclosing function runs once per item or
         request (a `__setitem__`, a `handle_get`): evidence of repetition, like a loop.
+        ``growth`` replaces ``size`` for an accumulator grown in loops: (index of the first
+        loop it grows in, bytes a step adds that the code shows, pieces of unknown size, bytes
+        of a stream read or 0); phase 2 works out what it holds from those loops' trips
+        (perflint/datawalk.growth_size).
         """
         self.ctx.add_candidate(
             self, node, message, fix or self.FIX, confidence or self.CONFIDENCE, requires, target,
-            cost_key=cost or self.COST, size=size, per_item=per_item,
+            cost_key=cost or self.COST, size=size, per_item=per_item, growth=growth,
         )
 
     def effect(self, effect: str, confidence: str = "high") -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
+from perflint.datawalk import growth_size
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
 
@@ -70,7 +71,7 @@ class Scorer:
         self.per = _units()
 
     # -- cost ---------------------------------------------------------------------------
-    def cost(self, code: str, default_key: str, cand: Candidate) -> Tuple[float, str]:
+    def cost(self, code: str, default_key: str, cand: Candidate, fid: Optional[str] = None) -> Tuple[float, str]:
         """Seconds one execution wastes, and how that was worked out."""
         settings = self.config.rules.get(code)
         if settings is not None and settings.cost is not None:
@@ -83,7 +84,9 @@ class Scorer:
         if per == "execution":
             value, text = unit, f"{key} {format_time(unit)}"
         else:
-            if cand.size is not None:
+            if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
+                size, why = growth_size(self.program, fid, cand.loops, cand.growth)
+            elif cand.size is not None:
                 size, why = cand.size, f"{cand.size:g} {per}s"
             else:
                 size, why = self.default_size(per)
@@ -118,7 +121,7 @@ class Scorer:
     # -- frequency and score ---------------------------------------------------------------
     def score(self, code: str, default_key: str, cand: Candidate, fid: str, confidence: str,
               overrides: Sequence[Override]) -> Scored:
-        cost, cost_text = self.cost(code, default_key, cand)
+        cost, cost_text = self.cost(code, default_key, cand, fid)
         if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
             confidence = "low"  # its frequency rests on a guessed edge (Edge.guess): a note at most
         if cand.cold:

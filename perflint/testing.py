@@ -40,5 +40,6 @@ def lint_sources(
         file = SourceFile(Path(path), path, module, is_package, False)
         summaries.append(analyzer.analyze_bytes(file, source.encode("utf-8")))
     program = Program([s for s in summaries if s.error is None], loop_trips=config.loop_trips,
-                      nested_loop_trips=config.nested_loop_trips, hot=config.hot, roles=config.entry_roles)
+                      nested_loop_trips=config.nested_loop_trips, data_bytes=config.data_bytes,
+                      hot=config.hot, roles=config.entry_roles)
     return list(finalize(summaries, program, config, rules).findings)

@@ -63,6 +63,13 @@ class BytesConcatInLoop(Rule):
     resize (PyPy) or that keeps other references to the string.
 
     ## Notes
+    The time is the copy of what the accumulator holds, at every step: quadratic in the
+    steps, which are the trips of the loops it grows in. A loop that walks a buffer
+    (`while i < len(data)`, `for b in data`) or reads a stream until it is empty
+    (`stream.read(1)`) runs `data-bytes` / (bytes a trip) times, so a decoder that grows its
+    output a byte at a time over a 64 KiB input is an error, while a file read to its end in
+    1 MiB chunks is a note (see "Loops that walk the data" in docs/scoring.md).
+
     A `bytearray()` accumulator (whose `+=` extends in place), numbers, lists, and an
     accumulator reset inside the same loop that grows it are not reported; attributes
     (`self.buf += data`) are not either, as their initial value lives elsewhere.
@@ -123,14 +130,18 @@ class BytesConcatInLoop(Rule):
         self._accumulators: List[Dict[str, Tuple[str, Tuple[Loop, ...]]]] = []
         # Per function: local -> bytes one read put in it (`chunk = f.read(32768)`).
         self._reads: List[Dict[str, float]] = []
+        # Per function: locals holding one character or byte (`c = bytes((b,))`, `ch = s[i]`).
+        self._short: List[Set[str]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.append({})
         self._reads.append({})
+        self._short.append(set())
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.pop()
         self._reads.pop()
+        self._short.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._accumulators:
@@ -139,6 +150,10 @@ class BytesConcatInLoop(Rule):
             size = _read_size(node.value)
             if size is not None:
                 self._reads[-1][node.targets[0].target.value] = size
+            if _one_element(node.value):
+                self._short[-1].add(node.targets[0].target.value)
+            else:
+                self._short[-1].discard(node.targets[0].target.value)
         names = self._accumulators[-1]
         for target in node.targets:
             if not isinstance(target.target, cst.Name):
@@ -227,12 +242,14 @@ class BytesConcatInLoop(Rule):
             message = (f"str '{name}' grows by concatenation in a loop: each step may copy the whole string "
                        "(CPython's in-place resize often, not always, avoids it)")
             confidence = "low"
-        # Each step copies what has accumulated: on average half of (trips x the piece).
-        innermost = loops[-1]
-        trips = innermost.trips if innermost.trips is not None else 100.0
+        # Each step copies what has accumulated: on average half of (the steps since it
+        # started x the piece), the steps being the trips of every loop it grows in; a loop
+        # that walks a buffer runs data-bytes / (bytes a trip) times (perflint/datawalk.py).
         fix = self.FIX if kind == "bytes" else STR_FIX
-        piece = _piece_size(node, name, self._reads[-1] if self._reads else {})
-        self.report(node, message, confidence=confidence, fix=fix, size=trips / 2 * piece)
+        reads = self._reads[-1] if self._reads else {}
+        known, unknown = _piece_size(node, name, reads, self._short[-1] if self._short else set())
+        growth = (len(init_loops), known, unknown, _read_chunk(node, name, reads))
+        self.report(node, message, confidence=confidence, fix=fix, growth=growth)
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:
@@ -270,10 +287,10 @@ def _read_size(value: cst.BaseExpression) -> Optional[float]:
     return READ_DEFAULT
 
 
-def _piece_size(node: cst.CSTNode, name: str, reads: Dict[str, float]) -> float:
-    """Bytes one step adds: a literal's length, 1 for an indexed character or chr(), what a
-    read returns (its size argument), else a short piece (a line, a field): the size term of
-    what each step copies."""
+def _piece_size(node: cst.CSTNode, name: str, reads: Dict[str, float], short: Set[str]) -> Tuple[float, int]:
+    """(bytes one step adds that the code shows, pieces of unknown size): a literal's length,
+    1 for an indexed character, chr() or bytes((b,)) (or a local holding one), what a read
+    returns (its size argument); phase 2 sizes the unknown pieces (datawalk.growth_size)."""
     if isinstance(node, cst.AugAssign):
         pieces = [node.value]
     else:
@@ -284,21 +301,42 @@ def _piece_size(node: cst.CSTNode, name: str, reads: Dict[str, float]) -> float:
                 stack += [expr.left, expr.right]
             elif not (isinstance(expr, cst.Name) and expr.value == name):
                 pieces.append(expr)
-    total = 0.0
+    total, unknown = 0.0, 0
     for piece in pieces:
         if isinstance(piece, cst.SimpleString) and isinstance(piece.evaluated_value, (str, bytes)):
             total += len(piece.evaluated_value)
-        elif isinstance(piece, cst.Subscript) and not any(isinstance(e.slice, cst.Slice) for e in piece.slice):
-            total += 1  # s[i], table[n]: one character
-        elif isinstance(piece, cst.Call) and isinstance(piece.func, cst.Name) and piece.func.value in ("chr", "bytes"):
+        elif _one_element(piece) or (isinstance(piece, cst.Name) and piece.value in short):
             total += 1
         elif isinstance(piece, cst.Name) and piece.value in reads:
             total += reads[piece.value]
         elif _read_size(piece) is not None:
             total += _read_size(piece)  # type: ignore[operator]
         else:
-            total += PIECE_DEFAULT
-    return max(total, 1.0)
+            unknown += 1
+    return total, unknown
+
+
+def _one_element(piece: cst.BaseExpression) -> bool:
+    """s[i], table[n], chr(n), bytes((b,)): one character or byte."""
+    if isinstance(piece, cst.Subscript):
+        return not any(isinstance(e.slice, cst.Slice) for e in piece.slice)
+    return isinstance(piece, cst.Call) and isinstance(piece.func, cst.Name) and piece.func.value in ("chr", "bytes")
+
+
+def _read_chunk(node: cst.CSTNode, name: str, reads: Dict[str, float]) -> float:
+    """Bytes of the stream read when each step adds one read (`buf += sock.recv(4096)`,
+    `buf += chunk` after `chunk = f.read(n)`), else 0: such an accumulator holds at most the
+    stream, however many loops the reads sit in."""
+    value = node.value if isinstance(node, cst.AugAssign) else None
+    if value is None and isinstance(node, cst.Assign) and isinstance(node.value, cst.BinaryOperation):
+        other = [side for side in (node.value.left, node.value.right)
+                 if not (isinstance(side, cst.Name) and side.value == name)]
+        value = other[0] if len(other) == 1 else None
+    if isinstance(value, cst.Name) and value.value in reads:
+        return reads[value.value]
+    if value is not None:
+        return _read_size(value) or 0.0
+    return 0.0
 
 
 def _concat_of(value: cst.BaseExpression, name: str) -> bool:
