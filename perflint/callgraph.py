@@ -270,6 +270,10 @@ class Program:
             return None
         return fid
 
+    def memoized(self, fid: str) -> bool:
+        """Whether `fid`'s body runs once per distinct argument (lru_cache, a memo guard)."""
+        return self._memoized(fid)
+
     def _memoized(self, fid: str) -> bool:
         found = self._memo_guarded.get(fid)
         if found is None:

@@ -558,6 +558,8 @@ class FileContext(NameResolution):
     # -- call sites ---------------------------------------------------------------------
     def _enter_call(self, node: cst.Call) -> None:
         for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func), node.args):
+            if effect.startswith("external-") and self.cold_reason:
+                continue  # a process started when something failed is not beside every call
             self.add_effect(effect, confidence)
         func = node.func
         if type(func) is cst.Name and func.value == "getattr":

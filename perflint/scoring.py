@@ -167,37 +167,40 @@ class Scorer:
         return best, text
 
     def _external(self, fid: str) -> Optional[Tuple[float, str]]:
-        """The slowest external operation a function (or a callee up to EFFECT_DEPTH down) runs."""
+        """The slowest external operation a function runs on every call: its own, or one of a
+        callee up to EFFECT_DEPTH calls down, through calls that are not cold (an except
+        handler, a raise, a cache miss) and not memoised (they do not run on every call)."""
         cache = self.__dict__.setdefault("_external_cache", {})
         if fid in cache:
             return cache[fid]
+        from perflint.callgraph import EFFECT_DEPTH
         from perflint.effects import EXTERNAL_EFFECTS, SLEEP_FLOOR
 
-        effects = self.program.effects(fid)
-        found = None
-        for effect, key in EXTERNAL_EFFECTS.items():
-            if effect not in effects:
-                continue
-            seconds = self.costs.get(key) if key else SLEEP_FLOOR
-            if seconds and (found is None or seconds > found[0]):
-                found = (seconds, f"{_EXTERNAL_WORDS[effect]} {self._effect_site(fid, effect)}")
-        cache[fid] = found
-        return found
-
-    def _effect_site(self, fid: str, effect: str) -> str:
-        """"in f (path:line)": the nearest function at or below `fid` with the effect."""
-        from perflint.callgraph import EFFECT_DEPTH
-
         program = self.program
+        found = None
         frontier, seen = [fid], {fid}
-        for _ in range(EFFECT_DEPTH + 1):
+        for depth in range(EFFECT_DEPTH + 1):
             for f in frontier:
                 mod, fn = program.functions[f]
-                if effect in fn.effects:
-                    return f"in {program.display_name(f)} ({mod.path}:{fn.effect_lines.get(effect, fn.line)})"
-            frontier = [e.callee for f in frontier for e in program.edges.get(f, ()) if e.callee not in seen]
-            seen.update(frontier)
-        return f"below {program.display_name(fid)}"
+                for effect, key in EXTERNAL_EFFECTS.items():
+                    if effect not in fn.effects:
+                        continue
+                    seconds = self.costs.get(key) if key else SLEEP_FLOOR
+                    if seconds and (found is None or seconds > found[0]):
+                        where = f"in {program.display_name(f)} ({mod.path}:{fn.effect_lines.get(effect, fn.line)})"
+                        found = (seconds, f"{_EXTERNAL_WORDS[effect]} {where}")
+            if depth == EFFECT_DEPTH:
+                break
+            nxt = []
+            for f in frontier:
+                for edge in program.edges.get(f, ()):
+                    if edge.site.cold or edge.callee in seen or program.memoized(edge.callee):
+                        continue
+                    seen.add(edge.callee)
+                    nxt.append(edge.callee)
+            frontier = nxt
+        cache[fid] = found
+        return found
 
     def severity(self, value: float, evidenced: bool, pinned: Optional[str] = None,
                  confidence: str = "high", dwarfed: bool = False) -> str:

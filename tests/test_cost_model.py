@@ -180,6 +180,12 @@ def test_a_cost_dwarfed_by_a_process_started_beside_it_is_a_note(tmp_path, cli):
                tmp_path).out
     assert ("note: dwarfed by a process started in interfaces (net.py:7) (1 ms) once per call of interfaces: "
             "this site's cost is 0.04% of the 1 ms beside each execution") in text
+    # a process started only when something fails (a raise, an except handler) dwarfs nothing
+    cold = PARSER.replace("    out = subprocess.check_output(['ifconfig', '-a'])\n",
+                          "    try:\n        out = h\n    except OSError:\n        out = subprocess.check_output(['ifconfig'])\n")
+    write(tmp_path, {"net.py": cold})
+    (f,) = cli(["check", ".", "--format", "json", "--select", "PFL102", "--no-cache"], tmp_path).json()["findings"]
+    assert f["severity"] == "warning"
     # without the subprocess the same parser, as often, is a warning
     write(tmp_path, {"net.py": PARSER.replace("subprocess.check_output(['ifconfig', '-a'])", "h")})
     (f,) = cli(["check", ".", "--format", "json", "--select", "PFL102", "--no-cache"], tmp_path).json()["findings"]
