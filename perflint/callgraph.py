@@ -508,7 +508,7 @@ class Program:
                 heat[fid], hot[fid] = 1.0, False
                 if fn.qualname == MODULE_SCOPE:
                     self.root_note[fid] = "module level: runs once at import"
-                elif not self.callers[fid]:
+                elif all(e.caller == fid for e in self.callers[fid]):  # none, or only its own recursion
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
                 else:
                     self.root_note[fid] = "called only from cold code"
@@ -805,24 +805,40 @@ class Program:
         chain.reverse()
         return chain
 
+    def chain_depths(self, chain: Sequence[Edge], fid: str) -> List[int]:
+        """The unknown-loop depth before each edge of a hot chain, then at the site: how the
+        heat was multiplied along it. A root that recursion made hot (its hottest edge is its
+        own call in a loop) counts from 0, not from the depth the recursion left it at."""
+        if not chain:
+            return [self.unknown.get(fid, 0)]
+        root = chain[0].caller
+        depth = 0 if root in self.pred else self.unknown.get(root, 0)
+        out = []
+        for edge in chain:
+            out.append(depth)
+            depth = self._trips(edge.site.loops, depth)[1]
+        out.append(depth)
+        return out
+
     def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
         """From the hottest root to the site: each hop where it is and why it is hot."""
         chain = self.hot_chain(fid)
+        depths = self.chain_depths(chain, fid)
         hops: List[TraceHop] = []
         root = chain[0].caller if chain else fid
         rmod, rfn = self.functions[root] if root in self.functions else (None, None)
         if rmod is not None and (chain or loops or self.hot.get(root, False)):
             hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), self.root_note.get(root, "")))
-        for edge in chain:
+        for edge, depth in zip(chain, depths):
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            texts = self.trip_texts(edge.site.loops, self.unknown.get(edge.caller, 0))
+            texts = self.trip_texts(edge.site.loops, depth)
             where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(edge.site.loops, texts))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
-            for loop, text in zip(loops, self.trip_texts(loops, self.unknown.get(fid, 0))):
+            for loop, text in zip(loops, self.trip_texts(loops, depths[-1])):
                 hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
         return tuple(hops)
 

@@ -267,11 +267,12 @@ class Scorer:
         root = chain[0].caller if chain else fid
         if program.hot.get(root, False) and root not in program.pred:
             factors.append(f"{program.display_name(root)}: {program.root_note.get(root, 'hot entry point')}")
-        for edge in chain:
-            texts = program.trip_texts(edge.site.loops, program.unknown.get(edge.caller, 0))
+        depths = program.chain_depths(chain, fid)
+        for edge, depth in zip(chain, depths):
+            texts = program.trip_texts(edge.site.loops, depth)
             for loop, text in zip(edge.site.loops, texts):
                 factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
-        for loop, text in zip(loops, program.trip_texts(loops, program.unknown.get(fid, 0))):
+        for loop, text in zip(loops, program.trip_texts(loops, depths[-1])):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
         return factors
 

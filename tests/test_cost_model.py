@@ -475,3 +475,19 @@ def test_a_small_copy_beside_a_module_level_http_request_is_dwarfed():
     (f,) = lint_sources({"m.py": src.replace("requests.get(url, auth=c)", "c")}, select=("PFL101",),
                         config=Config(min_severity="note"))
     assert f.severity == "warning"
+
+
+def test_a_chain_from_a_recursive_root_explains_the_trips_it_multiplied():
+    # salt's apply_sdb recurses per config key, then loads modules: the explanation showed x1 for
+    # every loop (the depth the recursion left the root at) while the frequency was 1000
+    src = ("import copy\nT = {'a': 1}\ndef load(mod):\n    return copy.deepcopy(T)\n"
+           "def mods(names):\n    for n in names:\n        load(n)\n"
+           "def apply(cfg):\n    for k in cfg:\n        apply(cfg[k])\n    mods(cfg)\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == 1000.0
+    assert [(h.function, h.note) for h in f.trace] == [
+        ("apply", "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"),
+        ("apply", "calls apply inside a for loop (line 9, x100 (unknown bound: loop-trips))"),
+        ("apply", "calls mods"),
+        ("mods", "calls load inside a for loop (line 6, x10 (unknown bound inside another: nested-loop-trips))"),
+    ]
