@@ -8,6 +8,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
+from perflint.walker import iter_children
 
 # Methods whose result has the length of the mapping they are called on.
 _VIEWS = ("items", "keys", "values")
@@ -183,7 +184,7 @@ def _returns_built(fn: cst.FunctionDef) -> Optional[_Built]:
                 return None
             found = found or built
             continue
-        stack.extend(node.children)
+        stack.extend(iter_children(node))
     return found
 
 
@@ -258,7 +259,7 @@ def _call_in(expr: cst.BaseExpression) -> Optional[str]:
             continue
         if isinstance(node, cst.Call):
             return f"{dotted_text(node.func) or 'a function'}()"
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(list(iter_children(node))))
     return None
 
 

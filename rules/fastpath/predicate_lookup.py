@@ -14,6 +14,8 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from perflint.walker import iter_children
+
 LOOKUP_NAME = re.compile(r"^_*(?:lookup|find|get|search)(?:_\w+)?$|_by_\w+$")
 PREDICATE_FIX = ("index the elements by that key (a dict of lists, updated where elements are added or removed) "
                  "and look the key up instead of testing every element")
@@ -81,5 +83,5 @@ def _compares_param(method: cst.FunctionDef, index: int) -> bool:
             if any(isinstance(c.operator, cst.Equal) for c in node.comparisons) and \
                     any(isinstance(s, cst.Name) and s.value == name for s in sides):
                 return True
-        stack.extend(node.children)
+        stack.extend(iter_children(node))
     return False

@@ -104,7 +104,24 @@ class ConstantTablePerCall(Rule):
         ),
     ]
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def begin_file(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().begin_file(ctx)
+        self._holders: set = set()  # ids of the functions that hold a constant table
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        # Mark the function that holds a table as the one traversal passes it; only those
+        # functions are looked at again when they end (not every function's body).
+        if len(node.elements) < MIN_ENTRIES or not _is_table(node):
+            return
+        for outer in reversed(self.ctx.stack):
+            if isinstance(outer, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                if isinstance(outer, cst.FunctionDef):
+                    self._holders.add(id(outer))
+                return
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if id(node) not in self._holders:
+            return
         fn = self.ctx.function
         if fn is None or self.ctx.is_test:
             return

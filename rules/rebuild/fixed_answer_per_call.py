@@ -9,6 +9,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import calls_in, first_arg, open_mode, own_nodes
+from perflint.walker import iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
 _INTROSPECTION = {
@@ -258,7 +259,7 @@ class FixedAnswerPerCall(Rule):
             if isinstance(node, cst.Attribute):
                 stack.append(node.value)  # `obj.__file__` is another module's file, not this one's
                 continue
-            stack.extend(node.children)
+            stack.extend(iter_children(node))
         return False
 
 

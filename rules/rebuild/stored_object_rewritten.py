@@ -120,7 +120,23 @@ class StoredObjectRewritten(Rule):
         ),
     ]
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def begin_file(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().begin_file(ctx)
+        self._movers: set = set()  # ids of the functions that move a file (rename, replace, ...)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # Only a function that moves a file is looked at again when it ends.
+        if self.ctx.resolve(node.func) not in _MOVES:
+            return
+        for outer in reversed(self.ctx.stack):
+            if isinstance(outer, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                if isinstance(outer, cst.FunctionDef):
+                    self._movers.add(id(outer))
+                return
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if id(node) not in self._movers:
+            return
         fn = self.ctx.function
         if fn is None or self.ctx.is_test:
             return
