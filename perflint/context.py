@@ -62,6 +62,7 @@ class _Frame:
     local_types: Dict[str, str] = field(default_factory=dict)
     local_ints: Dict[str, float] = field(default_factory=dict)  # `passes = 3`: bounds of range(passes)
     assigned: List[Tuple[str, Any]] = field(default_factory=list)  # `name = value` so far (datawalk.Buffers)
+    optional: Optional[frozenset] = None  # parameters with a falsy default (guards.py), read once
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
@@ -584,7 +585,9 @@ class FileContext(NameResolution):
         frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
         if frame is None or frame.node is None or not frame.started:
             return ()
-        optional = optional_params(frame.node)
+        if frame.optional is None:
+            frame.optional = optional_params(frame.node)
+        optional = frame.optional
         if not optional:
             return ()
         return guarded_params(self.stack, frame.node, optional)

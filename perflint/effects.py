@@ -25,10 +25,12 @@ PARSE_CALLS = frozenset({
 # Operations that wait on the world for a millisecond or more, once per execution: a cost beside
 # one of them that is a few percent of it is not worth a patch (scoring's "dwarfed" check).
 # effect -> cost-table key of its yardstick (a lower bound of what one execution takes).
-# requests.get/httpx.get/urlopen open a new connection on every call (no session to keep it):
-# their yardstick is a connection's handshake, not a round trip on a kept one.
-EXTERNAL_EFFECTS = {"external-process": "process-spawn", "external-network": "connect-network",
-                    "external-sleep": ""}
+# effect -> (cost-table key of its yardstick, what the explanation calls it). requests.get,
+# httpx.get and urlopen open a new connection on every call (no session to keep it): their
+# yardstick is a connection's handshake, not a round trip on a kept one. A sleep has no key.
+EXTERNAL_EFFECTS = {"external-process": ("process-spawn", "a process started"),
+                    "external-network": ("connect-network", "a network request"),
+                    "external-sleep": ("", "a sleep")}
 SLEEP_FLOOR = 1e-3  # a sleep of unknown length counts as 1 ms: any shorter is a yield, not a wait
 _EXTERNAL_CALLS = {
     **{f"subprocess.{name}": "external-process" for name in (

@@ -124,6 +124,15 @@ def own_nodes(root: cst.CSTNode, skip: Tuple[type, ...] = NESTED_SCOPES) -> Iter
         stack.extend((child, node) for child in reversed(list(iter_children(node))) if not isinstance(child, skip))
 
 
+def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:
+    """The `def` whose own code holds the node being visited: None in a class body, a lambda
+    or at module level (the traversal's stack, innermost scope first)."""
+    for outer in reversed(ctx.stack):
+        if isinstance(outer, NESTED_SCOPES):
+            return outer if isinstance(outer, cst.FunctionDef) else None
+    return None
+
+
 def calls_in(body: cst.CSTNode) -> List[cst.Call]:
     """The calls in a function body, nested functions aside."""
     return [node for node, _ in own_nodes(body) if isinstance(node, cst.Call)]

@@ -45,14 +45,15 @@ class Scored:
     beside_text: str = ""
 
     def dwarfed(self, cost: Optional[float] = None) -> bool:
-        """Whether the site's cost is under 1/DWARF_RATIO of what runs beside it: fixing it
-        would save a few percent of that path's time at most."""
-        cost = self.cost if cost is None else cost
-        return self.beside > 0 and self.beside >= DWARF_RATIO * cost
+        """Whether the site's cost (or `cost`, a cause's sum) is dwarfed by what runs beside it."""
+        return dwarfed(self.cost if cost is None else cost, self.beside)
 
 
-_EXTERNAL_WORDS = {"external-process": "a process started", "external-network": "a network request",
-                   "external-sleep": "a sleep"}
+def dwarfed(cost: float, beside: float) -> bool:
+    """Whether `cost` is under 1/DWARF_RATIO of the slow operations `beside` it: fixing it
+    would save a few percent of that path's time at most."""
+    return beside > 0 and beside >= DWARF_RATIO * cost
+
 
 
 def _units() -> Dict[str, str]:
@@ -69,6 +70,8 @@ class Scorer:
         self.costs = costs
         self.program = program
         self.per = _units()
+        # fid -> the slowest external operation it runs on every call (see `_external`)
+        self._external_cache: Dict[str, Optional[Tuple[float, str]]] = {}
 
     # -- cost ---------------------------------------------------------------------------
     def cost(self, code: str, default_key: str, cand: Candidate, fid: Optional[str] = None) -> Tuple[float, str]:
@@ -132,8 +135,7 @@ class Scorer:
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
-        dwarfed = beside > 0 and beside >= DWARF_RATIO * cost
-        severity = self.severity(value, evidenced, pinned, confidence, dwarfed)
+        severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost, beside))
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text)
 
     def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
@@ -170,7 +172,7 @@ class Scorer:
         """The slowest external operation a function runs on every call: its own, or one of a
         callee up to EFFECT_DEPTH calls down, through calls that are not cold (an except
         handler, a raise, a cache miss) and not memoised (they do not run on every call)."""
-        cache = self.__dict__.setdefault("_external_cache", {})
+        cache = self._external_cache
         if fid in cache:
             return cache[fid]
         from perflint.callgraph import EFFECT_DEPTH
@@ -182,13 +184,13 @@ class Scorer:
         for depth in range(EFFECT_DEPTH + 1):
             for f in frontier:
                 mod, fn = program.functions[f]
-                for effect, key in EXTERNAL_EFFECTS.items():
+                for effect, (key, words) in EXTERNAL_EFFECTS.items():
                     if effect not in fn.effects:
                         continue
                     seconds = self.costs.get(key) if key else SLEEP_FLOOR
                     if seconds and (found is None or seconds > found[0]):
                         where = f"in {program.display_name(f)} ({mod.path}:{fn.effect_lines.get(effect, fn.line)})"
-                        found = (seconds, f"{_EXTERNAL_WORDS[effect]} {where}")
+                        found = (seconds, f"{words} {where}")
             if depth == EFFECT_DEPTH:
                 break
             nxt = []

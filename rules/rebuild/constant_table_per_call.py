@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import is_literal, own_nodes
+from perflint.ruleutil import enclosing_function, is_literal, own_nodes
 
 # CPython builds a dict display of up to 16 constant keys from one key tuple; beyond that it
 # inserts entry by entry, and the table is what a reader sees as a lookup table.
@@ -113,11 +113,9 @@ class ConstantTablePerCall(Rule):
         # functions are looked at again when they end (not every function's body).
         if len(node.elements) < MIN_ENTRIES or not _is_table(node):
             return
-        for outer in reversed(self.ctx.stack):
-            if isinstance(outer, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                if isinstance(outer, cst.FunctionDef):
-                    self._holders.add(id(outer))
-                return
+        holder = enclosing_function(self.ctx)
+        if holder is not None:
+            self._holders.add(id(holder))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if id(node) not in self._holders:

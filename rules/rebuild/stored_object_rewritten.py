@@ -7,7 +7,7 @@ from typing import Optional, Set
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import open_mode, own_nodes
+from perflint.ruleutil import enclosing_function, open_mode, own_nodes
 
 # Ways to write the content to a file of its own.
 _TEMP_WRITES = {"tempfile.NamedTemporaryFile", "tempfile.mkstemp"}
@@ -128,11 +128,9 @@ class StoredObjectRewritten(Rule):
         # Only a function that moves a file is looked at again when it ends.
         if self.ctx.resolve(node.func) not in _MOVES:
             return
-        for outer in reversed(self.ctx.stack):
-            if isinstance(outer, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                if isinstance(outer, cst.FunctionDef):
-                    self._movers.add(id(outer))
-                return
+        mover = enclosing_function(self.ctx)
+        if mover is not None:
+            self._movers.add(id(mover))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if id(node) not in self._movers:
