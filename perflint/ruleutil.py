@@ -7,7 +7,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 import libcst as cst
 
 from perflint.context import FileContext, dotted_text
-from perflint.walker import iter_children
+from perflint.walker import FIELDS, KINDS, iter_children
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:
@@ -44,16 +44,6 @@ def method_name(call: cst.Call) -> Optional[str]:
 def receiver_text(call: cst.Call) -> Optional[str]:
     if isinstance(call.func, cst.Attribute):
         return dotted_text(call.func.value)
-    return None
-
-
-def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:
-    """The function the current node is in (None at module or class level)."""
-    for node in reversed(ctx.stack):
-        if type(node) is cst.FunctionDef:
-            return node  # type: ignore[return-value]
-        if type(node) is cst.ClassDef:
-            return None
     return None
 
 
@@ -111,17 +101,35 @@ def sql_text(expr: cst.BaseExpression) -> str:
 
 # Scopes of their own: what runs in them does not run where they are written.
 NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 
 
 def own_nodes(root: cst.CSTNode, skip: Tuple[type, ...] = NESTED_SCOPES) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
     """(node, parent) for `root` and every node under it, in source order, without going
     into nodes of the `skip` types (nested functions, classes and lambdas by default)."""
+    # The walker's field order, not libcst's `children` (a visitor pass per node: 10x slower),
+    # and exact types, not isinstance (libcst's node classes are ABCs: a slow check each).
+    skipped = frozenset(skip)
+    kinds, fields_of = KINDS, FIELDS
     stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(root, None)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, parent = stack.pop()
+        node, parent = pop()
         yield node, parent
-        # the walker's field order, not libcst's `children` (a visitor pass per node: 10x slower)
-        stack.extend((child, node) for child in reversed(list(iter_children(node))) if not isinstance(child, skip))
+        children = []
+        add = children.append
+        for name in fields_of[type(node)]:
+            value = getattr(node, name)
+            kind = kinds[type(value)]
+            if kind == 1:
+                if type(value) not in skipped:
+                    add(value)
+            elif kind == 2:
+                for item in value:
+                    if kinds[type(item)] == 1 and type(item) not in skipped:
+                        add(item)
+        for child in reversed(children):
+            push((child, node))
 
 
 def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:

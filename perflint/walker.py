@@ -50,9 +50,18 @@ def child_fields(node_type: type) -> Tuple[str, ...]:
     names: List[str] = []
     try:
         source = textwrap.dedent(inspect.getsource(node_type._visit_and_replace_children))
+        tree = ast.parse(source)
+        # The field names that `visit_required(self, "names", names, visitor)` and its
+        # siblings get, in the order they are visited: some types read a field into a local
+        # first (ImportFrom's names), so the first `self.x` is not always the visit order.
         attrs = [
+            (a.lineno, a.col_offset, a.args[1].value)
+            for a in ast.walk(tree)
+            if isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id.startswith("visit_")
+            and len(a.args) >= 2 and isinstance(a.args[1], ast.Constant) and isinstance(a.args[1].value, str)
+        ] or [
             (a.lineno, a.col_offset, a.attr)
-            for a in ast.walk(ast.parse(source))
+            for a in ast.walk(tree)
             if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and a.value.id == "self"
         ]
         for _, _, attr in sorted(attrs):
@@ -77,6 +86,23 @@ class Dispatch:
                     self.visit.setdefault(attr[6:], []).append(getattr(rule, attr))
                 elif attr.startswith("leave_"):
                     self.leave.setdefault(attr[6:], []).append(getattr(rule, attr))
+        # A rule that visits punctuation or whitespace gets every node walked (slower).
+        visited = {name for name in (*self.visit, *self.leave)}
+        self.visits_trivia = any(
+            isinstance(getattr(cst, name, None), type) and issubclass(getattr(cst, name), _TRIVIA_BASES)
+            for name in visited
+        )
+        self.quiet_leaves = frozenset(t for t in _QUIET_LEAVES if t.__name__ not in visited)
+        # The same tables keyed by node type: the walk looks them up once per node.
+        self.visit_by_type = _by_type(self.visit)
+        self.leave_by_type = _by_type(self.leave)
+
+
+def _by_type(table: Dict[str, List[Callable[[cst.CSTNode], object]]]) -> Dict[type, List[Callable[[cst.CSTNode], object]]]:
+    return {getattr(cst, name): handlers for name, handlers in table.items() if isinstance(getattr(cst, name, None), type)}
+
+
+_LOOP_TYPES = frozenset({cst.For, cst.While, *COMPREHENSION_KINDS})
 
 
 class _Kinds(dict):
@@ -88,6 +114,70 @@ class _Kinds(dict):
         kind = 1 if issubclass(node_type, cst.CSTNode) else 2 if issubclass(node_type, (list, tuple)) else 0
         self[node_type] = kind
         return kind
+
+
+
+# Punctuation, operators and whitespace: nodes that hold nothing but whitespace. No rule and no
+# context hook looks at them, so the traversal only counts their line breaks, without an
+# enter/leave each (a third of a file's nodes besides the whitespace leaves).
+_TRIVIA_BASES: Tuple[type, ...] = (
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous,
+    cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment,
+    cst.SimpleWhitespace, cst.Newline,
+)
+
+
+# Leaves with nothing inside but parentheses, spacing and text: nothing can look for them on
+# the traversal stack, so unless a rule visits their type they get no enter/leave at all.
+_QUIET_LEAVES = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis,
+                 cst.Pass, cst.Break, cst.Continue)
+
+
+class _WalkKinds(dict):
+    """Like KINDS, with 3 for a trivia node: the walk counts its line breaks and moves on."""
+
+    def __missing__(self, node_type: type) -> int:
+        kind = 3 if issubclass(node_type, _TRIVIA_BASES) else KINDS[node_type]
+        self[node_type] = kind
+        return kind
+
+
+def trivia_breaks(node: cst.CSTNode) -> int:
+    """Line breaks inside a trivia node (whitespace, a comment, an operator's spacing)."""
+    node_type = type(node)
+    if node_type is _SIMPLE_WHITESPACE:
+        value = node.value  # type: ignore[attr-defined]
+        return line_breaks(value) if "\n" in value or "\r" in value else 0
+    if node_type is _NEWLINE:
+        return 1
+    breaks = 0
+    kinds = KINDS
+    for name in FIELDS[node_type]:
+        value = getattr(node, name)
+        value_type = type(value)
+        if value_type is _SIMPLE_WHITESPACE:
+            # the common case, inline: an operator's or a comma's spacing, mostly "" or " "
+            text = value.value
+            if "\n" in text or "\r" in text:
+                breaks += line_breaks(text)
+        elif value_type is _NEWLINE:
+            breaks += 1
+        else:
+            kind = kinds[value_type]
+            if kind == 1:
+                breaks += trivia_breaks(value)
+            elif kind == 2:
+                for item in value:
+                    if kinds[type(item)] == 1:
+                        breaks += trivia_breaks(item)
+    return breaks
+
+
+_SIMPLE_WHITESPACE = cst.SimpleWhitespace
+_NEWLINE = cst.Newline
 
 
 class _Fields(dict):
@@ -107,6 +197,7 @@ class _Leaves(dict):
 KINDS = _Kinds()
 FIELDS = _Fields()
 _LEAVES = _Leaves()
+_WALK_KINDS = _WalkKinds()
 
 
 def iter_children(node: cst.CSTNode):
@@ -127,15 +218,17 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     """Traverse `module` once, maintaining `ctx` and calling the rules' visitors."""
     for rule in dispatch.rules:
         rule.begin_file(ctx)
-    visit_table = dispatch.visit
-    leave_table = dispatch.leave
+    visit_table = dispatch.visit_by_type
+    leave_table = dispatch.leave_by_type
     lines = ctx.node_lines
     stack: List[Tuple[int, object]] = [(_ENTER, module)]
     pop = stack.pop
     push = stack.append
     line = 1
     leaves = _LEAVES
-    kinds = KINDS
+    kinds = KINDS if dispatch.visits_trivia else _WALK_KINDS
+    quiet = frozenset() if dispatch.visits_trivia else dispatch.quiet_leaves
+    trivia = trivia_breaks
     fields_of = FIELDS
     newline_type = cst.Newline
     simple_string = cst.SimpleString
@@ -144,6 +237,7 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     ctx_enter = ctx.enter
     ctx_leave = ctx.leave
     loop_kind_of = ctx.loop_kind
+    loop_types = _LOOP_TYPES
     while stack:
         event, node = pop()
         if event == _ENTER:
@@ -155,16 +249,26 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
             if leaves[node_type]:
                 line += line_breaks(node.value)  # type: ignore[attr-defined]
                 continue
+            if node_type in quiet:
+                if node_type is simple_string:
+                    line += line_breaks(node.value)  # type: ignore[attr-defined]
+                lpar = getattr(node, "lpar", None)
+                if lpar:
+                    line += sum(trivia(p) for p in lpar) + sum(trivia(p) for p in node.rpar)  # type: ignore[attr-defined]
+                semicolon = getattr(node, "semicolon", None)
+                if semicolon is not None and type(semicolon) is not cst.MaybeSentinel:
+                    line += trivia(semicolon)
+                continue
             ctx.line = line
             ctx_enter(node, node_type)
-            handlers = visit_table.get(node_type.__name__)
+            handlers = visit_table.get(node_type)
             if handlers:
                 for handler in handlers:
                     handler(node)
             push((_LEAVE, node))
             # Children, pushed in reverse so they pop in source order; loop markers
             # bracket the parts that run once per iteration.
-            loop_kind = loop_kind_of(node, node_type)
+            loop_kind = loop_kind_of(node, node_type) if node_type in loop_types else None
             children: List[Tuple[int, object]] = []
             add = children.append
             if loop_kind is not None:
@@ -182,17 +286,28 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
                     kind = kinds[type(value)]
                     if kind == 1:
                         add((_ENTER, value))
+                    elif kind == 3:
+                        breaks = trivia(value)
+                        if breaks:
+                            add((_LINES, breaks))
                     elif kind == 2:
                         for item in value:
-                            if kinds[type(item)] == 1:
+                            kind = kinds[type(item)]
+                            if kind == 1:
                                 add((_ENTER, item))
+                            elif kind == 3:
+                                breaks = trivia(item)
+                                if breaks:
+                                    add((_LINES, breaks))
                 if loop_kind is not None:
                     add((_LOOP_END, node))
             elif node_type is simple_string:
                 # Not a leaf: its parentheses come before and after the text.
-                children.extend((_ENTER, p) for p in node.lpar)  # type: ignore[attr-defined]
-                add((_LINES, line_breaks(node.value)))  # type: ignore[attr-defined]
-                children.extend((_ENTER, p) for p in node.rpar)  # type: ignore[attr-defined]
+                breaks = sum(trivia(p) for p in node.lpar)  # type: ignore[attr-defined]
+                breaks += line_breaks(node.value)  # type: ignore[attr-defined]
+                breaks += sum(trivia(p) for p in node.rpar)  # type: ignore[attr-defined]
+                if breaks:
+                    add((_LINES, breaks))
             elif node_type is comp_for and ctx.outer_comp_for():
                 # The outermost iterable of a comprehension is evaluated once.
                 for field in fields_of[node_type]:
@@ -205,25 +320,43 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
                             add((_LOOP_RESUME, node))
                         else:
                             add((_ENTER, value))
+                    elif kind == 3:
+                        breaks = trivia(value)
+                        if breaks:
+                            add((_LINES, breaks))
                     elif kind == 2:
                         for item in value:
-                            if kinds[type(item)] == 1:
+                            kind = kinds[type(item)]
+                            if kind == 1:
                                 add((_ENTER, item))
+                            elif kind == 3:
+                                breaks = trivia(item)
+                                if breaks:
+                                    add((_LINES, breaks))
             else:
                 for field in fields_of[node_type]:
                     value = getattr(node, field)
                     kind = kinds[type(value)]
                     if kind == 1:
                         add((_ENTER, value))
+                    elif kind == 3:
+                        breaks = trivia(value)
+                        if breaks:
+                            add((_LINES, breaks))
                     elif kind == 2:
                         for item in value:
-                            if kinds[type(item)] == 1:
+                            kind = kinds[type(item)]
+                            if kind == 1:
                                 add((_ENTER, item))
+                            elif kind == 3:
+                                breaks = trivia(item)
+                                if breaks:
+                                    add((_LINES, breaks))
             if children:
                 children.reverse()
                 stack.extend(children)
         elif event == _LEAVE:
-            handlers = leave_table.get(type(node).__name__)
+            handlers = leave_table.get(type(node))
             if handlers:
                 ctx.line = lines[id(node)]
                 for handler in handlers:

@@ -27,15 +27,32 @@ class _Every(Rule):
         self.report(node, "return")
 
 
+class _Leaves(Rule):
+    """Visits a quiet leaf and a trivia type: the walk then enters every node (the slow path)."""
+
+    CODE = "PFL100"
+
+    def visit_Name(self, node):
+        self.report(node, "name")
+
+    def visit_Comma(self, node):
+        pass
+
+    def visit_Comparison(self, node):
+        self.report(node, "comparison")
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_lines_match_libcst_positions(path):
+@pytest.mark.parametrize("rule, kinds", [(_Every, (cst.Call, cst.Return)), (_Leaves, (cst.Name, cst.Comparison))],
+                         ids=["fast-path", "every-node"])
+def test_lines_match_libcst_positions(path, rule, kinds):
     data = path.read_bytes()
     module = cst.parse_module(data)
     ctx = FileContext(path.name, "m", False, False, data.decode(module.encoding))
-    walk(module, ctx, Dispatch([_Every()]))
+    walk(module, ctx, Dispatch([rule()]))
     summary = ctx.finish(module)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    expected = sorted(positions[n].start.line for n in positions if isinstance(n, (cst.Call, cst.Return)))
+    expected = sorted(positions[n].start.line for n in positions if type(n) in kinds)
     got = sorted(c.line for c in summary.candidates)
     assert got == expected
 

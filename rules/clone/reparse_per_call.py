@@ -515,23 +515,18 @@ def _assigned_in(loop: cst.CSTNode) -> Set[str]:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign):
+        node_type = type(node)  # exact types: libcst's classes are ABCs, isinstance is slow
+        if node_type is cst.Assign:
             for t in node.targets:
                 bind(t.target)
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        elif node_type in _BINDS_TARGET:
             bind(node.target)
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            bind(node.target)
-        elif isinstance(node, cst.NamedExpr):
-            bind(node.target)
-        elif isinstance(node, cst.AsName):
+        elif node_type is cst.AsName:
             bind(node.name)
-        elif isinstance(node, cst.Del):
-            bind(node.target)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        elif node_type is cst.FunctionDef or node_type is cst.ClassDef:
             out.add(node.name.value)
             continue
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        elif node_type is cst.Call and type(node.func) is cst.Attribute:
             # x.append(...), self.buf.extend(...): the receiver changes in place
             if node.func.attr.value in _MUTATORS:
                 bind(node.func.value)
@@ -539,6 +534,7 @@ def _assigned_in(loop: cst.CSTNode) -> Set[str]:
     return out
 
 
+_BINDS_TARGET = frozenset({cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del})
 _MUTATORS = frozenset({
     "append", "extend", "insert", "update", "write", "add", "pop", "clear", "remove", "setdefault",
     "feed", "read", "seek", "readline", "send", "put", "push", "reset", "truncate",

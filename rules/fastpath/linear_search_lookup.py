@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_function, is_literal, names_in
-from perflint.walker import child_fields
+from perflint.walker import iter_children
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
                                                     one_element_batch, own_position, starts_fresh, while_scan)
@@ -379,10 +379,11 @@ def _class_facts(node: cst.ClassDef) -> _ClassFacts:
     stack: List[cst.CSTNode] = [node.body]
     while stack:
         cur = stack.pop()
-        if isinstance(cur, cst.ClassDef):
+        cur_type = type(cur)
+        if cur_type is cst.ClassDef:
             continue  # a nested class keeps its own facts
-        if isinstance(cur, (cst.Assign, cst.AnnAssign)):
-            targets = [t.target for t in cur.targets] if isinstance(cur, cst.Assign) else [cur.target]
+        if cur_type is cst.Assign or cur_type is cst.AnnAssign:
+            targets = [t.target for t in cur.targets] if cur_type is cst.Assign else [cur.target]
             for target in targets:
                 attr = _self_attr(target)
                 if attr is not None and cur.value is not None:
@@ -398,17 +399,12 @@ def _class_facts(node: cst.ClassDef) -> _ClassFacts:
                         field = _key_field(index.value)
                         if field:
                             keyed_candidates.append((field, base))
-        elif isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute) and cur.func.attr.value == "setdefault" and cur.args:
+        elif cur_type is cst.Call and type(cur.func) is cst.Attribute and cur.func.attr.value == "setdefault" and cur.args:
             base = _self_attr(cur.func.value)
             field = _key_field(cur.args[0].value)
             if base is not None and field:
                 keyed_candidates.append((field, base))
-        for name in child_fields(type(cur)):
-            value = getattr(cur, name)
-            if isinstance(value, cst.CSTNode):
-                stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(iter_children(cur))
     for field, base in keyed_candidates:
         if base in facts.dicts or _INDEX_NAME.match(base):
             facts.keyed.setdefault(field, base)

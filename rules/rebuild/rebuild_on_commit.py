@@ -7,6 +7,7 @@ from typing import List
 
 import libcst as cst
 
+from perflint.effects import REBUILD_NAME
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_if_tests, names_in
 
@@ -99,13 +100,18 @@ class RebuildOnCommit(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._guarded or self._guarded[-1] or self.ctx.function is None:
             return
+        # Phase 2 keeps only calls to a function named like a rebuild (its "rebuild" effect comes
+        # from its name): a candidate per call of every function would cost a position each.
+        name = _callee_name(node)
+        original = self.ctx.imports.get(name, "").rpartition(".")[2]
+        if not REBUILD_NAME.match(name) and not REBUILD_NAME.match(original):
+            return
         for test in enclosing_if_tests(self.ctx):
             if _GUARD_WORDS.search(" ".join(names_in(test))):
                 return
-        callee = _callee_name(node)
         self.report(
             node,
-            f"{callee}() rebuilds derived state on every commit, without checking whether it changed",
+            f"{name}() rebuilds derived state on every commit, without checking whether it changed",
             requires=("fn:commit", "callee:rebuild"),
         )
 

@@ -10,8 +10,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg
-from perflint.walker import child_fields
+from perflint.ruleutil import first_arg, own_nodes
 
 _DUMPS_TO_FILE = {"json.dump", "pickle.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump", "toml.dump",
                   "tomli_w.dump", "cPickle.dump", "ujson.dump", "simplejson.dump", "plistlib.dump"}
@@ -43,6 +42,7 @@ class _Method:
     load: Optional[cst.Call] = None  # a whole-file re-read and re-parse
     load_what: str = ""
     self_calls: Set[str] = field(default_factory=set)
+    self_call_sites: List[Tuple[str, cst.Call]] = field(default_factory=list)  # in source order
 
 
 class WholeFileRewritePerWrite(Rule):
@@ -160,6 +160,7 @@ class WholeFileRewritePerWrite(Rule):
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._classes: List[list] = []  # [class node, (methods, dumping, loading) or None]
+        self._scans: Dict[Tuple[int, str], _Method] = {}  # a method is scanned once per file
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append([node, None])  # its methods are scanned on first need
@@ -200,7 +201,7 @@ class WholeFileRewritePerWrite(Rule):
             return
         methods, dumping, loading = self._class_methods()
         wanted = dumping if write else loading
-        for callee_name, call in _self_calls(node, self_name):
+        for callee_name, call in info.self_call_sites:
             if callee_name in wanted and callee_name != name:
                 kind = "re-serialises the whole state to the file" if write else "re-reads and re-parses the whole file"
                 via = _chain(methods, callee_name, lambda m: (m.dump if write else m.load) is not None)
@@ -210,23 +211,32 @@ class WholeFileRewritePerWrite(Rule):
 
     # -- scanning one function ---------------------------------------------------------
     def _scan(self, fn: cst.FunctionDef, self_name: str) -> _Method:
+        key = (id(fn), self_name)
+        info = self._scans.get(key)
+        if info is None:
+            info = self._scans[key] = self._scan_body(fn, self_name)
+        return info
+
+    def _scan_body(self, fn: cst.FunctionDef, self_name: str) -> _Method:
         info = _Method()
         loaded: Set[str] = set()  # locals holding the whole parsed file
         globals_: Set[str] = set()
         opens_same_file = False
         for node in _walk(fn.body):
-            if isinstance(node, cst.Global):
+            node_type = type(node)
+            if node_type is cst.Global:
                 globals_ |= {n.name.value for n in node.names}
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and self.ctx.resolve(node.value.func) in _LOADS:
+            elif node_type is cst.Assign and type(node.value) is cst.Call and self.ctx.resolve(node.value.func) in _LOADS:
                 for t in node.targets:
-                    if isinstance(t.target, cst.Name):
+                    if type(t.target) is cst.Name:
                         loaded.add(t.target.value)
-            if not isinstance(node, cst.Call):
+            if node_type is not cst.Call:
                 continue
             qualified = self.ctx.resolve(node.func)
             func = node.func
             if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
                 info.self_calls.add(func.attr.value)
+                info.self_call_sites.append((func.attr.value, node))
             if qualified in _OPENERS or (isinstance(func, cst.Attribute) and func.attr.value in ("read_text", "read_bytes")):
                 path = first_arg(node) if qualified in _OPENERS else func.value  # type: ignore[union-attr]
                 if isinstance(path, cst.Call) and self.ctx.resolve(path.func) in _OPENERS:
@@ -255,25 +265,7 @@ class WholeFileRewritePerWrite(Rule):
 
 def _walk(node: cst.CSTNode):
     """Every node under `node` in source order, not entering nested functions or classes."""
-    stack: List[cst.CSTNode] = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        children = []
-        for name in child_fields(type(cur)):
-            value = getattr(cur, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        stack.extend(c for c in reversed(children) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
-
-
-def _self_calls(fn: cst.FunctionDef, self_name: str):
-    for node in _walk(fn.body):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
-                and node.func.value.value == self_name:
-            yield node.func.attr.value, node
+    return (n for n, _ in own_nodes(node))
 
 
 def _same_path(path: cst.BaseExpression, self_name: str) -> bool:

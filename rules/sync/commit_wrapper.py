@@ -15,7 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from perflint.context import FileContext
-from perflint.ruleutil import enclosing_function, sql_text
+from perflint.ruleutil import NESTED_SCOPE_TYPES, enclosing_function, sql_text
 from perflint.walker import iter_children
 
 COMMITS_STATEMENT = "commits-statement"  # the effect a wrapper records, checked at its callers
@@ -80,10 +80,11 @@ def assigned_value(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpressio
     stack: list = [fn.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign) and any(
-                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+        node_type = type(node)  # exact types: libcst's classes are ABCs, isinstance is slow
+        if node_type is cst.Assign and any(
+                type(t.target) is cst.Name and t.target.value == name for t in node.targets):
             found.append(node.value)
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if node_type in NESTED_SCOPE_TYPES:
             continue
         stack.extend(iter_children(node))
     return found[0] if len(found) == 1 else None
