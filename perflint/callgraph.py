@@ -6,7 +6,7 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.entrypoints import EntryPoints, Role
@@ -15,6 +15,8 @@ from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSumma
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
 from perflint.values import TRANSPARENT_DECORATORS
 
+# A loop around the recursive call that made its function hot: its trips are the visits.
+RECURSION_LOOP = "x1 (each trip is a visit the recursion already counts)"
 HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
 DEFAULT_LOOP_TRIPS = 100.0
 # An unknown loop nested under another unknown loop (on the same chain) rarely runs as long
@@ -314,7 +316,30 @@ class Program:
 
     def site_trips(self, fid: str, loops: Sequence[Loop]) -> float:
         """The trips of the loops at a site, given the chain that reaches its function."""
-        return self.trips(loops, self.unknown.get(fid, 0))
+        return self.trips(self.multiplying(fid, loops), self.unknown.get(fid, 0))
+
+    def recursion_loops(self, fid: str) -> FrozenSet[Tuple[str, int]]:
+        """The loops around the recursive call that made `fid` hot, when its own call in a loop
+        did: a tree walk visits each node once, so that loop's trips are the visits the
+        recursion already counted. Work beside the recursive call in the same loop runs once per
+        child, that is once per visit: multiplying by the loop again would count fanout twice."""
+        pred = self.pred.get(fid)
+        if pred is None or pred.caller != fid or pred.callee != fid:
+            return frozenset()
+        return frozenset((loop.kind, loop.line) for loop in pred.site.loops)
+
+    def multiplying(self, fid: str, loops: Sequence[Loop]) -> Sequence[Loop]:
+        """The loops at a site in `fid` that multiply its count (not the recursion's own)."""
+        counted = self.recursion_loops(fid)
+        if not counted:
+            return loops
+        return [loop for loop in loops if (loop.kind, loop.line) not in counted]
+
+    def edge_loops(self, edge: Edge) -> Sequence[Loop]:
+        """The loops that multiply a call's count: all of them for the recursive call itself."""
+        if edge.callee == edge.caller:
+            return edge.site.loops
+        return self.multiplying(edge.caller, edge.site.loops)
 
     def trip_texts(self, loops: Sequence[Loop], depth: int = 0) -> List[str]:
         """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
@@ -534,7 +559,7 @@ class Program:
                     given = self._guarded_heat(fid, edge.site.guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
-                factor, nested = self._trips(edge.site.loops, self.unknown.get(fid, 0))
+                factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
@@ -816,7 +841,7 @@ class Program:
         out = []
         for edge in chain:
             out.append(depth)
-            depth = self._trips(edge.site.loops, depth)[1]
+            depth = self._trips(self.edge_loops(edge), depth)[1]
         out.append(depth)
         return out
 
@@ -832,14 +857,19 @@ class Program:
         for edge, depth in zip(chain, depths):
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            texts = self.trip_texts(edge.site.loops, depth)
-            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(edge.site.loops, texts))
+            shown = self.edge_loops(edge)
+            texts = self.trip_texts(shown, depth)
+            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(shown, texts))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
-            for loop, text in zip(loops, self.trip_texts(loops, depths[-1])):
+            shown = self.multiplying(fid, loops)
+            for loop, text in zip(shown, self.trip_texts(shown, depths[-1])):
                 hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
+            for loop in loops:
+                if loop not in shown:
+                    hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {RECURSION_LOOP}"))
         return tuple(hops)
 
     def callee_hop(self, cand) -> Optional[TraceHop]:

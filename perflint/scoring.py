@@ -271,11 +271,17 @@ class Scorer:
             factors.append(f"{program.display_name(root)}: {program.root_note.get(root, 'hot entry point')}")
         depths = program.chain_depths(chain, fid)
         for edge, depth in zip(chain, depths):
-            texts = program.trip_texts(edge.site.loops, depth)
-            for loop, text in zip(edge.site.loops, texts):
+            shown = program.edge_loops(edge)
+            for loop, text in zip(shown, program.trip_texts(shown, depth)):
                 factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
-        for loop, text in zip(loops, program.trip_texts(loops, depths[-1])):
+        from perflint.callgraph import RECURSION_LOOP  # callgraph imports scoring
+
+        shown = program.multiplying(fid, loops)
+        for loop, text in zip(shown, program.trip_texts(shown, depths[-1])):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
+        for loop in loops:
+            if loop not in shown:
+                factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {RECURSION_LOOP}")
         return factors
 
 

@@ -491,3 +491,28 @@ def test_a_chain_from_a_recursive_root_explains_the_trips_it_multiplied():
         ("apply", "calls mods"),
         ("mods", "calls load inside a for loop (line 6, x10 (unknown bound inside another: nested-loop-trips))"),
     ]
+
+
+def test_work_beside_a_recursive_call_in_its_loop_counts_each_visit_once():
+    # sphinx's inheritance diagram: recurse(cls) loops over cls.__bases__, tests each base
+    # against a list and recurses into it. The recursion's x100 already counts every visit; the
+    # work beside the recursive call runs once per child visited, not x100 again (1e4, not 100).
+    src = ("import copy\nT = {'a': 1}\n"
+           "def walk(node):\n"
+           "    for child in node.children:\n"
+           "        copy.deepcopy(T)\n"
+           "        walk(child)\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == 100.0
+    assert [h.note for h in f.trace][-2:] == [
+        "calls walk inside a for loop (line 4, x100 (unknown bound: loop-trips))",
+        "for loop, x1 (each trip is a visit the recursion already counts)",
+    ]
+    # without the recursion the loop multiplies as any loop does
+    (f,) = lint_sources({"m.py": src.replace("        walk(child)\n", "")}, select=("PFL101",),
+                        config=Config(min_severity="note"))
+    assert f.frequency == 100.0
+    # a loop of its own inside the visit still multiplies
+    nested = src.replace("        copy.deepcopy(T)\n", "        for k in range(8):\n            copy.deepcopy(T)\n")
+    (f,) = lint_sources({"m.py": nested}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == 800.0
