@@ -16,6 +16,9 @@ _RE_FUNCTIONS = {
     "re.sub", "re.subn", "re.split",
 }
 _MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
+# Constructors build their patterns from the object's settings (a tab width, a field count):
+# one compile per object, and objects built with the same settings share re's cache entry.
+_SETUP_METHODS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
 # A repeat count a `str.format` call or `%` fills in: `{{{}}}`, `{{{0}}}`, `{{{n}}}`, `{%d}`,
 # `{%s}`, and the `{m,n}` forms with one bound formatted (`{{{},}}`, `{1,%d}`).
 _FORMAT_COUNT = re.compile(r"\{\{\{[\w.]*\}(?:,\d*)?\}\}|\{\{\d*,\{[\w.]*\}\}\}")
@@ -65,7 +68,9 @@ class CountedPatternPerCall(Rule):
     ## Notes
     A literal count (`{3}`) is one pattern, compiled once and cached: not reported. A
     function memoised with `functools.lru_cache`/`cache` compiles each count once: not
-    reported. Module level and class bodies run once: not reported.
+    reported. Module level and class bodies run once, and a constructor's pattern sized from
+    the object's settings (`'{0,%d}' % (tab_length - 1)`) is built once per object with the
+    same text each time: not reported.
     """
 
     CODE = "PFL311"
@@ -83,6 +88,8 @@ class CountedPatternPerCall(Rule):
         # Memoised per count.
         "import functools, re\n@functools.lru_cache(maxsize=None)\ndef skipper(n):\n"
         "    return re.compile(r'(.*\\n){%d}' % n)\n",
+        # Built in a constructor from the object's settings: once per object.
+        "import re\nclass Lists:\n    def __init__(self, tab):\n        self.re = re.compile(r'^[ ]{0,%d}\\d+' % (tab - 1))\n",
         # The number is not a repeat count: a group name or a literal digit run.
         "import re\ndef field(text, name):\n    return re.search(r'(?P<%s>\\d{2})' % name, text)\n",
         # Not the re module.
@@ -113,6 +120,8 @@ class CountedPatternPerCall(Rule):
             return
         if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
             return
+        if fn.name in _SETUP_METHODS:
+            return  # a pattern sized from the object's settings: once per object, the same text each time
         message = "the pattern's repeat count is formatted from a number on each call: every new count compiles a new pattern"
         if self.ctx.resolve(node.func) != "re.compile":
             message += ", and the match walks the text from its start again"
