@@ -79,7 +79,7 @@ class CountedPatternPerCall(Rule):
     FAMILY = "rebuild"
     FIX = ("find the n-th line's start with str.find from a kept offset (or a list of line starts "
            "extended as needed) instead of a pattern with the count formatted into it")
-    TRIGGERS = ("re",)
+    TRIGGERS = ("{{", "{%", ",%")  # every counted pattern text holds one of these
     VALID = [
         # A literal count: one pattern text, compiled once.
         "import re\ndef first_lines(text):\n    return re.match(r'([^\\n]*\\n){3}', text)\n",
