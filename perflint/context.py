@@ -527,6 +527,7 @@ class FileContext(NameResolution):
         self.summary.classes[qualname] = summary
         bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
         self._raw_bases.append((summary, bases, self._scope_for_resolution()))
+        summary.base_texts = tuple(bases)
         self._bind(node.name, None)
         self.frames.append(_Frame("class", qualname, cls=summary))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
-from perflint.summary import MODULE_SCOPE
+from perflint.summary import MODULE_SCOPE, ClassSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program
@@ -202,6 +202,7 @@ class EntryPoints:
                 resolved = self.p.resolve_dotted(name)
                 if (resolved is None or resolved[0] != "class") and name not in out:
                     out.append(name)
+            out.extend(t for t in _unresolved_bases(self.p.classes[klass][1]) if t not in out)
         self._external[cid] = result = tuple(out)
         return result
 
@@ -258,6 +259,14 @@ def _is_view_base(base: str) -> bool:
 def _in_views_module(module: str) -> bool:
     parts = module.split(".")
     return parts[-1] == "views" or "views" in parts[:-1]
+
+
+def _unresolved_bases(cls: ClassSummary) -> Tuple[str, ...]:
+    """Bases as written that resolved to nothing: `htmlparser.HTMLParser` where `htmlparser`
+    is a module object built at run time (Python-Markdown's copy of html.parser). Unknown,
+    so outside the scanned code; their names still say which framework's hooks they call."""
+    resolved = {b.rpartition(".")[2] for b in cls.bases}
+    return tuple(t for t in cls.base_texts if t.rpartition(".")[2] not in resolved)
 
 
 def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:

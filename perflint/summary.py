@@ -64,6 +64,9 @@ class ClassSummary:
     qualname: str
     line: int
     bases: Tuple[str, ...] = ()  # symbolic g: targets
+    # the bases as written (dotted text): one that resolves to nothing (a base taken from a
+    # module object built at run time, `htmlparser.HTMLParser`) still names its framework hook
+    base_texts: Tuple[str, ...] = ()
     methods: Tuple[str, ...] = ()
     attr_types: Dict[str, str] = field(default_factory=dict)  # attr -> g:<dotted class>
     attrs: Tuple[str, ...] = ()  # attribute names the class declares or assigns on self

@@ -223,3 +223,20 @@ def test_public_api_needs_no_callers_and_a_per_item_name():
 
 def test_default_config_enables_every_role():
     assert Config().entry_roles == {}
+
+
+def test_a_base_that_resolves_to_nothing_still_names_its_hooks():
+    # Python-Markdown subclasses a copy of html.parser built at run time: `htmlparser` is a
+    # module object, not an import, so its HTMLParser resolves to nothing.
+    src = ("import importlib.util\n"
+           "htmlparser = importlib.util.module_from_spec(importlib.util.find_spec('html.parser'))\n"
+           "class Extractor(htmlparser.HTMLParser):\n"
+           "    def handle_starttag(self, tag, attrs):\n"
+           "        return tag\n"
+           "class Plain(htmlparser.Thing):\n"
+           "    def handle_starttag(self, tag, attrs):\n"
+           "        return tag\n")
+    p = build({"ext.py": src})
+    assert p.roles["ext.Extractor.handle_starttag"].id == "item-hook"
+    assert p.heat["ext.Extractor.handle_starttag"] == 100.0
+    assert "ext.Plain.handle_starttag" not in p.roles  # the base's name says no framework
