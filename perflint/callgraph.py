@@ -133,6 +133,9 @@ class Program:
         self.in_transaction: Dict[str, bool] = {}
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
+        # For a function whose own recursive call made it hottest (its pred is that call): the
+        # edge that brought it in from outside, so its chain can go on to the real root.
+        self.entry: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
         self._effects: Dict[str, Dict[str, str]] = {}
@@ -573,6 +576,8 @@ class Program:
                     self.guessed[edge.callee] = self.guessed.get(fid, False) or edge.guess
                     self.unknown[edge.callee] = nested
                     self.pred[edge.callee] = edge
+                    if edge.caller != edge.callee:
+                        self.entry[edge.callee] = edge
                     if edge.callee not in queued:
                         queued.add(edge.callee)
                         queue.append(edge.callee)
@@ -822,6 +827,10 @@ class Program:
         current = fid
         while current in self.pred:
             edge = self.pred[current]
+            if edge.caller == current and current in self.entry:
+                # its own call in a loop multiplied it last: show that, then where it came from
+                chain.append(edge)
+                edge = self.entry[current]
             chain.append(edge)
             if edge.caller in seen:
                 break

@@ -516,3 +516,24 @@ def test_work_beside_a_recursive_call_in_its_loop_counts_each_visit_once():
     nested = src.replace("        copy.deepcopy(T)\n", "        for k in range(8):\n            copy.deepcopy(T)\n")
     (f,) = lint_sources({"m.py": nested}, select=("PFL101",), config=Config(min_severity="note"))
     assert f.frequency == 800.0
+
+
+def test_a_chain_through_a_recursion_goes_on_to_the_loop_that_entered_it():
+    # the explanation stopped at the recursion (x10) while the frequency also held the x100 of
+    # the caller's loop that entered it: now every factor of the frequency is on the trace
+    src = ("import copy\nT = {'a': 1}\n"
+           "def walk(node):\n"
+           "    for child in node.children:\n"
+           "        copy.deepcopy(T)\n"
+           "        walk(child)\n"
+           "def run(trees):\n"
+           "    for tree in trees:\n"
+           "        walk(tree)\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == 1000.0
+    assert [(h.function, h.note) for h in f.trace] == [
+        ("run", "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"),
+        ("run", "calls walk inside a for loop (line 8, x100 (unknown bound: loop-trips))"),
+        ("walk", "calls walk inside a for loop (line 4, x10 (unknown bound inside another: nested-loop-trips))"),
+        ("walk", "for loop, x1 (each trip is a visit the recursion already counts)"),
+    ]

@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import calls_in, first_arg, open_mode, own_nodes
+from perflint.ruleutil import NESTED_SCOPE_TYPES, calls_in, first_arg, open_mode, own_nodes
 from perflint.walker import iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
@@ -245,18 +245,19 @@ class FixedAnswerPerCall(Rule):
         stack = [expr]
         while stack:
             node = stack.pop()
-            if isinstance(node, (cst.Name, cst.Attribute)):
+            node_type = type(node)  # exact types: libcst's classes are ABCs, isinstance is slow
+            if node_type is cst.Name or node_type is cst.Attribute:
                 text = dotted_text(node)
                 if text is not None and (text in self._package_names
                                          or (self._scope_of(text), text) in self._scoped_names):
                     return True
-            if isinstance(node, cst.Call):
+            elif node_type is cst.Call:
                 name = dotted_text(node.func)
                 if name in self._package_functions:
                     return True
-            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            elif node_type in NESTED_SCOPE_TYPES:
                 continue
-            if isinstance(node, cst.Attribute):
+            if node_type is cst.Attribute:
                 stack.append(node.value)  # `obj.__file__` is another module's file, not this one's
                 continue
             stack.extend(iter_children(node))
