@@ -361,3 +361,96 @@ def test_http_near_misses_a_module_function_is_a_note_and_a_single_call_nothing(
     once["lyrics/plugin.py"] = LYRICS["lyrics/plugin.py"].replace(
         "        for item in items:\n            item.lyrics", "        item = items[0]\n        item.lyrics")
     assert http(once) == []
+
+
+# -- a compare-and-swap that rewrites a lock-file target even when nothing changes ---------
+REFS = {
+    "refs/__init__.py": "",
+    "refs/lockfile.py": """\
+import os
+
+
+class LockedFile:
+    def __init__(self, name, mode):
+        self._name = name
+        self._lock = name + ".lock"
+        self._file = open(self._lock, mode)
+
+    def write(self, data):
+        self._file.write(data)
+
+    def abort(self):
+        self._file.close()
+        os.remove(self._lock)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if not self._file.closed:
+            self._file.close()
+            os.replace(self._lock, self._name)
+""",
+    "refs/container.py": """\
+from refs.lockfile import LockedFile
+
+
+class Refs:
+    def read_ref(self, name):
+        with open(self.path + name, "rb") as f:
+            return f.read().strip()
+
+    def set_if_equals(self, name, old_ref, new_ref):
+        with LockedFile(self.path + name, "wb") as f:
+            orig_ref = self.read_ref(name)
+            if old_ref is not None and orig_ref != old_ref:
+                f.abort()
+                return False
+            f.write(new_ref + b"\\n")
+        return True
+
+    def import_refs(self, other):
+        for name, value in other.items():
+            self.set_if_equals(name, None, value)
+""",
+}
+
+
+def cas(files):
+    return [(f.path, f.function, f.line, f.severity, f.confidence) for f in lint_sources(
+        files, select=("PFL404",), config=Config(min_severity="note"))]
+
+
+def test_a_compare_and_swap_that_rewrites_an_unchanged_value_per_item():
+    (f,) = lint_sources(REFS, select=("PFL404",), config=Config(min_severity="note"))
+    assert (f.path, f.function, f.line, f.severity, f.confidence) == (
+        "refs/container.py", "Refs.set_if_equals", 10, "warning", "medium")
+    assert f.message == ("set_if_equals() rewrites the file through LockedFile() even when new_ref equals the value "
+                         "it just read (orig_ref): an unchanged value still pays the lock file, the write and the rename")
+    assert any(hop.function == "Refs.import_refs" for hop in f.trace)
+
+
+def test_the_unchanged_check_fixes_it():
+    fixed = dict(REFS)
+    fixed["refs/container.py"] = REFS["refs/container.py"].replace(
+        "            f.write(new_ref", "            if new_ref == orig_ref:\n                f.abort()\n"
+                                      "                return True\n            f.write(new_ref")
+    assert cas(fixed) == []
+
+
+def test_cas_near_misses_no_abort_no_check_or_no_repetition():
+    # A writer that cannot give up the replacement is no compare-and-swap of a lock file.
+    no_abort = dict(REFS)
+    no_abort["refs/container.py"] = REFS["refs/container.py"].replace(
+        "                f.abort()\n                return False", "                return False")
+    assert cas(no_abort) == []
+    # Only a test against None: nothing compares the value read with another value.
+    no_check = dict(REFS)
+    no_check["refs/container.py"] = REFS["refs/container.py"].replace("orig_ref != old_ref", "orig_ref is None")
+    assert cas(no_check) == []
+    # Set once, not per ref: no evidence it repeats.
+    once = dict(REFS)
+    once["refs/container.py"] = REFS["refs/container.py"].replace(
+        "        for name, value in other.items():\n            self.set_if_equals(name, None, value)",
+        "        self.set_if_equals(b'HEAD', None, other)")
+    assert cas(once) == []
