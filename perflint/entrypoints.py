@@ -50,6 +50,7 @@ _VIEW_METHODS = frozenset({
     "get_object", "get_context_data", "form_valid", "form_invalid", "get_serializer_context",
     "perform_create", "perform_update", "perform_destroy",
 })
+_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _VIEWSET_ACTIONS = frozenset({"list", "retrieve", "create", "update", "partial_update", "destroy"})
 _ROUTE_VERBS = frozenset({
     "route", "get", "post", "put", "patch", "delete", "head", "options", "websocket",
@@ -183,10 +184,13 @@ class EntryPoints:
 
     def _is_view_class(self, cid: str) -> bool:
         """A view class of the scanned framework itself (Django's own generic views): a class
-        in whose MRO some class is named *View or defines `as_view`/`dispatch`."""
+        in whose MRO some class is named *View, defines `as_view`, or defines `dispatch` beside
+        an HTTP verb handler (an event or report dispatcher's lone `dispatch` is no view)."""
         for klass in self.p.mro(cid):
             cls = self.p.classes[klass][1]
-            if cls.qualname.rpartition(".")[2].endswith("View") or {"as_view", "dispatch"} & set(cls.methods):
+            methods = set(cls.methods)
+            if cls.qualname.rpartition(".")[2].endswith("View") or "as_view" in methods or (
+                    "dispatch" in methods and methods & _HTTP_VERBS):
                 return True
         return False
 

@@ -221,6 +221,19 @@ def test_public_api_needs_no_callers_and_a_per_item_name():
     assert p.root_note["kv.Store.put"] == "called only from cold code"
 
 
+def test_a_lone_dispatch_method_is_no_view_but_a_framework_view_class_is():
+    # kube-hunter's HTTPDispatcher.dispatch(report) sends one report per run: not a request handler.
+    p = build({
+        "report.py": "class HTTPDispatcher:\n    def dispatch(self, report):\n        return report\n",
+        "views.py": "class View:\n    def dispatch(self, request):\n        return self.get(request)\n"
+                    "    def get(self, request):\n        return 1\n"
+                    "class Page(View):\n    def get(self, request):\n        return 2\n",
+    })
+    assert "report.HTTPDispatcher.dispatch" not in p.roles
+    assert p.roles["views.Page.get"].id == "class-based-view"
+    assert p.roles["views.View.dispatch"].id == "class-based-view"
+
+
 def test_default_config_enables_every_role():
     assert Config().entry_roles == {}
 

@@ -291,3 +291,166 @@ def test_a_connection_per_web_request_is_a_warning_with_the_route_in_its_trace()
     # near miss: the same function called once by a command-line main is no request
     cli = ROUTE.replace('@app.route("/<city>")\ndef get_lots(city):', 'def main(city):')
     assert lint_sources({"app.py": cli}, select=("PFL403",), config=Config(min_severity="note")) == []
+
+
+# -- an HTTP connection per request: module-level requests.get() builds a throwaway Session --
+LYRICS = {
+    "lyrics/__init__.py": "",
+    "lyrics/backends.py": """\
+import requests
+
+
+class Backend:
+    def __init__(self, base):
+        self.base = base
+
+    def fetch_url(self, url):
+        r = requests.get(url, timeout=10)
+        return r.text if r.status_code == 200 else None
+
+    def fetch(self, artist, title):
+        return self.fetch_url(self.base + "/" + artist + "/" + title)
+""",
+    "lyrics/plugin.py": """\
+from lyrics.backends import Backend
+
+
+class LyricsPlugin:
+    def __init__(self):
+        self.backend = Backend("https://lyrics.example")
+
+    def fetch_all(self, items):
+        for item in items:
+            item.lyrics = self.backend.fetch(item.artist, item.title)
+""",
+}
+
+
+def http(files):
+    return [(f.path, f.function, f.line, f.severity, f.confidence) for f in lint_sources(
+        files, select=("PFL403",), config=Config(min_severity="note"))]
+
+
+def test_a_module_level_http_get_per_item_is_a_connection_per_request():
+    (f,) = lint_sources(LYRICS, select=("PFL403",), config=Config(min_severity="note"))
+    assert (f.path, f.function, f.line, f.severity) == ("lyrics/backends.py", "Backend.fetch_url", 9, "error")
+    assert f.message == ("requests.get() opens a new HTTP connection (a throwaway requests.Session) on every "
+                         "call of fetch_url(), and it runs repeatedly")
+    assert "requests.Session()" in f.fix
+    assert any(hop.function == "LyricsPlugin.fetch_all" for hop in f.trace)
+    # An error, not a dwarfed note: the connection setup is what the fix saves, so the request
+    # it belongs to (perflint/effects.py's external-network effect) does not dwarf it.
+    assert f.frequency == 100
+
+
+def test_a_kept_session_is_not_reported():
+    fixed = dict(LYRICS)
+    fixed["lyrics/backends.py"] = LYRICS["lyrics/backends.py"].replace(
+        "        self.base = base\n", "        self.base = base\n        self.session = requests.Session()\n").replace(
+        "r = requests.get(", "r = self.session.get(")
+    assert http(fixed) == []
+
+
+def test_http_near_misses_a_module_function_is_a_note_and_a_single_call_nothing():
+    # A plain function: the fix would be a module-global session, often for another host each time.
+    module_fn = {"poll.py": "import httpx\ndef status(url):\n    return httpx.get(url).json()\n"
+                            "def all_status(urls):\n    return [status(u) for u in urls]\n"}
+    assert http(module_fn) == [("poll.py", "status", 3, "note", "low")]
+    # One request per call of a method nothing repeats: no evidence it runs per item.
+    once = dict(LYRICS)
+    once["lyrics/plugin.py"] = LYRICS["lyrics/plugin.py"].replace(
+        "        for item in items:\n            item.lyrics", "        item = items[0]\n        item.lyrics")
+    assert http(once) == []
+
+
+# -- a compare-and-swap that rewrites a lock-file target even when nothing changes ---------
+REFS = {
+    "refs/__init__.py": "",
+    "refs/lockfile.py": """\
+import os
+
+
+class LockedFile:
+    def __init__(self, name, mode):
+        self._name = name
+        self._lock = name + ".lock"
+        self._file = open(self._lock, mode)
+
+    def write(self, data):
+        self._file.write(data)
+
+    def abort(self):
+        self._file.close()
+        os.remove(self._lock)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if not self._file.closed:
+            self._file.close()
+            os.replace(self._lock, self._name)
+""",
+    "refs/container.py": """\
+from refs.lockfile import LockedFile
+
+
+class Refs:
+    def read_ref(self, name):
+        with open(self.path + name, "rb") as f:
+            return f.read().strip()
+
+    def set_if_equals(self, name, old_ref, new_ref):
+        with LockedFile(self.path + name, "wb") as f:
+            orig_ref = self.read_ref(name)
+            if old_ref is not None and orig_ref != old_ref:
+                f.abort()
+                return False
+            f.write(new_ref + b"\\n")
+        return True
+
+    def import_refs(self, other):
+        for name, value in other.items():
+            self.set_if_equals(name, None, value)
+""",
+}
+
+
+def cas(files):
+    return [(f.path, f.function, f.line, f.severity, f.confidence) for f in lint_sources(
+        files, select=("PFL404",), config=Config(min_severity="note"))]
+
+
+def test_a_compare_and_swap_that_rewrites_an_unchanged_value_per_item():
+    (f,) = lint_sources(REFS, select=("PFL404",), config=Config(min_severity="note"))
+    assert (f.path, f.function, f.line, f.severity, f.confidence) == (
+        "refs/container.py", "Refs.set_if_equals", 10, "warning", "medium")
+    assert f.message == ("set_if_equals() rewrites the file through LockedFile() even when new_ref equals the value "
+                         "it just read (orig_ref): an unchanged value still pays the lock file, the write and the rename")
+    assert any(hop.function == "Refs.import_refs" for hop in f.trace)
+
+
+def test_the_unchanged_check_fixes_it():
+    fixed = dict(REFS)
+    fixed["refs/container.py"] = REFS["refs/container.py"].replace(
+        "            f.write(new_ref", "            if new_ref == orig_ref:\n                f.abort()\n"
+                                      "                return True\n            f.write(new_ref")
+    assert cas(fixed) == []
+
+
+def test_cas_near_misses_no_abort_no_check_or_no_repetition():
+    # A writer that cannot give up the replacement is no compare-and-swap of a lock file.
+    no_abort = dict(REFS)
+    no_abort["refs/container.py"] = REFS["refs/container.py"].replace(
+        "                f.abort()\n                return False", "                return False")
+    assert cas(no_abort) == []
+    # Only a test against None: nothing compares the value read with another value.
+    no_check = dict(REFS)
+    no_check["refs/container.py"] = REFS["refs/container.py"].replace("orig_ref != old_ref", "orig_ref is None")
+    assert cas(no_check) == []
+    # Set once, not per ref: no evidence it repeats.
+    once = dict(REFS)
+    once["refs/container.py"] = REFS["refs/container.py"].replace(
+        "        for name, value in other.items():\n            self.set_if_equals(name, None, value)",
+        "        self.set_if_equals(b'HEAD', None, other)")
+    assert cas(once) == []

@@ -35,6 +35,11 @@ _CONNECTORS = {
     "shelve.open": "a shelve database",
     "dbm.open": "a dbm database",
 }
+# Module-level HTTP helpers: each call builds a throwaway Session (requests) or Client (httpx)
+# with its own pool, so every request pays a new TCP connection and TLS handshake.
+_HTTP_CALLS = {f"{lib}.{verb}": lib for lib in ("requests", "httpx") for verb in (
+    "get", "post", "put", "patch", "delete", "head", "options", "request")}
+_HTTP_SESSION = {"requests": "requests.Session", "httpx": "httpx.Client"}
 _OPENERS = {"open", "io.open", "_io.open", "codecs.open"}
 # Connection factories (a pool's `_create_connection`): what callers do with them is the question.
 _FACTORY_NAME = re.compile(r"^_*(create|new|make|open|build)_(connection|conn|client|engine|pool)s?$|^_*(re)?connect$", re.I)
@@ -44,11 +49,13 @@ _SETUP_NAME = re.compile(r"^_*test|^_*(init|setup|set_up|setUp|configure|bootstr
 
 class ConnectPerOperation(Rule):
     """
-    A database connection (or the same file) opened again for every operation.
+    A database connection, an HTTP connection (or the same file) opened again for every operation.
 
     ## What it does
     Flags `sqlite3.connect`, `psycopg.connect`/`psycopg2.connect`, `pymysql.connect`,
-    `create_engine(...)`, `redis.Redis(...)`, `pymongo.MongoClient(...)` and similar, and
+    `create_engine(...)`, `redis.Redis(...)`, `pymongo.MongoClient(...)` and similar, the
+    module-level HTTP helpers `requests.get()`/`post()`/`request()`/... and `httpx.get()`/...
+    (each builds a throwaway session), and
     `open()` of a path that is the same on every call (an attribute like `self.path`, a
     module constant), when the call runs repeatedly: inside a loop, or in a function a
     loop reaches (the trace shows the loop), or once per web request: in a Flask, FastAPI
@@ -60,7 +67,10 @@ class ConnectPerOperation(Rule):
     A connection costs a handshake, authentication, a file open, locking and a schema
     read; an engine or a Redis client builds a whole connection pool. Opening one per
     operation makes 100 inserts cost 100 connections, and throws away the page cache,
-    prepared statements and the pool each time. Re-opening the same file per call costs
+    prepared statements and the pool each time. `requests.get(url)` creates a `Session`,
+    sends one request and closes it: every call pays a new TCP connection and TLS handshake
+    (one to three network round trips) that a kept `requests.Session` (`httpx.Client`)
+    reuses through keep-alive. Re-opening the same file per call costs
     syscalls and a fresh buffer every time.
 
     ## Example
@@ -88,6 +98,10 @@ class ConnectPerOperation(Rule):
     ```
 
     ## Notes
+    A module-level HTTP call is reported with high confidence in a method (the object, a
+    client or a backend, is where the session belongs) and as a low-confidence note in a
+    plain function (the fix there is a module-global session, and such helpers often call a
+    different host each time).
     `with open(path) as f` on a path the caller passes (one file per call) is normal and
     not reported; only an open of the same path (an attribute or a constant) is, with
     medium confidence. Connection factories (`connect`, `_create_connection`) and pool
@@ -100,7 +114,7 @@ class ConnectPerOperation(Rule):
     NAME = "connect-per-operation"
     FAMILY = "sync"
     FIX = "open the connection (or file) once, keep it on the object or in a pool, and reuse it"
-    TRIGGERS = ("connect", "create_engine", "Redis", "MongoClient", "open(", "Connection")
+    TRIGGERS = ("connect", "create_engine", "Redis", "MongoClient", "open(", "Connection", "requests", "httpx")
     VALID = [
         # Once, in the constructor.
         "import sqlite3\nclass S:\n    def __init__(self, path):\n        self.conn = sqlite3.connect(path)\n",
@@ -114,6 +128,10 @@ class ConnectPerOperation(Rule):
         # A CLI command connects once per run, not per request.
         "import click, psycopg2\n@click.command()\ndef report(dsn):\n    conn = psycopg2.connect(dsn)\n"
         "    return conn.cursor().execute('select 1')\n",
+        # Requests through a kept session reuse its connections.
+        "import requests\nclass Client:\n    def __init__(self):\n        self.session = requests.Session()\n"
+        "    def fetch(self, url):\n        return self.session.get(url).text\n"
+        "def fetch_all(c, urls):\n    return [c.fetch(u) for u in urls]\n",
     ]
     INVALID = [
         # A connection per web request (ParkAPI's lots view): the pool is missing.
@@ -143,6 +161,18 @@ class ConnectPerOperation(Rule):
             "        store.put(k, v)\n",
             line=4,
         ),
+        # A throwaway session per lookup (beets' lyrics backends, fixed with one shared Session).
+        Invalid(
+            "import requests\n"
+            "class Backend:\n"
+            "    def fetch_url(self, url):\n"
+            "        return requests.get(url, timeout=10).text\n"
+            "def fetch_all(urls):\n"
+            "    backend = Backend()\n"
+            "    for u in urls:\n"
+            "        backend.fetch_url(u)\n",
+            line=4,
+        ),
         Invalid("import redis\ndef mark(keys):\n    for k in keys:\n        redis.Redis().set(k, 1)\n", line=4),
         Invalid(
             "LOG = 'audit.log'\n"
@@ -160,6 +190,9 @@ class ConnectPerOperation(Rule):
             return
         what = _CONNECTORS.get(qualified)
         confidence = "high"
+        if qualified in _HTTP_CALLS:
+            self._http(node, qualified)
+            return
         if what is None:
             if qualified not in _OPENERS:
                 return
@@ -187,6 +220,23 @@ class ConnectPerOperation(Rule):
             cost = "connect-network"
         self.report(node, f"{qualified}() opens {what} on every call of {fn.name}(), and it runs repeatedly",
                     confidence=confidence, requires=("repeated-or-request",), cost=cost)
+
+    def _http(self, node: cst.Call, qualified: str) -> None:
+        """`requests.get(url)` per item: a new connection per request, where a kept Session
+        would reuse one. Whatever the call's result is stored in, the connection is not kept."""
+        fn = self.ctx.function
+        if fn is None or _SETUP_NAME.search(fn.name) or self.ctx.is_test:
+            return
+        session = _HTTP_SESSION[_HTTP_CALLS[qualified]]
+        # In a method, the object (a lyrics backend, an event collector) is where a session
+        # naturally lives. In a module function the fix is a module-global session shared by
+        # every thread, and such helpers often call a different host each time: a note.
+        confidence = "high" if self.ctx.self_name() else "low"
+        self.report(node, f"{qualified}() opens a new HTTP connection (a throwaway {session}) on every call of "
+                          f"{fn.name}(), and it runs repeatedly",
+                    fix=f"send the requests through one {session}() kept on the object or module: it reuses "
+                        "connections (keep-alive) instead of a TCP and TLS handshake per request",
+                    confidence=confidence, requires=("repeated-or-request",), cost="connect-network")
 
     def _same_path(self, path: cst.BaseExpression) -> Optional[str]:
         """The path as written when it is the same on every call: self.x or a CONSTANT."""
