@@ -133,8 +133,8 @@ class Program:
         self.in_transaction: Dict[str, bool] = {}
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
-        # For a function whose own recursive call made it hottest (its pred is that call): the
-        # edge that brought it in from outside, so its chain can go on to the real root.
+        # The last edge from outside a function's recursion cycle that raised its heat: when a
+        # recursive call made it hotter still, its chain goes on from there to the real root.
         self.entry: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
@@ -576,7 +576,7 @@ class Program:
                     self.guessed[edge.callee] = self.guessed.get(fid, False) or edge.guess
                     self.unknown[edge.callee] = nested
                     self.pred[edge.callee] = edge
-                    if edge.caller != edge.callee:
+                    if scc[edge.caller] != scc[edge.callee]:
                         self.entry[edge.callee] = edge
                     if edge.callee not in queued:
                         queued.add(edge.callee)
@@ -827,13 +827,14 @@ class Program:
         current = fid
         while current in self.pred:
             edge = self.pred[current]
-            if edge.caller == current and current in self.entry:
-                # its own call in a loop multiplied it last: show that, then where it came from
-                chain.append(edge)
-                edge = self.entry[current]
             chain.append(edge)
             if edge.caller in seen:
-                break
+                # a recursion multiplied it last: go on from the call that entered the cycle
+                entry = self.entry.get(edge.caller)
+                if entry is None or entry.caller in seen:
+                    break
+                chain.append(entry)
+                edge = entry
             seen.add(edge.caller)
             current = edge.caller
         chain.reverse()
