@@ -557,7 +557,6 @@ def _render_node(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: str(tree), lambda: tree is tree, per=100)
 
 
-# key -> (spec, measure). Order is the printed order.
 _SPEC_PATTERN = re.compile(
     r"""\s*(?P<op>~=|==|!=|<=|>=|<|>)\s*
         (?P<version>[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?)\s*""",
@@ -583,6 +582,7 @@ def _parse_text_ctor(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: _ParsedSpec(text), lambda: kept[text])
 
 
+# key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
     (CostSpec("serialize-roundtrip-element", "json.loads(json.dumps(x))", "reuse", "element"), _json_roundtrip),

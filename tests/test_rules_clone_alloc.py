@@ -254,7 +254,12 @@ def test_pfl102_constructor_near_misses_per_item_text_and_no_compile():
     per_item = ITEM_MODULE.replace("return Template(path_format)", "return Template(self.path_format)")
     per_item = per_item.replace("def destination(self, path_formats=None):",
                                 "def destination(self, path_formats=None):\n        Template(path_formats)")
-    for module in (near, per_item.replace("self.path_format", "self.item.path_format")):
+    # each entry of the configured list in turn (Twisted's `for f in self.zonefiles: Zone(f)`)
+    each = ITEM_MODULE.replace("            if query == 'default':\n                break\n",
+                               "            Template(path_format)\n")
+    each = each.replace("return Template(path_format).substitute(self)", "return None")
+    assert each != ITEM_MODULE
+    for module in (near, per_item.replace("self.path_format", "self.item.path_format"), each):
         files = {"pkg/__init__.py": "", "pkg/tmpl.py": TEMPLATE_MODULE, "pkg/item.py": module}
         assert findings(files, "PFL102") == [], module
 

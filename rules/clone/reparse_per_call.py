@@ -355,6 +355,9 @@ class ReparsePerCall(Rule):
         defaults to one (`formats = formats or self._db.path_formats`)."""
         if not isinstance(arg, cst.Name) or arg.value in fn.params:
             return None
+        for loop in self.ctx.loop_nodes:
+            if arg.value in self._assigned(loop):
+                return None  # `for f in self.zonefiles: Zone(f)`: a different entry each iteration
         fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
         if fdef is None:
             return None
@@ -460,10 +463,13 @@ class ReparsePerCall(Rule):
         used = names_in(arg) - _comprehension_targets(arg)
         if not used:
             return False  # a bare literal is handled as a literal
+        return not (used & self._assigned(loop))
+
+    def _assigned(self, loop: cst.CSTNode) -> Set[str]:
         assigned = self._loop_names.get(id(loop))
         if assigned is None:
             assigned = self._loop_names[id(loop)] = _assigned_in(loop)
-        return not (used & assigned)
+        return assigned
 
     def _is_environment(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Call):
