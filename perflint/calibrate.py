@@ -557,6 +557,31 @@ def _render_node(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: str(tree), lambda: tree is tree, per=100)
 
 
+_SPEC_PATTERN = re.compile(
+    r"""\s*(?P<op>~=|==|!=|<=|>=|<|>)\s*
+        (?P<version>[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?)\s*""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+class _ParsedSpec:
+    """A value parsed from its text in __init__, like packaging's Specifier."""
+
+    def __init__(self, text: str) -> None:
+        match = _SPEC_PATTERN.fullmatch(text)
+        if match is None:
+            raise ValueError(text)
+        self.op = match.group("op")
+        self.release = tuple(int(p) for p in match.group("version").split(".") if p.isdigit())
+
+
+def _parse_text_ctor(tmp: str) -> Tuple[float, float]:
+    """Built again from the same text per call, against a dict of the objects built so far."""
+    text = ">=3.8.1"
+    kept = {text: _ParsedSpec(text)}
+    return _pair(lambda: _ParsedSpec(text), lambda: kept[text])
+
+
 # key -> (spec, measure). Order is the printed order.
 SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("deepcopy-element", "copy.deepcopy", "reuse (or copy on write)", "element"), _deepcopy),
@@ -592,6 +617,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
     (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
     (CostSpec("render-node-element", "str() of a syntax-tree node, per leaf rendered", "comparing nodes by identity", "element"), _render_node),
+    (CostSpec("parse-text-ctor", "an object built from text its constructor matches with a regex and splits (a version specifier)", "the object kept by its text", "execution"), _parse_text_ctor),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to

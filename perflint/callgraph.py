@@ -748,6 +748,31 @@ class Program:
             return 1.0  # a loop over test cases says nothing about production cost
         return min(self.heat.get(fid, 1.0) * self.site_trips(fid, loops), HEAT_CAP)
 
+    def sure_frequency(self, fid: str, loops: Sequence[Loop]) -> Optional[Tuple[float, List[str]]]:
+        """When the hottest chain into `fid` passes a guessed edge (Edge.guess): the site's
+        executions counted from the callee of the last guess, as a root run once, along the
+        sure edges below it, with the factors that multiply; None unless a data loop on that
+        sure part shows the site repeats. A lower bound the code proves: beets' import stages
+        are called through a decorator's flow set (a guess), but ImportTask.manipulate_files
+        then calls item.move() per item (sure), and that loop alone repeats destination()."""
+        chain = self.hot_chain(fid)
+        last = max((i for i, edge in enumerate(chain) if edge.guess), default=None)
+        if last is None or self._in_tests(fid):
+            return None
+        sure = chain[last + 1:]
+        if not any(loop.data for edge in sure for loop in edge.site.loops):
+            return None
+        factors = [f"counted from {self.display_name(chain[last].callee)}: the calls above it are guessed"]
+        frequency, depth = 1.0, 0
+        for edge in sure:
+            for loop, text in zip(edge.site.loops, self.trip_texts(edge.site.loops, depth)):
+                factors.append(f"{loop.kind} in {self.display_name(edge.caller)} line {loop.line} {text}")
+            trips, depth = self._trips(edge.site.loops, depth)
+            frequency *= trips
+        for loop, text in zip(loops, self.trip_texts(loops, depth)):
+            factors.append(f"{loop.kind} in {self.display_name(fid)} line {loop.line} {text}")
+        return min(frequency * self._trips(loops, depth)[0], HEAT_CAP), factors
+
     def repeated(self, fid: str, loops: Sequence[Loop]) -> bool:
         """The site runs more than once per unit of work: a loop here or on the way in."""
         if self._in_tests(fid):

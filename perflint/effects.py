@@ -22,6 +22,12 @@ PARSE_CALLS = frozenset({
     # template engines compile their source to Python code when built (PFL102)
     "jinja2.Template", "jinja2.environment.Template", "mako.template.Template",
 })
+# The parsers above that turn text into code (a syntax tree or bytecode): ~25x a data parser per
+# byte. A class whose constructor reaches one compiles its text each time it is built (PFL102).
+PARSE_CODE_CALLS = frozenset({
+    "ast.parse", "compile", "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement",
+    "jinja2.Template", "jinja2.environment.Template", "mako.template.Template",
+})
 # Operations that wait on the world for a millisecond or more, once per execution: a cost beside
 # one of them that is a few percent of it is not worth a patch (scoring's "dwarfed" check).
 # effect -> cost-table key of its yardstick (a lower bound of what one execution takes).
@@ -109,6 +115,8 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]],
         found.append(("commit", "high"))
     elif qualified in PARSE_CALLS:
         found.append(("parse", "high"))
+        if qualified in PARSE_CODE_CALLS:
+            found.append(("parse-code", "high"))
     if parts and len(parts) >= 2:
         method = parts[-1]
         receiver = parts[-2]

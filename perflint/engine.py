@@ -644,6 +644,9 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             callee = program.resolve_target(cand.target)
             if callee is not None and req[len("callee-reaches:"):] not in program.effects(callee):
                 return None
+        elif req.startswith(("callee-deep:", "!callee-deep:")):
+            if _callee_deep(program, cand, req.lstrip("!")[len("callee-deep:"):]) == req.startswith("!"):
+                return None
         elif req == "looped":
             if not program.looped(fid):
                 return None
@@ -656,6 +659,13 @@ def _check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
     return _CONF_NAME[rank]
+
+
+def _callee_deep(program: Program, cand: Candidate, effect: str) -> bool:
+    """The call reaches an in-repo function that has `effect` itself or in its callees (up to
+    EFFECT_DEPTH down): a constructor whose helper compiles the text it was given."""
+    callee = program.resolve_target(cand.target)
+    return callee is not None and effect in program.effects(callee)
 
 
 def _parse_error_finding(error: FileError) -> Finding:

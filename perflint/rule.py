@@ -101,7 +101,8 @@ class Rule:
         ``requires`` names conditions phase 2 checks with the whole program:
         ``"repeated"`` (the site runs per iteration: a loop here or on the way in),
         ``"fn:<effect>"`` (the enclosing function has the effect, maybe through callees),
-        ``"callee:<effect>"`` (the called function ``target`` has it).
+        ``"callee:<effect>"`` (the called function ``target`` has it),
+        ``"callee-deep:<effect>"`` (it, or a callee of it a few calls down, has it; ``!`` negates).
         ``cost`` is a cost-table key (default: the rule's ``COST``); ``size`` the size term
         of that cost when the rule can see it (a literal's length), None when it cannot.
         ``per_item`` says why the rule knows the enclosing function runs once per item or

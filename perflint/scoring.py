@@ -43,6 +43,8 @@ class Scored:
     # process started, a network request, a sleep) and where: see `Scorer.beside`.
     beside: float = 0.0
     beside_text: str = ""
+    # The frequency's factors when they are not the hottest chain's (Program.sure_frequency).
+    frequency_text: str = ""
 
     def dwarfed(self, cost: Optional[float] = None) -> bool:
         """Whether the site's cost (or `cost`, a cause's sum) is dwarfed by what runs beside it."""
@@ -125,10 +127,15 @@ class Scorer:
     def score(self, code: str, default_key: str, cand: Candidate, fid: str, confidence: str,
               overrides: Sequence[Override]) -> Scored:
         cost, cost_text = self.cost(code, default_key, cand, fid)
+        sure = None
         if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
-            confidence = "low"  # its frequency rests on a guessed edge (Edge.guess): a note at most
+            sure = None if cand.cold else self.program.sure_frequency(fid, cand.loops)
+            if sure is None:
+                confidence = "low"  # its frequency rests on a guessed edge (Edge.guess): a note at most
         if cand.cold:
             frequency, evidenced = 1.0, False
+        elif sure is not None:
+            frequency, evidenced = sure[0], True  # only what the sure calls below the guess prove
         else:
             frequency = self.program.site_heat(fid, cand.loops)
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
@@ -136,7 +143,8 @@ class Scorer:
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost, beside))
-        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text)
+        return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
+                      "; ".join(sure[1]) if sure is not None else "")
 
     def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
         """The slow operations on the site's path, in seconds per execution of the site.
@@ -226,6 +234,7 @@ class Scorer:
         """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed.
         `frequency_text` replaces the estimate's factors (a profile's measured counts)."""
         factors = self.frequency_factors(fid, loops) if fid is not None and not cold else []
+        frequency_text = frequency_text or scored.frequency_text
         if frequency_text:
             why = f"{scored.frequency:g} ({frequency_text})"
         elif cold:

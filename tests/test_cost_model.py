@@ -537,3 +537,21 @@ def test_a_chain_through_a_recursion_goes_on_to_the_loop_that_entered_it():
         ("walk", "calls walk inside a for loop (line 4, x10 (unknown bound inside another: nested-loop-trips))"),
         ("walk", "for loop, x1 (each trip is a visit the recursion already counts)"),
     ]
+
+
+def test_below_the_last_guessed_call_the_sure_loops_still_count():
+    # `t.manipulate_files()` on tasks of unknown type is found by the method's name alone: heat through
+    # it is a guess. Below it, Task.manipulate_files calls handle() per item: that loop is sure, and
+    # alone repeats the parse 100 times (beets: import stages -> manipulate_files -> item.move()).
+    src = ("import json\nSCHEMA_TEXT = '{}'\n"
+           "class Task:\n    def manipulate_files(self):\n        for item in self.items:\n            self.handle(item)\n"
+           "    def handle(self, item):\n        return json.loads(SCHEMA_TEXT)\n"
+           "def run(tasks):\n    for t in tasks:\n        t.manipulate_files()\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL102",), config=Config(min_severity="note"))
+    assert (f.frequency, f.severity, f.confidence) == (100.0, "warning", "high")
+    assert f.score == pytest.approx(f.cost * 100)
+    # no data loop below the guess: the frequency is all guess, a note at low confidence
+    flat = src.replace("        for item in self.items:\n            self.handle(item)\n",
+                       "        self.handle(None)\n")
+    (g,) = lint_sources({"m.py": flat}, select=("PFL102",), config=Config(min_severity="note"))
+    assert (g.severity, g.confidence) == ("note", "low")

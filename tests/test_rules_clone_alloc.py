@@ -65,7 +65,8 @@ def test_pfl102_constructor_whose_init_parses_is_reported_at_the_call():
     found = findings(files, "PFL102")
     assert [(f.path, f.line) for f in found] == [("pkg/run.py", 5)]
     assert found[0].message == (
-        "Expr() parses its input in __init__, and is built from 'source' (unchanged by the loop) on every iteration"
+        "Expr() parses its text as code when it is built, and is built from 'source' (unchanged by the loop) on every "
+        "iteration"
     )
     assert found[0].severity == "warning" and found[0].confidence == "high"
 
@@ -83,7 +84,9 @@ def test_pfl102_constructor_whose_init_compiles_a_jinja_template():
     )
     (f,) = findings(source, "PFL102")
     assert (f.line, f.severity) == (8, "warning")
-    assert f.message == "Page() parses its input in __init__, and is built from 'SRC' (unchanged by the loop) on every iteration"
+    assert f.message == (
+        "Page() parses its text as code when it is built, and is built from 'SRC' (unchanged by the loop) on every iteration"
+    )
 
 
 def test_pfl102_needs_the_function_to_be_hot():
@@ -193,6 +196,127 @@ def test_pfl102_pattern_per_entry_of_a_constant_table():
     assert [f.line for f in found] == [8]  # line 9 mixes in the text: a new pattern per call
     assert "constant table 'ABBREVIATIONS'" in found[0].message
     assert found[0].severity == "warning" and found[0].confidence == "medium"
+
+
+# A template language compiled to a Python function by a helper of the constructor (beets'
+# Template: _parse, then translate() -> compile_func() -> compile()), built per item from the
+# configured path formats.
+TEMPLATE_MODULE = (
+    "import ast\n"
+    "def compile_func(names, body):\n"
+    "    return compile(ast.parse(body), '<generated>', 'exec')\n"
+    "class Template:\n"
+    "    def __init__(self, template):\n"
+    "        self.parts = template.split('$')\n"
+    "        self.compiled = self.translate()\n"
+    "    def translate(self):\n"
+    "        return compile_func([], ' + '.join(self.parts))\n"
+    "class Plain:\n"
+    "    def __init__(self, template):\n"
+    "        self.parts = template.split('$')\n"
+)
+ITEM_MODULE = (
+    "from pkg.tmpl import Template, Plain\n"
+    "class Item:\n"
+    "    def destination(self, path_formats=None):\n"
+    "        path_formats = path_formats or self._db.path_formats\n"
+    "        for query, path_format in path_formats:\n"
+    "            if query == 'default':\n"
+    "                break\n"
+    "        return Template(path_format).substitute(self)\n"
+    "def move_all(items):\n"
+    "    for item in items:\n"
+    "        Item.destination(item)\n"
+)
+
+
+def test_pfl102_constructor_that_compiles_configuration_per_item():
+    files = {"pkg/__init__.py": "", "pkg/tmpl.py": TEMPLATE_MODULE, "pkg/item.py": ITEM_MODULE}
+    found = findings(files, "PFL102")
+    assert [(f.path, f.line, f.severity, f.confidence) for f in found] == [("pkg/item.py", 8, "warning", "medium")]
+    assert found[0].message == (
+        "Template() parses its text as code when it is built, and is built from configuration ('path_format', "
+        "taken from a long-lived attribute) on every call"
+    )
+    assert found[0].fix.startswith("keep the built objects by their text (a functools.lru_cache'd factory")
+    assert 50e-6 < found[0].cost < 100e-6  # parse-python-byte x 256 bytes of generated code
+    # the fix: an lru_cache'd factory builds each distinct format once
+    fixed = ITEM_MODULE.replace("from pkg.tmpl import Template, Plain\n",
+                                "import functools\nfrom pkg.tmpl import Template, Plain\n"
+                                "@functools.lru_cache(maxsize=256)\ndef template(fmt):\n    return Template(fmt)\n")
+    fixed = fixed.replace("return Template(path_format)", "return template(path_format)")
+    assert findings({**files, "pkg/item.py": fixed}, "PFL102") == []
+
+
+def test_pfl102_constructor_near_misses_per_item_text_and_no_compile():
+    # a class that only splits its text, and per-item text (the item's own format)
+    near = ITEM_MODULE.replace("return Template(path_format)", "return Plain(path_format)")
+    per_item = ITEM_MODULE.replace("return Template(path_format)", "return Template(self.path_format)")
+    per_item = per_item.replace("def destination(self, path_formats=None):",
+                                "def destination(self, path_formats=None):\n        Template(path_formats)")
+    # each entry of the configured list in turn (Twisted's `for f in self.zonefiles: Zone(f)`)
+    each = ITEM_MODULE.replace("            if query == 'default':\n                break\n",
+                               "            Template(path_format)\n")
+    each = each.replace("return Template(path_format).substitute(self)", "return None")
+    assert each != ITEM_MODULE
+    for module in (near, per_item.replace("self.path_format", "self.item.path_format"), each):
+        files = {"pkg/__init__.py": "", "pkg/tmpl.py": TEMPLATE_MODULE, "pkg/item.py": module}
+        assert findings(files, "PFL102") == [], module
+
+
+# packaging's markers: each version comparison formats the operator and the version into a
+# string that Specifier's constructor matches with its regex to split them again.
+SPEC_MODULE = (
+    "import re\n"
+    "class Specifier:\n"
+    "    _regex = re.compile(r'(?P<op>[<>=!~]+)(?P<version>.*)')\n"
+    "    def __init__(self, spec=''):\n"
+    "        if not self._regex.fullmatch(spec):\n"
+    "            raise ValueError(spec)\n"
+    "        self.op, self.version = spec[:2], spec[2:]\n"
+    "    def contains(self, v):\n"
+    "        return v == self.version\n"
+    "class Plain:\n"
+    "    def __init__(self, spec=''):\n"
+    "        self.spec = spec\n"
+)
+MARKERS_MODULE = (
+    "from pkg.spec import Specifier, Plain\n"
+    "def eval_op(lhs, op, rhs):\n"
+    "    return Specifier(f'{op}{rhs}').contains(lhs)\n"
+    "def evaluate(markers, environments):\n"
+    "    for env in environments:\n"
+    "        for lhs, op, rhs in markers:\n"
+    "            eval_op(env[lhs], op, rhs)\n"
+)
+
+
+def test_pfl102_text_formatted_for_a_constructor_that_parses_it_back():
+    files = {"pkg/__init__.py": "", "pkg/spec.py": SPEC_MODULE, "pkg/markers.py": MARKERS_MODULE}
+    found = findings(files, "PFL102")
+    assert [(f.path, f.line, f.severity) for f in found] == [("pkg/markers.py", 3, "warning")]
+    assert found[0].message == ("Specifier() is built from text formatted here, and its constructor matches that "
+                                "text with a regex to take it apart again, on every call")
+    assert 1e-6 < found[0].cost < 3e-6  # parse-text-ctor: a regex match and a split, ~2 us
+    assert "lru_cache" in found[0].fix
+    # the trace ends where the constructor parses
+    assert found[0].trace[-1].path == "pkg/spec.py" and found[0].trace[-1].line == 5
+    # the fix: Specifier objects kept by their text
+    fixed = MARKERS_MODULE.replace("def eval_op(", "import functools\n@functools.lru_cache(maxsize=64)\n"
+                                   "def get_spec(text):\n    return Specifier(text)\ndef eval_op(")
+    fixed = fixed.replace("Specifier(f'{op}{rhs}')", "get_spec(f'{op}{rhs}')")
+    assert findings({**files, "pkg/markers.py": fixed}, "PFL102") == []
+
+
+def test_pfl102_formatted_text_near_misses():
+    # a constructor that stores its text; text passed in, not formatted here; a cold caller
+    for old, new in (("Specifier(f'{op}{rhs}')", "Plain(f'{op}{rhs}')"),
+                     ("Specifier(f'{op}{rhs}')", "Specifier(rhs)"),
+                     ("            eval_op(env[lhs], op, rhs)\n", "            pass\n    eval_op(1, 2, 3)\n")):
+        module = MARKERS_MODULE.replace(old, new)
+        assert module != MARKERS_MODULE
+        files = {"pkg/__init__.py": "", "pkg/spec.py": SPEC_MODULE, "pkg/markers.py": module}
+        assert findings(files, "PFL102") == [], module
 
 
 def test_pfl102_loop_that_mutates_the_text_is_not_invariant():

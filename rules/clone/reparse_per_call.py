@@ -53,9 +53,13 @@ class ReparsePerCall(Rule):
     `jinja2.Environment`, `env.from_string`) that run repeatedly on text that does not
     change between runs: a literal, a module-level constant, an attribute of `self`, or a
     value the enclosing loop never reassigns. It also flags constructing an in-repo class
-    in a loop with such text when that class's `__init__` parses it. Severity follows
-    how often the code runs: it is only reported in a loop or in a function reached from
-    one (or configured `hot`).
+    with such text when that class's constructor parses it, or reaches a parser of code a
+    few calls down (a template language compiled to a Python function: `compile()` in a
+    helper of `__init__`), and constructing an in-repo class from text formatted at the
+    call (`Specifier(f"{op}{version}")`) when its `__init__` matches that parameter with a
+    regex (`self._regex.fullmatch(spec)`) to take it apart again. Severity follows how
+    often the code runs: it is only reported in a loop or in a function reached from one
+    (or configured `hot`).
 
     ## Why is this slow
     Parsing is the most expensive thing most programs do to a piece of text: `ast.parse`
@@ -97,6 +101,22 @@ class ReparsePerCall(Rule):
     with the call (a parameter, a request body, a line just read) is what parsing is for
     and is not reported. `string.Template(text)` is not reported either: its constructor
     only stores the text (the pattern is compiled once per class).
+
+    Text counts as unchanged when it is configuration: a local taken from a long-lived
+    attribute of `self` or a module constant, an entry of a loop over one, or a parameter
+    that defaults to one (`formats = formats or self._db.path_formats`, then
+    `for query, fmt in formats`). A class whose construction compiles code is priced as
+    `parse-python-byte` x the generated code's size: the literal's length, or 256 bytes
+    when unknown (beets' default path format compiles to a ~200-byte function, 77 us).
+    The fix for a value built on every call is a cache by text (an `lru_cache`'d factory);
+    for one built in a loop from text the loop does not change, building it before the loop.
+
+    Formatting parts into text only for a constructor to match it with a regex and split
+    it again costs a regex match and a split per call (`parse-text-ctor`, ~2 us); such
+    texts come from a small set (operators and versions of a marker), so keeping the built
+    objects by their text is the fix (packaging memoised `Specifier` this way). Text passed
+    in whole (`Specifier(spec)`) is the caller's data and is not reported, nor is a class
+    whose constructor only stores its text.
     """
 
     CODE = "PFL102"
@@ -125,6 +145,13 @@ class ReparsePerCall(Rule):
         # an in-repo class constructed per item from per-item data
         "import json\nclass Msg:\n    def __init__(self, raw):\n        self.d = json.loads(raw)\n"
         "def read(lines):\n    return [Msg(line) for line in lines]\n",
+        # formatted text for a constructor that only stores it
+        "class Spec:\n    def __init__(self, spec):\n        self.spec = spec\n"
+        "def check(pairs):\n    for op, v in pairs:\n        Spec(f'{op}{v}')\n",
+        # the regex matches the text passed in, which is not formatted here
+        "import re\nclass Spec:\n    _regex = re.compile(r'(.*)')\n    def __init__(self, spec):\n"
+        "        self.m = self._regex.fullmatch(spec)\n"
+        "def check(specs):\n    for spec in specs:\n        Spec(spec)\n",
     ]
     INVALID = [
         # a literal compiled per iteration: a cache lookup each time (a note at this cost)
@@ -156,6 +183,22 @@ class ReparsePerCall(Rule):
             "TEXT = 'x = 1'\ndef run(rows):\n    for row in rows:\n        t = Template(TEXT)\n",
             line=8,
         ),
+        # the constructor's helper compiles; the text is an entry of configuration
+        Invalid(
+            "class Template:\n    def __init__(self, text):\n        self.code = self.translate(text)\n"
+            "    def translate(self, text):\n        return compile(text, '<t>', 'eval')\n"
+            "class Item:\n    def path(self):\n        for fmt in self.db.formats:\n            break\n"
+            "        return Template(fmt)\n"
+            "def move(items):\n    for item in items:\n        Item.path(item)\n",
+            line=10,
+        ),
+        # text formatted only for the constructor to split it again
+        Invalid(
+            "import re\nclass Spec:\n    _regex = re.compile(r'([<>=]+)(.*)')\n    def __init__(self, spec):\n"
+            "        self.m = self._regex.fullmatch(spec)\n"
+            "def check(pairs, version):\n    for op, v in pairs:\n        Spec(f'{op}{v}')\n",
+            line=8,
+        ),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -163,12 +206,15 @@ class ReparsePerCall(Rule):
         # A module that defines its own compile() (re does) does not call the builtin.
         self._own_compile = "def compile(" in ctx.source
         self._loop_names: Dict[int, Set[str]] = {}
+        self._bindings: Dict[int, Dict[str, list]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         fn = self.ctx.function
         if fn is None:
             return  # module level (and class bodies) run once at import
         qualified = self.ctx.resolve(node.func)
+        if fn.name == "__init__" and _matches_parameter(node, qualified, fn):
+            self.effect(PARSES_TEXT)  # the constructor takes its text apart: see _constructor
         if qualified in _PARSERS and not (qualified == "compile" and self._own_compile):
             self._parser(node, fn, _PARSERS[qualified])
         elif qualified == "re.compile":
@@ -269,21 +315,91 @@ class ReparsePerCall(Rule):
                     size=_text_size(arg))
 
     def _constructor(self, node: cst.Call, fn) -> None:
-        """An in-repo class whose __init__ parses, built in a loop from text that does not change."""
+        """An in-repo class whose __init__ parses, built repeatedly from text that does not change."""
         if not node.args or not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         name = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
         if not name[:1].isupper():
             return
+        first = node.args[0].value
+        if node.args[0].keyword is None and _built(first) and self._stable(first, fn) is None:
+            # Text put together from parts the code already holds, for a constructor that
+            # matches it with a regex to take it apart again: the same few texts recur.
+            self.report(node, f"{name}() is built from text formatted here, and its constructor matches that text "
+                              f"with a regex to take it apart again, {_when(self.ctx)}",
+                        confidence="high", requires=("repeated", f"callee:{PARSES_TEXT}", "trace-callee"),
+                        cost="parse-text-ctor",
+                        fix=FORMATTED_TEXT_FIX)
+            return
         texts = []
         for arg in node.args:
-            kind = self._stable(arg.value, fn)
+            kind = self._stable(arg.value, fn) or self._stable_local(arg.value, fn)
             if kind is None:
                 return  # built from per-item data: parsing it is the point
             texts.append(kind)
         text, confidence = texts[0]
-        self.report(node, f"{name}() parses its input in __init__, and is built from {text} {_when(self.ctx)}",
-                    confidence=confidence, requires=("repeated", "callee:parse"))
+        when = _when(self.ctx)
+        hoist = self.ctx.in_loop and not text.startswith("configuration")
+        # A class that compiles its text to code (a template language turned into a Python
+        # function): each construction costs a compile(), priced by the generated code's size.
+        self.report(node, f"{name}() parses its text as code when it is built, and is built from {text} {when}",
+                    confidence=confidence, requires=("repeated", "callee-deep:parse-code"),
+                    cost="parse-python-byte", size=max(_text_size(first) or 0.0, COMPILED_TEXT_BYTES),
+                    fix=CONSTRUCTOR_HOIST_FIX if hoist else CONSTRUCTOR_CACHE_FIX)
+        self.report(node, f"{name}() parses its input in __init__, and is built from {text} {when}",
+                    confidence=confidence, requires=("repeated", "callee:parse", "!callee-deep:parse-code"))
+
+    def _stable_local(self, arg: cst.BaseExpression, fn):
+        """A local name every binding of which is configuration: a long-lived attribute of
+        `self` or a module constant, an entry of a loop over one, or a parameter that
+        defaults to one (`formats = formats or self._db.path_formats`)."""
+        if not isinstance(arg, cst.Name) or arg.value in fn.params:
+            return None
+        for loop in self.ctx.loop_nodes:
+            if arg.value in self._assigned(loop):
+                return None  # `for f in self.zonefiles: Zone(f)`: a different entry each iteration
+        fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        if fdef is None:
+            return None
+        bindings = self._bindings.get(id(fdef))
+        if bindings is None:
+            bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
+        if self._configuration(arg.value, bindings, fn, depth=0):
+            return f"configuration ('{arg.value}', taken from a long-lived attribute)", "medium"
+        return None
+
+    def _configuration(self, name: str, bindings, fn, depth: int) -> bool:
+        sources = bindings.get(name)
+        if not sources or depth > 3:
+            return False
+        for source in sources:
+            if source is None:
+                return False  # bound some other way (augmented, `with ... as`, a walrus)
+            if not self._config_source(source, name, bindings, fn, depth):
+                return False
+        return True
+
+    def _config_source(self, expr: cst.BaseExpression, name: str, bindings, fn, depth: int) -> bool:
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+            # `formats = formats or self.formats`: the parameter overrides the configured value
+            left, right = expr.left, expr.right
+            if isinstance(left, cst.Name) and left.value == name and left.value in fn.params:
+                return self._config_source(right, name, bindings, fn, depth)
+            return all(self._config_source(e, name, bindings, fn, depth) for e in (left, right))
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
+                and expr.func.attr.value in ("items", "keys", "values"):
+            expr = expr.func.value
+        if isinstance(expr, cst.Name):
+            if expr.value.isupper() and len(expr.value) > 1 and expr.value not in fn.params:
+                return True
+            # a parameter counts only when rebound as `p = p or <configuration>`
+            return expr.value != name and self._configuration(expr.value, bindings, fn, depth + 1)
+        parts = _chain(expr) if isinstance(expr, cst.Attribute) else None
+        if not parts or any(_PER_CALL_DATA.search(p) for p in parts[1:]):
+            return False
+        root = parts[0]
+        return (root in ("self", "cls") and root in fn.params[:1]) or \
+            (root not in fn.params and (root.isupper() or root in self.ctx.imports))
 
     # -- what is being parsed ----------------------------------------------------------
     def _stable(self, arg: cst.BaseExpression, fn, built: bool = False):
@@ -347,10 +463,13 @@ class ReparsePerCall(Rule):
         used = names_in(arg) - _comprehension_targets(arg)
         if not used:
             return False  # a bare literal is handled as a literal
+        return not (used & self._assigned(loop))
+
+    def _assigned(self, loop: cst.CSTNode) -> Set[str]:
         assigned = self._loop_names.get(id(loop))
         if assigned is None:
             assigned = self._loop_names[id(loop)] = _assigned_in(loop)
-        return not (used & assigned)
+        return assigned
 
     def _is_environment(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Call):
@@ -365,12 +484,74 @@ class ReparsePerCall(Rule):
         return bool(re.search(r"(^|_)(env|environment|jinja|jinja_env)$", parts[-1], re.I))
 
 
+# The generated code of a short template: beets' default path format (44 characters) compiles
+# to a function of about 200 bytes, 77 µs to compile() here, i.e. parse-python-byte x ~256.
+COMPILED_TEXT_BYTES = 256.0
+CONSTRUCTOR_HOIST_FIX = "build it once before the loop (or once per object, in __init__) and reuse it"
+CONSTRUCTOR_CACHE_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory, or a dict on the "
+                         "owner) so each distinct text is compiled once")
+# The effect of a constructor that matches a parameter with a regex (packaging's Specifier).
+PARSES_TEXT = "parse-text"
+FORMATTED_TEXT_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory: the same few texts "
+                      "recur), or build the object from the parts you already hold")
+_PATTERN_NAME = re.compile(r"(^|_)(re|regex|regexp|pattern|pat|rx)$", re.I)
 LITERAL_REGEX_FIX = "compile the pattern once at module level (PATTERN = re.compile(...)) and reuse it"
 TABLE_REGEX_FIX = ("compile the table's patterns once, at module level or on first use (a list of (entry, "
                    "re.compile(...)) pairs, or one alternation), and loop over the compiled patterns")
 # Module functions of re that compile (or look up) their pattern argument on every call.
 _RE_FUNCTIONS = {"re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall",
                  "re.finditer"}
+
+
+def _matches_parameter(node: cst.Call, qualified: Optional[str], fn) -> bool:
+    """`self._regex.fullmatch(spec)`, `VERSION_RE.match(text)`, `re.match(P, text)`: a regex
+    matched against a parameter of the function (not `self`)."""
+    if qualified in ("re.match", "re.fullmatch"):
+        args = node.args[1:2]
+    elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("match", "fullmatch"):
+        parts = _chain(node.func.value)
+        if not parts or not _PATTERN_NAME.search(parts[-1]):
+            return False
+        args = node.args[:1]
+    else:
+        return False
+    return bool(args) and isinstance(args[0].value, cst.Name) and args[0].value.value in fn.params[1:]
+
+
+def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
+    """name -> the values a function body binds it to (for a loop target: the loop's iterable;
+    None for a binding whose value is not visible), nested scopes excluded."""
+    out: Dict[str, list] = {}
+
+    def bind(target: cst.CSTNode, value) -> None:
+        if isinstance(target, cst.Name):
+            out.setdefault(target.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                bind(element.value, value)  # an entry's parts come from the same source
+        elif isinstance(target, cst.StarredElement):
+            bind(target.value, value)
+
+    stack = list(iter_children(fdef.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                bind(t.target, node.value if isinstance(t.target, cst.Name) or len(node.targets) == 1 else None)
+        elif isinstance(node, cst.AnnAssign):
+            bind(node.target, node.value)
+        elif isinstance(node, cst.AugAssign):
+            bind(node.target, None)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            bind(node.target, node.iter)
+        elif isinstance(node, cst.NamedExpr):
+            bind(node.target, None)
+        elif isinstance(node, cst.AsName):
+            bind(node.name, None)
+        stack.extend(iter_children(node))
+    return out
 
 
 def _constant_table(expr: cst.BaseExpression) -> Optional[str]:
