@@ -765,10 +765,12 @@ class Program:
         factors = [f"counted from {self.display_name(chain[last].callee)}: the calls above it are guessed"]
         frequency, depth = 1.0, 0
         for edge in sure:
-            for loop, text in zip(edge.site.loops, self.trip_texts(edge.site.loops, depth)):
+            shown = self.edge_loops(edge)
+            for loop, text in zip(shown, self.trip_texts(shown, depth)):
                 factors.append(f"{loop.kind} in {self.display_name(edge.caller)} line {loop.line} {text}")
-            trips, depth = self._trips(edge.site.loops, depth)
+            trips, depth = self._trips(shown, depth)
             frequency *= trips
+        loops = self.multiplying(fid, loops)
         for loop, text in zip(loops, self.trip_texts(loops, depth)):
             factors.append(f"{loop.kind} in {self.display_name(fid)} line {loop.line} {text}")
         return min(frequency * self._trips(loops, depth)[0], HEAT_CAP), factors
