@@ -425,7 +425,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     stmts = [s for s in body[:4] if not _is_docstring(s)]
     writes: Optional[Tuple[set, set]] = None  # (stored containers, assigned names): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
-        container = lazy = None
+        container = lazy = done = None
         if type(stmt) is cst.If and _returns(stmt.body):
             test = stmt.test
             if type(test) is cst.Comparison and len(test.comparisons) == 1:
@@ -439,10 +439,14 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
                     lazy = _returned_itself(stmt, dotted_text(test.left))  # `if self._x is not None: return self._x`
             elif type(test) in (cst.Name, cst.Attribute):
                 lazy = _returned_itself(stmt, dotted_text(test))  # `if _SERVICES: return _SERVICES`
+                if lazy is None and _bare_return(stmt):
+                    done = dotted_text(test)  # `if self._analyzed: return`, set once the work is done
         elif type(stmt) is cst.Try and stmt.handlers and _returns(stmt.body):
             caught = {dotted_text(h.type) for h in stmt.handlers if h.type is not None}
             if caught & {"KeyError", "LookupError"}:
                 container = _subscripted(stmt.body)
+        if done is not None and _sets_true(fn.body, done):
+            return f"runs once: returns at once when {done} is set, and sets it"
         if not (container or lazy):
             continue
         if writes is None:
@@ -454,6 +458,24 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
         if lazy and (lazy in stored or lazy in assigned):
             return f"memoised: returns {lazy} once it is built, and builds it on the first call"
     return None
+
+
+def _sets_true(body: cst.CSTNode, name: str) -> bool:
+    """Whether the function sets the flag `name` to True (`self._analyzed = True`), outside
+    nested scopes: the mark that the work behind its guard is done."""
+    from perflint.ruleutil import own_nodes
+
+    return any(type(node) is cst.Assign and type(node.value) is cst.Name and node.value.value == "True"
+               and any(dotted_text(t.target) == name for t in node.targets)
+               for node, _ in own_nodes(body))
+
+
+def _bare_return(guard: cst.If) -> bool:
+    """The guard's body is only `return` (or `return None`): the call does nothing more."""
+    body = getattr(guard.body, "body", ())
+    small = body[0].body if len(body) == 1 and type(body[0]) is cst.SimpleStatementLine else body
+    return (len(small) == 1 and type(small[0]) is cst.Return
+            and (small[0].value is None or _is_none(small[0].value)))
 
 
 def _is_none(expr: cst.BaseExpression) -> bool:

@@ -138,6 +138,13 @@ def test_a_memo_guard_stops_heat_but_a_lookup_it_never_fills_does_not():
     ("self.closed", "None", "self.closed = build(k)", False),
     # a value the function never fills: a fast path, not a memo
     ("_SERVICES", "_SERVICES", "x = build(k)", False),
+    # a done flag (sphinx's ModuleAnalyzer.analyze: `if self._analyzed: return`, then parse)
+    ("self._analyzed", "", "build(k); self._analyzed = True", True),
+    ("self._analyzed", "None", "build(k); self._analyzed = True", True),
+    # a flag set to something else, or never set, or a guard that also does work: no
+    ("self._analyzed", "", "self._analyzed = build(k)", False),
+    ("self._analyzed", "", "build(k)", False),
+    ("self._analyzed", "build(k)", "self._analyzed = True", False),
 ])
 def test_a_value_built_once_and_kept_is_a_memo(test, returned, fill, memoised):
     src = ("_SERVICES = {}\ndef build(k):\n    pass\nclass C:\n    def get(self, k):\n"
