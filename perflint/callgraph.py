@@ -1,4 +1,5 @@
-"""Phase 2: link module summaries into a call graph, compute heat, explain it with traces."""
+"""Phase 2: link module summaries into a call graph and compute heat (frequency.py counts a
+site's executions and explains them with traces)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,20 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.entrypoints import EntryPoints, Role
-from perflint.finding import Loop, TraceHop
+from perflint.finding import TraceHop
+from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
 from perflint.values import TRANSPARENT_DECORATORS
 
-# A loop around the recursive call that made its function hot: its trips are the visits.
-RECURSION_LOOP = "x1 (each trip is a visit the recursion already counts)"
-HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
 DEFAULT_LOOP_TRIPS = 100.0
 # An unknown loop nested under another unknown loop (on the same chain) rarely runs as long
 # as the outer one: the columns of a row, the pages of a table, the items of one batch.
 DEFAULT_NESTED_LOOP_TRIPS = 10.0
-# Unknown loops deeper than this on one chain add nothing: at most loop-trips x
-# nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
-MAX_UNKNOWN_DEPTH = 2  # unknown loops on a chain that multiply: loop-trips, then nested-loop-trips
 # Method names that builtin types, files, sockets, loggers, DB-API cursors and the common
 # frameworks also have: a receiver nothing is known about may well be one of those.
 COMMON_METHOD_NAMES = frozenset(
@@ -59,7 +55,7 @@ class Edge:
     guess: bool = False
 
 
-class Program:
+class Program(Frequencies):
     """The whole program: every summary, the resolved call graph, and heat per function."""
 
     def __init__(
@@ -287,84 +283,6 @@ class Program:
             found = self._memo_guarded[fid] = bool(fn.memoized) or any(
                 d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
         return found
-
-    def trips(self, loops: Sequence[Loop], depth: int = 0) -> float:
-        """Estimated iterations of nested loops: their product. The first unknown loop on a
-        chain counts `loop-trips`, the next `nested-loop-trips`, deeper ones nothing more."""
-        return self._trips(loops, depth)[0]
-
-    def _unknown_factor(self, depth: int) -> float:
-        if depth == 0:
-            return self.loop_trips
-        return self.nested_loop_trips if depth < MAX_UNKNOWN_DEPTH else 1.0
-
-    def _trips(self, loops: Sequence[Loop], depth: int) -> Tuple[float, int]:
-        product = 1.0
-        for loop in loops:
-            if loop.trips is not None:
-                product *= loop.trips
-            elif loop.walks and depth == 0:
-                product *= self.walk_trips(loop)
-                depth = MAX_UNKNOWN_DEPTH  # unknown loops inside a walk are part of the data it counts
-            else:
-                product *= self._unknown_factor(depth)
-                depth += 1
-        return product, depth
-
-    def walk_trips(self, loop: Loop) -> float:
-        """Trips of a loop that walks a buffer: `data-bytes` / the bytes one trip consumes.
-        Only the first loop of unknown bound on a chain counts so; a walk inside another
-        unknown loop is one more unknown loop (a scanline of a picture, not the whole file)."""
-        return max(self.data_bytes / loop.walks, 1.0)
-
-    def site_trips(self, fid: str, loops: Sequence[Loop]) -> float:
-        """The trips of the loops at a site, given the chain that reaches its function."""
-        return self.trips(self.multiplying(fid, loops), self.unknown.get(fid, 0))
-
-    def recursion_loops(self, fid: str) -> FrozenSet[Tuple[str, int]]:
-        """The loops around the recursive call that made `fid` hot, when its own call in a loop
-        did: a tree walk visits each node once, so that loop's trips are the visits the
-        recursion already counted. Work beside the recursive call in the same loop runs once per
-        child, that is once per visit: multiplying by the loop again would count fanout twice."""
-        pred = self.pred.get(fid)
-        if pred is None or pred.caller != fid or pred.callee != fid:
-            return frozenset()
-        return frozenset((loop.kind, loop.line) for loop in pred.site.loops)
-
-    def multiplying(self, fid: str, loops: Sequence[Loop]) -> Sequence[Loop]:
-        """The loops at a site in `fid` that multiply its count (not the recursion's own)."""
-        counted = self.recursion_loops(fid)
-        if not counted:
-            return loops
-        return [loop for loop in loops if (loop.kind, loop.line) not in counted]
-
-    def edge_loops(self, edge: Edge) -> Sequence[Loop]:
-        """The loops that multiply a call's count: all of them for the recursive call itself."""
-        if edge.callee == edge.caller:
-            return edge.site.loops
-        return self.multiplying(edge.caller, edge.site.loops)
-
-    def trip_texts(self, loops: Sequence[Loop], depth: int = 0) -> List[str]:
-        """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
-        out = []
-        for loop in loops:
-            if loop.trips is not None:
-                out.append(f"x{loop.trips:g} ({loop.why})" if loop.why else f"x{loop.trips:g}")
-            elif loop.walks and depth == 0:
-                out.append(f"x{self.walk_trips(loop):g} ({loop.why}: data-bytes {self.data_bytes:.0f} / {loop.walks:.0f})")
-                depth = MAX_UNKNOWN_DEPTH
-                continue
-            elif depth == 0:
-                out.append(f"x{self.loop_trips:g} (unknown bound: loop-trips)")
-            elif depth < MAX_UNKNOWN_DEPTH:
-                out.append(f"x{self.nested_loop_trips:g} (unknown bound inside another: nested-loop-trips)")
-            else:
-                out.append("x1 (unknown bound, two unknown loops deep already or inside a walk of the data: adds nothing)")
-            if loop.walks:  # a walk inside unknown loops counts as one more of them
-                out[-1] = f"{out[-1][:-1]}; {loop.why})"
-            if loop.trips is None:
-                depth += 1
-        return out
 
     def _decorators_transparent(self, fid: str) -> bool:
         _, fn = self.functions[fid]
@@ -742,63 +660,12 @@ class Program:
         entry = self.functions.get(fid)
         return entry is not None and entry[0].is_test
 
-    def site_heat(self, fid: str, loops: Sequence[Loop]) -> float:
-        """Estimated executions of a site per unit of work."""
-        if self._in_tests(fid):
-            return 1.0  # a loop over test cases says nothing about production cost
-        return min(self.heat.get(fid, 1.0) * self.site_trips(fid, loops), HEAT_CAP)
-
-    def sure_frequency(self, fid: str, loops: Sequence[Loop]) -> Optional[Tuple[float, List[str]]]:
-        """When the hottest chain into `fid` passes a guessed edge (Edge.guess): the site's
-        executions counted from the callee of the last guess, as a root run once, along the
-        sure edges below it, with the factors that multiply; None unless a data loop on that
-        sure part shows the site repeats. A lower bound the code proves: beets' import stages
-        are called through a decorator's flow set (a guess), but ImportTask.manipulate_files
-        then calls item.move() per item (sure), and that loop alone repeats destination()."""
-        chain = self.hot_chain(fid)
-        last = max((i for i, edge in enumerate(chain) if edge.guess), default=None)
-        if last is None or self._in_tests(fid):
-            return None
-        sure = chain[last + 1:]
-        if not any(loop.data for edge in sure for loop in edge.site.loops):
-            return None
-        factors = [f"counted from {self.display_name(chain[last].callee)}: the calls above it are guessed"]
-        frequency, depth = 1.0, 0
-        for edge in sure:
-            shown = self.edge_loops(edge)
-            for loop, text in zip(shown, self.trip_texts(shown, depth)):
-                factors.append(f"{loop.kind} in {self.display_name(edge.caller)} line {loop.line} {text}")
-            trips, depth = self._trips(shown, depth)
-            frequency *= trips
-        loops = self.multiplying(fid, loops)
-        for loop, text in zip(loops, self.trip_texts(loops, depth)):
-            factors.append(f"{loop.kind} in {self.display_name(fid)} line {loop.line} {text}")
-        return min(frequency * self._trips(loops, depth)[0], HEAT_CAP), factors
-
-    def repeated(self, fid: str, loops: Sequence[Loop]) -> bool:
-        """The site runs more than once per unit of work: a loop here or on the way in."""
-        if self._in_tests(fid):
-            return False
-        return self.site_heat(fid, loops) > 1.0
-
-    def evidenced(self, fid: str, loops: Sequence[Loop]) -> bool:
-        """The site's frequency rests on a loop or a hot entry point, not on an assumption."""
-        if self._in_tests(fid) or fid in self.cold_roots:
-            return False
-        return self.hot.get(fid, False) or any(loop.data for loop in loops)
-
     def defines_method(self, name: str) -> bool:
         """Whether any class in the program defines a method of this name."""
         cached = getattr(self, "_method_names", None)
         if cached is None:
             cached = self._method_names = {m for _, cls in self.classes.values() for m in cls.methods}
         return name in cached
-
-    def looped(self, fid: str) -> bool:
-        """Whether a data loop in the scanned code calls, on the hottest chain, into `fid`:
-        the repetition is ours to see, not only a role's assumption (a `__getitem__` runs per
-        item of some caller's loop, but that caller's item is its unit of work)."""
-        return any(loop.data for edge in self.hot_chain(fid) for loop in edge.site.loops)
 
     def external_receiver(self, fid: str, line: int, method: str) -> bool:
         """Whether the receiver of `x.<method>()` called in `fid` on `line` holds only values
@@ -847,68 +714,6 @@ class Program:
         return out
 
     # -- traces -----------------------------------------------------------------------
-    def hot_chain(self, fid: str) -> List[Edge]:
-        """The edges that gave `fid` its heat, hottest root first (cycle-safe)."""
-        chain: List[Edge] = []
-        seen = {fid}
-        current = fid
-        while current in self.pred:
-            edge = self.pred[current]
-            chain.append(edge)
-            if edge.caller in seen:
-                # a recursion multiplied it last: go on from the call that entered the cycle
-                entry = self.entry.get(edge.caller)
-                if entry is None or entry.caller in seen:
-                    break
-                chain.append(entry)
-                edge = entry
-            seen.add(edge.caller)
-            current = edge.caller
-        chain.reverse()
-        return chain
-
-    def chain_depths(self, chain: Sequence[Edge], fid: str) -> List[int]:
-        """The unknown-loop depth before each edge of a hot chain, then at the site: how the
-        heat was multiplied along it. A root that recursion made hot (its hottest edge is its
-        own call in a loop) counts from 0, not from the depth the recursion left it at."""
-        if not chain:
-            return [self.unknown.get(fid, 0)]
-        root = chain[0].caller
-        depth = 0 if root in self.pred else self.unknown.get(root, 0)
-        out = []
-        for edge in chain:
-            out.append(depth)
-            depth = self._trips(self.edge_loops(edge), depth)[1]
-        out.append(depth)
-        return out
-
-    def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
-        """From the hottest root to the site: each hop where it is and why it is hot."""
-        chain = self.hot_chain(fid)
-        depths = self.chain_depths(chain, fid)
-        hops: List[TraceHop] = []
-        root = chain[0].caller if chain else fid
-        rmod, rfn = self.functions[root] if root in self.functions else (None, None)
-        if rmod is not None and (chain or loops or self.hot.get(root, False)):
-            hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), self.root_note.get(root, "")))
-        for edge, depth in zip(chain, depths):
-            cmod, cfn = self.functions[edge.caller]
-            _, callee = self.functions[edge.callee]
-            shown = self.edge_loops(edge)
-            texts = self.trip_texts(shown, depth)
-            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(shown, texts))
-            note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
-            hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
-        if loops and fid in self.functions:
-            mod, fn = self.functions[fid]
-            shown = self.multiplying(fid, loops)
-            for loop, text in zip(shown, self.trip_texts(shown, depths[-1])):
-                hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
-            for loop in loops:
-                if loop not in shown:
-                    hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {RECURSION_LOOP}"))
-        return tuple(hops)
-
     def callee_hop(self, cand) -> Optional[TraceHop]:
         """For a finding at a call whose cost is in the callee (a `callee:<effect>` condition):
         the hop where the callee has that effect, so the trace ends at the costly operation."""
@@ -919,30 +724,6 @@ class Program:
         mod, fn = self.functions[callee]
         line = fn.effect_lines.get(effect, fn.line)
         return TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here")
-
-    def context(self, fid: str, loops: Sequence[Loop]) -> str:
-        """One line for text output: "in a for loop in Session.executemany"."""
-        fn = self.functions[fid][1] if fid in self.functions else None
-        name = _display(fn) if fn else "module level"
-        parts = []
-        if loops:
-            parts.append(f"in a {loops[-1].kind} in {name}")
-        elif fn is not None and fn.qualname != MODULE_SCOPE:
-            parts.append(f"in {name}")
-        else:
-            parts.append("at module level")
-        if fid in self.pred:
-            chain = self.hot_chain(fid)
-            current = chain[0].caller
-            hot_edge = next((e for e in reversed(chain) if e.site.loops), None)
-            if hot_edge is not None:
-                caller = self.functions[hot_edge.caller][1]
-                parts.append(f"reached per iteration of a {hot_edge.site.loops[-1].kind} in {_display(caller)}")
-            elif current in self.root_note and self.hot.get(current, False):
-                parts.append(f"reached from {_display(self.functions[current][1])}: {self.root_note[current]}")
-        elif fid in self.root_note and self.hot.get(fid, False):
-            parts.append(self.root_note[fid])
-        return "; ".join(parts)
 
     # -- export -----------------------------------------------------------------------
     def graph_json(self) -> Dict[str, object]:
@@ -996,8 +777,3 @@ def _c3(head: List[str], sequences: List[List[str]]) -> Optional[List[str]]:
         seqs = [s for s in seqs if s]
     return out
 
-
-def _display(fn: Optional[FunctionSummary]) -> str:
-    if fn is None:
-        return "?"
-    return "module level" if fn.qualname == MODULE_SCOPE else fn.qualname

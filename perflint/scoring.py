@@ -16,6 +16,7 @@ from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
 from perflint.datawalk import growth_size
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
+from perflint.frequency import RECURSION_LOOP
 from perflint.units import format_time
 
 if TYPE_CHECKING:
@@ -283,8 +284,6 @@ class Scorer:
             shown = program.edge_loops(edge)
             for loop, text in zip(shown, program.trip_texts(shown, depth)):
                 factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
-        from perflint.callgraph import RECURSION_LOOP  # callgraph imports scoring
-
         shown = program.multiplying(fid, loops)
         for loop, text in zip(shown, program.trip_texts(shown, depths[-1])):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
