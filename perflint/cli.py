@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, NoReturn, Optional, Sequence, Tuple
 
 import click
 
@@ -117,7 +117,7 @@ def cli() -> None:
 def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on, exit_zero, hot, no_trace, verbose, jobs, no_cache, cache_dir, no_project_context, baseline_path=None, explain_scores=False, docs_url=None, profile_paths=(), unexplained=False) -> None:
     """Scan PATHS (default: the current folder) and report findings."""
     from perflint.engine import scan
-    from perflint.report import renderers
+    from perflint.report import renderer as find_renderer
 
     paths = tuple(paths) or (".",)
     config = load_run_config(config_path, paths)
@@ -135,7 +135,7 @@ def check(paths, fmt, output, select, ignore, config_path, min_severity, fail_on
                profiles=profiles, unexplained=UNEXPLAINED_TOP if unexplained else 0, reuse=True)
     for warning in _profile_warnings(run.result):
         click.echo(f"perflint: warning: {warning}", err=True)
-    renderer = renderers().get(fmt)
+    renderer = find_renderer(fmt)
     if renderer is None:
         raise _fail(f"--format {fmt} is not available in this version")
     excerpts = None
@@ -409,14 +409,26 @@ _DEPENDENCIES = {"libcst": "libcst", "rich": "rich", "pygments": "pygments", "ma
                  "pathspec": "pathspec", "tomli": "tomli"}
 
 
+def _leave(code: int) -> NoReturn:
+    """End the process once the command is done, without the interpreter's teardown: freeing a
+    whole scan's summaries and call graph one object at a time took 1.9 s of a 23 s cold run on
+    Twisted. Nothing is pending by then (the cache is closed and the worker pool shut down
+    before a command returns); the output streams are flushed here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`perflint check | head`) or stream
+            pass
+    os._exit(code)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console entry point: never lets a traceback reach the user."""
     try:
         code = cli.main(args=argv, prog_name="perflint", standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        _leave(code if isinstance(code, int) else EXIT_OK)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        _leave(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ERROR)
