@@ -1,0 +1,120 @@
+"""Phase 2's conditions on a candidate (`Candidate.requires`): what a rule could not know from
+one file (the site repeats, the callee commits, the function is a request handler...). Each
+condition passes, lowers the finding's confidence, or drops it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from perflint.finding import Candidate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perflint.callgraph import Program
+
+_CONF_RANK = {"low": 0, "medium": 1, "high": 2}
+_CONF_NAME = {v: k for k, v in _CONF_RANK.items()}
+
+
+# Roles whose every call is one web request: what runs once per call runs once per request.
+REQUEST_ROLES = frozenset({"django-view", "class-based-view", "drf-viewset", "route"})
+
+
+def _per_request(program: Program, fid: str) -> bool:
+    """Whether `fid` is a request handler, or its hottest chain starts at one."""
+    if fid not in program.functions:
+        return False
+    chain = program.hot_chain(fid)
+    root = chain[0].caller if chain else fid
+    role = program.roles.get(root)
+    return role is not None and role.id in REQUEST_ROLES and program.hot.get(root, False)
+
+
+def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]:
+    """The candidate's confidence after its phase-2 conditions, or None if one fails."""
+    rank = _CONF_RANK[cand.confidence]
+    for req in cand.requires:
+        if req == "repeated":
+            if not program.repeated(fid, cand.loops):
+                return None
+        elif req == "repeated-or-request":
+            # once per web request is per unit of work too: a connection opened in a view
+            if not program.repeated(fid, cand.loops) and not _per_request(program, fid):
+                return None
+        elif req.startswith("fn:"):
+            if fid not in program.functions:
+                return None
+            conf = program.effects(fid).get(req[3:])
+            if conf is None:
+                return None
+            rank = min(rank, _CONF_RANK[conf])
+        elif req.startswith("callee:"):
+            # The callee's own effect (not its callees'): the call must be the rebuild,
+            # the sync or the query itself, not merely lead to one.
+            callee = program.resolve_target(cand.target)
+            if callee is None:
+                return None
+            effect = req[7:]
+            conf = program.functions[callee][1].effects.get(effect)
+            if conf is None:
+                return None
+            if effect == "rebuild" and "parse" in program.effects(callee):
+                conf = "high"  # named like a rebuild and re-parses: the body confirms it
+            rank = min(rank, _CONF_RANK[conf])
+        elif req == "external" or req.startswith("external:"):
+            if program.resolve_target(cand.target) is not None:
+                return None  # an in-repo callee: its own body is analysed, with heat
+            method = req.partition(":")[2]
+            if method and program.defines_method(method):
+                # The scanned code has its own `commit()`s: this receiver may be one of them.
+                rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("model-write:"):
+            # `item.store()` on a loop's item: the program's own store() is analysed with heat;
+            # another receiver is a model of a library (an ORM) unless the program defines a
+            # method of that name and the item is not known to come from outside it.
+            if program.resolve_target(cand.target) is not None:
+                return None
+            method = req.partition(":")[2]
+            if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
+                rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("flag:"):
+            if not program.has_class_attr(req[5:].split(",")):
+                return None
+        elif req.startswith("attr-type:"):
+            # attr-type:<dotted class>:<attr>:<Type>,<Type> -- that in-repo class declares the
+            # attribute as an instance of one of these types (e.g. a Django ForeignKey field).
+            _, cls_name, attr, types = req.split(":", 3)
+            resolved = program.resolve_dotted(cls_name)
+            if resolved is None or resolved[0] != "class":
+                return None
+            typ = program.attr_type(resolved[1], attr)
+            if typ is None or typ.rsplit(".", 1)[-1] not in types.split(","):
+                return None
+        elif req.startswith("callee-reaches:"):
+            # The call leaves the program (an external API), or the in-repo callee has the
+            # effect itself or in its callees: a wrapper around cursor.execute() queries, an
+            # in-process engine's own Session.execute() does not.
+            callee = program.resolve_target(cand.target)
+            if callee is not None and req[len("callee-reaches:"):] not in program.effects(callee):
+                return None
+        elif req.startswith(("callee-deep:", "!callee-deep:")):
+            if _callee_deep(program, cand, req.lstrip("!")[len("callee-deep:"):]) == req.startswith("!"):
+                return None
+        elif req == "looped":
+            if not program.looped(fid):
+                return None
+        elif req == "outside-transaction":
+            # A transaction opened per call commits per call only when no caller on the way
+            # holds one open: nested, it waits for the outer block's one commit.
+            if program.in_transaction.get(fid, False):
+                return None
+        elif req.startswith("!fn:"):
+            if fid in program.functions and req[4:] in program.effects(fid):
+                return None
+    return _CONF_NAME[rank]
+
+
+def _callee_deep(program: Program, cand: Candidate, effect: str) -> bool:
+    """The call reaches an in-repo function that has `effect` itself or in its callees (up to
+    EFFECT_DEPTH down): a constructor whose helper compiles the text it was given."""
+    callee = program.resolve_target(cand.target)
+    return callee is not None and effect in program.effects(callee)
