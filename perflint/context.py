@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -10,7 +9,8 @@ import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.guards import guarded_params, optional_params, passed_arguments
-from perflint.finding import Candidate, Loop
+from perflint.finding import Loop
+from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, walk_bytes
 from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
                                  shim_reason, while_trips)
@@ -43,10 +43,6 @@ COMPREHENSION_KINDS = {
 _WRAPS = ("functools.wraps",)
 _HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
-
-
-# Python ends a line at \r\n, \r or \n (files from old Macs use a lone \r).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -201,7 +197,7 @@ class FileContext(NameResolution):
         return None
 
     def line_of(self, node: cst.CSTNode) -> int:
-        return _start_line(node, self.node_lines.get(id(node), self.line))
+        return start_line(node, self.node_lines.get(id(node), self.line))
 
     # -- traversal hooks ----------------------------------------------------------------
     @property
@@ -321,7 +317,7 @@ class FileContext(NameResolution):
         walks = 0.0
         if trips is None:
             walks, why = self._walks(node)
-        self._loops.append((kind, _start_line(node, line), node, trips, why, walks))
+        self._loops.append((kind, start_line(node, line), node, trips, why, walks))
 
     def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
         """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
@@ -466,7 +462,7 @@ class FileContext(NameResolution):
         summary = FunctionSummary(
             qualname=qualname,
             name=name,
-            line=_start_line(node, self.line),
+            line=start_line(node, self.line),
             cls=method_of,
             params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
             decorators=tuple(decorators),
@@ -523,7 +519,7 @@ class FileContext(NameResolution):
 
     def _enter_class(self, node: cst.ClassDef) -> None:
         qualname = self._qualname(node.name.value)
-        summary = ClassSummary(qualname=qualname, line=_start_line(node, self.line))
+        summary = ClassSummary(qualname=qualname, line=start_line(node, self.line))
         self.summary.classes[qualname] = summary
         bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
         self._raw_bases.append((summary, bases, self._scope_for_resolution()))
@@ -655,67 +651,9 @@ class FileContext(NameResolution):
             if resolved:
                 cls.attr_types[attr] = f"g:{resolved}"
         if self._pending:
-            summary.candidates.extend(self._positions(module))
+            summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []
         return summary
-
-    def _positions(self, module: cst.Module) -> List[Candidate]:
-        source_lines = _LINE_BREAK.split(self.source)
-        out = []
-        for p in self._pending:
-            node = p.node
-            line = _start_line(node, self.node_lines.get(id(node), 1))
-            lpar = getattr(node, "lpar", None)
-            if lpar:
-                # Like libcst's positions: a parenthesised node starts inside its parens.
-                line += sum(len(_LINE_BREAK.findall(module.code_for_node(p))) for p in lpar)
-                node = node.with_changes(lpar=(), rpar=())
-            code = module.code_for_node(node)
-            code_lines = _LINE_BREAK.split(code)
-            leading = getattr(node, "leading_lines", ())
-            skip = len(leading) if isinstance(leading, (list, tuple)) else 0
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                skip += sum(1 + len(d.leading_lines) for d in node.decorators) + len(node.lines_after_decorators)
-            code_lines = code_lines[skip:] or [""]
-            while len(code_lines) > 1 and not code_lines[-1].strip():
-                code_lines.pop()
-            first = code_lines[0].strip()
-            text = source_lines[line - 1].rstrip("\r") if 0 < line <= len(source_lines) else ""
-            col = text.find(first) if first else -1
-            if col < 0:
-                col = len(text) - len(text.lstrip())
-            if len(code_lines) == 1:
-                end_line, end_col = line, col + len(first)
-            else:
-                end_line = line + len(code_lines) - 1
-                last = code_lines[-1].strip()
-                end_text = source_lines[end_line - 1] if end_line <= len(source_lines) else ""
-                found = end_text.rfind(last) if last else -1
-                end_col = found + len(last) if found >= 0 else len(end_text.rstrip())
-            target = self._finish_target(p.raw_target) if p.raw_target else None
-            out.append(
-                Candidate(
-                    rule=p.rule.CODE,
-                    line=line,
-                    column=col + 1,
-                    end_line=end_line,
-                    end_column=end_col + 1,
-                    function=p.function,
-                    loops=p.loops,
-                    message=p.message,
-                    fix=p.fix,
-                    confidence=p.confidence,
-                    snippet=" ".join(code.split())[:200],
-                    requires=p.requires,
-                    target=target,
-                    cost_key=p.cost_key,
-                    size=p.size,
-                    cold=p.cold,
-                    per_item=p.per_item,
-                    growth=p.growth,
-                )
-            )
-        return out
 
 
 def _target_names(target: cst.CSTNode) -> List[str]:
@@ -734,14 +672,3 @@ def _callee_text(func: cst.BaseExpression) -> str:
     if isinstance(func, cst.Attribute):
         return f"(...).{func.attr.value}"
     return "super()" if isinstance(func, cst.Call) else "(...)"
-
-
-def _start_line(node: cst.CSTNode, line: int) -> int:
-    """The line a statement really starts on: after its leading blank/comment lines."""
-    leading = getattr(node, "leading_lines", None)
-    if isinstance(leading, (list, tuple)):
-        line += len(leading)
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            line += sum(1 + len(d.leading_lines) for d in node.decorators)
-            line += len(node.lines_after_decorators)
-    return line
