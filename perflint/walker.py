@@ -116,7 +116,6 @@ class _Kinds(dict):
         return kind
 
 
-
 # Punctuation, operators and whitespace: nodes that hold nothing but whitespace. No rule and no
 # context hook looks at them, so the traversal only counts their line breaks, without an
 # enter/leave each (a third of a file's nodes besides the whitespace leaves).
