@@ -81,6 +81,19 @@ class Frequencies:
             return edge.site.loops
         return self.multiplying(edge.caller, edge.site.loops)
 
+    def edge_trips(self, edge: "Edge", depth: int) -> List[Tuple[Loop, str]]:
+        """The loops that multiply a call's count on a chain, each with its trip text."""
+        shown = self.edge_loops(edge)
+        return list(zip(shown, self.trip_texts(shown, depth)))
+
+    def site_trips_shown(self, fid: str, loops: Sequence[Loop], depth: int) -> List[Tuple[Loop, str]]:
+        """The loops around a site, each with its trip text: those that multiply, then those
+        whose trips the recursion already counted (RECURSION_LOOP)."""
+        shown = self.multiplying(fid, loops)
+        out = list(zip(shown, self.trip_texts(shown, depth)))
+        out.extend((loop, RECURSION_LOOP) for loop in loops if loop not in shown)
+        return out
+
     def trip_texts(self, loops: Sequence[Loop], depth: int = 0) -> List[str]:
         """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
         out = []
@@ -126,10 +139,9 @@ class Frequencies:
         factors = [f"counted from {self.display_name(chain[last].callee)}: the calls above it are guessed"]
         frequency, depth = 1.0, 0
         for edge in sure:
-            shown = self.edge_loops(edge)
-            for loop, text in zip(shown, self.trip_texts(shown, depth)):
+            for loop, text in self.edge_trips(edge, depth):
                 factors.append(f"{loop.kind} in {self.display_name(edge.caller)} line {loop.line} {text}")
-            trips, depth = self._trips(shown, depth)
+            trips, depth = self._trips(self.edge_loops(edge), depth)
             frequency *= trips
         loops = self.multiplying(fid, loops)
         for loop, text in zip(loops, self.trip_texts(loops, depth)):
@@ -201,19 +213,13 @@ class Frequencies:
         for edge, depth in zip(chain, depths):
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            shown = self.edge_loops(edge)
-            texts = self.trip_texts(shown, depth)
-            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in zip(shown, texts))
+            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in self.edge_trips(edge, depth))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
-            shown = self.multiplying(fid, loops)
-            for loop, text in zip(shown, self.trip_texts(shown, depths[-1])):
+            for loop, text in self.site_trips_shown(fid, loops, depths[-1]):
                 hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {text}"))
-            for loop in loops:
-                if loop not in shown:
-                    hops.append(TraceHop(mod.path, loop.line, _display(fn), f"{loop.kind}, {RECURSION_LOOP}"))
         return tuple(hops)
 
     def context(self, fid: str, loops: Sequence[Loop]) -> str:

@@ -16,7 +16,6 @@ from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
 from perflint.datawalk import growth_size
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
-from perflint.frequency import RECURSION_LOOP
 from perflint.units import format_time
 
 if TYPE_CHECKING:
@@ -281,15 +280,10 @@ class Scorer:
             factors.append(f"{program.display_name(root)}: {program.root_note.get(root, 'hot entry point')}")
         depths = program.chain_depths(chain, fid)
         for edge, depth in zip(chain, depths):
-            shown = program.edge_loops(edge)
-            for loop, text in zip(shown, program.trip_texts(shown, depth)):
+            for loop, text in program.edge_trips(edge, depth):
                 factors.append(f"{loop.kind} in {program.display_name(edge.caller)} line {loop.line} {text}")
-        shown = program.multiplying(fid, loops)
-        for loop, text in zip(shown, program.trip_texts(shown, depths[-1])):
+        for loop, text in program.site_trips_shown(fid, loops, depths[-1]):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
-        for loop in loops:
-            if loop not in shown:
-                factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {RECURSION_LOOP}")
         return factors
 
 
