@@ -21,22 +21,12 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Set, Tu
 
 import libcst as cst
 
+from perflint.nodes import iter_children
 from perflint.values import dotted_text
 
 if TYPE_CHECKING:
     from perflint.callgraph import Program
     from perflint.finding import Loop
-
-_CHILDREN: list = []  # perflint.walker.iter_children, bound on first use
-
-
-def iter_children(node: cst.CSTNode):
-    if not _CHILDREN:
-        from perflint.walker import iter_children as children  # the walker imports the context, which imports us
-
-        _CHILDREN.append(children)
-    return _CHILDREN[0](node)
-
 
 DEFAULT_DATA_BYTES = 65536.0  # an input whose size the code does not show: a 64 KiB stream, body, file
 LINE_BYTES = 64.0  # one line of a message or a text file

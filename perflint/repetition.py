@@ -13,6 +13,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
+from perflint.nodes import iter_children, own_nodes
 from perflint.values import dotted_text
 
 
@@ -214,8 +215,6 @@ _DEADLINE = re.compile(r"_*(\w+_)?(deadline|expiry|expiration|expiration_time|ex
 
 
 def _calls_clock(test: cst.CSTNode) -> bool:
-    from perflint.walker import iter_children
-
     stack = [test]
     while stack:
         node = stack.pop()
@@ -263,8 +262,6 @@ def _found_by_call(name: str, body: cst.BaseSuite) -> bool:
 
 def _divided_names(body: cst.CSTNode) -> set:
     """Names a loop body divides or shifts down: `n //= 36`, `n >>= 8`, `n, d = divmod(n, 36)`."""
-    from perflint.walker import iter_children
-
     found: set = set()
     stack = [body]
     while stack:
@@ -298,8 +295,6 @@ def _reads(body: cst.CSTNode) -> bool:
 
 def _names(node: cst.CSTNode) -> Iterable[str]:
     """Every Name and attribute name below `node` (small subtrees only: a test, a loop body)."""
-    from perflint.walker import iter_children
-
     stack = [node]
     seen = 0
     while stack and seen < 2000:
@@ -423,7 +418,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     not a memo: the rest of the body runs on every other call."""
     body = getattr(fn.body, "body", ())
     stmts = [s for s in body[:4] if not _is_docstring(s)]
-    writes: Optional[Tuple[set, set]] = None  # (stored containers, assigned names): one walk, on demand
+    writes: Optional[Tuple[set, set, set]] = None  # (stored, assigned, set to True): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
         container = lazy = done = None
         if type(stmt) is cst.If and _returns(stmt.body):
@@ -445,29 +440,19 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
             caught = {dotted_text(h.type) for h in stmt.handlers if h.type is not None}
             if caught & {"KeyError", "LookupError"}:
                 container = _subscripted(stmt.body)
-        if done is not None and _sets_true(fn.body, done):
-            return f"runs once: returns at once when {done} is set, and sets it"
-        if not (container or lazy):
+        if not (container or lazy or done):
             continue
         if writes is None:
             writes = _writes(fn.body)
-        stored, assigned = writes
+        stored, assigned, set_true = writes
+        if done and done in set_true:
+            return f"runs once: returns at once when {done} is set, and sets it"
         if container and container in stored:
             return f"memoised: answers from {container} and fills it on a miss"
         # a value built once and kept: the function fills it (`X[k] = ...`) or assigns it (`self._x = ...`)
         if lazy and (lazy in stored or lazy in assigned):
             return f"memoised: returns {lazy} once it is built, and builds it on the first call"
     return None
-
-
-def _sets_true(body: cst.CSTNode, name: str) -> bool:
-    """Whether the function sets the flag `name` to True (`self._analyzed = True`), outside
-    nested scopes: the mark that the work behind its guard is done."""
-    from perflint.ruleutil import own_nodes
-
-    return any(type(node) is cst.Assign and type(node.value) is cst.Name and node.value.value == "True"
-               and any(dotted_text(t.target) == name for t in node.targets)
-               for node, _ in own_nodes(body))
 
 
 def _bare_return(guard: cst.If) -> bool:
@@ -514,19 +499,15 @@ def _subscripted(body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
-def _writes(body: cst.CSTNode) -> Tuple[set, set]:
+def _writes(body: cst.CSTNode) -> Tuple[set, set, set]:
     """What the function writes, outside nested scopes: (containers it stores into: `c[k] = v`,
-    `c.setdefault(k, v)`, `c.update(...)`; dotted names it assigns: `X = ...`, `self._x = ...`)."""
-    from perflint.walker import iter_children
-
+    `c.setdefault(k, v)`, `c.update(...)`; dotted names it assigns: `X = ...`, `self._x = ...`;
+    names it sets to True: `self._analyzed = True`, the mark that a done flag's work is done)."""
     stored: set = set()
     assigned: set = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
+    set_true: set = set()
+    for node, _ in own_nodes(body):
         node_type = type(node)
-        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda) and node is not body:
-            continue
         if node_type is cst.AssignTarget:
             target = node.target
             if type(target) is cst.Subscript:
@@ -537,12 +518,13 @@ def _writes(body: cst.CSTNode) -> Tuple[set, set]:
                 text = dotted_text(target)
                 if text:
                     assigned.add(text)
+        elif node_type is cst.Assign and type(node.value) is cst.Name and node.value.value == "True":
+            set_true.update(text for text in (dotted_text(t.target) for t in node.targets) if text)
         elif node_type is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("setdefault", "update", "__setitem__"):
             text = dotted_text(node.func.value)
             if text:
                 stored.add(text)
-        stack.extend(iter_children(node))
-    return stored, assigned
+    return stored, assigned, set_true
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:

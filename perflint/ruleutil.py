@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Iterable, List, Optional
 
 import libcst as cst
 
 from perflint.context import FileContext, dotted_text
-from perflint.walker import FIELDS, KINDS, iter_children
+from perflint.nodes import NESTED_SCOPE_TYPES, NESTED_SCOPES, iter_children, own_nodes  # noqa: F401 (rules import them here)
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:
@@ -97,39 +97,6 @@ def sql_text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.FormattedString):
         return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
     return ""
-
-
-# Scopes of their own: what runs in them does not run where they are written.
-NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
-
-
-def own_nodes(root: cst.CSTNode, skip: Tuple[type, ...] = NESTED_SCOPES) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
-    """(node, parent) for `root` and every node under it, in source order, without going
-    into nodes of the `skip` types (nested functions, classes and lambdas by default)."""
-    # The walker's field order, not libcst's `children` (a visitor pass per node: 10x slower),
-    # and exact types, not isinstance (libcst's node classes are ABCs: a slow check each).
-    skipped = frozenset(skip)
-    kinds, fields_of = KINDS, FIELDS
-    stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(root, None)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, parent = pop()
-        yield node, parent
-        children = []
-        add = children.append
-        for name in fields_of[type(node)]:
-            value = getattr(node, name)
-            kind = kinds[type(value)]
-            if kind == 1:
-                if type(value) not in skipped:
-                    add(value)
-            elif kind == 2:
-                for item in value:
-                    if kinds[type(item)] == 1 and type(item) not in skipped:
-                        add(item)
-        for child in reversed(children):
-            push((child, node))
 
 
 def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:

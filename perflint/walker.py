@@ -7,17 +7,14 @@ source order, and counts line breaks as it goes: every node gets its start line 
 
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import libcst as cst
 
 from perflint.context import COMPREHENSION_KINDS, FileContext
+from perflint.nodes import FIELDS, KINDS
 from perflint.rule import Rule
 
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 # Leaves whose text may hold line breaks; every other node's breaks live in these.
 _NEWLINE_LEAVES = (cst.SimpleWhitespace, cst.FormattedStringText)
@@ -36,41 +33,6 @@ def line_breaks(text: str) -> int:
     if "\r" in text:
         breaks += text.count("\r") - text.count("\r\n")
     return breaks
-
-
-def child_fields(node_type: type) -> Tuple[str, ...]:
-    """Child field names of a node type in source order.
-
-    The order is read once per type from the node's `_visit_and_replace_children`, which
-    libcst writes in source order; dataclass field order is not source order.
-    """
-    fields = _FIELDS.get(node_type)
-    if fields is not None:
-        return fields
-    names: List[str] = []
-    try:
-        source = textwrap.dedent(inspect.getsource(node_type._visit_and_replace_children))
-        tree = ast.parse(source)
-        # The field names that `visit_required(self, "names", names, visitor)` and its
-        # siblings get, in the order they are visited: some types read a field into a local
-        # first (ImportFrom's names), so the first `self.x` is not always the visit order.
-        attrs = [
-            (a.lineno, a.col_offset, a.args[1].value)
-            for a in ast.walk(tree)
-            if isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id.startswith("visit_")
-            and len(a.args) >= 2 and isinstance(a.args[1], ast.Constant) and isinstance(a.args[1].value, str)
-        ] or [
-            (a.lineno, a.col_offset, a.attr)
-            for a in ast.walk(tree)
-            if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and a.value.id == "self"
-        ]
-        for _, _, attr in sorted(attrs):
-            if attr not in names:
-                names.append(attr)
-    except (OSError, TypeError, SyntaxError):  # pragma: no cover - sources always ship
-        names = [f for f in getattr(node_type, "__dataclass_fields__", {})]
-    _FIELDS[node_type] = fields = tuple(names)
-    return fields
 
 
 class Dispatch:
@@ -92,7 +54,9 @@ class Dispatch:
             isinstance(getattr(cst, name, None), type) and issubclass(getattr(cst, name), _TRIVIA_BASES)
             for name in visited
         )
-        self.quiet_leaves = frozenset(t for t in _QUIET_LEAVES if t.__name__ not in visited)
+        # Leaves skipped whole: none when the walk must enter their parentheses for a rule.
+        self.quiet_leaves = frozenset() if self.visits_trivia else frozenset(
+            t for t in _QUIET_LEAVES if t.__name__ not in visited)
         # The same tables keyed by node type: the walk looks them up once per node.
         self.visit_by_type = _by_type(self.visit)
         self.leave_by_type = _by_type(self.leave)
@@ -103,17 +67,6 @@ def _by_type(table: Dict[str, List[Callable[[cst.CSTNode], object]]]) -> Dict[ty
 
 
 _LOOP_TYPES = frozenset({cst.For, cst.While, *COMPREHENSION_KINDS})
-
-
-class _Kinds(dict):
-    """type -> 1 (a node), 2 (a list/tuple of children), 0 (anything else), filled lazily:
-    a dict lookup by type instead of isinstance against libcst's ABCs (2 million calls
-    on a large project; the ABC check cost a third of the traversal)."""
-
-    def __missing__(self, node_type: type) -> int:
-        kind = 1 if issubclass(node_type, cst.CSTNode) else 2 if issubclass(node_type, (list, tuple)) else 0
-        self[node_type] = kind
-        return kind
 
 
 # Punctuation, operators and whitespace: nodes that hold nothing but whitespace. No rule and no
@@ -179,13 +132,6 @@ _SIMPLE_WHITESPACE = cst.SimpleWhitespace
 _NEWLINE = cst.Newline
 
 
-class _Fields(dict):
-    def __missing__(self, node_type: type) -> Tuple[str, ...]:
-        fields = child_fields(node_type)
-        self[node_type] = fields
-        return fields
-
-
 class _Leaves(dict):
     def __missing__(self, node_type: type) -> bool:
         leaf = issubclass(node_type, _NEWLINE_LEAVES)
@@ -193,24 +139,8 @@ class _Leaves(dict):
         return leaf
 
 
-KINDS = _Kinds()
-FIELDS = _Fields()
 _LEAVES = _Leaves()
 _WALK_KINDS = _WalkKinds()
-
-
-def iter_children(node: cst.CSTNode):
-    """The child nodes of `node`, in source order (cheap: no libcst visitor)."""
-    kinds = KINDS
-    for name in FIELDS[type(node)]:
-        value = getattr(node, name)
-        kind = kinds[type(value)]
-        if kind == 1:
-            yield value
-        elif kind == 2:
-            for item in value:
-                if kinds[type(item)] == 1:
-                    yield item
 
 
 def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
@@ -226,7 +156,7 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     line = 1
     leaves = _LEAVES
     kinds = KINDS if dispatch.visits_trivia else _WALK_KINDS
-    quiet = frozenset() if dispatch.visits_trivia else dispatch.quiet_leaves
+    quiet = dispatch.quiet_leaves
     trivia = trivia_breaks
     fields_of = FIELDS
     newline_type = cst.Newline

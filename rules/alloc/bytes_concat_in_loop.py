@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.finding import Loop
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.context import annotation_type
 from perflint.finding import Loop
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 
 # Calls that return bytes: method names on a file/socket, and functions.

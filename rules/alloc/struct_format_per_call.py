@@ -7,7 +7,7 @@ from typing import List, Set
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.ruleutil import first_arg, is_literal
 
 _FUNCTIONS = frozenset({"pack", "unpack", "unpack_from", "pack_into", "iter_unpack", "calcsize"})

@@ -7,7 +7,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, is_literal, names_in
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 # Methods whose result has the length of the mapping they are called on.
 _VIEWS = ("items", "keys", "values")

@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_function, is_literal, names_in
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
                                                     one_element_batch, own_position, starts_fresh, while_scan)

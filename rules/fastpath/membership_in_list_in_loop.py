@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.repetition import iterable_trips
 from perflint.rule import Invalid, Rule
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 _MUTATORS = {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__", "__delitem__"}
 _SPLITTERS = {"split", "rsplit", "splitlines", "readlines"}

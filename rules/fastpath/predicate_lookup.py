@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 LOOKUP_NAME = re.compile(r"^_*(?:lookup|find|get|search)(?:_\w+)?$|_by_\w+$")
 PREDICATE_FIX = ("index the elements by that key (a dict of lists, updated where elements are added or removed) "

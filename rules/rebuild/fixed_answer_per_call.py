@@ -9,7 +9,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import NESTED_SCOPE_TYPES, calls_in, first_arg, open_mode, own_nodes
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
 _INTROSPECTION = {

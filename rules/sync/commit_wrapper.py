@@ -16,7 +16,7 @@ import libcst as cst
 
 from perflint.context import FileContext
 from perflint.ruleutil import NESTED_SCOPE_TYPES, enclosing_function, sql_text
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 COMMITS_STATEMENT = "commits-statement"  # the effect a wrapper records, checked at its callers
 WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace|upsert)\b", re.I)

@@ -13,7 +13,7 @@ import libcst as cst
 
 from perflint.context import FileContext
 from perflint.ruleutil import enclosing_function
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 
 # Calls that move a finished file over its target atomically.
 RENAME_CALLS = frozenset({"os.replace", "os.rename", "os.renames", "shutil.move"})

@@ -9,7 +9,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, transaction_block
 from perflint.rule import Invalid, Rule
-from perflint.walker import iter_children
+from perflint.nodes import iter_children
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, method_name, names_in, receiver_text
 from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
 from perflint.rules.sync.durable_replace import syncs_a_replacement
@@ -321,8 +321,6 @@ def _loops_inside(body: cst.BaseSuite) -> bool:
 def _rewinds(loop: cst.CSTNode) -> bool:
     """Whether a loop's body seeks back to offset 0 (`fh.seek(0)`, `fh.seek(0, 0)`): each
     iteration overwrites the same bytes, so syncing once after the loop would drop passes."""
-    from perflint.walker import iter_children
-
     stack = list(iter_children(getattr(loop, "body", loop)))
     seen = 0
     while stack and seen < 5000:
