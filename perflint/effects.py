@@ -36,8 +36,13 @@ PARSE_CODE_CALLS = frozenset({
 # yardstick is a connection's handshake, not a round trip on a kept one. A sleep has no key.
 EXTERNAL_EFFECTS = {"external-process": ("process-spawn", "a process started"),
                     "external-network": ("connect-network", "a network request"),
-                    "external-sleep": ("", "a sleep")}
-SLEEP_FLOOR = 1e-3  # a sleep of unknown length counts as 1 ms: any shorter is a yield, not a wait
+                    "external-sleep": ("", "a sleep"), "external-sleep-short": ("", "a sleep")}
+SLEEP_FLOOR = 1e-3  # a literal sleep shorter than 1 ms is a yield to other threads, not a wait
+# What a sleep waits, at least: one of a length the code computes (a poll interval, a back-off,
+# a configured delay) is a wait on the world, 10 ms or more; a literal one between 1 and 10 ms
+# counts as 1 ms. Salt's cloud sync loop deep-copies the master's defaults next to a configured
+# `time.sleep(sync_sleep)` (labelled PLAUSIBLE in run 5: a copy beside a wait).
+SLEEP_SECONDS = {"external-sleep": 10e-3, "external-sleep-short": SLEEP_FLOOR}
 _EXTERNAL_CALLS = {
     **{f"subprocess.{name}": "external-process" for name in (
         "Popen", "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
@@ -108,7 +113,13 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]],
     """Effects of one call, from its resolved name or the method it calls on a receiver."""
     found = []
     external = _EXTERNAL_CALLS.get(qualified or "")
-    if external is not None and not (external == "external-sleep" and _short_sleep(args)):
+    if external == "external-sleep":
+        length = _sleep_literal(args)
+        if length is None or length >= SLEEP_SECONDS[external]:
+            found.append((external, "high"))
+        elif length >= SLEEP_FLOOR:
+            found.append(("external-sleep-short", "high"))
+    elif external is not None:
         found.append((external, "high"))
     if qualified in SYNC_CALLS:
         found.append(("sync", "high"))
@@ -129,14 +140,14 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]],
     return found
 
 
-def _short_sleep(args: Sequence[cst.Arg]) -> bool:
-    """`time.sleep(0)` / `sleep(0.0001)`: a yield to other threads, not a wait."""
+def _sleep_literal(args: Sequence[cst.Arg]) -> Optional[float]:
+    """The seconds of `time.sleep(0.5)`; None for a length the code computes."""
     if not args or type(args[0].value) not in (cst.Integer, cst.Float):
-        return False
+        return None
     try:
-        return float(args[0].value.value) < SLEEP_FLOOR  # type: ignore[attr-defined]
+        return float(args[0].value.value)  # type: ignore[attr-defined]
     except ValueError:
-        return False
+        return None
 
 
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it

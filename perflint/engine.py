@@ -480,7 +480,7 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
         frequency=scored.frequency,
         related=related,
     )  # trace and context: in finalize, for the findings that are reported
-    fixed = sum(scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency) for m in members)
+    fixed = sum(scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency, m.fid) for m in members)
     return finding, (lead.fid, cand.loops, cand.cold, len(members), scored, scored.pinned_by, cand.per_item), fixed
 
 

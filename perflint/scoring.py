@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
+from perflint.backends import LOCAL_QUERY, Backends
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
 from perflint.datawalk import growth_size
@@ -74,6 +75,7 @@ class Scorer:
         self.per = _units()
         # fid -> the slowest external operation it runs on every call (see `_external`)
         self._external_cache: Dict[str, Optional[Tuple[float, str]]] = {}
+        self._backends: Optional[Backends] = None  # built on first use: which packages use SQLite
 
     # -- cost ---------------------------------------------------------------------------
     def cost(self, code: str, default_key: str, cand: Candidate, fid: Optional[str] = None) -> Tuple[float, str]:
@@ -82,12 +84,15 @@ class Scorer:
         if settings is not None and settings.cost is not None:
             return settings.cost, f"{format_time(settings.cost)} ([rules.{code}] cost)"
         key = cand.cost_key or default_key
+        local = ""
+        if key in LOCAL_QUERY and fid is not None and self._sqlite_only(fid):
+            key, local = LOCAL_QUERY[key], " (its package talks to SQLite, in-process)"
         if not key or key not in self.costs.costs:
             return 0.0, "no cost model"
         unit = self.costs[key]
         per = self.per.get(key, "execution")
         if per == "execution":
-            value, text = unit, f"{key} {format_time(unit)}"
+            value, text = unit, f"{key} {format_time(unit)}{local}"
         else:
             if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
                 size, why = growth_size(self.program, fid, cand.loops, cand.growth)
@@ -101,12 +106,21 @@ class Scorer:
             text += f" x {settings.weight:g}/10 ([rules.{code}] weight, deprecated)"
         return value, text
 
-    def fixed_time(self, code: str, default_key: str, cand: Candidate, frequency: float) -> float:
+    def _sqlite_only(self, fid: str) -> bool:
+        if self._backends is None:
+            self._backends = Backends(self.program)
+        entry = self.program.functions.get(fid)
+        return entry is not None and self._backends.sqlite_only(entry[0].module)
+
+    def fixed_time(self, code: str, default_key: str, cand: Candidate, frequency: float,
+                   fid: Optional[str] = None) -> float:
         """Seconds per unit of work the fixed code still spends at this site (0: unknown)."""
         settings = self.config.rules.get(code)
         if settings is not None and settings.cost is not None:
             return 0.0
         key = cand.cost_key or default_key
+        if key in LOCAL_QUERY and fid is not None and self._sqlite_only(fid):
+            key = LOCAL_QUERY[key]
         fix = self.costs.fix.get(key, 0.0)
         if not fix:
             return 0.0
@@ -184,7 +198,7 @@ class Scorer:
         if fid in cache:
             return cache[fid]
         from perflint.callgraph import EFFECT_DEPTH
-        from perflint.effects import EXTERNAL_EFFECTS, SLEEP_FLOOR
+        from perflint.effects import EXTERNAL_EFFECTS, SLEEP_SECONDS
 
         program = self.program
         found = None
@@ -195,7 +209,7 @@ class Scorer:
                 for effect, (key, words) in EXTERNAL_EFFECTS.items():
                     if effect not in fn.effects:
                         continue
-                    seconds = self.costs.get(key) if key else SLEEP_FLOOR
+                    seconds = self.costs.get(key) if key else SLEEP_SECONDS[effect]
                     if seconds and (found is None or seconds > found[0]):
                         where = f"in {program.display_name(f)} ({mod.path}:{fn.effect_lines.get(effect, fn.line)})"
                         found = (seconds, f"{words} {where}")
