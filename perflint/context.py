@@ -11,9 +11,9 @@ from perflint.effects import call_effects, name_effects, transaction_block
 from perflint.guards import guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
-from perflint.datawalk import Buffers, walk_bytes
-from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, memo_guard, module_constants, once_reason,
-                                 shim_reason, while_trips)
+from perflint.datawalk import Buffers, read_field, walk_bytes
+from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, match_reason, memo_guard, module_constants,
+                                 once_reason, shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -286,15 +286,15 @@ class FileContext(NameResolution):
         if not self._loops or not node.body:
             return
         last = node.body[-1]
-        if not isinstance(last, cst.SimpleStatementLine):
-            return
-        kinds = {type(stmt) for stmt in last.body}
+        kinds = {type(stmt) for stmt in last.body} if isinstance(last, cst.SimpleStatementLine) else set()
         if kinds & {cst.Return, cst.Raise}:
             kept: List[Tuple[str, int, Any]] = []
         elif cst.Break in kinds:
             kept = self._loops[:-1]
         else:
-            return
+            kept = self._match_loops(parent, node)
+            if kept is None:
+                return
         self._block_saves.append((node, self._loops))
         self._loops = kept
 
@@ -371,7 +371,10 @@ class FileContext(NameResolution):
     def _trips(self, node: cst.CSTNode) -> Tuple[Optional[float], str]:
         node_type = type(node)
         if node_type is cst.While:
-            return while_trips(node)  # type: ignore[arg-type]
+            trips, why = while_trips(node)  # type: ignore[arg-type]
+            if trips is None:
+                return read_field(node, self._constants()) or (None, "")  # type: ignore[arg-type]
+            return trips, why
         outer = self._outer_targets()
         constants = self._constants()
         if node_type is cst.For:
@@ -396,6 +399,19 @@ class FileContext(NameResolution):
     def pop_loop(self, node: cst.CSTNode) -> None:
         if self._loops and self._loops[-1][2] is node:
             self._loops.pop()
+
+    def _match_loops(self, parent: Optional[cst.CSTNode], block: cst.IndentedBlock) -> Optional[List[Tuple[str, int, Any]]]:
+        """The loops for the body of `if item == value:` directly in `for item in ...`: the
+        loop runs it for the matching item only (repetition.match_reason), once per run."""
+        if type(parent) is not cst.If or parent.body is not block:  # type: ignore[attr-defined]
+            return None
+        kind, line, loop, _, _, _ = self._loops[-1]
+        if type(loop) is not cst.For or len(self.stack) < 4 or self.stack[-4] is not loop:
+            return None  # the if must sit in the loop's own body (For > IndentedBlock > If > block)
+        reason = match_reason(parent.test, loop, _target_names(loop.target))  # type: ignore[attr-defined]
+        if reason is None:
+            return None
+        return self._loops[:-1] + [(kind, line, loop, 1.0, reason, 0.0)]
 
     def pause_loop(self) -> None:
         parent = self.stack[-2] if len(self.stack) >= 2 else None

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 DEFAULT_DATA_BYTES = 65536.0  # an input whose size the code does not show: a 64 KiB stream, body, file
 LINE_BYTES = 64.0  # one line of a message or a text file
 UNKNOWN_PIECE = 64.0  # a piece of text of unknown size grown outside a walk: a line, a field
+FIELD_BYTES = 64.0  # one delimited field of a framed format: a length, a number, a name, a path
 
 # Annotations that say a parameter is a buffer of bytes or characters.
 _BUFFER_TYPES = {"bytes", "bytearray", "memoryview", "str", "AnyStr", "typing.AnyStr", "ByteString"}
@@ -193,6 +194,55 @@ def _read_to_end(node: cst.While, constants: Mapping[str, float]) -> Optional[Tu
 
 
 _NESTED_LOOPS = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)
+
+
+# -- a while loop that reads one delimited field -----------------------------------------
+def read_field(node: cst.While, constants: Mapping[str, float]) -> Optional[Tuple[float, str]]:
+    """(trips, why) for `while ch != b":": ch = f.read(1); if not ch: raise ...; buf += ch`:
+    a loop that stops at a delimiter and treats running out of data as corrupt input reads
+    one field of a framed format (a length, a number, a NUL-terminated name), not the stream.
+    A loop that may also end normally at the end of the data (`if not ch: break`) can read
+    all of it, and stays a walk of the data (`_read_to_end`)."""
+    for name, (size, text) in _reads_in(node, constants):
+        if size is None or not _raises_when_empty(node, name) or not _stops_at_delimiter(node, name):
+            continue
+        trips = max(FIELD_BYTES / size, 1.0)
+        return trips, f"reads one field up to a delimiter ({text}; running out of data raises): {_num(FIELD_BYTES)} bytes"
+    return None
+
+
+def _raises_when_empty(node: cst.While, name: str) -> bool:
+    """An empty read raises, and nothing in the loop ends it normally when the data runs out."""
+    raises = False
+    for stmt in getattr(node.body, "body", ()):
+        if type(stmt) is cst.If and _is_empty_test(stmt.test, name):
+            if not _ends_with(stmt.body, cst.Raise):
+                return False
+            raises = True
+    return raises
+
+
+def _stops_at_delimiter(node: cst.While, name: str) -> bool:
+    """`while name != b":"`, or `if name == b"\\0": break` in the body."""
+    if _compares_to_text(node.test, name, cst.NotEqual):
+        return True
+    return any(type(stmt) is cst.If and _compares_to_text(stmt.test, name, cst.Equal) and _leaves(stmt.body)
+               for stmt in getattr(node.body, "body", ()))
+
+
+def _compares_to_text(test: cst.BaseExpression, name: str, op: type) -> bool:
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:  # type: ignore[attr-defined]
+        return False
+    left, right = test.left, test.comparisons[0].comparator  # type: ignore[attr-defined]
+    return type(test.comparisons[0].operator) is op and type(left) is cst.Name and left.value == name and \
+        type(right) is cst.SimpleString and bool(right.evaluated_value)  # type: ignore[attr-defined]
+
+
+def _ends_with(body: cst.BaseSuite, kind: type) -> bool:
+    stmts = getattr(body, "body", ())
+    last = stmts[-1] if stmts else None
+    small = last.body if type(last) is cst.SimpleStatementLine else (stmts if type(body) is cst.SimpleStatementSuite else ())
+    return any(type(s) is kind for s in small)
 
 
 def _num(value: float) -> str:

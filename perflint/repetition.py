@@ -308,6 +308,47 @@ def _names(node: cst.CSTNode) -> Iterable[str]:
         stack.extend(iter_children(current))
 
 
+# -- code that runs for one item of its loop ----------------------------------------------
+def match_reason(test: cst.BaseExpression, loop: cst.CSTNode, targets: Iterable[str]) -> Optional[str]:
+    """Why the body of `if <test>:` directly in `for item in items:` runs for the matching item
+    only, or None: `if pr == p:` compares the item (or a part of it: `row.id`, `row[0]`) with
+    a local value the loop does not change, so it selects the items equal to one value, a
+    match, not a share of the items. A comparison with a literal or a module constant
+    (`if kind == "file"`, `if rev == NULLREV`) is a filter by category and keeps the loop's trips."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:  # type: ignore[attr-defined]
+        return None
+    if type(test.comparisons[0].operator) not in (cst.Equal, cst.Is):  # type: ignore[attr-defined]
+        return None
+    bound = set(targets)
+    left, right = test.left, test.comparisons[0].comparator  # type: ignore[attr-defined]
+    for item, other in ((left, right), (right, left)):
+        root = item
+        while type(root) in (cst.Attribute, cst.Subscript):
+            root = root.value  # type: ignore[attr-defined]
+        if type(root) is not cst.Name or root.value not in bound or type(other) is not cst.Name:  # type: ignore[attr-defined]
+            continue
+        name = other.value  # type: ignore[attr-defined]
+        if name in bound or name in ("None", "True", "False") or name.isupper() or name in _assigned_names(loop):
+            continue
+        return f"a match: the branch runs for the item equal to {name}"
+    return None
+
+
+def _assigned_names(loop: cst.CSTNode) -> set:
+    out = set()
+    for node, _ in own_nodes(getattr(loop, "body", loop)):
+        node_type = type(node)
+        if node_type is cst.AssignTarget or node_type is cst.AugAssign or node_type is cst.AnnAssign:
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is cst.Name:
+                out.add(target.value)  # type: ignore[attr-defined]
+        elif node_type is cst.For or node_type is cst.NamedExpr:
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is cst.Name:
+                out.add(target.value)  # type: ignore[attr-defined]
+    return out
+
+
 # -- code that runs once per key, or once ------------------------------------------------
 def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     """Why the body of `if <test>: <body>` runs only on a cache miss or a first use, or None.

@@ -59,6 +59,11 @@ def loops_of(source, callee="leaf"):
     # ... but a flag a data loop sets to stop is no poll, nor a long body that handles items
     ("def f(q):\n    done = False\n    while not done:\n        leaf()\n        done = True\n", None, True),
     ("def f(q):\n    stop = None\n    while not stop:\n        a = q.get()\n        b = a + 1\n        leaf()\n        stop = q.handle(b)\n", None, True),
+    # a field up to a delimiter, where running out raises (mercurial's monotone packet sizes):
+    # 64 bytes, not the stream; the same read that may end at the end of the data walks it
+    ("def f(fp):\n    ch = None\n    while ch != b':':\n        ch = fp.read(1)\n        if not ch:\n            raise ValueError\n        leaf()\n", 64, False),
+    ("def f(fp):\n    while True:\n        ch = fp.read(2)\n        if not ch:\n            raise ValueError\n        if ch == b'\\0':\n            break\n        leaf()\n", 32, False),
+    ("def f(fp):\n    while True:\n        ch = fp.read(1)\n        if not ch:\n            break\n        if ch == b' ':\n            break\n        leaf()\n", None, True),
 ])
 def test_trip_counts_are_read_from_the_code(source, trips, data):
     (loop,) = loops_of(source)
@@ -216,6 +221,24 @@ def test_a_cost_that_is_not_small_beside_the_slow_operation_stays_a_warning(tmp_
     assert f["severity"] == "note" and f["score"] == pytest.approx(1e-4)
 
 
+@pytest.mark.parametrize("sleep, severity", [
+    ("time.sleep(interval)", "note"),  # a computed wait is 10 ms or more: 200 us is 2% of it
+    ("time.sleep(0.5)", "note"),
+    ("time.sleep(0.002)", "error"),  # a literal 2 ms counts as 1 ms: 200 us is 20% of it
+    ("time.sleep(0)", "error"),  # a yield, not a wait
+])
+def test_a_sleep_of_computed_length_is_a_wait_that_dwarfs_a_small_cost(tmp_path, cli, sleep, severity):
+    # salt's cloud sync: a deep copy next to `time.sleep(sync_sleep)` in a poll loop
+    src = ("import copy, time\nT = {}\n"
+           f"def f(x, interval):\n    {sleep}\n    return copy.deepcopy(T)\n"
+           "def g(rows):\n    for r in rows:\n        for s in r.children:\n            f(r, 5)\n")
+    write(tmp_path, {"m.py": src})
+    round_costs(tmp_path, '[rules.PFL101]\ncost = "200us"\n')
+    (f,) = cli(["check", ".", "--format", "json", "--select", "PFL101", "--no-cache", "--min-severity", "note"],
+               tmp_path).json()["findings"]
+    assert f["severity"] == severity
+
+
 # -- evidence ---------------------------------------------------------------------------------
 def test_a_fixed_handful_multiplies_but_is_no_evidence():
     config = Config(min_severity="note", rules={"PFL402": RuleSettings(cost=1e-3)})
@@ -280,6 +303,40 @@ def test_pfl503_sqlite_is_a_local_round_trip_a_server_is_not():
     (local,) = lint_sources({"m.py": "import sqlite3\n" + src}, select=("PFL503",), config=costs)
     table = load_costs()
     assert server.cost == table["query-roundtrip-network"] and local.cost == table["query-roundtrip"]
+
+
+def test_pfl503_a_sibling_module_that_opens_sqlite_makes_the_package_local():
+    # mercurial's hgext/git: gitlog.py queries a connection its sibling index.py opened
+    log = ("class Log:\n    def __init__(self, db):\n        self._db = db\n"
+           "    def node(self, r):\n        return self._db.execute('SELECT n FROM t WHERE r = ?', (r,))\n"
+           "    def nodes(self, revs):\n        return [self.node(r) for r in revs]\n")
+    index = "import sqlite3\ndef open_db(path):\n    return sqlite3.connect(path)\n"
+    costs, table = Config(min_severity="note"), load_costs()
+    files = {"pkg/__init__.py": "", "pkg/index.py": index, "pkg/log.py": log}
+    (local,) = lint_sources(files, select=("PFL503",), config=costs)
+    assert local.cost == table["query-roundtrip"] and local.severity == "note"
+    files["pkg/index.py"] = "import psycopg2\n" + index  # a server too: it may be either
+    (mixed,) = lint_sources(files, select=("PFL503",), config=costs)
+    assert mixed.cost == table["query-roundtrip-network"]
+    del files["pkg/index.py"]
+    files["other/__init__.py"], files["other/index.py"] = "", index  # another package's SQLite
+    (server,) = lint_sources(files, select=("PFL503",), config=costs)
+    assert server.cost == table["query-roundtrip-network"]
+
+
+@pytest.mark.parametrize("test, trips", [
+    ("pr == p", [None, 1]),  # the item equal to one local value: a match
+    ("pr.rev == p", [None, 1]),
+    ("p == pr[0]", [None, 1]),
+    ("pr == 'file'", [None, None]),  # a literal: a filter by category
+    ("pr == NULLREV", [None, None]),  # a module constant: a category too
+    ("pr is None", [None, None]),
+    ("pr == q", [None, None]),  # q changes in the loop
+])
+def test_a_branch_that_matches_the_item_against_a_value_runs_once_per_loop(test, trips):
+    source = (f"def f(revs, p):\n    for r in revs:\n        for pr in parents_of(r):\n            q = pr.peer\n"
+              f"            if {test}:\n                leaf()\n")
+    assert [loop.trips for loop in loops_of(source)] == trips
 
 
 def test_pfl204_slice_fed_to_unpack_gets_unpack_from_and_a_fixed_header_is_cheap():
