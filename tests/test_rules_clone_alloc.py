@@ -365,7 +365,10 @@ def test_pfl102_grammar_parse_near_misses():
     # a method (self's state may change what it parses); a cold caller
     for old, new in (("return parse_marker(f\"{self.name} != '{self.value}'\")", "return parse_marker(self.text)"),
                      ("_parser = Lark(GRAMMAR, parser='lalr')", "_parser = Formatter(GRAMMAR)"),
-                     ("def parse_marker(marker):", "class M:\n  def parse_marker(self, marker):")):
+                     ("def parse_marker(marker):", "class M:\n  def parse_marker(self, marker):"),
+                     # a file's name, not its text: the file may change between calls
+                     ("(marker):\n    if not marker:\n        return None\n    return _parser.parse(marker)",
+                      "(path):\n    if not path:\n        return None\n    return _parser.parse(path)")):
         module = GRAMMAR_MODULE.replace(old, new)
         assert module != GRAMMAR_MODULE
         files = {"pkg/__init__.py": "", "pkg/markers.py": module, "pkg/factory.py": FACTORY_MODULE}

@@ -17,6 +17,9 @@ PARSE_METHODS = frozenset({"parse", "parse_string", "parseString"})
 # `text-formatted-by-caller` condition looks for it on the callers of the parsing function.
 FORMATS_TEXT_FOR = "formats-text-for:"
 _BUILTINS = frozenset(dir(builtins)) | {"_", "gettext", "ngettext"}
+# A parameter that names a file to read, not the text: `parser.parse(path)` reads the file,
+# whose content may change between calls, so keeping the result by the name would be wrong.
+_FILE_PARAM = re.compile(r"(^|_)(path|file|filename|fname|fp|fh|stream|url|uri|dir|location)$", re.I)
 
 
 def module_grammar_parsers(module: cst.Module) -> Set[str]:
@@ -53,7 +56,9 @@ def grammar_parse_of_parameter(node: cst.Call, parsers: Set[str], params) -> Opt
             and func.value.value in parsers and node.args and node.args[0].keyword is None):
         return None
     arg = node.args[0].value
-    return func.value.value if isinstance(arg, cst.Name) and arg.value in params else None
+    if not isinstance(arg, cst.Name) or arg.value not in params or _FILE_PARAM.search(arg.value):
+        return None
+    return func.value.value
 
 
 def text_formatted_for(node: cst.Call) -> Optional[str]:

@@ -130,7 +130,8 @@ class ReparsePerCall(Rule):
     50-260 us with the tree it builds). It is priced as `parse-python-byte` x 64 bytes (a
     line), a lower bound, at medium confidence; the fix is to memoise the function by its
     text. A parse of text no caller formats (data read from a file or passed in) is the
-    caller's data and is not reported, nor is a method.
+    caller's data and is not reported, nor is a method, nor a parameter that names a file
+    (`path`, `filename`, `url`: the file may change between calls).
     """
 
     CODE = "PFL102"
