@@ -9,6 +9,8 @@ from typing import Optional, Set
 
 import libcst as cst
 
+from perflint.values import dotted_parts
+
 # A parser of a small language built once at import: lark's `Lark(...)`/`Lark.open(...)`, a
 # project's `Parser(GRAMMAR, "lalr")` wrapper, a `Grammar(...)`.
 _GRAMMAR_CLASS = re.compile(r"(Lark|Parser|Grammar)$")
@@ -37,14 +39,8 @@ def module_grammar_parsers(module: cst.Module) -> Set[str]:
 
 
 def _grammar_class(func: cst.BaseExpression) -> bool:
-    names = []
-    while isinstance(func, cst.Attribute):
-        names.append(func.attr.value)
-        func = func.value
-    if isinstance(func, cst.Name):
-        names.append(func.value)
     # `Parser(...)`, `lark.Lark(...)`, `Lark.open(...)`: the class is the last capitalised part
-    cls = next((n for n in names if n[:1].isupper()), None)
+    cls = next((n for n in reversed(dotted_parts(func) or ()) if n[:1].isupper()), None)
     return cls is not None and bool(_GRAMMAR_CLASS.search(cls))
 
 
