@@ -110,7 +110,19 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
+        elif req == "text-formatted-by-caller":
+            if not _text_formatted_by_caller(program, fid):
+                return None
     return _CONF_NAME[rank]
+
+
+def _text_formatted_by_caller(program: Program, fid: str) -> bool:
+    """Some caller of `fid` passes it text formatted from parts (`parse_marker(f"{name} {op}
+    '{value}'")`, the `formats-text-for:<name>` effect of PFL102): the program produces the
+    texts it parses, so the same few recur."""
+    wanted = "formats-text-for:" + fid.rpartition(".")[2]
+    return any(wanted in program.functions[edge.caller][1].effects
+               for edge in program.callers.get(fid, ()) if edge.caller in program.functions)
 
 
 def _callee_deep(program: Program, cand: Candidate, effect: str) -> bool:

@@ -319,6 +319,66 @@ def test_pfl102_formatted_text_near_misses():
         assert findings(files, "PFL102") == [], module
 
 
+# poetry-core's markers: a module-level lark parser runs on parse_marker's text on every call,
+# and the program formats marker texts itself (an inverted marker is written out and parsed
+# back), so the same few texts are parsed again for every dependency.
+GRAMMAR_MODULE = (
+    "from lark import Lark\n"
+    "GRAMMAR = 'start: NAME'\n"
+    "_parser = Lark(GRAMMAR, parser='lalr')\n"
+    "def parse_marker(marker):\n"
+    "    if not marker:\n"
+    "        return None\n"
+    "    return _parser.parse(marker)\n"
+    "class SingleMarker:\n"
+    "    def invert(self):\n"
+    "        return parse_marker(f\"{self.name} != '{self.value}'\")\n"
+)
+FACTORY_MODULE = (
+    "from pkg.markers import parse_marker\n"
+    "def create_dependency(constraint):\n"
+    "    return parse_marker(constraint.get('markers'))\n"
+    "def add_group(group):\n"
+    "    for constraint in group.load():\n"
+    "        create_dependency(constraint)\n"
+    "def configure(groups):\n"
+    "    for group in groups:\n"
+    "        add_group(group)\n"
+)
+
+
+def test_pfl102_grammar_parse_of_texts_the_program_formats():
+    files = {"pkg/__init__.py": "", "pkg/markers.py": GRAMMAR_MODULE, "pkg/factory.py": FACTORY_MODULE}
+    found = findings(files, "PFL102")
+    assert [(f.path, f.line, f.severity, f.confidence) for f in found] == [("pkg/markers.py", 7, "warning", "medium")]
+    assert found[0].message.startswith("_parser.parse() runs a grammar parser on every call of parse_marker()")
+    assert "lru_cache" in found[0].fix and "parse_marker()" in found[0].fix
+    assert 15e-6 < found[0].cost < 25e-6  # parse-python-byte x 64 bytes: a lower bound for lark
+    # the fix: parse_marker memoised by its text
+    fixed = GRAMMAR_MODULE.replace("def parse_marker(", "import functools\n@functools.lru_cache(maxsize=None)\n"
+                                   "def parse_marker(")
+    assert findings({**files, "pkg/markers.py": fixed}, "PFL102") == []
+
+
+def test_pfl102_grammar_parse_near_misses():
+    # no caller formats the text (it is the caller's data); a parser that is not a grammar's;
+    # a method (self's state may change what it parses); a cold caller
+    for old, new in (("return parse_marker(f\"{self.name} != '{self.value}'\")", "return parse_marker(self.text)"),
+                     ("_parser = Lark(GRAMMAR, parser='lalr')", "_parser = Formatter(GRAMMAR)"),
+                     ("def parse_marker(marker):", "class M:\n  def parse_marker(self, marker):"),
+                     # a file's name, not its text: the file may change between calls
+                     ("(marker):\n    if not marker:\n        return None\n    return _parser.parse(marker)",
+                      "(path):\n    if not path:\n        return None\n    return _parser.parse(path)")):
+        module = GRAMMAR_MODULE.replace(old, new)
+        assert module != GRAMMAR_MODULE
+        files = {"pkg/__init__.py": "", "pkg/markers.py": module, "pkg/factory.py": FACTORY_MODULE}
+        assert findings(files, "PFL102") == [], module
+    cold = FACTORY_MODULE.replace("        add_group(group)\n", "        pass\n    add_group(groups)\n")
+    cold = cold.replace("        create_dependency(constraint)\n", "        pass\n    create_dependency(group)\n")
+    files = {"pkg/__init__.py": "", "pkg/markers.py": GRAMMAR_MODULE, "pkg/factory.py": cold}
+    assert findings(files, "PFL102") == []
+
+
 def test_pfl102_loop_that_mutates_the_text_is_not_invariant():
     source = (
         "import json\n"

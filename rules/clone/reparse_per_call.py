@@ -10,6 +10,8 @@ import libcst as cst
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, is_literal, names_in
+from perflint.rules.clone.grammar_text import (
+    FORMATS_TEXT_FOR, grammar_parse_of_parameter, module_grammar_parsers, text_formatted_for)
 
 # Parsers of text: the name as resolved through imports -> what the call does.
 _PARSERS = {
@@ -117,6 +119,19 @@ class ReparsePerCall(Rule):
     objects by their text is the fix (packaging memoised `Specifier` this way). Text passed
     in whole (`Specifier(spec)`) is the caller's data and is not reported, nor is a class
     whose constructor only stores its text.
+
+    A function that runs a grammar parser built once at module level (`_parser =
+    Lark(GRAMMAR, parser="lalr")`, a project's `Parser(GRAMMAR)` wrapper) on its text
+    parameter (`return _parser.parse(marker)`) is reported when the program itself formats
+    texts for it (a caller passes `f"{name} {op} '{value}'"`): the texts are those of a small
+    language the program writes out and reads back (markers, version constraints), so the
+    same few recur, and a grammar parser in Python costs tens of microseconds each
+    (poetry-core's marker parser, lark LALR: 20-40 us for a marker of 20-50 characters,
+    50-260 us with the tree it builds). It is priced as `parse-python-byte` x 64 bytes (a
+    line), a lower bound, at medium confidence; the fix is to memoise the function by its
+    text. A parse of text no caller formats (data read from a file or passed in) is the
+    caller's data and is not reported, nor is a method, nor a parameter that names a file
+    (`path`, `filename`, `url`: the file may change between calls).
     """
 
     CODE = "PFL102"
@@ -152,6 +167,9 @@ class ReparsePerCall(Rule):
         "import re\nclass Spec:\n    _regex = re.compile(r'(.*)')\n    def __init__(self, spec):\n"
         "        self.m = self._regex.fullmatch(spec)\n"
         "def check(specs):\n    for spec in specs:\n        Spec(spec)\n",
+        # a grammar parser on text no caller formats: the caller's data
+        "from lark import Lark\n_parser = Lark('start: NAME')\ndef parse_marker(text):\n    return _parser.parse(text)\n"
+        "def load(deps):\n    for dep in deps:\n        parse_marker(dep.marker)\n",
     ]
     INVALID = [
         # a literal compiled per iteration: a cache lookup each time (a note at this cost)
@@ -199,6 +217,13 @@ class ReparsePerCall(Rule):
             "def check(pairs, version):\n    for op, v in pairs:\n        Spec(f'{op}{v}')\n",
             line=8,
         ),
+        # a grammar parser on texts the program formats itself: the same few recur
+        Invalid(
+            "from lark import Lark\n_parser = Lark('start: NAME')\ndef parse_marker(text):\n    return _parser.parse(text)\n"
+            "def invert(name, value):\n    return parse_marker(f'{name} != {value}')\n"
+            "def load(deps):\n    for dep in deps:\n        parse_marker(dep.marker)\n",
+            line=4,
+        ),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -207,11 +232,20 @@ class ReparsePerCall(Rule):
         self._own_compile = "def compile(" in ctx.source
         self._loop_names: Dict[int, Set[str]] = {}
         self._bindings: Dict[int, Dict[str, list]] = {}
+        self._grammar_parsers: Set[str] = set()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._grammar_parsers = module_grammar_parsers(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         fn = self.ctx.function
         if fn is None:
             return  # module level (and class bodies) run once at import
+        formatted_for = text_formatted_for(node)
+        if formatted_for is not None:
+            self.effect(FORMATS_TEXT_FOR + formatted_for)  # evidence for _grammar_parse in phase 2
+        if self._grammar_parsers and fn.cls is None and "." not in fn.qualname:
+            self._grammar_parse(node, fn)
         qualified = self.ctx.resolve(node.func)
         if fn.name == "__init__" and _matches_parameter(node, qualified, fn):
             self.effect(PARSES_TEXT)  # the constructor takes its text apart: see _constructor
@@ -273,6 +307,18 @@ class ReparsePerCall(Rule):
                           "rebuilt and looked up in re's cache each time (recompiled when evicted); build it once",
                     confidence="low" if confidence == "low" else "medium", requires=("repeated",),
                     cost="regex-compile-cached")
+
+    def _grammar_parse(self, node: cst.Call, fn) -> None:
+        """A module-level grammar parser run on a function's text parameter, where callers
+        format that text from parts (phase 2 checks): the same few texts recur."""
+        parser = grammar_parse_of_parameter(node, self._grammar_parsers, fn.params)
+        if parser is None:
+            return
+        self.report(node, f"{parser}.{node.func.attr.value}() runs a grammar parser on every call of {fn.name}(), and "
+                          "the program formats the texts it is given from parts it already holds: the same few "
+                          "texts are parsed again and again",
+                    confidence="medium", requires=("repeated", "text-formatted-by-caller"), cost="parse-python-byte",
+                    size=GRAMMAR_TEXT_BYTES, fix=GRAMMAR_CACHE_FIX.format(name=fn.name))
 
     def _leaves_loop_or_cold(self) -> bool:
         loop = self._innermost_loop()
@@ -490,6 +536,12 @@ COMPILED_TEXT_BYTES = 256.0
 CONSTRUCTOR_HOIST_FIX = "build it once before the loop (or once per object, in __init__) and reuse it"
 CONSTRUCTOR_CACHE_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory, or a dict on the "
                          "owner) so each distinct text is compiled once")
+# A text of a small language (a marker, a constraint) formatted by the program: about a line.
+# A grammar parser in Python (lark's LALR) costs 0.8-1.3 us a byte on such a text, more than
+# CPython's own parser (parse-python-byte): the price is a lower bound.
+GRAMMAR_TEXT_BYTES = 64.0
+GRAMMAR_CACHE_FIX = ("memoise {name}() by its text (functools.lru_cache): each distinct text is parsed once; the "
+                     "result must be immutable or copied by the callers that change it")
 # The effect of a constructor that matches a parameter with a regex (packaging's Specifier).
 PARSES_TEXT = "parse-text"
 FORMATTED_TEXT_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory: the same few texts "
