@@ -173,8 +173,7 @@ class FileContext(NameResolution):
         """Loops around the current node inside the current function, outermost first."""
         if self.frames and not self.frames[-1].started and self.stack and self.stack[-1] is self.frames[-1].node:
             return ()  # at a `def` itself: its body runs in no loop of its own
-        return tuple(Loop(kind, line, trips, why, trips is None or (trips >= DATA_TRIPS and "range(" in why), walks)
-                     for kind, line, _, trips, why, walks in self._loops)
+        return tuple(entry[3] for entry in self._loops)
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
@@ -317,7 +316,7 @@ class FileContext(NameResolution):
         walks = 0.0
         if trips is None:
             walks, why = self._walks(node)
-        self._loops.append((kind, start_line(node, line), node, trips, why, walks))
+        self._loops.append(_loop_entry(kind, start_line(node, line), node, trips, why, walks))
 
     def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
         """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
@@ -405,13 +404,13 @@ class FileContext(NameResolution):
         loop runs it for the matching item only (repetition.match_reason), once per run."""
         if type(parent) is not cst.If or parent.body is not block:  # type: ignore[attr-defined]
             return None
-        kind, line, loop, _, _, _ = self._loops[-1]
+        kind, line, loop, _ = self._loops[-1]
         if type(loop) is not cst.For or len(self.stack) < 4 or self.stack[-4] is not loop:
             return None  # the if must sit in the loop's own body (For > IndentedBlock > If > block)
         reason = match_reason(parent.test, loop, _target_names(loop.target))  # type: ignore[attr-defined]
         if reason is None:
             return None
-        return self._loops[:-1] + [(kind, line, loop, 1.0, reason, 0.0)]
+        return self._loops[:-1] + [_loop_entry(kind, line, loop, 1.0, reason, 0.0)]
 
     def pause_loop(self) -> None:
         parent = self.stack[-2] if len(self.stack) >= 2 else None
@@ -670,6 +669,13 @@ class FileContext(NameResolution):
             summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []
         return summary
+
+
+def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float], why: str,
+                walks: float) -> Tuple[str, int, cst.CSTNode, Loop]:
+    """(kind, line, node, its Loop): rules read `loops` at most nodes, so each Loop is built once."""
+    data = trips is None or (trips >= DATA_TRIPS and "range(" in why)
+    return kind, line, node, Loop(kind, line, trips, why, data, walks)
 
 
 def _target_names(target: cst.CSTNode) -> List[str]:

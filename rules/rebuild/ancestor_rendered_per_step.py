@@ -138,7 +138,8 @@ def _climbing(body: cst.CSTNode) -> Set[str]:
     """Names the loop body moves to their parent: `n = n.parent`, `n = n.getparent()`."""
     out: Set[str] = set()
     for node in _walk(body):
-        if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)):
+        # exact types first: libcst's node classes are ABCs, an isinstance per node is slow
+        if type(node) is not cst.Assign or len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:  # type: ignore[attr-defined]
             continue
         name = node.targets[0].target.value
         value = node.value
