@@ -38,6 +38,7 @@ ROLES: Dict[str, str] = {
     "item-hook": "an override of a per-item hook of an external base class (`Handler.emit`, `NodeVisitor.visit_*`, ...)",
     "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
     "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",
+    "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
     "management-command": "a Django management command's `handle` (runs once)",
     "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
     "migration": "code in a migrations package (runs once)",
@@ -91,6 +92,10 @@ _NOT_API_CLASSES = ("View", "ViewSet", "Mixin", "Command", "Handler", "Middlewar
 _NOT_API_MODULES = frozenset({"views", "management", "commands", "admin", "forms", "middleware"})
 # Test doubles shipped in the package (twisted.internet.testing) are no one's hot API.
 _TEST_PARTS = frozenset({"testing", "tests", "test", "fakes", "mocks"})
+# Dunders that hand out one object per item: what they construct is a per-item object
+# (whoosh's Results.__iter__ builds a Hit per document), whose uncalled public methods its
+# users call in their loop over the collection.
+_ITEM_PRODUCERS = frozenset({"__getitem__", "__next__", "__iter__"})
 _SETUP_NAMES = frozenset({
     "setUp", "setUpClass", "setup_module", "setup_class", "setup_method", "tearDown",
     "tearDownClass", "teardown_module", "__init_subclass__", "__set_name__", "__class_getitem__",
@@ -108,6 +113,7 @@ class EntryPoints:
         self._url_classes: Set[str] = set()
         self._collect_urlconfs()
         self._external: Dict[str, Tuple[str, ...]] = {}
+        self._per_item_classes: Optional[Set[str]] = None
 
     def role(self, fid: str) -> Optional[Role]:
         found = self._role(fid)
@@ -158,14 +164,54 @@ class EntryPoints:
         # Only a class of the library's own API: a method of a subclass of an external class
         # (a Django model's save) is a framework hook, called once per request or form.
         cls_name = fn.cls.rpartition(".")[2]
-        if (name in _PER_ITEM_API and not self.p.callers[fid] and not external
-                and not cls_name.startswith("_") and not cls_name.endswith(_NOT_API_CLASSES)
-                and not any(part.startswith("_") or part in _TEST_PARTS or part in _NOT_API_MODULES
-                            for part in mod.module.split("."))):
+        uncalled_api = self._public_uncalled(mod, fn, fid, external) and not cls_name.endswith(_NOT_API_CLASSES)
+        if uncalled_api and cid in self.per_item_classes():
+            return Role("item-object", f"public method {fn.cls}.{name} of an object handed out per item, "
+                                       "not called in the repository: runs once per item", True, "item")
+        if uncalled_api and name in _PER_ITEM_API:
             # One call is the unit of work: users call it per item, but how many items their
             # loop holds is theirs to know; assuming loop-trips here made a session's load() x100.
             return Role("public-api", f"public API method {fn.cls}.{name}, not called in the repository: one call is the unit of work", True, "request")
         return None
+
+    def _public_uncalled(self, mod: "ModuleSummary", fn: "FunctionSummary", fid: str,
+                         external: Tuple[str, ...]) -> bool:
+        """A public method of a public class of the library's own (no external base but
+        `object`), in a public, non-test module, that nothing in the repository calls: its
+        users call it."""
+        cls_name = (fn.cls or "").rpartition(".")[2]
+        framework = [b for b in external if b not in ("object", "builtins.object")]  # class X(object): no framework
+        return (not fn.name.startswith("_") and not cls_name.startswith("_") and not framework
+                and not self.p.callers[fid]
+                and not any(part.startswith("_") or part in _TEST_PARTS or part in _NOT_API_MODULES
+                            for part in mod.module.split(".")))
+
+    def per_item_classes(self) -> Set[str]:
+        """Classes the package hands out one object per item: built by another class's
+        `__getitem__` or `__next__`, or inside a loop of its `__iter__` (a generator yielding
+        a new object per element). Not a copy of the collection itself (a slice returning the
+        same class, a subclass or a base)."""
+        if self._per_item_classes is not None:
+            return self._per_item_classes
+        found: Set[str] = set()
+        for fid in sorted(self.p.functions):
+            mod, fn = self.p.functions[fid]
+            if fn.name not in _ITEM_PRODUCERS or fn.cls is None or mod.is_test:
+                continue
+            owner = f"{mod.module}.{fn.cls}"
+            if owner not in self.p.classes:
+                continue
+            family = set(self.p.mro(owner))
+            for site in fn.calls:
+                if site.cold or (fn.name == "__iter__" and not site.loops):
+                    continue  # an error path; an iterator object built once per loop
+                for value in self.p.flow.eval(mod, site.callee) or ():
+                    cid = value[1] if value[0] == "C" else None
+                    if cid is None or cid not in self.p.classes or cid in family or owner in self.p.mro(cid):
+                        continue
+                    found.add(cid)
+        self._per_item_classes = found
+        return found
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
         parts = mod.module.split(".")

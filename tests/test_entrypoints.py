@@ -253,3 +253,66 @@ def test_a_base_that_resolves_to_nothing_still_names_its_hooks():
     assert p.roles["ext.Extractor.handle_starttag"].id == "item-hook"
     assert p.heat["ext.Extractor.handle_starttag"] == 100.0
     assert "ext.Plain.handle_starttag" not in p.roles  # the base's name says no framework
+
+
+ITEM_OBJECTS = {
+    "search/results.py": (
+        "class Hit(object):\n"
+        "    def __init__(self, results, docnum):\n        self.results = results\n        self.docnum = docnum\n"
+        "    def more_like_this(self, field):\n        return self.docnum\n"
+        "    def fields(self):\n        return {}\n"
+        "    def _private(self):\n        return 0\n"
+        "class Results:\n"
+        "    def __init__(self, docs):\n        self.docs = docs\n"
+        "    def __iter__(self):\n        for d in self.docs:\n            yield Hit(self, d)\n"
+        "    def __getitem__(self, n):\n        if isinstance(n, slice):\n            return Results(self.docs[n])\n"
+        "        return Hit(self, self.docs[n])\n"
+        "    def first(self):\n        return Hit(self, self.docs[0]).fields()\n"
+        # an iterator object built once per loop: not a per-item object
+        "class Cursor:\n    def __init__(self, rows):\n        self.rows = rows\n"
+        "    def rewind(self):\n        return 0\n"
+        "class Table:\n    def __iter__(self):\n        return Cursor([])\n"
+        # a row handed out per item, but its method has a caller in the repository
+        "class Row:\n    def render(self):\n        return ''\n"
+        "class Rows:\n    def __next__(self):\n        return Row()\n"
+        "def show(r: Row):\n    return r.render()\n"
+    ),
+}
+
+
+def test_public_methods_of_objects_handed_out_per_item_run_per_item():
+    # whoosh's Results yields a Hit per document; users call hit.more_like_this() in their
+    # loop over the results, once per hit.
+    p = build(ITEM_OBJECTS)
+    assert p.entry_points.per_item_classes() == {"search.results.Hit", "search.results.Row"}
+    assert p.roles["search.results.Hit.more_like_this"].id == "item-object"
+    assert p.heat["search.results.Hit.more_like_this"] == p.loop_trips
+    assert p.root_note["search.results.Hit.more_like_this"] == (
+        "public method Hit.more_like_this of an object handed out per item, not called in the "
+        "repository: runs once per item (x100, loop-trips)")
+    # not roles: a method the package calls itself (heat from its caller), a private method,
+    # the collection that is sliced into a copy of itself, an iterator built once per loop,
+    # a per-item object's method that has a caller
+    for fid in ("search.results.Hit.fields", "search.results.Hit._private", "search.results.Results.first",
+                "search.results.Cursor.rewind", "search.results.Row.render"):
+        assert fid not in p.roles, fid
+    assert "search.results.Results" not in p.entry_points.per_item_classes()
+    assert "search.results.Cursor" not in p.entry_points.per_item_classes()
+    assert not build(ITEM_OBJECTS, roles={"item-object": False}).roles.get("search.results.Hit.more_like_this")
+
+
+def test_a_per_item_object_method_heats_what_it_reaches():
+    src = ("import os\n"
+           "class Entry(object):\n"
+           "    def __init__(self, fd):\n        self.fd = fd\n"
+           "    def persist(self):\n        os.fsync(self.fd)\n"
+           "class Journal:\n"
+           "    def __init__(self, fds):\n        self.fds = fds\n"
+           "    def __iter__(self):\n        for fd in self.fds:\n            yield Entry(fd)\n")
+    f = next(f for f in lint_sources({"journal.py": src}) if f.rule == "PFL402")
+    assert f.frequency == 100.0 and f.severity in ("warning", "error")  # an fsync per entry
+    assert f.trace[0].note.startswith("public method Entry.persist of an object handed out per item")
+    # The same object built once, outside a per-item dunder: no role, one fsync per call.
+    once = src.replace("    def __iter__(self):\n        for fd in self.fds:\n            yield Entry(fd)\n",
+                       "    def last(self):\n        return Entry(self.fds[-1])\n")
+    assert not [f for f in lint_sources({"journal.py": once}) if f.rule == "PFL402"]

@@ -547,3 +547,52 @@ def test_pfl505_seen_list_grown_by_the_loop_is_reported_with_set_advice():
               "        stack.append(x)\n")
     for src in (inner, popped):
         assert lint_sources({"m.py": src}, select=("PFL505",), config=Config(min_severity="note")) == []
+
+
+def test_pfl504_a_store_read_into_a_dict_only_looked_up():
+    # whoosh's Expander read the frequency of every term of a field, per more-like-this query,
+    # to look up the few terms of the top documents.
+    src = ("class Expander:\n"
+           "    def __init__(self, ixreader, field):\n"
+           "        self.freq = dict((w, ti.weight()) for w, ti in ixreader.iter_field(field))\n"
+           "    def score(self, words):\n"
+           "        freq = self.freq\n"
+           "        return [freq[w] for w in words if w in freq]\n")
+    f = one(src, "PFL504")
+    assert (f.line, f.confidence) == (3, "medium")
+    assert f.message == ("every entry of ixreader.iter_field() is read into self.freq, which the class only "
+                         "looks up one key at a time: ask the store for those keys instead")
+    assert f.severity == "note"  # built once per call of something that runs once
+    comp = src.replace("dict((w, ti.weight()) for w, ti in ixreader.iter_field(field))",
+                       "{w: ti.weight() for w, ti in ixreader.iter_field(field)}")
+    assert lines(comp, "PFL504") == [3]
+    # The dict is used whole: iterated, measured, handed on, or filled as a cache.
+    for use in ("        return list(self.freq)\n", "        return len(self.freq)\n",
+                "        return dump(self.freq)\n", "        self.freq[words] = 1\n",
+                "        return [w for w in self.freq.items()]\n"):
+        assert findings(src + "    def other(self, words):\n" + use, "PFL504") == [], use
+    # An alias that escapes is a use of the whole dict too.
+    escaped = src.replace("return [freq[w] for w in words if w in freq]", "return sorted(freq)")
+    assert findings(escaped, "PFL504") == []
+    # Not a store (a list of pairs), not a read of everything (one term), assigned twice.
+    assert findings(src.replace("ixreader.iter_field(field)", "pairs.iter_field(field)"), "PFL504") == []
+    assert findings(src.replace("ixreader.iter_field(field)", "ixreader.term_info(field)"), "PFL504") == []
+    twice = src.replace("    def score", "    def reset(self):\n        self.freq = {}\n    def score")
+    assert findings(twice, "PFL504") == []
+
+
+def test_pfl504_a_store_read_per_item_object_is_a_warning():
+    hits = ("class Expander:\n"
+            "    def __init__(self, ixreader, field):\n"
+            "        self.freq = dict((w, ti.weight()) for w, ti in ixreader.iter_field(field))\n"
+            "    def weight(self, w):\n        return self.freq.get(w, 0)\n"
+            "class Hit(object):\n"
+            "    def __init__(self, results, n):\n        self.results = results\n        self.n = n\n"
+            "    def more_like_this(self, field):\n        return Expander(self.results.reader, field)\n"
+            "class Results:\n"
+            "    def __init__(self, reader, ns):\n        self.reader = reader\n        self.ns = ns\n"
+            "    def __iter__(self):\n        for n in self.ns:\n            yield Hit(self, n)\n")
+    f = one(hits, "PFL504")
+    # 100 hits x 100 terms x a row read, at medium confidence
+    assert (f.severity, f.frequency) == ("warning", 100.0)
+    assert f.trace[0].function == "Hit.more_like_this"

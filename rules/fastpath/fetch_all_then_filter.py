@@ -10,10 +10,12 @@ import libcst as cst
 from perflint.rule import Invalid, Rule
 from perflint.context import dotted_text
 from perflint.ruleutil import names_in
+from perflint.rules.fastpath.store_dump import dict_of_store, only_looked_up
 
 # Chains whose `.all()` is a database query (Django managers, SQLAlchemy, peewee).
 _QUERY_LINKS = {"objects", "_default_manager", "_base_manager", "query", "scalars", "execute", "select"}
 # A peewee/SQLAlchemy chain that already filters in the database.
+STORE_FIX = "look the keys up in the store when they are needed (a term's info, WHERE key IN (...)) instead of reading every entry into a dict"
 _WHERE_LINKS = {"where", "filter", "filter_by", "exclude", "get", "join", "limit", "having", "group_by"}
 
 
@@ -28,11 +30,23 @@ class FetchAllThenFilter(Rule):
     `cur.fetchall()`, `session.query(M).all()`, `session.scalars(select(M)).all()`,
     Django `Model.objects.all()` (or `list(...)` of it), peewee `Model.select()`.
 
+    It also flags every entry of a store read into a dict that the class then only looks up
+    one key at a time: `self.freq = dict((w, ti.weight()) for w, ti in
+    self.ixreader.iter_field(name))` where every other use of `self.freq` is `self.freq[w]`,
+    `self.freq.get(w)` or `w in self.freq`. The store is a receiver named like one that reads
+    from storage (`reader`, `ixreader`, `db`, `database`, `dbm`, `shelf`, `searcher`) and the
+    read walks all it holds (`iter_*()`, `iteritems()`, `lexicon()`). Whoosh's query expander
+    read the collection frequency of every term of a field this way, per more-like-this
+    query, to look up the few terms of the top documents.
+
     ## Why is this slow
     The database sends, converts and allocates every row, and Python compares each of
     them, to keep a few: the cost grows with the table instead of with the answer. A
     `WHERE` on an indexed column returns the same rows in O(log n), and even without an
-    index the database filters in C before anything crosses the wire.
+    index the database filters in C before anything crosses the wire. A whole store read
+    into a dict to answer a few lookups is the same: it costs one read per entry the store
+    holds, each time the object is built, where asking the store for those keys costs one
+    read per key.
 
     ## Example
     ```python
@@ -62,7 +76,7 @@ class FetchAllThenFilter(Rule):
     NAME = "fetch-all-then-filter"
     FAMILY = "fastpath"
     FIX = "filter in the query (WHERE column = ?, .filter(column=...)) instead of fetching every row"
-    TRIGGERS = ("fetchall", ".all()", "select(")
+    TRIGGERS = ("fetchall", ".all()", "select(", ".iter", ".lexicon(")
     VALID = [
         # The database filters.
         "def f(cur, x):\n    return cur.execute('SELECT * FROM t WHERE a = ?', (x,)).fetchall()\n",
@@ -74,8 +88,20 @@ class FetchAllThenFilter(Rule):
         "def f(cur):\n    rows = cur.fetchall()\n    return [r for r in rows if r[0] == r[1]]\n",
         # A chain that already filters in the database.
         "def f(session, x):\n    rows = session.query(User).filter(User.a > 3).all()\n    return [r for r in rows if r.b == x]\n",
+        # The dict of every term is walked as a whole: every entry is used.
+        "class E:\n    def __init__(self, ixreader):\n        self.freq = dict(ixreader.iter_field('body'))\n"
+        "    def top(self):\n        return sorted(self.freq.items())\n",
+        # A cache the class fills: entries are written, not only looked up.
+        "class E:\n    def __init__(self, reader):\n        self.freq = {w: n for w, n in reader.iter_field('body')}\n"
+        "    def add(self, w):\n        self.freq[w] = 1\n    def weight(self, w):\n        return self.freq[w]\n",
+        # Not a store: a list in memory.
+        "class E:\n    def __init__(self, pairs):\n        self.freq = dict(pairs.iter_items())\n"
+        "    def weight(self, w):\n        return self.freq[w]\n",
     ]
     INVALID = [
+        Invalid("class Expander:\n    def __init__(self, ixreader, field):\n"
+                "        self.freq = dict((w, ti.weight()) for w, ti in ixreader.iter_field(field))\n"
+                "    def weight(self, word):\n        return self.freq.get(word, 0)\n", line=3),
         Invalid("def open_orders(cur, cid):\n    rows = cur.execute('SELECT * FROM orders').fetchall()\n"
                 "    return [r for r in rows if r[1] == cid]\n", line=3),
         Invalid("def mine(user):\n    for post in Post.objects.all():\n        if post.owner_id == user.id:\n"
@@ -86,6 +112,7 @@ class FetchAllThenFilter(Rule):
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
+        self._classes: List[cst.ClassDef] = []
         self._fetched: List[Dict[str, str]] = []  # per function: local -> how it was fetched
         # per function: cursors whose last statement reads the catalog (DESCRIBE, SHOW, PRAGMA):
         # their rows are metadata, which no WHERE can filter
@@ -105,7 +132,29 @@ class FetchAllThenFilter(Rule):
             return None  # DESCRIBE/SHOW/PRAGMA rows: the catalog, not a table to filter with WHERE
         return how
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def _store_read_into_dict(self, node: cst.Assign) -> None:
+        """`self.freq = dict(... for w, ti in self.ixreader.iter_field(f))`, then only
+        `self.freq[w]` lookups in the class."""
+        target = node.targets[0].target
+        if not self._classes or type(target) is not cst.Attribute or type(target.value) is not cst.Name \
+                or target.value.value != "self":
+            return
+        how = dict_of_store(node.value)
+        if how is None or not only_looked_up(self._classes[-1], target.attr.value):
+            return
+        self.report(node.value, f"every entry of {how} is read into self.{target.attr.value}, which the class only "
+                                "looks up one key at a time: ask the store for those keys instead",
+                    fix=STORE_FIX, confidence="medium")
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if self._fetched and len(node.targets) == 1:
+            self._store_read_into_dict(node)
         if not self._fetched or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         name = node.targets[0].target.value
