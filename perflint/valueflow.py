@@ -22,6 +22,7 @@ _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
 _NO_PARAMS: Dict[str, Values] = {}
+_NO_BINDINGS: Dict[str, List[tuple]] = {}
 # Expressions whose value is built from the expression alone (`pure` from the first evaluation)
 _LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
@@ -269,6 +270,10 @@ class ValueFlow:
         """The functions calling these values runs; None when the set is unbounded."""
         if values is None:
             return None
+        if len(values) == 1:
+            for value in values:
+                if value[0] == "F" or value[0] == "B":  # most calls: one function
+                    return [(value[1], value[0] == "B")]
         out: List[Tuple[str, bool]] = []
         # the order decides which of a function's two values (bound or not) is kept below
         for value in sorted(values, key=repr) if len(values) > 1 else values:
@@ -416,7 +421,7 @@ class ValueFlow:
         functions = mod.functions
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
-                parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, {}).get(name, ())]
+                parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, _NO_BINDINGS).get(name, ())]
                 if name in functions[scope].params:  # bound from call sites: grows by rounds
                     self._dirty = True
                     parts.append(self.param_in.get(f"{mod.module}.{scope}", _NO_PARAMS).get(name, EMPTY))
