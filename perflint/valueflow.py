@@ -21,7 +21,9 @@ EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
 _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
-# Expressions whose value is built from the expression alone (eval skips the memo for them)
+_NO_PARAMS: Dict[str, Values] = {}
+_NO_BINDINGS: Dict[str, List[tuple]] = {}
+# Expressions whose value is built from the expression alone (`pure` from the first evaluation)
 _LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
@@ -99,6 +101,7 @@ class ValueFlow:
         self._dirty = False  # the evaluation under way read a parameter or an unfinished one
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._class_targets: Dict[str, bool] = {}
+        self._self_param: Dict[str, bool] = {}
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -128,7 +131,11 @@ class ValueFlow:
                 for mod, site in sites[fid]:
                     self._dirty = False
                     for target, bound in self.site_callables(mod, site):
-                        callers.setdefault(target, set()).add(fid)
+                        found = callers.get(target)
+                        if found is None:
+                            callers[target] = {fid}
+                        else:
+                            found.add(fid)
                         if self._bind_args(mod, site, target, bound):
                             changed.add(target)
                     if self._dirty:
@@ -194,31 +201,52 @@ class ValueFlow:
 
     def _bind_args(self, mod: ModuleSummary, site: CallSite, target: str, bound: bool) -> bool:
         fn = self.p.functions[target][1]
-        offset = 1 if bound and fn.cls and not any(d in _STATIC for d in fn.decorators) else 0
+        offset = 1 if bound and self._takes_self(target, fn) else 0
         changed = False
-        slots = self.param_in.setdefault(target, {})
+        slots = self.param_in.get(target)
+        if slots is None:
+            slots = self.param_in[target] = {}
+        params = fn.params
         pairs: List[Tuple[str, tuple]] = []
-        for index, arg in enumerate(site.args):
-            k = index + offset
-            if k >= fn.positional:
-                break
-            if arg is not None:
-                pairs.append((fn.params[k], arg))
+        if site.args:
+            positional = fn.positional
+            for index, arg in enumerate(site.args, offset):
+                if index >= positional:
+                    break
+                if arg is not None:
+                    pairs.append((params[index], arg))
         for name, arg in site.kwargs:
-            if name in fn.params:
+            if name in params:
                 pairs.append((name, arg))
         for name, arg in pairs:
             values = self.eval(mod, arg)
-            if values == EMPTY:
+            if values is not None and not values:
                 continue
             old = slots.get(name, EMPTY)
             if old is None:
                 continue
-            new = union((old, values))
+            # union((old, values)), spelled out: it runs for every argument of every round
+            if values is None:
+                new = None
+            elif not old:
+                new = None if len(values) > MAX_VALUES else values
+            elif values <= old:
+                continue
+            else:
+                new = old | values
+                if len(new) > MAX_VALUES:
+                    new = None
             if new != old:
                 slots[name] = new
                 changed = True
         return changed
+
+    def _takes_self(self, fid: str, fn) -> bool:
+        """Whether a call of `fid` bound to an instance passes it as the first parameter."""
+        found = self._self_param.get(fid)
+        if found is None:
+            found = self._self_param[fid] = bool(fn.cls) and not any(d in _STATIC for d in fn.decorators)
+        return found
 
     # -- what a call reaches ------------------------------------------------------------
     def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
@@ -242,6 +270,10 @@ class ValueFlow:
         """The functions calling these values runs; None when the set is unbounded."""
         if values is None:
             return None
+        if len(values) == 1:
+            for value in values:
+                if value[0] == "F" or value[0] == "B":  # most calls: one function
+                    return [(value[1], value[0] == "B")]
         out: List[Tuple[str, bool]] = []
         # the order decides which of a function's two values (bound or not) is kept below
         for value in sorted(values, key=repr) if len(values) > 1 else values:
@@ -280,30 +312,27 @@ class ValueFlow:
         kind = expr[0]
         if kind == "n":  # memoised by name, a cycle through it included (name())
             return self.name(mod, expr[1], expr[2])
-        if kind in _LITERAL_KINDS:
-            return self._eval(mod, expr)  # reads nothing: a memo entry would cost more
         key = id(expr)
         found = self.pure.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
+        if kind in _LITERAL_KINDS:  # reads nothing
+            found = self.pure[key] = self._eval(mod, expr)
+            return found  # type: ignore[return-value]
         memo = self.memo
-        if key in memo:
+        found = memo.get(key, _MISSING)
+        if found is not _MISSING:
             self._dirty = True
-            return memo[key]
+            return found  # type: ignore[return-value]
         memo[key] = EMPTY  # a cycle (x = x.next) reads nothing new
         outer, self._dirty = self._dirty, False
-        result = self._eval(mod, expr)
-        self._settle(key, result, outer)
+        result = memo[key] = self._eval(mod, expr)
+        # `pure` when it read nothing that a round or a cycle changes; else the caller read
+        # this, so it is not pure either (the flag stays up)
+        if not self._dirty:
+            self.pure[key] = result
+            self._dirty = outer
         return result
-
-    def _settle(self, key: object, result: Values, outer: bool) -> None:
-        """Record a finished evaluation: in this round's memo, and in `pure` when it read
-        nothing that a round or a cycle changes; then restore the caller's flag."""
-        self.memo[key] = result
-        if self._dirty:
-            return  # the caller read this, so it is not pure either
-        self.pure[key] = result
-        self._dirty = outer
 
     def _eval(self, mod: ModuleSummary, expr: tuple) -> Values:
         kind = expr[0]
@@ -376,23 +405,26 @@ class ValueFlow:
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         memo = self.memo
-        if key in memo:
+        found = memo.get(key, _MISSING)
+        if found is not _MISSING:
             self._dirty = True
-            return memo[key]
+            return found  # type: ignore[return-value]
         memo[key] = EMPTY
         outer, self._dirty = self._dirty, False
-        result = self._name(mod, scope, name)
-        self._settle(key, result, outer)
+        result = memo[key] = self._name(mod, scope, name)
+        if not self._dirty:
+            self.pure[key] = result
+            self._dirty = outer
         return result
 
     def _name(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         functions = mod.functions
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
-                parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, {}).get(name, ())]
+                parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(scope, _NO_BINDINGS).get(name, ())]
                 if name in functions[scope].params:  # bound from call sites: grows by rounds
                     self._dirty = True
-                    parts.append(self.param_in.get(f"{mod.module}.{scope}", {}).get(name, EMPTY))
+                    parts.append(self.param_in.get(f"{mod.module}.{scope}", _NO_PARAMS).get(name, EMPTY))
                 nested = f"{scope}.{name}"
                 if nested in mod.classes:
                     parts.append(frozenset({("C", f"{mod.module}.{nested}", False)}))
@@ -405,10 +437,12 @@ class ValueFlow:
         found = self.pure.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        if key in self.memo:
+        memo = self.memo
+        found = memo.get(key, _MISSING)
+        if found is not _MISSING:
             self._dirty = True
-            return self.memo[key]
-        self.memo[key] = EMPTY
+            return found  # type: ignore[return-value]
+        memo[key] = EMPTY
         outer, self._dirty = self._dirty, False
         parts: List[Values] = [self.eval(mod, e) for e in mod.bindings.get(MODULE_SCOPE, {}).get(name, ())]
         if name in mod.classes:
@@ -422,8 +456,10 @@ class ValueFlow:
                 parts.append(frozenset({("M", sub.module)}))
             elif name in _BUILTINS:
                 parts.append(EXTERNAL)
-        result = union(parts)
-        self._settle(key, result, outer)
+        result = memo[key] = union(parts)
+        if not self._dirty:
+            self.pure[key] = result
+            self._dirty = outer
         return result
 
     def dotted(self, dotted: str) -> Values:
@@ -471,10 +507,12 @@ class ValueFlow:
         found = self.pure.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        if key in self.memo:
+        memo = self.memo
+        found = memo.get(key, _MISSING)
+        if found is not _MISSING:
             self._dirty = True
-            return self.memo[key]
-        self.memo[key] = EMPTY
+            return found  # type: ignore[return-value]
+        memo[key] = EMPTY
         outer, self._dirty = self._dirty, False
         result = self._member(cid, attr, instance)
         if subclasses and result and any(v[0] == "B" for v in result):
@@ -482,7 +520,10 @@ class ValueFlow:
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
-        self._settle(key, result, outer)
+        memo[key] = result
+        if not self._dirty:
+            self.pure[key] = result
+            self._dirty = outer
         return result
 
     def _own_member(self, cid: str, attr: str, instance: bool) -> Values:
