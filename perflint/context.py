@@ -12,8 +12,8 @@ from perflint.guards import guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (DATA_TRIPS, iterable_trips, literal_size, match_reason, memo_guard, module_constants,
-                                 once_reason, shim_reason, while_trips)
+from perflint.repetition import (DATA_TRIPS, clock_reason, iterable_trips, literal_size, match_reason, memo_guard,
+                                 module_constants, once_reason, shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -280,6 +280,10 @@ class FileContext(NameResolution):
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
             reason = once_reason(parent.test, node) or shim_reason(parent.test)  # type: ignore[attr-defined]
+            if reason:
+                self._cold_blocks.append((node, reason))
+        elif type(parent) is cst.While and parent.body is node and self.frames:  # type: ignore[attr-defined]
+            reason = clock_reason(parent.test)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         if not self._loops or not node.body:
@@ -574,6 +578,8 @@ class FileContext(NameResolution):
             if effect.startswith("external-") and self.cold_reason:
                 continue  # a process started when something failed is not beside every call
             self.add_effect(effect, confidence)
+            if effect == "parse":
+                self._note_parsed_param(node)
         func = node.func
         if type(func) is cst.Name and func.value == "getattr":
             self._record_dispatch(node)
@@ -591,6 +597,14 @@ class FileContext(NameResolution):
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
                         guards=self._param_guards())
         self._raw_calls.append((site, raw, self.function_qualname))
+
+    def _note_parsed_param(self, node: cst.Call) -> None:
+        """`json.loads(text)` on a parameter: the effect `parse-of:text`, so a caller that does
+        not pass `text` is known not to make this function parse (PFL102's constructors)."""
+        fn = self.function
+        first = node.args[0].value if node.args and node.args[0].keyword is None else None
+        if fn is not None and type(first) is cst.Name and first.value in fn.params:  # type: ignore[attr-defined]
+            self.add_effect(f"parse-of:{first.value}")  # type: ignore[attr-defined]
 
     def _param_guards(self) -> Tuple[str, ...]:
         """Optional parameters (falsy default) the current node needs a caller to pass."""

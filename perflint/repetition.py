@@ -209,7 +209,8 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
 
 # `while time.time() < deadline:` polls until something happens or time runs out: each pass
 # waits on the world (a sleep, a remote call), so it repeats a few times, not once per item.
-_CLOCKS = {"time.time", "time.monotonic", "time.perf_counter", "monotonic", "datetime.now",
+_CLOCKS = {"time.time", "time.monotonic", "time.perf_counter", "monotonic", "time", "perf_counter",
+           "time.time_ns", "time.monotonic_ns", "timeit.default_timer", "default_timer", "datetime.now",
            "datetime.datetime.now", "datetime.utcnow", "datetime.datetime.utcnow", "timezone.now"}
 _DEADLINE = re.compile(r"_*(\w+_)?(deadline|expiry|expiration|expiration_time|expires|timeout|time_?left|end_?time|stop_?time)", re.I)
 
@@ -224,13 +225,23 @@ def _calls_clock(test: cst.CSTNode) -> bool:
     return False
 
 
+def clock_reason(test: cst.BaseExpression) -> str:
+    """Why the body of `while <test>:` takes a fixed time, or "": the loop runs until a time
+    passes (`while time() < start + duration:`, `while time.monotonic() < deadline:`), so what
+    its body costs changes how many passes fit, not how long it takes (distributed's disk
+    benchmark fsyncs on purpose until a second is up; labelled FALSE in run 7)."""
+    if type(test) is cst.Comparison:
+        sides = [test.left] + [c.comparator for c in test.comparisons]  # type: ignore[attr-defined]
+        if _calls_clock(test) or any(type(side) is cst.Name and _DEADLINE.fullmatch(side.value) for side in sides):  # type: ignore[attr-defined]
+            return "runs until a time passes: the loop takes a fixed time, whatever its body costs"
+    return ""
+
+
 def _polling_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
     """Why a while loop is a short poll, or "": it runs until a deadline passes, or until a
     value it looks for turns up (`while not jid: jid = make_jid()`, `while x is None: x = get()`)."""
-    if type(test) is cst.Comparison:
-        sides = [test.left] + [c.comparator for c in test.comparisons]
-        if _calls_clock(test) or any(type(side) is cst.Name and _DEADLINE.fullmatch(side.value) for side in sides):
-            return "a loop until a deadline: a few polls"
+    if clock_reason(test):
+        return "a loop until a deadline: a few polls"
     name = None
     if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and type(test.expression) is cst.Name:
         name = test.expression.value

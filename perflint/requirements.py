@@ -110,10 +110,27 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
+        elif req.startswith("callee-parses-passed:"):
+            if not _parses_passed(program, cand, req[len("callee-parses-passed:"):]):
+                return None
         elif req == "text-formatted-by-caller":
             if not _text_formatted_by_caller(program, fid):
                 return None
     return _CONF_NAME[rank]
+
+
+def _parses_passed(program: Program, cand: Candidate, passed: str) -> bool:
+    """The callee parses one of the parameters the call passes (`parse-of:<param>`, recorded in
+    phase 1): distlib's `Metadata(scheme=...)` passes a scheme name, and its `__init__` parses
+    the `path`, `fileobj` or `mapping` it was not given (labelled FALSE in run 7)."""
+    callee = program.resolve_target(cand.target)
+    if callee is None:
+        return False
+    fn = program.functions[callee][1]
+    count, _, keywords = passed.partition(":")
+    offset = 1 if fn.cls else 0  # a constructor's `self`
+    names = set(fn.params[offset:offset + int(count)]) | set(filter(None, keywords.split(",")))
+    return any(f"parse-of:{name}" in fn.effects for name in names)
 
 
 def _text_formatted_by_caller(program: Program, fid: str) -> bool:

@@ -239,6 +239,20 @@ def test_a_sleep_of_computed_length_is_a_wait_that_dwarfs_a_small_cost(tmp_path,
     assert f["severity"] == severity
 
 
+def test_a_loop_that_runs_until_a_time_passes_costs_a_fixed_time():
+    # distributed's disk benchmark fsyncs on purpose until a second is up (labelled FALSE in
+    # run 7): a cheaper body fits more passes, it does not save time
+    bench = ("import os\nfrom time import time\n"
+             "def bench(sizes, duration):\n    for size in sizes:\n        start = time()\n"
+             "        while time() < start + duration:\n            with open('x', 'ab') as f:\n"
+             "                os.fsync(f.fileno())\n")
+    (f,) = lint_sources({"m.py": bench}, select=("PFL402",), config=Config(min_severity="note"))
+    assert (f.severity, f.frequency) == ("note", 1.0)
+    rows = bench.replace("while time() < start + duration:", "for row in size.rows:")
+    (f,) = lint_sources({"m.py": rows}, select=("PFL402",), config=Config(min_severity="note"))
+    assert f.severity == "warning"
+
+
 # -- evidence ---------------------------------------------------------------------------------
 def test_a_fixed_handful_multiplies_but_is_no_evidence():
     config = Config(min_severity="note", rules={"PFL402": RuleSettings(cost=1e-3)})

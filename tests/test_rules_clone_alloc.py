@@ -71,6 +71,27 @@ def test_pfl102_constructor_whose_init_parses_is_reported_at_the_call():
     assert found[0].severity == "warning" and found[0].confidence == "high"
 
 
+def test_pfl102_a_constructor_counts_only_when_the_call_passes_what_it_parses():
+    # distlib's Metadata(scheme=...) inside a loop: __init__ parses `path` or `mapping`, which
+    # this call does not pass (labelled FALSE in run 7); passing `path` is the smell
+    meta = ("import json\n"
+            "class Metadata:\n"
+            "    def __init__(self, path=None, mapping=None, scheme='default'):\n"
+            "        self.scheme = scheme\n"
+            "        self.data = json.loads(path) if path else (mapping or {})\n")
+    run = ("from pkg.meta import Metadata\n"
+           "class Locator:\n"
+           "    def releases(self, versions):\n"
+           "        return [Metadata(scheme=self.scheme) for v in versions]\n"
+           "    def parsed(self, versions):\n"
+           "        return [Metadata(self.text) for v in versions]\n"
+           "    def by_keyword(self, versions):\n"
+           "        return [Metadata(path=self.text) for v in versions]\n")
+    found = findings({"pkg/__init__.py": "", "pkg/meta.py": meta, "pkg/run.py": run}, "PFL102")
+    assert [(f.path, f.line) for f in found] == [("pkg/run.py", 6), ("pkg/run.py", 8)]
+    assert found[0].message.startswith("Metadata() parses its input in __init__, and is built from 'self.text'")
+
+
 def test_pfl102_constructor_whose_init_compiles_a_jinja_template():
     source = (
         "import jinja2\n"

@@ -104,6 +104,10 @@ class ReparsePerCall(Rule):
     and is not reported. `string.Template(text)` is not reported either: its constructor
     only stores the text (the pattern is compiled once per class).
 
+    A class whose `__init__` parses is reported only when the call passes the parameter
+    that `__init__` parses: `Metadata(scheme=self.scheme)` builds an empty record, whatever
+    `Metadata(path)` would parse.
+
     Text counts as unchanged when it is configuration: a local taken from a long-lived
     attribute of `self` or a module constant, an entry of a loop over one, or a parameter
     that defaults to one (`formats = formats or self._db.path_formats`, then
@@ -392,8 +396,12 @@ class ReparsePerCall(Rule):
                     confidence=confidence, requires=("repeated", "callee-deep:parse-code"),
                     cost="parse-python-byte", size=max(_text_size(first) or 0.0, COMPILED_TEXT_BYTES),
                     fix=CONSTRUCTOR_HOIST_FIX if hoist else CONSTRUCTOR_CACHE_FIX)
+        # the constructor must parse what this call passes, not another of its parameters
+        passed = f"{sum(1 for a in node.args if a.keyword is None)}:" + ",".join(
+            a.keyword.value for a in node.args if a.keyword is not None)
         self.report(node, f"{name}() parses its input in __init__, and is built from {text} {when}",
-                    confidence=confidence, requires=("repeated", "callee:parse", "!callee-deep:parse-code"))
+                    confidence=confidence,
+                    requires=("repeated", "callee:parse", f"callee-parses-passed:{passed}", "!callee-deep:parse-code"))
 
     def _stable_local(self, arg: cst.BaseExpression, fn):
         """A local name every binding of which is configuration: a long-lived attribute of

@@ -63,8 +63,9 @@ class AncestorRenderedPerStep(Rule):
     ```
 
     ## Notes
-    Only renders of the variable the loop moves up are reported, not of other nodes. Test
-    code is not reported.
+    Only renders of the variable the loop moves up are reported, not of other nodes. A render
+    used as a mapping key (`styles[str(ttype)]`, `.get(str(ttype))`) names the node rather than
+    spelling out its subtree, and is not reported. Test code is not reported.
     """
 
     CODE = "PFL310"
@@ -79,6 +80,9 @@ class AncestorRenderedPerStep(Rule):
         "        n = n.parent\n        d += 1\n    return d, text\n",
         # Walks down, not up.
         "def walk(node, out):\n    while node.children:\n        out.append(str(node))\n        node = node.children[0]\n",
+        # The text is a key that names the node (pygments' token types), not a rendered subtree.
+        "def style_for(ttype, styles):\n    while ttype:\n        try:\n            return styles[str(ttype)]\n"
+        "        except KeyError:\n            ttype = ttype.parent\n",
     ]
     INVALID = [
         Invalid(
@@ -152,9 +156,13 @@ def _climbing(body: cst.CSTNode) -> Set[str]:
 
 
 def _render_of(part: cst.CSTNode, names: Set[str]) -> Optional[tuple]:
-    """(the call, the name) of a render of a climbing name in `part`."""
+    """(the call, the name) of a render of a climbing name in `part`. A render used as a key
+    (`styles[str(ttype)]`, `styles.get(str(ttype))`) names the node, it does not spell out a
+    subtree: pygments' token types are tuples whose text is a dotted name, and the parent's is
+    the shorter one (labelled FALSE in run 7)."""
+    keys = _lookup_keys(part)
     for node in _walk(part):
-        if not isinstance(node, cst.Call):
+        if not isinstance(node, cst.Call) or id(node) in keys:
             continue
         func = node.func
         if (isinstance(func, cst.Name) and func.value in _RENDER_BUILTINS and len(node.args) == 1
@@ -164,6 +172,19 @@ def _render_of(part: cst.CSTNode, names: Set[str]) -> Optional[tuple]:
                 and isinstance(func.value, cst.Name) and func.value.value in names):
             return node, func.value.value
     return None
+
+
+def _lookup_keys(part: cst.CSTNode) -> Set[int]:
+    """ids of the expressions used as a mapping key in `part`: `d[key]`, `d.get(key)`."""
+    keys: Set[int] = set()
+    for node in _walk(part):
+        node_type = type(node)
+        if node_type is cst.Subscript and len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:  # type: ignore[attr-defined]
+            keys.add(id(node.slice[0].slice.value))  # type: ignore[attr-defined]
+        elif node_type is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("get", "pop", "setdefault") \
+                and node.args:  # type: ignore[attr-defined]
+            keys.add(id(node.args[0].value))  # type: ignore[attr-defined]
+    return keys
 
 
 def _walk(node: cst.CSTNode):
