@@ -15,12 +15,6 @@ from perflint.finding import TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
-
-# `self.m()` in a base class reaches the overrides of m in the program's own subclasses: a
-# closed set, each the exact target for objects of its class, so a few more of them than a
-# value set may hold (dulwich's ShaFile.set_raw_chunks dispatches `_deserialize` to five
-# object types). Past this many the method is a plugin point, and the edges say little.
-MAX_OVERRIDES = 8
 from perflint.values import TRANSPARENT_DECORATORS
 
 DEFAULT_LOOP_TRIPS = 100.0
@@ -367,7 +361,7 @@ class Program(Frequencies):
         if cached is None:
             cid, _, meth = target[2:].rpartition(":")
             found = sorted({self.lookup_method(sub, meth) for sub in self.flow.subclasses(cid)} - {None, exact})
-            if not (found and len(found) <= MAX_OVERRIDES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
+            if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
                 found = []
             cached = self._override_cache[target] = found  # type: ignore[assignment]
         return cached
