@@ -502,10 +502,11 @@ class Program(Frequencies):
         self._spread_transactions()
 
     def _guarded_heat(self, fid: str, guards: Sequence[str]) -> Optional[float]:
-        """The heat of `fid` from the callers that pass every optional parameter in `guards`
-        (perflint/guards.py); None when no caller does. A function with a role or no callers
+        """The heat of `fid` from the callers that pass every optional parameter in `guards`,
+        and arguments of the types its `isa:` guards need (perflint/guards.py); None when no
+        caller does. A function with a role or no callers
         is called from outside: it may be given anything."""
-        from perflint.guards import passes
+        from perflint.guards import passes, passes_type
 
         heat = self.heat
         if not self.callers[fid] or fid in self.roles:
@@ -516,7 +517,8 @@ class Program(Frequencies):
         for edge in self.callers[fid]:
             if edge.site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
                 continue
-            if all(passes(edge.site.passed, fn.params, name, bound) for name in guards):
+            if all(passes_type(edge.site.arg_types, fn.params, name, bound) if name.startswith("isa:")
+                   else passes(edge.site.passed, fn.params, name, bound) for name in guards):
                 h = min(heat.get(edge.caller, 1.0) * self.trips(edge.site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
                 best = h if best is None else max(best, h)
         return None if best is None else min(best, heat[fid])

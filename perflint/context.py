@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
-from perflint.guards import guarded_params, optional_params, passed_arguments
+from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments, type_guards
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
@@ -84,6 +84,7 @@ class _Pending:
     cold: str = ""
     per_item: str = ""
     growth: Optional[Tuple[int, float, int, float]] = None
+    guards: Tuple[str, ...] = ()  # what a caller must pass for the site to run (guards.py)
 
 
 class FileContext(NameResolution):
@@ -433,17 +434,17 @@ class FileContext(NameResolution):
                       cost_key: str = "", size: Optional[float] = None, per_item: str = "",
                       growth: Optional[Tuple[int, float, int, float]] = None) -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
-        function, loops = self.function_qualname, self.loops
+        function, loops, guards = self.function_qualname, self.loops, self._param_guards()
         top = self.frames[-1] if self.frames else None
         if (top is not None and top.kind == "function" and not top.started and self.stack
                 and type(self.stack[-1]) is cst.FunctionDef and node is not self.stack[-1]):
             # A rule scanning a function's body from its `def` (visit_FunctionDef): the site is
             # in that function, though its frame starts only at the body (decorators and
             # defaults, visited before, belong to the enclosing scope).
-            function, loops = top.function.qualname, ()  # type: ignore[union-attr]
+            function, loops, guards = top.function.qualname, (), ()  # type: ignore[union-attr]
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     function, loops, cost_key, size, self.cold_reason, per_item, growth)
+                     function, loops, cost_key, size, self.cold_reason, per_item, growth, guards)
         )
 
     def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:
@@ -595,7 +596,7 @@ class FileContext(NameResolution):
         site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
-                        guards=self._param_guards())
+                        guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()))
         self._raw_calls.append((site, raw, self.function_qualname))
 
     def _note_parsed_param(self, node: cst.Call) -> None:
@@ -607,16 +608,28 @@ class FileContext(NameResolution):
             self.add_effect(f"parse-of:{first.value}")  # type: ignore[attr-defined]
 
     def _param_guards(self) -> Tuple[str, ...]:
-        """Optional parameters (falsy default) the current node needs a caller to pass."""
+        """What the current node needs a caller to pass: optional parameters (falsy default)
+        under `if p:` and the like, and `isa:p:T` under `if isinstance(p, T):` (guards.py)."""
         frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
         if frame is None or frame.node is None or not frame.started:
             return ()
         if frame.optional is None:
             frame.optional = optional_params(frame.node)
         optional = frame.optional
-        if not optional:
-            return ()
-        return guarded_params(self.stack, frame.node, optional)
+        given = guarded_params(self.stack, frame.node, optional) if optional else ()
+        if frame.function is not None and frame.function.params:
+            given += type_guards(self.stack, frame.node, frame.function.params)
+        return given
+
+    def _range_targets(self) -> Tuple[str, ...]:
+        """Names that loops around the node bind to the integers of a `range()`."""
+        out: Tuple[str, ...] = ()
+        for entry in self._loops:
+            loop = entry[2]
+            if type(loop) is cst.For and type(loop.target) is cst.Name and type(loop.iter) is cst.Call \
+                    and type(loop.iter.func) is cst.Name and loop.iter.func.value == "range":  # type: ignore[attr-defined]
+                out += (loop.target.value,)  # type: ignore[attr-defined]
+        return out
 
     def _enter_attribute(self, node: cst.Attribute) -> None:
         """An attribute read may run a @property: record it for phase 2 (once per function)."""

@@ -128,6 +128,9 @@ class Candidate:
     # when the piece is one, else 0). The size term is then what it holds on average, from the
     # trips of those loops, worked out in phase 2.
     growth: Optional[Tuple[int, float, int, float]] = None
+    # What a caller must pass for the site to run: optional parameters it sits under
+    # (`if p:`), `isa:p:T` under `if isinstance(p, T):` (perflint/guards.py).
+    guards: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

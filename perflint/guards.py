@@ -1,10 +1,17 @@
-"""Calls that run only when a caller passes an optional argument.
+"""Calls that run only when a caller passes an optional argument, or one of a type.
 
 `def sig4(..., role_arn=None): if role_arn is None: creds() else: assumed_creds()` reaches
 `assumed_creds` only from callers that pass `role_arn`: a hot caller that leaves it out
 gives that call no heat (Salt's aws.query, labelled FALSE in run 5 of docs/precision.md).
 Phase 1 records what each call passes and which optional parameters guard each call site;
 the call graph (callgraph.Program) checks the one against the other.
+
+`if isinstance(idx, bytes): idx = self.series.index(idx)` runs only for callers that pass
+bytes: Mercurial's `queue.pushable(i)` is called per patch with the loop's integer index, so
+that branch's list scan is on no hot chain (labelled FALSE in run 7). The guard is
+`isa:idx:bytes`; a call site records the types it visibly passes (`arg_types`: an int literal,
+a `range()` loop's index, `len()`, a string or bytes literal), and a caller whose argument is
+known to be of another type does not pass it. Sites (findings) get the same guards as calls.
 """
 
 from __future__ import annotations
@@ -125,3 +132,75 @@ def passes(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], nam
         return True  # a keyword-only or a renamed parameter: nothing to check, assume given
     index = list(params).index(name) - (1 if bound else 0)
     return positional > index
+
+
+# isinstance() types a caller's argument is known to be, by what phase 1 can see at the call
+_SCALARS = {"int", "str", "bytes", "float", "bool"}
+
+
+def type_guards(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, params: Sequence[str]) -> Tuple[str, ...]:
+    """`isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body around the top of `stack`."""
+    start = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is fn), None)
+    if start is None:
+        return ()
+    found: Tuple[str, ...] = ()
+    for index in range(start + 1, len(stack) - 1):
+        parent, child = stack[index], stack[index + 1]
+        if type(parent) is cst.If and child is parent.body:  # type: ignore[attr-defined]
+            guard = _isinstance_guard(parent.test, params)  # type: ignore[attr-defined]
+            if guard:
+                found += (guard,)
+    return found
+
+
+def _isinstance_guard(test: cst.BaseExpression, params: Sequence[str]) -> str:
+    if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance":  # type: ignore[attr-defined]
+        return ""
+    args = test.args  # type: ignore[attr-defined]
+    if len(args) != 2 or type(args[0].value) is not cst.Name or args[0].value.value not in params:
+        return ""
+    kinds = args[1].value
+    names = [e.value for e in kinds.elements] if type(kinds) is cst.Tuple else [kinds]  # type: ignore[attr-defined]
+    if not all(type(n) is cst.Name for n in names):
+        return ""
+    return f"isa:{args[0].value.value}:{','.join(n.value for n in names)}"  # type: ignore[attr-defined]
+
+
+def argument_types(node: cst.Call, range_targets: Sequence[str]) -> Tuple[str, ...]:
+    """The type of each positional argument when the call shows it ("" when it does not):
+    literals, `len()`, and the index of a `for i in range(...)` loop around the call."""
+    out = []
+    for arg in node.args:
+        if arg.star or arg.keyword is not None:
+            break
+        value = arg.value
+        value_type = type(value)
+        kind = ""
+        if value_type is cst.Integer:
+            kind = "int"
+        elif value_type is cst.Float:
+            kind = "float"
+        elif value_type is cst.SimpleString:
+            kind = "bytes" if "b" in value.prefix.lower() else "str"  # type: ignore[attr-defined]
+        elif value_type is cst.FormattedString:
+            kind = "str"
+        elif value_type is cst.Name and value.value in range_targets:  # type: ignore[attr-defined]
+            kind = "int"
+        elif value_type is cst.Call and type(value.func) is cst.Name and value.func.value == "len":  # type: ignore[attr-defined]
+            kind = "int"
+        out.append(kind)
+    return tuple(out)
+
+
+def passes_type(arg_types: Sequence[str], params: Sequence[str], guard: str, bound: bool) -> bool:
+    """Whether a call whose positional arguments have `arg_types` may satisfy `isa:p:T`."""
+    _, name, kinds = guard.split(":", 2)
+    if name not in params:
+        return True
+    index = list(params).index(name) - (1 if bound else 0)
+    if index < 0 or index >= len(arg_types) or not arg_types[index]:
+        return True  # not passed by position, or of a type the call does not show
+    wanted = set(kinds.split(","))
+    if not wanted <= _SCALARS:
+        return True  # a class of the program's: an int could still be a subclass's value? keep it simple
+    return arg_types[index] in wanted or (arg_types[index] == "bool" and "int" in wanted)

@@ -75,6 +75,7 @@ def positioned(pending: "List[_Pending]", module: cst.Module, source: str, node_
                 cold=p.cold,
                 per_item=p.per_item,
                 growth=p.growth,
+                guards=p.guards,
             )
         )
     return out

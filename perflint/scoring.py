@@ -141,7 +141,7 @@ class Scorer:
     def score(self, code: str, default_key: str, cand: Candidate, fid: str, confidence: str,
               overrides: Sequence[Override]) -> Scored:
         cost, cost_text = self.cost(code, default_key, cand, fid)
-        sure = None
+        sure, guard_text = None, ""
         if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
             sure = None if cand.cold else self.program.sure_frequency(fid, cand.loops)
             if sure is None:
@@ -153,12 +153,22 @@ class Scorer:
         else:
             frequency = self.program.site_heat(fid, cand.loops)
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
+            if cand.guards and fid in self.program.functions:
+                # the site runs only for callers that pass what its guards need (guards.py)
+                given = self.program._guarded_heat(fid, cand.guards)
+                needs = ", ".join(_guard_words(g) for g in cand.guards)
+                if given is None:
+                    frequency, evidenced = 1.0, False
+                    guard_text = f"runs only when a caller passes {needs}: no caller on a hot chain does"
+                elif given < self.program.heat.get(fid, 1.0):
+                    frequency = self.program.site_heat(fid, cand.loops) * given / self.program.heat[fid]
+                    guard_text = f"counted from the callers that pass {needs}"
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost, beside))
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
-                      "; ".join(sure[1]) if sure is not None else "")
+                      "; ".join(sure[1]) if sure is not None else guard_text)
 
     def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
         """The slow operations on the site's path, in seconds per execution of the site.
@@ -299,6 +309,14 @@ class Scorer:
         for loop, text in program.site_trips_shown(fid, loops, depths[-1]):
             factors.append(f"{loop.kind} in {program.display_name(fid)} line {loop.line} {text}")
         return factors
+
+
+def _guard_words(guard: str) -> str:
+    """`isa:idx:bytes` -> "idx as bytes"; an optional parameter's name -> "idx"."""
+    if guard.startswith("isa:"):
+        _, name, kinds = guard.split(":", 2)
+        return f"{name} as {' or '.join(kinds.split(','))}"
+    return guard
 
 
 def pinned_severity(config: Config, code: str, overrides: Sequence[Override]) -> Tuple[Optional[str], Optional[str]]:

@@ -38,6 +38,8 @@ class CallSite:
     # Parameters of the enclosing function, with a falsy default, that the site needs given:
     # it sits under `if p:`, `if p is not None:` or the else of `if p is None:`.
     guards: Tuple[str, ...] = ()
+    # The type of each positional argument when the call shows it (guards.argument_types).
+    arg_types: Tuple[str, ...] = ()
 
 
 @dataclass
