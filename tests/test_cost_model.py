@@ -541,6 +541,47 @@ def test_guarded_params_read_the_if_around_a_call(test, branch, given):
     assert site.guards == given
 
 
+QUEUE = """\
+class Queue:
+    def __init__(self):
+        self.series = []
+        self.guards = {}
+    def pushable(self, idx):
+        if isinstance(idx, bytes):
+            idx = self.series.index(idx)
+        return self.guards.get(idx)
+    def next_patch(self, start):
+        for i in range(start, len(self.series)):
+            for g in self.guards:
+                if self.pushable(i):
+                    return i
+"""
+
+
+@pytest.mark.parametrize("extra, frequency, severity", [
+    # mercurial's queue: the per-patch loop passes the integer index, never a name
+    ("", 1.0, "note"),
+    ("    def by_name(self, names):\n        for n in names:\n            for g in self.guards:\n"
+     "                self.pushable(n)\n", 1000.0, "warning"),  # n: a type the call does not show
+    ("    def by_literal(self, names):\n        for n in names:\n            for g in self.guards:\n"
+     "                self.pushable(b'x')\n", 1000.0, "warning"),  # bytes: it takes the branch
+])
+def test_a_site_under_isinstance_of_a_parameter_counts_callers_that_pass_that_type(extra, frequency, severity):
+    (f,) = lint_sources({"m.py": QUEUE + extra}, select=("PFL502",), config=Config(min_severity="note"))
+    assert (f.frequency, f.severity) == (frequency, severity)
+
+
+def test_a_site_under_an_optional_parameter_counts_callers_that_pass_it():
+    src = ("import copy\nT = {}\n"
+           "def f(x, extra=None):\n    if extra:\n        return copy.deepcopy(T)\n    return x\n"
+           "def g(rows):\n    for r in rows:\n        f(r)\n")
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert (f.frequency, f.severity) == (1.0, "note")
+    src += "def h(rows):\n    for r in rows:\n        f(r, extra=1)\n"
+    (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
+    assert f.frequency == 100.0
+
+
 def test_a_small_copy_beside_a_module_level_http_request_is_dwarfed():
     # salt's aws.query: requests.get() opens a new connection per call (3 ms); a 100-element
     # deep copy (100 us) on its path is 3% of it
