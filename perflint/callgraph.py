@@ -132,6 +132,9 @@ class Program(Frequencies):
         # The last edge from outside a function's recursion cycle that raised its heat: when a
         # recursive call made it hotter still, its chain goes on from there to the real root.
         self.entry: Dict[str, Edge] = {}
+        # While one finding's trace is written: its function's first edge, when the site's
+        # guards (guards.py) rule out the hottest caller (engine sets it, hot_chain reads it).
+        self.chain_start: Dict[str, Edge] = {}
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
         self._effects: Dict[str, Dict[str, str]] = {}
@@ -504,24 +507,30 @@ class Program(Frequencies):
     def _guarded_heat(self, fid: str, guards: Sequence[str]) -> Optional[float]:
         """The heat of `fid` from the callers that pass every optional parameter in `guards`,
         and arguments of the types its `isa:` guards need (perflint/guards.py); None when no
-        caller does. A function with a role or no callers
-        is called from outside: it may be given anything."""
+        caller does. A function with a role or no callers is called from outside: it may be
+        given anything."""
+        if not self.callers[fid] or fid in self.roles:
+            return self.heat[fid]
+        best = self.guarded_edge(fid, guards)
+        return None if best is None else min(best[0], self.heat[fid])
+
+    def guarded_edge(self, fid: str, guards: Sequence[str]) -> Optional[Tuple[float, Edge]]:
+        """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`."""
         from perflint.guards import passes, passes_type
 
         heat = self.heat
-        if not self.callers[fid] or fid in self.roles:
-            return heat[fid]
         _, fn = self.functions[fid]
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
-        best = None
+        best: Optional[Tuple[float, Edge]] = None
         for edge in self.callers[fid]:
             if edge.site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
                 continue
             if all(passes_type(edge.site.arg_types, fn.params, name, bound) if name.startswith("isa:")
                    else passes(edge.site.passed, fn.params, name, bound) for name in guards):
                 h = min(heat.get(edge.caller, 1.0) * self.trips(edge.site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
-                best = h if best is None else max(best, h)
-        return None if best is None else min(best, heat[fid])
+                if best is None or h > best[0]:
+                    best = (h, edge)
+        return best
 
     def _spread_transactions(self) -> None:
         """Which functions run inside a transaction some caller holds open, on every chain as

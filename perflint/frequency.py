@@ -171,8 +171,10 @@ class Frequencies:
         chain: List[Edge] = []
         seen = {fid}
         current = fid
+        # a site under guards (guards.py) is reached through the hottest caller that passes them
+        first = self.chain_start.get(fid)
         while current in self.pred:
-            edge = self.pred[current]
+            edge = first if first is not None and not chain else self.pred[current]
             chain.append(edge)
             if edge.caller in seen:
                 # a recursion multiplied it last: go on from the call that entered the cycle

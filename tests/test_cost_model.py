@@ -571,6 +571,16 @@ def test_a_site_under_isinstance_of_a_parameter_counts_callers_that_pass_that_ty
     assert (f.frequency, f.severity) == (frequency, severity)
 
 
+def test_a_guarded_site_is_traced_through_a_caller_that_passes_its_guard():
+    by_name = ("    def apply(self, names):\n        for n in names:\n            for g in self.guards:\n"
+               "                self.pushable(n)\n")
+    # next_patch's loop is hotter (x1000 through its caller) but passes integers
+    hot_ints = ("def run(q, items):\n    for i in items:\n        q.next_patch(0)\n")
+    (f,) = lint_sources({"m.py": QUEUE + by_name + hot_ints}, select=("PFL502",), config=Config(min_severity="note"))
+    assert [(hop.function, hop.line) for hop in f.trace][-1] == ("Queue.apply", 17)
+    assert "for loop in Queue.apply" in f.context or "Queue.apply" in f.context
+
+
 def test_a_site_under_an_optional_parameter_counts_callers_that_pass_it():
     src = ("import copy\nT = {}\n"
            "def f(x, extra=None):\n    if extra:\n        return copy.deepcopy(T)\n    return x\n"
