@@ -83,10 +83,7 @@ class Scorer:
         settings = self.config.rules.get(code)
         if settings is not None and settings.cost is not None:
             return settings.cost, f"{format_time(settings.cost)} ([rules.{code}] cost)"
-        key = cand.cost_key or default_key
-        local = ""
-        if key in LOCAL_QUERY and fid is not None and self._sqlite_only(fid):
-            key, local = LOCAL_QUERY[key], " (its package talks to SQLite, in-process)"
+        key, local = self._cost_key(cand, default_key, fid)
         if not key or key not in self.costs.costs:
             return 0.0, "no cost model"
         unit = self.costs[key]
@@ -106,11 +103,17 @@ class Scorer:
             text += f" x {settings.weight:g}/10 ([rules.{code}] weight, deprecated)"
         return value, text
 
-    def _sqlite_only(self, fid: str) -> bool:
-        if self._backends is None:
-            self._backends = Backends(self.program)
-        entry = self.program.functions.get(fid)
-        return entry is not None and self._backends.sqlite_only(entry[0].module)
+    def _cost_key(self, cand: Candidate, default_key: str, fid: Optional[str]) -> Tuple[str, str]:
+        """The cost-table key of a candidate, and a note when the program changed it: a
+        server's query is an in-process one in a package that talks to SQLite only."""
+        key = cand.cost_key or default_key
+        if key in LOCAL_QUERY and fid is not None:
+            if self._backends is None:
+                self._backends = Backends(self.program)
+            entry = self.program.functions.get(fid)
+            if entry is not None and self._backends.sqlite_only(entry[0].module):
+                return LOCAL_QUERY[key], " (its package talks to SQLite, in-process)"
+        return key, ""
 
     def fixed_time(self, code: str, default_key: str, cand: Candidate, frequency: float,
                    fid: Optional[str] = None) -> float:
@@ -118,9 +121,7 @@ class Scorer:
         settings = self.config.rules.get(code)
         if settings is not None and settings.cost is not None:
             return 0.0
-        key = cand.cost_key or default_key
-        if key in LOCAL_QUERY and fid is not None and self._sqlite_only(fid):
-            key = LOCAL_QUERY[key]
+        key, _ = self._cost_key(cand, default_key, fid)
         fix = self.costs.fix.get(key, 0.0)
         if not fix:
             return 0.0
