@@ -7,7 +7,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import pathspec
 
@@ -257,7 +257,6 @@ def finalize(
     fixed_time: Dict[str, float] = {}  # fingerprint -> seconds per unit of work the fixed code spends
     meta = by_code.get(UNUSED_SUPPRESSION)
     descents: Dict[str, Candidate] = {}  # findings whose cost sits in the callee: their trace ends there
-    chain_starts: Dict[str, Any] = {}  # findings whose guards rule out the hottest caller: the edge to trace
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.error is not None:
             errors.append(summary.error)
@@ -304,10 +303,6 @@ def finalize(
             finding, args, fixed = _finding_for_cause(members, summary.path, rel, occurrences, scorer)
             findings.append(finding)
             explain_args[finding.fingerprint] = args
-            lead = min(members, key=lambda m: (m.cand.line, m.cand.column))
-            start = _guarded_start(program, lead.fid, lead.cand.guards)
-            if start is not None:
-                chain_starts[finding.fingerprint] = start
             if "trace-callee" in members[0].cand.requires:
                 descents[finding.fingerprint] = members[0].cand
             if fixed > 0:
@@ -346,7 +341,8 @@ def finalize(
             continue
         fid, loops, cold, members, scored, pinned_by, per_item = args
         known = fid is not None and fid in program.functions
-        program.chain_start = {fid: chain_starts[f.fingerprint]} if f.fingerprint in chain_starts else {}
+        # a site whose guards rule out its function's hottest caller is traced from another
+        program.chain_start = {fid: scored.chain_start} if scored is not None and scored.chain_start is not None else {}
         if known and not cold:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
         elif known:
@@ -437,16 +433,6 @@ def _digest(code: str, rel: str, function: str, snippet: str) -> str:
     """The fingerprint hash: rule, root-relative path, function, normalised code; no line."""
     key = f"{code}|{rel}|{function}|{snippet}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _guarded_start(program: Program, fid: str, guards) -> Optional[Any]:
-    """The edge a guarded site's trace starts from, when it is not its function's hottest."""
-    if not guards or fid not in program.functions or not program.callers.get(fid) or fid in program.roles:
-        return None
-    best = program.guarded_edge(fid, guards)
-    if best is None or best[1] is program.pred.get(fid):
-        return None
-    return best[1]
 
 
 def _finding_for_cause(members, path, rel, occurrences, scorer):

@@ -20,7 +20,7 @@ from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
 
 if TYPE_CHECKING:
-    from perflint.callgraph import Program
+    from perflint.callgraph import Edge, Program
 
 
 # A cost that is under 5% of an operation that runs beside it at least as often is not worth
@@ -46,6 +46,9 @@ class Scored:
     beside_text: str = ""
     # The frequency's factors when they are not the hottest chain's (Program.sure_frequency).
     frequency_text: str = ""
+    # The caller edge the trace starts from when the site's guards (guards.py) rule out its
+    # function's hottest caller; None to follow the hottest chain.
+    chain_start: Optional["Edge"] = None
 
     def dwarfed(self, cost: Optional[float] = None) -> bool:
         """Whether the site's cost (or `cost`, a cause's sum) is dwarfed by what runs beside it."""
@@ -143,6 +146,12 @@ class Scorer:
               overrides: Sequence[Override]) -> Scored:
         cost, cost_text = self.cost(code, default_key, cand, fid)
         sure, guard_text = None, ""
+        program = self.program
+        # the site runs only for callers that pass what its guards need (guards.py); a function
+        # with a role or no callers is called from outside and may be given anything
+        guarded = bool(cand.guards) and fid in program.functions and bool(program.callers.get(fid)) \
+            and fid not in program.roles
+        best = program.guarded_edge(fid, cand.guards) if guarded else None
         if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
             sure = None if cand.cold else self.program.sure_frequency(fid, cand.loops)
             if sure is None:
@@ -154,22 +163,21 @@ class Scorer:
         else:
             frequency = self.program.site_heat(fid, cand.loops)
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
-            if cand.guards and fid in self.program.functions:
-                # the site runs only for callers that pass what its guards need (guards.py)
-                given = self.program._guarded_heat(fid, cand.guards)
+            if guarded:
                 needs = ", ".join(_guard_words(g) for g in cand.guards)
-                if given is None:
+                if best is None:
                     frequency, evidenced = 1.0, False
                     guard_text = f"runs only when a caller passes {needs}: no caller on a hot chain does"
-                elif given < self.program.heat.get(fid, 1.0):
-                    frequency = self.program.site_heat(fid, cand.loops) * given / self.program.heat[fid]
+                elif best[0] < program.heat.get(fid, 1.0):
+                    frequency = frequency * best[0] / program.heat[fid]
                     guard_text = f"counted from the callers that pass {needs}"
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost, beside))
+        start = best[1] if best is not None and best[1] is not program.pred.get(fid) else None
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
-                      "; ".join(sure[1]) if sure is not None else guard_text)
+                      "; ".join(sure[1]) if sure is not None else guard_text, start)
 
     def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
         """The slow operations on the site's path, in seconds per execution of the site.
