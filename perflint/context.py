@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.effects import call_effects, name_effects, transaction_block
-from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments, type_guards
+from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
@@ -615,11 +615,10 @@ class FileContext(NameResolution):
             return ()
         if frame.optional is None:
             frame.optional = optional_params(frame.node)
-        optional = frame.optional
-        given = guarded_params(self.stack, frame.node, optional) if optional else ()
-        if frame.function is not None and frame.function.params:
-            given += type_guards(self.stack, frame.node, frame.function.params)
-        return given
+        params = frame.function.params if frame.function is not None else ()
+        if not frame.optional and not params:
+            return ()
+        return guarded_params(self.stack, frame.node, frame.optional, params)
 
     def _range_targets(self) -> Tuple[str, ...]:
         """Names that loops around the node bind to the integers of a `range()`."""

@@ -216,7 +216,7 @@ def _raises_when_empty(node: cst.While, name: str) -> bool:
     raises = False
     for stmt in getattr(node.body, "body", ()):
         if type(stmt) is cst.If and _is_empty_test(stmt.test, name):
-            if not _ends_with(stmt.body, cst.Raise):
+            if not _ends_with(stmt.body, (cst.Raise,)):
                 return False
             raises = True
     return raises
@@ -238,11 +238,12 @@ def _compares_to_text(test: cst.BaseExpression, name: str, op: type) -> bool:
         type(right) is cst.SimpleString and bool(right.evaluated_value)  # type: ignore[attr-defined]
 
 
-def _ends_with(body: cst.BaseSuite, kind: type) -> bool:
+def _ends_with(body: cst.BaseSuite, kinds: Tuple[type, ...]) -> bool:
+    """The block's last line holds a statement of one of `kinds` (`break`, `return`, `raise`)."""
     stmts = getattr(body, "body", ())
     last = stmts[-1] if stmts else None
     small = last.body if type(last) is cst.SimpleStatementLine else (stmts if type(body) is cst.SimpleStatementSuite else ())
-    return any(type(s) is kind for s in small)
+    return any(type(s) in kinds for s in small)
 
 
 def _num(value: float) -> str:
@@ -345,10 +346,7 @@ def _is_empty_test(test: cst.BaseExpression, name: str) -> bool:
 
 
 def _leaves(body: cst.BaseSuite) -> bool:
-    stmts = getattr(body, "body", ())
-    last = stmts[-1] if stmts else None
-    small = last.body if type(last) is cst.SimpleStatementLine else (stmts if type(body) is cst.SimpleStatementSuite else ())
-    return any(type(s) in (cst.Break, cst.Return, cst.Raise) for s in small)
+    return _ends_with(body, (cst.Break, cst.Return, cst.Raise))
 
 
 # -- a while loop that walks a buffer by index -------------------------------------------

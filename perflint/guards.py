@@ -96,9 +96,12 @@ def _exits(body: cst.BaseSuite) -> bool:
     return False
 
 
-def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str]) -> Tuple[str, ...]:
-    """The optional parameters that the `if` statements around the top of `stack`, inside
-    `fn`, need given: `if p:` / `if p is not None:` bodies, `if p is None:` / `if not p:` elses."""
+def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
+                   params: Sequence[str] = ()) -> Tuple[str, ...]:
+    """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
+    the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
+    `if not p:` elses, then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
+    (`params`: the function's parameters)."""
     start = None
     for index in range(len(stack) - 1, -1, -1):
         if stack[index] is fn:
@@ -107,19 +110,25 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
     if start is None:
         return ()
     found: Tuple[str, ...] = ()
+    types: Tuple[str, ...] = ()
     for index in range(start + 1, len(stack) - 1):
         parent = stack[index]
         child = stack[index + 1]
         if type(parent) is cst.IndentedBlock:
-            found += _after_early_exits(parent, child, optional)
+            if optional:
+                found += _after_early_exits(parent, child, optional)
             continue
         if type(parent) is not cst.If:
             continue
         if child is parent.body:  # type: ignore[attr-defined]
-            found += _given_when(parent.test, True, optional)  # type: ignore[attr-defined]
-        elif child is parent.orelse:  # type: ignore[attr-defined]
+            if optional:
+                found += _given_when(parent.test, True, optional)  # type: ignore[attr-defined]
+            guard = _isinstance_guard(parent.test, params) if params else ""  # type: ignore[attr-defined]
+            if guard:
+                types += (guard,)
+        elif child is parent.orelse and optional:  # type: ignore[attr-defined]
             found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found)) + types
 
 
 def passes(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:
@@ -136,21 +145,6 @@ def passes(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], nam
 
 # isinstance() types a caller's argument is known to be, by what phase 1 can see at the call
 _SCALARS = {"int", "str", "bytes", "float", "bool"}
-
-
-def type_guards(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, params: Sequence[str]) -> Tuple[str, ...]:
-    """`isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body around the top of `stack`."""
-    start = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is fn), None)
-    if start is None:
-        return ()
-    found: Tuple[str, ...] = ()
-    for index in range(start + 1, len(stack) - 1):
-        parent, child = stack[index], stack[index + 1]
-        if type(parent) is cst.If and child is parent.body:  # type: ignore[attr-defined]
-            guard = _isinstance_guard(parent.test, params)  # type: ignore[attr-defined]
-            if guard:
-                found += (guard,)
-    return found
 
 
 def _isinstance_guard(test: cst.BaseExpression, params: Sequence[str]) -> str:
@@ -202,5 +196,5 @@ def passes_type(arg_types: Sequence[str], params: Sequence[str], guard: str, bou
         return True  # not passed by position, or of a type the call does not show
     wanted = set(kinds.split(","))
     if not wanted <= _SCALARS:
-        return True  # a class of the program's: an int could still be a subclass's value? keep it simple
+        return True  # a class, not a builtin scalar: a literal or an index says nothing about it
     return arg_types[index] in wanted or (arg_types[index] == "bool" and "int" in wanted)
