@@ -14,8 +14,8 @@ from perflint.rules.fastpath.store_dump import dict_of_store, only_looked_up
 
 # Chains whose `.all()` is a database query (Django managers, SQLAlchemy, peewee).
 _QUERY_LINKS = {"objects", "_default_manager", "_base_manager", "query", "scalars", "execute", "select"}
-# A peewee/SQLAlchemy chain that already filters in the database.
 STORE_FIX = "look the keys up in the store when they are needed (a term's info, WHERE key IN (...)) instead of reading every entry into a dict"
+# A peewee/SQLAlchemy chain that already filters in the database.
 _WHERE_LINKS = {"where", "filter", "filter_by", "exclude", "get", "join", "limit", "having", "group_by"}
 
 
