@@ -174,6 +174,8 @@ def iterable_trips(
             return None, ""
         if type(func) is cst.Attribute and last in ("items", "keys", "values"):
             return iterable_trips(func.value, constants, outer_targets)
+        if _RETRY.search(last) or last in _RETRIERS:
+            return float(RETRY_BOUND), f"{name}(): a retry loop"
         if last in _CODE_BOUNDED_CALLS:
             return float(CODE_BOUND), f"{name}(): bounded by the code (models, fields, classes), not the data"
         if last in ("getmembers", "dir", "vars"):
@@ -194,6 +196,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     polled = _polling_reason(test, node.body)
     if polled:
         return float(RETRY_BOUND), polled
+    served = service_reason(node.body) if _runs_until_stopped(test) else ""
+    if served:
+        return 1.0, served
     divided = _divided_names(node.body)
     if divided and names & divided:
         return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"
@@ -205,6 +210,55 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+# tenacity's iterators: `for attempt in Retrying(...): with attempt: ...` runs its body again
+# only after an error (Airflow's `run_with_db_retries()` is matched by _RETRY).
+_RETRIERS = {"Retrying", "AsyncRetrying"}
+
+# A service's main loop (`while True:`, `while not self._stop:`, `for n in itertools.count():`)
+# whose pass waits for time or events (a sleep, a wait, a poll, a heartbeat) does one round of
+# work per pass: the pass is the unit of work (a tick of a scheduler, a poll of its queues), not
+# an item. A query per tick is not a query per row; a loop over rows inside the tick still
+# multiplies (Airflow's scheduler and DAG-parsing loops, labelled FALSE in run 8).
+_WAITS = {"sleep", "wait", "wait_for", "poll", "select", "heartbeat", "perform_heartbeat"}
+_COUNTERS = {"itertools.count", "count"}
+
+
+def service_reason(body: cst.CSTNode) -> str:
+    """Why a loop with this body is a service's main loop ("" when it is not): it waits for
+    time or events somewhere in its pass (not in a function it defines)."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        if node_type is cst.Call:
+            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
+            if called.rpartition(".")[2] in _WAITS:
+                return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
+        stack.extend(iter_children(node))
+    return ""
+
+
+def _runs_until_stopped(test: cst.BaseExpression) -> bool:
+    """`while True:`, `while self.running:`, `while not self._stop:`: a loop that runs until told
+    to stop, not until a process exits or data runs out (`while p.poll() is None:` reads a
+    child's output to its end: a walk of the data)."""
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        test = test.expression  # type: ignore[attr-defined]
+    if type(test) is cst.Integer:
+        return test.value != "0"  # type: ignore[attr-defined]
+    return type(test) in (cst.Name, cst.Attribute)
+
+
+def for_service_reason(node: cst.For) -> str:
+    """`for n in itertools.count():` around a pass that waits: a service loop (service_reason)."""
+    it = node.iter
+    if type(it) is cst.Call and (dotted_text(it.func) or "") in _COUNTERS:  # type: ignore[attr-defined]
+        return service_reason(node.body)
+    return ""
 
 
 # `while time.time() < deadline:` polls until something happens or time runs out: each pass

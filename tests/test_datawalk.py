@@ -177,3 +177,35 @@ def test_a_name_rebound_to_a_list_is_not_a_buffer():
 def test_a_name_bound_only_to_a_literal_has_the_literal_length():
     (loop,) = loops_of("def f(n):\n    digits = '0123456789'\n    for d in digits:\n        leaf(d)\n")
     assert loop.walks == 0
+
+
+@pytest.mark.parametrize("source, trips, why", [
+    # airflow's scheduler: each pass of the main loop is one tick, the unit of work
+    ("import itertools, time\ndef f(s):\n    for n in itertools.count(start=1):\n        leaf(s)\n"
+     "        if n:\n            time.sleep(1)\n", 1, "a service loop: each pass waits (time.sleep())"),
+    ("def f(self):\n    while not self._stop:\n        leaf(self)\n        self.event.wait(5)\n", 1,
+     "a service loop: each pass waits (self.event.wait())"),
+    ("def f(self, conn):\n    while True:\n        ready = wait(conn, timeout=1)\n        leaf(ready)\n", 1,
+     "a service loop: each pass waits (wait())"),
+    # tenacity's retry iterators run the body again only after an error
+    ("def f(s):\n    for attempt in run_with_db_retries():\n        leaf(s)\n", 3, "a retry loop"),
+    ("from tenacity import Retrying\ndef f(s):\n    for attempt in Retrying(stop=3):\n        leaf(s)\n", 3,
+     "a retry loop"),
+])
+def test_service_and_retry_loops_are_not_loops_over_items(source, trips, why):
+    (loop,) = loops_of(source)
+    assert (loop.trips, loop.data) == (trips, False) and why in loop.why
+
+
+@pytest.mark.parametrize("source", [
+    # no wait in the pass: a loop over something that ends when it runs out
+    "def f(q):\n    while True:\n        leaf(q.pop())\n",
+    "import itertools\ndef f(pages):\n    for n in itertools.count():\n        leaf(pages(n))\n",
+    # a wait inside a function the loop defines is not the loop's
+    "def f(q):\n    while True:\n        def later():\n            sleep(1)\n        leaf(later)\n",
+    # runs until a child process exits, reading its output: a walk of the data
+    "import select\ndef f(p, fds):\n    while p.poll() is None:\n        leaf(select.select(fds, [], [], 1))\n",
+])
+def test_loops_without_a_wait_per_pass_are_not_service_loops(source):
+    (loop,) = loops_of(source)
+    assert loop.trips is None
