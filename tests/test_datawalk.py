@@ -209,3 +209,34 @@ def test_service_and_retry_loops_are_not_loops_over_items(source, trips, why):
 def test_loops_without_a_wait_per_pass_are_not_service_loops(source):
     (loop,) = loops_of(source)
     assert loop.trips is None
+
+
+@pytest.mark.parametrize("source, trips, why", [
+    # a work loop tested on flags, with a heartbeat per pass (airflow's backfill)
+    ("def f(s):\n    while (s.to_run or s.running) and not s.deadlocked:\n        leaf(s)\n"
+     "        perform_heartbeat(s)\n", 1, "a service loop"),
+    # one pass per batch of rows (Home Assistant's recorder migrations)
+    ("def f(session, find):\n    while rows := session.execute(find(1000)).all():\n        leaf(rows)\n", 1,
+     "a loop over batches: each pass fetches a batch of rows (.all())"),
+    ("def f(session):\n    result = None\n    while result is None or result.rowcount > 0:\n"
+     "        result = session.execute('UPDATE t SET a = 1 WHERE a IS NULL LIMIT 1000')\n        leaf(result)\n", 1,
+     "until it changes no rows"),
+    # what the configuration lists: a deployment's handful (synapse's listeners)
+    ("def f(self):\n    for listener in self.config.worker.worker_listeners:\n        leaf(listener)\n", 10,
+     "bounded by the configuration"),
+    ("def f(listener_config):\n    for res in listener_config.http_options.resources:\n        leaf(res)\n", 10,
+     "bounded by the configuration"),
+    ("def f(settings):\n    for k, v in settings.items():\n        leaf(k)\n", 10, "bounded by the configuration"),
+])
+def test_work_loops_batches_and_configuration_are_not_loops_over_items(source, trips, why):
+    (loop,) = loops_of(source)
+    assert (loop.trips, loop.data) == (trips, False) and why in loop.why
+
+
+@pytest.mark.parametrize("source", [
+    "def f(self):\n    for row in self.configured_rows:\n        leaf(row)\n",
+    "def f(cur):\n    while rows := cur.fetchone():\n        leaf(rows)\n",  # one row per pass
+])
+def test_rows_stay_unknown(source):
+    (loop,) = loops_of(source)
+    assert loop.trips is None
