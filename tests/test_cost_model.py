@@ -635,7 +635,7 @@ def test_a_chain_from_a_recursive_root_explains_the_trips_it_multiplied():
     # every loop (the depth the recursion left the root at) while the frequency was 1000
     src = ("import copy\nT = {'a': 1}\ndef load(mod):\n    return copy.deepcopy(T)\n"
            "def mods(names):\n    for n in names:\n        load(n)\n"
-           "def apply(cfg):\n    for k in cfg:\n        apply(cfg[k])\n    mods(cfg)\n")
+           "def apply(tree):\n    for k in tree:\n        apply(tree[k])\n    mods(tree)\n")
     (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
     assert f.frequency == 1000.0
     assert [(h.function, h.note) for h in f.trace] == [
