@@ -516,7 +516,7 @@ class Program(Frequencies):
 
     def guarded_edge(self, fid: str, guards: Sequence[str]) -> Optional[Tuple[float, Edge]]:
         """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`."""
-        from perflint.guards import passes, passes_type
+        from perflint.guards import may_omit, passes, passes_type
 
         heat = self.heat
         _, fn = self.functions[fid]
@@ -526,6 +526,7 @@ class Program(Frequencies):
             if edge.site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
                 continue
             if all(passes_type(edge.site.arg_types, fn.params, name, bound) if name.startswith("isa:")
+                   else may_omit(edge.site.passed, fn.params, name[7:], bound) if name.startswith("absent:")
                    else passes(edge.site.passed, fn.params, name, bound) for name in guards):
                 h = min(heat.get(edge.caller, 1.0) * self.trips(edge.site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
                 if best is None or h > best[0]:

@@ -12,8 +12,8 @@ from perflint.guards import argument_types, guarded_params, optional_params, pas
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (DATA_TRIPS, clock_reason, iterable_trips, literal_size, match_reason, memo_guard,
-                                 module_constants, once_reason, shim_reason, while_trips)
+from perflint.repetition import (DATA_TRIPS, clock_reason, for_service_reason, iterable_trips, literal_size,
+                                 match_reason, memo_guard, module_constants, once_reason, shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -382,6 +382,9 @@ class FileContext(NameResolution):
         outer = self._outer_targets()
         constants = self._constants()
         if node_type is cst.For:
+            served = for_service_reason(node)  # type: ignore[arg-type]
+            if served:
+                return 1.0, served
             return iterable_trips(node.iter, constants, outer)  # type: ignore[attr-defined]
         for_in = getattr(node, "for_in", None)
         if for_in is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
@@ -41,8 +43,8 @@ ROLES: Dict[str, str] = {
     "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
     "management-command": "a Django management command's `handle` (runs once)",
     "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
-    "migration": "code in a migrations package (runs once)",
-    "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__ (runs once)",
+    "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
+    "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*` (runs once)",
 }
 
 PROTOCOL_DUNDERS = frozenset({"__len__", "__bool__", "__getitem__", "__contains__", "__next__", "__eq__", "__hash__"})
@@ -100,6 +102,12 @@ _SETUP_NAMES = frozenset({
     "setUp", "setUpClass", "setup_module", "setup_class", "setup_method", "tearDown",
     "tearDownClass", "teardown_module", "__init_subclass__", "__set_name__", "__class_getitem__",
 })
+
+
+# A function named as a setup step (`setup`, `setup_platform`, `async_setup_entry`, `set_up_db`)
+# sets a component up once: a plugin's platform setup builds its handful of devices at start-up
+# (Home Assistant's integrations, labelled PLAUSIBLE in run 8: a request per configured device).
+_SETUP_FUNCTION = re.compile(r"^(async_)?(setup|set_up)(_|$)")
 
 
 class EntryPoints:
@@ -215,9 +223,10 @@ class EntryPoints:
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
         parts = mod.module.split(".")
-        if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}":
+        if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
             return Role("migration", "migration: runs once", False, "run")
-        if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or (fn.name == "ready" and fn.cls and any(
+        if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
+                fn.name == "ready" and fn.cls and any(
                 b.endswith("AppConfig") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
             return Role("setup", "setup code: runs once", False, "run")
         if fn.cls and fn.name == "handle" and ("commands" in parts[:-1] or any(

@@ -56,9 +56,11 @@ def optional_params(fn: cst.FunctionDef) -> FrozenSet[str]:
 
 
 def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet[str]) -> Tuple[str, ...]:
-    """Optional parameters that must have been passed for `test` to take this branch."""
+    """Optional parameters that must have been passed for `test` to take this branch, and
+    `absent:<p>` for those that must have been left out (`if p is None:`)."""
     test_type = type(test)
     if test_type is cst.Name:
+        # `if not flag:` is also taken by a caller that passes False: only `is None` says absent
         return (test.value,) if branch_true and test.value in optional else ()  # type: ignore[attr-defined]
     if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
         return _given_when(test.expression, not branch_true, optional)  # type: ignore[attr-defined]
@@ -67,8 +69,10 @@ def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet
         right = comparison.comparator
         if type(left) is cst.Name and left.value in optional and type(right) is cst.Name and right.value == "None":
             op = type(comparison.operator)
-            if (op is cst.IsNot and branch_true) or (op is cst.Is and not branch_true):
-                return (left.value,)
+            if op not in (cst.Is, cst.IsNot):
+                return ()
+            given = (op is cst.IsNot) == branch_true
+            return (left.value,) if given else (f"absent:{left.value}",)
         return ()
     if test_type is cst.BooleanOperation and type(test.operator) is cst.And and branch_true:  # type: ignore[attr-defined]
         return _given_when(test.left, True, optional) + _given_when(test.right, True, optional)  # type: ignore[attr-defined]
@@ -100,7 +104,8 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
                    params: Sequence[str] = ()) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
-    `if not p:` elses, then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
+    `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
+    `if p is not None: return`), then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
     (`params`: the function's parameters)."""
     start = None
     for index in range(len(stack) - 1, -1, -1):
@@ -129,6 +134,22 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
         elif child is parent.orelse and optional:  # type: ignore[attr-defined]
             found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
     return tuple(dict.fromkeys(found)) + types
+
+
+def may_omit(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:
+    """Whether a call that passes `passed` may leave parameter `name` at its default (the
+    `absent:<name>` guard of code under `if name is None:`). A call that passes it is taken to
+    pass a value: Airflow's `reset_state_for_orphaned_tasks(filter_by_dag_run=dag_run)` never
+    takes the `if filter_by_dag_run is None:` query (labelled FALSE in run 8)."""
+    positional, keywords, star = passed
+    if star:
+        return True
+    if name in keywords:
+        return False
+    if name not in params:
+        return True
+    index = list(params).index(name) - (1 if bound else 0)
+    return positional <= index
 
 
 def passes(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:

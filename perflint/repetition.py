@@ -40,6 +40,11 @@ _CODE_BOUNDED_ATTRS = {
 }
 _HEADER_NAMES = {"headers", "_headers", "header", "environ", "cookies", "META", "params", "query_params"}
 CODE_BOUND = 10  # "a loop over code": fields of a form, models of an app, handlers
+# A loop over what the configuration lists (`self.config.worker.listeners`,
+# `listener_config.http_options.resources`, `settings.X`): a deployment's handful of
+# listeners, servers or resources, set by an operator, not rows (synapse's HTTP listeners at
+# start-up, labelled FALSE in run 8). Matched on the path leading to the collection.
+_CONFIG = re.compile(r"(^|_)(config|conf|settings|cfg|configuration)$", re.I)
 HEADER_BOUND = 10  # headers, cookies, environ keys of one request
 RETRY_BOUND = 3
 READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
@@ -121,6 +126,8 @@ def iterable_trips(
             return 1.0, f"the parts of {name}, an item of the outer loop (counted with it)"
         if name in _HEADER_NAMES or name.endswith("headers"):
             return float(HEADER_BOUND), f"{name}: a handful of headers"
+        if _CONFIG.search(name):
+            return float(CODE_BOUND), f"{name}: bounded by the configuration, not the data"
         return None, ""
     if node_type is cst.BooleanOperation and type(expr.operator) is cst.Or:  # type: ignore[attr-defined]
         return iterable_trips(expr.left, constants, outer_targets)  # `xs or []`: the size of xs  # type: ignore[attr-defined]
@@ -136,6 +143,8 @@ def iterable_trips(
             return float(CODE_BOUND), f"{text or attr}: bounded by the code (fields, handlers, models), not the data"
         if attr in _HEADER_NAMES:
             return float(HEADER_BOUND), f"{text or attr}: a handful of headers"
+        if any(_CONFIG.search(part) for part in text.split(".")):
+            return float(CODE_BOUND), f"{text}: bounded by the configuration, not the data"
         return None, ""
     if node_type is cst.Subscript:
         # argv[1:] and the like
@@ -174,6 +183,8 @@ def iterable_trips(
             return None, ""
         if type(func) is cst.Attribute and last in ("items", "keys", "values"):
             return iterable_trips(func.value, constants, outer_targets)
+        if _RETRY.search(last) or last in _RETRIERS:
+            return float(RETRY_BOUND), f"{name}(): a retry loop"
         if last in _CODE_BOUNDED_CALLS:
             return float(CODE_BOUND), f"{name}(): bounded by the code (models, fields, classes), not the data"
         if last in ("getmembers", "dir", "vars"):
@@ -194,6 +205,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     polled = _polling_reason(test, node.body)
     if polled:
         return float(RETRY_BOUND), polled
+    served = service_reason(node.body) if _runs_until_stopped(test) else batch_reason(test)
+    if served:
+        return 1.0, served
     divided = _divided_names(node.body)
     if divided and names & divided:
         return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"
@@ -205,6 +219,78 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+# tenacity's iterators: `for attempt in Retrying(...): with attempt: ...` runs its body again
+# only after an error (Airflow's `run_with_db_retries()` is matched by _RETRY).
+_RETRIERS = {"Retrying", "AsyncRetrying"}
+
+# A service's main loop (`while True:`, `while not self._stop:`, `for n in itertools.count():`)
+# whose pass waits for time or events (a sleep, a wait, a poll, a heartbeat) does one round of
+# work per pass: the pass is the unit of work (a tick of a scheduler, a poll of its queues), not
+# an item. A query per tick is not a query per row; a loop over rows inside the tick still
+# multiplies (Airflow's scheduler and DAG-parsing loops, labelled FALSE in run 8).
+_WAITS = {"sleep", "wait", "wait_for", "poll", "select", "heartbeat", "perform_heartbeat"}
+_COUNTERS = {"itertools.count", "count"}
+
+
+def service_reason(body: cst.CSTNode) -> str:
+    """Why a loop with this body is a service's main loop ("" when it is not): it waits for
+    time or events somewhere in its pass (not in a function it defines)."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        node_type = type(node)
+        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        if node_type is cst.Call:
+            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
+            if called.rpartition(".")[2] in _WAITS:
+                return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
+        stack.extend(iter_children(node))
+    return ""
+
+
+def _runs_until_stopped(test: cst.BaseExpression) -> bool:
+    """`while True:`, `while self.running:`, `while not self._stop:`, `while (s.to_run or
+    s.running) and not s.deadlocked:`: a loop that runs until told to stop or its work is done,
+    tested on flags, not until a process exits or data runs out (`while p.poll() is None:` reads
+    a child's output to its end: a walk of the data)."""
+    test_type = type(test)
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _runs_until_stopped(test.expression)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation:
+        return _runs_until_stopped(test.left) and _runs_until_stopped(test.right)  # type: ignore[attr-defined]
+    if test_type is cst.Integer:
+        return test.value != "0"  # type: ignore[attr-defined]
+    return test_type in (cst.Name, cst.Attribute)
+
+
+# A loop that fetches a batch of rows per pass (`while rows := q.fetchmany(1000)`, `while batch :=
+# session.execute(find(limit)).all()`) or repeats a chunked statement until it changes nothing
+# (`while result is None or result.rowcount > 0:` around an `UPDATE ... LIMIT`): one pass per
+# batch. A commit per pass is a commit per batch (Home Assistant's recorder migrations,
+# labelled FALSE in run 8); a loop over the rows inside still multiplies.
+_BATCH_FETCHES = {"all", "fetchall", "fetchmany", "partitions", "scalars"}
+
+
+def batch_reason(test: cst.BaseExpression) -> str:
+    if type(test) is cst.NamedExpr:
+        value = test.value  # type: ignore[attr-defined]
+        if type(value) is cst.Call and type(value.func) is cst.Attribute and \
+                value.func.attr.value in _BATCH_FETCHES:  # type: ignore[attr-defined]
+            return f"a loop over batches: each pass fetches a batch of rows (.{value.func.attr.value}())"  # type: ignore[attr-defined]
+    if "rowcount" in _names(test):
+        return "a loop over batches: it repeats a chunked statement until it changes no rows"
+    return ""
+
+
+def for_service_reason(node: cst.For) -> str:
+    """`for n in itertools.count():` around a pass that waits: a service loop (service_reason)."""
+    it = node.iter
+    if type(it) is cst.Call and (dotted_text(it.func) or "") in _COUNTERS:  # type: ignore[attr-defined]
+        return service_reason(node.body)
+    return ""
 
 
 # `while time.time() < deadline:` polls until something happens or time runs out: each pass

@@ -325,6 +325,8 @@ def _guard_words(guard: str) -> str:
     if guard.startswith("isa:"):
         _, name, kinds = guard.split(":", 2)
         return f"{name} as {' or '.join(kinds.split(','))}"
+    if guard.startswith("absent:"):
+        return f"no {guard[7:]}"
     return guard
 
 

@@ -530,8 +530,11 @@ def test_a_call_under_an_optional_parameter_gets_heat_only_from_callers_that_pas
 @pytest.mark.parametrize("test, branch, given", [
     ("p", "body", ("p",)), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
     ("not p", "else", ("p",)), ("p and q", "body", ("p", "q")), ("p or q", "body", ()),
-    ("p is None", "body", ()), ("flag", "body", ()),  # not an optional parameter
-    ("p is None", "after return", ("p",)), ("p", "after return", ()),
+    ("p is None", "body", ("absent:p",)), ("p is not None", "else", ("absent:p",)),
+    ("not p", "body", ()),  # a caller passing False takes it too: only `is None` says absent
+    ("flag", "body", ()),  # not an optional parameter
+    ("p is None", "after return", ("p",)), ("p is not None", "after return", ("absent:p",)),
+    ("p", "after return", ()),
 ])
 def test_guarded_params_read_the_if_around_a_call(test, branch, given):
     body = {"body": "        go()\n", "else": "        pass\n    else:\n        go()\n",
@@ -592,6 +595,27 @@ def test_a_site_under_an_optional_parameter_counts_callers_that_pass_it():
     assert f.frequency == 100.0
 
 
+RESET = """\
+def reset(session, filter_by=None):
+    if filter_by is None:
+        return session.execute("SELECT id FROM ti WHERE state = 'queued'").fetchall()
+    return [filter_by]
+"""
+
+
+@pytest.mark.parametrize("caller, frequency, severity", [
+    # airflow's backfill passes the run it filters by: the `is None` branch never runs for it
+    ("reset(session, filter_by=r)", 1.0, "note"),
+    ("reset(session, r)", 1.0, "note"),
+    ("reset(session)", 100.0, "error"),
+    ("reset(*args)", 100.0, "error"),
+])
+def test_a_site_under_is_none_counts_only_callers_that_leave_the_parameter_out(caller, frequency, severity):
+    src = RESET + f"def run(session, runs, args):\n    for r in runs:\n        {caller}\n"
+    (f,) = lint_sources({"m.py": src}, select=("PFL503",), config=Config(min_severity="note"))
+    assert (f.frequency, f.severity) == (frequency, severity)
+
+
 def test_a_small_copy_beside_a_module_level_http_request_is_dwarfed():
     # salt's aws.query: requests.get() opens a new connection per call (3 ms); a 100-element
     # deep copy (100 us) on its path is 3% of it
@@ -611,7 +635,7 @@ def test_a_chain_from_a_recursive_root_explains_the_trips_it_multiplied():
     # every loop (the depth the recursion left the root at) while the frequency was 1000
     src = ("import copy\nT = {'a': 1}\ndef load(mod):\n    return copy.deepcopy(T)\n"
            "def mods(names):\n    for n in names:\n        load(n)\n"
-           "def apply(cfg):\n    for k in cfg:\n        apply(cfg[k])\n    mods(cfg)\n")
+           "def apply(tree):\n    for k in tree:\n        apply(tree[k])\n    mods(tree)\n")
     (f,) = lint_sources({"m.py": src}, select=("PFL101",), config=Config(min_severity="note"))
     assert f.frequency == 1000.0
     assert [(h.function, h.note) for h in f.trace] == [

@@ -177,3 +177,66 @@ def test_a_name_rebound_to_a_list_is_not_a_buffer():
 def test_a_name_bound_only_to_a_literal_has_the_literal_length():
     (loop,) = loops_of("def f(n):\n    digits = '0123456789'\n    for d in digits:\n        leaf(d)\n")
     assert loop.walks == 0
+
+
+@pytest.mark.parametrize("source, trips, why", [
+    # airflow's scheduler: each pass of the main loop is one tick, the unit of work
+    ("import itertools, time\ndef f(s):\n    for n in itertools.count(start=1):\n        leaf(s)\n"
+     "        if n:\n            time.sleep(1)\n", 1, "a service loop: each pass waits (time.sleep())"),
+    ("def f(self):\n    while not self._stop:\n        leaf(self)\n        self.event.wait(5)\n", 1,
+     "a service loop: each pass waits (self.event.wait())"),
+    ("def f(self, conn):\n    while True:\n        ready = wait(conn, timeout=1)\n        leaf(ready)\n", 1,
+     "a service loop: each pass waits (wait())"),
+    # tenacity's retry iterators run the body again only after an error
+    ("def f(s):\n    for attempt in run_with_db_retries():\n        leaf(s)\n", 3, "a retry loop"),
+    ("from tenacity import Retrying\ndef f(s):\n    for attempt in Retrying(stop=3):\n        leaf(s)\n", 3,
+     "a retry loop"),
+])
+def test_service_and_retry_loops_are_not_loops_over_items(source, trips, why):
+    (loop,) = loops_of(source)
+    assert (loop.trips, loop.data) == (trips, False) and why in loop.why
+
+
+@pytest.mark.parametrize("source", [
+    # no wait in the pass: a loop over something that ends when it runs out
+    "def f(q):\n    while True:\n        leaf(q.pop())\n",
+    "import itertools\ndef f(pages):\n    for n in itertools.count():\n        leaf(pages(n))\n",
+    # a wait inside a function the loop defines is not the loop's
+    "def f(q):\n    while True:\n        def later():\n            sleep(1)\n        leaf(later)\n",
+    # runs until a child process exits, reading its output: a walk of the data
+    "import select\ndef f(p, fds):\n    while p.poll() is None:\n        leaf(select.select(fds, [], [], 1))\n",
+])
+def test_loops_without_a_wait_per_pass_are_not_service_loops(source):
+    (loop,) = loops_of(source)
+    assert loop.trips is None
+
+
+@pytest.mark.parametrize("source, trips, why", [
+    # a work loop tested on flags, with a heartbeat per pass (airflow's backfill)
+    ("def f(s):\n    while (s.to_run or s.running) and not s.deadlocked:\n        leaf(s)\n"
+     "        perform_heartbeat(s)\n", 1, "a service loop"),
+    # one pass per batch of rows (Home Assistant's recorder migrations)
+    ("def f(session, find):\n    while rows := session.execute(find(1000)).all():\n        leaf(rows)\n", 1,
+     "a loop over batches: each pass fetches a batch of rows (.all())"),
+    ("def f(session):\n    result = None\n    while result is None or result.rowcount > 0:\n"
+     "        result = session.execute('UPDATE t SET a = 1 WHERE a IS NULL LIMIT 1000')\n        leaf(result)\n", 1,
+     "until it changes no rows"),
+    # what the configuration lists: a deployment's handful (synapse's listeners)
+    ("def f(self):\n    for listener in self.config.worker.worker_listeners:\n        leaf(listener)\n", 10,
+     "bounded by the configuration"),
+    ("def f(listener_config):\n    for res in listener_config.http_options.resources:\n        leaf(res)\n", 10,
+     "bounded by the configuration"),
+    ("def f(settings):\n    for k, v in settings.items():\n        leaf(k)\n", 10, "bounded by the configuration"),
+])
+def test_work_loops_batches_and_configuration_are_not_loops_over_items(source, trips, why):
+    (loop,) = loops_of(source)
+    assert (loop.trips, loop.data) == (trips, False) and why in loop.why
+
+
+@pytest.mark.parametrize("source", [
+    "def f(self):\n    for row in self.configured_rows:\n        leaf(row)\n",
+    "def f(cur):\n    while rows := cur.fetchone():\n        leaf(rows)\n",  # one row per pass
+])
+def test_rows_stay_unknown(source):
+    (loop,) = loops_of(source)
+    assert loop.trips is None

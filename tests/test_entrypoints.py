@@ -78,6 +78,14 @@ SOURCES = {
         "def parse():\n    p = argparse.ArgumentParser()\n    return p\n"
     ),
     "shop/migrations/m0001.py": "def forwards(apps, schema_editor):\n    return 0\n",
+    # a module named `migration`; a plugin's platform setup (named as a setup step)
+    "rec/migration.py": "def apply_update(session, version):\n    return 0\n",
+    "rec/switch.py": (
+        "def setup_platform(hass, config, add_entities):\n    return 0\n"
+        "async def async_setup_entry(hass, entry):\n    return 0\n"
+        "def setup_logging(level):\n    return level\n"
+        "def setupper(x):\n    return x\n"
+    ),
 }
 
 
@@ -122,6 +130,10 @@ EXPECTED = {
     "ops.cli.main": ("cli-main", False),
     "ops.cli.parse": ("cli-main", False),
     "shop.migrations.m0001.forwards": ("migration", False),
+    "rec.migration.apply_update": ("migration", False),
+    "rec.switch.setup_platform": ("setup", False),
+    "rec.switch.async_setup_entry": ("setup", False),
+    "rec.switch.setup_logging": ("setup", False),
 }
 
 
