@@ -164,8 +164,20 @@ TRANSACTION_CM = re.compile(
     r"|^_*(db_|sql_)?transaction_|_transaction$",
     re.I,
 )
+# A block that opens a SAVEPOINT inside the transaction already open: releasing it commits
+# nothing and syncs nothing (SQLAlchemy's `begin_nested()`, a `savepoint()` helper). Code in it
+# is still in a transaction (writes there wait for the outer commit), but one per item is not a
+# commit per item: Airflow's per-row savepoint lets one conflicting row fail alone (run 8).
+SAVEPOINT_CM = re.compile(r"^_*(begin_nested|savepoint|nested_transaction)$", re.I)
 # `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
 CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
+
+
+def savepoint_block(expr: cst.BaseExpression) -> bool:
+    """Whether a `with` item opens a savepoint (`session.begin_nested()`), not a transaction."""
+    if type(expr) is not cst.Call or type(expr.func) is not cst.Attribute:  # type: ignore[attr-defined]
+        return False
+    return bool(SAVEPOINT_CM.match(expr.func.attr.value))  # type: ignore[attr-defined]
 
 
 def transaction_block(expr: cst.BaseExpression) -> Optional[str]:
