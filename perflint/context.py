@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, name_effects, transaction_block
+from perflint.effects import call_effects, change_guarded, name_effects, transaction_block
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
@@ -518,6 +518,8 @@ class FileContext(NameResolution):
             bindings.setdefault(self_name, []).append(receiver)
         self.frames.append(frame)
         for effect, confidence in name_effects(name):
+            if effect == "rebuild" and change_guarded(node):
+                continue  # named like a rebuild, but it checks first whether anything changed
             self.add_effect(effect, confidence, summary)
 
     def _decorated_value(self, node: cst.FunctionDef, qualname: str, decorators: List[str], scope: str) -> tuple:
