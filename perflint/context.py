@@ -7,13 +7,14 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, name_effects, transaction_block
+from perflint.effects import call_effects, change_guarded, name_effects, transaction_block
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (DATA_TRIPS, clock_reason, for_service_reason, iterable_trips, literal_size,
-                                 match_reason, memo_guard, module_constants, once_reason, shim_reason, while_trips)
+from perflint.repetition import (DATA_TRIPS, clock_reason, derived_size, for_service_reason, iterable_trips,
+                                 literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
+                                 shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -141,6 +142,7 @@ class FileContext(NameResolution):
         # Blocks that run once or on a cache miss only: (block node, why), innermost last.
         self._cold_blocks: List[Tuple[cst.CSTNode, str]] = []
         self.constants: Dict[str, float] = {}  # module-level literal sizes and ints, for trip counts
+        self._returned: Dict[str, Tuple[Optional[float], ...]] = {}  # module function -> bounds of what it returns
 
     # -- what rules read --------------------------------------------------------------
     @property
@@ -224,10 +226,15 @@ class FileContext(NameResolution):
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
+            self._returned = returned_sizes(node, self.constants)  # type: ignore[arg-type]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
             if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
                 self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
+        elif node_type is cst.AnnAssign and self.frames and self.frames[-1].kind == "function":
+            value = node.value  # type: ignore[attr-defined]
+            if value is not None:  # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
+                self._note_local_int(cst.Assign(targets=[cst.AssignTarget(node.target)], value=value))  # type: ignore[attr-defined]
         elif node_type is cst.With:
             self._open_withs += 1
         self.stack.append(node)
@@ -351,11 +358,30 @@ class FileContext(NameResolution):
         """`passes = 3` or `tables = ["a", "b", "c"]` in a function: a bound its loops may use
         (a later rebinding to anything else forgets it; an empty literal is a container to
         fill, not a bound)."""
-        if len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:
+        if len(node.targets) != 1:
             return
-        name = node.targets[0].target.value  # type: ignore[attr-defined]
         ints = self.frames[-1].local_ints
-        size = literal_size(node.value)
+        target = node.targets[0].target
+        if type(target) is cst.Tuple:
+            # `names, by_name = _pick_tables(...)`: a function of this module that returns
+            # collections bounded by its constants (repetition.returned_sizes)
+            call = node.value
+            sizes = None
+            if type(call) is cst.Call and type(call.func) is cst.Name:  # type: ignore[attr-defined]
+                sizes = self._returned.get(call.func.value)  # type: ignore[attr-defined]
+            elements = target.elements  # type: ignore[attr-defined]
+            for i, element in enumerate(elements):
+                if type(element.value) is cst.Name:
+                    bound = sizes[i] if sizes is not None and len(sizes) == len(elements) else None
+                    if bound:
+                        ints[element.value.value] = bound
+                    else:
+                        ints.pop(element.value.value, None)
+            return
+        if type(target) is not cst.Name:
+            return
+        name = target.value  # type: ignore[attr-defined]
+        size = literal_size(node.value) or derived_size(node.value, self._constants())
         if type(node.value) is cst.Integer:
             try:
                 ints[name] = float(int(node.value.value.replace("_", ""), 0))  # type: ignore[attr-defined]
@@ -521,6 +547,8 @@ class FileContext(NameResolution):
             bindings.setdefault(self_name, []).append(receiver)
         self.frames.append(frame)
         for effect, confidence in name_effects(name):
+            if effect == "rebuild" and change_guarded(node):
+                continue  # named like a rebuild, but it checks first whether anything changed
             self.add_effect(effect, confidence, summary)
 
     def _decorated_value(self, node: cst.FunctionDef, qualname: str, decorators: List[str], scope: str) -> tuple:

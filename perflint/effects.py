@@ -59,9 +59,67 @@ QUERY_METHODS = frozenset({"execute", "executemany", "executescript"})
 DB_RECEIVER = re.compile(r"(^|_)(conn|connection|cnx|con|db|database|cursor|cur|session|sess|tx|txn|transaction)s?$", re.I)
 COMMIT_NAME = re.compile(r"^_*(commit|flush|sync|fsync|checkpoint|persist|save|durable|harden)(_|$)", re.I)
 REBUILD_NAME = re.compile(
-    r"^_*(re(load|build|read|fresh|parse|compute|index|init)|(load|read|parse|build|refresh)_?(schema|catalog|index|indexes|metadata|tables|manifest|state))",
+    # not `refresh_from_db()`/`refresh_from_task()` (Django's, Airflow's): they re-read or copy one
+    # record, they rebuild no derived state (five Airflow findings labelled FALSE in run 8)
+    r"^_*(re(load|build|read|fresh|parse|compute|index|init)(?!_from_(db|database|task|record|row|instance|object|model|orm)\b)"
+    r"|(load|read|parse|build|refresh)_?(schema|catalog|index|indexes|metadata|tables|manifest|state))",
     re.I,
 )
+# Words that make a guard a change check: rebuild only when something changed, or when a time
+# has passed since the last rebuild (`if now - self.last_refresh_time > self.interval:`).
+CHANGE_GUARD = re.compile(
+    r"(version|cookie|mtime|stamp|dirty|changed|stale|generation|epoch|etag|hash|serial|revision|modified|counter|seq"
+    r"|interval|elapsed|last_\w*(time|refresh|reload))", re.I)
+
+
+def _names(node: cst.CSTNode) -> List[str]:
+    out: List[str] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is cst.Name:
+            out.append(cur.value)  # type: ignore[attr-defined]
+        elif type(cur) is cst.Attribute:
+            out.append(cur.attr.value)  # type: ignore[attr-defined]
+        stack.extend(cur.children)
+    return out
+
+
+def change_guarded(fn: cst.FunctionDef) -> bool:
+    """The function rebuilds only after a change check of its own: past its docstring and the
+    assignments that compute the check, its body is `if <check>: ...` (and returns), or starts
+    with `if <check>: return`. Airflow's `_refresh_dag_dir` lists the DAG folder only when
+    `elapsed_time_since_refresh > self.dag_dir_list_interval`."""
+    stmts = list(getattr(fn.body, "body", ()))
+    assigned: dict = {}
+    i = 0
+    while i < len(stmts) and type(stmts[i]) is cst.SimpleStatementLine:
+        small = stmts[i].body  # type: ignore[attr-defined]
+        if all(type(x) is cst.Expr and type(x.value) in (cst.SimpleString, cst.ConcatenatedString) for x in small):
+            i += 1
+            continue
+        if not all(type(x) is cst.Assign for x in small):
+            break
+        for x in small:
+            for t in x.targets:
+                if type(t.target) is cst.Name:
+                    assigned[t.target.value] = x.value
+        i += 1
+    if i >= len(stmts) or type(stmts[i]) is not cst.If:
+        return False
+    guard = stmts[i]
+    words = _names(guard.test)  # type: ignore[attr-defined]
+    for name in list(words):
+        if name in assigned:
+            words.extend(_names(assigned[name]))
+    if not CHANGE_GUARD.search(" ".join(words)):
+        return False
+    rest = stmts[i + 1:]
+    body = list(getattr(guard.body, "body", ()))  # type: ignore[attr-defined]
+    if body and type(body[-1]) is cst.SimpleStatementLine and any(type(x) is cst.Return for x in body[-1].body):
+        return True  # `if not changed: return` first: the rest runs on a change
+    return guard.orelse is None and all(  # type: ignore[attr-defined]
+        type(s) is cst.SimpleStatementLine and all(type(x) in (cst.Return, cst.Pass) for x in s.body) for s in rest)
 
 
 # ORM reads and writes that are one database round trip each (besides `<db>.execute`).
@@ -72,7 +130,11 @@ DJANGO_QUERY_METHODS = frozenset({
     "update", "delete", "earliest", "latest", "order_by", "annotate", "only", "defer",
 })
 SESSION_RECEIVER = re.compile(r"(^|_)(session|sess|db_session|dbsession)s?$", re.I)
-SESSION_QUERY_METHODS = frozenset({"get", "execute", "query", "scalars", "scalar", "merge", "refresh"})
+# Not `merge`: `session.merge(obj)` of an object the session already holds (loaded in the same
+# session, the usual case in a loop over a query's results) finds it in the identity map and
+# queues the changes for the one flush at commit: no round trip per call. Airflow's merge-in-loop
+# findings (a loop over task instances just selected, then one commit) were all labelled FALSE.
+SESSION_QUERY_METHODS = frozenset({"get", "execute", "query", "scalars", "scalar", "refresh"})
 PEEWEE_QUERY_METHODS = frozenset({"get_by_id", "get_or_none"})
 
 
@@ -160,8 +222,20 @@ TRANSACTION_CM = re.compile(
     r"|^_*(db_|sql_)?transaction_|_transaction$",
     re.I,
 )
+# A block that opens a SAVEPOINT inside the transaction already open: releasing it commits
+# nothing and syncs nothing (SQLAlchemy's `begin_nested()`, a `savepoint()` helper). Code in it
+# is still in a transaction (writes there wait for the outer commit), but one per item is not a
+# commit per item: Airflow's per-row savepoint lets one conflicting row fail alone (run 8).
+SAVEPOINT_CM = re.compile(r"^_*(begin_nested|savepoint|nested_transaction)$", re.I)
 # `with conn:` on a DB-API connection commits when the block exits (sqlite3, psycopg).
 CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
+
+
+def savepoint_block(expr: cst.BaseExpression) -> bool:
+    """Whether a `with` item opens a savepoint (`session.begin_nested()`), not a transaction."""
+    if type(expr) is not cst.Call or type(expr.func) is not cst.Attribute:  # type: ignore[attr-defined]
+        return False
+    return bool(SAVEPOINT_CM.match(expr.func.attr.value))  # type: ignore[attr-defined]
 
 
 def transaction_block(expr: cst.BaseExpression) -> Optional[str]:

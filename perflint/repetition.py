@@ -68,6 +68,8 @@ def module_constants(module: cst.Module) -> Dict[str, float]:
             if type(target) is not cst.Name or value is None:
                 continue
             size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
+            if size is None:
+                size = derived_size(value, out)  # `BY_NAME = {c.name: c for c in sorted(CONFIGS)}`
             if size is None and type(value) is cst.Integer:
                 try:
                     size = float(int(value.value.replace("_", ""), 0))
@@ -92,6 +94,54 @@ def literal_size(expr: cst.BaseExpression) -> Optional[float]:
     if node_type is cst.Call and dotted_text(expr.func) in ("frozenset", "set", "tuple", "list") and len(expr.args) == 1:  # type: ignore[attr-defined]
         return literal_size(expr.args[0].value)  # type: ignore[attr-defined]
     return None
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def derived_size(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optional[float]:
+    """At most how many items a collection built from a bounded one holds: a comprehension with
+    one `for` over a constant or a literal (`{k: v for k, v in CONFIG.items() if k in wanted}`),
+    `sorted(CONST)`, `list(CONST)`; None otherwise. A filter only makes it smaller."""
+    if type(expr) in _COMPREHENSIONS:
+        for_in = expr.for_in  # type: ignore[attr-defined]
+        if for_in.inner_for_in is not None:
+            return None
+        trips, _ = iterable_trips(for_in.iter, constants)
+        return trips or None
+    if type(expr) is cst.Call and dotted_text(expr.func) in ("sorted", "list", "tuple", "set", "frozenset", "dict") \
+            and len(expr.args) == 1 and type(expr.args[0].value) is cst.Name:  # type: ignore[attr-defined]
+        return constants.get(expr.args[0].value.value) or None  # type: ignore[attr-defined]
+    return None
+
+
+def returned_sizes(module: cst.Module, constants: Dict[str, float]) -> Dict[str, Tuple[Optional[float], ...]]:
+    """Module-level function -> the bound of each item it returns (`return names, by_name` with
+    `by_name = {k: v for k, v in CONFIG.items() if ...}`): a caller's `a, b = f()` then loops
+    over a collection bounded by the code, as if it had built it itself. Only a function whose
+    every return has the same shape counts."""
+    out: Dict[str, Tuple[Optional[float], ...]] = {}
+    for stmt in module.body:
+        if type(stmt) is not cst.FunctionDef:
+            continue
+        local: Dict[str, Optional[float]] = {}
+        shapes = []
+        for node, _ in own_nodes(stmt.body):
+            if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
+                name = node.targets[0].target.value
+                size = literal_size(node.value) or derived_size(node.value, constants)
+                local[name] = size if name not in local else None  # rebound: forget it
+            elif type(node) is cst.Return:
+                value = node.value
+                items = value.elements if type(value) is cst.Tuple else [value] if value is not None else []
+                shapes.append(tuple(local.get(e.value.value) if type(getattr(e, "value", None)) is cst.Name
+                                    else local.get(e.value) if type(e) is cst.Name else None for e in items))
+        if shapes and all(len(sh) == len(shapes[0]) for sh in shapes):
+            merged = tuple(None if any(sh[i] is None for sh in shapes) else max(sh[i] for sh in shapes)
+                           for i in range(len(shapes[0])))
+            if any(m is not None for m in merged):
+                out[stmt.name.value] = merged
+    return out
 
 
 def _int(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optional[float]:

@@ -454,6 +454,9 @@ def test_orm_queries_are_query_effects():
     assert orm_query(["objects", "get"]) is None  # a local named objects: not a manager
     assert ("query", "high") in call_effects(None, ["session", "scalars"])
     assert call_effects(None, ["self", "items", "filter"]) == []
+    # merge() finds an object the session holds in its identity map: no round trip per call
+    assert orm_query(["session", "merge"]) is None
+    assert call_effects(None, ["self", "session", "merge"]) == []
 
 
 def test_pfl503_paging_and_chunks_are_the_batched_form():

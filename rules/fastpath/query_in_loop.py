@@ -9,6 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
 from perflint.effects import DB_RECEIVER, orm_query
+from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, names_in, sql_text
 
@@ -109,6 +110,17 @@ class QueryInLoop(Rule):
     statement executed elsewhere with a list of parameter sets) is a
     deliberate fallback (row-count checks that need one statement at a time) and is not
     reported either.
+
+    SQLAlchemy's `session.merge(obj)` is not a query: for an object the session already
+    holds (loaded in the same session, as in a loop over a query's results) it finds it in
+    the identity map, and the changes go out in the one flush at commit.
+    A query that already takes a batch is not N+1 either: a chunk loop
+    (`for i in range(0, len(ids), step)` whose body slices `ids[i:i + step]`), a filter
+    `.in_(...)`, `__in=`, `IN %s` or `= ANY(%s)` over a slice or over the loop's own item
+    (the loop walks chunks), and a second argument to `execute()` that the function builds as
+    a list (a comprehension, `list(...)`, or appended to in a loop before the call): one
+    statement per chunk or for all rows. An `IN` over a constant next to a per-item condition
+    (`filter(T.state.in_(STATES), T.user_id == item.id)`) is still one query per item.
     """
 
     CODE = "PFL503"
@@ -144,6 +156,27 @@ class QueryInLoop(Rule):
         "def load(conn, t, rows):\n    for chunk in rows:\n        conn.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
         # A query per call of a function nothing calls in a loop.
         "def one(session, User, uid):\n    return session.get(User, uid)\n",
+        # merge() of objects the session holds: identity map, one flush at commit.
+        "def reset(session, select, TI):\n    for ti in session.scalars(select(TI)):\n        ti.state = None\n"
+        "        session.merge(ti)\n    session.commit()\n",
+        # A chunk loop: one DELETE per slice of the ids.
+        "def purge(session, T, ids, step):\n    for i in range(0, len(ids), step):\n"
+        "        session.query(T).filter(T.id.in_(ids[i : i + step])).delete()\n",
+        # The loop's item is itself a batch of ids.
+        "def purge(session, T, batches):\n    for batch_ids in batches:\n"
+        "        session.query(T).filter(T.id.in_(batch_ids)).delete()\n",
+        "def purge(T, groups):\n    for ids in groups:\n        T.objects.filter(pk__in=ids).delete()\n",
+        "def purge(cur, groups):\n    for ids in groups:\n        cur.execute('DELETE FROM t WHERE id = ANY(%s)', (ids,))\n",
+        # A list of rows built before the call: executemany semantics.
+        "def copy(conn, table, queue):\n    while True:\n        rows = queue.get()\n"
+        "        row_dicts = [dict(r) for r in rows]\n        row_dicts = check(row_dicts)\n"
+        "        conn.execute(table.insert(), row_dicts)\n",
+        "def copy(conn, table, pages):\n    for page in pages:\n        out = []\n        for r in page:\n"
+        "            out.append(dict(r))\n        conn.execute(table.insert(), out)\n",
+        # Paging through a query builder: one SELECT per page of 100.
+        "def rotate(session, select, M):\n    offset = 0\n    while True:\n        query = select(M)\n"
+        "        query = query.offset(offset).limit(100)\n        items = session.scalars(query).all()\n"
+        "        if not items:\n            break\n        offset += 100\n",
     ]
     INVALID = [
         Invalid("def authors(conn, ids):\n    out = []\n    for i in ids:\n"
@@ -162,6 +195,15 @@ class QueryInLoop(Rule):
                 "        conn.execute(insert, [dict(row)])\n", line=4),
         Invalid("def owners(pets):\n    return [Owner.objects.get(pk=p.owner_id) for p in pets]\n", line=2),
         Invalid("def load(session, ids):\n    for i in ids:\n        user = session.get(User, i)\n        yield user\n", line=3),
+        # An IN over a constant, next to a condition on the loop's item: one query per item.
+        Invalid("def open_orders(session, T, users, STATES):\n    for u in users:\n"
+                "        yield session.query(T).filter(T.status.in_(STATES), T.user_id == u.id).all()\n", line=3),
+        # A loop over the items whose body slices something else: still per item.
+        Invalid("def f(session, T, ids, names):\n    for i in range(0, len(ids), 10):\n"
+                "        session.query(T).filter(T.id == ids[i]).all()\n", line=3),
+        # One row's dict, appended to, but built in the same loop as the execute: per item.
+        Invalid("def load(conn, table, rows):\n    for row in rows:\n        one = dict(row)\n"
+                "        conn.execute(table.insert(), one)\n", line=4),
         Invalid(
             "from django.db import models\n"
             "class Author(models.Model):\n    name = models.CharField(max_length=50)\n"
@@ -186,6 +228,8 @@ class QueryInLoop(Rule):
         self._reported: Set[Tuple[int, str]] = set()
         self._assigned: List[Dict[str, cst.BaseExpression]] = []  # per function: local -> last value
         self._loop_assigned: List[Set[str]] = [set()]  # per function: names bound inside a loop
+        self._all_assigned: List[Dict[str, List[cst.BaseExpression]]] = []  # per function: local -> every value so far
+        self._appended: List[Dict[str, List[Tuple[int, ...]]]] = []  # per function: list -> loops of its appends
 
     # -- models declared in this file -------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -212,14 +256,23 @@ class QueryInLoop(Rule):
         self._querysets.append({})
         self._assigned.append({})
         self._loop_assigned.append(set())
+        self._all_assigned.append({})
+        self._appended.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._querysets.pop()
         self._assigned.pop()
         self._loop_assigned.pop()
+        self._all_assigned.pop()
+        self._appended.pop()
 
     # -- queries ----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (self._appended and self.ctx.loops and isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")
+                and isinstance(func.value, cst.Name)):
+            loops = tuple(id(loop) for loop in self.ctx.loop_nodes)
+            self._appended[-1].setdefault(func.value.value, []).append(loops)
         found = self._query(node)
         if found is None:
             self._own_write(node)
@@ -313,10 +366,16 @@ class QueryInLoop(Rule):
             called = (dotted_text(loop.iter.func) or "").split(".")[-1]
             if called in _GROUPERS:
                 return True
+        if isinstance(loop, cst.For) and _chunk_loop(loop):
+            return True  # for i in range(0, len(ids), step): ... ids[i:i + step]: one statement per chunk
+        if self._batch_filter(node):
+            return True
         assigned = self._assigned[-1] if self._assigned else {}
         names: Set[str] = set()
         for arg in node.args[1:]:
             value = arg.value
+            if isinstance(value, cst.Name) and self._built_list(value.value):
+                return True  # a list of rows built before the call: executemany semantics
             if isinstance(value, cst.Name) and value.value in assigned:
                 value = assigned[value.value]
             if isinstance(value, cst.ListComp) or (isinstance(value, cst.List) and _parameter_sets(value)):
@@ -327,6 +386,82 @@ class QueryInLoop(Rule):
                     if name in assigned:
                         names |= names_in(assigned[name])
         return any(_CHUNK_NAME.search(n) for n in names)
+
+    def _built_list(self, name: str) -> bool:
+        """`name` holds a list the function built before the call: a comprehension, `list(...)`,
+        or an empty list appended to in a loop that does not hold the call (rows collected,
+        then written at once)."""
+        values = self._all_assigned[-1].get(name, []) if self._all_assigned else []
+        for value in values:
+            if isinstance(value, cst.ListComp):
+                return True
+            if isinstance(value, cst.Call) and dotted_text(value.func) == "list" and value.args:
+                return True
+        if any(isinstance(v, cst.List) and not v.elements for v in values):
+            current = {id(loop) for loop in self.ctx.loop_nodes}
+            appends = self._appended[-1].get(name, []) if self._appended else []
+            return any(set(loops) - current for loops in appends)
+        return False
+
+    def _statement_parts(self, node: cst.Call) -> List[cst.CSTNode]:
+        """What builds the query run at `node`: its arguments, the calls chained onto it
+        (`session.query(T).filter(...).delete()`), and the values the function assigned to a
+        statement passed by name (`query = query.offset(o).limit(n)`)."""
+        parts: List[cst.CSTNode] = [a.value for a in node.args]
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        cur: cst.CSTNode = node
+        while i >= 2:
+            parent, grand = stack[i - 1], stack[i - 2]
+            if not (isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call)
+                    and grand.func is parent):
+                break
+            parts.extend(a.value for a in grand.args)
+            parts.append(grand)
+            cur, i = grand, i - 2
+        assigned = self._all_assigned[-1] if self._all_assigned else {}
+        for arg in node.args[:1]:
+            if isinstance(arg.value, cst.Name):
+                parts.extend(assigned.get(arg.value.value, []))
+        return parts
+
+    def _batch_filter(self, node: cst.Call) -> bool:
+        """The query takes a batch: `.in_(...)`, `__in=` or SQL `IN %s`/`= ANY(%s)` over a slice
+        or over the loop's own item (the loop walks chunks of ids), or pages with `.offset()`."""
+        targets = self._loop_targets()
+        assigned = self._assigned[-1] if self._assigned else {}
+
+        def batch(expr: cst.BaseExpression) -> bool:
+            while isinstance(expr, cst.Call) and dotted_text(expr.func) in ("list", "tuple", "set", "sorted") \
+                    and len(expr.args) == 1:
+                expr = expr.args[0].value
+            if isinstance(expr, cst.Name) and expr.value not in targets:
+                expr = assigned.get(expr.value, expr)
+            if isinstance(expr, cst.Name):
+                return expr.value in targets
+            return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
+
+        parts = self._statement_parts(node)
+        seen = 0
+        todo = list(parts)
+        while todo and seen < 3000:
+            cur = todo.pop()
+            seen += 1
+            if isinstance(cur, cst.Call):
+                method = cur.func.attr.value if isinstance(cur.func, cst.Attribute) else ""
+                if method == "in_" and cur.args and batch(cur.args[0].value):
+                    return True
+                if method == "offset" and self.ctx.loops:
+                    return True  # paging: one query per page
+                if any(a.keyword is not None and a.keyword.value.endswith("__in") and batch(a.value) for a in cur.args):
+                    return True
+            if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            todo.extend(iter_children(cur))
+        sql = first_arg(node)
+        if sql is not None and _SQL_BATCH.search(sql_text(sql)):
+            return any(batch(v) for a in node.args[1:] for v in _param_values(a.value))
+        return False
 
     def _evaluated(self, node: cst.Call) -> bool:
         """A lazy ORM query that this expression runs: `.first()`, iterated, `list(...)`."""
@@ -420,6 +555,7 @@ class QueryInLoop(Rule):
         if not self._querysets or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         self._assigned[-1][node.targets[0].target.value] = node.value
+        self._all_assigned[-1].setdefault(node.targets[0].target.value, []).append(node.value)
         qs = _queryset(node.value)
         name = node.targets[0].target.value
         if qs is not None:
@@ -481,7 +617,7 @@ class QueryInLoop(Rule):
 _EAGER = {
     "get", "count", "exists", "first", "last", "get_or_create", "update_or_create", "create",
     "aggregate", "in_bulk", "update", "delete", "earliest", "latest", "contains", "iterator",
-    "one", "one_or_none", "all", "scalar", "scalars", "execute", "merge", "refresh", "bulk_create",
+    "one", "one_or_none", "all", "scalar", "scalars", "execute", "refresh", "bulk_create",
 }
 _EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "all", "next", "dict", "enumerate", "zip", "max", "min"}
 # Calls that build one fixed statement (SQLAlchemy Core, text()).
@@ -493,6 +629,44 @@ _PLACEHOLDER = re.compile(r"%(\([^)]*\))?[sdr]|\{[^{}]*\}")
 
 
 _PAGING = re.compile(r"\b(limit|offset|fetch\s+(next|first))\b", re.I)
+# A placeholder that takes a whole list: `IN %s` (psycopg expands a tuple), `= ANY(%s)`.
+_SQL_BATCH = re.compile(r"(\bin\s+(%s|%\(\w+\)s|:\w+)|=\s*any\s*\(\s*(%s|%\(\w+\)s|:\w+|\?|\$\d+)\s*\))", re.I)
+
+
+def _param_values(expr: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The values of a parameter argument: the items of `(a, b)`/`[a, b]`, the values of a dict."""
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return [e.value for e in expr.elements]
+    if isinstance(expr, cst.Dict):
+        return [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+    return [expr]
+
+
+def _chunk_loop(loop: cst.For) -> bool:
+    """`for i in range(a, len(x), step):` whose body slices `x[i:...]`: a walk over chunks of x."""
+    it = loop.iter
+    if not (isinstance(loop.target, cst.Name) and isinstance(it, cst.Call) and dotted_text(it.func) == "range"
+            and len(it.args) == 3):
+        return False
+    end = it.args[1].value
+    if not (isinstance(end, cst.Call) and dotted_text(end.func) == "len" and end.args):
+        return False
+    seq = dotted_text(end.args[0].value)
+    index = loop.target.value
+    todo: List[cst.CSTNode] = [loop.body]
+    seen = 0
+    while todo and seen < 3000:
+        cur = todo.pop()
+        seen += 1
+        if isinstance(cur, cst.Subscript) and seq and dotted_text(cur.value) == seq:
+            for element in cur.slice:
+                if isinstance(element.slice, cst.Slice) and element.slice.lower is not None \
+                        and index in names_in(element.slice.lower):
+                    return True
+        if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        todo.extend(iter_children(cur))
+    return False
 
 
 def _formats_identifier(expr: cst.BaseExpression) -> bool:

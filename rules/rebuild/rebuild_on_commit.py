@@ -7,12 +7,12 @@ from typing import List
 
 import libcst as cst
 
-from perflint.effects import REBUILD_NAME
+from perflint.effects import CHANGE_GUARD, REBUILD_NAME
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_if_tests, names_in
 
-# Words that make a guard a change check: only rebuild when something changed.
-_GUARD_WORDS = re.compile(r"(version|cookie|mtime|stamp|dirty|changed|stale|generation|epoch|etag|hash|serial|revision|modified|counter|seq)", re.I)
+# Words that make a guard a change check: only rebuild when something changed (or a time passed).
+_GUARD_WORDS = CHANGE_GUARD
 
 
 class RebuildOnCommit(Rule):
@@ -49,7 +49,11 @@ class RebuildOnCommit(Rule):
 
     ## Notes
     A reload under an `if` that tests a version, cookie, mtime, dirty flag or similar,
-    or after an early `return` guarded by one, is not reported.
+    or after an early `return` guarded by one, is not reported; nor is a call of a rebuilder
+    whose own body is such a guard, a time-based one included (`if now -
+    self.last_refresh_time > self.refresh_interval:` around the whole rebuild: a change check
+    in time). `refresh_from_db()` and `refresh_from_task()` re-read or copy one record: they
+    rebuild no derived state and are not rebuilders by their name.
     """
 
     CODE = "PFL301"
@@ -63,6 +67,16 @@ class RebuildOnCommit(Rule):
         "import os\nclass S:\n    def reload(self):\n        self.tables = {}\n"
         "    def commit(self):\n        if not self.dirty:\n            return\n        os.fsync(self.fd)\n        self.reload()\n",
         "class S:\n    def reload(self):\n        self.tables = {}\n    def open(self):\n        self.reload()\n",
+        # One record re-read (Django's, Airflow's refresh_from_db): no derived state.
+        "import os\nclass Run:\n    def refresh_from_db(self, session):\n        self.state = session.get(Run, self.id).state\n"
+        "    def refresh_from_task(self, task):\n        self.pool = task.pool\n"
+        "    def commit(self, task):\n        os.fsync(self.fd)\n        self.refresh_from_db(self.session)\n"
+        "        self.refresh_from_task(task)\n",
+        # The rebuilder checks, in time, whether a rebuild is due.
+        "import os\nclass Manager:\n    def _refresh_dag_dir(self):\n        now = self.clock()\n"
+        "        elapsed = now - self.last_dir_refresh_time\n        if elapsed > self.dir_list_interval:\n"
+        "            self._paths = self.list_files()\n            self.last_dir_refresh_time = now\n"
+        "    def commit(self):\n        os.fsync(self.fd)\n        self._refresh_dag_dir()\n",
     ]
     INVALID = [
         Invalid(
@@ -75,6 +89,11 @@ class RebuildOnCommit(Rule):
             "        self.load_schema()\n",
             line=7,
         ),
+        # A rebuild guarded by something other than a change check is still per commit.
+        Invalid("import os\nclass S:\n    def reload(self):\n        if self.fd:\n            self.tables = {}\n"
+                "    def commit(self):\n        os.fsync(self.fd)\n        self.reload()\n", line=8),
+        Invalid("import os\nclass S:\n    def refresh(self):\n        self.tables = {}\n"
+                "    def commit(self):\n        os.fsync(self.fd)\n        self.refresh()\n", line=7),
     ]
 
     def begin_file(self, ctx) -> None:

@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, transaction_block
+from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, method_name, names_in, receiver_text
@@ -93,7 +93,9 @@ class SyncPerStatement(Rule):
     own (an ORM's nested transactions, say), confidence is low. A transaction block
     per item is reported at the `with` (the fix is to move it out of the loop); a
     deliberate transaction per item, so that one bad row does not undo the batch, costs
-    the same commit per row: keep a savepoint only where a row can fail.
+    the same commit per row: keep a savepoint only where a row can fail. A savepoint per
+    item (`with session.begin_nested():`) is that fix, not a commit: releasing it writes
+    and syncs nothing, the outer transaction commits once.
 
     A transaction opened per call is not reported when every chain that reaches the
     function at its full heat passes a call made inside a transaction block (the inner
@@ -138,6 +140,10 @@ class SyncPerStatement(Rule):
         "                flush(batch)\n",
         # A read per item through the engine does not commit (PFL503's business).
         "def load(engine, ids):\n    for i in ids:\n        engine.execute('SELECT 1 FROM t WHERE id = ?', i)\n",
+        # A savepoint per item inside the open transaction: released, not committed.
+        "def queue(session, items):\n    for item in items:\n        try:\n"
+        "            with session.begin_nested():\n                session.merge(item)\n"
+        "        except ValueError:\n            pass\n    session.commit()\n",
         # A lock per item is not a transaction.
         "def bump(lock, items):\n    for item in items:\n        with lock:\n            item.n += 1\n",
         # An atomic replacement: sync the lock file, then rename it over the target; a loop
@@ -226,6 +232,8 @@ class SyncPerStatement(Rule):
             what = transaction_block(item.item)
             if what is None:
                 continue
+            if savepoint_block(item.item):
+                return  # a SAVEPOINT in the open transaction: released, not committed
             if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
                 return  # a transaction per item only when the code does not batch
             if self.ctx.loops:
