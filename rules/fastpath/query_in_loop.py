@@ -119,7 +119,10 @@ class QueryInLoop(Rule):
     `.in_(...)`, `__in=`, `IN %s` or `= ANY(%s)` over a slice or over the loop's own item
     (the loop walks chunks), and a second argument to `execute()` that the function builds as
     a list (a comprehension, `list(...)`, or appended to in a loop before the call): one
-    statement per chunk or for all rows. An `IN` over a constant next to a per-item condition
+    statement per chunk or for all rows. A query in no loop of its own that filters with `IN`
+    over a collection (not a literal of one item) is a batch lookup: a caller's loop runs it once
+    per batch, not once per row (Airflow's `DagCode.bulk_sync_to_db`, labelled FALSE in run 8).
+    An `IN` over a constant next to a per-item condition
     (`filter(T.state.in_(STATES), T.user_id == item.id)`) is still one query per item.
     """
 
@@ -154,6 +157,10 @@ class QueryInLoop(Rule):
         "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
         # Several parameter sets in one call.
         "def load(conn, t, rows):\n    for chunk in rows:\n        conn.execute(t.insert(), [{'a': 1}, {'a': 2}])\n",
+        # A batch lookup per call: the caller's loop runs it once per batch (airflow's
+        # bulk_sync_to_db, one SELECT ... WHERE fileloc_hash IN (...) per call).
+        "def codes(session, T, locs):\n    return session.scalars(select(T).where(T.loc.in_(locs))).all()\n"
+        "def sync(session, T, groups):\n    for g in groups:\n        codes(session, T, g)\n",
         # A query per call of a function nothing calls in a loop.
         "def one(session, User, uid):\n    return session.get(User, uid)\n",
         # merge() of objects the session holds: identity map, one flush at commit.
@@ -179,6 +186,10 @@ class QueryInLoop(Rule):
         "        if not items:\n            break\n        offset += 100\n",
     ]
     INVALID = [
+        # An IN over a literal of one item per call: one query per item of the caller's loop.
+        Invalid("def price(session, T, item_id):\n"
+                "    return session.scalars(select(T).where(T.id.in_([item_id]))).all()\n"
+                "def total(session, T, order):\n    return [price(session, T, i) for i in order]\n", line=2),
         Invalid("def authors(conn, ids):\n    out = []\n    for i in ids:\n"
                 "        out.append(conn.execute('SELECT a FROM b WHERE id = ?', (i,)).fetchone())\n"
                 "    return out\n", line=4),
@@ -290,6 +301,8 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
+        if not self.ctx.loops and self._batch_filter(node, per_call=True):
+            return  # `WHERE id IN (ids)` per call: a batch lookup, its callers' loops run it per batch
         if sql is not None and self.ctx.loops and _PAGING.search(sql_text(sql)):
             return  # LIMIT/OFFSET paging: one query per page is the batched form
         if sql is not None and _NOT_A_QUERY.match(sql_text(sql)):
@@ -425,9 +438,11 @@ class QueryInLoop(Rule):
                 parts.extend(assigned.get(arg.value.value, []))
         return parts
 
-    def _batch_filter(self, node: cst.Call) -> bool:
+    def _batch_filter(self, node: cst.Call, per_call: bool = False) -> bool:
         """The query takes a batch: `.in_(...)`, `__in=` or SQL `IN %s`/`= ANY(%s)` over a slice
-        or over the loop's own item (the loop walks chunks of ids), or pages with `.offset()`."""
+        or over the loop's own item (the loop walks chunks of ids), or pages with `.offset()`.
+        `per_call` (a query in no loop of its function): over any collection but a literal of one,
+        the function is a batch lookup, and a caller's loop runs it once per batch."""
         targets = self._loop_targets()
         assigned = self._assigned[-1] if self._assigned else {}
 
@@ -437,6 +452,9 @@ class QueryInLoop(Rule):
                 expr = expr.args[0].value
             if isinstance(expr, cst.Name) and expr.value not in targets:
                 expr = assigned.get(expr.value, expr)
+            if per_call:
+                # no loop here: the function takes a collection and fetches it in one statement
+                return not (isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and len(expr.elements) <= 1)
             if isinstance(expr, cst.Name):
                 return expr.value in targets
             return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
