@@ -106,14 +106,19 @@ class Program(Frequencies):
         self._memo_guarded: Dict[str, bool] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
-        # Linking creates no garbage cycles worth collecting before it ends.
+        # Linking creates no garbage cycles worth collecting before it ends, and neither does
+        # the heat after it: the collector stays off until the program is built (with it on,
+        # the heat paid a hundred young collections on Twisted, and at times a full one).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self._link()
+            self._build(roles)
         finally:
             if collecting:
                 gc.enable()
+
+    def _build(self, roles: Optional[Mapping[str, bool]]) -> None:
+        self._link()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
         # heat: estimated executions per unit of work (one call of a hot entry point);
