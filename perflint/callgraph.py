@@ -368,7 +368,16 @@ class Program(Frequencies):
         cached = self._override_cache.get(target)
         if cached is None:
             cid, _, meth = target[2:].rpartition(":")
-            found = sorted({self.lookup_method(sub, meth) for sub in self.flow.subclasses(cid)} - {None, exact})
+            # MAX_VALUES overrides or more are too many: stop looking there (a base class of
+            # Twisted's has hundreds of subclasses, and most of its methods several overrides)
+            seen: Set[str] = set()
+            for sub in self.flow.subclasses(cid):
+                method = self.lookup_method(sub, meth)
+                if method is not None and method != exact:
+                    seen.add(method)
+                    if len(seen) >= MAX_VALUES:
+                        break
+            found = sorted(seen)
             if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
                 found = []
             cached = self._override_cache[target] = found  # type: ignore[assignment]
@@ -488,7 +497,10 @@ class Program(Frequencies):
                     given = self._guarded_heat(fid, edge.site.guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
-                factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
+                if edge.site.loops:
+                    factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
+                else:  # most calls sit in no loop: what _trips(()) gives, without the calls
+                    factor, nested = 1.0, self.unknown.get(fid, 0)
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
@@ -548,7 +560,8 @@ class Program(Frequencies):
             for edge in self.edges[fid]:
                 if edge.site.cold or edge.callee == fid or self._memoized(edge.callee):
                     continue
-                h = min(self.heat[fid] * self.trips(edge.site.loops, self.unknown.get(fid, 0)), HEAT_CAP)
+                loops = edge.site.loops
+                h = min(self.heat[fid] * self.trips(loops, self.unknown.get(fid, 0)) if loops else self.heat[fid], HEAT_CAP)
                 if h * (1 + 1e-9) >= self.heat[edge.callee]:
                     hot_in.setdefault(edge.callee, []).append(edge)
         inside = dict.fromkeys(hot_in, True)
