@@ -104,6 +104,8 @@ class Program(Frequencies):
         self._targets: Dict[str, Optional[str]] = {}
         self._override_cache: Dict[str, List[str]] = {}
         self._memo_guarded: Dict[str, bool] = {}
+        self._members: Dict[str, Set[str]] = {}  # class id -> names of its own functions (lookup_method)
+        self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
         # Linking creates no garbage cycles worth collecting before it ends, and neither does
@@ -221,12 +223,38 @@ class Program(Frequencies):
         return order
 
     def lookup_method(self, cid: str, name: str, skip_first: bool = False) -> Optional[str]:
+        if "." in name:
+            return self._lookup_dotted(cid, name, skip_first)
+        # Whether `Class.name` is a function of the module, asked of the names defined directly
+        # in each class (_members) instead of formatting every qualname of the MRO: the
+        # overrides of a base class's self.m() look m up in each of its subclasses.
+        members = self._members
+        for klass in self.mro(cid)[1 if skip_first else 0:]:
+            mod, cls = self.classes[klass]
+            defined = members.get(klass)
+            if defined is None:
+                defined = members[klass] = self._defined_in(mod).get(cls.qualname, _NOTHING)
+            if name in defined:
+                return f"{mod.module}.{cls.qualname}.{name}"
+        return None
+
+    def _lookup_dotted(self, cid: str, name: str, skip_first: bool) -> Optional[str]:
         for klass in self.mro(cid)[1 if skip_first else 0:]:
             mod, cls = self.classes[klass]
             qual = f"{cls.qualname}.{name}"
             if qual in mod.functions:
                 return f"{mod.module}.{qual}"
         return None
+
+    def _defined_in(self, mod: ModuleSummary) -> Dict[str, Set[str]]:
+        """Scope qualname -> the names of the functions defined directly in it, for a module."""
+        found = self._scopes.get(mod.module)
+        if found is None:
+            found = self._scopes[mod.module] = {}
+            for qual in mod.functions:
+                scope, _, name = qual.rpartition(".")
+                found.setdefault(scope, set()).add(name)
+        return found
 
     def attr_type(self, cid: str, attr: str) -> Optional[str]:
         for klass in self.mro(cid):
@@ -782,6 +810,9 @@ class Program(Frequencies):
             out.setdefault(key, [])
             out[key] = sorted(set(out[key]) | set(callees))
         return out
+
+
+_NOTHING: Set[str] = frozenset()  # type: ignore[assignment]
 
 
 def _carry_on() -> None:
