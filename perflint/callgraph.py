@@ -104,16 +104,23 @@ class Program(Frequencies):
         self._targets: Dict[str, Optional[str]] = {}
         self._override_cache: Dict[str, List[str]] = {}
         self._memo_guarded: Dict[str, bool] = {}
+        self._members: Dict[str, Set[str]] = {}  # class id -> names of its own functions (lookup_method)
+        self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
-        # Linking creates no garbage cycles worth collecting before it ends.
+        # Linking creates no garbage cycles worth collecting before it ends, and neither does
+        # the heat after it: the collector stays off until the program is built (with it on,
+        # the heat paid a hundred young collections on Twisted, and at times a full one).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self._link()
+            self._build(roles)
         finally:
             if collecting:
                 gc.enable()
+
+    def _build(self, roles: Optional[Mapping[str, bool]]) -> None:
+        self._link()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
         # heat: estimated executions per unit of work (one call of a hot entry point);
@@ -216,12 +223,38 @@ class Program(Frequencies):
         return order
 
     def lookup_method(self, cid: str, name: str, skip_first: bool = False) -> Optional[str]:
+        if "." in name:
+            return self._lookup_dotted(cid, name, skip_first)
+        # Whether `Class.name` is a function of the module, asked of the names defined directly
+        # in each class (_members) instead of formatting every qualname of the MRO: the
+        # overrides of a base class's self.m() look m up in each of its subclasses.
+        members = self._members
+        for klass in self.mro(cid)[1 if skip_first else 0:]:
+            mod, cls = self.classes[klass]
+            defined = members.get(klass)
+            if defined is None:
+                defined = members[klass] = self._defined_in(mod).get(cls.qualname, _NOTHING)
+            if name in defined:
+                return f"{mod.module}.{cls.qualname}.{name}"
+        return None
+
+    def _lookup_dotted(self, cid: str, name: str, skip_first: bool) -> Optional[str]:
         for klass in self.mro(cid)[1 if skip_first else 0:]:
             mod, cls = self.classes[klass]
             qual = f"{cls.qualname}.{name}"
             if qual in mod.functions:
                 return f"{mod.module}.{qual}"
         return None
+
+    def _defined_in(self, mod: ModuleSummary) -> Dict[str, Set[str]]:
+        """Scope qualname -> the names of the functions defined directly in it, for a module."""
+        found = self._scopes.get(mod.module)
+        if found is None:
+            found = self._scopes[mod.module] = {}
+            for qual in mod.functions:
+                scope, _, name = qual.rpartition(".")
+                found.setdefault(scope, set()).add(name)
+        return found
 
     def attr_type(self, cid: str, attr: str) -> Optional[str]:
         for klass in self.mro(cid):
@@ -363,7 +396,16 @@ class Program(Frequencies):
         cached = self._override_cache.get(target)
         if cached is None:
             cid, _, meth = target[2:].rpartition(":")
-            found = sorted({self.lookup_method(sub, meth) for sub in self.flow.subclasses(cid)} - {None, exact})
+            # MAX_VALUES overrides or more are too many: stop looking there (a base class of
+            # Twisted's has hundreds of subclasses, and most of its methods several overrides)
+            seen: Set[str] = set()
+            for sub in self.flow.subclasses(cid):
+                method = self.lookup_method(sub, meth)
+                if method is not None and method != exact:
+                    seen.add(method)
+                    if len(seen) >= MAX_VALUES:
+                        break
+            found = sorted(seen)
             if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
                 found = []
             cached = self._override_cache[target] = found  # type: ignore[assignment]
@@ -483,7 +525,10 @@ class Program(Frequencies):
                     given = self._guarded_heat(fid, edge.site.guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
-                factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
+                if edge.site.loops:
+                    factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
+                else:  # most calls sit in no loop: what _trips(()) gives, without the calls
+                    factor, nested = 1.0, self.unknown.get(fid, 0)
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
@@ -544,7 +589,8 @@ class Program(Frequencies):
             for edge in self.edges[fid]:
                 if edge.site.cold or edge.callee == fid or self._memoized(edge.callee):
                     continue
-                h = min(self.heat[fid] * self.trips(edge.site.loops, self.unknown.get(fid, 0)), HEAT_CAP)
+                loops = edge.site.loops
+                h = min(self.heat[fid] * self.trips(loops, self.unknown.get(fid, 0)) if loops else self.heat[fid], HEAT_CAP)
                 if h * (1 + 1e-9) >= self.heat[edge.callee]:
                     hot_in.setdefault(edge.callee, []).append(edge)
         inside = dict.fromkeys(hot_in, True)
@@ -765,6 +811,9 @@ class Program(Frequencies):
             out.setdefault(key, [])
             out[key] = sorted(set(out[key]) | set(callees))
         return out
+
+
+_NOTHING: Set[str] = frozenset()  # type: ignore[assignment]
 
 
 def _carry_on() -> None:

@@ -330,11 +330,21 @@ def _unresolved_bases(cls: ClassSummary) -> Tuple[str, ...]:
 
 def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:
     """(external base, the word that matched) when `name` overrides one of its hooks."""
-    for pattern, word in _ITEM_HOOKS:
-        matches = name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
-        if not matches:
-            continue
+    words = _HOOK_WORDS.get(name)
+    if words is None:
+        words = _HOOK_WORDS[name] = _hook_words(name)
+    for word in words:
         for base in external:
             if word in base.rpartition(".")[2]:
                 return base.rpartition(".")[2], word
     return None
+
+
+# method name -> the words of the _ITEM_HOOKS patterns it matches, in order: asked for every
+# method of the program, and matching forty patterns each time was most of the role's time
+_HOOK_WORDS: Dict[str, Tuple[str, ...]] = {}
+
+
+def _hook_words(name: str) -> Tuple[str, ...]:
+    return tuple(word for pattern, word in _ITEM_HOOKS
+                 if (name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern))
