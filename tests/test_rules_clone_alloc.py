@@ -697,6 +697,53 @@ def test_pfl204_pending_output_buffer_is_the_quadratic_case():
 
 
 # -- session seven: shapes from the blind-mined real bugs ------------------------------------------
+def test_pfl204_str_rebound_to_its_tail_per_line_found():
+    # httpx's LineDecoder: the chunk rebound to the text after each line found, ended by `text = ""`
+    buggy = (
+        "class LineDecoder:\n"
+        "    def decode(self, text: str):\n"
+        "        lines = []\n"
+        "        while text:\n"
+        "            for idx in range(len(text)):\n"
+        "                if text[idx] == '\\n':\n"
+        "                    lines.append(text[: idx + 1])\n"
+        "                    text = text[idx + 1:]\n"
+        "                    break\n"
+        "                elif idx + 1 == len(text):\n"
+        "                    self.buffer = text\n"
+        "                    text = ''\n"
+        "                    break\n"
+        "        return lines\n"
+    )
+    found = findings(buggy, "PFL204")
+    assert [(f.line, f.confidence) for f in found] == [(8, "high")]
+    assert "copies the rest of the str" in found[0].message
+    fixed = (
+        "class LineDecoder:\n"
+        "    def decode(self, text: str):\n"
+        "        lines = text.splitlines(keepends=True)\n"
+        "        return lines\n"
+    )
+    assert findings(fixed, "PFL204") == []
+    # near misses: substrings taken at an offset, a fresh line per trip, and a str of unknown type
+    near = (
+        "def words(text: str):\n"
+        "    i = 0\n"
+        "    while i < len(text):\n"
+        "        j = text.find(' ', i)\n"
+        "        yield text[i:j]\n"
+        "        i = j + 1\n"
+        "def strip_all(f):\n"
+        "    for line in f:\n"
+        "        line = str(line)\n"
+        "        line = line[1:]\n"
+        "def tails(seq):\n"
+        "    while seq:\n"
+        "        seq = seq[1:]\n"
+    )
+    assert findings(near, "PFL204") == []
+
+
 def test_pfl101_model_deep_copy_of_an_outer_loop_entry():
     # dbt-bouncer: each configured check deep-copied (pydantic) once per resource it applies to
     buggy = (
