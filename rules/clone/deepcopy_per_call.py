@@ -24,9 +24,10 @@ class DeepcopyPerCall(Rule):
 
     ## What it does
     Flags `copy.deepcopy(x)` inside a function when `x` outlives the call: an attribute (`self._ast`, `self._cache[key]`), a
-    module-level name or a parameter; or, in an inner loop, an entry of an outer loop over such a
-    long-lived collection that the inner loop neither rebinds nor changes: the same structure
-    cloned on every trip of the inner loop. A model library's own deep copy counts the same:
+    module-level name or a parameter; or, in an inner loop, an entry of an outer loop (an
+    element of a collection, not a record the function builds) that the inner loop neither
+    rebinds nor changes: the same structure cloned on every trip of the inner loop. A model
+    library's own deep copy counts the same:
     pydantic's `obj.model_copy(deep=True)` (v2) and `obj.copy(deep=True)` (v1) run
     `copy.deepcopy` over the model's fields. Severity follows how often the function runs.
 
@@ -179,11 +180,10 @@ class DeepcopyPerCall(Rule):
         )
 
     def _loop_invariant(self, arg, fn):
-        """An entry of an outer loop over a long-lived collection (a parameter, an attribute, a
-        module-level name), bound nowhere else, that the innermost loop around the copy neither
-        rebinds nor changes: the same structure cloned on every trip. A template the function
-        builds itself and copies per item is the usual way to make a fresh record per item,
-        and is not reported."""
+        """An entry of an outer loop, bound nowhere else, that the innermost loop around the copy
+        neither rebinds nor changes: the same structure cloned on every trip. A template the
+        function builds itself (assigned, not an entry of a collection) and copies per item is
+        the usual way to make a fresh record per item, and is not reported."""
         if not isinstance(arg, cst.Name) or arg.value in ("self", "cls"):
             return None
         loops = self.ctx.loop_nodes
@@ -192,7 +192,7 @@ class DeepcopyPerCall(Rule):
         name = arg.value
         outer = next((loop for loop in loops[:-1] if isinstance(loop, cst.For)
                       and isinstance(loop.target, cst.Name) and loop.target.value == name), None)
-        if outer is None or not self._long_lived_collection(outer.iter, fn):
+        if outer is None:
             return None
         fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
         if fdef is None or _bindings_of(fdef.body, name) != 1:
@@ -200,21 +200,6 @@ class DeepcopyPerCall(Rule):
         if not _unchanged_in(loops[-1], name):
             return None
         return f"'{name}', an entry of an outer loop that this loop does not change,", "medium"
-
-    def _long_lived_collection(self, expr, fn) -> bool:
-        """`checks`, `self.rules`, `sorted(configs, key=...)`, `TABLE.values()`: rooted only in
-        parameters, attributes of self, module-level names, imports and builtins."""
-        local = self._locals[-1] if self._locals else set()
-        roots = _root_names(expr)
-        owned = False
-        for root in roots:
-            if root in fn.params:
-                owned = True
-            elif root in self._globals and root not in local:
-                owned = True
-            elif root in local or root not in _SAFE_BUILTINS and root not in self.ctx.imports:
-                return False
-        return owned
 
     def _long_lived(self, arg, fn):
         expr = arg
@@ -280,30 +265,6 @@ def _rooted_at(target, name: str) -> bool:
     while isinstance(target, (cst.Attribute, cst.Subscript)):
         target = target.value
     return isinstance(target, cst.Name) and target.value == name
-
-
-_SAFE_BUILTINS = frozenset({"sorted", "list", "tuple", "reversed", "filter", "operator", "len"})
-
-
-def _root_names(expr: cst.CSTNode) -> set:
-    """Names that start a value (not attribute names after a dot, nor keyword names)."""
-    out = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            out.add(node.value)
-            continue
-        if isinstance(node, cst.Attribute):
-            stack.append(node.value)
-            continue
-        if isinstance(node, cst.Arg):
-            stack.append(node.value)  # not the keyword's name
-            continue
-        if isinstance(node, (cst.Lambda, cst.GeneratorExp, cst.ListComp)):
-            return {"<expr>"}
-        stack.extend(iter_children(node))
-    return out
 
 
 def _bindings_of(body: cst.CSTNode, name: str) -> int:
