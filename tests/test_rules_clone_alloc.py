@@ -694,3 +694,110 @@ def test_pfl204_pending_output_buffer_is_the_quadratic_case():
     )
     assert [(f.line, f.confidence) for f in findings(source, "PFL204")] == [(7, "high")]
     assert [(f.line, f.confidence) for f in findings(source, "PFL203")] == [(5, "high")]
+
+
+# -- session seven: shapes from the blind-mined real bugs ------------------------------------------
+def test_pfl204_str_rebound_to_its_tail_per_line_found():
+    # httpx's LineDecoder: the chunk rebound to the text after each line found, ended by `text = ""`
+    buggy = (
+        "class LineDecoder:\n"
+        "    def decode(self, text: str):\n"
+        "        lines = []\n"
+        "        while text:\n"
+        "            for idx in range(len(text)):\n"
+        "                if text[idx] == '\\n':\n"
+        "                    lines.append(text[: idx + 1])\n"
+        "                    text = text[idx + 1:]\n"
+        "                    break\n"
+        "                elif idx + 1 == len(text):\n"
+        "                    self.buffer = text\n"
+        "                    text = ''\n"
+        "                    break\n"
+        "        return lines\n"
+    )
+    found = findings(buggy, "PFL204")
+    assert [(f.line, f.confidence) for f in found] == [(8, "high")]
+    assert "copies the rest of the str" in found[0].message
+    fixed = (
+        "class LineDecoder:\n"
+        "    def decode(self, text: str):\n"
+        "        lines = text.splitlines(keepends=True)\n"
+        "        return lines\n"
+    )
+    assert findings(fixed, "PFL204") == []
+    # near misses: substrings taken at an offset, a fresh line per trip, and a str of unknown type
+    near = (
+        "def words(text: str):\n"
+        "    i = 0\n"
+        "    while i < len(text):\n"
+        "        j = text.find(' ', i)\n"
+        "        yield text[i:j]\n"
+        "        i = j + 1\n"
+        "def strip_all(f):\n"
+        "    for line in f:\n"
+        "        line = str(line)\n"
+        "        line = line[1:]\n"
+        "def tails(seq):\n"
+        "    while seq:\n"
+        "        seq = seq[1:]\n"
+    )
+    assert findings(near, "PFL204") == []
+
+
+def test_pfl101_model_deep_copy_of_an_outer_loop_entry():
+    # dbt-bouncer: each configured check deep-copied (pydantic) once per resource it applies to
+    buggy = (
+        "def assemble(checks, resources):\n"
+        "    out = []\n"
+        "    for check in checks:\n"
+        "        for r in resources:\n"
+        "            if not applies(check, r):\n"
+        "                continue\n"
+        "            c = check.model_copy(deep=True)\n"
+        "            c.set_resource(r)\n"
+        "            out.append(c)\n"
+        "    return out\n"
+    )
+    found = findings(buggy, "PFL101")
+    assert [(f.line, f.confidence) for f in found] == [(7, "medium")]
+    assert found[0].message.startswith(
+        "model_copy(deep=True) of 'check', an entry of an outer loop that this loop does not change, on every iteration")
+    assert found[0].severity in ("warning", "error")
+    fixed = buggy.replace("check.model_copy(deep=True)", "check.model_copy()")
+    assert findings(fixed, "PFL101") == []
+    v1 = buggy.replace("model_copy(deep=True)", "copy(deep=True)")
+    assert [f.line for f in findings(v1, "PFL101")] == [7]
+    # near misses: the inner loop changes the structure between copies (a snapshot per step),
+    # the copy is of the loop's own entry, a comprehension over the entries
+    near = (
+        "import copy\n"
+        "def play(games):\n"
+        "    for board in games:\n"
+        "        history = []\n"
+        "        for move in board.moves:\n"
+        "            board.apply(move)\n"
+        "            history.append(copy.deepcopy(board))\n"
+        "def each(models):\n"
+        "    for m in models:\n"
+        "        yield m.model_copy(deep=True)\n"
+        "def rebound(items):\n"
+        "    state = {}\n"
+        "    for i in items:\n"
+        "        state = merge(state, i)\n"
+        "        yield copy.deepcopy(state)\n"
+        # salt's state compiler: a record the function builds, copied per name (a fresh record
+        # per item is what the copy is for)
+        "def compile_chunks(states):\n"
+        "    for state in states:\n"
+        "        chunk = {'state': state.name}\n"
+        "        for entry in state.names:\n"
+        "            live = copy.deepcopy(chunk)\n"
+        "            live['name'] = entry\n"
+        "def commands(prefix, names):\n"
+        "    cmd_prefix = [prefix, 'se']\n"
+        "    for name in names:\n"
+        "        for flag in ('-p', '-q'):\n"
+        "            cmd = copy.deepcopy(cmd_prefix)\n"
+        "            cmd.append(flag)\n"
+    )
+    assert findings(near, "PFL101") == []

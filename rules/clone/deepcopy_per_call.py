@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg
 
@@ -23,7 +24,12 @@ class DeepcopyPerCall(Rule):
 
     ## What it does
     Flags `copy.deepcopy(x)` inside a function when `x` outlives the call: an attribute (`self._ast`, `self._cache[key]`), a
-    module-level name or a parameter. Severity follows how often the function runs.
+    module-level name or a parameter; or, in an inner loop, an entry of an outer loop (an
+    element of a collection, not a record the function builds) that the inner loop neither
+    rebinds nor changes: the same structure cloned on every trip of the inner loop. A model
+    library's own deep copy counts the same:
+    pydantic's `obj.model_copy(deep=True)` (v2) and `obj.copy(deep=True)` (v1) run
+    `copy.deepcopy` over the model's fields. Severity follows how often the function runs.
 
     ## Why is this slow
     `deepcopy` visits every object of the structure in Python, keeps a memo dictionary
@@ -54,8 +60,16 @@ class DeepcopyPerCall(Rule):
     are the purpose of those methods and are not reported, nor are copies in functions
     whose name says they copy or clone. A deep copy of a parameter has low confidence:
     it is often a defensive copy the caller's semantics need. Shallow `copy.copy()` is not
-    reported: it costs what `dict.copy()` costs. A copy in a loop body that ends in
-    `return` or `break` runs once, not per iteration, and gets no loop heat.
+    reported: it costs what `dict.copy()` costs, nor is `model_copy()` without `deep=True`.
+    A copy in a loop body that ends in
+    `return` or `break` runs once, not per iteration, and gets no loop heat. An outer loop's
+    entry counts only when the function binds that name nowhere else, and the innermost loop
+    around the copy does not rebind it, assign or delete its attributes or items, or call a
+    method on it (`board.apply(move)` between copies is a snapshot per step, not the same
+    structure); passing it to a function is not counted as a change. A template the function
+    builds itself (`conf = {...}` before the loop, a record built per outer entry) and
+    deep-copies per item is how code makes a fresh record per item, and is not reported: on
+    salt such copies are a few small dicts per remote or per state name.
     """
 
     CODE = "PFL101"
@@ -73,6 +87,15 @@ class DeepcopyPerCall(Rule):
         # built once: a copy per object is a copy per program run
         "import copy\nclass A:\n    base = {}\n    def __init__(self):\n        self.f = copy.deepcopy(self.base)\n"
         "def main():\n    return A()\n",
+        # shallow model copies; a deep copy of the loop's own entry; a snapshot of a changing
+        # state; a record the function builds, copied per item
+        "def assemble(checks, resources):\n    for check in checks:\n        for r in resources:\n"
+        "            yield check.model_copy(update={'r': r})\n",
+        "def snapshot(models):\n    return [m.model_copy(deep=True) for m in models]\n",
+        "import copy\ndef play(moves):\n    board, history = new_board(), []\n    for move in moves:\n"
+        "        board.apply(move)\n        history.append(copy.deepcopy(board))\n    return history\n",
+        "import copy\ndef commands(prefix, names):\n    base = [prefix, 'se']\n    for name in names:\n"
+        "        for flag in ('-p', '-q'):\n            cmd = copy.deepcopy(base)\n            cmd.append(flag)\n",
     ]
     INVALID = [
         # an object built per value clones its class's fields each time
@@ -81,6 +104,10 @@ class DeepcopyPerCall(Rule):
                 "def hydrate(values):\n    return [Resource() for v in values]\n", line=5),
         Invalid("import copy\nclass S:\n    def run(self, rows):\n        for r in rows:\n            t = copy.deepcopy(self.tree)\n", line=5),
         Invalid("from copy import deepcopy\nTEMPLATE = {}\ndef render(items):\n    return [deepcopy(TEMPLATE) for i in items]\n", line=4),
+        # an entry of the outer loop, deep-copied (pydantic) once per entry of the inner one
+        Invalid("def assemble(checks, resources):\n    out = []\n    for check in checks:\n"
+                "        for r in resources:\n            c = check.model_copy(deep=True)\n"
+                "            c.set_resource(r)\n            out.append(c)\n    return out\n", line=5),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -117,18 +144,20 @@ class DeepcopyPerCall(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ctx.resolve(node.func)
         # copy.copy is shallow: it costs what dict.copy() costs, rarely the problem.
-        if qualified != "copy.deepcopy":
+        method = _deep_copy_method(node)
+        if qualified != "copy.deepcopy" and method is None:
             return
         fn = self.ctx.function
         if fn is None or fn.name in _ONCE_PER_CLASS or fn.name in _COPYING_METHODS:
             return  # module level runs once; copying methods copy by design
         if "copy" in fn.name.lower() or "clone" in fn.name.lower():
             return  # `_clone`, `copy_config`, `smart_deepcopy`: cloning is the job
-        found = self._long_lived(first_arg(node), fn)
+        arg = node.func.value if method is not None else first_arg(node)
+        found = self._long_lived(arg, fn) or self._loop_invariant(arg, fn)
         if found is None:
             return
         kind, confidence = found
-        arg = first_arg(node)
+        what = f"{method}(deep=True)" if method is not None else "copy.deepcopy()"
         # a module-level literal's size is known; copying it costs a container per item
         size = self.ctx.constants.get(arg.value) if isinstance(arg, cst.Name) else None
         if fn.name == "__init__":
@@ -136,7 +165,7 @@ class DeepcopyPerCall(Rule):
             # per raise, a resource per related value); "repeated" asks the call graph.
             self.report(
                 node,
-                f"copy.deepcopy() of {kind} in __init__, and objects of this class are built per item: "
+                f"{what} of {kind} in __init__, and objects of this class are built per item: "
                 "every object clones the structure",
                 confidence=confidence or "medium", requires=("repeated",), fix=INIT_FIX,
                 size=max(size, 1.0) if size is not None else None,
@@ -144,10 +173,33 @@ class DeepcopyPerCall(Rule):
             return
         self.report(
             node,
-            f"copy.deepcopy() of {kind} on every call: the structure is cloned each time this runs",
+            f"{what} of {kind} on every {'iteration' if 'outer loop' in kind else 'call'}: "
+            "the structure is cloned each time this runs",
             confidence=confidence,
             size=max(size, 1.0) if size is not None else None,
         )
+
+    def _loop_invariant(self, arg, fn):
+        """An entry of an outer loop, bound nowhere else, that the innermost loop around the copy
+        neither rebinds nor changes: the same structure cloned on every trip. A template the
+        function builds itself (assigned, not an entry of a collection) and copies per item is
+        the usual way to make a fresh record per item, and is not reported."""
+        if not isinstance(arg, cst.Name) or arg.value in ("self", "cls"):
+            return None
+        loops = self.ctx.loop_nodes
+        if len(loops) < 2 or not isinstance(loops[-1], (cst.For, cst.While)):
+            return None
+        name = arg.value
+        outer = next((loop for loop in loops[:-1] if isinstance(loop, cst.For)
+                      and isinstance(loop.target, cst.Name) and loop.target.value == name), None)
+        if outer is None:
+            return None
+        fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        if fdef is None or _bindings_of(fdef.body, name) != 1:
+            return None  # also bound some other way: not only the entry of that loop
+        if not _unchanged_in(loops[-1], name):
+            return None
+        return f"'{name}', an entry of an outer loop that this loop does not change,", "medium"
 
     def _long_lived(self, arg, fn):
         expr = arg
@@ -164,3 +216,79 @@ class DeepcopyPerCall(Rule):
             if name in self._globals and name not in local and name not in fn.params:
                 return f"module-level '{name}'", None
         return None
+
+
+def _deep_copy_method(node: cst.Call):
+    """`obj.model_copy(deep=True)` (pydantic 2), `obj.copy(deep=True)` (pydantic 1): a model
+    library's own deep copy, which runs copy.deepcopy over the object's fields."""
+    func = node.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in ("model_copy", "copy"):
+        return None
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == "deep" and \
+                isinstance(arg.value, cst.Name) and arg.value.value == "True":
+            return func.attr.value
+    return None
+
+
+def _unchanged_in(loop: cst.CSTNode, name: str) -> bool:
+    """`name` is not rebound in the loop (nor by its target), nor changed through itself: no
+    assignment to or deletion of its attributes or items and no method called on it, apart
+    from the deep copy."""
+    if isinstance(loop, cst.For) and _rooted_at(loop.target, name):
+        return False  # the loop's own entry: a different value each trip
+    stack = [loop.iter, loop.body] if isinstance(loop, cst.For) else [loop.test, loop.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del, cst.For, cst.CompFor,
+                             cst.NamedExpr, cst.WithItem, cst.AsName)):
+            target = getattr(node, "target", None) or getattr(node, "asname", None) or getattr(node, "name", None)
+            if target is not None and _rooted_at(target, name):
+                return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                isinstance(node.func.value, cst.Name) and node.func.value.value == name and \
+                _deep_copy_method(node) is None:
+            return False  # obj.update(...), obj.append(...): changed between copies
+        stack.extend(iter_children(node))
+    return True
+
+
+def _rooted_at(target, name: str) -> bool:
+    if isinstance(target, cst.AsName):
+        target = target.name
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(_rooted_at(e.value, name) for e in target.elements)
+    if isinstance(target, cst.StarredElement):
+        return _rooted_at(target.value, name)
+    while isinstance(target, (cst.Attribute, cst.Subscript)):
+        target = target.value
+    return isinstance(target, cst.Name) and target.value == name
+
+
+def _bindings_of(body: cst.CSTNode, name: str) -> int:
+    """How many statements of a function body (nested scopes left out) bind `name`."""
+    count = 0
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor,
+                             cst.NamedExpr)) and _binds(node.target, name):
+            count += 1
+        elif isinstance(node, cst.AsName) and _binds(node.name, name):
+            count += 1
+        stack.extend(iter_children(node))
+    return count
+
+
+def _binds(target, name: str) -> bool:
+    if isinstance(target, cst.Name):
+        return target.value == name
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(_binds(e.value, name) for e in target.elements)
+    if isinstance(target, cst.StarredElement):
+        return _binds(target.value, name)
+    return False
