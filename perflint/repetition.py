@@ -287,17 +287,11 @@ _COUNTERS = {"itertools.count", "count"}
 def service_reason(body: cst.CSTNode) -> str:
     """Why a loop with this body is a service's main loop ("" when it is not): it waits for
     time or events somewhere in its pass (not in a function it defines)."""
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        node_type = type(node)
-        if node_type in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
-            continue
-        if node_type is cst.Call:
+    for node, _ in own_nodes(body):
+        if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
             if called.rpartition(".")[2] in _WAITS:
                 return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
-        stack.extend(iter_children(node))
     return ""
 
 
