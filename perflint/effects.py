@@ -11,6 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from perflint.nodes import names_below
 from perflint.values import dotted_text
 
 SYNC_CALLS = frozenset({"os.fsync", "os.fdatasync", "os.sync"})
@@ -72,19 +73,6 @@ CHANGE_GUARD = re.compile(
     r"|interval|elapsed|last_\w*(time|refresh|reload))", re.I)
 
 
-def _names(node: cst.CSTNode) -> List[str]:
-    out: List[str] = []
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if type(cur) is cst.Name:
-            out.append(cur.value)  # type: ignore[attr-defined]
-        elif type(cur) is cst.Attribute:
-            out.append(cur.attr.value)  # type: ignore[attr-defined]
-        stack.extend(cur.children)
-    return out
-
-
 def change_guarded(fn: cst.FunctionDef) -> bool:
     """The function rebuilds only after a change check of its own: past its docstring and the
     assignments that compute the check, its body is `if <check>: ...` (and returns), or starts
@@ -108,10 +96,10 @@ def change_guarded(fn: cst.FunctionDef) -> bool:
     if i >= len(stmts) or type(stmts[i]) is not cst.If:
         return False
     guard = stmts[i]
-    words = _names(guard.test)  # type: ignore[attr-defined]
+    words = list(names_below(guard.test))  # type: ignore[attr-defined]
     for name in list(words):
         if name in assigned:
-            words.extend(_names(assigned[name]))
+            words.extend(names_below(assigned[name]))
     if not CHANGE_GUARD.search(" ".join(words)):
         return False
     rest = stmts[i + 1:]

@@ -92,6 +92,21 @@ NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 
 
+def names_below(node: cst.CSTNode) -> Iterator[str]:
+    """Every Name and attribute name below `node` (small subtrees only: a test, a loop body)."""
+    stack = [node]
+    seen = 0
+    while stack and seen < 2000:
+        current = stack.pop()
+        seen += 1
+        node_type = type(current)
+        if node_type is cst.Name:
+            yield current.value  # type: ignore[attr-defined]
+        elif node_type is cst.Attribute:
+            yield current.attr.value  # type: ignore[attr-defined]
+        stack.extend(iter_children(current))
+
+
 def own_nodes(root: cst.CSTNode, skip: Tuple[type, ...] = NESTED_SCOPES) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
     """(node, parent) for `root` and every node under it, in source order, without going
     into nodes of the `skip` types (nested functions, classes and lambdas by default)."""

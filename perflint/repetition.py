@@ -13,7 +13,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
-from perflint.nodes import iter_children, own_nodes
+from perflint.nodes import iter_children, names_below, own_nodes
 from perflint.values import dotted_text
 
 
@@ -245,10 +245,10 @@ def iterable_trips(
 
 def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     """(trips, why) for a while loop: retry loops and fixed-size read loops are short."""
-    names = set(_names(node.test))
+    names = set(names_below(node.test))
     if any(_RETRY.search(n) for n in names):
         return float(RETRY_BOUND), "a retry loop"
-    body_names = set(_names(node.body))
+    body_names = set(names_below(node.body))
     if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
         return float(RETRY_BOUND), "a retry loop"
     test = node.test
@@ -324,7 +324,7 @@ def batch_reason(test: cst.BaseExpression) -> str:
         if type(value) is cst.Call and type(value.func) is cst.Attribute and \
                 value.func.attr.value in _BATCH_FETCHES:  # type: ignore[attr-defined]
             return f"a loop over batches: each pass fetches a batch of rows (.{value.func.attr.value}())"  # type: ignore[attr-defined]
-    if "rowcount" in _names(test):
+    if "rowcount" in names_below(test):
         return "a loop over batches: it repeats a chunked statement until it changes no rows"
     return ""
 
@@ -428,25 +428,10 @@ def _divided_names(body: cst.CSTNode) -> set:
 
 
 def _reads(body: cst.CSTNode) -> bool:
-    for name in _names(body):
+    for name in names_below(body):
         if name in ("recv", "read", "recv_into", "readinto", "read_exactly"):
             return True
     return False
-
-
-def _names(node: cst.CSTNode) -> Iterable[str]:
-    """Every Name and attribute name below `node` (small subtrees only: a test, a loop body)."""
-    stack = [node]
-    seen = 0
-    while stack and seen < 2000:
-        current = stack.pop()
-        seen += 1
-        node_type = type(current)
-        if node_type is cst.Name:
-            yield current.value  # type: ignore[attr-defined]
-        elif node_type is cst.Attribute:
-            yield current.attr.value  # type: ignore[attr-defined]
-        stack.extend(iter_children(current))
 
 
 # -- code that runs for one item of its loop ----------------------------------------------

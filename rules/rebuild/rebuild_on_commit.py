@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import List
 
 import libcst as cst
@@ -11,8 +10,6 @@ from perflint.effects import CHANGE_GUARD, REBUILD_NAME
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_if_tests, names_in
 
-# Words that make a guard a change check: only rebuild when something changed (or a time passed).
-_GUARD_WORDS = CHANGE_GUARD
 
 
 class RebuildOnCommit(Rule):
@@ -108,7 +105,7 @@ class RebuildOnCommit(Rule):
 
     def visit_If(self, node: cst.If) -> None:
         # `if not self._dirty: return` guards everything after it in the function.
-        if self._guarded and _GUARD_WORDS.search(" ".join(names_in(node.test))):
+        if self._guarded and CHANGE_GUARD.search(" ".join(names_in(node.test))):
             body = node.body
             stmts = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
             for stmt in stmts:
@@ -126,7 +123,7 @@ class RebuildOnCommit(Rule):
         if not REBUILD_NAME.match(name) and not REBUILD_NAME.match(original):
             return
         for test in enclosing_if_tests(self.ctx):
-            if _GUARD_WORDS.search(" ".join(names_in(test))):
+            if CHANGE_GUARD.search(" ".join(names_in(test))):
                 return
         self.report(
             node,
