@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from perflint.nodes import iter_children
+from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg
 
@@ -237,11 +237,8 @@ def _unchanged_in(loop: cst.CSTNode, name: str) -> bool:
     from the deep copy."""
     if isinstance(loop, cst.For) and _rooted_at(loop.target, name):
         return False  # the loop's own entry: a different value each trip
-    stack = [loop.iter, loop.body] if isinstance(loop, cst.For) else [loop.test, loop.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
+    roots = (loop.iter, loop.body) if isinstance(loop, cst.For) else (loop.test, loop.body)
+    for node, _ in (pair for root in roots for pair in own_nodes(root)):
         if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del, cst.For, cst.CompFor,
                              cst.NamedExpr, cst.WithItem, cst.AsName)):
             target = getattr(node, "target", None) or getattr(node, "asname", None) or getattr(node, "name", None)
@@ -251,7 +248,6 @@ def _unchanged_in(loop: cst.CSTNode, name: str) -> bool:
                 isinstance(node.func.value, cst.Name) and node.func.value.value == name and \
                 _deep_copy_method(node) is None:
             return False  # obj.update(...), obj.append(...): changed between copies
-        stack.extend(iter_children(node))
     return True
 
 
@@ -270,17 +266,12 @@ def _rooted_at(target, name: str) -> bool:
 def _bindings_of(body: cst.CSTNode, name: str) -> int:
     """How many statements of a function body (nested scopes left out) bind `name`."""
     count = 0
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
+    for node, _ in own_nodes(body):
         if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor,
                              cst.NamedExpr)) and _binds(node.target, name):
             count += 1
         elif isinstance(node, cst.AsName) and _binds(node.name, name):
             count += 1
-        stack.extend(iter_children(node))
     return count
 
 
