@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, change_guarded, name_effects, transaction_block
+from perflint.effects import call_effects, change_guarded, name_effects, transaction_block, transaction_decorated
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
@@ -67,6 +67,7 @@ class _Frame:
     started: bool = True
     locals: set = field(default_factory=set)  # names a function binds
     globals: set = field(default_factory=set)  # names it declares `global`
+    atomic: bool = False  # a decorator holds a transaction open around the body
 
 
 @dataclass
@@ -525,7 +526,8 @@ class FileContext(NameResolution):
             parent.wrapped_inner.add(name)
         self._bind(node.name, self._decorated_value(node, qualname, decorators, outer_scope))
         frame = _Frame("function", qualname, function=summary, method_of=method_of,
-                       self_name=self_name, body=node.body, node=node, started=False)
+                       self_name=self_name, body=node.body, node=node, started=False,
+                       atomic=bool(node.decorators) and transaction_decorated(node))
         bindings = self.summary.bindings.setdefault(qualname, {})
         for param in all_params + [p for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]:
             pname = param.name.value
@@ -680,15 +682,18 @@ class FileContext(NameResolution):
     def in_transaction_block(self) -> bool:
         """Whether the current node runs in the body of a `with` that holds a transaction open
         (`with transaction.atomic():`, `with lib.transaction():`, `with conn:`), inside its
-        function: the block commits once when it exits, not per statement in it."""
-        if not self._open_withs:
+        function, or in the body of a function decorated with one (`@transaction.atomic`):
+        the block commits once when it exits, not per statement in it."""
+        if not self._open_withs and not (self.frames and self.frames[-1].atomic):
             return False  # the common case, without a walk up the stack
         stack = self.stack
         for i in range(len(stack) - 1, 0, -1):
             node = stack[i - 1]
             node_type = type(node)
             if node_type in _SCOPE_TYPES:
-                return False
+                # `@transaction.atomic` on the function holds one open around its body
+                return node_type is cst.FunctionDef and stack[i] is node.body and (  # type: ignore[attr-defined]
+                    self.frames[-1].atomic if node is self.frames[-1].node else transaction_decorated(node))  # type: ignore[arg-type]
             if node_type is cst.With and stack[i] is node.body and any(  # type: ignore[attr-defined]
                     transaction_block(item.item) for item in node.items):  # type: ignore[attr-defined]
                 return True

@@ -226,6 +226,20 @@ def savepoint_block(expr: cst.BaseExpression) -> bool:
     return bool(SAVEPOINT_CM.match(expr.func.attr.value))  # type: ignore[attr-defined]
 
 
+def transaction_decorated(node: cst.FunctionDef) -> bool:
+    """Whether a decorator holds a transaction open around the function's body
+    (`@transaction.atomic`, `@transaction.atomic()`, peewee's `@db.atomic()`): what the body
+    writes commits once when the call returns, as in a `with` block (pretix's views)."""
+    for deco in node.decorators:
+        expr = deco.decorator
+        if type(expr) is cst.Call:
+            expr = expr.func  # type: ignore[attr-defined]
+        text = dotted_text(expr)
+        if text and TRANSACTION_CM.search(text.split(".")[-1]) and not SAVEPOINT_CM.match(text.split(".")[-1]):
+            return True
+    return False
+
+
 def transaction_block(expr: cst.BaseExpression) -> Optional[str]:
     """The text of a `with` item that opens a transaction committed when the block exits
     (`transaction.atomic()`, `session.begin()`, `lib.transaction()`, `with conn:`), or None."""

@@ -252,6 +252,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
         return float(RETRY_BOUND), "a retry loop"
     test = node.test
+    drawn = _draw_until_unused(test, node.body)
+    if drawn:
+        return 1.0, drawn
     polled = _polling_reason(test, node.body)
     if polled:
         return float(RETRY_BOUND), polled
@@ -269,6 +272,36 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+# A value drawn at random until it is unused (`while True: code = get_random_string(8); if not
+# Voucher.objects.filter(code=code).exists(): return code`): a collision is rare, so the loop
+# makes one pass, however the test is spelled (pretix's and weblate's unique codes, run 9).
+_RANDOM_DRAW = re.compile(r"(^|_)random($|_)|^get_random|^token_(hex|urlsafe|bytes)$|^rand(int|range|bits)$"
+                          r"|^getrandbits$|^choices?$|^uuid[14]$|^urandom$|^shortuuid$", re.I)
+
+
+def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
+    """Why a while loop is one pass of drawing a fresh random value until it is unused ("" when
+    it is not): each pass draws one (`get_random_string`, `secrets.token_hex`, `uuid4`), and the
+    loop ends when an existence check (`.exists()`, `x in used`) says the value is free."""
+    drawn = ""
+    checked = False
+    for root in (test, body):
+        for node, _ in own_nodes(root):
+            node_type = type(node)
+            if node_type is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                last = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
+                if not drawn and _RANDOM_DRAW.search(last):
+                    drawn = dotted_text(func) or last
+                elif last == "exists":
+                    checked = True
+            elif node_type is cst.ComparisonTarget and type(node.operator) in (cst.In, cst.NotIn):  # type: ignore[attr-defined]
+                checked = True
+    if drawn and checked:
+        return f"draws a random value ({drawn}()) until it is unused: a collision is rare, one pass"
+    return ""
 
 
 # tenacity's iterators: `for attempt in Retrying(...): with attempt: ...` runs its body again

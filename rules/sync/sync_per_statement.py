@@ -97,6 +97,11 @@ class SyncPerStatement(Rule):
     item (`with session.begin_nested():`) is that fix, not a commit: releasing it writes
     and syncs nothing, the outer transaction commits once.
 
+    A function decorated with a transaction (`@transaction.atomic`, `@transaction.atomic()`,
+    peewee's `@db.atomic()`) holds one open around its whole body, like a `with` block: the
+    saves of its loops and of everything it calls commit once, when it returns (a Django view
+    that saves a formset under `@transaction.atomic`).
+
     A transaction opened per call is not reported when every chain that reaches the
     function at its full heat passes a call made inside a transaction block (the inner
     block nests and commits nothing of its own), when the block loops over its own batch,
