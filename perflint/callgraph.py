@@ -607,9 +607,12 @@ class Program(Frequencies):
     def _spread_error_cold(self) -> None:
         """Code reached only through cold sites (an except handler, a cache miss, a first use),
         or only from code that is, runs when they do, not per item: it is cold too, and its
-        loops prove nothing. (Run-once roles are not spread: everything a CLI's main() calls
-        would be cold, and a per-record fsync inside one run is still per record.)"""
+        loops prove nothing. Code reached only from run-once roles (a management command, a CLI
+        main, a migration, setup) is part of that one run, as the role's own body is: a loop
+        there is the run's input, not a hot path (its own loops were already notes; the helpers
+        it calls were errors: weblate's `importuserdata`, Airflow's `connections import`)."""
         cold = self.cold_roots
+        run_once = set(cold)
         reached: Set[str] = set()
         # A worklist: a function's verdict changes only when one of its callers is reached,
         # and reaching only grows, so this finds the same set as repeated full passes.
@@ -619,9 +622,12 @@ class Program(Frequencies):
             if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
                 continue
             callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
-            if callers and all(e.site.cold or e.caller in reached for e in callers):
+            if callers and all(e.site.cold or e.caller in reached or e.caller in run_once for e in callers):
                 reached.add(fid)
-                self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
+                if any(e.caller in run_once for e in callers):
+                    self.root_note[fid] = "called only from run-once code (a command, a main, setup): part of one run"
+                else:
+                    self.root_note[fid] = "called only from error handling, a cache miss or a first use: runs when they do"
                 queue.extend(e.callee for e in self.edges[fid] if e.callee not in reached)
         cold.update(reached)
 

@@ -42,7 +42,7 @@ ROLES: Dict[str, str] = {
     "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",
     "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
     "management-command": "a Django management command's `handle` (runs once)",
-    "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
+    "cli-main": "a click/typer command, an argparse main, a function named `main` or a CLI package's command taking `args` (runs once)",
     "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
     "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*` (runs once)",
 }
@@ -235,6 +235,11 @@ class EntryPoints:
         if fn.cls is None and (fn.name == "main" or any(_is_cli(d) for d in fn.decorators) or any(
                 site.target in ("g:argparse.ArgumentParser", "g:optparse.OptionParser") for site in fn.calls)):
             return Role("cli-main", "command-line entry point: runs once", False, "run")
+        if fn.cls is None and fn.params[:1] == ("args",) and "cli" in parts[:-1] and (
+                "commands" in parts[:-1] or parts[-1].endswith("_command")):
+            # a command function of a CLI package, handed the parsed argparse namespace and
+            # dispatched by a parser table (Airflow's `cli/commands/*_command.py`)
+            return Role("cli-main", "command of a CLI package (takes the parsed args): runs once", False, "run")
         return None
 
     def _is_view_class(self, cid: str) -> bool:

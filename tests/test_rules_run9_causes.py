@@ -83,3 +83,127 @@ def drain(q):
 def test_drawing_a_random_code_until_it_is_unused_is_one_pass():
     # sample() draws but checks nothing (it fills n slots); drain() checks but draws nothing
     assert [(f.line, f.function) for f in found(RANDOM_CODES, "PFL503")] == [(21, "sample"), (27, "drain")]
+
+
+# -- code reached only from a run-once role is part of that one run --------------------------
+RUN_ONCE = '''
+from django.core.management.base import BaseCommand
+
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        for name in options["names"]:
+            Project.objects.get(name=name)
+        self.import_watched(options["rows"])
+
+    def import_watched(self, rows):
+        for row in rows:
+            Project.objects.get(slug=row)
+
+def helper(rows):
+    for row in rows:
+        Project.objects.get(slug=row)
+'''
+
+
+def test_a_helper_called_only_from_a_management_command_is_part_of_its_one_run():
+    by_line = {f.line: f for f in found(RUN_ONCE, "PFL503")}
+    assert {line: f.severity for line, f in by_line.items()} == {7: "note", 12: "note", 16: "error"}
+    assert by_line[12].trace[0].note == "called only from run-once code (a command, a main, setup): part of one run"
+
+
+# -- a transaction per outer item that loops over its own batch; one nested in an open one ---
+BATCH_TRANSACTIONS = '''
+from django.db import transaction
+
+def update_memory(components):
+    for component in components:
+        with transaction.atomic():
+            for unit in component.units:
+                unit.save()
+
+def handle_events(events):
+    with transaction.atomic():
+        for event in events:
+            with transaction.atomic():
+                event.apply()
+
+def _apply(payment):
+    with transaction.atomic():
+        payment.confirm()
+
+def handle_bank(payments):
+    with transaction.atomic():
+        for p in payments:
+            _apply(p)
+
+def per_item(rows):
+    for row in rows:
+        with transaction.atomic():
+            row.apply()
+'''
+
+
+def test_a_transaction_per_batch_is_not_a_commit_per_item_but_a_savepoint_per_item_is_reported():
+    # _apply()'s block is nested in handle_bank()'s (not reported per call); handle_events()
+    # opens a savepoint per event, two statements per row: reported
+    assert [(f.line, f.function) for f in found(BATCH_TRANSACTIONS, "PFL402")] == [(13, "handle_events"), (27, "per_item")]
+
+
+def test_a_command_function_of_a_cli_package_is_run_once():
+    src = '''
+def connections_import(args):
+    for row in load(args.file):
+        _import_one(row)
+
+def _import_one(row):
+    Connection.objects.get(conn_id=row)
+'''
+    files = {"pkg/__init__.py": "", "pkg/cli/__init__.py": "", "pkg/cli/commands/__init__.py": "",
+             "pkg/cli/commands/connection_command.py": src, "pkg/other.py": src}
+    got = {(f.path, f.severity) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
+    # the same code outside a CLI package: no callers, so one call is the unit and its loop x100
+    assert got == {("pkg/other.py", "error")}
+
+
+# -- keyset paging: one query per page of rows ------------------------------------------------
+KEYSET = '''
+import sqlalchemy as sa
+
+async def cleanup(db, batch_size):
+    query = sa.select(db.FlowRun).where(db.FlowRun.paused).order_by(db.FlowRun.id).limit(batch_size)
+    last = 0
+    while True:
+        async with db.session_context() as session:
+            result = await session.execute(query.where(db.FlowRun.id > last))
+        runs = result.scalars().all()
+        if not runs:
+            break
+        last = runs[-1].id
+
+async def first_of_each(db, ids):
+    n = 0
+    while n < len(ids):
+        async with db.session_context() as session:
+            await session.execute(sa.select(db.FlowRun).where(db.FlowRun.id == ids[n]).limit(1))
+        n += 1
+'''
+
+
+def test_keyset_paging_with_limit_is_one_query_per_page():
+    assert [(f.line, f.function) for f in found(KEYSET, "PFL503")] == [(19, "first_of_each")]
+
+
+def test_a_write_through_a_related_manager_is_not_a_relation_read():
+    src = '''
+from django.db import models
+
+class Group(models.Model):
+    projects = models.ManyToManyField("Project")
+    owner = models.ForeignKey("User", on_delete=models.CASCADE)
+
+def attach(project):
+    for group in Group.objects.filter(auto=True):
+        group.projects.add(project)
+        print(group.owner.name)
+'''
+    assert [(f.line, f.message.split(" reads")[0]) for f in found(src, "PFL503")] == [(11, "group.owner")]

@@ -124,6 +124,12 @@ class QueryInLoop(Rule):
     per batch, not once per row (Airflow's `DagCode.bulk_sync_to_db`, labelled FALSE in run 8).
     An `IN` over a constant next to a per-item condition
     (`filter(T.state.in_(STATES), T.user_id == item.id)`) is still one query per item.
+    Keyset paging is one query per page too: a `while` loop running a statement with
+    `.limit(n)` (n not 1), in the call or in the statement the function built before the
+    loop (`query = select(T).order_by(T.id).limit(batch_size)` then
+    `session.execute(query.where(T.id > last))`: prefect's cleanup services, labelled FALSE in
+    run 9). A write through a related manager (`group.projects.add(p)`, `.set()`, `.remove()`,
+    `.clear()`) is not a relation read: `select_related` cannot remove it.
     """
 
     CODE = "PFL503"
@@ -462,6 +468,9 @@ class QueryInLoop(Rule):
         parts = self._statement_parts(node)
         seen = 0
         todo = list(parts)
+        all_assigned = self._all_assigned[-1] if self._all_assigned else {}
+        followed: Set[str] = set()
+        paged = bool(self.ctx.loop_nodes) and type(self.ctx.loop_nodes[-1]) is cst.While
         while todo and seen < 3000:
             cur = todo.pop()
             seen += 1
@@ -471,8 +480,17 @@ class QueryInLoop(Rule):
                     return True
                 if method == "offset" and self.ctx.loops:
                     return True  # paging: one query per page
+                if method == "limit" and paged and cur.args and not (
+                        isinstance(cur.args[0].value, cst.Integer) and cur.args[0].value.value == "1"):
+                    # keyset paging: `while True:` fetching `query.where(T.id > last).limit(n)`
+                    # one page per pass (prefect's cleanup services, run 9)
+                    return True
                 if any(a.keyword is not None and a.keyword.value.endswith("__in") and batch(a.value) for a in cur.args):
                     return True
+            elif isinstance(cur, cst.Name) and cur.value in all_assigned and cur.value not in followed:
+                followed.add(cur.value)  # the statement built before the loop: `q = select(T).limit(n)`
+                todo.extend(all_assigned[cur.value])
+                continue
             if isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
             todo.extend(iter_children(cur))
@@ -606,6 +624,8 @@ class QueryInLoop(Rule):
             field = inner.attr.value
             if field in _NOT_RELATIONS or field.startswith("get_") or (id(loop), field) in self._reported:
                 return
+            if node.attr.value in _MANAGER_WRITES:
+                return  # `group.projects.add(p)`: a write through the related manager, no read to prefetch
             local = self._relations.get(model)
             if local is not None:
                 if field not in local:
@@ -639,6 +659,9 @@ _EAGER = {
 }
 _EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "all", "next", "dict", "enumerate", "zip", "max", "min"}
 # Calls that build one fixed statement (SQLAlchemy Core, text()).
+# Writes through a related manager (`obj.tags.add(t)`, `.set(...)`): select_related or
+# prefetch_related cannot remove them (weblate's and pretix's many-to-many writes, run 9).
+_MANAGER_WRITES = {"add", "set", "remove", "clear"}
 _VALUE_METHODS = {"where", "filter", "filter_by", "values", "params", "limit", "offset", "having", "order_by", "bindparams"}
 _BUILDERS = {"select", "text", "insert", "update", "delete", "literal_column", "union", "exists"}
 # SQL just before a placeholder that takes a value (so the statement text is the same).
