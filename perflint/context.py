@@ -12,7 +12,8 @@ from perflint.guards import argument_types, guarded_params, optional_params, pas
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (DATA_TRIPS, clock_reason, derived_size, for_service_reason, iterable_trips,
+from perflint.repetition import (DATA_TRIPS, RETRY_BOUND, clock_reason, counted_retry_reason, derived_size,
+                                 for_service_reason, iterable_trips,
                                  literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -412,6 +413,9 @@ class FileContext(NameResolution):
             served = for_service_reason(node)  # type: ignore[arg-type]
             if served:
                 return 1.0, served
+            retried = counted_retry_reason(node)  # type: ignore[arg-type]
+            if retried:
+                return float(RETRY_BOUND), retried
             return iterable_trips(node.iter, constants, outer)  # type: ignore[attr-defined]
         for_in = getattr(node, "for_in", None)
         if for_in is None:

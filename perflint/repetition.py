@@ -13,7 +13,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
-from perflint.nodes import iter_children, names_below, own_nodes
+from perflint.nodes import NESTED_SCOPES, iter_children, names_below, own_nodes
 from perflint.values import dotted_text
 
 
@@ -249,7 +249,8 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     if any(_RETRY.search(n) for n in names):
         return float(RETRY_BOUND), "a retry loop"
     body_names = set(names_below(node.body))
-    if type(node.test) is cst.Name and node.test.value == "True" and any(_RETRY.search(n) for n in body_names):
+    if type(node.test) is cst.Name and node.test.value == "True" and (
+            any(_RETRY.search(n) for n in body_names) or retries_on_error(node.body)):
         return float(RETRY_BOUND), "a retry loop"
     test = node.test
     drawn = _draw_until_unused(test, node.body)
@@ -367,6 +368,29 @@ def for_service_reason(node: cst.For) -> str:
     it = node.iter
     if type(it) is cst.Call and (dotted_text(it.func) or "") in _COUNTERS:  # type: ignore[attr-defined]
         return service_reason(node.body)
+    return ""
+
+
+def retries_on_error(body: cst.BaseSuite) -> bool:
+    """Whether a loop's pass tries the work and leaves on success: a `try:` directly in the body
+    whose block returns or breaks (`for i in range(10): try: with atomic(): return
+    super().save() except IntegrityError: continue`). It goes round again only after an
+    error: a retry loop, whatever its bound or counter is named (pretix's invoice numbers)."""
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is not cst.Try:
+            continue
+        for node, _ in own_nodes(stmt.body, NESTED_SCOPES + (cst.For, cst.While)):  # type: ignore[attr-defined]
+            if type(node) in (cst.Return, cst.Break):
+                return True
+    return False
+
+
+def counted_retry_reason(node: cst.For) -> str:
+    """A loop over a count (`range(n)`, `itertools.count()`), not a collection, that retries on
+    error (retries_on_error): "" when it is not one."""
+    it = node.iter
+    if type(it) is cst.Call and (dotted_text(it.func) or "") in ({"range"} | _COUNTERS) and retries_on_error(node.body):  # type: ignore[attr-defined]
+        return f"{dotted_text(it.func)}(...) that leaves on success: a retry loop"  # type: ignore[attr-defined]
     return ""
 
 

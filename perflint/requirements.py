@@ -89,6 +89,14 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             typ = program.attr_type(resolved[1], attr)
             if typ is None or typ.rsplit(".", 1)[-1] not in types.split(","):
                 return None
+        elif req.startswith("!custom-save:"):
+            # bulk_create()/bulk_update() skip Model.save(): a model of the program that
+            # overrides it (queues mail, numbers its rows) is not batched by the suggested fix
+            # (weblate's AuditLog, pretix's QuestionOption: labelled FALSE in run 9)
+            resolved = program.resolve_dotted(req[len("!custom-save:"):])
+            if resolved is not None and resolved[0] == "class" and any(
+                    "save" in program.classes[k][1].methods for k in program.mro(resolved[1]) if k in program.classes):
+                return None
         elif req.startswith("callee-reaches:"):
             # The call leaves the program (an external API), or the in-repo callee has the
             # effect itself or in its callees: a wrapper around cursor.execute() queries, an

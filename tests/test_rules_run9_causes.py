@@ -207,3 +207,65 @@ def attach(project):
         print(group.owner.name)
 '''
     assert [(f.line, f.message.split(" reads")[0]) for f in found(src, "PFL503")] == [(11, "group.owner")]
+
+
+# -- a counted loop that tries the work and leaves on success is a retry loop ----------------
+RETRY_ON_ERROR = '''
+from django.db import transaction, DatabaseError
+
+class Invoice:
+    def save(self):
+        for i in range(10):
+            self.invoice_no = next_number(self.event)
+            try:
+                with transaction.atomic():
+                    return self.store()
+            except DatabaseError:
+                if i == 9:
+                    raise
+
+def next_number(event):
+    return Invoice.objects.filter(event=event).count()
+
+def parse_all(rows):
+    for i in range(len(rows)):
+        try:
+            Row.objects.get(pk=rows[i])
+        except DatabaseError:
+            continue
+'''
+
+
+def test_a_counted_loop_that_leaves_on_success_is_a_retry_loop():
+    # parse_all() goes round per row whatever happens: still N+1 (and the `try` leaves nothing)
+    got = {(f.line, f.function, f.severity, f.frequency) for f in found(RETRY_ON_ERROR, "PFL503")}
+    assert got == {(16, "next_number", "note", 3.0), (21, "parse_all", "error", 100.0)}
+
+
+# -- bulk_create skips Model.save(): a model that overrides it is not batched by that fix ----
+MODELS = '''
+from django.db import models
+
+class AuditLog(models.Model):
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        notify(self)
+
+class Plain(models.Model):
+    name = models.CharField(max_length=20)
+'''
+LOG_ALL = '''
+from app.models import AuditLog, Plain
+
+def log_all(users):
+    for user in users:
+        AuditLog.objects.create(name=user.name)
+        Plain.objects.create(name=user.name)
+'''
+
+
+def test_create_per_item_of_a_model_with_its_own_save_is_not_reported():
+    files = {"app/__init__.py": "", "app/models.py": MODELS, "app/audit.py": LOG_ALL}
+    got = [(f.line, f.message.split(" runs")[0])
+           for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))]
+    assert got == [(7, "Plain.objects.create()")]

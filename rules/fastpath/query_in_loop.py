@@ -129,7 +129,11 @@ class QueryInLoop(Rule):
     loop (`query = select(T).order_by(T.id).limit(batch_size)` then
     `session.execute(query.where(T.id > last))`: prefect's cleanup services, labelled FALSE in
     run 9). A write through a related manager (`group.projects.add(p)`, `.set()`, `.remove()`,
-    `.clear()`) is not a relation read: `select_related` cannot remove it.
+    `.clear()`) is not a relation read: `select_related` cannot remove it. A per-item
+    `Model.objects.create()` (or `get_or_create`/`update_or_create`) of a model of the scanned
+    code that overrides `save()` is not reported: `bulk_create()` skips `save()`, so the
+    suggested fix would drop what it does (weblate's `AuditLog` queues mail, pretix's
+    `QuestionOption` numbers itself; labelled FALSE in run 9).
     """
 
     CODE = "PFL503"
@@ -328,11 +332,29 @@ class QueryInLoop(Rule):
         local = kind == "sql" and _uses_sqlite(self.ctx)
         cost = "query-roundtrip" if local else "query-roundtrip-network"
         if _is_write(node, kind, sql, self._assigned[-1] if self._assigned else None):
+            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query")
+            model = self._saved_model(node, kind)
+            if model is not None:
+                requires += (f"!custom-save:{model}",)
             self.report(node, f"{what} runs {where}: one database round trip per item (a write per row)",
-                        requires=("repeated", "callee-reaches:query"), cost=cost, fix=WRITE_FIX)
+                        requires=requires, cost=cost, fix=WRITE_FIX)
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query"), cost=cost)
+
+    def _saved_model(self, node: cst.Call, kind: str) -> Optional[str]:
+        """`Model.objects.create(...)` (or get_or_create/update_or_create): the qualified name of
+        Model, whose own save() the suggested bulk_create() would skip; None for other writes."""
+        func = node.func
+        if kind != "django" or not isinstance(func, cst.Attribute) or func.attr.value not in _SAVING_WRITES:
+            return None
+        manager = func.value
+        if not (isinstance(manager, cst.Attribute) and manager.attr.value == "objects" and isinstance(manager.value, cst.Name)):
+            return None
+        name = manager.value.value
+        if name in self.ctx.summary.classes:
+            return f"{self.ctx.summary.module}.{name}"  # a model of this module
+        return self.ctx.resolve(manager.value)
 
     def _own_write(self, node: cst.Call) -> None:
         """`self.update(pk, values)` per row: the scanned code's own write method, whose body
@@ -662,6 +684,8 @@ _EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "a
 # Writes through a related manager (`obj.tags.add(t)`, `.set(...)`): select_related or
 # prefetch_related cannot remove them (weblate's and pretix's many-to-many writes, run 9).
 _MANAGER_WRITES = {"add", "set", "remove", "clear"}
+# Manager writes that call Model.save(), which bulk_create()/bulk_update() skip.
+_SAVING_WRITES = {"create", "get_or_create", "update_or_create"}
 _VALUE_METHODS = {"where", "filter", "filter_by", "values", "params", "limit", "offset", "having", "order_by", "bindparams"}
 _BUILDERS = {"select", "text", "insert", "update", "delete", "literal_column", "union", "exists"}
 # SQL just before a placeholder that takes a value (so the statement text is the same).
