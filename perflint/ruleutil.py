@@ -122,3 +122,28 @@ def open_mode(call: cst.Call) -> Optional[str]:
         if arg.keyword is not None and arg.keyword.value == "mode":
             mode = arg.value
     return "r" if mode is None else string_value(mode)
+
+
+# Row locks: `select_for_update()` (Django), `with_for_update()` (SQLAlchemy), Airflow's
+# `lock_for_update=True`, SQL `... FOR UPDATE`.
+_LOCKING_CALLS = {"select_for_update", "with_for_update"}
+_LOCKING_KEYWORDS = {"lock_for_update", "with_for_update", "for_update", "select_for_update"}
+
+
+def locks_rows(root: cst.CSTNode) -> bool:
+    """Whether code below `root` (not in nested functions) reads rows under a lock. A lock per
+    item is deliberate: one transaction or one query for all items would hold every lock for
+    the whole loop (pretix's per-order transactions, Airflow's locked re-reads of a task)."""
+    for node, _ in own_nodes(root):
+        node_type = type(node)
+        if node_type is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is cst.Attribute and func.attr.value in _LOCKING_CALLS:
+                return True
+            for arg in node.args:  # type: ignore[attr-defined]
+                if (arg.keyword is not None and arg.keyword.value in _LOCKING_KEYWORDS
+                        and not (type(arg.value) is cst.Name and arg.value.value in ("False", "None"))):
+                    return True
+        elif node_type is cst.SimpleString and "FOR UPDATE" in node.value.upper():  # type: ignore[attr-defined]
+            return True
+    return False

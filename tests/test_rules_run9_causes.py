@@ -269,3 +269,32 @@ def test_create_per_item_of_a_model_with_its_own_save_is_not_reported():
     got = [(f.line, f.message.split(" runs")[0])
            for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))]
     assert got == [(7, "Plain.objects.create()")]
+
+
+# -- a lock per item is deliberate -------------------------------------------------------------
+LOCKS = '''
+from django.db import transaction
+
+def send_reminders(orders):
+    for o in orders:
+        with transaction.atomic():
+            o = Order.objects.select_related("event").select_for_update(of=("self",)).get(pk=o.pk)
+            o.reminder_sent = True
+            o.save()
+
+def mark_all(orders):
+    for o in orders:
+        with transaction.atomic():
+            c = Customer.objects.filter(email=o.email).first()
+            o.save()
+
+def rerun(session, tis):
+    for ti in tis:
+        ti.refresh(lock_for_update=True, session=session)
+        session.scalars(select(TI).where(TI.id == ti.id).with_for_update()).one()
+'''
+
+
+def test_a_row_locked_per_item_is_not_a_commit_or_query_to_batch():
+    got = {(f.rule, f.line) for f in lint_sources({"m.py": LOCKS}, select=("PFL402", "PFL503"), config=Config(min_severity="note"))}
+    assert got == {("PFL402", 13), ("PFL503", 14)}

@@ -11,7 +11,7 @@ from perflint.context import dotted_parts, dotted_text
 from perflint.effects import DB_RECEIVER, orm_query
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, names_in, sql_text
+from perflint.ruleutil import first_arg, locks_rows, names_in, sql_text
 
 # Django model fields that hold a relation: reading them on an instance runs a query.
 _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -133,7 +133,11 @@ class QueryInLoop(Rule):
     `Model.objects.create()` (or `get_or_create`/`update_or_create`) of a model of the scanned
     code that overrides `save()` is not reported: `bulk_create()` skips `save()`, so the
     suggested fix would drop what it does (weblate's `AuditLog` queues mail, pretix's
-    `QuestionOption` numbers itself; labelled FALSE in run 9).
+    `QuestionOption` numbers itself; labelled FALSE in run 9). Nor is a read that locks its
+    row (`select_for_update()`, `with_for_update()`, `lock_for_update=True`, `FOR UPDATE`): a
+    lock per item is deliberate, and one query for all items would hold every lock for the
+    whole loop (Airflow's backfill re-reads each task instance under a lock, pretix locks
+    each order: labelled FALSE in runs 8 and 9).
     """
 
     CODE = "PFL503"
@@ -311,6 +315,8 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
+        if any(locks_rows(part) for part in self._statement_parts(node) + [node]):
+            return  # a locked read per item keeps each row lock short: one query for all would hold them all
         if not self.ctx.loops and self._batch_filter(node, per_call=True):
             return  # `WHERE id IN (ids)` per call: a batch lookup, its callers' loops run it per batch
         if sql is not None and self.ctx.loops and _PAGING.search(sql_text(sql)):

@@ -10,7 +10,7 @@ from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children
-from perflint.ruleutil import enclosing_function, enclosing_if_tests, method_name, names_in, receiver_text
+from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text
 from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
 from perflint.rules.sync.durable_replace import syncs_a_replacement
 
@@ -98,7 +98,10 @@ class SyncPerStatement(Rule):
     and syncs nothing, the outer transaction commits once. A block per item that loops over
     what it writes (`for component in components: with atomic(): for unit in
     component.units: ...`) is one transaction per batch, the batched form, and is not
-    reported. An `atomic()` per item nested in an open transaction still is: Django makes it a
+    reported, nor is a block that locks the rows it reads (`select_for_update()`,
+    `with_for_update()`, `FOR UPDATE`): one transaction per item keeps each lock short, and one
+    around the loop would hold every lock until the end (pretix's per-order transactions,
+    labelled FALSE in run 9). An `atomic()` per item nested in an open transaction still is: Django makes it a
     savepoint, two statements per row (django-import-export fixed exactly that for bulk
     imports); keep it only where a row must be able to fail alone.
 
@@ -246,6 +249,8 @@ class SyncPerStatement(Rule):
                 return  # a SAVEPOINT in the open transaction: released, not committed
             if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
                 return  # a transaction per item only when the code does not batch
+            if locks_rows(node.body):
+                return  # it locks the item's row: one transaction per item keeps each lock short
             if self.ctx.loops:
                 if _loops_inside(node.body):
                     # the block loops over what it writes: one transaction per batch (a
