@@ -298,3 +298,23 @@ def rerun(session, tis):
 def test_a_row_locked_per_item_is_not_a_commit_or_query_to_batch():
     got = {(f.rule, f.line) for f in lint_sources({"m.py": LOCKS}, select=("PFL402", "PFL503"), config=Config(min_severity="note"))}
     assert got == {("PFL402", 13), ("PFL503", 14)}
+
+
+def test_in_over_a_list_filled_before_the_query_is_a_batch_lookup():
+    src = '''
+def clear(session, tis):
+    job_ids = []
+    for ti in tis:
+        job_ids.append(ti.job_id)
+    if job_ids:
+        session.execute(update(Job).where(Job.id.in_(job_ids)).values(state="restarting"))
+
+def one(session, ti):
+    session.execute(update(Job).where(Job.id.in_([ti.job_id])).values(state="restarting"))
+
+def run(session, groups):
+    for tis in groups:
+        clear(session, tis)
+        one(session, tis[0])
+'''
+    assert [(f.line, f.function) for f in found(src, "PFL503")] == [(10, "one")]

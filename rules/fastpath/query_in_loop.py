@@ -487,8 +487,9 @@ class QueryInLoop(Rule):
             if isinstance(expr, cst.Name) and expr.value not in targets:
                 expr = assigned.get(expr.value, expr)
             if per_call:
-                # no loop here: the function takes a collection and fetches it in one statement
-                return not (isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and len(expr.elements) <= 1)
+                # no loop here: the function takes a collection and fetches it in one statement;
+                # an empty literal is a container filled before the call (`ids = []`, appended)
+                return not (isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and len(expr.elements) == 1)
             if isinstance(expr, cst.Name):
                 return expr.value in targets
             return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
