@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, change_guarded, name_effects, transaction_block, transaction_decorated
+from perflint.effects import call_effects, change_guarded, name_effects, periodic_decorated, transaction_block, transaction_decorated
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
@@ -523,6 +523,8 @@ class FileContext(NameResolution):
             positional=len(params),
         )
         summary.memoized = memo_guard(node) or ""
+        if node.decorators and periodic_decorated(node):
+            summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
         self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)

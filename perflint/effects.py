@@ -226,6 +226,31 @@ def savepoint_block(expr: cst.BaseExpression) -> bool:
     return bool(SAVEPOINT_CM.match(expr.func.attr.value))  # type: ignore[attr-defined]
 
 
+# A signal sent by a cron job or a beat schedule (pretix's `periodic_task`, sent by its
+# `runperiodic` command): its receivers run once per period, not per request or item.
+PERIODIC_SIGNAL = re.compile(r"periodic|cron|hourly|daily|nightly|weekly", re.I)
+_PERIODIC_DECORATORS = frozenset({"periodic_task", "scheduled_job"})  # old Celery, APScheduler
+
+
+def periodic_decorated(node: cst.FunctionDef) -> bool:
+    """Whether a decorator makes the function a periodic job: `@receiver(periodic_task)`,
+    `@receiver(signal=cron_tick)`, `@periodic_task(run_every=...)`, `@sched.scheduled_job(...)`."""
+    for deco in node.decorators:
+        expr = deco.decorator
+        call = expr if type(expr) is cst.Call else None
+        name = dotted_text(call.func if call is not None else expr) or ""  # type: ignore[attr-defined]
+        last = name.rpartition(".")[2]
+        if last in _PERIODIC_DECORATORS:
+            return True
+        if call is not None and last in ("receiver", "connect") and call.args:  # type: ignore[attr-defined]
+            signal = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),  # type: ignore[attr-defined]
+                          call.args[0].value)  # type: ignore[attr-defined]
+            text = dotted_text(signal) or ""
+            if PERIODIC_SIGNAL.search(text.rpartition(".")[2]):
+                return True
+    return False
+
+
 def transaction_decorated(node: cst.FunctionDef) -> bool:
     """Whether a decorator holds a transaction open around the function's body
     (`@transaction.atomic`, `@transaction.atomic()`, peewee's `@db.atomic()`): what the body

@@ -44,6 +44,7 @@ ROLES: Dict[str, str] = {
     "management-command": "a Django management command's `handle` (runs once)",
     "cli-main": "a click/typer command, an argparse main, a function named `main` or a CLI package's command taking `args` (runs once)",
     "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
+    "periodic": "a periodic job: a task a Celery beat schedule runs (`add_periodic_task`), a receiver of a signal named like `periodic_task`/`cron`, a function decorated `@periodic_task` (runs once per period)",
     "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*` (runs once)",
 }
 
@@ -120,6 +121,8 @@ class EntryPoints:
         self._url_views: Set[str] = set()
         self._url_classes: Set[str] = set()
         self._collect_urlconfs()
+        self._periodic: Set[str] = set()
+        self._collect_periodic()
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
 
@@ -223,6 +226,8 @@ class EntryPoints:
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
         parts = mod.module.split(".")
+        if "periodic" in fn.effects or f"{mod.module}.{fn.qualname}" in self._periodic:
+            return Role("periodic", "periodic job (cron, beat schedule): runs once per period", False, "run")
         if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
             return Role("migration", "migration: runs once", False, "run")
         if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
@@ -277,6 +282,34 @@ class EntryPoints:
                 if name.startswith(prefix) and len(name) > len(prefix):
                     return prefix
         return None
+
+    def _collect_periodic(self) -> None:
+        """Tasks a Celery beat schedule runs: `sender.add_periodic_task(3600, cleanup.s())`.
+        (Receivers of a periodic signal are marked in phase 1: effects.PERIODIC_SIGNAL.)"""
+        flow = self.p.flow
+        for name in sorted(self.p.modules):
+            mod = self.p.modules[name]
+            for fn in mod.functions.values():
+                for site in fn.calls:
+                    if site.text.rpartition(".")[2] != "add_periodic_task":
+                        continue
+                    for arg in list(site.args) + [value for _, value in site.kwargs]:
+                        if arg is None:
+                            continue
+                        if arg[0] == "c" and arg[1][0] == "a" and arg[1][2] in ("s", "si", "signature"):
+                            arg = arg[1][1]  # cleanup.s(): the task's signature
+                        if arg[0] == "n":
+                            # by name: a task is what an external decorator (@shared_task) returned
+                            local = arg[2]
+                            if local in mod.functions:
+                                self._periodic.add(f"{mod.module}.{local}")
+                                continue
+                            resolved = self.p.resolve_dotted(mod.imports.get(local, ""))
+                            if resolved is not None and resolved[0] == "function":
+                                self._periodic.add(resolved[1])
+                                continue
+                        for fid, _ in flow.callables(flow.eval(mod, arg)) or ():
+                            self._periodic.add(fid)
 
     def _collect_urlconfs(self) -> None:
         """Views a URLconf names: path("x/", views.detail), path("y/", Detail.as_view())."""

@@ -318,3 +318,42 @@ def run(session, groups):
         one(session, tis[0])
 '''
     assert [(f.line, f.function) for f in found(src, "PFL503")] == [(10, "one")]
+
+
+# -- periodic jobs run once per period --------------------------------------------------------
+PERIODIC = '''
+from celery import shared_task
+from django.dispatch import receiver
+from app.signals import periodic_task, order_placed
+
+@receiver(signal=periodic_task)
+def send_reminders(sender, **kwargs):
+    for o in Order.objects.filter(reminded=False):
+        Customer.objects.filter(email=o.email).first()
+
+@receiver(order_placed)
+def on_placed(sender, order, **kwargs):
+    for p in order.positions.all():
+        Customer.objects.filter(email=p.email).first()
+
+@shared_task
+def cleanup_suggestions():
+    for s in Suggestion.objects.all():
+        Unit.objects.filter(pk=s.unit_id).first()
+
+@shared_task
+def translate(unit_ids):
+    for pk in unit_ids:
+        Unit.objects.filter(pk=pk).first()
+
+def setup_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(3600, cleanup_suggestions.s(), name="cleanup")
+'''
+
+
+def test_periodic_jobs_are_run_once_per_period():
+    files = {"app/__init__.py": "", "app/signals.py": "periodic_task = object()\norder_placed = object()\n",
+             "app/tasks.py": PERIODIC}
+    got = {(f.function, f.severity) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
+    assert got == {("send_reminders", "note"), ("on_placed", "error"), ("cleanup_suggestions", "note"),
+                   ("translate", "error")}
