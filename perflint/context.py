@@ -12,7 +12,7 @@ from perflint.guards import argument_types, guarded_params, optional_params, pas
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (DATA_TRIPS, RETRY_BOUND, clock_reason, counted_retry_reason, derived_size,
+from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, clock_reason, counted_retry_reason, derived_size,
                                  for_service_reason, iterable_trips,
                                  literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
                                  shim_reason, while_trips)
@@ -348,6 +348,8 @@ class FileContext(NameResolution):
         names: set = set()
         for entry in self._loops:
             loop = entry[2]
+            if entry[3].why.endswith(BATCH_PASS):
+                continue  # `for b in batched(rows, n): for row in b:` walks the rows, not parts of one
             target = getattr(loop, "target", None)
             if target is None:
                 for_in = getattr(loop, "for_in", None)

@@ -357,3 +357,22 @@ def test_periodic_jobs_are_run_once_per_period():
     got = {(f.function, f.severity) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
     assert got == {("send_reminders", "note"), ("on_placed", "error"), ("cleanup_suggestions", "note"),
                    ("translate", "error")}
+
+
+# -- a loop over batches makes one pass per batch ----------------------------------------------
+BATCHES = '''
+from django.db import transaction
+
+def schedule(session, runs, size):
+    for batch in batched_iterable(runs, size):
+        with transaction.atomic():
+            session.execute(insert(Run).values(batch))
+        for run in batch:
+            Log.objects.filter(run=run.pk).first()
+'''
+
+
+def test_a_loop_over_batches_is_one_pass_per_batch_but_its_items_are_data():
+    got = {(f.rule, f.line, f.frequency) for f in lint_sources({"m.py": BATCHES}, select=("PFL402", "PFL503"),
+                                                              config=Config(min_severity="note"))}
+    assert got == {("PFL503", 9, 100.0)}
