@@ -161,6 +161,11 @@ class EntryPoints:
         if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)
                                       or self._is_view_class(cid)):
             return Role("class-based-view", "class-based view handler (runs once per request)", True)
+        if name == "__bool__":
+            # a truth test (`if results:`) guards a use of the collection once; a lazy one's
+            # EXISTS query is its design, not a query per item (Airflow's LazySelectSequence,
+            # labelled FALSE in run 8). `__len__` still runs per item (`range(len(x))` loops).
+            return Role("protocol-dunder", "__bool__ runs once per truth test: one use is the unit of work", True, "use")
         if name in PROTOCOL_DUNDERS:
             return Role("protocol-dunder", f"{name} runs once per item", True, "item")
         prefix = self._dispatch_prefix(cid, name)

@@ -376,3 +376,22 @@ def test_a_loop_over_batches_is_one_pass_per_batch_but_its_items_are_data():
     got = {(f.rule, f.line, f.frequency) for f in lint_sources({"m.py": BATCHES}, select=("PFL402", "PFL503"),
                                                               config=Config(min_severity="note"))}
     assert got == {("PFL503", 9, 100.0)}
+
+
+def test_bool_of_a_lazy_collection_runs_once_per_truth_test():
+    src = '''
+def exists_stmt(stmt, session):
+    return session.scalar(select(literal(True)).select_from(stmt.subquery()))
+
+def count_stmt(stmt, session):
+    return session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+class LazyRows:
+    def __bool__(self):
+        return exists_stmt(self._stmt, session=self._session)
+
+    def __len__(self):
+        return count_stmt(self._stmt, session=self._session)
+'''
+    got = {(f.function, f.severity) for f in found(src, "PFL503")}
+    assert got == {("count_stmt", "error")}  # __len__: per item (x100)
