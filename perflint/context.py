@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import call_effects, change_guarded, name_effects, periodic_decorated, transaction_block, transaction_decorated
+from perflint.effects import (call_effects, change_guarded, name_effects, periodic_decorated, transaction_block,
+                              transaction_decorated, unchanged_exit)
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
@@ -271,6 +272,9 @@ class FileContext(NameResolution):
         frame.started = True
         frame.saved_loops = self._loops
         self._loops = []
+        if type(frame.node) is cst.FunctionDef and unchanged_exit(frame.node):
+            # `if old == new: return` first: the rest writes only what changed
+            self._cold_blocks.append((node, "after a did-it-change check: runs when the compared values differ"))
 
     def _enter_suite(self, node: cst.SimpleStatementSuite) -> None:
         if self.frames and self.frames[-1].body is node:

@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from perflint.nodes import names_below
+from perflint.nodes import names_below, own_nodes
 from perflint.values import dotted_text
 
 SYNC_CALLS = frozenset({"os.fsync", "os.fdatasync", "os.sync"})
@@ -73,11 +73,9 @@ CHANGE_GUARD = re.compile(
     r"|interval|elapsed|last_\w*(time|refresh|reload))", re.I)
 
 
-def change_guarded(fn: cst.FunctionDef) -> bool:
-    """The function rebuilds only after a change check of its own: past its docstring and the
-    assignments that compute the check, its body is `if <check>: ...` (and returns), or starts
-    with `if <check>: return`. Airflow's `_refresh_dag_dir` lists the DAG folder only when
-    `elapsed_time_since_refresh > self.dag_dir_list_interval`."""
+def _first_guard(fn: cst.FunctionDef) -> Tuple[Optional[cst.If], dict, list]:
+    """The first `if` of a function past its docstring and the assignments that compute its
+    test: (the `if`, those assignments by name, the statements after it)."""
     stmts = list(getattr(fn.body, "body", ()))
     assigned: dict = {}
     i = 0
@@ -94,20 +92,75 @@ def change_guarded(fn: cst.FunctionDef) -> bool:
                     assigned[t.target.value] = x.value
         i += 1
     if i >= len(stmts) or type(stmts[i]) is not cst.If:
+        return None, assigned, []
+    return stmts[i], assigned, stmts[i + 1:]  # type: ignore[return-value]
+
+
+def _returns(guard: cst.If) -> bool:
+    body = list(getattr(guard.body, "body", ()))
+    return bool(body) and type(body[-1]) is cst.SimpleStatementLine and any(
+        type(x) is cst.Return for x in body[-1].body)  # type: ignore[attr-defined]
+
+
+def change_guarded(fn: cst.FunctionDef) -> bool:
+    """The function rebuilds only after a change check of its own: past its docstring and the
+    assignments that compute the check, its body is `if <check>: ...` (and returns), or starts
+    with `if <check>: return`. Airflow's `_refresh_dag_dir` lists the DAG folder only when
+    `elapsed_time_since_refresh > self.dag_dir_list_interval`."""
+    guard, assigned, rest = _first_guard(fn)
+    if guard is None:
         return False
-    guard = stmts[i]
-    words = list(names_below(guard.test))  # type: ignore[attr-defined]
+    words = list(names_below(guard.test))
     for name in list(words):
         if name in assigned:
             words.extend(names_below(assigned[name]))
-    if not CHANGE_GUARD.search(" ".join(words)):
+    if not CHANGE_GUARD.search(" ".join(words)) and not compares_counterparts(guard.test):
         return False
-    rest = stmts[i + 1:]
-    body = list(getattr(guard.body, "body", ()))  # type: ignore[attr-defined]
-    if body and type(body[-1]) is cst.SimpleStatementLine and any(type(x) is cst.Return for x in body[-1].body):
+    if _returns(guard):
         return True  # `if not changed: return` first: the rest runs on a change
-    return guard.orelse is None and all(  # type: ignore[attr-defined]
+    return guard.orelse is None and all(
         type(s) is cst.SimpleStatementLine and all(type(x) in (cst.Return, cst.Pass) for x in s.body) for s in rest)
+
+
+def unchanged_exit(fn: cst.FunctionDef) -> bool:
+    """The function starts with `if <old and new are equal>: return`: what follows (a write of
+    the new values) runs only when they differ. Home Assistant's `_update_metadata` returns
+    unless `old["name"] != new["name"] or ...` (its UPDATE, labelled FALSE in run 8, runs on
+    a metadata change only, not per statistic)."""
+    guard, _, _ = _first_guard(fn)
+    return guard is not None and _returns(guard) and compares_counterparts(guard.test)
+
+
+def _key(expr: cst.BaseExpression) -> Optional[str]:
+    """What a compared value is the value of: `old.name`, `old["name"]` -> "name"."""
+    if type(expr) is cst.Attribute:
+        return expr.attr.value  # type: ignore[attr-defined]
+    if type(expr) is cst.Subscript and len(expr.slice) == 1:  # type: ignore[attr-defined]
+        index = expr.slice[0].slice  # type: ignore[attr-defined]
+        if type(index) is cst.Index and type(index.value) is cst.SimpleString:
+            return index.value.value  # type: ignore[attr-defined]
+    return None
+
+
+def compares_counterparts(test: cst.BaseExpression) -> bool:
+    """Whether a test compares values with their counterparts of another object with == or !=
+    (`old["unit"] != new["unit"]`, `self.name == other.name`): a did-it-change check."""
+    for node, _ in own_nodes(test):
+        if type(node) is not cst.Comparison:
+            continue
+        left = node.left  # type: ignore[attr-defined]
+        for target in node.comparisons:  # type: ignore[attr-defined]
+            if type(target.operator) in (cst.Equal, cst.NotEqual):
+                key = _key(left)
+                if key is not None and key == _key(target.comparator) and (
+                        dotted_or_code(left) != dotted_or_code(target.comparator)):
+                    return True
+            left = target.comparator
+    return False
+
+
+def dotted_or_code(expr: cst.BaseExpression) -> str:
+    return dotted_text(expr) or cst.Module([]).code_for_node(expr)
 
 
 # ORM reads and writes that are one database round trip each (besides `<db>.execute`).

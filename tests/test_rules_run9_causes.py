@@ -395,3 +395,25 @@ class LazyRows:
 '''
     got = {(f.function, f.severity) for f in found(src, "PFL503")}
     assert got == {("count_stmt", "error")}  # __len__: per item (x100)
+
+
+def test_a_write_after_a_did_it_change_check_runs_on_a_change_only():
+    src = '''
+def update_metadata(session, old, new, statistic_id):
+    """Update metadata in the database."""
+    if not (old["name"] != new["name"] or old["unit"] != new["unit"]):
+        return None
+    session.query(Meta).filter_by(statistic_id=statistic_id).update({Meta.name: new["name"]})
+
+def update_always(session, old, new, statistic_id):
+    if not new:
+        return None
+    session.query(Meta).filter_by(statistic_id=statistic_id).update({Meta.name: new["name"]})
+
+def compile_all(session, pairs):
+    for statistic_id, (old, new) in pairs.items():
+        update_metadata(session, old, new, statistic_id)
+        update_always(session, old, new, statistic_id)
+'''
+    got = {(f.function, f.severity) for f in found(src, "PFL503")}
+    assert got == {("update_metadata", "note"), ("update_always", "error")}
