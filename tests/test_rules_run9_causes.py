@@ -417,3 +417,21 @@ def compile_all(session, pairs):
 '''
     got = {(f.function, f.severity) for f in found(src, "PFL503")}
     assert got == {("update_metadata", "note"), ("update_always", "error")}
+
+
+def test_an_insert_per_row_whose_new_id_the_loop_reads_is_not_reported():
+    src = '''
+def add_requests(conn, table, builderids):
+    ins = table.insert()
+    brids = {}
+    for builderid in builderids:
+        r = conn.execute(ins, {"builderid": builderid})
+        brids[builderid] = r.inserted_primary_key[0]
+    return brids
+
+def add_rows(conn, table, builderids):
+    ins = table.insert()
+    for builderid in builderids:
+        conn.execute(ins, {"builderid": builderid})
+'''
+    assert [f.function for f in found(src, "PFL503")] == ["add_rows"]
