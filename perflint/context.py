@@ -14,7 +14,7 @@ from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
 from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, clock_reason, counted_retry_reason, derived_size,
-                                 for_service_reason, iterable_trips,
+                                 for_service_reason, imported_constant_trips, iterable_trips,
                                  literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -422,7 +422,12 @@ class FileContext(NameResolution):
             retried = counted_retry_reason(node)  # type: ignore[arg-type]
             if retried:
                 return float(RETRY_BOUND), retried
-            return iterable_trips(node.iter, constants, outer)  # type: ignore[attr-defined]
+            it = node.iter  # type: ignore[attr-defined]
+            if type(it) is cst.Name and it.value in self.imports and it.value not in constants:
+                imported = imported_constant_trips(it)
+                if imported[0] is not None:
+                    return imported
+            return iterable_trips(it, constants, outer)
         for_in = getattr(node, "for_in", None)
         if for_in is None:
             return None, ""

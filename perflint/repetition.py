@@ -307,6 +307,22 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
     return ""
 
 
+# PEP 8's constants: `TABLES`, `_HANDLERS`, `STATISTICS_TABLES`.
+_CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
+
+
+def imported_constant_trips(expr: cst.BaseExpression) -> Tuple[Optional[float], str]:
+    """(10, why) for a loop over an imported upper-case name of three or more letters: a
+    constant of the code (PEP 8), a list of tables or handlers another module fixes, not the
+    data (Home Assistant's `for table in STATISTICS_TABLES:`, labelled FALSE in run 8). Not a
+    matrix `A` or a graph `G`; a constant of this module is read exactly (module_constants),
+    and one assigned an empty container here is filled at run time."""
+    name = expr.value if type(expr) is cst.Name else ""  # type: ignore[attr-defined]
+    if name and _CONSTANT_NAME.match(name) and len(name.strip("_")) >= 3:
+        return float(CODE_BOUND), f"{name}: an imported constant of the code, not the data"
+    return None, ""
+
+
 # A loop over batches (`for batch in batched_iterable(rows, 500):`, `_in_safe_batches(events)`)
 # makes one pass per batch: what runs once per pass (a bulk insert, a commit) is the batched
 # form, one per batch (prefect's scheduler and event store, labelled FALSE in run 9). A loop

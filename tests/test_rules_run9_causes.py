@@ -435,3 +435,18 @@ def add_rows(conn, table, builderids):
         conn.execute(ins, {"builderid": builderid})
 '''
     assert [f.function for f in found(src, "PFL503")] == ["add_rows"]
+
+
+def test_a_loop_over_an_imported_upper_case_constant_is_bounded_by_the_code():
+    files = {"pkg/__init__.py": "", "pkg/schema.py": "STATISTICS_TABLES = make_tables()\n",
+             "pkg/clean.py": (
+                 "from pkg.schema import STATISTICS_TABLES\n"
+                 "def cleanup(engine, G):\n"
+                 "    for table in STATISTICS_TABLES:\n"
+                 "        with engine.begin() as conn:\n"
+                 "            conn.execute(table.delete())\n"
+                 "    for node in G:\n"
+                 "        with engine.begin() as conn:\n"
+                 "            conn.execute(node.delete())\n")}
+    got = {(f.line, f.frequency) for f in lint_sources(files, select=("PFL402",), config=Config(min_severity="note"))}
+    assert got == {(7, 100.0)}  # a loop over the code is no data loop: no commit per item
