@@ -450,3 +450,11 @@ def test_a_loop_over_an_imported_upper_case_constant_is_bounded_by_the_code():
                  "            conn.execute(node.delete())\n")}
     got = {(f.line, f.frequency) for f in lint_sources(files, select=("PFL402",), config=Config(min_severity="note"))}
     assert got == {(7, 100.0)}  # a loop over the code is no data loop: no commit per item
+
+
+def test_update_or_create_of_a_model_with_its_own_save_is_still_reported():
+    models = MODELS.replace("class Plain(models.Model):", "class Meta(models.Model):\n    def save(self):\n        super().save()\n        self.event.cache.clear()\n\nclass Plain(models.Model):")
+    files = {"app/__init__.py": "", "app/models.py": models,
+             "app/bulk.py": "from app.models import Meta\ndef edit(dates, props):\n    for d in dates:\n        for p in props:\n            Meta.objects.update_or_create(date=d.pk, prop=p.pk)\n"}
+    got = [(f.path, f.line) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))]
+    assert got == [("app/bulk.py", 5)]

@@ -130,8 +130,9 @@ class QueryInLoop(Rule):
     `session.execute(query.where(T.id > last))`: prefect's cleanup services, labelled FALSE in
     run 9). A write through a related manager (`group.projects.add(p)`, `.set()`, `.remove()`,
     `.clear()`) is not a relation read: `select_related` cannot remove it. A per-item
-    `Model.objects.create()` (or `get_or_create`/`update_or_create`) of a model of the scanned
-    code that overrides `save()` is not reported: `bulk_create()` skips `save()`, so the
+    `Model.objects.create()` of a model of the scanned code that overrides `save()` is not
+    reported (`get_or_create`/`update_or_create` still are: their fix reads the existing rows
+    once and writes the rest in bulk): `bulk_create()` skips `save()`, so the
     suggested fix would drop what it does (weblate's `AuditLog` queues mail, pretix's
     `QuestionOption` numbers itself; labelled FALSE in run 9). Nor is a read that locks its
     row (`select_for_update()`, `with_for_update()`, `lock_for_update=True`, `FOR UPDATE`): a
@@ -355,7 +356,7 @@ class QueryInLoop(Rule):
                     requires=("repeated", "callee-reaches:query"), cost=cost)
 
     def _saved_model(self, node: cst.Call, kind: str) -> Optional[str]:
-        """`Model.objects.create(...)` (or get_or_create/update_or_create): the qualified name of
+        """`Model.objects.create(...)`: the qualified name of
         Model, whose own save() the suggested bulk_create() would skip; None for other writes."""
         func = node.func
         if kind != "django" or not isinstance(func, cst.Attribute) or func.attr.value not in _SAVING_WRITES:
@@ -699,8 +700,11 @@ _EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "a
 _MANAGER_WRITES = {"add", "set", "remove", "clear"}
 # What a loop reads to get the id of the row it just inserted.
 _INSERTED_IDS = {"inserted_primary_key", "lastrowid", "inserted_primary_key_rows"}
-# Manager writes that call Model.save(), which bulk_create()/bulk_update() skip.
-_SAVING_WRITES = {"create", "get_or_create", "update_or_create"}
+# A manager write whose fix is bulk_create(), which skips Model.save(). Not get_or_create or
+# update_or_create: their fix reads the existing rows once and writes the rest in bulk, and a
+# save() that only clears a cache does not stand in its way (pretix's bulk edit of dates,
+# labelled TRUE in run 9, whose models clear the event cache in save()).
+_SAVING_WRITES = {"create"}
 _VALUE_METHODS = {"where", "filter", "filter_by", "values", "params", "limit", "offset", "having", "order_by", "bindparams"}
 _BUILDERS = {"select", "text", "insert", "update", "delete", "literal_column", "union", "exists"}
 # SQL just before a placeholder that takes a value (so the statement text is the same).
