@@ -458,3 +458,31 @@ def test_update_or_create_of_a_model_with_its_own_save_is_still_reported():
              "app/bulk.py": "from app.models import Meta\ndef edit(dates, props):\n    for d in dates:\n        for p in props:\n            Meta.objects.update_or_create(date=d.pk, prop=p.pk)\n"}
     got = [(f.path, f.line) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))]
     assert got == [("app/bulk.py", 5)]
+
+
+def test_a_transaction_per_attempt_of_a_retry_loop_commits_once_per_call():
+    src = '''
+from django.db import transaction, DatabaseError
+
+class Invoice:
+    def save(self):
+        for i in range(10):
+            try:
+                with transaction.atomic():
+                    return self.store()
+            except DatabaseError:
+                if i == 9:
+                    raise
+
+def cancel_all(orders):
+    with transaction.atomic():
+        for o in orders:
+            Invoice().save()
+
+def invoice_all(orders):
+    for o in orders:
+        Invoice().save()
+'''
+    # nested in cancel_all()'s transaction: a savepoint; invoice_all() commits per order
+    got = [(f.line, f.message) for f in found(src, "PFL402")]
+    assert got == [(8, "`with transaction.atomic(...)` commits a transaction on every call of Invoice.save, which runs once per item")]

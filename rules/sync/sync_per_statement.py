@@ -251,7 +251,8 @@ class SyncPerStatement(Rule):
                 return  # a transaction per item only when the code does not batch
             if locks_rows(node.body):
                 return  # it locks the item's row: one transaction per item keeps each lock short
-            if self.ctx.loops:
+            loops = self.ctx.loops
+            if loops and "retry loop" not in loops[-1].why:
                 if _loops_inside(node.body):
                     # the block loops over what it writes: one transaction per batch (a
                     # component, a file, a chunk of 1000 rows), the batched form (weblate, run 9).
@@ -261,6 +262,8 @@ class SyncPerStatement(Rule):
                 self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
                             requires=("repeated",), fix=TRANSACTION_FIX)
             elif not self.ctx.in_transaction_block() and not _loops_inside(node.body) and (
+                    # a block per attempt of a retry loop commits once per call, as one outside a loop
+                    # (pretix's invoice numbers: a savepoint per try, in the cancellation's transaction)
                     type(item.item) is cst.Call or _executes_on(node.body, what)):
                 # A function that opens its own transaction per call (a `store()`, a `push()`)
                 # commits once per item when a caller loops over it, unless a caller on the
