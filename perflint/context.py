@@ -736,7 +736,8 @@ class FileContext(NameResolution):
 def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float], why: str,
                 walks: float) -> Tuple[str, int, cst.CSTNode, Loop]:
     """(kind, line, node, its Loop): rules read `loops` at most nodes, so each Loop is built once."""
-    data = trips is None or (trips >= DATA_TRIPS and "range(" in why)
+    # A walk up a tree repeats its body once per level: data, like a range of ten or more.
+    data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or "level of the tree" in why))
     return kind, line, node, Loop(kind, line, trips, why, data, walks)
 
 
