@@ -50,6 +50,9 @@ RETRY_BOUND = 3
 READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
 DIGITS_BOUND = 20  # `while n: n, d = divmod(n, 36)`: one step per digit of a number
 DEPTH_BOUND = 10  # `while node: node = node.parent`: one step per level of a tree, up to its root
+# How a tree walk's `why` ends: its depth is unknown (at most DEPTH_BOUND), so the frequency
+# model counts it as one more unknown loop on the chain, never more than DEPTH_BOUND trips.
+TREE_WALK = "one step per level of the tree"
 # Attributes and methods that lead from a tree node to its parent.
 _UP = {"parent", "_parent", "parent_node", "parentNode", "getparent", "get_parent", "enclosing"}
 # A literal range this long iterates data, not a fixed handful (a loop of 3 retries does not).
@@ -266,7 +269,7 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         return 1.0, served
     climbed = _climbed_names(node.body)
     if climbed and (names & climbed or (type(test) is cst.Name and test.value == "True")):
-        return float(DEPTH_BOUND), f"moves {sorted(climbed)[0]} to its parent each step: one step per level of the tree"
+        return float(DEPTH_BOUND), f"moves {sorted(climbed)[0]} to its parent each step: {TREE_WALK}"
     divided = _divided_names(node.body)
     if divided and names & divided:
         return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"

@@ -294,3 +294,15 @@ def test_walk_up_a_tree_is_bounded_by_its_depth():
     assert while_trips(loop) == (10.0, "moves node to its parent each step: one step per level of the tree")
     other = cst.parse_module("while node is not None:\n    node = other.parent\n").body[0]
     assert while_trips(other) == (None, "")
+
+
+def test_tree_walk_counts_as_one_more_unknown_loop_on_the_chain(round_config):
+    src = ("from wagtail.models import Page\n"
+           "def crumbs(sites):\n"
+           "    for site in sites:\n"
+           "        for page in site.pages:\n"
+           "            while not page.is_root():\n"
+           "                page = page.get_parent()\n")
+    (f,) = found(src, "PFL503", round_config)
+    # loop-trips x nested-loop-trips, and the walk (a third unknown loop) adds nothing
+    assert (f.line, f.severity, f.frequency) == (6, "error", 1000.0)
