@@ -319,7 +319,8 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
             node_type = type(node)
             if node_type is cst.Call:
                 func = node.func  # type: ignore[attr-defined]
-                last = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
+                # a name only: `handlers[i](x)` or `make()()` calls no function by name
+                last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
                 if not drawn and _RANDOM_DRAW.search(last):
                     drawn = dotted_text(func) or last
                 elif last == "exists":

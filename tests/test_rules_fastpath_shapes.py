@@ -306,3 +306,13 @@ def test_tree_walk_counts_as_one_more_unknown_loop_on_the_chain(round_config):
     (f,) = found(src, "PFL503", round_config)
     # loop-trips x nested-loop-trips, and the walk (a third unknown loop) adds nothing
     assert (f.line, f.severity, f.frequency) == (6, "error", 1000.0)
+
+
+def test_while_loop_calling_a_subscript_or_a_call_result_is_analysed():
+    # `handlers[kind](x)` and `factory()()` in a while loop: their callee has no name (the
+    # random-draw check once ran a regex on a node and failed the whole file)
+    from perflint.repetition import while_trips
+    import libcst as cst
+    for body in ("handlers[kind](x)", "factory()()"):
+        loop = cst.parse_module(f"while todo:\n    {body}\n").body[0]
+        assert while_trips(loop) == (None, "")
