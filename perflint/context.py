@@ -13,8 +13,8 @@ from perflint.guards import argument_types, guarded_params, optional_params, pas
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, clock_reason, counted_retry_reason, derived_size,
-                                 for_service_reason, imported_constant_trips, iterable_trips,
+from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, clock_reason, counted_retry_reason,
+                                 derived_size, for_service_reason, imported_constant_trips, iterable_trips,
                                  literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
                                  shim_reason, while_trips)
 from perflint.summary import (
@@ -753,7 +753,8 @@ class FileContext(NameResolution):
 def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float], why: str,
                 walks: float) -> Tuple[str, int, cst.CSTNode, Loop]:
     """(kind, line, node, its Loop): rules read `loops` at most nodes, so each Loop is built once."""
-    data = trips is None or (trips >= DATA_TRIPS and "range(" in why)
+    # A walk up a tree repeats its body once per level: data, like a range of ten or more.
+    data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or why.endswith(TREE_WALK)))
     return kind, line, node, Loop(kind, line, trips, why, data, walks)
 
 

@@ -234,6 +234,8 @@ def call_effects(qualified: Optional[str], parts: Optional[List[str]],
     if parts and len(parts) >= 2:
         method = parts[-1]
         receiver = parts[-2]
+        if method == "parse_stream":
+            found.append(("record-parse", "high"))  # construct's declarative parse of a stream (PFL205)
         if method == "commit" and DB_RECEIVER.search(receiver):
             found.append(("commit", "high"))
         elif method in QUERY_METHODS and DB_RECEIVER.search(receiver):

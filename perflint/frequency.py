@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, FrozenSet, List, Optional, Sequence, Tuple
 
 from perflint.finding import Loop, TraceHop
+from perflint.repetition import TREE_WALK
 from perflint.summary import MODULE_SCOPE, FunctionSummary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +39,10 @@ class Frequencies:
     def _trips(self, loops: Sequence[Loop], depth: int) -> Tuple[float, int]:
         product = 1.0
         for loop in loops:
-            if loop.trips is not None:
+            if loop.trips is not None and loop.why.endswith(TREE_WALK):
+                product *= min(loop.trips, self._unknown_factor(depth))  # a tree's depth: unknown, and small
+                depth += 1
+            elif loop.trips is not None:
                 product *= loop.trips
             elif loop.walks and depth == 0:
                 product *= self.walk_trips(loop)
@@ -98,7 +102,10 @@ class Frequencies:
         """"x100 (unknown bound: loop-trips)" / "x8 (range(8))" / "x10 (unknown, nested: ...)"."""
         out = []
         for loop in loops:
-            if loop.trips is not None:
+            if loop.trips is not None and loop.why.endswith(TREE_WALK):
+                out.append(f"x{min(loop.trips, self._unknown_factor(depth)):g} ({loop.why})")
+                depth += 1
+            elif loop.trips is not None:
                 out.append(f"x{loop.trips:g} ({loop.why})" if loop.why else f"x{loop.trips:g}")
             elif loop.walks and depth == 0:
                 out.append(f"x{self.walk_trips(loop):g} ({loop.why}: data-bytes {self.data_bytes:.0f} / {loop.walks:.0f})")

@@ -49,6 +49,12 @@ HEADER_BOUND = 10  # headers, cookies, environ keys of one request
 RETRY_BOUND = 3
 READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
 DIGITS_BOUND = 20  # `while n: n, d = divmod(n, 36)`: one step per digit of a number
+DEPTH_BOUND = 10  # `while node: node = node.parent`: one step per level of a tree, up to its root
+# How a tree walk's `why` ends: its depth is unknown (at most DEPTH_BOUND), so the frequency
+# model counts it as one more unknown loop on the chain, never more than DEPTH_BOUND trips.
+TREE_WALK = "one step per level of the tree"
+# Attributes and methods that lead from a tree node to its parent.
+_UP = {"parent", "_parent", "parent_node", "parentNode", "getparent", "get_parent", "enclosing"}
 # A literal range this long iterates data, not a fixed handful (a loop of 3 retries does not).
 DATA_TRIPS = 10
 
@@ -264,6 +270,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     served = service_reason(node.body) if _runs_until_stopped(test) else batch_reason(test)
     if served:
         return 1.0, served
+    climbed = _climbed_names(node.body)
+    if climbed and (names & climbed or (type(test) is cst.Name and test.value == "True")):
+        return float(DEPTH_BOUND), f"moves {sorted(climbed)[0]} to its parent each step: {TREE_WALK}"
     divided = _divided_names(node.body)
     if divided and names & divided:
         return float(DIGITS_BOUND), f"divides {sorted(names & divided)[0]} each step: one step per digit"
@@ -275,6 +284,24 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         if type(left) is cst.Name and left.value in ("remaining", "left", "to_read", "missing", "needed"):
             return float(READ_BOUND), "a read loop filling a fixed size"
     return None, ""
+
+
+def _climbed_names(body: cst.BaseSuite) -> set:
+    """Names the loop body rebinds to their own parent: `node = node.parent`,
+    `page = page.get_parent()` (a walk up a tree, one level per pass)."""
+    out = set()
+    for node, _ in own_nodes(body, NESTED_SCOPES + (cst.For, cst.While)):  # not an inner loop's walk
+        if type(node) is not cst.Assign or len(node.targets) != 1:  # type: ignore[attr-defined]
+            continue
+        target, value = node.targets[0].target, node.value  # type: ignore[attr-defined]
+        if type(target) is not cst.Name:
+            continue
+        if type(value) is cst.Call and not value.args:  # type: ignore[attr-defined]
+            value = value.func  # type: ignore[attr-defined]
+        if (type(value) is cst.Attribute and value.attr.value in _UP  # type: ignore[attr-defined]
+                and type(value.value) is cst.Name and value.value.value == target.value):  # type: ignore[attr-defined]
+            out.add(target.value)
+    return out
 
 
 # A value drawn at random until it is unused (`while True: code = get_random_string(8); if not
@@ -295,7 +322,8 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
             node_type = type(node)
             if node_type is cst.Call:
                 func = node.func  # type: ignore[attr-defined]
-                last = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
+                # a name only: `handlers[i](x)` or `make()()` calls no function by name
+                last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
                 if not drawn and _RANDOM_DRAW.search(last):
                     drawn = dotted_text(func) or last
                 elif last == "exists":

@@ -801,3 +801,75 @@ def test_pfl101_model_deep_copy_of_an_outer_loop_entry():
         "            cmd.append(flag)\n"
     )
     assert findings(near, "PFL101") == []
+
+
+# -- PFL205 record-parsed-per-index -----------------------------------------------------------
+SYMTAB = ("def struct_parse(struct, stream, stream_pos=None):\n"
+          "    if stream_pos is not None:\n"
+          "        stream.seek(stream_pos)\n"
+          "    return struct.parse_stream(stream)\n"
+          "class SymbolTable:\n"
+          "    def get_symbol(self, n):\n"
+          "        entry_offset = self['sh_offset'] + n * self['sh_entsize']\n"
+          "        entry = struct_parse(self.structs.Elf_Sym, self.stream, stream_pos=entry_offset)\n"
+          "        return Symbol(entry)\n"
+          "    def iter_symbols(self):\n"
+          "        for i in range(self.num_symbols()):\n"
+          "            yield self.get_symbol(i)\n")
+
+
+def _pfl205(src, config):
+    return [f for f in lint_sources({"m.py": src}, select=("PFL205",), config=config) if f.rule == "PFL205"]
+
+
+def test_pfl205_record_parsed_per_index_through_a_helper(round_config):
+    (f,) = _pfl205(SYMTAB, round_config)
+    # iter_symbols' range loop (x100) x record-parse (4 us, round costs) = 0.4 ms: a note alone;
+    # a caller's loop over sections (below) makes it a warning
+    assert (f.line, f.severity, f.frequency) == (8, "note", 100.0)
+    assert f.message == ("struct_parse() parses one record at an offset computed from n (it seeks there and calls "
+                         "parse_stream()), and this runs per index: a seek and a declarative parse per record")
+    hot = SYMTAB + ("def dump(sections):\n    for s in sections:\n        table = SymbolTable()\n"
+                    "        for sym in table.iter_symbols():\n            print(sym)\n")
+    (f,) = _pfl205(hot, round_config)
+    assert (f.line, f.severity, f.frequency) == (8, "warning", 1000.0)
+
+
+def test_pfl205_local_seek_then_parse_stream(round_config):
+    src = ("class Relocations:\n"
+           "    def get_relocation(self, n):\n"
+           "        self.stream.seek(self.offset + n * self.entsize)\n"
+           "        return self.structs.Elf_Rel.parse_stream(self.stream)\n"
+           "    def iter_relocations(self):\n"
+           "        n = 0\n"
+           "        while n < self.count:\n"
+           "            yield self.get_relocation(n)\n"
+           "            n += 1\n")
+    (f,) = _pfl205(src, round_config)
+    assert (f.line, f.frequency) == (4, 100.0)
+    assert f.message == ("self.structs.Elf_Rel.parse_stream() parses one record at an offset computed from n, "
+                         "and this runs per index: a seek and a declarative parse per record")
+
+
+def test_pfl205_fixed_table_read_once_is_quiet(round_config):
+    fixed = ("import struct\nSYM = struct.Struct('<IBBHQQ')\n"
+             "class SymbolTable:\n"
+             "    def iter_symbols(self):\n"
+             "        self.stream.seek(self['sh_offset'])\n"
+             "        data = self.stream.read(self['sh_size'])\n"
+             "        for fields in SYM.iter_unpack(data):\n"
+             "            yield Symbol(*fields)\n")
+    assert _pfl205(fixed, round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # an index read from the data (a table slot named by an attribute): a lookup, not a walk
+    SYMTAB.replace("        for i in range(self.num_symbols()):\n            yield self.get_symbol(i)\n",
+                   "        for die in self.dies:\n            yield self.get_symbol(die.value)\n"),
+    # a helper that does not parse with a declarative parser (struct per record: cheap)
+    SYMTAB.replace("    return struct.parse_stream(stream)\n", "    return stream.read(24)\n"),
+    # an offset that does not multiply the index
+    SYMTAB.replace("self['sh_offset'] + n * self['sh_entsize']", "self['sh_offset'] + 16"),
+])
+def test_pfl205_near_misses(src, round_config):
+    assert _pfl205(src, round_config) == []

@@ -251,3 +251,68 @@ def test_pfl502_a_caller_passing_the_run_is_quiet(round_config):
     files = dict(RESUMING, **{"trans.py": RESUMING["trans.py"].replace("{CALL}", "pending.append(leaf)")
                               + "    append_leaves(new_line, pending)\n"})
     assert [f for f in lint_sources(files, select=("PFL502",), config=round_config) if f.path == "trans.py"] == []
+
+
+# -- PFL503: a tree node's query method per level (django-treebeard, wagtail) -------------------
+CRUMBS = ("from wagtail.models import Page\n"
+          "def breadcrumb(page, site):\n"
+          "    pages = []\n"
+          "    while page.id != site.root_page_id and not page.is_root():\n"
+          "        {STEP}\n"
+          "        pages = [page] + pages\n"
+          "    return pages\n")
+
+
+def test_pfl503_tree_walk_up_with_get_parent_is_a_query_per_level(round_config):
+    (f,) = found(CRUMBS.replace("{STEP}", "page = page.get_parent()"), "PFL503", round_config)
+    # a walk up the tree: one step per level (x10), a network round trip each (300 us)
+    assert (f.line, f.severity, f.frequency) == (5, "warning", 10.0)
+    assert f.message == "page.get_parent() runs per iteration: one database round trip per item (N+1 queries)"
+
+
+def test_pfl503_fixed_walk_asks_for_the_ancestors_once(round_config):
+    fixed = ("from wagtail.models import Page\n"
+             "def breadcrumb(page, site):\n"
+             "    return list(page.get_ancestors().filter(depth__gt=site.root_page.depth))\n")
+    assert found(fixed, "PFL503", round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # no tree library imported: get_parent() is an attribute walk in memory (an AST, a widget)
+    CRUMBS.replace("from wagtail.models import Page\n", "").replace("{STEP}", "page = page.get_parent()"),
+    # the same node asked again: treebeard caches its parent on the instance
+    CRUMBS.replace("{STEP}", "parent = page.get_parent(); page = page.child"),
+])
+def test_pfl503_tree_queries_near_misses(src, round_config):
+    assert found(src, "PFL503", round_config) == []
+
+
+def test_walk_up_a_tree_is_bounded_by_its_depth():
+    from perflint.repetition import while_trips
+    import libcst as cst
+    loop = cst.parse_module("while node is not None:\n    seen.append(node)\n    node = node.parent\n").body[0]
+    assert while_trips(loop) == (10.0, "moves node to its parent each step: one step per level of the tree")
+    other = cst.parse_module("while node is not None:\n    node = other.parent\n").body[0]
+    assert while_trips(other) == (None, "")
+
+
+def test_tree_walk_counts_as_one_more_unknown_loop_on_the_chain(round_config):
+    src = ("from wagtail.models import Page\n"
+           "def crumbs(sites):\n"
+           "    for site in sites:\n"
+           "        for page in site.pages:\n"
+           "            while not page.is_root():\n"
+           "                page = page.get_parent()\n")
+    (f,) = found(src, "PFL503", round_config)
+    # loop-trips x nested-loop-trips, and the walk (a third unknown loop) adds nothing
+    assert (f.line, f.severity, f.frequency) == (6, "error", 1000.0)
+
+
+def test_while_loop_calling_a_subscript_or_a_call_result_is_analysed():
+    # `handlers[kind](x)` and `factory()()` in a while loop: their callee has no name (the
+    # random-draw check once ran a regex on a node and failed the whole file)
+    from perflint.repetition import while_trips
+    import libcst as cst
+    for body in ("handlers[kind](x)", "factory()()"):
+        loop = cst.parse_module(f"while todo:\n    {body}\n").body[0]
+        assert while_trips(loop) == (None, "")

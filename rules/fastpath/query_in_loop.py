@@ -61,7 +61,11 @@ class QueryInLoop(Rule):
     statement. It also flags reading a relation on each item of a
     Django queryset built without `select_related`/`prefetch_related`
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
-    `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code.
+    `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code. In a file that
+    imports django-treebeard or wagtail (whose `Page` is a treebeard node), a tree node's
+    query method (`get_parent()`, `get_next_sibling()`, `get_children_count()`, ...) called
+    in a loop on a node the loop rebinds is a query per node: `page = page.get_parent()` up
+    to the root is one SELECT per level, where `page.get_ancestors()` is one for all.
 
     ## Why is this slow
     Each query is a round trip: parse, plan, lock, send, wait. A loop of 1,000 lookups by
@@ -148,7 +152,7 @@ class QueryInLoop(Rule):
     NAME = "query-in-loop"
     FAMILY = "fastpath"
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
-    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(")
+    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard", "wagtail")
     VALID = [
         # `self.objects` is the object's own dict: Django managers are not reachable from instances.
         "class Domain:\n    def find(self, names):\n        return [self.objects.get(n) for n in names]\n",
@@ -410,7 +414,21 @@ class QueryInLoop(Rule):
         if (method == "get" and receiver[:1].isupper() and len(parts) == 2
                 and any(isinstance(a.value, cst.Comparison) for a in node.args)):
             return "peewee", None  # User.get(User.name == name)
+        if method in _TREE_QUERIES and len(parts) == 2 and self._tree_step(node, receiver):
+            return "tree", None  # node = node.get_parent(): one SELECT per level of the tree
         return None
+
+    def _tree_step(self, node: cst.Call, receiver: str) -> bool:
+        """A tree node's query method (django-treebeard, which wagtail's Page builds on) called,
+        in a loop, on a node that changes per iteration: `page = page.get_parent()` walking up,
+        `child.get_children()` per child. A file that imports neither is not using tree models;
+        the same node asked again hits treebeard's per-instance parent cache, so a receiver the
+        loop does not rebind is left alone."""
+        if not self.ctx.loops or not self._loop_assigned:
+            return False
+        if not any(t.split(".")[0] in ("treebeard", "wagtail") for t in self.ctx.imports.values()):
+            return False
+        return receiver in self._loop_targets() | self._loop_assigned[-1]
 
     def _batched(self, node: cst.Call) -> bool:
         """Per chunk or group, not per row: `for key, group in groupby(...)`, `chunk = ids[i:i+n]`,
@@ -827,6 +845,13 @@ _WRITE_BUILDERS = {"insert", "update", "delete"}
 
 
 # The scanned code's own per-row write methods (a table's update()/insert()).
+# django-treebeard's node API (wagtail's Page is an MP_Node): each call runs a query on the node
+# table (get_parent() caches its answer per instance only).
+_TREE_QUERIES = frozenset({
+    "get_parent", "get_root", "get_first_child", "get_last_child", "get_next_sibling",
+    "get_prev_sibling", "get_first_sibling", "get_last_sibling", "get_children_count",
+    "get_descendant_count",
+})
 _OWN_WRITES = {"update", "insert", "upsert", "delete", "replace", "save", "store"}
 
 
