@@ -220,11 +220,11 @@ class ValueFlow:
             if name in params:
                 pairs.append((name, arg))
         for name, arg in pairs:
-            values = self.eval(mod, arg)
-            if values is not None and not values:
-                continue
             old = slots.get(name, EMPTY)
             if old is None:
+                continue  # too many values already: nothing this argument holds can change it
+            values = self.eval(mod, arg)
+            if values is not None and not values:
                 continue
             # union((old, values)), spelled out: it runs for every argument of every round
             if values is None:
