@@ -103,6 +103,7 @@ class Program(Frequencies):
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
         self._override_cache: Dict[str, List[str]] = {}
+        self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)
         self._memo_guarded: Dict[str, bool] = {}
         self._members: Dict[str, Set[str]] = {}  # class id -> names of its own functions (lookup_method)
         self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
@@ -359,29 +360,40 @@ class Program(Frequencies):
             self.callers[callee].append(edge)
 
     def _site_targets(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str]]:
-        """(callee, edge kind) for each function a call site reaches."""
+        """(callee, edge kind) for each function a call site reaches (the caller only reads it)."""
         flow = self.flow
-        out: List[Tuple[str, str]] = []
-        exact = self.resolve_target(site.target) if site.target else None
-        if exact is not None:
-            out.append((exact, "exact"))
-            if site.target.startswith("m:"):
-                overrides = self._overrides(site.target, exact)
-                if overrides:
-                    out = [(exact, "bounded")] + [(o, "bounded") for o in overrides]
-        elif site.callee is not None:
-            values = flow.eval(mod, site.callee)
-            calls = flow.callables(values)
-            if calls:
-                # "flow-set": the value flow merged several targets over every call site of
-                # something (a decorator returning its argument, a parameter): an edge kind
-                # "bounded" in the graph, but heat through it is a guess (Edge.guess)
-                kind = "exact" if len(calls) == 1 else "flow-set"
-                out.extend((callee, kind) for callee, _ in calls)
-            elif values == frozenset():
-                unique = self._by_name(mod, site.callee)
-                if unique is not None:
-                    out.append((unique, "by-name"))
+        target = site.target
+        known = self._exact_targets.get(target) if target else None
+        if known is None and target:
+            # what a symbolic target reaches depends on the target alone: once per target
+            exact = self.resolve_target(target)
+            known = []
+            if exact is not None:
+                known.append((exact, "exact"))
+                if target.startswith("m:"):
+                    overrides = self._overrides(target, exact)
+                    if overrides:
+                        known = [(exact, "bounded")] + [(o, "bounded") for o in overrides]
+            self._exact_targets[target] = known
+        if known:
+            if not site.callbacks:
+                return known
+            out: List[Tuple[str, str]] = list(known)
+        else:
+            out = []
+            if site.callee is not None:
+                values = flow.eval(mod, site.callee)
+                calls = flow.callables(values)
+                if calls:
+                    # "flow-set": the value flow merged several targets over every call site of
+                    # something (a decorator returning its argument, a parameter): an edge kind
+                    # "bounded" in the graph, but heat through it is a guess (Edge.guess)
+                    kind = "exact" if len(calls) == 1 else "flow-set"
+                    out.extend((callee, kind) for callee, _ in calls)
+                elif values == frozenset():
+                    unique = self._by_name(mod, site.callee)
+                    if unique is not None:
+                        out.append((unique, "by-name"))
         for callback in site.callbacks:
             calls = flow.callables(flow.eval(mod, callback))
             if calls:

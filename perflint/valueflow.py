@@ -102,6 +102,7 @@ class ValueFlow:
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._class_targets: Dict[str, bool] = {}
         self._self_param: Dict[str, bool] = {}
+        self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -219,11 +220,11 @@ class ValueFlow:
             if name in params:
                 pairs.append((name, arg))
         for name, arg in pairs:
-            values = self.eval(mod, arg)
-            if values is not None and not values:
-                continue
             old = slots.get(name, EMPTY)
             if old is None:
+                continue  # too many values already: nothing this argument holds can change it
+            values = self.eval(mod, arg)
+            if values is not None and not values:
                 continue
             # union((old, values)), spelled out: it runs for every argument of every round
             if values is None:
@@ -324,8 +325,12 @@ class ValueFlow:
                 return found  # type: ignore[return-value]
             memo[key] = EMPTY
             outer, self._dirty = self._dirty, False
-            result = memo[key] = self._name(mod, scope, name)
-            if not self._dirty:
+            result = self._name(mod, scope, name)
+            # every lookup asks `pure` first: a pure value goes there alone, and the
+            # placeholder left in `memo` is never read again
+            if self._dirty:
+                memo[key] = result
+            else:
                 self.pure[key] = result
                 self._dirty = outer
             return result
@@ -343,10 +348,12 @@ class ValueFlow:
             return found  # type: ignore[return-value]
         memo[key] = EMPTY  # a cycle (x = x.next) reads nothing new
         outer, self._dirty = self._dirty, False
-        result = memo[key] = self._eval(mod, expr)
+        result = self._eval(mod, expr)
         # `pure` when it read nothing that a round or a cycle changes; else the caller read
         # this, so it is not pure either (the flag stays up)
-        if not self._dirty:
+        if self._dirty:
+            memo[key] = result
+        else:
             self.pure[key] = result
             self._dirty = outer
         return result
@@ -430,8 +437,10 @@ class ValueFlow:
             return found  # type: ignore[return-value]
         memo[key] = EMPTY
         outer, self._dirty = self._dirty, False
-        result = memo[key] = self._name(mod, scope, name)
-        if not self._dirty:
+        result = self._name(mod, scope, name)
+        if self._dirty:
+            memo[key] = result
+        else:
             self.pure[key] = result
             self._dirty = outer
         return result
@@ -441,18 +450,29 @@ class ValueFlow:
         while scope != MODULE_SCOPE and scope:
             if scope in functions and name in mod.local_names.get(scope, ()):
                 exprs = mod.bindings.get(scope, _NO_BINDINGS).get(name, ())
-                if len(exprs) == 1 and name not in functions[scope].params and f"{scope}.{name}" not in mod.classes:
+                params = functions[scope].params
+                # whether a class of that name is nested in the scope, without formatting a
+                # qualname for every local read (few names are such classes)
+                nested = name in self._nested_names(mod) and f"{scope}.{name}" in mod.classes
+                if len(exprs) == 1 and name not in params and not nested:
                     return _single(self.eval(mod, exprs[0]))  # most locals: union() of one part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
-                if name in functions[scope].params:  # bound from call sites: grows by rounds
+                if name in params:  # bound from call sites: grows by rounds
                     self._dirty = True
                     parts.append(self.param_in.get(f"{mod.module}.{scope}", _NO_PARAMS).get(name, EMPTY))
-                nested = f"{scope}.{name}"
-                if nested in mod.classes:
-                    parts.append(frozenset({("C", f"{mod.module}.{nested}", False)}))
+                if nested:
+                    parts.append(frozenset({("C", f"{mod.module}.{scope}.{name}", False)}))
                 return union(parts)
             scope = scope.rpartition(".")[0]
         return self.module_name(mod, name)
+
+    def _nested_names(self, mod: ModuleSummary) -> FrozenSet[str]:
+        """The last part of the qualname of each class nested in a function or class."""
+        found = self._nested.get(mod.module)
+        if found is None:
+            found = self._nested[mod.module] = frozenset(
+                qual.rpartition(".")[2] for qual in mod.classes if "." in qual)
+        return found
 
     def module_name(self, mod: ModuleSummary, name: str) -> Values:
         key = (mod.module, ("G", name))
@@ -478,8 +498,10 @@ class ValueFlow:
                 parts.append(frozenset({("M", sub.module)}))
             elif name in _BUILTINS:
                 parts.append(EXTERNAL)
-        result = memo[key] = union(parts)
-        if not self._dirty:
+        result = union(parts)
+        if self._dirty:
+            memo[key] = result
+        else:
             self.pure[key] = result
             self._dirty = outer
         return result
@@ -542,8 +564,9 @@ class ValueFlow:
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
-        memo[key] = result
-        if not self._dirty:
+        if self._dirty:
+            memo[key] = result
+        else:
             self.pure[key] = result
             self._dirty = outer
         return result
