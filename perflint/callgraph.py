@@ -619,12 +619,16 @@ class Program(Frequencies):
     def _spread_error_cold(self) -> None:
         """Code reached only through cold sites (an except handler, a cache miss, a first use),
         or only from code that is, runs when they do, not per item: it is cold too, and its
-        loops prove nothing. Code reached only from run-once roles (a management command, a CLI
-        main, a migration, setup) is part of that one run, as the role's own body is: a loop
-        there is the run's input, not a hot path (its own loops were already notes; the helpers
-        it calls were errors: weblate's `importuserdata`, Airflow's `connections import`)."""
+        loops prove nothing. Code reached only from the run-once roles of an application (a
+        management command, an admin command of a CLI package, a migration, setup, a periodic
+        job) is part of that one run, as the role's own body is: a loop there is the run's
+        input, not a hot path (its own loops were already notes; the helpers it calls were
+        errors: weblate's `importuserdata`, Airflow's `connections import`). A standalone
+        tool's main is not: processing its input is the tool's whole job."""
         cold = self.cold_roots
-        run_once = set(cold)
+        # not a standalone tool's main: a CLI's run over its input is the tool's whole job, and
+        # a per-record cost inside it is per record (csvkit, dbt-bouncer: fixed bugs)
+        run_once = {fid for fid in cold if fid in self.roles and self.roles[fid].id != "cli-main"}
         reached: Set[str] = set()
         # A worklist: a function's verdict changes only when one of its callers is reached,
         # and reaching only grows, so this finds the same set as repeated full passes.

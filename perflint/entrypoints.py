@@ -41,8 +41,8 @@ ROLES: Dict[str, str] = {
     "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
     "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",
     "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
-    "management-command": "a Django management command's `handle` (runs once)",
-    "cli-main": "a click/typer command, an argparse main, a function named `main` or a CLI package's command taking `args` (runs once)",
+    "management-command": "a Django management command's `handle`, or an admin command of a CLI package taking `args` (runs once)",
+    "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
     "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
     "periodic": "a periodic job: a task a Celery beat schedule runs (`add_periodic_task`), a receiver of a signal named like `periodic_task`/`cron`, a function decorated `@periodic_task` (runs once per period)",
     "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*` (runs once)",
@@ -249,7 +249,7 @@ class EntryPoints:
                 "commands" in parts[:-1] or parts[-1].endswith("_command")):
             # a command function of a CLI package, handed the parsed argparse namespace and
             # dispatched by a parser table (Airflow's `cli/commands/*_command.py`)
-            return Role("cli-main", "command of a CLI package (takes the parsed args): runs once", False, "run")
+            return Role("management-command", "admin command of a CLI package (takes the parsed args): runs once", False, "run")
         return None
 
     def _is_view_class(self, cid: str) -> bool:
