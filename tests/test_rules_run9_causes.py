@@ -441,15 +441,13 @@ def test_a_loop_over_an_imported_upper_case_constant_is_bounded_by_the_code():
     files = {"pkg/__init__.py": "", "pkg/schema.py": "STATISTICS_TABLES = make_tables()\n",
              "pkg/clean.py": (
                  "from pkg.schema import STATISTICS_TABLES\n"
-                 "def cleanup(engine, G):\n"
+                 "def cleanup(session, G):\n"
                  "    for table in STATISTICS_TABLES:\n"
-                 "        with engine.begin() as conn:\n"
-                 "            conn.execute(table.delete())\n"
+                 "        table.objects.filter(pk=1).first()\n"
                  "    for node in G:\n"
-                 "        with engine.begin() as conn:\n"
-                 "            conn.execute(node.delete())\n")}
-    got = {(f.line, f.frequency) for f in lint_sources(files, select=("PFL402",), config=Config(min_severity="note"))}
-    assert got == {(7, 100.0)}  # a loop over the code is no data loop: no commit per item
+                 "        node.objects.filter(pk=1).first()\n")}
+    got = {(f.line, f.frequency) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
+    assert got == {(4, 10.0), (6, 100.0)}
 
 
 def test_update_or_create_of_a_model_with_its_own_save_is_still_reported():
