@@ -47,6 +47,7 @@ CODE_BOUND = 10  # "a loop over code": fields of a form, models of an app, handl
 _CONFIG = re.compile(r"(^|_)(config|conf|settings|cfg|configuration)$", re.I)
 HEADER_BOUND = 10  # headers, cookies, environ keys of one request
 RETRY_BOUND = 3
+RETRY_LOOP = "a retry loop"  # how every retry loop's `why` ends (PFL402 reads it)
 READ_BOUND = 2  # `while len(buf) < n: buf += sock.recv(...)`: one or two reads of a fixed size
 DIGITS_BOUND = 20  # `while n: n, d = divmod(n, 36)`: one step per digit of a number
 DEPTH_BOUND = 10  # `while node: node = node.parent`: one step per level of a tree, up to its root
@@ -228,7 +229,7 @@ def iterable_trips(
             if len(args) == 1 and type(args[0]) in (cst.Name, cst.Attribute):
                 arg_text = dotted_text(args[0]) or ""
                 if _RETRY.search(arg_text.rpartition(".")[2]):
-                    return float(RETRY_BOUND), f"range({arg_text}): a retry loop"
+                    return float(RETRY_BOUND), f"range({arg_text}): {RETRY_LOOP}"
             return None, ""
         if name in ("enumerate", "reversed", "sorted", "list", "tuple", "set", "iter") and args:
             return iterable_trips(args[0], constants, outer_targets)
@@ -240,7 +241,7 @@ def iterable_trips(
         if type(func) is cst.Attribute and last in ("items", "keys", "values"):
             return iterable_trips(func.value, constants, outer_targets)
         if _RETRY.search(last) or last in _RETRIERS:
-            return float(RETRY_BOUND), f"{name}(): a retry loop"
+            return float(RETRY_BOUND), f"{name}(): {RETRY_LOOP}"
         if _BATCHES.search(last):
             return 1.0, f"{name}(): {BATCH_PASS}"
         if last in _CODE_BOUNDED_CALLS:
@@ -255,11 +256,11 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     """(trips, why) for a while loop: retry loops and fixed-size read loops are short."""
     names = set(names_below(node.test))
     if any(_RETRY.search(n) for n in names):
-        return float(RETRY_BOUND), "a retry loop"
+        return float(RETRY_BOUND), RETRY_LOOP
     body_names = set(names_below(node.body))
     if type(node.test) is cst.Name and node.test.value == "True" and (
             any(_RETRY.search(n) for n in body_names) or retries_on_error(node.body)):
-        return float(RETRY_BOUND), "a retry loop"
+        return float(RETRY_BOUND), RETRY_LOOP
     test = node.test
     drawn = _draw_until_unused(test, node.body)
     if drawn:
@@ -443,8 +444,9 @@ def counted_retry_reason(node: cst.For) -> str:
     """A loop over a count (`range(n)`, `itertools.count()`), not a collection, that retries on
     error (retries_on_error): "" when it is not one."""
     it = node.iter
-    if type(it) is cst.Call and (dotted_text(it.func) or "") in ({"range"} | _COUNTERS) and retries_on_error(node.body):  # type: ignore[attr-defined]
-        return f"{dotted_text(it.func)}(...) that leaves on success: a retry loop"  # type: ignore[attr-defined]
+    called = dotted_text(it.func) if type(it) is cst.Call else None  # type: ignore[attr-defined]
+    if called and (called == "range" or called in _COUNTERS) and retries_on_error(node.body):
+        return f"{called}(...) that leaves on success: {RETRY_LOOP}"
     return ""
 
 

@@ -10,6 +10,7 @@ from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children
+from perflint.repetition import RETRY_LOOP
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text
 from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
 from perflint.rules.sync.durable_replace import syncs_a_replacement
@@ -252,7 +253,7 @@ class SyncPerStatement(Rule):
             if locks_rows(node.body):
                 return  # it locks the item's row: one transaction per item keeps each lock short
             loops = self.ctx.loops
-            if loops and "retry loop" not in loops[-1].why:
+            if loops and not loops[-1].why.endswith(RETRY_LOOP):
                 if _loops_inside(node.body):
                     # the block loops over what it writes: one transaction per batch (a
                     # component, a file, a chunk of 1000 rows), the batched form (weblate, run 9).
