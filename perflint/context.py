@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import (call_effects, change_guarded, name_effects, periodic_decorated, transaction_block,
-                              transaction_decorated, unchanged_exit)
+from perflint.effects import (REGISTERS_PERIODIC, call_effects, change_guarded, name_effects, periodic_decorated,
+                              transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
@@ -737,6 +737,9 @@ class FileContext(NameResolution):
                 site.target = target
             if target is not None or site.callee is not None:
                 functions[scope].calls.append(site)
+                if "add_periodic_task" in site.text and site.text.rpartition(".")[2] == "add_periodic_task":
+                    # EntryPoints reads the periodic registrations of these functions only
+                    functions[scope].effects[REGISTERS_PERIODIC] = "high"
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
             cls.bases = tuple(f"g:{b}" for b in resolved if b)

@@ -153,13 +153,13 @@ def compares_counterparts(test: cst.BaseExpression) -> bool:
             if type(target.operator) in (cst.Equal, cst.NotEqual):
                 key = _key(left)
                 if key is not None and key == _key(target.comparator) and (
-                        dotted_or_code(left) != dotted_or_code(target.comparator)):
+                        _dotted_or_code(left) != _dotted_or_code(target.comparator)):
                     return True
             left = target.comparator
     return False
 
 
-def dotted_or_code(expr: cst.BaseExpression) -> str:
+def _dotted_or_code(expr: cst.BaseExpression) -> str:
     return dotted_text(expr) or cst.Module([]).code_for_node(expr)
 
 
@@ -285,6 +285,8 @@ def savepoint_block(expr: cst.BaseExpression) -> bool:
 # `runperiodic` command): its receivers run once per period, not per request or item.
 PERIODIC_SIGNAL = re.compile(r"periodic|cron|hourly|daily|nightly|weekly", re.I)
 _PERIODIC_DECORATORS = frozenset({"periodic_task", "scheduled_job"})  # old Celery, APScheduler
+# The effect of a function that registers periodic tasks (`sender.add_periodic_task(...)`).
+REGISTERS_PERIODIC = "registers-periodic"
 
 
 def periodic_decorated(node: cst.FunctionDef) -> bool:
@@ -314,8 +316,8 @@ def transaction_decorated(node: cst.FunctionDef) -> bool:
         expr = deco.decorator
         if type(expr) is cst.Call:
             expr = expr.func  # type: ignore[attr-defined]
-        text = dotted_text(expr)
-        if text and TRANSACTION_CM.search(text.split(".")[-1]) and not SAVEPOINT_CM.match(text.split(".")[-1]):
+        last = (dotted_text(expr) or "").rpartition(".")[2]
+        if last and TRANSACTION_CM.search(last) and not SAVEPOINT_CM.match(last):
             return True
     return False
 

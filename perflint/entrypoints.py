@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
+from perflint.effects import REGISTERS_PERIODIC
 from perflint.summary import MODULE_SCOPE, ClassSummary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +137,7 @@ class EntryPoints:
         mod, fn = self.p.functions[fid]
         if fn.qualname == MODULE_SCOPE or mod.is_test:
             return None
-        cold = self._cold_role(mod, fn)
+        cold = self._cold_role(mod, fn, fid)
         if cold is not None:
             return cold
         decorators = fn.decorators
@@ -229,9 +230,9 @@ class EntryPoints:
         self._per_item_classes = found
         return found
 
-    def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary") -> Optional[Role]:
+    def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary", fid: str) -> Optional[Role]:
         parts = mod.module.split(".")
-        if "periodic" in fn.effects or f"{mod.module}.{fn.qualname}" in self._periodic:
+        if "periodic" in fn.effects or fid in self._periodic:
             return Role("periodic", "periodic job (cron, beat schedule): runs once per period", False, "run")
         if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
             return Role("migration", "migration: runs once", False, "run")
@@ -295,6 +296,8 @@ class EntryPoints:
         for name in sorted(self.p.modules):
             mod = self.p.modules[name]
             for fn in mod.functions.values():
+                if REGISTERS_PERIODIC not in fn.effects:
+                    continue  # phase 1 marked the few functions that call add_periodic_task
                 for site in fn.calls:
                     if site.text.rpartition(".")[2] != "add_periodic_task":
                         continue
