@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
 
@@ -98,6 +98,9 @@ class ValueFlow:
         # with an empty `memo` but keeps `pure`: the rounds after the first re-read mostly
         # imports, classes and methods, and would otherwise evaluate them again each time.
         self.pure: Dict[object, Values] = {}
+        # Lambdas whose call is being evaluated: a lambda handed back into the parameter its
+        # body calls (`f = convert(f)` returning `lambda r: f(**r)`) holds itself
+        self._calling: Set[tuple] = set()
         self._dirty = False  # the evaluation under way read a parameter or an unfinished one
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._class_targets: Dict[str, bool] = {}
@@ -637,10 +640,17 @@ class ValueFlow:
         if kind == "C":
             return frozenset({("I", value[1], value[2])})
         if kind == "lam":
+            if value in self._calling:
+                self._dirty = True  # a cycle's placeholder, like a memo hit in eval
+                return EMPTY
             inner = self.eval(self.p.modules[value[1]], value[2])
             if inner is None:
                 return None
-            return union(self.call_result(v) for v in inner)
+            self._calling.add(value)
+            try:
+                return union(self.call_result(v) for v in inner)
+            finally:
+                self._calling.discard(value)
         if kind == "QM":
             return frozenset({("QS", value[1])})
         return EMPTY

@@ -221,3 +221,21 @@ def test_values_bound_in_later_rounds_reach_through_earlier_evaluations():
     assert ("m.c", "m.work") in found
     assert ("m.c", "m.Box.__init__") in found and ("m.c", "m.Box.run") in found
     assert ("m.Box.run", "m.work") in found
+
+
+def test_a_lambda_handed_back_to_the_parameter_it_calls_does_not_recurse_forever():
+    # mlflow's convert_predict_fn returns `lambda request: predict_fn(**request)`, and a
+    # caller converts the converted function again: the lambda is among the values of the
+    # parameter its own body calls. Evaluating its call must stop at the cycle
+    # (it was a RecursionError that ended the whole scan).
+    p = program({
+        "m.py": (
+            "def predict(request):\n    pass\n"
+            "def convert(predict_fn):\n    return lambda request: predict_fn(**request)\n"
+            "def evaluate(fn, rows):\n"
+            "    fn = convert(fn)\n    fn = convert(fn)\n"
+            "    for row in rows:\n        fn(row)()\n"
+            "def main():\n    evaluate(predict, [])\n"
+        ),
+    })
+    assert {("m.main", "m.evaluate"), ("m.evaluate", "m.convert"), ("m.evaluate", "m.predict")} <= edges(p)
