@@ -54,6 +54,8 @@ DEPTH_BOUND = 10  # `while node: node = node.parent`: one step per level of a tr
 # How a tree walk's `why` ends: its depth is unknown (at most DEPTH_BOUND), so the frequency
 # model counts it as one more unknown loop on the chain, never more than DEPTH_BOUND trips.
 TREE_WALK = "one step per level of the tree"
+# How a loop that draws a random value until it is unused ends its `why` (PFL503 reads it).
+DRAW_UNTIL_UNUSED = "a collision is rare, one pass"
 # Attributes and methods that lead from a tree node to its parent.
 _UP = {"parent", "_parent", "parent_node", "parentNode", "getparent", "get_parent", "enclosing"}
 # A literal range this long iterates data, not a fixed handful (a loop of 3 retries does not).
@@ -268,7 +270,9 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     polled = _polling_reason(test, node.body)
     if polled:
         return float(RETRY_BOUND), polled
-    served = service_reason(node.body) if _runs_until_stopped(test) else batch_reason(test)
+    served = service_reason(node.body) if _runs_until_stopped(test) or _asks_a_call(test) else batch_reason(test)
+    if not served and _runs_until_stopped(test):
+        served = _worker_reason(node.body)
     if served:
         return 1.0, served
     climbed = _climbed_names(node.body)
@@ -332,7 +336,7 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
             elif node_type is cst.ComparisonTarget and type(node.operator) in (cst.In, cst.NotIn):  # type: ignore[attr-defined]
                 checked = True
     if drawn and checked:
-        return f"draws a random value ({drawn}()) until it is unused: a collision is rare, one pass"
+        return f"draws a random value ({drawn}()) until it is unused: {DRAW_UNTIL_UNUSED}"
     return ""
 
 
@@ -397,6 +401,42 @@ def _runs_until_stopped(test: cst.BaseExpression) -> bool:
     if test_type is cst.Integer:
         return test.value != "0"  # type: ignore[attr-defined]
     return test_type in (cst.Name, cst.Attribute)
+
+
+def _asks_a_call(test: cst.BaseExpression) -> bool:
+    """`while proc.is_alive():`, `while not self.done():`: a loop that asks something outside
+    whether to go on (with a wait in its pass, it waits for that: one tick per pass)."""
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        test = test.expression  # type: ignore[attr-defined]
+    return type(test) is cst.Call and not test.args  # type: ignore[attr-defined]
+
+
+# `task = self.fetch_task()`, `job = queue.get_job()`, `msg = self._next_message()`: a call that
+# takes one job off a queue.
+_TAKES_JOB = re.compile(r"^_*(fetch|get|pop|next|claim|dequeue|receive|take|pick|acquire|reserve)_(\w+_)?"
+                        r"(task|job|message|work|work_item)s?$")
+
+
+def _worker_reason(body: cst.BaseSuite) -> str:
+    """Why `while not self.shutdown_requested:` is a worker's main loop, or "": each pass takes
+    one job (`task = self.fetch_task()`) and leaves when there is none. The job is the unit of
+    work, as a task queue's message is (pulpcore's workers, labelled FALSE in run 10)."""
+    taken = None
+    for node, _ in own_nodes(body):
+        if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name \
+                and type(node.value) is cst.Call:  # type: ignore[attr-defined]
+            called = dotted_text(node.value.func) or ""  # type: ignore[attr-defined]
+            if _TAKES_JOB.match(called.rpartition(".")[2]):
+                taken = (node.targets[0].target.value, called)  # type: ignore[attr-defined]
+                break
+    if taken is None:
+        return ""
+    name, called = taken
+    for node, _ in own_nodes(body):
+        if type(node) is cst.If and name in names_below(node.test) and any(
+                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body)):  # type: ignore[attr-defined]
+            return f"a worker loop: each pass takes one job ({called}()) and is one unit of work"
+    return ""
 
 
 # A loop that fetches a batch of rows per pass (`while rows := q.fetchmany(1000)`, `while batch :=

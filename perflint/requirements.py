@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from perflint.finding import Candidate
+from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program
@@ -107,6 +108,13 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith(("callee-deep:", "!callee-deep:")):
             if _callee_deep(program, cand, req.lstrip("!")[len("callee-deep:"):]) == req.startswith("!"):
                 return None
+        elif req == "!per-attempt":
+            # Every call that repeats the site is made per attempt of a retry or draw loop
+            # (`for i in range(10): number = self._next_number(); try: save...`): its answer
+            # changes with each try, so it cannot be fetched before that loop, and the loop
+            # runs once per call (pretix's invoice numbers, labelled FALSE in run 9).
+            if not cand.loops and _per_attempt_only(program, fid):
+                return None
         elif req == "looped":
             if not program.looped(fid):
                 return None
@@ -125,6 +133,23 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             if not _text_formatted_by_caller(program, fid):
                 return None
     return _CONF_NAME[rank]
+
+
+def _per_attempt_only(program: Program, fid: str) -> bool:
+    """Whether each caller edge that makes `fid` run more than once per unit of work calls it
+    from inside a retry or draw loop (and at least one does)."""
+    if fid not in program.callers:
+        return False
+    attempts = False
+    for edge in program.callers[fid]:
+        if edge.site.cold or edge.caller in program.cold_roots:
+            continue
+        loops = edge.site.loops
+        if loops and loops[-1].why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED)):
+            attempts = True
+        elif program.heat.get(edge.caller, 1.0) * program.trips(loops) > 1.0:
+            return False  # a caller repeats it for another reason: a per-item call
+    return attempts
 
 
 def _parses_passed(program: Program, cand: Candidate, passed: str) -> bool:

@@ -64,7 +64,9 @@ class SerializeRoundtripClone(Rule):
     Tests are not reported (a round trip there checks that a value serialises), nor is
     code inside an `assert` or a comparison. `json.dumps(x, default=..)`/`cls=...`
     followed by `json.loads` converts values to JSON types rather than copying, and is
-    not reported either. Module-level code runs once and is not reported.
+    not reported either. Module-level code runs once and is not reported, nor is a value
+    dumped in one branch of an `if` and parsed in another (a dict turned into text, or text
+    into a dict: never both; mlflow's trace previews, labelled FALSE in run 10).
     """
 
     CODE = "PFL103"
@@ -87,6 +89,9 @@ class SerializeRoundtripClone(Rule):
         "import json\ndef to_jsonable(obj):\n    return json.loads(json.dumps(obj, default=str))\n",
         # serialised text sent somewhere, parsed from elsewhere
         "import json\ndef send(sock, msg):\n    sock.send(json.dumps(msg).encode())\n    return json.loads(sock.recv(1024))\n",
+        # dumped in one branch, parsed in the other: text becomes an object or the reverse
+        "import json\ndef preview(x):\n    for m in x:\n        if isinstance(m, dict):\n            m = json.dumps(m)\n"
+        "        elif isinstance(m, str):\n            obj = json.loads(m)\n",
     ]
     INVALID = [
         Invalid("import json\nclass Store:\n    def snapshot(self):\n        return json.loads(json.dumps(self.state))\n",
@@ -122,7 +127,7 @@ class SerializeRoundtripClone(Rule):
         names: Dict[str, Tuple[str, int]] = self._dumped[-1]
         mod = self._dump_module(node.value)
         if mod is not None:
-            names[target.value] = (mod, self.ctx.line)
+            names[target.value] = (mod, self.ctx.line, self._branches())
         else:
             names.pop(target.value, None)  # rebound to something else
 
@@ -143,7 +148,10 @@ class SerializeRoundtripClone(Rule):
         if dump_mod is None and isinstance(arg, cst.Name) and self._dumped:
             found = self._dumped[-1].get(arg.value)
             if found is not None:
-                dump_mod, line = found
+                here = self._branches()
+                if any(here.get(branch, suite) != suite for branch, suite in found[2].items()):
+                    return  # dumped in one branch of an `if`, loaded in another: never both
+                dump_mod, line = found[0], found[1]
                 via = f" (through '{arg.value}', line {line})"
         if dump_mod is None or not _same_format(dump_mod, loads_mod):
             return
@@ -153,6 +161,11 @@ class SerializeRoundtripClone(Rule):
             f"{loads_mod}.{loads_name}({dump_mod}.{dumps_name}(...)){via} copies the object by serialising "
             "it and parsing it back",
         )
+
+    def _branches(self) -> Dict[int, int]:
+        """The `if` statements around the node being visited -> the part of each it is in."""
+        stack = self.ctx.stack
+        return {id(node): id(stack[i + 1]) for i, node in enumerate(stack[:-1]) if type(node) is cst.If}
 
     def _dump_module(self, expr: cst.BaseExpression) -> Optional[str]:
         """The serialiser module of `mod.dumps(x)` (also `.encode()`d), if a copying dump."""

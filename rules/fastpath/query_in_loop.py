@@ -10,6 +10,7 @@ import libcst as cst
 from perflint.context import dotted_parts, dotted_text
 from perflint.effects import DB_RECEIVER, orm_query
 from perflint.nodes import iter_children, names_below
+from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, names_in, sql_text
 
@@ -145,6 +146,12 @@ class QueryInLoop(Rule):
     each order: labelled FALSE in runs 8 and 9). An INSERT per row in a loop that reads each
     new row's id (`r.inserted_primary_key`, `cursor.lastrowid`) is not reported: a multi-row
     INSERT cannot return the ids through every DB-API (buildbot's build requests).
+    Nor is a query that decides an attempt: in a retry loop or a loop that draws a random
+    value until it is unused (`while User.objects.filter(username=name).exists(): name =
+    ...`), or in a function that every repeating caller calls per attempt of one (an invoice
+    number read per try of a `for i in range(10)` insert). Its answer changes with each try,
+    so it cannot be fetched before the loop, and the loop runs once per call (weblate's
+    deleted-user names, pretix's invoice numbers: labelled FALSE in run 9).
     """
 
     CODE = "PFL503"
@@ -322,6 +329,11 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
+        if self.ctx.loops and self.ctx.loops[-1].why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED)):
+            # the query decides an attempt (is this code unused? did the write go through?):
+            # its answer changes with each try, so it cannot be fetched before the loop, and
+            # the loop runs once per call (weblate's and pretix's unique codes, run 9 FALSE)
+            return
         if any(locks_rows(part) for part in self._statement_parts(node) + [node]):
             return  # a locked read per item keeps each row lock short: one query for all would hold them all
         if not self.ctx.loops and self._batch_filter(node, per_call=True):
@@ -349,7 +361,7 @@ class QueryInLoop(Rule):
                 # the loop reads each new row's id (`r.inserted_primary_key`, `cur.lastrowid`):
                 # a multi-row INSERT cannot return them portably (buildbot, labelled FALSE in run 8)
                 return
-            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query")
+            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query", "!per-attempt")
             model = self._saved_model(node, kind)
             if model is not None:
                 requires += (f"!custom-save:{model}",)
@@ -357,7 +369,7 @@ class QueryInLoop(Rule):
                         requires=requires, cost=cost, fix=WRITE_FIX)
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
-                    requires=("repeated", "callee-reaches:query"), cost=cost)
+                    requires=("repeated", "callee-reaches:query", "!per-attempt"), cost=cost)
 
     def _saved_model(self, node: cst.Call, kind: str) -> Optional[str]:
         """`Model.objects.create(...)`: the qualified name of

@@ -104,7 +104,11 @@ class SyncPerStatement(Rule):
     around the loop would hold every lock until the end (pretix's per-order transactions,
     labelled FALSE in run 9). An `atomic()` per item nested in an open transaction still is: Django makes it a
     savepoint, two statements per row (django-import-export fixed exactly that for bulk
-    imports); keep it only where a row must be able to fail alone.
+    imports); keep it only where a row must be able to fail alone. That is the case, and it
+    is not reported, when the block is the body of a `try` that catches a database error
+    (`try: with atomic(): row.save() except IntegrityError: ...`): PostgreSQL aborts the
+    whole transaction on an error unless a savepoint catches it (pulpcore's content stages,
+    labelled FALSE in run 10).
 
     A function decorated with a transaction (`@transaction.atomic`, `@transaction.atomic()`,
     peewee's `@db.atomic()`) holds one open around its whole body, like a `with` block: the
@@ -248,6 +252,11 @@ class SyncPerStatement(Rule):
                 continue
             if savepoint_block(item.item):
                 return  # a SAVEPOINT in the open transaction: released, not committed
+            if self.ctx.in_transaction_block() and _survives_row_error(self.ctx):
+                # `try: with atomic(): row.save() except IntegrityError:` inside the batch's
+                # transaction: the savepoint lets one row fail without aborting the rest, which
+                # PostgreSQL needs (pulpcore's content stages, labelled FALSE in run 10)
+                return
             if any(_BATCH_WORD.search(name) for name in names_in(item.item)):
                 return  # a transaction per item only when the code does not batch
             if locks_rows(node.body):
@@ -334,6 +343,25 @@ def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
             return True
         if type(node) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
             stack.extend(iter_children(node))
+    return False
+
+
+# Errors a savepoint lets one statement raise without aborting the enclosing transaction.
+_ROW_ERRORS = re.compile(r"(Integrity|Database|Data|Operational|Unique\w*|Constraint\w*)Error$|^IntegrityViolation$")
+
+
+def _survives_row_error(ctx) -> bool:
+    """Whether the `with` being visited is the body of a `try` that catches a database error."""
+    body, stmt = ctx.parent(1), ctx.parent(2)
+    if type(stmt) is not cst.Try or stmt.body is not body:
+        return False
+    for handler in stmt.handlers:
+        caught = handler.type
+        parts = caught.elements if type(caught) is cst.Tuple else [caught] if caught is not None else []
+        for part in parts:
+            text = dotted_text(part.value if type(part) is cst.Element else part) or ""
+            if _ROW_ERRORS.search(text.rpartition(".")[2]):
+                return True
     return False
 
 

@@ -1,0 +1,130 @@
+"""Causes of FALSE findings found in session eight (run 10: run 9's remaining FALSE, and the
+never-seen corpora pulpcore, indico and mlflow)."""
+
+from __future__ import annotations
+
+from perflint.config import Config
+from perflint.testing import lint_sources
+
+
+def found(src, code):
+    return [f for f in lint_sources({"m.py": src}, select=(code,), config=Config(min_severity="note"))
+            if f.rule == code]
+
+
+# -- a query that decides an attempt of a retry or draw loop --------------------------------
+ATTEMPTS = '''
+import os
+from django.db import DatabaseError, transaction
+
+def remove_user(user):
+    user.username = f"deleted-{user.pk}"
+    while User.objects.filter(username=user.username).exists():
+        user.username = f"deleted-{user.pk}-{os.urandom(5).hex()}"
+    user.save()
+
+def remove_all(users):
+    for user in users:
+        remove_user(user)
+
+class Invoice:
+    def next_number(self):
+        return Invoice.objects.filter(event=self.event).count() + 1
+
+    def save(self):
+        for i in range(10):
+            self.number = self.next_number()
+            try:
+                with transaction.atomic():
+                    return self.insert()
+            except DatabaseError:
+                if i == 9:
+                    raise
+
+    def renumber(self, invoices):
+        for invoice in invoices:
+            invoice.number = self.next_number()
+
+def cancel_all(invoices):
+    for invoice in invoices:
+        Invoice().save()
+'''
+
+
+def test_a_query_that_decides_an_attempt_is_not_fetched_before_the_loop():
+    # remove_user's uniqueness check (line 8) runs once per removed user, and Invoice.save's
+    # number per attempt (line 17 through next_number, line 21): neither can be fetched
+    # before its loop, though remove_all() and cancel_all() loop over them.
+    src = ATTEMPTS.replace("invoice.number = self.next_number()", "invoice.number = 0")
+    assert found(src, "PFL503") == []
+
+
+def test_the_same_query_called_per_item_by_another_caller_is_reported():
+    # renumber() calls next_number() once per invoice: that caller repeats it per item
+    assert [(f.line, f.function) for f in found(ATTEMPTS, "PFL503")] == [(17, "Invoice.next_number")]
+
+
+# -- a worker's main loop: each pass takes one job, the unit of work -------------------------
+WORKER = '''
+import select
+from django.db import transaction
+
+class Worker:
+    def handle_tasks(self):
+        while not self.shutdown_requested:
+            task = self.fetch_task()
+            if task is None:
+                break
+            self.supervise(task)
+            Task.objects.filter(pk=task.pk).update(app_lock=None)
+
+    def supervise(self, task):
+        proc = start(task)
+        while proc.is_alive():
+            select.select([proc.sentinel], [], [], 5)
+            self.beat()
+
+    def beat(self):
+        Worker.objects.filter(name=self.name).update(last_heartbeat=now())
+
+    def drain(self):
+        while not self.shutdown_requested:
+            line = self.stream.readline()
+            if not line:
+                break
+            Line.objects.filter(text=line).update(seen=True)
+'''
+
+
+def test_a_worker_loop_that_takes_one_job_per_pass_is_one_unit_of_work_per_pass():
+    # handle_tasks' pass is one job (the release at line 12); supervise's pass waits for the
+    # job's process (beat at line 21, once per tick). drain() reads lines: data, still N+1.
+    got = {(f.line, f.function, f.frequency) for f in found(WORKER, "PFL503")}
+    assert got == {(28, "Worker.drain", 1024.0)}
+
+
+# -- a savepoint per row that lets one row fail inside the batch's transaction --------------
+SAVEPOINTS = '''
+from django.db import IntegrityError, transaction
+
+def save_batch(batch):
+    with transaction.atomic():
+        for content in batch:
+            try:
+                with transaction.atomic():
+                    content.save()
+            except IntegrityError:
+                content = Content.objects.get(digest=content.digest)
+
+def save_each(batch):
+    with transaction.atomic():
+        for content in batch:
+            with transaction.atomic():
+                content.save()
+'''
+
+
+def test_a_savepoint_that_lets_one_row_fail_in_the_batch_transaction_is_not_reported():
+    # save_each's savepoint per row guards nothing: two statements per row (reported)
+    got = [(f.line, f.function) for f in found(SAVEPOINTS, "PFL402")]
+    assert got == [(16, "save_each")]
