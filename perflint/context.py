@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import (REGISTERS_PERIODIC, call_effects, change_guarded, name_effects, periodic_decorated,
+from perflint.effects import (MIGRATE_SIGNAL, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS,
+                              migrate_hook_decorated, call_effects, change_guarded, name_effects, periodic_decorated,
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
@@ -536,6 +537,8 @@ class FileContext(NameResolution):
         summary.memoized = memo_guard(node) or ""
         if node.decorators and periodic_decorated(node):
             summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
+        if node.decorators and (migrate_hook_decorated(node) or SYSTEM_CHECK_REGISTERS.intersection(decorators)):
+            summary.effects["run-once-hook"] = "high"  # a role (entrypoints.py): a migrate hook, a system check
         self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)
@@ -740,6 +743,8 @@ class FileContext(NameResolution):
                 if "add_periodic_task" in site.text and site.text.rpartition(".")[2] == "add_periodic_task":
                     # EntryPoints reads the periodic registrations of these functions only
                     functions[scope].effects[REGISTERS_PERIODIC] = "high"
+                elif "migrate.connect" in site.text and MIGRATE_SIGNAL.match(site.text.rpartition(".")[0].rpartition(".")[2]):
+                    functions[scope].effects[REGISTERS_MIGRATE_HOOK] = "high"  # `post_migrate.connect(f)`
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
             cls.bases = tuple(f"g:{b}" for b in resolved if b)

@@ -289,6 +289,31 @@ _PERIODIC_DECORATORS = frozenset({"periodic_task", "scheduled_job"})  # old Cele
 REGISTERS_PERIODIC = "registers-periodic"
 
 
+# Django signals sent once per `migrate` command: their receivers are part of that one run
+# (pulpcore's access-policy and role population, labelled PLAUSIBLE in run 10).
+MIGRATE_SIGNAL = re.compile(r"^(pre|post)_migrate$")
+# The effect of a function that connects receivers to those signals (`post_migrate.connect(f)`).
+REGISTERS_MIGRATE_HOOK = "registers-migrate-hook"
+# Django's system-check registry: a check runs once per management command or server start.
+SYSTEM_CHECK_REGISTERS = frozenset({"django.core.checks.register", "django.core.checks.registry.register",
+                                    "django.core.checks.registry.CheckRegistry.register"})
+
+
+def migrate_hook_decorated(node: cst.FunctionDef) -> bool:
+    """`@receiver(post_migrate)`, `@receiver(pre_migrate, sender=...)`: runs once per migrate."""
+    for deco in node.decorators:
+        call = deco.decorator
+        if type(call) is not cst.Call or not call.args:  # type: ignore[attr-defined]
+            continue
+        if (dotted_text(call.func) or "").rpartition(".")[2] != "receiver":  # type: ignore[attr-defined]
+            continue
+        signal = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),  # type: ignore[attr-defined]
+                      call.args[0].value)  # type: ignore[attr-defined]
+        if MIGRATE_SIGNAL.match((dotted_text(signal) or "").rpartition(".")[2]):
+            return True
+    return False
+
+
 def periodic_decorated(node: cst.FunctionDef) -> bool:
     """Whether a decorator makes the function a periodic job: `@receiver(periodic_task)`,
     `@receiver(signal=cron_tick)`, `@periodic_task(run_every=...)`, `@sched.scheduled_job(...)`."""

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
-from perflint.effects import REGISTERS_PERIODIC
+from perflint.effects import MIGRATE_SIGNAL, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
 from perflint.summary import MODULE_SCOPE, ClassSummary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +46,7 @@ ROLES: Dict[str, str] = {
     "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
     "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
     "periodic": "a periodic job: a task a Celery beat schedule runs (`add_periodic_task`), a receiver of a signal named like `periodic_task`/`cron`, a function decorated `@periodic_task` (runs once per period)",
-    "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*` (runs once)",
+    "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*`, receivers of Django's `pre_migrate`/`post_migrate` signals, Django system checks (`@register(...)`) (runs once)",
 }
 
 PROTOCOL_DUNDERS = frozenset({"__len__", "__bool__", "__getitem__", "__contains__", "__next__", "__eq__", "__hash__"})
@@ -123,6 +123,7 @@ class EntryPoints:
         self._url_classes: Set[str] = set()
         self._collect_urlconfs()
         self._periodic: Set[str] = set()
+        self._migrate_hooks: Set[str] = set()
         self._collect_periodic()
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
@@ -234,6 +235,8 @@ class EntryPoints:
         parts = mod.module.split(".")
         if "periodic" in fn.effects or fid in self._periodic:
             return Role("periodic", "periodic job (cron, beat schedule): runs once per period", False, "run")
+        if "run-once-hook" in fn.effects or fid in self._migrate_hooks:
+            return Role("setup", "a migrate hook or a system check: runs once per command", False, "run")
         if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
             return Role("migration", "migration: runs once", False, "run")
         if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
@@ -290,18 +293,25 @@ class EntryPoints:
         return None
 
     def _collect_periodic(self) -> None:
-        """Tasks a Celery beat schedule runs: `sender.add_periodic_task(3600, cleanup.s())`.
+        """Tasks a Celery beat schedule runs: `sender.add_periodic_task(3600, cleanup.s())`, and
+        receivers connected to a migrate signal: `post_migrate.connect(populate_roles)`.
         (Receivers of a periodic signal are marked in phase 1: effects.PERIODIC_SIGNAL.)"""
         flow = self.p.flow
         for name in sorted(self.p.modules):
             mod = self.p.modules[name]
             for fn in mod.functions.values():
-                if REGISTERS_PERIODIC not in fn.effects:
-                    continue  # phase 1 marked the few functions that call add_periodic_task
+                periodic, hooks = REGISTERS_PERIODIC in fn.effects, REGISTERS_MIGRATE_HOOK in fn.effects
+                if not periodic and not hooks:
+                    continue  # phase 1 marked the few functions that make these registrations
                 for site in fn.calls:
-                    if site.text.rpartition(".")[2] != "add_periodic_task":
+                    last = site.text.rpartition(".")[2]
+                    if periodic and last == "add_periodic_task":
+                        found, args = self._periodic, list(site.args) + [value for _, value in site.kwargs]
+                    elif hooks and last == "connect" and MIGRATE_SIGNAL.match(site.text.rpartition(".")[0].rpartition(".")[2]):
+                        found, args = self._migrate_hooks, [site.args[0] if site.args else dict(site.kwargs).get("receiver")]
+                    else:
                         continue
-                    for arg in list(site.args) + [value for _, value in site.kwargs]:
+                    for arg in args:
                         if arg is None:
                             continue
                         if arg[0] == "c" and arg[1][0] == "a" and arg[1][2] in ("s", "si", "signature"):
@@ -310,14 +320,14 @@ class EntryPoints:
                             # by name: a task is what an external decorator (@shared_task) returned
                             local = arg[2]
                             if local in mod.functions:
-                                self._periodic.add(f"{mod.module}.{local}")
+                                found.add(f"{mod.module}.{local}")
                                 continue
                             resolved = self.p.resolve_dotted(mod.imports.get(local, ""))
                             if resolved is not None and resolved[0] == "function":
-                                self._periodic.add(resolved[1])
+                                found.add(resolved[1])
                                 continue
                         for fid, _ in flow.callables(flow.eval(mod, arg)) or ():
-                            self._periodic.add(fid)
+                            found.add(fid)
 
     def _collect_urlconfs(self) -> None:
         """Views a URLconf names: path("x/", views.detail), path("y/", Detail.as_view())."""

@@ -128,3 +128,55 @@ def test_a_savepoint_that_lets_one_row_fail_in_the_batch_transaction_is_not_repo
     # save_each's savepoint per row guards nothing: two statements per row (reported)
     got = [(f.line, f.function) for f in found(SAVEPOINTS, "PFL402")]
     assert got == [(16, "save_each")]
+
+
+def test_a_django_queryset_handed_to_a_field_runs_no_query():
+    # `.all()` is lazy in Django (SQLAlchemy's query.all() is not): only the iterated one runs
+    src = '''
+from rest_framework.relations import RelatedField
+
+class ArtifactsField:
+    def run_validation(self, data):
+        for path, url in data.items():
+            field = RelatedField(view_name="artifacts-detail", queryset=Artifact.objects.all())
+            field.run_validation(url)
+            for other in Artifact.objects.all():
+                check(other)
+'''
+    assert [f.line for f in found(src, "PFL503")] == [9]
+
+
+# -- migrate hooks and system checks run once per command ------------------------------------
+HOOKS = '''
+from django.apps import AppConfig
+from django.core.checks import Tags, register
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+class PulpAppConfig(AppConfig):
+    def ready(self):
+        post_migrate.connect(populate_roles, sender=self, dispatch_uid="populate_roles")
+
+def populate_roles(sender, apps, **kwargs):
+    for name in ROLE_NAMES:
+        Role.objects.get_or_create(name=name)
+
+@receiver(post_migrate)
+def populate_policies(sender, **kwargs):
+    for name in VIEWSETS:
+        AccessPolicy.objects.get_or_create(viewset=name)
+
+@register(Tags.database)
+def check_checksums(app_configs, **kwargs):
+    for checksum in allowed():
+        Artifact.objects.filter(**{checksum: None}).exists()
+
+def sync_roles(names):
+    for name in names:
+        Role.objects.get_or_create(name=name)
+'''
+
+
+def test_migrate_hooks_and_system_checks_run_once_per_command():
+    by_line = {f.line: f.severity for f in found(HOOKS, "PFL503")}
+    assert by_line == {13: "note", 18: "note", 23: "note", 27: "error"}

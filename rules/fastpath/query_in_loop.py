@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -325,7 +325,7 @@ class QueryInLoop(Rule):
             return  # a schema or migration step runs its statements once
         if _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
             return  # schema introspection and migration classes: tooling that runs once per command
-        if kind in ("django", "sqlalchemy") and not self._evaluated(node):
+        if kind in ("django", "sqlalchemy") and not self._evaluated(node, _EAGER_DJANGO if kind == "django" else _EAGER):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
@@ -565,10 +565,10 @@ class QueryInLoop(Rule):
             return any(batch(v) for a in node.args[1:] for v in _param_values(a.value))
         return False
 
-    def _evaluated(self, node: cst.Call) -> bool:
+    def _evaluated(self, node: cst.Call, eager: FrozenSet[str]) -> bool:
         """A lazy ORM query that this expression runs: `.first()`, iterated, `list(...)`."""
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
-        if method in _EAGER:
+        if method in eager:
             return True
         stack = self.ctx.stack
         i = len(stack) - 1
@@ -576,7 +576,7 @@ class QueryInLoop(Rule):
         while i >= 2:
             parent, grand = stack[i - 1], stack[i - 2]
             if isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call) and grand.func is parent:
-                if parent.attr.value in _EAGER:
+                if parent.attr.value in eager:
                     return True
                 cur, i = grand, i - 2
                 continue
@@ -718,11 +718,14 @@ class QueryInLoop(Rule):
 
 
 # Query methods that run the query at once (Django, SQLAlchemy Query, peewee).
-_EAGER = {
+_EAGER = frozenset({
     "get", "count", "exists", "first", "last", "get_or_create", "update_or_create", "create",
     "aggregate", "in_bulk", "update", "delete", "earliest", "latest", "contains", "iterator",
     "one", "one_or_none", "all", "scalar", "scalars", "execute", "refresh", "bulk_create",
-}
+})
+# Django's `.all()` is a lazy queryset (SQLAlchemy's `query.all()` runs the query): handed to a
+# field as `queryset=Model.objects.all()` it runs nothing (pulpcore's serializers, run 10 FALSE)
+_EAGER_DJANGO = _EAGER - {"all"}
 _EVALUATORS = {"list", "tuple", "set", "len", "bool", "sorted", "sum", "any", "all", "next", "dict", "enumerate", "zip", "max", "min"}
 # Calls that build one fixed statement (SQLAlchemy Core, text()).
 # Writes through a related manager (`obj.tags.add(t)`, `.set(...)`): select_related or
