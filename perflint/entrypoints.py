@@ -69,6 +69,9 @@ _URL_FUNCTIONS = frozenset({"path", "re_path", "url", "django.urls.path", "djang
 # external base's name must contain. Request handlers and middleware run once per request
 # (_REQUEST_HOOKS); the rest once per item (a node, a record, a line, a row).
 _REQUEST_HOOK_WORDS = frozenset({"RequestHandler", "Middleware"})
+# Input hooks of serializers and form fields: they parse what one write request submits.
+_INPUT_HOOK_WORDS = frozenset({"Serializer", "Field"})
+_INPUT_HOOKS = frozenset({"to_internal_value", "validate"})
 _ITEM_HOOKS: Tuple[Tuple[str, str], ...] = (
     ("visit_*", "Visitor"), ("leave_*", "Visitor"), ("generic_visit", "Visitor"),
     ("visit_*", "Transformer"), ("leave_*", "Transformer"),
@@ -178,6 +181,11 @@ class EntryPoints:
             base, word = hook
             if word in _REQUEST_HOOK_WORDS:
                 return Role("item-hook", f"override of {base}.{name}: runs once per request", True, "request")
+            if word in _INPUT_HOOK_WORDS and (name in _INPUT_HOOKS or name.startswith("validate_")):
+                # a serializer or field reads what a write request submits: one object or one
+                # value per request (pretix's validate_code, pulpcore's PRN field: labelled
+                # FALSE in runs 9 and 10); its output hooks (to_representation) run per item
+                return Role("item-hook", f"override of {base}.{name}: runs once per submitted value (a write request)", True, "request")
             return Role("item-hook", f"override of {base}.{name}: runs once per item", True, "item")
         # Only a class of the library's own API: a method of a subclass of an external class
         # (a Django model's save) is a framework hook, called once per request or form.

@@ -180,3 +180,30 @@ def sync_roles(names):
 def test_migrate_hooks_and_system_checks_run_once_per_command():
     by_line = {f.line: f.severity for f in found(HOOKS, "PFL503")}
     assert by_line == {13: "note", 18: "note", 23: "note", 27: "error"}
+
+
+# -- a serializer's input hooks read one write request's submission --------------------------
+SERIALIZERS = '''
+from rest_framework import serializers
+
+class OrderSerializer(serializers.ModelSerializer):
+    def validate_code(self, code):
+        if Order.objects.filter(code=code).exists():
+            raise serializers.ValidationError("taken")
+        return code
+
+    def to_representation(self, order):
+        data = super().to_representation(order)
+        data["event"] = Event.objects.get(pk=order.event_id).slug
+        return data
+
+class FileField(serializers.Field):
+    def to_internal_value(self, value):
+        return CachedFile.objects.get(pk=value)
+'''
+
+
+def test_input_hooks_run_once_per_submitted_value_and_output_hooks_per_item():
+    # validate_code and to_internal_value run once per request: not repeated, not reported
+    by_line = {f.line: f.severity for f in found(SERIALIZERS, "PFL503")}
+    assert by_line == {12: "error"}
