@@ -38,6 +38,8 @@ COMMON_METHOD_NAMES = frozenset(
     dispatch publish subscribe serialize deserialize to_dict from_dict as_dict json text
     lookup resolve find_all find close_all sync refresh retry setup teardown main init
 """.split())
+# How a Django signal is sent: each call runs the signal's receivers.
+_SENDS = (".send", ".send_robust", ".asend", ".asend_robust")
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
@@ -337,18 +339,42 @@ class Program(Frequencies):
         self.flow.solve()
         properties = {fn.name for _, fn in self.functions.values()
                       if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
+        receivers = self._signal_receivers()
         for fid in sorted(self.functions):
             self.checkpoint()
             mod, fn = self.functions[fid]
             for site in fn.calls:
                 for callee, kind in self._site_targets(mod, site):
                     self._add_edge(fid, callee, site, kind)
+                if receivers and site.text.endswith(_SENDS):
+                    for callee, kind in self._sent_to(mod, site, receivers):
+                        self._add_edge(fid, callee, site, kind)
             for line, loops, expr in fn.reads:
                 if expr[2] in properties:
                     site = CallSite(target="", line=line, loops=loops, text=f"{expr[1][2]}.{expr[2]}")
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
         self.flow.reset()
+
+    def _signal_receivers(self) -> Dict[str, List[str]]:
+        """Signal (dotted name) -> the functions decorated as its receivers."""
+        out: Dict[str, List[str]] = {}
+        for fid in sorted(self.functions):
+            for signal in self.functions[fid][1].receives:
+                out.setdefault(signal, []).append(fid)
+        return out
+
+    def _sent_to(self, mod: ModuleSummary, site: CallSite, receivers: Dict[str, List[str]]) -> List[Tuple[str, str]]:
+        """`order_placed.send(sender=...)`: Django's dispatcher calls every receiver of the
+        signal (which ones take this sender is decided at run time: a bounded set)."""
+        if site.target.startswith("g:"):
+            signal = site.target[2:].rpartition(".")[0]
+        else:
+            head = site.text.rpartition(".")[0]
+            signal = f"{mod.module}.{head}" if head.isidentifier() else ""
+        found = receivers.get(signal, ())
+        kind = "exact" if len(found) == 1 else "bounded"
+        return [(fid, kind) for fid in found]
 
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:

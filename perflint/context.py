@@ -504,6 +504,24 @@ class FileContext(NameResolution):
     def _qualname(self, name: str) -> str:
         return f"{self.frames[-1].qualname}.{name}" if self.frames else name
 
+    def _received_signals(self, node: cst.FunctionDef) -> Tuple[str, ...]:
+        """The signals `@receiver(sig)` / `@receiver([a, b])` / `@receiver(signal=sig)` names,
+        as dotted names (a module-level signal of this file by its module's name)."""
+        out: List[str] = []
+        for deco in node.decorators:
+            call = deco.decorator
+            if type(call) is not cst.Call or not call.args:
+                continue
+            if (dotted_text(call.func) or "").rpartition(".")[2] != "receiver":
+                continue
+            arg = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),
+                       call.args[0].value)
+            for expr in (e.value for e in arg.elements) if type(arg) in (cst.List, cst.Tuple) else (arg,):
+                text = dotted_text(expr)
+                if text:
+                    out.append(self.resolve(expr) or f"{self.summary.module}.{text}")
+        return tuple(out)
+
     def _enter_function(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         qualname = self._qualname(name)
@@ -537,6 +555,8 @@ class FileContext(NameResolution):
         summary.memoized = memo_guard(node) or ""
         if node.decorators and periodic_decorated(node):
             summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
+        if "receiver" in decorators or any(d.endswith(".receiver") for d in decorators):
+            summary.receives = self._received_signals(node)
         if node.decorators and (migrate_hook_decorated(node) or SYSTEM_CHECK_REGISTERS.intersection(decorators)):
             summary.effects["run-once-hook"] = "high"  # a role (entrypoints.py): a migrate hook, a system check
         self.summary.functions[qualname] = summary

@@ -59,6 +59,9 @@ class FunctionSummary:
     positional: int = 0  # how many of `params` take positional arguments
     # attribute reads that may run a @property: (line, loops, value expression of the read)
     reads: List[Tuple[int, Tuple[Loop, ...], tuple]] = field(default_factory=list)
+    # dotted names of the signals it is a receiver of (`@receiver(order_placed)`): each
+    # `order_placed.send(...)` in the program calls it
+    receives: Tuple[str, ...] = ()
 
 
 @dataclass

@@ -239,3 +239,27 @@ def test_a_lambda_handed_back_to_the_parameter_it_calls_does_not_recurse_forever
         ),
     })
     assert {("m.main", "m.evaluate"), ("m.evaluate", "m.convert"), ("m.evaluate", "m.predict")} <= edges(p)
+
+
+def test_a_sent_signal_calls_its_receivers():
+    # `@receiver(sig)` (or a list of signals) registers with Django's dispatcher; each
+    # `sig.send(...)`/`send_robust(...)` calls every receiver of that signal, and no other
+    p = program({
+        "pkg/__init__.py": "",
+        "pkg/signals.py": "from django.dispatch import Signal\nevent_copy_data = Signal()\norder_paid = Signal()\n",
+        "pkg/plugin.py": (
+            "from django.dispatch import receiver\nfrom pkg.signals import event_copy_data\nfrom pkg import signals\n"
+            "@receiver(event_copy_data, dispatch_uid='badges')\ndef copy_badges(sender, other, **kw):\n    pass\n"
+            "@receiver([signals.order_paid, event_copy_data])\ndef both(sender, **kw):\n    pass\n"
+            "def not_a_receiver(sender, **kw):\n    pass\n"
+        ),
+        "pkg/models.py": (
+            "from pkg.signals import event_copy_data, order_paid\n"
+            "class Event:\n    def copy_data_from(self, other):\n        event_copy_data.send(sender=self, other=other)\n"
+            "    def paid(self):\n        order_paid.send_robust(sender=self)\n"
+        ),
+    })
+    found = {e for e in edges(p) if e[0].startswith("pkg.models")}
+    assert found == {("pkg.models.Event.copy_data_from", "pkg.plugin.copy_badges"),
+                     ("pkg.models.Event.copy_data_from", "pkg.plugin.both"),
+                     ("pkg.models.Event.paid", "pkg.plugin.both")}
