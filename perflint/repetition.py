@@ -272,7 +272,7 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
         return float(RETRY_BOUND), polled
     served = service_reason(node.body) if _runs_until_stopped(test) or _asks_a_call(test) else batch_reason(test)
     if not served and _runs_until_stopped(test):
-        served = _worker_reason(node.body)
+        served = _worker_reason(node.body) or _chunked_reason(node.body)
     if served:
         return 1.0, served
     climbed = _climbed_names(node.body)
@@ -362,6 +362,12 @@ def imported_constant_trips(expr: cst.BaseExpression) -> Tuple[Optional[float], 
 # over the batch's items inside it is not "the parts of an item": it walks the data.
 _BATCHES = re.compile(r"batch", re.I)
 BATCH_PASS = "one pass per batch"
+BATCHES = "a loop over batches"  # how batch_reason's and _chunked_reason's `why` starts
+
+
+def per_batch(why: str) -> bool:
+    """Whether a loop's `why` says each pass handles a batch of rows, not one item."""
+    return why.endswith(BATCH_PASS) or why.startswith(BATCHES)
 
 
 # tenacity's iterators: `for attempt in Retrying(...): with attempt: ...` runs its body again
@@ -383,9 +389,19 @@ def service_reason(body: cst.CSTNode) -> str:
     for node, _ in own_nodes(body):
         if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
-            if called.rpartition(".")[2] in _WAITS:
+            if _waits(called):
                 return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
     return ""
+
+
+def _waits(called: str) -> bool:
+    """`time.sleep()`, `event.wait()`, `engine.wait_until_ready()`, `select.select()`,
+    `selector.select()`; not SQLAlchemy's `sa.select(...)`, which builds a statement (Prefect's
+    batch deletes were taken for a service loop)."""
+    receiver, _, last = called.rpartition(".")
+    if last == "select":
+        return receiver == "select" or "sel" in receiver.rpartition(".")[2].lower() or "poll" in receiver.lower()
+    return last in _WAITS or last.startswith("wait_")
 
 
 def _runs_until_stopped(test: cst.BaseExpression) -> bool:
@@ -415,6 +431,16 @@ def _asks_a_call(test: cst.BaseExpression) -> bool:
 # takes one job off a queue.
 _TAKES_JOB = re.compile(r"^_*(fetch|get|pop|next|claim|dequeue|receive|take|pick|acquire|reserve)_(\w+_)?"
                         r"(task|job|message|work|work_item)s?$")
+
+
+def _chunked_reason(body: cst.BaseSuite) -> str:
+    """`while True:` around a statement whose row count decides whether to go on (`deleted =
+    result.rowcount` then `if deleted == 0: break`): a chunked DELETE or UPDATE repeated until it
+    changes nothing, one pass per batch (Prefect's vacuum: "each batch gets its own transaction",
+    labelled FALSE in run 9)."""
+    if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body)):
+        return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
+    return ""
 
 
 def _worker_reason(body: cst.BaseSuite) -> str:
@@ -452,9 +478,9 @@ def batch_reason(test: cst.BaseExpression) -> str:
         value = test.value  # type: ignore[attr-defined]
         if type(value) is cst.Call and type(value.func) is cst.Attribute and \
                 value.func.attr.value in _BATCH_FETCHES:  # type: ignore[attr-defined]
-            return f"a loop over batches: each pass fetches a batch of rows (.{value.func.attr.value}())"  # type: ignore[attr-defined]
+            return f"{BATCHES}: each pass fetches a batch of rows (.{value.func.attr.value}())"  # type: ignore[attr-defined]
     if "rowcount" in names_below(test):
-        return "a loop over batches: it repeats a chunked statement until it changes no rows"
+        return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
     return ""
 
 

@@ -4,10 +4,10 @@ condition passes, lowers the finding's confidence, or drops it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from perflint.finding import Candidate
-from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP
+from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program
@@ -113,7 +113,13 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # (`for i in range(10): number = self._next_number(); try: save...`): its answer
             # changes with each try, so it cannot be fetched before that loop, and the loop
             # runs once per call (pretix's invoice numbers, labelled FALSE in run 9).
-            if not cand.loops and _per_attempt_only(program, fid):
+            if not cand.loops and _per_pass_only(program, fid, _attempt):
+                return None
+        elif req == "!per-batch":
+            # Every call that repeats the site is made once per batch of rows (`while True:`
+            # around a chunked DELETE, `for chunk in batched(rows, 1000)`): a transaction per
+            # call is one per batch, the batched form (Prefect's vacuum, labelled FALSE in run 9).
+            if not cand.loops and _per_pass_only(program, fid, per_batch):
                 return None
         elif req == "looped":
             if not program.looped(fid):
@@ -135,21 +141,26 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
     return _CONF_NAME[rank]
 
 
-def _per_attempt_only(program: Program, fid: str) -> bool:
+def _attempt(why: str) -> bool:
+    return why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED))
+
+
+def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool]) -> bool:
     """Whether each caller edge that makes `fid` run more than once per unit of work calls it
-    from inside a retry or draw loop (and at least one does)."""
+    from inside a loop of that kind (a retry or draw loop, a loop over batches), and at least
+    one does."""
     if fid not in program.callers:
         return False
-    attempts = False
+    found = False
     for edge in program.callers[fid]:
         if edge.site.cold or edge.caller in program.cold_roots:
             continue
         loops = edge.site.loops
-        if loops and loops[-1].why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED)):
-            attempts = True
+        if loops and kind(loops[-1].why):
+            found = True
         elif program.heat.get(edge.caller, 1.0) * program.trips(loops) > 1.0:
             return False  # a caller repeats it for another reason: a per-item call
-    return attempts
+    return found
 
 
 def _parses_passed(program: Program, cand: Candidate, passed: str) -> bool:

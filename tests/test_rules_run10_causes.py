@@ -207,3 +207,41 @@ def test_input_hooks_run_once_per_submitted_value_and_output_hooks_per_item():
     # validate_code and to_internal_value run once per request: not repeated, not reported
     by_line = {f.line: f.severity for f in found(SERIALIZERS, "PFL503")}
     assert by_line == {12: "error"}
+
+
+# -- a chunked statement repeated until it changes nothing: one transaction per batch --------
+CHUNKS = '''
+import sqlalchemy as sa
+
+async def batch_delete(db, model, condition, batch_size):
+    total = 0
+    while True:
+        async with maintenance_session(db) as session:
+            sub = sa.select(model.id).where(condition).limit(batch_size).scalar_subquery()
+            result = await session.execute(sa.delete(model).where(model.id.in_(sub)))
+            deleted = result.rowcount
+        if deleted == 0:
+            break
+        total += deleted
+    return total
+
+async def maintenance_session(db):
+    async with db.session.begin():
+        yield db.session
+
+async def vacuum(db, overrides):
+    for model, condition in overrides:
+        await batch_delete(db, model, condition, 1000)
+
+async def poll_rows(db):
+    while True:
+        async with db.session.begin():
+            row = await db.session.execute(sa.select(Row).limit(1))
+            handle(row)
+'''
+
+
+def test_a_transaction_per_pass_of_a_chunked_delete_is_one_per_batch():
+    # poll_rows' loop builds a select: that is no wait, and no batch (reported per pass)
+    got = [(f.line, f.function, f.frequency) for f in found(CHUNKS, "PFL402")]
+    assert got == [(26, "poll_rows", 100.0)]

@@ -10,7 +10,7 @@ from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children
-from perflint.repetition import RETRY_LOOP
+from perflint.repetition import RETRY_LOOP, per_batch
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text
 from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
 from perflint.rules.sync.durable_replace import syncs_a_replacement
@@ -221,13 +221,13 @@ class SyncPerStatement(Rule):
             if verb is not None:
                 callee = dotted_text(node.func) or "the callee"
                 self.report(node, f"{callee}() commits the {verb} it is given: one transaction and sync per item",
-                            requires=("repeated", f"callee:{COMMITS_STATEMENT}", "outside-transaction", "trace-callee"),
+                            requires=("repeated", f"callee:{COMMITS_STATEMENT}", "outside-transaction", "trace-callee", "!per-batch"),
                             fix=WRAPPER_FIX)
                 return
         if method_name(node) in _PERSIST_METHODS and self._persists_loop_item(node):
             receiver = receiver_text(node)
             self.report(node, f"{receiver}.{method_name(node)}() writes and commits one transaction per iteration",
-                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}"), fix=PERSIST_FIX)
+                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}", "!per-batch"), fix=PERSIST_FIX)
             return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
@@ -262,6 +262,8 @@ class SyncPerStatement(Rule):
             if locks_rows(node.body):
                 return  # it locks the item's row: one transaction per item keeps each lock short
             loops = self.ctx.loops
+            if loops and per_batch(loops[-1].why):
+                return  # one transaction per batch of rows (a chunked DELETE until none is left)
             if loops and not loops[-1].why.endswith(RETRY_LOOP):
                 if _loops_inside(node.body):
                     # the block loops over what it writes: one transaction per batch (a
@@ -283,7 +285,7 @@ class SyncPerStatement(Rule):
                 # each caller's unit of work, and the fix would be in code we cannot see.
                 self.report(item.item, f"`with {what}` commits a transaction on every call of "
                                        f"{self.ctx.function_qualname}, which runs once per item",
-                            requires=("repeated", "looped", "outside-transaction"), fix=CALLER_TRANSACTION_FIX)
+                            requires=("repeated", "looped", "outside-transaction", "!per-batch"), fix=CALLER_TRANSACTION_FIX)
             return
 
     def _persists_loop_item(self, node: cst.Call) -> bool:
