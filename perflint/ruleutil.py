@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, List, Optional
 
 import libcst as cst
@@ -130,6 +131,10 @@ _LOCKING_CALLS = {"select_for_update", "with_for_update"}
 _LOCKING_KEYWORDS = {"lock_for_update", "with_for_update", "for_update", "select_for_update"}
 
 
+# A project's helper that adds FOR UPDATE to a statement (`with_row_locks`, `lock_rows`).
+_ROW_LOCK_HELPER = re.compile(r"(^|_)row_locks?$|^lock_rows$")
+
+
 def locks_rows(root: cst.CSTNode) -> bool:
     """Whether code below `root` (not in nested functions) reads rows under a lock. A lock per
     item is deliberate: one transaction or one query for all items would hold every lock for
@@ -140,6 +145,9 @@ def locks_rows(root: cst.CSTNode) -> bool:
             func = node.func  # type: ignore[attr-defined]
             if type(func) is cst.Attribute and func.attr.value in _LOCKING_CALLS:
                 return True
+            name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
+            if _ROW_LOCK_HELPER.search(name):
+                return True  # Airflow's `with_row_locks(query, of=TI, skip_locked=True)`
             for arg in node.args:  # type: ignore[attr-defined]
                 if (arg.keyword is not None and arg.keyword.value in _LOCKING_KEYWORDS
                         and not (type(arg.value) is cst.Name and arg.value.value in ("False", "None"))):

@@ -245,3 +245,27 @@ def test_a_transaction_per_pass_of_a_chunked_delete_is_one_per_batch():
     # poll_rows' loop builds a select: that is no wait, and no batch (reported per pass)
     got = [(f.line, f.function, f.frequency) for f in found(CHUNKS, "PFL402")]
     assert got == [(26, "poll_rows", 100.0)]
+
+
+def test_a_statement_locked_by_a_project_helper_is_a_locked_read():
+    # Airflow's scheduler takes the next batch of task instances under row locks through its
+    # own with_row_locks(); plain() reads one row per id (reported)
+    src = '''
+import itertools
+from sqlalchemy import select
+
+class Scheduler:
+    def to_queue(self, session, max_tis):
+        for loop_count in itertools.count(start=1):
+            query = select(TI).where(TI.state == "scheduled").limit(max_tis)
+            query = with_row_locks(query, of=TI, session=session, skip_locked=True)
+            tis = session.scalars(query).all()
+            if len(tis) < max_tis:
+                break
+
+    def plain(self, session, ids):
+        for i in ids:
+            query = select(TI).where(TI.id == i)
+            session.scalars(query).all()
+'''
+    assert [f.line for f in found(src, "PFL503")] == [17]

@@ -140,7 +140,8 @@ class QueryInLoop(Rule):
     once and writes the rest in bulk): `bulk_create()` skips `save()`, so the
     suggested fix would drop what it does (weblate's `AuditLog` queues mail, pretix's
     `QuestionOption` numbers itself; labelled FALSE in run 9). Nor is a read that locks its
-    row (`select_for_update()`, `with_for_update()`, `lock_for_update=True`, `FOR UPDATE`): a
+    row (`select_for_update()`, `with_for_update()`, `lock_for_update=True`, `FOR UPDATE`, a
+    project helper named like `with_row_locks()`): a
     lock per item is deliberate, and one query for all items would hold every lock for the
     whole loop (Airflow's backfill re-reads each task instance under a lock, pretix locks
     each order: labelled FALSE in runs 8 and 9). An INSERT per row in a loop that reads each
