@@ -440,7 +440,22 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
     labelled FALSE in run 9)."""
     if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body)):
         return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
+    for node, _ in own_nodes(body):
+        # `pks = list(candidates[:DELETE_LIMIT])`, `q.limit(batch_size)`: a pass takes a batch
+        bound = None
+        if type(node) is cst.Slice and node.lower is None:  # type: ignore[attr-defined]
+            bound = node.upper  # type: ignore[attr-defined]
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and \
+                node.func.attr.value == "limit" and len(node.args) == 1:  # type: ignore[attr-defined]
+            bound = node.args[0].value  # type: ignore[attr-defined]
+        text = (dotted_text(bound) or "").rpartition(".")[2] if bound is not None else ""
+        if text and _BATCH_SIZE.search(text):
+            return f"{BATCHES}: each pass takes at most {text} rows"
     return ""
+
+
+# `DELETE_LIMIT`, `batch_size`, `CHUNK`, `page_size`, `max_rows`: the size of one batch.
+_BATCH_SIZE = re.compile(r"(limit|batch|chunk|page)(_?size)?$|^max_(rows|items|tis)$", re.I)
 
 
 def _worker_reason(body: cst.BaseSuite) -> str:

@@ -269,3 +269,25 @@ class Scheduler:
             session.scalars(query).all()
 '''
     assert [f.line for f in found(src, "PFL503")] == [17]
+
+
+def test_a_loop_whose_pass_takes_a_slice_of_a_batch_size_is_one_pass_per_batch():
+    # pulpcore's purge deletes up to DELETE_LIMIT tasks per pass until none is left
+    src = '''
+DELETE_LIMIT = 1000
+
+def purge(candidates):
+    go_on = True
+    while go_on:
+        pks = list(candidates.values_list("pk", flat=True)[:DELETE_LIMIT])
+        deleted, details = Task.objects.filter(pk__in=pks).delete()
+        go_on = deleted > 0
+
+def drain(queue):
+    going = True
+    while going:
+        item = queue.first()
+        deleted, _ = Task.objects.filter(pk=item.pk).delete()
+        going = deleted > 0
+'''
+    assert [f.line for f in found(src, "PFL503")] == [15]
