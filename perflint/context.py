@@ -768,6 +768,11 @@ class FileContext(NameResolution):
         if self._pending:
             summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []
+        # The hooks are bound methods of this context: dropping them breaks the only cycle
+        # through it, so the context and what it holds (the tree's line table, its frames)
+        # are freed when the file is done, not left for the cyclic collector to find.
+        self._enter = {}
+        self._module_node = None
         return summary
 
 
