@@ -146,7 +146,10 @@ class FileContext(NameResolution):
         # Blocks that run once or on a cache miss only: (block node, why), innermost last.
         self._cold_blocks: List[Tuple[cst.CSTNode, str]] = []
         self.constants: Dict[str, float] = {}  # module-level literal sizes and ints, for trip counts
-        self._returned: Dict[str, Tuple[Optional[float], ...]] = {}  # module function -> bounds of what it returns
+        # module function -> bounds of what it returns: worked out on the first `a, b = f()`
+        self._returned: Optional[Dict[str, Tuple[Optional[float], ...]]] = None
+        self._module_node: Optional[cst.Module] = None
+        self._top_functions: Optional[set] = None
 
     # -- what rules read --------------------------------------------------------------
     @property
@@ -230,7 +233,7 @@ class FileContext(NameResolution):
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
-            self._returned = returned_sizes(node, self.constants)  # type: ignore[arg-type]
+            self._module_node, self._returned = node, None  # type: ignore[assignment]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
             if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
@@ -377,7 +380,7 @@ class FileContext(NameResolution):
             call = node.value
             sizes = None
             if type(call) is cst.Call and type(call.func) is cst.Name:  # type: ignore[attr-defined]
-                sizes = self._returned.get(call.func.value)  # type: ignore[attr-defined]
+                sizes = self._returned_size(call.func.value)  # type: ignore[attr-defined]
             elements = target.elements  # type: ignore[attr-defined]
             for i, element in enumerate(elements):
                 if type(element.value) is cst.Name:
@@ -400,6 +403,21 @@ class FileContext(NameResolution):
             ints[name] = size
         else:
             ints.pop(name, None)
+
+    def _returned_size(self, name: str) -> Optional[Tuple[Optional[float], ...]]:
+        """repetition.returned_sizes of this module for the function `name`: the module's
+        functions are walked once, on the first `a, b = f()` whose `f` is one of them (most
+        files never unpack a call to one of their own functions)."""
+        module = self._module_node
+        if module is None:
+            return None
+        if self._returned is None:
+            if self._top_functions is None:
+                self._top_functions = {stmt.name.value for stmt in module.body if type(stmt) is cst.FunctionDef}
+            if name not in self._top_functions:
+                return None
+            self._returned = returned_sizes(module, self.constants)
+        return self._returned.get(name)
 
     def _constants(self) -> Dict[str, float]:
         frame = self.frames[-1] if self.frames else None
@@ -775,6 +793,11 @@ class FileContext(NameResolution):
         if self._pending:
             summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []
+        # The hooks are bound methods of this context: dropping them breaks the only cycle
+        # through it, so the context and what it holds (the tree's line table, its frames)
+        # are freed when the file is done, not left for the cyclic collector to find.
+        self._enter = {}
+        self._module_node = None
         return summary
 
 

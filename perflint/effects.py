@@ -73,27 +73,50 @@ CHANGE_GUARD = re.compile(
     r"|interval|elapsed|last_\w*(time|refresh|reload))", re.I)
 
 
+_DOCSTRINGS = (cst.SimpleString, cst.ConcatenatedString)
+
+
+def _guard_index(fn: cst.FunctionDef, assigned: Optional[dict]) -> Tuple[Sequence[cst.BaseStatement], int]:
+    """(the body's statements, the index of the first one past the docstring and the plain
+    assignments before it); those assignments go into `assigned` by name, when it is given.
+    Read for every function (unchanged_exit): one pass over the first statements, no copies."""
+    stmts = getattr(fn.body, "body", ())
+    i, n = 0, len(stmts)
+    simple_line, expr_type, assign_type = cst.SimpleStatementLine, cst.Expr, cst.Assign
+    while i < n:
+        stmt = stmts[i]
+        if type(stmt) is not simple_line:
+            break
+        small = stmt.body  # type: ignore[attr-defined]
+        docstring = assigns = True
+        for x in small:
+            x_type = type(x)
+            if x_type is not expr_type or type(x.value) not in _DOCSTRINGS:  # type: ignore[attr-defined]
+                docstring = False
+            if x_type is not assign_type:
+                assigns = False
+        if docstring:
+            i += 1
+            continue
+        if not assigns:
+            break
+        if assigned is not None:
+            for x in small:
+                for t in x.targets:  # type: ignore[attr-defined]
+                    if type(t.target) is cst.Name:
+                        assigned[t.target.value] = x.value  # type: ignore[attr-defined]
+        i += 1
+    return stmts, i
+
+
 def _first_guard(fn: cst.FunctionDef) -> Tuple[Optional[cst.If], dict, list]:
     """The first `if` of a function past its docstring and the assignments that compute its
     test: (the `if`, those assignments by name, the statements after it)."""
-    stmts = list(getattr(fn.body, "body", ()))
     assigned: dict = {}
-    i = 0
-    while i < len(stmts) and type(stmts[i]) is cst.SimpleStatementLine:
-        small = stmts[i].body  # type: ignore[attr-defined]
-        if all(type(x) is cst.Expr and type(x.value) in (cst.SimpleString, cst.ConcatenatedString) for x in small):
-            i += 1
-            continue
-        if not all(type(x) is cst.Assign for x in small):
-            break
-        for x in small:
-            for t in x.targets:
-                if type(t.target) is cst.Name:
-                    assigned[t.target.value] = x.value
-        i += 1
+    stmts, i = _guard_index(fn, assigned)
     if i >= len(stmts) or type(stmts[i]) is not cst.If:
         return None, assigned, []
-    return stmts[i], assigned, stmts[i + 1:]  # type: ignore[return-value]
+    return stmts[i], assigned, list(stmts[i + 1:])  # type: ignore[return-value]
 
 
 def _returns(guard: cst.If) -> bool:
@@ -127,8 +150,11 @@ def unchanged_exit(fn: cst.FunctionDef) -> bool:
     the new values) runs only when they differ. Home Assistant's `_update_metadata` returns
     unless `old["name"] != new["name"] or ...` (its UPDATE, labelled FALSE in run 8, runs on
     a metadata change only, not per statistic)."""
-    guard, _, _ = _first_guard(fn)
-    return guard is not None and _returns(guard) and compares_counterparts(guard.test)
+    stmts, i = _guard_index(fn, None)
+    if i >= len(stmts) or type(stmts[i]) is not cst.If:
+        return False
+    guard = stmts[i]
+    return _returns(guard) and compares_counterparts(guard.test)  # type: ignore[arg-type,attr-defined]
 
 
 def _key(expr: cst.BaseExpression) -> Optional[str]:

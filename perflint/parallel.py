@@ -22,6 +22,8 @@ from perflint.discovery import SourceFile
 from perflint.finding import FileError
 from perflint.summary import ModuleSummary
 
+WORKER_GC_THRESHOLD = 200_000  # young objects between collections in a worker (the parent: 50,000)
+
 # Below these a pool costs more than it saves (starting workers takes ~0.1-0.3 s).
 MIN_FILES_FOR_POOL = 20
 MIN_BYTES_FOR_POOL = 160 * 1024
@@ -65,6 +67,10 @@ def _init_worker(config, select, ignore) -> None:  # pragma: no cover - runs in 
 
     _WORKER_ANALYZER = Analyzer(select_rules(config, select, ignore))
     _quiet_gc()
+    # A worker keeps nothing between files, and a finished file leaves little cyclic garbage
+    # (FileContext.finish): the young collections mostly walk the tree being parsed. Fewer of
+    # them (Twisted in one process: 4 collections and 0.4 s instead of 34 and 0.8 s).
+    gc.set_threshold(WORKER_GC_THRESHOLD, 20, 20)
 
 
 def _quiet_gc() -> Tuple[int, int, int]:

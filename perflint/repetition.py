@@ -777,8 +777,13 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     each case the function also stores into that container (`self._cache[key] = ...`). A
     lookup in a container the function never fills (a dirty-page table, say) is a fast path,
     not a memo: the rest of the body runs on every other call."""
-    body = getattr(fn.body, "body", ())
-    stmts = [s for s in body[:4] if not _is_docstring(s)]
+    body = getattr(fn.body, "body", ())[:4]
+    for stmt in body:  # read for every function: most start with no `if` or `try` at all
+        if type(stmt) is cst.If or type(stmt) is cst.Try:
+            break
+    else:
+        return None
+    stmts = [s for s in body if not _is_docstring(s)]
     writes: Optional[Tuple[set, set, set]] = None  # (stored, assigned, set to True): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
         container = lazy = done = None

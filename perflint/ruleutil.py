@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Union
 
 import libcst as cst
 
@@ -22,6 +22,27 @@ def is_literal(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, (cst.Tuple, cst.List)):
         return all(isinstance(e, cst.Element) and is_literal(e.value) for e in expr.elements)
     return False
+
+
+_LITERALS: Dict[str, Union[str, bytes]] = {}
+_LITERALS_MAX = 20_000
+
+
+def literal_value(expr: cst.BaseExpression) -> Union[str, bytes]:
+    """`expr.evaluated_value` of a string literal. libcst runs ast.literal_eval (a compile)
+    each time it is asked, and several rules ask of the same strings: a short literal's
+    text is evaluated once per process. Raises what evaluated_value raises."""
+    if type(expr) is not cst.SimpleString:
+        return expr.evaluated_value  # type: ignore[attr-defined]
+    text = expr.value  # type: ignore[attr-defined]
+    found = _LITERALS.get(text)
+    if found is None:
+        found = expr.evaluated_value  # type: ignore[attr-defined]
+        if len(text) <= 256:
+            if len(_LITERALS) >= _LITERALS_MAX:
+                _LITERALS.clear()
+            _LITERALS[text] = found
+    return found
 
 
 def string_value(expr: cst.BaseExpression) -> Optional[str]:
@@ -93,7 +114,7 @@ def sql_text(expr: cst.BaseExpression) -> str:
         first = expr.args[0].value.elements[0].value
         return sql_text(first)  # the statement's verb is in its first piece
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+        value = literal_value(expr)
         return value if isinstance(value, str) else ""
     if isinstance(expr, cst.FormattedString):
         return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))

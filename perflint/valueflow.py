@@ -189,6 +189,10 @@ class ValueFlow:
                             entry = functions.get(f"{mod.module}.{scope}")
                             if entry is not None and name in entry[1].params:
                                 storing.add(f"{mod.module}.{scope}")
+        # a class's methods that store a parameter on `self`, worked out once per class (not
+        # once per method of the class that has call sites)
+        stores: Dict[str, List[str]] = {}
+        classes = self.p.classes
         for fid in sites:
             mod, fn = functions[fid]
             scope = fn.qualname.rpartition(".")[0]
@@ -196,10 +200,13 @@ class ValueFlow:
                 outer = f"{mod.module}.{scope}"
                 if outer in functions:
                     out.setdefault(outer, []).append(fid)
-                elif outer in self.p.classes:
-                    for method in self.p.classes[outer][1].methods:
-                        if f"{outer}.{method}" in storing:
-                            out.setdefault(f"{outer}.{method}", []).append(fid)
+                elif outer in classes:
+                    found = stores.get(outer)
+                    if found is None:
+                        found = stores[outer] = [m for m in (f"{outer}.{method}" for method in classes[outer][1].methods)
+                                                 if m in storing]
+                    for method in found:
+                        out.setdefault(method, []).append(fid)
                 scope = scope.rpartition(".")[0]
         return out
 

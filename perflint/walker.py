@@ -7,6 +7,7 @@ source order, and counts line breaks as it goes: every node gets its start line 
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import libcst as cst
@@ -43,23 +44,33 @@ class Dispatch:
         self.visit: Dict[str, List[Callable[[cst.CSTNode], object]]] = {}
         self.leave: Dict[str, List[Callable[[cst.CSTNode], object]]] = {}
         for rule in self.rules:
-            for attr in dir(type(rule)):
+            for attr in _hook_names(type(rule)):
                 if attr.startswith("visit_"):
                     self.visit.setdefault(attr[6:], []).append(getattr(rule, attr))
-                elif attr.startswith("leave_"):
+                else:
                     self.leave.setdefault(attr[6:], []).append(getattr(rule, attr))
         # A rule that visits punctuation or whitespace gets every node walked (slower).
         visited = {name for name in (*self.visit, *self.leave)}
-        self.visits_trivia = any(
-            isinstance(getattr(cst, name, None), type) and issubclass(getattr(cst, name), _TRIVIA_BASES)
-            for name in visited
-        )
+        self.visits_trivia = any(_is_trivia_name(name) for name in visited)
         # Leaves skipped whole: none when the walk must enter their parentheses for a rule.
         self.quiet_leaves = frozenset() if self.visits_trivia else frozenset(
             t for t in _QUIET_LEAVES if t.__name__ not in visited)
         # The same tables keyed by node type: the walk looks them up once per node.
         self.visit_by_type = _by_type(self.visit)
         self.leave_by_type = _by_type(self.leave)
+
+
+@functools.lru_cache(maxsize=None)
+def _hook_names(rule_type: type) -> Tuple[str, ...]:
+    """The visit_/leave_ attributes of a rule class, in dir() order: a Dispatch is built per
+    set of active rules (hundreds per run), dir() once per class."""
+    return tuple(attr for attr in dir(rule_type) if attr.startswith(("visit_", "leave_")))
+
+
+@functools.lru_cache(maxsize=None)
+def _is_trivia_name(name: str) -> bool:
+    node_type = getattr(cst, name, None)
+    return isinstance(node_type, type) and issubclass(node_type, _TRIVIA_BASES)
 
 
 def _by_type(table: Dict[str, List[Callable[[cst.CSTNode], object]]]) -> Dict[type, List[Callable[[cst.CSTNode], object]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -112,13 +112,23 @@ class RecordParsedPerIndex(Rule):
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
-        self._params: List[Set[str]] = []  # per function: its index parameter, if it is walked
+        # per function: (its index parameter, its name); the parameter counts only when a loop
+        # of this file walks the function (self._walked_by_loops, asked on first need)
+        self._params: List[Tuple[Set[str], str]] = []
         self._offsets: List[Dict[str, str]] = []  # per function: local -> the index it multiplies
         self._seeked: List[Optional[str]] = []  # per function: the index of a seek to a record
-        self._walked: Set[str] = set()  # functions some loop of this file calls with its counter
+        self._module: Optional[cst.Module] = None
+        self._walked: Optional[Set[str]] = None  # functions some loop of this file calls with its counter
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._walked = _walked_functions(node)
+        self._module, self._walked = node, None
+
+    def _walked_by_loops(self, name: str) -> bool:
+        # The module's loops are searched once per file, and only in a file where some offset
+        # multiplies a function's first parameter (most files that seek never do).
+        if self._walked is None:
+            self._walked = _walked_functions(self._module) if self._module is not None else set()
+        return name in self._walked
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = node.params
@@ -127,7 +137,7 @@ class RecordParsedPerIndex(Rule):
             names = names[1:]
         # Only the first parameter, and only when a loop here walks it over every index: an
         # index read from the data (a DWARF attribute's table slot) is a lookup, not a walk.
-        self._params.append(set(names[:1]) if node.name.value in self._walked else set())
+        self._params.append((set(names[:1]), node.name.value))
         self._offsets.append({})
         self._seeked.append(None)
 
@@ -183,11 +193,13 @@ class RecordParsedPerIndex(Rule):
         """The index parameter of `base + n * size` (either order), None otherwise."""
         if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add)):
             return None
+        first, function = self._params[-1]
         for side in (expr.left, expr.right):
             if isinstance(side, cst.BinaryOperation) and isinstance(side.operator, cst.Multiply):
                 for factor, other in ((side.left, side.right), (side.right, side.left)):
-                    if (isinstance(factor, cst.Name) and factor.value in self._params[-1]
-                            and not isinstance(other, (cst.Integer, cst.Float))):
+                    if (isinstance(factor, cst.Name) and factor.value in first
+                            and not isinstance(other, (cst.Integer, cst.Float))
+                            and self._walked_by_loops(function)):
                         return factor.value
         return None
 

@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg
+from perflint.ruleutil import first_arg, literal_value
 
 _SQL_START = re.compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|replace|merge|upsert)\s",
@@ -378,7 +378,7 @@ def _is_placeholder(expr: cst.BaseExpression, markers: set) -> bool:
     while stack:
         node = stack.pop()
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+            value = literal_value(node)
             strings.append(value if isinstance(value, str) else "")
         elif isinstance(node, cst.FormattedStringText):
             strings.append(node.value)

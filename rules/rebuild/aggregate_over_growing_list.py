@@ -106,8 +106,11 @@ class AggregateOverGrowingList(Rule):
     def visit_While(self, node: cst.While) -> None:
         if self.ctx.function is None:
             return  # module level: runs once
+        aggregates = _aggregates(node.test)
+        if not aggregates:
+            return  # the body is walked only under a test that aggregates something
         grown, rebound = _changes(node.body)
-        for call, target in _aggregates(node.test):
+        for call, target in aggregates:
             if target in grown and target not in rebound:
                 self._pending[id(call)] = target
 
