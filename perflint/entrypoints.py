@@ -37,7 +37,7 @@ ROLES: Dict[str, str] = {
     "drf-viewset": "an action of a Django REST framework viewset",
     "route": "a Flask, FastAPI or Starlette route (`@app.route`, `@router.get`, ...)",
     "task": "a Celery, RQ, Dramatiq or Huey task",
-    "dispatched-by-name": "a method called by name: `getattr(self, \"do_\" + command)()`",
+    "dispatched-by-name": "a method called by name: `getattr(self, \"do_\" + command)()`, `f\"do_{command}\"`, `\"parse_%s\" % key`",
     "item-hook": "an override of a per-item hook of an external base class (`Handler.emit`, `NodeVisitor.visit_*`, ...)",
     "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
     "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",

@@ -525,8 +525,14 @@ class NameResolution:
         prefix = None
         if type(name) is cst.BinaryOperation and type(name.left) is cst.SimpleString:  # type: ignore[attr-defined]
             prefix = name.left.evaluated_value  # type: ignore[attr-defined]
+            if type(name.operator) is cst.Modulo and isinstance(prefix, str):  # type: ignore[attr-defined]
+                prefix = prefix.partition("%")[0]  # `"parse_%s" % key` (mistune's block lexer)
         elif type(name) is cst.FormattedString and name.parts and type(name.parts[0]) is cst.FormattedStringText:  # type: ignore[attr-defined]
             prefix = name.parts[0].value  # type: ignore[attr-defined]
+        elif type(name) is cst.Call and type(name.func) is cst.Attribute and name.func.attr.value == "format" \
+                and type(name.func.value) is cst.SimpleString:  # type: ignore[attr-defined]
+            template = name.func.value.evaluated_value  # type: ignore[attr-defined]
+            prefix = template.partition("{")[0] if isinstance(template, str) else None  # `"do_{}".format(cmd)`
         if isinstance(prefix, str) and prefix.isidentifier():
             old = self.summary.dispatch_prefixes.get(cls, ())
             if prefix not in old:

@@ -328,3 +328,23 @@ def test_a_per_item_object_method_heats_what_it_reaches():
     once = src.replace("    def __iter__(self):\n        for fd in self.fds:\n            yield Entry(fd)\n",
                        "    def last(self):\n        return Entry(self.fds[-1])\n")
     assert not [f for f in lint_sources({"journal.py": once}) if f.rule == "PFL402"]
+
+
+def test_methods_named_by_percent_or_format_templates_are_dispatched_by_name():
+    # mistune's block lexer: getattr(self, 'parse_%s' % key)(m); a shell's "do_{}".format(cmd)
+    p = build({
+        "lex.py": (
+            "class BlockLexer:\n"
+            "    def parse(self, text, rules):\n"
+            "        for key in rules:\n            getattr(self, 'parse_%s' % key)(text)\n"
+            "    def parse_block_code(self, m):\n        pass\n"
+            "    def helper(self):\n        pass\n"
+            "class Shell:\n"
+            "    def run(self, cmd):\n        return getattr(self, 'do_{}'.format(cmd))()\n"
+            "    def do_list(self):\n        pass\n"
+        ),
+    })
+    roles = roles_of(p)
+    assert roles["lex.BlockLexer.parse_block_code"] == ("dispatched-by-name", True)
+    assert roles["lex.Shell.do_list"] == ("dispatched-by-name", True)
+    assert "lex.BlockLexer.helper" not in roles
