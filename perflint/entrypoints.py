@@ -173,10 +173,12 @@ class EntryPoints:
             return Role("protocol-dunder", "__bool__ runs once per truth test: one use is the unit of work", True, "use")
         if name in PROTOCOL_DUNDERS:
             return Role("protocol-dunder", f"{name} runs once per item", True, "item")
-        prefix = self._dispatch_prefix(cid, name)
+        # a hook of an external base first: a visitor dispatching `visit_%s` by name still
+        # visits once per node (Sphinx's translators), not once per command
+        hook = _item_hook(name, external)
+        prefix = self._dispatch_prefix(cid, name) if hook is None else None
         if prefix is not None:
             return Role("dispatched-by-name", f"dispatched by name (getattr {prefix!r} + ...): runs once per command", True, "command")
-        hook = _item_hook(name, external)
         if hook is not None:
             base, word = hook
             if word in _REQUEST_HOOK_WORDS:

@@ -342,9 +342,15 @@ def test_methods_named_by_percent_or_format_templates_are_dispatched_by_name():
             "class Shell:\n"
             "    def run(self, cmd):\n        return getattr(self, 'do_{}'.format(cmd))()\n"
             "    def do_list(self):\n        pass\n"
+            "from docutils.nodes import NodeVisitor\n"
+            "class Translator(NodeVisitor):\n"
+            "    def dispatch_visit(self, node):\n        getattr(self, 'visit_%s' % node.tagname)(node)\n"
+            "    def visit_paragraph(self, node):\n        pass\n"
         ),
     })
     roles = roles_of(p)
+    # an external visitor's hook keeps its per-node role (Sphinx's translators)
+    assert roles["lex.Translator.visit_paragraph"] == ("item-hook", True)
     assert roles["lex.BlockLexer.parse_block_code"] == ("dispatched-by-name", True)
     assert roles["lex.Shell.do_list"] == ("dispatched-by-name", True)
     assert "lex.BlockLexer.helper" not in roles
