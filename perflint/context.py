@@ -7,8 +7,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import (MIGRATE_SIGNAL, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS,
-                              migrate_hook_decorated, call_effects, change_guarded, name_effects, periodic_decorated,
+from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS, call_effects,
+                              change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
+                              periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
@@ -527,13 +528,9 @@ class FileContext(NameResolution):
         as dotted names (a module-level signal of this file by its module's name)."""
         out: List[str] = []
         for deco in node.decorators:
-            call = deco.decorator
-            if type(call) is not cst.Call or not call.args:
+            arg = receiver_signal(deco.decorator)
+            if arg is None:
                 continue
-            if (dotted_text(call.func) or "").rpartition(".")[2] != "receiver":
-                continue
-            arg = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),
-                       call.args[0].value)
             for expr in (e.value for e in arg.elements) if type(arg) in (cst.List, cst.Tuple) else (arg,):
                 text = dotted_text(expr)
                 if text:
@@ -781,7 +778,7 @@ class FileContext(NameResolution):
                 if "add_periodic_task" in site.text and site.text.rpartition(".")[2] == "add_periodic_task":
                     # EntryPoints reads the periodic registrations of these functions only
                     functions[scope].effects[REGISTERS_PERIODIC] = "high"
-                elif "migrate.connect" in site.text and MIGRATE_SIGNAL.match(site.text.rpartition(".")[0].rpartition(".")[2]):
+                elif "migrate.connect" in site.text and connects_migrate_hook(site.text):
                     functions[scope].effects[REGISTERS_MIGRATE_HOOK] = "high"  # `post_migrate.connect(f)`
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]

@@ -325,19 +325,30 @@ SYSTEM_CHECK_REGISTERS = frozenset({"django.core.checks.register", "django.core.
                                     "django.core.checks.registry.CheckRegistry.register"})
 
 
+def receiver_signal(expr: cst.BaseExpression, names: Tuple[str, ...] = ("receiver",)) -> Optional[cst.BaseExpression]:
+    """The signal a decorator `@receiver(sig)` / `@receiver(signal=sig)` names (its `signal=`
+    argument, else its first), or None when `expr` is not a call of one of `names`."""
+    if type(expr) is not cst.Call or not expr.args:  # type: ignore[attr-defined]
+        return None
+    if (dotted_text(expr.func) or "").rpartition(".")[2] not in names:  # type: ignore[attr-defined]
+        return None
+    return next((a.value for a in expr.args if a.keyword is not None and a.keyword.value == "signal"),  # type: ignore[attr-defined]
+                expr.args[0].value)  # type: ignore[attr-defined]
+
+
 def migrate_hook_decorated(node: cst.FunctionDef) -> bool:
     """`@receiver(post_migrate)`, `@receiver(pre_migrate, sender=...)`: runs once per migrate."""
     for deco in node.decorators:
-        call = deco.decorator
-        if type(call) is not cst.Call or not call.args:  # type: ignore[attr-defined]
-            continue
-        if (dotted_text(call.func) or "").rpartition(".")[2] != "receiver":  # type: ignore[attr-defined]
-            continue
-        signal = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),  # type: ignore[attr-defined]
-                      call.args[0].value)  # type: ignore[attr-defined]
-        if MIGRATE_SIGNAL.match((dotted_text(signal) or "").rpartition(".")[2]):
+        signal = receiver_signal(deco.decorator)
+        if signal is not None and MIGRATE_SIGNAL.match((dotted_text(signal) or "").rpartition(".")[2]):
             return True
     return False
+
+
+def connects_migrate_hook(text: str) -> bool:
+    """Whether a call, as written, connects a receiver to a migrate signal (`post_migrate.connect`)."""
+    head, _, last = text.rpartition(".")
+    return last == "connect" and bool(MIGRATE_SIGNAL.match(head.rpartition(".")[2]))
 
 
 def periodic_decorated(node: cst.FunctionDef) -> bool:
@@ -350,12 +361,9 @@ def periodic_decorated(node: cst.FunctionDef) -> bool:
         last = name.rpartition(".")[2]
         if last in _PERIODIC_DECORATORS:
             return True
-        if call is not None and last in ("receiver", "connect") and call.args:  # type: ignore[attr-defined]
-            signal = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "signal"),  # type: ignore[attr-defined]
-                          call.args[0].value)  # type: ignore[attr-defined]
-            text = dotted_text(signal) or ""
-            if PERIODIC_SIGNAL.search(text.rpartition(".")[2]):
-                return True
+        signal = receiver_signal(expr, ("receiver", "connect"))
+        if signal is not None and PERIODIC_SIGNAL.search((dotted_text(signal) or "").rpartition(".")[2]):
+            return True
     return False
 
 

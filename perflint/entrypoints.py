@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
-from perflint.effects import MIGRATE_SIGNAL, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
+from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, connects_migrate_hook
 from perflint.summary import MODULE_SCOPE, ClassSummary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,7 +127,7 @@ class EntryPoints:
         self._collect_urlconfs()
         self._periodic: Set[str] = set()
         self._migrate_hooks: Set[str] = set()
-        self._collect_periodic()
+        self._collect_registrations()
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
 
@@ -302,7 +302,7 @@ class EntryPoints:
                     return prefix
         return None
 
-    def _collect_periodic(self) -> None:
+    def _collect_registrations(self) -> None:
         """Tasks a Celery beat schedule runs: `sender.add_periodic_task(3600, cleanup.s())`, and
         receivers connected to a migrate signal: `post_migrate.connect(populate_roles)`.
         (Receivers of a periodic signal are marked in phase 1: effects.PERIODIC_SIGNAL.)"""
@@ -317,7 +317,7 @@ class EntryPoints:
                     last = site.text.rpartition(".")[2]
                     if periodic and last == "add_periodic_task":
                         found, args = self._periodic, list(site.args) + [value for _, value in site.kwargs]
-                    elif hooks and last == "connect" and MIGRATE_SIGNAL.match(site.text.rpartition(".")[0].rpartition(".")[2]):
+                    elif hooks and connects_migrate_hook(site.text):
                         found, args = self._migrate_hooks, [site.args[0] if site.args else dict(site.kwargs).get("receiver")]
                     else:
                         continue

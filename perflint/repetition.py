@@ -365,6 +365,11 @@ BATCH_PASS = "one pass per batch"
 BATCHES = "a loop over batches"  # how batch_reason's and _chunked_reason's `why` starts
 
 
+def per_attempt(why: str) -> bool:
+    """Whether a loop's `why` says each pass is one attempt (a retry, a draw until unused)."""
+    return why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED))
+
+
 def per_batch(why: str) -> bool:
     """Whether a loop's `why` says each pass handles a batch of rows, not one item."""
     return why.endswith(BATCH_PASS) or why.startswith(BATCHES)

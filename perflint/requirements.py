@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Optional
 
 from perflint.finding import Candidate
-from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP, per_batch
+from perflint.repetition import per_attempt, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program
@@ -113,7 +113,7 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # (`for i in range(10): number = self._next_number(); try: save...`): its answer
             # changes with each try, so it cannot be fetched before that loop, and the loop
             # runs once per call (pretix's invoice numbers, labelled FALSE in run 9).
-            if not cand.loops and _per_pass_only(program, fid, _attempt):
+            if not cand.loops and _per_pass_only(program, fid, per_attempt):
                 return None
         elif req == "!per-batch":
             # Every call that repeats the site is made once per batch of rows (`while True:`
@@ -139,10 +139,6 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             if not _text_formatted_by_caller(program, fid):
                 return None
     return _CONF_NAME[rank]
-
-
-def _attempt(why: str) -> bool:
-    return why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED))
 
 
 def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool]) -> bool:

@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.context import dotted_parts, dotted_text
 from perflint.effects import DB_RECEIVER, orm_query
 from perflint.nodes import iter_children, names_below
-from perflint.repetition import DRAW_UNTIL_UNUSED, RETRY_LOOP
+from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, names_in, sql_text
 
@@ -330,7 +330,7 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
-        if self.ctx.loops and self.ctx.loops[-1].why.endswith((RETRY_LOOP, DRAW_UNTIL_UNUSED)):
+        if self.ctx.loops and per_attempt(self.ctx.loops[-1].why):
             # the query decides an attempt (is this code unused? did the write go through?):
             # its answer changes with each try, so it cannot be fetched before the loop, and
             # the loop runs once per call (weblate's and pretix's unique codes, run 9 FALSE)
