@@ -57,6 +57,10 @@ class Edge:
     guess: bool = False
 
 
+# guards a call's literal arguments decide (guards.flag_verdict)
+_FLAG_GUARDS = ("truthy:", "falsy:", "notisa:", "isa:")
+
+
 class Program(Frequencies):
     """The whole program: every summary, the resolved call graph, and heat per function."""
 
@@ -587,33 +591,59 @@ class Program(Frequencies):
                         queue.append(edge.callee)
         self._spread_transactions()
 
-    def _guarded_heat(self, fid: str, guards: Sequence[str]) -> Optional[float]:
+    def _guarded_heat(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[float]:
         """The heat of `fid` from the callers that pass every optional parameter in `guards`,
         and arguments of the types its `isa:` guards need (perflint/guards.py); None when no
         caller does. A function with a role or no callers is called from outside: it may be
         given anything."""
         if not self.callers[fid] or fid in self.roles:
             return self.heat[fid]
-        best = self.guarded_edge(fid, guards)
+        best = self.guarded_edge(fid, guards, depth)
         return None if best is None else min(best[0], self.heat[fid])
 
-    def guarded_edge(self, fid: str, guards: Sequence[str]) -> Optional[Tuple[float, Edge]]:
-        """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`."""
-        from perflint.guards import may_omit, passes, passes_type
+    def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[Tuple[float, Edge]]:
+        """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`. A caller
+        that passes a flag or a typed value on from its own parameters (`set_state(commit=commit)`)
+        is as hot as its own callers that pass what the guard needs (a few levels up)."""
+        from perflint.guards import flag_verdict, may_omit, passes, passes_type
 
         heat = self.heat
         _, fn = self.functions[fid]
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
         best: Optional[Tuple[float, Edge]] = None
         for edge in self.callers[fid]:
-            if edge.site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
+            site = edge.site
+            if site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
                 continue
-            if all(passes_type(edge.site.arg_types, fn.params, name, bound) if name.startswith("isa:")
-                   else may_omit(edge.site.passed, fn.params, name[7:], bound) if name.startswith("absent:")
-                   else passes(edge.site.passed, fn.params, name, bound) for name in guards):
-                h = min(heat.get(edge.caller, 1.0) * self.trips(edge.site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
-                if best is None or h > best[0]:
-                    best = (h, edge)
+            passed_on: List[str] = []
+            ok = True
+            for name in guards:
+                if name.startswith(_FLAG_GUARDS):
+                    verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound)
+                    if verdict is False:
+                        ok = False
+                    elif verdict is not True:  # "@param": the caller's own callers decide
+                        kind, _, rest = name.split(":", 2)
+                        passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
+                    if ok and name.startswith("isa:"):
+                        ok = passes_type(site.arg_types, fn.params, name, bound)
+                elif name.startswith("absent:"):
+                    ok = may_omit(site.passed, fn.params, name[7:], bound)
+                else:
+                    ok = passes(site.passed, fn.params, name, bound)
+                if not ok:
+                    break
+            if not ok:
+                continue
+            given = heat.get(edge.caller, 1.0)
+            if passed_on and depth < 3:
+                upstream = self._guarded_heat(edge.caller, passed_on, depth + 1)
+                if upstream is None:
+                    continue
+                given = min(given, upstream)
+            h = min(given * self.trips(site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
+            if best is None or h > best[0]:
+                best = (h, edge)
         return best
 
     def _spread_transactions(self) -> None:

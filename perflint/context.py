@@ -11,7 +11,7 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
-from perflint.guards import argument_types, guarded_params, optional_params, passed_arguments
+from perflint.guards import argument_facts, argument_types, flag_params, guarded_params, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
@@ -64,6 +64,7 @@ class _Frame:
     local_ints: Dict[str, float] = field(default_factory=dict)  # `passes = 3`: bounds of range(passes)
     assigned: List[Tuple[str, Any]] = field(default_factory=list)  # `name = value` so far (datawalk.Buffers)
     optional: Optional[frozenset] = None  # parameters with a falsy default (guards.py), read once
+    flags: Optional[dict] = None  # flag parameters -> the truth of their default (guards.flag_params)
     saved_loops: List[Tuple[str, int, Any]] = field(default_factory=list)
     wrapped_inner: set = field(default_factory=set)
     body: Any = None  # a function's body node: until it starts, code runs in the enclosing scope
@@ -684,7 +685,8 @@ class FileContext(NameResolution):
         site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
-                        guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()))
+                        guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
+                        arg_facts=argument_facts(node, self.function.params if self.function is not None else ()))
         self._raw_calls.append((site, raw, self.function_qualname))
 
     def _note_parsed_param(self, node: cst.Call) -> None:
@@ -703,10 +705,11 @@ class FileContext(NameResolution):
             return ()
         if frame.optional is None:
             frame.optional = optional_params(frame.node)
+            frame.flags = flag_params(frame.node)
         params = frame.function.params if frame.function is not None else ()
         if not frame.optional and not params:
             return ()
-        return guarded_params(self.stack, frame.node, frame.optional, params)
+        return guarded_params(self.stack, frame.node, frame.optional, params, frame.flags)
 
     def _range_targets(self) -> Tuple[str, ...]:
         """Names that loops around the node bind to the integers of a `range()`."""

@@ -16,7 +16,7 @@ known to be of another type does not pass it. Sites (findings) get the same guar
 
 from __future__ import annotations
 
-from typing import FrozenSet, Sequence, Tuple
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -101,12 +101,14 @@ def _exits(body: cst.BaseSuite) -> bool:
 
 
 def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
-                   params: Sequence[str] = ()) -> Tuple[str, ...]:
+                   params: Sequence[str] = (), flags: Optional[Dict[str, str]] = None) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
     `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
     `if p is not None: return`), then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
-    (`params`: the function's parameters)."""
+    (`params`: the function's parameters), `notisa:<param>:<T>` for its else (and past `if
+    isinstance(param, T): return`), and `truthy:<flag>:<default>` / `falsy:<flag>:<default>` for
+    the branches of `if flag:` on a flag parameter (`flags`: flag_params)."""
     start = None
     for index in range(len(stack) - 1, -1, -1):
         if stack[index] is fn:
@@ -122,6 +124,8 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
         if type(parent) is cst.IndentedBlock:
             if optional:
                 found += _after_early_exits(parent, child, optional)
+            if flags or params:
+                types += _past_early_exits(parent, child, params, flags or {})
             continue
         if type(parent) is not cst.If:
             continue
@@ -131,9 +135,68 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
             guard = _isinstance_guard(parent.test, params) if params else ""  # type: ignore[attr-defined]
             if guard:
                 types += (guard,)
-        elif child is parent.orelse and optional:  # type: ignore[attr-defined]
-            found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
-    return tuple(dict.fromkeys(found)) + types
+            if flags:
+                types += _flag_when(parent.test, True, flags)  # type: ignore[attr-defined]
+        elif child is parent.orelse:  # type: ignore[attr-defined]
+            if optional:
+                found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
+            guard = _isinstance_guard(parent.test, params) if params else ""  # type: ignore[attr-defined]
+            if guard:
+                types += ("not" + guard,)
+            if flags:
+                types += _flag_when(parent.test, False, flags)  # type: ignore[attr-defined]
+    return tuple(dict.fromkeys(found)) + tuple(dict.fromkeys(types))
+
+
+def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequence[str],
+                      flags: Dict[str, str]) -> Tuple[str, ...]:
+    """`if isinstance(perms, str): return one(perms)` or `if dry_run: return` before `child`:
+    past it, the test was false."""
+    found: Tuple[str, ...] = ()
+    for stmt in block.body:
+        if stmt is child:
+            break
+        if type(stmt) is cst.If and stmt.orelse is None and _exits(stmt.body):
+            guard = _isinstance_guard(stmt.test, params) if params else ""
+            if guard:
+                found += ("not" + guard,)
+            if flags:
+                found += _flag_when(stmt.test, False, flags)
+    return found
+
+
+def flag_params(fn: cst.FunctionDef) -> Dict[str, str]:
+    """Flag parameters -> the truth of their default ("T", "F", "" for none): those with a
+    default of True, False or None, or annotated `bool`. A branch on one is chosen by what
+    the caller passes: `set_state(..., commit=True)` never runs the dry-run `else:`."""
+    params = fn.params
+    out: Dict[str, str] = {}
+    for p in (*params.params, *params.kwonly_params, *params.posonly_params):
+        default = p.default
+        name = p.name.value
+        if type(default) is cst.Name and default.value in ("True", "False", "None"):
+            out[name] = "T" if default.value == "True" else "F"
+        elif p.annotation is not None and type(p.annotation.annotation) is cst.Name \
+                and p.annotation.annotation.value == "bool":  # type: ignore[attr-defined]
+            out[name] = ""
+    return out
+
+
+def _flag_when(test: cst.BaseExpression, branch_true: bool, flags: Dict[str, str]) -> Tuple[str, ...]:
+    """`truthy:<flag>:<default>` / `falsy:...` that taking this branch of `test` needs."""
+    test_type = type(test)
+    if test_type is cst.Name:
+        name = test.value  # type: ignore[attr-defined]
+        if name in flags:
+            return (f"{'truthy' if branch_true else 'falsy'}:{name}:{flags[name]}",)
+        return ()
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _flag_when(test.expression, not branch_true, flags)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation:
+        op = type(test.operator)  # type: ignore[attr-defined]
+        if (op is cst.And and branch_true) or (op is cst.Or and not branch_true):
+            return _flag_when(test.left, branch_true, flags) + _flag_when(test.right, branch_true, flags)  # type: ignore[attr-defined]
+    return ()
 
 
 def may_omit(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:
@@ -219,3 +282,100 @@ def passes_type(arg_types: Sequence[str], params: Sequence[str], guard: str, bou
     if not wanted <= _SCALARS:
         return True  # a class, not a builtin scalar: a literal or an index says nothing about it
     return arg_types[index] in wanted or (arg_types[index] == "bool" and "int" in wanted)
+
+
+def _literal_fact(value: cst.BaseExpression) -> str:
+    """"T/<type>" or "F/<type>" for a literal's truth and type, "N/NoneType" for None, "" else."""
+    value_type = type(value)
+    if value_type is cst.Name:
+        name = value.value  # type: ignore[attr-defined]
+        return {"True": "T/bool", "False": "F/bool", "None": "N/NoneType"}.get(name, "")
+    if value_type is cst.Integer:
+        return ("F" if value.value in ("0", "0x0") else "T") + "/int"  # type: ignore[attr-defined]
+    if value_type is cst.SimpleString:
+        kind = "bytes" if "b" in value.prefix.lower() else "str"  # type: ignore[attr-defined]
+        return ("F" if value.value.lstrip("bBrRuU") in ('""', "''") else "T") + "/" + kind  # type: ignore[attr-defined]
+    if value_type is cst.FormattedString:
+        return "/str"
+    if value_type in (cst.List, cst.Tuple, cst.Dict, cst.Set):
+        kind = {cst.List: "list", cst.Tuple: "tuple", cst.Dict: "dict", cst.Set: "set"}[value_type]
+        return ("T" if value.elements else "F") + "/" + kind  # type: ignore[attr-defined]
+    return ""
+
+
+def argument_facts(node: cst.Call, params: Sequence[str]) -> Tuple[str, ...]:
+    """What a call visibly passes for the branches its callee takes on flags and types:
+    `<position or keyword>=<truth>/<type>` for a literal, `=@<param>` for a parameter of the
+    calling function passed on as it came (`set_state(commit=commit)`: its own callers decide)."""
+    out = []
+    position = 0
+    for arg in node.args:
+        if arg.star:
+            if arg.keyword is None and arg.star == "*":
+                break  # positions after *args are unknown
+            continue
+        key = arg.keyword.value if arg.keyword is not None else str(position)
+        if arg.keyword is None:
+            position += 1
+        value = arg.value
+        if type(value) is cst.Name and value.value in params:
+            out.append(f"{key}=@{value.value}")
+            continue
+        fact = _literal_fact(value)
+        if fact:
+            out.append(f"{key}={fact}")
+    return tuple(out)
+
+
+def _left_out(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], name: str, bound: bool) -> bool:
+    positional, keywords, star = passed
+    if star or name in keywords or name not in params:
+        return False
+    return positional <= list(params).index(name) - (1 if bound else 0)
+
+
+def _fact_for(facts: Sequence[str], params: Sequence[str], name: str, bound: bool) -> Optional[str]:
+    """The fact a call's `facts` give for parameter `name`, or None when it shows nothing."""
+    key = name
+    positional = None
+    if name in params:
+        index = list(params).index(name) - (1 if bound else 0)
+        positional = str(index) if index >= 0 else None
+    for fact in facts:
+        k, _, v = fact.partition("=")
+        if k == key or (positional is not None and k == positional):
+            return v
+    return None
+
+
+# builtin types a literal is an instance of, besides its own
+_LITERAL_BASES = {"bool": {"bool", "int", "object"}, "int": {"int", "object"}, "str": {"str", "object"},
+                  "bytes": {"bytes", "object"}, "list": {"list", "object"}, "tuple": {"tuple", "object"},
+                  "dict": {"dict", "object"}, "set": {"set", "object"}, "NoneType": {"NoneType", "object"}}
+_BUILTIN_TYPES = set().union(*_LITERAL_BASES.values()) | {"float", "frozenset", "bytearray", "slice", "type"}
+
+
+def flag_verdict(facts: Sequence[str], passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str],
+                 guard: str, bound: bool) -> Union[bool, str]:
+    """Whether a call may satisfy a `truthy:`, `falsy:`, `notisa:` or `isa:` guard: True, False,
+    or "@<param>" when it passes on a parameter of its own (its callers decide)."""
+    kind, name, rest = guard.split(":", 2)
+    fact = _fact_for(facts, params, name, bound)
+    if fact is None:
+        if kind in ("truthy", "falsy") and rest in ("T", "F") and _left_out(passed, params, name, bound):
+            return (rest == "T") == (kind == "truthy")  # left at its default: its truth decides
+        return True
+    if fact.startswith("@"):
+        return fact
+    truth, _, literal_type = fact.partition("/")
+    if kind == "truthy":
+        return truth != "F" and truth != "N" if truth else True
+    if kind == "falsy":
+        return truth in ("F", "N") if truth else True
+    wanted = set(rest.split(","))
+    if not literal_type or not wanted <= _BUILTIN_TYPES:
+        if literal_type == "NoneType" and kind == "isa":
+            return "NoneType" in wanted or "object" in wanted  # None is an instance of no class of the code
+        return True
+    is_instance = bool(_LITERAL_BASES.get(literal_type, {literal_type}) & wanted)
+    return is_instance if kind == "isa" else not is_instance

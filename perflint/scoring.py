@@ -171,6 +171,11 @@ class Scorer:
                 elif best[0] < program.heat.get(fid, 1.0):
                     frequency = frequency * best[0] / program.heat[fid]
                     guard_text = f"counted from the callers that pass {needs}"
+            elif _slice_branch(program, fid, cand.guards):
+                # `seq[a:b]` asks for a page once per use; only an integer index runs per item
+                # (Mailman's QuerySequence, labelled FALSE in run 11)
+                frequency = max(frequency / program.loop_trips, 1.0)
+                guard_text = "under isinstance(..., slice): one call per slice (a page), not per item"
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
@@ -320,11 +325,22 @@ class Scorer:
         return factors
 
 
+def _slice_branch(program, fid: str, guards: Sequence[str]) -> bool:
+    """Whether the site is in the slice branch of a per-item `__getitem__` dunder."""
+    role = program.roles.get(fid)
+    if role is None or not role.per_item or program.functions[fid][1].name != "__getitem__":
+        return False
+    return any(g.startswith("isa:") and "slice" in g.split(":", 2)[2].split(",") for g in guards)
+
+
 def _guard_words(guard: str) -> str:
     """`isa:idx:bytes` -> "idx as bytes"; an optional parameter's name -> "idx"."""
-    if guard.startswith("isa:"):
-        _, name, kinds = guard.split(":", 2)
-        return f"{name} as {' or '.join(kinds.split(','))}"
+    if guard.startswith(("isa:", "notisa:")):
+        kind, name, kinds = guard.split(":", 2)
+        return f"{name} {'as' if kind == 'isa' else 'not as'} {' or '.join(kinds.split(','))}"
+    if guard.startswith(("truthy:", "falsy:")):
+        kind, name, _ = guard.split(":", 2)
+        return f"{name} {'true' if kind == 'truthy' else 'false'}"
     if guard.startswith("absent:"):
         return f"no {guard[7:]}"
     return guard

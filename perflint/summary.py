@@ -40,6 +40,8 @@ class CallSite:
     guards: Tuple[str, ...] = ()
     # The type of each positional argument when the call shows it (guards.argument_types).
     arg_types: Tuple[str, ...] = ()
+    # Literals and passed-on parameters, by position or keyword (guards.argument_facts).
+    arg_facts: Tuple[str, ...] = ()
 
 
 @dataclass

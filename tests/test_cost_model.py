@@ -528,13 +528,15 @@ def test_a_call_under_an_optional_parameter_gets_heat_only_from_callers_that_pas
 
 
 @pytest.mark.parametrize("test, branch, given", [
-    ("p", "body", ("p",)), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
-    ("not p", "else", ("p",)), ("p and q", "body", ("p", "q")), ("p or q", "body", ()),
+    # `p=None` is also a flag (guards.flag_params): `truthy:p:F` / `falsy:p:F` ask what a
+    # caller's literal argument (or the default, falsy) makes of `if p:`
+    ("p", "body", ("p", "truthy:p:F")), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
+    ("not p", "else", ("p", "truthy:p:F")), ("p and q", "body", ("p", "q", "truthy:p:F")), ("p or q", "body", ()),
     ("p is None", "body", ("absent:p",)), ("p is not None", "else", ("absent:p",)),
-    ("not p", "body", ()),  # a caller passing False takes it too: only `is None` says absent
-    ("flag", "body", ()),  # not an optional parameter
+    ("not p", "body", ("falsy:p:F",)),  # a caller passing False takes it too: only `is None` says absent
+    ("flag", "body", ()),  # neither optional nor a flag (no default, no bool annotation)
     ("p is None", "after return", ("p",)), ("p is not None", "after return", ("absent:p",)),
-    ("p", "after return", ()),
+    ("p", "after return", ("falsy:p:F",)),
 ])
 def test_guarded_params_read_the_if_around_a_call(test, branch, given):
     body = {"body": "        go()\n", "else": "        pass\n    else:\n        go()\n",
