@@ -436,10 +436,14 @@ def _digest(code: str, rel: str, function: str, snippet: str) -> str:
 
 
 def _finding_for_cause(members, path, rel, occurrences, scorer):
-    """One finding for one cause: the first site leads, the others are related locations.
-    Its time is the sum over the sites; its severity is the lead's reasoning on that sum."""
+    """One finding for one cause: the costliest site leads (the first of equals), the others
+    are related locations. Its time is the sum over the sites; its severity is the lead's
+    reasoning on that sum. A cheap site does not lead: its trace would not show the repetition
+    that makes the finding (a page query beside an index query per item)."""
     members = sorted(members, key=lambda m: (m.cand.line, m.cand.column))
-    lead = members[0]
+    top = max(m.scored.score for m in members)
+    lead = next(m for m in members if m.scored.score >= top * (1 - 1e-9))
+    members = [lead] + [m for m in members if m is not lead]
     cand, rule, scored = lead.cand, lead.rule, lead.scored
     total = sum(m.scored.score for m in members)
     severity = scored.severity

@@ -232,6 +232,11 @@ def iterable_trips(
                 arg_text = dotted_text(args[0]) or ""
                 if _RETRY.search(arg_text.rpartition(".")[2]):
                     return float(RETRY_BOUND), f"range({arg_text}): {RETRY_LOOP}"
+            step = (dotted_text(args[2]) or "").rpartition(".")[2] if len(args) == 3 else ""
+            if step and _BATCH_SIZE.search(step):
+                # `for i in range(0, len(ids), batch_size): batch = ids[i:i + batch_size]`
+                # (Label Studio's batch updates, labelled FALSE in run 11)
+                return 1.0, f"range(..., {step}): {BATCH_PASS}"
             return None, ""
         if name in ("enumerate", "reversed", "sorted", "list", "tuple", "set", "iter") and args:
             return iterable_trips(args[0], constants, outer_targets)
@@ -446,17 +451,32 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
     if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body)):
         return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
     for node, _ in own_nodes(body):
-        # `pks = list(candidates[:DELETE_LIMIT])`, `q.limit(batch_size)`: a pass takes a batch
-        bound = None
-        if type(node) is cst.Slice and node.lower is None:  # type: ignore[attr-defined]
-            bound = node.upper  # type: ignore[attr-defined]
-        elif type(node) is cst.Call and type(node.func) is cst.Attribute and \
-                node.func.attr.value == "limit" and len(node.args) == 1:  # type: ignore[attr-defined]
-            bound = node.args[0].value  # type: ignore[attr-defined]
-        text = (dotted_text(bound) or "").rpartition(".")[2] if bound is not None else ""
-        if text and _BATCH_SIZE.search(text):
+        text = _batch_taken(node)
+        if text:
             return f"{BATCHES}: each pass takes at most {text} rows"
     return ""
+
+
+def _batch_taken(node: cst.CSTNode) -> str:
+    """The batch size a pass takes with this node, or "": `candidates[:DELETE_LIMIT]`,
+    `ids[page * BATCH_SIZE:(page + 1) * BATCH_SIZE]`, `q.limit(batch_size)`,
+    `islice(pks, batch_size)`."""
+    bound = None
+    node_type = type(node)
+    if node_type is cst.Slice and node.upper is not None:  # type: ignore[attr-defined]
+        if node.lower is None:  # type: ignore[attr-defined]
+            bound = node.upper  # type: ignore[attr-defined]
+        else:
+            names = [n for n in names_below(node.upper) if _BATCH_SIZE.search(n)]  # type: ignore[attr-defined]
+            return names[0] if names else ""
+    elif node_type is cst.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is cst.Attribute and func.attr.value == "limit" and len(node.args) == 1:  # type: ignore[attr-defined]
+            bound = node.args[0].value  # type: ignore[attr-defined]
+        elif (dotted_text(func) or "").rpartition(".")[2] == "islice" and len(node.args) == 2:  # type: ignore[attr-defined]
+            bound = node.args[1].value  # type: ignore[attr-defined]
+    text = (dotted_text(bound) or "").rpartition(".")[2] if bound is not None else ""
+    return text if text and _BATCH_SIZE.search(text) else ""
 
 
 # `DELETE_LIMIT`, `batch_size`, `CHUNK`, `page_size`, `max_rows`: the size of one batch.
@@ -499,6 +519,12 @@ def batch_reason(test: cst.BaseExpression) -> str:
         if type(value) is cst.Call and type(value.func) is cst.Attribute and \
                 value.func.attr.value in _BATCH_FETCHES:  # type: ignore[attr-defined]
             return f"{BATCHES}: each pass fetches a batch of rows (.{value.func.attr.value}())"  # type: ignore[attr-defined]
+        # `while batch := ids[page * BATCH_SIZE:(page + 1) * BATCH_SIZE]:` (Label Studio's
+        # counters, labelled FALSE in run 11)
+        for node, _ in own_nodes(value):
+            text = _batch_taken(node)
+            if text:
+                return f"{BATCHES}: each pass takes at most {text} rows"
     if "rowcount" in names_below(test):
         return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
     return ""
@@ -705,6 +731,10 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
         target = dotted_text(inner)
         if target and ("name", target) in assigned:
             return f"runs once, when {target} is first needed"
+        if target and ("sub", target) in assigned:
+            # `if not _pg_types: for r in rows: _pg_types[r[0]] = r[1]` fills a cache once
+            # (CKAN's datastore type cache, labelled FALSE in run 11)
+            return f"runs once, when {target} is first filled"
         if type(inner) is cst.Call and dotted_text(inner.func) == "hasattr" and len(inner.args) == 2:
             obj = dotted_text(inner.args[0].value)
             attr = inner.args[1].value
@@ -738,6 +768,10 @@ def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
         if type(stmt) in _BRANCHES and depth < 3:
             for suite in _branch_suites(stmt):
                 yield from _assigned(suite, depth + 1)
+            continue
+        if type(stmt) in (cst.For, cst.While) and depth < 3:
+            # a loop that fills the entry row by row: only its subscript stores fill the cache
+            yield from (entry for entry in _assigned(stmt.body, depth + 1) if entry[0] == "sub")  # type: ignore[attr-defined]
             continue
         if type(stmt) is not cst.SimpleStatementLine:
             continue

@@ -145,8 +145,10 @@ def test_hot_roles_start_hot_and_say_why(program):
     # A route is the unit of work: its body runs once per request (heat 1), loops in it multiply.
     assert program.heat["web.app.index"] == 1.0
     assert program.root_note["web.app.index"] == "web route (runs once per request)"
-    # Code that runs once per item of a loop elsewhere starts as hot as a loop body.
-    assert program.heat["work.shell.Bag.__len__"] == program.loop_trips
+    # Code that runs once per item of a loop elsewhere starts as hot as a loop body; len()
+    # asks once per use (`range(len(x))` calls it once)
+    assert program.heat["work.shell.Bag.__len__"] == 1.0
+    assert program.root_note["work.shell.Bag.__len__"] == "__len__ runs once per len(): one use is the unit of work"
     assert program.heat["work.shell.Names.visit_Name"] == program.loop_trips
     # An uncalled public API method: one call is the unit of work (hot, x1)
     assert program.heat["store.kv.Store.put"] == 1.0 and program.hot["store.kv.Store.put"]

@@ -330,6 +330,8 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
+        if self.ctx.loops and self._per_table(node):
+            return  # `for model in models: model.objects.filter(...)`: another table each pass
         if self.ctx.loops and per_attempt(self.ctx.loops[-1].why):
             # the query decides an attempt (is this code unused? did the write go through?):
             # its answer changes with each try, so it cannot be fetched before the loop, and
@@ -635,6 +637,25 @@ class QueryInLoop(Rule):
                 return False  # select(table) / text(sql): built from what the caller passes
             return called in _BUILDERS
         return False
+
+    def _per_table(self, node: cst.Call) -> bool:
+        """A query on the model the loop picks (`storage_class.objects.filter(project=p)`,
+        `session.query(model).count()`): each pass reads another table, so no one query can
+        fetch them together (Label Studio's storages, labelled FALSE in run 11)."""
+        root: Optional[cst.BaseExpression] = node
+        while True:
+            if isinstance(root, cst.Attribute):
+                if root.attr.value == "objects" and isinstance(root.value, cst.Name):
+                    return root.value.value in self._loop_targets()
+                root = root.value
+            elif isinstance(root, cst.Call):
+                func = root.func
+                if (dotted_text(func) or "").rpartition(".")[2] in ("query", "select") and root.args \
+                        and isinstance(root.args[0].value, cst.Name):
+                    return root.args[0].value.value in self._loop_targets()
+                root = func
+            else:
+                return False
 
     def _loop_targets(self) -> Set[str]:
         names: Set[str] = set()

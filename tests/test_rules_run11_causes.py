@@ -1,0 +1,226 @@
+"""Causes of FALSE findings found in session nine (run 11: run 10's remaining FALSE, and the
+never-seen corpora Label Studio, CKAN and Mailman). Each test fails on the code before its
+change."""
+
+from __future__ import annotations
+
+import pytest
+
+from perflint.config import Config
+from perflint.testing import lint_sources
+
+
+def found(src, code):
+    return [f for f in lint_sources({"m.py": src}, select=(code,), config=Config(min_severity="note"))
+            if f.rule == code]
+
+
+def at_warning(src, code):
+    return [(f.line, f.severity) for f in found(src, code) if f.severity != "note"]
+
+
+def line_of(src, text):
+    return src.splitlines().index(next(line for line in src.splitlines() if text in line)) + 1
+
+
+# -- loops over batches, in three more shapes -----------------------------------------------
+BATCHES = '''
+import itertools
+from django.db import transaction
+
+BATCH_SIZE = 1000
+
+def batch_update(queryset, batch_size=500, **fields):
+    ids = list(queryset.values_list("id", flat=True))
+    for i in range(0, len(ids), batch_size):
+        batch_ids = ids[i:i + batch_size]
+        with transaction.atomic():
+            queryset.model.objects.filter(id__in=batch_ids).update(**fields)
+
+def batch_delete(queryset, batch_size=500):
+    pks = queryset.values_list("pk", flat=True).iterator(chunk_size=batch_size)
+    while True:
+        batch = list(itertools.islice(pks, batch_size))
+        if not batch:
+            break
+        with transaction.atomic():
+            queryset.model.objects.filter(pk__in=batch).delete()
+
+def counters(task_ids):
+    page = 0
+    while ids := task_ids[page * BATCH_SIZE:(page + 1) * BATCH_SIZE]:
+        with transaction.atomic():
+            Task.objects.filter(id__in=ids).update(done=True)
+        page += 1
+'''
+
+
+def test_a_transaction_per_batch_is_not_one_per_item():
+    # `range(0, n, batch_size)`, `islice(it, batch_size)` and a walrus slice by BATCH_SIZE each
+    # take a batch per pass: one commit per batch is the batched form (Label Studio's
+    # batch_update_with_retry, batch_delete and task counters, labelled FALSE in run 11)
+    assert at_warning(BATCHES, "PFL402") == []
+    unbatched = BATCHES.replace("range(0, len(ids), batch_size)", "range(0, len(ids), step)")
+    assert at_warning(unbatched, "PFL402") == [(line_of(BATCHES, "with transaction.atomic"), "error")]
+
+
+# -- a query on the model the loop picks ----------------------------------------------------
+PER_TABLE = '''
+def get_storage_classes(kind):
+    return STORAGES[kind]
+
+def all_storages(project):
+    out = []
+    for storage_class in get_storage_classes("import"):
+        out += list(storage_class.objects.filter(project=project))
+    return out
+
+def counts(session, models):
+    return [session.query(model).count() for model in models]
+'''
+
+
+def test_a_query_on_the_model_the_loop_picks_is_another_table_each_pass():
+    # no one query reads several tables: there is nothing to fetch before the loop (Label
+    # Studio's get_all_import_storage_objects, labelled FALSE in run 11)
+    assert found(PER_TABLE, "PFL503") == []
+    same_table = PER_TABLE.replace("storage_class.objects.filter(project=project)",
+                                   "Storage.objects.filter(kind=storage_class)")
+    assert [f.line for f in found(same_table, "PFL503")] == [line_of(same_table, "Storage.objects.filter")]
+
+
+# -- a module cache filled once -------------------------------------------------------------
+FILL_ONCE = '''
+_pg_types = {}
+
+def _cache_types(engine):
+    if not _pg_types:
+        with engine.begin() as conn:
+            results = conn.execute("SELECT oid, typname FROM pg_type")
+        for r in results:
+            _pg_types[r[0]] = r[1]
+
+def fields(engine, rows):
+    for row in rows:
+        _cache_types(engine)
+'''
+
+
+def test_a_module_cache_filled_under_if_not_runs_once():
+    # `if not _pg_types:` then a loop filling it: the query runs on the first use only
+    # (CKAN's datastore type cache, labelled FALSE in run 11)
+    assert at_warning(FILL_ONCE, "PFL503") == []
+    (finding,) = found(FILL_ONCE, "PFL503")
+    assert "runs once, when _pg_types is first filled" in finding.context
+    refilled = FILL_ONCE.replace("if not _pg_types:", "if rows:").replace("def _cache_types(engine)",
+                                                                          "def _cache_types(engine, rows=1)")
+    assert at_warning(refilled, "PFL503") == [(line_of(FILL_ONCE, "conn.execute"), "error")]
+
+
+# -- protocol dunders of a lazy query sequence ----------------------------------------------
+SEQUENCE = '''
+from collections.abc import Sequence
+
+class QuerySequence(Sequence):
+    def __init__(self, session, query):
+        self.session = session
+        self._query = query
+
+    def __len__(self):
+        return self.session.scalars(select(func.count()).select_from(self._query)).one()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.session.scalars(self._query.slice(index.start, index.stop)).all()
+        return self.session.scalars(self._query.offset(index).limit(1)).one()
+
+    def __iter__(self):
+        yield from self.session.scalars(self._query)
+'''
+
+
+def test_len_runs_once_per_use_and_getitem_of_a_class_with_iter():
+    # len() asks once per use (`range(len(x))` too); a sequence with its own __iter__ is
+    # iterated through it, so __getitem__ serves an index or a page per use (Mailman's
+    # QuerySequence, labelled FALSE in run 11)
+    assert at_warning(SEQUENCE, "PFL503") == []
+    no_iter = SEQUENCE[:SEQUENCE.index("    def __iter__")]
+    # without __iter__, Python iterates through __getitem__: the integer index runs per item
+    assert at_warning(no_iter, "PFL503") == [(line_of(SEQUENCE, ".offset(index)"), "error")]
+
+
+def test_the_slice_branch_of_getitem_runs_once_per_page():
+    no_iter = SEQUENCE[:SEQUENCE.index("    def __iter__")]
+    only_slices = no_iter.replace("        return self.session.scalars(self._query.offset(index).limit(1)).one()\n",
+                                  "        raise TypeError(index)\n")
+    (finding,) = found(only_slices, "PFL503")
+    assert (finding.line, finding.severity, finding.frequency) == (line_of(SEQUENCE, ".slice(index"), "note", 1.0)
+
+
+# -- a branch its callers' literal arguments choose -----------------------------------------
+FLAGS = '''
+def set_state(session, tasks, commit=False):
+    if commit:
+        altered = list(tasks)
+    else:
+        altered = session.scalars(preview).all()
+    return altered
+
+def mark_failed(session, tasks, commit=False):
+    return set_state(session, tasks, commit=commit)
+
+def action_set_failed(session, runs):
+    for r in runs:
+        mark_failed(session, r.tasks, commit=True)
+
+def confirm_page(session, run, confirmed):
+    return mark_failed(session, run.tasks, commit=confirmed)
+
+class Manager:
+    def add_position(self, item, seat=None):
+        if isinstance(seat, str):
+            seat = Seat.objects.get(guid=seat)
+        return seat
+
+    def set_addons(self, items):
+        for it in items:
+            self.add_position(it, seat=None)
+
+def objects_for_user(user, perms, qs):
+    if isinstance(perms, str):
+        return qs.filter(perm=perms)
+    for p in perms:
+        qs &= Permission.objects.get(codename=p)
+    return qs
+
+def pages(users, qs):
+    for u in users:
+        objects_for_user(u, "core.change_task", qs)
+'''
+
+
+def test_a_branch_that_callers_literal_arguments_rule_out_is_not_hot():
+    # set_state's dry-run `else:` (line 6) is reached only through mark_failed(commit=commit)
+    # from a loop that passes commit=True (Airflow's mark_tasks, labelled FALSE in run 10); a
+    # `seat=None` never takes `isinstance(seat, str)` (pretix's add_position), and a string
+    # literal never takes the else of `isinstance(perms, str)` (pulpcore's role_util)
+    assert at_warning(FLAGS, "PFL503") == []
+    flipped = FLAGS.replace("commit=True", "commit=False").replace("seat=None", "seat=it.seat") \
+        .replace('"core.change_task"', "u.perms")
+    assert at_warning(flipped, "PFL503") == [(line_of(FLAGS, text), "error") for text in (
+        "session.scalars(preview)", "Seat.objects.get", "Permission.objects.get")]
+
+
+@pytest.mark.parametrize("call, verdict", [
+    ("set_state(s, t, commit=True)", False), ("set_state(s, t, True)", False), ("set_state(s, t)", True),
+    ("set_state(s, t, commit=False)", True), ("set_state(s, t, commit=None)", True),
+    ("set_state(s, t, commit=flag)", True), ("set_state(s, t, **kw)", True),
+])
+def test_flag_verdict_reads_literal_keyword_positional_and_default(call, verdict):
+    import libcst as cst
+
+    from perflint.guards import argument_facts, flag_verdict, passed_arguments
+
+    node = cst.parse_expression(call)
+    facts = argument_facts(node, ())
+    assert flag_verdict(facts, passed_arguments(node), ("s", "t", "commit"), "falsy:commit:F", False) is verdict
