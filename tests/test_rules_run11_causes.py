@@ -224,3 +224,44 @@ def test_flag_verdict_reads_literal_keyword_positional_and_default(call, verdict
     node = cst.parse_expression(call)
     facts = argument_facts(node, ())
     assert flag_verdict(facts, passed_arguments(node), ("s", "t", "commit"), "falsy:commit:F", False) is verdict
+
+
+# -- a transaction per item by design -------------------------------------------------------
+PER_ITEM = '''
+import asyncio
+import sqlalchemy as sa
+from django.db import transaction
+
+def cancel_payments(order):
+    for p in order.payments.filter(state="pending"):
+        try:
+            with transaction.atomic():
+                p.payment_provider.cancel_payment(p)
+                order.log_action("canceled", {"id": p.pk})
+        except PaymentException:
+            order.log_action("cancel-failed", {"id": p.pk})
+
+async def _batch_delete(db, model, condition, batch_size):
+    while True:
+        async with db.session.begin() as session:
+            subquery = sa.select(model.id).where(condition).limit(batch_size).scalar_subquery()
+            result = await session.execute(sa.delete(model).where(model.id.in_(subquery)))
+            deleted = result.rowcount
+        if deleted == 0:
+            break
+        await asyncio.sleep(0)
+'''
+
+
+def test_a_transaction_per_item_that_isolates_a_failure_and_a_yield_between_batches():
+    # a provider's failure rolls back only its own payment (pretix, run 10); `asyncio.sleep(0)`
+    # yields between batches and does not make a batch delete a service loop (Prefect's vacuum)
+    assert at_warning(PER_ITEM, "PFL402") == []
+    db_error = PER_ITEM.replace("except PaymentException:", "except IntegrityError:")
+    assert at_warning(db_error, "PFL402") == [(line_of(PER_ITEM, "with transaction.atomic"), "error")]
+    from perflint.repetition import while_trips
+    import libcst as cst
+    loop = cst.parse_module(PER_ITEM[PER_ITEM.index("async def _batch_delete"):]).body[0].body.body[0]
+    assert while_trips(loop)[1] == "a loop over batches: it repeats a chunked statement until it changes no rows"
+    waiting = cst.parse_module(PER_ITEM[PER_ITEM.index("async def _batch_delete"):].replace("sleep(0)", "sleep(5)"))
+    assert while_trips(waiting.body[0].body.body[0])[1].startswith("a service loop")

@@ -262,6 +262,11 @@ class SyncPerStatement(Rule):
             if locks_rows(node.body):
                 return  # it locks the item's row: one transaction per item keeps each lock short
             loops = self.ctx.loops
+            if loops and _isolates_item_failure(self.ctx):
+                # `for p in payments: try: with atomic(): provider.cancel(p) except PaymentError:`
+                # a failure rolls back only its own item, by design: one transaction around the
+                # loop would undo the others (pretix's refunds and cancellations, run 10)
+                return
             if loops and per_batch(loops[-1].why):
                 return  # one transaction per batch of rows (a chunked DELETE until none is left)
             if loops and not loops[-1].why.endswith(RETRY_LOOP):
@@ -365,6 +370,26 @@ def _survives_row_error(ctx) -> bool:
             if _ROW_ERRORS.search(text.rpartition(".")[2]):
                 return True
     return False
+
+
+def _isolates_item_failure(ctx) -> bool:
+    """Whether the `with` being visited is the body of a `try` whose handlers catch an error
+    of something other than the write (a payment provider's, a network call's): the block is
+    each item's own unit of failure. A handler for a database error is the row failing, which a
+    bulk write with conflict handling replaces; that stays a finding."""
+    body, stmt = ctx.parent(1), ctx.parent(2)
+    if type(stmt) is not cst.Try or stmt.body is not body or not stmt.handlers:
+        return False
+    for handler in stmt.handlers:
+        caught = handler.type
+        if caught is None:
+            return False
+        parts = caught.elements if type(caught) is cst.Tuple else [caught]
+        for part in parts:
+            text = (dotted_text(part.value if type(part) is cst.Element else part) or "").rpartition(".")[2]
+            if not text or _ROW_ERRORS.search(text) or text in ("Exception", "BaseException"):
+                return False
+    return True
 
 
 def _loops_inside(body: cst.BaseSuite) -> bool:
