@@ -6,12 +6,12 @@ from __future__ import annotations
 import fnmatch
 import gc
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.entrypoints import EntryPoints, Role
-from perflint.finding import TraceHop
+from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
@@ -128,6 +128,7 @@ class Program(Frequencies):
 
     def _build(self, roles: Optional[Mapping[str, bool]]) -> None:
         self._link()
+        self._size_attribute_loops()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
         # heat: estimated executions per unit of work (one call of a hot entry point);
@@ -205,6 +206,65 @@ class Program(Frequencies):
             if fid:
                 return ("function", fid)
         return None
+
+    def _size_attribute_loops(self) -> None:
+        """`for s, label in self.sheets:` in a base class, where every class that can be `self`
+        defines `sheets` as a literal (a class attribute, or a method or property returning one):
+        the loop makes that many trips, the most of any of them (pretix's exporters loop over
+        three sheets, labelled FALSE in run 10 as x100). Sites and calls keep the attribute, so
+        a relink sizes them again from the classes as they are then."""
+        sizes: Dict[Tuple[str, str], Optional[float]] = {}
+        for fid, (mod, fn) in self.functions.items():
+            if fn.cls is None:
+                continue
+            cid = f"{mod.module}.{fn.cls}"
+            if cid not in self.classes:
+                continue
+            for site in fn.calls:
+                if any(loop.attr for loop in site.loops):
+                    site.loops = self._sized_loops(cid, site.loops, sizes)
+        for mod in self.modules.values():
+            for index, cand in enumerate(mod.candidates):
+                if not any(loop.attr for loop in cand.loops):
+                    continue
+                entry = self.functions.get(f"{mod.module}.{cand.function}")
+                cls = entry[1].cls if entry is not None else None
+                if cls is not None and f"{mod.module}.{cls}" in self.classes:
+                    mod.candidates[index] = replace(cand, loops=self._sized_loops(f"{mod.module}.{cls}", cand.loops, sizes))
+
+    def _sized_loops(self, cid: str, loops: Sequence[Loop], sizes: Dict[Tuple[str, str], Optional[float]]) -> Tuple[Loop, ...]:
+        out = []
+        for loop in loops:
+            if loop.attr:
+                key = (cid, loop.attr)
+                if key not in sizes:
+                    sizes[key] = self._attribute_size(cid, loop.attr)
+                size = sizes[key]
+                if size is None:
+                    loop = loop._replace(trips=None, why="", data=True)
+                else:
+                    loop = loop._replace(trips=size, why=f"self.{loop.attr}: a literal of at most {size:g} items "
+                                                         "in every class that defines it", data=False)
+            out.append(loop)
+        return tuple(out)
+
+    def _attribute_size(self, cid: str, attr: str) -> Optional[float]:
+        """The largest literal size of `attr` over the class `self` may be: the first definition
+        on its MRO and every subclass's own; None when one of them is not a literal, or none
+        is in the scanned code."""
+        found: List[Optional[float]] = []
+        for klass in self.mro(cid):
+            cls = self.classes[klass][1]
+            if attr in cls.sized or attr in cls.methods or attr in cls.attrs:
+                found.append(cls.sized.get(attr))
+                break
+        for sub in self.flow.subclasses(cid):
+            cls = self.classes[sub][1] if sub in self.classes else None
+            if cls is not None and (attr in cls.sized or attr in cls.methods or attr in cls.attrs):
+                found.append(cls.sized.get(attr))
+        if not found or any(size is None for size in found):
+            return None
+        return max(found)  # type: ignore[type-var]
 
     def mro(self, cid: str) -> List[str]:
         """In-repo classes in C3 method resolution order (Python's); depth-first, left to

@@ -15,10 +15,10 @@ from perflint.guards import argument_facts, argument_types, flag_params, guarded
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, clock_reason, counted_retry_reason,
-                                 derived_size, for_service_reason, imported_constant_trips, iterable_trips,
-                                 literal_size, match_reason, memo_guard, module_constants, once_reason, returned_sizes,
-                                 shim_reason, while_trips)
+from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
+                                 counted_retry_reason, derived_size, for_service_reason, imported_constant_trips,
+                                 iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
+                                 module_constants, once_reason, returned_sizes, shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -340,7 +340,16 @@ class FileContext(NameResolution):
         walks = 0.0
         if trips is None:
             walks, why = self._walks(node)
-        self._loops.append(_loop_entry(kind, start_line(node, line), node, trips, why, walks))
+        entry = _loop_entry(kind, start_line(node, line), node, trips, why, walks)
+        if trips is None and not walks:
+            it = getattr(node, "iter", None)
+            if it is None:
+                for_in = getattr(node, "for_in", None)
+                it = for_in.iter if for_in is not None and for_in.inner_for_in is None else None
+            attr = iterated_self_attr(it) if it is not None else ""
+            if attr:
+                entry = entry[:3] + (entry[3]._replace(attr=attr),)
+        self._loops.append(entry)
 
     def _walks(self, node: cst.CSTNode) -> Tuple[float, str]:
         """(bytes of the data one trip consumes, why) for a loop over a buffer or a stream read
@@ -628,7 +637,7 @@ class FileContext(NameResolution):
 
     def _enter_class(self, node: cst.ClassDef) -> None:
         qualname = self._qualname(node.name.value)
-        summary = ClassSummary(qualname=qualname, line=start_line(node, self.line))
+        summary = ClassSummary(qualname=qualname, line=start_line(node, self.line), sized=class_sizes(node))
         self.summary.classes[qualname] = summary
         bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
         self._raw_bases.append((summary, bases, self._scope_for_resolution()))

@@ -39,6 +39,9 @@ class Loop(NamedTuple):
     # end (perflint/datawalk.py), 0 otherwise: its trips are then `data-bytes` / walks, not
     # `loop-trips` (`trips` stays None; `why` says what it walks).
     walks: float = 0.0
+    # `for s in self.sheets:` with nothing bounding it here: the attribute, which phase 2 may
+    # size from every class that defines it as a literal (callgraph.Program._size_attribute_loops)
+    attr: str = ""
 
 
 @dataclass(frozen=True)

@@ -953,3 +953,59 @@ def _returns(body: cst.BaseSuite) -> bool:
     if type(body) is cst.SimpleStatementSuite:
         return any(type(s) is cst.Return for s in stmts)
     return bool(stmts) and type(stmts[-1]) is cst.SimpleStatementLine and any(type(s) is cst.Return for s in stmts[-1].body)
+
+
+def class_sizes(node: cst.ClassDef) -> Dict[str, float]:
+    """Names a class body defines as a non-empty literal collection, with its size: a class
+    attribute `sheets = (("orders", ...), ...)`, or a method or property whose one statement
+    (after a docstring) returns one. An empty literal is a container to fill, not a bound."""
+    out: Dict[str, float] = {}
+    for stmt in getattr(node.body, "body", ()):
+        stmt_type = type(stmt)
+        if stmt_type is cst.SimpleStatementLine and len(stmt.body) == 1:  # type: ignore[attr-defined]
+            small = stmt.body[0]  # type: ignore[attr-defined]
+            if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
+                size = literal_size(small.value)
+                if size:
+                    out[small.targets[0].target.value] = size  # type: ignore[attr-defined]
+        elif stmt_type is cst.FunctionDef:
+            body = list(getattr(stmt.body, "body", ()))  # type: ignore[attr-defined]
+            if body and _is_docstring(body[0]):
+                body = body[1:]
+            if len(body) == 1 and type(body[0]) is cst.SimpleStatementLine and len(body[0].body) == 1 \
+                    and type(body[0].body[0]) is cst.Return and body[0].body[0].value is not None:
+                size = literal_size(body[0].body[0].value)
+                if size:
+                    out[stmt.name.value] = size  # type: ignore[attr-defined]
+    return out
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return type(stmt) is cst.SimpleStatementLine and len(stmt.body) == 1 and type(stmt.body[0]) is cst.Expr \
+        and type(stmt.body[0].value) in (cst.SimpleString, cst.ConcatenatedString)  # type: ignore[attr-defined]
+
+
+_WRAPPERS = {"enumerate", "list", "tuple", "sorted", "reversed", "iter", "set"}
+
+
+def iterated_self_attr(expr: cst.BaseExpression) -> str:
+    """`X` when a loop iterates `self.X`, `self.X()`, `enumerate(self.X)`, `self.X.items()`..."""
+    while True:
+        expr_type = type(expr)
+        if expr_type is cst.Call:
+            func = expr.func  # type: ignore[attr-defined]
+            if type(func) is cst.Name and func.value in _WRAPPERS and expr.args:  # type: ignore[attr-defined]
+                expr = expr.args[0].value  # type: ignore[attr-defined]
+                continue
+            if type(func) is cst.Attribute and func.attr.value in ("items", "keys", "values") and not expr.args:  # type: ignore[attr-defined]
+                expr = func.value
+                continue
+            if not expr.args:  # type: ignore[attr-defined]
+                expr = func  # `self.sheets()`
+                if type(expr) is not cst.Attribute:
+                    return ""
+                continue
+            return ""
+        if expr_type is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":  # type: ignore[attr-defined]
+            return expr.attr.value  # type: ignore[attr-defined]
+        return ""

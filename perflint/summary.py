@@ -77,6 +77,9 @@ class ClassSummary:
     methods: Tuple[str, ...] = ()
     attr_types: Dict[str, str] = field(default_factory=dict)  # attr -> g:<dotted class>
     attrs: Tuple[str, ...] = ()  # attribute names the class declares or assigns on self
+    # names the class defines as a literal collection: `sheets = (...)`, or a method or
+    # property whose one statement returns one (repetition.class_sizes) -> its size
+    sized: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

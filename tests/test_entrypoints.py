@@ -197,10 +197,13 @@ def test_traces_name_the_role_and_per_item_roles_heat_their_findings():
     # Once per request, no loop: one fsync per unit of work is not a repeated one.
     once = route.replace("    for fd in fds:\n        harden(fd)", "    harden(fds)")
     assert not [f for f in lint_sources({"app.py": once}) if f.rule == "PFL402"]
-    dunder = "import os\nclass Journal:\n    def __len__(self):\n        os.fsync(self.fd)\n        return 0\n"
+    dunder = "import os\nclass Journal:\n    def __contains__(self, key):\n        os.fsync(self.fd)\n        return 0\n"
     f = next(f for f in lint_sources({"j.py": dunder}) if f.rule == "PFL402")
     assert f.severity in ("warning", "error") and f.frequency == 100.0  # an fsync (~100 us) per item
-    assert f.trace[0].note == "__len__ runs once per item (x100, loop-trips)"
+    assert f.trace[0].note == "__contains__ runs once per item (x100, loop-trips)"
+    # len() is asked once per use: one fsync per use is not repeated
+    per_use = dunder.replace("__contains__(self, key)", "__len__(self)")
+    assert not [f for f in lint_sources({"j.py": per_use}) if f.rule == "PFL402"]
 
 
 def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):

@@ -153,6 +153,10 @@ class QueryInLoop(Rule):
     number read per try of a `for i in range(10)` insert). Its answer changes with each try,
     so it cannot be fetched before the loop, and the loop runs once per call (weblate's
     deleted-user names, pretix's invoice numbers: labelled FALSE in run 9).
+    Nor is a query on the model the loop picks (`for storage_class in storage_classes:
+    storage_class.objects.filter(project=p)`, `session.query(model)` per model): each pass
+    reads another table, and no one query reads them together (Label Studio's storages,
+    labelled FALSE in run 11).
     """
 
     CODE = "PFL503"

@@ -108,7 +108,13 @@ class SyncPerStatement(Rule):
     is not reported, when the block is the body of a `try` that catches a database error
     (`try: with atomic(): row.save() except IntegrityError: ...`): PostgreSQL aborts the
     whole transaction on an error unless a savepoint catches it (pulpcore's content stages,
-    labelled FALSE in run 10).
+    labelled FALSE in run 10). Nor is a block per item in a loop, inside a `try` whose
+    handlers catch an error of something other than the write (`try: with atomic():
+    provider.cancel_payment(p) except PaymentException:`): the block is that item's own unit
+    of failure, by design, and one transaction around the loop would undo the other items
+    with it (pretix's refunds and cancellations, labelled FALSE in run 10). A handler for a
+    database error (`IntegrityError`) or for any `Exception` still reports: a bulk write with
+    conflict handling replaces a row that fails.
 
     A function decorated with a transaction (`@transaction.atomic`, `@transaction.atomic()`,
     peewee's `@db.atomic()`) holds one open around its whole body, like a `with` block: the
