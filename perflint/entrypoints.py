@@ -169,13 +169,8 @@ class EntryPoints:
         if name == "__bool__":
             # a truth test (`if results:`) guards a use of the collection once; a lazy one's
             # EXISTS query is its design, not a query per item (Airflow's LazySelectSequence,
-            # labelled FALSE in run 8).
+            # labelled FALSE in run 8). `__len__` still runs per item (`while len(queue):`).
             return Role("protocol-dunder", "__bool__ runs once per truth test: one use is the unit of work", True, "use")
-        if name == "__len__":
-            # `len(x)` asks once per use: `range(len(x))` calls it once, not per item; a lazy
-            # sequence's COUNT query per page is its design (Mailman's QuerySequence, labelled
-            # FALSE in run 11)
-            return Role("protocol-dunder", "__len__ runs once per len(): one use is the unit of work", True, "use")
         if name == "__getitem__" and "__iter__" in self.p.classes[cid][1].methods:
             # iteration goes through the class's own __iter__: __getitem__ serves indexing and
             # slices, once per use (Mailman's QuerySequence pages, labelled FALSE in run 11)

@@ -124,6 +124,18 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req == "looped":
             if not program.looped(fid):
                 return None
+        elif req == "!dunder-only":
+            # One query per `len()`, per truth test or per index is how a lazy collection of
+            # rows answers it: when only a protocol dunder's role repeats the site (no data loop
+            # of the scanned code on the way), the loop to fetch before is the caller's, outside
+            # the scanned code (Mailman's QuerySequence, Airflow's LazySelectSequence: FALSE in
+            # runs 8 and 11). A collection built per call (PFL506) is still counted per item.
+            if fid in program.functions and not any(loop.data for loop in cand.loops) and not program.looped(fid) \
+                    and not any(loop.data for edge in program.callers.get(fid, ()) for loop in edge.site.loops):
+                chain = program.hot_chain(fid)
+                role = program.roles.get(chain[0].caller if chain else fid)
+                if role is not None and role.id == "protocol-dunder":
+                    return None
         elif req == "outside-transaction":
             # A transaction opened per call commits per call only when no caller on the way
             # holds one open: nested, it waits for the outer block's one commit.

@@ -145,10 +145,8 @@ def test_hot_roles_start_hot_and_say_why(program):
     # A route is the unit of work: its body runs once per request (heat 1), loops in it multiply.
     assert program.heat["web.app.index"] == 1.0
     assert program.root_note["web.app.index"] == "web route (runs once per request)"
-    # Code that runs once per item of a loop elsewhere starts as hot as a loop body; len()
-    # asks once per use (`range(len(x))` calls it once)
-    assert program.heat["work.shell.Bag.__len__"] == 1.0
-    assert program.root_note["work.shell.Bag.__len__"] == "__len__ runs once per len(): one use is the unit of work"
+    # Code that runs once per item of a loop elsewhere starts as hot as a loop body.
+    assert program.heat["work.shell.Bag.__len__"] == program.loop_trips
     assert program.heat["work.shell.Names.visit_Name"] == program.loop_trips
     # An uncalled public API method: one call is the unit of work (hot, x1)
     assert program.heat["store.kv.Store.put"] == 1.0 and program.hot["store.kv.Store.put"]
@@ -197,13 +195,10 @@ def test_traces_name_the_role_and_per_item_roles_heat_their_findings():
     # Once per request, no loop: one fsync per unit of work is not a repeated one.
     once = route.replace("    for fd in fds:\n        harden(fd)", "    harden(fds)")
     assert not [f for f in lint_sources({"app.py": once}) if f.rule == "PFL402"]
-    dunder = "import os\nclass Journal:\n    def __contains__(self, key):\n        os.fsync(self.fd)\n        return 0\n"
+    dunder = "import os\nclass Journal:\n    def __len__(self):\n        os.fsync(self.fd)\n        return 0\n"
     f = next(f for f in lint_sources({"j.py": dunder}) if f.rule == "PFL402")
     assert f.severity in ("warning", "error") and f.frequency == 100.0  # an fsync (~100 us) per item
-    assert f.trace[0].note == "__contains__ runs once per item (x100, loop-trips)"
-    # len() is asked once per use: one fsync per use is not repeated
-    per_use = dunder.replace("__contains__(self, key)", "__len__(self)")
-    assert not [f for f in lint_sources({"j.py": per_use}) if f.rule == "PFL402"]
+    assert f.trace[0].note == "__len__ runs once per item (x100, loop-trips)"
 
 
 def test_graph_shows_edge_kinds_and_roles(tmp_path, monkeypatch):

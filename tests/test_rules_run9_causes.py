@@ -396,7 +396,11 @@ class LazyRows:
         return count_stmt(self._stmt, session=self._session)
 '''
     got = {(f.function, f.severity) for f in found(src, "PFL503")}
-    assert got == {("count_stmt", "error")}  # __len__: per item (x100)
+    # __len__ runs per item (x100), but only its role repeats the COUNT: the loop to fetch
+    # before is the collection's user's, outside the scanned code (run 11, Mailman)
+    assert got == set()
+    looped = src + "\ndef sizes(stmts, session):\n    return [count_stmt(s, session) for s in stmts]\n"
+    assert {(f.function, f.severity) for f in found(looped, "PFL503")} == {("count_stmt", "error")}
 
 
 def test_a_write_after_a_did_it_change_check_runs_on_a_change_only():
@@ -445,9 +449,9 @@ def test_a_loop_over_an_imported_upper_case_constant_is_bounded_by_the_code():
                  "from pkg.schema import STATISTICS_TABLES\n"
                  "def cleanup(session, G):\n"
                  "    for table in STATISTICS_TABLES:\n"
-                 "        table.objects.filter(pk=1).first()\n"
+                 "        Stats.objects.get(pk=table)\n"
                  "    for node in G:\n"
-                 "        node.objects.filter(pk=1).first()\n")}
+                 "        Stats.objects.filter(table=node).first()\n")}
     got = {(f.line, f.frequency) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
     assert got == {(4, 10.0), (6, 100.0)}
 

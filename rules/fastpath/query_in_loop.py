@@ -153,6 +153,10 @@ class QueryInLoop(Rule):
     number read per try of a `for i in range(10)` insert). Its answer changes with each try,
     so it cannot be fetched before the loop, and the loop runs once per call (weblate's
     deleted-user names, pretix's invoice numbers: labelled FALSE in run 9).
+    Nor is a query in a function that only a protocol dunder's role repeats (`__len__`,
+    `__getitem__`, `__bool__` of a lazy collection, with no data loop of the scanned code on
+    the way): one COUNT per `len()` or one page per slice is the collection's design, and the
+    loop to fetch before is its user's (Mailman's `QuerySequence`, labelled FALSE in run 11).
     Nor is a query on the model the loop picks (`for storage_class in storage_classes:
     storage_class.objects.filter(project=p)`, `session.query(model)` per model): each pass
     reads another table, and no one query reads them together (Label Studio's storages,
@@ -368,7 +372,7 @@ class QueryInLoop(Rule):
                 # the loop reads each new row's id (`r.inserted_primary_key`, `cur.lastrowid`):
                 # a multi-row INSERT cannot return them portably (buildbot, labelled FALSE in run 8)
                 return
-            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query", "!per-attempt")
+            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only")
             model = self._saved_model(node, kind)
             if model is not None:
                 requires += (f"!custom-save:{model}",)
@@ -376,7 +380,7 @@ class QueryInLoop(Rule):
                         requires=requires, cost=cost, fix=WRITE_FIX)
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
-                    requires=("repeated", "callee-reaches:query", "!per-attempt"), cost=cost)
+                    requires=("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only"), cost=cost)
 
     def _saved_model(self, node: cst.Call, kind: str) -> Optional[str]:
         """`Model.objects.create(...)`: the qualified name of
