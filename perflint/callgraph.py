@@ -13,6 +13,7 @@ from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.entrypoints import EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
+from perflint.repetition import ABSTRACT
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
 from perflint.values import TRANSPARENT_DECORATORS
@@ -262,6 +263,8 @@ class Program(Frequencies):
             cls = self.classes[sub][1] if sub in self.classes else None
             if cls is not None and (attr in cls.sized or attr in cls.methods or attr in cls.attrs):
                 found.append(cls.sized.get(attr))
+        # an abstract definition (`raise NotImplementedError()`) bounds nothing: its subclasses do
+        found = [size for size in found if size != ABSTRACT]
         if not found or any(size is None for size in found):
             return None
         return max(found)  # type: ignore[type-var]

@@ -461,6 +461,33 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
         text = _batch_taken(node)
         if text:
             return f"{BATCHES}: each pass takes at most {text} rows"
+    taken = _batch_fetched(body)
+    if taken:
+        return f"{BATCHES}: each pass takes one ({taken}()) until none is left"
+    return ""
+
+
+def _batch_fetched(body: cst.BaseSuite) -> str:
+    """`ids = await _delete_flow_run_batch(...)` then `if not ids: break`: a pass that takes a
+    batch from a call named for it and leaves when it comes back empty (Prefect's vacuum)."""
+    taken = None
+    for node, _ in own_nodes(body):
+        if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is cst.Await:
+                value = value.expression  # type: ignore[attr-defined]
+            if type(value) is cst.Call:
+                called = (dotted_text(value.func) or "").rpartition(".")[2]  # type: ignore[attr-defined]
+                if _BATCHES.search(called):
+                    taken = (node.targets[0].target.value, called)  # type: ignore[attr-defined]
+                    break
+    if taken is None:
+        return ""
+    name, called = taken
+    for node, _ in own_nodes(body):
+        if type(node) is cst.If and name in names_below(node.test) and any(
+                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body)):  # type: ignore[attr-defined]
+            return called
     return ""
 
 
@@ -958,7 +985,8 @@ def _returns(body: cst.BaseSuite) -> bool:
 def class_sizes(node: cst.ClassDef) -> Dict[str, float]:
     """Names a class body defines as a non-empty literal collection, with its size: a class
     attribute `sheets = (("orders", ...), ...)`, or a method or property whose one statement
-    (after a docstring) returns one. An empty literal is a container to fill, not a bound."""
+    (after a docstring) returns one; ABSTRACT for one that only raises or passes. An empty
+    literal is a container to fill, not a bound."""
     out: Dict[str, float] = {}
     for stmt in getattr(node.body, "body", ()):
         stmt_type = type(stmt)
@@ -972,12 +1000,20 @@ def class_sizes(node: cst.ClassDef) -> Dict[str, float]:
             body = list(getattr(stmt.body, "body", ()))  # type: ignore[attr-defined]
             if body and _is_docstring(body[0]):
                 body = body[1:]
-            if len(body) == 1 and type(body[0]) is cst.SimpleStatementLine and len(body[0].body) == 1 \
-                    and type(body[0].body[0]) is cst.Return and body[0].body[0].value is not None:
-                size = literal_size(body[0].body[0].value)
-                if size:
-                    out[stmt.name.value] = size  # type: ignore[attr-defined]
+            if len(body) == 1 and type(body[0]) is cst.SimpleStatementLine and len(body[0].body) == 1:
+                small = body[0].body[0]
+                if type(small) is cst.Return and small.value is not None:
+                    size = literal_size(small.value)
+                    if size:
+                        out[stmt.name.value] = size  # type: ignore[attr-defined]
+                elif type(small) in (cst.Raise, cst.Pass) or (
+                        type(small) is cst.Expr and type(small.value) is cst.Ellipsis):
+                    # `raise NotImplementedError()`: abstract, a subclass defines what it is
+                    out[stmt.name.value] = ABSTRACT  # type: ignore[attr-defined]
     return out
+
+
+ABSTRACT = 0.0  # class_sizes: a method or property that only raises (or passes): no bound of its own
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:

@@ -153,10 +153,12 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
     return _CONF_NAME[rank]
 
 
-def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool]) -> bool:
+def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool], depth: int = 0) -> bool:
     """Whether each caller edge that makes `fid` run more than once per unit of work calls it
-    from inside a loop of that kind (a retry or draw loop, a loop over batches), and at least
-    one does."""
+    from inside a loop of that kind (a retry or draw loop, a loop over batches), or makes a
+    plain call from a function that is itself called so (a transaction helper that a batch
+    helper calls once per pass: Prefect's `begin_transaction` under `_maintenance_session`,
+    up to three calls up), and at least one does."""
     if fid not in program.callers:
         return False
     found = False
@@ -167,6 +169,9 @@ def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool]) -> b
         if loops and kind(loops[-1].why):
             found = True
         elif program.heat.get(edge.caller, 1.0) * program.trips(loops) > 1.0:
+            if not loops and depth < 3 and edge.caller != fid and _per_pass_only(program, edge.caller, kind, depth + 1):
+                found = True
+                continue
             return False  # a caller repeats it for another reason: a per-item call
     return found
 
