@@ -16,6 +16,10 @@ _MOVES = {"os.rename", "os.replace", "os.link", "shutil.move"}
 # Asking whether the object is already stored.
 _CHECKS = {"os.path.exists", "os.path.isfile", "os.path.lexists", "os.stat", "os.access"}
 _DIGESTS = {"hexdigest", "digest"}
+# What makes a name new on every call: a file named from it is a queue entry, not an object
+# stored by its content (Mailman's switchboard hashes the message with the time: FALSE in run 11).
+_UNIQUE_SOURCES = {"time.time", "time.time_ns", "time.monotonic", "time.perf_counter", "os.urandom", "os.getpid",
+                   "datetime.datetime.now", "datetime.datetime.utcnow", "itertools.count"}
 
 
 class StoredObjectRewritten(Rule):
@@ -27,7 +31,9 @@ class StoredObjectRewritten(Rule):
     `mkstemp` file, `open(..., "wb")`), hashes it (`hashlib`), and moves the file to a name
     derived from the hash (`os.rename`, `os.replace`, `os.link`, `shutil.move`) without first
     checking whether a file of that name exists: the check comes after the write, or there
-    is none. Whether it costs anything depends on how often the function runs (a clean
+    is none. A name that also takes the clock or a random value (`time.time()`, `uuid4()`,
+    directly or through a name built from one) is new on every call: a queue entry, not an
+    object stored by its content (Mailman's switchboard, labelled FALSE in run 11). Whether it costs anything depends on how often the function runs (a clean
     filter per tracked file, a cache put per item): a warning needs loops or a hot entry
     point on the way.
 
@@ -90,6 +96,15 @@ class StoredObjectRewritten(Rule):
         "    with tempfile.NamedTemporaryFile(dir=os.path.dirname(path), delete=False) as f:\n"
         "        f.write(data)\n"
         "    os.replace(f.name, path)\n",
+        # A queue entry named by the time and a hash of the message: new on every call.
+        "import hashlib, os, time\n"
+        "def enqueue(qdir, msg):\n"
+        "    now = repr(time.time())\n"
+        "    filebase = now + '+' + hashlib.sha1(msg + now.encode()).hexdigest()\n"
+        "    filename = os.path.join(qdir, filebase + '.pck')\n"
+        "    with open(filename + '.tmp', 'wb') as fp:\n"
+        "        fp.write(msg)\n"
+        "    os.rename(filename + '.tmp', filename)\n",
     ]
     INVALID = [
         Invalid(
@@ -148,12 +163,15 @@ class StoredObjectRewritten(Rule):
         check of such a path before that write."""
         hashes: Set[str] = set()  # names bound to a hashlib object
         derived: Set[str] = set()  # names holding a digest or a path built from one
+        unique: Set[str] = set()  # names holding a clock reading or a random value, or built from one
         first_write: Optional[cst.Call] = None
         checked_before = moved = False
         for node, _ in own_nodes(fn.body):
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 name = node.targets[0].target.value
                 value = node.value
+                if self._unique(value, unique):
+                    unique.add(name)
                 if isinstance(value, cst.Call) and (self.ctx.resolve(value.func) or "").startswith("hashlib."):
                     hashes.add(name)
                 elif self._digested(value, hashes, derived):
@@ -168,9 +186,22 @@ class StoredObjectRewritten(Rule):
                 if first_write is None:
                     checked_before = True
             elif (qualified in _MOVES and len(node.args) >= 2 and first_write is not None
-                  and self._digested(node.args[1].value, hashes, derived)):
+                  and self._digested(node.args[1].value, hashes, derived)
+                  and not self._unique(node.args[1].value, unique)):
                 moved = True
         return first_write if moved and not checked_before else None
+
+    def _unique(self, expr: cst.BaseExpression, unique: Set[str]) -> bool:
+        """Whether `expr` reads the clock or a random source, or a name built from one: a file
+        named from it is new on every call (a queue entry), not an object stored by content."""
+        for node, _ in own_nodes(expr):
+            if isinstance(node, cst.Name) and node.value in unique:
+                return True
+            if isinstance(node, cst.Call):
+                qualified = self.ctx.resolve(node.func) or ""
+                if qualified in _UNIQUE_SOURCES or qualified.startswith(("uuid.", "random.", "secrets.")):
+                    return True
+        return False
 
     def _digested(self, expr: cst.BaseExpression, hashes: Set[str], derived: Set[str]) -> bool:
         """Whether `expr` holds a content digest or is built from one."""
