@@ -24,15 +24,23 @@ def syncs_a_replacement(ctx: FileContext, sync: cst.Call) -> bool:
     own function repeats it, and that function renames a file after it.
 
     A sync inside a local loop followed by one rename after the loop (a flush and sync per
-    written line, then the rename) is still a sync per item: only the last one is needed.
+    written line, then the rename) is still a sync per item: only the last one is needed. A
+    sync followed by a rename in the same pass of the innermost loop is one atomic replacement
+    per file (Mailman's recovery of each queue file: every file must reach the disk before
+    its own rename, labelled FALSE in run 11).
     """
     if ctx.loops:
-        return False
-    fn = enclosing_function(ctx)
-    if fn is None:
-        return False
+        root = ctx.loop_nodes[-1] if ctx.loop_nodes else None
+        if root is None or type(root) not in (cst.For, cst.While):
+            return False
+        body = root.body  # type: ignore[attr-defined]
+    else:
+        fn = enclosing_function(ctx)
+        if fn is None:
+            return False
+        body = fn.body
     seen_sync = False
-    stack = [fn.body]
+    stack = [body]
     while stack:  # pre-order, in source order: a rename counts only after the sync
         node = stack.pop()
         if node is sync:

@@ -134,7 +134,9 @@ class SyncPerStatement(Rule):
     loop" would leave every replacement but the last undurable. If a loop replaces the
     same file per item, the fix is to write it once after the loop, at that loop. A sync
     repeated by a loop inside the function before one rename (a sync per written line) is
-    reported.
+    reported; a sync followed by a rename in the same pass of a loop is one replacement per
+    file, each of which must reach the disk before its rename (Mailman's queue recovery,
+    labelled FALSE in run 11), and is not.
     """
 
     CODE = "PFL402"
@@ -176,6 +178,9 @@ class SyncPerStatement(Rule):
         "        os.fsync(self._file.fileno())\n        self._file.close()\n"
         "        os.replace(self._lockname, self._name)\n"
         "def write_all(files, data):\n    for f in files:\n        f.write(data)\n        f.close()\n",
+        # each file synced, then renamed, in the same pass: one atomic replacement per file
+        "import os\ndef recover(paths):\n    for src in paths:\n        with open(src, 'rb+') as fp:\n"
+        "            fp.write(b'1')\n            os.fsync(fp.fileno())\n            os.rename(src, src + '.pck')\n",
     ]
     INVALID = [
         Invalid("def load(conn, rows):\n    for row in rows:\n        conn.execute('INSERT INTO t VALUES (?)', row)\n        conn.commit()\n", line=4),
