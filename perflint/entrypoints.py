@@ -44,7 +44,7 @@ ROLES: Dict[str, str] = {
     "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
     "management-command": "a Django management command's `handle`, or an admin command of a CLI package taking `args` (runs once)",
     "cli-main": "a click/typer command, an argparse main or a function named `main` (runs once)",
-    "migration": "code in a migrations package or a module named `migration(s)` (runs once)",
+    "migration": "code in a migrations package or a module named `migration(s)`, and an Alembic revision's `upgrade()`/`downgrade()` (runs once)",
     "periodic": "a periodic job: a task a Celery beat schedule runs (`add_periodic_task`), a receiver of a signal named like `periodic_task`/`cron`, a function decorated `@periodic_task` (runs once per period)",
     "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*`, receivers of Django's `pre_migrate`/`post_migrate` signals, Django system checks (`@register(...)`) (runs once)",
 }
@@ -253,6 +253,11 @@ class EntryPoints:
         if "run-once-hook" in fn.effects or fid in self._migrate_hooks:
             return Role("setup", "a migrate hook or a system check: runs once per command", False, "run")
         if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
+            return Role("migration", "migration: runs once", False, "run")
+        if fn.cls is None and fn.name in ("upgrade", "downgrade") and (
+                "alembic" in parts[:-1] or "/alembic/" in f"/{mod.path}"):
+            # an Alembic revision (`alembic/versions/<rev>_x.py`): Mailman's pendable indexes,
+            # labelled FALSE in run 11
             return Role("migration", "migration: runs once", False, "run")
         if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
                 fn.name == "ready" and fn.cls and any(

@@ -379,3 +379,23 @@ def test_a_transaction_helper_called_once_per_batch_two_calls_down_is_per_batch(
     assert at_warning(VACUUM, "PFL402") == []
     per_item = VACUUM.replace("        if not run_ids:\n            break\n", "")
     assert at_warning(per_item, "PFL402") != []
+
+
+def test_an_alembic_revision_runs_once():
+    # `alembic/versions/<rev>_x.py`'s upgrade(): a migration, run once per database (Mailman's
+    # pendable indexes, PFL504 labelled FALSE in run 11)
+    from pathlib import Path
+
+    from perflint.analyze import Analyzer
+    from perflint.callgraph import Program
+    from perflint.discovery import SourceFile
+
+    src = ("revision = '47294d3a604'\n"
+           "def upgrade():\n    for row in op.get_bind().execute(q).fetchall():\n        pass\n"
+           "def helper():\n    pass\n")
+    path = "pkg/database/alembic/versions/47294d3a604_pendable.py"
+    summary = Analyzer([]).analyze_bytes(SourceFile(Path(path), path, path[:-3].replace("/", "."), False, False),
+                                         src.encode())
+    prog = Program([summary])
+    roles = {fid.rpartition(".")[2]: role.id for fid, role in prog.roles.items()}
+    assert roles.get("upgrade") == "migration" and "helper" not in roles
