@@ -9,7 +9,7 @@ the bounded is what made a `range(count)` with count 1 an error before.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import libcst as cst
 
@@ -470,15 +470,22 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
 def _batch_fetched(body: cst.BaseSuite) -> str:
     """`ids = await _delete_flow_run_batch(...)` then `if not ids: break`: a pass that takes a
     batch from a call named for it and leaves when it comes back empty (Prefect's vacuum)."""
+    return _taken_until_empty(body, lambda called: bool(_BATCHES.search(called)), True)
+
+
+def _taken_until_empty(body: cst.BaseSuite, named: Callable[[str], bool], awaited: bool) -> str:
+    """The call (its last name) that a pass takes its work from, `x = call(...)` (or `x = await
+    call(...)` when `awaited`) with `named(call)`, when an `if` on `x` then leaves the loop; ""
+    otherwise."""
     taken = None
     for node, _ in own_nodes(body):
         if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
             value = node.value  # type: ignore[attr-defined]
-            if type(value) is cst.Await:
+            if awaited and type(value) is cst.Await:
                 value = value.expression  # type: ignore[attr-defined]
             if type(value) is cst.Call:
-                called = (dotted_text(value.func) or "").rpartition(".")[2]  # type: ignore[attr-defined]
-                if _BATCHES.search(called):
+                called = dotted_text(value.func) or ""  # type: ignore[attr-defined]
+                if named(called.rpartition(".")[2]):
                     taken = (node.targets[0].target.value, called)  # type: ignore[attr-defined]
                     break
     if taken is None:
@@ -521,22 +528,8 @@ def _worker_reason(body: cst.BaseSuite) -> str:
     """Why `while not self.shutdown_requested:` is a worker's main loop, or "": each pass takes
     one job (`task = self.fetch_task()`) and leaves when there is none. The job is the unit of
     work, as a task queue's message is (pulpcore's workers, labelled FALSE in run 10)."""
-    taken = None
-    for node, _ in own_nodes(body):
-        if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name \
-                and type(node.value) is cst.Call:  # type: ignore[attr-defined]
-            called = dotted_text(node.value.func) or ""  # type: ignore[attr-defined]
-            if _TAKES_JOB.match(called.rpartition(".")[2]):
-                taken = (node.targets[0].target.value, called)  # type: ignore[attr-defined]
-                break
-    if taken is None:
-        return ""
-    name, called = taken
-    for node, _ in own_nodes(body):
-        if type(node) is cst.If and name in names_below(node.test) and any(
-                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body)):  # type: ignore[attr-defined]
-            return f"a worker loop: each pass takes one job ({called}()) and is one unit of work"
-    return ""
+    called = _taken_until_empty(body, lambda last: bool(_TAKES_JOB.match(last)), False)
+    return f"a worker loop: each pass takes one job ({called}()) and is one unit of work" if called else ""
 
 
 # A loop that fetches a batch of rows per pass (`while rows := q.fetchmany(1000)`, `while batch :=
