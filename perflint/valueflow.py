@@ -151,6 +151,7 @@ class ValueFlow:
         self._speculate = True  # off when a guess proved wrong (solve starts again without)
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._class_targets: Dict[str, bool] = {}
+        self._target_calls: Dict[str, List[Tuple[str, bool]]] = {}  # site_callables, by target
         self._self_param: Dict[str, bool] = {}
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
 
@@ -348,10 +349,17 @@ class ValueFlow:
     # -- what a call reaches ------------------------------------------------------------
     def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
         """(function id, called bound to an instance) for each function a call may reach."""
-        exact = self.p.resolve_target(site.target) if site.target else None
-        if exact is not None:
-            bound = not site.target.startswith("g:") or self._names_class(site.target)
-            return [(exact, bound)]
+        target = site.target
+        if target:
+            # what a symbolic target reaches depends on the target alone: once per target
+            # (the list is shared: callers only read it)
+            found = self._target_calls.get(target)
+            if found is None:
+                exact = self.p.resolve_target(target)
+                found = self._target_calls[target] = [] if exact is None else [
+                    (exact, not target.startswith("g:") or self._names_class(target))]
+            if found:
+                return found
         if site.callee is None:
             return []
         return self.callables(self.eval(mod, site.callee)) or []
@@ -371,6 +379,8 @@ class ValueFlow:
             for value in values:
                 if value[0] == "F" or value[0] == "B":  # most calls: one function
                     return [(value[1], value[0] == "B")]
+        elif not values:
+            return []  # a callee nothing is known about (a quarter of the calls on Twisted)
         out: List[Tuple[str, bool]] = []
         # the order decides which of a function's two values (bound or not) is kept below
         for value in sorted(values, key=repr) if len(values) > 1 else values:
