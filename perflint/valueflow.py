@@ -84,8 +84,8 @@ def _roots(expr: Optional[tuple]):
 
 
 def receiver_evidence(summary: ModuleSummary) -> None:
-    """Phase 1, once a file's call sites are known: what of them may bind a method's
-    receiver (ModuleSummary.receiver_names; read by ValueFlow._guess_bound_receivers)."""
+    """Phase 1, once a file's call sites and values are known: what of them may bind a
+    method's receiver (ModuleSummary.receiver_names; read by ValueFlow._guess_bound_receivers)."""
     names: Set[str] = set()
     targets: Set[str] = set()
     handed: Set[str] = set()
@@ -114,6 +114,27 @@ def receiver_evidence(summary: ModuleSummary) -> None:
                     names.add(arg[2])
                 elif arg[0] == "f":
                     handed.add(arg[1])
+    # an unbound method stored for later (`self.extract = fn or Counter.whole_line`, then
+    # `self.extract(self, line)`): attributes of anything but `self` in stored values
+    stack: List[tuple] = []
+    for table in (summary.bindings, summary.class_attrs, summary.inst_attrs):
+        for values in table.values():
+            for exprs in values.values():
+                stack.extend(exprs)
+    for exprs in summary.returns.values():
+        stack.extend(exprs)
+    while stack:
+        expr = stack.pop()
+        kind = expr[0]
+        if kind == "a":
+            base = expr[1]
+            if base[0] != "n" or base[2] != "self":
+                names.add(expr[2])
+            stack.append(base)
+        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam":
+            stack.append(expr[1])
+        elif kind == "or" or kind == "L" or kind == "S":
+            stack.extend(e for e in expr[1] if e is not None)
     summary.receiver_names = frozenset(names)
     summary.receiver_targets = frozenset(targets)
     summary.receiver_functions = frozenset(handed)
@@ -319,10 +340,11 @@ class ValueFlow:
         """Methods whose receiver some call may bind, from what phase 1 saw of the call
         sites (receiver_evidence): an exact target named through the class
         (`Base.__init__(self)`, `Task.run(self=task)`), every method of the name of an
-        attribute of something but `self` that is called with arguments or passed as one
-        (`self._base.write(conn, data)`, `construct(Inspector._init, bind)`), and functions
-        passed as arguments (a decorator may call its argument unbound). Only a guess:
-        _bind_args checks it as parameters are bound."""
+        attribute of something but `self` that is called with arguments, passed as one or
+        stored (`self._base.write(conn, data)`, `construct(Inspector._init, bind)`,
+        `self.extract = Counter.whole_line`), and functions passed as arguments (a decorator
+        may call its argument unbound). Only a guess: _bind_args checks it as parameters
+        are bound."""
         names, bound = self._bound_names, self._bound_self
         for mod in self.p.modules.values():
             names.update(mod.receiver_names)
