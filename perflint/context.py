@@ -26,6 +26,7 @@ from perflint.summary import (
     FunctionSummary,
     ModuleSummary,
 )
+from perflint.valueflow import receiver_evidence
 from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotation_type: rules import them here
     TRANSPARENT_DECORATORS,
     NameResolution,
@@ -792,6 +793,7 @@ class FileContext(NameResolution):
                     functions[scope].effects[REGISTERS_PERIODIC] = "high"
                 elif "migrate.connect" in site.text and connects_migrate_hook(site.text):
                     functions[scope].effects[REGISTERS_MIGRATE_HOOK] = "high"  # `post_migrate.connect(f)`
+        receiver_evidence(summary)
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
             cls.bases = tuple(f"g:{b}" for b in resolved if b)

@@ -106,3 +106,10 @@ class ModuleSummary:
     dispatch_prefixes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
     suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)
+    # Calls that may bind a method's receiver (valueflow.ValueFlow._guess_bound_receivers):
+    # names of attributes of something but `self` called with arguments, passed as one or
+    # held in a stored value, `g:` targets called with arguments, qualnames of functions
+    # passed as arguments.
+    receiver_names: FrozenSet[str] = frozenset()
+    receiver_targets: FrozenSet[str] = frozenset()
+    receiver_functions: FrozenSet[str] = frozenset()

@@ -83,6 +83,67 @@ def _roots(expr: Optional[tuple]):
             stack.extend(e[1])
 
 
+def receiver_evidence(summary: ModuleSummary) -> None:
+    """Phase 1, once a file's call sites and values are known: what of them may bind a
+    method's receiver (ModuleSummary.receiver_names; read by ValueFlow._guess_bound_receivers)."""
+    names: Set[str] = set()
+    targets: Set[str] = set()
+    handed: Set[str] = set()
+    for fn in summary.functions.values():
+        for site in fn.calls:
+            if not site.args and not site.kwargs:
+                continue  # binds nothing
+            callee = site.callee
+            if callee is not None and callee[0] == "a":
+                base = callee[1]
+                if base[0] != "n" or base[2] != "self":
+                    names.add(callee[2])
+            if site.target[:2] == "g:":
+                targets.add(site.target)
+            for arg in site.args:
+                if arg is not None:
+                    kind = arg[0]
+                    if kind == "a":
+                        base = arg[1]
+                        if base[0] != "n" or base[2] != "self":
+                            names.add(arg[2])
+                    elif kind == "f":
+                        handed.add(arg[1])
+            for _, arg in site.kwargs:
+                if arg[0] == "a":
+                    names.add(arg[2])
+                elif arg[0] == "f":
+                    handed.add(arg[1])
+    # an unbound method stored for later (`self.extract = fn or Counter.whole_line`, then
+    # `self.extract(self, line)`): attributes of anything but `self` in stored values
+    stack: List[tuple] = []
+    for table in (summary.bindings, summary.class_attrs, summary.inst_attrs):
+        for values in table.values():
+            for exprs in values.values():
+                stack.extend(exprs)
+    for exprs in summary.returns.values():
+        stack.extend(exprs)
+    while stack:
+        expr = stack.pop()
+        kind = expr[0]
+        if kind == "a":
+            base = expr[1]
+            if base[0] != "n" or base[2] != "self":
+                names.add(expr[2])
+            stack.append(base)
+        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam":
+            stack.append(expr[1])
+        elif kind == "or" or kind == "L" or kind == "S":
+            stack.extend(e for e in expr[1] if e is not None)
+    summary.receiver_names = frozenset(names)
+    summary.receiver_targets = frozenset(targets)
+    summary.receiver_functions = frozenset(handed)
+
+
+class _ReceiverBound(Exception):
+    """A call bound a receiver that ValueFlow._guess_bound_receivers took for unbound."""
+
+
 class ValueFlow:
     """What every value expression of the program can hold, and the calls it makes."""
 
@@ -102,8 +163,16 @@ class ValueFlow:
         # body calls (`f = convert(f)` returning `lambda r: f(**r)`) holds itself
         self._calling: Set[tuple] = set()
         self._dirty = False  # the evaluation under way read a parameter or an unfinished one
+        # Methods whose receiver (`self`, `cls`) some call may bind: only an unbound call does
+        # (`Base.__init__(self)`, a function value of the method called with arguments), and
+        # most methods never get one. The others' receivers are read as plain locals (their
+        # one binding, the class), so what reads them is kept across rounds like any pure value.
+        self._bound_self: Set[str] = set()
+        self._bound_names: Set[str] = set()  # ... or every method of one of these names
+        self._speculate = True  # off when a guess proved wrong (solve starts again without)
         self._subclasses: Optional[Dict[str, List[str]]] = None
         self._class_targets: Dict[str, bool] = {}
+        self._target_calls: Dict[str, List[Tuple[str, bool]]] = {}  # site_callables, by target
         self._self_param: Dict[str, bool] = {}
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
 
@@ -113,6 +182,17 @@ class ValueFlow:
         first round only what a change can reach is re-read: the function whose parameters
         grew, the functions nested in it, its class's methods when it stores a parameter on
         `self`, and its callers when what it returns depends on a parameter."""
+        try:
+            self._solve()
+        except _ReceiverBound:
+            # a call bound a receiver guessed unbound: what was kept from reading it is wrong.
+            # Start again with every receiver a parameter (no corpus measured gets here).
+            self.param_in, self.memo, self.pure = {}, {}, {}
+            self._calling = set()
+            self._speculate = False
+            self._solve()
+
+    def _solve(self) -> None:
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
         for fid in sorted(self.p.functions):
             mod, fn = self.p.functions[fid]
@@ -120,6 +200,8 @@ class ValueFlow:
             if found:
                 sites[fid] = found
         related = self._related(sites)
+        if self._speculate:
+            self._guess_bound_receivers()
         callers: Dict[str, set] = {}
         pending = set(sites)
         settled = False
@@ -248,9 +330,36 @@ class ValueFlow:
                 if len(new) > MAX_VALUES:
                     new = None
             if new != old:
+                if name == params[0] and self._unbound_receiver(target, fn):
+                    raise _ReceiverBound(target)
                 slots[name] = new
                 changed = True
         return changed
+
+    def _guess_bound_receivers(self) -> None:
+        """Methods whose receiver some call may bind, from what phase 1 saw of the call
+        sites (receiver_evidence): an exact target named through the class
+        (`Base.__init__(self)`, `Task.run(self=task)`), every method of the name of an
+        attribute of something but `self` that is called with arguments, passed as one or
+        stored (`self._base.write(conn, data)`, `construct(Inspector._init, bind)`,
+        `self.extract = Counter.whole_line`), and functions passed as arguments (a decorator
+        may call its argument unbound). Only a guess: _bind_args checks it as parameters
+        are bound."""
+        names, bound = self._bound_names, self._bound_self
+        for mod in self.p.modules.values():
+            names.update(mod.receiver_names)
+            for qualname in mod.receiver_functions:
+                bound.add(f"{mod.module}.{qualname}")
+            for target in mod.receiver_targets:
+                if not self._names_class(target):
+                    exact = self.p.resolve_target(target)
+                    if exact is not None:
+                        bound.add(exact)
+
+    def _unbound_receiver(self, fid: str, fn) -> bool:
+        """Whether `fid` is a method whose receiver no call binds, as far as the guess knows."""
+        return (self._speculate and fid not in self._bound_self and fn.name not in self._bound_names
+                and self._takes_self(fid, fn))
 
     def _takes_self(self, fid: str, fn) -> bool:
         """Whether a call of `fid` bound to an instance passes it as the first parameter."""
@@ -262,10 +371,17 @@ class ValueFlow:
     # -- what a call reaches ------------------------------------------------------------
     def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
         """(function id, called bound to an instance) for each function a call may reach."""
-        exact = self.p.resolve_target(site.target) if site.target else None
-        if exact is not None:
-            bound = not site.target.startswith("g:") or self._names_class(site.target)
-            return [(exact, bound)]
+        target = site.target
+        if target:
+            # what a symbolic target reaches depends on the target alone: once per target
+            # (the list is shared: callers only read it)
+            found = self._target_calls.get(target)
+            if found is None:
+                exact = self.p.resolve_target(target)
+                found = self._target_calls[target] = [] if exact is None else [
+                    (exact, not target.startswith("g:") or self._names_class(target))]
+            if found:
+                return found
         if site.callee is None:
             return []
         return self.callables(self.eval(mod, site.callee)) or []
@@ -285,6 +401,8 @@ class ValueFlow:
             for value in values:
                 if value[0] == "F" or value[0] == "B":  # most calls: one function
                     return [(value[1], value[0] == "B")]
+        elif not values:
+            return []  # a callee nothing is known about (a quarter of the calls on Twisted)
         out: List[Tuple[str, bool]] = []
         # the order decides which of a function's two values (bound or not) is kept below
         for value in sorted(values, key=repr) if len(values) > 1 else values:
@@ -468,8 +586,10 @@ class ValueFlow:
                     return _single(self.eval(mod, exprs[0]))  # most locals: union() of one part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
                 if name in params:  # bound from call sites: grows by rounds
-                    self._dirty = True
-                    parts.append(self.param_in.get(f"{mod.module}.{scope}", _NO_PARAMS).get(name, EMPTY))
+                    fid = f"{mod.module}.{scope}"
+                    if name != params[0] or not self._unbound_receiver(fid, functions[scope]):
+                        self._dirty = True
+                        parts.append(self.param_in.get(fid, _NO_PARAMS).get(name, EMPTY))
                 if nested:
                     parts.append(frozenset({("C", f"{mod.module}.{scope}.{name}", False)}))
                 return union(parts)

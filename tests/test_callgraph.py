@@ -8,6 +8,7 @@ from perflint.analyze import Analyzer
 from perflint.callgraph import Program
 from perflint.discovery import SourceFile
 from perflint.testing import lint_sources
+from perflint.valueflow import ValueFlow
 
 
 def program(files, hot=()):
@@ -221,6 +222,26 @@ def test_values_bound_in_later_rounds_reach_through_earlier_evaluations():
     assert ("m.c", "m.work") in found
     assert ("m.c", "m.Box.__init__") in found and ("m.c", "m.Box.run") in found
     assert ("m.Box.run", "m.work") in found
+
+
+def test_a_receiver_bound_by_an_unbound_call_is_a_parameter_guessed_or_not(monkeypatch):
+    # A method's `self` is read as its class alone, and what reads it kept across rounds,
+    # unless some call may bind it: phase 1 notes `Fake.step(...)` called with arguments
+    # (and `step = Fake.step`, a stored value). A binding the guess missed starts the
+    # fixed point again with every receiver a parameter, with the same result.
+    source = (
+        "class Real:\n    def go(self):\n        pass\n"
+        "class Fake:\n    def step(self):\n        self.go()\n"
+        "def main():\n    CALL\n"
+    )
+    for call in ("Fake.step(Real())", "step = Fake.step\n    step(Real())"):
+        guessed = program({"m.py": source.replace("CALL", call)})
+        assert ("m.Fake.step", "m.Real.go", "exact") in {(e.caller, e.callee, e.kind) for e in guessed.edges["m.Fake.step"]}
+        assert guessed.flow._speculate  # the guess held: no second start
+    monkeypatch.setattr(ValueFlow, "_guess_bound_receivers", lambda self: None)
+    missed = program({"m.py": source.replace("CALL", "Fake.step(Real())")})
+    assert ("m.Fake.step", "m.Real.go", "exact") in {(e.caller, e.callee, e.kind) for e in missed.edges["m.Fake.step"]}
+    assert not missed.flow._speculate
 
 
 def test_a_lambda_handed_back_to_the_parameter_it_calls_does_not_recurse_forever():

@@ -457,6 +457,8 @@ async def test_a_call_graph_edit_is_published_first_then_corrected_by_the_relink
     assert relinks(client) == []
     # Then the relink ends and corrects the other open file.
     await until(lambda: codes(client, storage) == [], "storage.py corrected by the relink")
+    # the server logs the relink just after publishing what it corrected: wait for that too
+    await until(lambda: relinks(client), "the relink logged")
     assert len(relinks(client)) == 1
     assert since(storage) == [[]]
 
