@@ -255,16 +255,15 @@ class Program(Frequencies):
         """The largest literal size of `attr` over the class `self` may be: the first definition
         on its MRO and every subclass's own; None when one of them is not a literal, or none
         is in the scanned code."""
+        def defines(cls: ClassSummary) -> bool:
+            return attr in cls.sized or attr in cls.methods or attr in cls.attrs
+
         found: List[Optional[float]] = []
-        for klass in self.mro(cid):
-            cls = self.classes[klass][1]
-            if attr in cls.sized or attr in cls.methods or attr in cls.attrs:
-                found.append(cls.sized.get(attr))
-                break
-        for sub in self.flow.subclasses(cid):
-            cls = self.classes[sub][1] if sub in self.classes else None
-            if cls is not None and (attr in cls.sized or attr in cls.methods or attr in cls.attrs):
-                found.append(cls.sized.get(attr))
+        first = next((self.classes[k][1] for k in self.mro(cid) if defines(self.classes[k][1])), None)
+        if first is not None:
+            found.append(first.sized.get(attr))
+        found += [self.classes[sub][1].sized.get(attr) for sub in self.flow.subclasses(cid)
+                  if sub in self.classes and defines(self.classes[sub][1])]
         # an abstract definition (`raise NotImplementedError()`) bounds nothing: its subclasses do
         found = [size for size in found if size != ABSTRACT]
         if not found or any(size is None for size in found):

@@ -16,7 +16,7 @@ known to be of another type does not pass it. Sites (findings) get the same guar
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -79,14 +79,21 @@ def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet
     return ()
 
 
-def _after_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, optional: FrozenSet[str]) -> Tuple[str, ...]:
-    """`if p is None: return x` before `child` in the same block: past it, p was given."""
-    found: Tuple[str, ...] = ()
+def _early_exit_tests(block: cst.IndentedBlock, child: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """The tests of `if <test>: return/raise` statements before `child` in the same block:
+    past each, its test was false."""
     for stmt in block.body:
         if stmt is child:
             break
         if type(stmt) is cst.If and stmt.orelse is None and _exits(stmt.body):
-            found += _given_when(stmt.test, False, optional)
+            yield stmt.test
+
+
+def _after_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, optional: FrozenSet[str]) -> Tuple[str, ...]:
+    """`if p is None: return x` before `child` in the same block: past it, p was given."""
+    found: Tuple[str, ...] = ()
+    for test in _early_exit_tests(block, child):
+        found += _given_when(test, False, optional)
     return found
 
 
@@ -129,22 +136,17 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
             continue
         if type(parent) is not cst.If:
             continue
-        if child is parent.body:  # type: ignore[attr-defined]
-            if optional:
-                found += _given_when(parent.test, True, optional)  # type: ignore[attr-defined]
-            guard = _isinstance_guard(parent.test, params) if params else ""  # type: ignore[attr-defined]
-            if guard:
-                types += (guard,)
-            if flags:
-                types += _flag_when(parent.test, True, flags)  # type: ignore[attr-defined]
-        elif child is parent.orelse:  # type: ignore[attr-defined]
-            if optional:
-                found += _given_when(parent.test, False, optional)  # type: ignore[attr-defined]
-            guard = _isinstance_guard(parent.test, params) if params else ""  # type: ignore[attr-defined]
-            if guard:
-                types += ("not" + guard,)
-            if flags:
-                types += _flag_when(parent.test, False, flags)  # type: ignore[attr-defined]
+        taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
+        if taken is None:
+            continue
+        test = parent.test  # type: ignore[attr-defined]
+        if optional:
+            found += _given_when(test, taken, optional)
+        guard = _isinstance_guard(test, params) if params else ""
+        if guard:
+            types += (guard if taken else "not" + guard,)
+        if flags:
+            types += _flag_when(test, taken, flags)
     return tuple(dict.fromkeys(found)) + tuple(dict.fromkeys(types))
 
 
@@ -153,15 +155,12 @@ def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequ
     """`if isinstance(perms, str): return one(perms)` or `if dry_run: return` before `child`:
     past it, the test was false."""
     found: Tuple[str, ...] = ()
-    for stmt in block.body:
-        if stmt is child:
-            break
-        if type(stmt) is cst.If and stmt.orelse is None and _exits(stmt.body):
-            guard = _isinstance_guard(stmt.test, params) if params else ""
-            if guard:
-                found += ("not" + guard,)
-            if flags:
-                found += _flag_when(stmt.test, False, flags)
+    for test in _early_exit_tests(block, child):
+        guard = _isinstance_guard(test, params) if params else ""
+        if guard:
+            found += ("not" + guard,)
+        if flags:
+            found += _flag_when(test, False, flags)
     return found
 
 

@@ -176,3 +176,20 @@ def locks_rows(root: cst.CSTNode) -> bool:
         elif node_type is cst.SimpleString and "FOR UPDATE" in node.value.upper():  # type: ignore[attr-defined]
             return True
     return False
+
+
+def loop_target_names(ctx) -> set:
+    """Names the loops and comprehensions around the node being visited bind, up to its
+    function: `row` in `for row in rows:`, `k, v` in `{k: v for k, v in pairs}`."""
+    names: set = set()
+    for anc in reversed(ctx.stack):
+        if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            break
+        if isinstance(anc, cst.For):
+            names |= names_in(anc.target)
+        elif isinstance(anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            comp = anc.for_in
+            while comp is not None:
+                names |= names_in(comp.target)
+                comp = comp.inner_for_in
+    return names

@@ -12,7 +12,7 @@ from perflint.effects import DB_RECEIVER, orm_query
 from perflint.nodes import iter_children, names_below
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, locks_rows, names_in, sql_text
+from perflint.ruleutil import first_arg, locks_rows, loop_target_names, names_in, sql_text
 
 # Django model fields that hold a relation: reading them on an instance runs a query.
 _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -354,7 +354,7 @@ class QueryInLoop(Rule):
         if sql is not None and _NOT_A_QUERY.match(sql_text(sql)):
             return  # COMMIT/BEGIN or DDL: no rows to fetch together (a commit per row is PFL402's)
         if sql is not None:
-            if self.ctx.loops and self._statement_varies(sql, self._loop_targets() | self._loop_assigned[-1]):
+            if self.ctx.loops and self._statement_varies(sql, loop_target_names(self.ctx) | self._loop_assigned[-1]):
                 return  # for table in tables: cur.execute(f"DROP TABLE {table}") -- different statements
             if not self.ctx.loops and not self._fixed_statement(sql, fn.params):
                 return  # a wrapper that executes the statement it is given: its callers are the loop
@@ -451,7 +451,7 @@ class QueryInLoop(Rule):
             return False
         if not any(t.split(".")[0] in ("treebeard", "wagtail") for t in self.ctx.imports.values()):
             return False
-        return receiver in self._loop_targets() | self._loop_assigned[-1]
+        return receiver in loop_target_names(self.ctx) | self._loop_assigned[-1]
 
     def _batched(self, node: cst.Call) -> bool:
         """Per chunk or group, not per row: `for key, group in groupby(...)`, `chunk = ids[i:i+n]`,
@@ -525,7 +525,7 @@ class QueryInLoop(Rule):
         or over the loop's own item (the loop walks chunks of ids), or pages with `.offset()`.
         `per_call` (a query in no loop of its function): over any collection but a literal of one,
         the function is a batch lookup, and a caller's loop runs it once per batch."""
-        targets = self._loop_targets()
+        targets = loop_target_names(self.ctx)
         assigned = self._assigned[-1] if self._assigned else {}
 
         def batch(expr: cst.BaseExpression) -> bool:
@@ -654,30 +654,16 @@ class QueryInLoop(Rule):
         while True:
             if isinstance(root, cst.Attribute):
                 if root.attr.value == "objects" and isinstance(root.value, cst.Name):
-                    return root.value.value in self._loop_targets()
+                    return root.value.value in loop_target_names(self.ctx)
                 root = root.value
             elif isinstance(root, cst.Call):
                 func = root.func
                 if (dotted_text(func) or "").rpartition(".")[2] in ("query", "select") and root.args \
                         and isinstance(root.args[0].value, cst.Name):
-                    return root.args[0].value.value in self._loop_targets()
+                    return root.args[0].value.value in loop_target_names(self.ctx)
                 root = func
             else:
                 return False
-
-    def _loop_targets(self) -> Set[str]:
-        names: Set[str] = set()
-        for anc in reversed(self.ctx.stack):
-            if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                break
-            if isinstance(anc, cst.For):
-                names |= names_in(anc.target)
-            elif isinstance(anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-                comp = anc.for_in
-                while comp is not None:
-                    names |= names_in(comp.target)
-                    comp = comp.inner_for_in
-        return names
 
     # -- relations read per item of a queryset ----------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.effects import CHANGE_GUARD, REBUILD_NAME
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import enclosing_if_tests, names_in
+from perflint.ruleutil import enclosing_if_tests, loop_target_names, names_in
 
 
 
@@ -104,8 +104,7 @@ class RebuildOnCommit(Rule):
         it updates the entry that changed, not the whole derived state."""
         if not self.ctx.loops or not node.args:
             return False
-        targets = _loop_names(self.ctx)
-        return bool(targets & set(names_in(node.args[0].value)))
+        return bool(loop_target_names(self.ctx) & names_in(node.args[0].value))
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
@@ -146,21 +145,6 @@ class RebuildOnCommit(Rule):
             f"{name}() rebuilds derived state on every commit, without checking whether it changed",
             requires=("fn:commit", "callee:rebuild"),
         )
-
-
-def _loop_names(ctx) -> set:
-    names: set = set()
-    for anc in reversed(ctx.stack):
-        if isinstance(anc, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            break
-        if isinstance(anc, cst.For):
-            names |= set(names_in(anc.target))
-        elif isinstance(anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            comp = anc.for_in
-            while comp is not None:
-                names |= set(names_in(comp.target))
-                comp = comp.inner_for_in
-    return names
 
 
 def _callee_name(node: cst.Call) -> str:

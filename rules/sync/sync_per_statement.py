@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import List, Optional
 
 import libcst as cst
 
@@ -368,19 +369,28 @@ def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
 _ROW_ERRORS = re.compile(r"(Integrity|Database|Data|Operational|Unique\w*|Constraint\w*)Error$|^IntegrityViolation$")
 
 
-def _survives_row_error(ctx) -> bool:
-    """Whether the `with` being visited is the body of a `try` that catches a database error."""
+def _caught(ctx) -> Optional[List[Optional[List[str]]]]:
+    """When the `with` being visited is the body of a `try`: per handler, the last names of the
+    errors it catches (None for a bare `except:`); None when it is not."""
     body, stmt = ctx.parent(1), ctx.parent(2)
     if type(stmt) is not cst.Try or stmt.body is not body:
-        return False
+        return None
+    out: List[Optional[List[str]]] = []
     for handler in stmt.handlers:
         caught = handler.type
-        parts = caught.elements if type(caught) is cst.Tuple else [caught] if caught is not None else []
-        for part in parts:
-            text = dotted_text(part.value if type(part) is cst.Element else part) or ""
-            if _ROW_ERRORS.search(text.rpartition(".")[2]):
-                return True
-    return False
+        if caught is None:
+            out.append(None)
+            continue
+        parts = caught.elements if type(caught) is cst.Tuple else [caught]
+        out.append([(dotted_text(part.value if type(part) is cst.Element else part) or "").rpartition(".")[2]
+                    for part in parts])
+    return out
+
+
+def _survives_row_error(ctx) -> bool:
+    """Whether the `with` being visited is the body of a `try` that catches a database error."""
+    handlers = _caught(ctx)
+    return bool(handlers) and any(_ROW_ERRORS.search(name) for names in handlers if names for name in names)
 
 
 def _isolates_item_failure(ctx) -> bool:
@@ -388,19 +398,11 @@ def _isolates_item_failure(ctx) -> bool:
     of something other than the write (a payment provider's, a network call's): the block is
     each item's own unit of failure. A handler for a database error is the row failing, which a
     bulk write with conflict handling replaces; that stays a finding."""
-    body, stmt = ctx.parent(1), ctx.parent(2)
-    if type(stmt) is not cst.Try or stmt.body is not body or not stmt.handlers:
+    handlers = _caught(ctx)
+    if not handlers:
         return False
-    for handler in stmt.handlers:
-        caught = handler.type
-        if caught is None:
-            return False
-        parts = caught.elements if type(caught) is cst.Tuple else [caught]
-        for part in parts:
-            text = (dotted_text(part.value if type(part) is cst.Element else part) or "").rpartition(".")[2]
-            if not text or _ROW_ERRORS.search(text) or text in ("Exception", "BaseException"):
-                return False
-    return True
+    return all(names is not None and all(name and not _ROW_ERRORS.search(name) and name not in ("Exception", "BaseException")
+                                         for name in names) for names in handlers)
 
 
 def _loops_inside(body: cst.BaseSuite) -> bool:
