@@ -607,8 +607,13 @@ class Program(Frequencies):
                     self.root_note[fid] = "module level: runs once at import"
                 elif all(e.caller == fid for e in self.callers[fid]):  # none, or only its own recursion
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
+                elif all(self._in_tests(e.caller) for e in self.callers[fid] if e.caller != fid):
+                    self.root_note[fid] = "called only from tests"
                 else:
-                    self.root_note[fid] = "called only from cold code"
+                    # its callers pass it no heat: they run once per unit of work as far as the
+                    # scanned code shows (the cold ones are named later, by _spread_error_cold)
+                    self.root_note[fid] = ("called once per run of its callers, which no loop or hot entry point "
+                                           "reaches (set `hot` if it runs per request or row)")
         self._spread_error_cold()
         scc = self._components()
         queue = deque(sorted(self.functions))

@@ -16,11 +16,16 @@ from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.finding import SEVERITIES
 from perflint.units import TimeError, parse_time
 
+# Test code and test support: Django's per-app `tests.py`, packages' `testing` helpers
+# (twisted.internet.testing, nautobot.core.testing): they build fixtures, not hot paths.
 DEFAULT_TEST_PATTERNS = (
     "tests/",
     "test/",
     "test_*.py",
     "*_test.py",
+    "tests.py",
+    "testing/",
+    "testing.py",
     "conftest.py",
     "bench*/",
     "examples/",

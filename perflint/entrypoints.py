@@ -66,7 +66,9 @@ _TASK_DECORATORS = ("shared_task", "rq.job", "rq.decorators.job", "dramatiq.acto
 _CLI_DECORATORS = ("click.command", "click.group", "typer.Typer.command")
 _URL_FUNCTIONS = frozenset({"path", "re_path", "url", "django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 # Hooks of external base classes: method name (or prefix, ending in "*") -> a word the
-# external base's name must contain. Request handlers and middleware run once per request
+# external base's name must contain. `filter` of a `Filter` is logging's, once per record: a
+# query-filter library's `filter(qs, value)` (django-filter, django-ninja) runs once per request
+# (Wagtail's LocaleFilter, labelled FALSE in run 12). Request handlers and middleware run once per request
 # (_REQUEST_HOOKS); the rest once per item (a node, a record, a line, a row).
 _REQUEST_HOOK_WORDS = frozenset({"RequestHandler", "Middleware"})
 # Input hooks of serializers and form fields: they parse what one write request submits.
@@ -127,7 +129,9 @@ class EntryPoints:
         self._collect_urlconfs()
         self._periodic: Set[str] = set()
         self._migrate_hooks: Set[str] = set()
+        self._migration_steps: Set[str] = set()
         self._collect_registrations()
+        self._collect_migration_steps()
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
 
@@ -250,9 +254,11 @@ class EntryPoints:
         parts = mod.module.split(".")
         if "periodic" in fn.effects or fid in self._periodic:
             return Role("periodic", "periodic job (cron, beat schedule): runs once per period", False, "run")
+        if fid in self._migration_steps:
+            return Role("migration", "a migration's RunPython step: runs once", False, "run")
         if "run-once-hook" in fn.effects or fid in self._migrate_hooks:
             return Role("setup", "a migrate hook or a system check: runs once per command", False, "run")
-        if "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations"):
+        if _is_migration_module(mod):
             return Role("migration", "migration: runs once", False, "run")
         if fn.cls is None and fn.name in ("upgrade", "downgrade") and (
                 "alembic" in parts[:-1] or "/alembic/" in f"/{mod.path}"):
@@ -349,6 +355,23 @@ class EntryPoints:
                         for fid, _ in flow.callables(flow.eval(mod, arg)) or ():
                             found.add(fid)
 
+    def _collect_migration_steps(self) -> None:
+        """Functions a Django migration runs: `migrations.RunPython(populate, unpopulate)`,
+        often defined elsewhere and imported (Nautobot's default cable types, labelled PLAUSIBLE
+        in run 12: a get_or_create per row of a fixed table, once per database)."""
+        flow = self.p.flow
+        for name in sorted(self.p.modules):
+            mod = self.p.modules[name]
+            if not _is_migration_module(mod):
+                continue
+            for fn in mod.functions.values():
+                for site in fn.calls:
+                    if site.text.rpartition(".")[2] != "RunPython":
+                        continue
+                    for arg in list(site.args) + [value for _, value in site.kwargs]:
+                        for fid, _ in flow.callables(flow.eval(mod, arg)) or ():
+                            self._migration_steps.add(fid)
+
     def _collect_urlconfs(self) -> None:
         """Views a URLconf names: path("x/", views.detail), path("y/", Detail.as_view())."""
         flow = self.p.flow
@@ -404,6 +427,11 @@ def _unresolved_bases(cls: ClassSummary) -> Tuple[str, ...]:
     return tuple(t for t in cls.base_texts if t.rpartition(".")[2] not in resolved)
 
 
+def _is_migration_module(mod: "ModuleSummary") -> bool:
+    parts = mod.module.split(".")
+    return "migrations" in parts[:-1] or "/migrations/" in f"/{mod.path}" or parts[-1] in ("migration", "migrations")
+
+
 def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:
     """(external base, the word that matched) when `name` overrides one of its hooks."""
     words = _HOOK_WORDS.get(name)
@@ -411,8 +439,9 @@ def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]
         words = _HOOK_WORDS[name] = _hook_words(name)
     for word in words:
         for base in external:
-            if word in base.rpartition(".")[2]:
-                return base.rpartition(".")[2], word
+            module, _, cls = base.rpartition(".")
+            if word in cls and not (word == "Filter" and module and not module.startswith("logging")):
+                return cls, word
     return None
 
 

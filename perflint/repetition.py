@@ -249,7 +249,7 @@ def iterable_trips(
             return iterable_trips(func.value, constants, outer_targets)
         if _RETRY.search(last) or last in _RETRIERS:
             return float(RETRY_BOUND), f"{name}(): {RETRY_LOOP}"
-        if _BATCHES.search(last):
+        if _BATCHES.search(last) or (_CHUNKS.match(last) and args and type(args[0]) not in (cst.Integer, cst.Float)):
             return 1.0, f"{name}(): {BATCH_PASS}"
         if last in _CODE_BOUNDED_CALLS:
             return float(CODE_BOUND), f"{name}(): bounded by the code (models, fields, classes), not the data"
@@ -278,6 +278,8 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
     served = service_reason(node.body) if _runs_until_stopped(test) or _asks_a_call(test) else batch_reason(test)
     if not served and _runs_until_stopped(test):
         served = _worker_reason(node.body) or _chunked_reason(node.body)
+    if not served and not _reads(node.body):
+        served = poll_reason(node.body)
     if served:
         return 1.0, served
     climbed = _climbed_names(node.body)
@@ -366,6 +368,10 @@ def imported_constant_trips(expr: cst.BaseExpression) -> Tuple[Optional[float], 
 # form, one per batch (prefect's scheduler and event store, labelled FALSE in run 9). A loop
 # over the batch's items inside it is not "the parts of an item": it walks the data.
 _BATCHES = re.compile(r"batch", re.I)
+# `for values in self._get_chunks(qs):`, `chunked(rows, 500)`: a collection handed over in chunks
+# (Wagtail's SpecificIterable, labelled FALSE in run 12); not `f.chunks()` or `f.chunks(8192)`,
+# the byte chunks of one file or stream.
+_CHUNKS = re.compile(r"^_*(get_|iter_)?chunk(s|ed)$")
 BATCH_PASS = "one pass per batch"
 BATCHES = "a loop over batches"  # how batch_reason's and _chunked_reason's `why` starts
 
@@ -401,6 +407,23 @@ def service_reason(body: cst.CSTNode) -> str:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
             if _waits(called) and not _yields_only(node):  # type: ignore[arg-type]
                 return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
+    return ""
+
+
+_SLEEPS = {"time.sleep", "asyncio.sleep", "sleep", "gevent.sleep", "eventlet.sleep"}
+
+
+def poll_reason(body: cst.CSTNode) -> str:
+    """Why a while loop whose pass sleeps is a poll, whatever its test (`while state not in
+    done_states: ... time.sleep(interval)`): it runs until something outside changes, one pass
+    per interval, so a query or a commit per pass is per poll, not per item (Superset's Hive,
+    Impala and Trino progress loops, labelled FALSE in run 12). Only a sleep: a `select()` or a
+    `wait()` can be reading a child's output to its end, a walk of the data."""
+    for node, _ in own_nodes(body):
+        if type(node) is cst.Call:
+            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
+            if called in _SLEEPS and not _yields_only(node):  # type: ignore[arg-type]
+                return f"a poll loop: each pass sleeps ({called}()) until something outside changes: one poll, not an item"
     return ""
 
 

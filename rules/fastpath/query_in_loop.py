@@ -160,7 +160,10 @@ class QueryInLoop(Rule):
     Nor is a query on the model the loop picks (`for storage_class in storage_classes:
     storage_class.objects.filter(project=p)`, `session.query(model)` per model): each pass
     reads another table, and no one query reads them together (Label Studio's storages,
-    labelled FALSE in run 11).
+    labelled FALSE in run 11), whether the loop names the model itself, binds it in the pass
+    (`model = ct.model_class()`, `model = form.Meta.model`) or asks for it on the spot
+    (`ct.model_class().objects.filter(...)`: Nautobot's and Wagtail's checks per content type,
+    labelled FALSE in run 12).
     """
 
     CODE = "PFL503"
@@ -175,6 +178,9 @@ class QueryInLoop(Rule):
         # An HTTP session (requests) or a web session's mapping: `get(url)`, `get(key, default)`.
         "def fetch(session, urls):\n    return [session.get(u, timeout=5) for u in urls]\n",
         "def tokens(session, keys):\n    return [session.get(k, None) for k in keys]\n",
+        # One table per pass: each content type's own model, so no one query reads them all.
+        "def in_use(tag, content_types):\n    for ct in content_types:\n        model = ct.model_class()\n"
+        "        if model.objects.filter(tags=tag).exists():\n            return True\n",
         # Transaction control and DDL per table: nothing to fetch at once.
         "def archive(cur, tables):\n    for t in tables:\n        cur.execute('COMMIT')\n",
         # One query, iterated.
@@ -649,21 +655,37 @@ class QueryInLoop(Rule):
     def _per_table(self, node: cst.Call) -> bool:
         """A query on the model the loop picks (`storage_class.objects.filter(project=p)`,
         `session.query(model).count()`): each pass reads another table, so no one query can
-        fetch them together (Label Studio's storages, labelled FALSE in run 11)."""
+        fetch them together (Label Studio's storages, labelled FALSE in run 11). The model may
+        be bound in the pass (`model = ct.model_class()`, `model = form.Meta.model`) or asked
+        for on the spot (`ct.model_class().objects`): Nautobot and Wagtail check each content
+        type's own table (labelled FALSE in run 12)."""
         root: Optional[cst.BaseExpression] = node
         while True:
             if isinstance(root, cst.Attribute):
                 if root.attr.value == "objects" and isinstance(root.value, cst.Name):
-                    return root.value.value in loop_target_names(self.ctx)
+                    return self._bound_per_pass(root.value.value)
+                if root.attr.value == "objects" and isinstance(root.value, cst.Call) and \
+                        (dotted_text(root.value.func) or "").rpartition(".")[2] in ("model_class", "get_model"):
+                    return True
                 root = root.value
             elif isinstance(root, cst.Call):
                 func = root.func
                 if (dotted_text(func) or "").rpartition(".")[2] in ("query", "select") and root.args \
                         and isinstance(root.args[0].value, cst.Name):
-                    return root.args[0].value.value in loop_target_names(self.ctx)
+                    return self._bound_per_pass(root.args[0].value.value)
                 root = func
             else:
                 return False
+
+    def _bound_per_pass(self, name: str) -> bool:
+        """`name` is the loop's target, or a local the loop rebinds from something other than a
+        bare name (`model = ct.model_class()`; `model = Device` is one model for every pass)."""
+        if name in loop_target_names(self.ctx):
+            return True
+        if not self._loop_assigned or name not in self._loop_assigned[-1] or not self._all_assigned:
+            return False
+        # `model = None` in an except beside `model = ct.model_class()` is no model at all
+        return any(not isinstance(value, cst.Name) for value in self._all_assigned[-1].get(name, ()))
 
     # -- relations read per item of a queryset ----------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
