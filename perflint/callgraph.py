@@ -153,6 +153,7 @@ class Program(Frequencies):
         # While one finding's trace is written: its function's first edge, when the site's
         # guards (guards.py) rule out the hottest caller (engine sets it, hot_chain reads it).
         self.chain_start: Dict[str, Edge] = {}
+        self.chain_outside: Set[str] = set()  # traced along a chain outside any transaction
         self.root_note: Dict[str, str] = {}
         self._compute_heat()
         self._effects: Dict[str, Dict[str, str]] = {}

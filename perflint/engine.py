@@ -257,6 +257,7 @@ def finalize(
     fixed_time: Dict[str, float] = {}  # fingerprint -> seconds per unit of work the fixed code spends
     meta = by_code.get(UNUSED_SUPPRESSION)
     descents: Dict[str, Candidate] = {}  # findings whose cost sits in the callee: their trace ends there
+    outside_tx: Set[str] = set()  # findings that hold only outside a transaction: traced along such a chain
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.error is not None:
             errors.append(summary.error)
@@ -305,6 +306,8 @@ def finalize(
             explain_args[finding.fingerprint] = args
             if "trace-callee" in members[0].cand.requires:
                 descents[finding.fingerprint] = members[0].cand
+            if any("outside-transaction" in m.cand.requires for m in members):
+                outside_tx.add(finding.fingerprint)
             if fixed > 0:
                 fixed_time[finding.fingerprint] = fixed
         if meta is not None and summary.suppressions and _selected_here(meta, file_ignores, overrides):
@@ -343,6 +346,7 @@ def finalize(
         known = fid is not None and fid in program.functions
         # a site whose guards rule out its function's hottest caller is traced from another
         program.chain_start = {fid: scored.chain_start} if scored is not None and scored.chain_start is not None else {}
+        program.chain_outside = {fid} if f.fingerprint in outside_tx else set()
         if known and not cold:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
         elif known:
@@ -365,6 +369,7 @@ def finalize(
         else:
             explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members, per_item)
     program.chain_start = {}
+    program.chain_outside = set()
     extra["explanations"] = explanations
     extra["fixed_time"] = {f.fingerprint: fixed_time[f.fingerprint] for f in findings if f.fingerprint in fixed_time}
     extra["costs_source"] = scorer.costs.source

@@ -6,7 +6,7 @@ executions per unit of work and the hops that explain them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from perflint.finding import Loop, TraceHop
 from perflint.repetition import TREE_WALK
@@ -180,8 +180,14 @@ class Frequencies:
         current = fid
         # a site under guards (guards.py) is reached through the hottest caller that passes them
         first = self.chain_start.get(fid)
+        # a finding that holds only outside a transaction is traced along a chain that holds
+        # none open: the hottest may pass through one (pretix's build_cancellation, reached
+        # inside _cancel_order's atomic block and, as hot, from generate_invoice without one)
+        outside = fid in self.chain_outside and not self.in_transaction.get(fid, False)
         while current in self.pred:
             edge = first if first is not None and not chain else self.pred[current]
+            if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):
+                edge = self._edge_outside_transaction(current, seen) or edge
             chain.append(edge)
             if edge.caller in seen:
                 # a recursion multiplied it last: go on from the call that entered the cycle
@@ -194,6 +200,22 @@ class Frequencies:
             current = edge.caller
         chain.reverse()
         return chain
+
+    def _edge_outside_transaction(self, fid: str, seen: Set[str]) -> Optional[Edge]:
+        """A caller edge as hot as `fid`'s hottest that opens no transaction around the call and
+        is not inside one itself (the chains _spread_transactions found), or None."""
+        for edge in self.callers.get(fid, ()):
+            caller = edge.caller
+            if edge.site.cold or caller in seen or caller in self.cold_roots or self._in_tests(caller):
+                continue
+            if edge.site.in_transaction or self.in_transaction.get(caller, False):
+                continue
+            loops = edge.site.loops
+            h = min(self.heat[caller] * self.trips(loops, self.unknown.get(caller, 0)) if loops else self.heat[caller],
+                    HEAT_CAP)
+            if h * (1 + 1e-9) >= self.heat[fid]:
+                return edge
+        return None
 
     def chain_depths(self, chain: Sequence[Edge], fid: str) -> List[int]:
         """The unknown-loop depth before each edge of a hot chain, then at the site: how the

@@ -162,3 +162,83 @@ def test_a_loop_over_chunks_of_a_collection_makes_one_pass_per_chunk():
     assert trips("self._get_chunks(values_qs)") == (1.0, "self._get_chunks(): one pass per batch")
     assert trips("chunked(rows, 500)")[0] == 1.0
     assert trips("upload.chunks()")[0] is None and trips("f.chunks(8192)")[0] is None
+
+
+# -- a finding that holds outside a transaction is traced along such a chain -------------------
+TX_CHAINS = '''
+from django.db import transaction
+from app.models import Line
+
+def build_lines(invoice, lines):
+    for line in lines:
+        line.pk = None
+        line.save()
+
+def cancel(order):
+    with transaction.atomic():
+        build_lines(order.invoice, order.lines)
+
+def reissue(order):
+    build_lines(order.invoice, order.lines)
+
+def cancel_all(orders):
+    for order in orders:
+        cancel(order)
+
+def reissue_all(orders):
+    for order in orders:
+        reissue(order)
+'''
+
+
+def test_the_trace_of_a_write_outside_a_transaction_avoids_the_chain_that_holds_one():
+    # pretix's build_cancellation: as hot inside _cancel_order's atomic block as from
+    # generate_invoice without one; the trace named the atomic chain (labelled FALSE in run 11)
+    from perflint.config import Config
+    from perflint.testing import lint_sources
+
+    found = lint_sources({"m.py": TX_CHAINS}, select=("PFL402",), config=Config(min_severity="note"))
+    (finding,) = [f for f in found if f.line == line_of(TX_CHAINS, "line.save()")]
+    assert finding.severity == "error"
+    assert [hop.function for hop in finding.trace][:2] == ["reissue_all", "reissue_all"]
+
+
+# -- a materialised-path tree keeps its children's count --------------------------------------
+def test_children_count_of_a_materialised_path_node_is_no_query():
+    # treebeard's MP_Node (every wagtail Page) returns its `numchild` column; an adjacency-list
+    # node counts its children with a query (Wagtail's chooser, labelled FALSE in run 12).
+    src = ("from wagtail.models import Page\n\ndef counts(pages):\n    out = []\n    for page in pages:\n"
+           "        out.append(page.get_children_count())\n        out.append(page.get_descendant_count())\n    return out\n")
+    assert [line for line, _ in found(src, "PFL503")] == [7]
+    adjacency = src.replace("from wagtail.models import Page", "from treebeard.al_tree import AL_Node")
+    assert [line for line, _ in found(adjacency, "PFL503")] == [6]
+
+
+# -- a relation the loop has just set ---------------------------------------------------------
+RELATION_SET = '''
+from django.db import models
+
+class Task(models.Model):
+    name = models.TextField()
+
+class TaskSchedule(models.Model):
+    last_task = models.ForeignKey(Task, null=True, on_delete=models.SET_NULL)
+    owner = models.ForeignKey(Task, null=True, on_delete=models.SET_NULL, related_name="+")
+
+def dispatch_scheduled(now):
+    for schedule in TaskSchedule.objects.filter(next_dispatch__lte=now):
+        schedule.last_task = Task.objects.create(name="x")
+        print(schedule.last_task.pk, schedule.owner.pk)
+'''
+
+
+def test_a_relation_the_loop_has_just_set_is_no_query():
+    # pulpcore's dispatch_scheduled_tasks sets `last_task` and reads its pk (labelled FALSE in
+    # run 11); the relation the loop did not set is still read from the database per item.
+    from perflint.config import Config
+    from perflint.testing import lint_sources
+
+    messages = [f.message for f in lint_sources({"m.py": RELATION_SET}, select=("PFL503",),
+                                                config=Config(min_severity="note"))]
+    assert any("schedule.owner reads a relation" in m for m in messages)
+    assert not any("schedule.last_task reads a relation" in m for m in messages)

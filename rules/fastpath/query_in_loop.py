@@ -62,11 +62,16 @@ class QueryInLoop(Rule):
     statement. It also flags reading a relation on each item of a
     Django queryset built without `select_related`/`prefetch_related`
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
-    `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code. In a file that
+    `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code (not one the loop
+    has just set on the item: `item.last_task = dispatch(...)` then `item.last_task.pk`
+    reads the object it holds). In a file that
     imports django-treebeard or wagtail (whose `Page` is a treebeard node), a tree node's
     query method (`get_parent()`, `get_next_sibling()`, `get_children_count()`, ...) called
     in a loop on a node the loop rebinds is a query per node: `page = page.get_parent()` up
     to the root is one SELECT per level, where `page.get_ancestors()` is one for all.
+    `get_children_count()` counts only for adjacency-list and nested-set trees: a
+    materialised-path node (treebeard's `MP_Node`, every wagtail `Page`) reads its
+    `numchild` column.
 
     ## Why is this slow
     Each query is a round trip: parse, plan, lock, send, wait. A loop of 1,000 lookups by
@@ -457,6 +462,13 @@ class QueryInLoop(Rule):
             return False
         if not any(t.split(".")[0] in ("treebeard", "wagtail") for t in self.ctx.imports.values()):
             return False
+        method = (dotted_text(node.func) or "").rpartition(".")[2]
+        if method == "get_children_count" and not any(
+                t.startswith(("treebeard.al_tree", "treebeard.ns_tree")) for t in self.ctx.imports.values()):
+            # a materialised-path node (treebeard's MP_Node, every wagtail Page) keeps the count
+            # in its `numchild` column: only the adjacency-list and nested-set trees query it
+            # (Wagtail's chooser, labelled FALSE in run 12)
+            return False
         return receiver in loop_target_names(self.ctx) | self._loop_assigned[-1]
 
     def _batched(self, node: cst.Call) -> bool:
@@ -692,6 +704,9 @@ class QueryInLoop(Rule):
         if self.ctx.loops and self._loop_assigned:
             for target in node.targets:
                 self._loop_assigned[-1] |= names_in(target.target)
+        if self._active:
+            for target in node.targets:
+                self._note_relation_set(target.target)
         if not self._querysets or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         self._assigned[-1][node.targets[0].target.value] = node.value
@@ -715,6 +730,15 @@ class QueryInLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         if self._active and self._active[-1][3] is node:
             self._active.pop()
+
+    def _note_relation_set(self, target: cst.BaseExpression) -> None:
+        """`item.last_task = dispatch(...)` in the loop: the relation then holds that object, and
+        reading `item.last_task.pk` after it runs no query (pulpcore's scheduled tasks,
+        labelled FALSE in run 11)."""
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            for name, _, _, loop in self._active:
+                if name == target.value.value:
+                    self._reported.add((id(loop), target.attr.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not self._active:
