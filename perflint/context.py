@@ -16,7 +16,8 @@ from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
 from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
-                                 counted_retry_reason, derived_size, for_service_reason, imported_constant_trips,
+                                 counted_retry_reason, derived_size, flush_reason, for_service_reason,
+                                 imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
                                  module_constants, once_reason, returned_sizes, shim_reason, while_trips)
 from perflint.summary import (
@@ -300,7 +301,7 @@ class FileContext(NameResolution):
         runs on a miss only, so it is cold whatever calls it."""
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
-            reason = once_reason(parent.test, node) or shim_reason(parent.test)  # type: ignore[attr-defined]
+            reason = once_reason(parent.test, node) or shim_reason(parent.test) or flush_reason(parent.test)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         elif type(parent) is cst.While and parent.body is node and self.frames:  # type: ignore[attr-defined]

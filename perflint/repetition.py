@@ -842,6 +842,34 @@ def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
                         yield ("name", text)
 
 
+# `max_size`, `BATCH_SIZE`, `self.flush_at`, `capacity`, `threshold`: how many a buffer holds.
+_FILL_BOUND = re.compile(r"(limit|batch|chunk|page|max|flush|buffer|queue)(_?(size|len|length|count|at))?$"
+                         r"|^max_|size$|capacity$|threshold$", re.I)
+
+
+def flush_reason(test: cst.BaseExpression) -> Optional[str]:
+    """Why the body of `if len(self.items) >= self.max_size:` runs once per batch, or None:
+    a buffer flushed when it fills (`add()` appends, and processes the items at `max_size`)
+    does its work once per that many calls, not once per item (Wagtail's BatchCreator: a
+    DELETE of clashes per batch of redirects, labelled FALSE in run 12)."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:  # type: ignore[attr-defined]
+        return None
+    left, comparison = test.left, test.comparisons[0]  # type: ignore[attr-defined]
+    if type(comparison.operator) not in (cst.Equal, cst.GreaterThanEqual, cst.GreaterThan):
+        return None
+    if type(left) is not cst.Call or dotted_text(left.func) != "len" or len(left.args) != 1:  # type: ignore[attr-defined]
+        return None
+    bound = comparison.comparator
+    if type(bound) is cst.Integer:
+        if int(bound.value, 0) < 10:  # type: ignore[attr-defined]
+            return None  # `len(parts) == 2`: a shape, not a buffer
+    else:
+        text = (dotted_text(bound) or "").rpartition(".")[2]
+        if not text or not _FILL_BOUND.search(text):
+            return None
+    return "when a buffer fills: once per batch of items, not per item"
+
+
 def shim_reason(test: cst.BaseExpression) -> Optional[str]:
     """`if type(self).log_action != Manager.log_action:` guards a compatibility shim: the
     body runs only for a subclass that overrides the method, not on the default path."""
