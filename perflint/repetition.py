@@ -238,7 +238,10 @@ def iterable_trips(
                 # (Label Studio's batch updates, labelled FALSE in run 11)
                 return 1.0, f"range(..., {step}): {BATCH_PASS}"
             return None, ""
-        if name in ("enumerate", "reversed", "sorted", "list", "tuple", "set", "iter") and args:
+        if (name in ("enumerate", "reversed", "sorted", "list", "tuple", "set", "iter", "frozenset")
+                or name.endswith("dict.fromkeys")) and args:
+            # `dict.fromkeys((username, "admin"))`: the two names, deduplicated in order (mlflow's
+            # default-password check, labelled FALSE in run 11 as x100)
             return iterable_trips(args[0], constants, outer_targets)
         if name == "zip" and args:
             known = [t for t in (iterable_trips(a, constants, outer_targets) for a in args) if t[0] is not None]

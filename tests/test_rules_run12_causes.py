@@ -278,3 +278,13 @@ def test_a_flush_when_a_buffer_fills_runs_once_per_batch():
     every_add = FLUSH.replace("        if len(self.items) >= self.max_size:\n            self.process()",
                               "        self.process()")
     assert [sev for _, sev in found(every_add, "PFL503")] == ["error"]
+
+
+def test_dict_fromkeys_of_a_literal_has_its_length():
+    # mlflow's `for username in dict.fromkeys((username, "admin")):` makes two trips, not 100
+    # (labelled FALSE in run 11).
+    from perflint.repetition import iterable_trips
+    import libcst as cst
+
+    assert iterable_trips(cst.parse_expression('dict.fromkeys((username, "admin"))'), {}, set())[0] == 2
+    assert iterable_trips(cst.parse_expression("dict.fromkeys(names)"), {}, set())[0] is None
