@@ -854,7 +854,10 @@ def flush_reason(test: cst.BaseExpression) -> Optional[str]:
     """Why the body of `if len(self.items) >= self.max_size:` runs once per batch, or None:
     a buffer flushed when it fills (`add()` appends, and processes the items at `max_size`)
     does its work once per that many calls, not once per item (Wagtail's BatchCreator: a
-    DELETE of clashes per batch of redirects, labelled FALSE in run 12)."""
+    DELETE of clashes per batch of redirects, labelled FALSE in run 12). Also as one part of
+    an `and` (`if self.max_size and len(self.items) == self.max_size:`)."""
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:  # type: ignore[attr-defined]
+        return flush_reason(test.left) or flush_reason(test.right)  # type: ignore[attr-defined]
     if type(test) is not cst.Comparison or len(test.comparisons) != 1:  # type: ignore[attr-defined]
         return None
     left, comparison = test.left, test.comparisons[0]  # type: ignore[attr-defined]

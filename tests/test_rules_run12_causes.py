@@ -255,7 +255,7 @@ class BatchCreator:
 
     def add(self, item):
         self.items.append(item)
-        if len(self.items) >= self.max_size:
+        if self.max_size and len(self.items) == self.max_size:
             self.process()
 
     def process(self):
@@ -275,7 +275,9 @@ def test_a_flush_when_a_buffer_fills_runs_once_per_batch():
     # DELETE of clashes runs once per batch of redirects (labelled FALSE in run 12). The same
     # call made on every add is once per item.
     assert found(FLUSH, "PFL503") == []
-    every_add = FLUSH.replace("        if len(self.items) >= self.max_size:\n            self.process()",
+    assert found(FLUSH.replace("self.max_size and len(self.items) == self.max_size",
+                               "len(self.items) >= self.max_size"), "PFL503") == []
+    every_add = FLUSH.replace("        if self.max_size and len(self.items) == self.max_size:\n            self.process()",
                               "        self.process()")
     assert [sev for _, sev in found(every_add, "PFL503")] == ["error"]
 
