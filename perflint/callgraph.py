@@ -620,6 +620,9 @@ class Program(Frequencies):
         # root): a recursion multiplies that once. Kept apart from `heat`, which the recursion
         # itself raises, so that a hotter entry found later starts the recursion again.
         entered_with: Dict[str, float] = dict(heat)
+        sizes: Dict[int, int] = {}
+        for component in scc.values():
+            sizes[component] = sizes.get(component, 0) + 1
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
         while queue:
@@ -651,13 +654,15 @@ class Program(Frequencies):
                     h = min(given * factor, HEAT_CAP) if entered else given
                 else:
                     h = min(given * factor, HEAT_CAP)
-                    # A recursive function whose heat its own recursion made (started from the
-                    # placeholder 1 before any caller was hot): a hotter entry from outside
-                    # starts the recursion again from there, whatever order the queue took
-                    # (packaging's marker walk: the entry x100, then the walk x10, not x100 once).
+                    # A function that recurses into itself alone, whose heat its own recursion
+                    # made (started from the placeholder 1 before any caller was hot): a hotter
+                    # entry from outside starts the recursion again from there when that gives
+                    # more, whatever order the queue took (packaging's marker walk: the entry
+                    # x100, then the walk x10, not x100 once). A larger cycle keeps its heat.
                     current = self.pred.get(edge.callee)
-                    reentry = current is not None and scc[current.caller] == scc[edge.callee] and \
-                        h > entered_with.get(edge.callee, 1.0) * (1 + 1e-9)
+                    reentry = current is not None and current.caller == edge.callee and \
+                        sizes[scc[edge.callee]] == 1 and h > entered_with.get(edge.callee, 1.0) * (1 + 1e-9) and \
+                        self._recursion_heat(edge.callee, h, nested) > heat[edge.callee] * (1 + 1e-9)
                 is_hot = hot[fid] or any(loop.data for loop in edge.site.loops)
                 if reentry or h > heat[edge.callee] * (1 + 1e-9) or \
                         (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
@@ -674,6 +679,19 @@ class Program(Frequencies):
                         queued.add(edge.callee)
                         queue.append(edge.callee)
         self._spread_transactions()
+
+    def _recursion_heat(self, fid: str, entry: float, unknown: int) -> float:
+        """The heat a function that calls itself reaches when entered with `entry` at `unknown`
+        unknown loops deep: its recursive calls made in loops multiply the entry once."""
+        best = entry
+        if self._memoized(fid):
+            return best
+        for edge in self.edges[fid]:
+            if edge.callee != fid or edge.site.cold or edge.site.guards or not edge.site.loops:
+                continue
+            factor, _ = self._trips(self.edge_loops(edge), unknown)
+            best = max(best, min(entry * factor, HEAT_CAP))
+        return best
 
     def _guarded_heat(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[float]:
         """The heat of `fid` from the callers that pass every optional parameter in `guards`,
