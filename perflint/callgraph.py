@@ -617,6 +617,13 @@ class Program(Frequencies):
                                            "reaches (set `hot` if it runs per request or row)")
         self._spread_error_cold()
         scc = self._components()
+        # The heat each function was entered with, from outside its own recursion (or as a
+        # root): a recursion multiplies that once. Kept apart from `heat`, which the recursion
+        # itself raises, so that a hotter entry found later starts the recursion again.
+        entered_with: Dict[str, float] = dict(heat)
+        sizes: Dict[int, int] = {}
+        for component in scc.values():
+            sizes[component] = sizes.get(component, 0) + 1
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
         while queue:
@@ -641,14 +648,27 @@ class Program(Frequencies):
                     factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
                 else:  # most calls sit in no loop: what _trips(()) gives, without the calls
                     factor, nested = 1.0, self.unknown.get(fid, 0)
+                reentry = False
                 if scc[edge.caller] == scc[edge.callee]:
                     pred = self.pred.get(fid)
                     entered = pred is None or scc[pred.caller] != scc[fid]
                     h = min(given * factor, HEAT_CAP) if entered else given
                 else:
                     h = min(given * factor, HEAT_CAP)
+                    # A function that recurses into itself alone, whose heat its own recursion
+                    # made (started from the placeholder 1 before any caller was hot): a hotter
+                    # entry from outside starts the recursion again from there when that gives
+                    # more, whatever order the queue took (packaging's marker walk: the entry
+                    # x100, then the walk x10, not x100 once). A larger cycle keeps its heat.
+                    current = self.pred.get(edge.callee)
+                    reentry = current is not None and current.caller == edge.callee and \
+                        sizes[scc[edge.callee]] == 1 and h > entered_with.get(edge.callee, 1.0) * (1 + 1e-9) and \
+                        self._recursion_heat(edge.callee, h, nested) > heat[edge.callee] * (1 + 1e-9)
                 is_hot = hot[fid] or any(loop.data for loop in edge.site.loops)
-                if h > heat[edge.callee] * (1 + 1e-9) or (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
+                if reentry or h > heat[edge.callee] * (1 + 1e-9) or \
+                        (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
+                    if scc[edge.caller] != scc[edge.callee]:
+                        entered_with[edge.callee] = h
                     heat[edge.callee] = h
                     hot[edge.callee] = is_hot
                     self.guessed[edge.callee] = self.guessed.get(fid, False) or edge.guess
@@ -660,6 +680,19 @@ class Program(Frequencies):
                         queued.add(edge.callee)
                         queue.append(edge.callee)
         self._spread_transactions()
+
+    def _recursion_heat(self, fid: str, entry: float, unknown: int) -> float:
+        """The heat a function that calls itself reaches when entered with `entry` at `unknown`
+        unknown loops deep: its recursive calls made in loops multiply the entry once."""
+        best = entry
+        if self._memoized(fid):
+            return best
+        for edge in self.edges[fid]:
+            if edge.callee != fid or edge.site.cold or edge.site.guards or not edge.site.loops:
+                continue
+            factor, _ = self._trips(self.edge_loops(edge), unknown)
+            best = max(best, min(entry * factor, HEAT_CAP))
+        return best
 
     def _guarded_heat(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[float]:
         """The heat of `fid` from the callers that pass every optional parameter in `guards`,
