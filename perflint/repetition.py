@@ -765,7 +765,7 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
         right = test.comparisons[0].comparator
         if op is cst.NotIn:
             container = dotted_text(right)
-            if container and ("sub", container) in assigned:
+            if container and ("sub", container) in assigned and rebound_key(test, body) is None:
                 return f"runs on a cache miss only (fills {container})"
         if op is cst.Is and type(right) is cst.Name and right.value == "None":
             left = test.left
@@ -796,6 +796,48 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
 
 
 _BRANCHES = (cst.If, cst.Try, cst.With)
+
+
+def rebound_key(test: cst.BaseExpression, body: cst.CSTNode) -> Optional[Tuple[str, str, cst.CSTNode, cst.CSTNode]]:
+    """`if key not in cache:` whose body rebinds `key` and then stores `cache[key] = ...`:
+    (key, cache, the rebinding target, the store target), else None.
+
+    The entry is filled under the new value of `key`, and the next call with the value the
+    test saw misses again: the block is not a cache miss but the work of every such call
+    (coverage.py's canonical_filename rebound a relative name to the path it found on
+    sys.path before storing, so a relative name never hit)."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return None
+    if type(test.comparisons[0].operator) is not cst.NotIn or type(test.left) is not cst.Name:
+        return None
+    key = test.left.value
+    cache = dotted_text(test.comparisons[0].comparator)
+    if not cache:
+        return None
+    rebinding: Optional[cst.CSTNode] = None
+    for node, _ in own_nodes(body):
+        node_type = type(node)
+        targets: Tuple[cst.CSTNode, ...] = ()
+        if node_type is cst.Assign:
+            targets = tuple(t.target for t in node.targets)  # type: ignore[attr-defined]
+        elif node_type in (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr):
+            targets = (node.target,)  # type: ignore[attr-defined]
+        for target in targets:
+            if rebinding is None and type(target) is cst.Name and target.value == key:  # type: ignore[attr-defined]
+                rebinding = target
+            elif (rebinding is not None and type(target) is cst.Subscript
+                  and dotted_text(target.value) == cache  # type: ignore[attr-defined]
+                  and _subscript_is(target, key)):
+                return key, cache, rebinding, target
+    return None
+
+
+def _subscript_is(target: cst.Subscript, name: str) -> bool:
+    elements = target.slice
+    if len(elements) != 1 or type(elements[0].slice) is not cst.Index:
+        return False
+    value = elements[0].slice.value  # type: ignore[attr-defined]
+    return type(value) is cst.Name and value.value == name
 
 
 def _branch_suites(stmt: cst.CSTNode) -> Iterable[cst.CSTNode]:
