@@ -9,7 +9,7 @@ the bounded is what made a `range(count)` with count 1 an error before.
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -63,30 +63,64 @@ DATA_TRIPS = 10
 
 
 def module_constants(module: cst.Module) -> Dict[str, float]:
-    """Top-level `NAME = <literal collection or int>` -> its size (or value, for an int)."""
+    """Top-level `NAME = <literal collection or int>` -> its size (or value, for an int).
+
+    A name that only the branches of a top-level `if`/`try` assign (a platform switch:
+    `if sys.platform == "win32": EXTS = ("py", "pyw", "pyi") else: EXTS = ("py", "pyi")`) is
+    bounded by its largest literal, when every assignment of it there is one."""
     out: Dict[str, float] = {}
     for stmt in module.body:
         if type(stmt) is not cst.SimpleStatementLine:
             continue
-        for small in stmt.body:
-            target, value = None, None
-            if type(small) is cst.Assign and len(small.targets) == 1:
-                target, value = small.targets[0].target, small.value
-            elif type(small) is cst.AnnAssign and small.value is not None:
-                target, value = small.target, small.value
-            if type(target) is not cst.Name or value is None:
-                continue
-            size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
-            if size is None:
-                size = derived_size(value, out)  # `BY_NAME = {c.name: c for c in sorted(CONFIGS)}`
-            if size is None and type(value) is cst.Integer:
-                try:
-                    size = float(int(value.value.replace("_", ""), 0))
-                except ValueError:
-                    size = None
+        for target, value in _simple_assignments(stmt):
+            size = _constant_size(value, out)
             if size is not None:
-                out[target.value] = size
+                out[target] = size
+    branches: Dict[str, List[Optional[float]]] = {}
+    for stmt in module.body:
+        if type(stmt) in (cst.If, cst.Try):
+            for line in _branch_lines(stmt, 0):
+                for target, value in _simple_assignments(line):
+                    branches.setdefault(target, []).append(_constant_size(value, out))
+    for target, sizes in branches.items():
+        if target not in out and all(size is not None for size in sizes):
+            out[target] = max(sizes)  # type: ignore[type-var]
     return out
+
+
+def _simple_assignments(stmt: cst.SimpleStatementLine) -> Iterable[Tuple[str, cst.BaseExpression]]:
+    for small in stmt.body:
+        target, value = None, None
+        if type(small) is cst.Assign and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        elif type(small) is cst.AnnAssign and small.value is not None:
+            target, value = small.target, small.value
+        if type(target) is cst.Name and value is not None:
+            yield target.value, value
+
+
+def _constant_size(value: cst.BaseExpression, known: Dict[str, float]) -> Optional[float]:
+    size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
+    if size is None:
+        size = derived_size(value, known)  # `BY_NAME = {c.name: c for c in sorted(CONFIGS)}`
+    if size is None and type(value) is cst.Integer:
+        try:
+            size = float(int(value.value.replace("_", ""), 0))
+        except ValueError:
+            size = None
+    return size
+
+
+def _branch_lines(stmt: cst.CSTNode, depth: int) -> Iterable[cst.SimpleStatementLine]:
+    """The simple statements in the blocks of a top-level `if`/`try` (nested ones too)."""
+    if depth > 2:
+        return
+    for suite in _branch_suites(stmt):
+        for inner in getattr(suite, "body", ()):
+            if type(inner) is cst.SimpleStatementLine:
+                yield inner
+            elif type(inner) in (cst.If, cst.Try):
+                yield from _branch_lines(inner, depth + 1)
 
 
 def literal_size(expr: cst.BaseExpression) -> Optional[float]:
@@ -103,6 +137,21 @@ def literal_size(expr: cst.BaseExpression) -> Optional[float]:
     if node_type is cst.Call and dotted_text(expr.func) in ("frozenset", "set", "tuple", "list") and len(expr.args) == 1:  # type: ignore[attr-defined]
         return literal_size(expr.args[0].value)  # type: ignore[attr-defined]
     return None
+
+
+def _starred_size(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optional[float]:
+    """The items of a display that unpacks constants into it (`(*EXTS, "pyc")`), or None."""
+    size = 0.0
+    for element in expr.elements:  # type: ignore[attr-defined]
+        if type(element) is cst.StarredElement:
+            inner = element.value
+            known = constants.get(inner.value) if type(inner) is cst.Name else literal_size(inner)  # type: ignore[attr-defined]
+            if known is None:
+                return None
+            size += known
+        else:
+            size += 1
+    return size
 
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -175,6 +224,10 @@ def iterable_trips(
     size = literal_size(expr)
     if size is not None:
         return size, f"a literal of {size:g} items"
+    if node_type in (cst.List, cst.Tuple, cst.Set):
+        size = _starred_size(expr, constants)  # `(*PY_SOURCE_EXTS, "pyc", "pyo")`
+        if size is not None:
+            return size, f"a literal of {size:g} items"
     if node_type is cst.Name:
         name = expr.value  # type: ignore[attr-defined]
         if name in constants:

@@ -1,6 +1,7 @@
 """Recall, rebuild family (the tenth session): what a user sees for the shapes of
 coverage.py's canonical_filename (a memo filled under a rebound key, behind a no-op decorator
-factory). Each test fails on the code before its change."""
+factory) and astroid's _has_init (a package-marker probe per extension). Each test fails on
+the code before its change."""
 
 from __future__ import annotations
 
@@ -143,3 +144,89 @@ def test_a_decorator_that_replaces_the_function_still_hides_it():
     replaced = FACTORY.replace("    def _decorator(func):\n        return func\n",
                                "    def _decorator(func):\n        return lambda *a: None\n")
     assert seen(replaced, "PFL304") == [(28, "note")]
+
+
+# -- PFL307: a probe for a folder's __init__ module ----------------------------------------
+HAS_INIT = '''import os
+import sys
+
+if sys.platform.startswith("win"):
+    PY_SOURCE_EXTS = ("py", "pyw", "pyi")
+else:
+    PY_SOURCE_EXTS = ("py", "pyi")
+
+def has_init(directory):
+    mod_or_pack = os.path.join(directory, "__init__")
+    for ext in (*PY_SOURCE_EXTS, "pyc", "pyo"):
+        if os.path.exists(mod_or_pack + "." + ext):
+            return mod_or_pack + "." + ext
+    return None
+
+def resolve(paths):
+    for path in paths:
+        has_init(path)
+'''
+
+
+def test_pfl307_a_package_marker_probe_per_extension():
+    # One stat per extension tried: the platform switch bounds PY_SOURCE_EXTS by its largest
+    # literal (3), the display unpacks it and adds two: x5 per call, x100 calls.
+    (f,) = found(HAS_INIT, "PFL307")
+    assert (f.line, f.severity, f.frequency) == (12, "note", 500.0)
+    assert f.message.startswith("os.path.exists() asks whether a folder holds an __init__ module on every call "
+                                "of has_init()")
+
+
+@pytest.mark.parametrize("src", [
+    # another file of a folder: its answer can change
+    HAS_INIT.replace('"__init__"', '"setup"'),
+    # a function that creates files: its checks guard its own changes
+    HAS_INIT.replace("    return None\n", "    os.makedirs(directory)\n    return None\n"),
+    # memoised
+    "import functools\n" + HAS_INIT.replace("def has_init", "@functools.lru_cache(maxsize=None)\ndef has_init"),
+])
+def test_pfl307_package_marker_near_misses_are_quiet(src):
+    assert seen(HAS_INIT, "PFL307") == [(12, "note")]  # the shape they differ from
+    assert seen(src, "PFL307") == []
+
+
+def test_a_constant_only_one_branch_bounds_stays_unknown():
+    # A name a branch assigns from something that is not a literal bounds nothing.
+    src = HAS_INIT.replace('    PY_SOURCE_EXTS = ("py", "pyi")\n', "    PY_SOURCE_EXTS = tuple(os.environ)\n")
+    (f,) = found(src, "PFL307")
+    assert f.frequency == 1000.0  # the extension loop is an unknown loop inside the caller's
+
+
+# -- a call of a parameter that every call site binds to one function ------------------------
+CALLBACK = '''from importlib.metadata import entry_points
+
+def walk(names, check):
+    for name in names:
+        check(name)
+
+def plugins(part):
+    return entry_points(group=part)
+
+def check_parts(parts):
+    for part in parts:
+        plugins(part)
+
+def resolve(names):
+    return walk(names, check_parts)
+'''
+
+
+def test_a_parameter_every_caller_binds_to_one_function_is_a_sure_call():
+    # walk() calls `check` per name, and the only function any call binds it to is
+    # check_parts: nothing is merged, so the scan runs per part per name (x100 x10), not
+    # "counted from check_parts" (x100) as if walk's call were a guess (astroid's
+    # modpath_from_file_with_callback calling check_modpath_has_init).
+    (f,) = found(CALLBACK, "PFL304")
+    assert (f.line, f.severity, f.frequency, f.confidence) == (8, "error", 1000.0, "high")
+
+
+def test_a_parameter_bound_to_two_functions_stays_a_guess():
+    assert [(f.line, f.frequency) for f in found(CALLBACK, "PFL304")] == [(8, 1000.0)]
+    two = CALLBACK + "\ndef other(parts):\n    return len(parts)\n\ndef count(names):\n    return walk(names, other)\n"
+    # counted from check_parts, the callee of the guess: its own loop x100
+    assert [(f.line, f.frequency) for f in found(two, "PFL304")] == [(8, 100.0)]
