@@ -184,6 +184,11 @@ def test_pfl307_a_package_marker_probe_per_extension():
     HAS_INIT.replace("    return None\n", "    os.makedirs(directory)\n    return None\n"),
     # memoised
     "import functools\n" + HAS_INIT.replace("def has_init", "@functools.lru_cache(maxsize=None)\ndef has_init"),
+    # a folder from the configuration, not one the function is asked about (Salt's thin
+    # tarball checks each configured dependency while it packs: no memo to key by it)
+    "import os\nCONFIG = {}\ndef tops():\n    out = []\n    for mod in CONFIG.get('deps', []):\n"
+    "        if os.path.isfile(os.path.join(mod, '__init__.py')):\n            out.append(mod)\n    return out\n"
+    "def run(rows):\n    for r in rows:\n        tops()\n",
 ])
 def test_pfl307_package_marker_near_misses_are_quiet(src):
     assert seen(HAS_INIT, "PFL307") == [(12, "note")]  # the shape they differ from

@@ -53,7 +53,8 @@ class FixedAnswerPerCall(Rule):
     name, a `self` attribute or a local set from it, or through a function of the same module
     that returns such a path; and stat probes of a folder's `__init__` module
     (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, or a local set from
-    such a path), which ask whether the folder is a package. Whether that costs anything
+    such a path) where the folder is a parameter of the function, which ask whether the folder
+    it is given is a package. Whether that costs anything
     depends on how often the function runs: the finding is a warning only when its time per unit of work (loops and hot entry
     points on the way) reaches the threshold; otherwise it is a note.
 
@@ -212,7 +213,7 @@ class FixedAnswerPerCall(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         # A local or a `self` attribute set from a package path inside a function; a local
         # set from a path to a folder's `__init__` module.
-        if self.ctx.function is not None and _names_init(node.value):
+        if self.ctx.function is not None and _names_init(node.value) and self._from_parameter(node.value):
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self._markers.add((self.ctx.function_qualname, target.target.value))
@@ -271,11 +272,19 @@ class FixedAnswerPerCall(Rule):
     def _package_marker(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr` is the path of a folder's `__init__` module: a package marker
         (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, a local set so)."""
-        if _names_init(expr):
+        if _names_init(expr) and self._from_parameter(expr):
             return True
         scope = self.ctx.function_qualname
         return any(type(node) is cst.Name and (scope, node.value) in self._markers
                    for node in _own_expression_nodes(expr))
+
+    def _from_parameter(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` reads a parameter of the enclosing function: the folder is what the
+        function is asked about, so a memo keyed by it is the fix (a folder taken from the
+        configuration inside a loop of the function is not such a question)."""
+        fn = self.ctx.function
+        params = set(fn.params) if fn is not None else set()
+        return any(type(node) is cst.Name and node.value in params for node in _own_expression_nodes(expr))
 
     def _from_package(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr` is built from where the module is installed."""
