@@ -177,6 +177,20 @@ def test_pfl307_a_package_marker_probe_per_extension():
                                 "of has_init()")
 
 
+def test_pfl307_a_marker_name_built_apart_from_the_folder_asked_about():
+    # Twisted's isPackageDirectory(dirname): `initFile = "__init__" + ext`, then
+    # `os.path.exists(os.path.join(dirname, initFile))`, per suffix.
+    src = ("import importlib.machinery, os\n"
+           "def is_package_directory(dirname):\n"
+           "    for ext in importlib.machinery.all_suffixes():\n"
+           "        init_file = '__init__' + ext\n"
+           "        if os.path.exists(os.path.join(dirname, init_file)):\n"
+           "            return init_file\n"
+           "    return False\n")
+    assert seen(src, "PFL307") == [(5, "note")]
+    assert seen(src.replace("dirname, init_file", "'setup', init_file"), "PFL307") == []
+
+
 @pytest.mark.parametrize("src", [
     # another file of a folder: its answer can change
     HAS_INIT.replace('"__init__"', '"setup"'),

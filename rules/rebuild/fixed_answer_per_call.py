@@ -171,7 +171,8 @@ class FixedAnswerPerCall(Rule):
         self._package_functions: Set[str] = set()  # module functions that return a package path
         self._functions: List[cst.FunctionDef] = []
         self._changing: Dict[int, bool] = {}  # id of a function -> whether it creates or deletes files
-        self._markers: Set[Tuple[str, str]] = set()  # (function qualname, local) holding an `__init__` path
+        # (function qualname, local) holding an `__init__` path -> whether it reads a parameter
+        self._markers: Dict[Tuple[str, str], bool] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level names built from __file__ (in order: one may be built from another),
@@ -213,10 +214,11 @@ class FixedAnswerPerCall(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         # A local or a `self` attribute set from a package path inside a function; a local
         # set from a path to a folder's `__init__` module.
-        if self.ctx.function is not None and _names_init(node.value) and self._from_parameter(node.value):
+        if self.ctx.function is not None and self._package_marker(node.value, need_parameter=False):
+            reads = self._from_parameter(node.value) or self._marker_locals(node.value, True)
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
-                    self._markers.add((self.ctx.function_qualname, target.target.value))
+                    self._markers[(self.ctx.function_qualname, target.target.value)] = reads
         if self.ctx.function is None or not self._from_package(node.value):
             return
         for target in node.targets:
@@ -269,14 +271,24 @@ class FixedAnswerPerCall(Rule):
                     "the files installed with the package do not change while it runs", "stat-path")
         return None
 
-    def _package_marker(self, expr: cst.BaseExpression) -> bool:
+    def _package_marker(self, expr: cst.BaseExpression, need_parameter: bool = True) -> bool:
         """Whether `expr` is the path of a folder's `__init__` module: a package marker
-        (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, a local set so)."""
-        if _names_init(expr) and self._from_parameter(expr):
-            return True
+        (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, a local set so),
+        of a folder the function is given (a parameter, read here or by such a local)."""
+        if not (_names_init(expr) or self._marker_locals(expr, False)):
+            return False
+        return not need_parameter or self._from_parameter(expr) or self._marker_locals(expr, True)
+
+    def _marker_locals(self, expr: cst.BaseExpression, reading_parameter: bool) -> bool:
+        """Whether `expr` reads a local holding an `__init__` path (one that reads a parameter)."""
         scope = self.ctx.function_qualname
-        return any(type(node) is cst.Name and (scope, node.value) in self._markers
-                   for node in _own_expression_nodes(expr))
+        markers = self._markers
+        for node in _own_expression_nodes(expr):
+            if type(node) is cst.Name:
+                found = markers.get((scope, node.value))
+                if found is not None and (found or not reading_parameter):
+                    return True
+        return False
 
     def _from_parameter(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr` reads a parameter of the enclosing function: the folder is what the
