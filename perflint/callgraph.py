@@ -448,8 +448,11 @@ class Program(Frequencies):
     def _add_edge(self, fid: str, callee: str, site: CallSite, kind: str) -> None:
         if callee != fid or site.loops:
             target = site.callee
+            # a call of a parameter is a guess unless every call site in the program binds it
+            # to the same function (kind "exact"): one callback merges nothing
             guess = kind in ("by-name", "flow-set") or (
-                target is not None and target[0] == "n" and target[2] in self.functions[fid][1].params)
+                kind != "exact" and target is not None and target[0] == "n"
+                and target[2] in self.functions[fid][1].params)
             edge = Edge(fid, callee, site, "bounded" if kind == "flow-set" else kind, guess)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)

@@ -634,7 +634,10 @@ class FileContext(NameResolution):
             site = CallSite(target="", line=self.line_of(deco), loops=self.loops,
                             text=dotted_text(deco.decorator) or "decorator", callee=callee, args=(value,))
             self._raw_calls.append((site, raw, self.function_qualname))
-            value = ("c", callee)
+            # ("dec", ...) rather than ("c", callee): a decorator that hands its argument back
+            # (`def _decorator(func): return func`) then gives this function, not the union of
+            # every function it decorates (phase 2, valueflow)
+            value = ("dec", callee, value)
         return value
 
     def _enter_class(self, node: cst.ClassDef) -> None:
@@ -671,6 +674,8 @@ class FileContext(NameResolution):
         fn = fn_frame.function
         if fn is not None and (value in fn.params[:1] or value in fn_frame.wrapped_inner):
             fn.transparent = True
+            if value in fn.params[:1]:
+                fn.returns_arg = True
 
     # -- types of names, for resolving method calls -------------------------------------
     # -- call sites ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ the bounded is what made a `range(count)` with count 1 an error before.
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -63,30 +63,64 @@ DATA_TRIPS = 10
 
 
 def module_constants(module: cst.Module) -> Dict[str, float]:
-    """Top-level `NAME = <literal collection or int>` -> its size (or value, for an int)."""
+    """Top-level `NAME = <literal collection or int>` -> its size (or value, for an int).
+
+    A name that only the branches of a top-level `if`/`try` assign (a platform switch:
+    `if sys.platform == "win32": EXTS = ("py", "pyw", "pyi") else: EXTS = ("py", "pyi")`) is
+    bounded by its largest literal, when every assignment of it there is one."""
     out: Dict[str, float] = {}
     for stmt in module.body:
         if type(stmt) is not cst.SimpleStatementLine:
             continue
-        for small in stmt.body:
-            target, value = None, None
-            if type(small) is cst.Assign and len(small.targets) == 1:
-                target, value = small.targets[0].target, small.value
-            elif type(small) is cst.AnnAssign and small.value is not None:
-                target, value = small.target, small.value
-            if type(target) is not cst.Name or value is None:
-                continue
-            size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
-            if size is None:
-                size = derived_size(value, out)  # `BY_NAME = {c.name: c for c in sorted(CONFIGS)}`
-            if size is None and type(value) is cst.Integer:
-                try:
-                    size = float(int(value.value.replace("_", ""), 0))
-                except ValueError:
-                    size = None
+        for target, value in _simple_assignments(stmt):
+            size = _constant_size(value, out)
             if size is not None:
-                out[target.value] = size
+                out[target] = size
+    branches: Dict[str, List[Optional[float]]] = {}
+    for stmt in module.body:
+        if type(stmt) in (cst.If, cst.Try):
+            for line in _branch_lines(stmt, 0):
+                for target, value in _simple_assignments(line):
+                    branches.setdefault(target, []).append(_constant_size(value, out))
+    for target, sizes in branches.items():
+        if target not in out and all(size is not None for size in sizes):
+            out[target] = max(sizes)  # type: ignore[type-var]
     return out
+
+
+def _simple_assignments(stmt: cst.SimpleStatementLine) -> Iterable[Tuple[str, cst.BaseExpression]]:
+    for small in stmt.body:
+        target, value = None, None
+        if type(small) is cst.Assign and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        elif type(small) is cst.AnnAssign and small.value is not None:
+            target, value = small.target, small.value
+        if type(target) is cst.Name and value is not None:
+            yield target.value, value
+
+
+def _constant_size(value: cst.BaseExpression, known: Dict[str, float]) -> Optional[float]:
+    size = literal_size(value) or None  # an empty literal is a container to fill, not a bound
+    if size is None:
+        size = derived_size(value, known)  # `BY_NAME = {c.name: c for c in sorted(CONFIGS)}`
+    if size is None and type(value) is cst.Integer:
+        try:
+            size = float(int(value.value.replace("_", ""), 0))
+        except ValueError:
+            size = None
+    return size
+
+
+def _branch_lines(stmt: cst.CSTNode, depth: int) -> Iterable[cst.SimpleStatementLine]:
+    """The simple statements in the blocks of a top-level `if`/`try` (nested ones too)."""
+    if depth > 2:
+        return
+    for suite in _branch_suites(stmt):
+        for inner in getattr(suite, "body", ()):
+            if type(inner) is cst.SimpleStatementLine:
+                yield inner
+            elif type(inner) in (cst.If, cst.Try):
+                yield from _branch_lines(inner, depth + 1)
 
 
 def literal_size(expr: cst.BaseExpression) -> Optional[float]:
@@ -103,6 +137,21 @@ def literal_size(expr: cst.BaseExpression) -> Optional[float]:
     if node_type is cst.Call and dotted_text(expr.func) in ("frozenset", "set", "tuple", "list") and len(expr.args) == 1:  # type: ignore[attr-defined]
         return literal_size(expr.args[0].value)  # type: ignore[attr-defined]
     return None
+
+
+def _starred_size(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optional[float]:
+    """The items of a display that unpacks constants into it (`(*EXTS, "pyc")`), or None."""
+    size = 0.0
+    for element in expr.elements:  # type: ignore[attr-defined]
+        if type(element) is cst.StarredElement:
+            inner = element.value
+            known = constants.get(inner.value) if type(inner) is cst.Name else literal_size(inner)  # type: ignore[attr-defined]
+            if known is None:
+                return None
+            size += known
+        else:
+            size += 1
+    return size
 
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -175,6 +224,10 @@ def iterable_trips(
     size = literal_size(expr)
     if size is not None:
         return size, f"a literal of {size:g} items"
+    if node_type in (cst.List, cst.Tuple, cst.Set):
+        size = _starred_size(expr, constants)  # `(*PY_SOURCE_EXTS, "pyc", "pyo")`
+        if size is not None:
+            return size, f"a literal of {size:g} items"
     if node_type is cst.Name:
         name = expr.value  # type: ignore[attr-defined]
         if name in constants:
@@ -768,7 +821,7 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
         right = test.comparisons[0].comparator
         if op is cst.NotIn:
             container = dotted_text(right)
-            if container and ("sub", container) in assigned:
+            if container and ("sub", container) in assigned and rebound_key(test, body) is None:
                 return f"runs on a cache miss only (fills {container})"
         if op is cst.Is and type(right) is cst.Name and right.value == "None":
             left = test.left
@@ -799,6 +852,48 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
 
 
 _BRANCHES = (cst.If, cst.Try, cst.With)
+
+
+def rebound_key(test: cst.BaseExpression, body: cst.CSTNode) -> Optional[Tuple[str, str, cst.CSTNode, cst.CSTNode]]:
+    """`if key not in cache:` whose body rebinds `key` and then stores `cache[key] = ...`:
+    (key, cache, the rebinding target, the store target), else None.
+
+    The entry is filled under the new value of `key`, and the next call with the value the
+    test saw misses again: the block is not a cache miss but the work of every such call
+    (coverage.py's canonical_filename rebound a relative name to the path it found on
+    sys.path before storing, so a relative name never hit)."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return None
+    if type(test.comparisons[0].operator) is not cst.NotIn or type(test.left) is not cst.Name:
+        return None
+    key = test.left.value
+    cache = dotted_text(test.comparisons[0].comparator)
+    if not cache:
+        return None
+    rebinding: Optional[cst.CSTNode] = None
+    for node, _ in own_nodes(body):
+        node_type = type(node)
+        targets: Tuple[cst.CSTNode, ...] = ()
+        if node_type is cst.Assign:
+            targets = tuple(t.target for t in node.targets)  # type: ignore[attr-defined]
+        elif node_type in (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr):
+            targets = (node.target,)  # type: ignore[attr-defined]
+        for target in targets:
+            if rebinding is None and type(target) is cst.Name and target.value == key:  # type: ignore[attr-defined]
+                rebinding = target
+            elif (rebinding is not None and type(target) is cst.Subscript
+                  and dotted_text(target.value) == cache  # type: ignore[attr-defined]
+                  and _subscript_is(target, key)):
+                return key, cache, rebinding, target
+    return None
+
+
+def _subscript_is(target: cst.Subscript, name: str) -> bool:
+    elements = target.slice
+    if len(elements) != 1 or type(elements[0].slice) is not cst.Index:
+        return False
+    value = elements[0].slice.value  # type: ignore[attr-defined]
+    return type(value) is cst.Name and value.value == name
 
 
 def _branch_suites(stmt: cst.CSTNode) -> Iterable[cst.CSTNode]:

@@ -57,6 +57,7 @@ class FunctionSummary:
     effects: Dict[str, str] = field(default_factory=dict)
     effect_lines: Dict[str, int] = field(default_factory=dict)
     transparent: bool = False  # a decorator that returns the function it wraps
+    returns_arg: bool = False  # it returns its first parameter itself (`def deco(func): return func`)
     memoized: str = ""  # why its body runs on a cache miss only (a hand-written memo guard)
     positional: int = 0  # how many of `params` take positional arguments
     # attribute reads that may run a @property: (line, loops, value expression of the read)

@@ -79,6 +79,9 @@ def _roots(expr: Optional[tuple]):
             yield e[1], e[2]
         elif kind in ("a", "c", "i", "u", "lam"):
             stack.append(e[1])
+        elif kind == "dec":
+            stack.append(e[1])
+            stack.append(e[2])
         elif kind in ("or", "L", "S"):
             stack.extend(e[1])
 
@@ -133,6 +136,9 @@ def receiver_evidence(summary: ModuleSummary) -> None:
             stack.append(base)
         elif kind == "c" or kind == "i" or kind == "u" or kind == "lam":
             stack.append(expr[1])
+        elif kind == "dec":
+            stack.append(expr[1])
+            stack.append(expr[2])
         elif kind == "or" or kind == "L" or kind == "S":
             stack.extend(e for e in expr[1] if e is not None)
     summary.receiver_names = frozenset(names)
@@ -509,6 +515,8 @@ class ValueFlow:
                 for v in func:
                     return _single(self.call_result(v))
             return union(self.call_result(v) for v in func)
+        if kind == "dec":
+            return self._decorated(mod, expr)
         if kind == "i" or kind == "u":
             base = self.eval(mod, expr[1])
             if base is None:
@@ -540,6 +548,24 @@ class ValueFlow:
         if kind == "g":
             return self.dotted(expr[1])
         return EMPTY
+
+    def _decorated(self, mod: ModuleSummary, expr: tuple) -> Values:
+        """`@deco def f`: what `deco(f)` returns. A decorator that hands back its argument
+        itself (`def _decorator(func): return func`, also one made by a factory,
+        `@contract(...)`; not one that returns a wrapper) gives `f` itself, at this site: its return value merged over every function it
+        decorates would be a guess, and past MAX_VALUES decorated functions nothing at all
+        (coverage.py's `@contract` no-op fallback left `canonical_filename` uncalled)."""
+        deco = self.eval(mod, expr[1])
+        if deco is None:
+            return None
+        functions = self.p.functions
+        parts: List[Values] = []
+        for value in deco:
+            if value[0] == "F" and value[1] in functions and functions[value[1]][1].returns_arg:
+                parts.append(self.eval(mod, expr[2]))
+            else:
+                parts.append(self.call_result(value))
+        return union(parts)
 
     def _annotated(self, mod: ModuleSummary, scope: str, name: str) -> Values:
         head, _, rest = name.partition(".")

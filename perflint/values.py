@@ -68,6 +68,8 @@ CALLBACK_METHODS: Dict[str, Tuple[object, ...]] = {
 #   ("n", scope, name)     a name read in a scope (function qualname or <module>)
 #   ("a", base, attr)      an attribute of a value
 #   ("c", func)            what calling a value returns (an instance for a class)
+#   ("dec", deco, func)    a function `func` decorated by `deco`: what `deco(func)` returns,
+#                          `func` itself where `deco` hands back its argument (per site)
 #   ("i", base)            an element (subscript, iteration)
 #   ("u", base, k)         the k-th item when unpacking
 #   ("or", (e, ...))       any of these (`a or b`, `x if c else y`)

@@ -42,8 +42,8 @@ _MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
 
 class FixedAnswerPerCall(Rule):
     """
-    An answer fixed for the process asked again on every call: a callable's signature, or
-    whether a data file of the package itself exists.
+    An answer fixed for the process asked again on every call: a callable's signature,
+    whether a data file of the package itself exists, or whether a folder is a Python package.
 
     ## What it does
     Flags, in a function that is not memoised, `inspect.signature()` (and
@@ -51,14 +51,18 @@ class FixedAnswerPerCall(Rule):
     (`os.path.exists`, `isfile`, `isdir`, `os.stat`, `os.access`, `Path.exists()`) of a path
     under the package's own folder: one built from `__file__` directly, through a module-level
     name, a `self` attribute or a local set from it, or through a function of the same module
-    that returns such a path. Whether that costs anything depends on how often the function
-    runs: the finding is a warning only when its time per unit of work (loops and hot entry
+    that returns such a path; and stat probes of a folder's `__init__` module
+    (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, or a local set from
+    such a path) where the folder is a parameter of the function, which ask whether the folder
+    it is given is a package. Whether that costs anything
+    depends on how often the function runs: the finding is a warning only when its time per unit of work (loops and hot entry
     points on the way) reaches the threshold; otherwise it is a note.
 
     ## Why is this slow
     A function's parameters do not change after it is defined, and the files installed with a
-    package do not come and go while it runs, yet each call asks again: `inspect.signature()`
-    builds a `Signature` and a `Parameter` per argument (about 14 µs on the reference machine,
+    package do not come and go while it runs, nor does a package lose or gain its `__init__`
+    (the import system keeps that answer too, in its finders' caches), yet each call asks
+    again: `inspect.signature()` builds a `Signature` and a `Parameter` per argument (about 14 µs on the reference machine,
     and cyclic garbage), a stat is a system call (about 1.5 µs). Per model instance, per
     formatted value or per parsed name, that adds up.
 
@@ -94,9 +98,11 @@ class FixedAnswerPerCall(Rule):
     Module-level calls, memoised functions (`lru_cache`, `functools.cache`, a hand-written
     cache guard), test code and calls in `except` handlers or cache-miss branches are not
     reported. A stat of any other path (a user's file, a cache file, a lock) is not
-    reported: its answer can change while the process runs; nor is one in a function that
-    creates or deletes files (`os.makedirs`, `os.remove`, `open(..., "w")`, `Path.mkdir`),
-    whose checks guard its own changes.
+    reported: its answer can change while the process runs (a package marker is the one
+    exception: astroid probed each `__init__` extension per import it resolved, tens of
+    thousands of identical stats per lint run, and memoised the answer per folder); nor is
+    one in a function that creates or deletes files (`os.makedirs`, `os.remove`,
+    `open(..., "w")`, `Path.mkdir`), whose checks guard its own changes.
     """
 
     CODE = "PFL307"
@@ -104,7 +110,7 @@ class FixedAnswerPerCall(Rule):
     NAME = "fixed-answer-per-call"
     FAMILY = "rebuild"
     FIX = "compute the answer once (functools.lru_cache keyed by the callable or name, or at import) and reuse it"
-    TRIGGERS = ("signature", "getfullargspec", "getargspec", "__file__", "__path__")
+    TRIGGERS = ("signature", "getfullargspec", "getargspec", "__file__", "__path__", "'__init__", '"__init__')
     VALID = [
         # Memoised: once per distinct callable.
         "import functools, inspect\n@functools.lru_cache(maxsize=None)\ndef arity(fn):\n"
@@ -114,6 +120,8 @@ class FixedAnswerPerCall(Rule):
         "import os\ndef load_all(paths):\n    return [open(p).read() for p in paths if os.path.exists(p)]\n",
         # Once, at import.
         "import os\nDATA = os.path.join(os.path.dirname(__file__), 'data')\nHAVE_DATA = os.path.isdir(DATA)\n",
+        # Another file of a folder: it can come and go.
+        "import os\ndef has_setup(folders):\n    return [d for d in folders if os.path.exists(os.path.join(d, 'setup.py'))]\n",
         # A function's own signature object, not inspect's.
         "def render(forms):\n    for form in forms:\n        form.signature()\n",
     ]
@@ -142,6 +150,17 @@ class FixedAnswerPerCall(Rule):
             "    return [n for n in names if (HERE / 'templates' / n).exists()]\n",
             line=4,
         ),
+        Invalid(
+            "import os\n"
+            "def has_init(directory):\n"
+            "    base = os.path.join(directory, '__init__')\n"
+            "    for ext in ('py', 'pyi', 'pyc'):\n"
+            "        if os.path.exists(base + '.' + ext):\n"
+            "            return base + '.' + ext\n"
+            "def resolve(folders):\n"
+            "    return [has_init(d) for d in folders]\n",
+            line=5,
+        ),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -152,6 +171,8 @@ class FixedAnswerPerCall(Rule):
         self._package_functions: Set[str] = set()  # module functions that return a package path
         self._functions: List[cst.FunctionDef] = []
         self._changing: Dict[int, bool] = {}  # id of a function -> whether it creates or deletes files
+        # (function qualname, local) holding an `__init__` path -> whether it reads a parameter
+        self._markers: Dict[Tuple[str, str], bool] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level names built from __file__ (in order: one may be built from another),
@@ -191,7 +212,13 @@ class FixedAnswerPerCall(Rule):
         return isinstance(call.func, cst.Attribute) and call.func.attr.value in _PATH_CHANGES
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        # A local or a `self` attribute set from a package path inside a function.
+        # A local or a `self` attribute set from a package path inside a function; a local
+        # set from a path to a folder's `__init__` module.
+        if self.ctx.function is not None and self._package_marker(node.value, need_parameter=False):
+            reads = self._from_parameter(node.value) or self._marker_locals(node.value, True)
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self._markers[(self.ctx.function_qualname, target.target.value)] = reads
         if self.ctx.function is None or not self._from_package(node.value):
             return
         for target in node.targets:
@@ -232,6 +259,10 @@ class FixedAnswerPerCall(Rule):
             if arg is not None and self._from_package(arg) and not self._changes_files():
                 return (_STATS[qualified] + " stats a file of the package's own folder",
                         "the files installed with the package do not change while it runs", "stat-path")
+            if arg is not None and self._package_marker(arg) and not self._changes_files():
+                return (_STATS[qualified] + " asks whether a folder holds an __init__ module",
+                        "whether a folder is a Python package does not change while the process runs "
+                        "(the import system keeps the answer too)", "stat-path")
             return None
         func = node.func
         if (isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS and not node.args
@@ -239,6 +270,33 @@ class FixedAnswerPerCall(Rule):
             return (f"Path.{func.attr.value}() stats a file of the package's own folder",
                     "the files installed with the package do not change while it runs", "stat-path")
         return None
+
+    def _package_marker(self, expr: cst.BaseExpression, need_parameter: bool = True) -> bool:
+        """Whether `expr` is the path of a folder's `__init__` module: a package marker
+        (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, a local set so),
+        of a folder the function is given (a parameter, read here or by such a local)."""
+        if not (_names_init(expr) or self._marker_locals(expr, False)):
+            return False
+        return not need_parameter or self._from_parameter(expr) or self._marker_locals(expr, True)
+
+    def _marker_locals(self, expr: cst.BaseExpression, reading_parameter: bool) -> bool:
+        """Whether `expr` reads a local holding an `__init__` path (one that reads a parameter)."""
+        scope = self.ctx.function_qualname
+        markers = self._markers
+        for node in _own_expression_nodes(expr):
+            if type(node) is cst.Name:
+                found = markers.get((scope, node.value))
+                if found is not None and (found or not reading_parameter):
+                    return True
+        return False
+
+    def _from_parameter(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` reads a parameter of the enclosing function: the folder is what the
+        function is asked about, so a memo keyed by it is the fix (a folder taken from the
+        configuration inside a loop of the function is not such a question)."""
+        fn = self.ctx.function
+        params = set(fn.params) if fn is not None else set()
+        return any(type(node) is cst.Name and node.value in params for node in _own_expression_nodes(expr))
 
     def _from_package(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr` is built from where the module is installed."""
@@ -262,6 +320,33 @@ class FixedAnswerPerCall(Rule):
                 continue
             stack.extend(iter_children(node))
         return False
+
+
+def _own_expression_nodes(expr: cst.BaseExpression) -> List[cst.CSTNode]:
+    """The nodes of an expression, lambdas and comprehensions aside."""
+    out: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if type(node) in NESTED_SCOPE_TYPES:
+            continue
+        out.append(node)
+        stack.extend(iter_children(node))
+    return out
+
+
+def _names_init(expr: cst.BaseExpression) -> bool:
+    """A string literal naming a folder's `__init__` module in the expression, as a path
+    part (`"__init__"`, `"__init__.py"`, `"__init__."`): the path of a package marker."""
+    for node in _own_expression_nodes(expr):
+        if type(node) is cst.SimpleString:
+            text = node.evaluated_value
+            if isinstance(text, bytes):
+                text = text.decode("latin-1")
+            if isinstance(text, str) and text.split("/")[-1].startswith("__init__") \
+                    and text.split("/")[-1].partition(".")[0] == "__init__":
+                return True
+    return False
 
 
 def _top_level(body) -> List[cst.SimpleStatementLine]:
