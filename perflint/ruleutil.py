@@ -193,3 +193,31 @@ def loop_target_names(ctx) -> set:
                 names |= names_in(comp.target)
                 comp = comp.inner_for_in
     return names
+
+
+# Probes of the file system: a stat system call each (the `stat-path` cost), and how a finding
+# names them (PFL307's fixed answers, PFL312's rebound memo keys).
+STAT_PROBES = {
+    "os.path.exists": "os.path.exists()",
+    "os.path.isfile": "os.path.isfile()",
+    "os.path.isdir": "os.path.isdir()",
+    "os.path.lexists": "os.path.lexists()",
+    "os.stat": "os.stat()",
+    "os.access": "os.access()",
+}
+MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
+
+
+def memoised(fn) -> bool:
+    """Whether a function's body runs once per distinct argument: `functools.lru_cache`,
+    `cache`, `cached_property`, or a memo guard phase 1 recognised (`fn.memoized`)."""
+    return fn.memoized or any(d.rpartition(".")[2] in MEMO_DECORATORS for d in fn.decorators)
+
+
+def runs_per_call(ctx):
+    """The function the current node runs in when each call runs it again: none at module
+    level, in a test, or in a memoised function."""
+    fn = ctx.function
+    if fn is None or ctx.is_test or memoised(fn):
+        return None
+    return fn

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import enclosing_function, is_literal, own_nodes
+from perflint.ruleutil import enclosing_function, is_literal, own_nodes, runs_per_call
 
 # CPython builds a dict display of up to 16 constant keys from one key tuple; beyond that it
 # inserts entry by entry, and the table is what a reader sees as a lookup table.
@@ -16,7 +16,6 @@ MIN_ENTRIES = 16
 _READ_METHODS = {"get", "keys", "values", "items", "__contains__", "__getitem__"}
 # Builtins that only read what they are given.
 _READING_BUILTINS = {"len", "sorted", "any", "all", "min", "max", "iter", "next", "set", "frozenset", "tuple", "list"}
-_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
 
 
 class ConstantTablePerCall(Rule):
@@ -120,10 +119,8 @@ class ConstantTablePerCall(Rule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if id(node) not in self._holders:
             return
-        fn = self.ctx.function
-        if fn is None or self.ctx.is_test:
-            return
-        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
+        fn = runs_per_call(self.ctx)
+        if fn is None:
             return
         for table, parent, name in _tables(node):
             if name is None and not _read_in_place(table, parent):

@@ -8,14 +8,13 @@ from typing import Optional
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, is_literal
+from perflint.ruleutil import first_arg, is_literal, memoised
 
 # `re` functions whose first argument is the pattern text (compiled through re's cache).
 _RE_FUNCTIONS = {
     "re.compile", "re.match", "re.search", "re.fullmatch", "re.findall", "re.finditer",
     "re.sub", "re.subn", "re.split",
 }
-_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
 # Constructors build their patterns from the object's settings (a tab width, a field count):
 # one compile per object, and objects built with the same settings share re's cache entry.
 _SETUP_METHODS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
@@ -118,7 +117,7 @@ class CountedPatternPerCall(Rule):
         pattern = first_arg(node)
         if pattern is None or not _counted(pattern):
             return
-        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
+        if memoised(fn):
             return
         if fn.name in _SETUP_METHODS:
             return  # a pattern sized from the object's settings: once per object, the same text each time

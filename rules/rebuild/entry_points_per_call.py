@@ -7,7 +7,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import calls_in
+from perflint.ruleutil import calls_in, memoised
 
 # Calls that find and read the metadata of every installed distribution again.
 _METADATA_SCANS = {
@@ -23,7 +23,6 @@ _WORKING_SET_SCANS = {
     "pkg_resources.working_set.iter_entry_points": "working_set.iter_entry_points()",
 }
 
-_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
 # Starting a program costs tens of milliseconds: a scan beside one is not what to fix.
 _SPAWNS = {
     "subprocess.run", "subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
@@ -159,7 +158,7 @@ class EntryPointsPerCall(Rule):
         fn = self.ctx.function
         if fn is None:
             return  # module level: once per import
-        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
+        if memoised(fn):
             return  # lru_cache/cache or a memo guard: once per process (or per distinct argument)
         if self.ctx.is_test:
             return  # test code: not a hot path

@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import NESTED_SCOPE_TYPES, calls_in, first_arg, open_mode, own_nodes
+from perflint.ruleutil import NESTED_SCOPE_TYPES, STAT_PROBES, calls_in, first_arg, memoised, open_mode, own_nodes
 from perflint.nodes import iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
@@ -17,15 +17,6 @@ _INTROSPECTION = {
     "inspect.Signature.from_callable": "Signature.from_callable()",
     "inspect.getfullargspec": "inspect.getfullargspec()",
     "inspect.getargspec": "inspect.getargspec()",
-}
-# Probes of the file system: a stat system call each.
-_STATS = {
-    "os.path.exists": "os.path.exists()",
-    "os.path.isfile": "os.path.isfile()",
-    "os.path.isdir": "os.path.isdir()",
-    "os.path.lexists": "os.path.lexists()",
-    "os.stat": "os.stat()",
-    "os.access": "os.access()",
 }
 # A function that creates or deletes files manages them: its stats guard its own changes.
 _FILE_CHANGES = {
@@ -37,7 +28,6 @@ _PATH_CHANGES = {"mkdir", "unlink", "write_text", "write_bytes", "touch", "rmdir
 _PATH_METHODS = {"exists", "is_file", "is_dir"}
 # Names whose value is where the module itself is installed: fixed for the process.
 _PACKAGE_ROOTS = {"__file__", "__path__"}
-_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
 
 
 class FixedAnswerPerCall(Rule):
@@ -239,7 +229,7 @@ class FixedAnswerPerCall(Rule):
         fn = self.ctx.function
         if fn is None or self.ctx.is_test:
             return  # module level runs once per import; tests are not a hot path
-        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
+        if memoised(fn):
             return  # memoised: once per process or per distinct argument
         # Microseconds per call: a warning only when the site truly runs thousands of times.
         # Introspection mostly runs when something is defined, registered or compiled (a
@@ -254,13 +244,13 @@ class FixedAnswerPerCall(Rule):
         if qualified in _INTROSPECTION:
             return (_INTROSPECTION[qualified] + " re-inspects the callable",
                     "a callable's parameters do not change after it is defined", "inspect-signature")
-        if qualified in _STATS:
+        if qualified in STAT_PROBES:
             arg = first_arg(node)
             if arg is not None and self._from_package(arg) and not self._changes_files():
-                return (_STATS[qualified] + " stats a file of the package's own folder",
+                return (STAT_PROBES[qualified] + " stats a file of the package's own folder",
                         "the files installed with the package do not change while it runs", "stat-path")
             if arg is not None and self._package_marker(arg) and not self._changes_files():
-                return (_STATS[qualified] + " asks whether a folder holds an __init__ module",
+                return (STAT_PROBES[qualified] + " asks whether a folder holds an __init__ module",
                         "whether a folder is a Python package does not change while the process runs "
                         "(the import system keeps the answer too)", "stat-path")
             return None

@@ -9,17 +9,7 @@ import libcst as cst
 from perflint.nodes import own_nodes
 from perflint.repetition import rebound_key
 from perflint.rule import Invalid, Rule
-
-# Probes of the file system: a stat system call each (the stat-path cost).
-_STATS = {
-    "os.path.exists": "os.path.exists()",
-    "os.path.isfile": "os.path.isfile()",
-    "os.path.isdir": "os.path.isdir()",
-    "os.path.lexists": "os.path.lexists()",
-    "os.stat": "os.stat()",
-    "os.access": "os.access()",
-}
-_MEMO_DECORATORS = ("lru_cache", "cache", "cached_property")
+from perflint.ruleutil import STAT_PROBES, runs_per_call
 
 
 class MemoKeyRebound(Rule):
@@ -142,12 +132,8 @@ class MemoKeyRebound(Rule):
         why = self._probes.pop(id(node), None)
         if why is None:
             return
-        fn = self.ctx.function
-        if fn is None or self.ctx.is_test:
-            return
-        if fn.memoized or any(d.rpartition(".")[2] in _MEMO_DECORATORS for d in fn.decorators):
-            return
-        self.report(node, why, confidence="high")
+        if runs_per_call(self.ctx) is not None:
+            self.report(node, why, confidence="high")
 
     def _probe(self, node: cst.Call) -> Optional[str]:
-        return _STATS.get(self.ctx.resolve(node.func) or "")
+        return STAT_PROBES.get(self.ctx.resolve(node.func) or "")
