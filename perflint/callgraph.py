@@ -763,9 +763,7 @@ class Program(Frequencies):
             for edge in self.edges[fid]:
                 if edge.site.cold or edge.callee == fid or self._memoized(edge.callee):
                     continue
-                loops = edge.site.loops
-                h = min(self.heat[fid] * self.trips(loops, self.unknown.get(fid, 0)) if loops else self.heat[fid], HEAT_CAP)
-                if h * (1 + 1e-9) >= self.heat[edge.callee]:
+                if self.gives_full_heat(edge):
                     hot_in.setdefault(edge.callee, []).append(edge)
         inside = dict.fromkeys(hot_in, True)
         queue = deque(sorted(hot_in))

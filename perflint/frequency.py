@@ -210,12 +210,18 @@ class Frequencies:
                 continue
             if edge.site.in_transaction or self.in_transaction.get(caller, False):
                 continue
-            loops = edge.site.loops
-            h = min(self.heat[caller] * self.trips(loops, self.unknown.get(caller, 0)) if loops else self.heat[caller],
-                    HEAT_CAP)
-            if h * (1 + 1e-9) >= self.heat[fid]:
+            if self.gives_full_heat(edge):
                 return edge
         return None
+
+    def gives_full_heat(self, edge: Edge) -> bool:
+        """Whether `edge` brings its callee as much heat as its hottest chain: the caller's
+        heat times the trips of the loops around the call (a chain _spread_transactions and
+        the traces outside a transaction weigh)."""
+        caller, loops = edge.caller, edge.site.loops
+        h = min(self.heat[caller] * self.trips(loops, self.unknown.get(caller, 0)) if loops else self.heat[caller],
+                HEAT_CAP)
+        return h * (1 + 1e-9) >= self.heat[edge.callee]
 
     def chain_depths(self, chain: Sequence[Edge], fid: str) -> List[int]:
         """The unknown-loop depth before each edge of a hot chain, then at the site: how the

@@ -458,11 +458,18 @@ _COUNTERS = {"itertools.count", "count"}
 def service_reason(body: cst.CSTNode) -> str:
     """Why a loop with this body is a service's main loop ("" when it is not): it waits for
     time or events somewhere in its pass (not in a function it defines)."""
+    called = _waiting_call(body, _waits)
+    return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work" if called else ""
+
+
+def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool]) -> str:
+    """The first call in a loop's pass (not in a function it defines) that `waits` accepts,
+    other than a zero-second yield (`asyncio.sleep(0)`), or ""."""
     for node, _ in own_nodes(body):
         if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
-            if _waits(called) and not _yields_only(node):  # type: ignore[arg-type]
-                return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work"
+            if waits(called) and not _yields_only(node):  # type: ignore[arg-type]
+                return called
     return ""
 
 
@@ -475,12 +482,9 @@ def poll_reason(body: cst.CSTNode) -> str:
     per interval, so a query or a commit per pass is per poll, not per item (Superset's Hive,
     Impala and Trino progress loops, labelled FALSE in run 12). Only a sleep: a `select()` or a
     `wait()` can be reading a child's output to its end, a walk of the data."""
-    for node, _ in own_nodes(body):
-        if type(node) is cst.Call:
-            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
-            if called in _SLEEPS and not _yields_only(node):  # type: ignore[arg-type]
-                return f"a poll loop: each pass sleeps ({called}()) until something outside changes: one poll, not an item"
-    return ""
+    called = _waiting_call(body, _SLEEPS.__contains__)
+    return f"a poll loop: each pass sleeps ({called}()) until something outside changes: one poll, not an item" \
+        if called else ""
 
 
 def _yields_only(call: cst.Call) -> bool:

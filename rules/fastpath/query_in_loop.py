@@ -448,11 +448,11 @@ class QueryInLoop(Rule):
         if (method == "get" and receiver[:1].isupper() and len(parts) == 2
                 and any(isinstance(a.value, cst.Comparison) for a in node.args)):
             return "peewee", None  # User.get(User.name == name)
-        if method in _TREE_QUERIES and len(parts) == 2 and self._tree_step(node, receiver):
+        if method in _TREE_QUERIES and len(parts) == 2 and self._tree_step(method, receiver):
             return "tree", None  # node = node.get_parent(): one SELECT per level of the tree
         return None
 
-    def _tree_step(self, node: cst.Call, receiver: str) -> bool:
+    def _tree_step(self, method: str, receiver: str) -> bool:
         """A tree node's query method (django-treebeard, which wagtail's Page builds on) called,
         in a loop, on a node that changes per iteration: `page = page.get_parent()` walking up,
         `child.get_children()` per child. A file that imports neither is not using tree models;
@@ -462,7 +462,6 @@ class QueryInLoop(Rule):
             return False
         if not any(t.split(".")[0] in ("treebeard", "wagtail") for t in self.ctx.imports.values()):
             return False
-        method = (dotted_text(node.func) or "").rpartition(".")[2]
         if method == "get_children_count" and not any(
                 t.startswith(("treebeard.al_tree", "treebeard.ns_tree")) for t in self.ctx.imports.values()):
             # a materialised-path node (treebeard's MP_Node, every wagtail Page) keeps the count
