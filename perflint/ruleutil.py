@@ -221,3 +221,34 @@ def runs_per_call(ctx):
     if fn is None or ctx.is_test or memoised(fn):
         return None
     return fn
+
+
+def following_statements(ctx, node: cst.CSTNode) -> List[cst.BaseStatement]:
+    """The statements after the one that holds `node` (the node being visited), in its block."""
+    stack = ctx.stack
+    for i in range(len(stack) - 1, 0, -1):
+        parent = stack[i - 1]
+        if type(parent) not in (cst.IndentedBlock, cst.Module):
+            continue
+        held = stack[i]
+        for k, stmt in enumerate(parent.body):
+            if stmt is held:
+                return list(parent.body[k + 1:])
+        return []
+    return []
+
+
+def tests_fresh_state(ctx, node: cst.CSTNode, name: str) -> bool:
+    """Right after `node`, the code tests what it just re-read of `name` to stop: `if
+    name.status == STOPPED: return` (or break/raise), or `return name.status == STOPPED`. A
+    re-read per pass of state another process changes (a cancellation flag) cannot be
+    fetched before the loop."""
+    for stmt in following_statements(ctx, node)[:2]:
+        if type(stmt) is cst.If and name in names_in(stmt.test) and any(
+                type(n) in (cst.Return, cst.Break, cst.Raise) for n, _ in own_nodes(stmt.body)):
+            return True
+        if type(stmt) is cst.SimpleStatementLine:
+            for small in stmt.body:
+                if type(small) is cst.Return and type(small.value) is cst.Comparison and name in names_in(small.value):
+                    return True
+    return False

@@ -58,8 +58,11 @@ class DeepcopyPerCall(Rule):
     point), with the trace to that loop. Copies in `__new__` (a metaclass builds each
     class once), `__copy__`, `__deepcopy__`, `copy()` and `clone()` methods
     are the purpose of those methods and are not reported, nor are copies in functions
-    whose name says they copy or clone. A deep copy of a parameter has low confidence:
-    it is often a defensive copy the caller's semantics need. Shallow `copy.copy()` is not
+    whose name says they copy or clone. A deep copy of a parameter, or of an attribute or
+    item of one (`section.options`), has low confidence and stays a note: it is the caller's
+    value, a different structure per call unless the caller passes the same one, and often a
+    defensive copy the semantics need (Review Board's diff parser stores a copy of each
+    section's options; labelled FALSE in run 13). Shallow `copy.copy()` is not
     reported: it costs what `dict.copy()` costs, nor is `model_copy()` without `deep=True`.
     A copy in a loop body that ends in
     `return` or `break` runs once, not per iteration, and gets no loop heat. An outer loop's
@@ -179,6 +182,11 @@ class DeepcopyPerCall(Rule):
             size=max(size, 1.0) if size is not None else None,
         )
 
+    def _caller_value(self, name: str, fn) -> bool:
+        """`name` is a parameter (not `self` or `cls`) the function does not rebind."""
+        local = self._locals[-1] if self._locals else set()
+        return name in fn.params and name not in ("self", "cls") and name not in local
+
     def _loop_invariant(self, arg, fn):
         """An entry of an outer loop, bound nowhere else, that the innermost loop around the copy
         neither rebinds nor changes: the same structure cloned on every trip. A template the
@@ -206,11 +214,18 @@ class DeepcopyPerCall(Rule):
         while isinstance(expr, cst.Subscript):
             expr = expr.value
         if isinstance(expr, cst.Attribute):
+            root = expr
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            if isinstance(root, cst.Name) and self._caller_value(root.value, fn):
+                # `section.options`, `model_cls.model_config`: part of the caller's value, a
+                # different structure per call unless the caller passes the same one
+                return f"an attribute of parameter '{root.value}'", "low"
             return "an attribute", None
         if isinstance(expr, cst.Name):
             name = expr.value
             local = self._locals[-1] if self._locals else set()
-            if name in fn.params and name not in ("self", "cls") and name not in local:
+            if self._caller_value(name, fn):
                 # A caller's value: often a defensive copy the semantics need.
                 return f"parameter '{name}'", "low"
             if name in self._globals and name not in local and name not in fn.params:

@@ -12,7 +12,7 @@ from perflint.effects import DB_RECEIVER, orm_query
 from perflint.nodes import iter_children, names_below
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, locks_rows, loop_target_names, names_in, sql_text
+from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
 
 # Django model fields that hold a relation: reading them on an instance runs a query.
 _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -124,10 +124,16 @@ class QueryInLoop(Rule):
     SQLAlchemy's `session.merge(obj)` is not a query: for an object the session already
     holds (loaded in the same session, as in a loop over a query's results) it finds it in
     the identity map, and the changes go out in the one flush at commit.
+    A re-read that the code tests at once to stop (`session.refresh(query)`, then `if
+    query.status == STOPPED: return`, or `return query.status == STOPPED` in a check
+    function) sees a stop another process asks for: it must run each pass (Superset's SQL
+    Lab, labelled FALSE in run 12).
     A query that already takes a batch is not N+1 either: a chunk loop
     (`for i in range(0, len(ids), step)` whose body slices `ids[i:i + step]`), a filter
     `.in_(...)`, `__in=`, `IN %s` or `= ANY(%s)` over a slice or over the loop's own item
-    (the loop walks chunks), and a second argument to `execute()` that the function builds as
+    (the loop walks chunks) or over the ids of such a group or of the rows the pass collected
+    (`pk__in=[q.pk for q in group]`, `(u.pk for u in to_update)` appended in an inner loop:
+    pretix's sync queue and weblate's bulk edit, labelled FALSE in run 12), and a second argument to `execute()` that the function builds as
     a list (a comprehension, `list(...)`, or appended to in a loop before the call): one
     statement per chunk or for all rows. A query in no loop of its own that filters with `IN`
     over a collection (not a literal of one item) is a batch lookup: a caller's loop runs it once
@@ -349,6 +355,11 @@ class QueryInLoop(Rule):
             return  # a lazy queryset (filter/exclude/query) that is never run here
         if self.ctx.loops and self._batched(node):
             return  # one statement per chunk or group of rows: that is the batched form
+        if kind == "sqlalchemy" and method_name(node) == "refresh" and node.args and \
+                type(node.args[0].value) is cst.Name and tests_fresh_state(self.ctx, node, node.args[0].value.value):
+            # `session.refresh(query)`, then `if query.status == STOPPED: return`: the check
+            # for a stop another process asks for (Superset's SQL Lab, labelled FALSE in run 12)
+            return
         if self.ctx.loops and self._per_table(node):
             return  # `for model in models: model.objects.filter(...)`: another table each pass
         if self.ctx.loops and per_attempt(self.ctx.loops[-1].why):
@@ -549,6 +560,13 @@ class QueryInLoop(Rule):
             while isinstance(expr, cst.Call) and dotted_text(expr.func) in ("list", "tuple", "set", "sorted") \
                     and len(expr.args) == 1:
                 expr = expr.args[0].value
+            if type(expr) in (cst.GeneratorExp, cst.ListComp, cst.SetComp) and expr.for_in.inner_for_in is None:
+                # `pk__in=[q.pk for q in group]`: the ids of a group the loop walks, or of the
+                # rows this pass collected (`to_update`, appended in an inner loop): one statement
+                # per group (weblate's bulk edit, pretix's sync queue: labelled FALSE in run 12)
+                source = expr.for_in.iter
+                if type(source) is cst.Name and (source.value in targets or self._built_list(source.value)):
+                    return True
             if isinstance(expr, cst.Name) and expr.value not in targets:
                 expr = assigned.get(expr.value, expr)
             if per_call:

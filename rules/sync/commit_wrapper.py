@@ -16,10 +16,16 @@ import libcst as cst
 
 from perflint.context import FileContext
 from perflint.ruleutil import NESTED_SCOPE_TYPES, enclosing_function, sql_text
-from perflint.nodes import iter_children
+from perflint.nodes import iter_children, own_nodes
 
 COMMITS_STATEMENT = "commits-statement"  # the effect a wrapper records, checked at its callers
 WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace|upsert)\b", re.I)
+READ_SQL = re.compile(r"^\s*(select|show|describe|desc|explain)\b", re.I)
+# Calls that write, or may, besides a statement's text: an ORM's unit of work, a batch of rows.
+_WRITE_METHODS = frozenset({"executemany", "executescript", "add", "add_all", "merge", "delete", "save",
+                            "insert", "update", "upsert", "bulk_create", "bulk_update", "bulk_insert_mappings",
+                            "bulk_save_objects", "bulk_update_mappings", "create", "flush", "copy_from",
+                            "copy_expert"})
 # Parameters that carry a statement's text.
 _STATEMENT_PARAM = re.compile(r"(^|_)(sql|query|statement|stmt)$", re.I)
 
@@ -88,3 +94,42 @@ def assigned_value(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpressio
             continue
         stack.extend(iter_children(node))
     return found[0] if len(found) == 1 else None
+
+
+def leading_text(fn: cst.FunctionDef, expr: cst.BaseExpression, depth: int = 3) -> str:
+    """The statement text an expression starts with: its literal text, through names the
+    function assigns once and through the leading `{name}` of an f-string
+    (`query = f"{select} FROM t LIMIT {n}"`), up to `depth` names deep."""
+    while depth > 0:
+        if type(expr) is cst.Name:
+            found = assigned_value(fn, expr.value)
+            if found is None:
+                return ""
+            expr, depth = found, depth - 1
+        elif type(expr) is cst.FormattedString and expr.parts and type(expr.parts[0]) is cst.FormattedStringExpression:
+            expr, depth = expr.parts[0].expression, depth - 1
+        elif type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Add:
+            expr = expr.left
+        else:
+            break
+    return sql_text(expr)
+
+
+def reads_only(fn: cst.FunctionDef) -> bool:
+    """Every statement the function runs is a visible read (`cursor.execute("SELECT ...")`),
+    there is at least one, and it calls nothing that writes another way: a commit after it
+    commits no change (MySQL and PostgreSQL end the read's transaction, with no sync)."""
+    reads = 0
+    for node, _ in own_nodes(fn.body):
+        if type(node) is not cst.Call or type(node.func) is not cst.Attribute:
+            continue
+        name = node.func.attr.value
+        if name in _WRITE_METHODS:
+            return False
+        if name == "execute":
+            if not node.args or node.args[0].keyword is not None:
+                return False
+            if not READ_SQL.match(leading_text(fn, node.args[0].value)):
+                return False
+            reads += 1
+    return reads > 0

@@ -10,10 +10,10 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
-from perflint.nodes import iter_children
+from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, per_batch
-from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text
-from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, written_statement
+from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text, string_value
+from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, reads_only, written_statement
 from perflint.rules.sync.durable_replace import syncs_a_replacement
 
 # A loop over schema objects or migration steps runs a handful of statements, once per
@@ -127,7 +127,15 @@ class SyncPerStatement(Rule):
     block nests and commits nothing of its own), when the block loops over its own batch,
     or when only a role makes it repeat (a `__getitem__` runs per item of a caller's loop,
     but that item is the caller's unit of work). A wrapper handed a `SELECT` commits
-    nothing: there is no transaction open after a read.
+    nothing: there is no transaction open after a read. Nor does a `commit()` in a function
+    whose every statement is a visible read (`cursor.execute(f"{select} ... LIMIT {n}")` with
+    `select = "SELECT ..."`) and that calls nothing that writes another way (`add`,
+    `executemany`, `save`...): AiiDA's ICSD importer commits after each page it reads
+    (labelled FALSE in run 13). A ModelForm's `form.save(commit=False)` builds the instance
+    and writes nothing. A commit in a loop whose pass records its progress on a stored object
+    (`query.progress = pct`, `query.set_extra_json_key("progress", msg)`) is how pollers in
+    other processes see that progress, and is the point (Superset's SQL Lab, labelled FALSE in
+    run 12); a progress bar (`bar.update(1)`) records nothing and does not count.
 
     The sync of an atomic file replacement (write a temporary or lock file, sync it, rename
     it over the target, in one function) is not reported, however often callers reach it:
@@ -245,6 +253,13 @@ class SyncPerStatement(Rule):
             receiver = receiver_text(node) or ""
             last = receiver.split(".")[-1]
             if DB_RECEIVER.search(last):
+                fn = enclosing_function(self.ctx)
+                if fn is not None and reads_only(fn):
+                    return  # it ends a read's transaction: nothing written, nothing synced
+                if self.ctx.loop_nodes and _publishes_progress(self.ctx.loop_nodes[-1]):
+                    # `query.progress = ...; session.commit()` per statement: the commit is how
+                    # pollers in other processes see it (Superset's SQL Lab, FALSE in run 12)
+                    return
                 if given_statement(self.ctx):
                     # It commits whatever its caller hands it: judged at the callers that hand
                     # it a write (a read commits nothing).
@@ -311,6 +326,9 @@ class SyncPerStatement(Rule):
         (A `save(path)` writes a file, not a row.)"""
         if any(arg.keyword is None for arg in node.args) or self.ctx.is_test or not self.ctx.loops:
             return False
+        if any(arg.keyword.value == "commit" and isinstance(arg.value, cst.Name) and arg.value.value == "False"
+               for arg in node.args):
+            return False  # a ModelForm's `save(commit=False)` builds the instance and writes nothing
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
         if not isinstance(receiver, cst.Name) or self.ctx.in_transaction_block() or self._tooling():
             return False
@@ -350,6 +368,28 @@ class SyncPerStatement(Rule):
             text = statement.evaluated_value
             return isinstance(text, str) and bool(_WRITE_SQL.match(text))
         return False
+
+
+_PROGRESS_KEY = re.compile(r"^_*\w*progress\w*$", re.I)
+
+
+def _publishes_progress(loop: cst.CSTNode) -> bool:
+    """A pass of the loop records its progress on a stored object (`job.progress = pct`,
+    `query.set_extra_json_key("progress", msg)`), for other processes to read."""
+    body = getattr(loop, "body", None)
+    if body is None:
+        return False
+    for node, _ in own_nodes(body):
+        kind = type(node)
+        if kind is cst.AssignTarget or kind is cst.AugAssign:
+            target = node.target
+            if type(target) is cst.Attribute and _PROGRESS_KEY.match(target.attr.value):
+                return True
+        elif kind is cst.Call and node.args and type(node.args[0].value) is cst.SimpleString:
+            key = string_value(node.args[0].value)
+            if key is not None and _PROGRESS_KEY.match(key):
+                return True
+    return False
 
 
 def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
