@@ -141,6 +141,8 @@ def test_progress_commits_and_stop_checks_are_the_point() -> None:
     quiet = BLOCKS.replace('query.set_extra_json_key("progress", ', "logger.info(") \
                   .replace("query.progress = ", "done = ")
     assert [line for line, _, _ in found(quiet, "PFL402")] == [11, 18]
+    claimed = BLOCKS.replace("query.progress = ", "query.in_progress = ")
+    assert [line for line, _, _ in found(claimed, "PFL402")] == [18]  # a state per item, not progress
     unchecked = BLOCKS.replace("        if query.status == QueryStatus.STOPPED:\n            return None\n", "")
     assert [line for line, _, _ in found(unchecked, "PFL503")] == [7]
 

@@ -370,7 +370,8 @@ class SyncPerStatement(Rule):
         return False
 
 
-_PROGRESS_KEY = re.compile(r"^_*\w*progress\w*$", re.I)
+# `progress`, `progress_pct`: not `in_progress`, a per-item state flag (a claim per row is a write).
+_PROGRESS_KEY = re.compile(r"^_*progress(_\w+)?$", re.I)
 
 
 def _publishes_progress(loop: cst.CSTNode) -> bool:
