@@ -284,6 +284,9 @@ def _sleep_literal(args: Sequence[cst.Arg]) -> Optional[float]:
 # A `with` block that opens a transaction and commits (or releases a savepoint) when it
 # exits: Django's `atomic()`, SQLAlchemy's `begin()`/`begin_nested()`, peewee's
 # `atomic()`/`transaction()`, a project's own `transaction()`/`_transact()` helper.
+# The effect of a @contextmanager that yields inside a transaction block: a caller's `with`
+# block of it holds one open (rules/sync/sync_per_statement.py records it, requirements.py reads it).
+HOLDS_TRANSACTION = "holds-transaction"
 TRANSACTION_CM = re.compile(
     r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
     # not atomic_open/atomic_write: a file written to a temporary name and renamed is no transaction

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Optional
 
+from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
 from perflint.repetition import per_attempt, per_batch
 
@@ -140,6 +141,14 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # A transaction opened per call commits per call only when no caller on the way
             # holds one open: nested, it waits for the outer block's one commit.
             if program.in_transaction.get(fid, False):
+                return None
+        elif req.startswith("!held:"):
+            # `with deferred_change_logging():` around the site, a context manager of the
+            # program that yields inside `transaction.atomic()`: the block holds a transaction
+            # (Nautobot's bulk edit, labelled FALSE in run 12)
+            resolved = program.resolve_dotted(req[len("!held:"):])
+            if resolved is not None and resolved[0] == "function" and \
+                    HOLDS_TRANSACTION in program.functions[resolved[1]][1].effects:
                 return None
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):

@@ -156,3 +156,33 @@ def test_a_stop_check_function_is_no_query_per_item() -> None:
            'def main(query, statements):\n    run(statements, make_check(query))\n')
     assert found(src, "PFL503") == []
     assert [line for line, _, _ in found(src.replace("return query.status", "status = query.status"), "PFL503")] == [6]
+
+
+# -- a context manager of the program that holds a transaction -----------------------------
+HELD = '''
+from contextlib import contextmanager
+from django.db import transaction
+
+@contextmanager
+def deferred_logging():
+    with transaction.atomic():
+        yield
+
+def bulk_edit(queryset, values):
+    with deferred_logging():
+        for obj in queryset.iterator(chunk_size=1000):
+            obj.name = values["name"]
+            obj.save()
+'''
+
+
+def test_save_inside_a_context_manager_holding_a_transaction() -> None:
+    # Nautobot's bulk edit saves each object inside deferred_change_logging_for_bulk_operation(),
+    # a @contextmanager that yields inside transaction.atomic() (run 12, FALSE)
+    assert found(HELD, "PFL402") == []
+    plain = HELD.replace("    with transaction.atomic():\n        yield", "    yield")
+    assert [line for line, _, _ in found(plain, "PFL402")] == [13]
+    # the context manager in another module
+    helper = HELD.split("def bulk_edit")[0]
+    user = "from app.logging import deferred_logging\n\ndef bulk_edit" + HELD.split("def bulk_edit")[1]
+    assert found(user, "PFL402", {"app/__init__.py": "", "app/logging.py": helper}) == []

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.effects import DB_RECEIVER, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
+from perflint.effects import DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, per_batch
@@ -40,6 +40,7 @@ CALLER_TRANSACTION_FIX = ("write the items in one transaction: open it around th
                           "in one block")
 # A model instance that writes itself and commits: Django's and peewee's `save()`, beets' `store()`.
 _PERSIST_METHODS = ("save", "store")
+_CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 PERSIST_FIX = ("open one transaction around the loop (`with transaction.atomic():`, `with lib.transaction():`) so "
                "the writes commit once, or batch them (bulk_update)")
 
@@ -120,7 +121,11 @@ class SyncPerStatement(Rule):
     A function decorated with a transaction (`@transaction.atomic`, `@transaction.atomic()`,
     peewee's `@db.atomic()`) holds one open around its whole body, like a `with` block: the
     saves of its loops and of everything it calls commit once, when it returns (a Django view
-    that saves a formset under `@transaction.atomic`).
+    that saves a formset under `@transaction.atomic`). So does a `with` block of a context
+    manager of the program that yields inside a transaction block (`@contextmanager def
+    deferred_logging(): with transaction.atomic(): yield`), for the saves, the wrappers and the
+    per-call transactions in that block (Nautobot's bulk edit, labelled FALSE in run 12); a
+    transaction it holds for the functions the block calls is not followed yet.
 
     A transaction opened per call is not reported when every chain that reaches the
     function at its full heat passes a call made inside a transaction block (the inner
@@ -241,13 +246,15 @@ class SyncPerStatement(Rule):
             if verb is not None:
                 callee = dotted_text(node.func) or "the callee"
                 self.report(node, f"{callee}() commits the {verb} it is given: one transaction and sync per item",
-                            requires=("repeated", f"callee:{COMMITS_STATEMENT}", "outside-transaction", "trace-callee", "!per-batch"),
+                            requires=("repeated", f"callee:{COMMITS_STATEMENT}", "outside-transaction", "trace-callee", "!per-batch",
+                                      *self._held_by()),
                             fix=WRAPPER_FIX)
                 return
         if method_name(node) in _PERSIST_METHODS and self._persists_loop_item(node):
             receiver = receiver_text(node)
             self.report(node, f"{receiver}.{method_name(node)}() writes and commits one transaction per iteration",
-                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}", "!per-batch"), fix=PERSIST_FIX)
+                        requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}", "!per-batch",
+                                  *self._held_by()), fix=PERSIST_FIX)
             return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
@@ -317,8 +324,36 @@ class SyncPerStatement(Rule):
                 # each caller's unit of work, and the fix would be in code we cannot see.
                 self.report(item.item, f"`with {what}` commits a transaction on every call of "
                                        f"{self.ctx.function_qualname}, which runs once per item",
-                            requires=("repeated", "looped", "outside-transaction", "!per-batch"), fix=CALLER_TRANSACTION_FIX)
+                            requires=("repeated", "looped", "outside-transaction", "!per-batch", *self._held_by()),
+                            fix=CALLER_TRANSACTION_FIX)
             return
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        # A @contextmanager that yields inside `with transaction.atomic():` holds one open
+        # around its caller's `with` block (Nautobot's deferred change logging).
+        fn = enclosing_function(self.ctx)
+        if fn is not None and self.ctx.in_transaction_block() and any(
+                (self.ctx.resolve(d.decorator) or dotted_text(d.decorator) or "").split(".")[-1] in _CONTEXT_MANAGERS
+                for d in fn.decorators):
+            self.effect(HOLDS_TRANSACTION)
+
+    def _held_by(self) -> Tuple[str, ...]:
+        """`!held:<dotted>` for each call opening a `with` block of this function around the
+        node (`with deferred_change_logging():`), other than a transaction by its name: phase 2
+        drops the finding if that function is a context manager holding a transaction open."""
+        out = []
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, 0, -1):
+            outer = stack[i - 1]
+            if type(outer) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                break
+            if type(outer) is cst.With and stack[i] is outer.body:
+                for item in outer.items:
+                    call = item.item
+                    if type(call) is cst.Call and transaction_block(call) is None and dotted_text(call.func):
+                        name = self.ctx.resolve(call.func) or f"{self.ctx.module_name}.{dotted_text(call.func)}"
+                        out.append(f"!held:{name}")
+        return tuple(out)
 
     def _persists_loop_item(self, node: cst.Call) -> bool:
         """`item.save()` / `item.store()` with no positional argument, on the item a loop of
