@@ -112,19 +112,29 @@ def parse_unvalidated(data: bytes) -> cst.Module:
     hand (libcst's own comment there says the parse need not pay them); a tree its native
     parser built from source that parsed has nothing they would reject, save libcst's own
     false alarms on valid code (Instagram/LibCST#1061), which now parse instead of being
-    reported. Only this call skips them: the hook is restored before it returns."""
-    CSTNode.__post_init__ = _no_checks  # type: ignore[method-assign]
+    reported. Only this call skips them (phase 1 parses on one thread per process): every
+    other node built, by perflint or anyone else in the process, is checked as before."""
+    global _checking
+    _checking = False
     try:
         return cst.parse_module(data)
     finally:
-        CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
+        _checking = True
 
 
-_VALIDATE = CSTNode.__dict__["__post_init__"]
+_checking = True
 
 
-def _no_checks(self: CSTNode) -> None:
-    pass
+def _post_init(self: CSTNode) -> None:
+    # libcst's own hook, but for the flag. Installed once: assigning the class attribute per
+    # file gives every node class a new version twice a file, and from Python 3.13 on a class
+    # that had too many loses the interpreter's specialised attribute access for good (reads
+    # four times slower after 3,000 changes, measured), which a large project would reach.
+    if _checking:
+        self._validate()
+
+
+CSTNode.__post_init__ = _post_init  # type: ignore[method-assign]
 
 
 def encode_source(text: str) -> bytes:
