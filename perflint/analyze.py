@@ -12,6 +12,7 @@ from itertools import accumulate
 from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from perflint.context import FileContext
 from perflint.discovery import SourceFile
@@ -72,7 +73,7 @@ class Analyzer:
             summary.error = FileError(file.display, f"cannot parse file: {problem}", problem_line(problem))
             return summary
         try:
-            module = cst.parse_module(data)
+            module = parse_unvalidated(data)
             source = data.decode(module.encoding)
         except cst.ParserSyntaxError as exc:
             line, column, message = _syntax_error(exc, data)
@@ -103,6 +104,37 @@ class Analyzer:
         result.lines = source.count("\n") + source.count("\r") - source.count("\r\n") + 1
         result.suppressions = find_suppressions(source)
         return result
+
+
+def parse_unvalidated(data: bytes) -> cst.Module:
+    """`cst.parse_module` without checking each node as it is built (`CSTNode._validate`,
+    run from `__post_init__`: about 15% of the parse). The checks are for trees built by
+    hand (libcst's own comment there says the parse need not pay them); a tree its native
+    parser built from source that parsed has nothing they would reject, save libcst's own
+    false alarms on valid code (Instagram/LibCST#1061), which now parse instead of being
+    reported. Only this call skips them (phase 1 parses on one thread per process): every
+    other node built, by perflint or anyone else in the process, is checked as before."""
+    global _checking
+    _checking = False
+    try:
+        return cst.parse_module(data)
+    finally:
+        _checking = True
+
+
+_checking = True
+
+
+def _post_init(self: CSTNode) -> None:
+    # libcst's own hook, but for the flag. Installed once: assigning the class attribute per
+    # file gives every node class a new version twice a file, and from Python 3.13 on a class
+    # that had too many loses the interpreter's specialised attribute access for good (reads
+    # four times slower after 3,000 changes, measured), which a large project would reach.
+    if _checking:
+        self._validate()
+
+
+CSTNode.__post_init__ = _post_init  # type: ignore[method-assign]
 
 
 def encode_source(text: str) -> bytes:

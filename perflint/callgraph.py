@@ -107,6 +107,8 @@ class Program(Frequencies):
                 self.functions[f"{name}.{qual}"] = (mod, fn)
             for qual, cls in mod.classes.items():
                 self.classes[f"{name}.{qual}"] = (mod, cls)
+        # functions of test modules: the heat asks about every caller of every function
+        self._tests = frozenset(fid for fid, (mod, _) in self.functions.items() if mod.is_test)
         self.edges: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
@@ -114,7 +116,8 @@ class Program(Frequencies):
         self._override_cache: Dict[str, List[str]] = {}
         self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)
         self._memo_guarded: Dict[str, bool] = {}
-        self._members: Dict[str, Set[str]] = {}  # class id -> names of its own functions (lookup_method)
+        # class id -> (names of its own functions, its qualified prefix): lookup_method
+        self._members: Dict[str, Tuple[Set[str], str]] = {}
         self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
@@ -225,11 +228,12 @@ class Program(Frequencies):
             if cid not in self.classes:
                 continue
             for site in fn.calls:
-                if any(loop.attr for loop in site.loops):
+                # most sites sit in no loop: no generator for them (97k sites on Twisted)
+                if site.loops and any(loop.attr for loop in site.loops):
                     site.loops = self._sized_loops(cid, site.loops, sizes)
         for mod in self.modules.values():
             for index, cand in enumerate(mod.candidates):
-                if not any(loop.attr for loop in cand.loops):
+                if not cand.loops or not any(loop.attr for loop in cand.loops):
                     continue
                 entry = self.functions.get(f"{mod.module}.{cand.function}")
                 cls = entry[1].cls if entry is not None else None
@@ -300,14 +304,17 @@ class Program(Frequencies):
         # Whether `Class.name` is a function of the module, asked of the names defined directly
         # in each class (_members) instead of formatting every qualname of the MRO: the
         # overrides of a base class's self.m() look m up in each of its subclasses.
+        # (names, "module.Class.") per class, so that a miss costs one lookup per class
         members = self._members
-        for klass in self.mro(cid)[1 if skip_first else 0:]:
-            mod, cls = self.classes[klass]
-            defined = members.get(klass)
-            if defined is None:
-                defined = members[klass] = self._defined_in(mod).get(cls.qualname, _NOTHING)
-            if name in defined:
-                return f"{mod.module}.{cls.qualname}.{name}"
+        order = self.mro(cid)
+        for klass in order[1:] if skip_first else order:
+            found = members.get(klass)
+            if found is None:
+                mod, cls = self.classes[klass]
+                found = members[klass] = (self._defined_in(mod).get(cls.qualname, _NOTHING),
+                                          f"{mod.module}.{cls.qualname}.")
+            if name in found[0]:
+                return found[1] + name
         return None
 
     def _lookup_dotted(self, cid: str, name: str, skip_first: bool) -> Optional[str]:
@@ -409,11 +416,14 @@ class Program(Frequencies):
         properties = {fn.name for _, fn in self.functions.values()
                       if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
         receivers = self._signal_receivers()
+        exact_targets = self._exact_targets
         for fid in sorted(self.functions):
             self.checkpoint()
             mod, fn = self.functions[fid]
             for site in fn.calls:
-                for callee, kind in self._site_targets(mod, site):
+                # most sites: a symbolic target already worked out (_site_targets' first answer)
+                known = exact_targets.get(site.target) if site.target and not site.callbacks else None
+                for callee, kind in known or self._site_targets(mod, site):
                     self._add_edge(fid, callee, site, kind)
                 if receivers and site.text.endswith(_SENDS):
                     for callee, kind in self._sent_to(mod, site, receivers):
@@ -428,10 +438,10 @@ class Program(Frequencies):
     def _signal_receivers(self) -> Dict[str, List[str]]:
         """Signal (dotted name) -> the functions decorated as its receivers."""
         out: Dict[str, List[str]] = {}
-        for fid in sorted(self.functions):
-            for signal in self.functions[fid][1].receives:
+        for fid, (_, fn) in self.functions.items():
+            for signal in fn.receives:  # few functions receive a signal: sorted below
                 out.setdefault(signal, []).append(fid)
-        return out
+        return {signal: sorted(fids) for signal, fids in out.items()}
 
     def _sent_to(self, mod: ModuleSummary, site: CallSite, receivers: Dict[str, List[str]]) -> List[Tuple[str, str]]:
         """`order_placed.send(sender=...)`: Django's dispatcher calls every receiver of the
@@ -629,32 +639,42 @@ class Program(Frequencies):
             sizes[component] = sizes.get(component, 0) + 1
         queue = deque(sorted(self.functions))
         queued: Set[str] = set(queue)
+        # read once, not per edge (an edge is read each time its caller's heat rises)
+        functions, edges, cold_roots = self.functions, self.edges, self.cold_roots
+        unknown, pred_of, memo_guarded = self.unknown, self.pred, self._memo_guarded
         while queue:
             self.checkpoint()
             fid = queue.popleft()
             queued.discard(fid)
-            mod, _ = self.functions[fid]
-            if mod.is_test or fid in self.cold_roots:
+            mod, _ = functions[fid]
+            if mod.is_test or fid in cold_roots:
                 continue  # tests exercise code and one-off commands run once: neither is a hot path
             base = heat[fid]
-            for edge in self.edges[fid]:
-                if edge.site.cold:
+            own = scc[fid]  # every edge of fid has fid as its caller
+            for edge in edges[fid]:
+                site = edge.site
+                if site.cold:
                     continue  # error handling, a cache miss, a first use: not per item
-                if self._memoized(edge.callee):
+                callee = edge.callee
+                memoized = memo_guarded.get(callee)
+                if memoized is None:
+                    memoized = self._memoized(callee)
+                if memoized:
                     continue  # lru_cache/cache or a memo guard: the body runs once per distinct argument
                 given = base
-                if edge.site.guards:
-                    given = self._guarded_heat(fid, edge.site.guards)
+                if site.guards:
+                    given = self._guarded_heat(fid, site.guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
-                if edge.site.loops:
-                    factor, nested = self._trips(self.edge_loops(edge), self.unknown.get(fid, 0))
+                if site.loops:
+                    factor, nested = self._trips(self.edge_loops(edge), unknown.get(fid, 0))
                 else:  # most calls sit in no loop: what _trips(()) gives, without the calls
-                    factor, nested = 1.0, self.unknown.get(fid, 0)
+                    factor, nested = 1.0, unknown.get(fid, 0)
                 reentry = False
-                if scc[edge.caller] == scc[edge.callee]:
-                    pred = self.pred.get(fid)
-                    entered = pred is None or scc[pred.caller] != scc[fid]
+                other = scc[callee]
+                if own == other:
+                    pred = pred_of.get(fid)
+                    entered = pred is None or scc[pred.caller] != own
                     h = min(given * factor, HEAT_CAP) if entered else given
                 else:
                     h = min(given * factor, HEAT_CAP)
@@ -663,25 +683,25 @@ class Program(Frequencies):
                     # entry from outside starts the recursion again from there when that gives
                     # more, whatever order the queue took (packaging's marker walk: the entry
                     # x100, then the walk x10, not x100 once). A larger cycle keeps its heat.
-                    current = self.pred.get(edge.callee)
-                    reentry = current is not None and current.caller == edge.callee and \
-                        sizes[scc[edge.callee]] == 1 and h > entered_with.get(edge.callee, 1.0) * (1 + 1e-9) and \
-                        self._recursion_heat(edge.callee, h, nested) > heat[edge.callee] * (1 + 1e-9)
-                is_hot = hot[fid] or any(loop.data for loop in edge.site.loops)
-                if reentry or h > heat[edge.callee] * (1 + 1e-9) or \
-                        (is_hot and not hot[edge.callee] and h >= heat[edge.callee]):
-                    if scc[edge.caller] != scc[edge.callee]:
-                        entered_with[edge.callee] = h
-                    heat[edge.callee] = h
-                    hot[edge.callee] = is_hot
-                    self.guessed[edge.callee] = self.guessed.get(fid, False) or edge.guess
-                    self.unknown[edge.callee] = nested
-                    self.pred[edge.callee] = edge
-                    if scc[edge.caller] != scc[edge.callee]:
-                        self.entry[edge.callee] = edge
-                    if edge.callee not in queued:
-                        queued.add(edge.callee)
-                        queue.append(edge.callee)
+                    current = pred_of.get(callee)
+                    reentry = current is not None and current.caller == callee and \
+                        sizes[other] == 1 and h > entered_with.get(callee, 1.0) * (1 + 1e-9) and \
+                        self._recursion_heat(callee, h, nested) > heat[callee] * (1 + 1e-9)
+                is_hot = hot[fid] or (bool(site.loops) and any(loop.data for loop in site.loops))
+                if reentry or h > heat[callee] * (1 + 1e-9) or \
+                        (is_hot and not hot[callee] and h >= heat[callee]):
+                    if own != other:
+                        entered_with[callee] = h
+                    heat[callee] = h
+                    hot[callee] = is_hot
+                    self.guessed[callee] = self.guessed.get(fid, False) or edge.guess
+                    unknown[callee] = nested
+                    pred_of[callee] = edge
+                    if own != other:
+                        self.entry[callee] = edge
+                    if callee not in queued:
+                        queued.add(callee)
+                        queue.append(callee)
         self._spread_transactions()
 
     def _recursion_heat(self, fid: str, entry: float, unknown: int) -> float:
@@ -793,11 +813,12 @@ class Program(Frequencies):
         # A worklist: a function's verdict changes only when one of its callers is reached,
         # and reaching only grows, so this finds the same set as repeated full passes.
         queue = deque(sorted(self.functions))
+        tests = self._tests
         while queue:
             fid = queue.popleft()
-            if fid in reached or fid in cold or self.hot.get(fid, False) or self._in_tests(fid):
+            if fid in reached or fid in cold or self.hot.get(fid, False) or fid in tests:
                 continue
-            callers = [e for e in self.callers[fid] if not self._in_tests(e.caller)]
+            callers = [e for e in self.callers[fid] if e.caller not in tests]
             if callers and all(e.site.cold or e.caller in reached or e.caller in run_once for e in callers):
                 reached.add(fid)
                 if any(e.caller in run_once for e in callers):
@@ -897,8 +918,7 @@ class Program(Frequencies):
         return f"{module}.{qualname}"
 
     def _in_tests(self, fid: str) -> bool:
-        entry = self.functions.get(fid)
-        return entry is not None and entry[0].is_test
+        return fid in self._tests
 
     def defines_method(self, name: str) -> bool:
         """Whether any class in the program defines a method of this name."""

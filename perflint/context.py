@@ -75,6 +75,7 @@ class _Frame:
     locals: set = field(default_factory=set)  # names a function binds
     globals: set = field(default_factory=set)  # names it declares `global`
     atomic: bool = False  # a decorator holds a transaction open around the body
+    exits: dict = field(default_factory=dict)  # guards.guarded_params's early exits, by block
 
 
 @dataclass
@@ -680,29 +681,34 @@ class FileContext(NameResolution):
     # -- types of names, for resolving method calls -------------------------------------
     # -- call sites ---------------------------------------------------------------------
     def _enter_call(self, node: cst.Call) -> None:
-        for effect, confidence in call_effects(self.resolve(node.func), dotted_parts(node.func), node.args):
+        # the callee's name, its resolution and the enclosing function, read once per call
+        # (each is asked several times below: 86k calls on Twisted)
+        func = node.func
+        parts = dotted_parts(func)
+        qualified = self.resolve_parts(parts)
+        fn = self.function
+        for effect, confidence in call_effects(qualified, parts, node.args):
             if effect.startswith("external-") and self.cold_reason:
                 continue  # a process started when something failed is not beside every call
             self.add_effect(effect, confidence)
             if effect == "parse":
                 self._note_parsed_param(node)
-        func = node.func
         if type(func) is cst.Name and func.value == "getattr":
             self._record_dispatch(node)
         raw = self._raw_target(func)
-        scope = self.value_scope()
-        callee = value_expr(node.func, scope)
+        scope = fn.qualname if fn else MODULE_SCOPE  # value_scope()
+        callee = value_expr(func, scope)
         if raw is None and callee is None:
             return
         if raw is not None:
             self._call_raw[id(node)] = raw
-        args, kwargs, callbacks = call_arguments(node, scope, callback_spec(self.resolve(node.func), node.func))
+        args, kwargs, callbacks = call_arguments(node, scope, callback_spec(qualified, func))
         cold = self.cold_reason
-        site = CallSite(target="", line=self.line, loops=self.loops, text=dotted_text(node.func) or _callee_text(node.func),
+        site = CallSite(target="", line=self.line, loops=self.loops, text=(".".join(parts) if parts else None) or _callee_text(func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
-                        arg_facts=argument_facts(node, self.function.params if self.function is not None else ()))
+                        arg_facts=argument_facts(node, fn.params if fn is not None else ()))
         self._raw_calls.append((site, raw, self.function_qualname))
 
     def _note_parsed_param(self, node: cst.Call) -> None:
@@ -725,7 +731,7 @@ class FileContext(NameResolution):
         params = frame.function.params if frame.function is not None else ()
         if not frame.optional and not params:
             return ()
-        return guarded_params(self.stack, frame.node, frame.optional, params, frame.flags)
+        return guarded_params(self.stack, frame.node, frame.optional, params, frame.flags, frame.exits)
 
     def _range_targets(self) -> Tuple[str, ...]:
         """Names that loops around the node bind to the integers of a `range()`."""

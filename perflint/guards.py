@@ -108,14 +108,17 @@ def _exits(body: cst.BaseSuite) -> bool:
 
 
 def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
-                   params: Sequence[str] = (), flags: Optional[Dict[str, str]] = None) -> Tuple[str, ...]:
+                   params: Sequence[str] = (), flags: Optional[Dict[str, str]] = None,
+                   exits: Optional[Dict[Tuple[int, int], Tuple[Tuple[str, ...], Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
     `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
     `if p is not None: return`), then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
     (`params`: the function's parameters), `notisa:<param>:<T>` for its else (and past `if
     isinstance(param, T): return`), and `truthy:<flag>:<default>` / `falsy:<flag>:<default>` for
-    the branches of `if flag:` on a flag parameter (`flags`: flag_params)."""
+    the branches of `if flag:` on a flag parameter (`flags`: flag_params). `exits` keeps what
+    the early exits before a statement of a block say, by (block, statement), for one function:
+    every call in a statement reads the same blocks, each scanned from its first statement."""
     start = None
     for index in range(len(stack) - 1, -1, -1):
         if stack[index] is fn:
@@ -129,10 +132,15 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
         parent = stack[index]
         child = stack[index + 1]
         if type(parent) is cst.IndentedBlock:
-            if optional:
-                found += _after_early_exits(parent, child, optional)
-            if flags or params:
-                types += _past_early_exits(parent, child, params, flags or {})
+            key = (id(parent), id(child))
+            known = exits.get(key) if exits is not None else None
+            if known is None:
+                known = (_after_early_exits(parent, child, optional) if optional else (),
+                         _past_early_exits(parent, child, params, flags or {}) if flags or params else ())
+                if exits is not None:
+                    exits[key] = known
+            found += known[0]
+            types += known[1]
             continue
         if type(parent) is not cst.If:
             continue

@@ -200,11 +200,13 @@ class ValueFlow:
 
     def _solve(self) -> None:
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
-        for fid in sorted(self.p.functions):
-            mod, fn = self.p.functions[fid]
-            found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
-            if found:
-                sites[fid] = found
+        functions = self.p.functions
+        for fid in sorted(functions):
+            mod, fn = functions[fid]
+            if fn.calls:  # a third of the functions call nothing: no list for them
+                found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
+                if found:
+                    sites[fid] = found
         related = self._related(sites)
         if self._speculate:
             self._guess_bound_receivers()
@@ -217,12 +219,15 @@ class ValueFlow:
                 break
             self.memo = {}
             changed = set()
+            checkpoint, target_calls = self.p.checkpoint, self._target_calls
             for fid in sorted(pending):
-                self.p.checkpoint()
+                checkpoint()
                 again = []
                 for mod, site in sites[fid]:
                     self._dirty = False
-                    for target, bound in self.site_callables(mod, site):
+                    # most sites name their target: site_callables' cached answer, without the call
+                    calls = target_calls.get(site.target) if site.target else None
+                    for target, bound in calls or self.site_callables(mod, site):
                         found = callers.get(target)
                         if found is None:
                             callers[target] = {fid}
@@ -607,9 +612,16 @@ class ValueFlow:
                 params = functions[scope].params
                 # whether a class of that name is nested in the scope, without formatting a
                 # qualname for every local read (few names are such classes)
-                nested = name in self._nested_names(mod) and f"{scope}.{name}" in mod.classes
+                nested_names = self._nested.get(mod.module)
+                if nested_names is None:
+                    nested_names = self._nested_names(mod)
+                nested = name in nested_names and f"{scope}.{name}" in mod.classes
                 if len(exprs) == 1 and name not in params and not nested:
-                    return _single(self.eval(mod, exprs[0]))  # most locals: union() of one part
+                    # most locals: union() of one part (_single, inlined)
+                    part = self.eval(mod, exprs[0])
+                    if not part:
+                        return None if part is None else EMPTY
+                    return None if len(part) > MAX_VALUES else part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
                 if name in params:  # bound from call sites: grows by rounds
                     fid = f"{mod.module}.{scope}"

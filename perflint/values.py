@@ -260,7 +260,10 @@ class NameResolution:
     def resolve(self, expr: cst.BaseExpression) -> Optional[str]:
         """The qualified name an expression refers to through imports (`c.deepcopy` ->
         `copy.deepcopy`); builtins by their bare name; None for locals and the unknown."""
-        parts = dotted_parts(expr)
+        return self.resolve_parts(dotted_parts(expr))
+
+    def resolve_parts(self, parts: Optional[List[str]]) -> Optional[str]:
+        """resolve() of an expression whose dotted_parts() the caller already has."""
         if not parts:
             return None
         head = parts[0]

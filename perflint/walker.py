@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import libcst as cst
 
 from perflint.context import COMPREHENSION_KINDS, FileContext
-from perflint.nodes import FIELDS, KINDS
+from perflint.nodes import FIELDS, KINDS, VALUES
 from perflint.rule import Rule
 
 
@@ -170,6 +170,8 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
     quiet = dispatch.quiet_leaves
     trivia = trivia_breaks
     fields_of = FIELDS
+    values_of = VALUES
+    simple_whitespace = cst.SimpleWhitespace
     newline_type = cst.Newline
     simple_string = cst.SimpleString
     comp_for = cst.CompFor
@@ -274,24 +276,31 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
                                 if breaks:
                                     add((_LINES, breaks))
             else:
-                for field in fields_of[node_type]:
-                    value = getattr(node, field)
-                    kind = kinds[type(value)]
+                # Most nodes: straight onto the stack, last child first, so that they pop in
+                # source order; a whitespace field (the commonest trivia) is read inline.
+                for value in reversed(values_of[node_type](node)):
+                    value_type = type(value)
+                    kind = kinds[value_type]
                     if kind == 1:
-                        add((_ENTER, value))
+                        push((_ENTER, value))
                     elif kind == 3:
-                        breaks = trivia(value)
-                        if breaks:
-                            add((_LINES, breaks))
+                        if value_type is simple_whitespace:
+                            text = value.value  # type: ignore[attr-defined]
+                            if "\n" in text or "\r" in text:
+                                push((_LINES, line_breaks(text)))
+                        else:
+                            breaks = trivia(value)
+                            if breaks:
+                                push((_LINES, breaks))
                     elif kind == 2:
-                        for item in value:
+                        for item in reversed(value):  # type: ignore[call-overload]
                             kind = kinds[type(item)]
                             if kind == 1:
-                                add((_ENTER, item))
+                                push((_ENTER, item))
                             elif kind == 3:
                                 breaks = trivia(item)
                                 if breaks:
-                                    add((_LINES, breaks))
+                                    push((_LINES, breaks))
             if children:
                 children.reverse()
                 stack.extend(children)
