@@ -19,7 +19,7 @@ from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK,
                                  counted_retry_reason, derived_size, flush_reason, for_service_reason,
                                  imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
-                                 module_constants, once_reason, returned_sizes, shim_reason, while_trips)
+                                 else_once_reason, module_constants, once_reason, returned_sizes, shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -303,6 +303,11 @@ class FileContext(NameResolution):
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
             reason = once_reason(parent.test, node) or shim_reason(parent.test) or flush_reason(parent.test)  # type: ignore[attr-defined]
+            if reason:
+                self._cold_blocks.append((node, reason))
+        elif type(parent) is cst.Else and self.frames and len(self.stack) >= 3 and \
+                type(self.stack[-3]) is cst.If and self.stack[-3].orelse is parent:  # type: ignore[attr-defined]
+            reason = else_once_reason(self.stack[-3].test, node)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         elif type(parent) is cst.While and parent.body is node and self.frames:  # type: ignore[attr-defined]

@@ -855,6 +855,20 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
+def else_once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
+    """Why the `else:` of `if <test>:` runs only on a first use, or None: `if self.cookies:
+    <use them> else: <query the stored login>; self.cookies = user.cookies` is `if not
+    self.cookies:` written the other way round (FlexGet's IMDb list login, labelled FALSE in
+    run 14): the else fills what the test checks, so later calls take the first branch."""
+    if type(test) is cst.Comparison and len(test.comparisons) == 1 and \
+            type(test.comparisons[0].operator) is cst.IsNot and dotted_text(test.comparisons[0].comparator) == "None":
+        test = test.left
+    target = dotted_text(test)
+    if target and ("name", target) in set(_assigned(body)):
+        return f"runs once, when {target} is first needed"
+    return None
+
+
 _BRANCHES = (cst.If, cst.Try, cst.With)
 
 

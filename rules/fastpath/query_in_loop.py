@@ -128,6 +128,9 @@ class QueryInLoop(Rule):
     query.status == STOPPED: return`, or `return query.status == STOPPED` in a check
     function) sees a stop another process asks for: it must run each pass (Superset's SQL
     Lab, labelled FALSE in run 12).
+    A reload of the object in hand (`child = Category.objects.get(pk=child.pk)`, `x =
+    session.get(Model, x.id)`) fetches the state the previous pass changed: rows fetched
+    before the loop would be stale (Misago's category tree moves, labelled FALSE in run 14).
     A query that already takes a batch is not N+1 either: a chunk loop
     (`for i in range(0, len(ids), step)` whose body slices `ids[i:i + step]`), a filter
     `.in_(...)`, `__in=`, `IN %s` or `= ANY(%s)` over a slice or over the loop's own item
@@ -360,6 +363,11 @@ class QueryInLoop(Rule):
             # `session.refresh(query)`, then `if query.status == STOPPED: return`: the check
             # for a stop another process asks for (Superset's SQL Lab, labelled FALSE in run 12)
             return
+        if self.ctx.loops and self._reloads_target(node):
+            # `child = Category.objects.get(pk=child.pk)`: a reload of the object in hand, for
+            # the state the last pass changed (Misago's tree moves, labelled FALSE in run 14):
+            # rows fetched before the loop would be stale
+            return
         if self.ctx.loops and self._per_table(node):
             return  # `for model in models: model.objects.filter(...)`: another table each pass
         if self.ctx.loops and per_attempt(self.ctx.loops[-1].why):
@@ -403,6 +411,23 @@ class QueryInLoop(Rule):
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only"), cost=cost)
+
+    def _reloads_target(self, node: cst.Call) -> bool:
+        """`x = Model.objects.get(pk=x.pk)` or `x = session.get(Model, x.id)`: the statement
+        assigns a fresh copy of the object its key comes from."""
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        if type(parent) is not cst.Assign or parent.value is not node or len(parent.targets) != 1:
+            return False
+        target = parent.targets[0].target
+        if type(target) is not cst.Name:
+            return False
+        for arg in node.args:
+            value = arg.value
+            if (arg.keyword is None or arg.keyword.value in ("pk", "id")) and type(value) is cst.Attribute and \
+                    type(value.value) is cst.Name and value.value.value == target.value and value.attr.value in ("pk", "id"):
+                return True
+        return False
 
     def _saved_model(self, node: cst.Call, kind: str) -> Optional[str]:
         """`Model.objects.create(...)`: the qualified name of
