@@ -22,7 +22,8 @@ class BytesConcatInLoop(Rule):
     ## What it does
     Flags `buf += chunk` and `buf = buf + chunk` inside a loop when `buf` was started in
     the same function, outside that loop, as an empty `b""`, `""`, `bytes()` or `str()`,
-    or as bytes already (a bytes literal, `sock.recv(n)`, `os.read(fd, n)`, or an
+    or as bytes already (a bytes literal, `sock.recv(n)`, `os.read(fd, n)`, `text.encode()`,
+    an item of a local split on a bytes separator (`tokens = raw.split(b"%")`), or an
     attribute the file sets to `b""`/`bytes()`, such as a read buffer kept between
     calls): an accumulator of immutable text. An assignment on the loop's way out
     (`buf = (buf + tok)[:end]` followed by `break`) ends the loop, not the accumulation. Bytes are reported with high confidence. For str,
@@ -100,6 +101,9 @@ class BytesConcatInLoop(Rule):
         "def f(chunks):\n    buf = b''\n    for c in chunks:\n        buf = c.strip()\n        buf += c\n    return buf\n",
         # outside any loop
         "def greet(name):\n    s = ''\n    s += 'hello '\n    s += name\n    return s\n",
+        # The same shape on str: CPython grows a local str in place.
+        "def decode(uri):\n    tokens = uri.split('%')\n    out = tokens[0]\n"
+        "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n",
     ]
     INVALID = [
         Invalid("def read_all(sock):\n    data = b''\n    while True:\n        chunk = sock.recv(4096)\n"
@@ -122,6 +126,9 @@ class BytesConcatInLoop(Rule):
                 "        name += tok\n    return name\n", line=11),
         Invalid("def pack(records):\n    blob = bytes()\n    for rec in records:\n        blob += rec.encode()\n"
                 "    return blob\n", line=4),
+        # Started from a part of what the function holds as bytes (Falcon's percent-decoder).
+        Invalid("def decode(uri):\n    raw = uri.encode('utf-8')\n    tokens = raw.split(b'%')\n    out = tokens[0]\n"
+                "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n", line=6),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -132,16 +139,21 @@ class BytesConcatInLoop(Rule):
         self._reads: List[Dict[str, float]] = []
         # Per function: locals holding one character or byte (`c = bytes((b,))`, `ch = s[i]`).
         self._short: List[Set[str]] = []
+        # Per function: locals known to hold bytes (`raw = text.encode("utf-8")`), and lists
+        # of bytes (`tokens = raw.split(b"%")`): an accumulator may start from one of them.
+        self._bytes_names: List[Dict[str, str]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.append({})
         self._reads.append({})
         self._short.append(set())
+        self._bytes_names.append({})
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._accumulators.pop()
         self._reads.pop()
         self._short.pop()
+        self._bytes_names.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._accumulators:
@@ -155,13 +167,19 @@ class BytesConcatInLoop(Rule):
             else:
                 self._short[-1].discard(node.targets[0].target.value)
         names = self._accumulators[-1]
+        typed = self._bytes_names[-1]
+        held = self._holds_bytes(node.value)
         for target in node.targets:
             if not isinstance(target.target, cst.Name):
                 continue
             name = target.target.value
             kind = _empty_text(node.value, self.ctx)
-            if kind is None and name not in names:
+            if kind is None and (name not in names or not self.ctx.loops):
                 kind = self._started_bytes(node.value)
+            if held is not None:
+                typed[name] = held
+            else:
+                typed.pop(name, None)
             if kind is not None:
                 names[name] = (kind, self.ctx.loops)
                 continue
@@ -183,6 +201,36 @@ class BytesConcatInLoop(Rule):
             return None
         if isinstance(value, cst.Attribute) and value.attr.value in self._bytes_attrs():
             return "bytes"
+        if self._holds_bytes(value) == "bytes" and not self.ctx.loops:
+            # `out = tokens[0]` of `tokens = raw.split(b"%")`, `out = text.encode()`: what the
+            # function already holds as bytes (Falcon's percent-decoder, a fixed bug)
+            return "bytes"
+        return None
+
+    def _holds_bytes(self, value: cst.BaseExpression) -> Optional[str]:
+        """"bytes" or "list" (of bytes) for what an expression visibly holds, given the
+        function's bytes locals: `s.encode()`/`s.encode("utf-8")`, a bytes local itself or a
+        slice of it, `raw.split(b"%")` (a list of bytes) and one item of such a list."""
+        typed = self._bytes_names[-1] if self._bytes_names else {}
+        if isinstance(value, cst.Name):
+            return typed.get(value.value)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            method, receiver = value.func.attr.value, value.func.value
+            if method == "encode" and len(value.args) <= 2 and all(
+                    isinstance(arg.value, cst.SimpleString) and arg.keyword is None for arg in value.args):
+                return "bytes"  # str.encode() with literal codec arguments
+            if method in ("split", "rsplit") and value.args and isinstance(value.args[0].value, cst.SimpleString) \
+                    and isinstance(value.args[0].value.evaluated_value, bytes):
+                return "list"
+            if method == "split" and self._holds_bytes(receiver) == "bytes":
+                return "list"
+            return None
+        if isinstance(value, cst.Subscript) and len(value.slice) == 1:
+            held = self._holds_bytes(value.value)
+            if held == "list" and isinstance(value.slice[0].slice, cst.Index):
+                return "bytes"
+            if held == "bytes" and isinstance(value.slice[0].slice, cst.Slice):
+                return "bytes"
         return None
 
     def _bytes_attrs(self) -> Set[str]:

@@ -24,7 +24,8 @@ class DeepcopyPerCall(Rule):
 
     ## What it does
     Flags `copy.deepcopy(x)` inside a function when `x` outlives the call: an attribute (`self._ast`, `self._cache[key]`), a
-    module-level name or a parameter; or, in an inner loop, an entry of an outer loop (an
+    module-level name (of this module, or one imported from another: `from lib import
+    default_checker`) or a parameter; or, in an inner loop, an entry of an outer loop (an
     element of a collection, not a record the function builds) that the inner loop neither
     rebinds nor changes: the same structure cloned on every trip of the inner loop. A model
     library's own deep copy counts the same:
@@ -230,6 +231,11 @@ class DeepcopyPerCall(Rule):
                 return f"parameter '{name}'", "low"
             if name in self._globals and name not in local and name not in fn.params:
                 return f"module-level '{name}'", None
+            imported = self.ctx.imports.get(name)
+            if imported is not None and "." in imported and name not in local and name not in fn.params:
+                # `from openapi_schema_validator import oas30_format_checker`: another module's
+                # object, one for the process (openapi-core's format checker, a fixed bug)
+                return f"'{name}', an object of module {imported.rpartition('.')[0]},", None
         return None
 
 

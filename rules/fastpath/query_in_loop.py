@@ -8,7 +8,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
-from perflint.effects import DB_RECEIVER, orm_query
+from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, orm_query
 from perflint.nodes import iter_children, names_below
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
@@ -343,6 +343,8 @@ class QueryInLoop(Rule):
             self._appended[-1].setdefault(func.value.value, []).append(loops)
         found = self._query(node)
         if found is None:
+            if self.ctx.loops and self._reverse_set_query(node):
+                return
             self._own_write(node)
             return
         kind, sql = found
@@ -411,6 +413,46 @@ class QueryInLoop(Rule):
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
                     requires=("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only"), cost=cost)
+
+    def _reverse_set_query(self, node: cst.Call) -> bool:
+        """`for app in groups: app.applink_set.filter(...)`: a reverse relation's manager (Django
+        names it `<model>_set`) queried for each item of a queryset this function builds, which
+        did not prefetch that relation, or prefetched it and then filters, annotates or orders
+        the set per item, which bypasses the prefetched rows (django-admin-index's menu, a
+        fixed bug). A loop over what a caller passes is not judged: the caller may prefetch."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _SET_QUERIES:
+            return False
+        manager = func.value
+        if not (isinstance(manager, cst.Attribute) and manager.attr.value.endswith("_set")
+                and isinstance(manager.value, cst.Name)):
+            return False
+        if self.ctx.function is None or self.ctx.is_test or not self._evaluated(node, _EAGER_DJANGO):
+            return False
+        item, relation, method = manager.value.value, manager.attr.value, func.attr.value
+        loop = next((anc for anc in reversed(self.ctx.stack) if isinstance(anc, cst.For)
+                     and isinstance(anc.target, cst.Name) and anc.target.value == item), None)
+        if loop is None:
+            return False
+        source = loop.iter
+        if isinstance(source, cst.Name) and self._assigned:
+            source = self._assigned[-1].get(source.value)
+        prefetched = _prefetched(source) if source is not None else None
+        if prefetched is None:
+            return False  # not a queryset built here
+        if relation in prefetched and method in ("all", "count", "exists"):
+            return True  # served from the prefetched rows
+        key = (id(loop), relation)
+        if key in self._reported:
+            return True
+        self._reported.add(key)
+        how = "bypasses the prefetched rows and runs" if relation in prefetched else "runs"
+        self.report(node, f"{item}.{relation}.{method}() {how} one query for each {item} of the queryset: "
+                          "one database round trip per item (N+1 queries)",
+                    fix=f"prefetch the relation on the queryset: prefetch_related('{relation}'), or "
+                        f"Prefetch('{relation}', queryset=...) for a filtered or annotated set",
+                    requires=("repeated",), cost="query-roundtrip-network")
+        return True
 
     def _reloads_target(self, node: cst.Call) -> bool:
         """`x = Model.objects.get(pk=x.pk)` or `x = session.get(Model, x.id)`: the statement
@@ -481,6 +523,13 @@ class QueryInLoop(Rule):
         orm = orm_query(parts, entity_first=_entity_first(node))
         if orm is not None:
             return orm, first_arg(node) if method == "execute" else None
+        if len(parts) == 2 and method in DJANGO_QUERY_METHODS and self._assigned:
+            # `manager = model._default_manager`, then `manager.filter(...)`: a manager by alias
+            value = self._assigned[-1].get(parts[0])
+            if isinstance(value, cst.Attribute) and value.attr.value in DJANGO_MANAGERS:
+                held = dotted_parts(value)
+                if held is not None and len(held) >= 2 and held[0] != "self":
+                    return "django", None
         if (method == "get" and receiver[:1].isupper() and len(parts) == 2
                 and any(isinstance(a.value, cst.Comparison) for a in node.args)):
             return "peewee", None  # User.get(User.name == name)
@@ -656,7 +705,11 @@ class QueryInLoop(Rule):
             if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is cur:
                 return True
             if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
-                return self.ctx.resolve(grand.func) in _EVALUATORS
+                # `rows.extend(qs)` iterates it, as `list(qs)` does
+                return self.ctx.resolve(grand.func) in _EVALUATORS or (
+                    isinstance(grand.func, cst.Attribute) and grand.func.attr.value == "extend")
+            if isinstance(parent, cst.AugAssign) and parent.value is cur and isinstance(parent.operator, cst.AddAssign):
+                return True  # `rows += qs`: a list extended by iterating the query (django-simple-history)
             if isinstance(parent, cst.Await) and parent.expression is cur:
                 cur, i = parent, i - 1
                 continue
@@ -915,6 +968,39 @@ def _formats_identifier(expr: cst.BaseExpression) -> bool:
         text = literal.evaluated_value
         return any(not _VALUE_CONTEXT.search(text[: m.start()]) for m in _PLACEHOLDER.finditer(text))
     return True
+
+
+def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
+    """The relations a queryset chain prefetches (`prefetch_related("a", Prefetch("b", ...))`,
+    the first part of `a__c`), or None when the chain is not visibly a queryset: it must start
+    at `Model.objects` or call prefetch_related/select_related/annotate on the way."""
+    found: Set[str] = set()
+    known = False
+    while True:
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            method = expr.func.attr.value
+            if method in ("prefetch_related", "select_related", "annotate"):
+                known = True
+            if method == "prefetch_related":
+                for arg in expr.args:
+                    value = arg.value
+                    if isinstance(value, cst.Call) and value.args:  # Prefetch("b", queryset=...)
+                        value = value.args[0].value
+                    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                        found.add(value.evaluated_value.split("__")[0])
+            expr = expr.func.value
+            continue
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in DJANGO_MANAGERS:
+                known = True
+            expr = expr.value
+            continue
+        return found if known else None
+
+
+# Related-manager methods that read rows (a reverse relation's `<model>_set`).
+_SET_QUERIES = frozenset({"all", "filter", "exclude", "annotate", "order_by", "count", "exists", "first", "last",
+                          "get", "values", "values_list", "aggregate", "distinct"})
 
 
 def _queryset(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
