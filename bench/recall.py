@@ -71,6 +71,9 @@ class Verdict:
     linked: str = "-"  # the hot caller reaches the function in perflint's call graph: yes | no | self | -
     detail: str = ""
     score: Optional[float] = None  # the highest estimated time per unit of work of its findings (s)
+    # lines between the case's line and the nearest warning that caught it (its site, trace
+    # end or related location in the buggy file), None when no site is in that file
+    distance: Optional[int] = None
 
 
 @dataclass
@@ -304,6 +307,10 @@ def touches(finding: dict, path: str, qualname: str, span: Optional[Tuple[int, i
 
 
 def matches(finding: dict, case: dict, root: Path) -> bool:
+    if finding.get("family") != case["family"]:
+        # Another kind of smell in the same function (an N+1 query beside the per-row flush
+        # the case is about) is not this bug, and usually stays after its fix.
+        return False
     span = span_of(root, case["path"], case["function"])
     if touches(finding, case["path"], case["function"], span):
         return True
@@ -336,17 +343,34 @@ def judge_bug(case: dict, scans: Scans, mirrors: Path, cache: Path) -> Verdict:
     hits = [f for f in scans.findings[buggy] if matches(f, case, root)]
     verdict.rules = tuple(sorted({f["rule"] for f in hits}))
     verdict.score = max((float(f.get("score") or 0.0) for f in hits), default=None)
+    distances = {id(f): _distance(f, case) for f in hits}
+    near = [d for f in hits if f["severity"] in AT_WARNING for d in [distances[id(f)]] if d is not None]
+    verdict.distance = min(near) if near else None
     if any(f["severity"] in AT_WARNING for f in hits):
         verdict.result = "warning"
     elif hits:
         verdict.result = "note"
     if verdict.rules:
+        # The fix leaves the bug when the finding nearest the case's line (the bug's own, not
+        # another smell of the same function) is still reported: same rule, same message.
+        closest = min((d for d in distances.values() if d is not None), default=None)
+        primary = {(f["rule"], f["message"]) for f in hits
+                   if distances[id(f)] == closest or closest is None} if hits and "message" in hits[0] else None
         fixed_root = materialise(fixed, mirrors, cache)
         verdict.fixed_flagged = any(
             f["severity"] in AT_WARNING and f["rule"] in verdict.rules and matches(f, case, fixed_root)
+            and (primary is None or (f["rule"], f.get("message")) in primary)
             for f in scans.findings[fixed]
         )
     return verdict
+
+
+def _distance(finding: dict, case: dict) -> Optional[int]:
+    """Lines between the case's line and the nearest of the finding's site, its trace's
+    deepest step and its related locations in the case's file (None: none is there)."""
+    sites = [finding] + list(finding.get("trace") or [])[-1:] + list(finding.get("related") or [])
+    near = [abs(int(site.get("line") or 0) - int(case["line"])) for site in sites if site.get("path") == case["path"]]
+    return min(near) if near else None
 
 
 def judge_trap(case: dict, scans: Scans, mirrors: Path, cache: Path) -> TrapVerdict:
@@ -361,7 +385,10 @@ def judge_trap(case: dict, scans: Scans, mirrors: Path, cache: Path) -> TrapVerd
     if case["function"] == "<module>":
         # Module-level code: only findings outside any function at or near the line count.
         span = (case["line"], case["line"])
-    hits = [f for f in scans.findings[tree] if touches(f, case["path"], case["function"], span)]
+    # A trap that names a family is about that kind of smell only (a flush once after the
+    # loops is no per-row sync, whatever other smell the function holds).
+    hits = [f for f in scans.findings[tree] if touches(f, case["path"], case["function"], span)
+            and f.get("family") == case.get("family", f.get("family"))]
     verdict.rules = tuple(sorted({f["rule"] for f in hits}))
     verdict.notes = sum(1 for f in hits if f["severity"] == "note")
     verdict.flagged = any(f["severity"] in AT_WARNING for f in hits)

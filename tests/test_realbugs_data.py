@@ -43,7 +43,7 @@ def problems(data: dict) -> List[str]:
     out: List[str] = []
     bugs, traps = data.get("bug", []), data.get("trap", [])
     for kind, records, fields, optional in (("bug", bugs, BUG_FIELDS, OPTIONAL_BUG_FIELDS),
-                                            ("trap", traps, TRAP_FIELDS, {})):
+                                            ("trap", traps, TRAP_FIELDS, {"family": str})):
         for rec in records:
             name = rec.get("id", "<no id>")
             for key, typ in fields.items():
