@@ -116,3 +116,17 @@ def test_deep_copy_of_an_imported_object() -> None:
     # near miss: an imported module itself is not copied
     assert found(CHECKER.replace("from openapi_schema_validator import oas30_format_checker",
                                  "import oas30_format_checker"), "PFL101") == []
+
+
+def test_reverse_set_near_misses_from_the_corpora() -> None:
+    # weblate: the manager's own method prefetches the set inside
+    custom = MENU.replace('AppGroup.objects.annotate(label=F("name")).prefetch_related("models", "applink_set")',
+                          "AppGroup.objects.for_menu(lang)").replace(
+        'app.applink_set.annotate(localized=F(f"translations__{lang}"))', "app.applink_set.all()")
+    assert found(custom, "PFL503") == []
+    # weblate: a delete through the set per item is a write, not a read a prefetch saves
+    plain = MENU.replace('.prefetch_related("models", "applink_set")', "")
+    deleting = plain.replace(
+        'for link in app.applink_set.annotate(localized=F(f"translations__{lang}")):\n            out.append(link)',
+        'app.applink_set.filter(name=lang).delete()')
+    assert found(deleting, "PFL503") == []

@@ -110,3 +110,20 @@ def test_reload_of_the_loop_object_is_not_n_plus_one() -> None:
         "def move_children(target, new_parent):", "def move_children(target, new_parent, session):")
     assert found(sqla, "PFL503") == []
     assert [line for line, _, _ in found(sqla.replace("child.id)", "child.parent_id)"), "PFL503")] == [7]
+
+
+def test_else_that_fills_a_local_is_per_call() -> None:
+    # pulpcore's upload: `content = self.retrieve(data)`, then `else: content = create(...)`
+    src = '''
+from app.models import Content
+
+
+def upload(items, retrieve):
+    for data in items:
+        content = retrieve(data)
+        if content is not None:
+            content.touch()
+        else:
+            content = Content.objects.create(**data)
+'''
+    assert [(line, severity) for line, severity, _ in found(src, "PFL503")] == [(11, "error")]

@@ -429,6 +429,8 @@ class QueryInLoop(Rule):
             return False
         if self.ctx.function is None or self.ctx.is_test or not self._evaluated(node, _EAGER_DJANGO):
             return False
+        if _ends_in_write(self.ctx.stack, node):
+            return False  # `item.check_set.filter(...).delete()`: a write, which no prefetch saves
         item, relation, method = manager.value.value, manager.attr.value, func.attr.value
         loop = next((anc for anc in reversed(self.ctx.stack) if isinstance(anc, cst.For)
                      and isinstance(anc.target, cst.Name) and anc.target.value == item), None)
@@ -979,6 +981,10 @@ def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
     while True:
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
             method = expr.func.attr.value
+            if method not in _QUERYSET_API:
+                # a manager's own method (`Addon.objects.filter_for_execution(c)`) may prefetch
+                # inside (weblate's does): what it returns is not known here
+                return None
             if method in ("prefetch_related", "select_related", "annotate"):
                 known = True
             if method == "prefetch_related":
@@ -996,6 +1002,29 @@ def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
             expr = expr.value
             continue
         return found if known else None
+
+
+# Django's own QuerySet methods that return a queryset: a chain of only these shows what it
+# prefetches.
+_QUERYSET_API = frozenset({"all", "filter", "exclude", "annotate", "alias", "order_by", "reverse", "distinct",
+                           "values", "values_list", "select_related", "prefetch_related", "only", "defer",
+                           "using", "select_for_update", "extra", "none", "union", "intersection", "difference"})
+_WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
+                         "bulk_update", "add", "remove", "set", "clear"})
+
+
+def _ends_in_write(stack, node: cst.Call) -> bool:
+    """The chain the call starts goes on to a write (`.filter(...).delete()`)."""
+    cur, i = node, len(stack) - 1
+    while i >= 2:
+        parent, grand = stack[i - 1], stack[i - 2]
+        if isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call) and grand.func is parent:
+            if parent.attr.value in _WRITE_ENDS:
+                return True
+            cur, i = grand, i - 2
+            continue
+        return False
+    return False
 
 
 # Related-manager methods that read rows (a reverse relation's `<model>_set`).
