@@ -355,6 +355,14 @@ class FileContext(NameResolution):
                 for_in = getattr(node, "for_in", None)
                 it = for_in.iter if for_in is not None and for_in.inner_for_in is None else None
             attr = iterated_self_attr(it) if it is not None else ""
+            if not attr and it is not None:
+                # `for obj in objs:` over a parameter: phase 2 may size it from what every
+                # caller passes (callgraph.Program._size_parameter_loops)
+                if type(it) is cst.Call and type(it.func) is cst.Name and it.func.value == "enumerate" and it.args:  # type: ignore[attr-defined]
+                    it = it.args[0].value  # type: ignore[attr-defined]
+                fn = self.function
+                if type(it) is cst.Name and fn is not None and it.value in fn.params:  # type: ignore[attr-defined]
+                    attr = "arg:" + it.value  # type: ignore[attr-defined]
             if attr:
                 entry = entry[:3] + (entry[3]._replace(attr=attr),)
         self._loops.append(entry)

@@ -253,7 +253,8 @@ def _isinstance_guard(test: cst.BaseExpression, params: Sequence[str]) -> str:
 
 def argument_types(node: cst.Call, range_targets: Sequence[str]) -> Tuple[str, ...]:
     """The type of each positional argument when the call shows it ("" when it does not):
-    literals, `len()`, and the index of a `for i in range(...)` loop around the call."""
+    literals, `len()`, the index of a `for i in range(...)` loop around the call, and a list,
+    tuple or set display with its size (`list#1` for `[bug]`)."""
     out = []
     for arg in node.args:
         if arg.star or arg.keyword is not None:
@@ -273,8 +274,14 @@ def argument_types(node: cst.Call, range_targets: Sequence[str]) -> Tuple[str, .
             kind = "int"
         elif value_type is cst.Call and type(value.func) is cst.Name and value.func.value == "len":  # type: ignore[attr-defined]
             kind = "int"
+        elif value_type in _DISPLAYS and not any(type(e) in (cst.StarredElement,) for e in value.elements):  # type: ignore[attr-defined]
+            # `[bug]`: a list of a known size, for loops over the parameter (Program._size_parameter_loops)
+            kind = f"{_DISPLAYS[value_type]}#{len(value.elements)}"  # type: ignore[attr-defined]
         out.append(kind)
     return tuple(out)
+
+
+_DISPLAYS = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}
 
 
 def passes_type(arg_types: Sequence[str], params: Sequence[str], guard: str, bound: bool) -> bool:

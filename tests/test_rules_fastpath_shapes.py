@@ -75,8 +75,8 @@ APPEND_LEAVES = ("def append_leaves(new_line, leaves):\n"
                  "            index += 1\n"
                  "        parent.set_child(index, new_line.copy(old_leaf))\n"
                  "def merge(line, new_line):\n"
-                 "    for leaf in line.leaves:\n"
-                 "        append_leaves(new_line, [leaf])\n")
+                 "    for group in line.groups:\n"
+                 "        append_leaves(new_line, group)\n")
 
 
 def test_pfl502_identity_while_scan_per_leaf_of_a_callers_loop_is_a_warning(round_config):
@@ -86,6 +86,12 @@ def test_pfl502_identity_while_scan_per_leaf_of_a_callers_loop_is_a_warning(roun
     assert (f.line, f.severity, f.frequency) == (6, "warning", 1000.0)
     assert f.message == ("a while loop that steps through children from the front to find the position of "
                          "old_leaf: O(n) per search, O(n^2) when it runs once per element")
+    # every caller passes one leaf (`append_leaves(new_line, [leaf])`): the loop over it makes
+    # one trip, so only merge's loop repeats the scan
+    one = APPEND_LEAVES.replace("    for group in line.groups:\n        append_leaves(new_line, group)\n",
+                                "    for leaf in line.leaves:\n        append_leaves(new_line, [leaf])\n")
+    (f,) = found(one, "PFL502", round_config)
+    assert (f.line, f.frequency) == (6, 100.0)
 
 
 REMOVE = ("class Base:\n"

@@ -127,3 +127,37 @@ def upload(items, retrieve):
             content = Content.objects.create(**data)
 '''
     assert [(line, severity) for line, severity, _ in found(src, "PFL503")] == [(11, "error")]
+
+
+# -- a loop over a parameter every caller passes as a one-item list --------------------------
+COMMENTS = '''
+from app.models import Comment
+
+
+def add_comment(objs, text, user):
+    for obj in objs:
+        Comment.objects.create(object_pk=obj.pk, user=user, comment=text)
+
+
+def close(bug, user):
+    add_comment([bug], "closed", user)
+
+
+def reopen(bug, user):
+    add_comment([bug], "reopened", user)
+'''
+
+
+def test_loop_over_a_parameter_sized_by_every_caller() -> None:
+    # Kiwi TCMS's comment helper: every caller passes [bug]; one insert per call
+    assert found(COMMENTS, "PFL503") == []
+    # one caller passes a list it built: the bound is unknown again
+    built = COMMENTS + '''
+
+def comment_all(bugs, user):
+    add_comment(list(bugs), "bulk", user)
+'''
+    assert [(line, severity) for line, severity, _ in found(built, "PFL503")] == [(7, "error")]
+    # sizes are the largest display passed: three items per call is still three inserts
+    three = COMMENTS.replace('add_comment([bug], "closed", user)', 'add_comment([bug, bug.parent, bug.dup], "closed", user)')
+    assert [(line, severity) for line, severity, _ in found(three, "PFL503")] == [(7, "note")]
