@@ -76,6 +76,10 @@ class ModuleTables:
     stored_reads: Set[Tuple[str, str]]
     receiver_functions: List[str]  # ids of functions passed as arguments (ValueFlow._guess_bound_receivers)
     properties: List[Tuple[str, FunctionSummary]]  # (id, method) for each @property-like method
+    # methods' call sites, and the module's candidates (by index), in a loop over a `self`
+    # attribute (Program._size_attribute_loops): a few hundred of Twisted's 97k sites
+    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
+    attr_loop_candidates: List[int]
 
 
 def module_tables(mod: ModuleSummary) -> ModuleTables:
@@ -83,7 +87,13 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
     functions = {f"{name}.{qual}": (mod, fn) for qual, fn in mod.functions.items()}
     arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
     properties: List[Tuple[str, FunctionSummary]] = []
+    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
     for fid, (_, fn) in functions.items():
+        if fn.cls is not None:
+            # most sites sit in no loop: no generator for them
+            looping = [site for site in fn.calls if site.loops and any(loop.attr for loop in site.loops)]
+            if looping:
+                attr_loop_sites.append((fid, fn, looping))
         if fn.calls:  # a third of the functions call nothing: no list for them
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
@@ -101,7 +111,9 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         classes={f"{name}.{qual}": (mod, cls) for qual, cls in mod.classes.items()},
         arg_sites=arg_sites, stored_reads=stored_reads,
         receiver_functions=[f"{name}.{qual}" for qual in mod.receiver_functions],
-        properties=properties,
+        properties=properties, attr_loop_sites=attr_loop_sites,
+        attr_loop_candidates=[index for index, cand in enumerate(mod.candidates)
+                              if cand.loops and any(loop.attr for loop in cand.loops)],
     )
 
 
@@ -286,20 +298,22 @@ class Program(Frequencies):
         three sheets, labelled FALSE in run 10 as x100). Sites and calls keep the attribute, so
         a relink sizes them again from the classes as they are then."""
         sizes: Dict[Tuple[str, str], Optional[float]] = {}
-        for fid, (mod, fn) in self.functions.items():
-            if fn.cls is None:
-                continue
-            cid = f"{mod.module}.{fn.cls}"
-            if cid not in self.classes:
-                continue
-            for site in fn.calls:
-                # most sites sit in no loop: no generator for them (97k sites on Twisted)
-                if site.loops and any(loop.attr for loop in site.loops):
-                    site.loops = self._sized_loops(cid, site.loops, sizes)
-        for mod in self.modules.values():
-            for index, cand in enumerate(mod.candidates):
-                if not cand.loops or not any(loop.attr for loop in cand.loops):
+        functions = self.functions
+        # the sites and candidates to size, listed per module (ModuleTables); a site's loops
+        # keep their attribute once sized, so the list holds for a relink too
+        for tables in self.tables:
+            for fid, fn, looping in tables.attr_loop_sites:
+                mod, found = functions[fid]
+                if found is not fn:
+                    continue  # another module's function took this id
+                cid = f"{mod.module}.{fn.cls}"
+                if cid not in self.classes:
                     continue
+                for site in looping:
+                    site.loops = self._sized_loops(cid, site.loops, sizes)
+        for mod, tables in zip([self.modules[name] for name in sorted(self.modules)], self.tables):
+            for index in tables.attr_loop_candidates:
+                cand = mod.candidates[index]
                 entry = self.functions.get(f"{mod.module}.{cand.function}")
                 cls = entry[1].cls if entry is not None else None
                 if cls is not None and f"{mod.module}.{cls}" in self.classes:
