@@ -15,7 +15,7 @@ from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.repetition import ABSTRACT
 from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
-from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow
+from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
 from perflint.values import TRANSPARENT_DECORATORS
 
 DEFAULT_LOOP_TRIPS = 100.0
@@ -60,6 +60,91 @@ class Edge:
     guess: bool = False
 
 
+@dataclass(slots=True)
+class ModuleTables:
+    """What linking reads of one summary alone, keyed as the program keys it. Worked out as
+    each summary arrives from phase 1's pool (Prelinked), while the parent would otherwise
+    wait for the workers, so that less of phase 2 runs serially after them. Program checks
+    each entry against the program's own tables: a function id two modules claim (`a.b` with
+    `c.d`, `a.b.c` with `d`) belongs to the last module, as when Program built them itself."""
+
+    functions: Dict[str, Tuple[ModuleSummary, FunctionSummary]]
+    classes: Dict[str, Tuple[ModuleSummary, ClassSummary]]
+    # id(function summary) -> its call sites that pass arguments (what the fixed point binds)
+    arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]]
+    # (function id, name) for each name a stored `self` attribute reads (ValueFlow._related)
+    stored_reads: Set[Tuple[str, str]]
+    receiver_functions: List[str]  # ids of functions passed as arguments (ValueFlow._guess_bound_receivers)
+    properties: List[Tuple[str, FunctionSummary]]  # (id, method) for each @property-like method
+    # methods' call sites, and the module's candidates (by index), in a loop over a `self`
+    # attribute (Program._size_attribute_loops): a few hundred of Twisted's 97k sites
+    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
+    attr_loop_candidates: List[int]
+    # the same for loops over a parameter (Program._size_parameter_loops), in any function
+    param_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
+    param_loop_candidates: List[int]
+
+
+def module_tables(mod: ModuleSummary) -> ModuleTables:
+    name = mod.module
+    functions = {f"{name}.{qual}": (mod, fn) for qual, fn in mod.functions.items()}
+    arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
+    properties: List[Tuple[str, FunctionSummary]] = []
+    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
+    param_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
+    for fid, (_, fn) in functions.items():
+        # most sites sit in no loop, and few loops have an attribute or parameter to size
+        looping = [site for site in fn.calls if site.loops and any(loop.attr for loop in site.loops)]
+        if looping:
+            if fn.cls is not None:
+                attr_loop_sites.append((fid, fn, looping))
+            by_param = [site for site in looping if any(loop.attr.startswith("arg:") for loop in site.loops)]
+            if by_param:
+                param_loop_sites.append((fid, fn, by_param))
+        if fn.calls:  # a third of the functions call nothing: no list for them
+            found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
+            if found:
+                arg_sites[id(fn)] = found
+        if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators):
+            properties.append((fid, fn))
+    stored_reads: Set[Tuple[str, str]] = set()
+    for attrs in mod.inst_attrs.values():
+        for exprs in attrs.values():
+            for expr in exprs:
+                for scope, read in _roots(expr):
+                    stored_reads.add((f"{name}.{scope}", read))
+    return ModuleTables(
+        functions=functions,
+        classes={f"{name}.{qual}": (mod, cls) for qual, cls in mod.classes.items()},
+        arg_sites=arg_sites, stored_reads=stored_reads,
+        receiver_functions=[f"{name}.{qual}" for qual in mod.receiver_functions],
+        properties=properties, attr_loop_sites=attr_loop_sites,
+        attr_loop_candidates=[index for index, cand in enumerate(mod.candidates)
+                              if cand.loops and any(loop.attr for loop in cand.loops)],
+        param_loop_sites=param_loop_sites,
+        param_loop_candidates=[index for index, cand in enumerate(mod.candidates)
+                               if cand.loops and any(loop.attr.startswith("arg:") for loop in cand.loops)],
+    )
+
+
+class Prelinked:
+    """ModuleTables of the summaries phase 1 delivered (engine.scan hands `add` to the pool's
+    loop): keyed by the summary object, so a summary not seen here is worked out by Program."""
+
+    def __init__(self) -> None:
+        self._tables: Dict[int, Tuple[ModuleSummary, ModuleTables]] = {}
+
+    def add(self, summary: ModuleSummary) -> None:
+        if summary.error is None:
+            self._tables[id(summary)] = (summary, module_tables(summary))
+
+    def get(self, summary: ModuleSummary) -> ModuleTables:
+        found = self._tables.get(id(summary))
+        if found is not None and found[0] is summary:
+            return found[1]
+        return module_tables(summary)
+
+
 # guards a call's literal arguments decide (guards.flag_verdict)
 _FLAG_GUARDS = ("truthy:", "falsy:", "notisa:", "isa:")
 
@@ -78,6 +163,7 @@ class Program(Frequencies):
         scoped_hot: Optional[Dict[str, Tuple[str, ...]]] = None,
         roles: Optional[Mapping[str, bool]] = None,
         checkpoint: Optional[Callable[[], None]] = None,
+        prelinked: Optional[Prelinked] = None,
     ) -> None:
         # Called now and then while linking; it may raise to abandon a link no longer wanted
         # (the language server, when an edit supersedes the relink under way).
@@ -101,12 +187,13 @@ class Program(Frequencies):
                 self.aliases.setdefault(summary.alias, summary)
         self.functions: Dict[str, Tuple[ModuleSummary, FunctionSummary]] = {}
         self.classes: Dict[str, Tuple[ModuleSummary, ClassSummary]] = {}
+        # ModuleTables of every module, in the order of their names (ValueFlow reads them too)
+        self.tables: List[ModuleTables] = []
         for name in sorted(self.modules):
-            mod = self.modules[name]
-            for qual, fn in mod.functions.items():
-                self.functions[f"{name}.{qual}"] = (mod, fn)
-            for qual, cls in mod.classes.items():
-                self.classes[f"{name}.{qual}"] = (mod, cls)
+            tables = prelinked.get(self.modules[name]) if prelinked is not None else module_tables(self.modules[name])
+            self.tables.append(tables)
+            self.functions.update(tables.functions)
+            self.classes.update(tables.classes)
         # functions of test modules: the heat asks about every caller of every function
         self._tests = frozenset(fid for fid, (mod, _) in self.functions.items() if mod.is_test)
         self.edges: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
@@ -222,20 +309,22 @@ class Program(Frequencies):
         three sheets, labelled FALSE in run 10 as x100). Sites and calls keep the attribute, so
         a relink sizes them again from the classes as they are then."""
         sizes: Dict[Tuple[str, str], Optional[float]] = {}
-        for fid, (mod, fn) in self.functions.items():
-            if fn.cls is None:
-                continue
-            cid = f"{mod.module}.{fn.cls}"
-            if cid not in self.classes:
-                continue
-            for site in fn.calls:
-                # most sites sit in no loop: no generator for them (97k sites on Twisted)
-                if site.loops and any(loop.attr for loop in site.loops):
-                    site.loops = self._sized_loops(cid, site.loops, sizes)
-        for mod in self.modules.values():
-            for index, cand in enumerate(mod.candidates):
-                if not cand.loops or not any(loop.attr for loop in cand.loops):
+        functions = self.functions
+        # the sites and candidates to size, listed per module (ModuleTables); a site's loops
+        # keep their attribute once sized, so the list holds for a relink too
+        for tables in self.tables:
+            for fid, fn, looping in tables.attr_loop_sites:
+                mod, found = functions[fid]
+                if found is not fn:
+                    continue  # another module's function took this id
+                cid = f"{mod.module}.{fn.cls}"
+                if cid not in self.classes:
                     continue
+                for site in looping:
+                    site.loops = self._sized_loops(cid, site.loops, sizes)
+        for mod, tables in zip([self.modules[name] for name in sorted(self.modules)], self.tables):
+            for index in tables.attr_loop_candidates:
+                cand = mod.candidates[index]
                 entry = self.functions.get(f"{mod.module}.{cand.function}")
                 cls = entry[1].cls if entry is not None else None
                 if cls is not None and f"{mod.module}.{cls}" in self.classes:
@@ -264,16 +353,19 @@ class Program(Frequencies):
         x100). A function with a role, or with no caller outside tests, is called from outside
         and keeps the unknown bound; so does a parameter the function rebinds."""
         sizes: Dict[Tuple[str, str], Optional[float]] = {}
-        for fid, (mod, fn) in self.functions.items():
-            for site in fn.calls:
-                if site.loops and any(loop.attr.startswith("arg:") for loop in site.loops):
+        functions = self.functions
+        for tables in self.tables:
+            for fid, fn, looping in tables.param_loop_sites:
+                if functions[fid][1] is not fn:
+                    continue  # another module's function took this id
+                for site in looping:
                     site.loops = self._sized_parameter_loops(fid, site.loops, sizes)
-        for mod in self.modules.values():
-            for index, cand in enumerate(mod.candidates):
-                if cand.loops and any(loop.attr.startswith("arg:") for loop in cand.loops):
-                    fid = f"{mod.module}.{cand.function}"
-                    if fid in self.functions:
-                        mod.candidates[index] = replace(cand, loops=self._sized_parameter_loops(fid, cand.loops, sizes))
+        for mod, tables in zip([self.modules[name] for name in sorted(self.modules)], self.tables):
+            for index in tables.param_loop_candidates:
+                cand = mod.candidates[index]
+                fid = f"{mod.module}.{cand.function}"
+                if fid in functions:
+                    mod.candidates[index] = replace(cand, loops=self._sized_parameter_loops(fid, cand.loops, sizes))
 
     def _sized_parameter_loops(self, fid: str, loops: Sequence[Loop],
                                sizes: Dict[Tuple[str, str], Optional[float]]) -> Tuple[Loop, ...]:
@@ -469,8 +561,9 @@ class Program(Frequencies):
     def _link(self) -> None:
         self.flow = ValueFlow(self)
         self.flow.solve()
-        properties = {fn.name for _, fn in self.functions.values()
-                      if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators)}
+        functions = self.functions
+        properties = {fn.name for tables in self.tables for fid, fn in tables.properties
+                      if functions[fid][1] is fn}
         receivers = self._signal_receivers()
         exact_targets = self._exact_targets
         for fid in sorted(self.functions):

@@ -13,7 +13,7 @@ import pathspec
 
 from perflint import __version__
 from perflint.analyze import Analyzer
-from perflint.callgraph import Program
+from perflint.callgraph import Prelinked, Program
 from perflint.config import Config, is_selected
 from perflint.discovery import discover
 from perflint.costs import CostTable, load_costs
@@ -111,11 +111,12 @@ def scan(
                 timings.mark("linked result (cache hit)", start)
                 timings.counts.update({"linked result": "hit", "files analysed": 0, "cache hits": len(files)})
                 return Run(hit[0], None, [], timings, files=hit[1], lines=hit[2])
-        summaries, stats = _phase_one(files, rules, config, select, ignore, jobs, cache, progress)
+        prelinked = Prelinked()
+        summaries, stats = _phase_one(files, rules, config, select, ignore, jobs, cache, progress, prelinked)
         timings.counts.update(stats)
         reported = summaries if report_only is None else [s for s in summaries if s.path in report_only]
         start = timings.mark("phase 1 (parse + rules)", start)
-        program = link(summaries, config)
+        program = link(summaries, config, prelinked=prelinked)
         start = timings.mark("phase 2 (call graph + heat)", start)
         profile_index = None
         if profiles:
@@ -138,7 +139,7 @@ def scan(
 
 
 def link(summaries: Sequence[ModuleSummary], config: Config,
-         checkpoint: Optional[Callable[[], None]] = None) -> Program:
+         checkpoint: Optional[Callable[[], None]] = None, prelinked: Optional[Prelinked] = None) -> Program:
     """Phase 2: the call graph with heat over every summary that parsed (scan, the server).
 
     Always the whole program: the value flow binds parameters across modules, so an edit in
@@ -149,7 +150,7 @@ def link(summaries: Sequence[ModuleSummary], config: Config,
         [s for s in summaries if s.error is None], loop_trips=config.loop_trips,
         nested_loop_trips=config.nested_loop_trips, data_bytes=config.data_bytes,
         hot=config.hot, roles=config.entry_roles,
-        scoped_hot=scoped_hot(summaries, config), checkpoint=checkpoint,
+        scoped_hot=scoped_hot(summaries, config), checkpoint=checkpoint, prelinked=prelinked,
     )
 
 
@@ -185,13 +186,13 @@ def _with_project_context(files, config, cache, project_context, timings, paths)
     return files, report_only
 
 
-def _phase_one(files, rules, config, select, ignore, jobs, cache, progress):
+def _phase_one(files, rules, config, select, ignore, jobs, cache, progress, prelinked=None):
     """Phase 1 (parallel, cached: perflint/parallel.py): (summaries, counts for -v)."""
     from perflint.parallel import run_phase_one
 
     summaries, stats = run_phase_one(
         files, Analyzer(rules), config=config, select=select, ignore=ignore,
-        jobs=jobs, cache=cache, progress=progress,
+        jobs=jobs, cache=cache, progress=progress, delivered=prelinked.add if prelinked is not None else None,
     )
     return summaries, {"files analysed": stats.misses, "cache hits": stats.hits, "cache": stats.cache,
                        "workers": stats.workers}

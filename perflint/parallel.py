@@ -15,7 +15,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from perflint.analyze import Analyzer
 from perflint.discovery import SourceFile
@@ -113,12 +113,17 @@ def run_phase_one(
     cache=None,
     progress: Optional[Progress] = None,
     start_method: Optional[str] = None,
+    delivered: Optional[Callable[[ModuleSummary], None]] = None,
 ) -> Tuple[List[ModuleSummary], PhaseOneStats]:
     """Summaries for `files`, in the same order, from the cache or analysed.
 
     `start_method`: how pool workers start; None picks fork where it exists. A process
     with threads of its own (the language server) passes "forkserver": a fork copies
-    locks other threads hold, and the workers hang on them."""
+    locks other threads hold, and the workers hang on them.
+
+    `delivered` is called with each summary as it becomes available, in no set order (the
+    scan indexes it for phase 2 then: callgraph.Prelinked); the parent is mostly idle while
+    the pool's workers parse."""
     stats = PhaseOneStats(files=len(files), cache="on" if cache is not None else "off")
     results: List[Optional[ModuleSummary]] = [None] * len(files)
     # (index, file, bytes or None, size, stat, sha, recorded_ns)
@@ -155,6 +160,8 @@ def run_phase_one(
             if hit is not None:
                 results[index] = hit
                 stats.hits += 1
+                if delivered is not None:
+                    delivered(hit)
                 continue
             if data is None:
                 recorded = time.time_ns()
@@ -179,7 +186,7 @@ def run_phase_one(
     analysed: Dict[int, ModuleSummary] = {}
     if use_pool:
         stats.workers = min(jobs, len(todo))
-        pooled = _run_pool(todo, stats.workers, config, select, ignore, show, start_method)
+        pooled = _run_pool(todo, stats.workers, config, select, ignore, show, start_method, delivered)
         if pooled is None:
             stats.workers = 1
         else:
@@ -192,6 +199,8 @@ def run_phase_one(
             for item in todo:
                 index, file, data = item[0], item[1], item[2]
                 analysed[index] = analyzer.analyze(file) if data is None else analyzer.analyze_bytes(file, data)
+                if delivered is not None:
+                    delivered(analysed[index])
                 if show is not None:
                     show.advance(1)
         finally:
@@ -233,7 +242,8 @@ def _chunks(todo, workers: int) -> List[List[Tuple[int, SourceFile, Optional[byt
     return chunks
 
 
-def _run_pool(todo, workers, config, select, ignore, show, start_method=None) -> Optional[Dict[int, ModuleSummary]]:
+def _run_pool(todo, workers, config, select, ignore, show, start_method=None,
+              delivered=None) -> Optional[Dict[int, ModuleSummary]]:
     method = start_method or _start_method()
     context = multiprocessing.get_context(method) if method else None
     try:
@@ -266,6 +276,8 @@ def _run_pool(todo, workers, config, select, ignore, show, start_method=None) ->
                 try:
                     for index, summary in future.result():
                         analysed[index] = summary
+                        if delivered is not None:
+                            delivered(summary)
                 except BrokenProcessPool:
                     # A worker died (killed, out of memory, a crash in the native parser):
                     # name the files it had instead of hanging or crashing the run.

@@ -201,12 +201,15 @@ class ValueFlow:
     def _solve(self) -> None:
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
         functions = self.p.functions
+        # the call sites that pass arguments, by function (callgraph.ModuleTables: listed as
+        # phase 1 delivered each summary); a round replaces a function's list, never changes it
+        arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
+        for tables in self.p.tables:
+            arg_sites.update(tables.arg_sites)
         for fid in sorted(functions):
-            mod, fn = functions[fid]
-            if fn.calls:  # a third of the functions call nothing: no list for them
-                found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
-                if found:
-                    sites[fid] = found
+            found = arg_sites.get(id(functions[fid][1]))
+            if found:
+                sites[fid] = found
         related = self._related(sites)
         if self._speculate:
             self._guess_bound_receivers()
@@ -274,14 +277,11 @@ class ValueFlow:
         out: Dict[str, List[str]] = {}
         functions = self.p.functions
         storing = set()
-        for mod in self.p.modules.values():
-            for cls_qual, attrs in mod.inst_attrs.items():
-                for exprs in attrs.values():
-                    for expr in exprs:
-                        for scope, name in _roots(expr):
-                            entry = functions.get(f"{mod.module}.{scope}")
-                            if entry is not None and name in entry[1].params:
-                                storing.add(f"{mod.module}.{scope}")
+        for tables in self.p.tables:
+            for fid, name in tables.stored_reads:
+                entry = functions.get(fid)
+                if entry is not None and name in entry[1].params:
+                    storing.add(fid)
         # a class's methods that store a parameter on `self`, worked out once per class (not
         # once per method of the class that has call sites)
         stores: Dict[str, List[str]] = {}
@@ -357,10 +357,10 @@ class ValueFlow:
         may call its argument unbound). Only a guess: _bind_args checks it as parameters
         are bound."""
         names, bound = self._bound_names, self._bound_self
+        for tables in self.p.tables:
+            bound.update(tables.receiver_functions)
         for mod in self.p.modules.values():
             names.update(mod.receiver_names)
-            for qualname in mod.receiver_functions:
-                bound.add(f"{mod.module}.{qualname}")
             for target in mod.receiver_targets:
                 if not self._names_class(target):
                     exact = self.p.resolve_target(target)

@@ -284,3 +284,41 @@ def test_a_sent_signal_calls_its_receivers():
     assert found == {("pkg.models.Event.copy_data_from", "pkg.plugin.copy_badges"),
                      ("pkg.models.Event.copy_data_from", "pkg.plugin.both"),
                      ("pkg.models.Event.paid", "pkg.plugin.both")}
+
+
+def test_prelinked_tables_give_the_same_program_in_any_arrival_order():
+    # phase 1's parent works out each summary's ModuleTables as it arrives (Prelinked); the
+    # program must not depend on that, nor on the order, nor on a function id two modules
+    # claim (`a.b` defines `c.d`, `a.b.c` defines `d`: the later module's function wins)
+    from perflint.callgraph import Prelinked
+
+    files = {
+        "a/b.py": (
+            "class c:\n"
+            "    def d(self, x):\n        self.x = x\n        return helper(x)\n"
+            "    @property\n    def size(self):\n        return 1\n"
+            "def helper(y):\n    return y\n"
+            "def run(items):\n    for i in items:\n        c().d(i)\n        c().size\n"
+        ),
+        "a/b/c.py": "def d(v, w=None):\n    return v\ndef go(rows):\n    for r in rows:\n        d(r, w=1)\n",
+        "a/b/__init__.py": "",
+        "a/__init__.py": "",
+    }
+    plain = program(files)
+    analyzer = Analyzer([])
+    summaries = []
+    for path, src in sorted(files.items()):
+        module = path[:-3].replace("/", ".")
+        is_pkg = module.endswith(".__init__")
+        module = module[: -len(".__init__")] if is_pkg else module
+        summaries.append(analyzer.analyze_bytes(SourceFile(Path(path), path, module, is_pkg, False), src.encode()))
+    for order in (summaries, summaries[::-1]):
+        prelinked = Prelinked()
+        for summary in order:
+            prelinked.add(summary)
+        p = Program(summaries, prelinked=prelinked)
+        assert p.graph_json() == plain.graph_json()
+        assert p.heat == plain.heat
+    partial = Prelinked()
+    partial.add(summaries[0])  # the others are worked out when the program is built
+    assert Program(summaries, prelinked=partial).graph_json() == plain.graph_json()
