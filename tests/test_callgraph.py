@@ -11,7 +11,7 @@ from perflint.testing import lint_sources
 from perflint.valueflow import ValueFlow
 
 
-def program(files, hot=()):
+def summaries_of(files):
     analyzer = Analyzer([])
     summaries = []
     for path, src in sorted(files.items()):
@@ -19,7 +19,11 @@ def program(files, hot=()):
         is_pkg = module.endswith(".__init__")
         module = module[: -len(".__init__")] if is_pkg else module
         summaries.append(analyzer.analyze_bytes(SourceFile(Path(path), path, module, is_pkg, False), src.encode()))
-    return Program(summaries, hot=hot)
+    return summaries
+
+
+def program(files, hot=()):
+    return Program(summaries_of(files), hot=hot)
 
 
 def edges(p):
@@ -305,13 +309,7 @@ def test_prelinked_tables_give_the_same_program_in_any_arrival_order():
         "a/__init__.py": "",
     }
     plain = program(files)
-    analyzer = Analyzer([])
-    summaries = []
-    for path, src in sorted(files.items()):
-        module = path[:-3].replace("/", ".")
-        is_pkg = module.endswith(".__init__")
-        module = module[: -len(".__init__")] if is_pkg else module
-        summaries.append(analyzer.analyze_bytes(SourceFile(Path(path), path, module, is_pkg, False), src.encode()))
+    summaries = summaries_of(files)
     for order in (summaries, summaries[::-1]):
         prelinked = Prelinked()
         for summary in order:

@@ -693,15 +693,15 @@ class QueryInLoop(Rule):
         if method in eager:
             return True
         stack = self.ctx.stack
-        i = len(stack) - 1
         cur: cst.CSTNode = node
-        while i >= 2:
+        i = len(stack) - 1
+        while True:
+            methods, cur, i = _chained(stack, cur, i)
+            if any(name in eager for name in methods):
+                return True
+            if i < 2:
+                return False
             parent, grand = stack[i - 1], stack[i - 2]
-            if isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call) and grand.func is parent:
-                if parent.attr.value in eager:
-                    return True
-                cur, i = grand, i - 2
-                continue
             if isinstance(parent, cst.Subscript) and parent.value is cur:
                 return True
             if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is cur:
@@ -716,7 +716,6 @@ class QueryInLoop(Rule):
                 cur, i = parent, i - 1
                 continue
             return False
-        return False
 
     def _statement_varies(self, sql: cst.BaseExpression, loop_names: Set[str]) -> bool:
         """The statement text changes per iteration: it is the loop variable, or the loop
@@ -1013,18 +1012,23 @@ _WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_
                          "bulk_update", "add", "remove", "set", "clear"})
 
 
-def _ends_in_write(stack, node: cst.Call) -> bool:
-    """The chain the call starts goes on to a write (`.filter(...).delete()`)."""
-    cur, i = node, len(stack) - 1
+def _chained(stack, cur: cst.CSTNode, i: int) -> Tuple[List[str], cst.CSTNode, int]:
+    """The methods called on the result of `cur` (at index `i` of the stack), outward
+    (`qs.filter(...).first()`: ["first"]), the outermost call of that chain and its index."""
+    methods: List[str] = []
     while i >= 2:
         parent, grand = stack[i - 1], stack[i - 2]
-        if isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call) and grand.func is parent:
-            if parent.attr.value in _WRITE_ENDS:
-                return True
-            cur, i = grand, i - 2
-            continue
-        return False
-    return False
+        if not (isinstance(parent, cst.Attribute) and parent.value is cur and isinstance(grand, cst.Call)
+                and grand.func is parent):
+            break
+        methods.append(parent.attr.value)
+        cur, i = grand, i - 2
+    return methods, cur, i
+
+
+def _ends_in_write(stack, node: cst.Call) -> bool:
+    """The chain the call starts goes on to a write (`.filter(...).delete()`)."""
+    return any(name in _WRITE_ENDS for name in _chained(stack, node, len(stack) - 1)[0])
 
 
 # Related-manager methods that read rows (a reverse relation's `<model>_set`).
