@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import sys
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -44,9 +45,13 @@ _SENDS = (".send", ".send_robust", ".asend", ".asend_robust")
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
+# `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there)
+_SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
+
+
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, three
 # times the cost, and Twisted links 67k edges. Nothing hashes or changes an edge once made.
-@dataclass(slots=True)
+@dataclass(**_SLOTS)
 class Edge:
     caller: str
     callee: str
@@ -60,7 +65,7 @@ class Edge:
     guess: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(**_SLOTS)
 class ModuleTables:
     """What linking reads of one summary alone, keyed as the program keys it. Worked out as
     each summary arrives from phase 1's pool (Prelinked), while the parent would otherwise
