@@ -92,6 +92,11 @@ _TRIVIA_BASES: Tuple[type, ...] = (
     cst.SimpleWhitespace, cst.Newline,
 )
 
+# The same as concrete classes (own_nodes skips by exact type): for a walk of a subtree that
+# looks for statements or expressions, which never sit inside these.
+TRIVIA_TYPES: Tuple[type, ...] = tuple(
+    t for t in vars(cst).values() if isinstance(t, type) and issubclass(t, _TRIVIA_BASES))
+
 
 # Leaves with nothing inside but parentheses, spacing and text: nothing can look for them on
 # the traversal stack, so unless a rule visits their type they get no enter/leave at all.
