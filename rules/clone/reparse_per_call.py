@@ -7,10 +7,9 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
+from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, is_literal, names_in
-from perflint.walker import TRIVIA_TYPES
 from perflint.rules.clone.grammar_text import (
     FORMATS_TEXT_FOR, grammar_parse_of_parameter, module_grammar_parsers, text_formatted_for)
 
@@ -401,9 +400,18 @@ class ReparsePerCall(Rule):
                         cost="parse-text-ctor",
                         fix=FORMATTED_TEXT_FIX)
             return
-        texts = []
+        # Every argument must be stable. The cheap answers first: an argument that is neither
+        # stable nor a local name fails without _stable_local's walk of the function body (most
+        # calls with a local argument also pass a parameter or an expression of one).
+        stable = []
         for arg in node.args:
-            kind = self._stable(arg.value, fn) or self._stable_local(arg.value, fn)
+            kind = self._stable(arg.value, fn)
+            if kind is None and (type(arg.value) is not cst.Name or arg.value.value in fn.params):  # type: ignore[attr-defined]
+                return  # built from per-item data: parsing it is the point
+            stable.append(kind)
+        texts = []
+        for arg, kind in zip(node.args, stable):
+            kind = kind or self._stable_local(arg.value, fn)
             if kind is None:
                 return  # built from per-item data: parsing it is the point
             texts.append(kind)
