@@ -11,7 +11,7 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
-from perflint.guards import argument_facts, argument_types, flag_params, guarded_params, optional_params, passed_arguments
+from perflint.guards import argument_facts, argument_types, flag_params, guarded_params_memo, optional_params, passed_arguments
 from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
@@ -76,6 +76,7 @@ class _Frame:
     globals: set = field(default_factory=set)  # names it declares `global`
     atomic: bool = False  # a decorator holds a transaction open around the body
     exits: dict = field(default_factory=dict)  # guards.guarded_params's early exits, by block
+    guards: dict = field(default_factory=dict)  # guards.guarded_params_memo's steps, by id(child)
 
 
 @dataclass
@@ -744,7 +745,8 @@ class FileContext(NameResolution):
         params = frame.function.params if frame.function is not None else ()
         if not frame.optional and not params:
             return ()
-        return guarded_params(self.stack, frame.node, frame.optional, params, frame.flags, frame.exits)
+        return guarded_params_memo(self.stack, frame.node, frame.optional, params, frame.flags, frame.exits,
+                                   frame.guards)
 
     def _range_targets(self) -> Tuple[str, ...]:
         """Names that loops around the node bind to the integers of a `range()`."""

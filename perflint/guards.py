@@ -129,33 +129,83 @@ def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: 
     found: Tuple[str, ...] = ()
     types: Tuple[str, ...] = ()
     for index in range(start + 1, len(stack) - 1):
-        parent = stack[index]
-        child = stack[index + 1]
-        if type(parent) is cst.IndentedBlock:
-            key = (id(parent), id(child))
-            known = exits.get(key) if exits is not None else None
-            if known is None:
-                known = (_after_early_exits(parent, child, optional) if optional else (),
-                         _past_early_exits(parent, child, params, flags or {}) if flags or params else ())
-                if exits is not None:
-                    exits[key] = known
-            found += known[0]
-            types += known[1]
-            continue
-        if type(parent) is not cst.If:
-            continue
-        taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
-        if taken is None:
-            continue
-        test = parent.test  # type: ignore[attr-defined]
-        if optional:
-            found += _given_when(test, taken, optional)
-        guard = _isinstance_guard(test, params) if params else ""
-        if guard:
-            types += (guard if taken else "not" + guard,)
-        if flags:
-            types += _flag_when(test, taken, flags)
+        pair = _pair_guards(stack[index], stack[index + 1], optional, params, flags, exits)
+        if pair is not None:
+            found += pair[0]
+            types += pair[1]
     return tuple(dict.fromkeys(found)) + tuple(dict.fromkeys(types))
+
+
+def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[str], params: Sequence[str],
+                 flags: Optional[Dict[str, str]], exits: Optional[dict]) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
+    """What one (parent, child) step of the stack adds to guarded_params's two lists: None when
+    the parent is neither a block nor an `if` whose body or else holds the child."""
+    if type(parent) is cst.IndentedBlock:
+        key = (id(parent), id(child))
+        known = exits.get(key) if exits is not None else None
+        if known is None:
+            known = (_after_early_exits(parent, child, optional) if optional else (),  # type: ignore[arg-type]
+                     _past_early_exits(parent, child, params, flags or {}) if flags or params else ())  # type: ignore[arg-type]
+            if exits is not None:
+                exits[key] = known
+        return known
+    if type(parent) is not cst.If:
+        return None
+    taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
+    if taken is None:
+        return None
+    test = parent.test  # type: ignore[attr-defined]
+    found: Tuple[str, ...] = _given_when(test, taken, optional) if optional else ()
+    types: Tuple[str, ...] = ()
+    guard = _isinstance_guard(test, params) if params else ""
+    if guard:
+        types += (guard if taken else "not" + guard,)
+    if flags:
+        types += _flag_when(test, taken, flags)
+    return found, types
+
+
+def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
+                        params: Sequence[str], flags: Optional[Dict[str, str]], exits: dict,
+                        memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]]) -> Tuple[str, ...]:
+    """guarded_params for one function, with `memo` (one per function) keeping, by the id of
+    the child of each block or `if` step, the two lists up to that step and the answer. A node's
+    ancestors are fixed, so a call needs the steps from the top of the stack down to the nearest
+    one already seen (its own statement's, then its compound statement's), not down to the
+    `def`: most calls are the only one in their statement, and the enclosing blocks are shared."""
+    pending = []  # indexes of block or `if` parents not yet in memo, innermost first
+    base: Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]] = ((), (), ())
+    index = len(stack) - 2
+    while index >= 0:
+        parent = stack[index]
+        if parent is fn:
+            break
+        parent_type = type(parent)
+        if parent_type is cst.IndentedBlock or parent_type is cst.If:
+            known = memo.get(id(stack[index + 1]))
+            if known is not None:
+                base = known
+                break
+            pending.append(index)
+        index -= 1
+    else:
+        return ()  # the function is not on the stack
+    if not pending:
+        if base[2] is None:  # a step kept on the way to a deeper one: its answer not made yet
+            base = memo[id(stack[index + 1])] = (base[0], base[1],
+                                                   tuple(dict.fromkeys(base[0])) + tuple(dict.fromkeys(base[1])))
+        return base[2]
+    found, types = base[0], base[1]
+    for index in reversed(pending):
+        child = stack[index + 1]
+        pair = _pair_guards(stack[index], child, optional, params, flags, exits)
+        if pair is not None:
+            found += pair[0]
+            types += pair[1]
+        memo[id(child)] = (found, types, None)  # type: ignore[assignment]  # the answer: when asked
+    answer = tuple(dict.fromkeys(found)) + tuple(dict.fromkeys(types))
+    memo[id(child)] = (found, types, answer)
+    return answer
 
 
 def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequence[str],

@@ -111,6 +111,24 @@ def iter_children(node: cst.CSTNode):
 
 # Scopes of their own: what runs in them does not run where they are written.
 NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+# Punctuation, operators and whitespace: nodes that hold nothing but whitespace. No rule and no
+# context hook looks at them, so the traversal only counts their line breaks, without an
+# enter/leave each (a third of a file's nodes besides the whitespace leaves).
+TRIVIA_BASES: Tuple[type, ...] = (
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous,
+    cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment,
+    cst.SimpleWhitespace, cst.Newline,
+)
+
+# The same as concrete classes (own_nodes skips by exact type): for a walk of a subtree that
+# looks for statements or expressions, which never sit inside these.
+TRIVIA_TYPES: Tuple[type, ...] = tuple(
+    t for t in vars(cst).values() if isinstance(t, type) and issubclass(t, TRIVIA_BASES))
 NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 
 

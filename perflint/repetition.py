@@ -13,12 +13,15 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.nodes import NESTED_SCOPES, iter_children, names_below, own_nodes
+from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, names_below, own_nodes
 from perflint.values import dotted_text
 
 
 
 # A retry loop: a few attempts, not a collection.
+# For walks that look for statements, calls or assignments only: nested scopes, and punctuation
+# and whitespace skipped (about half a body's nodes; none holds anything these walks look for).
+_STATEMENTS_ONLY = NESTED_SCOPES + TRIVIA_TYPES
 _RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_retries|backoff)($|_)", re.I)
 # Iterables that are code, not data: bounded by the size of the program (models of an app,
 # fields of a form, registered handlers), not by rows or requests.
@@ -184,7 +187,7 @@ def returned_sizes(module: cst.Module, constants: Dict[str, float]) -> Dict[str,
             continue
         local: Dict[str, Optional[float]] = {}
         shapes = []
-        for node, _ in own_nodes(stmt.body):
+        for node, _ in own_nodes(stmt.body, _STATEMENTS_ONLY):
             if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
                 name = node.targets[0].target.value
                 size = literal_size(node.value) or derived_size(node.value, constants)
@@ -386,7 +389,7 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
     drawn = ""
     checked = False
     for root in (test, body):
-        for node, _ in own_nodes(root):
+        for node, _ in own_nodes(root, _STATEMENTS_ONLY):
             node_type = type(node)
             if node_type is cst.Call:
                 func = node.func  # type: ignore[attr-defined]
@@ -465,7 +468,7 @@ def service_reason(body: cst.CSTNode) -> str:
 def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool]) -> str:
     """The first call in a loop's pass (not in a function it defines) that `waits` accepts,
     other than a zero-second yield (`asyncio.sleep(0)`), or ""."""
-    for node, _ in own_nodes(body):
+    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
         if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
             if waits(called) and not _yields_only(node):  # type: ignore[arg-type]
@@ -561,7 +564,7 @@ def _taken_until_empty(body: cst.BaseSuite, named: Callable[[str], bool], awaite
     call(...)` when `awaited`) with `named(call)`, when an `if` on `x` then leaves the loop; ""
     otherwise."""
     taken = None
-    for node, _ in own_nodes(body):
+    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
         if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
             value = node.value  # type: ignore[attr-defined]
             if awaited and type(value) is cst.Await:

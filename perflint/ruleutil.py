@@ -106,18 +106,25 @@ def _children(node: cst.CSTNode):
 def sql_text(expr: cst.BaseExpression) -> str:
     """The literal SQL text of a string, f-string, %-format or `" ".join((literal, ...))`
     (empty if none)."""
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
-        expr = expr.left
-    if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "join"
-            and isinstance(expr.func.value, cst.SimpleString) and len(expr.args) == 1
-            and isinstance(expr.args[0].value, (cst.Tuple, cst.List)) and expr.args[0].value.elements):
-        first = expr.args[0].value.elements[0].value
-        return sql_text(first)  # the statement's verb is in its first piece
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+    # exact types (these classes have no subclasses): libcst's node classes are ABCs, and an
+    # isinstance against one is slow; this runs on every positional argument of many calls
+    expr_type = type(expr)
+    if expr_type is cst.BinaryOperation and type(expr.operator) is cst.Modulo:  # type: ignore[attr-defined]
+        expr = expr.left  # type: ignore[attr-defined]
+        expr_type = type(expr)
+    if expr_type is cst.Call:
+        func = expr.func  # type: ignore[attr-defined]
+        if (type(func) is cst.Attribute and func.attr.value == "join"
+                and type(func.value) is cst.SimpleString and len(expr.args) == 1  # type: ignore[attr-defined]
+                and type(expr.args[0].value) in (cst.Tuple, cst.List) and expr.args[0].value.elements):  # type: ignore[attr-defined]
+            first = expr.args[0].value.elements[0].value  # type: ignore[attr-defined]
+            return sql_text(first)  # the statement's verb is in its first piece
+        return ""
+    if expr_type is cst.SimpleString or expr_type is cst.ConcatenatedString:
         value = literal_value(expr)
         return value if isinstance(value, str) else ""
-    if isinstance(expr, cst.FormattedString):
-        return "".join(p.value for p in expr.parts if isinstance(p, cst.FormattedStringText))
+    if expr_type is cst.FormattedString:
+        return "".join(p.value for p in expr.parts if type(p) is cst.FormattedStringText)  # type: ignore[attr-defined]
     return ""
 
 

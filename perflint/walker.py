@@ -8,12 +8,12 @@ source order, and counts line breaks as it goes: every node gets its start line 
 from __future__ import annotations
 
 import functools
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from perflint.context import COMPREHENSION_KINDS, FileContext
-from perflint.nodes import FIELDS, KINDS, VALUES
+from perflint.nodes import FIELDS, KINDS, TRIVIA_BASES as _TRIVIA_BASES, VALUES
 from perflint.rule import Rule
 
 
@@ -78,19 +78,6 @@ def _by_type(table: Dict[str, List[Callable[[cst.CSTNode], object]]]) -> Dict[ty
 
 
 _LOOP_TYPES = frozenset({cst.For, cst.While, *COMPREHENSION_KINDS})
-
-
-# Punctuation, operators and whitespace: nodes that hold nothing but whitespace. No rule and no
-# context hook looks at them, so the traversal only counts their line breaks, without an
-# enter/leave each (a third of a file's nodes besides the whitespace leaves).
-_TRIVIA_BASES: Tuple[type, ...] = (
-    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
-    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar,
-    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous,
-    cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment,
-    cst.SimpleWhitespace, cst.Newline,
-)
 
 
 # Leaves with nothing inside but parentheses, spacing and text: nothing can look for them on
@@ -211,9 +198,12 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
             # Children, pushed in reverse so they pop in source order; loop markers
             # bracket the parts that run once per iteration.
             loop_kind = loop_kind_of(node, node_type) if node_type in loop_types else None
-            children: List[Tuple[int, object]] = []
-            add = children.append
+            # The three rarer branches below collect children in a list; most nodes push
+            # straight onto the stack and need none (one list less per node).
+            children: Optional[List[Tuple[int, object]]] = None
             if loop_kind is not None:
+                children = []
+                add = children.append
                 is_comp = node_type in _COMPREHENSIONS
                 if is_comp:
                     add((_LOOP_START, (loop_kind, node)))
@@ -244,6 +234,8 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
                 if loop_kind is not None:
                     add((_LOOP_END, node))
             elif node_type is simple_string:
+                children = []
+                add = children.append
                 # Not a leaf: its parentheses come before and after the text.
                 breaks = sum(trivia(p) for p in node.lpar)  # type: ignore[attr-defined]
                 breaks += line_breaks(node.value)  # type: ignore[attr-defined]
@@ -251,6 +243,8 @@ def walk(module: cst.Module, ctx: FileContext, dispatch: Dispatch) -> None:
                 if breaks:
                     add((_LINES, breaks))
             elif node_type is comp_for and ctx.outer_comp_for():
+                children = []
+                add = children.append
                 # The outermost iterable of a comprehension is evaluated once.
                 for field in fields_of[node_type]:
                     value = getattr(node, field)

@@ -7,7 +7,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from perflint.nodes import iter_children, own_nodes
+from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, is_literal, names_in
 from perflint.rules.clone.grammar_text import (
@@ -400,9 +400,18 @@ class ReparsePerCall(Rule):
                         cost="parse-text-ctor",
                         fix=FORMATTED_TEXT_FIX)
             return
-        texts = []
+        # Every argument must be stable. The cheap answers first: an argument that is neither
+        # stable nor a local name fails without _stable_local's walk of the function body (most
+        # calls with a local argument also pass a parameter or an expression of one).
+        stable = []
         for arg in node.args:
-            kind = self._stable(arg.value, fn) or self._stable_local(arg.value, fn)
+            kind = self._stable(arg.value, fn)
+            if kind is None and (type(arg.value) is not cst.Name or arg.value.value in fn.params):  # type: ignore[attr-defined]
+                return  # built from per-item data: parsing it is the point
+            stable.append(kind)
+        texts = []
+        for arg, kind in zip(node.args, stable):
+            kind = kind or self._stable_local(arg.value, fn)
             if kind is None:
                 return  # built from per-item data: parsing it is the point
             texts.append(kind)
@@ -597,6 +606,11 @@ def _matches_parameter(node: cst.Call, qualified: Optional[str], fn) -> bool:
     return bool(args) and isinstance(args[0].value, cst.Name) and args[0].value.value in fn.params[1:]
 
 
+# Nested scopes, and punctuation and whitespace (no binding inside): most of a body's nodes are
+# these, and this walk was the rule's largest cost on Twisted.
+_BINDING_SKIP = NESTED_SCOPES + TRIVIA_TYPES
+
+
 def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
     """name -> the values a function body binds it to (for a loop target: the loop's iterable;
     None for a binding whose value is not visible), nested scopes excluded."""
@@ -614,7 +628,7 @@ def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
 
     # exact types: libcst's node classes are ABCs, and an isinstance per node per kind was
     # this rule's largest cost on Django
-    for node, _ in own_nodes(fdef.body):
+    for node, _ in own_nodes(fdef.body, _BINDING_SKIP):
         node_type = type(node)
         if node_type is cst.Assign:
             for t in node.targets:  # type: ignore[attr-defined]

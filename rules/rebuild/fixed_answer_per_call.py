@@ -271,8 +271,10 @@ class FixedAnswerPerCall(Rule):
 
     def _marker_locals(self, expr: cst.BaseExpression, reading_parameter: bool) -> bool:
         """Whether `expr` reads a local holding an `__init__` path (one that reads a parameter)."""
-        scope = self.ctx.function_qualname
         markers = self._markers
+        if not markers:
+            return False  # most files set none: no walk of every assigned value for them
+        scope = self.ctx.function_qualname
         for node in _own_expression_nodes(expr):
             if type(node) is cst.Name:
                 found = markers.get((scope, node.value))
