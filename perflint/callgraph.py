@@ -81,13 +81,10 @@ class ModuleTables:
     stored_reads: Set[Tuple[str, str]]
     receiver_functions: List[str]  # ids of functions passed as arguments (ValueFlow._guess_bound_receivers)
     properties: List[Tuple[str, FunctionSummary]]  # (id, method) for each @property-like method
-    # methods' call sites, and the module's candidates (by index), in a loop over a `self`
-    # attribute (Program._size_attribute_loops): a few hundred of Twisted's 97k sites
-    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
-    attr_loop_candidates: List[int]
-    # the same for loops over a parameter (Program._size_parameter_loops), in any function
-    param_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
-    param_loop_candidates: List[int]
+    # call sites, and the module's candidates (by index), in a loop over a `self` attribute or
+    # a parameter (Program._size_loops): a few hundred of Twisted's 97k sites
+    sized_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
+    sized_loop_candidates: List[int]
 
 
 def module_tables(mod: ModuleSummary) -> ModuleTables:
@@ -95,17 +92,12 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
     functions = {f"{name}.{qual}": (mod, fn) for qual, fn in mod.functions.items()}
     arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
     properties: List[Tuple[str, FunctionSummary]] = []
-    attr_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
-    param_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
+    sized_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
     for fid, (_, fn) in functions.items():
         # most sites sit in no loop, and few loops have an attribute or parameter to size
         looping = [site for site in fn.calls if site.loops and any(loop.attr for loop in site.loops)]
         if looping:
-            if fn.cls is not None:
-                attr_loop_sites.append((fid, fn, looping))
-            by_param = [site for site in looping if any(loop.attr.startswith("arg:") for loop in site.loops)]
-            if by_param:
-                param_loop_sites.append((fid, fn, by_param))
+            sized_loop_sites.append((fid, fn, looping))
         if fn.calls:  # a third of the functions call nothing: no list for them
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
@@ -123,12 +115,9 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         classes={f"{name}.{qual}": (mod, cls) for qual, cls in mod.classes.items()},
         arg_sites=arg_sites, stored_reads=stored_reads,
         receiver_functions=[f"{name}.{qual}" for qual in mod.receiver_functions],
-        properties=properties, attr_loop_sites=attr_loop_sites,
-        attr_loop_candidates=[index for index, cand in enumerate(mod.candidates)
-                              if cand.loops and any(loop.attr for loop in cand.loops)],
-        param_loop_sites=param_loop_sites,
-        param_loop_candidates=[index for index, cand in enumerate(mod.candidates)
-                               if cand.loops and any(loop.attr.startswith("arg:") for loop in cand.loops)],
+        properties=properties, sized_loop_sites=sized_loop_sites,
+        sized_loop_candidates=[index for index, cand in enumerate(mod.candidates)
+                               if cand.loops and any(loop.attr for loop in cand.loops)],
     )
 
 
@@ -226,10 +215,9 @@ class Program(Frequencies):
 
     def _build(self, roles: Optional[Mapping[str, bool]]) -> None:
         self._link()
-        self._size_attribute_loops()
         self.entry_points = EntryPoints(self, roles)
         self.roles: Dict[str, Role] = {}  # function id -> the role it plays, when it has one
-        self._size_parameter_loops()
+        self._size_loops()  # after the entry points: a function with a role is called from outside
         # heat: estimated executions per unit of work (one call of a hot entry point);
         # hot: whether that number rests on evidence (a loop on the way, or a hot root)
         # rather than on "runs once per call of something nothing shows to be hot".
@@ -307,86 +295,66 @@ class Program(Frequencies):
                 return ("function", fid)
         return None
 
-    def _size_attribute_loops(self) -> None:
-        """`for s, label in self.sheets:` in a base class, where every class that can be `self`
+    def _size_loops(self) -> None:
+        """Loops of unknown bound that the whole program can size.
+
+        `for s, label in self.sheets:` in a base class, where every class that can be `self`
         defines `sheets` as a literal (a class attribute, or a method or property returning one):
         the loop makes that many trips, the most of any of them (pretix's exporters loop over
-        three sheets, labelled FALSE in run 10 as x100). Sites and calls keep the attribute, so
-        a relink sizes them again from the classes as they are then."""
+        three sheets, labelled FALSE in run 10 as x100). `for obj in objs:` over a parameter that
+        every caller in the scanned code passes as a display of a few items (`add_comment([bug],
+        text, user)`): as many trips as the largest (Kiwi TCMS's comment helper, FALSE in run 14
+        as x100); a function with a role, or with no caller outside tests, is called from outside
+        and keeps the unknown bound, and so does a parameter the function rebinds. Sites and
+        candidates keep the attribute or parameter, so a relink sizes them again from the
+        program as it is then."""
         sizes: Dict[Tuple[str, str], Optional[float]] = {}
         functions = self.functions
-        # the sites and candidates to size, listed per module (ModuleTables); a site's loops
-        # keep their attribute once sized, so the list holds for a relink too
-        for tables in self.tables:
-            for fid, fn, looping in tables.attr_loop_sites:
-                mod, found = functions[fid]
-                if found is not fn:
-                    continue  # another module's function took this id
-                cid = f"{mod.module}.{fn.cls}"
-                if cid not in self.classes:
-                    continue
-                for site in looping:
-                    site.loops = self._sized_loops(cid, site.loops, sizes)
+        # the sites and candidates to size, listed per module (ModuleTables)
         for mod, tables in zip([self.modules[name] for name in sorted(self.modules)], self.tables):
-            for index in tables.attr_loop_candidates:
-                cand = mod.candidates[index]
-                entry = self.functions.get(f"{mod.module}.{cand.function}")
-                cls = entry[1].cls if entry is not None else None
-                if cls is not None and f"{mod.module}.{cls}" in self.classes:
-                    mod.candidates[index] = replace(cand, loops=self._sized_loops(f"{mod.module}.{cls}", cand.loops, sizes))
-
-    def _sized_loops(self, cid: str, loops: Sequence[Loop], sizes: Dict[Tuple[str, str], Optional[float]]) -> Tuple[Loop, ...]:
-        out = []
-        for loop in loops:
-            if loop.attr and not loop.attr.startswith("arg:"):
-                key = (cid, loop.attr)
-                if key not in sizes:
-                    sizes[key] = self._attribute_size(cid, loop.attr)
-                size = sizes[key]
-                if size is None:
-                    loop = loop._replace(trips=None, why="", data=True)
-                else:
-                    loop = loop._replace(trips=size, why=f"self.{loop.attr}: a literal of at most {size:g} items "
-                                                         "in every class that defines it", data=False)
-            out.append(loop)
-        return tuple(out)
-
-    def _size_parameter_loops(self) -> None:
-        """`for obj in objs:` over a parameter that every caller in the scanned code passes as a
-        display of a few items (`add_comment([bug], text, user)`): the loop makes that many
-        trips, the most of any caller (Kiwi TCMS's comment helper, labelled FALSE in run 14 as
-        x100). A function with a role, or with no caller outside tests, is called from outside
-        and keeps the unknown bound; so does a parameter the function rebinds."""
-        sizes: Dict[Tuple[str, str], Optional[float]] = {}
-        functions = self.functions
-        for tables in self.tables:
-            for fid, fn, looping in tables.param_loop_sites:
+            for fid, fn, looping in tables.sized_loop_sites:
                 if functions[fid][1] is not fn:
                     continue  # another module's function took this id
+                cid = self._class_of(mod, fn)
                 for site in looping:
-                    site.loops = self._sized_parameter_loops(fid, site.loops, sizes)
-        for mod, tables in zip([self.modules[name] for name in sorted(self.modules)], self.tables):
-            for index in tables.param_loop_candidates:
+                    site.loops = self._sized_loops(fid, cid, site.loops, sizes)
+            for index in tables.sized_loop_candidates:
                 cand = mod.candidates[index]
                 fid = f"{mod.module}.{cand.function}"
-                if fid in functions:
-                    mod.candidates[index] = replace(cand, loops=self._sized_parameter_loops(fid, cand.loops, sizes))
+                entry = functions.get(fid)
+                if entry is not None:
+                    mod.candidates[index] = replace(
+                        cand, loops=self._sized_loops(fid, self._class_of(mod, entry[1]), cand.loops, sizes))
 
-    def _sized_parameter_loops(self, fid: str, loops: Sequence[Loop],
-                               sizes: Dict[Tuple[str, str], Optional[float]]) -> Tuple[Loop, ...]:
+    def _class_of(self, mod: ModuleSummary, fn: FunctionSummary) -> Optional[str]:
+        cid = f"{mod.module}.{fn.cls}" if fn.cls is not None else None
+        return cid if cid in self.classes else None
+
+    def _sized_loops(self, fid: str, cid: Optional[str], loops: Sequence[Loop],
+                     sizes: Dict[Tuple[str, str], Optional[float]]) -> Tuple[Loop, ...]:
+        """The loops with the sizes _size_loops finds: `self.<attr>` from the classes `self` may
+        be (`cid`'s; none outside a method), `arg:<param>` from what the callers pass."""
         out = []
         for loop in loops:
-            if loop.attr.startswith("arg:"):
-                key = (fid, loop.attr[4:])
+            attr = loop.attr
+            if attr.startswith("arg:"):
+                key = (fid, attr)
                 if key not in sizes:
-                    sizes[key] = self._passed_size(fid, loop.attr[4:])
-                size = sizes[key]
-                if size is None:
-                    loop = loop._replace(trips=None, why="", data=True)
-                else:
-                    loop = loop._replace(trips=size, why=f"{loop.attr[4:]}: every caller passes a display of at most "
-                                                         f"{size:g} items", data=False)
-            out.append(loop)
+                    sizes[key] = self._passed_size(fid, attr[4:])
+                why = f"{attr[4:]}: every caller passes a display of at most {{:g}} items"
+            elif attr and cid is not None:
+                key = (cid, attr)
+                if key not in sizes:
+                    sizes[key] = self._attribute_size(cid, attr)
+                why = f"self.{attr}: a literal of at most {{:g}} items in every class that defines it"
+            else:
+                out.append(loop)
+                continue
+            size = sizes[key]
+            if size is None:
+                out.append(loop._replace(trips=None, why="", data=True))
+            else:
+                out.append(loop._replace(trips=size, why=why.format(size), data=False))
         return tuple(out)
 
     def _passed_size(self, fid: str, param: str) -> Optional[float]:

@@ -75,7 +75,7 @@ class _Frame:
     locals: set = field(default_factory=set)  # names a function binds
     globals: set = field(default_factory=set)  # names it declares `global`
     atomic: bool = False  # a decorator holds a transaction open around the body
-    exits: dict = field(default_factory=dict)  # guards.guarded_params's early exits, by block
+    exits: dict = field(default_factory=dict)  # guards.guarded_params_memo's early exits, by block
     guards: dict = field(default_factory=dict)  # guards.guarded_params_memo's steps, by id(child)
 
 
@@ -358,7 +358,7 @@ class FileContext(NameResolution):
             attr = iterated_self_attr(it) if it is not None else ""
             if not attr and it is not None:
                 # `for obj in objs:` over a parameter: phase 2 may size it from what every
-                # caller passes (callgraph.Program._size_parameter_loops)
+                # caller passes (callgraph.Program._size_loops)
                 if type(it) is cst.Call and type(it.func) is cst.Name and it.func.value == "enumerate" and it.args:  # type: ignore[attr-defined]
                     it = it.args[0].value  # type: ignore[attr-defined]
                 fn = self.function

@@ -40,7 +40,7 @@ class Loop(NamedTuple):
     # `loop-trips` (`trips` stays None; `why` says what it walks).
     walks: float = 0.0
     # `for s in self.sheets:` with nothing bounding it here: the attribute, which phase 2 may
-    # size from every class that defines it as a literal (callgraph.Program._size_attribute_loops)
+    # size from every class that defines it as a literal (callgraph.Program._size_loops)
     attr: str = ""
 
 

@@ -107,38 +107,9 @@ def _exits(body: cst.BaseSuite) -> bool:
     return False
 
 
-def guarded_params(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
-                   params: Sequence[str] = (), flags: Optional[Dict[str, str]] = None,
-                   exits: Optional[Dict[Tuple[int, int], Tuple[Tuple[str, ...], Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
-    """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
-    the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
-    `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
-    `if p is not None: return`), then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
-    (`params`: the function's parameters), `notisa:<param>:<T>` for its else (and past `if
-    isinstance(param, T): return`), and `truthy:<flag>:<default>` / `falsy:<flag>:<default>` for
-    the branches of `if flag:` on a flag parameter (`flags`: flag_params). `exits` keeps what
-    the early exits before a statement of a block say, by (block, statement), for one function:
-    every call in a statement reads the same blocks, each scanned from its first statement."""
-    start = None
-    for index in range(len(stack) - 1, -1, -1):
-        if stack[index] is fn:
-            start = index
-            break
-    if start is None:
-        return ()
-    found: Tuple[str, ...] = ()
-    types: Tuple[str, ...] = ()
-    for index in range(start + 1, len(stack) - 1):
-        pair = _pair_guards(stack[index], stack[index + 1], optional, params, flags, exits)
-        if pair is not None:
-            found += pair[0]
-            types += pair[1]
-    return tuple(dict.fromkeys(found)) + tuple(dict.fromkeys(types))
-
-
 def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[str], params: Sequence[str],
                  flags: Optional[Dict[str, str]], exits: Optional[dict]) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
-    """What one (parent, child) step of the stack adds to guarded_params's two lists: None when
+    """What one (parent, child) step of the stack adds to guarded_params_memo's two lists: None when
     the parent is neither a block nor an `if` whose body or else holds the child."""
     if type(parent) is cst.IndentedBlock:
         key = (id(parent), id(child))
@@ -168,11 +139,21 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
 def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
                         params: Sequence[str], flags: Optional[Dict[str, str]], exits: dict,
                         memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]]) -> Tuple[str, ...]:
-    """guarded_params for one function, with `memo` (one per function) keeping, by the id of
-    the child of each block or `if` step, the two lists up to that step and the answer. A node's
-    ancestors are fixed, so a call needs the steps from the top of the stack down to the nearest
-    one already seen (its own statement's, then its compound statement's), not down to the
-    `def`: most calls are the only one in their statement, and the enclosing blocks are shared."""
+    """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
+    the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
+    `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
+    `if p is not None: return`), then `isa:<param>:<T1,T2>` for each `if isinstance(param, T):` body
+    (`params`: the function's parameters), `notisa:<param>:<T>` for its else (and past `if
+    isinstance(param, T): return`), and `truthy:<flag>:<default>` / `falsy:<flag>:<default>` for
+    the branches of `if flag:` on a flag parameter (`flags`: flag_params). `exits` keeps what
+    the early exits before a statement of a block say, by (block, statement), for one function:
+    every call in a statement reads the same blocks, each scanned from its first statement.
+
+    `memo` (one per function) keeps, by the id of the child of each block or `if` step, the two
+    lists up to that step and the answer. A node's ancestors are fixed, so a call needs the
+    steps from the top of the stack down to the nearest one already seen (its own statement's,
+    then its compound statement's), not down to the `def`: most calls are the only one in their
+    statement, and the enclosing blocks are shared."""
     pending = []  # indexes of block or `if` parents not yet in memo, innermost first
     base: Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]] = ((), (), ())
     index = len(stack) - 2
@@ -325,7 +306,7 @@ def argument_types(node: cst.Call, range_targets: Sequence[str]) -> Tuple[str, .
         elif value_type is cst.Call and type(value.func) is cst.Name and value.func.value == "len":  # type: ignore[attr-defined]
             kind = "int"
         elif value_type in _DISPLAYS and not any(type(e) in (cst.StarredElement,) for e in value.elements):  # type: ignore[attr-defined]
-            # `[bug]`: a list of a known size, for loops over the parameter (Program._size_parameter_loops)
+            # `[bug]`: a list of a known size, for loops over the parameter (Program._size_loops)
             kind = f"{_DISPLAYS[value_type]}#{len(value.elements)}"  # type: ignore[attr-defined]
         out.append(kind)
     return tuple(out)

@@ -38,20 +38,18 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         if req == "repeated":
             if not program.repeated(fid, cand.loops):
                 return None
-        elif req == "repeated-or-request":
-            # once per web request is per unit of work too: a connection opened in a view
-            if not program.repeated(fid, cand.loops) and not _per_request(program, fid):
-                return None
-        elif req == "repeated-or-request:low":
-            # An HTTP call to another service once per web request: the handshake a kept
-            # session saves is a small share of that call's own round trip and the remote
-            # work, so per request alone it is a note (pretix's geocoding, OctoPrint's backup
-            # restore and update overlays: 0 TRUE of 4 labelled, runs 13 and 14). Repeated
-            # within the request (a loop over items), it keeps its confidence.
+        elif req.startswith("repeated-or-request"):
+            # once per web request is per unit of work too: a connection opened in a view.
+            # `:low`: an HTTP call to another service once per web request, where the handshake
+            # a kept session saves is a small share of that call's own round trip and the
+            # remote work, is a note (pretix's geocoding, OctoPrint's backup restore and update
+            # overlays: 0 TRUE of 4 labelled, runs 13 and 14); repeated within the request (a
+            # loop over items), it keeps its confidence.
             if not program.repeated(fid, cand.loops):
                 if not _per_request(program, fid):
                     return None
-                rank = min(rank, _CONF_RANK["low"])
+                if req.endswith(":low"):
+                    rank = min(rank, _CONF_RANK["low"])
         elif req.startswith("fn:"):
             if fid not in program.functions:
                 return None
