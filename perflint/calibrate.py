@@ -517,6 +517,34 @@ def _constant_table(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: per_call("KEY_3"), lambda: kept("KEY_3"), per=100)  # type: ignore[operator]
 
 
+def _namedtuple_class(tmp: str) -> Tuple[float, float]:
+    """namedtuple() of a four-field class and one instance, per call, against an instance of
+    the class kept at module level."""
+    from collections import namedtuple
+
+    kept = namedtuple("Kept", ["letter_case", "encoder", "decoder", "exclude"])
+    return _pair(lambda: namedtuple("Row", ["letter_case", "encoder", "decoder", "exclude"])(1, 2, 3, 4),
+                 lambda: kept(1, 2, 3, 4))
+
+
+def _dataclass_class(tmp: str) -> Tuple[float, float]:
+    """dataclasses.make_dataclass() of a three-field class and one instance, per call, against
+    an instance of the class kept at module level."""
+    from dataclasses import make_dataclass
+
+    kept = make_dataclass("Kept", ["a", "b", "c"])
+    return _pair(lambda: make_dataclass("Rec", ["a", "b", "c"])(1, 2, 3), lambda: kept(1, 2, 3))
+
+
+def _enum_class(tmp: str) -> Tuple[float, float]:
+    """The functional Enum API with four members, and one member lookup, per call, against a
+    lookup in the enum kept at module level."""
+    import enum
+
+    kept = enum.Enum("Kept", "RED GREEN BLUE ALPHA")
+    return _pair(lambda: enum.Enum("Color", "RED GREEN BLUE ALPHA")(2), lambda: kept(2))
+
+
 def _temp_file_write(tmp: str) -> Tuple[float, float]:
     """Storing 4 KiB again under its hash: a temporary file created, written, closed and
     renamed over the identical object, against the stat that finds the object stored."""
@@ -615,6 +643,9 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("stat-path", "os.path.exists() per call of a path that does not change (a stat system call)", "the answer kept from the first call", "execution"), _stat_path),
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
+    (CostSpec("namedtuple-class", "collections.namedtuple() per call (generates and execs the class)", "the class defined once", "execution"), _namedtuple_class),
+    (CostSpec("dataclass-class", "dataclasses.make_dataclass() per call", "the class defined once", "execution"), _dataclass_class),
+    (CostSpec("enum-class", "the functional Enum API per call", "the enum defined once", "execution"), _enum_class),
     (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
     (CostSpec("render-node-element", "str() of a syntax-tree node, per leaf rendered", "comparing nodes by identity", "element"), _render_node),
     (CostSpec("record-parse", "one record parsed by a declarative parser (construct) after a seek, per index", "one read and struct.Struct.iter_unpack", "execution", estimated=True), None),

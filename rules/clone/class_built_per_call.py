@@ -1,0 +1,214 @@
+"""PFL105 class-built-per-call."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from perflint.nodes import iter_children
+from perflint.rule import Invalid, Rule
+from perflint.ruleutil import is_literal, runs_per_call
+
+# Class factories of the standard library, by qualified name: (what to call it, cost key).
+# namedtuple() and typing.NamedTuple() generate the class's source and exec it; make_dataclass()
+# runs the dataclass machinery (which execs __init__, __repr__, __eq__); the functional Enum API
+# builds a metaclass instance member by member. Each is tens to hundreds of microseconds.
+_FACTORIES = {
+    "collections.namedtuple": ("namedtuple", "namedtuple-class"),
+    "typing.NamedTuple": ("NamedTuple", "namedtuple-class"),
+    "typing_extensions.NamedTuple": ("NamedTuple", "namedtuple-class"),
+    "dataclasses.make_dataclass": ("make_dataclass", "dataclass-class"),
+    "enum.Enum": ("Enum", "enum-class"),
+    "enum.IntEnum": ("IntEnum", "enum-class"),
+    "enum.StrEnum": ("StrEnum", "enum-class"),
+    "enum.Flag": ("Flag", "enum-class"),
+    "enum.IntFlag": ("IntFlag", "enum-class"),
+}
+_ENUMS = {"enum-class"}
+
+
+class ClassBuiltPerCall(Rule):
+    """
+    A class created by a factory call (`namedtuple`, `NamedTuple`, `make_dataclass`, the
+    functional `Enum`) inside a function, so every call creates the class again.
+
+    ## What it does
+    Flags `namedtuple("Row", fields)`, `typing.NamedTuple("Row", [...])`,
+    `dataclasses.make_dataclass("Row", [...])` and `Enum("Color", "RED GREEN")` written in a
+    function body that runs per call (not at module or class level, not in a memoised
+    function, not in tests). When the fields are literals or locals of the function built from
+    literals, the class is the same every time: define it once at module level. When they come
+    from what the call is given (a cursor's column names), the class can be kept per field
+    tuple. It is reported only where something repeats the function (a loop, a hot entry
+    point), and is a warning where that makes the time material: per row, per item, per
+    request.
+
+    ## Why is this slow
+    These factories are code generators: `namedtuple()` writes the class's source and `exec`s
+    it (about 70 µs on the reference machine), `make_dataclass()` runs the whole dataclass
+    machinery (about 500 µs), the functional Enum builds each member through its metaclass
+    (about 130 µs). Creating the class is thousands of times dearer than creating an instance
+    of it, and each new class also defeats caches keyed by type (isinstance checks, pickling,
+    `functools.singledispatch`). dataclasses-json built a namedtuple class in a helper that ran
+    per decoded object: about half of the run time of a large decode.
+
+    ## Example
+    ```python
+    from collections import namedtuple
+
+    def overrides(cls):
+        Override = namedtuple("Override", ["letter_case", "encoder", "decoder"])
+        return {name: Override(*conf) for name, conf in settings_of(cls).items()}
+
+    def decode_all(cls, rows):
+        return [decode(cls, row, overrides(cls)) for row in rows]
+    ```
+
+    ## Use instead
+    ```python
+    from collections import namedtuple
+
+    Override = namedtuple("Override", ["letter_case", "encoder", "decoder"])
+
+    def overrides(cls):
+        return {name: Override(*conf) for name, conf in settings_of(cls).items()}
+    ```
+
+    ## Notes
+    A class whose fields come from the call (`namedtuple("Row", names)` with `names` a
+    parameter or derived from one) is reported at medium confidence with the advice to keep
+    one class per field tuple (`functools.lru_cache` on a small factory). `Enum(value)` with one
+    argument is a member lookup, not a class, and is not reported; nor is `type(name, bases,
+    ns)` (about 12 µs) or a `class` statement in a function.
+    """
+
+    CODE = "PFL105"
+    COST = "namedtuple-class"  # perflint/calibrate.py SPECS; make_dataclass and Enum have their own
+    NAME = "class-built-per-call"
+    FAMILY = "clone"
+    FIX = "define the class once at module level and reuse it"
+    TRIGGERS = ("namedtuple", "NamedTuple", "make_dataclass", "Enum", "Flag")
+    VALID = [
+        # Module level: built once at import.
+        "from collections import namedtuple\nPoint = namedtuple('Point', 'x y')\n"
+        "def points(rows):\n    return [Point(*r) for r in rows]\n",
+        # Class level: the class body runs once.
+        "from collections import namedtuple\nclass Shape:\n    Point = namedtuple('Point', 'x y')\n",
+        # A memoised factory builds each class once.
+        "import functools\nfrom collections import namedtuple\n@functools.lru_cache(maxsize=None)\n"
+        "def row_type(names):\n    return namedtuple('Row', names)\n",
+        # An enum member lookup, not a class.
+        "import enum\nclass Color(enum.Enum):\n    RED = 1\n"
+        "def colors(values):\n    return [Color(v) for v in values]\n",
+        # Not the standard library's namedtuple.
+        "def namedtuple(name, fields):\n    return (name, fields)\n"
+        "def rows(items):\n    return [namedtuple('Row', i) for i in items]\n",
+    ]
+    INVALID = [
+        Invalid("from collections import namedtuple\n"
+                "def overrides(confs):\n    Override = namedtuple('Override', ['case', 'encoder'])\n"
+                "    return [Override(*c) for c in confs]\n"
+                "def decode_all(rows):\n    return [overrides(r) for r in rows]\n", line=3),
+        Invalid("from dataclasses import make_dataclass\n"
+                "def record(values):\n    Rec = make_dataclass('Rec', ['a', 'b'])\n    return Rec(*values)\n"
+                "def load(rows):\n    for r in rows:\n        yield record(r)\n", line=3),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not node.args:
+            return
+        func = node.func
+        name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
+        if not (name in ("namedtuple", "NamedTuple", "make_dataclass") or name.endswith(("Enum", "Flag"))):
+            return  # cheap test first: most calls are none of these
+        factory = _FACTORIES.get(self.ctx.resolve(func) or "")
+        if factory is None:
+            return
+        what, cost = factory
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if cost in _ENUMS and len(positional) < 2:
+            return  # `Color(3)`: a member lookup (only the functional API passes a name and members)
+        fn = runs_per_call(self.ctx)
+        if fn is None:
+            return  # module level, class bodies, memoised functions, tests
+        fields, written = _fields(node, cost)
+        fixed = written or (fields is not None and self._fixed(fields))
+        if fixed:
+            message = (f"{what}() creates the same class again on every call of {fn.name}(): its {'members' if cost in _ENUMS else 'fields'} never "
+                       "change, and creating a class generates and executes its code")
+            self.report(node, message, requires=("repeated",), cost=cost)
+        else:
+            message = (f"{what}() creates a new class on every call of {fn.name}(): creating a class generates "
+                       "and executes its code; keep one class per set of fields")
+            self.report(node, message, confidence="medium", requires=("repeated",), cost=cost,
+                        fix="keep one class per field tuple (a small factory with functools.lru_cache) and reuse it")
+
+    def _fixed(self, fields: cst.BaseExpression) -> bool:
+        """Whether the fields are the same on every call: literals, or a local of the function
+        that only literals were assigned to (`confs = ['a', 'b']`)."""
+        if is_literal(fields) or _literal_display(fields):
+            return True
+        if type(fields) is not cst.Name:
+            return False
+        assigned = _assignments(self.ctx, fields.value)
+        return bool(assigned) and all(is_literal(v) or _literal_display(v) for v in assigned)
+
+
+def _fields(node: cst.Call, cost: str) -> Tuple[Optional[cst.BaseExpression], bool]:
+    """(the fields or members argument: the second positional or `field_names=` / `fields=` /
+    `names=`, whether the fields are written out as keywords: `NamedTuple("Row", a=int)`)."""
+    keyword = {"namedtuple-class": ("field_names", "fields"), "dataclass-class": ("fields",),
+               "enum-class": ("names",)}[cost]
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    if len(positional) >= 2:
+        return positional[1].value, False
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in keyword:
+            return arg.value, False
+    written = cost == "namedtuple-class" and len(node.args) > 1 and all(
+        a.keyword is not None and not a.star for a in node.args[1:])
+    return None, written
+
+
+def _literal_display(expr: cst.BaseExpression) -> bool:
+    """A list or tuple display of literals and of literal pairs (`[("a", int), "b"]`): a
+    type name in a pair (`int`, `str`) counts as fixed."""
+    if type(expr) not in (cst.List, cst.Tuple):
+        return False
+    for element in expr.elements:  # type: ignore[attr-defined]
+        value = element.value
+        if is_literal(value):
+            continue
+        if type(value) in (cst.List, cst.Tuple) and all(
+                is_literal(e.value) or type(e.value) in (cst.Name, cst.Attribute) for e in value.elements):  # type: ignore[attr-defined]
+            continue
+        return False
+    return True
+
+
+def _assignments(ctx, name: str) -> Tuple[cst.BaseExpression, ...]:
+    """The values assigned to the local `name` in the enclosing function (none when it is a
+    parameter, or grown or rebound by a loop or `+=`)."""
+    node = next((n for n in reversed(ctx.stack) if type(n) is cst.FunctionDef), None)
+    if node is None:
+        return ()
+    params = node.params
+    if any(p.name.value == name for p in (*params.params, *params.kwonly_params, *params.posonly_params)):
+        return ()
+    out = []
+    stack = [node.body]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.Assign:
+            for target in current.targets:  # type: ignore[attr-defined]
+                if type(target.target) is cst.Name and target.target.value == name:
+                    out.append(current.value)  # type: ignore[attr-defined]
+        elif kind in (cst.AugAssign, cst.For) and type(current.target) is cst.Name \
+                and current.target.value == name:  # type: ignore[attr-defined]
+            return ()
+        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        stack.extend(iter_children(current))
+    return tuple(out)
