@@ -132,3 +132,47 @@ def test_output_grown_per_call_in_a_walk_of_the_data() -> None:
     once = ESCAPER.replace("    for b in data:\n        esc.push(bytes((b,)))\n", "    esc.push(data)\n")
     assert [(line, severity) for line, severity, _ in found(once)] == [(7, "note")]
 
+
+# -- a frame buffer that slices off each frame in __next__ (h2's FrameBuffer) ---------------
+FRAMES = '''
+class Frames:
+    def __init__(self):
+        self._data = bytearray()
+
+    def add(self, data):
+        self._data += data
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if len(self._data) < 4:
+            raise StopIteration
+        size = int.from_bytes(self._data[:4], "big")
+        if len(self._data) < 4 + size:
+            raise StopIteration
+        frame = bytes(self._data[4:4 + size])
+        self._data = self._data[4 + size:]
+        return frame
+'''
+
+
+def slices(src):
+    return [(f.line, f.severity, f.message) for f in
+            lint_sources({"m.py": src}, select=("PFL204",), config=Config(min_severity="note"))
+            if f.rule == "PFL204" and f.path == "m.py"]
+
+
+def test_buffer_consumed_per_item_in_next() -> None:
+    # the iteration protocol is the loop: each frame taken copies the rest of the buffer
+    (hit,) = slices(FRAMES)
+    assert hit[0] == 19 and "in __next__ copies the rest of the bytearray" in hit[2]
+    assert hit[1] == "note"  # a page per item at loop-trips: 10 us, the model's consumption price
+    # fixed: the consumed prefix deleted in place (amortised O(1) on a bytearray)
+    assert slices(FRAMES.replace("self._data = self._data[4 + size:]", "del self._data[:4 + size]")) == []
+    # near miss: a prefix kept (`buf[:n]`), not the rest
+    assert slices(FRAMES.replace("self._data = self._data[4 + size:]", "self._data = self._data[:4 + size]")) == []
+    # near miss: an attribute the file does not make bytes
+    assert slices(FRAMES.replace("self._data = bytearray()", "self._data = make()")) == []
+    # near miss: the same slice in an ordinary method, run once per call
+    assert slices(FRAMES.replace("def __next__(self):", "def pop(self):")) == []
