@@ -495,6 +495,8 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     most data-bytes, in at most data-bytes / C reads, whatever loops the reads sit in (a
     select loop over ready pipes is not a thousand reads)."""
     start, known, unknown, chunk = growth
+    if start < 0:
+        return _across_calls(program, fid, growth)
     walk = next((loop.walks for loop in loops[start:] if loop.walks and loop.trips is None), 0.0)
     piece = max(known + unknown * (walk or UNKNOWN_PIECE), 1.0)
     depth = program.unknown.get(fid, 0) if fid is not None else 0
@@ -518,3 +520,20 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
             why = (f"{size:g} bytes a step (a stream read in {chunk:g}-byte chunks holds at most "
                    f"data-bytes {program.data_bytes:g}: {reads:g} reads)")
     return max(size, 1.0), why
+
+
+def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
+    """An attribute grown once per call of its method, which leaves it alone afterwards
+    (PFL203, growth start -1): its steps between two consumptions are the calls the caller's
+    loops make in a row, the trips of the loops around the call on the hottest chain (as the
+    frequency counts them). Each step copies what the attribute holds, as in a loop: the
+    caller's loops are the accumulator's loops, one call away. No loop around the call: one
+    step, a piece that the next call finds consumed, as far as the code shows."""
+    _, known, unknown, chunk = growth
+    chain = program.hot_chain(fid) if fid is not None and fid in program.functions else []
+    edge = chain[-1] if chain else None
+    if edge is None or not edge.site.loops:
+        piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
+        return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average (grown once per call; no caller repeats the call in a loop)"
+    size, why = growth_size(program, edge.caller, program.edge_loops(edge), (0, known, unknown, chunk))
+    return size, f"grown once per call, repeated by the loops around the call in {program.display_name(edge.caller)}: {why}"

@@ -10,6 +10,7 @@ import libcst as cst
 from perflint.finding import Loop
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
+from perflint.values import dotted_text
 
 
 STR_FIX = "collect the pieces in a list and ''.join() them once (or write them to an io.StringIO)"
@@ -30,6 +31,15 @@ class BytesConcatInLoop(Rule):
     only the forms CPython cannot grow in place are reported, with medium confidence:
     `s = x + s` (a piece put in front) and `s = s + a + b` (the first `+` copies `s`
     before the result is stored back).
+
+    Also flags a bytes attribute grown once per call of a method, outside any loop of it
+    (`self._bytes += chunk` in a `fill()`), when the file sets that attribute to `b""` or
+    `bytes()` and the method leaves it alone: nothing after the growth reads the attribute,
+    uses the object (a method of it, the object passed on) or yields, no other method of the
+    object is called, and the method never rebinds the attribute to anything new (a trim,
+    `self._bytes = self._bytes[self._pos:]`, keeps what is held). The loop that makes it
+    quadratic is the caller's: a reader that calls `fill()` until the buffer holds what was
+    asked for.
 
     ## Why is this slow
     `bytes` and `str` are immutable: each `+=` allocates a new object and copies
@@ -71,9 +81,18 @@ class BytesConcatInLoop(Rule):
     output a byte at a time over a 64 KiB input is an error, while a file read to its end in
     1 MiB chunks is a note (see "Loops that walk the data" in docs/scoring.md).
 
+    An attribute grown once per call takes its steps from the loops around the call on the
+    hottest chain (the calls made in a row, as the frequency counts them): each call copies
+    what it holds, as a step of a loop would. A chunk read per call holds at most data-bytes,
+    so a buffer filled with 4 KiB reads is a note however often the caller loops; an
+    encoder's output grown a byte per call, for each byte of a walked input, is an error. A
+    protocol method that grows its buffer and then splits or parses it (`dataReceived`), a
+    buffer reset on every call, growth in `__init__` and attributes whose file never sets
+    them to empty bytes are not reported; nor is an attribute grown inside a loop of its own
+    method (its initial value lives elsewhere).
+
     A `bytearray()` accumulator (whose `+=` extends in place), numbers, lists, and an
-    accumulator reset inside the same loop that grows it are not reported; attributes
-    (`self.buf += data`) are not either, as their initial value lives elsewhere.
+    accumulator reset inside the same loop that grows it are not reported.
     """
 
     CODE = "PFL203"
@@ -101,11 +120,17 @@ class BytesConcatInLoop(Rule):
         "def f(chunks):\n    buf = b''\n    for c in chunks:\n        buf = c.strip()\n        buf += c\n    return buf\n",
         # outside any loop
         "def greet(name):\n    s = ''\n    s += 'hello '\n    s += name\n    return s\n",
+        # a protocol's buffer, grown and then split in the same call
+        "class Lines:\n    def __init__(self):\n        self.buf = b''\n    def data_received(self, data):\n"
+        "        self.buf += data\n        while b'\\n' in self.buf:\n            line, self.buf = self.buf.split(b'\\n', 1)\n",
         # The same shape on str: CPython grows a local str in place.
         "def decode(uri):\n    tokens = uri.split('%')\n    out = tokens[0]\n"
         "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n",
     ]
     INVALID = [
+        # a buffer attribute grown once per call, left for another method to consume
+        Invalid("class Buffer:\n    def __init__(self):\n        self.buf = b''\n    def fill(self, src):\n"
+                "        chunk = src.read(4096)\n        self.buf += chunk\n        return len(chunk)\n", line=6),
         Invalid("def read_all(sock):\n    data = b''\n    while True:\n        chunk = sock.recv(4096)\n"
                 "        if not chunk:\n            break\n        data += chunk\n    return data\n", line=7),
         Invalid("def render(rows):\n    out = ''\n    for row in rows:\n        out = out + str(row) + '\\n'\n"
@@ -166,6 +191,11 @@ class BytesConcatInLoop(Rule):
                 self._short[-1].add(node.targets[0].target.value)
             else:
                 self._short[-1].discard(node.targets[0].target.value)
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Attribute):
+            target_text = dotted_text(node.targets[0].target)
+            if target_text is not None and _concat_of(node.value, target_text):
+                self._attribute_grown(node, node.targets[0].target)
+            return
         names = self._accumulators[-1]
         typed = self._bytes_names[-1]
         held = self._holds_bytes(node.value)
@@ -258,11 +288,42 @@ class BytesConcatInLoop(Rule):
         if not self._accumulators or not isinstance(node.operator, cst.AddAssign):
             return
         if not isinstance(node.target, cst.Name):
-            return  # self.buf += data: its initial value lives elsewhere
+            self._attribute_grown(node, node.target)  # self.buf += data: grown across calls?
+            return
         names = self._accumulators[-1]
         known = names.get(node.target.value)
         if known is not None:
             self._grown(node, node.target.value, known, form="append")
+
+    def _attribute_grown(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
+        """`self.buf += piece` (or `self.buf = self.buf + piece`) outside any loop of a method:
+        a buffer grown once per call. It accumulates across calls only when the method leaves
+        it alone afterwards: nothing after the growth reads it, calls another method of the
+        object or yields, and the method never rebinds it to anything new. A protocol's
+        `dataReceived` that grows its buffer and then splits it is quiet, and so is a buffer
+        reset on every call; what repeats the growth is the callers' loop (phase 2)."""
+        receiver = self.ctx.self_name()
+        if receiver is None or self.ctx.loops or not isinstance(target, cst.Attribute) \
+                or not isinstance(target.value, cst.Name) or target.value.value != receiver:
+            return  # a local loop's accumulator is the local rule's; an object's field is not ours
+        attr = target.attr.value
+        if attr not in self._bytes_attrs():
+            return  # not known to hold bytes: a str attribute may be anything, a list extends in place
+        function = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None or function.name.value == "__init__":
+            return
+        if _touched_after(self.ctx.stack, node, receiver, attr) or _rebinds(function, receiver, attr) \
+                or _calls_own_method(function, receiver):
+            return
+        name = f"{receiver}.{attr}"
+        reads = self._reads[-1] if self._reads else {}
+        known, unknown = _piece_size(node, name, reads, self._short[-1] if self._short else set())
+        message = (f"bytes attribute '{name}' grows by concatenation once per call of {function.name.value}() and "
+                   "nothing here consumes it: every call copies all the bytes held so far, so a caller that "
+                   "repeats the call in a loop copies quadratically")
+        # start -1: the steps are the trips of the caller's loops around the call (datawalk.growth_size)
+        self.report(node, message, confidence="high", fix=ATTR_FIX,
+                    growth=(-1, known, unknown, _read_chunk(node, name, reads)))
 
     def _grown(self, node: cst.CSTNode, name: str, known: Tuple[str, Tuple[Loop, ...]], form: str) -> None:
         kind, init_loops = known
@@ -347,7 +408,7 @@ def _piece_size(node: cst.CSTNode, name: str, reads: Dict[str, float], short: Se
             expr = stack.pop()
             if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
                 stack += [expr.left, expr.right]
-            elif not (isinstance(expr, cst.Name) and expr.value == name):
+            elif not _is(expr, name):
                 pieces.append(expr)
     total, unknown = 0.0, 0
     for piece in pieces:
@@ -378,7 +439,7 @@ def _read_chunk(node: cst.CSTNode, name: str, reads: Dict[str, float]) -> float:
     value = node.value if isinstance(node, cst.AugAssign) else None
     if value is None and isinstance(node, cst.Assign) and isinstance(node.value, cst.BinaryOperation):
         other = [side for side in (node.value.left, node.value.right)
-                 if not (isinstance(side, cst.Name) and side.value == name)]
+                 if not _is(side, name)]
         value = other[0] if len(other) == 1 else None
     if isinstance(value, cst.Name) and value.value in reads:
         return reads[value.value]
@@ -393,10 +454,17 @@ def _concat_of(value: cst.BaseExpression, name: str) -> bool:
         return False
     left = value
     while isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.Add):
-        if isinstance(left.right, cst.Name) and left.right.value == name and left is value:
+        if _is(left.right, name) and left is value:
             return True  # x + name: prepending copies too
         left = left.left
-    return isinstance(left, cst.Name) and left.value == name
+    return _is(left, name)
+
+
+def _is(expr: cst.BaseExpression, name: str) -> bool:
+    """`expr` is the accumulator: the local `name`, or the attribute `self.buf` it spells."""
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    return isinstance(expr, cst.Attribute) and "." in name and dotted_text(expr) == name
 
 
 def _form(value: cst.BinaryOperation, name: str) -> str:
@@ -452,4 +520,84 @@ def _resets(loop: cst.CSTNode, name: str) -> bool:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         stack.extend(iter_children(node))
+    return False
+
+
+ATTR_FIX = ("keep the buffer in a bytearray (its += extends in place) or collect the pieces in a list joined "
+            "once where the buffer is consumed")
+
+
+def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, attr: str) -> bool:
+    """Whether code that runs after `node` in its function may consume the buffer: a read of
+    `receiver.attr`, a call of a method of the object, the object passed on, a yield or an
+    await (someone else runs). The later siblings of the statement and of each block around
+    it, up to the function."""
+    child = node
+    later: List[cst.CSTNode] = []
+    for ancestor in reversed(stack):
+        if ancestor is node:
+            continue
+        if isinstance(ancestor, cst.FunctionDef):
+            break
+        body = getattr(ancestor, "body", None)
+        if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)) \
+                and isinstance(body, (list, tuple)):
+            for index, stmt in enumerate(body):
+                if stmt is child:
+                    later.extend(body[index + 1:])
+                    break
+        child = ancestor
+    stack_nodes: List[cst.CSTNode] = list(later)
+    while stack_nodes:
+        current = stack_nodes.pop()
+        if isinstance(current, (cst.Yield, cst.Await)):
+            return True
+        if isinstance(current, cst.Name) and current.value == receiver:
+            return True  # self.attr, self.method(), self passed on: any use of the object
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack_nodes.extend(iter_children(current))
+    return False
+
+
+def _rebinds(function: cst.FunctionDef, receiver: str, attr: str) -> bool:
+    """The method assigns the attribute something that is not made from itself (`self.buf =
+    b""`, `self.buf = data`): a buffer reset per call, not an accumulation across calls.
+    A trim (`self.buf = self.buf[self.pos:]`) keeps what is held."""
+    text = f"{receiver}.{attr}"
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Assign):
+            for target in current.targets:
+                if dotted_text(target.target) == text and not _mentions(current.value, text):
+                    return True
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(iter_children(current))
+    return False
+
+
+def _mentions(expr: cst.CSTNode, text: str) -> bool:
+    stack: List[cst.CSTNode] = [expr]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Attribute) and dotted_text(current) == text:
+            return True
+        stack.extend(iter_children(current))
+    return False
+
+
+def _calls_own_method(function: cst.FunctionDef, receiver: str) -> bool:
+    """The method calls another method of its object (`self.flush()`, `self._process()`),
+    anywhere: that method may consume or reset the buffer."""
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
+                and isinstance(current.func.value, cst.Name) and current.func.value.value == receiver:
+            return True
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(iter_children(current))
     return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -10,6 +11,7 @@ from perflint.context import annotation_type
 from perflint.finding import Loop
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
+from perflint.values import dotted_text
 
 # Calls that return bytes: method names on a file/socket, and functions.
 _BYTES_METHODS = frozenset({"recv", "recv_bytes", "read1", "readexactly", "readuntil"})
@@ -18,6 +20,8 @@ _BYTES_FUNCTIONS = frozenset({"bytes", "bytearray", "os.read", "os.pread", "zlib
 _BYTES_TYPES = frozenset({"bytes", "bytearray", "builtins.bytes", "builtins.bytearray"})
 _STR_TYPES = frozenset({"str", "builtins.str"})
 _ZERO_COPY = frozenset({"memoryview"})
+# `self._data = bytearray()` / `= b""` / `= bytes(...)`: an attribute this file keeps bytes in.
+_BYTES_ATTR = re.compile(r"self\.(\w+)\s*(?::[^=\n]+)?=\s*(b''|b\"\"|bytes\(|bytearray\()")
 
 
 class SliceCopyInLoop(Rule):
@@ -66,6 +70,12 @@ class SliceCopyInLoop(Rule):
     chunk of 64-character lines consumed so costs 1.9 ms against 0.19 ms with an offset, a
     4 KiB chunk 13 µs against 9 µs; the copy is priced as `copy-byte` x a page, as for bytes.
 
+    A buffer attribute consumed the same way in `__next__` (`self._data = self._data[n:]`,
+    outside any loop of it, on an attribute the file sets to `b""`, `bytes(...)` or
+    `bytearray(...)`) is reported too: the iteration protocol is the loop (`for frame in
+    buffer:` calls `__next__` once per item), and every item taken copies what is left, like
+    `buf = buf[n:]` in a loop. It is priced the same way, a page per item.
+
     ## Notes
     Other slices of `str` (a substring is how text is taken apart), lists and values whose
     type is unknown are not reported, nor are
@@ -102,11 +112,18 @@ class SliceCopyInLoop(Rule):
         "            data += f.read()\n        if data.endswith(b'\\n'):\n            data = data[:-1]\n        yield data\n",
         # read in the same iteration, sliced once
         "def frames(sock):\n    while True:\n        pkt = sock.recv(4096)\n        yield pkt[:4]\n",
+        # the same slice in an ordinary method: once per call, not per item of an iteration
+        "class Frames:\n    def __init__(self):\n        self.data = bytearray()\n"
+        "    def pop(self, n):\n        item = bytes(self.data[:n])\n        self.data = self.data[n:]\n        return item\n",
         # bytearray consumed with del: amortised O(1)
         "def consume(sock):\n    buf = bytearray()\n    while True:\n        buf += sock.recv(4096)\n"
         "        del buf[:4]\n",
     ]
     INVALID = [
+        # a frame buffer sliced in __next__: one copy of the rest per item iterated
+        Invalid("class Frames:\n    def __init__(self):\n        self.data = bytearray()\n"
+                "    def __next__(self):\n        n = self.data[0]\n        item = bytes(self.data[1:n + 1])\n"
+                "        self.data = self.data[n + 1:]\n        return item\n", line=7),
         Invalid("def parse(sock):\n    buf = sock.recv(65536)\n    while buf:\n        n = buf[0]\n"
                 "        handle(buf[1:n + 1])\n        buf = buf[n + 1:]\n", line=6),
         Invalid("def chunks(data: bytes, size: int):\n    for i in range(0, len(data), size):\n"
@@ -151,6 +168,9 @@ class SliceCopyInLoop(Rule):
         if not self._names or len(node.targets) != 1:
             return
         target = node.targets[0].target
+        if isinstance(target, cst.Attribute):
+            self._attribute_consumed(node, target)
+            return
         if not isinstance(target, cst.Name):
             return
         name = target.value
@@ -239,6 +259,39 @@ class SliceCopyInLoop(Rule):
         self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
                           "step: quadratic in the number of steps; keep an offset or a memoryview",
                     confidence="high", fix=CONSUME_FIX)
+
+    def _attribute_consumed(self, node: cst.Assign, target: cst.Attribute) -> None:
+        """`self._data = self._data[n:]` in `__next__`, outside any loop of it: the iteration
+        protocol is the loop (`for frame in buffer:` calls it once per item), and each item
+        taken copies the rest of the buffer. Only an attribute the file makes bytes
+        (`= b""`, `bytes(...)`, `bytearray(...)`)."""
+        receiver = self.ctx.self_name()
+        value = node.value
+        if receiver is None or self.ctx.in_loop or not isinstance(target.value, cst.Name) \
+                or target.value.value != receiver or not isinstance(value, cst.Subscript) or not _is_slice(value):
+            return
+        text = f"{receiver}.{target.attr.value}"
+        part = value.slice[0].slice
+        if dotted_text(value.value) != text or part.lower is None or part.upper is not None:  # type: ignore[attr-defined]
+            return  # only the rest after a prefix: `buf[:n]` keeps a prefix, a copy of it once
+        function = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None or function.name.value != "__next__" or self._in_except_handler():
+            return
+        kind = self._attr_kinds().get(target.attr.value)
+        if kind is None:
+            return
+        self.report(node, f"'{text} = {text}[...]' in __next__ copies the rest of the {kind} for every item the "
+                          "iteration takes: quadratic in the items a buffer holds; keep an offset or delete the "
+                          "consumed prefix of a bytearray in place", confidence="high", fix=CONSUME_FIX)
+
+    def _attr_kinds(self) -> Dict[str, str]:
+        """Attributes this file sets to b"", bytes(...) or bytearray(...): attr -> kind."""
+        cached = getattr(self, "_attr_cache", None)
+        if cached is None or cached[0] is not self.ctx:
+            found = {name: ("bytearray" if made.startswith("bytearray") else "bytes")
+                     for name, made in _BYTES_ATTR.findall(self.ctx.source)}
+            cached = self._attr_cache = (self.ctx, found)
+        return cached[1]
 
     def _bytes_kind(self, value: cst.BaseExpression) -> Optional[str]:
         if isinstance(value, cst.SimpleString):
