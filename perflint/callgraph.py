@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
-from perflint.entrypoints import EntryPoints, Role
+from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
+from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.repetition import ABSTRACT
@@ -85,6 +86,13 @@ class ModuleTables:
     # a parameter (Program._size_loops): a few hundred of Twisted's 97k sites
     sized_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]]
     sized_loop_candidates: List[int]
+    # the module's functions that phase 1 marked as registering a periodic task or a migrate
+    # hook (EntryPoints._collect_registrations), in the module's order
+    registering: List[FunctionSummary]
+    # (id, function) of its methods named like a per-item producer (EntryPoints.per_item_classes)
+    item_producers: List[Tuple[str, FunctionSummary]]
+    # scope qualname -> the names of the functions defined directly in it (Program._defined_in)
+    defined_in: Dict[str, Set[str]]
 
 
 def module_tables(mod: ModuleSummary) -> ModuleTables:
@@ -93,7 +101,22 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
     arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
     properties: List[Tuple[str, FunctionSummary]] = []
     sized_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
+    registering: List[FunctionSummary] = []
+    item_producers: List[Tuple[str, FunctionSummary]] = []
+    defined_in: Dict[str, Set[str]] = {}
+    for qual in mod.functions:
+        scope, _, last = qual.rpartition(".")
+        found_in = defined_in.get(scope)
+        if found_in is None:
+            defined_in[scope] = {last}
+        else:
+            found_in.add(last)
     for fid, (_, fn) in functions.items():
+        effects = fn.effects
+        if effects and (REGISTERS_PERIODIC in effects or REGISTERS_MIGRATE_HOOK in effects):
+            registering.append(fn)
+        if fn.cls is not None and fn.name in ITEM_PRODUCERS:
+            item_producers.append((fid, fn))
         # most sites sit in no loop, and few loops have an attribute or parameter to size
         looping = [site for site in fn.calls if site.loops and any(loop.attr for loop in site.loops)]
         if looping:
@@ -118,6 +141,7 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         properties=properties, sized_loop_sites=sized_loop_sites,
         sized_loop_candidates=[index for index, cand in enumerate(mod.candidates)
                                if cand.loops and any(loop.attr for loop in cand.loops)],
+        registering=registering, item_producers=item_producers, defined_in=defined_in,
     )
 
 
@@ -183,9 +207,11 @@ class Program(Frequencies):
         self.classes: Dict[str, Tuple[ModuleSummary, ClassSummary]] = {}
         # ModuleTables of every module, in the order of their names (ValueFlow reads them too)
         self.tables: List[ModuleTables] = []
+        self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
         for name in sorted(self.modules):
             tables = prelinked.get(self.modules[name]) if prelinked is not None else module_tables(self.modules[name])
             self.tables.append(tables)
+            self._scopes[name] = tables.defined_in
             self.functions.update(tables.functions)
             self.classes.update(tables.classes)
         # functions of test modules: the heat asks about every caller of every function
@@ -199,7 +225,6 @@ class Program(Frequencies):
         self._memo_guarded: Dict[str, bool] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
-        self._scopes: Dict[str, Dict[str, Set[str]]] = {}  # module -> _defined_in
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
         # Linking creates no garbage cycles worth collecting before it ends, and neither does
@@ -447,7 +472,8 @@ class Program(Frequencies):
         return None
 
     def _defined_in(self, mod: ModuleSummary) -> Dict[str, Set[str]]:
-        """Scope qualname -> the names of the functions defined directly in it, for a module."""
+        """Scope qualname -> the names of the functions defined directly in it, for a module
+        (ModuleTables.defined_in, kept in `_scopes` as the program is built)."""
         found = self._scopes.get(mod.module)
         if found is None:
             found = self._scopes[mod.module] = {}
@@ -717,10 +743,13 @@ class Program(Frequencies):
         the count around a cycle without compounding it, except that a recursive call made
         inside a loop multiplies once, as a loop would (a tree walk visits every node)."""
         heat, hot = self.heat, self.hot
+        # no `hot` patterns (the usual case): no call per function to match none
+        patterns = bool(self.hot_patterns or self.scoped_hot)
+        callers_of, tests = self.callers, self._tests
         for fid in sorted(self.functions):
             self.checkpoint()
             mod, fn = self.functions[fid]
-            pattern = self._hot_match(fid)
+            pattern = self._hot_match(fid) if patterns else None
             if pattern is not None:
                 heat[fid], hot[fid] = 1.0, True
                 self.root_note[fid] = f"hot entry point ({pattern}): one call is the unit of work"
@@ -741,9 +770,9 @@ class Program(Frequencies):
                 heat[fid], hot[fid] = 1.0, False
                 if fn.qualname == MODULE_SCOPE:
                     self.root_note[fid] = "module level: runs once at import"
-                elif all(e.caller == fid for e in self.callers[fid]):  # none, or only its own recursion
+                elif all(e.caller == fid for e in callers_of[fid]):  # none, or only its own recursion
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
-                elif all(self._in_tests(e.caller) for e in self.callers[fid] if e.caller != fid):
+                elif all(e.caller in tests for e in callers_of[fid] if e.caller != fid):
                     self.root_note[fid] = "called only from tests"
                 else:
                     # its callers pass it no heat: they run once per unit of work as far as the
@@ -951,43 +980,52 @@ class Program(Frequencies):
         cold.update(reached)
 
     def _components(self) -> Dict[str, int]:
-        """Strongly connected components of the call graph (iterative Tarjan)."""
+        """Strongly connected components of the call graph (iterative Tarjan): each function's
+        component is the DFS index of the component's root."""
         index: Dict[str, int] = {}
         low: Dict[str, int] = {}
         comp: Dict[str, int] = {}
         on_stack: Set[str] = set()
         stack: List[str] = []
+        edges = self.edges
         counter = 0
         for start in sorted(self.functions):
             if start in index:
                 continue
-            work = [(start, 0)]
+            index[start] = low[start] = counter
+            counter += 1
+            stack.append(start)
+            on_stack.add(start)
+            # (node, iterator over its edges): the same visiting order as indexing the edge
+            # list step by step, without a lookup and a new tuple per edge
+            work = [(start, iter(edges[start]))]
             while work:
-                node, i = work.pop()
-                if i == 0:
-                    index[node] = low[node] = counter
-                    counter += 1
-                    stack.append(node)
-                    on_stack.add(node)
-                edges = self.edges[node]
-                if i < len(edges):
-                    work.append((node, i + 1))
-                    nxt = edges[i].callee
+                node, pending = work[-1]
+                for edge in pending:
+                    nxt = edge.callee
                     if nxt not in index:
-                        work.append((nxt, 0))
-                    elif nxt in on_stack:
-                        low[node] = min(low[node], index[nxt])
-                    continue
-                if low[node] == index[node]:
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        comp[member] = index[node]
-                        if member == node:
-                            break
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
+                        index[nxt] = low[nxt] = counter
+                        counter += 1
+                        stack.append(nxt)
+                        on_stack.add(nxt)
+                        work.append((nxt, iter(edges[nxt])))
+                        break
+                    if nxt in on_stack and index[nxt] < low[node]:
+                        low[node] = index[nxt]
+                else:
+                    work.pop()
+                    root = low[node]
+                    if root == index[node]:
+                        while True:
+                            member = stack.pop()
+                            on_stack.discard(member)
+                            comp[member] = root
+                            if member == node:
+                                break
+                    if work:
+                        parent = work[-1][0]
+                        if root < low[parent]:
+                            low[parent] = root
         return comp
 
     def frequencies_from(self, root: str) -> Dict[str, float]:

@@ -104,7 +104,7 @@ _TEST_PARTS = frozenset({"testing", "tests", "test", "fakes", "mocks"})
 # Dunders that hand out one object per item: what they construct is a per-item object
 # (whoosh's Results.__iter__ builds a Hit per document), whose uncalled public methods its
 # users call in their loop over the collection.
-_ITEM_PRODUCERS = frozenset({"__getitem__", "__next__", "__iter__"})
+ITEM_PRODUCERS = frozenset({"__getitem__", "__next__", "__iter__"})
 _SETUP_NAMES = frozenset({
     "setUp", "setUpClass", "setup_module", "setup_class", "setup_method", "tearDown",
     "tearDownClass", "teardown_module", "__init_subclass__", "__set_name__", "__class_getitem__",
@@ -134,6 +134,7 @@ class EntryPoints:
         self._collect_migration_steps()
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
+        self._module_facts: Dict[str, Tuple[bool, bool, bool, bool, bool]] = {}  # _cold_role
 
     def role(self, fid: str) -> Optional[Role]:
         found = self._role(fid)
@@ -231,9 +232,13 @@ class EntryPoints:
         if self._per_item_classes is not None:
             return self._per_item_classes
         found: Set[str] = set()
-        for fid in sorted(self.p.functions):
-            mod, fn = self.p.functions[fid]
-            if fn.name not in _ITEM_PRODUCERS or fn.cls is None or mod.is_test:
+        functions = self.p.functions
+        # the methods so named, listed per module (callgraph.ModuleTables), not every function
+        producers = sorted(fid for tables in self.p.tables for fid, fn in tables.item_producers
+                           if functions[fid][1] is fn)
+        for fid in producers:
+            mod, fn = functions[fid]
+            if mod.is_test:
                 continue
             owner = f"{mod.module}.{fn.cls}"
             if owner not in self.p.classes:
@@ -251,32 +256,41 @@ class EntryPoints:
         return found
 
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary", fid: str) -> Optional[Role]:
-        parts = mod.module.split(".")
+        # what the module's name and path say, worked out once per module (asked per function)
+        facts = self._module_facts.get(mod.module)
+        if facts is None:
+            parts = mod.module.split(".")
+            facts = self._module_facts[mod.module] = (
+                _is_migration_module(mod),
+                "alembic" in parts[:-1] or "/alembic/" in f"/{mod.path}",
+                parts[-1] in ("setup", "conftest"),
+                "commands" in parts[:-1],
+                "cli" in parts[:-1] and ("commands" in parts[:-1] or parts[-1].endswith("_command")),
+            )
+        migration, alembic, setup_module, commands, cli_command = facts
         if "periodic" in fn.effects or fid in self._periodic:
             return Role("periodic", "periodic job (cron, beat schedule): runs once per period", False, "run")
         if fid in self._migration_steps:
             return Role("migration", "a migration's RunPython step: runs once", False, "run")
         if "run-once-hook" in fn.effects or fid in self._migrate_hooks:
             return Role("setup", "a migrate hook or a system check: runs once per command", False, "run")
-        if _is_migration_module(mod):
+        if migration:
             return Role("migration", "migration: runs once", False, "run")
-        if fn.cls is None and fn.name in ("upgrade", "downgrade") and (
-                "alembic" in parts[:-1] or "/alembic/" in f"/{mod.path}"):
+        if fn.cls is None and fn.name in ("upgrade", "downgrade") and alembic:
             # an Alembic revision (`alembic/versions/<rev>_x.py`): Mailman's pendable indexes,
             # labelled FALSE in run 11
             return Role("migration", "migration: runs once", False, "run")
-        if parts[-1] in ("setup", "conftest") or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
+        if setup_module or fn.name in _SETUP_NAMES or _SETUP_FUNCTION.match(fn.name) or (
                 fn.name == "ready" and fn.cls and any(
                 b.endswith("AppConfig") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
             return Role("setup", "setup code: runs once", False, "run")
-        if fn.cls and fn.name == "handle" and ("commands" in parts[:-1] or any(
+        if fn.cls and fn.name == "handle" and (commands or any(
                 b.endswith("BaseCommand") for b in self.external_bases(f"{mod.module}.{fn.cls}"))):
             return Role("management-command", "management command: runs once", False, "run")
         if fn.cls is None and (fn.name == "main" or any(_is_cli(d) for d in fn.decorators) or any(
                 site.target in ("g:argparse.ArgumentParser", "g:optparse.OptionParser") for site in fn.calls)):
             return Role("cli-main", "command-line entry point: runs once", False, "run")
-        if fn.cls is None and fn.params[:1] == ("args",) and "cli" in parts[:-1] and (
-                "commands" in parts[:-1] or parts[-1].endswith("_command")):
+        if fn.cls is None and fn.params[:1] == ("args",) and cli_command:
             # a command function of a CLI package, handed the parsed argparse namespace and
             # dispatched by a parser table (Airflow's `cli/commands/*_command.py`)
             return Role("management-command", "admin command of a CLI package (takes the parsed args): runs once", False, "run")
@@ -323,12 +337,12 @@ class EntryPoints:
         receivers connected to a migrate signal: `post_migrate.connect(populate_roles)`.
         (Receivers of a periodic signal are marked in phase 1: effects.PERIODIC_SIGNAL.)"""
         flow = self.p.flow
-        for name in sorted(self.p.modules):
-            mod = self.p.modules[name]
-            for fn in mod.functions.values():
+        modules = [self.p.modules[name] for name in sorted(self.p.modules)]
+        # phase 1 marked the few functions that make these registrations (listed per module:
+        # callgraph.ModuleTables, in the order of the modules' names, as `modules`)
+        for mod, tables in zip(modules, self.p.tables):
+            for fn in tables.registering:
                 periodic, hooks = REGISTERS_PERIODIC in fn.effects, REGISTERS_MIGRATE_HOOK in fn.effects
-                if not periodic and not hooks:
-                    continue  # phase 1 marked the few functions that make these registrations
                 for site in fn.calls:
                     last = site.text.rpartition(".")[2]
                     if periodic and last == "add_periodic_task":
