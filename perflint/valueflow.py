@@ -13,6 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
 # A value set larger than this says nothing useful: no edge is drawn from it, and a false
 # edge from a loop would inflate heat a hundredfold.
 MAX_VALUES = 4
+# ... except a set of classes alone, up to this many: a table of classes picked per kind
+# (`klass = HANDLERS[kind]; klass(x, factory=self)`) is called through the few `__init__`s
+# its classes share (callables() still returns at most MAX_VALUES functions), and what the
+# call binds there is exact. Any other value merged in, or more classes, is too many.
+MAX_CLASSES = 8
 MAX_ROUNDS = 6
 EMPTY: FrozenSet[tuple] = frozenset()
 # Something from outside the program (a builtin, an imported library's object): it calls
@@ -53,9 +58,14 @@ def union(parts: Iterable[Values]) -> Values:
             result = part
         elif not part <= result:
             result = result | part
-        if len(result) > MAX_VALUES:
+        if len(result) > MAX_VALUES and not _classes(result):
             return None
     return result
+
+
+def _classes(values: FrozenSet[tuple]) -> bool:
+    """Whether a set past MAX_VALUES stays bounded: classes alone, at most MAX_CLASSES."""
+    return len(values) <= MAX_CLASSES and all(v[0] == "C" for v in values)
 
 
 def _single(part: Values) -> Values:
@@ -64,7 +74,7 @@ def _single(part: Values) -> Values:
         return None
     if not part:
         return EMPTY
-    return None if len(part) > MAX_VALUES else part
+    return None if len(part) > MAX_VALUES and not _classes(part) else part
 
 
 def _roots(expr: Optional[tuple]):
@@ -333,12 +343,12 @@ class ValueFlow:
             if values is None:
                 new = None
             elif not old:
-                new = None if len(values) > MAX_VALUES else values
+                new = None if len(values) > MAX_VALUES and not _classes(values) else values
             elif values <= old:
                 continue
             else:
                 new = old | values
-                if len(new) > MAX_VALUES:
+                if len(new) > MAX_VALUES and not _classes(new):
                     new = None
             if new != old:
                 if name == params[0] and self._unbound_receiver(target, fn):
@@ -621,7 +631,7 @@ class ValueFlow:
                     part = self.eval(mod, exprs[0])
                     if not part:
                         return None if part is None else EMPTY
-                    return None if len(part) > MAX_VALUES else part
+                    return None if len(part) > MAX_VALUES and not _classes(part) else part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
                 if name in params:  # bound from call sites: grows by rounds
                     fid = f"{mod.module}.{scope}"
