@@ -16,7 +16,8 @@ MAX_VALUES = 4
 # ... except a set of classes alone, up to this many: a table of classes picked per kind
 # (`klass = HANDLERS[kind]; klass(x, factory=self)`) is called through the few `__init__`s
 # its classes share (callables() still returns at most MAX_VALUES functions), and what the
-# call binds there is exact. Any other value merged in, or more classes, is too many.
+# call binds there is exact. Any other value merged in, or more classes, is too many; and an
+# attribute read on more than MAX_VALUES classes is unknown, as before.
 MAX_CLASSES = 8
 MAX_ROUNDS = 6
 EMPTY: FrozenSet[tuple] = frozenset()
@@ -514,7 +515,10 @@ class ValueFlow:
         # union() stops at the first unbounded part; with one value there is no later one
         if kind == "a":
             base = self.eval(mod, expr[1])
-            if base is None:
+            if base is None or len(base) > MAX_VALUES:
+                # a table of more classes than that (_classes) is for calling: what each
+                # class holds under a name is too many to say (weblate's profile forms, seven
+                # classes iterated for the one that defines `audit`)
                 return None
             if len(base) == 1:
                 for v in base:
