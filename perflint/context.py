@@ -125,6 +125,7 @@ class FileContext(NameResolution):
         self.summary.functions[MODULE_SCOPE] = self._module_fn
         self._raw_calls: List[Tuple[CallSite, tuple, str]] = []
         self._call_raw: Dict[int, tuple] = {}
+        self._keyed_dicts: Dict[Tuple[str, str], List[Tuple[str, tuple]]] = {}  # values.keyed_items
         self._pending: List[_Pending] = []
         self._raw_attr_types: List[Tuple[ClassSummary, str, str, str]] = []
         self._raw_bases: List[Tuple[ClassSummary, List[str], str]] = []
@@ -716,7 +717,7 @@ class FileContext(NameResolution):
             return
         if raw is not None:
             self._call_raw[id(node)] = raw
-        args, kwargs, callbacks = call_arguments(node, scope, callback_spec(qualified, func))
+        args, kwargs, callbacks = call_arguments(node, scope, callback_spec(qualified, func), self._keyed_dicts)
         cold = self.cold_reason
         site = CallSite(target="", line=self.line, loops=self.loops, text=(".".join(parts) if parts else None) or _callee_text(func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,

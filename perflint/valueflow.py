@@ -13,6 +13,12 @@ if TYPE_CHECKING:  # pragma: no cover
 # A value set larger than this says nothing useful: no edge is drawn from it, and a false
 # edge from a loop would inflate heat a hundredfold.
 MAX_VALUES = 4
+# ... except a set of classes alone, up to this many: a table of classes picked per kind
+# (`klass = HANDLERS[kind]; klass(x, factory=self)`) is called through the few `__init__`s
+# its classes share (callables() still returns at most MAX_VALUES functions), and what the
+# call binds there is exact. Any other value merged in, or more classes, is too many; and an
+# attribute read on more than MAX_VALUES classes is unknown, as before.
+MAX_CLASSES = 8
 MAX_ROUNDS = 6
 EMPTY: FrozenSet[tuple] = frozenset()
 # Something from outside the program (a builtin, an imported library's object): it calls
@@ -53,9 +59,14 @@ def union(parts: Iterable[Values]) -> Values:
             result = part
         elif not part <= result:
             result = result | part
-        if len(result) > MAX_VALUES:
+        if len(result) > MAX_VALUES and not _classes(result):
             return None
     return result
+
+
+def _classes(values: FrozenSet[tuple]) -> bool:
+    """Whether a set past MAX_VALUES stays bounded: classes alone, at most MAX_CLASSES."""
+    return len(values) <= MAX_CLASSES and all(v[0] == "C" for v in values)
 
 
 def _single(part: Values) -> Values:
@@ -64,7 +75,7 @@ def _single(part: Values) -> Values:
         return None
     if not part:
         return EMPTY
-    return None if len(part) > MAX_VALUES else part
+    return None if len(part) > MAX_VALUES and not _classes(part) else part
 
 
 def _roots(expr: Optional[tuple]):
@@ -333,12 +344,12 @@ class ValueFlow:
             if values is None:
                 new = None
             elif not old:
-                new = None if len(values) > MAX_VALUES else values
+                new = None if len(values) > MAX_VALUES and not _classes(values) else values
             elif values <= old:
                 continue
             else:
                 new = old | values
-                if len(new) > MAX_VALUES:
+                if len(new) > MAX_VALUES and not _classes(new):
                     new = None
             if new != old:
                 if name == params[0] and self._unbound_receiver(target, fn):
@@ -527,7 +538,10 @@ class ValueFlow:
         # union() stops at the first unbounded part; with one value there is no later one
         if kind == "a":
             base = self.eval(mod, expr[1])
-            if base is None:
+            if base is None or len(base) > MAX_VALUES:
+                # a table of more classes than that (_classes) is for calling: what each
+                # class holds under a name is too many to say (weblate's profile forms, seven
+                # classes iterated for the one that defines `audit`)
                 return None
             if len(base) == 1:
                 for v in base:
@@ -644,7 +658,7 @@ class ValueFlow:
                     part = self.eval(mod, exprs[0])
                     if not part:
                         return None if part is None else EMPTY
-                    return None if len(part) > MAX_VALUES else part
+                    return None if len(part) > MAX_VALUES and not _classes(part) else part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
                 if name in params:  # bound from call sites: grows by rounds
                     fid = f"{mod.module}.{scope}"

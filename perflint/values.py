@@ -228,14 +228,50 @@ def callback_spec(qualified: Optional[str], func: cst.BaseExpression) -> Optiona
     return None
 
 
-def call_arguments(node: cst.Call, scope: str, spec: Optional[Tuple[object, ...]]):
-    """(positional value expressions, keyword ones, callback ones) of a call."""
+def keyed_items(node: Optional[cst.BaseExpression], scope: str) -> Optional[List[Tuple[str, tuple]]]:
+    """(key, value expression) of a dict built with its keys in sight: `dict(a=x, b=y)` or
+    `{"a": x, "b": y}`; None for anything else (a key computed, a `**` spread)."""
+    t = type(node)
+    out: List[Tuple[str, tuple]] = []
+    if t is cst.Call:
+        func = node.func  # type: ignore[union-attr]
+        if type(func) is not cst.Name or func.value != "dict":
+            return None
+        for arg in node.args:  # type: ignore[union-attr]
+            if arg.star or arg.keyword is None:
+                return None
+            expr = value_expr(arg.value, scope)
+            if expr is not None:
+                out.append((arg.keyword.value, expr))
+        return out
+    if t is cst.Dict:
+        for element in node.elements:  # type: ignore[union-attr]
+            if type(element) is not cst.DictElement or type(element.key) is not cst.SimpleString:
+                return None
+            key = element.key.evaluated_value
+            if not isinstance(key, str) or not key.isidentifier():
+                return None
+            expr = value_expr(element.value, scope)
+            if expr is not None:
+                out.append((key, expr))
+        return out
+    return None
+
+
+def call_arguments(node: cst.Call, scope: str, spec: Optional[Tuple[object, ...]],
+                   keyed: Optional[Dict[Tuple[str, str], List[Tuple[str, tuple]]]] = None):
+    """(positional value expressions, keyword ones, callback ones) of a call. `keyed`: the
+    dicts assigned so far to locals with their keys in sight ((scope, name) -> items); a
+    `**name` argument passes those keywords (`kwargs = dict(factory=self)`, then
+    `klass(x, **kwargs)`: every key of every such assignment, as a call may)."""
     args: List[Optional[tuple]] = []
     kwargs: List[Tuple[str, tuple]] = []
     positional = True
     callbacks: List[tuple] = []
     for index, arg in enumerate(node.args):
         if arg.star:
+            if arg.star == "**" and keyed and type(arg.value) is cst.Name:
+                kwargs.extend(keyed.get((scope, arg.value.value), ()))  # type: ignore[attr-defined]
             positional = False  # *args: later positions are unknown
             continue
         expr = value_expr(arg.value, scope)
@@ -359,10 +395,16 @@ class NameResolution:
 
     def _enter_assign(self, node: cst.Assign) -> None:
         typ = self._value_type(node.value)
-        expr = value_expr(node.value, self.value_scope())
+        scope = self.value_scope()
+        expr = value_expr(node.value, scope)
         for target in node.targets:
             self._set_type(target.target, typ)
             self._bind(target.target, expr)
+        if scope != MODULE_SCOPE and type(node.targets[0].target) is cst.Name:
+            items = keyed_items(node.value, scope)
+            if items:  # for a later `f(**name)` in this function (call_arguments)
+                name = node.targets[0].target.value  # type: ignore[attr-defined]
+                self._keyed_dicts.setdefault((scope, name), []).extend(items)
 
     def _enter_ann_assign(self, node: cst.AnnAssign) -> None:
         self._set_type(node.target, annotation_type(node.annotation) or self._value_type(node.value))
