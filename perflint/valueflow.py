@@ -428,12 +428,25 @@ class ValueFlow:
         if len(values) > 1 and not any(value[0] == "lam" for value in values):
             # Without lambdas (whose bodies are evaluated) the order matters only to a function
             # reached twice (bound and not): sort the values, by their repr, for those alone.
-            out = self._callables_of(values)
-            if len({fid for fid, _ in out}) == len(out):
+            out = self._callables_of(values, depth)
+            if out is not None and len({fid for fid, _ in out}) == len(out):
                 return None if len(out) > MAX_VALUES else sorted(out)
-        out = []
         # the order decides which of a function's two values (bound or not) is kept below
-        for value in sorted(values, key=repr) if len(values) > 1 else values:
+        out = self._callables_of(sorted(values, key=repr) if len(values) > 1 else values, depth)
+        if out is None:
+            return None
+        seen: Dict[str, bool] = {}
+        for fid, bound in out:
+            seen.setdefault(fid, bound)
+        if len(seen) > MAX_VALUES:
+            return None
+        return sorted(seen.items())
+
+    def _callables_of(self, values: Iterable[tuple], depth: int) -> Optional[List[Tuple[str, bool]]]:
+        """(function, bound) for each value in the given order: a function or bound method, a
+        class's `__init__`, an instance's `__call__`, what a lambda calls (None: unbounded)."""
+        out: List[Tuple[str, bool]] = []
+        for value in values:
             kind = value[0]
             if kind == "F" or kind == "B":
                 out.append((value[1], kind == "B"))
@@ -450,28 +463,6 @@ class ValueFlow:
                 if inner is None:
                     return None
                 out.extend(inner)
-        seen: Dict[str, bool] = {}
-        for fid, bound in out:
-            seen.setdefault(fid, bound)
-        if len(seen) > MAX_VALUES:
-            return None
-        return sorted(seen.items())
-
-    def _callables_of(self, values: FrozenSet[tuple]) -> List[Tuple[str, bool]]:
-        """callables() of values without lambdas, in the set's own order."""
-        out: List[Tuple[str, bool]] = []
-        for value in values:
-            kind = value[0]
-            if kind == "F" or kind == "B":
-                out.append((value[1], kind == "B"))
-            elif kind == "C":
-                init = self.p.lookup_method(value[1], "__init__")
-                if init is not None:
-                    out.append((init, True))
-            elif kind == "I":
-                call = self.p.lookup_method(value[1], "__call__")
-                if call is not None:
-                    out.append((call, True))
         return out
 
     # -- evaluation ---------------------------------------------------------------------
