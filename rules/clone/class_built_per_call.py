@@ -46,9 +46,9 @@ class ClassBuiltPerCall(Rule):
 
     ## Why is this slow
     These factories are code generators: `namedtuple()` writes the class's source and `exec`s
-    it (about 70 µs on the reference machine), `make_dataclass()` runs the whole dataclass
-    machinery (about 500 µs), the functional Enum builds each member through its metaclass
-    (about 130 µs). Creating the class is thousands of times dearer than creating an instance
+    it (about 42 µs on the reference machine), `make_dataclass()` runs the whole dataclass
+    machinery (about 280 µs), the functional Enum builds each member through its metaclass
+    (about 80 µs). Creating the class is thousands of times dearer than creating an instance
     of it, and each new class also defeats caches keyed by type (isinstance checks, pickling,
     `functools.singledispatch`). dataclasses-json built a namedtuple class in a helper that ran
     per decoded object: about half of the run time of a large decode.
