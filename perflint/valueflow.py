@@ -59,14 +59,15 @@ def union(parts: Iterable[Values]) -> Values:
             result = part
         elif not part <= result:
             result = result | part
-        if len(result) > MAX_VALUES and not _classes(result):
+        if _too_many(result):
             return None
     return result
 
 
-def _classes(values: FrozenSet[tuple]) -> bool:
-    """Whether a set past MAX_VALUES stays bounded: classes alone, at most MAX_CLASSES."""
-    return len(values) <= MAX_CLASSES and all(v[0] == "C" for v in values)
+def _too_many(values: FrozenSet[tuple]) -> bool:
+    """Whether a set says nothing useful: more than MAX_VALUES values, unless they are
+    classes alone, at most MAX_CLASSES."""
+    return len(values) > MAX_VALUES and not (len(values) <= MAX_CLASSES and all(v[0] == "C" for v in values))
 
 
 def _single(part: Values) -> Values:
@@ -75,7 +76,7 @@ def _single(part: Values) -> Values:
         return None
     if not part:
         return EMPTY
-    return None if len(part) > MAX_VALUES and not _classes(part) else part
+    return None if _too_many(part) else part
 
 
 def _roots(expr: Optional[tuple]):
@@ -344,12 +345,12 @@ class ValueFlow:
             if values is None:
                 new = None
             elif not old:
-                new = None if len(values) > MAX_VALUES and not _classes(values) else values
+                new = None if _too_many(values) else values
             elif values <= old:
                 continue
             else:
                 new = old | values
-                if len(new) > MAX_VALUES and not _classes(new):
+                if _too_many(new):
                     new = None
             if new != old:
                 if name == params[0] and self._unbound_receiver(target, fn):
@@ -530,9 +531,9 @@ class ValueFlow:
         if kind == "a":
             base = self.eval(mod, expr[1])
             if base is None or len(base) > MAX_VALUES:
-                # a table of more classes than that (_classes) is for calling: what each
-                # class holds under a name is too many to say (weblate's profile forms, seven
-                # classes iterated for the one that defines `audit`)
+                # a table of more classes than MAX_VALUES (kept up to MAX_CLASSES for calling,
+                # _too_many) is too many to say what each holds under a name (weblate's profile
+                # forms, seven classes iterated for the one that defines `audit`)
                 return None
             if len(base) == 1:
                 for v in base:
@@ -649,7 +650,7 @@ class ValueFlow:
                     part = self.eval(mod, exprs[0])
                     if not part:
                         return None if part is None else EMPTY
-                    return None if len(part) > MAX_VALUES and not _classes(part) else part
+                    return None if _too_many(part) else part
                 parts: List[Values] = [self.eval(mod, e) for e in exprs]
                 if name in params:  # bound from call sites: grows by rounds
                     fid = f"{mod.module}.{scope}"
