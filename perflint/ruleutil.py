@@ -137,6 +137,15 @@ def enclosing_function(ctx: FileContext) -> Optional[cst.FunctionDef]:
     return None
 
 
+def innermost_def(ctx: FileContext) -> Optional[cst.FunctionDef]:
+    """The nearest `def` around the node being visited, through lambdas and class bodies
+    (unlike `enclosing_function`): the function whose body, parameters or name a rule reads."""
+    for outer in reversed(ctx.stack):
+        if type(outer) is cst.FunctionDef:
+            return outer  # type: ignore[return-value]
+    return None
+
+
 def calls_in(body: cst.CSTNode) -> List[cst.Call]:
     """The calls in a function body, nested functions aside."""
     return [node for node, _ in own_nodes(body) if isinstance(node, cst.Call)]

@@ -8,8 +8,9 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.finding import Loop
-from perflint.nodes import iter_children
+from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
+from perflint.ruleutil import innermost_def
 from perflint.values import dotted_text
 
 
@@ -309,7 +310,7 @@ class BytesConcatInLoop(Rule):
         attr = target.attr.value
         if attr not in self._bytes_attrs():
             return  # not known to hold bytes: a str attribute may be anything, a list extends in place
-        function = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        function = innermost_def(self.ctx)
         if function is None or function.name.value == "__init__":
             return
         if _touched_after(self.ctx.stack, node, receiver, attr) or _rebinds(function, receiver, attr) \
@@ -547,16 +548,14 @@ def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, a
                     later.extend(body[index + 1:])
                     break
         child = ancestor
-    stack_nodes: List[cst.CSTNode] = list(later)
-    while stack_nodes:
-        current = stack_nodes.pop()
-        if isinstance(current, (cst.Yield, cst.Await)):
-            return True
-        if isinstance(current, cst.Name) and current.value == receiver:
-            return True  # self.attr, self.method(), self passed on: any use of the object
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack_nodes.extend(iter_children(current))
+    for stmt in later:
+        if isinstance(stmt, NESTED_SCOPES):
+            continue  # a def or class after it: its body runs elsewhere
+        for current, _ in own_nodes(stmt):
+            if isinstance(current, (cst.Yield, cst.Await)):
+                return True
+            if isinstance(current, cst.Name) and current.value == receiver:
+                return True  # self.attr, self.method(), self passed on: any use of the object
     return False
 
 
@@ -565,39 +564,24 @@ def _rebinds(function: cst.FunctionDef, receiver: str, attr: str) -> bool:
     b""`, `self.buf = data`): a buffer reset per call, not an accumulation across calls.
     A trim (`self.buf = self.buf[self.pos:]`) keeps what is held."""
     text = f"{receiver}.{attr}"
-    stack: List[cst.CSTNode] = [function.body]
-    while stack:
-        current = stack.pop()
+    for current, _ in own_nodes(function.body):
         if isinstance(current, cst.Assign):
             for target in current.targets:
                 if dotted_text(target.target) == text and not _mentions(current.value, text):
                     return True
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(iter_children(current))
     return False
 
 
 def _mentions(expr: cst.CSTNode, text: str) -> bool:
-    stack: List[cst.CSTNode] = [expr]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Attribute) and dotted_text(current) == text:
-            return True
-        stack.extend(iter_children(current))
-    return False
+    return any(isinstance(current, cst.Attribute) and dotted_text(current) == text
+               for current, _ in own_nodes(expr, ()))
 
 
 def _calls_own_method(function: cst.FunctionDef, receiver: str) -> bool:
     """The method calls another method of its object (`self.flush()`, `self._process()`),
     anywhere: that method may consume or reset the buffer."""
-    stack: List[cst.CSTNode] = [function.body]
-    while stack:
-        current = stack.pop()
+    for current, _ in own_nodes(function.body):
         if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
                 and isinstance(current.func.value, cst.Name) and current.func.value.value == receiver:
             return True
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(iter_children(current))
     return False

@@ -11,6 +11,7 @@ from perflint.context import annotation_type
 from perflint.finding import Loop
 from perflint.nodes import iter_children
 from perflint.rule import Invalid, Rule
+from perflint.ruleutil import innermost_def
 from perflint.values import dotted_text
 
 # Calls that return bytes: method names on a file/socket, and functions.
@@ -274,7 +275,7 @@ class SliceCopyInLoop(Rule):
         part = value.slice[0].slice
         if dotted_text(value.value) != text or part.lower is None or part.upper is not None:  # type: ignore[attr-defined]
             return  # only the rest after a prefix: `buf[:n]` keeps a prefix, a copy of it once
-        function = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        function = innermost_def(self.ctx)
         if function is None or function.name.value != "__next__" or self._in_except_handler():
             return
         kind = self._attr_kinds().get(target.attr.value)

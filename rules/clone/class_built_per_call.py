@@ -6,9 +6,9 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from perflint.nodes import iter_children
+from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import is_literal, runs_per_call
+from perflint.ruleutil import innermost_def, is_literal, runs_per_call
 
 # Class factories of the standard library, by qualified name: (what to call it, cost key).
 # namedtuple() and typing.NamedTuple() generate the class's source and exec it; make_dataclass()
@@ -190,16 +190,14 @@ def _literal_display(expr: cst.BaseExpression) -> bool:
 def _assignments(ctx, name: str) -> Tuple[cst.BaseExpression, ...]:
     """The values assigned to the local `name` in the enclosing function (none when it is a
     parameter, or grown or rebound by a loop or `+=`)."""
-    node = next((n for n in reversed(ctx.stack) if type(n) is cst.FunctionDef), None)
+    node = innermost_def(ctx)
     if node is None:
         return ()
     params = node.params
     if any(p.name.value == name for p in (*params.params, *params.kwonly_params, *params.posonly_params)):
         return ()
     out = []
-    stack = [node.body]
-    while stack:
-        current = stack.pop()
+    for current, _ in own_nodes(node.body):
         kind = type(current)
         if kind is cst.Assign:
             for target in current.targets:  # type: ignore[attr-defined]
@@ -208,7 +206,4 @@ def _assignments(ctx, name: str) -> Tuple[cst.BaseExpression, ...]:
         elif kind in (cst.AugAssign, cst.For) and type(current.target) is cst.Name \
                 and current.target.value == name:  # type: ignore[attr-defined]
             return ()
-        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
-            continue
-        stack.extend(iter_children(current))
     return tuple(out)

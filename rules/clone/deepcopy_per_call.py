@@ -6,7 +6,7 @@ import libcst as cst
 
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg
+from perflint.ruleutil import first_arg, innermost_def
 
 # Methods whose job is to copy: a copy there is the point, not a smell.
 _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
@@ -203,7 +203,7 @@ class DeepcopyPerCall(Rule):
                       and isinstance(loop.target, cst.Name) and loop.target.value == name), None)
         if outer is None:
             return None
-        fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        fdef = innermost_def(self.ctx)
         if fdef is None or _bindings_of(fdef.body, name) != 1:
             return None  # also bound some other way: not only the entry of that loop
         if not _unchanged_in(loops[-1], name):

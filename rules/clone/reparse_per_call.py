@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, is_literal, names_in
+from perflint.ruleutil import first_arg, innermost_def, is_literal, names_in
 from perflint.rules.clone.grammar_text import (
     FORMATS_TEXT_FOR, grammar_parse_of_parameter, module_grammar_parsers, text_formatted_for)
 
@@ -440,7 +440,7 @@ class ReparsePerCall(Rule):
         for loop in self.ctx.loop_nodes:
             if arg.value in self._assigned(loop):
                 return None  # `for f in self.zonefiles: Zone(f)`: a different entry each iteration
-        fdef = next((n for n in reversed(self.ctx.stack) if isinstance(n, cst.FunctionDef)), None)
+        fdef = innermost_def(self.ctx)
         if fdef is None:
             return None
         bindings = self._bindings.get(id(fdef))
