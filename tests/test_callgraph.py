@@ -228,6 +228,22 @@ def test_values_bound_in_later_rounds_reach_through_earlier_evaluations():
     assert ("m.Box.run", "m.work") in found
 
 
+def test_the_fixed_point_settles_past_six_rounds():
+    # A callback handed down a chain whose callers sort after their callees: each round binds
+    # one more hop (the sorted pass reads a callee before its caller binds it), so the
+    # deepest call is linked only in the ninth round (main binds f9, f9 binds f8, ...). The
+    # solve used to stop after six rounds.
+    src = "def work():\n    pass\n"
+    src += "def f1(fn):\n    fn()\n"
+    for i in range(2, 10):
+        src += f"def f{i}(fn):\n    f{i - 1}(fn)\n"
+    src += "def main():\n    f9(work)\n"
+    p = program({"m.py": src})
+    found = edges(p)
+    assert ("m.f9", "m.f8") in found
+    assert ("m.f1", "m.work") in found
+
+
 def test_a_receiver_bound_by_an_unbound_call_is_a_parameter_guessed_or_not(monkeypatch):
     # A method's `self` is read as its class alone, and what reads it kept across rounds,
     # unless some call may bind it: phase 1 notes `Fake.step(...)` called with arguments
