@@ -16,7 +16,7 @@ from perflint.finding import Loop
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
 from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
-                                 counted_retry_reason, derived_size, flush_reason, for_service_reason,
+                                 counted_retry_reason, derived_size, exit_kind, flush_reason, for_service_reason,
                                  imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
                                  else_once_reason, module_constants, once_reason, returned_sizes, shim_reason, while_trips)
@@ -240,6 +240,7 @@ class FileContext(NameResolution):
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
+            self.summary.constants = self.constants
             self._module_node, self._returned = node, None  # type: ignore[assignment]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
@@ -318,11 +319,10 @@ class FileContext(NameResolution):
                 self._cold_blocks.append((node, reason))
         if not self._loops or not node.body:
             return
-        last = node.body[-1]
-        kinds = {type(stmt) for stmt in last.body} if isinstance(last, cst.SimpleStatementLine) else set()
-        if kinds & {cst.Return, cst.Raise}:
+        leaves = exit_kind(node)
+        if leaves == "return":
             kept: List[Tuple[str, int, Any]] = []
-        elif cst.Break in kinds:
+        elif leaves == "break":
             kept = self._loops[:-1]
         else:
             kept = self._match_loops(parent, node)
@@ -365,6 +365,11 @@ class FileContext(NameResolution):
                 fn = self.function
                 if type(it) is cst.Name and fn is not None and it.value in fn.params:  # type: ignore[attr-defined]
                     attr = "arg:" + it.value  # type: ignore[attr-defined]
+                elif type(it) is cst.Name and it.value in self.imports and fn is not None \
+                        and it.value not in fn.params and it.value not in self.frames[-1].locals:  # type: ignore[attr-defined]
+                    # `for phase in task_phases:` imported from the module that lists them: phase
+                    # 2 sizes it from that module's literal (callgraph.Program._imported_size)
+                    attr = "imp:" + self.imports[it.value]  # type: ignore[attr-defined]
             if attr:
                 entry = entry[:3] + (entry[3]._replace(attr=attr),)
         self._loops.append(entry)
