@@ -926,6 +926,8 @@ class Program(Frequencies):
                         ok = passes_type(site.arg_types, fn.params, name, bound)
                 elif name.startswith("absent:"):
                     ok = may_omit(site.passed, fn.params, name[7:], bound)
+                elif name.startswith("any:"):  # `if a and b or c:`: one of them given
+                    ok = any(passes(site.passed, fn.params, one, bound) for one in name[4:].split(","))
                 else:
                     ok = passes(site.passed, fn.params, name, bound)
                 if not ok:

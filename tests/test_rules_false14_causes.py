@@ -174,6 +174,155 @@ def move_all(ids, new_parent):
     assert found(per_item, "PFL503") == [(9, "PFL503", "error")]
 
 
+# -- B: a branch that what the callers pass rules out -------------------------------------
+
+# The right operand of `and` runs when the left is true (FlexGet's Gazelle plugin: the stored
+# session is read only when `force` is left false; the per-search re-login forces it).
+GAZELLE = '''
+from app.db import Session, StoredSession
+
+
+class Site:
+    def resume_session(self):
+        with Session() as session:
+            return session.query(StoredSession).filter(StoredSession.url == self.url).one_or_none()
+
+    def authenticate(self, force=False):
+        if not force and self.resume_session():
+            return
+        self.login()
+
+    def request(self, **params):
+        r = self.http.get(self.url, params=params)
+        if r.is_redirect:
+            self.authenticate(force=True)
+        return r
+
+    def search(self, terms):
+        for term in terms:
+            self.request(q=term)
+'''
+
+
+def test_a_call_on_the_right_of_and_needs_what_the_left_needs() -> None:
+    assert found(GAZELLE, "PFL503") == []
+    # a caller that leaves `force` false in the loop does read the session per term
+    near = GAZELLE.replace("self.authenticate(force=True)", "self.authenticate()")
+    assert found(near, "PFL503") == [(8, "PFL503", "error")]
+
+
+# `if database and table or query:` needs one of the three given (Superset's
+# raise_for_access, called with `datasource=` only on a chart import).
+ACCESS = '''
+from app.models import Table
+
+
+class Security:
+    def check(self, database=None, table=None, query=None, datasource=None):
+        if database and table or query:
+            for name in self.tables(table, query):
+                Table.objects.filter(name=name).first()
+        if datasource:
+            self.can(datasource)
+
+    def can_access(self, datasource):
+        self.check(datasource=datasource)
+
+
+def import_all(items):
+    security = Security()
+    for item in items:
+        security.can_access(item)
+'''
+
+
+def test_an_or_of_optional_parameters_needs_one_of_them() -> None:
+    f = finding(ACCESS, "PFL503")
+    assert (f.line, f.severity) == (9, "note")
+    # a caller that passes one of them takes the branch per item
+    near = ACCESS.replace("self.check(datasource=datasource)", "self.check(query=datasource)")
+    assert found(near, "PFL503") == [(9, "PFL503", "error")]
+
+
+LOOKUP = '''
+from app.models import Table
+
+
+class Security:
+    def check(self, database=None, table=None, query=None, datasource=None):
+        if query:
+            self.lookup(query)
+        if datasource:
+            self.can(datasource)
+
+    def lookup(self, table):
+        return Table.objects.filter(name=table).first()
+
+    def can_access(self, datasource):
+        self.check(datasource=datasource)
+
+
+def import_all(items, datasources):
+    security = Security()
+    for item in items:
+        for ds in datasources:
+            security.can_access(ds)
+
+
+def run_queries(queries):
+    security = Security()
+    for q in queries:
+        security.check(query=q)
+'''
+
+
+def test_the_trace_follows_the_callers_that_take_the_branch() -> None:
+    # `lookup` runs per query of `run_queries`; the hottest caller of `check` (the import, x1000)
+    # passes only `datasource` and never reaches it: the trace used to go through the import
+    f = finding(LOOKUP, "PFL503")
+    assert (f.line, f.severity, f.frequency) == (13, "error", 100.0)
+    assert [hop.function for hop in f.trace] == ["run_queries", "run_queries", "Security.check"]
+
+
+# A local flag set to True only under a test on parameters: `if flag:` needs what the test
+# needed (Nautobot's custom field cleanup sweeps orphaned keys only when no field is given;
+# its job calls it once per field with `field_id=`).
+CLEANUP = '''
+from app.models import CustomField
+
+
+def _remove_orphaned_keys():
+    return set(CustomField.objects.values_list("key", flat=True))
+
+
+def cleanup(field_id=None, content_types=None, safe_change=False):
+    is_all = False
+    if field_id is None and content_types is None:
+        is_all = True
+    if is_all and not safe_change:
+        _remove_orphaned_keys()
+
+
+def run(fields):
+    for f in fields:
+        cleanup(field_id=f.pk)
+'''
+
+
+def test_a_local_flag_set_under_a_guard_carries_the_guard() -> None:
+    assert found(CLEANUP, "PFL503") == []
+    # a caller that leaves both out sweeps per field
+    near = CLEANUP.replace("cleanup(field_id=f.pk)", "cleanup()")
+    assert found(near, "PFL503") == [(6, "PFL503", "error")]
+    # the flag is also set from something else: it says nothing about the callers
+    other = CLEANUP.replace("    if is_all and", "    is_all = bool(field_id)\n    if is_all and")
+    assert found(other, "PFL503") == [(6, "PFL503", "error")]
+    # ... also when that comes after the test, or is an augmented assignment (Weblate's
+    # `was_change |= component.create_translations_immediate(...)`)
+    later = CLEANUP.replace("        _remove_orphaned_keys()\n", "        _remove_orphaned_keys()\n    is_all |= bool(content_types)\n")
+    assert found(later, "PFL503") == [(6, "PFL503", "error")]
+
+
 # -- A: a loop over another module's literal list ------------------------------------------
 
 PHASES = {
