@@ -366,6 +366,60 @@ def test_a_loop_over_an_imported_literal_list_is_bounded_by_it() -> None:
     assert copies(built) == [("app/task.py", 11, "warning", 100.0)]
 
 
+# -- C: not a commit: a transaction that only reads -----------------------------------------
+
+LIBRARY = '''
+import sqlite3
+
+
+class Transaction:
+    def __init__(self, db):
+        self.db = db
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.db.conn.commit()
+
+    def query(self, sql, vals=()):
+        return self.db.conn.execute(sql, vals).fetchall()
+
+    def mutate(self, sql, vals=()):
+        return self.db.conn.execute(sql, vals).lastrowid
+
+
+class Database:
+    def __init__(self, path):
+        self.conn = sqlite3.connect(path)
+
+    def transaction(self):
+        return Transaction(self)
+
+    def get_results(self, sql):
+        with self.transaction() as tx:
+            rows = tx.query(sql)
+        return rows
+
+
+def playlists(queries):
+    db = Database("lib.db")
+    for q in queries:
+        db.get_results(q)
+'''
+
+
+def test_a_transaction_block_that_only_reads_is_not_a_commit() -> None:
+    # beets' smart playlists run one read per query: no change to commit
+    assert found(LIBRARY, "PFL402") == []
+    # a write in the block commits per call of the loop
+    near = LIBRARY.replace("rows = tx.query(sql)", "rows = tx.mutate(sql)")
+    assert found(near, "PFL402") == [(30, "PFL402", "error")]
+    # a call on anything else in the block may write: reported
+    other = LIBRARY.replace("rows = tx.query(sql)", "rows = tx.query(sql)\n            self.log(sql)")
+    assert found(other, "PFL402") == [(30, "PFL402", "error")]
+
+
 # -- A: a retry loop that leaves in the `else:` of its `try` --------------------------------
 
 RETRY = '''
