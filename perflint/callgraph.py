@@ -367,6 +367,12 @@ class Program(Frequencies):
                 if key not in sizes:
                     sizes[key] = self._passed_size(fid, attr[4:])
                 why = f"{attr[4:]}: every caller passes a display of at most {{:g}} items"
+            elif attr.startswith("imp:"):
+                key = ("", attr)
+                if key not in sizes:
+                    sizes[key] = self._imported_size(attr[4:])
+                module, _, name = attr[4:].rpartition(".")
+                why = f"{name}, a literal of {{:g}} items in {module}"
             elif attr and cid is not None:
                 key = (cid, attr)
                 if key not in sizes:
@@ -381,6 +387,20 @@ class Program(Frequencies):
             else:
                 out.append(loop._replace(trips=size, why=why.format(size), data=False))
         return tuple(out)
+
+    def _imported_size(self, dotted: str) -> Optional[float]:
+        """The size of the literal collection another module binds `dotted` to at its top
+        level, or None: FlexGet's `for phase in task_phases:` walks the ten phases
+        `flexget.plugin` lists (a registry plugins may add a phase to: still the code's own
+        list), not the data (three FALSE in run 14, counted x100)."""
+        module, _, name = dotted.rpartition(".")
+        mod = self.module(module) if module else None
+        if mod is None:
+            return None
+        size = mod.constants.get(name)
+        if size is None or name in mod.functions or name in mod.classes:
+            return None
+        return size
 
     def _passed_size(self, fid: str, param: str) -> Optional[float]:
         """The largest display every non-test caller passes as `param`, or None."""
@@ -906,6 +926,8 @@ class Program(Frequencies):
                         ok = passes_type(site.arg_types, fn.params, name, bound)
                 elif name.startswith("absent:"):
                     ok = may_omit(site.passed, fn.params, name[7:], bound)
+                elif name.startswith("any:"):  # `if a and b or c:`: one of them given
+                    ok = any(passes(site.passed, fn.params, one, bound) for one in name[4:].split(","))
                 else:
                     ok = passes(site.passed, fn.params, name, bound)
                 if not ok:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -13,10 +13,11 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import argument_facts, argument_types, flag_params, guarded_params_memo, optional_params, passed_arguments
 from perflint.finding import Loop
+from perflint.nodes import own_nodes
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
 from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
-                                 counted_retry_reason, derived_size, flush_reason, for_service_reason,
+                                 counted_retry_reason, derived_size, exit_kind, flush_reason, for_service_reason,
                                  imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
                                  else_once_reason, module_constants, once_reason, returned_sizes, shim_reason, while_trips)
@@ -77,6 +78,8 @@ class _Frame:
     atomic: bool = False  # a decorator holds a transaction open around the body
     exits: dict = field(default_factory=dict)  # guards.guarded_params_memo's early exits, by block
     guards: dict = field(default_factory=dict)  # guards.guarded_params_memo's steps, by id(child)
+    # local flags set to True under guards: name -> what the True needs (None: set otherwise too)
+    flag_aliases: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -240,11 +243,18 @@ class FileContext(NameResolution):
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
+            self.summary.constants = self.constants
             self._module_node, self._returned = node, None  # type: ignore[assignment]
         elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
             self._note_local_int(node)  # type: ignore[arg-type]
             if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
                 self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
+                self._note_flag_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
+            elif self.frames[-1].flag_aliases:
+                self._drop_aliases(t.target for t in node.targets)  # type: ignore[attr-defined]
+        elif (node_type is cst.AugAssign or node_type is cst.For or node_type is cst.NamedExpr) and self.frames \
+                and self.frames[-1].kind == "function" and self.frames[-1].flag_aliases:
+            self._drop_aliases((node.target,))  # type: ignore[attr-defined]
         elif node_type is cst.AnnAssign and self.frames and self.frames[-1].kind == "function":
             value = node.value  # type: ignore[attr-defined]
             if value is not None:  # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
@@ -265,6 +275,8 @@ class FileContext(NameResolution):
             frame = self.frames.pop()
             if frame.kind == "function" and frame.started:
                 self._loops = frame.saved_loops
+            if frame.flag_aliases and any(needs is not None for needs in frame.flag_aliases.values()):
+                self._resolve_aliases(frame)  # (an `alias:` left unresolved needs nothing: harmless)
             if frame.kind == "function" and frame.function is not None:
                 self.summary.local_names[frame.qualname] = frozenset(frame.locals)
         elif node is self._main_guard_node:
@@ -318,11 +330,10 @@ class FileContext(NameResolution):
                 self._cold_blocks.append((node, reason))
         if not self._loops or not node.body:
             return
-        last = node.body[-1]
-        kinds = {type(stmt) for stmt in last.body} if isinstance(last, cst.SimpleStatementLine) else set()
-        if kinds & {cst.Return, cst.Raise}:
+        leaves = exit_kind(node)
+        if leaves == "return":
             kept: List[Tuple[str, int, Any]] = []
-        elif cst.Break in kinds:
+        elif leaves == "break":
             kept = self._loops[:-1]
         else:
             kept = self._match_loops(parent, node)
@@ -365,6 +376,11 @@ class FileContext(NameResolution):
                 fn = self.function
                 if type(it) is cst.Name and fn is not None and it.value in fn.params:  # type: ignore[attr-defined]
                     attr = "arg:" + it.value  # type: ignore[attr-defined]
+                elif type(it) is cst.Name and it.value in self.imports and fn is not None \
+                        and it.value not in fn.params and it.value not in self.frames[-1].locals:  # type: ignore[attr-defined]
+                    # `for phase in task_phases:` imported from the module that lists them: phase
+                    # 2 sizes it from that module's literal (callgraph.Program._imported_size)
+                    attr = "imp:" + self.imports[it.value]  # type: ignore[attr-defined]
             if attr:
                 entry = entry[:3] + (entry[3]._replace(attr=attr),)
         self._loops.append(entry)
@@ -747,7 +763,54 @@ class FileContext(NameResolution):
         if not frame.optional and not params:
             return ()
         return guarded_params_memo(self.stack, frame.node, frame.optional, params, frame.flags, frame.exits,
-                                   frame.guards)
+                                   frame.guards, frame.flag_aliases)
+
+    def _note_flag_alias(self, name: str, value: cst.BaseExpression) -> None:
+        """`is_all = True` under `if field_id is None:`: `if is_all:` later needs what that
+        assignment needed (guards._alias_guards). Only a name assigned nothing but literal
+        booleans, and True once: a flag also set to True elsewhere says nothing."""
+        frame = self.frames[-1]
+        aliases = frame.flag_aliases
+        if type(value) is not cst.Name or value.value not in ("True", "False"):  # type: ignore[attr-defined]
+            if name in aliases:
+                aliases[name] = None  # set to something else after all
+            return
+        if any(n == name and (type(v) is not cst.Name or v.value not in ("True", "False"))  # type: ignore[attr-defined]
+               for n, v in frame.assigned):
+            aliases[name] = None
+        elif value.value == "True":  # type: ignore[attr-defined]
+            aliases[name] = None if name in aliases else (self._param_guards() or None)
+
+    def _drop_aliases(self, targets: Iterable[cst.CSTNode]) -> None:
+        """A flag bound another way (`a, is_all = ...`, a loop target, `:=`) says nothing."""
+        aliases = self.frames[-1].flag_aliases
+        for target in targets:
+            for sub, _ in own_nodes(target):
+                if type(sub) is cst.Name and sub.value in aliases:  # type: ignore[attr-defined]
+                    aliases[sub.value] = None  # type: ignore[attr-defined]
+
+    def _resolve_aliases(self, frame: _Frame) -> None:
+        """Replace `alias:<flag>` in the guards of the function's call sites and findings by
+        what the flag's one True needs, now that every binding of it has been seen (a flag
+        bound otherwise too, `was_change |= changed()`, needs nothing)."""
+        aliases = frame.flag_aliases
+
+        def resolved(guards: Tuple[str, ...]) -> Tuple[str, ...]:
+            if not any(g.startswith("alias:") for g in guards):
+                return guards
+            out: List[str] = []
+            for g in guards:
+                needs = (aliases.get(g[6:]) or ()) if g.startswith("alias:") else (g,)
+                out.extend(n for n in needs if n not in out)
+            return tuple(out)
+
+        qualname = frame.qualname
+        for site, _, owner in self._raw_calls:
+            if owner == qualname and site.guards:
+                site.guards = resolved(site.guards)
+        for i, pending in enumerate(self._pending):
+            if pending.function == qualname and pending.guards:
+                self._pending[i] = replace(pending, guards=resolved(pending.guards))
 
     def _range_targets(self) -> Tuple[str, ...]:
         """Names that loops around the node bind to the integers of a `range()`."""

@@ -186,6 +186,12 @@ class Frequencies:
         outside = fid in self.chain_outside and not self.in_transaction.get(fid, False)
         while current in self.pred:
             edge = first if first is not None and not chain else self.pred[current]
+            if chain and chain[-1].site.guards and chain[-1].caller == current and current not in self.roles:
+                # the call made from here runs only for the callers that pass what it needs: go
+                # on through the hottest of those, not through the hottest caller of `current`
+                guarded = self.guarded_edge(current, chain[-1].site.guards)
+                if guarded is not None:
+                    edge = guarded[1]
             if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):
                 edge = self._edge_outside_transaction(current, seen) or edge
             chain.append(edge)

@@ -16,7 +16,7 @@ known to be of another type does not pass it. Sites (findings) get the same guar
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterator, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -76,7 +76,43 @@ def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet
         return ()
     if test_type is cst.BooleanOperation and type(test.operator) is cst.And and branch_true:  # type: ignore[attr-defined]
         return _given_when(test.left, True, optional) + _given_when(test.right, True, optional)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation and type(test.operator) is cst.Or and branch_true:  # type: ignore[attr-defined]
+        # `if database and table or query:` needs one of them given: the callers that pass
+        # none of the three never take it (Superset's `raise_for_access(datasource=...)`,
+        # whose table branch a chart import was traced through: labelled FALSE in run 14)
+        names: List[str] = []
+        for side in _or_parts(test):
+            given = _given_when(side, True, optional)
+            if not given or any(g.startswith("absent:") for g in given):
+                return ()  # a side that any caller may take, or one that needs a parameter left out
+            names.extend(g for g in given if g not in names)
+        return (names[0],) if len(names) == 1 else ("any:" + ",".join(names),)
     return ()
+
+
+def _alias_guards(test: cst.BaseExpression, taken: bool, aliases: Dict[str, Optional[Tuple[str, ...]]]) -> Tuple[str, ...]:
+    """What a local flag set to True only under guards needs, where `test` says it is true:
+    `is_all = False; if field_id is None and ct is None: is_all = True` then `if is_all and
+    not safe_change: sweep()` sweeps only for callers that leave both out (Nautobot's custom
+    field cleanup, called per field with `field_id=`: two FALSE in run 14)."""
+    test_type = type(test)
+    if test_type is cst.Name:
+        # resolved when the function ends (FileContext._resolve_aliases): a later binding of the
+        # name (`was_change |= ...`) makes it say nothing
+        name = test.value  # type: ignore[attr-defined]
+        return (f"alias:{name}",) if taken and aliases.get(name) is not None else ()
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _alias_guards(test.expression, not taken, aliases)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation and type(test.operator) is cst.And and taken:  # type: ignore[attr-defined]
+        return _alias_guards(test.left, True, aliases) + _alias_guards(test.right, True, aliases)  # type: ignore[attr-defined]
+    return ()
+
+
+def _or_parts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The operands of `a or b or c`, in order."""
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:  # type: ignore[attr-defined]
+        return _or_parts(test.left) + _or_parts(test.right)  # type: ignore[attr-defined]
+    return [test]
 
 
 def _early_exit_tests(block: cst.IndentedBlock, child: cst.CSTNode) -> Iterator[cst.BaseExpression]:
@@ -108,9 +144,27 @@ def _exits(body: cst.BaseSuite) -> bool:
 
 
 def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[str], params: Sequence[str],
-                 flags: Optional[Dict[str, str]], exits: Optional[dict]) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
+                 flags: Optional[Dict[str, str]], exits: Optional[dict],
+                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 ) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     """What one (parent, child) step of the stack adds to guarded_params_memo's two lists: None when
-    the parent is neither a block nor an `if` whose body or else holds the child."""
+    the parent is neither a block, nor an `if` whose body or else holds the child, nor the
+    right operand of `and`/`or` (it runs when the left is true/false: `if not force and
+    self.resume_session():` resumes only for callers that leave `force` false), nor a branch of
+    `x if test else y`."""
+    parent_type = type(parent)
+    if parent_type is cst.BooleanOperation or parent_type is cst.IfExp:
+        if parent_type is cst.BooleanOperation:
+            if child is not parent.right:  # type: ignore[attr-defined]
+                return None
+            taken = type(parent.operator) is cst.And  # type: ignore[attr-defined]
+            test = parent.left  # type: ignore[attr-defined]
+        else:
+            if child is parent.test:  # type: ignore[attr-defined]
+                return None
+            taken = child is parent.body  # type: ignore[attr-defined]
+            test = parent.test  # type: ignore[attr-defined]
+        return _test_guards(test, taken, optional, params, flags, aliases)
     if type(parent) is cst.IndentedBlock:
         key = (id(parent), id(child))
         known = exits.get(key) if exits is not None else None
@@ -125,8 +179,16 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
     taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
     if taken is None:
         return None
-    test = parent.test  # type: ignore[attr-defined]
+    return _test_guards(parent.test, taken, optional, params, flags, aliases)  # type: ignore[attr-defined]
+
+
+def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str], params: Sequence[str],
+                 flags: Optional[Dict[str, str]],
+                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """What code reached when `test` came out `taken` needs a caller to pass."""
     found: Tuple[str, ...] = _given_when(test, taken, optional) if optional else ()
+    if aliases:
+        found += _alias_guards(test, taken, aliases)
     types: Tuple[str, ...] = ()
     guard = _isinstance_guard(test, params) if params else ""
     if guard:
@@ -138,7 +200,8 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
 
 def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
                         params: Sequence[str], flags: Optional[Dict[str, str]], exits: dict,
-                        memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]]) -> Tuple[str, ...]:
+                        memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]],
+                        aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
     `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
@@ -162,7 +225,8 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
         if parent is fn:
             break
         parent_type = type(parent)
-        if parent_type is cst.IndentedBlock or parent_type is cst.If:
+        if parent_type is cst.IndentedBlock or parent_type is cst.If or parent_type is cst.BooleanOperation \
+                or parent_type is cst.IfExp:
             known = memo.get(id(stack[index + 1]))
             if known is not None:
                 base = known
@@ -179,7 +243,7 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
     found, types = base[0], base[1]
     for index in reversed(pending):
         child = stack[index + 1]
-        pair = _pair_guards(stack[index], child, optional, params, flags, exits)
+        pair = _pair_guards(stack[index], child, optional, params, flags, exits, aliases)
         if pair is not None:
             found += pair[0]
             types += pair[1]

@@ -9,7 +9,7 @@ the bounded is what made a `range(count)` with count 1 an error before.
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -655,13 +655,19 @@ def retries_on_error(body: cst.BaseSuite) -> bool:
     """Whether a loop's pass tries the work and leaves on success: a `try:` directly in the body
     whose block returns or breaks (`for i in range(10): try: with atomic(): return
     super().save() except IntegrityError: continue`). It goes round again only after an
-    error: a retry loop, whatever its bound or counter is named (pretix's invoice numbers)."""
+    error: a retry loop, whatever its bound or counter is named (pretix's invoice numbers).
+    The `else:` of the `try` runs on success too: `try: session.commit() except
+    OperationalError: rollback() else: break` (Airflow's backfill, five attempts at committing
+    a task's state: labelled FALSE in run 14 as five trips per task)."""
     for stmt in getattr(body, "body", ()):
         if type(stmt) is not cst.Try:
             continue
-        for node, _ in own_nodes(stmt.body, NESTED_SCOPES + (cst.For, cst.While)):  # type: ignore[attr-defined]
-            if type(node) in (cst.Return, cst.Break):
-                return True
+        for block in (stmt.body, stmt.orelse):  # type: ignore[attr-defined]
+            if block is None:
+                continue
+            for node, _ in own_nodes(block, NESTED_SCOPES + (cst.For, cst.While)):
+                if type(node) in (cst.Return, cst.Break):
+                    return True
     return False
 
 
@@ -773,6 +779,60 @@ def _reads(body: cst.CSTNode) -> bool:
 
 
 # -- code that runs for one item of its loop ----------------------------------------------
+def exit_kind(body: cst.CSTNode, depth: int = 0) -> str:
+    """How a block leaves on every path through it: "return" when each path ends in `return`
+    or `raise` (the block runs at most once per call), "break" when each ends in one of those
+    or in `break` (at most once per run of its loop), "" when some path goes on.
+
+    The last statement decides, and an `if` with an `else` (each branch), a `try` (its body,
+    or its `else` when the body goes on, and each handler) and a `with` (its body) are
+    followed into: `if p.id == chosen: ...; if ok: return redirect(a) else: return
+    self.get()` runs for one provider per request, not once per provider (pretix's payment
+    change view, labelled FALSE in run 14). A `break` inside a nested loop ends that loop,
+    not this block's."""
+    statements = getattr(body, "body", ())
+    if not statements or depth > 4:
+        return ""
+    last = statements[-1]
+    last_type = type(last)
+    if last_type is cst.SimpleStatementLine:
+        kinds = {type(small) for small in last.body}  # type: ignore[attr-defined]
+        if kinds & {cst.Return, cst.Raise}:
+            return "return"
+        return "break" if cst.Break in kinds else ""
+    if type(body) is cst.SimpleStatementSuite:
+        kinds = {type(small) for small in statements}
+        if kinds & {cst.Return, cst.Raise}:
+            return "return"
+        return "break" if cst.Break in kinds else ""
+    branches: List[str] = []
+    if last_type is cst.If:
+        node: Optional[cst.CSTNode] = last
+        while type(node) is cst.If:
+            branches.append(exit_kind(node.body, depth + 1))  # type: ignore[attr-defined]
+            node = node.orelse  # type: ignore[attr-defined]
+        if node is None:
+            return ""  # no else: the test may be false and the block goes on
+        branches.append(exit_kind(node.body, depth + 1))  # type: ignore[attr-defined]
+    elif last_type is cst.Try:
+        final = last.finalbody  # type: ignore[attr-defined]
+        if final is not None:
+            kind = exit_kind(final.body, depth + 1)
+            if kind:
+                return kind
+        main = exit_kind(last.body, depth + 1)  # type: ignore[attr-defined]
+        if not main and last.orelse is not None:  # type: ignore[attr-defined]
+            main = exit_kind(last.orelse.body, depth + 1)  # type: ignore[attr-defined]
+        branches.append(main)
+        branches.extend(exit_kind(handler.body, depth + 1) for handler in last.handlers)  # type: ignore[attr-defined]
+    elif last_type is cst.With:
+        return exit_kind(last.body, depth + 1)  # type: ignore[attr-defined]
+    if not branches or not all(branches):
+        return ""
+    return "return" if all(kind == "return" for kind in branches) else "break"
+
+
+
 def match_reason(test: cst.BaseExpression, loop: cst.CSTNode, targets: Iterable[str]) -> Optional[str]:
     """Why the body of `if <test>:` directly in `for item in items:` runs for the matching item
     only, or None: `if pr == p:` compares the item (or a part of it: `row.id`, `row[0]`) with
@@ -823,6 +883,13 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     assigned = set(_assigned(body))
     if not assigned:
         return None
+    changed = _kept_values(test, assigned)
+    if changed:
+        # `if _event != entry.event or _at != entry.action_type: _event = entry.event; ...`:
+        # a cache of one entry, the last key seen; the block runs when the key changes, once
+        # per group of a sorted input (pretix's notification settings, read once per event and
+        # action type of the log entries: labelled FALSE in run 14)
+        return f"runs when {changed} changes (a cache of the last value)"
     if type(test) is cst.Comparison and len(test.comparisons) == 1:
         op = type(test.comparisons[0].operator)
         right = test.comparisons[0].comparator
@@ -856,6 +923,63 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
                 if isinstance(name, str) and ("name", f"{obj}.{name}") in assigned:
                     return f"runs once, when {obj}.{name} is first needed"
     return None
+
+
+def _kept_values(test: cst.BaseExpression, assigned: set) -> str:
+    """The kept name of `if last != value:` whose block stores `last`, or of each part of an
+    `or` of such tests (a part may also be `x is None` for an `x` the block fills); "" when any
+    part tests something else. At least one part must be a `!=`. The kept value is a local
+    or an attribute of `self`, compared with something that is not a literal: `if
+    obj.parent != new: obj.parent = new; obj.save()` stores into the item, a write per
+    changed item, and `if row.state != "done":` is a filter."""
+    parts: List[cst.BaseExpression] = []
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.BooleanOperation and type(node.operator) is cst.Or:  # type: ignore[attr-defined]
+            stack.extend((node.right, node.left))  # type: ignore[attr-defined]
+        else:
+            parts.append(node)
+    kept = ""
+    for part in parts:
+        if type(part) is not cst.Comparison or len(part.comparisons) != 1:  # type: ignore[attr-defined]
+            return ""
+        op = type(part.comparisons[0].operator)  # type: ignore[attr-defined]
+        left, right = part.left, part.comparisons[0].comparator  # type: ignore[attr-defined]
+        if op is cst.Is and _is_none(right):
+            if ("name", dotted_text(left)) not in assigned:
+                return ""
+            continue
+        if op is not cst.NotEqual:
+            return ""
+        name = ""
+        for side, other in ((left, right), (right, left)):
+            text = _kept_name(side)
+            if text and ("name", text) in assigned and not _literal(other):
+                name = text
+                break
+        if not name:
+            return ""
+        kept = kept or name
+    return kept
+
+
+def _kept_name(expr: cst.BaseExpression) -> str:
+    """`last` or `self.last`: a value kept between passes or calls, not a part of an item."""
+    if type(expr) is cst.Name:
+        return expr.value  # type: ignore[attr-defined]
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":  # type: ignore[attr-defined]
+        return f"self.{expr.attr.value}"  # type: ignore[attr-defined]
+    return ""
+
+
+def _literal(expr: cst.BaseExpression) -> bool:
+    expr_type = type(expr)
+    if expr_type is cst.Name:
+        return expr.value in ("None", "True", "False") or bool(_CONSTANT_NAME.match(expr.value))  # type: ignore[attr-defined]
+    return expr_type in (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                         cst.UnaryOperation) or (type(expr) is cst.Attribute and
+                                                 bool(_CONSTANT_NAME.match(expr.attr.value)))  # type: ignore[attr-defined]
 
 
 def else_once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
@@ -1020,16 +1144,24 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
     not a memo: the rest of the body runs on every other call."""
     body = getattr(fn.body, "body", ())[:4]
     for stmt in body:  # read for every function: most start with no `if` or `try` at all
-        if type(stmt) is cst.If or type(stmt) is cst.Try:
+        stmt_type = type(stmt)
+        if stmt_type is cst.If or stmt_type is cst.Try:
+            break
+        if stmt_type is cst.With and stmt is _first_statement(body):
+            # `with self._lock: if self.is_active: return ...; self.is_active = True`: the guard
+            # taken under a lock is the same guard (MLflow's telemetry client, labelled FALSE in
+            # run 14: its config fetch runs once per process, not once per record)
+            body = getattr(stmt.body, "body", ())[:4]  # type: ignore[attr-defined]
             break
     else:
         return None
     stmts = [s for s in body if not _is_docstring(s)]
+    flags = _refresh_flags(fn)
     writes: Optional[Tuple[set, set, set]] = None  # (stored, assigned, set to True): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
         container = lazy = done = None
         if type(stmt) is cst.If and _returns(stmt.body):
-            test = stmt.test
+            test = _without_refresh(stmt.test, flags)
             if type(test) is cst.Comparison and len(test.comparisons) == 1:
                 op = type(test.comparisons[0].operator)
                 if op is cst.In:
@@ -1060,6 +1192,29 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
         if lazy and (lazy in stored or lazy in assigned):
             return f"memoised: returns {lazy} once it is built, and builds it on the first call"
     return None
+
+
+def _first_statement(body: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
+    return next((stmt for stmt in body if not _is_docstring(stmt)), None)
+
+
+def _refresh_flags(fn: cst.FunctionDef) -> FrozenSet[str]:
+    """Parameters that default to False or None: `reload=False`, `force=False`."""
+    params = fn.params
+    return frozenset(p.name.value for p in (*params.params, *params.kwonly_params)
+                     if type(p.default) is cst.Name and p.default.value in ("False", "None"))
+
+
+def _without_refresh(test: cst.BaseExpression, flags: FrozenSet[str]) -> cst.BaseExpression:
+    """`_cache is not None and not reload` -> `_cache is not None`: a guard that a caller may
+    skip by passing a refresh flag (off by default) still answers every other call from what
+    it keeps (Prefect's collections, loaded once per process: labelled FALSE in run 14)."""
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:  # type: ignore[attr-defined]
+        right = test.right  # type: ignore[attr-defined]
+        if type(right) is cst.UnaryOperation and type(right.operator) is cst.Not and \
+                type(right.expression) is cst.Name and right.expression.value in flags:
+            return test.left  # type: ignore[attr-defined]
+    return test
 
 
 def _bare_return(guard: cst.If) -> bool:

@@ -343,6 +343,8 @@ def _guard_words(guard: str) -> str:
         return f"{name} {'true' if kind == 'truthy' else 'false'}"
     if guard.startswith("absent:"):
         return f"no {guard[7:]}"
+    if guard.startswith("any:"):
+        return " or ".join(guard[4:].split(","))
     return guard
 
 

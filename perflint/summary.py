@@ -107,6 +107,9 @@ class ModuleSummary:
     dispatch_prefixes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # line -> codes suppressed there (None: all), from `# perflint: ignore[...]` / `# noqa: ...`
     suppressions: Dict[int, Optional[FrozenSet[str]]] = field(default_factory=dict)
+    # top-level names bound to a literal collection (or an int) -> its size (or value):
+    # another module's loop over one it imports is bounded by it (repetition.module_constants)
+    constants: Dict[str, float] = field(default_factory=dict)
     # Calls that may bind a method's receiver (valueflow.ValueFlow._guess_bound_receivers):
     # names of attributes of something but `self` called with arguments, passed as one or
     # held in a stored value, `g:` targets called with arguments, qualnames of functions

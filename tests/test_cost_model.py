@@ -531,7 +531,9 @@ def test_a_call_under_an_optional_parameter_gets_heat_only_from_callers_that_pas
     # `p=None` is also a flag (guards.flag_params): `truthy:p:F` / `falsy:p:F` ask what a
     # caller's literal argument (or the default, falsy) makes of `if p:`
     ("p", "body", ("p", "truthy:p:F")), ("p is not None", "body", ("p",)), ("p is None", "else", ("p",)),
-    ("not p", "else", ("p", "truthy:p:F")), ("p and q", "body", ("p", "q", "truthy:p:F")), ("p or q", "body", ()),
+    ("not p", "else", ("p", "truthy:p:F")), ("p and q", "body", ("p", "q", "truthy:p:F")),
+    ("p or q", "body", ("any:p,q",)),  # one of them given: a caller passing neither never takes it
+    ("p or flag", "body", ()),  # `flag` needs nothing passed: any caller may take it
     ("p is None", "body", ("absent:p",)), ("p is not None", "else", ("absent:p",)),
     ("not p", "body", ("falsy:p:F",)),  # a caller passing False takes it too: only `is None` says absent
     ("flag", "body", ()),  # neither optional nor a flag (no default, no bool annotation)

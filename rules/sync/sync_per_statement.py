@@ -13,7 +13,8 @@ from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, per_batch
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text, string_value
-from perflint.rules.sync.commit_wrapper import COMMITS_STATEMENT, assigned_value, given_statement, reads_only, written_statement
+from perflint.rules.sync.commit_wrapper import (COMMITS_STATEMENT, READ_SQL, assigned_value, given_statement, leading_text,
+                                               reads_only, written_statement)
 from perflint.rules.sync.durable_replace import syncs_a_replacement
 
 # A loop over schema objects or migration steps runs a handful of statements, once per
@@ -136,9 +137,13 @@ class SyncPerStatement(Rule):
     whose every statement is a visible read (`cursor.execute(f"{select} ... LIMIT {n}")` with
     `select = "SELECT ..."`) and that calls nothing that writes another way (`add`,
     `executemany`, `save`...): AiiDA's ICSD importer commits after each page it reads
-    (labelled FALSE in run 13). A ModelForm's `form.save(commit=False)` builds the instance
-    and writes nothing. A commit in a loop whose pass records its progress on a stored object
-    (`query.progress = pct`, `query.set_extra_json_key("progress", msg)`) is how pollers in
+    (labelled FALSE in run 13). Nor does a transaction block whose every call is a read on
+    the transaction it names (`with self.transaction() as tx: rows = tx.query(sql)`, or
+    `tx.execute("SELECT ...")`): beets reads each smart playlist's items in one (labelled
+    FALSE in run 14); a call on anything else in the block may write, and keeps it. A
+    ModelForm's `form.save(commit=False)` builds the instance and writes nothing. A commit in
+    a loop whose pass records its progress on a stored object (`query.progress = pct`,
+    `query.set_extra_json_key("progress", msg)`) is how pollers in
     other processes see that progress, and is the point (Superset's SQL Lab, labelled FALSE in
     run 12); a progress bar (`bar.update(1)`) records nothing and does not count.
 
@@ -295,6 +300,10 @@ class SyncPerStatement(Rule):
                 return  # a transaction per item only when the code does not batch
             if locks_rows(node.body):
                 return  # it locks the item's row: one transaction per item keeps each lock short
+            if item.asname is not None and _reads_only(node.body, item.asname.name, enclosing_function(self.ctx)):
+                # `with self.transaction() as tx: rows = tx.query(sql)`: a transaction that only
+                # reads commits no change (beets' `_get_results`, labelled FALSE in run 14)
+                return
             loops = self.ctx.loops
             if loops and _isolates_item_failure(self.ctx):
                 # `for p in payments: try: with atomic(): provider.cancel(p) except PaymentError:`
@@ -426,6 +435,32 @@ def _publishes_progress(loop: cst.CSTNode) -> bool:
             if key is not None and _PROGRESS_KEY.match(key):
                 return True
     return False
+
+
+_READ_METHODS = frozenset({"query", "select", "fetchone", "fetchall", "fetchmany", "scalar", "scalars"})
+
+
+def _reads_only(body: cst.BaseSuite, target: cst.BaseExpression, fn: Optional[cst.FunctionDef]) -> bool:
+    """Every call in the block is a read on the transaction it names (`tx.query(sql)`,
+    `tx.execute("SELECT ...")`), and there is one: nothing else runs that could write."""
+    if type(target) is not cst.Name:
+        return False
+    name = target.value  # type: ignore[attr-defined]
+    reads = 0
+    for node, _ in own_nodes(body):
+        if type(node) is not cst.Call:
+            continue
+        func = node.func
+        if type(func) is not cst.Attribute or type(func.value) is not cst.Name or func.value.value != name:
+            return False
+        method = func.attr.value
+        if method == "execute" and fn is not None and node.args and node.args[0].keyword is None:
+            if not READ_SQL.match(leading_text(fn, node.args[0].value)):
+                return False
+        elif method not in _READ_METHODS:
+            return False
+        reads += 1
+    return reads > 0
 
 
 def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
