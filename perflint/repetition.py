@@ -883,7 +883,7 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     assigned = set(_assigned(body))
     if not assigned:
         return None
-    changed = _kept_values(test, assigned)
+    changed = _kept_values(test, assigned, body)
     if changed:
         # `if _event != entry.event or _at != entry.action_type: _event = entry.event; ...`:
         # a cache of one entry, the last key seen; the block runs when the key changes, once
@@ -925,13 +925,15 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
-def _kept_values(test: cst.BaseExpression, assigned: set) -> str:
-    """The kept name of `if last != value:` whose block stores `last`, or of each part of an
-    `or` of such tests (a part may also be `x is None` for an `x` the block fills); "" when any
-    part tests something else. At least one part must be a `!=`. The kept value is a local
-    or an attribute of `self`, compared with something that is not a literal: `if
+def _kept_values(test: cst.BaseExpression, assigned: set, body: cst.CSTNode) -> str:
+    """The kept name of `if last != value:` whose block stores `value` into `last`, or of each
+    part of an `or` of such tests (a part may also be `x is None` for an `x` the block fills);
+    "" when any part tests something else. At least one part must be a `!=`. The kept value
+    is a local or an attribute of `self`, compared with something that is not a literal: `if
     obj.parent != new: obj.parent = new; obj.save()` stores into the item, a write per
-    changed item, and `if row.state != "done":` is a filter."""
+    changed item, `if row.state != "done":` is a filter, and `if self._results != []: <write
+    them>; self._results = []` empties a buffer, once per flush (Qcodes' dataset saver: its
+    writes were read as a cache of one entry, and a real per-chunk commit lost its heat)."""
     parts: List[cst.BaseExpression] = []
     stack = [test]
     while stack:
@@ -955,13 +957,22 @@ def _kept_values(test: cst.BaseExpression, assigned: set) -> str:
         name = ""
         for side, other in ((left, right), (right, left)):
             text = _kept_name(side)
-            if text and ("name", text) in assigned and not _literal(other):
+            if text and ("name", text) in assigned and not _literal(other) and _stores(body, text, other):
                 name = text
                 break
         if not name:
             return ""
         kept = kept or name
     return kept
+
+
+def _stores(body: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
+    """Whether the block assigns `value` itself to `name` (`last = key`): it keeps what it saw."""
+    for node, _ in own_nodes(body):
+        if type(node) is cst.Assign and node.value.deep_equals(value) and \
+                any(dotted_text(t.target) == name for t in node.targets):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _kept_name(expr: cst.BaseExpression) -> str:
@@ -978,7 +989,7 @@ def _literal(expr: cst.BaseExpression) -> bool:
     if expr_type is cst.Name:
         return expr.value in ("None", "True", "False") or bool(_CONSTANT_NAME.match(expr.value))  # type: ignore[attr-defined]
     return expr_type in (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
-                         cst.UnaryOperation) or (type(expr) is cst.Attribute and
+                         cst.UnaryOperation, cst.List, cst.Tuple, cst.Dict, cst.Set) or (type(expr) is cst.Attribute and
                                                  bool(_CONSTANT_NAME.match(expr.attr.value)))  # type: ignore[attr-defined]
 
 

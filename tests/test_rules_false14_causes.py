@@ -174,6 +174,51 @@ def move_all(ids, new_parent):
     assert found(per_item, "PFL503") == [(9, "PFL503", "error")]
 
 
+# A buffer emptied after its flush is not a kept key: `if self._rows != []:` and `self._rows
+# = []` run on every flush (Qcodes' dataset saver; read as a cache of one entry, it made the
+# flush cold and hid the commit per chunk below it, a real bug of the development set).
+FLUSH = '''
+import sqlite3
+
+
+def atomic_transaction(conn, sql, *args):
+    c = conn.cursor()
+    c.execute(sql, args)
+    conn.commit()
+    return c
+
+
+def insert_many(conn, chunks):
+    for chunk in chunks:
+        atomic_transaction(conn, "INSERT INTO t VALUES (?)", *chunk)
+
+
+class Saver:
+    def __init__(self, conn):
+        self.conn = conn
+        self._rows = []
+
+    def flush(self):
+        if self._rows != []:
+            insert_many(self.conn, self._rows)
+            self._rows = []
+
+    def add(self, row):
+        self._rows.append(row)
+        self.flush()
+'''
+
+
+def test_a_buffer_emptied_after_its_flush_is_not_a_cache_of_the_last_value() -> None:
+    f = finding(FLUSH, "PFL402")
+    assert (f.line, f.severity) == (14, "error")
+    assert "cache of the last value" not in f.context
+    # keeping the value it compared with is a cache of one entry: the flush runs when it changes
+    kept = FLUSH.replace("if self._rows != []:", "if self._rows != self.pending:").replace(
+        "self._rows = []", "self._rows = self.pending")
+    assert finding(kept, "PFL402").severity == "note"
+
+
 # -- B: a branch that what the callers pass rules out -------------------------------------
 
 # The right operand of `and` runs when the left is true (FlexGet's Gazelle plugin: the stored
