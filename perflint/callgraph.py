@@ -254,6 +254,9 @@ class Program(Frequencies):
         # holds a transaction open: the transactions they open are nested, and commit once
         # when that outer block exits (CallSite.in_transaction; _spread_transactions)
         self.in_transaction: Dict[str, bool] = {}
+        # fid -> (heat along the chains that hold no transaction open, the last edge of the
+        # hottest of them, its unknown-loop depth): Frequencies.outside_heat, on demand
+        self._outside: Dict[str, Tuple[float, Optional[Edge], int]] = {}
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
         # The last edge from outside a function's recursion cycle that raised its heat: when a

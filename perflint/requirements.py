@@ -147,8 +147,9 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
                     return None
         elif req == "outside-transaction":
             # A transaction opened per call commits per call only when no caller on the way
-            # holds one open: nested, it waits for the outer block's one commit.
-            if program.in_transaction.get(fid, False):
+            # holds one open: nested, it waits for the outer block's one commit. Counted from
+            # the chains that hold none (Frequencies.outside_heat; the scorer weighs them).
+            if program.in_transaction.get(fid, False) and program.outside_heat(fid)[0] <= 0.0:
                 return None
         elif req.startswith("!held:"):
             # `with deferred_change_logging():` around the site, a context manager of the

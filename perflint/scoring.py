@@ -176,6 +176,12 @@ class Scorer:
                 # (Mailman's QuerySequence, labelled FALSE in run 11)
                 frequency = max(frequency / program.loop_trips, 1.0)
                 guard_text = "under isinstance(..., slice): one call per slice (a page), not per item"
+        if not cand.cold and sure is None and "outside-transaction" in cand.requires \
+                and program.in_transaction.get(fid, False):
+            # every chain as hot as the hottest nests it in a transaction: only the chains that
+            # hold none commit per call (Frequencies.outside_heat)
+            frequency = program.outside_site_heat(fid, cand.loops)
+            guard_text = "; ".join(filter(None, (guard_text, "counted from the callers that hold no transaction open")))
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)

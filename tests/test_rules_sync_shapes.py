@@ -193,6 +193,42 @@ def test_a_caller_holding_a_transaction_open_makes_the_item_saves_nest():
     assert found(fixed, ("PFL402",)) == []
 
 
+# Wagtail's page copy: the hottest chain copies pages for translation inside one atomic block,
+# while the admin's copy view calls it with no transaction open, once per request.
+COPY = """\
+from django.db import transaction
+from django.views import View
+
+
+class Copier:
+    def copy(self, page):
+        for revision in page.revisions.all():
+            revision.pk = None
+            revision.save()
+
+
+def translate_all(pages):
+    with transaction.atomic():
+        for page in pages:
+            for child in page.get_children():
+                Copier().copy(child)
+
+
+class CopyView(View):
+    def post(self, request):
+        Copier().copy(self.page)
+"""
+
+
+def test_a_cooler_chain_that_holds_no_transaction_still_commits_per_item():
+    (f,) = lint_sources({"m.py": COPY}, select=("PFL402",), config=Config(min_severity="note"))
+    assert (f.line, f.severity, f.frequency) == (9, "error", 100.0)
+    assert [hop.function for hop in f.trace] == ["CopyView.post", "CopyView.post", "Copier.copy"]
+    # with only the chain inside the transaction, every commit nests
+    nested = COPY[:COPY.index("class CopyView")]
+    assert found(nested, ("PFL402",)) == []
+
+
 def test_a_receiver_known_to_come_from_a_library_is_not_one_of_our_own_store_methods():
     # The program defines a store() of its own; the item still comes from an imported library.
     src = (
