@@ -94,7 +94,7 @@ def _alias_guards(test: cst.BaseExpression, taken: bool, aliases: Dict[str, Opti
     """What a local flag set to True only under guards needs, where `test` says it is true:
     `is_all = False; if field_id is None and ct is None: is_all = True` then `if is_all and
     not safe_change: sweep()` sweeps only for callers that leave both out (Nautobot's custom
-    field cleanup, called per field with `field_id=`: two FALSE in run 14)."""
+    field cleanup, called per field with `field_id=`: labelled FALSE in run 14)."""
     test_type = type(test)
     if test_type is cst.Name:
         # resolved when the function ends (FileContext._resolve_aliases): a later binding of the
