@@ -656,18 +656,19 @@ def retries_on_error(body: cst.BaseSuite) -> bool:
     whose block returns or breaks (`for i in range(10): try: with atomic(): return
     super().save() except IntegrityError: continue`). It goes round again only after an
     error: a retry loop, whatever its bound or counter is named (pretix's invoice numbers).
-    The `else:` of the `try` runs on success too: `try: session.commit() except
-    OperationalError: rollback() else: break` (Airflow's backfill, five attempts at committing
-    a task's state: labelled FALSE in run 14 as five trips per task)."""
+    The `else:` of the `try` runs on success too, when it leaves on every path: `try:
+    session.commit() except OperationalError: rollback() else: break` (Airflow's backfill, five
+    attempts at committing a task's state: labelled FALSE in run 14 as five trips per task)."""
     for stmt in getattr(body, "body", ()):
         if type(stmt) is not cst.Try:
             continue
-        for block in (stmt.body, stmt.orelse):  # type: ignore[attr-defined]
-            if block is None:
-                continue
-            for node, _ in own_nodes(block, NESTED_SCOPES + (cst.For, cst.While)):
-                if type(node) in (cst.Return, cst.Break):
-                    return True
+        for node, _ in own_nodes(stmt.body, NESTED_SCOPES + (cst.For, cst.While)):  # type: ignore[attr-defined]
+            if type(node) in (cst.Return, cst.Break):
+                return True
+        # the else leaves on every path: a return under an `if` there is an error exit (a
+        # socket read that came back empty), not the way out on success
+        if stmt.orelse is not None and exit_kind(stmt.orelse.body):  # type: ignore[attr-defined]
+            return True
     return False
 
 
@@ -883,7 +884,7 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     assigned = set(_assigned(body))
     if not assigned:
         return None
-    changed = _kept_values(test, assigned, body)
+    changed = _kept_values(test, body, assigned)
     if changed:
         # `if _event != entry.event or _at != entry.action_type: _event = entry.event; ...`:
         # a cache of one entry, the last key seen; the block runs when the key changes, once
@@ -925,15 +926,13 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     return None
 
 
-def _kept_values(test: cst.BaseExpression, assigned: set, body: cst.CSTNode) -> str:
-    """The kept name of `if last != value:` whose block stores `value` into `last`, or of each
-    part of an `or` of such tests (a part may also be `x is None` for an `x` the block fills);
-    "" when any part tests something else. At least one part must be a `!=`. The kept value
-    is a local or an attribute of `self`, compared with something that is not a literal: `if
-    obj.parent != new: obj.parent = new; obj.save()` stores into the item, a write per
-    changed item, `if row.state != "done":` is a filter, and `if self._results != []: <write
-    them>; self._results = []` empties a buffer, once per flush (Qcodes' dataset saver: its
-    writes were read as a cache of one entry, and a real per-chunk commit lost its heat)."""
+def _kept_values(test: cst.BaseExpression, body: cst.BaseSuite, assigned: set) -> str:
+    """The kept name of `if last != key:` whose block stores that key (`last = key`), or of
+    each part of an `or` of such tests (a part may also be `x is None` for an `x` the block
+    fills); "" when any part tests something else. At least one part must be a `!=`. The kept
+    value is a local or an attribute of `self`, and the key a name or an attribute chain
+    (`entry.event`): `if self._results != []: ...; self._results = []` resets a buffer, and
+    `if page.parent != new: page.parent = new` stores into the item, a write per changed item."""
     parts: List[cst.BaseExpression] = []
     stack = [test]
     while stack:
@@ -943,6 +942,7 @@ def _kept_values(test: cst.BaseExpression, assigned: set, body: cst.CSTNode) -> 
         else:
             parts.append(node)
     kept = ""
+    stores: Optional[Dict[str, set]] = None
     for part in parts:
         if type(part) is not cst.Comparison or len(part.comparisons) != 1:  # type: ignore[attr-defined]
             return ""
@@ -954,25 +954,18 @@ def _kept_values(test: cst.BaseExpression, assigned: set, body: cst.CSTNode) -> 
             continue
         if op is not cst.NotEqual:
             return ""
+        if stores is None:
+            stores = _stored_values(body)
         name = ""
         for side, other in ((left, right), (right, left)):
-            text = _kept_name(side)
-            if text and ("name", text) in assigned and not _literal(other) and _stores(body, text, other):
+            text, key = _kept_name(side), dotted_text(other)
+            if text and key and key != "None" and key in stores.get(text, ()):
                 name = text
                 break
         if not name:
             return ""
         kept = kept or name
     return kept
-
-
-def _stores(body: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
-    """Whether the block assigns `value` itself to `name` (`last = key`): it keeps what it saw."""
-    for node, _ in own_nodes(body):
-        if type(node) is cst.Assign and node.value.deep_equals(value) and \
-                any(dotted_text(t.target) == name for t in node.targets):  # type: ignore[attr-defined]
-            return True
-    return False
 
 
 def _kept_name(expr: cst.BaseExpression) -> str:
@@ -984,13 +977,19 @@ def _kept_name(expr: cst.BaseExpression) -> str:
     return ""
 
 
-def _literal(expr: cst.BaseExpression) -> bool:
-    expr_type = type(expr)
-    if expr_type is cst.Name:
-        return expr.value in ("None", "True", "False") or bool(_CONSTANT_NAME.match(expr.value))  # type: ignore[attr-defined]
-    return expr_type in (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
-                         cst.UnaryOperation, cst.List, cst.Tuple, cst.Dict, cst.Set) or (type(expr) is cst.Attribute and
-                                                 bool(_CONSTANT_NAME.match(expr.attr.value)))  # type: ignore[attr-defined]
+def _stored_values(body: cst.BaseSuite) -> Dict[str, set]:
+    """Target -> the dotted names the block assigns it (`last = entry.event`), in the block
+    and the ifs, trys and withs in it."""
+    out: Dict[str, set] = {}
+    for node, _ in own_nodes(body, NESTED_SCOPES + (cst.For, cst.While)):
+        if type(node) is cst.Assign:
+            value = dotted_text(node.value)  # type: ignore[attr-defined]
+            if value:
+                for target in node.targets:  # type: ignore[attr-defined]
+                    text = dotted_text(target.target)
+                    if text:
+                        out.setdefault(text, set()).add(value)
+    return out
 
 
 def else_once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:

@@ -172,6 +172,26 @@ def move_all(ids, new_parent):
             Log.objects.create(page=page, parent=new_parent)
 '''
     assert found(per_item, "PFL503") == [(9, "PFL503", "error")]
+    # a buffer emptied when it holds something is not a kept key: every call with results
+    # writes them (QCoDeS's DataSaver.flush_data_to_database, a recall case)
+    flush = '''
+from app.models import Log
+
+
+class Saver:
+    def flush(self):
+        if self._results != []:
+            Log.objects.create(count=len(self._results))
+            self._results = []
+
+
+def save_all(rows):
+    saver = Saver()
+    for row in rows:
+        saver._results.append(row)
+        saver.flush()
+'''
+    assert found(flush, "PFL503") == [(8, "PFL503", "error")]
 
 
 # A buffer emptied after its flush is not a kept key: `if self._rows != []:` and `self._rows
@@ -492,3 +512,9 @@ def test_a_try_that_breaks_in_its_else_makes_a_retry_loop() -> None:
     # without the break, the five passes all run
     near = RETRY.replace("            else:\n                break\n", "")
     assert finding(near, "PFL101").frequency == 500.0
+    # an else that leaves only on an error (an empty read) does not leave on success
+    # (paho's packet reader, a recall case)
+    erring = RETRY.replace("            else:\n                break\n",
+                           "            else:\n                if state is None:\n                    return\n"
+                           "                task.done = True\n")
+    assert finding(erring, "PFL101").frequency == 500.0
