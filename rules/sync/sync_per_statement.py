@@ -129,8 +129,11 @@ class SyncPerStatement(Rule):
     transaction it holds for the functions the block calls is not followed yet.
 
     A transaction opened per call is not reported when every chain that reaches the
-    function at its full heat passes a call made inside a transaction block (the inner
-    block nests and commits nothing of its own), when the block loops over its own batch,
+    function passes a call made inside a transaction block (the inner block nests and
+    commits nothing of its own). When only the hottest chains do, it is counted along the
+    hottest chain that holds none, at that chain's heat (Wagtail's copy view commits each
+    copied revision, though page copies for translation run inside one atomic block). Nor
+    is it reported when the block loops over its own batch,
     or when only a role makes it repeat (a `__getitem__` runs per item of a caller's loop,
     but that item is the caller's unit of work). A wrapper handed a `SELECT` commits
     nothing: there is no transaction open after a read. Nor does a `commit()` in a function
