@@ -221,7 +221,8 @@ class Frequencies:
         none; (0, None, 0) when none does. Wagtail's page copy commits each revision for the
         admin's copy view, though the hottest chain copies pages for translation inside one
         atomic block (a TRUE warning of run 14, lost when only the hottest chains were weighed).
-        A recursive call is not followed: the recursion's multiplication is not counted here."""
+        A recursive call and a guessed edge (Edge.guess) are not followed: the recursion's
+        multiplication is not counted here, and the heat is no guess."""
         if not self.in_transaction.get(fid, False):
             return self.heat.get(fid, 1.0), None, self.unknown.get(fid, 0)
         memo = self._outside
@@ -230,7 +231,7 @@ class Frequencies:
             best: Tuple[float, Optional[Edge], int] = (0.0, None, 0)
             for edge in self.callers.get(fid, ()):
                 caller, site = edge.caller, edge.site
-                if site.cold or site.in_transaction or caller == fid or caller in self.cold_roots \
+                if site.cold or site.in_transaction or edge.guess or caller == fid or caller in self.cold_roots \
                         or self._in_tests(caller):
                     continue
                 given, _, depth = self.outside_heat(caller)

@@ -152,7 +152,11 @@ class Scorer:
         guarded = bool(cand.guards) and fid in program.functions and bool(program.callers.get(fid)) \
             and fid not in program.roles
         best = program.guarded_edge(fid, cand.guards) if guarded else None
-        if self.program.guessed.get(fid, False) and not any(loop.data for loop in cand.loops):
+        # every chain as hot as the hottest nests the site in a transaction: only the chains
+        # that hold none commit per call, and they are counted alone (Frequencies.outside_heat,
+        # along sure edges only)
+        outside = not cand.cold and "outside-transaction" in cand.requires and program.in_transaction.get(fid, False)
+        if self.program.guessed.get(fid, False) and not outside and not any(loop.data for loop in cand.loops):
             sure = None if cand.cold else self.program.sure_frequency(fid, cand.loops)
             if sure is None:
                 confidence = "low"  # its frequency rests on a guessed edge (Edge.guess): a note at most
@@ -176,10 +180,7 @@ class Scorer:
                 # (Mailman's QuerySequence, labelled FALSE in run 11)
                 frequency = max(frequency / program.loop_trips, 1.0)
                 guard_text = "under isinstance(..., slice): one call per slice (a page), not per item"
-        if not cand.cold and sure is None and "outside-transaction" in cand.requires \
-                and program.in_transaction.get(fid, False):
-            # every chain as hot as the hottest nests it in a transaction: only the chains that
-            # hold none commit per call (Frequencies.outside_heat)
+        if outside:
             frequency = program.outside_site_heat(fid, cand.loops)
             guard_text = "; ".join(filter(None, (guard_text, "counted from the callers that hold no transaction open")))
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
