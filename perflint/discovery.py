@@ -143,7 +143,12 @@ def discover(
         absolute = Path(os.path.abspath(path))
         if absolute in found:
             return
-        module, is_package = module_name(absolute, root, memo)
+        # Namespace packages are read below the project root: the config's folder, or, for a
+        # file outside it (`--config` from elsewhere), the working folder when the file is
+        # under it, as `python -m` would put it on sys.path (a poetry-core scan with its config
+        # in another folder named `poetry/core/...` as `core...` and lost its imports)
+        naming = root if root in absolute.parents or cwd not in absolute.parents else cwd
+        module, is_package = module_name(absolute, naming, memo)
         alias = module_name(absolute, None, memo)[0]
         display = display_path(absolute, cwd)
         try:

@@ -66,3 +66,22 @@ def test_imports_written_for_a_project_folder_still_resolve(tmp_path, monkeypatc
     edges = {(e.caller, e.callee) for es in program.edges.values() for e in es}
     assert ("mysite.polls.views.results", "mysite.polls.models.Poll.tally") in edges
     assert program.roles["mysite.polls.views.results"].id == "django-view"
+
+
+def test_a_config_outside_the_scanned_tree_leaves_namespace_packages_to_the_working_folder(tmp_path, monkeypatch):
+    # `perflint check src --config ../elsewhere/perflint.toml`, run from the project: its
+    # namespace package (no __init__.py in `poetry`) keeps the name Python gives it
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    tree(project, {"src/poetry/core/__init__.py": "", "src/poetry/core/markers.py": "", "tools/x/run.py": ""})
+    elsewhere.mkdir()
+    monkeypatch.chdir(project)
+    files = discover([project / "src", project / "tools"], root=elsewhere)
+    assert {f.path.relative_to(project).as_posix(): f.module for f in files} == {
+        "src/poetry/core/__init__.py": "poetry.core",
+        "src/poetry/core/markers.py": "poetry.core.markers",
+        "tools/x/run.py": "tools.x.run",
+    }
+    # a file under neither the config's folder nor the working folder: no namespace portions
+    monkeypatch.chdir(elsewhere)
+    files = discover([project / "src"], root=elsewhere)
+    assert {f.module for f in files} == {"core", "core.markers"}
