@@ -58,11 +58,13 @@ class Edge:
     callee: str
     site: CallSite
     # "exact": one target; "bounded": one of a small set of targets (overrides, a parameter
-    # bound from a few call sites); "by-name": the only method of that name in the program.
+    # bound from a few call sites); "by-name": the only method of that name in the program;
+    # "wrapped": one target, behind a decorator from outside the program (valueflow._decorated).
     kind: str = "exact"
-    # Heat through this edge is a guess: a method found by its name alone, or a call of a
+    # Heat through this edge is a guess: a method found by its name alone, a call of a
     # parameter, whose value the analysis merges over every call site (the callback one
-    # caller passes in a loop is not the one another passes once a day).
+    # caller passes in a loop is not the one another passes once a day), or a call through a
+    # wrapper perflint cannot read (it may cache, retry or run the body only on a condition).
     guess: bool = False
 
 
@@ -546,6 +548,17 @@ class Program(Frequencies):
                 d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
         return found
 
+    def _externally_decorated(self, fid: str) -> bool:
+        """Whether a decorator from outside the program wraps `fid` (valueflow._decorated): a
+        call reaches its body only through code perflint does not read, so heat through the
+        edge is a guess (Edge.guess)."""
+        for deco in self.functions[fid][1].decorators:
+            if deco in TRANSPARENT_DECORATORS or deco.endswith((".setter", ".getter", ".deleter")):
+                continue
+            if self.resolve_dotted(deco) is None:
+                return True
+        return False
+
     def _decorators_transparent(self, fid: str) -> bool:
         _, fn = self.functions[fid]
         for deco in fn.decorators:
@@ -608,7 +621,7 @@ class Program(Frequencies):
             target = site.callee
             # a call of a parameter is a guess unless every call site in the program binds it
             # to the same function (kind "exact"): one callback merges nothing
-            guess = kind in ("by-name", "flow-set") or (
+            guess = kind in ("by-name", "flow-set", "wrapped") or (
                 kind != "exact" and target is not None and target[0] == "n"
                 and target[2] in self.functions[fid][1].params)
             edge = Edge(fid, callee, site, "bounded" if kind == "flow-set" else kind, guess)
@@ -645,7 +658,8 @@ class Program(Frequencies):
                     # something (a decorator returning its argument, a parameter): an edge kind
                     # "bounded" in the graph, but heat through it is a guess (Edge.guess)
                     kind = "exact" if len(calls) == 1 else "flow-set"
-                    out.extend((callee, kind) for callee, _ in calls)
+                    out.extend((callee, "wrapped" if kind == "exact" and self._externally_decorated(callee) else kind)
+                               for callee, _ in calls)
                 elif values == frozenset():
                     unique = self._by_name(mod, site.callee)
                     if unique is not None:
