@@ -159,6 +159,62 @@ def test_near_misses_are_quiet(src, round_config):
     assert found({"m.py": src}, round_config, "PFL106") == []
 
 
+# -- PFL403: an HTTP helper passed in ------------------------------------------------------
+API_CALL = (
+    "import requests\n"
+    "class ApiCall:\n"
+    "    def make_request(self, fn, endpoint, as_json, **kwargs):\n"
+    "        num_tries = 0\n"
+    "        while num_tries < self.num_retries + 1:\n"
+    "            num_tries += 1\n"
+    "            try:\n"
+    "                r = fn(self.url + endpoint, **kwargs)\n"
+    "                return r.json() if as_json else r.text\n"
+    "            except requests.exceptions.ConnectionError:\n"
+    "                pass\n"
+    "    def get(self, endpoint, params=None):\n"
+    "        return self.make_request(requests.get, endpoint, True, params=params)\n"
+    "    def post(self, endpoint, body):\n"
+    "        return self.make_request(requests.post, endpoint, True, data=body)\n"
+)
+HTTP_MESSAGE = ("fn() is one of the module-level HTTP helpers of requests (requests.get, requests.post, ...) that every "
+                "caller passes in: it opens a new HTTP connection (a throwaway requests.Session) on every call of "
+                "make_request(), and it runs repeatedly")
+
+
+def test_an_http_helper_passed_in_and_called_per_item_is_reported(round_config):
+    src = API_CALL + "def index(docs):\n    api = ApiCall()\n    for d in docs:\n        api.post('/documents', d)\n"
+    (f,) = found({"m.py": src}, round_config, "PFL403")
+    assert (f.line, f.severity, f.confidence, f.frequency) == (8, "error", "high", 100.0)
+    assert f.cost == pytest.approx(3e-3)  # connect-network
+    assert f.message == HTTP_MESSAGE
+    assert "requests.Session()" in f.fix
+
+
+def test_one_call_per_public_api_call_is_not_repeated(round_config):
+    # typesense's ApiCall as it was: get()/post() are what its users call, once per unit of
+    # work; the retry loop's body ends in a return (one try per call): not repeated
+    assert found({"m.py": API_CALL}, round_config, "PFL403") == []
+
+
+@pytest.mark.parametrize("caller", [
+    # the fix: a kept session's bound methods
+    "    def put(self, endpoint, body):\n        return self.make_request(self.session.put, endpoint, True, data=body)\n",
+    # a helper of the program (it is analysed on its own)
+    "    def put(self, endpoint, body):\n        return self.make_request(self._send, endpoint, True, data=body)\n"
+    "    def _send(self, url, **kw):\n        return url\n",
+])
+def test_a_caller_that_passes_anything_else_keeps_it_quiet(caller, round_config):
+    src = API_CALL + caller + "def index(docs):\n    api = ApiCall()\n    for d in docs:\n        api.post('/documents', d)\n"
+    assert found({"m.py": src}, round_config, "PFL403") == []
+
+
+def test_a_parameter_rebound_in_the_body_is_not_what_callers_pass(round_config):
+    src = API_CALL.replace("        num_tries = 0\n", "        num_tries = 0\n        fn = fn or requests.get\n") + (
+        "def index(docs):\n    api = ApiCall()\n    for d in docs:\n        api.post('/documents', d)\n")
+    assert found({"m.py": src}, round_config, "PFL403") == []
+
+
 def test_a_loop_over_a_configuration_get_is_bounded_by_the_configuration():
     import libcst as cst
 
