@@ -548,17 +548,6 @@ class Program(Frequencies):
                 d.rpartition(".")[2] in ("lru_cache", "cache", "cached_property") for d in fn.decorators)
         return found
 
-    def _externally_decorated(self, fid: str) -> bool:
-        """Whether a decorator from outside the program wraps `fid` (valueflow._decorated): a
-        call reaches its body only through code perflint does not read, so heat through the
-        edge is a guess (Edge.guess)."""
-        for deco in self.functions[fid][1].decorators:
-            if deco in TRANSPARENT_DECORATORS or deco.endswith((".setter", ".getter", ".deleter")):
-                continue
-            if self.resolve_dotted(deco) is None:
-                return True
-        return False
-
     def _decorators_transparent(self, fid: str) -> bool:
         _, fn = self.functions[fid]
         for deco in fn.decorators:
@@ -658,7 +647,10 @@ class Program(Frequencies):
                     # something (a decorator returning its argument, a parameter): an edge kind
                     # "bounded" in the graph, but heat through it is a guess (Edge.guess)
                     kind = "exact" if len(calls) == 1 else "flow-set"
-                    out.extend((callee, "wrapped" if kind == "exact" and self._externally_decorated(callee) else kind)
+                    # one function and the outside object a decorator from outside the program
+                    # made of it (valueflow._decorated): the call goes through that wrapper
+                    through = kind == "exact" and ("X",) in values  # type: ignore[operator]
+                    out.extend((callee, "wrapped" if through and not self._decorators_transparent(callee) else kind)
                                for callee, _ in calls)
                 elif values == frozenset():
                     unique = self._by_name(mod, site.callee)
