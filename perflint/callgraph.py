@@ -58,11 +58,13 @@ class Edge:
     callee: str
     site: CallSite
     # "exact": one target; "bounded": one of a small set of targets (overrides, a parameter
-    # bound from a few call sites); "by-name": the only method of that name in the program.
+    # bound from a few call sites); "by-name": the only method of that name in the program;
+    # "wrapped": one target, behind a decorator from outside the program (valueflow._decorated).
     kind: str = "exact"
-    # Heat through this edge is a guess: a method found by its name alone, or a call of a
+    # Heat through this edge is a guess: a method found by its name alone, a call of a
     # parameter, whose value the analysis merges over every call site (the callback one
-    # caller passes in a loop is not the one another passes once a day).
+    # caller passes in a loop is not the one another passes once a day), or a call through a
+    # wrapper perflint cannot read (it may cache, retry or run the body only on a condition).
     guess: bool = False
 
 
@@ -631,7 +633,7 @@ class Program(Frequencies):
             target = site.callee
             # a call of a parameter is a guess unless every call site in the program binds it
             # to the same function (kind "exact"): one callback merges nothing
-            guess = kind in ("by-name", "flow-set") or (
+            guess = kind in ("by-name", "flow-set", "wrapped") or (
                 kind != "exact" and target is not None and target[0] == "n"
                 and target[2] in self.functions[fid][1].params)
             edge = Edge(fid, callee, site, "bounded" if kind == "flow-set" else kind, guess)
@@ -668,7 +670,11 @@ class Program(Frequencies):
                     # something (a decorator returning its argument, a parameter): an edge kind
                     # "bounded" in the graph, but heat through it is a guess (Edge.guess)
                     kind = "exact" if len(calls) == 1 else "flow-set"
-                    out.extend((callee, kind) for callee, _ in calls)
+                    # one function and the outside object a decorator from outside the program
+                    # made of it (valueflow._decorated): the call goes through that wrapper
+                    through = kind == "exact" and ("X",) in values  # type: ignore[operator]
+                    out.extend((callee, "wrapped" if through and not self._decorators_transparent(callee) else kind)
+                               for callee, _ in calls)
                 elif values == frozenset():
                     unique = self._by_name(mod, site.callee)
                     if unique is not None:

@@ -85,7 +85,7 @@ def cost_table_markdown() -> str:
         "|---|---|---|---|",
     ]
     for spec, _ in SPECS:
-        note = " (estimate: no server to measure here)" if spec.estimated else ""
+        note = f" (estimate: {spec.unmeasured})" if spec.estimated else ""
         lines.append(f"| `{spec.key}` | {spec.what}; fix: {spec.fix} | {spec.per} | **{format_time(table[spec.key])}**{note} |")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
+from perflint.passed import external_names, passes_fixed
 from perflint.repetition import per_attempt, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +51,24 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
                     return None
                 if req.endswith(":low"):
                     rank = min(rank, _CONF_RANK["low"])
+        elif req == "repeated-or-entry":
+            # once per unit of work of an entry point by role (a request handler, a task, a
+            # public API method) is per unit of work too, where the cost alone makes it
+            # material: a schema checked against its metaschema per request (PFL106). A
+            # function nothing hot reaches (a start-up helper, a CLI's main) is not.
+            if not program.repeated(fid, cand.loops) and not program.evidenced(fid, cand.loops):
+                return None
+        elif req.startswith("callers-pass-fixed:"):
+            # every caller passes the parameter an object fixed for the process (passed.py)
+            if not passes_fixed(program, fid, req[len("callers-pass-fixed:"):]):
+                return None
+        elif req.startswith("callers-pass:"):
+            # every caller passes the parameter one of these functions from outside the
+            # program (`callers-pass:fn:requests.get,requests.post`; passed.py)
+            param, _, names = req[len("callers-pass:"):].partition(":")
+            found = external_names(program, fid, param)
+            if not found or not found <= set(names.split(",")):
+                return None
         elif req.startswith("fn:"):
             if fid not in program.functions:
                 return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, List, Optional, Set, Union
 
 import libcst as cst
 
@@ -268,3 +268,50 @@ def tests_fresh_state(ctx, node: cst.CSTNode, name: str) -> bool:
                 if type(small) is cst.Return and type(small.value) is cst.Comparison and name in names_in(small.value):
                     return True
     return False
+
+
+_BINDING_TYPES = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.AsName)
+
+
+def _target_names(target: cst.CSTNode, out: Set[str]) -> None:
+    """The names an assignment target binds (`a`, `a, (b, *c)`); not `self.x` or `d[k]`."""
+    kind = type(target)
+    if kind is cst.Name:
+        out.add(target.value)  # type: ignore[attr-defined]
+    elif kind in (cst.Tuple, cst.List):
+        for element in target.elements:  # type: ignore[attr-defined]
+            _target_names(element.value, out)
+    elif kind is cst.StarredElement:
+        _target_names(target.value, out)  # type: ignore[attr-defined]
+
+
+def bound_names(fdef: cst.FunctionDef, params: bool = True) -> Set[str]:
+    """Names a function binds: its parameters (unless `params` is False) and every name its
+    own body assigns, loops over, imports or declares global (declared global counts: the
+    function may rebind it)."""
+    out: Set[str] = set()
+    if params:
+        p = fdef.params
+        out.update(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params))
+        for star in (p.star_arg, p.star_kwarg):
+            if isinstance(star, cst.Param):
+                out.add(star.name.value)
+    for node, _ in own_nodes(fdef.body):
+        kind = type(node)
+        if kind is cst.Global or kind is cst.Nonlocal:
+            out.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
+        elif kind in _BINDING_TYPES:
+            targets = [t.target for t in node.targets] if kind is cst.Assign else [  # type: ignore[attr-defined]
+                node.name if kind is cst.AsName else node.target]  # type: ignore[attr-defined]
+            for target in targets:
+                _target_names(target, out)
+        elif kind is cst.ImportFrom or kind is cst.Import:
+            names = node.names  # type: ignore[attr-defined]
+            if not isinstance(names, cst.ImportStar):
+                for alias in names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    while type(bound) is cst.Attribute:
+                        bound = bound.value  # type: ignore[attr-defined]
+                    if type(bound) is cst.Name:
+                        out.add(bound.value)  # type: ignore[attr-defined]
+    return out

@@ -68,6 +68,33 @@ def union(parts: Iterable[Values]) -> Values:
     return result
 
 
+# Decorators from outside the program whose call does not run the decorated body once per
+# call with its arguments, by the last part of their name: caches and memoisers (a miss only),
+# deferred or compiled execution (dask's and joblib's `delayed`, ray's `remote`, numba's and
+# jax's `jit`, `tf.function`, `torch.compile`), overload declarations, test fixtures, and
+# command-line commands (click's and typer's `command`/`group`: calling one parses sys.argv
+# and exits).
+_NOT_CALLED_THROUGH = frozenset({
+    "delayed", "remote", "jit", "njit", "vectorize", "guvectorize", "function", "compile", "script",
+    "overload", "fixture", "command", "group",
+})
+
+
+def external_calls_through(deco: tuple) -> bool:
+    """Whether calling what a decorator from outside the program returns runs the decorated
+    function (`deco`: the decorator's value expression, `("c", ...)` for a factory's call)."""
+    while deco[0] == "c":
+        deco = deco[1]
+    if deco[0] == "a":
+        name = deco[2]
+    elif deco[0] in ("n", "g"):
+        name = deco[-1].rpartition(".")[2]
+    else:
+        return False
+    lowered = name.lower()
+    return not ("cache" in lowered or "memo" in lowered or lowered in _NOT_CALLED_THROUGH)
+
+
 def _too_many(values: FrozenSet[tuple]) -> bool:
     """Whether a set says nothing useful: more than MAX_VALUES values, unless they are
     classes alone, at most MAX_CLASSES."""
@@ -592,7 +619,18 @@ class ValueFlow:
         itself (`def _decorator(func): return func`, also one made by a factory,
         `@contract(...)`; not one that returns a wrapper) gives `f` itself, at this site: its return value merged over every function it
         decorates would be a guess, and past MAX_VALUES decorated functions nothing at all
-        (coverage.py's `@contract` no-op fallback left `canonical_filename` uncalled)."""
+        (coverage.py's `@contract` no-op fallback left `canonical_filename` uncalled).
+
+        A decorator from outside the program (`@apply_config(config)`, `@app.route("/")`,
+        `@login_required`, `@transaction.atomic`) returns something perflint cannot read, but
+        calling it reaches `f`'s body: it hands `f` back (registrations) or returns a wrapper
+        that calls it (external_calls_through). The name then holds that outside object and
+        `f`: a call of it is an edge to `f` of kind "wrapped", a guess for heat (Edge.guess:
+        the wrapper may cache, retry or call only on a condition), and an attribute of it
+        (`task.delay`) is the outside object's. Not so for decorators that cache (the body
+        runs on a miss), defer or compile (`delayed`, `remote`, `jit`: the call does not run
+        the body), declare overloads (`typing.overload`: the last `def` is the one called) or
+        make command-line commands."""
         deco = self.eval(mod, expr[1])
         if deco is None:
             return None
@@ -600,6 +638,9 @@ class ValueFlow:
         parts: List[Values] = []
         for value in deco:
             if value[0] == "F" and value[1] in functions and functions[value[1]][1].returns_arg:
+                parts.append(self.eval(mod, expr[2]))
+            elif value[0] == "X" and external_calls_through(expr[1]):
+                parts.append(EXTERNAL)
                 parts.append(self.eval(mod, expr[2]))
             else:
                 parts.append(self.call_result(value))

@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg
+from perflint.ruleutil import bound_names, first_arg, innermost_def
 
 _CONNECTORS = {
     "sqlite3.connect": "a SQLite connection",
@@ -107,7 +107,12 @@ class ConnectPerOperation(Rule):
     work (pretix's geocoding view, OctoPrint's backup restore and update-check overlays:
     none of four such warnings was worth a patch in runs 13 and 14 of docs/precision.md).
     A database connection per request keeps its confidence: it costs more than the query
-    the request makes.
+    the request makes. The helper may also arrive as an argument: `make_request(self, fn,
+    url)` calling `fn(url, ...)`, where every caller in the program passes one of the
+    module-level helpers (`self.make_request(requests.get, ...)`, typesense's client before
+    it kept a session) is the same connection per call under another name; it is reported
+    the same way, in the module that imports requests or httpx. A caller that passes
+    anything else (a session's bound method, a helper of the program) keeps it quiet.
     `with open(path) as f` on a path the caller passes (one file per call) is normal and
     not reported; only an open of the same path (an attribute or a constant) is, with
     medium confidence. Connection factories (`connect`, `_create_connection`) and pool
@@ -134,6 +139,13 @@ class ConnectPerOperation(Rule):
         # A CLI command connects once per run, not per request.
         "import click, psycopg2\n@click.command()\ndef report(dsn):\n    conn = psycopg2.connect(dsn)\n"
         "    return conn.cursor().execute('select 1')\n",
+        # A kept session's bound methods passed in.
+        "import requests\n"
+        "class ApiCall:\n"
+        "    def __init__(self):\n        self.session = requests.Session()\n"
+        "    def make_request(self, fn, endpoint):\n        return fn(endpoint).json()\n"
+        "    def get(self, endpoint):\n        return self.make_request(self.session.get, endpoint)\n"
+        "def fetch_all(urls):\n    api = ApiCall()\n    for u in urls:\n        api.get(u)\n",
         # Requests through a kept session reuse its connections.
         "import requests\nclass Client:\n    def __init__(self):\n        self.session = requests.Session()\n"
         "    def fetch(self, url):\n        return self.session.get(url).text\n"
@@ -167,6 +179,20 @@ class ConnectPerOperation(Rule):
             "        store.put(k, v)\n",
             line=4,
         ),
+        # The module-level helpers passed in by every caller, called per document.
+        Invalid(
+            "import requests\n"
+            "class ApiCall:\n"
+            "    def make_request(self, fn, endpoint, **kwargs):\n"
+            "        return fn(self.url + endpoint, **kwargs).json()\n"
+            "    def post(self, endpoint, body):\n"
+            "        return self.make_request(requests.post, endpoint, data=body)\n"
+            "def index(docs):\n"
+            "    api = ApiCall()\n"
+            "    for d in docs:\n"
+            "        api.post('/documents', d)\n",
+            line=4,
+        ),
         # A throwaway session per lookup (beets' lyrics backends, fixed with one shared Session).
         Invalid(
             "import requests\n"
@@ -193,6 +219,8 @@ class ConnectPerOperation(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self.ctx.resolve(node.func)
         if qualified is None:
+            if type(node.func) is cst.Name:
+                self._http_parameter(node, node.func.value)
             return
         what = _CONNECTORS.get(qualified)
         confidence = "high"
@@ -243,6 +271,32 @@ class ConnectPerOperation(Rule):
                     fix=f"send the requests through one {session}() kept on the object or module: it reuses "
                         "connections (keep-alive) instead of a TCP and TLS handshake per request",
                     confidence=confidence, requires=("repeated-or-request:low",), cost="connect-network")
+
+    def _http_parameter(self, node: cst.Call, name: str) -> None:
+        """`fn(url, ...)` where `fn` is a parameter that every caller passes one of the
+        module-level HTTP helpers (`self.make_request(requests.get, ...)`, phase 2 checks:
+        passed.py): each call is `requests.get(...)` under another name."""
+        fn = self.ctx.function
+        if fn is None or name not in fn.params or _SETUP_NAME.search(fn.name) or self.ctx.is_test:
+            return
+        libraries = sorted({target.split(".")[0] for target in self.ctx.imports.values()} & set(_HTTP_SESSION))
+        if not libraries:
+            return  # the helpers are passed by the module that imports them: this one (typesense's ApiCall)
+        fdef = innermost_def(self.ctx)
+        if fdef is None or name in bound_names(fdef, params=False):
+            return  # rebound in the body: not what the callers passed
+        confidence = "high" if self.ctx.self_name() else "low"
+        for library in libraries:
+            session = _HTTP_SESSION[library]
+            helpers = sorted(k for k, v in _HTTP_CALLS.items() if v == library)
+            self.report(node, f"{name}() is one of the module-level HTTP helpers of {library} ({library}.get, "
+                              f"{library}.post, ...) that every caller passes in: it opens a new HTTP connection (a "
+                              f"throwaway {session}) on every call of {fn.name}(), and it runs repeatedly",
+                        fix=f"send the requests through one {session}() kept on the object or module (pass its "
+                            "bound methods, session.get, ...): it reuses connections (keep-alive) instead of a TCP "
+                            "and TLS handshake per request",
+                        confidence=confidence, cost="connect-network",
+                        requires=("repeated-or-request:low", f"callers-pass:{name}:{','.join(helpers)}"))
 
     def _same_path(self, path: cst.BaseExpression) -> Optional[str]:
         """The path as written when it is the same on every call: self.x or a CONSTANT."""

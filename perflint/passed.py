@@ -1,0 +1,189 @@
+"""Phase 2: what the program's callers pass for a parameter, read from their call sites.
+
+The value flow (valueflow.py) says which functions and classes a parameter may hold; it
+keeps every value from outside the program as one anonymous `("X",)`. Two rules need more
+than that of a parameter the function under them calls or hands on: which external function
+it is (`make_request(requests.get, ...)`: PFL403), or whether it is the same object on every
+call (a schema held by a module: PFL106). Both are read here from each caller's argument as
+written, through the caller's imports, and through parameters passed on as they came (up to
+MAX_DEPTH callers up).
+
+Every answer is about the callers the call graph knows: a public function its users call
+with something else is judged by the program's own calls, as the rest of phase 2 is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
+
+from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perflint.callgraph import Program
+
+MAX_DEPTH = 3  # callers up a parameter is followed when passed on as it came
+
+# What one argument is: ("expr", module, value expression) when the call site modelled it,
+# ("fact", module, fact) for a literal (guards.argument_facts: "T/dict", "F/str", ...).
+Argument = Tuple[str, ModuleSummary, object]
+
+
+def arguments_for(program: "Program", fid: str, param: str) -> Optional[List[Argument]]:
+    """What each caller of `fid` passes for `param`, from every call the graph links that is
+    not in tests, not cold and not a recursive call; None when a caller's argument cannot be
+    read (left to its default, passed through *args or **kwargs) or no caller passes one."""
+    entry = program.functions.get(fid)
+    if entry is None or param not in entry[1].params:
+        return None
+    fn = entry[1]
+    out: List[Argument] = []
+    for edge in program.callers.get(fid, ()):
+        mod = program.functions[edge.caller][0]
+        if edge.caller == fid or edge.site.cold or mod.is_test:
+            continue
+        found = _argument(program, mod, edge.site, fid, fn, param)
+        if found is None:
+            return None
+        out.append(found)
+    return out or None
+
+
+def _argument(program: "Program", mod: ModuleSummary, site: CallSite, fid: str, fn, param: str) -> Optional[Argument]:
+    """The argument a call site passes for `param` of `fid`, None when it cannot be read
+    (a callback handed to a scheduler: the site's own arguments are not its)."""
+    calls = [bound for callee, bound in program.flow.site_callables(mod, site) if callee == fid]
+    if not calls:
+        return None
+    keys = {param}
+    index = fn.params.index(param)
+    if calls[0] and fn.cls and "staticmethod" not in fn.decorators:
+        index -= 1  # the receiver takes the first parameter
+    if 0 <= index < fn.positional:
+        keys.add(str(index))
+    for name, expr in site.kwargs:
+        if name == param:
+            return ("expr", mod, expr)
+    for fact in site.arg_facts:
+        key, _, value = fact.partition("=")
+        if key in keys and not value.startswith("@"):
+            return ("fact", mod, value)
+    if str(index) in keys and index < len(site.args) and site.args[index] is not None:
+        return ("expr", mod, site.args[index])
+    return None
+
+
+def _scope_of_name(mod: ModuleSummary, scope: str, name: str) -> Optional[str]:
+    """The function scope that binds `name` as read in `scope`, or None for a module-level
+    (or imported, or builtin) name."""
+    while scope and scope != MODULE_SCOPE:
+        if scope in mod.functions and name in mod.local_names.get(scope, ()):
+            return scope
+        scope = scope.rpartition(".")[0]
+    return None
+
+
+def _forwarded(program: "Program", mod: ModuleSummary, scope: str, name: str) -> Optional[str]:
+    """The function id when `name`, read in `scope`, is a parameter of that function that it
+    never rebinds: its own callers decide what it holds."""
+    fn = mod.functions.get(scope)
+    if fn is None or name not in fn.params:
+        return None
+    bindings = mod.bindings.get(scope, {}).get(name, ())
+    if any(expr[0] not in ("ann", "S", "self", "cls") for expr in bindings):
+        return None  # rebound in the body (an annotation alone binds nothing)
+    return f"{mod.module}.{scope}"
+
+
+def external_names(program: "Program", fid: str, param: str) -> Optional[Set[str]]:
+    """The dotted names of functions from outside the program (`requests.get`) that every
+    caller passes for `param`; None when some caller passes anything else."""
+    return _collect(program, fid, param, _external_name, set(), 0)
+
+
+def passes_fixed(program: "Program", fid: str, param: str) -> bool:
+    """Whether every caller passes for `param` an object fixed for the process: a literal
+    display, a module-level name or an attribute of one (`SCHEMA`, `schema` loaded at import,
+    `schemas.REQUEST`), or a parameter of its own that its callers pass so."""
+    return _collect(program, fid, param, _fixed, set(), 0) is not None
+
+
+def _collect(program: "Program", fid: str, param: str, judge: Callable, seen: Set[Tuple[str, str]],
+             depth: int) -> Optional[Set[str]]:
+    """The union of what `judge` says of every caller's argument (a set of names, empty for
+    a plain yes); None as soon as one argument fails or cannot be read."""
+    if (fid, param) in seen or depth > MAX_DEPTH:
+        return None
+    seen.add((fid, param))
+    arguments = arguments_for(program, fid, param)
+    if arguments is None:
+        return None
+    out: Set[str] = set()
+    for kind, mod, value in arguments:
+        if kind == "expr" and value[0] == "n":  # type: ignore[index]
+            _, scope, name = value  # type: ignore[misc]
+            owner = _scope_of_name(mod, scope, name)
+            if owner is not None:
+                forwarded = _forwarded(program, mod, owner, name)
+                if forwarded is None:
+                    return None
+                found = _collect(program, forwarded, name, judge, seen, depth + 1)
+                if found is None:
+                    return None
+                out |= found
+                continue
+        found = judge(program, kind, mod, value)
+        if found is None:
+            return None
+        out |= found
+    return out
+
+
+def _dotted_global(program: "Program", mod: ModuleSummary, expr: tuple, depth: int = 0) -> Optional[str]:
+    """The dotted name an expression of module-level names and attributes stands for through
+    the module's imports (`requests.get`, `get` imported from requests); None for a local or
+    anything else. A module-level alias (`GET = requests.get`) is followed."""
+    if depth > 4:
+        return None
+    kind = expr[0]
+    if kind == "a":
+        base = _dotted_global(program, mod, expr[1], depth + 1)
+        return f"{base}.{expr[2]}" if base is not None else None
+    if kind != "n" or _scope_of_name(mod, expr[1], expr[2]) is not None:
+        return None
+    name = expr[2]
+    target = mod.imports.get(name)
+    if target is not None:
+        return target
+    bound = mod.bindings.get(MODULE_SCOPE, {}).get(name, ())
+    if len(bound) == 1:
+        return _dotted_global(program, mod, bound[0], depth + 1)
+    return None
+
+
+def _external_name(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional[Set[str]]:
+    if kind != "expr":
+        return None
+    dotted = _dotted_global(program, mod, value)
+    if dotted is None or program.resolve_dotted(dotted) is not None:
+        return None  # not a name, or one of the program's own
+    head = dotted.split(".")[0]
+    if program.module(head) is not None:
+        return None  # a name of the program's own package that did not resolve: unknown
+    return {dotted}
+
+
+def _fixed(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional[Set[str]]:
+    if kind == "fact":
+        # a literal display written at the call (`{"type": "object"}`): the same each time
+        return set() if isinstance(value, str) and value.endswith(("/dict", "/list", "/tuple")) else None
+    expr = value
+    if expr[0] == "a":
+        # `schemas.REQUEST`, `Config.SCHEMA`: a constant of a module of the program or of a
+        # module-level name; not `request.json` (a framework's per-request proxy imported by name)
+        dotted = _dotted_global(program, mod, expr)
+        if dotted is None or not (expr[2].isupper() or program.module(dotted.rpartition(".")[0]) is not None):
+            return None
+        return set()
+    if expr[0] == "n" and _scope_of_name(mod, expr[1], expr[2]) is None:
+        return set()  # a module-level name (or an import): bound once, when the module loads
+    return None
