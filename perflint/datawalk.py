@@ -522,18 +522,27 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     return max(size, 1.0), why
 
 
+ACROSS_CALLS_GROWN = -1  # growth start: an attribute grown once per call (PFL203)
+ACROSS_CALLS_CONSUMED = -2  # growth start: an attribute cut to its tail once per call (PFL204)
+
+
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
     """An attribute grown once per call of its method, which leaves it alone afterwards
     (PFL203, growth start -1): its steps between two consumptions are the calls the caller's
     loops make in a row, the trips of the loops around the call on the hottest chain (as the
     frequency counts them). Each step copies what the attribute holds, as in a loop: the
     caller's loops are the accumulator's loops, one call away. No loop around the call: one
-    step, a piece that the next call finds consumed, as far as the code shows."""
-    _, known, unknown, chunk = growth
+    step, a piece that the next call finds consumed, as far as the code shows.
+
+    An attribute rebound to its own tail once per call (PFL204, start -2: `self.buf =
+    self.buf[n:]`) is the same sum run backwards: over S calls that each take a piece off it,
+    it starts at S pieces and each call copies what is left, half of that on average."""
+    start, known, unknown, chunk = growth
+    done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
     chain = program.hot_chain(fid) if fid is not None and fid in program.functions else []
     edge = chain[-1] if chain else None
     if edge is None or not edge.site.loops:
         piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
-        return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average (grown once per call; no caller repeats the call in a loop)"
+        return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average ({done} once per call; no caller repeats the call in a loop)"
     size, why = growth_size(program, edge.caller, program.edge_loops(edge), (0, known, unknown, chunk))
-    return size, f"grown once per call, repeated by the loops around the call in {program.display_name(edge.caller)}: {why}"
+    return size, f"{done} once per call, repeated by the loops around the call in {program.display_name(edge.caller)}: {why}"

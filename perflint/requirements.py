@@ -149,6 +149,12 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # call is one per batch, the batched form (Prefect's vacuum, labelled FALSE in run 9).
             if not cand.loops and _per_pass_only(program, fid, per_batch):
                 return None
+        elif req == "caller-loop":
+            # The site's function is called from inside a loop of its direct caller on the
+            # hottest chain: the repetition that makes a once-per-call step add up (a buffer
+            # cut to its tail once per call, each call taking the next item) is that loop's.
+            if not _caller_loop(program, fid):
+                return None
         elif req == "looped":
             if not program.looped(fid):
                 return None
@@ -188,6 +194,15 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             if not _text_formatted_by_caller(program, fid):
                 return None
     return _CONF_NAME[rank]
+
+
+def _caller_loop(program: Program, fid: str) -> bool:
+    """The last call on `fid`'s hottest chain sits in a loop of its caller that multiplies it."""
+    if fid not in program.functions:
+        return False
+    chain = program.hot_chain(fid)
+    edge = chain[-1] if chain else None
+    return edge is not None and not edge.site.cold and bool(program.edge_loops(edge))
 
 
 def _per_pass_only(program: Program, fid: str, kind: Callable[[str], bool], depth: int = 0) -> bool:

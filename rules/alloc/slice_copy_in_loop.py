@@ -8,8 +8,9 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.context import annotation_type
+from perflint.datawalk import ACROSS_CALLS_CONSUMED
 from perflint.finding import Loop
-from perflint.nodes import iter_children
+from perflint.nodes import iter_children, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import innermost_def
 from perflint.values import dotted_text
@@ -77,13 +78,26 @@ class SliceCopyInLoop(Rule):
     buffer:` calls `__next__` once per item), and every item taken copies what is left, like
     `buf = buf[n:]` in a loop. It is priced the same way, a page per item.
 
+    The same cut in an ordinary method (`self._buffer = self._buffer[count:]` in a
+    `_trim(count)` helper) is reported when a caller calls the method in a loop (a `while
+    self._buffer:` that decodes one frame a trip and trims it off): that loop takes item after
+    item off one buffer, and each call copies what is left. Phase 2 requires the call to sit in
+    a loop of the caller on the hottest chain, and prices it like PFL203's buffer grown across
+    calls, run backwards: over S calls of p bytes the buffer starts at S x p and a call copies
+    half of that on average, S being the trips of the loops around the call (64 bytes a piece
+    when the code does not say). A method that also grows, refills or resets the attribute
+    holds one call's data and is not reported.
+
     ## Notes
     Other slices of `str` (a substring is how text is taken apart), lists and values whose
     type is unknown are not reported, nor are
     slices of a `memoryview` (which copy nothing), slice assignments (`buf[:n] = ...`,
     `del buf[:n]`, which on a `bytearray` is amortised O(1)), a value read afresh in each
     iteration of the loop that slices it, slices in an `except` handler, or slices of a
-    non-empty bytes literal (a small constant table such as `b"0123456789abcdef"`).
+    non-empty bytes literal (a small constant table such as `b"0123456789abcdef"`). The
+    frames one read holds are not known to the model: a `while` loop over them counts
+    `loop-trips` (or `nested-loop-trips` under another loop), so a helper cut per frame of a
+    read is usually a note.
     """
 
     CODE = "PFL204"
@@ -276,14 +290,27 @@ class SliceCopyInLoop(Rule):
         if dotted_text(value.value) != text or part.lower is None or part.upper is not None:  # type: ignore[attr-defined]
             return  # only the rest after a prefix: `buf[:n]` keeps a prefix, a copy of it once
         function = innermost_def(self.ctx)
-        if function is None or function.name.value != "__next__" or self._in_except_handler():
+        if function is None or function.name.value == "__init__" or self._in_except_handler():
             return
         kind = self._attr_kinds().get(target.attr.value)
         if kind is None:
             return
-        self.report(node, f"'{text} = {text}[...]' in __next__ copies the rest of the {kind} for every item the "
-                          "iteration takes: quadratic in the items a buffer holds; keep an offset or delete the "
-                          "consumed prefix of a bytearray in place", confidence="high", fix=CONSUME_FIX)
+        if function.name.value == "__next__":
+            self.report(node, f"'{text} = {text}[...]' in __next__ copies the rest of the {kind} for every item the "
+                              "iteration takes: quadratic in the items a buffer holds; keep an offset or delete the "
+                              "consumed prefix of a bytearray in place", confidence="high", fix=CONSUME_FIX)
+            return
+        if not _only_cut(function, receiver, target.attr.value, node):
+            return  # the method also refills or resets it: each call brings its own data
+        # An ordinary method that takes an item off the buffer once per call: the loop is the
+        # caller's (phase 2 requires the call in a loop of it), and over its S calls the buffer
+        # starts at S pieces and each call copies the rest: PFL203's growth across calls, run
+        # backwards (datawalk.ACROSS_CALLS_CONSUMED).
+        self.report(node, f"'{text} = {text}[...]' in {function.name.value}() copies the rest of the {kind} on "
+                          "every call, and a caller calls it in a loop: quadratic in the items taken off one "
+                          "buffer; keep an offset or delete the consumed prefix of a bytearray in place",
+                    confidence="high", fix=CONSUME_FIX, requires=("caller-loop",),
+                    growth=(ACROSS_CALLS_CONSUMED, 0.0, 1, 0.0))
 
     def _attr_kinds(self) -> Dict[str, str]:
         """Attributes this file sets to b"", bytes(...) or bytearray(...): attr -> kind."""
@@ -386,6 +413,29 @@ def _rebound_names(loop: cst.CSTNode) -> set:
             continue
         stack.extend(iter_children(node))
     return out
+
+
+def _only_cut(function: cst.FunctionDef, receiver: str, attr: str, node: cst.Assign) -> bool:
+    """`node` is the method's only write of `receiver.attr`: no `+=`, no refill, no reset,
+    no second cut. A method that grows its buffer and then cuts what it parsed (a protocol's
+    `data_received`) holds one call's data; one that refills it when empty starts afresh."""
+    text = f"{receiver}.{attr}"
+    for current, _ in own_nodes(function.body):
+        if current is node:
+            continue
+        if isinstance(current, cst.Assign):
+            targets = [t.target for t in current.targets]
+        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
+            targets = [current.target]
+        elif isinstance(current, cst.Del):
+            targets = [current.target]
+        else:
+            continue
+        for target in targets:
+            for part in own_nodes(target, ()):
+                if isinstance(part[0], cst.Attribute) and dotted_text(part[0]) == text:
+                    return False
+    return True
 
 
 def _empty_literal(value: cst.BaseExpression) -> bool:
