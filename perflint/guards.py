@@ -20,6 +20,9 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, U
 
 import libcst as cst
 
+from perflint.nodes import or_operands
+
+
 def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
     """(positional count, keyword names, whether *args/**kwargs may pass anything)."""
     positional, keywords, star = 0, [], False
@@ -81,7 +84,7 @@ def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet
         # none of the three never take it (Superset's `raise_for_access(datasource=...)`,
         # whose table branch a chart import was traced through: labelled FALSE in run 14)
         names: List[str] = []
-        for side in _or_parts(test):
+        for side in or_operands(test):
             given = _given_when(side, True, optional)
             if not given or any(g.startswith("absent:") for g in given):
                 return ()  # a side that any caller may take, or one that needs a parameter left out
@@ -106,13 +109,6 @@ def _alias_guards(test: cst.BaseExpression, taken: bool, aliases: Dict[str, Opti
     if test_type is cst.BooleanOperation and type(test.operator) is cst.And and taken:  # type: ignore[attr-defined]
         return _alias_guards(test.left, True, aliases) + _alias_guards(test.right, True, aliases)  # type: ignore[attr-defined]
     return ()
-
-
-def _or_parts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
-    """The operands of `a or b or c`, in order."""
-    if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:  # type: ignore[attr-defined]
-        return _or_parts(test.left) + _or_parts(test.right)  # type: ignore[attr-defined]
-    return [test]
 
 
 def _early_exit_tests(block: cst.IndentedBlock, child: cst.CSTNode) -> Iterator[cst.BaseExpression]:

@@ -132,6 +132,19 @@ TRIVIA_TYPES: Tuple[type, ...] = tuple(
 NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 
 
+def or_operands(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The operands of `a or b or c`, left to right (`test` itself when it is no `or`)."""
+    parts: List[cst.BaseExpression] = []
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.BooleanOperation and type(node.operator) is cst.Or:  # type: ignore[attr-defined]
+            stack.extend((node.right, node.left))  # type: ignore[attr-defined]
+        else:
+            parts.append(node)
+    return parts
+
+
 def names_below(node: cst.CSTNode) -> Iterator[str]:
     """Every Name and attribute name below `node` (small subtrees only: a test, a loop body)."""
     stack = [node]

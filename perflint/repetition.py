@@ -13,7 +13,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 import libcst as cst
 
-from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, names_below, own_nodes
+from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, names_below, or_operands, own_nodes
 from perflint.values import dotted_text
 
 
@@ -937,14 +937,7 @@ def _kept_values(test: cst.BaseExpression, body: cst.BaseSuite, assigned: set) -
     value is a local or an attribute of `self`, and the key a name or an attribute chain
     (`entry.event`): `if self._results != []: ...; self._results = []` resets a buffer, and
     `if page.parent != new: page.parent = new` stores into the item, a write per changed item."""
-    parts: List[cst.BaseExpression] = []
-    stack = [test]
-    while stack:
-        node = stack.pop()
-        if type(node) is cst.BooleanOperation and type(node.operator) is cst.Or:  # type: ignore[attr-defined]
-            stack.extend((node.right, node.left))  # type: ignore[attr-defined]
-        else:
-            parts.append(node)
+    parts = or_operands(test)
     kept = ""
     stores: Optional[Dict[str, set]] = None
     for part in parts:
