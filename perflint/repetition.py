@@ -800,13 +800,10 @@ def exit_kind(body: cst.CSTNode, depth: int = 0) -> str:
         return ""
     last = statements[-1]
     last_type = type(last)
-    if last_type is cst.SimpleStatementLine:
-        kinds = {type(small) for small in last.body}  # type: ignore[attr-defined]
-        if kinds & {cst.Return, cst.Raise}:
-            return "return"
-        return "break" if cst.Break in kinds else ""
-    if type(body) is cst.SimpleStatementSuite:
-        kinds = {type(small) for small in statements}
+    if last_type is cst.SimpleStatementLine or type(body) is cst.SimpleStatementSuite:
+        # `...; return x` on a line of its own, or `if t: break` on the `if`'s line
+        smalls = last.body if last_type is cst.SimpleStatementLine else statements  # type: ignore[attr-defined]
+        kinds = {type(small) for small in smalls}
         if kinds & {cst.Return, cst.Raise}:
             return "return"
         return "break" if cst.Break in kinds else ""
