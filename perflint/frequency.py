@@ -215,8 +215,8 @@ class Frequencies:
         return chain
 
     def outside_heat(self, fid: str) -> Tuple[float, Optional[Edge], int]:
-        """(heat, first edge, unknown-loop depth) along the hottest chain into `fid` that holds
-        no transaction open: a transaction opened per call still commits per call for the
+        """(heat, the edge into `fid`, unknown-loop depth) along the hottest chain into `fid`
+        that holds no transaction open: a transaction opened per call still commits per call for the
         callers that do not nest it. `fid`'s own when some chain as hot as its hottest holds
         none; (0, None, 0) when none does. Wagtail's page copy commits each revision for the
         admin's copy view, though the hottest chain copies pages for translation inside one
