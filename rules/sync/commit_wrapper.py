@@ -127,9 +127,12 @@ def reads_only(fn: cst.FunctionDef) -> bool:
         if name in _WRITE_METHODS:
             return False
         if name == "execute":
-            if not node.args or node.args[0].keyword is not None:
-                return False
-            if not READ_SQL.match(leading_text(fn, node.args[0].value)):
+            if not executes_read(fn, node):
                 return False
             reads += 1
     return reads > 0
+
+
+def executes_read(fn: cst.FunctionDef, call: cst.Call) -> bool:
+    """`x.execute(sql, ...)` whose statement, as `fn` builds it, visibly starts with a read."""
+    return bool(call.args) and call.args[0].keyword is None and bool(READ_SQL.match(leading_text(fn, call.args[0].value)))

@@ -13,7 +13,7 @@ from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, per_batch
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text, string_value
-from perflint.rules.sync.commit_wrapper import (COMMITS_STATEMENT, READ_SQL, assigned_value, given_statement, leading_text,
+from perflint.rules.sync.commit_wrapper import (COMMITS_STATEMENT, assigned_value, executes_read, given_statement,
                                                reads_only, written_statement)
 from perflint.rules.sync.durable_replace import syncs_a_replacement
 
@@ -457,8 +457,8 @@ def _reads_only(body: cst.BaseSuite, target: cst.BaseExpression, fn: Optional[cs
         if type(func) is not cst.Attribute or type(func.value) is not cst.Name or func.value.value != name:
             return False
         method = func.attr.value
-        if method == "execute" and fn is not None and node.args and node.args[0].keyword is None:
-            if not READ_SQL.match(leading_text(fn, node.args[0].value)):
+        if method == "execute":
+            if fn is None or not executes_read(fn, node):
                 return False
         elif method not in _READ_METHODS:
             return False
