@@ -1343,11 +1343,6 @@ def class_sizes(node: cst.ClassDef) -> Dict[str, float]:
 ABSTRACT = 0.0  # class_sizes: a method or property that only raises (or passes): no bound of its own
 
 
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return type(stmt) is cst.SimpleStatementLine and len(stmt.body) == 1 and type(stmt.body[0]) is cst.Expr \
-        and type(stmt.body[0].value) in (cst.SimpleString, cst.ConcatenatedString)  # type: ignore[attr-defined]
-
-
 _WRAPPERS = {"enumerate", "list", "tuple", "sorted", "reversed", "iter", "set"}
 
 
