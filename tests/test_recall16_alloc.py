@@ -250,3 +250,10 @@ def test_text_attribute_and_item_forms() -> None:
     assert (hit.line, hit.confidence, hit.message) == (
         7, "high", "bytes 'self.buf' grows by += in a loop: every step copies all the bytes so far")
     assert "bytearray" in hit.fix
+
+
+def test_target_written_over_lines_is_named_on_one_line() -> None:
+    src = ("def apply(changes):\n    ret = {'comment': ''}\n    for change in changes:\n        ret[\n"
+           "            'comment'\n        ] += f'{change}\\n'\n    return ret\n")
+    ((line, _, message),) = seen(src, "PFL203")
+    assert line == 4 and message.startswith("str 'ret['comment']' grows by += in a loop")

@@ -556,7 +556,8 @@ def _reassigned(loop: cst.CSTNode, code: str) -> bool:
 
 
 def _code(expr: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(expr)
+    """The expression as written, on one line (a subscript written over three lines too)."""
+    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:

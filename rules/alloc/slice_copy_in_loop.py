@@ -540,8 +540,9 @@ def _param_names(function: cst.FunctionDef) -> set:
     return {p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)}
 
 
-def _code(expr: cst.BaseExpression) -> str:
-    return cst.Module(body=[]).code_for_node(expr)
+def _code(expr: cst.CSTNode) -> str:
+    """The expression as written, on one line (a subscript written over three lines too)."""
+    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
 
 
 def _exits(body: cst.CSTNode) -> bool:
