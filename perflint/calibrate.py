@@ -13,6 +13,7 @@ import ast
 import copy
 import gc
 import importlib.metadata
+import itertools
 import json
 import os
 import re
@@ -445,6 +446,14 @@ def _copy_byte(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: data[1:], lambda: view[1:], per=len(data) - 1)
 
 
+def _list_copy(tmp: str) -> Tuple[float, float]:
+    """Copying one element of a list slice that is only searched (`any(... for x in
+    items[i:])`, a `for` that returns on a match), versus an itertools.islice of the list:
+    the slice allocates and increfs every element, the search may stop at the first."""
+    items = [object() for _ in range(1024)]
+    return _pair(lambda: items[1:], lambda: itertools.islice(items, 1, None), per=len(items) - 1)
+
+
 def _str_append(tmp: str) -> Tuple[float, float]:
     """`s += piece` on text held by an attribute (CPython cannot extend it in place), per byte held."""
     class Holder:
@@ -638,6 +647,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("buffer-alloc", "bytearray(4096) per read", "a reused buffer", "execution"), _buffer_alloc),
     (CostSpec("struct-format", "struct.unpack_from(fmt, ...)", "a module-level struct.Struct", "execution"), _struct_format),
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
+    (CostSpec("list-copy-element", "copying a slice of a list only to search it", "itertools.islice or an index range", "element"), _list_copy),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
     (CostSpec("process-spawn", "starting a process and waiting for it (subprocess.run)", "nothing: a yardstick, not a smell", "execution"), _process_spawn),
     (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),

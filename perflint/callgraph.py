@@ -222,6 +222,7 @@ class Program(Frequencies):
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
+        self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._override_cache: Dict[str, List[str]] = {}
         self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)
         self._memo_guarded: Dict[str, bool] = {}
@@ -1133,6 +1134,19 @@ class Program(Frequencies):
                 values = self.flow.eval(mod, callee[1])
                 return bool(values) and all(value[0] == "X" for value in values)
         return False
+
+    def text_attr(self, attr: str) -> bool:
+        """Whether the program's classes declare the attribute `attr` as text (annotated `str`
+        or set to a str literal), and none spells it as anything else (a number, a list, a
+        class): `token.content += piece` on such a name grows a str."""
+        cached = self._text_attrs
+        if cached is None:
+            cached = self._text_attrs = {}
+            for _, cls in self.classes.values():
+                for name, kind in cls.text_kinds.items():
+                    if cached.get(name) != "other":
+                        cached[name] = kind
+        return cached.get(attr) == "str"
 
     def has_class_attr(self, names: Sequence[str]) -> bool:
         """Whether any class in the program declares one of these attributes."""

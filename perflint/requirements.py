@@ -105,6 +105,10 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             method = req.partition(":")[2]
             if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
                 rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("text-attr:"):
+            # the attribute grown by += is declared as text by the program's classes
+            if not program.text_attr(req[len("text-attr:"):]):
+                return None
         elif req.startswith("flag:"):
             if not program.has_class_attr(req[5:].split(",")):
                 return None

@@ -78,6 +78,9 @@ class ClassSummary:
     methods: Tuple[str, ...] = ()
     attr_types: Dict[str, str] = field(default_factory=dict)  # attr -> g:<dotted class>
     attrs: Tuple[str, ...] = ()  # attribute names the class declares or assigns on self
+    # attributes the class declares as text (`content: str = ""`, `self.buf = ""`) -> "str",
+    # or as something else it spells out (`count: int`, `self.n = 0`) -> "other" (PFL203)
+    text_kinds: Dict[str, str] = field(default_factory=dict)
     # names the class defines as a literal collection: `sheets = (...)`, or a method or
     # property whose one statement returns one (repetition.class_sizes) -> its size
     sized: Dict[str, float] = field(default_factory=dict)

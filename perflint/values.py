@@ -152,6 +152,26 @@ def annotation_types(expr: Optional[cst.BaseExpression], depth: int = 0) -> Tupl
     return ((text,), False) if text else ((), False)
 
 
+def _annotated_kind(expr: cst.BaseExpression) -> Optional[str]:
+    """"str" for an annotation `str` (or `Optional[str]`, `str | None`), "other" for one that
+    names another class, None when it says nothing."""
+    types, container = annotation_types(expr)
+    if not types:
+        return None
+    return "str" if not container and set(types) <= {"str", "builtins.str"} else "other"
+
+
+def _literal_kind(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """"str" for a str literal, "other" for another literal (a number, bytes, a display)."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        return "str" if isinstance(value.evaluated_value, str) else "other"
+    if isinstance(value, cst.FormattedString):
+        return "str"
+    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return "other"
+    return None
+
+
 def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
     """The one class a simple annotation names: `C`, `m.C`, `"C"`, `Optional[C]`, `C | None`."""
     if annotation is None:
@@ -397,16 +417,34 @@ class NameResolution:
         typ = self._value_type(node.value)
         scope = self.value_scope()
         expr = value_expr(node.value, scope)
+        kind = _literal_kind(node.value)
         for target in node.targets:
             self._set_type(target.target, typ)
             self._bind(target.target, expr)
+            self._note_text_kind(target.target, kind)
         if scope != MODULE_SCOPE and type(node.targets[0].target) is cst.Name:
             items = keyed_items(node.value, scope)
             if items:  # for a later `f(**name)` in this function (call_arguments)
                 name = node.targets[0].target.value  # type: ignore[attr-defined]
                 self._keyed_dicts.setdefault((scope, name), []).extend(items)
 
+    def _note_text_kind(self, target: cst.BaseExpression, kind: Optional[str]) -> None:
+        """Whether a class's attribute visibly holds text: annotated `str` or assigned a str
+        literal in the class body or on self (ClassSummary.text_kinds; PFL203 reads it)."""
+        if kind is None or not self.frames:
+            return
+        frame = self.frames[-1]
+        cls, attr = None, None
+        if frame.kind == "class" and isinstance(target, cst.Name):
+            cls, attr = frame.cls, target.value
+        elif frame.kind == "function" and isinstance(target, cst.Attribute) \
+                and isinstance(target.value, cst.Name) and target.value.value == frame.self_name:
+            cls, attr = self.summary.classes.get(frame.method_of or ""), target.attr.value
+        if cls is not None and attr is not None and cls.text_kinds.get(attr) != "other":
+            cls.text_kinds[attr] = kind  # one spelling as something else wins: not known text
+
     def _enter_ann_assign(self, node: cst.AnnAssign) -> None:
+        self._note_text_kind(node.target, _annotated_kind(node.annotation.annotation) or _literal_kind(node.value))
         self._set_type(node.target, annotation_type(node.annotation) or self._value_type(node.value))
         scope = self.value_scope()
         expr = value_expr(node.value, scope)

@@ -33,6 +33,19 @@ class BytesConcatInLoop(Rule):
     `s = x + s` (a piece put in front) and `s = s + a + b` (the first `+` copies `s`
     before the result is stored back).
 
+    Also flags `+=` in a loop on an attribute or an item (`tokens[-1].content += piece`,
+    `self.out += line`, `lines[-1] += " " + word`), str as well as bytes: CPython's in-place
+    resize applies only when the target is a local name, so such a target copies all it holds
+    at every step. It is text when the piece visibly is (a literal, an f-string, `str()`, a
+    `join`, `format` or `decode`), or, for an attribute, when the file keeps bytes in it
+    (`self.buf = b""`) or the program's classes declare that attribute as text
+    (`content: str = ""`, `self.out = ""`) and none spells it as anything else (a number, a
+    list). It grows in the loops that leave the target alone: a target that names the loop's
+    own item (`row.text += "!"` for each row) is a new value every trip and is not reported,
+    and a loop that sets the target afresh (`self.line = ""` per group) starts it again.
+    Reported with medium confidence for str and high for bytes, priced like the local forms
+    (what it holds, at every step).
+
     Also flags a bytes attribute grown once per call of a method, outside any loop of it
     (`self._bytes += chunk` in a `fill()`), when the file sets that attribute to `b""` or
     `bytes()` and the method leaves it alone: nothing after the growth reads the attribute,
@@ -124,6 +137,11 @@ class BytesConcatInLoop(Rule):
         # a protocol's buffer, grown and then split in the same call
         "class Lines:\n    def __init__(self):\n        self.buf = b''\n    def data_received(self, data):\n"
         "        self.buf += data\n        while b'\\n' in self.buf:\n            line, self.buf = self.buf.split(b'\\n', 1)\n",
+        # an attribute that holds a number
+        "class C:\n    def __init__(self):\n        self.total = 0\n    def add(self, xs):\n"
+        "        for x in xs:\n            self.total += x\n",
+        # the loop's own item: a new string every trip
+        "def mark(rows):\n    for row in rows:\n        row.label += '!'\n",
         # The same shape on str: CPython grows a local str in place.
         "def decode(uri):\n    tokens = uri.split('%')\n    out = tokens[0]\n"
         "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n",
@@ -152,6 +170,11 @@ class BytesConcatInLoop(Rule):
                 "        name += tok\n    return name\n", line=11),
         Invalid("def pack(records):\n    blob = bytes()\n    for rec in records:\n        blob += rec.encode()\n"
                 "    return blob\n", line=4),
+        # a str held by an attribute: CPython never grows it in place
+        Invalid("class Writer:\n    def __init__(self):\n        self.out = ''\n    def write_all(self, rows):\n"
+                "        for row in rows:\n            self.out += f'{row}\\n'\n", line=6),
+        Invalid("def wrap(words):\n    lines = ['']\n    for word in words:\n        lines[-1] += ' ' + word\n"
+                "    return lines\n", line=4),
         # Started from a part of what the function holds as bytes (Falcon's percent-decoder).
         Invalid("def decode(uri):\n    raw = uri.encode('utf-8')\n    tokens = raw.split(b'%')\n    out = tokens[0]\n"
                 "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n", line=6),
@@ -289,12 +312,76 @@ class BytesConcatInLoop(Rule):
         if not self._accumulators or not isinstance(node.operator, cst.AddAssign):
             return
         if not isinstance(node.target, cst.Name):
-            self._attribute_grown(node, node.target)  # self.buf += data: grown across calls?
+            if self.ctx.loops:
+                self._target_grown(node, node.target)  # tokens[-1].content += t in a loop
+            else:
+                self._attribute_grown(node, node.target)  # self.buf += data: grown across calls?
             return
         names = self._accumulators[-1]
         known = names.get(node.target.value)
         if known is not None:
             self._grown(node, node.target.value, known, form="append")
+
+    def _target_grown(self, node: cst.AugAssign, target: cst.BaseExpression) -> None:
+        """`tokens[-1].content += piece`, `self.buf += piece`, `parts[-1] += piece` in a loop:
+        CPython's in-place resize of a str applies only when the target is a local name, so an
+        attribute or an item grown so copies all it holds at every step, str as well as bytes.
+        It is text when the piece visibly is (a literal, an f-string, str(), a join), or, for
+        an attribute, when the file keeps bytes in it or the program's classes declare that
+        attribute as text and nothing else (phase 2: `text-attr:`). It grows from the
+        outermost loop that leaves the target's names alone: a target that names the loop's
+        own item (`row.text += x` for each row) is a different value every trip."""
+        if self._in_except_handler() or not isinstance(target, (cst.Attribute, cst.Subscript)):
+            return
+        piece = _text_kind(node.value)
+        if piece == "other":
+            return  # a number, a list, a tuple: not text
+        names = {current.value for current, _ in own_nodes(target, ())
+                 if isinstance(current, cst.Name) and not _is_attr_name(current, target)}
+        loops = self.ctx.loop_nodes
+        start = None
+        for index in range(len(loops) - 1, -1, -1):
+            if names & _bound_in(loops[index]):
+                break
+            start = index
+        if start is None:
+            return  # the target names what the innermost loop binds: a new value each trip
+        code = _code(target)
+        if _just_added(self.ctx.stack, node, loops[-1], target):
+            return  # `out.append(x)` then `out[-1] += y`: the item added this trip, grown once
+        while start < len(loops) and _reassigned(loops[start], code):
+            start += 1  # set afresh in that loop (`self.line = ""` per group): it grows in the inner ones
+        if start == len(loops):
+            return  # set afresh in the loop that grows it: it stays short
+        requires: Tuple[str, ...] = ()
+        kind = piece
+        if isinstance(target, cst.Attribute):
+            if target.attr.value in self._bytes_attrs():
+                kind = "bytes"
+            elif kind is None:
+                kind, requires = "str", (f"text-attr:{target.attr.value}",)
+        if kind is None:
+            return  # an item of unknown type: a counter as often as text
+        if kind == "bytes":
+            message = (f"bytes '{code}' grows by += in a loop: every step copies all the bytes so far")
+            confidence, fix = "high", self.FIX
+        else:
+            message = (f"str '{code}' grows by += in a loop: CPython extends a str in place only when it is a local "
+                       "variable, so every step copies the whole string held by the attribute or item")
+            confidence, fix = "medium", STR_FIX
+        reads = self._reads[-1] if self._reads else {}
+        known, unknown = _piece_size(node, code, reads, self._short[-1] if self._short else set())
+        outer = len(self.ctx.loops) - len(loops)  # comprehension loops are not statements' loops
+        self.report(node, message, confidence=confidence, fix=fix, requires=requires,
+                    growth=(outer + start, known, unknown, _read_chunk(node, code, reads)))
+
+    def _in_except_handler(self) -> bool:
+        for current in reversed(self.ctx.stack):
+            if isinstance(current, (cst.ExceptHandler, cst.ExceptStarHandler)):
+                return True
+            if isinstance(current, (cst.FunctionDef, cst.Lambda)):
+                return False
+        return False
 
     def _attribute_grown(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         """`self.buf += piece` (or `self.buf = self.buf + piece`) outside any loop of a method:
@@ -360,6 +447,117 @@ class BytesConcatInLoop(Rule):
         known, unknown = _piece_size(node, name, reads, self._short[-1] if self._short else set())
         growth = (len(init_loops), known, unknown, _read_chunk(node, name, reads))
         self.report(node, message, confidence=confidence, fix=fix, growth=growth)
+
+
+def _text_kind(value: cst.BaseExpression) -> Optional[str]:
+    """"str" or "bytes" for a piece that visibly is text (a literal, an f-string, str(),
+    repr(), a join, format, decode or encode, a sum of such), "other" for a number or a
+    display, None when the code does not say."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        return "bytes" if isinstance(value.evaluated_value, bytes) else "str"
+    if isinstance(value, cst.FormattedString):
+        return "str"
+    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set,
+                          cst.ListComp, cst.SetComp, cst.DictComp)):
+        return "other"
+    if isinstance(value, cst.BinaryOperation):
+        if isinstance(value.operator, cst.Add):
+            return _text_kind(value.left) or _text_kind(value.right)
+        if isinstance(value.operator, cst.Modulo):
+            left = _text_kind(value.left)
+            return left if left in ("str", "bytes") else None
+        return None
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Name) and func.value in ("str", "repr", "chr", "format"):
+            return "str"
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in ("decode", "format"):
+                return "str"
+            if method == "encode":
+                return "bytes"
+            if method == "join" and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString)):
+                return "bytes" if isinstance(func.value.evaluated_value, bytes) else "str"
+    return None
+
+
+def _is_attr_name(name: cst.Name, root: cst.CSTNode) -> bool:
+    """`name` is the attribute part of an `x.name` under `root`, not a variable."""
+    return any(isinstance(current, cst.Attribute) and current.attr is name for current, _ in own_nodes(root, ()))
+
+
+def _just_added(stack: List[cst.CSTNode], node: cst.CSTNode, loop: cst.CSTNode, target: cst.BaseExpression) -> bool:
+    """The target is the last item of a list (`out[-1]`, `out[-1].text`) that the loop body
+    appends to before the `+=`, in the statements that run before it on its path: the item
+    added this trip, not a value carried across trips."""
+    inner = target
+    while isinstance(inner, cst.Attribute):
+        inner = inner.value
+    if not isinstance(inner, cst.Subscript):
+        return False
+    container = dotted_text(inner.value)
+    if container is None:
+        return False
+    child: cst.CSTNode = node
+    for ancestor in reversed(stack):
+        if ancestor is node:
+            continue
+        if ancestor is loop:
+            break
+        body = getattr(ancestor, "body", None)
+        if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)) \
+                and isinstance(body, (list, tuple)):
+            for stmt in body:
+                if stmt is child:
+                    break
+                for current, _ in own_nodes(stmt):
+                    if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
+                            and current.func.attr.value in ("append", "insert", "extend") \
+                            and dotted_text(current.func.value) == container:
+                        return True
+        child = ancestor
+    return False
+
+
+def _bound_in(loop: cst.CSTNode) -> Set[str]:
+    """Names a loop binds: its target and what its body assigns (not nested scopes)."""
+    out: Set[str] = set()
+    roots: List[cst.CSTNode] = []
+    if isinstance(loop, cst.For):
+        roots = [loop.target, loop.body]
+    elif isinstance(loop, cst.While):
+        roots = [loop.body]
+    else:
+        roots = [loop]
+    for root in roots:
+        for current, parent in own_nodes(root):
+            if isinstance(current, cst.Name) and (
+                (isinstance(parent, cst.AssignTarget) and parent.target is current)
+                or (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is current)
+                or (isinstance(parent, (cst.For, cst.CompFor)) and parent.target is current)
+                or (isinstance(parent, cst.NamedExpr) and parent.target is current)
+                or (isinstance(parent, cst.Element) and root is not loop)
+                or (isinstance(parent, cst.AsName) and parent.name is current)
+            ):
+                out.add(current.value)
+    if isinstance(loop, cst.For) and isinstance(loop.target, cst.Name):
+        out.add(loop.target.value)
+    return out
+
+
+def _reassigned(loop: cst.CSTNode, code: str) -> bool:
+    """The loop body assigns the target afresh (`=`, not the `+=` itself)."""
+    body = loop.body if isinstance(loop, (cst.For, cst.While)) else loop
+    for current, _ in own_nodes(body):
+        if isinstance(current, cst.Assign) and any(_code(t.target) == code for t in current.targets):
+            return True
+    return False
+
+
+def _code(expr: cst.CSTNode) -> str:
+    """The expression as written, on one line (a subscript written over three lines too)."""
+    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:

@@ -88,9 +88,34 @@ class SliceCopyInLoop(Rule):
     when the code does not say). A method that also grows, refills or resets the attribute
     holds one call's data and is not reported.
 
+    A list an object keeps (an attribute: `self.tokens`, `self._value.body`), sliced only to be
+    searched, is reported too: the slice is the iterable of a `for` loop that returns or breaks
+    at a match (also through `enumerate()`), or of the generator handed to `any()`, `all()` or
+    `next()`. The copy takes every element of the slice; the search may stop at the first.
+    Two shapes repeat it along the list:
+
+    * the rest after the index of a loop over that same list (`for i, (k, v) in
+      enumerate(self.body):` ... `any(... for ... in self.body[i + 1:])`): the rest of the list
+      per element, quadratic in its length;
+    * a method that slices it from its parameters in its `for` header (`for idx, tok in
+      enumerate(self.tokens[start:end], start=start):` ... `return idx, tok`), reached per
+      iteration of a loop (phase 2 requires the repetition): a caller that advances `start`
+      call after call copies the rest of the list each time.
+
+    Each is priced as `list-copy-element` (measured: a list slice against an
+    `itertools.islice` of it) x 50 elements, half of a list of unknown size (a modest
+    structure, 100) on average; the loop or the calls give the frequency. With the defaults
+    that is 3.5 µs per 100 trips, a note: the copy matters for lists of thousands of elements
+    searched per element, which the code does not show. A slice summed or walked to its end
+    (`sum()`, a `for` without `break`/`return`) is not reported: iterating an
+    `islice` costs about what the copy does (measured). Nor are a slice that is kept, returned
+    or changed, a slice with fixed bounds (`self.tokens[1:3]`), a full copy (`self.items[:]`,
+    made on purpose when the loop changes the list), a loop that changes the list it searches,
+    and slices of a local list (a working list is usually short).
+
     ## Notes
-    Other slices of `str` (a substring is how text is taken apart), lists and values whose
-    type is unknown are not reported, nor are
+    Other slices of `str` (a substring is how text is taken apart), other slices of lists and
+    values whose type is unknown are not reported, nor are
     slices of a `memoryview` (which copy nothing), slice assignments (`buf[:n] = ...`,
     `del buf[:n]`, which on a `bytearray` is amortised O(1)), a value read afresh in each
     iteration of the loop that slices it, slices in an `except` handler, or slices of a
@@ -113,6 +138,12 @@ class SliceCopyInLoop(Rule):
         "        yield view[i:i + 4]\n",
         # a list, and a str: not bytes
         "def pairs(items):\n    for i in range(len(items)):\n        yield items[i:i + 2]\n",
+        # a kept list's tail summed, not searched: the whole slice is walked anyway
+        "class T:\n    def totals(self):\n        for i, x in enumerate(self.rows):\n"
+        "            yield sum(r.size for r in self.rows[i:])\n",
+        # a full copy to walk while the list changes
+        "class Q:\n    def drain(self):\n        for job in self.jobs[:]:\n            if job.done:\n"
+        "                self.jobs.remove(job)\n                return job\n",
         # substrings of a str: how text is taken apart, not a chain of copies
         "def words(text: str):\n    i = 0\n    while i < len(text):\n        j = text.find(' ', i)\n"
         "        yield text[i:j]\n        i = j + 1\n",
@@ -148,6 +179,14 @@ class SliceCopyInLoop(Rule):
                 "        yield text[:i]\n        text = text[i + 1:]\n", line=5),
         Invalid("import os\ndef records(fd):\n    blob = os.read(fd, 1 << 20)\n"
                 "    return [blob[i:i + 16] for i in range(0, len(blob), 16)]\n", line=4),
+        # the rest of a kept list copied per element, only to be searched by any()
+        Invalid("class Table:\n    def keys_follow(self):\n        for i, (k, v) in enumerate(self.body):\n"
+                "            if any(n is not None for n, _ in self.body[i + 1:]):\n                yield k\n", line=4),
+        # a kept list sliced per call of a search that a loop repeats
+        Invalid("class Tokens:\n    def find(self, match, start=0):\n"
+                "        for tok in self.tokens[start:]:\n            if match(tok):\n                return tok\n"
+                "    def all_upper(self):\n        for i in range(10):\n            self.find(str.isupper, i)\n",
+                line=3),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -204,6 +243,9 @@ class SliceCopyInLoop(Rule):
             names.pop(name, None)  # rebound: a memoryview, a str, something unknown
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        if self._names and isinstance(node.value, cst.Attribute):
+            self._searched_slice(node)
+            return
         if not self._names or not self.ctx.in_loop or not isinstance(node.value, cst.Name):
             return
         name = node.value.value
@@ -232,6 +274,72 @@ class SliceCopyInLoop(Rule):
             return
         self.report(node, f"slicing {kind} '{name}' in a loop copies the bytes every time: "
                           "slice a memoryview instead", size=size)
+
+    def _searched_slice(self, node: cst.Subscript) -> None:
+        """A slice of a list an object keeps (`self.tokens[start:end]`, `self._value.body[i + 1:]`)
+        made only to be searched: the iterable of a `for` that returns or breaks on a match, or
+        of the generator handed to any()/all()/next(). The copy takes every element of the
+        slice; the search may look at the first. Reported when it repeats along the list: per
+        trip of a loop over that same list, sliced after the loop's index (the rest after each
+        element: quadratic), or once per call of a method, its bounds from its parameters,
+        that a caller calls in a loop (a cursor advanced through the list, call after call)."""
+        if not _is_slice(node) or self._in_except_handler():
+            return
+        part = node.slice[0].slice
+        lower, upper = part.lower, part.upper  # type: ignore[attr-defined]
+        text = dotted_text(node.value)
+        if text is None or (lower is None and upper is None):
+            return  # `items[:]`: a copy on purpose (the loop may change the list)
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value in self._attr_kinds():
+            return  # a bytes buffer the file keeps: not a list
+        search = self._search(node, text)
+        if search is None:
+            return
+        how = "a for loop that stops at a match" if search == "for" else f"{search}()"
+        function = innermost_def(self.ctx)
+        index = _loop_index_over(self.ctx.loop_nodes, text)
+        if index is not None and lower is not None and upper is None and _mentions_name(lower, index):
+            self.report(node, f"'{text}[{_code(lower)}:]' copies the rest of '{text}' on every trip of the loop over "
+                              f"it, only to search it with {how}: quadratic in its length; search an index range "
+                              "or itertools.islice() instead, or find what you need in one pass before the loop",
+                        cost="list-copy-element", size=LIST_HALF, fix=LIST_FIX)
+            return
+        receiver = self.ctx.self_name()
+        if self.ctx.in_loop or function is None or receiver is None or not text.startswith(receiver + ".") \
+                or function.name.value == "__init__":
+            return
+        params = _param_names(function) - {receiver}
+        if not any(bound is not None and _mentions_any(bound, params) for bound in (lower, upper)):
+            return  # fixed bounds: the same few elements every call
+        self.report(node, f"'{_code(node)}' copies the rest of '{text}' on every call of {function.name.value}(), only "
+                          f"to search it with {how}, and the call is repeated in a loop: quadratic in the list's "
+                          "length when the calls walk along it; iterate over range(start, end) (or "
+                          "itertools.islice()) instead",
+                    cost="list-copy-element", size=LIST_HALF, fix=LIST_FIX, requires=("repeated",))
+
+    def _search(self, node: cst.Subscript, text: str) -> Optional[str]:
+        """"for", "any", "all" or "next" when the slice is only searched: the iterable (perhaps
+        through enumerate()) of a `for` whose body returns or breaks and leaves the list alone,
+        or of a generator handed to any(), all() or next()."""
+        level, child = 1, node
+        parent = self.ctx.parent(level)
+        if isinstance(parent, cst.Arg) and parent.keyword is None:
+            call = self.ctx.parent(level + 1)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "enumerate" \
+                    and call.args and call.args[0] is parent:
+                level, child = level + 2, call
+                parent = self.ctx.parent(level)
+        if isinstance(parent, cst.For) and parent.iter is child:
+            if _exits(parent.body) and not _changes(parent.body, text):
+                return "for"
+            return None
+        if isinstance(parent, cst.CompFor) and parent.iter is child:
+            gen, arg, call = (self.ctx.parent(level + k) for k in (1, 2, 3))
+            if isinstance(gen, cst.GeneratorExp) and gen.for_in is parent and isinstance(arg, cst.Arg) \
+                    and isinstance(call, cst.Call) and isinstance(call.func, cst.Name) \
+                    and call.func.value in ("any", "all", "next") and call.args and call.args[0] is arg:
+                return call.func.value
+        return None
 
     def _feeds_struct(self, node: cst.Subscript) -> bool:
         """`struct.unpack(fmt, data[i:i + 4])`: the fix is unpack_from(fmt, data, i), not a view."""
@@ -385,6 +493,91 @@ def _slice_length(node: cst.Subscript) -> Optional[float]:
             upper.left.deep_equals(lower):
         return float(int(upper.right.value, 0))
     return None
+
+
+# A list whose length the code does not show: a modest structure (scoring.DEFAULT_ELEMENTS,
+# 100); a slice of what is left after a position copies half of it on average.
+LIST_HALF = 50.0
+LIST_FIX = ("search without copying: loop over an index range (`for i in range(start, len(items))`) or "
+            "itertools.islice(items, start, end); or find the positions you need in one pass")
+# What a search loop may do to the list it searches that needs the copy.
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
+
+
+def _loop_index_over(loops: Tuple[cst.CSTNode, ...], text: str) -> Optional[str]:
+    """The index name of a `for` loop around the site that walks the list `text` itself:
+    `for i, x in enumerate(text)` or `for i in range(len(text))`."""
+    for loop in reversed(loops):
+        if not isinstance(loop, cst.For):
+            continue
+        it = loop.iter
+        if not isinstance(it, cst.Call) or not isinstance(it.func, cst.Name) or not it.args:
+            continue
+        if it.func.value == "enumerate" and dotted_text(it.args[0].value) == text \
+                and isinstance(loop.target, cst.Tuple) and loop.target.elements \
+                and isinstance(loop.target.elements[0].value, cst.Name):
+            return loop.target.elements[0].value.value
+        if it.func.value == "range" and len(it.args) == 1 and isinstance(loop.target, cst.Name):
+            inner = it.args[0].value
+            if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "len" \
+                    and inner.args and dotted_text(inner.args[0].value) == text:
+                return loop.target.value
+    return None
+
+
+def _mentions_name(expr: cst.CSTNode, name: str) -> bool:
+    return _mentions_any(expr, {name})
+
+
+def _mentions_any(expr: cst.CSTNode, names: set) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in names
+    return any(isinstance(current, cst.Name) and current.value in names for current, _ in own_nodes(expr, ()))
+
+
+def _param_names(function: cst.FunctionDef) -> set:
+    params = function.params
+    return {p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)}
+
+
+def _code(expr: cst.CSTNode) -> str:
+    """The expression as written, on one line (a subscript written over three lines too)."""
+    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
+
+
+def _exits(body: cst.CSTNode) -> bool:
+    """The loop body returns, or breaks out of this loop (not of a loop nested in it)."""
+    stack: List[Tuple[cst.CSTNode, bool]] = [(body, False)]
+    while stack:
+        node, nested = stack.pop()
+        if isinstance(node, cst.Return) or (isinstance(node, cst.Break) and not nested):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        inner = nested or isinstance(node, (cst.For, cst.While))
+        stack.extend((child, inner) for child in iter_children(node))
+    return False
+
+
+def _changes(body: cst.CSTNode, text: str) -> bool:
+    """The loop body changes the list it walks a copy of: a mutating method of it, an item
+    or slice assigned or deleted, or the name rebound; then the copy is needed."""
+    for current, _ in own_nodes(body, ()):
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
+                and current.func.attr.value in _MUTATORS and dotted_text(current.func.value) == text:
+            return True
+        targets: List[cst.CSTNode] = []
+        if isinstance(current, cst.Assign):
+            targets = [t.target for t in current.targets]
+        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
+            targets = [current.target]
+        elif isinstance(current, cst.Del):
+            targets = [current.target]
+        for target in targets:
+            for part, _ in own_nodes(target, ()):
+                if isinstance(part, (cst.Attribute, cst.Name)) and dotted_text(part) == text:
+                    return True
+    return False
 
 
 def _innermost_loop(ctx) -> Optional[cst.CSTNode]:
