@@ -1,0 +1,131 @@
+"""Session sixteen's shapes (bench/realbugs.toml): PFL101 on a local that aliases stored state
+at the copy, through every binding that can reach it (tomlkit-super-table-merge-deepcopy), and
+PFL305 on a `__hash__` over the fields of a recursive node class, which hashes the whole
+subtree on every call (graphql-core-node-hash-uncached). The buggy form, the fixed form and
+near misses; each buggy test fails on the code before the change (PFL101 read a local bound
+in the function as a fresh value; PFL305 skipped every hash that reads fields)."""
+
+from __future__ import annotations
+
+import pytest
+
+from perflint.testing import lint_sources
+
+
+def found(src, rule, config, name="m.py"):
+    return [f for f in lint_sources({name: src}, select=(rule,), config=config) if f.rule == rule]
+
+
+# -- PFL101: a document's merge deep-copies the stored table it found ---------------------
+MERGE = '''import copy
+
+
+class Table:
+    def __init__(self):
+        self.body = []
+
+    def is_super(self):
+        return not self.body
+
+    def add(self, key, value):
+        self.body.append((key, value))
+
+
+class Document:
+    def __init__(self):
+        self._body = []
+        self._index = {}
+
+    def append(self, key, table):
+        if key in self._index:
+            idx = self._index[key]
+            if isinstance(idx, tuple):
+                entry = self._body[idx[-1]]
+            else:
+                entry = self._body[idx]
+            current = entry[1]
+            if isinstance(table, list):
+                current = [current, *table]
+                self._body[idx] = (key, current)
+                return self
+            if current.is_super():
+                current = copy.deepcopy(current)
+                for k, v in table.body:
+                    current.add(k, v)
+                self._body[idx] = (key, current)
+                return self
+        self._index[key] = len(self._body)
+        self._body.append((key, table))
+        return self
+
+
+def parse(pairs):
+    doc = Document()
+    for key, table in pairs:
+        doc.append(key, table)
+    return doc
+'''
+MERGE_MESSAGE = ("copy.deepcopy() of 'current', a local bound to an attribute, on every call: the structure is "
+                 "cloned each time this runs")
+
+
+def test_a_local_bound_from_an_entry_of_stored_state_and_deep_copied_is_reported(round_config):
+    # `current` is bound three times: from an entry of self._body (through `entry`, bound on
+    # both branches of an if), to a list in a branch that returns, and by the copy itself;
+    # only the first reaches the copy
+    (f,) = found(MERGE, "PFL101", round_config)
+    assert (f.line, f.severity, f.message) == (33, "error", MERGE_MESSAGE)
+    assert f.cost == pytest.approx(1e-6 * 100)  # deepcopy-element x 100 elements (size unknown)
+    assert f.frequency == 100  # parse's loop over the pairs
+
+
+def test_the_merge_in_place_is_quiet(round_config):
+    fixed = MERGE.replace("                current = copy.deepcopy(current)\n", "")
+    assert found(fixed, "PFL101", round_config) == []
+
+
+@pytest.mark.parametrize("rebind", [
+    # a fresh table on some path to the copy: the copy may be of a value the call made
+    "            if not current.is_super():\n                current = Table()\n",
+    # a value a call returns: not visibly the stored one
+    "            current = self.lookup(key)\n",
+    # unpacked: one part of a value, not read
+    "            _, current = entry\n",
+])
+def test_a_local_that_may_hold_something_else_at_the_copy_is_quiet(round_config, rebind):
+    near = MERGE.replace("            if current.is_super():\n", rebind + "            if current.is_super():\n", 1)
+    near = near.replace("                current = copy.deepcopy(current)\n",
+                        "                current = copy.deepcopy(current)\n                return current\n")
+    assert found(near, "PFL101", round_config) == []
+
+
+def test_a_copy_of_the_previous_copy_around_a_loop_is_quiet(round_config):
+    # the binding that reaches the copy on the second trip is the copy before it: a snapshot
+    # per step, not the stored structure again
+    src = ("import copy\n"
+           "class Board:\n"
+           "    def __init__(self):\n"
+           "        self.start = {}\n"
+           "    def play(self, moves):\n"
+           "        state = self.start\n"
+           "        for move in moves:\n"
+           "            state = copy.deepcopy(state)\n"
+           "            state[move] = True\n"
+           "        return state\n")
+    assert found(src, "PFL101", round_config) == []
+    # the same loop copying the stored start each time is reported
+    again = src.replace("            state = copy.deepcopy(state)\n", "            step = copy.deepcopy(state)\n")
+    (f,) = found(again, "PFL101", round_config)
+    assert (f.line, f.message) == (8, "copy.deepcopy() of 'state', a local bound to an attribute, on every call: "
+                                      "the structure is cloned each time this runs")
+
+
+def test_a_local_bound_to_a_parameter_is_a_note_of_low_confidence(round_config):
+    src = ("import copy\n"
+           "def render(options, rows):\n"
+           "    base = options.defaults\n"
+           "    return [copy.deepcopy(base) for r in rows]\n")
+    (f,) = found(src, "PFL101", round_config)
+    assert (f.line, f.confidence, f.message) == (
+        4, "low", "copy.deepcopy() of 'base', a local bound to parameter 'options', on every call: the structure "
+                  "is cloned each time this runs")
