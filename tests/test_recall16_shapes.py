@@ -129,3 +129,101 @@ def test_a_local_bound_to_a_parameter_is_a_note_of_low_confidence(round_config):
     assert (f.line, f.confidence, f.message) == (
         4, "low", "copy.deepcopy() of 'base', a local bound to parameter 'options', on every call: the structure "
                   "is cloned each time this runs")
+
+
+# -- PFL305: a syntax tree's node hashes every field, child nodes included -------------------
+NODES = '''from typing import List, Optional, Tuple
+
+
+class Node:
+    __slots__ = ("loc",)
+    keys: Tuple[str, ...] = ("loc",)
+
+    def __init__(self, **kwargs):
+        for key in self.keys:
+            setattr(self, key, kwargs.get(key))
+
+    def __hash__(self):
+        return hash(tuple(getattr(self, key) for key in self.keys))
+
+
+class NameNode(Node):
+    __slots__ = ("value",)
+
+    value: str
+
+
+class FieldNode(Node):
+    __slots__ = ("alias", "name", "selection_set")
+
+    alias: Optional[NameNode]
+    name: NameNode
+    selection_set: Optional["SelectionSetNode"]
+
+
+class SelectionSetNode(Node):
+    __slots__ = ("selections",)
+
+    selections: List[FieldNode]
+'''
+NODES_MESSAGE = ("__hash__ hashes its fields, which hold NameNode objects of the Node hierarchy: the whole subtree "
+                 "on every call, and dicts and sets hash on every lookup")
+
+
+def test_a_node_hashing_the_fields_its_subclasses_enumerate_is_reported(round_config):
+    (f,) = found(NODES, "PFL305", round_config)
+    assert (f.line, f.severity, f.message) == (13, "warning", NODES_MESSAGE)
+    assert f.cost == pytest.approx(2e-7 * 100)  # hash-node-element x 100 nodes (size unknown)
+    assert f.frequency == 100  # __hash__: once per dict or set lookup
+
+
+def test_a_node_that_keeps_its_hash_is_quiet(round_config):
+    fixed = NODES.replace(
+        "    def __hash__(self):\n        return hash(tuple(getattr(self, key) for key in self.keys))\n",
+        "    def __hash__(self):\n        if getattr(self, '_hash', None) is None:\n"
+        "            self._hash = hash(tuple(getattr(self, key) for key in self.keys))\n"
+        "        return self._hash\n")
+    assert found(fixed, "PFL305", round_config) == []
+
+
+EXPR = '''class Expr:
+    def __init__(self, op: str, left: "Expr", right: "Expr", label: str):
+        self.op = op
+        self.left = left
+        self.right = right
+        self.label = label
+
+    def __hash__(self):
+        return hash((self.op, self.left, self.right))
+'''
+
+
+def test_a_binary_tree_hashing_its_children_is_reported(round_config):
+    (f,) = found(EXPR, "PFL305", round_config)
+    assert (f.line, f.severity, f.message) == (
+        9, "warning", "__hash__ hashes self.left, which holds Expr objects of the Expr hierarchy: the whole subtree "
+                      "on every call, and dicts and sets hash on every lookup")
+
+
+@pytest.mark.parametrize("src", [
+    # a flat value: scalar fields only
+    "class Point:\n    def __init__(self, x: int, y: int):\n        self.x = x\n        self.y = y\n"
+    "    def __hash__(self):\n        return hash((self.x, self.y))\n",
+    # a node with a link to another node that the hash does not read
+    "class Token:\n    def __init__(self, kind: str, value: str, prev: 'Token'):\n        self.kind = kind\n"
+    "        self.value = value\n        self.prev = prev\n"
+    "    def __hash__(self):\n        return hash((self.kind, self.value))\n",
+    # fields that hold objects of another class, not of this hierarchy
+    "class Location:\n    start: int\n    end: int\n"
+    "class Span:\n    begin: Location\n    end: Location\n"
+    "    def __hash__(self):\n        return hash((self.begin, self.end))\n",
+    # a wrapper around one node of the hierarchy: a chain a few nodes long, not a tree
+    "class Query:\n    pass\n"
+    "class NotQuery(Query):\n    def __init__(self, subquery: Query):\n        self.subquery = subquery\n"
+    "    def __hash__(self):\n        return hash(('not', hash(self.subquery)))\n",
+    # a record enumerating scalar fields from its keys
+    "class Row:\n    keys = ('a', 'b')\n    a: int\n    b: str\n"
+    "    def __hash__(self):\n        return hash(tuple(getattr(self, k) for k in self.keys))\n",
+])
+def test_hashes_over_fields_that_hold_no_node_of_the_hierarchy_are_quiet(round_config, src):
+    assert found(src, "PFL305", round_config) == []
