@@ -127,8 +127,16 @@ def test_a_local_bound_to_a_parameter_is_a_note_of_low_confidence(round_config):
            "    return [copy.deepcopy(base) for r in rows]\n")
     (f,) = found(src, "PFL101", round_config)
     assert (f.line, f.confidence, f.message) == (
-        4, "low", "copy.deepcopy() of 'base', a local bound to parameter 'options', on every call: the structure "
-                  "is cloned each time this runs")
+        4, "low", "copy.deepcopy() of 'base', a local bound to an attribute of parameter 'options', on every call: "
+                  "the structure is cloned each time this runs")
+    # the parameter itself, rebound by the copy: the same words as a parameter copied as it is
+    src = ("import copy\n"
+           "def sanitize(msg):\n"
+           "    msg = copy.deepcopy(msg)\n"
+           "    return msg\n")
+    (f,) = found(src, "PFL101", round_config)
+    assert (f.line, f.confidence, f.message) == (
+        3, "low", "copy.deepcopy() of parameter 'msg' on every call: the structure is cloned each time this runs")
 
 
 # -- PFL305: a syntax tree's node hashes every field, child nodes included -------------------

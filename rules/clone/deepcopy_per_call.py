@@ -243,8 +243,10 @@ class DeepcopyPerCall(Rule):
         kinds = self._held(arg.value, self.ctx.stack, 0)
         if not kinds:
             return None
+        low = any("parameter" in kind for kind in kinds)
+        if kinds == {f"parameter '{arg.value}'"}:
+            return f"parameter '{arg.value}'", "low"  # `event = copy.deepcopy(event)`: the caller's value
         what = " or ".join(sorted(kinds))
-        low = any(kind.startswith("parameter") for kind in kinds)
         return f"'{arg.value}', a local bound to {what},", "low" if low else None
 
     def _held(self, name: str, stack, depth: int):
@@ -274,8 +276,11 @@ class DeepcopyPerCall(Rule):
         if root in self.ctx.imports or root in self._globals:
             local = self._locals[-1] if self._locals else set()
             if root not in local:
-                return f"module-level '{root}'"
-        return self._held(root, path, depth + 1)
+                return f"an attribute of module-level '{root}'" if attribute else f"module-level '{root}'"
+        kinds = self._held(root, path, depth + 1)
+        if kinds is None or not attribute:
+            return kinds
+        return {f"an attribute of {kind}" if kind.startswith("parameter") else kind for kind in kinds}
 
     def _long_lived(self, arg, fn):
         expr = arg
