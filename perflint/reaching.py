@@ -53,7 +53,7 @@ def _climb(stack: Sequence[cst.CSTNode], name: str) -> List[Binding]:
     found: List[Binding] = []
     for i in range(len(stack) - 1, 0, -1):
         child, parent = stack[i], stack[i - 1]
-        path = tuple(stack[:i])  # down to `parent`
+        path = tuple(stack[:i])  # down to `parent`, its last
         parent_type = type(parent)
         if parent_type is cst.FunctionDef:
             if child is parent.body:  # type: ignore[attr-defined]
@@ -82,15 +82,15 @@ def _climb(stack: Sequence[cst.CSTNode], name: str) -> List[Binding]:
                 # The way round again: whatever the body binds may reach its start and the `else`.
                 if parent_type is cst.For and _binds(parent.target, name):  # type: ignore[attr-defined]
                     raise _Unknown
-                _everywhere(body, name, path + (parent,), found)  # type: ignore[arg-type]
+                _everywhere(body, name, path, found)  # type: ignore[arg-type]
             continue
         if parent_type is cst.Try or parent_type is cst.TryStar:
             if child is not body:  # a handler, `else` or `finally`: the body ran, maybe in part
-                _everywhere(body, name, path + (parent,), found)  # type: ignore[arg-type]
+                _everywhere(body, name, path, found)  # type: ignore[arg-type]
                 if type(child) is cst.Finally:
                     for part in (*parent.handlers, parent.orelse):  # type: ignore[attr-defined]
                         if part is not None:
-                            _everywhere(part, name, path + (parent,), found)
+                            _everywhere(part, name, path, found)
             continue
         if parent_type in (cst.ExceptHandler, cst.ExceptStarHandler) and parent.name is not None \
                 and _binds(parent.name.name, name):  # type: ignore[attr-defined]

@@ -120,6 +120,28 @@ def test_a_copy_of_the_previous_copy_around_a_loop_is_quiet(round_config):
                                       "the structure is cloned each time this runs")
 
 
+@pytest.mark.parametrize("body, line", [
+    # a handler that binds a fresh value: it may reach the copy
+    ("        try:\n            x = self.t[k]\n        except KeyError:\n            x = {}\n"
+     "        return copy.deepcopy(x)\n", None),
+    # a handler that leaves: only the try body's binding reaches
+    ("        try:\n            x = self.t[k]\n        except KeyError:\n            raise\n"
+     "        return copy.deepcopy(x)\n", 8),
+    # every branch binds stored state
+    ("        if k:\n            x = self.a\n        elif k == 2:\n            x = self.b[k]\n        else:\n"
+     "            x = self.c\n        return copy.deepcopy(x)\n", 10),
+    # one branch binds a fresh list
+    ("        if k:\n            x = self.a\n        elif k == 2:\n            x = []\n        else:\n"
+     "            return None\n        return copy.deepcopy(x)\n", None),
+    # rebound from a call before the copy, and bound in a loop's target
+    ("        x = self.t\n        x = x.get(k)\n        return copy.deepcopy(x)\n", None),
+    ("        for x in self.items:\n            pass\n        return copy.deepcopy(x)\n", None),
+])
+def test_the_bindings_that_reach_the_copy_decide(round_config, body, line):
+    src = "import copy\nclass A:\n    def get(self, k):\n" + body
+    assert [f.line for f in found(src, "PFL101", round_config)] == ([line] if line else [])
+
+
 def test_a_local_bound_to_a_parameter_is_a_note_of_low_confidence(round_config):
     src = ("import copy\n"
            "def render(options, rows):\n"
