@@ -136,6 +136,9 @@ def test_a_copy_of_the_previous_copy_around_a_loop_is_quiet(round_config):
     # rebound from a call before the copy, and bound in a loop's target
     ("        x = self.t\n        x = x.get(k)\n        return copy.deepcopy(x)\n", None),
     ("        for x in self.items:\n            pass\n        return copy.deepcopy(x)\n", None),
+    # another package's configuration, handed out as a copy to change
+    ("        from django.conf import settings\n        m = settings.JOB_MANIFEST\n"
+     "        return copy.deepcopy(m)\n", None),
 ])
 def test_the_bindings_that_reach_the_copy_decide(round_config, body, line):
     src = "import copy\nclass A:\n    def get(self, k):\n" + body

@@ -39,7 +39,9 @@ class DeepcopyPerCall(Rule):
     through other such locals (`entry = self._body[i]; current = entry[1]; ...; current =
     copy.deepcopy(current)`: tomlkit's super-table merge, which deep-copied the stored table
     once per sub-table it parsed). A local that may hold anything else there (a call's
-    result, a literal, the previous copy around a loop, a part of an unpacked value) does not.
+    result, a literal, the previous copy around a loop, a part of an unpacked value) does not,
+    nor does one bound to an attribute of an imported module (`manifest =
+    settings.JOB_MANIFEST`): another package's configuration, copied for the caller to change.
 
     ## Why is this slow
     `deepcopy` visits every object of the structure in Python, keeps a memo dictionary
@@ -273,10 +275,15 @@ class DeepcopyPerCall(Rule):
         root = expr.value
         if root in ("self", "cls"):
             return "an attribute" if attribute else None
-        if root in self.ctx.imports or root in self._globals:
-            local = self._locals[-1] if self._locals else set()
-            if root not in local:
+        local = self._locals[-1] if self._locals else set()
+        if root not in local:
+            if root in self._globals:
                 return f"an attribute of module-level '{root}'" if attribute else f"module-level '{root}'"
+            if root in self.ctx.imports:
+                # `manifest = settings.JOB_MANIFEST`: another package's configuration, handed
+                # out as a private copy the caller changes (Nautobot's Kubernetes job manifest,
+                # once per job launched beside the API calls that start it): not followed
+                return None
         kinds = self._held(root, path, depth + 1)
         if kinds is None or not attribute:
             return kinds
