@@ -39,7 +39,11 @@ class HashRecomputedPerCall(Rule):
     such nodes (`List[Node]`, `FrozenList["Node"]`), or two fields that hold one each (`left`,
     `right`); a wrapper around one node (`NotQuery(subquery)`) hashes a chain a few nodes
     long. A hash of scalar fields, or of fields that hold objects of other classes, reads a
-    few values and is not reported, nor is a hash that is cached.
+    few values and is not reported, nor is a hash that is cached. A hash of named fields
+    (`hash((self.left, self.right))`) is one node kind's own, often over a few nodes and
+    rarely a dict key at volume: it has medium confidence (a note unless a loop of the scanned
+    code repeats it); a generic node's hash over the fields its class lists covers every node
+    of the tree and has high confidence.
 
     ## Why is this slow
     Dicts and sets call `__hash__` on every insertion and lookup: a resolver that keeps
@@ -172,25 +176,26 @@ class HashRecomputedPerCall(Rule):
             if found is not None:
                 why, worker = found
                 # Reported when the walk reaches the call, inside __hash__: its role sets the frequency.
-                self._pending[id(value)] = (why, _elements(worker, methods, module_functions), None)
+                self._pending[id(value)] = (why, None, _elements(worker, methods, module_functions), None)
                 continue
             subtree = self._subtree(node, value.args[0].value, methods)
             if subtree is not None:
-                self._pending[id(value)] = (subtree, None, "hash-node-element")
+                self._pending[id(value)] = (*subtree, None, "hash-node-element")
 
     def visit_Call(self, node: cst.Call) -> None:
         pending = self._pending.pop(id(node), None)
         if pending is not None:
-            why, size, cost = pending
+            why, confidence, size, cost = pending
             self.report(node, f"__hash__ {why} on every call, and dicts and sets hash on every lookup",
-                        size=size, per_item="__hash__ runs per dict or set lookup", cost=cost)
+                        size=size, per_item="__hash__ runs per dict or set lookup", cost=cost,
+                        confidence=confidence)
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._module_functions: Dict[str, cst.FunctionDef] = {}
-        # id of a `hash(...)` call in __hash__ -> (what it rebuilds, elements it renders or
-        # None, cost key or None for the rule's)
-        self._pending: Dict[int, Tuple[str, Optional[float], Optional[str]]] = {}
+        # id of a `hash(...)` call in __hash__ -> (what it rebuilds, confidence or None for the
+        # rule's, elements it renders or None, cost key or None for the rule's)
+        self._pending: Dict[int, Tuple[str, Optional[str], Optional[float], Optional[str]]] = {}
         self._classes: Dict[str, _ClassInfo] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -201,7 +206,7 @@ class HashRecomputedPerCall(Rule):
         self._classes = {s.name.value: _ClassInfo(s, i) for i, s in enumerate(node.body) if isinstance(s, cst.ClassDef)}
 
     def _subtree(self, cls: cst.ClassDef, expr: cst.BaseExpression,
-                 methods: Dict[str, cst.FunctionDef]) -> Optional[str]:
+                 methods: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, Optional[str]]]:
         """A hash of fields that holds nodes of the class's own hierarchy: hashing them hashes
         their fields in turn, the whole subtree on every call. The fields are the `self.x`
         the hash reads, or every field of the class and its subclasses when it enumerates
@@ -239,7 +244,13 @@ class HashRecomputedPerCall(Rule):
             return None
         field, (node_class, _) = sorted(hashed.items(), key=lambda item: not item[1][1])[0]
         what = "its fields, which hold" if read is None else f"self.{field}, which holds"
-        return f"hashes {what} {node_class} objects of the {cls.name.value} hierarchy: the whole subtree"
+        why = f"hashes {what} {node_class} objects of the {cls.name.value} hierarchy: the whole subtree"
+        # A node kind's own hash of named fields (sphinx's C++ expression and declarator nodes,
+        # one __hash__ per class) covers one kind of node, whose subtrees are often a few nodes
+        # and which little code keeps in dicts: medium confidence, a note unless a loop of the
+        # scanned code repeats it. A generic node's hash over the fields its class lists covers
+        # every node of the tree, documents included (graphql-core's Node).
+        return why, (None if read is None else "medium")
 
     def _rebuilt(self, expr: cst.BaseExpression, methods: Dict[str, cst.FunctionDef], properties: Set[str],
                  module_functions: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, cst.FunctionDef]]:
