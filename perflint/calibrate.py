@@ -596,6 +596,29 @@ def _render_node(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: str(tree), lambda: tree is tree, per=100)
 
 
+def _hash_node(tmp: str) -> Tuple[float, float]:
+    """hash() of a syntax-tree-like node of 100 nodes whose __hash__ hashes a tuple of its
+    fields (a name and a tuple of child nodes), so each call hashes the whole subtree, against
+    the hash kept on the node after the first call: per node hashed."""
+
+    class Node:
+        __slots__ = ("name", "children", "_hash")
+
+        def __init__(self, name: str, children: tuple) -> None:
+            self.name, self.children, self._hash = name, children, None
+
+        def __hash__(self) -> int:
+            return hash((self.name, self.children))
+
+        def kept(self) -> int:
+            if self._hash is None:
+                self._hash = hash((self.name, self.children))
+            return self._hash
+
+    tree = Node("root", tuple(Node(f"n{i}", tuple(Node(f"n{i}.{j}", ()) for j in range(10))) for i in range(9)))
+    return _pair(lambda: hash(tree), tree.kept, per=100)
+
+
 _SPEC_PATTERN = re.compile(
     r"""\s*(?P<op>~=|==|!=|<=|>=|<|>)\s*
         (?P<version>[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?)\s*""",
@@ -660,6 +683,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("enum-class", "the functional Enum API per call", "the enum defined once", "execution"), _enum_class),
     (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
     (CostSpec("render-node-element", "str() of a syntax-tree node, per leaf rendered", "comparing nodes by identity", "element"), _render_node),
+    (CostSpec("hash-node-element", "hash() of a tree node whose __hash__ hashes its fields, child nodes included, per node of the subtree", "the hash kept on the node", "element"), _hash_node),
     (CostSpec("record-parse", "one record parsed by a declarative parser (construct) after a seek, per index", "one read and struct.Struct.iter_unpack", "execution", estimated=True,
               unmeasured="measured with construct, not a perflint dependency"), None),
     (CostSpec("parse-text-ctor", "an object built from text its constructor matches with a regex and splits (a version specifier)", "the object kept by its text", "execution"), _parse_text_ctor),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from perflint.nodes import own_nodes
+from perflint.reaching import reaching
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, innermost_def
 
@@ -31,6 +32,16 @@ class DeepcopyPerCall(Rule):
     library's own deep copy counts the same:
     pydantic's `obj.model_copy(deep=True)` (v2) and `obj.copy(deep=True)` (v1) run
     `copy.deepcopy` over the model's fields. Severity follows how often the function runs.
+
+    A local counts when it holds one of these at the copy: every binding of it that can
+    reach the call (in source order, along branches and around loops: `perflint/reaching.py`)
+    is an attribute or an entry of one, a module-level name or a parameter, directly or
+    through other such locals (`entry = self._body[i]; current = entry[1]; ...; current =
+    copy.deepcopy(current)`: tomlkit's super-table merge, which deep-copied the stored table
+    once per sub-table it parsed). A local that may hold anything else there (a call's
+    result, a literal, the previous copy around a loop, a part of an unpacked value) does not,
+    nor does one bound to an attribute of an imported module (`manifest =
+    settings.JOB_MANIFEST`): another package's configuration, copied for the caller to change.
 
     ## Why is this slow
     `deepcopy` visits every object of the structure in Python, keeps a memo dictionary
@@ -100,6 +111,11 @@ class DeepcopyPerCall(Rule):
         "        board.apply(move)\n        history.append(copy.deepcopy(board))\n    return history\n",
         "import copy\ndef commands(prefix, names):\n    base = [prefix, 'se']\n    for name in names:\n"
         "        for flag in ('-p', '-q'):\n            cmd = copy.deepcopy(base)\n            cmd.append(flag)\n",
+        # a local that may hold a fresh value at the copy; the previous copy around a loop
+        "import copy\nclass D:\n    def get(self, k):\n        t = self._body[k]\n        if t is None:\n"
+        "            t = make()\n        return copy.deepcopy(t)\n",
+        "import copy\nclass B:\n    def play(self, moves):\n        s = self.start\n        for m in moves:\n"
+        "            s = copy.deepcopy(s)\n            s[m] = 1\n",
     ]
     INVALID = [
         # an object built per value clones its class's fields each time
@@ -112,6 +128,11 @@ class DeepcopyPerCall(Rule):
         Invalid("def assemble(checks, resources):\n    out = []\n    for check in checks:\n"
                 "        for r in resources:\n            c = check.model_copy(deep=True)\n"
                 "            c.set_resource(r)\n            out.append(c)\n    return out\n", line=5),
+        # a local bound from an entry of stored state on every path that reaches the copy
+        Invalid("import copy\nclass D:\n    def merge(self, i, rows):\n        if i < 0:\n"
+                "            entry = self._body[-1]\n        else:\n            entry = self._body[i]\n"
+                "        t = entry[1]\n        for r in rows:\n            u = copy.deepcopy(t)\n"
+                "            u.add(r)\n", line=10),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -157,7 +178,7 @@ class DeepcopyPerCall(Rule):
         if "copy" in fn.name.lower() or "clone" in fn.name.lower():
             return  # `_clone`, `copy_config`, `smart_deepcopy`: cloning is the job
         arg = node.func.value if method is not None else first_arg(node)
-        found = self._long_lived(arg, fn) or self._loop_invariant(arg, fn)
+        found = self._long_lived(arg, fn) or self._loop_invariant(arg, fn) or self._alias(arg, fn)
         if found is None:
             return
         kind, confidence = found
@@ -209,6 +230,64 @@ class DeepcopyPerCall(Rule):
         if not _unchanged_in(loops[-1], name):
             return None
         return f"'{name}', an entry of an outer loop that this loop does not change,", "medium"
+
+    def _alias(self, arg, fn):
+        """A local that holds long-lived state at the copy: every binding of it that can reach
+        the call (reaching definitions, along branches and loops) is an attribute or an entry
+        of one, a module-level name or a parameter, directly or through other such locals
+        (`entry = self._body[i]; current = entry[1]; ... copy.deepcopy(current)`). A binding
+        to anything else (a call's result, a literal, a copy) on some path: not reported."""
+        if not isinstance(arg, cst.Name) or arg.value in ("self", "cls"):
+            return None
+        local = self._locals[-1] if self._locals else set()
+        if arg.value not in local:
+            return None  # not bound in the function: the cases above
+        kinds = self._held(arg.value, self.ctx.stack, 0)
+        if not kinds:
+            return None
+        low = any("parameter" in kind for kind in kinds)
+        if kinds == {f"parameter '{arg.value}'"}:
+            return f"parameter '{arg.value}'", "low"  # `event = copy.deepcopy(event)`: the caller's value
+        what = " or ".join(sorted(kinds))
+        return f"'{arg.value}', a local bound to {what},", "low" if low else None
+
+    def _held(self, name: str, stack, depth: int):
+        """What the bindings of `name` reaching the end of `stack` hold: a set of kinds, or
+        None when one of them holds something else."""
+        bindings = reaching(stack, name)
+        if not bindings or depth > 3:
+            return None
+        kinds: set = set()
+        for value, path in bindings:
+            kind = f"parameter '{name}'" if value is None else self._stored(value, path, depth)
+            if kind is None:
+                return None
+            kinds |= kind if isinstance(kind, set) else {kind}
+        return kinds
+
+    def _stored(self, value, path, depth: int):
+        expr, attribute = value, False
+        while isinstance(expr, (cst.Subscript, cst.Attribute)):
+            attribute = attribute or isinstance(expr, cst.Attribute)
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return None
+        root = expr.value
+        if root in ("self", "cls"):
+            return "an attribute" if attribute else None
+        local = self._locals[-1] if self._locals else set()
+        if root not in local:
+            if root in self._globals:
+                return f"an attribute of module-level '{root}'" if attribute else f"module-level '{root}'"
+            if root in self.ctx.imports:
+                # `manifest = settings.JOB_MANIFEST`: another package's configuration, handed
+                # out as a private copy the caller changes (Nautobot's Kubernetes job manifest,
+                # once per job launched beside the API calls that start it): not followed
+                return None
+        kinds = self._held(root, path, depth + 1)
+        if kinds is None or not attribute:
+            return kinds
+        return {f"an attribute of {kind}" if kind.startswith("parameter") else kind for kind in kinds}
 
     def _long_lived(self, arg, fn):
         expr = arg

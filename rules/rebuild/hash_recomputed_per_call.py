@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple
+import re
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -11,6 +12,12 @@ from perflint.rule import Invalid, Rule
 _RENDER_BUILTINS = {"str": "__str__", "repr": "__repr__", "format": "__str__"}
 _PROPERTY_DECORATORS = {"property"}
 _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Class-level tuples that name a node's fields: `for k in self.keys`, `type(self).__slots__`.
+_FIELD_LISTS = {"keys", "_keys", "fields", "_fields", "__slots__", "_attributes", "attributes",
+                "__match_args__", "_fields_", "children_names"}
+_COLLECTIONS = {"list", "tuple", "set", "frozenset", "dict", "deque", "List", "Tuple", "Set", "FrozenSet", "Dict",
+                "Sequence", "MutableSequence", "Iterable", "Collection", "AbstractSet", "Mapping", "Deque"}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class HashRecomputedPerCall(Rule):
@@ -22,8 +29,21 @@ class HashRecomputedPerCall(Rule):
     each time: `str(self)` or `repr(self)` when the class's `__str__`/`__repr__` delegates to
     a serialiser (a method of the class or a function of the module) or walks a structure
     with a loop, a call of such a method (`hash(self._canonical())`), or a `@property` that
-    does such work. A hash that reads fields (`hash((self.a, self.b))`) or caches its result
-    is not reported.
+    does such work. Also a `__hash__` over fields (`hash((self.left, self.right))`, or
+    `hash(tuple(getattr(self, k) for k in self.keys))` over the fields a class-level list
+    names) when a field it hashes is declared to hold an object of the class's own
+    hierarchy (the class, a base or a subclass defined in the module: `name: NameNode`,
+    `items: List["Item"]`, `self.left = left` with `left: "Expr"`): each child hashes its own
+    fields in turn, so one call hashes the whole subtree (graphql-core's AST nodes, used as
+    dict keys during validation). The node must branch: a field that holds a collection of
+    such nodes (`List[Node]`, `FrozenList["Node"]`), or two fields that hold one each (`left`,
+    `right`); a wrapper around one node (`NotQuery(subquery)`) hashes a chain a few nodes
+    long. A hash of scalar fields, or of fields that hold objects of other classes, reads a
+    few values and is not reported, nor is a hash that is cached. A hash of named fields
+    (`hash((self.left, self.right))`) is one node kind's own, often over a few nodes and
+    rarely a dict key at volume: it has medium confidence (a note unless a loop of the scanned
+    code repeats it); a generic node's hash over the fields its class lists covers every node
+    of the tree and has high confidence.
 
     ## Why is this slow
     Dicts and sets call `__hash__` on every insertion and lookup: a resolver that keeps
@@ -57,9 +77,11 @@ class HashRecomputedPerCall(Rule):
 
     ## Notes
     Only classes defined in the scanned file are followed (the `__str__`, method or property
-    must be defined in the same class). `functools.cached_property` values are computed once
-    and are not reported. The cost counts the rendering as a serialisation of a modest
-    structure (100 elements) unless known otherwise.
+    must be defined in the same class; a node's hierarchy is the module's classes).
+    `functools.cached_property` values are computed once and are not reported. The cost
+    counts the rendering as a serialisation of a modest structure (100 elements) unless known
+    otherwise; a subtree hashed again costs `hash-node-element` per node, for a subtree of
+    100 nodes (its size is not in the code).
     """
 
     CODE = "PFL305"
@@ -84,6 +106,9 @@ class HashRecomputedPerCall(Rule):
         # A cached_property is computed once.
         "import functools\nclass S:\n    @functools.cached_property\n    def _canon(self):\n        return canonicalize(self._spec)\n"
         "    def __hash__(self):\n        return hash(self._canon)\n",
+        # Fields of a recursive class that the hash does not read.
+        "class Token:\n    def __init__(self, kind: str, prev: 'Token'):\n        self.kind, self.prev = kind, prev\n"
+        "    def __hash__(self):\n        return hash((self.kind,))\n",
     ]
     INVALID = [
         Invalid(
@@ -115,6 +140,15 @@ class HashRecomputedPerCall(Rule):
             "        return hash(self._canonical_spec)\n",
             line=6,
         ),
+        # A tree node: its children are nodes, each hashing its own fields in turn.
+        Invalid(
+            "class Expr:\n"
+            "    def __init__(self, op: str, left: 'Expr', right: 'Expr'):\n"
+            "        self.op, self.left, self.right = op, left, right\n"
+            "    def __hash__(self):\n"
+            "        return hash((self.op, self.left, self.right))\n",
+            line=5,
+        ),
     ]
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -142,24 +176,81 @@ class HashRecomputedPerCall(Rule):
             if found is not None:
                 why, worker = found
                 # Reported when the walk reaches the call, inside __hash__: its role sets the frequency.
-                self._pending[id(value)] = (why, _elements(worker, methods, module_functions))
+                self._pending[id(value)] = (why, None, _elements(worker, methods, module_functions), None)
+                continue
+            subtree = self._subtree(node, value.args[0].value, methods)
+            if subtree is not None:
+                self._pending[id(value)] = (*subtree, None, "hash-node-element")
 
     def visit_Call(self, node: cst.Call) -> None:
         pending = self._pending.pop(id(node), None)
         if pending is not None:
-            why, size = pending
+            why, confidence, size, cost = pending
             self.report(node, f"__hash__ {why} on every call, and dicts and sets hash on every lookup",
-                        size=size, per_item="__hash__ runs per dict or set lookup")
+                        size=size, per_item="__hash__ runs per dict or set lookup", cost=cost,
+                        confidence=confidence)
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._module_functions: Dict[str, cst.FunctionDef] = {}
-        # id of a `hash(...)` call in __hash__ -> (what it rebuilds, elements it renders or None)
-        self._pending: Dict[int, Tuple[str, Optional[float]]] = {}
+        # id of a `hash(...)` call in __hash__ -> (what it rebuilds, confidence or None for the
+        # rule's, elements it renders or None, cost key or None for the rule's)
+        self._pending: Dict[int, Tuple[str, Optional[str], Optional[float], Optional[str]]] = {}
+        self._classes: Dict[str, _ClassInfo] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level functions: a `__str__` that calls one delegates to a serialiser.
         self._module_functions = {s.name.value: s for s in node.body if isinstance(s, cst.FunctionDef)}
+        # Module-level classes, their in-file bases and what their fields are declared to hold:
+        # a `__hash__` over fields recurses when a field holds a node of the same hierarchy.
+        self._classes = {s.name.value: _ClassInfo(s, i) for i, s in enumerate(node.body) if isinstance(s, cst.ClassDef)}
+
+    def _subtree(self, cls: cst.ClassDef, expr: cst.BaseExpression,
+                 methods: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, Optional[str]]]:
+        """A hash of fields that holds nodes of the class's own hierarchy: hashing them hashes
+        their fields in turn, the whole subtree on every call. The fields are the `self.x`
+        the hash reads, or every field of the class and its subclasses when it enumerates
+        them from a class-level list (`tuple(getattr(self, k) for k in self.keys)`)."""
+        classes = self._classes
+        info = classes.get(cls.name.value)
+        if info is None or info.node is not cls:
+            return None  # a nested class: its hierarchy is not read
+        lineage = _ancestors(cls.name.value, classes) | _descendants(cls.name.value, classes)
+        if _enumerates_fields(expr):
+            read: Optional[Set[str]] = None  # every field
+        else:
+            read = {attr.attr.value for attr in _walk(expr, cst.Attribute)
+                    if _is_self(attr.value) and attr.attr.value not in methods}
+            if not read:
+                return None
+        # A tree, not a chain: a field holding a collection of such nodes, or two fields
+        # holding one each (`left`, `right`), so the subtree grows with the data. A wrapper
+        # around one node (`NotQuery(subquery)`) hashes a chain a few nodes long.
+        hashed: Dict[str, Tuple[str, bool]] = {}  # field -> (a node class it holds, in a collection)
+        for name in sorted(lineage, key=lambda n: classes[n].line):
+            own: Dict[str, Tuple[str, bool]] = {}
+            for field, held in classes[name].fields.items():
+                nodes = held & lineage
+                if nodes and (read is None or field in read):
+                    own[field] = (min(nodes), bool(classes[name].contained.get(field, frozenset()) & lineage))
+            if read is None:  # every field of one node class: that class branches
+                if len(own) >= 2 or any(many for _, many in own.values()):
+                    hashed = own
+                    break
+            else:
+                for field, held_by in own.items():
+                    hashed.setdefault(field, held_by)
+        if not (len(hashed) >= 2 or any(many for _, many in hashed.values())):
+            return None
+        field, (node_class, _) = sorted(hashed.items(), key=lambda item: not item[1][1])[0]
+        what = "its fields, which hold" if read is None else f"self.{field}, which holds"
+        why = f"hashes {what} {node_class} objects of the {cls.name.value} hierarchy: the whole subtree"
+        # A node kind's own hash of named fields (sphinx's C++ expression and declarator nodes,
+        # one __hash__ per class) covers one kind of node, whose subtrees are often a few nodes
+        # and which little code keeps in dicts: medium confidence, a note unless a loop of the
+        # scanned code repeats it. A generic node's hash over the fields its class lists covers
+        # every node of the tree, documents included (graphql-core's Node).
+        return why, (None if read is None else "medium")
 
     def _rebuilt(self, expr: cst.BaseExpression, methods: Dict[str, cst.FunctionDef], properties: Set[str],
                  module_functions: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, cst.FunctionDef]]:
@@ -268,3 +359,142 @@ def _held_collection(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
         expr = expr.func.value
     return isinstance(expr, cst.Attribute) and _is_self(expr.value)
+
+
+class _ClassInfo:
+    """A module-level class: its bases (last names) and, per field, the names of the types its
+    declarations mention (`name: NameNode`, `items: List["Item"]`, `self.left = Expr(...)`,
+    `self.left = left` with `left: Expr`)."""
+
+    def __init__(self, node: cst.ClassDef, order: int) -> None:
+        self.node = node
+        self.line = order  # its place in the module: classes are read in source order
+        self.bases = [_last_name(arg.value) for arg in node.bases if arg.keyword is None]
+        self.fields: Dict[str, FrozenSet[str]] = {}
+        self.contained: Dict[str, FrozenSet[str]] = {}  # names held in a collection: `List[Node]`
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                        self._add(small.target.value, *_type_names(small.annotation.annotation))
+            elif isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+                self._init(stmt)
+
+    def _add(self, field: str, names: Set[str], contained: Set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        if names:
+            self.fields[field] = self.fields.get(field, frozenset()) | frozenset(names)
+        if contained:
+            self.contained[field] = self.contained.get(field, frozenset()) | frozenset(contained)
+
+    def _init(self, init: cst.FunctionDef) -> None:
+        params = {p.name.value: _type_names(p.annotation.annotation)
+                  for p in (*init.params.posonly_params, *init.params.params, *init.params.kwonly_params)
+                  if p.annotation is not None}
+        for stmt in _walk(init.body, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+            pairs = [(target, stmt.value) for target in targets]
+            for target in targets:  # `self.left, self.right = left, right`
+                if isinstance(target, cst.Tuple) and isinstance(stmt.value, cst.Tuple) and \
+                        len(target.elements) == len(stmt.value.elements):
+                    pairs.extend((t.value, v.value) for t, v in zip(target.elements, stmt.value.elements))
+            for target, value in pairs:
+                if not (isinstance(target, cst.Attribute) and _is_self(target.value)):
+                    continue
+                names: Set[str] = set()
+                contained: Set[str] = set()
+                if isinstance(stmt, cst.AnnAssign):
+                    names, contained = _type_names(stmt.annotation.annotation)
+                if isinstance(value, cst.Name) and value.value in params:
+                    names |= params[value.value][0]
+                    contained |= params[value.value][1]
+                elif isinstance(value, cst.Call):
+                    names.add(_last_name(value.func))
+                self._add(target.attr.value, names, contained)
+
+
+def _last_name(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return expr.value if isinstance(expr, cst.Name) else ""
+
+
+def _type_names(annotation: cst.BaseExpression) -> Tuple[Set[str], Set[str]]:
+    """The names an annotation mentions, forward references in strings too, and those of
+    them inside a collection (`List[Node]`, `FrozenList["Node"]`, `tuple[Node, ...]`)."""
+    names: Set[str] = set()
+    contained: Set[str] = set()
+    stack: List[Tuple[cst.CSTNode, bool]] = [(annotation, False)]
+    while stack:
+        node, inside = stack.pop()
+        if isinstance(node, cst.SimpleString):
+            try:
+                stack.append((cst.parse_expression(node.value[1:-1]), inside))
+            except Exception:  # not an expression: its words
+                found = set(_WORD.findall(node.value[1:-1]))
+                names |= found
+                if inside:
+                    contained |= found
+            continue
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            names.add(_last_name(node))
+            if inside:
+                contained.add(_last_name(node))
+            if isinstance(node, cst.Name):
+                continue
+        if isinstance(node, cst.Subscript):
+            many = inside or _is_collection(_last_name(node.value))
+            stack.extend((element.slice, many) for element in node.slice)
+            continue
+        stack.extend((child, inside) for child in node.children)
+    return names, contained
+
+
+def _is_collection(name: str) -> bool:
+    return name in _COLLECTIONS or name.endswith(("List", "Sequence", "Set", "Tuple"))
+
+
+def _ancestors(name: str, classes: Dict[str, "_ClassInfo"]) -> Set[str]:
+    """The class and its bases defined in the module, up the chain."""
+    seen: Set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in classes:
+            continue
+        seen.add(current)
+        todo.extend(classes[current].bases)
+    return seen
+
+
+def _descendants(name: str, classes: Dict[str, "_ClassInfo"]) -> Set[str]:
+    """The class and its subclasses defined in the module, down the chain."""
+    seen = {name}
+    grew = True
+    while grew:
+        grew = False
+        for other, info in classes.items():
+            if other not in seen and any(base in seen for base in info.bases):
+                seen.add(other)
+                grew = True
+    return seen
+
+
+def _enumerates_fields(expr: cst.BaseExpression) -> bool:
+    """`tuple(getattr(self, k) for k in self.keys)`: the fields named by a class-level list."""
+    for comp in _walk(expr, cst.CompFor):
+        source = comp.iter
+        if isinstance(source, cst.Attribute) and source.attr.value in _FIELD_LISTS and (
+                _is_self(source.value) or _names_class(source.value)):
+            getattrs = [call for call in _walk(expr, cst.Call) if isinstance(call.func, cst.Name)
+                        and call.func.value == "getattr" and _is_self_arg(call)]
+            if getattrs:
+                return True
+    return False
+
+
+def _names_class(expr: cst.BaseExpression) -> bool:
+    """`type(self)`, `self.__class__`."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "type":
+        return _is_self_arg(expr)
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "__class__" and _is_self(expr.value)
