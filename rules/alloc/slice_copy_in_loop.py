@@ -566,18 +566,20 @@ def _changes(body: cst.CSTNode, text: str) -> bool:
         if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
                 and current.func.attr.value in _MUTATORS and dotted_text(current.func.value) == text:
             return True
-        targets: List[cst.CSTNode] = []
-        if isinstance(current, cst.Assign):
-            targets = [t.target for t in current.targets]
-        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
-            targets = [current.target]
-        elif isinstance(current, cst.Del):
-            targets = [current.target]
-        for target in targets:
+        for target in _written(current):
             for part, _ in own_nodes(target, ()):
                 if isinstance(part, (cst.Attribute, cst.Name)) and dotted_text(part) == text:
                     return True
     return False
+
+
+def _written(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The targets a statement writes: assigned, grown in place, annotated or deleted."""
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del)):
+        return [node.target]
+    return []
 
 
 def _innermost_loop(ctx) -> Optional[cst.CSTNode]:
@@ -616,15 +618,7 @@ def _only_cut(function: cst.FunctionDef, receiver: str, attr: str, node: cst.Ass
     for current, _ in own_nodes(function.body):
         if current is node:
             continue
-        if isinstance(current, cst.Assign):
-            targets = [t.target for t in current.targets]
-        elif isinstance(current, (cst.AugAssign, cst.AnnAssign)):
-            targets = [current.target]
-        elif isinstance(current, cst.Del):
-            targets = [current.target]
-        else:
-            continue
-        for target in targets:
+        for target in _written(current):
             for part in own_nodes(target, ()):
                 if isinstance(part[0], cst.Attribute) and dotted_text(part[0]) == text:
                     return False
