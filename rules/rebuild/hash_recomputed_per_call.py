@@ -196,14 +196,21 @@ class HashRecomputedPerCall(Rule):
         # id of a `hash(...)` call in __hash__ -> (what it rebuilds, confidence or None for the
         # rule's, elements it renders or None, cost key or None for the rule's)
         self._pending: Dict[int, Tuple[str, Optional[str], Optional[float], Optional[str]]] = {}
-        self._classes: Dict[str, _ClassInfo] = {}
+        self._class_defs: List[cst.ClassDef] = []
+        self._classes: Optional[Dict[str, _ClassInfo]] = None  # _class_infos(), on demand
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level functions: a `__str__` that calls one delegates to a serialiser.
         self._module_functions = {s.name.value: s for s in node.body if isinstance(s, cst.FunctionDef)}
-        # Module-level classes, their in-file bases and what their fields are declared to hold:
-        # a `__hash__` over fields recurses when a field holds a node of the same hierarchy.
-        self._classes = {s.name.value: _ClassInfo(s, i) for i, s in enumerate(node.body) if isinstance(s, cst.ClassDef)}
+        self._class_defs = [s for s in node.body if isinstance(s, cst.ClassDef)]
+
+    def _class_infos(self) -> Dict[str, "_ClassInfo"]:
+        """Module-level classes, their in-file bases and what their fields are declared to
+        hold (a `__hash__` over fields recurses when a field holds a node of the same
+        hierarchy): read once per file, and only in a file with such a `__hash__`."""
+        if self._classes is None:
+            self._classes = {s.name.value: _ClassInfo(s, i) for i, s in enumerate(self._class_defs)}
+        return self._classes
 
     def _subtree(self, cls: cst.ClassDef, expr: cst.BaseExpression,
                  methods: Dict[str, cst.FunctionDef]) -> Optional[Tuple[str, Optional[str]]]:
@@ -211,7 +218,7 @@ class HashRecomputedPerCall(Rule):
         their fields in turn, the whole subtree on every call. The fields are the `self.x`
         the hash reads, or every field of the class and its subclasses when it enumerates
         them from a class-level list (`tuple(getattr(self, k) for k in self.keys)`)."""
-        classes = self._classes
+        classes = self._class_infos()
         info = classes.get(cls.name.value)
         if info is None or info.node is not cls:
             return None  # a nested class: its hierarchy is not read
