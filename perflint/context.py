@@ -225,7 +225,7 @@ class FileContext(NameResolution):
         miss, a first use; "" when nothing says so."""
         if self._cold_blocks:
             return self._cold_blocks[-1][1]
-        if self._in_except_handler():
+        if self.in_except_handler():
             return "in an except handler: runs when something failed"
         if self._in_raise():
             return "builds what a raise throws: runs when something failed"
@@ -858,7 +858,8 @@ class FileContext(NameResolution):
                 return True
         return False
 
-    def _in_except_handler(self) -> bool:
+    def in_except_handler(self) -> bool:
+        """Whether the node being visited sits in an `except` handler of its own scope."""
         for node in reversed(self.stack):
             node_type = type(node)
             if node_type in _HANDLER_TYPES:

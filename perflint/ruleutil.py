@@ -52,6 +52,15 @@ def string_value(expr: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def one_line_code(expr: cst.CSTNode) -> str:
+    """The expression as written, on one line (for a message: a subscript written over three
+    lines too)."""
+    return _LINE_BREAK_RUN.sub("", cst.Module(body=[]).code_for_node(expr))
+
+
+_LINE_BREAK_RUN = re.compile(r"\s*\n\s*")
+
+
 def first_arg(call: cst.Call) -> Optional[cst.BaseExpression]:
     for arg in call.args:
         if arg.keyword is None and arg.star == "":

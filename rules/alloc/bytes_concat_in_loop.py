@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.finding import Loop
 from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def
+from perflint.ruleutil import innermost_def, one_line_code
 from perflint.values import dotted_text
 
 
@@ -331,7 +331,7 @@ class BytesConcatInLoop(Rule):
         attribute as text and nothing else (phase 2: `text-attr:`). It grows from the
         outermost loop that leaves the target's names alone: a target that names the loop's
         own item (`row.text += x` for each row) is a different value every trip."""
-        if self._in_except_handler() or not isinstance(target, (cst.Attribute, cst.Subscript)):
+        if self.ctx.in_except_handler() or not isinstance(target, (cst.Attribute, cst.Subscript)):
             return
         piece = _text_kind(node.value)
         if piece == "other":
@@ -346,7 +346,7 @@ class BytesConcatInLoop(Rule):
             start = index
         if start is None:
             return  # the target names what the innermost loop binds: a new value each trip
-        code = _code(target)
+        code = one_line_code(target)
         if _just_added(self.ctx.stack, node, loops[-1], target):
             return  # `out.append(x)` then `out[-1] += y`: the item added this trip, grown once
         while start < len(loops) and _reassigned(loops[start], code):
@@ -374,14 +374,6 @@ class BytesConcatInLoop(Rule):
         outer = len(self.ctx.loops) - len(loops)  # comprehension loops are not statements' loops
         self.report(node, message, confidence=confidence, fix=fix, requires=requires,
                     growth=(outer + start, known, unknown, _read_chunk(node, code, reads)))
-
-    def _in_except_handler(self) -> bool:
-        for current in reversed(self.ctx.stack):
-            if isinstance(current, (cst.ExceptHandler, cst.ExceptStarHandler)):
-                return True
-            if isinstance(current, (cst.FunctionDef, cst.Lambda)):
-                return False
-        return False
 
     def _attribute_grown(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         """`self.buf += piece` (or `self.buf = self.buf + piece`) outside any loop of a method:
@@ -550,14 +542,10 @@ def _reassigned(loop: cst.CSTNode, code: str) -> bool:
     """The loop body assigns the target afresh (`=`, not the `+=` itself)."""
     body = loop.body if isinstance(loop, (cst.For, cst.While)) else loop
     for current, _ in own_nodes(body):
-        if isinstance(current, cst.Assign) and any(_code(t.target) == code for t in current.targets):
+        if isinstance(current, cst.Assign) and any(one_line_code(t.target) == code for t in current.targets):
             return True
     return False
 
-
-def _code(expr: cst.CSTNode) -> str:
-    """The expression as written, on one line (a subscript written over three lines too)."""
-    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
 
 
 def _empty_text(value: cst.BaseExpression, ctx) -> Optional[str]:

@@ -12,7 +12,7 @@ from perflint.datawalk import ACROSS_CALLS_CONSUMED
 from perflint.finding import Loop
 from perflint.nodes import iter_children, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def
+from perflint.ruleutil import innermost_def, one_line_code
 from perflint.values import dotted_text
 
 # Calls that return bytes: method names on a file/socket, and functions.
@@ -299,7 +299,7 @@ class SliceCopyInLoop(Rule):
         function = innermost_def(self.ctx)
         index = _loop_index_over(self.ctx.loop_nodes, text)
         if index is not None and lower is not None and upper is None and _mentions_name(lower, index):
-            self.report(node, f"'{text}[{_code(lower)}:]' copies the rest of '{text}' on every trip of the loop over "
+            self.report(node, f"'{text}[{one_line_code(lower)}:]' copies the rest of '{text}' on every trip of the loop over "
                               f"it, only to search it with {how}: quadratic in its length; search an index range "
                               "or itertools.islice() instead, or find what you need in one pass before the loop",
                         cost="list-copy-element", size=LIST_HALF, fix=LIST_FIX)
@@ -311,7 +311,7 @@ class SliceCopyInLoop(Rule):
         params = _param_names(function) - {receiver}
         if not any(bound is not None and _mentions_any(bound, params) for bound in (lower, upper)):
             return  # fixed bounds: the same few elements every call
-        self.report(node, f"'{_code(node)}' copies the rest of '{text}' on every call of {function.name.value}(), only "
+        self.report(node, f"'{one_line_code(node)}' copies the rest of '{text}' on every call of {function.name.value}(), only "
                           f"to search it with {how}, and the call is repeated in a loop: quadratic in the list's "
                           "length when the calls walk along it; iterate over range(start, end) (or "
                           "itertools.islice()) instead",
@@ -539,10 +539,6 @@ def _param_names(function: cst.FunctionDef) -> set:
     params = function.params
     return {p.name.value for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)}
 
-
-def _code(expr: cst.CSTNode) -> str:
-    """The expression as written, on one line (a subscript written over three lines too)."""
-    return re.sub(r"\s*\n\s*", "", cst.Module(body=[]).code_for_node(expr))
 
 
 def _exits(body: cst.CSTNode) -> bool:
