@@ -224,6 +224,7 @@ class ValueFlow:
         self._target_calls: Dict[str, List[Tuple[str, bool]]] = {}  # site_callables, by target
         self._self_param: Dict[str, bool] = {}
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
+        self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -297,7 +298,14 @@ class ValueFlow:
             self.memo = {}  # the last round changed what earlier evaluations read
 
     def _returns_param(self, fid: str) -> bool:
-        """Whether a function's return values may come from its parameters."""
+        """Whether a function's return values may come from its parameters (what the program
+        says, not the rounds: asked again each round a function's parameters grow)."""
+        found = self._returns_params.get(fid)
+        if found is None:
+            found = self._returns_params[fid] = self._reads_params(fid)
+        return found
+
+    def _reads_params(self, fid: str) -> bool:
         mod, fn = self.p.functions[fid]
         params = set(fn.params)
         bindings = mod.bindings.get(fn.qualname, {})
@@ -614,6 +622,13 @@ class ValueFlow:
             return self.dotted(expr[1])
         return EMPTY
 
+    def _eval_all(self, mod: ModuleSummary, exprs: List[tuple]) -> Values:
+        """union(self.eval(mod, e) for e in exprs): without the generator for one expression
+        (most returns and attributes have one), else evaluating up to the first unbounded."""
+        if len(exprs) == 1:
+            return _single(self.eval(mod, exprs[0]))
+        return union(self.eval(mod, e) for e in exprs)
+
     def _decorated(self, mod: ModuleSummary, expr: tuple) -> Values:
         """`@deco def f`: what `deco(f)` returns. A decorator that hands back its argument
         itself (`def _decorator(func): return func`, also one made by a factory,
@@ -828,7 +843,7 @@ class ValueFlow:
             if instance:
                 exprs = mod.inst_attrs.get(cls.qualname, {}).get(attr)
                 if exprs:
-                    parts.append(union(self.eval(mod, e) for e in exprs))
+                    parts.append(self._eval_all(mod, exprs))
             if found == EMPTY:
                 exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
                 if exprs:
@@ -837,7 +852,7 @@ class ValueFlow:
         return union(parts)
 
     def _as_member(self, mod: ModuleSummary, cls_qual: str, exprs: List[tuple], instance: bool) -> Values:
-        values = union(self.eval(mod, e) for e in exprs)
+        values = self._eval_all(mod, exprs)
         if not values:
             return values
         out: List[Values] = []
@@ -875,7 +890,7 @@ class ValueFlow:
             if entry is None:
                 return EMPTY
             mod, fn = entry
-            return union(self.eval(mod, e) for e in mod.returns.get(fn.qualname, ()))
+            return self._eval_all(mod, mod.returns.get(fn.qualname, ()))
         if kind == "C":
             return frozenset({("I", value[1], value[2])})
         if kind == "lam":
