@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
 
@@ -33,6 +33,7 @@ Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
 _NO_PARAMS: Dict[str, Values] = {}
 _NO_BINDINGS: Dict[str, List[tuple]] = {}
+_NO_CLASSES: FrozenSet[str] = frozenset()
 # Expressions whose value is built from the expression alone (`pure` from the first evaluation)
 _LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
@@ -225,6 +226,7 @@ class ValueFlow:
         self._self_param: Dict[str, bool] = {}
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
         self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
+        self._class_attr_index: Optional[Dict[str, Set[str]]] = None  # attr -> _defining
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -817,7 +819,10 @@ class ValueFlow:
         outer, self._dirty = self._dirty, False
         result = self._member(cid, attr, instance)
         if subclasses and result and any(v[0] == "B" for v in result):
-            extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid)]
+            # only the subclasses that define `attr` themselves add anything (_own_member
+            # gives the others nothing): a base class may have hundreds of subclasses
+            defining = self._defining(attr)
+            extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid) if sub in defining]
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
@@ -827,6 +832,18 @@ class ValueFlow:
             self.pure[key] = result
             self._dirty = outer
         return result
+
+    def _defining(self, attr: str) -> AbstractSet[str]:
+        """The classes whose own body binds `attr` (what _own_member reads), from an index of
+        every class's attributes built once."""
+        index = self._class_attr_index
+        if index is None:
+            index = self._class_attr_index = {}
+            for cid, (mod, cls) in self.p.classes.items():
+                for name, exprs in mod.class_attrs.get(cls.qualname, _NO_BINDINGS).items():
+                    if exprs:
+                        index.setdefault(name, set()).add(cid)
+        return index.get(attr, _NO_CLASSES)
 
     def _own_member(self, cid: str, attr: str, instance: bool) -> Values:
         mod, cls = self.p.classes[cid]
