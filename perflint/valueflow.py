@@ -64,7 +64,7 @@ def union(parts: Iterable[Values]) -> Values:
             result = part
         elif not part <= result:
             result = result | part
-        if _too_many(result):
+        if len(result) > MAX_VALUES and _too_many(result):  # the length first: no call for most
             return None
     return result
 
@@ -269,20 +269,22 @@ class ValueFlow:
             self.memo = {}
             changed = set()
             checkpoint, target_calls = self.p.checkpoint, self._target_calls
+            site_callables, bind_args = self.site_callables, self._bind_args
             for fid in sorted(pending):
                 checkpoint()
                 again = []
                 for mod, site in sites[fid]:
                     self._dirty = False
                     # most sites name their target: site_callables' cached answer, without the call
-                    calls = target_calls.get(site.target) if site.target else None
-                    for target, bound in calls or self.site_callables(mod, site):
+                    named = site.target
+                    calls = target_calls.get(named) if named else None
+                    for target, bound in calls or site_callables(mod, site):
                         found = callers.get(target)
                         if found is None:
                             callers[target] = {fid}
                         else:
                             found.add(fid)
-                        if self._bind_args(mod, site, target, bound):
+                        if bind_args(mod, site, target, bound):
                             changed.add(target)
                     if self._dirty:
                         again.append((mod, site))
