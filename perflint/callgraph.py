@@ -222,8 +222,10 @@ class Program(Frequencies):
         self.callers: Dict[str, List[Edge]] = {fid: [] for fid in self.functions}
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
+        self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._override_cache: Dict[str, List[str]] = {}
+        self._method_classes: Optional[Dict[str, List[str]]] = None  # name -> classes defining it (_overrides)
         self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)
         self._memo_guarded: Dict[str, bool] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
@@ -281,6 +283,18 @@ class Program(Frequencies):
 
     def resolve_dotted(self, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """("function"|"class"|"module", id) for a dotted name, following re-exports."""
+        if depth == 0:
+            # asked again and again of the same names (decorators, targets: three times each
+            # on Twisted); the answer depends on the program alone, once no class order is
+            # being worked out (mro() resolves its bases without the cache)
+            cache = self._dotted
+            if name in cache:
+                return cache[name]
+            found = cache[name] = self._resolve_dotted(name, 0)
+            return found
+        return self._resolve_dotted(name, depth)
+
+    def _resolve_dotted(self, name: str, depth: int) -> Optional[Tuple[str, str]]:
         if depth > 8 or not name:
             return None
         parts = name.split(".")
@@ -457,7 +471,9 @@ class Program(Frequencies):
         _, cls = self.classes[cid]
         bases: List[str] = []
         for base in cls.bases:
-            resolved = self.resolve_dotted(base[2:]) if base.startswith("g:") else None
+            # not the cached resolve_dotted: what a name resolves to while this order is
+            # unfinished (its guard in place) is not what it resolves to after
+            resolved = self._resolve_dotted(base[2:], 0) if base.startswith("g:") else None
             if resolved and resolved[0] == "class" and resolved[1] != cid and resolved[1] not in bases:
                 bases.append(resolved[1])
         order = _c3([cid], [list(self.mro(b)) for b in bases] + [list(bases)])
@@ -591,14 +607,16 @@ class Program(Frequencies):
                       if functions[fid][1] is fn}
         receivers = self._signal_receivers()
         exact_targets = self._exact_targets
-        for fid in sorted(self.functions):
-            self.checkpoint()
-            mod, fn = self.functions[fid]
+        checkpoint, add_edge = self.checkpoint, self._add_edge
+        for fid in sorted(functions):
+            checkpoint()
+            mod, fn = functions[fid]
             for site in fn.calls:
                 # most sites: a symbolic target already worked out (_site_targets' first answer)
-                known = exact_targets.get(site.target) if site.target and not site.callbacks else None
+                target = site.target
+                known = exact_targets.get(target) if target and not site.callbacks else None
                 for callee, kind in known or self._site_targets(mod, site):
-                    self._add_edge(fid, callee, site, kind)
+                    add_edge(fid, callee, site, kind)
                 if receivers and site.text.endswith(_SENDS):
                     for callee, kind in self._sent_to(mod, site, receivers):
                         self._add_edge(fid, callee, site, kind)
@@ -697,6 +715,10 @@ class Program(Frequencies):
             # MAX_VALUES overrides or more are too many: stop looking there (a base class of
             # Twisted's has hundreds of subclasses, and most of its methods several overrides)
             seen: Set[str] = set()
+            if not self._defined_elsewhere(meth, exact):
+                # every subclass finds `exact` or nothing: no override, without walking them
+                self._override_cache[target] = []
+                return []
             for sub in self.flow.subclasses(cid):
                 method = self.lookup_method(sub, meth)
                 if method is not None and method != exact:
@@ -708,6 +730,22 @@ class Program(Frequencies):
                 found = []
             cached = self._override_cache[target] = found  # type: ignore[assignment]
         return cached
+
+    def _defined_elsewhere(self, meth: str, exact: str) -> bool:
+        """Whether a class other than the one of `exact` defines a method `meth` itself
+        (lookup_method's answer for a subclass is a class on its MRO that does). An index of
+        the classes defining each name, built once: most methods called on `self` are defined
+        in one class, and their subclasses need no lookup."""
+        if "." in meth:
+            return True  # a dotted name: lookup_method looks it up another way
+        index = self._method_classes
+        if index is None:
+            index = self._method_classes = {}
+            for klass, (mod, cls) in self.classes.items():
+                for name in self._defined_in(mod).get(cls.qualname, _NOTHING):
+                    index.setdefault(name, []).append(klass)
+        owner = exact[: -len(meth) - 1] if exact.endswith("." + meth) else None
+        return any(klass != owner for klass in index.get(meth, ()))
 
     def _by_name(self, mod: ModuleSummary, callee: tuple) -> Optional[str]:
         """`x.meth()` on a receiver nothing is known about, where `meth` is a method name

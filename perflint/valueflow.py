@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
 
@@ -33,6 +33,7 @@ Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
 _NO_PARAMS: Dict[str, Values] = {}
 _NO_BINDINGS: Dict[str, List[tuple]] = {}
+_NO_CLASSES: FrozenSet[str] = frozenset()
 # Expressions whose value is built from the expression alone (`pure` from the first evaluation)
 _LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
 
@@ -63,7 +64,7 @@ def union(parts: Iterable[Values]) -> Values:
             result = part
         elif not part <= result:
             result = result | part
-        if _too_many(result):
+        if len(result) > MAX_VALUES and _too_many(result):  # the length first: no call for most
             return None
     return result
 
@@ -224,6 +225,8 @@ class ValueFlow:
         self._target_calls: Dict[str, List[Tuple[str, bool]]] = {}  # site_callables, by target
         self._self_param: Dict[str, bool] = {}
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
+        self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
+        self._class_attr_index: Optional[Dict[str, Set[str]]] = None  # attr -> _defining
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -266,20 +269,22 @@ class ValueFlow:
             self.memo = {}
             changed = set()
             checkpoint, target_calls = self.p.checkpoint, self._target_calls
+            site_callables, bind_args = self.site_callables, self._bind_args
             for fid in sorted(pending):
                 checkpoint()
                 again = []
                 for mod, site in sites[fid]:
                     self._dirty = False
                     # most sites name their target: site_callables' cached answer, without the call
-                    calls = target_calls.get(site.target) if site.target else None
-                    for target, bound in calls or self.site_callables(mod, site):
+                    named = site.target
+                    calls = target_calls.get(named) if named else None
+                    for target, bound in calls or site_callables(mod, site):
                         found = callers.get(target)
                         if found is None:
                             callers[target] = {fid}
                         else:
                             found.add(fid)
-                        if self._bind_args(mod, site, target, bound):
+                        if bind_args(mod, site, target, bound):
                             changed.add(target)
                     if self._dirty:
                         again.append((mod, site))
@@ -297,7 +302,14 @@ class ValueFlow:
             self.memo = {}  # the last round changed what earlier evaluations read
 
     def _returns_param(self, fid: str) -> bool:
-        """Whether a function's return values may come from its parameters."""
+        """Whether a function's return values may come from its parameters (what the program
+        says, not the rounds: asked again each round a function's parameters grow)."""
+        found = self._returns_params.get(fid)
+        if found is None:
+            found = self._returns_params[fid] = self._reads_params(fid)
+        return found
+
+    def _reads_params(self, fid: str) -> bool:
         mod, fn = self.p.functions[fid]
         params = set(fn.params)
         bindings = mod.bindings.get(fn.qualname, {})
@@ -614,6 +626,13 @@ class ValueFlow:
             return self.dotted(expr[1])
         return EMPTY
 
+    def _eval_all(self, mod: ModuleSummary, exprs: List[tuple]) -> Values:
+        """union(self.eval(mod, e) for e in exprs): without the generator for one expression
+        (most returns and attributes have one), else evaluating up to the first unbounded."""
+        if len(exprs) == 1:
+            return _single(self.eval(mod, exprs[0]))
+        return union(self.eval(mod, e) for e in exprs)
+
     def _decorated(self, mod: ModuleSummary, expr: tuple) -> Values:
         """`@deco def f`: what `deco(f)` returns. A decorator that hands back its argument
         itself (`def _decorator(func): return func`, also one made by a factory,
@@ -802,7 +821,10 @@ class ValueFlow:
         outer, self._dirty = self._dirty, False
         result = self._member(cid, attr, instance)
         if subclasses and result and any(v[0] == "B" for v in result):
-            extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid)]
+            # only the subclasses that define `attr` themselves add anything (_own_member
+            # gives the others nothing): a base class may have hundreds of subclasses
+            defining = self._defining(attr)
+            extra = [self._own_member(sub, attr, instance) for sub in self.subclasses(cid) if sub in defining]
             widened = union([result] + extra)
             if widened is not None:
                 result = widened
@@ -812,6 +834,18 @@ class ValueFlow:
             self.pure[key] = result
             self._dirty = outer
         return result
+
+    def _defining(self, attr: str) -> AbstractSet[str]:
+        """The classes whose own body binds `attr` (what _own_member reads), from an index of
+        every class's attributes built once."""
+        index = self._class_attr_index
+        if index is None:
+            index = self._class_attr_index = {}
+            for cid, (mod, cls) in self.p.classes.items():
+                for name, exprs in mod.class_attrs.get(cls.qualname, _NO_BINDINGS).items():
+                    if exprs:
+                        index.setdefault(name, set()).add(cid)
+        return index.get(attr, _NO_CLASSES)
 
     def _own_member(self, cid: str, attr: str, instance: bool) -> Values:
         mod, cls = self.p.classes[cid]
@@ -828,7 +862,7 @@ class ValueFlow:
             if instance:
                 exprs = mod.inst_attrs.get(cls.qualname, {}).get(attr)
                 if exprs:
-                    parts.append(union(self.eval(mod, e) for e in exprs))
+                    parts.append(self._eval_all(mod, exprs))
             if found == EMPTY:
                 exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
                 if exprs:
@@ -837,7 +871,7 @@ class ValueFlow:
         return union(parts)
 
     def _as_member(self, mod: ModuleSummary, cls_qual: str, exprs: List[tuple], instance: bool) -> Values:
-        values = union(self.eval(mod, e) for e in exprs)
+        values = self._eval_all(mod, exprs)
         if not values:
             return values
         out: List[Values] = []
@@ -875,7 +909,7 @@ class ValueFlow:
             if entry is None:
                 return EMPTY
             mod, fn = entry
-            return union(self.eval(mod, e) for e in mod.returns.get(fn.qualname, ()))
+            return self._eval_all(mod, mod.returns.get(fn.qualname, ()))
         if kind == "C":
             return frozenset({("I", value[1], value[2])})
         if kind == "lam":
