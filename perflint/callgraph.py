@@ -1178,7 +1178,50 @@ class Program(Frequencies):
         self._effects[fid] = out
         return out
 
+    def effect_path(self, fid: str, effect: str) -> Optional[List[Edge]]:
+        """The calls from `fid` down to a function that has `effect` itself, up to EFFECT_DEPTH
+        calls down, along edges of one known target (`exact`, `bounded`) made outside cold
+        blocks (a first use, a cache miss, an except handler): [] when `fid` has it, None when
+        no such chain reaches it. Breadth first: the shortest chain, in call-site order."""
+        if effect in self.functions[fid][1].effects:
+            return []
+        frontier: List[Tuple[str, List[Edge]]] = [(fid, [])]
+        seen = {fid}
+        for _ in range(EFFECT_DEPTH):
+            nxt: List[Tuple[str, List[Edge]]] = []
+            for f, path in frontier:
+                for edge in self.edges.get(f, ()):
+                    if edge.callee in seen or edge.site.cold or edge.kind not in ("exact", "bounded"):
+                        continue
+                    seen.add(edge.callee)
+                    if effect in self.functions[edge.callee][1].effects:
+                        return path + [edge]
+                    nxt.append((edge.callee, path + [edge]))
+            frontier = nxt
+        return None
+
     # -- traces -----------------------------------------------------------------------
+    def callee_hops(self, cand) -> Tuple[TraceHop, ...]:
+        """For a finding at a call whose cost lies below the callee (a `callee-path:<effect>`
+        condition): a hop per call on the way down and one where the effect is, so the trace
+        ends at the costly operation. Otherwise the one hop of `callee_hop`."""
+        effect = next((r[len("callee-path:"):] for r in cand.requires if r.startswith("callee-path:")), None)
+        if effect is None:
+            hop = self.callee_hop(cand)
+            return (hop,) if hop is not None else ()
+        callee = self.resolve_target(cand.target)
+        path = self.effect_path(callee, effect) if callee is not None else None
+        if path is None:
+            return ()
+        hops = []
+        for edge in path:
+            mod, fn = self.functions[edge.caller]
+            hops.append(TraceHop(mod.path, edge.site.line, _display(fn), f"calls {_display(self.functions[edge.callee][1])}"))
+        mod, fn = self.functions[path[-1].callee if path else callee]
+        line = fn.effect_lines.get(effect, fn.line)
+        hops.append(TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here"))
+        return tuple(hops)
+
     def callee_hop(self, cand) -> Optional[TraceHop]:
         """For a finding at a call whose cost is in the callee (a `callee:<effect>` condition):
         the hop where the callee has that effect, so the trace ends at the costly operation."""

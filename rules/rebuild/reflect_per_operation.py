@@ -35,6 +35,17 @@ _ONCE_NAME = re.compile(
 _INTROSPECTION_NAME = re.compile(r"(schema|table|column|index|constraint|metadata|catalog|introspect|reflect|inspect|describe|pragma|sequence|relation|foreign_key|primary_key|ddl)", re.I)
 # Classes whose job is schema tooling (Django's DatabaseIntrospection, SchemaEditor, ...).
 _TOOLING_CLASS = re.compile(r"(introspect|inspector|reflect|schema_?editor|migrat|metadata|dialect)", re.I)
+# DDL through Alembic's operations object (`op.add_column(...)`, `self.db.op.alter_column(...)`).
+_DDL_OPS = {"add_column", "alter_column", "drop_column", "create_table", "drop_table", "create_index",
+            "drop_index", "rename_table", "create_foreign_key", "drop_constraint"}
+_DDL_SQL = re.compile(r"^\s*(alter|create|drop)\s+(table|index|unique\s+index)\b", re.I)
+# The effect of a function that reflects or alters the schema itself (outside a first-use block).
+SCHEMA_WORK = "schema-work"
+# A loop's item named like a part of the schema: one DDL statement per table or column is the job.
+_SCHEMA_ITEM = re.compile(r"^_*(tables?|tbls?|cols?|columns?|fields?|models?|index(es)?|indices|migrations?|schemas?|"
+                          r"constraints?|\w+_(table|column|model|field)s?)$", re.I)
+HELPER_FIX = ("do the schema work once before the loop (the union of the columns the items need), "
+              "and keep the per-item path free of it")
 # Named like one operation of many: a request handler, a row write or read.
 _OPERATION_NAME = re.compile(
     r"^_*(insert|update|delete|upsert|save|put|get|fetch|lookup|find|query|execute|handle|process|"
@@ -96,7 +107,8 @@ class ReflectPerOperation(Rule):
     NAME = "reflect-per-operation"
     FAMILY = "rebuild"
     FIX = "reflect the schema once at startup (or cache it, keyed by a schema version) and reuse it"
-    TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_")
+    TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_",
+                "add_column", "alter_column", "create_table", "create_all", "checkfirst", "ALTER TABLE", "alter table")
     VALID = [
         # Once, at startup.
         "from sqlalchemy import MetaData\nMETA = MetaData()\ndef setup(engine):\n    META.reflect(bind=engine)\n",
@@ -144,7 +156,10 @@ class ReflectPerOperation(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         what = self._reflection(node)
+        if (what is not None or self._ddl(node)) and self.ctx.function is not None and not self.ctx.cold_reason:
+            self.effect(SCHEMA_WORK)  # a helper's schema work, read at its callers' loops (phase 2)
         if what is None:
+            self._per_item_helper(node)
             return
         fn = self.ctx.function
         if fn is None or _ONCE_NAME.search(fn.name) or self.ctx.is_test:
@@ -158,6 +173,50 @@ class ReflectPerOperation(Rule):
         confidence = "low" if _INTROSPECTION_NAME.search(fn.name) else "high"
         self.report(node, f"{what} every time this runs, and it runs repeatedly",
                     confidence=confidence, requires=("repeated",))
+
+    def _per_item_helper(self, node: cst.Call) -> None:
+        """`self._sync_columns(row)` per item of a data loop, where that method, or one it
+        calls (two calls down), reflects or alters the schema (dataset's insert_many synced the
+        table's columns, an ALTER on a miss, once per row). Phase 2 confirms the schema work
+        through the callee's body, not its name, and ends the trace where it happens."""
+        func = node.func
+        receiver = self.ctx.self_name()
+        if receiver is None or not self.ctx.loops or type(func) is not cst.Attribute \
+                or type(func.value) is not cst.Name or func.value.value != receiver:
+            return
+        loop = self.ctx.loops[-1]
+        if not loop.data or self.ctx.is_test or self.ctx.cold_reason:
+            return
+        fn = self.ctx.function
+        if fn is None or _ONCE_NAME.search(fn.name) or _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
+            return  # setup, migration and schema tooling: the schema work is their job
+        item = self.ctx.loop_nodes[-1]
+        target = getattr(item, "target", None)
+        if type(target) is cst.Name and _SCHEMA_ITEM.match(target.value):
+            return  # for table in tables: one statement per table of the schema
+        method = func.attr.value
+        self.report(node, f"{receiver}.{method}() reflects or alters the table's schema (see the trace), and it runs "
+                          "once per item of this loop: a column check, and DDL on a miss, per row",
+                    fix=HELPER_FIX, confidence="medium", requires=("repeated", f"callee-path:{SCHEMA_WORK}"))
+
+    def _ddl(self, node: cst.Call) -> bool:
+        """A DDL call: Alembic's `op.add_column(...)`, `table.create(bind, checkfirst=True)`,
+        `metadata.create_all(...)`, or `execute("ALTER TABLE ...")`."""
+        func = node.func
+        if type(func) is not cst.Attribute:
+            return False
+        method = func.attr.value
+        if method in _DDL_OPS:
+            return (dotted_text(func.value) or "").rpartition(".")[2] == "op"
+        if method == "create_all":
+            return True
+        if method == "create":
+            return any(a.keyword is not None and a.keyword.value == "checkfirst" for a in node.args)
+        if method in ("execute", "exec_driver_sql", "executescript"):
+            sql = first_arg(node)
+            text = _sql_text(sql) if sql is not None else None
+            return bool(text and _DDL_SQL.match(text))
+        return False
 
     def _reflection(self, node: cst.Call) -> Optional[str]:
         func = node.func
