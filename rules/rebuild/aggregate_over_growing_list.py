@@ -38,11 +38,27 @@ class AggregateOverGrowingList(Rule):
     it. The classic case is a read loop: `while sum(map(len, self._buffer)) < n:
     self._buffer.append(next(chunks))`.
 
+    Also flags a search from the start of a buffer attribute that another method of the
+    class grows in place, once per call: `pattern.search(self.buffer)`, `re.search(p,
+    self.buffer)`, `findall`/`finditer`, `self.buffer.find(x)`/`index(x)` with no start
+    position, in a method (not in a loop of its own) that leaves the buffer uncut when the
+    search finds nothing, while `receive_data` does `self.buffer.extend(data)` or
+    `self.buffer += data`. The attribute must be set to a buffer in the file (`bytearray()`,
+    `b""`, `""`, `bytes()`, `str()`), and the pattern a name the file assigns `re.compile(...)`.
+    A push parser's `next_event`, asked for an event after every chunk, scans the whole
+    buffer again until the headers' blank line or the boundary arrives.
+
     ## Why is this slow
     Each pass of the condition visits every element the loop has added so far: n passes
     cost n²/2 element visits. Reading a large body in small chunks turns into millions of
     `len()` calls for a few thousand chunks. A running total, updated where the element is
     added, answers the condition in constant time.
+
+    A search that starts over at byte 0 on every call rescans what the calls before it
+    already found no match in: a buffer filled in k chunks costs k²/2 chunks of scanning
+    before the match arrives. Werkzeug's multipart decoder searched for the boundary and for
+    the end of the part headers that way, per received chunk; keeping the position the last
+    search reached (less the length of a partial match) makes it linear.
 
     ## Example
     ```python
@@ -60,9 +76,35 @@ class AggregateOverGrowingList(Rule):
             self._buffered += len(chunk)
     ```
 
+    For the buffer:
+    ```python
+    class Decoder:
+        def receive_data(self, data):
+            self.buffer.extend(data)
+
+        def next_event(self):
+            match = BLANK_LINE.search(self.buffer)     # from byte 0 on every call
+            if match is not None:
+                del self.buffer[: match.end()]
+                return Headers(...)
+            return NEED_DATA
+    ```
+    use instead `BLANK_LINE.search(self.buffer, self._searched)`, setting `self._searched` to
+    `max(0, len(self.buffer) - 3)` when nothing matched and to 0 after the cut.
+
     ## Notes
     `len(x)` alone is constant time and is not reported. A loop that rebinds the collection
     in its body (a new list per pass) does not grow it and is not reported.
+
+    The buffer search is priced per byte scanned (`regex-search-byte`, measured on the search
+    for a blank line through header text; `find-byte` for `find`/`index`) times what the
+    buffer holds on average: the calls of the growing method that the loops around it repeat
+    (on its hottest chain), 64 bytes each when the code does not show the size, half of it
+    on average, at most half of `data-bytes`. Not reported: a search followed, on every path,
+    by a cut of the buffer (`del self.buffer[:n]` in the same block or one around it, after
+    the search: the next call scans only what arrived since); a search in a loop of its own
+    method (a splitter: what is left is one partial item); a method that grows the buffer
+    itself (a protocol's `data_received` that grows and splits); `__init__`.
     """
 
     CODE = "PFL306"
@@ -80,6 +122,17 @@ class AggregateOverGrowingList(Rule):
         "def read(self, n):\n    while self._size < n:\n        c = next(self._it)\n        self._buffer.append(c)\n        self._size += len(c)\n",
         # The body replaces the list: it does not grow across passes.
         "def step(items):\n    while sum(items) > 10:\n        items = [i // 2 for i in items]\n        items.append(1)\n",
+        # The search resumes from a kept position.
+        "import re\nEND = re.compile(rb'\\n\\n')\nclass D:\n    def __init__(self):\n        self.buf = bytearray()\n        self.pos = 0\n"
+        "    def feed(self, data):\n        self.buf.extend(data)\n    def next(self):\n        m = END.search(self.buf, self.pos)\n"
+        "        if m is None:\n            self.pos = max(0, len(self.buf) - 1)\n            return None\n"
+        "        del self.buf[: m.end()]\n        self.pos = 0\n        return m\n"
+        "def run(chunks):\n    d = D()\n    for c in chunks:\n        d.feed(c)\n        d.next()\n",
+        # The buffer is cut on every path after the search.
+        "class D:\n    def __init__(self):\n        self.buf = b''\n    def feed(self, data):\n        self.buf += data\n"
+        "    def take(self):\n        end = self.buf.find(b'--')\n        cut = len(self.buf) if end == -1 else end\n"
+        "        out = self.buf[:cut]\n        self.buf = self.buf[cut:]\n        return out\n"
+        "def run(chunks):\n    d = D()\n    for c in chunks:\n        d.feed(c)\n        d.take()\n",
     ]
     INVALID = [
         Invalid(
@@ -108,6 +161,27 @@ class AggregateOverGrowingList(Rule):
             "        sizes += [source.pop()]\n"
             "    return sizes\n",
             line=3,
+        ),
+        # A buffer grown by feed() and searched from its start by every next() call.
+        Invalid(
+            "import re\n"
+            "END = re.compile(rb'\\r\\n\\r\\n')\n"
+            "class D:\n"
+            "    def __init__(self):\n"
+            "        self.buf = bytearray()\n"
+            "    def feed(self, data):\n"
+            "        self.buf.extend(data)\n"
+            "    def next(self):\n"
+            "        m = END.search(self.buf)\n"
+            "        if m is not None:\n"
+            "            del self.buf[: m.end()]\n"
+            "        return m\n"
+            "def run(chunks):\n"
+            "    d = D()\n"
+            "    for chunk in chunks:\n"
+            "        d.feed(chunk)\n"
+            "        d.next()\n",
+            line=9,
         ),
     ]
 

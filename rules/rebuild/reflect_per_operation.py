@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, string_value
+from perflint.ruleutil import first_arg, names_in, string_value
 
 # Schema introspection in SQL: the catalog read again.
 _INTROSPECTION_SQL = re.compile(
@@ -67,6 +67,15 @@ class ReflectPerOperation(Rule):
     per-request operation (`insert`, `get`, `handle_*`, `process`, ...). Setup, startup
     and migration functions, which run once, are not reported.
 
+    Also flags a call of the object's own helper (`self._sync_columns(row)`) once per item of
+    a data loop, when that method, or a method it calls (two calls down), does schema work
+    itself: one of the reflection spellings above, or DDL (Alembic's `op.add_column`,
+    `op.alter_column`, `op.create_table`, ...; `table.create(bind, checkfirst=True)`,
+    `metadata.create_all(...)`, `execute("ALTER TABLE ...")`/`CREATE`/`DROP TABLE`). The helper
+    is recognised by what its body does, not by its name; the finding is at the looped call,
+    and its trace goes down the calls to the schema work. dataset's `insert_many` synced the
+    table's columns (a column check, an ALTER and a reflection on a miss) for every row.
+
     ## Why is this slow
     Reflection runs several catalog queries per table and builds `Table`/`Column`
     objects from the answers: milliseconds to seconds on a large schema, against
@@ -96,6 +105,15 @@ class ReflectPerOperation(Rule):
     ```
 
     ## Notes
+    The helper form has medium confidence and the `schema-read` cost per call: the helper's
+    DDL usually runs on a miss only, but its column check runs for every item, and the fix
+    (the union of the items' columns synced once, before the loop) removes both. Schema work
+    in a block that runs on first use only (`if self._table is None: self._table =
+    reflect()`), reached through a call made in such a block, or through a call of a
+    guessed target (a method found by its name), does not count; nor does a loop whose item
+    is named like a part of the schema (`for table in tables`, `for column in columns`: one
+    statement per table is the job), or a loop in setup, migration or schema-tooling code.
+
     Functions named like the introspection they perform (`get_columns`,
     `describe_table`) are reported only when a loop reaches them, with low confidence.
     Classes whose job is schema tooling (names with `Introspection`, `Inspector`,
@@ -118,6 +136,14 @@ class ReflectPerOperation(Rule):
         "def migrate_users(conn):\n    cols = conn.execute('PRAGMA table_info(users)').fetchall()\n    return cols\n",
         # SQLAlchemy inspect() of an ORM object is cheap (instance state).
         "from sqlalchemy import inspect\ndef changed(objs):\n    return [inspect(o).modified for o in objs]\n",
+        # The columns synced once, before the loop.
+        "class T:\n    def _sync(self, row):\n        for key in row:\n            if key not in self.cols:\n"
+        "                self.db.op.add_column(self.name, key)\n"
+        "    def insert_many(self, rows):\n        self._sync({k: None for r in rows for k in r})\n"
+        "        for row in rows:\n            self.db.insert(self.name, row)\n",
+        # One ALTER per table of a list: the job of a schema step.
+        "class T:\n    def _add(self, table):\n        self.db.op.add_column(table, 'created')\n"
+        "    def add_everywhere(self, tables):\n        for table in tables:\n            self._add(table)\n",
     ]
     INVALID = [
         Invalid(
@@ -151,6 +177,21 @@ class ReflectPerOperation(Rule):
             "        meta = MetaData()\n"
             "        meta.reflect(bind=engine)\n",
             line=5,
+        ),
+        # A per-row helper whose own helper alters the table on a miss.
+        Invalid(
+            "class T:\n"
+            "    def _alter(self, key):\n"
+            "        self.db.op.add_column(self.name, key)\n"
+            "    def _sync(self, row):\n"
+            "        for key in row:\n"
+            "            if key not in self.cols:\n"
+            "                self._alter(key)\n"
+            "    def insert_many(self, rows):\n"
+            "        for row in rows:\n"
+            "            self._sync(row)\n"
+            "            self.db.insert(self.name, row)\n",
+            line=10,
         ),
     ]
 
@@ -194,6 +235,8 @@ class ReflectPerOperation(Rule):
         target = getattr(item, "target", None)
         if type(target) is cst.Name and _SCHEMA_ITEM.match(target.value):
             return  # for table in tables: one statement per table of the schema
+        if _on_a_miss(self.ctx, item, names_in(target) if target is not None else set()):
+            return  # `if key not in known: self._add_column(key)`: the DDL for the missing ones is the job
         method = func.attr.value
         self.report(node, f"{receiver}.{method}() reflects or alters the table's schema (see the trace), and it runs "
                           "once per item of this loop: a column check, and DDL on a miss, per row",
@@ -249,6 +292,23 @@ class ReflectPerOperation(Rule):
                     return None
                 return "Table(..., autoload_with=...) reflects the table's columns from the database"
         return None
+
+
+def _on_a_miss(ctx, loop: cst.CSTNode, item: set) -> bool:
+    """The call sits, inside `loop`, under an `if` that tests the loop's item for absence
+    (`if key not in known:`, `if not self.has_column(key):`): it runs for the missing ones."""
+    for node in reversed(ctx.stack):
+        if node is loop:
+            return False
+        if type(node) is not cst.If:
+            continue
+        test = node.test
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and names_in(test.expression) & item:
+            return True
+        if type(test) is cst.Comparison and any(type(c.operator) is cst.NotIn for c in test.comparisons) \
+                and names_in(test.left) & item:
+            return True
+    return False
 
 
 def _sql_text(expr: cst.BaseExpression) -> Optional[str]:
