@@ -810,7 +810,7 @@ class Program(Frequencies):
                     self.root_note[fid] = ("called once per run of its callers, which no loop or hot entry point "
                                            "reaches (set `hot` if it runs per request or row)")
         self._spread_error_cold()
-        scc = self._components()
+        scc = self._scc = self._components()
         # The heat each function was entered with, from outside its own recursion (or as a
         # root): a recursion multiplies that once. Kept apart from `heat`, which the recursion
         # itself raises, so that a hotter entry found later starts the recursion again.
@@ -1177,6 +1177,28 @@ class Program(Frequencies):
             frontier = nxt
         self._effects[fid] = out
         return out
+
+    def recursive_loop(self, fid: str) -> bool:
+        """Whether `fid` calls itself back, directly or through the functions of its cycle, by
+        a call made in a data loop of the cycle (outside cold blocks): a converter that walks
+        nested data (dacite's `from_dict` -> `_build_value` per field -> `from_dict` per
+        nested value) runs once per nested value, whatever runs it first."""
+        scc = getattr(self, "_scc", None)
+        if scc is None:
+            scc = self._scc = self._components()
+        own = scc.get(fid)
+        if own is None:
+            return False
+        groups = getattr(self, "_scc_members", None)
+        if groups is None:
+            groups = self._scc_members = {}
+            for g, comp in scc.items():
+                groups.setdefault(comp, []).append(g)
+        for g in groups[own]:
+            for edge in self.edges.get(g, ()):
+                if scc.get(edge.callee) == own and not edge.site.cold and any(loop.data for loop in edge.site.loops):
+                    return True
+        return False
 
     def effect_path(self, fid: str, effect: str) -> Optional[List[Edge]]:
         """The calls from `fid` down to a function that has `effect` itself, up to EFFECT_DEPTH

@@ -2,9 +2,11 @@
 one method grows and another searches from its start once per call, leaving it uncut when the
 search finds nothing (werkzeug-multipart-rescan-buffer), and PFL303 on a per-row call of the
 object's own helper that alters or reflects the schema, two calls down
-(dataset-insert-many-sync-columns-per-row). The buggy form, the fixed form and near misses;
-each buggy test fails on the code before the change (PFL306 read only while conditions, PFL303
-only reflection spellings at the call itself)."""
+(dataset-insert-many-sync-columns-per-row), and PFL307 on typing.get_type_hints() of a class
+given per call in a converter that recurses through data loops
+(dacite-from-dict-type-hints-per-call). The buggy form, the fixed form and near misses; each
+buggy test fails on the code before the change (PFL306 read only while conditions, PFL303 only
+reflection spellings at the call itself, PFL307 did not know get_type_hints)."""
 
 from __future__ import annotations
 
@@ -207,3 +209,66 @@ def test_the_helper_called_for_each_missing_key_only_is_quiet(round_config):
 ''')
     lines = [f.line for f in found(src, "PFL303", round_config) if "per item of this loop" in f.message]
     assert lines == [29]
+
+
+# -- PFL307: a recursive converter resolves the target class's hints per call -------------
+CONVERTER = '''import dataclasses
+import typing
+
+
+def from_dict(cls, data):
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        values[field.name] = build(hints[field.name], data[field.name])
+    return cls(**values)
+
+
+def build(kind, value):
+    if dataclasses.is_dataclass(kind):
+        return from_dict(kind, value)
+    if typing.get_origin(kind) is list:
+        (item,) = typing.get_args(kind)
+        return [build(item, v) for v in value]
+    return value
+'''
+HINTS_MESSAGE = ("typing.get_type_hints(cls) re-resolves the class's annotations on every call of from_dict(); "
+                 "a class's type hints do not change after it is defined")
+
+
+def test_type_hints_resolved_per_call_of_a_converter_recursing_through_a_loop_are_reported(round_config):
+    (f,) = found(CONVERTER, "PFL307", round_config)
+    # inspect-signature 20 us (the round table) x 100: the recursion per field and per list item
+    assert (f.line, f.severity, f.message, f.confidence) == (6, "warning", HINTS_MESSAGE, "high")
+    assert f.frequency == 100
+    assert f.fix.startswith("keep the hints per class")
+
+
+def test_type_hints_kept_per_class_are_quiet(round_config):
+    fixed = CONVERTER.replace("import typing\n", "import functools\nimport typing\n\n\n"
+                              "@functools.lru_cache(maxsize=None)\ndef hints_of(cls):\n"
+                              "    return typing.get_type_hints(cls)\n", 1)
+    fixed = fixed.replace("hints = typing.get_type_hints(cls)", "hints = hints_of(cls)")
+    assert found(fixed, "PFL307", round_config) == []
+
+
+def test_type_hints_in_a_function_that_does_not_recurse_stay_a_low_confidence_note(round_config):
+    # registering classes in a loop: definition-time work as far as the graph shows
+    src = '''import typing
+
+
+def register(registry, cls):
+    registry[cls.__name__] = typing.get_type_hints(cls)
+
+
+def register_all(registry, classes):
+    for cls in classes:
+        register(registry, cls)
+'''
+    (f,) = found(src, "PFL307", round_config)
+    assert (f.line, f.severity, f.confidence) == (5, "note", "low")
+
+
+def test_type_hints_of_a_fixed_class_are_not_this_form(round_config):
+    src = CONVERTER.replace("typing.get_type_hints(cls)", "typing.get_type_hints(Config)")
+    assert found(src, "PFL307", round_config) == []
