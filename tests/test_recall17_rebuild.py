@@ -232,8 +232,8 @@ def build(kind, value):
         return [build(item, v) for v in value]
     return value
 '''
-HINTS_MESSAGE = ("typing.get_type_hints(cls) re-resolves the class's annotations on every call of from_dict(); "
-                 "a class's type hints do not change after it is defined")
+HINTS_MESSAGE = ("typing.get_type_hints(cls) re-resolves the annotations of cls on every call of from_dict(); "
+                 "a class's or a function's type hints do not change after it is defined")
 
 
 def test_type_hints_resolved_per_call_of_a_converter_recursing_through_a_loop_are_reported(round_config):

@@ -276,8 +276,8 @@ class FixedAnswerPerCall(Rule):
         arg = first_arg(node)
         if fn is None or self.ctx.is_test or memoised(fn) or type(arg) is not cst.Name or arg.value not in fn.params:
             return
-        self.report(node, f"typing.get_type_hints({arg.value}) re-resolves the class's annotations on every call of "
-                          f"{fn.name}(); a class's type hints do not change after it is defined",
+        self.report(node, f"typing.get_type_hints({arg.value}) re-resolves the annotations of {arg.value} on every call "
+                          f"of {fn.name}(); a class's or a function's type hints do not change after it is defined",
                     fix=HINTS_FIX, requires=("repeated", "recursive-loop-or-low"))
 
     def _probe(self, node: cst.Call) -> Optional[Tuple[str, str, str]]:
