@@ -454,6 +454,26 @@ def _list_copy(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: items[1:], lambda: itertools.islice(items, 1, None), per=len(items) - 1)
 
 
+_HEADER_TEXT = bytearray((b"X-Header-Name: some header value text 1234\r\n" * 400)[:16384])
+
+
+def _regex_search(tmp: str) -> Tuple[float, float]:
+    """A regex search of a 16 KiB buffer of header lines that does not hold the match (the end
+    of the headers, an alternation of line breaks), per byte, versus resuming the search at
+    the kept position (the last 64 bytes, what arrived since)."""
+    buf = _HEADER_TEXT
+    blank_line = re.compile(rb"\r\n\r\n|\r\r|\n\n")
+    pos = len(buf) - 64
+    return _pair(lambda: blank_line.search(buf), lambda: blank_line.search(buf, pos), per=len(buf))
+
+
+def _find_byte(tmp: str) -> Tuple[float, float]:
+    """bytearray.find of a blank line over the same buffer, per byte, versus from the kept position."""
+    buf = _HEADER_TEXT
+    pos = len(buf) - 64
+    return _pair(lambda: buf.find(b"\r\n\r\n"), lambda: buf.find(b"\r\n\r\n", pos), per=len(buf))
+
+
 def _str_append(tmp: str) -> Tuple[float, float]:
     """`s += piece` on text held by an attribute (CPython cannot extend it in place), per byte held."""
     class Holder:
@@ -671,6 +691,8 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("struct-format", "struct.unpack_from(fmt, ...)", "a module-level struct.Struct", "execution"), _struct_format),
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("list-copy-element", "copying a slice of a list only to search it", "itertools.islice or an index range", "element"), _list_copy),
+    (CostSpec("regex-search-byte", "a regex search of a buffer from its start, per byte it scans again", "the search resumed from the kept position", "byte"), _regex_search),
+    (CostSpec("find-byte", "bytes.find of a buffer from its start, per byte it scans again", "the find resumed from the kept position", "byte"), _find_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),
     (CostSpec("process-spawn", "starting a process and waiting for it (subprocess.run)", "nothing: a yardstick, not a smell", "execution"), _process_spawn),
     (CostSpec("entry-points-scan", "importlib.metadata.entry_points() per call (reads every installed distribution)", "the entry points kept from one call", "execution"), _entry_points),

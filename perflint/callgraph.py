@@ -848,7 +848,7 @@ class Program(Frequencies):
                     self.root_note[fid] = ("called once per run of its callers, which no loop or hot entry point "
                                            "reaches (set `hot` if it runs per request or row)")
         self._spread_error_cold()
-        scc = self._components()
+        scc = self._scc = self._components()
         # The heat each function was entered with, from outside its own recursion (or as a
         # root): a recursion multiplies that once. Kept apart from `heat`, which the recursion
         # itself raises, so that a hotter entry found later starts the recursion again.
@@ -1216,7 +1216,72 @@ class Program(Frequencies):
         self._effects[fid] = out
         return out
 
+    def recursive_loop(self, fid: str) -> bool:
+        """Whether `fid` calls itself back, directly or through the functions of its cycle, by
+        a call made in a data loop of the cycle (outside cold blocks): a converter that walks
+        nested data (dacite's `from_dict` -> `_build_value` per field -> `from_dict` per
+        nested value) runs once per nested value, whatever runs it first."""
+        scc = getattr(self, "_scc", None)
+        if scc is None:
+            scc = self._scc = self._components()
+        own = scc.get(fid)
+        if own is None:
+            return False
+        groups = getattr(self, "_scc_members", None)
+        if groups is None:
+            groups = self._scc_members = {}
+            for g, comp in scc.items():
+                groups.setdefault(comp, []).append(g)
+        for g in groups[own]:
+            for edge in self.edges.get(g, ()):
+                if scc.get(edge.callee) == own and not edge.site.cold and any(loop.data for loop in edge.site.loops):
+                    return True
+        return False
+
+    def effect_path(self, fid: str, effect: str) -> Optional[List[Edge]]:
+        """The calls from `fid` down to a function that has `effect` itself, up to EFFECT_DEPTH
+        calls down, along edges of one known target (`exact`, `bounded`) made outside cold
+        blocks (a first use, a cache miss, an except handler): [] when `fid` has it, None when
+        no such chain reaches it. Breadth first: the shortest chain, in call-site order."""
+        if effect in self.functions[fid][1].effects:
+            return []
+        frontier: List[Tuple[str, List[Edge]]] = [(fid, [])]
+        seen = {fid}
+        for _ in range(EFFECT_DEPTH):
+            nxt: List[Tuple[str, List[Edge]]] = []
+            for f, path in frontier:
+                for edge in self.edges.get(f, ()):
+                    if edge.callee in seen or edge.site.cold or edge.kind not in ("exact", "bounded"):
+                        continue
+                    seen.add(edge.callee)
+                    if effect in self.functions[edge.callee][1].effects:
+                        return path + [edge]
+                    nxt.append((edge.callee, path + [edge]))
+            frontier = nxt
+        return None
+
     # -- traces -----------------------------------------------------------------------
+    def callee_hops(self, cand) -> Tuple[TraceHop, ...]:
+        """For a finding at a call whose cost lies below the callee (a `callee-path:<effect>`
+        condition): a hop per call on the way down and one where the effect is, so the trace
+        ends at the costly operation. Otherwise the one hop of `callee_hop`."""
+        effect = next((r[len("callee-path:"):] for r in cand.requires if r.startswith("callee-path:")), None)
+        if effect is None:
+            hop = self.callee_hop(cand)
+            return (hop,) if hop is not None else ()
+        callee = self.resolve_target(cand.target)
+        path = self.effect_path(callee, effect) if callee is not None else None
+        if path is None:
+            return ()
+        hops = []
+        for edge in path:
+            mod, fn = self.functions[edge.caller]
+            hops.append(TraceHop(mod.path, edge.site.line, _display(fn), f"calls {_display(self.functions[edge.callee][1])}"))
+        mod, fn = self.functions[path[-1].callee if path else callee]
+        line = fn.effect_lines.get(effect, fn.line)
+        hops.append(TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here"))
+        return tuple(hops)
+
     def callee_hop(self, cand) -> Optional[TraceHop]:
         """For a finding at a call whose cost is in the callee (a `callee:<effect>` condition):
         the hop where the callee has that effect, so the trace ends at the costly operation."""

@@ -524,6 +524,18 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
 
 ACROSS_CALLS_GROWN = -1  # growth start: an attribute grown once per call (PFL203)
 ACROSS_CALLS_CONSUMED = -2  # growth start: an attribute cut to its tail once per call (PFL204)
+ACROSS_CALLS_SCANNED = -3  # growth start: an attribute another method grows, searched from its start per call (PFL306)
+
+
+def grower_of(program: "Program", fid: Optional[str], cand) -> Optional[str]:
+    """The function whose calls grow the buffer a candidate searches (PFL306's `grown-by:<method>`,
+    a method of the searching method's class), when the program has it; else `fid`: what the
+    buffer holds comes from the loops that repeat the growth, not the search."""
+    if fid is None or cand.growth is None or cand.growth[0] != ACROSS_CALLS_SCANNED:
+        return fid
+    method = next((r[len("grown-by:"):] for r in cand.requires if r.startswith("grown-by:")), None)
+    grower = f"{fid.rpartition('.')[0]}.{method}" if method else None
+    return grower if grower in program.functions and program.hot_chain(grower) else fid
 
 
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
@@ -536,13 +548,23 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
 
     An attribute rebound to its own tail once per call (PFL204, start -2: `self.buf =
     self.buf[n:]`) is the same sum run backwards: over S calls that each take a piece off it,
-    it starts at S pieces and each call copies what is left, half of that on average."""
+    it starts at S pieces and each call copies what is left, half of that on average.
+
+    A buffer that another method grows and this one searches from its start once per call
+    (PFL306, start -3: `pattern.search(self.buf)` in `next_event`, `self.buf.extend(data)` in
+    `receive_data`) holds what the calls repeated by those loops have added: each search
+    scans it all, half the run's bytes on average."""
     start, known, unknown, chunk = growth
     done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
+    if start == ACROSS_CALLS_SCANNED and fid is not None and fid in program.functions:
+        done = f"searched whole; grown by {program.display_name(fid)}"
     chain = program.hot_chain(fid) if fid is not None and fid in program.functions else []
     edge = chain[-1] if chain else None
     if edge is None or not edge.site.loops:
         piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
         return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average ({done} once per call; no caller repeats the call in a loop)"
     size, why = growth_size(program, edge.caller, program.edge_loops(edge), (0, known, unknown, chunk))
+    if start == ACROSS_CALLS_SCANNED and size > program.data_bytes / 2:
+        # a search scans what the buffer holds: at most the input, data-bytes
+        size, why = program.data_bytes / 2, f"{program.data_bytes / 2:g} bytes held on average (a buffer holds at most data-bytes {program.data_bytes:g})"
     return size, f"{done} once per call, repeated by the loops around the call in {program.display_name(edge.caller)}: {why}"

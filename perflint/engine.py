@@ -305,7 +305,8 @@ def finalize(
             finding, args, fixed = _finding_for_cause(members, summary.path, rel, occurrences, scorer)
             findings.append(finding)
             explain_args[finding.fingerprint] = args
-            if "trace-callee" in members[0].cand.requires:
+            if "trace-callee" in members[0].cand.requires or any(
+                    r.startswith("callee-path:") for r in members[0].cand.requires):
                 descents[finding.fingerprint] = members[0].cand
             if any("outside-transaction" in m.cand.requires for m in members):
                 outside_tx.add(finding.fingerprint)
@@ -353,9 +354,9 @@ def finalize(
         elif known:
             findings[i] = f = replace(f, context=f"{program.context(fid, loops)}; {cold}")
         if known and f.fingerprint in descents:
-            hop = program.callee_hop(descents[f.fingerprint])
-            if hop is not None:
-                findings[i] = f = replace(f, trace=f.trace + (hop,))
+            hops = program.callee_hops(descents[f.fingerprint])
+            if hops:
+                findings[i] = f = replace(f, trace=f.trace + hops)
         if known and per_item and not f.trace:
             findings[i] = f = replace(f, context=f"{f.context}; {per_item}")
         if scored is None:

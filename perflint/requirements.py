@@ -137,6 +137,19 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             callee = program.resolve_target(cand.target)
             if callee is not None and req[len("callee-reaches:"):] not in program.effects(callee):
                 return None
+        elif req == "recursive-loop-or-low":
+            # introspection of a class given per call is per record only where the graph shows
+            # it: the function recurses through a data loop (a converter walking nested
+            # values); elsewhere it mostly runs when something is defined (a note)
+            if not program.recursive_loop(fid):
+                rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("callee-path:"):
+            # The in-repo callee, or a function it calls up to EFFECT_DEPTH down through calls
+            # of one known target made outside cold blocks, has the effect itself: a row
+            # helper whose own helper alters the schema (dataset's `_sync_columns`).
+            callee = program.resolve_target(cand.target)
+            if callee is None or program.effect_path(callee, req[len("callee-path:"):]) is None:
+                return None
         elif req.startswith(("callee-deep:", "!callee-deep:")):
             if _callee_deep(program, cand, req.lstrip("!")[len("callee-deep:"):]) == req.startswith("!"):
                 return None

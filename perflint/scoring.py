@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 from perflint.backends import LOCAL_QUERY, Backends
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
-from perflint.datawalk import growth_size
+from perflint.datawalk import growth_size, grower_of
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
 
@@ -95,7 +95,7 @@ class Scorer:
             value, text = unit, f"{key} {format_time(unit)}{local}"
         else:
             if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
-                size, why = growth_size(self.program, fid, cand.loops, cand.growth)
+                size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth)
             elif cand.size is not None:
                 size, why = cand.size, f"{cand.size:g} {per}s"
             else:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
 from perflint.context import dotted_text
+from perflint.datawalk import ACROSS_CALLS_SCANNED
+from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
 
 # Builtins that visit every element of their argument.
 _AGGREGATES = {"sum", "max", "min", "sorted", "any", "all"}
 # Methods that add to a list, deque, set or bytearray in place.
 _GROWERS = {"append", "extend", "appendleft", "insert", "add", "update"}
+# A compiled pattern's methods that scan the text from its start when given no position.
+_PATTERN_SCANS = {"search", "findall", "finditer"}
+_RE_SCANS = {"re.search", "re.findall", "re.finditer"}
+# `self.buf += data` / `self.buf.extend(data)`: a file that grows an attribute in place.
+_GROWN_ATTR = re.compile(r"self\.(\w+)\s*(?:\+=|\.extend\()")
+# `X = re.compile(...)` / `self.X = re.compile(...)`: names that hold a compiled pattern.
+_COMPILED = re.compile(r"(\w+)\s*=\s*re\.compile\(")
+RESCAN_FIX = ("keep the position the last search reached and resume from it (pattern.search(buf, pos), "
+              "buf.find(x, pos)), starting again at 0 when the buffer is consumed")
 
 
 class AggregateOverGrowingList(Rule):
@@ -26,11 +38,27 @@ class AggregateOverGrowingList(Rule):
     it. The classic case is a read loop: `while sum(map(len, self._buffer)) < n:
     self._buffer.append(next(chunks))`.
 
+    Also flags a search from the start of a buffer attribute that another method of the
+    class grows in place, once per call: `pattern.search(self.buffer)`, `re.search(p,
+    self.buffer)`, `findall`/`finditer`, `self.buffer.find(x)`/`index(x)` with no start
+    position, in a method (not in a loop of its own) that leaves the buffer uncut when the
+    search finds nothing, while `receive_data` does `self.buffer.extend(data)` or
+    `self.buffer += data`. The attribute must be set to a buffer in the file (`bytearray()`,
+    `b""`, `""`, `bytes()`, `str()`), and the pattern a name the file assigns `re.compile(...)`.
+    A push parser's `next_event`, asked for an event after every chunk, scans the whole
+    buffer again until the headers' blank line or the boundary arrives.
+
     ## Why is this slow
     Each pass of the condition visits every element the loop has added so far: n passes
     cost n²/2 element visits. Reading a large body in small chunks turns into millions of
     `len()` calls for a few thousand chunks. A running total, updated where the element is
     added, answers the condition in constant time.
+
+    A search that starts over at byte 0 on every call rescans what the calls before it
+    already found no match in: a buffer filled in k chunks costs k²/2 chunks of scanning
+    before the match arrives. Werkzeug's multipart decoder searched for the boundary and for
+    the end of the part headers that way, per received chunk; keeping the position the last
+    search reached (less the length of a partial match) makes it linear.
 
     ## Example
     ```python
@@ -48,9 +76,35 @@ class AggregateOverGrowingList(Rule):
             self._buffered += len(chunk)
     ```
 
+    For the buffer:
+    ```python
+    class Decoder:
+        def receive_data(self, data):
+            self.buffer.extend(data)
+
+        def next_event(self):
+            match = BLANK_LINE.search(self.buffer)     # from byte 0 on every call
+            if match is not None:
+                del self.buffer[: match.end()]
+                return Headers(...)
+            return NEED_DATA
+    ```
+    use instead `BLANK_LINE.search(self.buffer, self._searched)`, setting `self._searched` to
+    `max(0, len(self.buffer) - 3)` when nothing matched and to 0 after the cut.
+
     ## Notes
     `len(x)` alone is constant time and is not reported. A loop that rebinds the collection
     in its body (a new list per pass) does not grow it and is not reported.
+
+    The buffer search is priced per byte scanned (`regex-search-byte`, measured on the search
+    for a blank line through header text; `find-byte` for `find`/`index`) times what the
+    buffer holds on average: the calls of the growing method that the loops around it repeat
+    (on its hottest chain), 64 bytes each when the code does not show the size, half of it
+    on average, at most half of `data-bytes`. Not reported: a search followed, on every path,
+    by a cut of the buffer (`del self.buffer[:n]` in the same block or one around it, after
+    the search: the next call scans only what arrived since); a search in a loop of its own
+    method (a splitter: what is left is one partial item); a method that grows the buffer
+    itself (a protocol's `data_received` that grows and splits); `__init__`.
     """
 
     CODE = "PFL306"
@@ -58,7 +112,7 @@ class AggregateOverGrowingList(Rule):
     NAME = "aggregate-over-growing-list"
     FAMILY = "rebuild"
     FIX = "keep a running total (count, size, maximum) updated where elements are added"
-    TRIGGERS = ("while",)
+    TRIGGERS = ("while", "+=", ".extend(")
     VALID = [
         # len() is O(1).
         "def read(sock, n):\n    buf = []\n    while len(buf) < n:\n        buf.append(sock.recv(1))\n",
@@ -68,6 +122,17 @@ class AggregateOverGrowingList(Rule):
         "def read(self, n):\n    while self._size < n:\n        c = next(self._it)\n        self._buffer.append(c)\n        self._size += len(c)\n",
         # The body replaces the list: it does not grow across passes.
         "def step(items):\n    while sum(items) > 10:\n        items = [i // 2 for i in items]\n        items.append(1)\n",
+        # The search resumes from a kept position.
+        "import re\nEND = re.compile(rb'\\n\\n')\nclass D:\n    def __init__(self):\n        self.buf = bytearray()\n        self.pos = 0\n"
+        "    def feed(self, data):\n        self.buf.extend(data)\n    def next(self):\n        m = END.search(self.buf, self.pos)\n"
+        "        if m is None:\n            self.pos = max(0, len(self.buf) - 1)\n            return None\n"
+        "        del self.buf[: m.end()]\n        self.pos = 0\n        return m\n"
+        "def run(chunks):\n    d = D()\n    for c in chunks:\n        d.feed(c)\n        d.next()\n",
+        # The buffer is cut on every path after the search.
+        "class D:\n    def __init__(self):\n        self.buf = b''\n    def feed(self, data):\n        self.buf += data\n"
+        "    def take(self):\n        end = self.buf.find(b'--')\n        cut = len(self.buf) if end == -1 else end\n"
+        "        out = self.buf[:cut]\n        self.buf = self.buf[cut:]\n        return out\n"
+        "def run(chunks):\n    d = D()\n    for c in chunks:\n        d.feed(c)\n        d.take()\n",
     ]
     INVALID = [
         Invalid(
@@ -97,11 +162,55 @@ class AggregateOverGrowingList(Rule):
             "    return sizes\n",
             line=3,
         ),
+        # A buffer grown by feed() and searched from its start by every next() call.
+        Invalid(
+            "import re\n"
+            "END = re.compile(rb'\\r\\n\\r\\n')\n"
+            "class D:\n"
+            "    def __init__(self):\n"
+            "        self.buf = bytearray()\n"
+            "    def feed(self, data):\n"
+            "        self.buf.extend(data)\n"
+            "    def next(self):\n"
+            "        m = END.search(self.buf)\n"
+            "        if m is not None:\n"
+            "            del self.buf[: m.end()]\n"
+            "        return m\n"
+            "def run(chunks):\n"
+            "    d = D()\n"
+            "    for chunk in chunks:\n"
+            "        d.feed(chunk)\n"
+            "        d.next()\n",
+            line=9,
+        ),
     ]
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._pending: Dict[int, str] = {}  # id of an aggregate call in a while test -> collection text
+        # The rescan form: attributes the file grows in place and sets to a buffer, names that
+        # hold a compiled pattern, and per class being visited, attribute -> methods growing it.
+        source = ctx.source
+        grown = set(_GROWN_ATTR.findall(source))
+        self._buffers: Set[str] = {a for a in grown if re.search(
+            r"self\.%s\s*=\s*(?:b?['\"]|bytes\(|bytearray\(|str\()" % re.escape(a), source)}
+        self._patterns: Set[str] = set(_COMPILED.findall(source)) if self._buffers else set()
+        self._growers: List[Dict[str, Set[str]]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self._buffers:
+            return
+        growers: Dict[str, Set[str]] = {}
+        for stmt in getattr(node.body, "body", ()):
+            if type(stmt) is not cst.FunctionDef or stmt.name.value == "__init__":
+                continue
+            for attr in _grown_attrs(stmt, self._buffers):
+                growers.setdefault(attr, set()).add(stmt.name.value)
+        self._growers.append(growers)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        if self._buffers:
+            self._growers.pop()
 
     def visit_While(self, node: cst.While) -> None:
         if self.ctx.function is None:
@@ -117,9 +226,133 @@ class AggregateOverGrowingList(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         target = self._pending.pop(id(node), None)
         if target is None:
+            if self._growers and self._growers[-1]:
+                self._rescan(node)
             return
         self.report(node, f"the loop condition visits every element of {target} on each pass, "
                           f"and the loop appends to {target}: quadratic in its length")
+
+    def _rescan(self, node: cst.Call) -> None:
+        """A search from the start of a buffer attribute that another method of the class grows
+        in place (`self.buf.extend(data)` in `receive_data`), in a method that leaves the
+        buffer as it is when the search finds nothing: every call scans again what the calls
+        before it scanned."""
+        receiver = self.ctx.self_name()
+        fn = self.ctx.function
+        if receiver is None or fn is None or self.ctx.loops or self.ctx.is_test:
+            return  # a loop of its own that searches and consumes: a splitter, the remainder is one item
+        scanned = self._scanned(node, receiver)
+        if scanned is None:
+            return
+        attr, kind, how = scanned
+        method = fn.name
+        growers = self._growers[-1].get(attr)
+        if not growers or method in growers or method in ("__init__", "__new__"):
+            return
+        if _consumed_after(self.ctx.stack, node, receiver, attr):
+            return  # cut on every path after the search: the next call searches what came since
+        grower = sorted(growers)[0]
+        self.report(node, f"{how} searches {receiver}.{attr} from its start on every call of {method}(), while "
+                          f"{grower}() grows it in place and nothing here consumes it when the search finds nothing: "
+                          "each call scans again the bytes the calls before it scanned, quadratic in what the buffer holds",
+                    fix=RESCAN_FIX, cost=kind, requires=("repeated", f"grown-by:{grower}"),
+                    growth=(ACROSS_CALLS_SCANNED, 0.0, 1, 0.0))
+
+    def _scanned(self, node: cst.Call, receiver: str):
+        """(attribute, cost key, what searches) when `node` searches `self.<buffer>` from its start."""
+        func = node.func
+        args = node.args
+        if any(a.keyword is not None or a.star for a in args):
+            return None
+        qualified = self.ctx.resolve(func)
+        if qualified in _RE_SCANS and len(args) >= 2:
+            attr = _self_attr(args[1].value, receiver)
+            return (attr, "regex-search-byte", f"{qualified}()") if attr in self._buffers else None
+        if not isinstance(func, cst.Attribute) or len(args) != 1:
+            return None
+        name = func.attr.value
+        if name in _PATTERN_SCANS:
+            text = dotted_text(func.value)
+            attr = _self_attr(args[0].value, receiver)
+            if text is not None and text.rpartition(".")[2] in self._patterns and attr in self._buffers:
+                return attr, "regex-search-byte", f"{text}.{name}()"
+            return None
+        if name in ("find", "index"):
+            attr = _self_attr(func.value, receiver)
+            if attr in self._buffers:
+                return attr, "find-byte", f"{receiver}.{attr}.{name}()"
+        return None
+
+
+def _self_attr(expr: cst.BaseExpression, receiver: str) -> Optional[str]:
+    """`attr` of `self.attr` (the method's receiver), else None."""
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == receiver:
+        return expr.attr.value
+    return None
+
+
+def _grown_attrs(fn: cst.FunctionDef, buffers: Set[str]) -> Set[str]:
+    """Buffer attributes a method grows in place outside any loop of its own: `self.buf +=
+    data`, `self.buf.extend(data)`; a method that also searches or splits them in a loop is a
+    protocol's own consumer, and still counts as their grower."""
+    params = fn.params.params
+    if not params:
+        return set()
+    receiver = params[0].name.value
+    out: Set[str] = set()
+    for node, _ in own_nodes(fn.body):
+        if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
+            attr = _self_attr(node.target, receiver)
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "extend":
+            attr = _self_attr(node.func.value, receiver)
+        else:
+            continue
+        if attr in buffers:
+            out.add(attr)
+    return out
+
+
+def _consumes(stmt: cst.CSTNode, receiver: str, attr: str) -> bool:
+    """A simple statement that cuts or replaces `self.<attr>`: `del self.buf[:n]`, `self.buf =
+    ...`, `self.buf[:n] = b""`, `self.buf.clear()`."""
+    if type(stmt) is not cst.SimpleStatementLine:
+        return False
+    for small in stmt.body:
+        targets: List[cst.BaseExpression] = []
+        if type(small) is cst.Del:
+            targets = [small.target]
+        elif type(small) is cst.Assign:
+            targets = [t.target for t in small.targets]
+        elif type(small) is cst.Expr and type(small.value) is cst.Call and type(small.value.func) is cst.Attribute \
+                and small.value.func.attr.value == "clear":
+            targets = [small.value.func.value]
+        for target in targets:
+            if type(target) is cst.Subscript:
+                target = target.value
+            if _self_attr(target, receiver) == attr:
+                return True
+    return False
+
+
+def _consumed_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, attr: str) -> bool:
+    """Whether a statement that runs on every path after the one holding `node` consumes the
+    buffer: a later statement of the same block, or of a block around it, up to the function."""
+    child = node
+    for parent in reversed(stack):
+        if parent is node:
+            continue
+        if type(parent) is cst.FunctionDef:
+            return False
+        if type(parent) is cst.IndentedBlock:
+            body = parent.body
+            after = False
+            for stmt in body:
+                if after and _consumes(stmt, receiver, attr):
+                    return True
+                if stmt is child:
+                    after = True
+        child = parent
+    return False
 
 
 def _aggregates(test: cst.BaseExpression) -> List[tuple]:

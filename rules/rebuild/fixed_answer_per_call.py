@@ -18,6 +18,9 @@ _INTROSPECTION = {
     "inspect.getfullargspec": "inspect.getfullargspec()",
     "inspect.getargspec": "inspect.getargspec()",
 }
+# Type hints resolved from a class's annotations (and its bases'), fixed once it is defined.
+_TYPE_HINTS = {"typing.get_type_hints", "typing_extensions.get_type_hints"}
+HINTS_FIX = "keep the hints per class (a dict keyed by the class, or functools.lru_cache on a helper)"
 # A function that creates or deletes files manages them: its stats guard its own changes.
 _FILE_CHANGES = {
     "os.makedirs", "os.mkdir", "os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir",
@@ -44,7 +47,8 @@ class FixedAnswerPerCall(Rule):
     that returns such a path; and stat probes of a folder's `__init__` module
     (`os.path.join(d, "__init__.py")`, `join(d, "__init__") + "." + ext`, or a local set from
     such a path) where the folder is a parameter of the function, which ask whether the folder
-    it is given is a package. Whether that costs anything
+    it is given is a package; and `typing.get_type_hints(cls)` of a class the function is
+    given as a parameter, whose hints are fixed once the class is defined. Whether that costs anything
     depends on how often the function runs: the finding is a warning only when its time per unit of work (loops and hot entry
     points on the way) reaches the threshold; otherwise it is a note.
 
@@ -83,7 +87,13 @@ class FixedAnswerPerCall(Rule):
     something is defined, registered or compiled (a template's filters, a login's
     authentication backends, a model's validators), where unknown loop bounds overestimate
     how often. Set `[rules.PFL307] severity` to promote it where you know the function runs per
-    instance or per row. A stat is reported at medium confidence (its time counts half): it
+    instance or per row. `typing.get_type_hints(cls)` is the exception the call graph can
+    tell apart: in a function that calls itself back through a data loop (a converter that
+    walks nested values, as dacite's `from_dict` did: per field, per list item, `from_dict`
+    again for each nested dataclass), it runs once per nested value of every record, and it
+    keeps its confidence; elsewhere it is a low-confidence note like the rest. It is priced
+    as `inspect-signature` (get_type_hints of a five-field dataclass measured 1.2-1.5 times
+    inspect.signature on the same machine: the table's figure is an underestimate). A stat is reported at medium confidence (its time counts half): it
     needs more than a thousand calls per unit of work to be a warning.
     Module-level calls, memoised functions (`lru_cache`, `functools.cache`, a hand-written
     cache guard), test code and calls in `except` handlers or cache-miss branches are not
@@ -100,7 +110,8 @@ class FixedAnswerPerCall(Rule):
     NAME = "fixed-answer-per-call"
     FAMILY = "rebuild"
     FIX = "compute the answer once (functools.lru_cache keyed by the callable or name, or at import) and reuse it"
-    TRIGGERS = ("signature", "getfullargspec", "getargspec", "__file__", "__path__", "'__init__", '"__init__')
+    TRIGGERS = ("signature", "getfullargspec", "getargspec", "__file__", "__path__", "'__init__", '"__init__',
+                "get_type_hints")
     VALID = [
         # Memoised: once per distinct callable.
         "import functools, inspect\n@functools.lru_cache(maxsize=None)\ndef arity(fn):\n"
@@ -114,8 +125,22 @@ class FixedAnswerPerCall(Rule):
         "import os\ndef has_setup(folders):\n    return [d for d in folders if os.path.exists(os.path.join(d, 'setup.py'))]\n",
         # A function's own signature object, not inspect's.
         "def render(forms):\n    for form in forms:\n        form.signature()\n",
+        # Hints kept per class.
+        "import functools, typing\n@functools.lru_cache(maxsize=None)\ndef hints(cls):\n"
+        "    return typing.get_type_hints(cls)\n"
+        "def convert(cls, rows):\n    return [cls(**{k: t(r[k]) for k, t in hints(cls).items()}) for r in rows]\n",
     ]
     INVALID = [
+        # A converter recursing through its fields: the hints resolved per nested value.
+        Invalid(
+            "import typing\n"
+            "def load(cls, data):\n"
+            "    hints = typing.get_type_hints(cls)\n"
+            "    return cls(**{k: convert(hints[k], v) for k, v in data.items()})\n"
+            "def convert(kind, value):\n"
+            "    return load(kind, value) if isinstance(value, dict) else value\n",
+            line=3,
+        ),
         Invalid(
             "import inspect\n"
             "def takes_data(factory):\n"
@@ -224,6 +249,7 @@ class FixedAnswerPerCall(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         found = self._probe(node)
         if found is None:
+            self._type_hints(node)
             return
         what, why, cost = found
         fn = self.ctx.function
@@ -238,6 +264,21 @@ class FixedAnswerPerCall(Rule):
         # still; halved, it needs over a thousand calls per unit of work to warn.
         confidence = "low" if cost == "inspect-signature" else "medium"
         self.report(node, f"{what} on every call of {fn.name}(); {why}", cost=cost, confidence=confidence)
+
+    def _type_hints(self, node: cst.Call) -> None:
+        """`typing.get_type_hints(cls)` of a class the function is given per call: the hints are
+        fixed once the class is defined. Per record only where the graph shows the function
+        recursing through a data loop (a converter walking nested values: dacite's from_dict);
+        elsewhere it mostly runs when a class is defined or registered, a note as before."""
+        if self.ctx.resolve(node.func) not in _TYPE_HINTS:
+            return
+        fn = self.ctx.function
+        arg = first_arg(node)
+        if fn is None or self.ctx.is_test or memoised(fn) or type(arg) is not cst.Name or arg.value not in fn.params:
+            return
+        self.report(node, f"typing.get_type_hints({arg.value}) re-resolves the annotations of {arg.value} on every call "
+                          f"of {fn.name}(); a class's or a function's type hints do not change after it is defined",
+                    fix=HINTS_FIX, requires=("repeated", "recursive-loop-or-low"))
 
     def _probe(self, node: cst.Call) -> Optional[Tuple[str, str, str]]:
         qualified = self.ctx.resolve(node.func)

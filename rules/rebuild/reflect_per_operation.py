@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, string_value
+from perflint.ruleutil import first_arg, names_in, string_value
 
 # Schema introspection in SQL: the catalog read again.
 _INTROSPECTION_SQL = re.compile(
@@ -35,6 +35,17 @@ _ONCE_NAME = re.compile(
 _INTROSPECTION_NAME = re.compile(r"(schema|table|column|index|constraint|metadata|catalog|introspect|reflect|inspect|describe|pragma|sequence|relation|foreign_key|primary_key|ddl)", re.I)
 # Classes whose job is schema tooling (Django's DatabaseIntrospection, SchemaEditor, ...).
 _TOOLING_CLASS = re.compile(r"(introspect|inspector|reflect|schema_?editor|migrat|metadata|dialect)", re.I)
+# DDL through Alembic's operations object (`op.add_column(...)`, `self.db.op.alter_column(...)`).
+_DDL_OPS = {"add_column", "alter_column", "drop_column", "create_table", "drop_table", "create_index",
+            "drop_index", "rename_table", "create_foreign_key", "drop_constraint"}
+_DDL_SQL = re.compile(r"^\s*(alter|create|drop)\s+(table|index|unique\s+index)\b", re.I)
+# The effect of a function that reflects or alters the schema itself (outside a first-use block).
+SCHEMA_WORK = "schema-work"
+# A loop's item named like a part of the schema: one DDL statement per table or column is the job.
+_SCHEMA_ITEM = re.compile(r"^_*(tables?|tbls?|cols?|columns?|fields?|models?|index(es)?|indices|migrations?|schemas?|"
+                          r"constraints?|\w+_(table|column|model|field)s?)$", re.I)
+HELPER_FIX = ("do the schema work once before the loop (the union of the columns the items need), "
+              "and keep the per-item path free of it")
 # Named like one operation of many: a request handler, a row write or read.
 _OPERATION_NAME = re.compile(
     r"^_*(insert|update|delete|upsert|save|put|get|fetch|lookup|find|query|execute|handle|process|"
@@ -55,6 +66,15 @@ class ReflectPerOperation(Rule):
     per operation: one reached from a loop (the trace shows it), or one named like a
     per-request operation (`insert`, `get`, `handle_*`, `process`, ...). Setup, startup
     and migration functions, which run once, are not reported.
+
+    Also flags a call of the object's own helper (`self._sync_columns(row)`) once per item of
+    a data loop, when that method, or a method it calls (two calls down), does schema work
+    itself: one of the reflection spellings above, or DDL (Alembic's `op.add_column`,
+    `op.alter_column`, `op.create_table`, ...; `table.create(bind, checkfirst=True)`,
+    `metadata.create_all(...)`, `execute("ALTER TABLE ...")`/`CREATE`/`DROP TABLE`). The helper
+    is recognised by what its body does, not by its name; the finding is at the looped call,
+    and its trace goes down the calls to the schema work. dataset's `insert_many` synced the
+    table's columns (a column check, an ALTER and a reflection on a miss) for every row.
 
     ## Why is this slow
     Reflection runs several catalog queries per table and builds `Table`/`Column`
@@ -85,6 +105,15 @@ class ReflectPerOperation(Rule):
     ```
 
     ## Notes
+    The helper form has medium confidence and the `schema-read` cost per call: the helper's
+    DDL usually runs on a miss only, but its column check runs for every item, and the fix
+    (the union of the items' columns synced once, before the loop) removes both. Schema work
+    in a block that runs on first use only (`if self._table is None: self._table =
+    reflect()`), reached through a call made in such a block, or through a call of a
+    guessed target (a method found by its name), does not count; nor does a loop whose item
+    is named like a part of the schema (`for table in tables`, `for column in columns`: one
+    statement per table is the job), or a loop in setup, migration or schema-tooling code.
+
     Functions named like the introspection they perform (`get_columns`,
     `describe_table`) are reported only when a loop reaches them, with low confidence.
     Classes whose job is schema tooling (names with `Introspection`, `Inspector`,
@@ -96,7 +125,8 @@ class ReflectPerOperation(Rule):
     NAME = "reflect-per-operation"
     FAMILY = "rebuild"
     FIX = "reflect the schema once at startup (or cache it, keyed by a schema version) and reuse it"
-    TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_")
+    TRIGGERS = ("reflect", "inspect", "autoload", "PRAGMA", "pragma", "information_schema", "sqlite_master", "sqlite_schema", "pg_",
+                "add_column", "alter_column", "create_table", "create_all", "checkfirst", "ALTER TABLE", "alter table")
     VALID = [
         # Once, at startup.
         "from sqlalchemy import MetaData\nMETA = MetaData()\ndef setup(engine):\n    META.reflect(bind=engine)\n",
@@ -106,6 +136,14 @@ class ReflectPerOperation(Rule):
         "def migrate_users(conn):\n    cols = conn.execute('PRAGMA table_info(users)').fetchall()\n    return cols\n",
         # SQLAlchemy inspect() of an ORM object is cheap (instance state).
         "from sqlalchemy import inspect\ndef changed(objs):\n    return [inspect(o).modified for o in objs]\n",
+        # The columns synced once, before the loop.
+        "class T:\n    def _sync(self, row):\n        for key in row:\n            if key not in self.cols:\n"
+        "                self.db.op.add_column(self.name, key)\n"
+        "    def insert_many(self, rows):\n        self._sync({k: None for r in rows for k in r})\n"
+        "        for row in rows:\n            self.db.insert(self.name, row)\n",
+        # One ALTER per table of a list: the job of a schema step.
+        "class T:\n    def _add(self, table):\n        self.db.op.add_column(table, 'created')\n"
+        "    def add_everywhere(self, tables):\n        for table in tables:\n            self._add(table)\n",
     ]
     INVALID = [
         Invalid(
@@ -140,11 +178,29 @@ class ReflectPerOperation(Rule):
             "        meta.reflect(bind=engine)\n",
             line=5,
         ),
+        # A per-row helper whose own helper alters the table on a miss.
+        Invalid(
+            "class T:\n"
+            "    def _alter(self, key):\n"
+            "        self.db.op.add_column(self.name, key)\n"
+            "    def _sync(self, row):\n"
+            "        for key in row:\n"
+            "            if key not in self.cols:\n"
+            "                self._alter(key)\n"
+            "    def insert_many(self, rows):\n"
+            "        for row in rows:\n"
+            "            self._sync(row)\n"
+            "            self.db.insert(self.name, row)\n",
+            line=10,
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
         what = self._reflection(node)
+        if (what is not None or self._ddl(node)) and self.ctx.function is not None and not self.ctx.cold_reason:
+            self.effect(SCHEMA_WORK)  # a helper's schema work, read at its callers' loops (phase 2)
         if what is None:
+            self._per_item_helper(node)
             return
         fn = self.ctx.function
         if fn is None or _ONCE_NAME.search(fn.name) or self.ctx.is_test:
@@ -158,6 +214,52 @@ class ReflectPerOperation(Rule):
         confidence = "low" if _INTROSPECTION_NAME.search(fn.name) else "high"
         self.report(node, f"{what} every time this runs, and it runs repeatedly",
                     confidence=confidence, requires=("repeated",))
+
+    def _per_item_helper(self, node: cst.Call) -> None:
+        """`self._sync_columns(row)` per item of a data loop, where that method, or one it
+        calls (two calls down), reflects or alters the schema (dataset's insert_many synced the
+        table's columns, an ALTER on a miss, once per row). Phase 2 confirms the schema work
+        through the callee's body, not its name, and ends the trace where it happens."""
+        func = node.func
+        receiver = self.ctx.self_name()
+        if receiver is None or not self.ctx.loops or type(func) is not cst.Attribute \
+                or type(func.value) is not cst.Name or func.value.value != receiver:
+            return
+        loop = self.ctx.loops[-1]
+        if not loop.data or self.ctx.is_test or self.ctx.cold_reason:
+            return
+        fn = self.ctx.function
+        if fn is None or _ONCE_NAME.search(fn.name) or _TOOLING_CLASS.search(self.ctx.class_qualname or ""):
+            return  # setup, migration and schema tooling: the schema work is their job
+        item = self.ctx.loop_nodes[-1]
+        target = getattr(item, "target", None)
+        if type(target) is cst.Name and _SCHEMA_ITEM.match(target.value):
+            return  # for table in tables: one statement per table of the schema
+        if _on_a_miss(self.ctx, item, names_in(target) if target is not None else set()):
+            return  # `if key not in known: self._add_column(key)`: the DDL for the missing ones is the job
+        method = func.attr.value
+        self.report(node, f"{receiver}.{method}() reflects or alters the table's schema (see the trace), and it runs "
+                          "once per item of this loop: a column check, and DDL on a miss, per row",
+                    fix=HELPER_FIX, confidence="medium", requires=("repeated", f"callee-path:{SCHEMA_WORK}"))
+
+    def _ddl(self, node: cst.Call) -> bool:
+        """A DDL call: Alembic's `op.add_column(...)`, `table.create(bind, checkfirst=True)`,
+        `metadata.create_all(...)`, or `execute("ALTER TABLE ...")`."""
+        func = node.func
+        if type(func) is not cst.Attribute:
+            return False
+        method = func.attr.value
+        if method in _DDL_OPS:
+            return (dotted_text(func.value) or "").rpartition(".")[2] == "op"
+        if method == "create_all":
+            return True
+        if method == "create":
+            return any(a.keyword is not None and a.keyword.value == "checkfirst" for a in node.args)
+        if method in ("execute", "exec_driver_sql", "executescript"):
+            sql = first_arg(node)
+            text = _sql_text(sql) if sql is not None else None
+            return bool(text and _DDL_SQL.match(text))
+        return False
 
     def _reflection(self, node: cst.Call) -> Optional[str]:
         func = node.func
@@ -190,6 +292,23 @@ class ReflectPerOperation(Rule):
                     return None
                 return "Table(..., autoload_with=...) reflects the table's columns from the database"
         return None
+
+
+def _on_a_miss(ctx, loop: cst.CSTNode, item: set) -> bool:
+    """The call sits, inside `loop`, under an `if` that tests the loop's item for absence
+    (`if key not in known:`, `if not self.has_column(key):`): it runs for the missing ones."""
+    for node in reversed(ctx.stack):
+        if node is loop:
+            return False
+        if type(node) is not cst.If:
+            continue
+        test = node.test
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and names_in(test.expression) & item:
+            return True
+        if type(test) is cst.Comparison and any(type(c.operator) is cst.NotIn for c in test.comparisons) \
+                and names_in(test.left) & item:
+            return True
+    return False
 
 
 def _sql_text(expr: cst.BaseExpression) -> Optional[str]:
