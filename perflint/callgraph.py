@@ -1148,6 +1148,12 @@ class Program(Frequencies):
                         cached[name] = kind
         return cached.get(attr) == "str"
 
+    def text_attr_kind(self, attr: str) -> Optional[str]:
+        """"str" when the program's classes declare `attr` as text and nothing else, "other"
+        when one spells it as something else, None when none says."""
+        self.text_attr(attr)
+        return self._text_attrs.get(attr) if self._text_attrs is not None else None
+
     def has_class_attr(self, names: Sequence[str]) -> bool:
         """Whether any class in the program declares one of these attributes."""
         wanted = set(names)

@@ -524,6 +524,7 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
 
 ACROSS_CALLS_GROWN = -1  # growth start: an attribute grown once per call (PFL203)
 ACROSS_CALLS_CONSUMED = -2  # growth start: an attribute cut to its tail once per call (PFL204)
+ACROSS_CALLS_KEPT = -3  # growth start: an attribute grown once per call and never emptied (PFL203)
 
 
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
@@ -538,6 +539,18 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     self.buf[n:]`) is the same sum run backwards: over S calls that each take a piece off it,
     it starts at S pieces and each call copies what is left, half of that on average."""
     start, known, unknown, chunk = growth
+    if start == ACROSS_CALLS_KEPT and fid is not None and fid in program.functions:
+        # Never emptied after __init__: it holds every piece since the object was made, so
+        # its steps are all the calls of the method per unit of work (the function's
+        # frequency along its hottest chain), not only those one caller's loop makes in a row.
+        steps = program.site_heat(fid, ())
+        piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
+        size = steps * piece / 2
+        if chunk:
+            # a stream read in chunks still holds at most data-bytes
+            size = min(size, program.data_bytes / 2)
+        return max(size, 1.0), (f"{size:g} bytes held on average (grown once per call and never emptied: "
+                                f"{steps:g} calls per unit of work of {piece:g} bytes)")
     done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
     chain = program.hot_chain(fid) if fid is not None and fid in program.functions else []
     edge = chain[-1] if chain else None

@@ -105,6 +105,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             method = req.partition(":")[2]
             if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
                 rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("text-attr?:"):
+            # the attribute grown by += with a str piece: no class of the program spells it as
+            # something else (a list, a number)
+            if program.text_attr_kind(req[len("text-attr?:"):]) == "other":
+                return None
         elif req.startswith("text-attr:"):
             # the attribute grown by += is declared as text by the program's classes
             if not program.text_attr(req[len("text-attr:"):]):
