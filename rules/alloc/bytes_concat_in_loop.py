@@ -47,14 +47,20 @@ class BytesConcatInLoop(Rule):
     Reported with medium confidence for str and high for bytes, priced like the local forms
     (what it holds, at every step).
 
-    Also flags a bytes attribute grown once per call of a method, outside any loop of it
-    (`self._bytes += chunk` in a `fill()`), when the file sets that attribute to `b""` or
-    `bytes()` and the method leaves it alone: nothing after the growth reads the attribute,
-    uses the object (a method of it, the object passed on) or yields, no other method of the
-    object is called, and the method never rebinds the attribute to anything new (a trim,
-    `self._bytes = self._bytes[self._pos:]`, keeps what is held). The loop that makes it
-    quadratic is the caller's: a reader that calls `fill()` until the buffer holds what was
-    asked for.
+    Also flags a bytes or str attribute grown once per call of a method, outside any loop of
+    it (`self._bytes += chunk` in a `fill()`, `self.outtext += s` in an output sink), when the
+    method leaves it alone: nothing after the growth reads the attribute whole (its tail may
+    be inspected: `self.out[-1:]`, `self.out.endswith(...)`, `len(self.out)`), calls a
+    method of the object, passes the object on or yields, and the method never rebinds the
+    attribute to anything new (a trim, `self._bytes = self._bytes[self._pos:]`, keeps what is
+    held; the first piece stored where it is empty, `if not self.data: self.data = s`, starts
+    it). Bytes when the file sets the attribute to `b""` or `bytes()`; str when it sets it to
+    `""` or `str()` (both with high confidence), or with medium confidence when the program's
+    classes declare it as text, or the piece is made with an attribute they declare as text
+    (`self.data += self.sep + s`, `sep=""` a parameter's default stored on self); never when
+    a class spells the attribute as something else (a list, a number). The calls that make it
+    quadratic are the callers': a reader that calls `fill()` until the buffer holds what was
+    asked for, a converter that emits every fragment of a document.
 
     ## Why is this slow
     `bytes` and `str` are immutable: each `+=` allocates a new object and copies
@@ -98,13 +104,17 @@ class BytesConcatInLoop(Rule):
 
     An attribute grown once per call takes its steps from the loops around the call on the
     hottest chain (the calls made in a row, as the frequency counts them): each call copies
-    what it holds, as a step of a loop would. A chunk read per call holds at most data-bytes,
+    what it holds, as a step of a loop would. An attribute that no method of its class
+    empties or cuts after `__init__` holds every piece since the object was made: its steps
+    are all the calls of the method per unit of work (its frequency), so an output sink
+    called 2,000 times per document is a warning, while a buffer a `flush()` empties counts
+    only the calls one loop makes in a row. A chunk read per call holds at most data-bytes,
     so a buffer filled with 4 KiB reads is a note however often the caller loops; an
     encoder's output grown a byte per call, for each byte of a walked input, is an error. A
     protocol method that grows its buffer and then splits or parses it (`dataReceived`), a
-    buffer reset on every call, growth in `__init__` and attributes whose file never sets
-    them to empty bytes are not reported; nor is an attribute grown inside a loop of its own
-    method (its initial value lives elsewhere).
+    buffer reset on every call, growth in `__init__` and attributes nothing shows to be text
+    are not reported; nor is an attribute grown inside a loop of its own method (its initial
+    value lives elsewhere).
 
     A `bytearray()` accumulator (whose `+=` extends in place), numbers, lists, and an
     accumulator reset inside the same loop that grows it are not reported.
@@ -138,6 +148,12 @@ class BytesConcatInLoop(Rule):
         # a protocol's buffer, grown and then split in the same call
         "class Lines:\n    def __init__(self):\n        self.buf = b''\n    def data_received(self, data):\n"
         "        self.buf += data\n        while b'\\n' in self.buf:\n            line, self.buf = self.buf.split(b'\\n', 1)\n",
+        # a str attribute set afresh on every call: it holds one call's pieces
+        "class Sink:\n    def __init__(self):\n        self.text = ''\n    def emit(self, s):\n"
+        "        self.text = '> '\n        self.text += s\n",
+        # a str attribute read whole right after it grows: consumed on every call
+        "class Sink:\n    def __init__(self):\n        self.text = ''\n    def emit(self, s):\n"
+        "        self.text += s\n        print(self.text)\n",
         # an attribute that holds a number
         "class C:\n    def __init__(self):\n        self.total = 0\n    def add(self, xs):\n"
         "        for x in xs:\n            self.total += x\n",
@@ -148,6 +164,9 @@ class BytesConcatInLoop(Rule):
         "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n",
     ]
     INVALID = [
+        # a str output sink grown once per call, never emptied; its last character is only inspected
+        Invalid("class Sink:\n    def __init__(self):\n        self.text = str()\n    def emit(self, s):\n"
+                "        self.text += s\n        self.last_nl = self.text[-1:] == '\\n'\n", line=5),
         # a buffer attribute grown once per call, left for another method to consume
         Invalid("class Buffer:\n    def __init__(self):\n        self.buf = b''\n    def fill(self, src):\n"
                 "        chunk = src.read(4096)\n        self.buf += chunk\n        return len(chunk)\n", line=6),
