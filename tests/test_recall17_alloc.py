@@ -92,9 +92,13 @@ def test_str_sink_near_misses() -> None:
     # read whole right after the growth: consumed each call
     read = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.upper = self.text.upper()")
     assert seen(read) == []
-    # another class of the program keeps a list under that name: not known text
-    other = SINK + "\n\nclass Lines:\n    def __init__(self):\n        self.text = []\n"
+    # the class also keeps a list under that name: not known text
+    other = SINK + "\n    def clear(self):\n        self.text = []\n"
     assert seen(other) == []
+    # an unrelated class names a str constant so (an enum-like `duration = "duration"`):
+    # it says nothing about this class's attribute, a timedelta for all the code shows
+    delta = SINK.replace("self.text = str()", "self.text = None") + '\n\nclass Mode:\n    text = "text"\n'
+    assert seen(delta) == []
     # a number grown once per call
     count = SINK.replace("self.text = str()", "self.text = 0").replace("self.text += piece", "self.text += 1")
     assert seen(count) == []

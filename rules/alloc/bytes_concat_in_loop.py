@@ -54,11 +54,12 @@ class BytesConcatInLoop(Rule):
     method of the object, passes the object on or yields, and the method never rebinds the
     attribute to anything new (a trim, `self._bytes = self._bytes[self._pos:]`, keeps what is
     held; the first piece stored where it is empty, `if not self.data: self.data = s`, starts
-    it). Bytes when the file sets the attribute to `b""` or `bytes()`; str when it sets it to
-    `""` or `str()` (both with high confidence), or with medium confidence when the program's
-    classes declare it as text, or the piece is made with an attribute they declare as text
-    (`self.data += self.sep + s`, `sep=""` a parameter's default stored on self); never when
-    a class spells the attribute as something else (a list, a number). The calls that make it
+    it). Bytes when the file sets the attribute to `b""` or `bytes()`; str when the method's
+    class or one of its bases declares it as text (`self.out = ""`, `str()`, `out: str`), both
+    with high confidence; or, with medium confidence, when the piece visibly is text or is made
+    with an attribute the class declares as text (`self.data += self.sep + s`, `sep=""` a
+    parameter's default stored on self); never when the class spells the attribute as
+    something else (a list, a number). What another class names so says nothing. The calls that make it
     quadratic are the callers': a reader that calls `fill()` until the buffer holds what was
     asked for, a converter that emits every fragment of a document.
 
@@ -314,14 +315,6 @@ class BytesConcatInLoop(Rule):
             cached = self._attrs_cache = (self.ctx, found)
         return cached[1]
 
-    def _str_attrs(self) -> Set[str]:
-        """Attributes this file sets to "" or str(): kept as text."""
-        cached = getattr(self, "_str_cache", None)
-        if cached is None or cached[0] is not self.ctx:
-            found = set(_STR_ATTR.findall(self.ctx.source))
-            cached = self._str_cache = (self.ctx, found)
-        return cached[1]
-
     def _leaves_loop(self) -> bool:
         """The statement sits in a block that ends by leaving the loop (`break`, `return`):
         its value is the result, not a reset of the accumulator."""
@@ -413,10 +406,11 @@ class BytesConcatInLoop(Rule):
         that grows its buffer and then splits it is quiet, and so is a buffer reset on every
         call; what repeats the growth is the callers' calls (phase 2).
 
-        Bytes when the file sets the attribute to b""/bytes(); str when the file sets it to
-        ""/str() (both high confidence: CPython never grows an attribute in place), or when the
-        program's classes declare it as text, or the piece visibly is text and no class spells
-        the attribute as anything else (medium confidence, phase 2's `text-attr:`)."""
+        Bytes when the file sets the attribute to b""/bytes(); str when the method's class or a
+        base declares it as text (`self.out = ""`, `str()`, `out: str`; both high confidence:
+        CPython never grows an attribute in place), or when the piece visibly is text or is made
+        with an attribute the class declares as text (`self.sep + s`) and the class spells the
+        attribute as nothing else (medium confidence; phase 2's `own-text:`)."""
         receiver = self.ctx.self_name()
         if receiver is None or self.ctx.loops or not isinstance(target, cst.Attribute) \
                 or not isinstance(target.value, cst.Name) or target.value.value != receiver:
@@ -425,24 +419,16 @@ class BytesConcatInLoop(Rule):
         piece = _text_kind(node.value)  # type: ignore[attr-defined]
         requires: Tuple[str, ...] = ()
         if attr in self._bytes_attrs():
-            kind, confidence = "bytes", "high"
+            kind = "bytes"
         elif piece == "other" or piece == "bytes":
             return  # a number, a list; bytes into an attribute the file never makes bytes (a bytearray?)
-        elif attr in self._str_attrs():
-            kind, confidence = "str", "high"
-            requires = (f"text-attr?:{attr}",)  # and no class of the program spells it as a list, a number
         else:
-            # declared text by the program's classes, or a str piece (visibly, or made with an
-            # attribute the program declares as text) into an attribute no class spells as
-            # anything else
-            kind, confidence = "str", "medium"
+            # str when the method's class (or a base) declares the attribute as text (high
+            # confidence), else when the piece visibly is text or is made with an attribute the
+            # class declares as text (medium); phase 2 checks the class (`own-text:`)
             texts = _text_attrs_in(node.value, receiver)  # type: ignore[attr-defined]
-            if piece is not None:
-                requires = (f"text-attr?:{attr}",)
-            elif texts:
-                requires = (f"text-attr:{texts[0]}", f"text-attr?:{attr}")
-            else:
-                requires = (f"text-attr:{attr}",)
+            evidence = "piece" if piece == "str" else (f"attr={texts[0]}" if texts else "")
+            kind, requires = "str", (f"own-text:{attr}:{evidence}",)
         function = innermost_def(self.ctx)
         if function is None or function.name.value == "__init__":
             return
@@ -469,7 +455,7 @@ class BytesConcatInLoop(Rule):
                        "nothing here consumes it: CPython extends a str in place only when it is a local variable, "
                        f"so every call copies the whole string held so far; {held}")
             fix = ATTR_STR_FIX
-        self.report(node, message, confidence=confidence, fix=fix, requires=requires,
+        self.report(node, message, confidence="high", fix=fix, requires=requires,
                     growth=(start, known, unknown, _read_chunk(node, name, reads)))
 
     def _grown(self, node: cst.CSTNode, name: str, known: Tuple[str, Tuple[Loop, ...]], form: str) -> None:
@@ -751,8 +737,6 @@ def _form(value: cst.BinaryOperation, name: str) -> str:
 _BYTES_READS = {"recv", "recv_bytes", "read_bytes"}
 # `self._rbuffer = bytes()` or `= b""`: an attribute this file keeps as a bytes buffer.
 _BYTES_ATTR = re.compile(r"\.(\w+)\s*=\s*(?:b''|b\"\"|bytes\(\))")
-# `self.outtext = str()` or `= ""`: an attribute this file keeps as text.
-_STR_ATTR = re.compile(r"\bself\.(\w+)\s*=\s*(?:''(?!')|\"\"(?!\")|str\(\))")
 
 
 def _derived(value: cst.BaseExpression, name: str) -> bool:
