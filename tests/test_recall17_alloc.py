@@ -114,6 +114,13 @@ def test_tail_reads_consume_nothing() -> None:
     for tail in ('self.text.endswith("\\n")', 'self.text[-1] == "\\n"', "len(self.text) > 80"):
         src = SINK.replace('self.text[-1:] == "\\n"', tail)
         assert [(line, severity) for line, severity, _ in seen(src)] == [(12, "warning")], tail
+    # a flag of the object stored or read afterwards consumes nothing
+    flag = SINK.replace('self.last_nl = self.text[-1:] == "\n"', "self.count += 1\n        if self.count:\n"
+                        "            self.pending = False")
+    assert [(line, severity) for line, severity, _ in seen(flag)] == [(12, "warning")]
+    # an object it holds called afterwards may hold it too
+    held = SINK.replace('self.last_nl = self.text[-1:] == "\n"', "self.sink.write(piece)")
+    assert seen(held) == []
     # a method of the object called afterwards may consume it
     called = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.wrap()") + \
         "\n    def wrap(self):\n        pass\n"

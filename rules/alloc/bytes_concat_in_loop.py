@@ -830,8 +830,10 @@ def _harmless_use(name: cst.Name, parents: Dict[int, Optional[cst.CSTNode]], att
         return False  # `self` itself passed on or returned
     outer = parents.get(id(owner))
     if owner.attr.value != attr:
-        # another attribute: harmless unless it is called (a method that may consume the buffer)
-        return not (isinstance(outer, cst.Call) and outer.func is owner)
+        # another attribute stored or read (`self.flag = ...`, `if self.pre:`): harmless; a
+        # method of the object or of one it holds (`self.flush()`, `self.sink.write(x)`) may
+        # consume the buffer
+        return not isinstance(outer, (cst.Call, cst.Attribute, cst.Subscript))
     if isinstance(outer, cst.Subscript) and outer.value is owner and len(outer.slice) == 1:
         index = outer.slice[0].slice
         if isinstance(index, cst.Index):
