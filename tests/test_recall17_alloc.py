@@ -115,11 +115,12 @@ def test_tail_reads_consume_nothing() -> None:
         src = SINK.replace('self.text[-1:] == "\\n"', tail)
         assert [(line, severity) for line, severity, _ in seen(src)] == [(12, "warning")], tail
     # a flag of the object stored or read afterwards consumes nothing
-    flag = SINK.replace('self.last_nl = self.text[-1:] == "\n"', "self.count += 1\n        if self.count:\n"
+    flag = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.count += 1\n        if self.count:\n"
                         "            self.pending = False")
     assert [(line, severity) for line, severity, _ in seen(flag)] == [(12, "warning")]
     # an object it holds called afterwards may hold it too
-    held = SINK.replace('self.last_nl = self.text[-1:] == "\n"', "self.sink.write(piece)")
+    held = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.sink.write(piece)")
+    assert flag != SINK and held != SINK
     assert seen(held) == []
     # a method of the object called afterwards may consume it
     called = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.wrap()") + \
