@@ -121,6 +121,9 @@ def test_tail_reads_consume_nothing() -> None:
     # an object it holds called afterwards may hold it too
     held = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.sink.write(piece)")
     assert flag != SINK and held != SINK
+    # the base class's method called afterwards (`return super().close()`) may write it out
+    closing = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "return super().close()")
+    assert closing != SINK and seen(closing) == []
     assert seen(held) == []
     # a method of the object called afterwards may consume it
     called = SINK.replace('self.last_nl = self.text[-1:] == "\\n"', "self.wrap()") + \

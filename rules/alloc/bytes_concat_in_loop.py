@@ -813,6 +813,8 @@ def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, a
             parents[id(current)] = parent
             if isinstance(current, (cst.Yield, cst.Await)):
                 return True
+            if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "super":
+                return True  # `super().close()`: a method of the object, which may consume it
             if isinstance(current, cst.Name) and current.value == receiver and not _harmless_use(current, parents, attr):
                 return True  # self.attr read whole, self.method(), self passed on: may consume it
     return False
@@ -947,10 +949,12 @@ def _mentions(expr: cst.CSTNode, text: str) -> bool:
 
 
 def _calls_own_method(function: cst.FunctionDef, receiver: str) -> bool:
-    """The method calls another method of its object (`self.flush()`, `self._process()`),
-    anywhere: that method may consume or reset the buffer."""
+    """The method calls another method of its object (`self.flush()`, `self._process()`,
+    `super().close()`), anywhere: that method may consume or reset the buffer."""
     for current, _ in own_nodes(function.body):
         if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
                 and isinstance(current.func.value, cst.Name) and current.func.value.value == receiver:
             return True
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "super":
+            return True  # `super().flush()`, `super().close()`
     return False
