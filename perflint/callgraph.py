@@ -1186,6 +1186,21 @@ class Program(Frequencies):
                         cached[name] = kind
         return cached.get(attr) == "str"
 
+    def class_text_kind(self, fid: str, attr: str) -> Optional[str]:
+        """What the class of method `fid` and its in-repo bases spell `self.attr` as: "str"
+        (annotated `str`, set to a str literal or `str()`) when that is all they say, "other"
+        when one spells it as something else (a number, a list, `bytearray()`), None when
+        none says."""
+        entry = self.functions.get(fid)
+        if entry is None or entry[1].cls is None:
+            return None
+        cid = f"{entry[0].module}.{entry[1].cls}"
+        if cid not in self.classes:
+            return None
+        kinds = {self.classes[klass][1].text_kinds.get(attr) for klass in self.mro(cid)}
+        kinds.discard(None)
+        return "other" if "other" in kinds else ("str" if kinds else None)
+
     def has_class_attr(self, names: Sequence[str]) -> bool:
         """Whether any class in the program declares one of these attributes."""
         wanted = set(names)

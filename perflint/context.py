@@ -52,6 +52,18 @@ _WRAPS = ("functools.wraps",)
 _HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
+# The handler attributes of an expat parser (xml.parsers.expat's xmlparser objects): each is
+# called once per XML event of that kind while the parser parses.
+EXPAT_HANDLERS = frozenset({
+    "StartElementHandler", "EndElementHandler", "CharacterDataHandler", "ProcessingInstructionHandler",
+    "CommentHandler", "StartNamespaceDeclHandler", "EndNamespaceDeclHandler", "StartCdataSectionHandler",
+    "EndCdataSectionHandler", "DefaultHandler", "DefaultHandlerExpand", "XmlDeclHandler",
+    "StartDoctypeDeclHandler", "EndDoctypeDeclHandler", "ElementDeclHandler", "AttlistDeclHandler",
+    "EntityDeclHandler", "NotationDeclHandler", "UnparsedEntityDeclHandler", "ExternalEntityRefHandler",
+    "SkippedEntityHandler", "NotStandaloneHandler",
+})
+EXPAT_EVENTS = "per-event loop of the expat parser"
+
 
 @dataclass
 class _Frame:
@@ -241,6 +253,8 @@ class FileContext(NameResolution):
         return False
 
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
+        if node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
+            self._note_expat_handler(node)  # type: ignore[arg-type]
         if node_type is cst.Module:
             self.constants = module_constants(node)  # type: ignore[arg-type]
             self.summary.constants = self.constants
@@ -741,6 +755,26 @@ class FileContext(NameResolution):
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
                         arg_facts=argument_facts(node, fn.params if fn is not None else ()))
         self._raw_calls.append((site, raw, self.function_qualname))
+
+    def _note_expat_handler(self, node: cst.Assign) -> None:
+        """`parser.CharacterDataHandler = handler.characters` in a file that imports expat
+        (`xml.parsers.expat`, `pyexpat`): the parser calls the handler once per XML event
+        while it parses. Recorded as a call of the handler inside a loop of unknown bound at
+        the assignment (the parse runs in the same function, as a `.on(...)` registration is
+        drawn where it is made)."""
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if type(target) is not cst.Attribute or target.attr.value not in EXPAT_HANDLERS:  # type: ignore[union-attr]
+            return
+        if not any("expat" in dotted for dotted in self.imports.values()):
+            return
+        scope = self.function_qualname
+        callee = value_expr(node.value, scope)
+        if callee is None:
+            return
+        loop = Loop(EXPAT_EVENTS, self.line, None, "", True)
+        site = CallSite(target="", line=self.line, loops=self.loops + (loop,),
+                        text=dotted_text(node.value) or "handler", callee=callee)
+        self._raw_calls.append((site, None, scope))
 
     def _note_parsed_param(self, node: cst.Call) -> None:
         """`json.loads(text)` on a parameter: the effect `parse-of:text`, so a caller that does

@@ -536,6 +536,7 @@ def grower_of(program: "Program", fid: Optional[str], cand) -> Optional[str]:
     method = next((r[len("grown-by:"):] for r in cand.requires if r.startswith("grown-by:")), None)
     grower = f"{fid.rpartition('.')[0]}.{method}" if method else None
     return grower if grower in program.functions and program.hot_chain(grower) else fid
+ACROSS_CALLS_KEPT = -4  # growth start: an attribute grown once per call and never emptied (PFL203)
 
 
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
@@ -555,6 +556,18 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     `receive_data`) holds what the calls repeated by those loops have added: each search
     scans it all, half the run's bytes on average."""
     start, known, unknown, chunk = growth
+    if start == ACROSS_CALLS_KEPT and fid is not None and fid in program.functions:
+        # Never emptied after __init__: it holds every piece since the object was made, so
+        # its steps are all the calls of the method per unit of work (the function's
+        # frequency along its hottest chain), not only those one caller's loop makes in a row.
+        steps = program.site_heat(fid, ())
+        piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
+        size = steps * piece / 2
+        if chunk:
+            # a stream read in chunks still holds at most data-bytes
+            size = min(size, program.data_bytes / 2)
+        return max(size, 1.0), (f"{size:g} bytes held on average (grown once per call and never emptied: "
+                                f"{steps:g} calls per unit of work of {piece:g} bytes)")
     done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
     if start == ACROSS_CALLS_SCANNED and fid is not None and fid in program.functions:
         done = f"searched whole; grown by {program.display_name(fid)}"

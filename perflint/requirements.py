@@ -105,6 +105,21 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             method = req.partition(":")[2]
             if program.defines_method(method) and not program.external_receiver(fid, cand.line, method):
                 rank = min(rank, _CONF_RANK["low"])
+        elif req.startswith("own-text:"):
+            # own-text:<attr>:<evidence>: the attribute grown once per call is text when the
+            # method's class (or a base) declares it so (rank kept); else, with evidence that
+            # the piece is text ("piece", or "attr=X": made with an attribute the class declares
+            # as text), when the class spells it as nothing else (medium); else dropped
+            attr, _, evidence = req[len("own-text:"):].partition(":")
+            kind = program.class_text_kind(fid, attr)
+            if kind == "other":
+                return None
+            if kind != "str":
+                if evidence == "piece" or (evidence.startswith("attr=")
+                                           and program.class_text_kind(fid, evidence[5:]) == "str"):
+                    rank = min(rank, _CONF_RANK["medium"])
+                else:
+                    return None
         elif req.startswith("text-attr:"):
             # the attribute grown by += is declared as text by the program's classes
             if not program.text_attr(req[len("text-attr:"):]):

@@ -162,14 +162,24 @@ def _annotated_kind(expr: cst.BaseExpression) -> Optional[str]:
 
 
 def _literal_kind(value: Optional[cst.BaseExpression]) -> Optional[str]:
-    """"str" for a str literal, "other" for another literal (a number, bytes, a display)."""
+    """"str" for a str literal or `str()`, "other" for another literal (a number, bytes, a
+    display) or an empty container made by a call (`bytearray()`, `list()`)."""
     if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
         return "str" if isinstance(value.evaluated_value, str) else "other"
     if isinstance(value, cst.FormattedString):
         return "str"
     if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set)):
         return "other"
+    if isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name):
+        # `str()`: empty text; `bytearray()`, `list()`, `io.StringIO`-less containers: not text
+        if value.func.value == "str":
+            return "str"
+        if value.func.value in _NOT_TEXT_CALLS:
+            return "other"
     return None
+
+
+_NOT_TEXT_CALLS = frozenset({"bytes", "bytearray", "list", "dict", "set", "int", "float", "deque"})
 
 
 def annotation_type(annotation: Optional[cst.Annotation]) -> Optional[str]:
@@ -418,6 +428,8 @@ class NameResolution:
         scope = self.value_scope()
         expr = value_expr(node.value, scope)
         kind = _literal_kind(node.value)
+        if kind is None and type(node.value) is cst.Name:
+            kind = self._param_default_kind(node.value.value)  # type: ignore[attr-defined]
         for target in node.targets:
             self._set_type(target.target, typ)
             self._bind(target.target, expr)
@@ -427,6 +439,21 @@ class NameResolution:
             if items:  # for a later `f(**name)` in this function (call_arguments)
                 name = node.targets[0].target.value  # type: ignore[attr-defined]
                 self._keyed_dicts.setdefault((scope, name), []).extend(items)
+
+    def _param_default_kind(self, name: str) -> Optional[str]:
+        """What a parameter of the current function holds by its annotation, else by its
+        default (`cdata_separator=''`: text), when the assignment stores it on self."""
+        frame = self.frames[-1] if self.frames else None
+        node = getattr(frame, "node", None) if frame is not None and frame.kind == "function" else None
+        if type(node) is not cst.FunctionDef:
+            return None
+        params = node.params  # type: ignore[attr-defined]
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name:
+                if param.annotation is not None:
+                    return _annotated_kind(param.annotation.annotation)
+                return _literal_kind(param.default)
+        return None
 
     def _note_text_kind(self, target: cst.BaseExpression, kind: Optional[str]) -> None:
         """Whether a class's attribute visibly holds text: annotated `str` or assigned a str

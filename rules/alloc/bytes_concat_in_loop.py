@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from perflint.datawalk import ACROSS_CALLS_GROWN, ACROSS_CALLS_KEPT
 from perflint.finding import Loop
 from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
@@ -46,14 +47,21 @@ class BytesConcatInLoop(Rule):
     Reported with medium confidence for str and high for bytes, priced like the local forms
     (what it holds, at every step).
 
-    Also flags a bytes attribute grown once per call of a method, outside any loop of it
-    (`self._bytes += chunk` in a `fill()`), when the file sets that attribute to `b""` or
-    `bytes()` and the method leaves it alone: nothing after the growth reads the attribute,
-    uses the object (a method of it, the object passed on) or yields, no other method of the
-    object is called, and the method never rebinds the attribute to anything new (a trim,
-    `self._bytes = self._bytes[self._pos:]`, keeps what is held). The loop that makes it
-    quadratic is the caller's: a reader that calls `fill()` until the buffer holds what was
-    asked for.
+    Also flags a bytes or str attribute grown once per call of a method, outside any loop of
+    it (`self._bytes += chunk` in a `fill()`, `self.outtext += s` in an output sink), when the
+    method leaves it alone: nothing after the growth reads the attribute whole (its tail may
+    be inspected: `self.out[-1:]`, `self.out.endswith(...)`, `len(self.out)`), calls a
+    method of the object, passes the object on or yields, and the method never rebinds the
+    attribute to anything new (a trim, `self._bytes = self._bytes[self._pos:]`, keeps what is
+    held; the first piece stored where it is empty, `if not self.data: self.data = s`, starts
+    it). Bytes when the file sets the attribute to `b""` or `bytes()`; str when the method's
+    class or one of its bases declares it as text (`self.out = ""`, `str()`, `out: str`), both
+    with high confidence; or, with medium confidence, when the piece visibly is text or is made
+    with an attribute the class declares as text (`self.data += self.sep + s`, `sep=""` a
+    parameter's default stored on self); never when the class spells the attribute as
+    something else (a list, a number). What another class names so says nothing. The calls that make it
+    quadratic are the callers': a reader that calls `fill()` until the buffer holds what was
+    asked for, a converter that emits every fragment of a document.
 
     ## Why is this slow
     `bytes` and `str` are immutable: each `+=` allocates a new object and copies
@@ -97,13 +105,17 @@ class BytesConcatInLoop(Rule):
 
     An attribute grown once per call takes its steps from the loops around the call on the
     hottest chain (the calls made in a row, as the frequency counts them): each call copies
-    what it holds, as a step of a loop would. A chunk read per call holds at most data-bytes,
+    what it holds, as a step of a loop would. An attribute that no method of its class
+    empties or cuts after `__init__` holds every piece since the object was made: its steps
+    are all the calls of the method per unit of work (its frequency), so an output sink
+    called 2,000 times per document is a warning, while a buffer a `flush()` empties counts
+    only the calls one loop makes in a row. A chunk read per call holds at most data-bytes,
     so a buffer filled with 4 KiB reads is a note however often the caller loops; an
     encoder's output grown a byte per call, for each byte of a walked input, is an error. A
     protocol method that grows its buffer and then splits or parses it (`dataReceived`), a
-    buffer reset on every call, growth in `__init__` and attributes whose file never sets
-    them to empty bytes are not reported; nor is an attribute grown inside a loop of its own
-    method (its initial value lives elsewhere).
+    buffer reset on every call, growth in `__init__` and attributes nothing shows to be text
+    are not reported; nor is an attribute grown inside a loop of its own method (its initial
+    value lives elsewhere).
 
     A `bytearray()` accumulator (whose `+=` extends in place), numbers, lists, and an
     accumulator reset inside the same loop that grows it are not reported.
@@ -137,6 +149,12 @@ class BytesConcatInLoop(Rule):
         # a protocol's buffer, grown and then split in the same call
         "class Lines:\n    def __init__(self):\n        self.buf = b''\n    def data_received(self, data):\n"
         "        self.buf += data\n        while b'\\n' in self.buf:\n            line, self.buf = self.buf.split(b'\\n', 1)\n",
+        # a str attribute set afresh on every call: it holds one call's pieces
+        "class Sink:\n    def __init__(self):\n        self.text = ''\n    def emit(self, s):\n"
+        "        self.text = '> '\n        self.text += s\n",
+        # a str attribute read whole right after it grows: consumed on every call
+        "class Sink:\n    def __init__(self):\n        self.text = ''\n    def emit(self, s):\n"
+        "        self.text += s\n        print(self.text)\n",
         # an attribute that holds a number
         "class C:\n    def __init__(self):\n        self.total = 0\n    def add(self, xs):\n"
         "        for x in xs:\n            self.total += x\n",
@@ -147,6 +165,9 @@ class BytesConcatInLoop(Rule):
         "    for token in tokens[1:]:\n        out += HEX[token[:2]] + token[2:]\n    return out\n",
     ]
     INVALID = [
+        # a str output sink grown once per call, never emptied; its last character is only inspected
+        Invalid("class Sink:\n    def __init__(self):\n        self.text = str()\n    def emit(self, s):\n"
+                "        self.text += s\n        self.last_nl = self.text[-1:] == '\\n'\n", line=5),
         # a buffer attribute grown once per call, left for another method to consume
         Invalid("class Buffer:\n    def __init__(self):\n        self.buf = b''\n    def fill(self, src):\n"
                 "        chunk = src.read(4096)\n        self.buf += chunk\n        return len(chunk)\n", line=6),
@@ -378,17 +399,36 @@ class BytesConcatInLoop(Rule):
     def _attribute_grown(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
         """`self.buf += piece` (or `self.buf = self.buf + piece`) outside any loop of a method:
         a buffer grown once per call. It accumulates across calls only when the method leaves
-        it alone afterwards: nothing after the growth reads it, calls another method of the
-        object or yields, and the method never rebinds it to anything new. A protocol's
-        `dataReceived` that grows its buffer and then splits it is quiet, and so is a buffer
-        reset on every call; what repeats the growth is the callers' loop (phase 2)."""
+        it alone afterwards: nothing after the growth consumes it (a read of its tail, such as
+        `self.buf[-1:]` or `endswith`, consumes nothing), calls another method of the object or
+        yields, and the method never rebinds it to anything new (the first piece stored when it
+        is empty, `if not self.buf: self.buf = piece`, starts it). A protocol's `dataReceived`
+        that grows its buffer and then splits it is quiet, and so is a buffer reset on every
+        call; what repeats the growth is the callers' calls (phase 2).
+
+        Bytes when the file sets the attribute to b""/bytes(); str when the method's class or a
+        base declares it as text (`self.out = ""`, `str()`, `out: str`; both high confidence:
+        CPython never grows an attribute in place), or when the piece visibly is text or is made
+        with an attribute the class declares as text (`self.sep + s`) and the class spells the
+        attribute as nothing else (medium confidence; phase 2's `own-text:`)."""
         receiver = self.ctx.self_name()
         if receiver is None or self.ctx.loops or not isinstance(target, cst.Attribute) \
                 or not isinstance(target.value, cst.Name) or target.value.value != receiver:
             return  # a local loop's accumulator is the local rule's; an object's field is not ours
         attr = target.attr.value
-        if attr not in self._bytes_attrs():
-            return  # not known to hold bytes: a str attribute may be anything, a list extends in place
+        piece = _text_kind(node.value)  # type: ignore[attr-defined]
+        requires: Tuple[str, ...] = ()
+        if attr in self._bytes_attrs():
+            kind = "bytes"
+        elif piece == "other" or piece == "bytes":
+            return  # a number, a list; bytes into an attribute the file never makes bytes (a bytearray?)
+        else:
+            # str when the method's class (or a base) declares the attribute as text (high
+            # confidence), else when the piece visibly is text or is made with an attribute the
+            # class declares as text (medium); phase 2 checks the class (`own-text:`)
+            texts = _text_attrs_in(node.value, receiver)  # type: ignore[attr-defined]
+            evidence = "piece" if piece == "str" else (f"attr={texts[0]}" if texts else "")
+            kind, requires = "str", (f"own-text:{attr}:{evidence}",)
         function = innermost_def(self.ctx)
         if function is None or function.name.value == "__init__":
             return
@@ -398,12 +438,25 @@ class BytesConcatInLoop(Rule):
         name = f"{receiver}.{attr}"
         reads = self._reads[-1] if self._reads else {}
         known, unknown = _piece_size(node, name, reads, self._short[-1] if self._short else set())
-        message = (f"bytes attribute '{name}' grows by concatenation once per call of {function.name.value}() and "
-                   "nothing here consumes it: every call copies all the bytes held so far, so a caller that "
-                   "repeats the call in a loop copies quadratically")
-        # start -1: the steps are the trips of the caller's loops around the call (datawalk.growth_size)
-        self.report(node, message, confidence="high", fix=ATTR_FIX,
-                    growth=(-1, known, unknown, _read_chunk(node, name, reads)))
+        # Never set afresh or cut outside __init__: it holds every piece since the object was
+        # made, so its steps are all the calls per unit of work (datawalk.ACROSS_CALLS_KEPT),
+        # not only the calls the loop around one call site makes in a row (ACROSS_CALLS_GROWN).
+        kept = _kept(self.ctx.stack, attr)
+        start = ACROSS_CALLS_KEPT if kept else ACROSS_CALLS_GROWN
+        if kind == "bytes":
+            message = (f"bytes attribute '{name}' grows by concatenation once per call of {function.name.value}() and "
+                       "nothing here consumes it: every call copies all the bytes held so far, so a caller that "
+                       "repeats the call in a loop copies quadratically")
+            fix = ATTR_FIX
+        else:
+            held = ("it is never emptied after __init__, so all its calls copy quadratically" if kept
+                    else "a caller that repeats the call in a loop copies quadratically")
+            message = (f"str attribute '{name}' grows by concatenation once per call of {function.name.value}() and "
+                       "nothing here consumes it: CPython extends a str in place only when it is a local variable, "
+                       f"so every call copies the whole string held so far; {held}")
+            fix = ATTR_STR_FIX
+        self.report(node, message, confidence="high", fix=fix, requires=requires,
+                    growth=(start, known, unknown, _read_chunk(node, name, reads)))
 
     def _grown(self, node: cst.CSTNode, name: str, known: Tuple[str, Tuple[Loop, ...]], form: str) -> None:
         kind, init_loops = known
@@ -472,6 +525,20 @@ def _text_kind(value: cst.BaseExpression) -> Optional[str]:
             if method == "join" and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString)):
                 return "bytes" if isinstance(func.value.evaluated_value, bytes) else "str"
     return None
+
+
+def _text_attrs_in(value: cst.BaseExpression, receiver: str) -> List[str]:
+    """Attributes of the object added into a piece (`self.sep + data`): if the program
+    declares one as text, the piece is text."""
+    out: List[str] = []
+    stack = [value]
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            stack += [expr.right, expr.left]
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == receiver:
+            out.append(expr.attr.value)
+    return out
 
 
 def _is_attr_name(name: cst.Name, root: cst.CSTNode) -> bool:
@@ -710,15 +777,19 @@ def _resets(loop: cst.CSTNode, name: str) -> bool:
     return False
 
 
+ATTR_STR_FIX = ("collect the pieces in a list (append each) and ''.join() them once where the text is consumed, "
+                "or write them to an io.StringIO")
 ATTR_FIX = ("keep the buffer in a bytearray (its += extends in place) or collect the pieces in a list joined "
             "once where the buffer is consumed")
 
 
 def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, attr: str) -> bool:
     """Whether code that runs after `node` in its function may consume the buffer: a read of
-    `receiver.attr`, a call of a method of the object, the object passed on, a yield or an
-    await (someone else runs). The later siblings of the statement and of each block around
-    it, up to the function."""
+    `receiver.attr` other than of its tail, a call of a method of the object, the object
+    passed on, a yield or an await (someone else runs). The later siblings of the statement
+    and of each block around it, up to the function. Storing or reading another attribute of
+    the object (`self.last_nl = ...`) and inspecting the buffer's tail (`self.buf[-1]`,
+    `self.buf[-2:]`, `self.buf.endswith(...)`, `len(self.buf)`) consume nothing."""
     child = node
     later: List[cst.CSTNode] = []
     for ancestor in reversed(stack):
@@ -737,25 +808,139 @@ def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, a
     for stmt in later:
         if isinstance(stmt, NESTED_SCOPES):
             continue  # a def or class after it: its body runs elsewhere
-        for current, _ in own_nodes(stmt):
+        parents: Dict[int, Optional[cst.CSTNode]] = {}
+        for current, parent in own_nodes(stmt):
+            parents[id(current)] = parent
             if isinstance(current, (cst.Yield, cst.Await)):
                 return True
-            if isinstance(current, cst.Name) and current.value == receiver:
-                return True  # self.attr, self.method(), self passed on: any use of the object
+            if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "super":
+                return True  # `super().close()`: a method of the object, which may consume it
+            if isinstance(current, cst.Name) and current.value == receiver and not _harmless_use(current, parents, attr):
+                return True  # self.attr read whole, self.method(), self passed on: may consume it
     return False
+
+
+_TAIL_METHODS = frozenset({"endswith", "startswith"})
+
+
+def _harmless_use(name: cst.Name, parents: Dict[int, Optional[cst.CSTNode]], attr: str) -> bool:
+    """`self` used in a way that cannot consume the buffer `self.attr`: another attribute
+    read or stored, not called (`self.flag = ...`, `if self.pre:`), or the buffer's tail
+    inspected (`self.attr[-1]`, `self.attr[-1:]`, `self.attr.endswith(x)`, `len(self.attr)`)."""
+    owner = parents.get(id(name))
+    if not isinstance(owner, cst.Attribute) or owner.value is not name:
+        return False  # `self` itself passed on or returned
+    outer = parents.get(id(owner))
+    if owner.attr.value != attr:
+        # another attribute stored or read (`self.flag = ...`, `if self.pre:`): harmless; a
+        # method of the object or of one it holds (`self.flush()`, `self.sink.write(x)`) may
+        # consume the buffer
+        return not isinstance(outer, (cst.Call, cst.Attribute, cst.Subscript))
+    if isinstance(outer, cst.Subscript) and outer.value is owner and len(outer.slice) == 1:
+        index = outer.slice[0].slice
+        if isinstance(index, cst.Index):
+            return _negative_literal(index.value)
+        return isinstance(index, cst.Slice) and index.upper is None and index.step is None \
+            and index.lower is not None and _negative_literal(index.lower)
+    if isinstance(outer, cst.Attribute) and outer.value is owner and outer.attr.value in _TAIL_METHODS:
+        return isinstance(parents.get(id(outer)), cst.Call)
+    if isinstance(outer, cst.Arg):
+        call = parents.get(id(outer))
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len"
+    return False
+
+
+def _negative_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) \
+        and isinstance(expr.expression, cst.Integer)
 
 
 def _rebinds(function: cst.FunctionDef, receiver: str, attr: str) -> bool:
     """The method assigns the attribute something that is not made from itself (`self.buf =
     b""`, `self.buf = data`): a buffer reset per call, not an accumulation across calls.
-    A trim (`self.buf = self.buf[self.pos:]`) keeps what is held."""
+    A trim (`self.buf = self.buf[self.pos:]`) keeps what is held, and so does the first piece
+    stored where the attribute is empty (`if not self.buf: self.buf = piece`, the `+=` in the
+    else branch): that starts the accumulation."""
     text = f"{receiver}.{attr}"
-    for current, _ in own_nodes(function.body):
+    parents: Dict[int, Optional[cst.CSTNode]] = {}
+    for current, parent in own_nodes(function.body):
+        parents[id(current)] = parent
         if isinstance(current, cst.Assign):
             for target in current.targets:
-                if dotted_text(target.target) == text and not _mentions(current.value, text):
+                if text in _target_texts(target.target) and not _mentions(current.value, text) \
+                        and not _started_when_empty(current, parents, text):
                     return True
     return False
+
+
+def _target_texts(target: cst.BaseExpression) -> List[Optional[str]]:
+    """Dotted texts an assignment target stores to (`self.a, self.b = ...`: both)."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: List[Optional[str]] = []
+        for element in target.elements:
+            out.extend(_target_texts(element.value))
+        return out
+    return [dotted_text(target)]
+
+
+def _started_when_empty(assign: cst.Assign, parents: Dict[int, Optional[cst.CSTNode]], text: str) -> bool:
+    """The assignment sits in the body of `if not self.buf:` (or `if self.buf is None:`, `if
+    self.buf == "":`): it stores the first piece into an empty buffer."""
+    current: Optional[cst.CSTNode] = assign
+    while current is not None and not isinstance(current, cst.If):
+        if isinstance(current, (cst.FunctionDef, cst.For, cst.While)):
+            return False
+        child, current = current, parents.get(id(current))
+    if current is None or child is not current.body:
+        return False
+    test = current.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return dotted_text(test.expression) == text
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and dotted_text(test.left) == text:
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        if isinstance(op, cst.Is) and isinstance(right, cst.Name) and right.value == "None":
+            return True
+        return isinstance(op, cst.Equal) and isinstance(right, cst.SimpleString) and not right.evaluated_value
+    return False
+
+
+def _kept(stack: List[cst.CSTNode], attr: str) -> bool:
+    """No method of the class around the growth sets the attribute afresh or cuts it outside
+    `__init__` (`self.buf = ""`, `self.buf = self.buf[n:]`, `self.a, self.buf = ...`; a
+    growth and a whole-value rewrite such as `self.buf = self.buf.replace(a, b)` keep what it
+    holds, and so does dropping its last characters, `self.buf = self.buf[:-n]`; the first
+    piece stored where it is empty starts it): it holds every piece since the object was made."""
+    cls = next((node for node in reversed(stack) if isinstance(node, cst.ClassDef)), None)
+    if cls is None or not isinstance(cls.body, cst.IndentedBlock):
+        return False
+    for stmt in cls.body.body:
+        if not isinstance(stmt, cst.FunctionDef) or stmt.name.value == "__init__":
+            continue
+        params = stmt.params.params
+        if not params:
+            continue
+        text = f"{params[0].name.value}.{attr}"
+        parents: Dict[int, Optional[cst.CSTNode]] = {}
+        for current, parent in own_nodes(stmt.body):
+            parents[id(current)] = parent
+            if isinstance(current, cst.Del) and text in _target_texts(current.target):
+                return False
+            if not isinstance(current, cst.Assign) or not any(text in _target_texts(t.target) for t in current.targets):
+                continue
+            value = current.value
+            if _concat_of(value, text) or _started_when_empty(current, parents, text):
+                continue
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                    and dotted_text(value.func.value) == text and value.func.attr.value in _WHOLE_REWRITES:
+                continue
+            if isinstance(value, cst.Subscript) and dotted_text(value.value) == text and len(value.slice) == 1 \
+                    and isinstance(value.slice[0].slice, cst.Slice) and value.slice[0].slice.lower is None:
+                continue  # `self.buf[:-n]`: its last characters taken back, the start kept
+            return False
+    return True
+
+
+_WHOLE_REWRITES = frozenset({"replace", "rstrip", "strip", "lstrip", "expandtabs", "translate"})
 
 
 def _mentions(expr: cst.CSTNode, text: str) -> bool:
@@ -764,10 +949,12 @@ def _mentions(expr: cst.CSTNode, text: str) -> bool:
 
 
 def _calls_own_method(function: cst.FunctionDef, receiver: str) -> bool:
-    """The method calls another method of its object (`self.flush()`, `self._process()`),
-    anywhere: that method may consume or reset the buffer."""
+    """The method calls another method of its object (`self.flush()`, `self._process()`,
+    `super().close()`), anywhere: that method may consume or reset the buffer."""
     for current, _ in own_nodes(function.body):
         if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute) \
                 and isinstance(current.func.value, cst.Name) and current.func.value.value == receiver:
             return True
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "super":
+            return True  # `super().flush()`, `super().close()`
     return False
