@@ -272,8 +272,10 @@ class Program(Frequencies):
         self.chain_start: Dict[str, Edge] = {}
         self.chain_outside: Set[str] = set()  # traced along a chain outside any transaction
         self.root_note: Dict[str, str] = {}
-        self._compute_heat()
+        self._compute_heat()  # sets self._scc, the call graph's components
         self._effects: Dict[str, Dict[str, str]] = {}
+        self._scc_members: Optional[Dict[int, List[str]]] = None
+        self._recursive_loop: Dict[str, bool] = {}
 
     # -- resolution -------------------------------------------------------------------
     def module(self, name: str) -> Optional[ModuleSummary]:
@@ -1236,22 +1238,25 @@ class Program(Frequencies):
         a call made in a data loop of the cycle (outside cold blocks): a converter that walks
         nested data (dacite's `from_dict` -> `_build_value` per field -> `from_dict` per
         nested value) runs once per nested value, whatever runs it first."""
-        scc = getattr(self, "_scc", None)
-        if scc is None:
-            scc = self._scc = self._components()
+        known = self._recursive_loop.get(fid)
+        if known is not None:
+            return known
+        scc = self._scc
         own = scc.get(fid)
-        if own is None:
-            return False
-        groups = getattr(self, "_scc_members", None)
-        if groups is None:
-            groups = self._scc_members = {}
-            for g, comp in scc.items():
-                groups.setdefault(comp, []).append(g)
-        for g in groups[own]:
-            for edge in self.edges.get(g, ()):
-                if scc.get(edge.callee) == own and not edge.site.cold and any(loop.data for loop in edge.site.loops):
-                    return True
-        return False
+        found = False
+        if own is not None:
+            groups = self._scc_members
+            if groups is None:
+                groups = self._scc_members = {}
+                for g, comp in scc.items():
+                    groups.setdefault(comp, []).append(g)
+            # one answer for the whole component: each of its functions is in the same cycle
+            found = any(scc.get(edge.callee) == own and not edge.site.cold and any(loop.data for loop in edge.site.loops)
+                        for g in groups[own] for edge in self.edges.get(g, ()))
+            for g in groups[own]:
+                self._recursive_loop[g] = found
+        self._recursive_loop[fid] = found
+        return found
 
     def effect_path(self, fid: str, effect: str) -> Optional[List[Edge]]:
         """The calls from `fid` down to a function that has `effect` itself, up to EFFECT_DEPTH
