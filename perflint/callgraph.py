@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-import sys
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -16,7 +15,7 @@ from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display
 from perflint.repetition import ABSTRACT
-from perflint.summary import MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
+from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
 from perflint.values import TRANSPARENT_DECORATORS
 
@@ -46,13 +45,10 @@ _SENDS = (".send", ".send_robust", ".asend", ".asend_robust")
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
 
 
-# `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there)
-_SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
-
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, three
 # times the cost, and Twisted links 67k edges. Nothing hashes or changes an edge once made.
-@dataclass(**_SLOTS)
+@dataclass(**DATACLASS_SLOTS)
 class Edge:
     caller: str
     callee: str
@@ -68,7 +64,7 @@ class Edge:
     guess: bool = False
 
 
-@dataclass(**_SLOTS)
+@dataclass(**DATACLASS_SLOTS)
 class ModuleTables:
     """What linking reads of one summary alone, keyed as the program keys it. Worked out as
     each summary arrives from phase 1's pool (Prelinked), while the parent would otherwise
@@ -1297,9 +1293,7 @@ class Program(Frequencies):
         for edge in path:
             mod, fn = self.functions[edge.caller]
             hops.append(TraceHop(mod.path, edge.site.line, _display(fn), f"calls {_display(self.functions[edge.callee][1])}"))
-        mod, fn = self.functions[path[-1].callee if path else callee]
-        line = fn.effect_lines.get(effect, fn.line)
-        hops.append(TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here"))
+        hops.append(self._effect_hop(path[-1].callee if path else callee, effect))
         return tuple(hops)
 
     def callee_hop(self, cand) -> Optional[TraceHop]:
@@ -1309,9 +1303,12 @@ class Program(Frequencies):
         effect = next((r[7:] for r in cand.requires if r.startswith("callee:")), None)
         if callee is None or effect is None:
             return None
-        mod, fn = self.functions[callee]
-        line = fn.effect_lines.get(effect, fn.line)
-        return TraceHop(mod.path, line, _display(fn), f"{effect.replace('-', ' ')} here")
+        return self._effect_hop(callee, effect)
+
+    def _effect_hop(self, fid: str, effect: str) -> TraceHop:
+        """The hop where function `fid` has `effect` itself (the line that made it)."""
+        mod, fn = self.functions[fid]
+        return TraceHop(mod.path, fn.effect_lines.get(effect, fn.line), _display(fn), f"{effect.replace('-', ' ')} here")
 
     # -- export -----------------------------------------------------------------------
     def graph_json(self) -> Dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Set, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Union
 
 import libcst as cst
 
@@ -261,6 +261,27 @@ def following_statements(ctx, node: cst.CSTNode) -> List[cst.BaseStatement]:
                 return list(parent.body[k + 1:])
         return []
     return []
+
+
+def later_statements(stack: Sequence[cst.CSTNode], node: cst.CSTNode) -> List[cst.CSTNode]:
+    """The statements that run after the one holding `node` on every path that goes on, up to
+    its function: the later small statements of its line (`a; b`), the later statements of
+    its block, then of each block around it. `stack` is the traversal's stack (`ctx.stack`)."""
+    later: List[cst.CSTNode] = []
+    child = node
+    for ancestor in reversed(stack):
+        if ancestor is node:
+            continue
+        if type(ancestor) is cst.FunctionDef:
+            break
+        if type(ancestor) in (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite):
+            body = ancestor.body  # type: ignore[attr-defined]
+            for index, stmt in enumerate(body):
+                if stmt is child:
+                    later.extend(body[index + 1:])
+                    break
+        child = ancestor
+    return later
 
 
 def tests_fresh_state(ctx, node: cst.CSTNode, name: str) -> bool:

@@ -9,10 +9,11 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from perflint.finding import Candidate, FileError, Loop
 
 MODULE_SCOPE = "<module>"
-# `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there). Phase 2 reads
-# every call site and function summary several times over: without an instance dict each
-# object is one small block, and reading a field is an offset, not a dict lookup.
-_SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
+# `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there), here and for the
+# call graph's edges (callgraph.Edge). Phase 2 reads every call site and function summary
+# several times over: without an instance dict each object is one small block, and reading a
+# field is an offset, not a dict lookup.
+DATACLASS_SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
 
 # Symbolic call targets, resolved in phase 2 (callgraph.py):
 #   g:<dotted>              a global name: module function, class (constructor), imported name
@@ -22,7 +23,7 @@ _SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
 #   t:<dotted class>:<meth> x.meth() where x's class is known from an assignment/annotation
 
 
-@dataclass(**_SLOTS)
+@dataclass(**DATACLASS_SLOTS)
 class CallSite:
     target: str
     line: int
@@ -49,7 +50,7 @@ class CallSite:
     arg_facts: Tuple[str, ...] = ()
 
 
-@dataclass(**_SLOTS)
+@dataclass(**DATACLASS_SLOTS)
 class FunctionSummary:
     qualname: str
     name: str

@@ -11,7 +11,7 @@ from perflint.datawalk import ACROSS_CALLS_GROWN, ACROSS_CALLS_KEPT
 from perflint.finding import Loop
 from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def, one_line_code
+from perflint.ruleutil import innermost_def, later_statements, one_line_code
 from perflint.values import dotted_text
 
 
@@ -790,22 +790,7 @@ def _touched_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, a
     and of each block around it, up to the function. Storing or reading another attribute of
     the object (`self.last_nl = ...`) and inspecting the buffer's tail (`self.buf[-1]`,
     `self.buf[-2:]`, `self.buf.endswith(...)`, `len(self.buf)`) consume nothing."""
-    child = node
-    later: List[cst.CSTNode] = []
-    for ancestor in reversed(stack):
-        if ancestor is node:
-            continue
-        if isinstance(ancestor, cst.FunctionDef):
-            break
-        body = getattr(ancestor, "body", None)
-        if isinstance(ancestor, (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)) \
-                and isinstance(body, (list, tuple)):
-            for index, stmt in enumerate(body):
-                if stmt is child:
-                    later.extend(body[index + 1:])
-                    break
-        child = ancestor
-    for stmt in later:
+    for stmt in later_statements(stack, node):
         if isinstance(stmt, NESTED_SCOPES):
             continue  # a def or class after it: its body runs elsewhere
         parents: Dict[int, Optional[cst.CSTNode]] = {}

@@ -11,6 +11,7 @@ from perflint.context import dotted_text
 from perflint.datawalk import ACROSS_CALLS_SCANNED
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
+from perflint.ruleutil import later_statements
 
 # Builtins that visit every element of their argument.
 _AGGREGATES = {"sum", "max", "min", "sorted", "any", "all"}
@@ -337,22 +338,7 @@ def _consumes(stmt: cst.CSTNode, receiver: str, attr: str) -> bool:
 def _consumed_after(stack: List[cst.CSTNode], node: cst.CSTNode, receiver: str, attr: str) -> bool:
     """Whether a statement that runs on every path after the one holding `node` consumes the
     buffer: a later statement of the same block, or of a block around it, up to the function."""
-    child = node
-    for parent in reversed(stack):
-        if parent is node:
-            continue
-        if type(parent) is cst.FunctionDef:
-            return False
-        if type(parent) is cst.IndentedBlock:
-            body = parent.body
-            after = False
-            for stmt in body:
-                if after and _consumes(stmt, receiver, attr):
-                    return True
-                if stmt is child:
-                    after = True
-        child = parent
-    return False
+    return any(_consumes(stmt, receiver, attr) for stmt in later_statements(stack, node))
 
 
 def _aggregates(test: cst.BaseExpression) -> List[tuple]:
