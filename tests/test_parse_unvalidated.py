@@ -69,3 +69,18 @@ def test_quick_inits_build_what_the_dataclass_inits_build() -> None:
     assert cst.Call(cst.Name("f")).whitespace_after_func.deep_equals(cst.SimpleWhitespace(""))
     with pytest.raises(cst.CSTValidationError):
         cst.Name("x", lpar=[cst.LeftParen()])
+
+
+def test_string_values_are_kept_per_text() -> None:
+    import ast
+
+    from perflint.analyze import _string_value
+
+    for text in ('"a"', "b'\\x00'", "'''x\ny'''", 'r"\\d"', '"\\N{BULLET}"', 'u"é"'):
+        node = cst.parse_expression(text)
+        assert node.evaluated_value == ast.literal_eval(text)
+        assert type(node.evaluated_value) is type(ast.literal_eval(text))
+    before = _string_value.cache_info().hits
+    assert cst.parse_expression('"a"').evaluated_value == "a"
+    assert _string_value.cache_info().hits == before + 1
+    assert cst.parse_expression('"a" "b"').evaluated_value == "ab"  # ConcatenatedString reads its parts
