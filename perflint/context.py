@@ -164,6 +164,15 @@ class FileContext(NameResolution):
             cst.ExceptHandler: self._enter_except_handler,
             cst.Attribute: self._enter_attribute,
         }
+        self._before = {  # run before the node is pushed on the stack (enter)
+            cst.Module: self._before_module,
+            cst.Assign: self._before_assign,
+            cst.AugAssign: self._before_rebinding,
+            cst.For: self._before_rebinding,
+            cst.NamedExpr: self._before_rebinding,
+            cst.AnnAssign: self._before_ann_assign,
+            cst.With: self._before_with,
+        }
         self._block_saves: List[Tuple[cst.CSTNode, List[Tuple[str, int, Any]]]] = []
         # Blocks that run once or on a cache miss only: (block node, why), innermost last.
         self._cold_blocks: List[Tuple[cst.CSTNode, str]] = []
@@ -253,32 +262,44 @@ class FileContext(NameResolution):
         return False
 
     def enter(self, node: cst.CSTNode, node_type: type) -> None:
-        if node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
-            self._note_expat_handler(node)  # type: ignore[arg-type]
-        if node_type is cst.Module:
-            self.constants = module_constants(node)  # type: ignore[arg-type]
-            self.summary.constants = self.constants
-            self._module_node, self._returned = node, None  # type: ignore[assignment]
-        elif node_type is cst.Assign and self.frames and self.frames[-1].kind == "function":
-            self._note_local_int(node)  # type: ignore[arg-type]
-            if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
-                self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
-                self._note_flag_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
-            elif self.frames[-1].flag_aliases:
-                self._drop_aliases(t.target for t in node.targets)  # type: ignore[attr-defined]
-        elif (node_type is cst.AugAssign or node_type is cst.For or node_type is cst.NamedExpr) and self.frames \
-                and self.frames[-1].kind == "function" and self.frames[-1].flag_aliases:
-            self._drop_aliases((node.target,))  # type: ignore[attr-defined]
-        elif node_type is cst.AnnAssign and self.frames and self.frames[-1].kind == "function":
-            value = node.value  # type: ignore[attr-defined]
-            if value is not None:  # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
-                self._note_local_int(cst.Assign(targets=[cst.AssignTarget(node.target)], value=value))  # type: ignore[attr-defined]
-        elif node_type is cst.With:
-            self._open_withs += 1
+        # One table lookup per node for each of the two steps (most node types have neither):
+        # what is noted before the node is on the stack, then its hook with it on the stack.
+        before = self._before.get(node_type)
+        if before is not None:
+            before(node)
         self.stack.append(node)
         handler = self._enter.get(node_type)
         if handler is not None:
             handler(node)
+
+    def _before_module(self, node: cst.Module) -> None:
+        self.constants = module_constants(node)
+        self.summary.constants = self.constants
+        self._module_node, self._returned = node, None
+
+    def _before_assign(self, node: cst.Assign) -> None:
+        if not self.frames or self.frames[-1].kind != "function":
+            return
+        self._note_expat_handler(node)
+        self._note_local_int(node)
+        if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
+            self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
+            self._note_flag_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
+        elif self.frames[-1].flag_aliases:
+            self._drop_aliases(t.target for t in node.targets)
+
+    def _before_rebinding(self, node: cst.CSTNode) -> None:
+        """`x += 1`, `for x in ...`, `(x := ...)`: a flag alias bound so says nothing."""
+        if self.frames and self.frames[-1].kind == "function" and self.frames[-1].flag_aliases:
+            self._drop_aliases((node.target,))  # type: ignore[attr-defined]
+
+    def _before_ann_assign(self, node: cst.AnnAssign) -> None:
+        if self.frames and self.frames[-1].kind == "function" and node.value is not None:
+            # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
+            self._note_local_int(cst.Assign(targets=[cst.AssignTarget(node.target)], value=node.value))
+
+    def _before_with(self, node: cst.With) -> None:
+        self._open_withs += 1
 
     def leave(self, node: cst.CSTNode) -> None:
         self.stack.pop()
@@ -934,6 +955,7 @@ class FileContext(NameResolution):
         # through it, so the context and what it holds (the tree's line table, its frames)
         # are freed when the file is done, not left for the cyclic collector to find.
         self._enter = {}
+        self._before = {}
         self._module_node = None
         return summary
 
