@@ -663,7 +663,7 @@ class FileContext(NameResolution):
                        self_name=self_name, body=node.body, node=node, started=False,
                        atomic=bool(node.decorators) and transaction_decorated(node))
         bindings = self.summary.bindings.setdefault(qualname, {})
-        for param in all_params + [p for p in (node.params.star_arg, node.params.star_kwarg) if isinstance(p, cst.Param)]:
+        for param in all_params + [p for p in (node.params.star_arg, node.params.star_kwarg) if type(p) is cst.Param]:
             pname = param.name.value
             frame.locals.add(pname)
             typ = annotation_type(param.annotation)
