@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
@@ -50,6 +51,7 @@ COMPREHENSION_KINDS = {
 }
 _WRAPS = ("functools.wraps",)
 _HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
+_LOOP_OF_ENTRY = itemgetter(3)  # the Loop of a (kind, line, node, Loop) entry of FileContext._loops
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 # The handler attributes of an expat parser (xml.parsers.expat's xmlparser objects): each is
@@ -186,8 +188,9 @@ class FileContext(NameResolution):
     @property
     def function(self) -> Optional[FunctionSummary]:
         """The enclosing function's summary; None at module or class level."""
+        # _in_scope inline: rules ask this at most nodes (875,000 times on Twisted)
         for frame in reversed(self.frames):
-            if frame.kind == "function" and self._in_scope(frame):
+            if frame.kind == "function" and (frame.started or (self.stack and self.stack[-1] is frame.node)):
                 return frame.function
         return None
 
@@ -212,9 +215,11 @@ class FileContext(NameResolution):
     @property
     def loops(self) -> Tuple[Loop, ...]:
         """Loops around the current node inside the current function, outermost first."""
+        if not self._loops:
+            return ()  # the common case (rules ask at most nodes)
         if self.frames and not self.frames[-1].started and self.stack and self.stack[-1] is self.frames[-1].node:
             return ()  # at a `def` itself: its body runs in no loop of its own
-        return tuple(entry[3] for entry in self._loops)
+        return tuple(map(_LOOP_OF_ENTRY, self._loops))
 
     @property
     def loop_nodes(self) -> Tuple[cst.CSTNode, ...]:
