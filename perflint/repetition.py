@@ -22,6 +22,7 @@ from perflint.values import dotted_text
 # For walks that look for statements, calls or assignments only: nested scopes, and punctuation
 # and whitespace skipped (about half a body's nodes; none holds anything these walks look for).
 _STATEMENTS_ONLY = NESTED_SCOPES + TRIVIA_TYPES
+_NOT_INNER_LOOPS = _STATEMENTS_ONLY + (cst.For, cst.While)  # a loop body's own statements
 _RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_retries|backoff)($|_)", re.I)
 # Iterables that are code, not data: bounded by the size of the program (models of an app,
 # fields of a form, registered handlers), not by rows or requests.
@@ -365,7 +366,7 @@ def _climbed_names(body: cst.BaseSuite) -> set:
     """Names the loop body rebinds to their own parent: `node = node.parent`,
     `page = page.get_parent()` (a walk up a tree, one level per pass)."""
     out = set()
-    for node, _ in own_nodes(body, NESTED_SCOPES + (cst.For, cst.While)):  # not an inner loop's walk
+    for node, _ in own_nodes(body, _NOT_INNER_LOOPS):  # not an inner loop's walk
         if type(node) is not cst.Assign or len(node.targets) != 1:  # type: ignore[attr-defined]
             continue
         target, value = node.targets[0].target, node.value  # type: ignore[attr-defined]
@@ -545,9 +546,9 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
     result.rowcount` then `if deleted == 0: break`): a chunked DELETE or UPDATE repeated until it
     changes nothing, one pass per batch (Prefect's vacuum: "each batch gets its own transaction",
     labelled FALSE in run 9)."""
-    if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body)):
+    if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body, _STATEMENTS_ONLY)):
         return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
-    for node, _ in own_nodes(body):
+    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
         text = _batch_taken(node)
         if text:
             return f"{BATCHES}: each pass takes at most {text} rows"
@@ -581,9 +582,9 @@ def _taken_until_empty(body: cst.BaseSuite, named: Callable[[str], bool], awaite
     if taken is None:
         return ""
     name, called = taken
-    for node, _ in own_nodes(body):
+    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
         if type(node) is cst.If and name in names_below(node.test) and any(
-                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body)):  # type: ignore[attr-defined]
+                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body, _STATEMENTS_ONLY)):  # type: ignore[attr-defined]
             return called
     return ""
 
@@ -1272,7 +1273,7 @@ def _writes(body: cst.CSTNode) -> Tuple[set, set, set]:
     stored: set = set()
     assigned: set = set()
     set_true: set = set()
-    for node, _ in own_nodes(body):
+    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
         node_type = type(node)
         if node_type is cst.AssignTarget:
             target = node.target

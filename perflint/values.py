@@ -161,16 +161,21 @@ def _annotated_kind(expr: cst.BaseExpression) -> Optional[str]:
     return "str" if not container and set(types) <= {"str", "builtins.str"} else "other"
 
 
+_OTHER_LITERALS = frozenset({cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set})
+
+
 def _literal_kind(value: Optional[cst.BaseExpression]) -> Optional[str]:
     """"str" for a str literal or `str()`, "other" for another literal (a number, bytes, a
-    display) or an empty container made by a call (`bytearray()`, `list()`)."""
-    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-        return "str" if isinstance(value.evaluated_value, str) else "other"
-    if isinstance(value, cst.FormattedString):
+    display) or an empty container made by a call (`bytearray()`, `list()`). Exact types: an
+    isinstance against libcst's classes (ABCs) is slow, and this runs for every assignment."""
+    value_type = type(value)
+    if value_type is cst.SimpleString or value_type is cst.ConcatenatedString:
+        return "str" if isinstance(value.evaluated_value, str) else "other"  # type: ignore[union-attr]
+    if value_type is cst.FormattedString:
         return "str"
-    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.List, cst.Tuple, cst.Dict, cst.Set)):
+    if value_type in _OTHER_LITERALS:
         return "other"
-    if isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Name):
+    if value_type is cst.Call and not value.args and type(value.func) is cst.Name:  # type: ignore[union-attr]
         # `str()`: empty text; `bytearray()`, `list()`, `io.StringIO`-less containers: not text
         if value.func.value == "str":
             return "str"
@@ -487,15 +492,16 @@ class NameResolution:
             self._bind(node.asname.name, None)
 
     def _raw_target(self, func: cst.BaseExpression) -> Optional[tuple]:
-        if isinstance(func, cst.Name):
-            return ("dotted", func.value, self._scope_for_resolution())
-        if not isinstance(func, cst.Attribute):
+        # exact types (libcst's classes are ABCs, and an isinstance is slow): once per call site
+        if type(func) is cst.Name:
+            return ("dotted", func.value, self._scope_for_resolution())  # type: ignore[attr-defined]
+        if type(func) is not cst.Attribute:
             return None
         method_of = self.class_qualname
-        value = func.value
+        value = func.value  # type: ignore[attr-defined]
         if (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Name)
+            type(value) is cst.Call
+            and type(value.func) is cst.Name
             and value.func.value == "super"
             and method_of
         ):

@@ -61,7 +61,7 @@ def text_formatted_for(node: cst.Call) -> Optional[str]:
     """The name of the function `node` calls with text formatted from parts as its first
     argument (`parse_marker(f"{name} {op} '{value}'")`), None otherwise or for a builtin."""
     func = node.func
-    if not isinstance(func, cst.Name) or func.value in _BUILTINS or not func.value[:1].islower():
+    if type(func) is not cst.Name or func.value in _BUILTINS or not func.value[:1].islower():
         return None
     if not node.args or node.args[0].keyword is not None or node.args[0].star:
         return None

@@ -326,16 +326,17 @@ def _only_appended(loop: cst.CSTNode, name: str) -> bool:
 
 def _list_info(value: Optional[cst.BaseExpression]) -> Optional[Tuple[str, Optional[int]]]:
     """(how, size) when an expression builds a list."""
-    if isinstance(value, cst.List) and not value.elements:
+    value_type = type(value)  # exact types: isinstance on libcst's ABCs is slow, and this sees every assignment
+    if value_type is cst.List and not value.elements:  # type: ignore[union-attr]
         return "an empty list", 0
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "list" \
-            and not value.args:
+    if value_type is cst.Call and type(value.func) is cst.Name and value.func.value == "list" \
+            and not value.args:  # type: ignore[union-attr]
         return "an empty list", 0
-    if isinstance(value, cst.List):
+    if value_type is cst.List:
         if any(isinstance(e, cst.StarredElement) for e in value.elements):
             return "a list display", None
-        return "a list literal", len(value.elements)
-    if isinstance(value, cst.ListComp):
+        return "a list literal", len(value.elements)  # type: ignore[union-attr]
+    if value_type is cst.ListComp:
         source = value.for_in.iter
         if isinstance(source, (cst.Tuple, cst.List)) and value.for_in.inner_for_in is None:
             return "a list comprehension", len(source.elements)  # over a fixed handful of values
