@@ -996,14 +996,27 @@ class Program(Frequencies):
         hot as their hottest (a greatest fixed point: a function is in one until a chain that
         reaches it at full heat without one shows otherwise; roots are in none)."""
         hot_in: Dict[str, List[Edge]] = {}
-        for fid in sorted(self.edges):
-            if fid in self.cold_roots or self._in_tests(fid):
+        heat, memo_guarded, cold_roots, tests = self.heat, self._memo_guarded, self.cold_roots, self._tests
+        for fid, edges in sorted(self.edges.items()):
+            if not edges or fid in cold_roots or fid in tests:
                 continue
-            for edge in self.edges[fid]:
-                if edge.site.cold or edge.callee == fid or self._memoized(edge.callee):
+            # gives_full_heat of a call in no loop (most), worked out once per caller
+            full = min(heat[fid], HEAT_CAP) * (1 + 1e-9)
+            for edge in edges:
+                site, callee = edge.site, edge.callee
+                if site.cold or callee == fid:
                     continue
-                if self.gives_full_heat(edge):
-                    hot_in.setdefault(edge.callee, []).append(edge)
+                memoized = memo_guarded.get(callee)
+                if memoized is None:
+                    memoized = self._memoized(callee)
+                if memoized:
+                    continue
+                if self.gives_full_heat(edge) if site.loops else full >= heat[callee]:
+                    found = hot_in.get(callee)
+                    if found is None:
+                        hot_in[callee] = [edge]
+                    else:
+                        found.append(edge)
         inside = dict.fromkeys(hot_in, True)
         queue = deque(sorted(hot_in))
         while queue:

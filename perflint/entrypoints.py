@@ -135,6 +135,8 @@ class EntryPoints:
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
         self._module_facts: Dict[str, Tuple[bool, bool, bool, bool, bool]] = {}  # _cold_role
+        self._public_modules: Dict[str, bool] = {}  # _public_module
+        self._prefixes: Dict[str, Tuple[str, ...]] = {}  # class id -> _dispatch_prefix's prefixes
 
     def role(self, fid: str) -> Optional[Role]:
         found = self._role(fid)
@@ -152,9 +154,9 @@ class EntryPoints:
         decorators = fn.decorators
         if fid in self._url_views:
             return Role("django-view", "Django view (named in a URLconf)", True)
-        if any(_is_task(d) for d in decorators):
+        if decorators and any(_is_task(d) for d in decorators):
             return Role("task", "task (runs once per message)", True, "message")
-        if any(_is_route(d) for d in decorators):
+        if decorators and any(_is_route(d) for d in decorators):
             return Role("route", "web route (runs once per request)", True)
         if fn.cls is None:
             if _in_views_module(mod.module) and fn.params[:1] == ("request",):
@@ -165,7 +167,7 @@ class EntryPoints:
             return None
         external = self.external_bases(cid)
         name = fn.name
-        if any(b.endswith("ViewSet") for b in external) and (
+        if external and any(b.endswith("ViewSet") for b in external) and (
                 name in _VIEWSET_ACTIONS or name in _VIEW_METHODS or any(d.rpartition(".")[2] == "action" for d in decorators)):
             return Role("drf-viewset", "DRF viewset action (runs once per request)", True)
         if name in _VIEW_METHODS and (cid in self._url_classes or any(_is_view_base(b) for b in external)
@@ -218,11 +220,17 @@ class EntryPoints:
         `object`), in a public, non-test module, that nothing in the repository calls: its
         users call it."""
         cls_name = (fn.cls or "").rpartition(".")[2]
-        framework = [b for b in external if b not in ("object", "builtins.object")]  # class X(object): no framework
+        framework = external and any(b not in ("object", "builtins.object") for b in external)  # class X(object): no framework
         return (not fn.name.startswith("_") and not cls_name.startswith("_") and not framework
-                and not self.p.callers[fid]
-                and not any(part.startswith("_") or part in _TEST_PARTS or part in _NOT_API_MODULES
-                            for part in mod.module.split(".")))
+                and not self.p.callers[fid] and self._public_module(mod.module))
+
+    def _public_module(self, module: str) -> bool:
+        """Whether a module's name says it is public API: no private, test or app part."""
+        found = self._public_modules.get(module)
+        if found is None:
+            found = self._public_modules[module] = not any(
+                part.startswith("_") or part in _TEST_PARTS or part in _NOT_API_MODULES for part in module.split("."))
+        return found
 
     def per_item_classes(self) -> Set[str]:
         """Classes the package hands out one object per item: built by another class's
@@ -325,11 +333,16 @@ class EntryPoints:
         return result
 
     def _dispatch_prefix(self, cid: str, name: str) -> Optional[str]:
-        for klass in self.p.mro(cid):
-            mod, cls = self.p.classes[klass]
-            for prefix in mod.dispatch_prefixes.get(cls.qualname, ()):
-                if name.startswith(prefix) and len(name) > len(prefix):
-                    return prefix
+        prefixes = self._prefixes.get(cid)
+        if prefixes is None:
+            # the prefixes of the classes of the MRO in its order, gathered once per class
+            # (asked for each of its methods; most classes dispatch by no prefix)
+            prefixes = self._prefixes[cid] = tuple(
+                prefix for klass in self.p.mro(cid)
+                for prefix in self.p.classes[klass][0].dispatch_prefixes.get(self.p.classes[klass][1].qualname, ()))
+        for prefix in prefixes:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return prefix
         return None
 
     def _collect_registrations(self) -> None:
@@ -448,6 +461,8 @@ def _is_migration_module(mod: "ModuleSummary") -> bool:
 
 def _item_hook(name: str, external: Tuple[str, ...]) -> Optional[Tuple[str, str]]:
     """(external base, the word that matched) when `name` overrides one of its hooks."""
+    if not external:
+        return None  # most classes: no base outside the program
     words = _HOOK_WORDS.get(name)
     if words is None:
         words = _HOOK_WORDS[name] = _hook_words(name)

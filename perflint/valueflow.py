@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, AbstractSet, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
+from perflint.summary import MODULE_SCOPE, CallSite, FunctionSummary, ModuleSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program
@@ -31,6 +31,9 @@ EXTERNAL: FrozenSet[tuple] = frozenset({("X",)})
 _BUILTINS = frozenset(dir(builtins))
 Values = Optional[FrozenSet[tuple]]  # None: too many to say (top)
 _MISSING = object()
+# The middle of a module_name() key, (module, _GLOBAL, name): a name() key's middle is a scope
+# (a string), so the two never meet.
+_GLOBAL = object()
 _NO_PARAMS: Dict[str, Values] = {}
 _NO_BINDINGS: Dict[str, List[tuple]] = {}
 _NO_CLASSES: FrozenSet[str] = frozenset()
@@ -209,6 +212,7 @@ class ValueFlow:
         # with an empty `memo` but keeps `pure`: the rounds after the first re-read mostly
         # imports, classes and methods, and would otherwise evaluate them again each time.
         self.pure: Dict[object, Values] = {}
+        self._retired: List[Dict[object, Values]] = []  # _retire
         # Lambdas whose call is being evaluated: a lambda handed back into the parameter its
         # body calls (`f = convert(f)` returning `lambda r: f(**r)`) holds itself
         self._calling: Set[tuple] = set()
@@ -224,7 +228,9 @@ class ValueFlow:
         self._class_targets: Dict[str, bool] = {}
         self._target_calls: Dict[str, List[Tuple[str, bool]]] = {}  # site_callables, by target
         self._self_param: Dict[str, bool] = {}
+        self._bind_info: Dict[str, Tuple[FunctionSummary, Tuple[str, ...], int, bool]] = {}  # _binding_info
         self._nested: Dict[str, FrozenSet[str]] = {}  # module -> _nested_names
+        self._nested_all: Optional[FrozenSet[str]] = None  # _nested_anywhere
         self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
         self._class_attr_index: Optional[Dict[str, Set[str]]] = None  # attr -> _defining
 
@@ -266,6 +272,7 @@ class ValueFlow:
             if not pending:
                 settled = True
                 break
+            self._retire(self.memo)
             self.memo = {}
             changed = set()
             checkpoint, target_calls = self.p.checkpoint, self._target_calls
@@ -341,34 +348,49 @@ class ValueFlow:
         # once per method of the class that has call sites)
         stores: Dict[str, List[str]] = {}
         classes = self.p.classes
+        # (module, scope) -> the functions whose bindings a function defined in that scope
+        # reads, worked out once per scope (a class's methods share theirs)
+        readers: Dict[Tuple[str, str], List[str]] = {}
         for fid in sites:
             mod, fn = functions[fid]
             scope = fn.qualname.rpartition(".")[0]
-            while scope:
-                outer = f"{mod.module}.{scope}"
-                if outer in functions:
-                    out.setdefault(outer, []).append(fid)
-                elif outer in classes:
-                    found = stores.get(outer)
-                    if found is None:
-                        found = stores[outer] = [m for m in (f"{outer}.{method}" for method in classes[outer][1].methods)
-                                                 if m in storing]
-                    for method in found:
-                        out.setdefault(method, []).append(fid)
-                scope = scope.rpartition(".")[0]
+            if not scope:
+                continue
+            key = (mod.module, scope)
+            owners = readers.get(key)
+            if owners is None:
+                owners = readers[key] = []
+                while scope:
+                    outer = f"{mod.module}.{scope}"
+                    if outer in functions:
+                        owners.append(outer)
+                    elif outer in classes:
+                        found = stores.get(outer)
+                        if found is None:
+                            found = stores[outer] = [m for m in (f"{outer}.{method}" for method in classes[outer][1].methods)
+                                                     if m in storing]
+                        owners.extend(found)
+                    scope = scope.rpartition(".")[0]
+            for owner in owners:
+                found = out.get(owner)
+                if found is None:
+                    out[owner] = [fid]
+                else:
+                    found.append(fid)
         return out
 
     def _bind_args(self, mod: ModuleSummary, site: CallSite, target: str, bound: bool) -> bool:
-        fn = self.p.functions[target][1]
-        offset = 1 if bound and self._takes_self(target, fn) else 0
+        info = self._bind_info.get(target)
+        if info is None:
+            info = self._bind_info[target] = self._binding_info(target)
+        fn, params, positional, takes_self = info
+        offset = 1 if bound and takes_self else 0
         changed = False
         slots = self.param_in.get(target)
         if slots is None:
             slots = self.param_in[target] = {}
-        params = fn.params
         pairs: List[Tuple[str, tuple]] = []
         if site.args:
-            positional = fn.positional
             for index, arg in enumerate(site.args, offset):
                 if index >= positional:
                     break
@@ -401,6 +423,12 @@ class ValueFlow:
                 slots[name] = new
                 changed = True
         return changed
+
+    def _binding_info(self, target: str) -> Tuple[FunctionSummary, Tuple[str, ...], int, bool]:
+        """What _bind_args reads of a function: it, its parameters, how many of them a
+        positional argument may fill, whether a bound call passes the instance first."""
+        fn = self.p.functions[target][1]
+        return fn, fn.params, fn.positional, self._takes_self(target, fn)
 
     def _guess_bound_receivers(self) -> None:
         """Methods whose receiver some call may bind, from what phase 1 saw of the call
@@ -512,8 +540,18 @@ class ValueFlow:
     # -- evaluation ---------------------------------------------------------------------
     def reset(self) -> None:
         """Forget every evaluation (the summaries they are keyed by may go away)."""
+        self._retire(self.memo)
+        self._retire(self.pure)
         self.memo = {}
         self.pure = {}
+
+    def _retire(self, table: Dict[object, Values]) -> None:
+        """Keep a table of evaluations no longer read alive as long as the program: freeing
+        its hundred thousand value sets one by one cost 2-3% of linking Twisted, and the
+        command line never frees them (cli._leave ends the process without a teardown; the
+        language server frees them with the program a relink replaces)."""
+        if table:
+            self._retired.append(table)
 
     def eval(self, mod: ModuleSummary, expr: Optional[tuple]) -> Values:
         if expr is None:
@@ -704,11 +742,17 @@ class ValueFlow:
                 exprs = mod.bindings.get(scope, _NO_BINDINGS).get(name, ())
                 params = functions[scope].params
                 # whether a class of that name is nested in the scope, without formatting a
-                # qualname for every local read (few names are such classes)
-                nested_names = self._nested.get(mod.module)
-                if nested_names is None:
-                    nested_names = self._nested_names(mod)
-                nested = name in nested_names and f"{scope}.{name}" in mod.classes
+                # qualname for every local read: few names are such classes anywhere (the
+                # program-wide set), fewer in this module
+                nested = False
+                nested_anywhere = self._nested_all
+                if nested_anywhere is None:
+                    nested_anywhere = self._nested_anywhere()
+                if name in nested_anywhere:
+                    nested_names = self._nested.get(mod.module)
+                    if nested_names is None:
+                        nested_names = self._nested_names(mod)
+                    nested = name in nested_names and f"{scope}.{name}" in mod.classes
                 if len(exprs) == 1 and name not in params and not nested:
                     # most locals: union() of one part (_single, inlined)
                     part = self.eval(mod, exprs[0])
@@ -727,6 +771,15 @@ class ValueFlow:
             scope = scope.rpartition(".")[0]
         return self.module_name(mod, name)
 
+    def _nested_anywhere(self) -> FrozenSet[str]:
+        """_nested_names of every module (and alias) at once."""
+        found = self._nested_all
+        if found is None:
+            found = self._nested_all = frozenset(
+                qual.rpartition(".")[2] for table in (self.p.modules, self.p.aliases)
+                for mod in table.values() for qual in mod.classes if "." in qual)
+        return found
+
     def _nested_names(self, mod: ModuleSummary) -> FrozenSet[str]:
         """The last part of the qualname of each class nested in a function or class."""
         found = self._nested.get(mod.module)
@@ -736,7 +789,7 @@ class ValueFlow:
         return found
 
     def module_name(self, mod: ModuleSummary, name: str) -> Values:
-        key = (mod.module, ("G", name))
+        key = (mod.module, _GLOBAL, name)  # flat: no nested tuple built per read
         found = self.pure.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
@@ -857,16 +910,18 @@ class ValueFlow:
     def _member(self, cid: str, attr: str, instance: bool) -> Values:
         found: Values = EMPTY
         parts: List[Values] = []
+        classes = self.p.classes
         for klass in self.p.mro(cid):
-            mod, cls = self.p.classes[klass]
+            mod, cls = classes[klass]
+            qualname = cls.qualname
             if instance:
-                exprs = mod.inst_attrs.get(cls.qualname, {}).get(attr)
+                exprs = mod.inst_attrs.get(qualname, _NO_BINDINGS).get(attr)
                 if exprs:
                     parts.append(self._eval_all(mod, exprs))
-            if found == EMPTY:
-                exprs = mod.class_attrs.get(cls.qualname, {}).get(attr)
+            if found is not None and not found:  # found == EMPTY, without comparing sets
+                exprs = mod.class_attrs.get(qualname, _NO_BINDINGS).get(attr)
                 if exprs:
-                    found = self._as_member(mod, cls.qualname, exprs, instance)
+                    found = self._as_member(mod, qualname, exprs, instance)
         parts.append(found)
         return union(parts)
 
