@@ -130,6 +130,9 @@ TRIVIA_BASES: Tuple[type, ...] = (
 TRIVIA_TYPES: Tuple[type, ...] = tuple(
     t for t in vars(cst).values() if isinstance(t, type) and issubclass(t, TRIVIA_BASES))
 NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
+# For walks that look for statements, calls or assignments only: nested scopes, and punctuation
+# and whitespace skipped (about half a body's nodes; none holds anything such walks look for).
+STATEMENTS_ONLY: Tuple[type, ...] = NESTED_SCOPES + TRIVIA_TYPES
 
 
 def or_operands(test: cst.BaseExpression) -> List[cst.BaseExpression]:

@@ -13,16 +13,13 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 import libcst as cst
 
-from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, names_below, or_operands, own_nodes
+from perflint.nodes import NESTED_SCOPES, STATEMENTS_ONLY, iter_children, names_below, or_operands, own_nodes
 from perflint.values import dotted_text
 
 
 
 # A retry loop: a few attempts, not a collection.
-# For walks that look for statements, calls or assignments only: nested scopes, and punctuation
-# and whitespace skipped (about half a body's nodes; none holds anything these walks look for).
-_STATEMENTS_ONLY = NESTED_SCOPES + TRIVIA_TYPES
-_NOT_INNER_LOOPS = _STATEMENTS_ONLY + (cst.For, cst.While)  # a loop body's own statements
+_NOT_INNER_LOOPS = STATEMENTS_ONLY + (cst.For, cst.While)  # a loop body's own statements
 _RETRY = re.compile(r"(^|_)(retry|retries|attempt|attempts|tries|max_tries|max_retries|backoff)($|_)", re.I)
 # Iterables that are code, not data: bounded by the size of the program (models of an app,
 # fields of a form, registered handlers), not by rows or requests.
@@ -188,7 +185,7 @@ def returned_sizes(module: cst.Module, constants: Dict[str, float]) -> Dict[str,
             continue
         local: Dict[str, Optional[float]] = {}
         shapes = []
-        for node, _ in own_nodes(stmt.body, _STATEMENTS_ONLY):
+        for node, _ in own_nodes(stmt.body, STATEMENTS_ONLY):
             if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
                 name = node.targets[0].target.value
                 size = literal_size(node.value) or derived_size(node.value, constants)
@@ -394,7 +391,7 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
     drawn = ""
     checked = False
     for root in (test, body):
-        for node, _ in own_nodes(root, _STATEMENTS_ONLY):
+        for node, _ in own_nodes(root, STATEMENTS_ONLY):
             node_type = type(node)
             if node_type is cst.Call:
                 func = node.func  # type: ignore[attr-defined]
@@ -473,7 +470,7 @@ def service_reason(body: cst.CSTNode) -> str:
 def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool]) -> str:
     """The first call in a loop's pass (not in a function it defines) that `waits` accepts,
     other than a zero-second yield (`asyncio.sleep(0)`), or ""."""
-    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
+    for node, _ in own_nodes(body, STATEMENTS_ONLY):
         if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
             if waits(called) and not _yields_only(node):  # type: ignore[arg-type]
@@ -546,9 +543,9 @@ def _chunked_reason(body: cst.BaseSuite) -> str:
     result.rowcount` then `if deleted == 0: break`): a chunked DELETE or UPDATE repeated until it
     changes nothing, one pass per batch (Prefect's vacuum: "each batch gets its own transaction",
     labelled FALSE in run 9)."""
-    if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body, _STATEMENTS_ONLY)):
+    if "rowcount" in names_below(body) and any(type(node) is cst.Break for node, _ in own_nodes(body, STATEMENTS_ONLY)):
         return f"{BATCHES}: it repeats a chunked statement until it changes no rows"
-    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
+    for node, _ in own_nodes(body, STATEMENTS_ONLY):
         text = _batch_taken(node)
         if text:
             return f"{BATCHES}: each pass takes at most {text} rows"
@@ -569,7 +566,7 @@ def _taken_until_empty(body: cst.BaseSuite, named: Callable[[str], bool], awaite
     call(...)` when `awaited`) with `named(call)`, when an `if` on `x` then leaves the loop; ""
     otherwise."""
     taken = None
-    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
+    for node, _ in own_nodes(body, STATEMENTS_ONLY):
         if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
             value = node.value  # type: ignore[attr-defined]
             if awaited and type(value) is cst.Await:
@@ -582,9 +579,9 @@ def _taken_until_empty(body: cst.BaseSuite, named: Callable[[str], bool], awaite
     if taken is None:
         return ""
     name, called = taken
-    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
+    for node, _ in own_nodes(body, STATEMENTS_ONLY):
         if type(node) is cst.If and name in names_below(node.test) and any(
-                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body, _STATEMENTS_ONLY)):  # type: ignore[attr-defined]
+                type(inner) in (cst.Break, cst.Return) for inner, _ in own_nodes(node.body, STATEMENTS_ONLY)):  # type: ignore[attr-defined]
             return called
     return ""
 
@@ -1273,7 +1270,7 @@ def _writes(body: cst.CSTNode) -> Tuple[set, set, set]:
     stored: set = set()
     assigned: set = set()
     set_true: set = set()
-    for node, _ in own_nodes(body, _STATEMENTS_ONLY):
+    for node, _ in own_nodes(body, STATEMENTS_ONLY):
         node_type = type(node)
         if node_type is cst.AssignTarget:
             target = node.target

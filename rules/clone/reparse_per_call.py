@@ -7,7 +7,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children, own_nodes
+from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, innermost_def, is_literal, names_in
 from perflint.rules.clone.grammar_text import (
@@ -606,11 +606,6 @@ def _matches_parameter(node: cst.Call, qualified: Optional[str], fn) -> bool:
     return bool(args) and isinstance(args[0].value, cst.Name) and args[0].value.value in fn.params[1:]
 
 
-# Nested scopes, and punctuation and whitespace (no binding inside): most of a body's nodes are
-# these, and this walk was the rule's largest cost on Twisted.
-_BINDING_SKIP = NESTED_SCOPES + TRIVIA_TYPES
-
-
 def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
     """name -> the values a function body binds it to (for a loop target: the loop's iterable;
     None for a binding whose value is not visible), nested scopes excluded."""
@@ -628,7 +623,7 @@ def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
 
     # exact types: libcst's node classes are ABCs, and an isinstance per node per kind was
     # this rule's largest cost on Django
-    for node, _ in own_nodes(fdef.body, _BINDING_SKIP):
+    for node, _ in own_nodes(fdef.body, STATEMENTS_ONLY):
         node_type = type(node)
         if node_type is cst.Assign:
             for t in node.targets:  # type: ignore[attr-defined]

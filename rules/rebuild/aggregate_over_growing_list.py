@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.datawalk import ACROSS_CALLS_SCANNED
-from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, own_nodes
+from perflint.nodes import STATEMENTS_ONLY, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import later_statements
 
@@ -292,11 +292,6 @@ def _self_attr(expr: cst.BaseExpression, receiver: str) -> Optional[str]:
     return None
 
 
-# Nested scopes, and punctuation and whitespace (no statement or call inside): every method of
-# a class is walked, and these are most of its nodes.
-_GROWER_SKIP = NESTED_SCOPES + TRIVIA_TYPES
-
-
 def _grown_attrs(fn: cst.FunctionDef, buffers: Set[str]) -> Set[str]:
     """Buffer attributes a method grows in place outside any loop of its own: `self.buf +=
     data`, `self.buf.extend(data)`; a method that also searches or splits them in a loop is a
@@ -306,7 +301,7 @@ def _grown_attrs(fn: cst.FunctionDef, buffers: Set[str]) -> Set[str]:
         return set()
     receiver = params[0].name.value
     out: Set[str] = set()
-    for node, _ in own_nodes(fn.body, _GROWER_SKIP):
+    for node, _ in own_nodes(fn.body, STATEMENTS_ONLY):
         if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
             attr = _self_attr(node.target, receiver)
         elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "extend":

@@ -9,7 +9,7 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import NESTED_SCOPE_TYPES, STAT_PROBES, calls_in, first_arg, memoised, open_mode, own_nodes
-from perflint.nodes import NESTED_SCOPES, TRIVIA_TYPES, iter_children
+from perflint.nodes import STATEMENTS_ONLY, iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
 _INTROSPECTION = {
@@ -414,10 +414,6 @@ def _assignments(stmt: cst.SimpleStatementLine) -> List[Tuple[str, cst.BaseExpre
     return out
 
 
-# Nested scopes, and punctuation and whitespace (no statement inside): a body's walk for its returns.
-_STATEMENTS_ONLY = NESTED_SCOPES + TRIVIA_TYPES
-
-
 def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
     """The function's own return statements (nested functions aside)."""
-    return [node for node, _ in own_nodes(fn.body, _STATEMENTS_ONLY) if type(node) is cst.Return]
+    return [node for node, _ in own_nodes(fn.body, STATEMENTS_ONLY) if type(node) is cst.Return]
