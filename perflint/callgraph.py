@@ -13,7 +13,7 @@ from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
 from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
-from perflint.frequency import HEAT_CAP, Frequencies, _display
+from perflint.frequency import HEAT_CAP, Frequencies, _display, at_full_heat
 from perflint.repetition import ABSTRACT
 from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
@@ -996,22 +996,17 @@ class Program(Frequencies):
         hot as their hottest (a greatest fixed point: a function is in one until a chain that
         reaches it at full heat without one shows otherwise; roots are in none)."""
         hot_in: Dict[str, List[Edge]] = {}
-        heat, memo_guarded, cold_roots, tests = self.heat, self._memo_guarded, self.cold_roots, self._tests
+        heat, cold_roots, tests = self.heat, self.cold_roots, self._tests
         for fid, edges in sorted(self.edges.items()):
             if not edges or fid in cold_roots or fid in tests:
                 continue
-            # gives_full_heat of a call in no loop (most), worked out once per caller
-            full = min(heat[fid], HEAT_CAP) * (1 + 1e-9)
+            caller_heat = heat[fid]
             for edge in edges:
                 site, callee = edge.site, edge.callee
-                if site.cold or callee == fid:
+                if site.cold or callee == fid or self._memoized(callee):
                     continue
-                memoized = memo_guarded.get(callee)
-                if memoized is None:
-                    memoized = self._memoized(callee)
-                if memoized:
-                    continue
-                if self.gives_full_heat(edge) if site.loops else full >= heat[callee]:
+                # gives_full_heat, whose trips need working out only for a call in a loop
+                if self.gives_full_heat(edge) if site.loops else at_full_heat(caller_heat, heat[callee]):
                     found = hot_in.get(callee)
                     if found is None:
                         hot_in[callee] = [edge]

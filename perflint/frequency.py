@@ -18,6 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
 # A loop around the recursive call that made its function hot: its trips are the visits.
 RECURSION_LOOP = "x1 (each trip is a visit the recursion already counts)"
 HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
+
+
+def at_full_heat(brought: float, callee_heat: float) -> bool:
+    """Whether a call that brings `brought` executions (capped) gives its callee as much heat as
+    its hottest chain, to a relative rounding tolerance (Frequencies.gives_full_heat)."""
+    return min(brought, HEAT_CAP) * (1 + 1e-9) >= callee_heat
 # Unknown loops deeper than this on one chain add nothing: at most loop-trips x
 # nested-loop-trips^2 executions per unit of work come from loops nobody can bound.
 MAX_UNKNOWN_DEPTH = 2  # unknown loops on a chain that multiply: loop-trips, then nested-loop-trips
@@ -267,9 +273,8 @@ class Frequencies:
         heat times the trips of the loops around the call (a chain _spread_transactions and
         the traces outside a transaction weigh)."""
         caller, loops = edge.caller, edge.site.loops
-        h = min(self.heat[caller] * self.trips(loops, self.unknown.get(caller, 0)) if loops else self.heat[caller],
-                HEAT_CAP)
-        return h * (1 + 1e-9) >= self.heat[edge.callee]
+        brought = self.heat[caller] * self.trips(loops, self.unknown.get(caller, 0)) if loops else self.heat[caller]
+        return at_full_heat(brought, self.heat[edge.callee])
 
     def chain_depths(self, chain: Sequence[Edge], fid: str) -> List[int]:
         """The unknown-loop depth before each edge of a hot chain, then at the site: how the
