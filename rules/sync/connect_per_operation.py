@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional
 
 import libcst as cst
 
 from perflint.context import dotted_text
+from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, first_arg, innermost_def
 
@@ -55,7 +56,9 @@ class ConnectPerOperation(Rule):
     Flags `sqlite3.connect`, `psycopg.connect`/`psycopg2.connect`, `pymysql.connect`,
     `create_engine(...)`, `redis.Redis(...)`, `pymongo.MongoClient(...)` and similar, the
     module-level HTTP helpers `requests.get()`/`post()`/`request()`/... and `httpx.get()`/...
-    (each builds a throwaway session), and
+    (each builds a throwaway session), also when they are called through a parameter every
+    caller fills with one of them or through a dispatch table by HTTP verb (`self.REQ_MAP =
+    {"GET": requests.get, "POST": requests.post}` then `self.REQ_MAP[method](url)`), and
     `open()` of a path that is the same on every call (an attribute like `self.path`, a
     module constant), when the call runs repeatedly: inside a loop, or in a function a
     loop reaches (the trace shows the loop), or once per web request: in a Flask, FastAPI
@@ -112,7 +115,12 @@ class ConnectPerOperation(Rule):
     module-level helpers (`self.make_request(requests.get, ...)`, typesense's client before
     it kept a session) is the same connection per call under another name; it is reported
     the same way, in the module that imports requests or httpx. A caller that passes
-    anything else (a session's bound method, a helper of the program) keeps it quiet.
+    anything else (a session's bound method, a helper of the program) keeps it quiet. So may
+    a table by HTTP verb (ns1-python's transport before it kept a session): a call through
+    `self.X[...]` or a module-level `X[...]` is reported when every binding of `X` in the class
+    (or the module) is a dict display whose every value is one library's module-level
+    helper; a table that holds a session's bound methods, that is filled with `**` or stored
+    into item by item, is not.
     `with open(path) as f` on a path the caller passes (one file per call) is normal and
     not reported; only an open of the same path (an attribute or a constant) is, with
     medium confidence. Connection factories (`connect`, `_create_connection`) and pool
@@ -146,6 +154,10 @@ class ConnectPerOperation(Rule):
         "    def make_request(self, fn, endpoint):\n        return fn(endpoint).json()\n"
         "    def get(self, endpoint):\n        return self.make_request(self.session.get, endpoint)\n"
         "def fetch_all(urls):\n    api = ApiCall()\n    for u in urls:\n        api.get(u)\n",
+        # A table by verb of a kept session's bound methods.
+        "import requests\nclass T:\n    def __init__(self):\n        s = requests.Session()\n"
+        "        self.by_verb = {'GET': s.get, 'POST': s.post}\n"
+        "    def send(self, verb, urls):\n        return [self.by_verb[verb](u) for u in urls]\n",
         # Requests through a kept session reuse its connections.
         "import requests\nclass Client:\n    def __init__(self):\n        self.session = requests.Session()\n"
         "    def fetch(self, url):\n        return self.session.get(url).text\n"
@@ -205,6 +217,17 @@ class ConnectPerOperation(Rule):
             "        backend.fetch_url(u)\n",
             line=4,
         ),
+        # A table of the module-level helpers by verb, called per page (ns1-python's transport).
+        Invalid(
+            "import requests\n"
+            "class Transport:\n"
+            "    def __init__(self):\n"
+            "        self.REQ_MAP = {'GET': requests.get, 'POST': requests.post}\n"
+            "    def send(self, verb, pages):\n"
+            "        for page in pages:\n"
+            "            self.REQ_MAP[verb](page)\n",
+            line=7,
+        ),
         Invalid("import redis\ndef mark(keys):\n    for k in keys:\n        redis.Redis().set(k, 1)\n", line=4),
         Invalid(
             "LOG = 'audit.log'\n"
@@ -221,6 +244,8 @@ class ConnectPerOperation(Rule):
         if qualified is None:
             if type(node.func) is cst.Name:
                 self._http_parameter(node, node.func.value)
+            elif type(node.func) is cst.Subscript:
+                self._http_table(node, node.func)
             return
         what = _CONNECTORS.get(qualified)
         confidence = "high"
@@ -298,6 +323,59 @@ class ConnectPerOperation(Rule):
                         confidence=confidence, cost="connect-network",
                         requires=("repeated-or-request:low", f"callers-pass:{name}:{','.join(helpers)}"))
 
+    def _http_table(self, node: cst.Call, func: cst.Subscript) -> None:
+        """`self.REQ_MAP[method](url, ...)` where every binding of the table is a dict display
+        of one library's module-level HTTP helpers (`{"GET": requests.get, "POST": requests.post}`):
+        each call is `requests.get(...)` looked up by verb (ns1-python's transport)."""
+        fn = self.ctx.function
+        if fn is None or _SETUP_NAME.search(fn.name) or self.ctx.is_test:
+            return
+        table = dotted_text(func.value)
+        if table is None:
+            return
+        library = self._helper_table(table)
+        if library is None:
+            return
+        session = _HTTP_SESSION[library]
+        confidence = "high" if self.ctx.self_name() else "low"
+        self.report(node, f"{table}[...]() calls a module-level HTTP helper of {library} ({library}.get, "
+                          f"{library}.post, ...) taken from the table {table}: it opens a new HTTP connection (a throwaway "
+                          f"{session}) on every call of {fn.name}(), and it runs repeatedly",
+                    fix=f"keep one {session}() on the object or module and look up its bound methods "
+                        "(session.get, session.post, ...) or call session.request(method, ...): it reuses "
+                        "connections (keep-alive) instead of a TCP and TLS handshake per request",
+                    confidence=confidence, requires=("repeated-or-request:low",), cost="connect-network")
+
+    def _helper_table(self, table: str) -> Optional[str]:
+        """The library whose module-level HTTP helpers are every value of `table` (`self.X` bound
+        in the class's methods or body, or a module-level `X`), when every binding of it is a
+        dict display of them and nothing stores another entry into it; else None."""
+        parts = table.split(".")
+        self_name = self.ctx.self_name()
+        if len(parts) == 2 and self_name and parts[0] == self_name:
+            cls = next((n for n in reversed(self.ctx.stack) if type(n) is cst.ClassDef), None)
+            if cls is None:
+                return None
+            values = _class_bindings(cls, parts[1])
+        elif len(parts) == 1:
+            values = _module_bindings(self.ctx.stack[0], parts[0]) if self.ctx.stack else None
+        else:
+            return None
+        if not values:
+            return None
+        libraries = set()
+        for value in values:
+            if type(value) is not cst.Dict or not value.elements:
+                return None
+            for element in value.elements:
+                if type(element) is not cst.DictElement:
+                    return None  # `**other`: entries we cannot see
+                library = _HTTP_CALLS.get(self.ctx.resolve(element.value) or "")
+                if library is None:
+                    return None
+                libraries.add(library)
+        return libraries.pop() if len(libraries) == 1 else None
+
     def _same_path(self, path: cst.BaseExpression) -> Optional[str]:
         """The path as written when it is the same on every call: self.x or a CONSTANT."""
         self_name = self.ctx.self_name()
@@ -323,3 +401,66 @@ class ConnectPerOperation(Rule):
         if isinstance(parent, cst.AnnAssign):
             return isinstance(parent.target, (cst.Attribute, cst.Subscript))
         return False
+
+
+def _class_bindings(cls: cst.ClassDef, attr: str) -> Optional[List[cst.BaseExpression]]:
+    """The values bound to `<self>.attr` in the class's methods and to `attr` in its body, or
+    None when an entry is stored into it (`self.attr[key] = ...`) or it is bound another way."""
+    values: List[cst.BaseExpression] = []
+    for statement in cls.body.body:
+        if type(statement) is cst.FunctionDef:
+            params = statement.params.params
+            if not params:
+                continue
+            owner = params[0].name.value
+            for node, _ in own_nodes(statement.body):
+                if not _collect(node, values, lambda t: _is_attr(t, owner, attr), lambda t: _is_item_of(t, owner, attr)):
+                    return None
+        elif type(statement) is cst.SimpleStatementLine:
+            for small in statement.body:
+                if not _collect(small, values, lambda t: type(t) is cst.Name and t.value == attr, lambda t: False):
+                    return None
+    return values
+
+
+def _module_bindings(module: cst.CSTNode, name: str) -> Optional[List[cst.BaseExpression]]:
+    """The values bound to the module-level `name` by its top-level statements."""
+    if type(module) is not cst.Module:
+        return None
+    values: List[cst.BaseExpression] = []
+    for statement in module.body:
+        if type(statement) is cst.SimpleStatementLine:
+            for small in statement.body:
+                if not _collect(small, values, lambda t: type(t) is cst.Name and t.value == name, lambda t: False):
+                    return None
+    return values
+
+
+def _collect(node: cst.CSTNode, values: List[cst.BaseExpression], binds, stores_into) -> bool:
+    """Add what `node` binds to the target to `values`; False when it binds or changes it in a
+    way whose value is unknown (an augmented assignment, an item store, a bare annotation)."""
+    kind = type(node)
+    if kind is cst.Assign:
+        for target in node.targets:  # type: ignore[attr-defined]
+            if binds(target.target):
+                values.append(node.value)  # type: ignore[attr-defined]
+            elif stores_into(target.target):
+                return False
+    elif kind is cst.AnnAssign:
+        if stores_into(node.target) or (binds(node.target) and node.value is None):  # type: ignore[attr-defined]
+            return False
+        if binds(node.target):  # type: ignore[attr-defined]
+            values.append(node.value)  # type: ignore[attr-defined]
+    elif kind is cst.AugAssign:
+        if binds(node.target) or stores_into(node.target):  # type: ignore[attr-defined]
+            return False
+    return True
+
+
+def _is_attr(target: cst.BaseExpression, owner: str, attr: str) -> bool:
+    return (type(target) is cst.Attribute and target.attr.value == attr  # type: ignore[attr-defined]
+            and type(target.value) is cst.Name and target.value.value == owner)  # type: ignore[attr-defined]
+
+
+def _is_item_of(target: cst.BaseExpression, owner: str, attr: str) -> bool:
+    return type(target) is cst.Subscript and _is_attr(target.value, owner, attr)  # type: ignore[attr-defined]
