@@ -202,3 +202,20 @@ def test_one_write_per_batch_per_attempt_or_per_collection_is_quiet():
                    "        db[name].insert_one(doc)\n")
     assert found(batches) == found(retries) == found(collections) == []
 
+
+
+def test_a_wrapper_of_the_program_is_reported_once_at_the_collection_write_inside_it():
+    # The loop calls the program's own insert_one(); its body, reached per item, makes the
+    # write: one finding there, not a second one at the loop's call of the wrapper.
+    source = ("import pymongo\n"
+              "class Store:\n"
+              "    def __init__(self, coll):\n"
+              "        self._coll = coll\n"
+              "    def insert_one(self, doc):\n"
+              "        return self._coll.insert_one(doc)\n"
+              "def load(store: Store, docs):\n"
+              "    for d in docs:\n"
+              "        store.insert_one(d)\n")
+    (f,) = lint_sources({"m.py": source}, select=("PFL405",), config=NOTES)
+    assert (f.line, f.function, f.severity) == (6, "Store.insert_one", "error")
+    assert [(hop.line, hop.function) for hop in f.trace][-1] == (9, "load")

@@ -88,6 +88,10 @@ class DocumentWritePerItem(Rule):
     another collection each pass, and a bulk write covers one collection: not reported. Test
     code is not reported.
 
+    A call of the program's own `insert_one()` (a repository class wrapping the collection) is
+    not reported itself: perflint follows it into the body and reports the collection's write
+    there, with the loop in the trace.
+
     `insert_many`, `bulk_write`, `update_many` and `delete_many` are the batched forms and are
     never reported. An `update_many`/`delete_many` per item (one filter per item) is left out
     on purpose: its fix is one `$in` filter, a query's fix, and the names are common to other
@@ -151,5 +155,5 @@ class DocumentWritePerItem(Rule):
         where = "per iteration" if loops else "per call, and its callers run it in a loop"
         self.report(node, f"{receiver_text(node) or 'the collection'}.{method}() runs {where}: one acknowledged "
                           "round trip to the server per document",
-                    requires=("repeated", "!per-attempt", "!per-batch", "!dunder-only"),
+                    requires=("repeated", "external", "!per-attempt", "!per-batch", "!dunder-only"),
                     fix=f"batch the writes: {fix}, one round trip per batch")
