@@ -158,7 +158,7 @@ def test_each_write_gets_its_own_batched_fix():
          "once per batch, one round trip per batch"),
         (6, "error", "coll.delete_one() runs per iteration: one acknowledged round trip to the server per document",
          "batch the writes: collect DeleteOne(filter) operations and call bulk_write(ops, ordered=False) once "
-         "per batch (or one delete_many with an $in filter), one round trip per batch"),
+         "per batch, one round trip per batch"),
     ]
 
 

@@ -19,9 +19,13 @@ _WRITES: Dict[str, str] = {
     "insert_one": "collect the documents and call insert_many(docs, ordered=False) once per batch",
     "update_one": "collect UpdateOne(filter, update) operations and call bulk_write(ops, ordered=False) once per batch",
     "replace_one": "collect ReplaceOne(filter, doc) operations and call bulk_write(ops, ordered=False) once per batch",
-    "delete_one": "collect DeleteOne(filter) operations and call bulk_write(ops, ordered=False) once per batch "
-                  "(or one delete_many with an $in filter)",
+    # not `delete_many` with an `$in` filter: it removes every match where delete_one removes one
+    "delete_one": "collect DeleteOne(filter) operations and call bulk_write(ops, ordered=False) once per batch",
 }
+
+
+# The innermost `for` around the write, or the def that ends the search.
+_LOOP_OR_SCOPE = frozenset({cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
 def _talks_to_mongodb(imports: Dict[str, str]) -> bool:
@@ -85,8 +89,10 @@ class DocumentWritePerItem(Rule):
     hidden by default); one in a function that nothing repeats is not reported, nor is one per
     pass of a loop over batches (`for batch in chunked(docs, 500):`) or of a retry loop. A loop
     whose item picks the collection (`for name in names: db[name].insert_one(doc)`) writes
-    another collection each pass, and a bulk write covers one collection: not reported. Test
-    code is not reported.
+    another collection each pass, and a bulk write covers one collection: not reported; nor is
+    a loop whose variable its body never reads (`for _ in range(w): coll.delete_one(query)`):
+    it repeats one write, it does not write one item per pass (Salt's `mongodb.remove`, labelled
+    PLAUSIBLE in session nineteen). Test code is not reported.
 
     A call of the program's own `insert_one()` (a repository class wrapping the collection) is
     not reported itself: perflint follows it into the body and reports the collection's write
@@ -117,6 +123,8 @@ class DocumentWritePerItem(Rule):
         "        if len(self.docs) >= self.batch_size:\n            self.coll.insert_one({'docs': self.docs})\n"
         "            self.docs = []\n"
         "def feed(w, docs):\n    for d in docs:\n        w.add(d)\n",
+        # The same write repeated: no item per pass.
+        "import pymongo\ndef remove(coll, query, w=1):\n    for _ in range(w):\n        coll.delete_one(query)\n",
         # Another collection each pass.
         "import pymongo\ndef touch(db, names, doc):\n    for name in names:\n        db[name].insert_one(doc)\n",
     ]
@@ -149,6 +157,11 @@ class DocumentWritePerItem(Rule):
         loops = self.ctx.loops
         if loops and (per_batch(loops[-1].why) or per_attempt(loops[-1].why)):
             return  # one write per batch of documents, or per attempt of one write
+        loop = next((n for n in reversed(self.ctx.stack) if type(n) in _LOOP_OR_SCOPE), None)
+        if type(loop) is cst.For and not names_in(loop.target) & names_in(loop.body):  # type: ignore[union-attr]
+            # `for _ in range(w): coll.delete_one(query)`: the same write repeated (up to w matches),
+            # not a write per item, and nothing to batch (Salt's mongodb.remove, PLAUSIBLE in session 19)
+            return
         receiver = node.func.value  # type: ignore[attr-defined]
         if loops and names_in(receiver) & loop_target_names(self.ctx):
             return  # `db[name].insert_one(doc)` per name: another collection each pass, nothing to batch
