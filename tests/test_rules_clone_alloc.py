@@ -309,6 +309,8 @@ def test_pfl102_patterns_compiled_once_per_object_or_on_a_miss_are_not_reported(
         TELEGRAM_PARSER.replace("    def parse(self, telegram_data):\n",
                                 "    def load(self, spec):\n        self.telegram_specification = spec\n"
                                 "    def parse(self, telegram_data):\n"),
+        # a literal of the outer loop's entry: not a table of constants
+        TELEGRAM_PARSER.replace("self.telegram_specification['objects'].items()", "[(parser.name, parser)]"),
         # a table that comes with the call
         TELEGRAM_PARSER.replace("self.telegram_specification['objects'].items()", "telegram_data.items()"),
         # the pattern is the entry rebuilt in the loop (the form of a built pattern decides)

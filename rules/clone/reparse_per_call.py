@@ -435,7 +435,8 @@ class ReparsePerCall(Rule):
             expr = expr.func.value
         size = literal_size(expr)
         if size is not None:
-            return "a literal table", size
+            # `[regstring]` of an outer loop's entry, `(a, b)` of parameters: not constants
+            return ("a literal table", size) if _constant_display(expr) else None
         if isinstance(expr, cst.Name):
             name = expr.value
             if _constant_name(name) and name not in fn.params:
@@ -762,6 +763,18 @@ def _constant_table(expr: cst.BaseExpression) -> Optional[str]:
 
 def _constant_name(name: str) -> bool:
     return name.isupper() and len(name) > 1 and any(c.isalpha() for c in name)
+
+
+def _constant_display(expr: cst.BaseExpression) -> bool:
+    """A display of constants: `['a', 'b']`, `(('x', 1), ('y', 2))`, `{'a', 'b'}`, or a dict
+    whose keys are constants (its values may be handlers: `{'1-0:1.8.1': parser}`)."""
+    if isinstance(expr, cst.Call) and expr.args:  # frozenset({...}), tuple([...])
+        expr = expr.args[0].value
+    if isinstance(expr, cst.Set):
+        return all(isinstance(e, cst.Element) and is_literal(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and is_literal(e.key) for e in expr.elements)
+    return is_literal(expr)
 
 
 def _loop_clause(loop: cst.CSTNode):
