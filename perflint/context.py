@@ -581,9 +581,15 @@ class FileContext(NameResolution):
     # -- reporting API (called through Rule) ------------------------------------------
     def add_candidate(self, rule, node, message, fix, confidence, requires, target,
                       cost_key: str = "", size: Optional[float] = None, per_item: str = "",
-                      growth: Optional[Tuple[int, float, int, float]] = None) -> None:
+                      growth: Optional[Tuple[int, float, int, float]] = None,
+                      whole_loop: Optional[cst.CSTNode] = None) -> None:
         raw = self._call_raw.get(id(node)) if target is None else ("given", target)
         function, loops, guards = self.function_qualname, self.loops, self._param_guards()
+        if whole_loop is not None:
+            # priced per run of that loop (Rule.report): only the loops outside it repeat the site
+            at = next((i for i, entry in enumerate(self._loops) if entry[2] is whole_loop), None)
+            if at is not None:
+                loops = loops[:at]
         top = self.frames[-1] if self.frames else None
         if (top is not None and top.kind == "function" and not top.started and self.stack
                 and type(self.stack[-1]) is cst.FunctionDef and node is not self.stack[-1]):

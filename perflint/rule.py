@@ -95,6 +95,7 @@ class Rule:
         size: Optional[float] = None,
         per_item: str = "",
         growth: Optional[Tuple[int, float, int, float]] = None,
+        whole_loop: Optional[cst.CSTNode] = None,
     ) -> None:
         """Report local evidence at ``node``.
 
@@ -111,10 +112,13 @@ class Rule:
         loop it grows in, bytes a step adds that the code shows, pieces of unknown size, bytes
         of a stream read or 0); phase 2 works out what it holds from those loops' trips
         (perflint/datawalk.growth_size).
+        ``whole_loop``, an enclosing loop node: the site is priced for a whole run of that loop
+        (``size`` counts its trips, e.g. the entries of a table it walks), so that loop and the
+        loops inside it do not multiply its frequency.
         """
         self.ctx.add_candidate(
             self, node, message, fix or self.FIX, confidence or self.CONFIDENCE, requires, target,
-            cost_key=cost or self.COST, size=size, per_item=per_item, growth=growth,
+            cost_key=cost or self.COST, size=size, per_item=per_item, growth=growth, whole_loop=whole_loop,
         )
 
     def effect(self, effect: str, confidence: str = "high") -> None:

@@ -219,6 +219,110 @@ def test_pfl102_pattern_per_entry_of_a_constant_table():
     assert found[0].severity == "warning" and found[0].confidence == "medium"
 
 
+# dsmr_parser's TelegramParser.parse (before PR 131): each telegram compiled every signature of
+# the parser's stored specification again; readers parse every telegram that arrives.
+TELEGRAM_PARSER = (
+    "import re\n"
+    "class TelegramParser:\n"
+    "    def __init__(self, telegram_specification):\n"
+    "        self.telegram_specification = telegram_specification\n"
+    "    def parse(self, telegram_data):\n"
+    "        telegram = {}\n"
+    "        for signature, parser in self.telegram_specification['objects'].items():\n"
+    "            pattern = re.compile(signature, re.DOTALL)\n"
+    "            for match in pattern.findall(telegram_data):\n"
+    "                telegram[signature] = parser.parse(match)\n"
+    "        return telegram\n"
+    "def read(spec, ports):\n"
+    "    parser = TelegramParser(spec)\n"
+    "    for port in ports:\n"
+    "        for telegram in receive(port):\n"
+    "            parser.parse(telegram)\n"
+)
+TABLE_PATTERN_FIX = ("compile the table's patterns once, in __init__ (or at module level for a constant table): a dict "
+                     "{entry: re.compile(entry)}, looked up in the loop")
+
+
+def test_pfl102_pattern_per_entry_of_a_table_kept_on_the_object():
+    from perflint.costs import load_costs
+
+    (f,) = findings(TELEGRAM_PARSER, "PFL102")
+    assert (f.line, f.severity, f.confidence) == (8, "error", "medium")  # 35.5 us x 1,000 x 0.5
+    assert f.message == (
+        "re.compile() of each entry of self.telegram_specification['objects'], an attribute set in __init__ only, on "
+        "every call: the table is the same each time, so each call looks every one of its patterns up in re's cache "
+        "again (and compiles them again once other patterns evict them)"
+    )
+    assert f.fix == TABLE_PATTERN_FIX
+    # priced per entry of the table (its size unknown: 100) for each call of parse(), whose
+    # heat the two loops of read() give (100 x 10); the loop over the table is the size term,
+    # so the cap on nested unknown loops does not swallow it
+    assert f.frequency == 1000.0
+    assert f.cost == pytest.approx(100 * load_costs()["regex-compile-cached-pattern"])
+
+
+def test_pfl102_pattern_per_entry_of_a_constant_table_of_known_size():
+    from perflint.costs import load_costs
+
+    source = (
+        "import re\n"
+        "SIGNATURES = ['1-0:1.8.1', '1-0:1.8.2', '1-0:2.8.1']\n"
+        "def parse(lines):\n"
+        "    for line in lines:\n"
+        "        for signature in SIGNATURES:\n"
+        "            if re.compile(signature).match(line):\n"
+        "                yield signature\n"
+    )
+    (f,) = findings(source, "PFL102")
+    assert (f.line, f.severity) == (6, "note")  # 3 lookups per line: under a millisecond
+    assert f.message.startswith("re.compile() of each entry of the module-level constant 'SIGNATURES', on every call:")
+    assert f.frequency == 100.0
+    assert f.cost == pytest.approx(3 * load_costs()["regex-compile-cached-pattern"])
+
+
+def test_pfl102_patterns_compiled_once_per_object_or_on_a_miss_are_not_reported():
+    fixed = TELEGRAM_PARSER.replace(
+        "        self.telegram_specification = telegram_specification\n",
+        "        self.telegram_specification = telegram_specification\n"
+        "        self.regexes = {s: re.compile(s, re.DOTALL) for s in telegram_specification['objects']}\n",
+    ).replace("re.compile(signature, re.DOTALL)", "self.regexes[signature]")
+    assert fixed.count("re.compile") == 1
+    assert findings(fixed, "PFL102") == []
+    # the parser built per stream (its __init__ compiling the table) is once per object
+    per_stream = fixed.replace("    parser = TelegramParser(spec)\n    for port in ports:\n",
+                               "    for port in ports:\n        parser = TelegramParser(spec)\n")
+    assert per_stream != fixed
+    assert findings(per_stream, "PFL102") == []
+    near_misses = [
+        # a cache-miss branch: each pattern compiled once per process
+        TELEGRAM_PARSER.replace(
+            "            pattern = re.compile(signature, re.DOTALL)\n",
+            "            if signature not in _COMPILED:\n"
+            "                _COMPILED[signature] = re.compile(signature, re.DOTALL)\n"
+            "            pattern = _COMPILED[signature]\n"),
+        # the compiled patterns are kept on the object: a method that fills its table of compiled
+        # patterns is setup work (taken so whatever calls it, though this one refills it per call)
+        TELEGRAM_PARSER.replace(
+            "            pattern = re.compile(signature, re.DOTALL)\n",
+            "            self._compiled[signature] = pattern = re.compile(signature, re.DOTALL)\n"),
+        # another method replaces the table: what parse() compiles may differ between calls
+        TELEGRAM_PARSER.replace("    def parse(self, telegram_data):\n",
+                                "    def load(self, spec):\n        self.telegram_specification = spec\n"
+                                "    def parse(self, telegram_data):\n"),
+        # a literal of the outer loop's entry: not a table of constants
+        TELEGRAM_PARSER.replace("self.telegram_specification['objects'].items()", "[(parser.name, parser)]"),
+        # a table that comes with the call
+        TELEGRAM_PARSER.replace("self.telegram_specification['objects'].items()", "telegram_data.items()"),
+        # the pattern is the entry rebuilt in the loop (the form of a built pattern decides)
+        TELEGRAM_PARSER.replace("            pattern = re.compile(signature, re.DOTALL)\n",
+                                "            signature = signature.strip()\n"
+                                "            pattern = re.compile(signature, re.DOTALL)\n"),
+    ]
+    for source in near_misses:
+        assert source != TELEGRAM_PARSER
+        assert findings(source, "PFL102") == [], source
+
+
 # A template language compiled to a Python function by a helper of the constructor (beets'
 # Template: _parse, then translate() -> compile_func() -> compile()), built per item from the
 # configured path formats.
