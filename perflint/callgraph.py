@@ -74,8 +74,9 @@ class ModuleTables:
 
     functions: Dict[str, Tuple[ModuleSummary, FunctionSummary]]
     classes: Dict[str, Tuple[ModuleSummary, ClassSummary]]
-    # id(function summary) -> its call sites that pass arguments (what the fixed point binds)
-    arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]]
+    # function id -> (the function, its call sites that pass arguments): what the fixed point
+    # binds, for the function that owns that id in the program (ValueFlow._solve checks)
+    arg_sites: Dict[str, Tuple[FunctionSummary, List[Tuple[ModuleSummary, CallSite]]]]
     # (function id, name) for each name a stored `self` attribute reads (ValueFlow._related)
     stored_reads: Set[Tuple[str, str]]
     receiver_functions: List[str]  # ids of functions passed as arguments (ValueFlow._guess_bound_receivers)
@@ -96,7 +97,7 @@ class ModuleTables:
 def module_tables(mod: ModuleSummary) -> ModuleTables:
     name = mod.module
     functions = {f"{name}.{qual}": (mod, fn) for qual, fn in mod.functions.items()}
-    arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
+    arg_sites: Dict[str, Tuple[FunctionSummary, List[Tuple[ModuleSummary, CallSite]]]] = {}
     properties: List[Tuple[str, FunctionSummary]] = []
     sized_loop_sites: List[Tuple[str, FunctionSummary, List[CallSite]]] = []
     registering: List[FunctionSummary] = []
@@ -122,7 +123,7 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         if fn.calls:  # a third of the functions call nothing: no list for them
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
-                arg_sites[id(fn)] = found
+                arg_sites[fid] = (fn, found)
         if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators):
             properties.append((fid, fn))
     stored_reads: Set[Tuple[str, str]] = set()

@@ -254,14 +254,13 @@ class ValueFlow:
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
         functions = self.p.functions
         # the call sites that pass arguments, by function (callgraph.ModuleTables: listed as
-        # phase 1 delivered each summary); a round replaces a function's list, never changes it
-        arg_sites: Dict[int, List[Tuple[ModuleSummary, CallSite]]] = {}
+        # phase 1 delivered each summary), of the function that owns each id (a module later
+        # by name claims an id another also defines); a round replaces a function's list,
+        # never changes it. The order of `sites` decides nothing: rounds go by sorted ids.
         for tables in self.p.tables:
-            arg_sites.update(tables.arg_sites)
-        for fid in sorted(functions):
-            found = arg_sites.get(id(functions[fid][1]))
-            if found:
-                sites[fid] = found
+            for fid, (fn, found) in tables.arg_sites.items():
+                if functions[fid][1] is fn:
+                    sites[fid] = found
         related = self._related(sites)
         if self._speculate:
             self._guess_bound_receivers()
