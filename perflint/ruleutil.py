@@ -156,6 +156,16 @@ def innermost_def(ctx: FileContext) -> Optional[cst.FunctionDef]:
     return None
 
 
+def enclosing_class(stack) -> Optional[cst.ClassDef]:
+    """The class whose method holds the node being visited (the `def` right inside a class
+    body), or None in a module function, a nested function or a class body."""
+    for i in range(len(stack) - 1, 1, -1):
+        if type(stack[i]) is cst.FunctionDef:
+            up = stack[i - 2] if type(stack[i - 1]) is cst.IndentedBlock else stack[i - 1]
+            return up if type(up) is cst.ClassDef else None  # type: ignore[return-value]
+    return None
+
+
 def calls_in(body: cst.CSTNode) -> List[cst.Call]:
     """The calls in a function body, nested functions aside."""
     return [node for node, _ in own_nodes(body) if isinstance(node, cst.Call)]

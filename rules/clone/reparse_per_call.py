@@ -10,7 +10,7 @@ import libcst as cst
 from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.repetition import literal_size
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, innermost_def, is_literal, names_in
+from perflint.ruleutil import enclosing_class, first_arg, innermost_def, is_literal, names_in
 from perflint.rules.clone.grammar_text import (
     FORMATS_TEXT_FOR, grammar_parse_of_parameter, module_grammar_parsers, text_formatted_for)
 
@@ -464,7 +464,7 @@ class ReparsePerCall(Rule):
     def _fixed_attrs(self) -> Dict[str, Tuple[bool, Optional[float]]]:
         """Attributes of the enclosing class that its body or __init__ sets and no other method
         changes: name -> (set in the class body, literal size or None)."""
-        cls = _enclosing_class(self.ctx.stack)
+        cls = enclosing_class(self.ctx.stack)
         if cls is None:
             return {}
         attrs = self._class_attrs.get(id(cls))
@@ -812,15 +812,6 @@ def _stores_result(stack, call: cst.Call, fn) -> bool:
         if outer_type in (cst.SimpleStatementLine, cst.IndentedBlock, cst.FunctionDef):
             return False
     return False
-
-
-def _enclosing_class(stack) -> Optional[cst.ClassDef]:
-    """The class whose method holds the node (the `def` right inside a class body)."""
-    for i in range(len(stack) - 1, 1, -1):
-        if type(stack[i]) is cst.FunctionDef:
-            up = stack[i - 2] if type(stack[i - 1]) is cst.IndentedBlock else stack[i - 1]
-            return up if type(up) is cst.ClassDef else None
-    return None
 
 
 def _fixed_attributes(cls: cst.ClassDef) -> Dict[str, Tuple[bool, Optional[float]]]:

@@ -8,9 +8,9 @@ from typing import List, Optional
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.nodes import own_nodes
+from perflint.nodes import STATEMENTS_ONLY, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import bound_names, first_arg, innermost_def
+from perflint.ruleutil import bound_names, enclosing_class, first_arg, innermost_def
 
 _CONNECTORS = {
     "sqlite3.connect": "a SQLite connection",
@@ -353,7 +353,7 @@ class ConnectPerOperation(Rule):
         parts = table.split(".")
         self_name = self.ctx.self_name()
         if len(parts) == 2 and self_name and parts[0] == self_name:
-            cls = next((n for n in reversed(self.ctx.stack) if type(n) is cst.ClassDef), None)
+            cls = enclosing_class(self.ctx.stack)
             if cls is None:
                 return None
             values = _class_bindings(cls, parts[1])
@@ -413,7 +413,7 @@ def _class_bindings(cls: cst.ClassDef, attr: str) -> Optional[List[cst.BaseExpre
             if not params:
                 continue
             owner = params[0].name.value
-            for node, _ in own_nodes(statement.body):
+            for node, _ in own_nodes(statement.body, STATEMENTS_ONLY):
                 if not _collect(node, values, lambda t: _is_attr(t, owner, attr), lambda t: _is_item_of(t, owner, attr)):
                     return None
         elif type(statement) is cst.SimpleStatementLine:
