@@ -304,7 +304,7 @@ class ConnectPerOperation(Rule):
         fn = self.ctx.function
         if fn is None or name not in fn.params or _SETUP_NAME.search(fn.name) or self.ctx.is_test:
             return
-        libraries = sorted({target.split(".")[0] for target in self.ctx.imports.values()} & set(_HTTP_SESSION))
+        libraries = self._http_libraries()
         if not libraries:
             return  # the helpers are passed by the module that imports them: this one (typesense's ApiCall)
         fdef = innermost_def(self.ctx)
@@ -323,6 +323,10 @@ class ConnectPerOperation(Rule):
                         confidence=confidence, cost="connect-network",
                         requires=("repeated-or-request:low", f"callers-pass:{name}:{','.join(helpers)}"))
 
+    def _http_libraries(self):
+        """The HTTP libraries (requests, httpx) this module imports, sorted."""
+        return sorted({target.split(".")[0] for target in self.ctx.imports.values()} & set(_HTTP_SESSION))
+
     def _http_table(self, node: cst.Call, func: cst.Subscript) -> None:
         """`self.REQ_MAP[method](url, ...)` where every binding of the table is a dict display
         of one library's module-level HTTP helpers (`{"GET": requests.get, "POST": requests.post}`):
@@ -331,8 +335,8 @@ class ConnectPerOperation(Rule):
         if fn is None or _SETUP_NAME.search(fn.name) or self.ctx.is_test:
             return
         table = dotted_text(func.value)
-        if table is None:
-            return
+        if table is None or not self._http_libraries():
+            return  # no helper can resolve where neither library is imported: no class walk
         library = self._helper_table(table)
         if library is None:
             return
