@@ -120,7 +120,8 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         looping = [site for site in fn.calls if site.loops and any(loop.attr for loop in site.loops)]
         if looping:
             sized_loop_sites.append((fid, fn, looping))
-        if fn.calls:  # a third of the functions call nothing: no list for them
+        if fn.calls and not mod.is_test:  # a third of the functions call nothing: no list for them
+            # tests bind no parameter of the code they exercise (tests_link_nothing)
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
                 arg_sites[fid] = (fn, found)
@@ -136,7 +137,7 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
         functions=functions,
         classes={f"{name}.{qual}": (mod, cls) for qual, cls in mod.classes.items()},
         arg_sites=arg_sites, stored_reads=stored_reads,
-        receiver_functions=[f"{name}.{qual}" for qual in mod.receiver_functions],
+        receiver_functions=[] if mod.is_test else [f"{name}.{qual}" for qual in mod.receiver_functions],
         properties=properties, sized_loop_sites=sized_loop_sites,
         sized_loop_candidates=[index for index, cand in enumerate(mod.candidates)
                                if cand.loops and any(loop.attr for loop in cand.loops)],
@@ -610,6 +611,8 @@ class Program(Frequencies):
         for fid in sorted(functions):
             checkpoint()
             mod, fn = functions[fid]
+            if mod.is_test:
+                continue  # tests_link_nothing: a test's calls are no edges
             for site in fn.calls:
                 # most sites: a symbolic target already worked out (_site_targets' first answer)
                 target = site.target

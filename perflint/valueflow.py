@@ -442,6 +442,8 @@ class ValueFlow:
         for tables in self.p.tables:
             bound.update(tables.receiver_functions)
         for mod in self.p.modules.values():
+            if mod.is_test:
+                continue  # tests bind nothing (callgraph.module_tables)
             names.update(mod.receiver_names)
             for target in mod.receiver_targets:
                 if not self._names_class(target):

@@ -106,6 +106,30 @@ def test_tests_are_not_heat_sources():
     assert p.heat["m.f"] == 1
 
 
+def test_tests_link_nothing():
+    """A test's calls make no edge and bind no parameter of the code it exercises: a fake
+    handed to a library function is not what production passes it. Its functions stay
+    nodes (the library may call into a testing helper), with no callers from tests."""
+    analyzer = Analyzer([])
+    prod = analyzer.analyze_bytes(SourceFile(Path("m.py"), "m.py", "m", False, False), (
+        "def run(handler, items):\n    for item in items:\n        handler(item)\n"
+        "def main(items):\n    run(print, items)\n"
+        "class Store:\n    def put(self, key):\n        return key\n"
+    ).encode())
+    test = analyzer.analyze_bytes(
+        SourceFile(Path("tests/test_m.py"), "tests/test_m.py", "test_m", False, True),
+        (b"from m import run, Store\ndef fake(item):\n    pass\n"
+         b"def test_run():\n    run(fake, [1])\n    Store().put('k')\n"),
+    )
+    p = Program([prod, test])
+    # run's handler is print (outside the program), never the test's fake
+    assert edges(p) == {("m.main", "m.run")}
+    assert "test_m.fake" in p.functions and "test_m.test_run" in p.functions
+    assert p.callers["m.Store.put"] == [] and p.edges["test_m.test_run"] == []
+    # what nothing outside the tests calls is the library's public API: its users call it
+    assert p.roles["m.Store.put"].id == "public-api"
+
+
 def test_a_loop_in_one_module_makes_a_function_in_another_hot():
     sync = "import os\ndef harden(fd):\n    os.fsync(fd)\n"
     cold = lint_sources({"pages.py": sync, "app.py": "from pages import harden\ndef close(fd):\n    harden(fd)\n"})
