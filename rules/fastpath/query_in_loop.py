@@ -8,14 +8,13 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
+from perflint.djangomodels import RELATION_FIELDS
 from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, orm_query
 from perflint.nodes import iter_children, names_below
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
 
-# Django model fields that hold a relation: reading them on an instance runs a query.
-_RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
 # A queryset that loads its relations up front: no query per item.
 _PRELOAD = ("select_related", "prefetch_related", "values", "values_list", "only", "defer", "iterator")
 # Instance attributes that never follow a relation.
@@ -313,7 +312,7 @@ class QueryInLoop(Rule):
                 for small in item.body:
                     if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
                         called = dotted_text(small.value.func) or ""
-                        if called.split(".")[-1] in _RELATION_FIELDS:
+                        if called.split(".")[-1] in RELATION_FIELDS:
                             for target in small.targets:
                                 if isinstance(target.target, cst.Name):
                                     fields.add(target.target.value)
@@ -416,35 +415,46 @@ class QueryInLoop(Rule):
 
     def _reverse_set_query(self, node: cst.Call) -> bool:
         """`for app in groups: app.applink_set.filter(...)`: a reverse relation's manager (Django
-        names it `<model>_set`) queried for each item of a queryset this function builds, which
-        did not prefetch that relation, or prefetched it and then filters, annotates or orders
-        the set per item, which bypasses the prefetched rows (django-admin-index's menu, a
-        fixed bug). A loop over what a caller passes is not judged: the caller may prefetch."""
+        names it `<model>_set`, or the `related_name` its field declares, checked in phase 2)
+        queried for each item of a queryset this function builds, which did not prefetch that
+        relation, or prefetched it and then filters, annotates or orders the set per item,
+        which bypasses the prefetched rows (django-admin-index's menu, kitsune's KB dashboard:
+        fixed bugs). A loop over what a caller passes is not judged: the caller may prefetch."""
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in _SET_QUERIES:
             return False
         manager = func.value
-        if not (isinstance(manager, cst.Attribute) and manager.attr.value.endswith("_set")
-                and isinstance(manager.value, cst.Name)):
+        if not (isinstance(manager, cst.Attribute) and isinstance(manager.value, cst.Name)):
+            return False
+        relation = manager.attr.value
+        default = relation.endswith("_set")
+        if not default and (relation in _NOT_RELATIONS or relation.startswith("_")):
             return False
         if self.ctx.function is None or self.ctx.is_test or not self._evaluated(node, _EAGER_DJANGO):
             return False
         if _ends_in_write(self.ctx.stack, node):
             return False  # `item.check_set.filter(...).delete()`: a write, which no prefetch saves
-        item, relation, method = manager.value.value, manager.attr.value, func.attr.value
+        item, method = manager.value.value, func.attr.value
         loop = next((anc for anc in reversed(self.ctx.stack) if isinstance(anc, cst.For)
                      and isinstance(anc.target, cst.Name) and anc.target.value == item), None)
         if loop is None:
             return False
-        source = loop.iter
-        if isinstance(source, cst.Name) and self._assigned:
-            source = self._assigned[-1].get(source.value)
+        source, earlier, model = self._walked_chain(loop.iter)
         prefetched = _prefetched(source) if source is not None else None
         if prefetched is None:
             return False  # not a queryset built here
+        prefetched |= earlier
+        requires: Tuple[str, ...] = ("repeated",)
+        if not default:
+            if model is None:
+                return False  # the model is not known: nothing to check the name against
+            qualified = self.ctx.resolve(cst.Name(model)) or f"{self.ctx.summary.module}.{model}"
+            requires += (f"reverse-name:{qualified}:{relation}",)
         if relation in prefetched and method in ("all", "count", "exists"):
             return True  # served from the prefetched rows
-        key = (id(loop), relation)
+        # a declared name is a reverse manager only if phase 2 finds the field: its own key, so
+        # that a forward relation of the same name (visit_Attribute) is still judged
+        key = (id(loop), relation) if default else (id(loop), relation, "reverse")
         if key in self._reported:
             return True
         self._reported.add(key)
@@ -453,8 +463,46 @@ class QueryInLoop(Rule):
                           "one database round trip per item (N+1 queries)",
                     fix=f"prefetch the relation on the queryset: prefetch_related('{relation}'), or "
                         f"Prefetch('{relation}', queryset=...) for a filtered or annotated set",
-                    requires=("repeated",), cost="query-roundtrip-network")
+                    requires=requires, cost="query-roundtrip-network")
         return True
+
+    def _walked_chain(self, expr: cst.BaseExpression) -> Tuple[Optional[cst.BaseExpression], Set[str], Optional[str]]:
+        """What a loop walks: the queryset chain (a local's last binding, through slices of it:
+        `docs = docs[:max]`, the limit taken or not, or `for d in docs[:n]`), the relations the
+        bindings it rebinds from prefetch (`docs = docs.filter(...)` after
+        `docs = Doc.objects.prefetch_related("tags")`), and the model at its root
+        (`Model.objects`), if any."""
+        all_assigned = self._all_assigned[-1] if self._all_assigned else {}
+        earlier: Set[str] = set()
+        chain: Optional[cst.BaseExpression] = None
+        model: Optional[str] = None
+        values: List[cst.BaseExpression] = []
+        index = -1
+        for _ in range(50):
+            if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
+                expr = expr.value  # a slice is the same queryset, limited
+            if isinstance(expr, cst.Name):
+                if values and index >= 0 and values is all_assigned.get(expr.value):
+                    index -= 1  # `docs = docs.filter(...)`: the binding before this one
+                else:
+                    values = all_assigned.get(expr.value, [])
+                    index = len(values) - 1
+                if index < 0:
+                    break
+                expr = values[index]
+                continue
+            if chain is None:
+                chain = expr
+            else:
+                earlier |= _prefetched(expr) or set()
+            root = _root(expr)
+            if isinstance(root, cst.Attribute) and root.attr.value == "objects" and isinstance(root.value, cst.Name):
+                model = root.value.value
+                break
+            if not isinstance(root, cst.Name):
+                break
+            expr = root
+        return chain, earlier, model
 
     def _reloads_target(self, node: cst.Call) -> bool:
         """`x = Model.objects.get(pk=x.pk)` or `x = session.get(Model, x.id)`: the statement
@@ -862,7 +910,7 @@ class QueryInLoop(Rule):
                 qualified = self.ctx.resolve(cst.Name(model))
                 if qualified is None:
                     return  # the model is not imported from the scanned code: nothing to check
-                requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(_RELATION_FIELDS)}")
+                requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(RELATION_FIELDS)}")
                 confidence = "high"
             self._reported.add((id(loop), field))
             self.report(node, f"{target}.{field} reads a relation of each {model} of a queryset built without "
@@ -1010,6 +1058,18 @@ _QUERYSET_API = frozenset({"all", "filter", "exclude", "annotate", "alias", "ord
                            "using", "select_for_update", "extra", "none", "union", "intersection", "difference"})
 _WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
                          "bulk_update", "add", "remove", "set", "clear"})
+
+
+def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """What a chain of calls and attributes starts at: `Model.objects` for
+    `Model.objects.filter(...).order_by(...)`, `docs` for `docs.filter(...)`."""
+    while True:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute) and not (expr.attr.value == "objects" and isinstance(expr.value, cst.Name)):
+            expr = expr.value
+        else:
+            return expr
 
 
 def _chained(stack, cur: cst.CSTNode, i: int) -> Tuple[List[str], cst.CSTNode, int]:
