@@ -63,7 +63,14 @@ class QueryInLoop(Rule):
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
     `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code (not one the loop
     has just set on the item: `item.last_task = dispatch(...)` then `item.last_task.pk`
-    reads the object it holds). In a file that
+    reads the object it holds). Likewise a reverse relation's manager queried per item of such
+    a queryset (`for d in Document.objects.all(): d.revisions.filter(...)`), under Django's
+    default `<model>_set` name or the `related_name` a relation field of the scanned code
+    declares for that model, in any module (`%(class)s`, `%(model_name)s` and `%(app_label)s`
+    expanded for each concrete model that holds the field; `"+"` declares none). A loop over
+    a slice of the queryset (`docs = docs[:max]`, taken or not) walks the chain it slices, and
+    a `prefetch_related` of the relation in an earlier binding of it (`docs = docs.filter(...)`
+    after `docs = Doc.objects.prefetch_related("revisions")`) still serves `.all()`. In a file that
     imports django-treebeard or wagtail (whose `Page` is a treebeard node), a tree node's
     query method (`get_parent()`, `get_next_sibling()`, `get_children_count()`, ...) called
     in a loop on a node the loop rebinds is a query per node: `page = page.get_parent()` up
@@ -208,6 +215,18 @@ class QueryInLoop(Rule):
         "from django.db import models\n"
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
+        # A reverse relation prefetched in an earlier binding of the queryset, then sliced.
+        "from django.db import models\n"
+        "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+        "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions')\n"
+        "def latest(limit):\n    docs = Doc.objects.prefetch_related('revisions')\n"
+        "    docs = docs.filter(live=True)[:limit]\n"
+        "    for d in docs:\n        print(list(d.revisions.all()))\n",
+        # `related_name="+"`: the model has no reverse manager of that name.
+        "from django.db import models\n"
+        "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+        "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions+')\n"
+        "def latest():\n    for d in Doc.objects.all():\n        print(d.revisions.first())\n",
         # A method named update() that does not query.
         "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
         "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
@@ -277,6 +296,15 @@ class QueryInLoop(Rule):
             "class Book(models.Model):\n    author = models.ForeignKey(Author, on_delete=models.CASCADE)\n"
             "def titles():\n    for b in Book.objects.all():\n        print(b.author.name)\n",
             line=8,
+        ),
+        # A reverse manager under its declared related_name, per item of a sliced queryset.
+        Invalid(
+            "from django.db import models\n"
+            "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+            "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions')\n"
+            "def latest(limit):\n    docs = Doc.objects.order_by('title')\n    if limit:\n        docs = docs[:limit]\n"
+            "    for d in docs:\n        print(d.revisions.first())\n",
+            line=11,
         ),
         Invalid(
             "def price(cur, item_id):\n"
