@@ -524,8 +524,8 @@ class QueryInLoop(Rule):
             else:
                 earlier |= _prefetched(expr) or set()
             root = _root(expr)
-            if isinstance(root, cst.Attribute) and root.attr.value == "objects" and isinstance(root.value, cst.Name):
-                model = root.value.value
+            if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name):
+                model = root.value.value  # `Model.objects`, `Model._default_manager`
                 break
             if not isinstance(root, cst.Name):
                 break
@@ -1089,12 +1089,12 @@ _WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_
 
 
 def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """What a chain of calls and attributes starts at: `Model.objects` for
+    """What a chain of calls and attributes starts at: the manager (`Model.objects`) for
     `Model.objects.filter(...).order_by(...)`, `docs` for `docs.filter(...)`."""
     while True:
         if isinstance(expr, cst.Call):
             expr = expr.func
-        elif isinstance(expr, cst.Attribute) and not (expr.attr.value == "objects" and isinstance(expr.value, cst.Name)):
+        elif isinstance(expr, cst.Attribute) and not (expr.attr.value in DJANGO_MANAGERS and isinstance(expr.value, cst.Name)):
             expr = expr.value
         else:
             return expr
