@@ -440,7 +440,8 @@ class NameResolution:
             self._set_type(target.target, typ)
             self._bind(target.target, expr)
             self._note_text_kind(target.target, kind)
-        if typ is not None or type(node.value) is cst.Name or type(node.value) is cst.SimpleString:
+        frames = self.frames
+        if frames and frames[-1].kind == "class":
             self._note_model_field(node)
         if scope != MODULE_SCOPE and type(node.targets[0].target) is cst.Name:
             items = keyed_items(node.value, scope)
@@ -449,10 +450,11 @@ class NameResolution:
                 self._keyed_dicts.setdefault((scope, name), []).extend(items)
 
     def _note_model_field(self, node: cst.Assign) -> None:
-        """A Django model's relation field with a `related_name` (ClassSummary.related), or its
-        Meta's `abstract = True` / `app_label = "..."` (djangomodels.py)."""
+        """In a class body: a Django model's relation field with a `related_name`
+        (ClassSummary.related), or its Meta's `abstract = True` / `app_label = "..."`
+        (djangomodels.py)."""
         frames = self.frames
-        if not frames or frames[-1].kind != "class" or frames[-1].cls is None:
+        if frames[-1].cls is None:
             return
         value = node.value
         if type(value) is cst.Call:
