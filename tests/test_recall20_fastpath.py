@@ -8,6 +8,7 @@ fails on the code before the change, or guards what it must leave quiet."""
 
 from __future__ import annotations
 
+import os
 from typing import Dict
 
 from perflint.config import Config
@@ -165,3 +166,31 @@ def test_near_misses() -> None:
     # the same name declared with `+`: nothing, even though the field exists
     plus = MODELS.replace('related_name="translations"', 'related_name="translations+"')
     assert seen(ROWS, plus) == [(11, "error", per_item("d", "revisions", "filter"))]
+
+
+def test_a_cached_loop_sees_the_models_module_change(tmp_path) -> None:
+    # the names live in the models module's summary and are matched in phase 2: editing only
+    # the models re-analyses that file, and the loop's cached candidate is judged again
+    from test_cache import findings, run, stat_counts
+
+    files = {"app/__init__.py": "", "app/wiki/__init__.py": "", "app/accounts/__init__.py": "",
+             "app/dash/__init__.py": "", "app/wiki/models.py": MODELS, "app/accounts/models.py": ACCOUNTS,
+             "app/dash/readouts.py": ROWS}
+    past = 1_600_000_000
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        os.utime(target, (past, past))  # older than the racy-clean window: cache entries trusted
+    args = ("check", ".", "--select", "PFL503", "--format", "json", "--exit-zero", "-v")
+
+    def reverse_lines(proc):
+        return [f["line"] for f in findings(proc) if f["path"] == "app/dash/readouts.py"]
+
+    assert reverse_lines(run(tmp_path, *args)) == [11, 13]
+    models = tmp_path / "app/wiki/models.py"
+    models.write_text(MODELS.replace('related_name="translations"', 'related_name="translations+"'))
+    os.utime(models, (past + 10, past + 10))
+    warm = run(tmp_path, *args)
+    assert stat_counts(warm.stderr)["files analysed"] == "1"
+    assert reverse_lines(warm) == [11]
