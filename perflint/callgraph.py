@@ -222,6 +222,8 @@ class Program(Frequencies):
         self._targets: Dict[str, Optional[str]] = {}
         self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
+        # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
+        self.reverse_names: Optional[Dict[str, Set[str]]] = None
         self._override_cache: Dict[str, List[str]] = {}
         self._method_classes: Optional[Dict[str, List[str]]] = None  # name -> classes defining it (_overrides)
         self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)

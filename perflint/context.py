@@ -146,6 +146,7 @@ class FileContext(NameResolution):
         self._pending: List[_Pending] = []
         self._raw_attr_types: List[Tuple[ClassSummary, str, str, str]] = []
         self._raw_bases: List[Tuple[ClassSummary, List[str], str]] = []
+        self._raw_related: List[Tuple[ClassSummary, str, str, str]] = []  # djangomodels.declared_relation
         self._enter = {
             cst.FunctionDef: self._enter_function,
             cst.ClassDef: self._enter_class,
@@ -959,6 +960,10 @@ class FileContext(NameResolution):
             resolved = self._resolve_raw_dotted(typ, scope)
             if resolved:
                 cls.attr_types[attr] = f"g:{resolved}"
+        for cls, name, target, scope in self._raw_related:
+            resolved = self._resolve_raw_dotted(target, scope)
+            if resolved:
+                cls.related += ((name, f"g:{resolved}"),)
         if self._pending:
             summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Optional
 
+from perflint.djangomodels import has_reverse_manager
 from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
 from perflint.passed import external_names, passes_fixed
@@ -136,6 +137,13 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
                 return None
             typ = program.attr_type(resolved[1], attr)
             if typ is None or typ.rsplit(".", 1)[-1] not in types.split(","):
+                return None
+        elif req.startswith("reverse-name:"):
+            # reverse-name:<dotted model>:<name> -- a relation field of the program declares
+            # `name` as the related_name of that in-repo model (or a base), with Django's
+            # %(class)s placeholders expanded for the concrete models that hold it
+            model, _, name = req[len("reverse-name:"):].rpartition(":")
+            if not has_reverse_manager(program, model, name):
                 return None
         elif req.startswith("!custom-save:"):
             # bulk_create()/bulk_update() skip Model.save(): a model of the program that

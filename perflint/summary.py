@@ -90,6 +90,12 @@ class ClassSummary:
     # names the class defines as a literal collection: `sheets = (...)`, or a method or
     # property whose one statement returns one (repetition.class_sizes) -> its size
     sized: Dict[str, float] = field(default_factory=dict)
+    # Django relation fields that declare a reverse manager name: (related_name as written,
+    # with its %(class)s placeholders, target: "g:<dotted class>" or "s:<string as written>"),
+    # and what the model's `class Meta:` says (djangomodels.py)
+    related: Tuple[Tuple[str, str], ...] = ()
+    abstract: bool = False
+    app_label: str = ""
 
 
 @dataclass

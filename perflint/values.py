@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from perflint.djangomodels import declared_relation
 from perflint.summary import MODULE_SCOPE
 
 _BUILTINS = frozenset(dir(builtins))
@@ -439,11 +440,45 @@ class NameResolution:
             self._set_type(target.target, typ)
             self._bind(target.target, expr)
             self._note_text_kind(target.target, kind)
+        frames = self.frames
+        if frames and frames[-1].kind == "class":
+            self._note_model_field(node)
         if scope != MODULE_SCOPE and type(node.targets[0].target) is cst.Name:
             items = keyed_items(node.value, scope)
             if items:  # for a later `f(**name)` in this function (call_arguments)
                 name = node.targets[0].target.value  # type: ignore[attr-defined]
                 self._keyed_dicts.setdefault((scope, name), []).extend(items)
+
+    def _note_model_field(self, node: cst.Assign) -> None:
+        """In a class body: a Django model's relation field with a `related_name`
+        (ClassSummary.related), or its Meta's `abstract = True` / `app_label = "..."`
+        (djangomodels.py)."""
+        frames = self.frames
+        if frames[-1].cls is None:
+            return
+        value = node.value
+        if type(value) is cst.Call:
+            found = declared_relation(value)
+            if found is not None:
+                name, target, literal = found
+                cls = frames[-1].cls
+                if literal:
+                    cls.related += ((name, f"s:{target}"),)
+                else:
+                    self._raw_related.append((cls, name, target, self._scope_for_resolution()))  # type: ignore[attr-defined]
+            return
+        if len(frames) < 2 or frames[-2].kind != "class" or frames[-2].cls is None or \
+                not frames[-1].qualname.endswith(".Meta") or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if type(target) is not cst.Name:
+            return
+        model = frames[-2].cls
+        if target.value == "abstract" and type(value) is cst.Name:
+            model.abstract = value.value == "True"
+        elif target.value == "app_label" and type(value) is cst.SimpleString and \
+                isinstance(value.evaluated_value, str):
+            model.app_label = value.evaluated_value
 
     def _param_default_kind(self, name: str) -> Optional[str]:
         """What a parameter of the current function holds by its annotation, else by its

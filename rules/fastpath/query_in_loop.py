@@ -8,14 +8,13 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
+from perflint.djangomodels import RELATION_FIELDS
 from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, orm_query
 from perflint.nodes import iter_children, names_below
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
 
-# Django model fields that hold a relation: reading them on an instance runs a query.
-_RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
 # A queryset that loads its relations up front: no query per item.
 _PRELOAD = ("select_related", "prefetch_related", "values", "values_list", "only", "defer", "iterator")
 # Instance attributes that never follow a relation.
@@ -64,7 +63,14 @@ class QueryInLoop(Rule):
     (`for b in Book.objects.all(): b.author.name`) when the relation is declared as a
     `ForeignKey`/`OneToOneField`/`ManyToManyField` in the scanned code (not one the loop
     has just set on the item: `item.last_task = dispatch(...)` then `item.last_task.pk`
-    reads the object it holds). In a file that
+    reads the object it holds). Likewise a reverse relation's manager queried per item of such
+    a queryset (`for d in Document.objects.all(): d.revisions.filter(...)`), under Django's
+    default `<model>_set` name or the `related_name` a relation field of the scanned code
+    declares for that model, in any module (`%(class)s`, `%(model_name)s` and `%(app_label)s`
+    expanded for each concrete model that holds the field; `"+"` declares none). A loop over
+    a slice of the queryset (`docs = docs[:max]`, taken or not) walks the chain it slices, and
+    a `prefetch_related` of the relation in an earlier binding of it (`docs = docs.filter(...)`
+    after `docs = Doc.objects.prefetch_related("revisions")`) still serves `.all()`. In a file that
     imports django-treebeard or wagtail (whose `Page` is a treebeard node), a tree node's
     query method (`get_parent()`, `get_next_sibling()`, `get_children_count()`, ...) called
     in a loop on a node the loop rebinds is a query per node: `page = page.get_parent()` up
@@ -209,6 +215,18 @@ class QueryInLoop(Rule):
         "from django.db import models\n"
         "class Book(models.Model):\n    author = models.ForeignKey('Author', on_delete=models.CASCADE)\n"
         "def titles():\n    for b in Book.objects.select_related('author'):\n        print(b.author.name)\n",
+        # A reverse relation prefetched in an earlier binding of the queryset, then sliced.
+        "from django.db import models\n"
+        "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+        "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions')\n"
+        "def latest(limit):\n    docs = Doc.objects.prefetch_related('revisions')\n"
+        "    docs = docs.filter(live=True)[:limit]\n"
+        "    for d in docs:\n        print(list(d.revisions.all()))\n",
+        # `related_name="+"`: the model has no reverse manager of that name.
+        "from django.db import models\n"
+        "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+        "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions+')\n"
+        "def latest():\n    for d in Doc.objects.all():\n        print(d.revisions.first())\n",
         # A method named update() that does not query.
         "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
         "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
@@ -279,6 +297,15 @@ class QueryInLoop(Rule):
             "def titles():\n    for b in Book.objects.all():\n        print(b.author.name)\n",
             line=8,
         ),
+        # A reverse manager under its declared related_name, per item of a sliced queryset.
+        Invalid(
+            "from django.db import models\n"
+            "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
+            "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions')\n"
+            "def latest(limit):\n    docs = Doc.objects.order_by('title')\n    if limit:\n        docs = docs[:limit]\n"
+            "    for d in docs:\n        print(d.revisions.first())\n",
+            line=11,
+        ),
         Invalid(
             "def price(cur, item_id):\n"
             "    return cur.execute('SELECT price FROM items WHERE id = ?', (item_id,)).fetchone()\n"
@@ -313,7 +340,7 @@ class QueryInLoop(Rule):
                 for small in item.body:
                     if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
                         called = dotted_text(small.value.func) or ""
-                        if called.split(".")[-1] in _RELATION_FIELDS:
+                        if called.split(".")[-1] in RELATION_FIELDS:
                             for target in small.targets:
                                 if isinstance(target.target, cst.Name):
                                     fields.add(target.target.value)
@@ -416,35 +443,46 @@ class QueryInLoop(Rule):
 
     def _reverse_set_query(self, node: cst.Call) -> bool:
         """`for app in groups: app.applink_set.filter(...)`: a reverse relation's manager (Django
-        names it `<model>_set`) queried for each item of a queryset this function builds, which
-        did not prefetch that relation, or prefetched it and then filters, annotates or orders
-        the set per item, which bypasses the prefetched rows (django-admin-index's menu, a
-        fixed bug). A loop over what a caller passes is not judged: the caller may prefetch."""
+        names it `<model>_set`, or the `related_name` its field declares, checked in phase 2)
+        queried for each item of a queryset this function builds, which did not prefetch that
+        relation, or prefetched it and then filters, annotates or orders the set per item,
+        which bypasses the prefetched rows (django-admin-index's menu, kitsune's KB dashboard:
+        fixed bugs). A loop over what a caller passes is not judged: the caller may prefetch."""
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in _SET_QUERIES:
             return False
         manager = func.value
-        if not (isinstance(manager, cst.Attribute) and manager.attr.value.endswith("_set")
-                and isinstance(manager.value, cst.Name)):
+        if not (isinstance(manager, cst.Attribute) and isinstance(manager.value, cst.Name)):
+            return False
+        relation = manager.attr.value
+        default = relation.endswith("_set")
+        if not default and (relation in _NOT_RELATIONS or relation.startswith("_")):
             return False
         if self.ctx.function is None or self.ctx.is_test or not self._evaluated(node, _EAGER_DJANGO):
             return False
         if _ends_in_write(self.ctx.stack, node):
             return False  # `item.check_set.filter(...).delete()`: a write, which no prefetch saves
-        item, relation, method = manager.value.value, manager.attr.value, func.attr.value
+        item, method = manager.value.value, func.attr.value
         loop = next((anc for anc in reversed(self.ctx.stack) if isinstance(anc, cst.For)
                      and isinstance(anc.target, cst.Name) and anc.target.value == item), None)
         if loop is None:
             return False
-        source = loop.iter
-        if isinstance(source, cst.Name) and self._assigned:
-            source = self._assigned[-1].get(source.value)
+        source, earlier, model = self._walked_chain(loop.iter)
         prefetched = _prefetched(source) if source is not None else None
         if prefetched is None:
             return False  # not a queryset built here
+        prefetched |= earlier
+        requires: Tuple[str, ...] = ("repeated",)
+        if not default:
+            if model is None:
+                return False  # the model is not known: nothing to check the name against
+            qualified = self.ctx.resolve(cst.Name(model)) or f"{self.ctx.summary.module}.{model}"
+            requires += (f"reverse-name:{qualified}:{relation}",)
         if relation in prefetched and method in ("all", "count", "exists"):
             return True  # served from the prefetched rows
-        key = (id(loop), relation)
+        # a declared name is a reverse manager only if phase 2 finds the field: its own key, so
+        # that a forward relation of the same name (visit_Attribute) is still judged
+        key = (id(loop), relation) if default else (id(loop), relation, "reverse")
         if key in self._reported:
             return True
         self._reported.add(key)
@@ -453,8 +491,46 @@ class QueryInLoop(Rule):
                           "one database round trip per item (N+1 queries)",
                     fix=f"prefetch the relation on the queryset: prefetch_related('{relation}'), or "
                         f"Prefetch('{relation}', queryset=...) for a filtered or annotated set",
-                    requires=("repeated",), cost="query-roundtrip-network")
+                    requires=requires, cost="query-roundtrip-network")
         return True
+
+    def _walked_chain(self, expr: cst.BaseExpression) -> Tuple[Optional[cst.BaseExpression], Set[str], Optional[str]]:
+        """What a loop walks: the queryset chain (a local's last binding, through slices of it:
+        `docs = docs[:max]`, the limit taken or not, or `for d in docs[:n]`), the relations the
+        bindings it rebinds from prefetch (`docs = docs.filter(...)` after
+        `docs = Doc.objects.prefetch_related("tags")`), and the model at its root
+        (`Model.objects`), if any."""
+        all_assigned = self._all_assigned[-1] if self._all_assigned else {}
+        earlier: Set[str] = set()
+        chain: Optional[cst.BaseExpression] = None
+        model: Optional[str] = None
+        values: List[cst.BaseExpression] = []
+        index = -1
+        for _ in range(50):
+            if isinstance(expr, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in expr.slice):
+                expr = expr.value  # a slice is the same queryset, limited
+            if isinstance(expr, cst.Name):
+                if values and index >= 0 and values is all_assigned.get(expr.value):
+                    index -= 1  # `docs = docs.filter(...)`: the binding before this one
+                else:
+                    values = all_assigned.get(expr.value, [])
+                    index = len(values) - 1
+                if index < 0:
+                    break
+                expr = values[index]
+                continue
+            if chain is None:
+                chain = expr
+            else:
+                earlier |= _prefetched(expr) or set()
+            root = _root(expr)
+            if isinstance(root, cst.Attribute) and isinstance(root.value, cst.Name):
+                model = root.value.value  # `Model.objects`, `Model._default_manager`
+                break
+            if not isinstance(root, cst.Name):
+                break
+            expr = root
+        return chain, earlier, model
 
     def _reloads_target(self, node: cst.Call) -> bool:
         """`x = Model.objects.get(pk=x.pk)` or `x = session.get(Model, x.id)`: the statement
@@ -862,7 +938,7 @@ class QueryInLoop(Rule):
                 qualified = self.ctx.resolve(cst.Name(model))
                 if qualified is None:
                     return  # the model is not imported from the scanned code: nothing to check
-                requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(_RELATION_FIELDS)}")
+                requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(RELATION_FIELDS)}")
                 confidence = "high"
             self._reported.add((id(loop), field))
             self.report(node, f"{target}.{field} reads a relation of each {model} of a queryset built without "
@@ -1010,6 +1086,18 @@ _QUERYSET_API = frozenset({"all", "filter", "exclude", "annotate", "alias", "ord
                            "using", "select_for_update", "extra", "none", "union", "intersection", "difference"})
 _WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
                          "bulk_update", "add", "remove", "set", "clear"})
+
+
+def _root(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """What a chain of calls and attributes starts at: the manager (`Model.objects`) for
+    `Model.objects.filter(...).order_by(...)`, `docs` for `docs.filter(...)`."""
+    while True:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute) and not (expr.attr.value in DJANGO_MANAGERS and isinstance(expr.value, cst.Name)):
+            expr = expr.value
+        else:
+            return expr
 
 
 def _chained(stack, cur: cst.CSTNode, i: int) -> Tuple[List[str], cst.CSTNode, int]:
