@@ -194,3 +194,52 @@ def test_a_cached_loop_sees_the_models_module_change(tmp_path) -> None:
     warm = run(tmp_path, *args)
     assert stat_counts(warm.stderr)["files analysed"] == "1"
     assert reverse_lines(warm) == [11]
+
+
+# -- labelled in session twenty (pulpcore's role_util PLAUSIBLE x10 overstated; nautobot FALSE advice)
+GROUPS = '''
+from django.db import models
+
+
+class Group(models.Model):
+    name = models.CharField(max_length=10)
+
+
+class GroupRole(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE)
+    role = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="role_of")
+
+
+def names(res):
+    for group_role in GroupRole.objects.filter(role__name="x"):
+        for user in group_role.group.user_set.all():
+            res[user].add(group_role.role.name)
+    return res
+
+
+def ids(names):
+    out = []
+    for group in Group.objects.filter(name__in=names):
+        out.extend(group.role_of.values_list("id", flat=True))
+    return out
+'''
+
+
+def test_a_related_object_read_in_an_inner_loop_counts_once_per_item():
+    """The related object is fetched on its first read and kept on the item: a loop inside the
+    walk over the items repeats no query (x100, not x1000)."""
+    found = {f.line: f for f in lint_sources({"app/models.py": GROUPS}, config=Config(min_severity="note"))
+             if f.rule == "PFL503"}
+    assert (found[16].frequency, found[17].frequency) == (100.0, 100.0)
+    assert found[17].message.startswith("group_role.role reads a relation of each GroupRole")
+
+
+def test_values_list_on_a_related_manager_is_not_advised_a_prefetch():
+    """A Prefetch cannot hold a values() queryset and the manager ignores a prefetch cache: the
+    advice is one query over the related model for the whole queryset."""
+    found = [f for f in lint_sources({"app/models.py": GROUPS}, config=Config(min_severity="note"))
+             if f.rule == "PFL503" and f.line == 24]
+    assert [f.message for f in found] == [
+        "group.role_of.values_list() runs one query for each group of the queryset: one database round trip "
+        "per item (N+1 queries)"]
+    assert "prefetch" not in found[0].fix and found[0].fix.startswith("read the related rows once")
