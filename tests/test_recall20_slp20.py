@@ -10,14 +10,7 @@ loop: three trips, not an item loop. The first and last tests fail on the code b
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
-
-
-def seen(source: str):
-    return [(f.line, f.severity, f.message) for f in lint_sources({"m.py": source}, select=("PFL403",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL403" and f.path == "m.py"]
+from test_recall19_sync import seen  # PFL403's (line, severity, message) on one module m.py
 
 
 CLIENT = '''
