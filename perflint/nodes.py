@@ -135,13 +135,14 @@ NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 STATEMENTS_ONLY: Tuple[type, ...] = NESTED_SCOPES + TRIVIA_TYPES
 
 
-def or_operands(test: cst.BaseExpression) -> List[cst.BaseExpression]:
-    """The operands of `a or b or c`, left to right (`test` itself when it is no `or`)."""
+def or_operands(test: cst.BaseExpression, operator: type = cst.Or) -> List[cst.BaseExpression]:
+    """The operands of `a or b or c` (of `a and b and c` with operator=cst.And), left to right
+    (`test` itself when it is no such operation)."""
     parts: List[cst.BaseExpression] = []
     stack = [test]
     while stack:
         node = stack.pop()
-        if type(node) is cst.BooleanOperation and type(node.operator) is cst.Or:  # type: ignore[attr-defined]
+        if type(node) is cst.BooleanOperation and type(node.operator) is operator:  # type: ignore[attr-defined]
             stack.extend((node.right, node.left))  # type: ignore[attr-defined]
         else:
             parts.append(node)

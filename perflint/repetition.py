@@ -467,10 +467,10 @@ def service_reason(body: cst.CSTNode) -> str:
     return f"a service loop: each pass waits ({called}()) and is one tick, the unit of work" if called else ""
 
 
-def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool]) -> str:
-    """The first call in a loop's pass (not in a function it defines) that `waits` accepts,
-    other than a zero-second yield (`asyncio.sleep(0)`), or ""."""
-    for node, _ in own_nodes(body, STATEMENTS_ONLY):
+def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool], skip: Tuple[type, ...] = STATEMENTS_ONLY) -> str:
+    """The first call in a loop's pass (not in a function it defines, nor under a `skip` node)
+    that `waits` accepts, other than a zero-second yield (`asyncio.sleep(0)`), or ""."""
+    for node, _ in own_nodes(body, skip):
         if type(node) is cst.Call:
             called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
             if waits(called) and not _yields_only(node):  # type: ignore[arg-type]
@@ -479,6 +479,12 @@ def _waiting_call(body: cst.CSTNode, waits: Callable[[str], bool]) -> str:
 
 
 _SLEEPS = {"time.sleep", "asyncio.sleep", "sleep", "gevent.sleep", "eventlet.sleep"}
+# A sleep in an `except` handler is a back-off before trying again after an error: it says
+# nothing about the passes that succeed (Shodan's search_cursor, one page per pass, sleeps a
+# second only when a page fails). A sleep in the `try`'s `else` or `finally` is on the normal
+# pass (the `else` runs exactly when the body did not raise, the `finally` on every pass), so it
+# still makes the loop a poll.
+_NOT_IN_HANDLERS = STATEMENTS_ONLY + (cst.ExceptHandler, cst.ExceptStarHandler)
 
 
 def poll_reason(body: cst.CSTNode) -> str:
@@ -486,8 +492,9 @@ def poll_reason(body: cst.CSTNode) -> str:
     done_states: ... time.sleep(interval)`): it runs until something outside changes, one pass
     per interval, so a query or a commit per pass is per poll, not per item (Superset's Hive,
     Impala and Trino progress loops, labelled FALSE in run 12). Only a sleep: a `select()` or a
-    `wait()` can be reading a child's output to its end, a walk of the data."""
-    called = _waiting_call(body, _SLEEPS.__contains__)
+    `wait()` can be reading a child's output to its end, a walk of the data. Only a sleep on the
+    pass that succeeds, not a back-off in an `except` handler (_NOT_IN_HANDLERS)."""
+    called = _waiting_call(body, _SLEEPS.__contains__, _NOT_IN_HANDLERS)
     return f"a poll loop: each pass sleeps ({called}()) until something outside changes: one poll, not an item" \
         if called else ""
 
@@ -719,15 +726,43 @@ def _polling_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
     value it looks for turns up (`while not jid: jid = make_jid()`, `while x is None: x = get()`)."""
     if clock_reason(test):
         return "a loop until a deadline: a few polls"
-    name = None
-    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and type(test.expression) is cst.Name:
-        name = test.expression.value
-    elif type(test) is cst.Comparison and type(test.left) is cst.Name and len(test.comparisons) == 1 and \
-            type(test.comparisons[0].operator) is cst.Is and dotted_text(test.comparisons[0].comparator) == "None":
-        name = test.left.value
+    name = _awaited_name(test)
     if name is not None and _found_by_call(name, body):
         return f"a loop until {name} is found: a few tries"
+    for part in or_operands(test, cst.And):
+        name = _awaited_name(part)
+        if name is not None and _set_in_try(name, body):
+            return f"a loop until {name} is set, which ends it: {RETRY_LOOP}"
     return ""
+
+
+def _awaited_name(test: cst.BaseExpression) -> Optional[str]:
+    """`x` of `not x` or `x is None`: the name a loop with this test waits to be set."""
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not and type(test.expression) is cst.Name:  # type: ignore[attr-defined]
+        return test.expression.value  # type: ignore[attr-defined]
+    if type(test) is cst.Comparison and type(test.left) is cst.Name and len(test.comparisons) == 1 and \
+            type(test.comparisons[0].operator) is cst.Is and dotted_text(test.comparisons[0].comparator) == "None":  # type: ignore[attr-defined]
+        return test.left.value  # type: ignore[attr-defined]
+    return None
+
+
+def _set_in_try(name: str, body: cst.BaseSuite) -> bool:
+    """`name` is assigned from a call (`stream = await client.connect(...)`) in the block of a
+    `try:` directly in the loop's body, not in an inner loop: when the call succeeds the test
+    fails, so the loop goes round again only after an error, a retry (Salt's TCP and websocket
+    reconnect loops: `while stream is None and not self._closing: try: stream = ... except
+    Exception: await asyncio.sleep(self.backoff)`)."""
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is not cst.Try:
+            continue
+        for node, _ in own_nodes(stmt.body, _NOT_INNER_LOOPS):  # type: ignore[attr-defined]
+            if type(node) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in node.targets):  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is cst.Await:
+                    value = value.expression  # type: ignore[attr-defined]
+                if type(value) is cst.Call:
+                    return True
+    return False
 
 
 def _found_by_call(name: str, body: cst.BaseSuite) -> bool:
