@@ -195,7 +195,7 @@ class LinearSearchLookup(Rule):
         self._in_class: List[bool] = []  # per function frame: directly a method of the innermost class
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._tables = _lookup_tables(node)
+        self._tables = _lookup_tables(node, self.ctx.source)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append([node, None])
@@ -384,7 +384,7 @@ class LinearSearchLookup(Rule):
                     confidence="medium" if own else "low", requires=("repeated",))
 
 
-def _lookup_tables(module: cst.Module) -> Dict[str, Tuple[str, int]]:
+def _lookup_tables(module: cst.Module, source: str) -> Dict[str, Tuple[str, int]]:
     """Module constants `NAME = "..."` / `[...]` / `(...)` of at least _TABLE_MIN distinct literal
     elements, assigned once at top level and declared global nowhere: name -> (kind, elements)."""
     found: Dict[str, Tuple[str, int]] = {}
@@ -404,7 +404,7 @@ def _lookup_tables(module: cst.Module) -> Dict[str, Tuple[str, int]]:
                 if table is not None:
                     found[targets[0].value] = table
     return {name: table for name, table in found.items()
-            if assigned.get(name) == 1 and not re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", module.code)}
+            if assigned.get(name) == 1 and not re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", source)}
 
 
 def _table_of(value: cst.BaseExpression) -> Optional[Tuple[str, int]]:
