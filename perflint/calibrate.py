@@ -138,6 +138,24 @@ def _regex_table_cached(tmp: str) -> Tuple[float, float]:
     return _pair(each, kept, per=len(table))
 
 
+def _alphabet_index(tmp: str) -> Tuple[float, float]:
+    """str.index of each character of a text in a constant 45-character alphabet (base45's),
+    against a dict from character to position built once: per lookup."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    positions = {c: i for i, c in enumerate(alphabet)}
+    text = "".join(alphabet[(i * 17) % len(alphabet)] for i in range(1400))  # every position alike
+
+    def each() -> None:
+        for c in text:
+            alphabet.index(c)
+
+    def kept() -> None:
+        for c in text:
+            positions[c]
+
+    return _pair(each, kept, per=len(text))
+
+
 def _sql_text(tmp: str) -> Tuple[float, float]:
     conn = sqlite3.connect(":memory:", cached_statements=128)
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
@@ -691,6 +709,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("regex-compile", "re.compile of a new pattern text", "a compiled pattern", "execution"), _regex_compile),
     (CostSpec("regex-compile-cached", "re.compile of an unchanged pattern text (re's cache hit)", "a compiled pattern", "execution"), _regex_cached),
     (CostSpec("regex-compile-cached-pattern", "re.compile of each pattern of an unchanged table (re's cache hits)", "the patterns compiled once, looked up in a dict", "pattern"), _regex_table_cached),
+    (CostSpec("alphabet-index", "str.index of a character in a constant 45-character alphabet", "a dict from character to position", "execution"), _alphabet_index),
     (CostSpec("sql-text", "SQL text formatted per call (sqlite3 statement cache miss)", "bound parameters", "execution"), _sql_text),
     (CostSpec("query-roundtrip", "one query per item (sqlite3, local file)", "one IN query", "execution"), _query),
     (CostSpec("query-roundtrip-network", "one query per item (client/server database)", "one IN query", "execution", estimated=True), None),

@@ -950,10 +950,12 @@ class Program(Frequencies):
         best = self.guarded_edge(fid, guards, depth)
         return None if best is None else min(best[0], self.heat[fid])
 
-    def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[Tuple[float, Edge]]:
+    def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0,
+                     cold: bool = False) -> Optional[Tuple[float, Edge]]:
         """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`. A caller
         that passes a flag or a typed value on from its own parameters (`set_state(commit=commit)`)
-        is as hot as its own callers that pass what the guard needs (a few levels up)."""
+        is as hot as its own callers that pass what the guard needs (a few levels up). `cold`:
+        count callers that run once too (a script's main, a call on a cold path)."""
         from perflint.guards import flag_verdict, may_omit, passes, passes_type
 
         heat = self.heat
@@ -962,7 +964,7 @@ class Program(Frequencies):
         best: Optional[Tuple[float, Edge]] = None
         for edge in self.callers[fid]:
             site = edge.site
-            if site.cold or self._in_tests(edge.caller) or edge.caller in self.cold_roots:
+            if self._in_tests(edge.caller) or (not cold and (site.cold or edge.caller in self.cold_roots)):
                 continue
             passed_on: List[str] = []
             ok = True

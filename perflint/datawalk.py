@@ -39,6 +39,10 @@ _BUFFER_TYPES = {"bytes", "bytearray", "memoryview", "str", "AnyStr", "typing.An
 _BUFFER_METHODS = {"read", "recv", "read1", "readall", "encode", "decode", "getvalue", "tobytes",
                    "strip", "rstrip", "lstrip", "recv_bytes", "read_bytes", "read_text"}
 _BUFFER_CALLS = {"bytes", "bytearray", "memoryview", "str", "os.read", "zlib.decompress", "base64.b64decode"}
+# Methods whose result is about as long as the buffer they are called on: `text.strip()`,
+# `data.decode()`, `s.upper()` walk as many elements as the buffer itself.
+_SAME_LENGTH = {"strip", "rstrip", "lstrip", "decode", "encode", "lower", "upper", "casefold"}
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # Reads that consume a stream: `stream.read(1)`, `sock.recv(4096)`, `os.read(fd, n)`.
 _STREAM_READS = {"read", "recv", "read1", "readline"}
 # `self.buf = self.fp.read(...)` / `self.buf = b""`: an attribute the file keeps a buffer in.
@@ -56,6 +60,11 @@ def walk_bytes(node: cst.CSTNode, buffers: "Buffers",
         return _read_to_end(node, constants or {}) or _index_walk(node, buffers)  # type: ignore[arg-type]
     if node_type is cst.For:
         return _element_walk(node.iter, buffers)  # type: ignore[attr-defined]
+    if node_type in _COMPREHENSIONS:
+        # `[ALPHABET.index(c) for c in text]` walks the text as `for c in text:` does; a clause
+        # nested in it (`for x in row`) walks something else
+        for_in = node.for_in  # type: ignore[attr-defined]
+        return _element_walk(for_in.iter, buffers) if for_in.inner_for_in is None else None
     return None
 
 
@@ -450,8 +459,8 @@ def _element_walk(iterable: cst.BaseExpression, buffers: Buffers) -> Optional[Tu
     """`for b in data`, `enumerate(data)`, `zip(data, ...)`, `range(len(data))`,
     `range(0, len(data), 4)`, `data.splitlines()` where `data` holds bytes or text."""
     node_type = type(iterable)
-    if buffers.holds(iterable):
-        return 1.0, f"walks {dotted_text(iterable)}, one element a trip"
+    if _holds(iterable, buffers):
+        return 1.0, f"walks {_call_text(iterable)}, one element a trip"
     if node_type is cst.Call and (dotted_text(iterable.func) or "").rpartition(".")[2] in ("BytesIO", "StringIO") \
             and iterable.args:  # type: ignore[attr-defined]
         return LINE_BYTES, f"walks the lines of a file in memory, {LINE_BYTES:g} bytes a line"
@@ -469,16 +478,32 @@ def _element_walk(iterable: cst.BaseExpression, buffers: Buffers) -> Optional[Tu
         return walks[0] if len(walks) == len(args) else None  # zip stops at its shortest
     if name == "range" and args:
         ends = args[1] if len(args) >= 2 else args[0]
-        if _is_len(ends) and buffers.holds(ends.args[0].value):  # type: ignore[attr-defined]
+        if _is_len(ends) and _holds(ends.args[0].value, buffers):  # type: ignore[attr-defined]
             step = args[2] if len(args) == 3 else None
             if step is not None and not (type(step) is cst.Integer and step.value.isdigit()):  # type: ignore[attr-defined]
                 return None  # a record of unknown size per trip: unknown, as before
             per = float(int(step.value)) if step is not None else 1.0  # type: ignore[attr-defined]
-            return max(per, 1.0), f"walks {dotted_text(ends.args[0].value)} by index, {_per_text(per)} a trip"  # type: ignore[attr-defined]
+            return max(per, 1.0), f"walks {_call_text(ends.args[0].value)} by index, {_per_text(per)} a trip"  # type: ignore[attr-defined]
         return None
-    if type(func) is cst.Attribute and func.attr.value == "splitlines" and buffers.holds(func.value):  # type: ignore[attr-defined]
-        return LINE_BYTES, f"walks the lines of {dotted_text(func.value)}, {LINE_BYTES:g} bytes a line"  # type: ignore[attr-defined]
+    if type(func) is cst.Attribute and func.attr.value == "splitlines" and _holds(func.value, buffers):  # type: ignore[attr-defined]
+        return LINE_BYTES, f"walks the lines of {_call_text(func.value)}, {LINE_BYTES:g} bytes a line"  # type: ignore[attr-defined]
     return None
+
+
+def _holds(expr: cst.BaseExpression, buffers: Buffers) -> bool:
+    """`expr` is a buffer the function holds, or one after methods that keep its length
+    (`text.strip()`, `data.decode().upper()`)."""
+    while type(expr) is cst.Call and type(expr.func) is cst.Attribute and expr.func.attr.value in _SAME_LENGTH:  # type: ignore[attr-defined]
+        expr = expr.func.value  # type: ignore[attr-defined]
+    return buffers.holds(expr)
+
+
+def _call_text(expr: cst.BaseExpression) -> str:
+    """`data`, `data.strip()`: the buffer expression as a message names it."""
+    if type(expr) is cst.Call:
+        inner = _call_text(expr.func.value) if type(expr.func) is cst.Attribute else ""  # type: ignore[attr-defined]
+        return f"{inner}.{expr.func.attr.value}()" if inner else (dotted_text(expr.func) or "the data")  # type: ignore[attr-defined]
+    return dotted_text(expr) or "the data"
 
 
 # -- what an accumulator holds -----------------------------------------------------------

@@ -135,6 +135,13 @@ class Frequencies:
             return 1.0  # a loop over test cases says nothing about production cost
         return min(self.heat.get(fid, 1.0) * self.site_trips(fid, loops), HEAT_CAP)
 
+    def once_per_call(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, bool]:
+        """Executions of a site in one call of its function (its loops' trips), and whether a
+        data loop among them shows it repeats: a function whose callers each run once."""
+        if self._in_tests(fid):
+            return 1.0, False
+        return min(self.site_trips(fid, loops), HEAT_CAP), any(loop.data for loop in loops)
+
     def sure_frequency(self, fid: str, loops: Sequence[Loop]) -> Optional[Tuple[float, List[str]]]:
         """When the hottest chain into `fid` passes a guessed edge (Edge.guess): the site's
         executions counted from the callee of the last guess, as a root run once, along the

@@ -169,7 +169,12 @@ class Scorer:
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
             if guarded:
                 needs = ", ".join(_guard_words(g) for g in cand.guards)
-                if best is None:
+                if best is None and program.guarded_edge(fid, cand.guards, cold=True) is not None:
+                    # only callers that run once pass it (a script's main): once per call, and
+                    # per trip of the loops around the site in its function
+                    frequency, evidenced = program.once_per_call(fid, cand.loops)
+                    guard_text = f"runs only when a caller passes {needs}: only callers that run once do"
+                elif best is None:
                     frequency, evidenced = 1.0, False
                     guard_text = f"runs only when a caller passes {needs}: no caller on a hot chain does"
                 elif best[0] < program.heat.get(fid, 1.0):

@@ -55,7 +55,7 @@ def write(root: Path, files: dict) -> Path:
 ROUND_COSTS = {
     "deepcopy-element": 1e-6, "serialize-roundtrip-element": 5e-7, "parse-python-byte": 3e-7,
     "parse-data-byte": 1e-8, "regex-compile": 1e-4, "regex-compile-cached": 2e-7,
-    "regex-compile-cached-pattern": 3e-7, "sql-text": 5e-6,
+    "regex-compile-cached-pattern": 3e-7, "alphabet-index": 4e-8, "sql-text": 5e-6,
     "query-roundtrip": 5e-6, "query-roundtrip-network": 3e-4, "scan-row": 5e-8, "table-scan-row": 2e-6,
     "fetch-row": 1e-6, "list-membership-element": 1e-8, "fsync": 1e-4, "fsync-over-fdatasync": 2e-5,
     "commit": 1e-3, "connect": 1e-4, "connect-network": 3e-3, "open-file": 1e-5, "schema-read": 2e-4,

@@ -53,6 +53,12 @@ def pfl203(source, config=NOTE):
     ("class P:\n    def fill(self):\n        self.buf = self.fp.read(4096)\n"
      "def f(self):\n    while self.charpos < self.end:\n        leaf(self.buf[self.charpos])\n        self.charpos += 1\n",
      1, "walks self.buf with a cursor"),
+    # a comprehension over a buffer walks it as a for loop does, also after a method that
+    # keeps its length (strip, decode, upper...)
+    ("def f(s: str):\n    return [leaf(c) for c in s]\n", 1, "walks s, one element"),
+    ("def f(s: bytes):\n    return [leaf(c) for c in s.decode().upper()]\n", 1, "walks s.decode().upper(), one element"),
+    ("def f(s: str):\n    for c in s.strip():\n        leaf(c)\n", 1, "walks s.strip(), one element"),
+    ("def f(s: str):\n    for i in range(len(s.rstrip())):\n        leaf(i)\n", 1, "walks s.rstrip() by index"),
     # the lines of a message held in memory
     ("import io\ndef f(chunks):\n    fh = io.BytesIO(b''.join(chunks))\n    for line in fh:\n        leaf(line)\n",
      64, "walks the lines of fh"),
@@ -72,6 +78,11 @@ def test_loops_over_a_buffer_walk_the_data(source, walks, why):
     "def f(data: bytes, n):\n    for i in range(0, len(data), n + 1):\n        leaf(i)\n",
     # reads that never test for the end of the stream
     "def f(sock):\n    while True:\n        leaf(sock.recv(1))\n",
+    # a comprehension with a nested clause walks the parts, not the buffer
+    "def f(s: str):\n    return [leaf(c) for w in s for c in w]\n",
+    # split() changes what one element is; a method of something that is not a buffer
+    "def f(s: str):\n    return [leaf(w) for w in s.split()]\n",
+    "def f(names):\n    return [leaf(c) for c in names.strip()]\n",
 ])
 def test_other_loops_stay_unknown(source):
     (loop,) = loops_of(source)

@@ -322,3 +322,87 @@ def test_while_loop_calling_a_subscript_or_a_call_result_is_analysed():
     for body in ("handlers[kind](x)", "factory()()"):
         loop = cst.parse_module(f"while todo:\n    {body}\n").body[0]
         assert while_trips(loop) == (None, "")
+
+
+# -- PFL502: a module constant table searched per element of a loop -----------------------------
+BASE45 = ("from typing import Union\n"
+          "BASE45_CHARSET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'\n"
+          "{TABLE}"
+          "def b45decode(s: Union[bytes, str]) -> bytes:\n"
+          "    if isinstance(s, str):\n"
+          "        buf = [{LOOKUP} for c in s.strip()]\n"
+          "    else:\n"
+          "        buf = [{LOOKUP} for c in s.decode()]\n"
+          "    return bytes(buf)\n")
+BUGGY = BASE45.replace("{TABLE}", "").replace("{LOOKUP}", "BASE45_CHARSET.index(c)")
+
+
+def test_pfl502_alphabet_index_per_character_of_a_buffer_is_a_warning(round_config):
+    f, g = found(BUGGY, "PFL502", round_config)
+    # each comprehension walks the parameter (str or bytes, stripped or decoded): data-bytes
+    # (65,536) trips of alphabet-index (40 ns, round costs), high confidence: 2.6 ms
+    assert [(x.line, x.severity, x.frequency, x.confidence) for x in (f, g)] == [
+        (5, "warning", 65536.0, "high"), (7, "warning", 65536.0, "high")]
+    assert f.cost == pytest.approx(4e-8)
+    assert f.message == ("BASE45_CHARSET.index() searches the 45-character constant 'BASE45_CHARSET' for each "
+                         "value, once per iteration: a linear search per lookup")
+    assert f.fix == ("build a dict from character to position once at module level "
+                     "(`{c: i for i, c in enumerate(BASE45_CHARSET)}`) and look each value up in it")
+
+
+def test_pfl502_alphabet_index_called_from_a_script_main_stays_a_warning(round_config):
+    # the only caller runs once (a cli's main), and passes a str: the isinstance branch still
+    # runs once per call, and its comprehension walks the whole input
+    cli = ("import sys\nfrom m import b45decode\n"
+           "def main():\n    sys.stdout.buffer.write(b45decode(sys.stdin.buffer.read().decode()))\n"
+           "if __name__ == '__main__':\n    main()\n")
+    got = [f for f in lint_sources({"m.py": BUGGY, "cli.py": cli}, select=("PFL502",), config=round_config)
+           if f.rule == "PFL502"]
+    assert [(f.path, f.line, f.severity, f.frequency) for f in got] == [
+        ("m.py", 5, "warning", 65536.0), ("m.py", 7, "warning", 65536.0)]
+
+
+def test_pfl502_the_dict_of_positions_is_quiet(round_config):
+    fixed = BASE45.replace("{TABLE}", "BASE45_DICT = {v: i for i, v in enumerate(BASE45_CHARSET)}\n") \
+        .replace("{LOOKUP}", "BASE45_DICT[c]")
+    assert found(fixed, "PFL502", round_config) == []
+
+
+def test_pfl502_a_list_table_is_priced_per_element_scanned(round_config):
+    src = ("OPS = ['nop', 'add', 'sub', 'mul', 'div', 'mod', 'and', 'or', 'xor', 'not', 'shl', 'shr']\n"
+           "def assemble(words):\n    return [OPS.index(w) for w in words]\n")
+    (f,) = found(src, "PFL502", round_config)
+    # 100 words of unknown count, each compared against half the 12 names on average at
+    # list-membership-element (10 ns, round costs): 6 us, a note
+    assert (f.line, f.severity, f.frequency) == (3, "note", 100.0)
+    assert f.cost == pytest.approx(6 * 1e-8)
+    assert f.message == ("OPS.index() scans the 12-element constant list 'OPS' for each value, once per "
+                         "iteration: O(n) per lookup")
+
+
+@pytest.mark.parametrize("src", [
+    # a three-character constant: a handful of choices
+    "MODES = 'rwa'\ndef f(s: str):\n    return [MODES.index(c) for c in s]\n",
+    # a literal argument: the same position every time
+    "ALPHA = '0123456789abcdef'\ndef f(s: str):\n    return [ALPHA.index('a') + ord(c) for c in s]\n",
+    # outside any loop: one lookup per call
+    "ALPHA = '0123456789abcdef'\ndef f(c):\n    return ALPHA.index(c)\n",
+    # repeated characters: not a table of positions
+    "PAD = '0000000000ff'\ndef f(s: str):\n    return [PAD.index(c) for c in s]\n",
+    # a local of the same name, and a constant some function rebinds
+    "ALPHA = '0123456789abcdef'\ndef f(s: str, ALPHA):\n    return [ALPHA.index(c) for c in s]\n",
+    "ALPHA = '0123456789abcdef'\ndef g():\n    global ALPHA\n    ALPHA = ALPHA.upper()\n"
+    "def f(s: str):\n    return [ALPHA.index(c) for c in s]\n",
+    # find() of a list constant does not exist; index() of a dict is not a scan
+    "NAMES = {'a': 1, 'b': 2, 'c': 3, 'd': 4, 'e': 5, 'f': 6, 'g': 7, 'h': 8, 'i': 9, 'j': 10}\n"
+    "def f(s: str):\n    return [NAMES.index(c) for c in s]\n",
+])
+def test_pfl502_table_lookup_near_misses_are_not_reported(src, round_config):
+    assert found(src, "PFL502", round_config) == []
+
+
+def test_pfl502_alphabet_index_over_a_small_fixed_list_is_a_note(round_config):
+    src = ("ALPHA = '0123456789abcdef'\n"
+           "def f():\n    return [ALPHA.index(c) for c in ['a', 'b', 'c']]\n")
+    (f,) = found(src, "PFL502", round_config)
+    assert (f.line, f.severity, f.frequency) == (3, "note", 3.0)

@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import enclosing_function, is_literal, names_in
+from perflint.ruleutil import bound_names, enclosing_function, is_literal, literal_value, names_in
 from perflint.nodes import iter_children
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
@@ -17,6 +17,8 @@ from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITI
 
 _DICT_MAKERS = {"dict", "defaultdict", "OrderedDict", "collections.defaultdict", "collections.OrderedDict", "WeakValueDictionary", "weakref.WeakValueDictionary"}
 _LIST_MAKERS = {"list"}
+# A module constant this long is a table to look things up in, not a handful of choices.
+_TABLE_MIN = 10
 _INDEX_NAME = re.compile(r"^_*(?:by_?(\w+)|(\w+?)_?(?:to_\w+|index|idx|map|lookup|dict|table))$")
 
 
@@ -36,7 +38,8 @@ class LinearSearchLookup(Rule):
     ## What it does
     Flags an early-exit equality search over a collection: a loop
     `for x in self.items: if x.key == k: return x`, `next(x for x in seq if x.key == k)`,
-    and `self.items.index(v)` on a list the class keeps. Confidence is high when the
+    `self.items.index(v)` on a list the class keeps, and `ALPHABET.index(c)` in a loop, on a
+    module constant string, list or tuple of distinct literals. Confidence is high when the
     same class keeps a dict keyed by the same attribute (`self._by_id[item.id] = item`)
     and the method scans the list instead; otherwise the search is reported only where
     it runs repeatedly (in a loop, or in a function a loop reaches).
@@ -87,6 +90,16 @@ class LinearSearchLookup(Rule):
     is reported at that call, with the trace ending at the scan. `.index()` compares
     in C and is costed like `x in list` (list-membership-element), not as a Python loop.
 
+    A module constant is a lookup table when it is a string, list or tuple literal of at least
+    10 distinct elements (an alphabet, a charset, a list of opcodes), assigned once at top
+    level and rebound in no function. `.index(x)` (or a string's `.find(x)`) on it with a
+    non-literal argument, inside a loop or a comprehension, searches it from the front per
+    lookup: a dict from element to position built once at module level answers in O(1). A
+    string's search runs in C over a few dozen characters, so it is priced per lookup
+    (`alphabet-index`, measured on base45's 45-character alphabet); a list's or tuple's
+    compares half its elements on average (list-membership-element each). A shorter constant
+    (`"rgb"`), a literal argument, and a lookup outside any loop are not reported.
+
     A method named as a lookup (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) that collects
     every element of a list attribute matching its key parameter (`if e.name == name:
     out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
@@ -99,7 +112,7 @@ class LinearSearchLookup(Rule):
     NAME = "linear-search-lookup"
     FAMILY = "fastpath"
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
-    TRIGGERS = ("==", ".index(", " is ", ", [", "([")
+    TRIGGERS = ("==", ".index(", ".find(", " is ", ", [", "([")
     VALID = [
         # A walk that collects the leaves before the node is not a search for its position.
         "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
@@ -115,6 +128,8 @@ class LinearSearchLookup(Rule):
         "def find(items, name):\n    for it in items:\n        if it.name == name:\n            return it\n",
         # Scanning a literal tuple.
         "def f(xs, k):\n    for x in xs:\n        for a in (('a', 1), ('b', 2)):\n            if a[0] == k:\n                return a\n",
+        # A three-character constant is a handful of choices, not a table.
+        "MODES = 'rwa'\ndef modes(flags):\n    return [MODES.index(f) for f in flags]\n",
         # Every match is collected: not a lookup.
         "class R:\n    def __init__(self):\n        self._by_id = {}\n"
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
@@ -161,6 +176,11 @@ class LinearSearchLookup(Rule):
             line=5,
         ),
         Invalid(
+            "ALPHABET = '0123456789abcdefghijklmnopqrstuv'\n"
+            "def decode(text):\n    return [ALPHABET.index(c) for c in text]\n",
+            line=3,
+        ),
+        Invalid(
             "class Order:\n    def __init__(self):\n        self.keys = list()\n"
             "    def positions(self, wanted):\n        return [self.keys.index(w) for w in wanted]\n",
             line=5,
@@ -169,8 +189,13 @@ class LinearSearchLookup(Rule):
 
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
+        self._tables: Dict[str, Tuple[str, int]] = {}  # module constant -> (kind, elements)
+        self._bound: Dict[int, Set[str]] = {}  # function node id -> the names it binds
         self._classes: List[list] = []  # [class node, facts or None]: facts computed on first need
         self._in_class: List[bool] = []  # per function frame: directly a method of the innermost class
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._tables = _lookup_tables(node, self.ctx.source)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append([node, None])
@@ -260,7 +285,11 @@ class LinearSearchLookup(Rule):
             if field is not None:
                 self._found(node, comp.iter, field, "next() over a generator that compares each element",
                             by_attribute=not tuple_target or field not in targets)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "index" and len(node.args) == 1:
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("index", "find") and len(node.args) == 1:
+            if self._tables and self._table_lookup(node, node.func):
+                return
+            if node.func.attr.value != "index":
+                return
             own = own_position(node)
             if own is not None:
                 # list.index() compares in C, like `x in list`: cost it as a membership test
@@ -273,6 +302,42 @@ class LinearSearchLookup(Rule):
                     and not is_literal(node.args[0].value)):
                 self.report(node, f"self.{receiver.attr.value}.index() scans the list for the value: O(n) per lookup",
                             confidence="medium", requires=("repeated",))
+
+    def _table_lookup(self, node: cst.Call, func: cst.Attribute) -> bool:
+        """`ALPHABET.index(c)` in a loop, on a module constant string, list or tuple of distinct
+        literals: a linear search of the table per lookup, where a dict from element to position
+        built once at import answers in O(1). A string's search runs in C and costs little per
+        character, so it is priced per lookup (alphabet-index); a list's compares each element
+        before the match, half the list on average (list-membership-element)."""
+        receiver, arg = func.value, node.args[0]
+        if not isinstance(receiver, cst.Name) or receiver.value not in self._tables or not self.ctx.loops:
+            return False
+        kind, size = self._tables[receiver.value]
+        method = func.attr.value
+        if (method == "find" and kind not in ("character", "byte")) or arg.keyword is not None or arg.star or is_literal(arg.value):
+            return False
+        fn_node = enclosing_function(self.ctx)
+        if fn_node is None:
+            return False
+        bound = self._bound.get(id(fn_node))
+        if bound is None:
+            bound = self._bound[id(fn_node)] = bound_names(fn_node)
+        if receiver.value in bound:
+            return False  # a local of the same name, not the module's table
+        name = receiver.value
+        if kind in ("character", "byte"):
+            self.report(node, f"{name}.{method}() searches the {size}-{kind} constant '{name}' for each value, "
+                              "once per iteration: a linear search per lookup",
+                        fix=f"build a dict from {kind} to position once at module level "
+                            f"(`{{c: i for i, c in enumerate({name})}}`) and look each value up in it",
+                        requires=("repeated",), cost="alphabet-index")
+        else:
+            self.report(node, f"{name}.index() scans the {size}-element constant {kind} '{name}' for each value, "
+                              "once per iteration: O(n) per lookup",
+                        fix=f"build a dict from element to position once at module level "
+                            f"(`{{e: i for i, e in enumerate({name})}}`) and look each value up in it",
+                        requires=("repeated",), cost="list-membership-element", size=size / 2)
+        return True
 
     # -- while xs[i] is not node: i += 1 ---------------------------------------------------
     def visit_While(self, node: cst.While) -> None:
@@ -317,6 +382,51 @@ class LinearSearchLookup(Rule):
             return
         self.report(node, f"{how} of {text} for a matching '{field}': O(n) per lookup",
                     confidence="medium" if own else "low", requires=("repeated",))
+
+
+def _lookup_tables(module: cst.Module, source: str) -> Dict[str, Tuple[str, int]]:
+    """Module constants `NAME = "..."` / `[...]` / `(...)` of at least _TABLE_MIN distinct literal
+    elements, assigned once at top level and declared global nowhere: name -> (kind, elements)."""
+    found: Dict[str, Tuple[str, int]] = {}
+    assigned: Dict[str, int] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+                [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+            for target in targets:
+                for name in names_in(target) if isinstance(target, (cst.Tuple, cst.List)) else \
+                        [target.value] if isinstance(target, cst.Name) else []:
+                    assigned[name] = assigned.get(name, 0) + 1
+            if isinstance(small, cst.Assign) and len(targets) == 1 and isinstance(targets[0], cst.Name):
+                table = _table_of(small.value)
+                if table is not None:
+                    found[targets[0].value] = table
+    return {name: table for name, table in found.items()
+            if assigned.get(name) == 1 and not re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", source)}
+
+
+def _table_of(value: cst.BaseExpression) -> Optional[Tuple[str, int]]:
+    """(kind, elements) of a string, list or tuple literal of distinct elements, or None."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)) and is_literal(value):
+        try:
+            text = literal_value(value)
+        except Exception:  # noqa: BLE001 - libcst's evaluation of an odd literal
+            return None
+        if isinstance(text, (str, bytes)) and len(text) >= _TABLE_MIN and len(set(text)) == len(text):
+            return ("character" if isinstance(text, str) else "byte"), len(text)
+        return None
+    if isinstance(value, (cst.List, cst.Tuple)) and len(value.elements) >= _TABLE_MIN and is_literal(value) \
+            and not any(isinstance(e.value, cst.List) for e in value.elements):  # a list is no dict key
+        try:
+            keys = [literal_value(e.value) if isinstance(e.value, cst.SimpleString) else cst.Module([]).code_for_node(e.value)
+                    for e in value.elements]
+        except Exception:  # noqa: BLE001 - libcst's evaluation of an odd literal
+            return None
+        if len(set(keys)) == len(keys):
+            return ("list" if isinstance(value, cst.List) else "tuple"), len(keys)
+    return None
 
 
 def _collection(expr: cst.BaseExpression) -> bool:
