@@ -817,7 +817,7 @@ class Program(Frequencies):
         heat, hot = self.heat, self.hot
         # no `hot` patterns (the usual case): no call per function to match none
         patterns = bool(self.hot_patterns or self.scoped_hot)
-        callers_of, tests = self.callers, self._tests
+        callers_of = self.callers
         for fid in sorted(self.functions):
             self.checkpoint()
             mod, fn = self.functions[fid]
@@ -844,8 +844,6 @@ class Program(Frequencies):
                     self.root_note[fid] = "module level: runs once at import"
                 elif all(e.caller == fid for e in callers_of[fid]):  # none, or only its own recursion
                     self.root_note[fid] = "no callers in the scanned code: runs once per call (set `hot` if it runs per request or row)"
-                elif all(e.caller in tests for e in callers_of[fid] if e.caller != fid):
-                    self.root_note[fid] = "called only from tests"
                 else:
                     # its callers pass it no heat: they run once per unit of work as far as the
                     # scanned code shows (the cold ones are named later, by _spread_error_cold)
