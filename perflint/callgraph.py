@@ -425,11 +425,11 @@ class Program(Frequencies):
         return size
 
     def _passed_size(self, fid: str, param: str) -> Optional[float]:
-        """The largest display every non-test caller passes as `param`, or None."""
+        """The largest display every caller passes as `param` (a test calls nothing), or None."""
         mod, fn = self.functions[fid]
         if param not in fn.params or any(b[0] != "ann" for b in mod.bindings.get(fn.qualname, {}).get(param, ())):
             return None  # rebound in the body: the loop may walk something else
-        callers = [e for e in self.callers.get(fid, ()) if not self._in_tests(e.caller)]
+        callers = self.callers.get(fid, ())
         if not callers or self.entry_points.role(fid) is not None or self._hot_match(fid) is not None:
             return None
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
@@ -962,7 +962,7 @@ class Program(Frequencies):
         best: Optional[Tuple[float, Edge]] = None
         for edge in self.callers[fid]:
             site = edge.site
-            if self._in_tests(edge.caller) or (not cold and (site.cold or edge.caller in self.cold_roots)):
+            if not cold and (site.cold or edge.caller in self.cold_roots):
                 continue
             passed_on: List[str] = []
             ok = True
@@ -1002,9 +1002,9 @@ class Program(Frequencies):
         hot as their hottest (a greatest fixed point: a function is in one until a chain that
         reaches it at full heat without one shows otherwise; roots are in none)."""
         hot_in: Dict[str, List[Edge]] = {}
-        heat, cold_roots, tests = self.heat, self.cold_roots, self._tests
+        heat, cold_roots = self.heat, self.cold_roots
         for fid, edges in sorted(self.edges.items()):
-            if not edges or fid in cold_roots or fid in tests:
+            if not edges or fid in cold_roots:  # a test has no edges
                 continue
             caller_heat = heat[fid]
             for edge in edges:
@@ -1051,7 +1051,7 @@ class Program(Frequencies):
             fid = queue.popleft()
             if fid in reached or fid in cold or self.hot.get(fid, False) or fid in tests:
                 continue
-            callers = [e for e in self.callers[fid] if e.caller not in tests]
+            callers = self.callers[fid]  # none from a test: tests link nothing
             if callers and all(e.site.cold or e.caller in reached or e.caller in run_once for e in callers):
                 reached.add(fid)
                 if any(e.caller in run_once for e in callers):

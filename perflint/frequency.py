@@ -244,8 +244,7 @@ class Frequencies:
             best: Tuple[float, Optional[Edge], int] = (0.0, None, 0)
             for edge in self.callers.get(fid, ()):
                 caller, site = edge.caller, edge.site
-                if site.cold or site.in_transaction or edge.guess or caller == fid or caller in self.cold_roots \
-                        or self._in_tests(caller):
+                if site.cold or site.in_transaction or edge.guess or caller == fid or caller in self.cold_roots:
                     continue
                 given, _, depth = self.outside_heat(caller)
                 if given <= 0.0:
@@ -267,7 +266,7 @@ class Frequencies:
         is not inside one itself (the chains _spread_transactions found), or None."""
         for edge in self.callers.get(fid, ()):
             caller = edge.caller
-            if edge.site.cold or caller in seen or caller in self.cold_roots or self._in_tests(caller):
+            if edge.site.cold or caller in seen or caller in self.cold_roots:
                 continue
             if edge.site.in_transaction or self.in_transaction.get(caller, False):
                 continue

@@ -38,9 +38,9 @@ def arguments_for(program: "Program", fid: str, param: str) -> Optional[List[Arg
     fn = entry[1]
     out: List[Argument] = []
     for edge in program.callers.get(fid, ()):
-        mod = program.functions[edge.caller][0]
-        if edge.caller == fid or edge.site.cold or mod.is_test:
+        if edge.caller == fid or edge.site.cold:
             continue
+        mod = program.functions[edge.caller][0]
         found = _argument(program, mod, edge.site, fid, fn, param)
         if found is None:
             return None
