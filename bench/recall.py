@@ -150,6 +150,19 @@ def materialise(tree: Tree, mirrors: Path, cache: Path) -> Path:
         capture_output=True,
     )
     if archive.returncode != 0:
+        # A mirror may leave its largest files out (firmware, data): the scan needs only the
+        # Python sources, so take those alone before giving up.
+        listing = subprocess.run(
+            ["git", "--git-dir", str(gdir), "ls-tree", "-r", "--name-only", tree.commit, "--", *missing],
+            capture_output=True, text=True,
+        )
+        sources = [name for name in listing.stdout.splitlines() if name.endswith(".py")]
+        if listing.returncode == 0 and sources:
+            archive = subprocess.run(
+                ["git", "--git-dir", str(gdir), "archive", "--format=tar", tree.commit, *sources],
+                capture_output=True,
+            )
+    if archive.returncode != 0:
         raise RuntimeError(archive.stderr.decode(errors="replace").strip().splitlines()[-1])
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
     stamp.write_text("\n".join(sorted(done | wanted)) + "\n")
