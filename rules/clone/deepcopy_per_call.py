@@ -42,6 +42,9 @@ class DeepcopyPerCall(Rule):
     result, a literal, the previous copy around a loop, a part of an unpacked value) does not,
     nor does one bound to an attribute of an imported module (`manifest =
     settings.JOB_MANIFEST`): another package's configuration, copied for the caller to change.
+    A name the function declares `global` is the module's, even where the function assigns
+    it (`global PATTERNS; if not PATTERNS: PATTERNS = load()`: a table loaded lazily on the
+    first call, then copied on every call).
 
     ## Why is this slow
     `deepcopy` visits every object of the structure in Python, keeps a memo dictionary
@@ -139,19 +142,30 @@ class DeepcopyPerCall(Rule):
         super().begin_file(ctx)
         self._globals: set = set()  # names assigned at module level
         self._locals: list = []  # per enclosing function: names it assigns
+        self._declared: list = []  # per enclosing function: names it declares global
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._locals.append(set())
+        self._declared.append(set())
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._locals.pop()
+        self._declared.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        # `global PATTERNS` then `PATTERNS = load()`: the lazy first-call load of a module
+        # table binds the module's name, not a local (pygrok's predefined patterns)
+        if self._declared:
+            self._declared[-1].update(item.name.value for item in node.names)
 
     def _bind(self, target: cst.BaseExpression) -> None:
         names = [target] if isinstance(target, cst.Name) else [
             e.value for e in getattr(target, "elements", ()) if isinstance(e.value, cst.Name)
         ]
         for name in names:
-            if self._locals:
+            if self._locals and name.value in self._declared[-1]:
+                self._globals.add(name.value)
+            elif self._locals:
                 self._locals[-1].add(name.value)
             elif not self.ctx.frames:
                 self._globals.add(name.value)
