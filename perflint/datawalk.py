@@ -518,10 +518,16 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     short piece (a line, a field: 64 bytes). Over S steps it holds S x piece, so a step
     copies half that on average: quadratic in S. A stream read in chunks of C bytes holds at
     most data-bytes, in at most data-bytes / C reads, whatever loops the reads sit in (a
-    select loop over ready pipes is not a thousand reads)."""
-    start, known, unknown, chunk = growth
+    select loop over ready pipes is not a thousand reads). An optional fifth item ends the
+    loops it grows in: the loops below them repeat the site within one step (a search per
+    needle of a buffer that grows once a trip), and count in its frequency, not its size."""
+    start, known, unknown, chunk = growth[:4]
     if start < 0:
         return _across_calls(program, fid, growth)
+    if len(growth) > 4:
+        # a fifth item: the loops it grows in end there; deeper ones repeat the site within a
+        # step (PFL306's search of a local buffer in an any() over several needles)
+        loops = loops[: growth[4]]  # type: ignore[misc]
     walk = next((loop.walks for loop in loops[start:] if loop.walks and loop.trips is None), 0.0)
     piece = max(known + unknown * (walk or UNKNOWN_PIECE), 1.0)
     depth = program.unknown.get(fid, 0) if fid is not None else 0

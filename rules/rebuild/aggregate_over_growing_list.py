@@ -11,6 +11,7 @@ from perflint.context import dotted_text
 from perflint.datawalk import ACROSS_CALLS_SCANNED
 from perflint.nodes import STATEMENTS_ONLY, own_nodes
 from perflint.rule import Invalid, Rule
+from perflint.rules.alloc.bytes_concat_in_loop import _concat_of, _piece_size, _read_chunk, _read_size
 from perflint.ruleutil import later_statements
 
 # Builtins that visit every element of their argument.
@@ -24,6 +25,15 @@ _RE_SCANS = {"re.search", "re.findall", "re.finditer"}
 _GROWN_ATTR = re.compile(r"self\.(\w+)\s*(?:\+=|\.extend\()")
 # `X = re.compile(...)` / `self.X = re.compile(...)`: names that hold a compiled pattern.
 _COMPILED = re.compile(r"(\w+)\s*=\s*re\.compile\(")
+# Searches of a local buffer that scan it from its start (no position given).
+_TEXT_SEARCHES = {"find", "index", "rfind", "rindex", "count"}
+_LOCAL_PATTERN_SCANS = {"search", "match", "findall", "finditer"}
+_LOCAL_RE_SCANS = {"re.search", "re.match", "re.findall", "re.finditer"}
+# Loop nodes a site can sit in: statements' loops and comprehensions.
+_LOOP_NODES = (cst.For, cst.While, cst.CompFor, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+LOCAL_RESCAN_FIX = ("search only what the last read added (keep where the search stopped, less the needle's "
+                    "length: buf.find(sep, max(0, searched - len(sep) + 1))), or collect the reads in a list, test "
+                    "the tail, and join once")
 RESCAN_FIX = ("keep the position the last search reached and resume from it (pattern.search(buf, pos), "
               "buf.find(x, pos)), starting again at 0 when the buffer is consumed")
 
@@ -49,14 +59,23 @@ class AggregateOverGrowingList(Rule):
     A push parser's `next_event`, asked for an event after every chunk, scans the whole
     buffer again until the headers' blank line or the boundary arrives.
 
+    And the same search in one loop: a local `str`/`bytes`/`bytearray` started before a loop
+    (`data = b""`, `bytearray()`, a first `recv`), grown in it (`data += sock.recv(1024)`, `data
+    = data + piece`, `buf.extend(chunk)`, `buf.append(b)` on a bytearray) and searched from its
+    start in the same loop, before or after the growth: `data.find(x)`/`index`/`rfind`/`count`
+    with no start position, `x in data` (the loop's `while` test included), a compiled
+    pattern's `search`/`match`/`findall`/`finditer` or `re.search(p, data)`, also inside an
+    `any()` over several needles. The classic read-until-terminator loop: `while True: data +=
+    sock.recv(n); if b"\\n0000" in data: break`.
+
     ## Why is this slow
     Each pass of the condition visits every element the loop has added so far: n passes
     cost n²/2 element visits. Reading a large body in small chunks turns into millions of
     `len()` calls for a few thousand chunks. A running total, updated where the element is
     added, answers the condition in constant time.
 
-    A search that starts over at byte 0 on every call rescans what the calls before it
-    already found no match in: a buffer filled in k chunks costs k²/2 chunks of scanning
+    A search that starts over at byte 0 on every call (or every trip) rescans what the calls
+    before it already found no match in: a buffer filled in k chunks costs k²/2 chunks of scanning
     before the match arrives. Werkzeug's multipart decoder searched for the boundary and for
     the end of the part headers that way, per received chunk; keeping the position the last
     search reached (less the length of a partial match) makes it linear.
@@ -93,6 +112,17 @@ class AggregateOverGrowingList(Rule):
     use instead `BLANK_LINE.search(self.buffer, self._searched)`, setting `self._searched` to
     `max(0, len(self.buffer) - 3)` when nothing matched and to 0 after the cut.
 
+    For the loop:
+    ```python
+    data = b""
+    while True:
+        if any(data.find(code) != -1 for code in STATUS_CODES):   # the whole reply, per read
+            break
+        data += sock.recv(1024)
+    ```
+    use instead a list of the reads, a search of the tail of the last one (or `data.find(code,
+    max(0, searched - len(code) + 1))`), and one `b"".join()` at the end.
+
     ## Notes
     `len(x)` alone is constant time and is not reported. A loop that rebinds the collection
     in its body (a new list per pass) does not grow it and is not reported.
@@ -106,6 +136,18 @@ class AggregateOverGrowingList(Rule):
     the search: the next call scans only what arrived since); a search in a loop of its own
     method (a splitter: what is left is one partial item); a method that grows the buffer
     itself (a protocol's `data_received` that grows and splits); `__init__`.
+
+    The loop's search is priced the same way, per search a trip: what the buffer holds on
+    average over the loops it grows in (a stream read in chunks of C bytes: data-bytes / C
+    reads, holding at most data-bytes), times the trips of those loops and of any loop around
+    the search inside a trip (a comprehension over the needles). pybird's control-socket reader
+    searched the whole reply for each status code before every 1 KiB read: a 64 KiB reply in
+    13.9 ms, against 0.27 ms for the tail. Not reported: a loop that cuts, rebinds or empties
+    the buffer (a splitter, `data = b""` per message; an assignment in a block that leaves the
+    loop is its result), a growth only under `if x not in buf:` (the buffer keeps distinct
+    needles, not the reads), a search from a position, and a needle that is one character (a
+    memchr, some 40x faster a byte than `find-byte`) or line breaks alone (`b"\\r\\n"`,
+    `b"\\r\\n\\r\\n"`: the loop reads one line or one header block, not a large reply).
     """
 
     CODE = "PFL306"
@@ -134,6 +176,13 @@ class AggregateOverGrowingList(Rule):
         "    def take(self):\n        end = self.buf.find(b'--')\n        cut = len(self.buf) if end == -1 else end\n"
         "        out = self.buf[:cut]\n        self.buf = self.buf[cut:]\n        return out\n"
         "def run(chunks):\n    d = D()\n    for c in chunks:\n        d.feed(c)\n        d.take()\n",
+        # A loop that searches what it grows for a line break: it reads one line.
+        "def read_line(sock):\n    data = b''\n    while True:\n        chunk = sock.recv(1024)\n        if not chunk:\n"
+        "            break\n        data += chunk\n        if b'\\r\\n' in data:\n            break\n    return data\n",
+        # A splitter: the loop cuts what it searched.
+        "def messages(sock):\n    data = b''\n    while True:\n        chunk = sock.recv(1024)\n        if not chunk:\n"
+        "            break\n        data += chunk\n        while b'\\0\\0' in data:\n"
+        "            msg, data = data.split(b'\\0\\0', 1)\n            yield msg\n",
     ]
     INVALID = [
         Invalid(
@@ -184,6 +233,20 @@ class AggregateOverGrowingList(Rule):
             "        d.next()\n",
             line=9,
         ),
+        # A local buffer grown per read and searched whole before each read.
+        Invalid(
+            "def query(sock):\n"
+            "    data = b''\n"
+            "    while True:\n"
+            "        if any(data.find(code) != -1 for code in (b'\\n0000', b'\\n8001')):\n"
+            "            break\n"
+            "        chunk = sock.recv(1024)\n"
+            "        if not chunk:\n"
+            "            raise ValueError('closed')\n"
+            "        data += chunk\n"
+            "    return data\n",
+            line=4,
+        ),
     ]
 
     def begin_file(self, ctx) -> None:
@@ -197,6 +260,94 @@ class AggregateOverGrowingList(Rule):
             r"self\.%s\s*=\s*(?:b?['\"]|bytes\(|bytearray\(|str\()" % re.escape(a), source)}
         self._patterns: Set[str] = set(_COMPILED.findall(source)) if self._buffers else set()
         self._growers: List[Dict[str, Set[str]]] = []
+        # The local form: per function, text or bytes locals started empty (name -> (kind, loops
+        # around the start)) and locals holding one stream read (name -> bytes it returns at
+        # most); searches found in a loop that grows their buffer, by node id.
+        self._texts: List[Dict[str, tuple]] = []
+        self._read_names: List[Dict[str, float]] = []
+        self._local_scans: Dict[int, tuple] = {}
+        self._compiled: Optional[Set[str]] = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._texts.append({})
+        self._read_names.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._texts.pop()
+        self._read_names.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._texts or len(node.targets) != 1 or type(node.targets[0].target) is not cst.Name:
+            return
+        name = node.targets[0].target.value
+        size = _read_size(node.value)
+        if size is not None:
+            self._read_names[-1][name] = size
+        kind = _text_start(node.value)
+        if kind is not None:
+            self._texts[-1][name] = (kind, tuple(map(id, self.ctx.loop_nodes)))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._local_loop(node)
+
+    def _local_loop(self, loop: cst.CSTNode) -> None:
+        """The local form: a text or bytes local started before `loop`, grown in it (`+=`,
+        `extend`) and searched from its start in it, which nothing in the loop cuts or resets."""
+        texts = self._texts[-1] if self._texts else None
+        if not texts or self.ctx.function is None or self.ctx.is_test:
+            return
+        around = tuple(id(n) for n in self.ctx.loop_nodes if n is not loop)
+        names = {name: kind for name, (kind, at) in texts.items() if at == around}
+        if not names:
+            return
+        found = _local_events(loop, names, self._patterns_of_file())
+        for name, (growth, searches) in found.items():
+            for search, cost, how, needle in searches:
+                if _cheap_needle(needle):
+                    continue  # one character (memchr), or a line break: a line-sized read
+                self._local_scans[id(search)] = (name, growth, cost, how, len(around))
+
+    def _patterns_of_file(self) -> Set[str]:
+        if self._compiled is None or getattr(self, "_compiled_ctx", None) is not self.ctx:
+            self._compiled = set(_COMPILED.findall(self.ctx.source))
+            self._compiled_ctx = self.ctx
+        return self._compiled
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._local_scans:
+            self._report_local(node)
+
+    def _report_local(self, node: cst.CSTNode) -> None:
+        scan = self._local_scans.pop(id(node), None)
+        if scan is None:
+            return
+        name, growth, cost, how, start = scan
+        loops = self.ctx.loop_nodes
+        if len(loops) <= start:
+            return
+        # the loops the buffer grows in: from the first after its start down to the deepest
+        # one around the growth; deeper loops around the search repeat the search in a trip
+        ancestors = _loop_ancestors(loops[start], growth)
+        stop = max((i for i, loop in enumerate(loops) if id(loop) in ancestors), default=start) + 1
+        reads = self._read_names[-1] if self._read_names else {}
+        if type(growth) is cst.Call:
+            piece = growth.args[0].value if growth.args else None
+            if growth.func.attr.value == "append":
+                known, unknown, chunk = 1.0, 0, 0.0
+            elif type(piece) is cst.Name and piece.value in reads:
+                known, unknown, chunk = reads[piece.value], 0, reads[piece.value]
+            elif piece is not None and _read_size(piece) is not None:
+                known = chunk = _read_size(piece)  # type: ignore[assignment]
+                unknown = 0
+            else:
+                known, unknown, chunk = 0.0, 1, 0.0
+        else:
+            known, unknown = _piece_size(growth, name, reads, set())
+            chunk = _read_chunk(growth, name, reads)
+        self.report(node, f"{how} searches {name} from its start on every trip of the loop that grows it, and nothing "
+                          f"in the loop cuts {name}: each trip scans again the bytes the trips before it scanned, "
+                          f"quadratic in what {name} holds",
+                    fix=LOCAL_RESCAN_FIX, cost=cost, growth=(start, known, unknown, chunk, stop))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if not self._buffers:
@@ -216,6 +367,7 @@ class AggregateOverGrowingList(Rule):
     def visit_While(self, node: cst.While) -> None:
         if self.ctx.function is None:
             return  # module level: runs once
+        self._local_loop(node)
         aggregates = _aggregates(node.test)
         if not aggregates:
             return  # the body is walked only under a test that aggregates something
@@ -227,6 +379,8 @@ class AggregateOverGrowingList(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         target = self._pending.pop(id(node), None)
         if target is None:
+            if self._local_scans:
+                self._report_local(node)
             if self._growers and self._growers[-1]:
                 self._rescan(node)
             return
@@ -419,3 +573,161 @@ def _changes(body: cst.CSTNode) -> tuple:
 
     body.visit(_Find())
     return grown, rebound
+
+
+def _text_start(value: cst.BaseExpression) -> Optional[str]:
+    """"str", "bytes" or "bytearray" for a local started as an empty text or buffer (`b""`,
+    `""`, `bytes()`, `str()`, `bytearray()`), a bytes literal, or one socket read."""
+    node_type = type(value)
+    if node_type is cst.SimpleString:
+        text = value.evaluated_value  # type: ignore[attr-defined]
+        if isinstance(text, bytes):
+            return "bytes"
+        return "str" if text == "" else None
+    if node_type is cst.Call and type(value.func) is cst.Name:  # type: ignore[attr-defined]
+        func = value.func.value  # type: ignore[attr-defined]
+        if func == "bytearray" and len(value.args) <= 1 and all(  # type: ignore[attr-defined]
+                type(a.value) is cst.SimpleString for a in value.args):  # type: ignore[attr-defined]
+            return "bytearray"
+        if func in ("bytes", "str") and not value.args:  # type: ignore[attr-defined]
+            return func
+    if node_type is cst.Call and type(value.func) is cst.Attribute and value.func.attr.value in ("recv", "recv_bytes"):  # type: ignore[attr-defined]
+        return "bytes"
+    return None
+
+
+def _is_name(expr: Optional[cst.BaseExpression], names) -> Optional[str]:
+    if expr is not None and type(expr) is cst.Name and expr.value in names:  # type: ignore[attr-defined]
+        return expr.value  # type: ignore[attr-defined]
+    return None
+
+
+def _local_events(loop: cst.CSTNode, names: Dict[str, str], patterns: Set[str]) -> Dict[str, tuple]:
+    """name -> (its first growth, [(search, cost key, what searches, needle)]) for the locals of
+    `names` that `loop` (its test and body, nested functions aside) grows and searches from the
+    start and never cuts, rebinds or empties: `+=`, `x = x + piece`, `extend` (`append` on a
+    bytearray) grow it; an assignment in a block that leaves the loop (`data = data[:end];
+    break`) is its result, not a reset."""
+    grown: Dict[str, cst.CSTNode] = {}
+    reset: Set[str] = set()
+    searches: Dict[str, list] = {}
+    exits: Set[int] = set()
+    # nodes under `if x not in buf:`: a growth there adds what the buffer lacks (a set of
+    # distinct needles kept as text), not the next read
+    absent: Set[int] = set()
+    roots = [loop.body] + ([loop.test] if type(loop) is cst.While else [])  # type: ignore[attr-defined]
+    for root in roots:
+        for node, parent in own_nodes(root):
+            node_type = type(node)
+            if id(node) in absent and node_type in (cst.AugAssign, cst.Assign, cst.Call):
+                continue
+            if node_type is cst.If and _tests_absent(node.test, names):  # type: ignore[attr-defined]
+                absent.update(id(sub) for sub, _ in own_nodes(node.body))  # type: ignore[attr-defined]
+            if node_type is cst.IndentedBlock and node.body:  # type: ignore[attr-defined]
+                last = node.body[-1]  # type: ignore[attr-defined]
+                if type(last) is cst.SimpleStatementLine and any(
+                        type(small) in (cst.Break, cst.Return, cst.Raise) for small in last.body):
+                    exits.update(id(small) for stmt in node.body if type(stmt) is cst.SimpleStatementLine  # type: ignore[attr-defined]
+                                 for small in stmt.body)
+            elif node_type is cst.AugAssign:
+                name = _is_name(node.target, names)  # type: ignore[attr-defined]
+                if name is not None:
+                    if type(node.operator) is cst.AddAssign:  # type: ignore[attr-defined]
+                        grown.setdefault(name, node)
+                    else:
+                        reset.add(name)
+                elif type(node.target) is cst.Subscript and _is_name(node.target.value, names):  # type: ignore[attr-defined]
+                    reset.add(node.target.value.value)  # type: ignore[attr-defined]
+            elif node_type is cst.Assign:
+                for target in node.targets:  # type: ignore[attr-defined]
+                    for sub, holder in own_nodes(target.target):
+                        name = _is_name(sub, names)
+                        if name is None or (type(holder) is cst.Attribute and holder.attr is sub):
+                            continue
+                        if sub is target.target and len(node.targets) == 1 and _concat_of(node.value, name):  # type: ignore[attr-defined]
+                            grown.setdefault(name, node)
+                        elif id(node) not in exits:
+                            reset.add(name)
+            elif node_type in (cst.Del, cst.For, cst.CompFor, cst.NamedExpr, cst.AsName):
+                target = node.target if node_type is not cst.AsName else node.name  # type: ignore[attr-defined]
+                for sub, _ in own_nodes(target):
+                    name = _is_name(sub, names)
+                    if name is not None:
+                        reset.add(name)
+            elif node_type is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                args = node.args  # type: ignore[attr-defined]
+                if any(a.keyword is not None or a.star for a in args):
+                    continue
+                if type(func) is cst.Attribute:
+                    method = func.attr.value
+                    name = _is_name(func.value, names)
+                    if name is not None:
+                        if method == "extend" or (method == "append" and names[name] == "bytearray"):
+                            grown.setdefault(name, node)
+                        elif method in _TEXT_SEARCHES and len(args) == 1:
+                            searches.setdefault(name, []).append(
+                                (node, "find-byte", f"{name}.{method}()", args[0].value))
+                        elif method in ("clear", "pop", "__delitem__", "__setitem__"):
+                            reset.add(name)
+                        continue
+                    if method in _LOCAL_PATTERN_SCANS and len(args) == 1:
+                        name = _is_name(args[0].value, names)
+                        text = dotted_text(func.value)
+                        if name is not None and text is not None and text.rpartition(".")[2] in patterns:
+                            searches.setdefault(name, []).append((node, "regex-search-byte", f"{text}.{method}()", None))
+                        continue
+                called = dotted_text(func)
+                if called in _LOCAL_RE_SCANS and len(args) == 2:
+                    name = _is_name(args[1].value, names)
+                    if name is not None:
+                        searches.setdefault(name, []).append((node, "regex-search-byte", f"{called}()", None))
+            elif node_type is cst.Comparison and len(node.comparisons) == 1:  # type: ignore[attr-defined]
+                comparison = node.comparisons[0]  # type: ignore[attr-defined]
+                name = _is_name(comparison.comparator, names)
+                if name is not None and type(comparison.operator) in (cst.In, cst.NotIn):
+                    searches.setdefault(name, []).append((node, "find-byte", f"the `in` test", node.left))  # type: ignore[attr-defined]
+    return {name: (grown[name], searches[name]) for name in grown if name in searches and name not in reset}
+
+
+def _tests_absent(test: cst.BaseExpression, names) -> bool:
+    """`x not in buf` (or `not x in buf`) for a buffer of `names`."""
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        inner = test.expression  # type: ignore[attr-defined]
+        return type(inner) is cst.Comparison and len(inner.comparisons) == 1 and \
+            type(inner.comparisons[0].operator) is cst.In and _is_name(inner.comparisons[0].comparator, names) is not None
+    return type(test) is cst.Comparison and len(test.comparisons) == 1 and \
+        type(test.comparisons[0].operator) is cst.NotIn and _is_name(test.comparisons[0].comparator, names) is not None  # type: ignore[attr-defined]
+
+
+def _cheap_needle(needle: Optional[cst.BaseExpression]) -> bool:
+    """A literal needle that costs little to look for again: one character (a memchr, some 40x
+    faster a byte than a find of a longer needle), or line breaks alone (`b"\\r\\n"`): the
+    loop reads one line or one header block, not a large reply."""
+    if type(needle) is not cst.SimpleString:
+        return False
+    text = needle.evaluated_value  # type: ignore[attr-defined]
+    if not isinstance(text, (str, bytes)):
+        return False
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    return len(text) <= 1 or not text.strip("\r\n")
+
+
+def _loop_ancestors(root: cst.CSTNode, node: cst.CSTNode) -> Set[int]:
+    """Ids of the loop nodes (statements' loops and comprehensions) on the way from `root` down
+    to `node`, `root` included."""
+    path: List[cst.CSTNode] = []
+
+    def walk(current: cst.CSTNode) -> bool:
+        path.append(current)
+        if current is node:
+            return True
+        for child, _ in ((c, None) for c in current.children):
+            if walk(child):
+                return True
+        path.pop()
+        return False
+
+    walk(root)
+    return {id(n) for n in path if isinstance(n, _LOOP_NODES)}
