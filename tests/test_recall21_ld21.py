@@ -141,3 +141,12 @@ def test_loader_behind_a_test_of_what_it_fills_is_quiet():
 ''')
     assert "        if not self.config:\n" in lazy
     assert seen(lazy) == []
+
+
+def test_loader_that_sets_the_path_first_is_quiet():
+    # `self.config_path = ...` in the method itself: the path changes with the call
+    rebound = MANAGER.replace("    def load_config(self):\n", "    def load_config(self, name):\n"
+                              "        self.config_path = os.path.join('config', name)\n").replace(
+        "self.manager.load_config()", "self.manager.load_config(item)")
+    assert "self.config_path = os.path.join('config', name)" in rebound
+    assert seen(rebound) == []

@@ -68,7 +68,6 @@ class WholeFileRewritePerWrite(Rule):
     (`json.load(open(self.path))`) in a method named like a single-item read (`get`,
     `__getitem__`, `lookup`, `__contains__`, ...). This is how JSON-file databases
     (pickledb, tinydb style) work. Severity follows how often the method runs.
-
     A method of any other name that re-parses a whole file from a path that does not
     change between calls (an attribute of self, a constant, `Path(...)` of one or one
     joined with literals) into an attribute of self (`self.config = json.load(f)` under
@@ -78,8 +77,8 @@ class WholeFileRewritePerWrite(Rule):
     It is reported only where the call graph repeats it (a config manager's
     `load_config()` called once per item of a loop); a loader run once per unit of work
     or at start-up, a private one only the constructor calls, a lazy one behind a test of
-    the attribute it fills (`if self._config is None:`), and one given the path to read are
-    not.
+    the attribute it fills (`if self._config is None:`), and one given the path to read (or
+    that sets it first) are not.
 
     ## Why is this slow
     Writing one key costs serialising and writing every key: O(total size) per write,
@@ -416,6 +415,7 @@ class _ReloadScan:
         self.parsers: Set[str] = set()  # names (or self attributes) bound to a new ConfigParser
         self.parsed: Dict[str, Tuple[cst.Call, str]] = {}  # local name -> (its parse, the path)
         self.tested: Set[str] = set()  # attributes an `if` or `while` before the parse tests
+        self.rebound: Set[str] = set()  # names and attributes the method assigns before the parse
 
     def run(self, fn: cst.FunctionDef) -> Optional[Tuple[cst.Call, str, str]]:
         found = self._find(fn)
@@ -441,6 +441,8 @@ class _ReloadScan:
                 found = self._assigned(targets, value)
                 if found is not None:
                     return found
+                # `self.path = os.path.join(root, name)` first: the path changes with the call
+                self.rebound.update(filter(None, (dotted_text(tg) for tg in targets)))
             elif t is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("read", "read_file") \
                     and dotted_text(node.func.value) in self.parsers and node.args:
                 # parser.read(self.path): ConfigParser reads the whole file into itself
@@ -506,7 +508,7 @@ class _ReloadScan:
                 return left
             return None
         text = dotted_text(expr)
-        if text and _same_path(expr, self.self_name):
+        if text and _same_path(expr, self.self_name) and text not in self.rebound:
             return text
         return None
 
