@@ -10,7 +10,7 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, own_nodes
+from perflint.ruleutil import MEMO_DECORATORS, first_arg, own_nodes
 
 _DUMPS_TO_FILE = {"json.dump", "pickle.dump", "marshal.dump", "yaml.dump", "yaml.safe_dump", "toml.dump",
                   "tomli_w.dump", "cPickle.dump", "ujson.dump", "simplejson.dump", "plistlib.dump"}
@@ -21,6 +21,15 @@ _LOADS = {"json.load", "pickle.load", "marshal.load", "yaml.safe_load", "yaml.lo
           "marshal.loads", "orjson.loads", "ujson.loads", "simplejson.loads", "toml.loads", "tomllib.loads",
           "msgpack.unpackb", "plistlib.loads"}
 _OPENERS = {"open", "io.open", "codecs.open", "pathlib.Path", "Path"}
+_FILE_OPENERS = {"open", "io.open", "codecs.open"}
+_PATHS = {"pathlib.Path", "Path"}
+_CONFIG_PARSERS = {"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser",
+                   "ConfigParser.ConfigParser", "ConfigParser.RawConfigParser", "ConfigParser.SafeConfigParser"}
+# a look at the file's mtime or size: the caller reloads only what changed
+_STAT_CALLS = {"os.stat", "os.lstat", "os.fstat", "os.path.getmtime", "os.path.getsize", "os.path.getctime"}
+_STAT_METHODS = {"stat", "lstat", "getmtime", "getsize", "getctime"}
+_STAT_FIELDS = {"st_mtime", "st_mtime_ns", "st_size", "st_ctime", "st_ctime_ns", "st_ino"}
+_CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__attrs_post_init__", "__setstate__"}
 _WRITE_NAME = re.compile(
     r"^_*(set|put|insert|update|upsert|add|append|extend|delete|del|remove|rem|pop|discard|store|incr|decr|"
     r"increment|decrement|push|setitem|delitem|touch|expire|rename|save_(item|entry|record|key|value|one)|"
@@ -43,6 +52,7 @@ class _Method:
     load_what: str = ""
     self_calls: Set[str] = field(default_factory=set)
     self_call_sites: List[Tuple[str, cst.Call]] = field(default_factory=list)  # in source order
+    stat: bool = False  # looks at a file's mtime or size (a freshness check)
 
 
 class WholeFileRewritePerWrite(Rule):
@@ -58,6 +68,17 @@ class WholeFileRewritePerWrite(Rule):
     (`json.load(open(self.path))`) in a method named like a single-item read (`get`,
     `__getitem__`, `lookup`, `__contains__`, ...). This is how JSON-file databases
     (pickledb, tinydb style) work. Severity follows how often the method runs.
+    A method of any other name that re-parses a whole file from a path that does not
+    change between calls (an attribute of self, a constant, `Path(...)` of one or one
+    joined with literals) into an attribute of self (`self.config = json.load(f)` under
+    `with open(self.config_path) as f`, yaml, toml, pickle, `self.parser.read(self.path)`
+    on a `ConfigParser` it makes), with no look at the file's mtime or size in it or in a
+    helper it calls, is the read form too: a reload of what the object already holds.
+    It is reported only where the call graph repeats it (a config manager's
+    `load_config()` called once per item of a loop); a loader run once per unit of work
+    or at start-up, a private one only the constructor calls, a lazy one behind a test of
+    the attribute it fills (`if self._config is None:`), and one given the path to read (or
+    that sets it first) are not.
 
     ## Why is this slow
     Writing one key costs serialising and writing every key: O(total size) per write,
@@ -92,7 +113,9 @@ class WholeFileRewritePerWrite(Rule):
     ## Notes
     Dumps in `save`/`dump`/`flush`/`close` themselves are not reported: only their
     calls from single-item operations. Serialising the item alone (`pickle.dump(value,
-    f)` into a file per key) is fine.
+    f)` into a file per key) is fine. A reload that compares the file's `os.stat()`
+    signature (mtime and size) with the one it last loaded first is the fix for the
+    reload form, and is quiet.
     """
 
     CODE = "PFL302"
@@ -100,7 +123,7 @@ class WholeFileRewritePerWrite(Rule):
     NAME = "whole-file-rewrite-per-write"
     FAMILY = "rebuild"
     FIX = "keep the state in memory and write it once per batch (flush/close), or use an append-only log or a real store"
-    TRIGGERS = ("json", "pickle", "marshal", "yaml", "toml", "msgpack", "plistlib")
+    TRIGGERS = ("json", "pickle", "marshal", "yaml", "toml", "msgpack", "plistlib", "onfigParser")
     VALID = [
         # Saving everything is what save() is for.
         "import json\nclass DB:\n    def save(self):\n        with open(self.path, 'w') as f:\n            json.dump(self.data, f)\n",
@@ -111,6 +134,10 @@ class WholeFileRewritePerWrite(Rule):
         "    def flush(self):\n        json.dump(self.data, open(self.path, 'w'))\n",
         # A read that uses the state already in memory.
         "class DB:\n    def get(self, k):\n        return self.data.get(k)\n",
+        # A reload that looks at the file's mtime first.
+        "import json, os\nclass Config:\n    def load(self):\n        mtime = os.stat(self.path).st_mtime\n"
+        "        if mtime == self.mtime:\n            return self.data\n"
+        "        with open(self.path) as f:\n            self.data = json.load(f)\n        self.mtime = mtime\n",
     ]
     INVALID = [
         Invalid(
@@ -183,10 +210,12 @@ class WholeFileRewritePerWrite(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         write, read = _WRITE_NAME.match(name), _READ_NAME.match(name)
-        if not write and not read:
-            return
         frames = self.ctx.frames
         in_class = bool(self._classes) and len(frames) >= 2 and frames[-2].kind == "class"
+        if not write and not read:
+            if in_class and node.params.params:
+                self._reload(node, node.params.params[0].name.value)
+            return
         self_name = node.params.params[0].name.value if in_class and node.params.params else "self"
         info = self._scan(node, self_name)
         if write and info.dump is not None:
@@ -209,6 +238,35 @@ class WholeFileRewritePerWrite(Rule):
                             per_item=f"{name}() is a single-item {'write' if write else 'read'}")
                 return
 
+    # -- the reload form -----------------------------------------------------------------
+    def _reload(self, fn: cst.FunctionDef, self_name: str) -> None:
+        """A method of any other name that re-parses a whole file from a fixed path (an
+        attribute of self, a constant) into an attribute of self, with no freshness check
+        (a stat, an mtime or a size) first: each call reloads what the object already holds.
+        Reported only where the call graph repeats it (a loader run once at start-up is not)."""
+        name = fn.name.value
+        if name.startswith("__") and name.endswith("__"):
+            return  # __init__, __setstate__...: building the object, not reloading it
+        if any(_decorator_name(d.decorator).rpartition(".")[2] in MEMO_DECORATORS for d in fn.decorators):
+            return
+        found = _ReloadScan(self.ctx, self_name).run(fn)
+        if found is None:
+            return
+        call, attr, path = found
+        methods, _, _ = self._class_methods()
+        # a freshness check in the method or a helper it calls (`self._files_signature()`)
+        if _closure_has(methods, name, lambda m: m.stat):
+            return
+        # a private loader that only the constructor calls runs once per object
+        callers = {caller for caller, m in methods.items() if name in m.self_calls and caller != name}
+        if name.startswith("_") and callers and callers <= _CONSTRUCTORS:
+            return
+        self.report(call, f"{name}() re-reads and re-parses the whole file {path} into {attr} on every call, "
+                          "with no check that the file changed: O(size of the file) per call",
+                    fix="keep the parsed state and reload only when the file's mtime and size change (os.stat), "
+                        "or load once and let writers update it",
+                    confidence="medium", requires=("repeated",))
+
     # -- scanning one function ---------------------------------------------------------
     def _scan(self, fn: cst.FunctionDef, self_name: str) -> _Method:
         key = (id(fn), self_name)
@@ -230,10 +288,14 @@ class WholeFileRewritePerWrite(Rule):
                 for t in node.targets:
                     if type(t.target) is cst.Name:
                         loaded.add(t.target.value)
+            elif node_type is cst.Attribute and node.attr.value in _STAT_FIELDS:
+                info.stat = True
             if node_type is not cst.Call:
                 continue
             qualified = self.ctx.resolve(node.func)
             func = node.func
+            if qualified in _STAT_CALLS or (type(func) is cst.Attribute and func.attr.value in _STAT_METHODS):
+                info.stat = True
             if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
                 info.self_calls.add(func.attr.value)
                 info.self_call_sites.append((func.attr.value, node))
@@ -316,3 +378,166 @@ def _chain(methods: Dict[str, _Method], start: str, direct) -> str:
         seen.add(nxt)
         current = nxt
     return " -> ".join(f"{p}()" for p in path)
+
+
+def _decorator_name(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    return dotted_text(expr) or ""
+
+
+def _closure_has(methods: Dict[str, _Method], start: str, direct) -> bool:
+    """Whether `start` or a method it calls on self (any depth) does it."""
+    todo, seen = [start], {start}
+    while todo:
+        m = methods.get(todo.pop())
+        if m is None:
+            continue
+        if direct(m):
+            return True
+        for c in m.self_calls:
+            if c not in seen:
+                seen.add(c)
+                todo.append(c)
+    return False
+
+
+class _ReloadScan:
+    """Finds, in one method, a whole-file parse from a fixed path kept on self:
+    `self.config = json.load(f)` under `with open(self.config_path) as f`,
+    `self.data = yaml.safe_load(Path(self.path).read_text())`, `data = tomllib.load(...)` then
+    `self.data = data`, `self.parser.read(self.path)` on a ConfigParser the method makes."""
+
+    def __init__(self, ctx, self_name: str) -> None:
+        self.ctx, self.self_name = ctx, self_name
+        self.handles: Dict[str, str] = {}  # local name -> the fixed path of the file it holds open
+        self.texts: Dict[str, str] = {}  # local name -> the fixed path whose whole text it holds
+        self.parsers: Set[str] = set()  # names (or self attributes) bound to a new ConfigParser
+        self.parsed: Dict[str, Tuple[cst.Call, str]] = {}  # local name -> (its parse, the path)
+        self.tested: Set[str] = set()  # attributes an `if` or `while` before the parse tests
+        self.rebound: Set[str] = set()  # names and attributes the method assigns before the parse
+
+    def run(self, fn: cst.FunctionDef) -> Optional[Tuple[cst.Call, str, str]]:
+        found = self._find(fn)
+        if found is not None and found[1] in self.tested:
+            return None  # `if self._cache is None: self._cache = json.load(...)`: loaded once
+        return found
+
+    def _find(self, fn: cst.FunctionDef) -> Optional[Tuple[cst.Call, str, str]]:
+        for node, _parent in own_nodes(fn.body):
+            t = type(node)
+            if t is cst.If or t is cst.While or t is cst.IfExp:
+                self.tested.update(filter(None, (dotted_text(n) for n, _ in own_nodes(node.test)
+                                                 if type(n) is cst.Attribute)))
+            elif t is cst.WithItem and node.asname is not None and type(node.asname.name) is cst.Name:
+                path = self._opened(node.item)
+                if path:
+                    self.handles[node.asname.name.value] = path
+            elif t is cst.Assign or t is cst.AnnAssign:
+                value = node.value
+                if value is None:
+                    continue
+                targets = [tg.target for tg in node.targets] if t is cst.Assign else [node.target]
+                found = self._assigned(targets, value)
+                if found is not None:
+                    return found
+                # `self.path = os.path.join(root, name)` first: the path changes with the call
+                self.rebound.update(filter(None, (dotted_text(tg) for tg in targets)))
+            elif t is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in ("read", "read_file") \
+                    and dotted_text(node.func.value) in self.parsers and node.args:
+                # parser.read(self.path): ConfigParser reads the whole file into itself
+                arg = node.args[0].value
+                path = self._fixed(arg) if node.func.attr.value == "read" else self._opened(arg)
+                receiver = dotted_text(node.func.value) or ""
+                if path and receiver.startswith(self.self_name + "."):
+                    return node, receiver, path
+                if path:
+                    self.parsed[receiver] = (node, path)
+        return None
+
+    def _assigned(self, targets, value) -> Optional[Tuple[cst.Call, str, str]]:
+        resolve = self.ctx.resolve
+        names = [tg.value for tg in targets if type(tg) is cst.Name]
+        attrs = [text for text in (dotted_text(tg) for tg in targets if type(tg) is cst.Attribute)
+                 if text and text.startswith(self.self_name + ".")]
+        if type(value) is cst.Call:
+            qualified = resolve(value.func)
+            if qualified in _LOADS and value.args:
+                path = self._source(value.args[0].value)
+                if path:
+                    if attrs:
+                        return value, attrs[0], path
+                    for n in names:
+                        self.parsed[n] = (value, path)
+                return None
+            if qualified in _CONFIG_PARSERS:
+                self.parsers.update(names)
+                self.parsers.update(attrs)
+                return None
+            if qualified in _FILE_OPENERS:
+                path = self._opened(value)
+                if path:
+                    for n in names:
+                        self.handles[n] = path
+                return None
+            text_of = self._text(value)
+            if text_of:
+                for n in names:
+                    self.texts[n] = text_of
+                return None
+        source = dotted_text(value) if type(value) is cst.Name else None
+        if source in self.parsed and attrs:
+            call, path = self.parsed[source]
+            return call, attrs[0], path
+        return None
+
+    def _fixed(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The text of a path that does not change between calls: an attribute of self, a
+        constant, `Path(...)` of one, or one joined with literals."""
+        if type(expr) is cst.Call:
+            qualified = self.ctx.resolve(expr.func)
+            if qualified in _PATHS or qualified == "os.path.join":
+                parts = [a.value for a in expr.args]
+                if parts and all(self._fixed(p) or type(p) is cst.SimpleString for p in parts) \
+                        and any(type(p) is not cst.SimpleString for p in parts):
+                    return self._fixed(next(p for p in parts if type(p) is not cst.SimpleString))
+            return None
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
+            left = self._fixed(expr.left)
+            if left and (type(expr.right) is cst.SimpleString or self._fixed(expr.right)):
+                return left
+            return None
+        text = dotted_text(expr)
+        if text and _same_path(expr, self.self_name) and text not in self.rebound:
+            return text
+        return None
+
+    def _opened(self, expr: cst.BaseExpression) -> Optional[str]:
+        """`open(<fixed>)` or `<fixed path>.open()`: the fixed path."""
+        if type(expr) is not cst.Call:
+            return None
+        if self.ctx.resolve(expr.func) in _FILE_OPENERS and expr.args:
+            return self._fixed(expr.args[0].value)
+        if type(expr.func) is cst.Attribute and expr.func.attr.value == "open" and not expr.args:
+            return self._fixed(expr.func.value)
+        return None
+
+    def _text(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The whole text of a fixed file: `f.read()` of a handle, `open(<fixed>).read()`,
+        `<fixed path>.read_text()`."""
+        if type(expr) is not cst.Call or type(expr.func) is not cst.Attribute:
+            return None
+        attr, receiver = expr.func.attr.value, expr.func.value
+        if attr == "read" and not expr.args:
+            if type(receiver) is cst.Name and receiver.value in self.handles:
+                return self.handles[receiver.value]
+            return self._opened(receiver)
+        if attr in ("read_text", "read_bytes"):
+            return self._fixed(receiver)
+        return None
+
+    def _source(self, expr: cst.BaseExpression) -> Optional[str]:
+        """The fixed path a parse's argument reads whole: a handle, an open call, a text."""
+        if type(expr) is cst.Name:
+            return self.handles.get(expr.value) or self.texts.get(expr.value)
+        return self._opened(expr) or self._text(expr)
