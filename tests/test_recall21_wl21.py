@@ -8,9 +8,11 @@ attribute of self that every binding in the program (tests aside) sets once per 
 `__init__` or a class body, is a fixed schema, at medium confidence (phase 1 records each
 module's attribute writes with the test PFL102 uses for its re.compile tables,
 perflint/attrwrites.py). And `__setitem__`, through which `__setattr__` and every item set run,
-had heat 1: `__setitem__` and `__delitem__` now take the per-item protocol-dunder role, like
-`__getitem__` (not `__setattr__`: an object has a handful of fields, and aiida's ModelWrapper,
-which commits each field set outside a transaction by design, became an error). The reported
+was no entry point: `__setitem__` and `__delitem__` now take the protocol-dunder role, one call
+the unit of work as for a store's public set/delete (per item, x100, made the standard
+library's MH.__setitem__ fsync a warning); not `__setattr__` (an object has a handful of fields,
+and aiida's ModelWrapper, which commits each field set outside a transaction by design, became
+an error). The reported
 tests fail on the code before the change; the quiet ones are near misses."""
 
 from __future__ import annotations
@@ -139,12 +141,12 @@ class Store:
 '''
 
 
-def test_item_assignment_dunders_run_once_per_item():
+def test_item_assignment_dunders_are_entry_points():
     # nothing in the repository calls them: their users do, once per item stored or deleted
     assert [(line, severity) for _, line, severity, _ in seen({"m.py": STORE})] == [(14, "warning"), (18, "warning")]
 
 
-def test_attribute_set_dunder_alone_is_no_per_item_role():
+def test_attribute_set_dunder_is_no_entry_point():
     # __setattr__ runs once per field set, a handful per object
     source = STORE.replace("__setitem__", "__setattr__").replace("self._items[key] = value", "object.__setattr__(self, key, value)")
     assert [(line, severity) for _, line, severity, _ in seen({"m.py": source})] == [(18, "warning")]
