@@ -222,6 +222,7 @@ class Program(Frequencies):
         self._targets: Dict[str, Optional[str]] = {}
         self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
+        self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
         self.reverse_names: Optional[Dict[str, Set[str]]] = None
         self._override_cache: Dict[str, List[str]] = {}
@@ -1197,6 +1198,21 @@ class Program(Frequencies):
                     if cached.get(name) != "other":
                         cached[name] = kind
         return cached.get(attr) == "str"
+
+    def attr_set_once(self, attr: str) -> bool:
+        """Whether every write of the attribute name in the program (tests aside) binds it once
+        per object: `self.attr = v` in an `__init__` (a store into `self.__dict__` included)
+        or `attr = v` in a class body, and nothing else stores, deletes or mutates an
+        attribute of that name (ModuleSummary.attr_writes)."""
+        merged = self._attr_writes
+        if merged is None:
+            merged = self._attr_writes = {}
+            for mod in self.modules.values():
+                if mod.is_test:
+                    continue
+                for name, once in mod.attr_writes.items():
+                    merged[name] = once and merged.get(name, True)
+        return merged.get(attr, False)
 
     def class_text_kind(self, fid: str, attr: str) -> Optional[str]:
         """What the class of method `fid` and its in-repo bases spell `self.attr` as: "str"

@@ -14,6 +14,7 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import argument_facts, argument_types, flag_params, guarded_params_memo, optional_params, passed_arguments
 from perflint.finding import Loop
+from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
@@ -50,6 +51,7 @@ COMPREHENSION_KINDS = {
     cst.GeneratorExp: "generator expression",
 }
 _WRAPS = ("functools.wraps",)
+_SETATTR = frozenset({"setattr", "delattr", "__setattr__", "__delattr__"})  # attrwrites.attribute_writes
 _HANDLER_TYPES = frozenset({cst.ExceptHandler, cst.ExceptStarHandler})
 _LOOP_OF_ENTRY = itemgetter(3)  # the Loop of a (kind, line, node, Loop) entry of FileContext._loops
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
@@ -170,7 +172,8 @@ class FileContext(NameResolution):
         self._before = {  # run before the node is pushed on the stack (enter)
             cst.Module: self._before_module,
             cst.Assign: self._before_assign,
-            cst.AugAssign: self._before_rebinding,
+            cst.AugAssign: self._before_aug_assign,
+            cst.Del: self._note_attr_writes,
             cst.For: self._before_rebinding,
             cst.NamedExpr: self._before_rebinding,
             cst.AnnAssign: self._before_ann_assign,
@@ -284,6 +287,11 @@ class FileContext(NameResolution):
         self._module_node, self._returned = node, None
 
     def _before_assign(self, node: cst.Assign) -> None:
+        self._note_attr_writes(node)
+        if self.frames and self.frames[-1].kind == "class":
+            for target in node.targets:
+                if type(target.target) is cst.Name:  # `schema = {...}` in a class body
+                    self.summary.attr_writes.setdefault(target.target.value, True)  # type: ignore[attr-defined]
         if not self.frames or self.frames[-1].kind != "function":
             return
         self._note_expat_handler(node)
@@ -294,12 +302,32 @@ class FileContext(NameResolution):
         elif self.frames[-1].flag_aliases:
             self._drop_aliases(t.target for t in node.targets)
 
+    def _before_aug_assign(self, node: cst.AugAssign) -> None:
+        self._note_attr_writes(node)
+        self._before_rebinding(node)
+
+    def _note_attr_writes(self, node: cst.CSTNode) -> None:
+        """ModuleSummary.attr_writes: which attributes this store, delete or mutating call
+        writes, and whether it binds one once per object (in `__init__`, on self)."""
+        writes = self.summary.attr_writes
+        frame = self._binding_frame()
+        me = frame.self_name if frame is not None and frame.kind == "function" and frame.function is not None \
+            and frame.function.name in ONCE_PER_OBJECT else None
+        for parts, whole, _ in attribute_writes(node):
+            if parts[0] == me:
+                if whole and len(parts) == 2 and parts[1] not in writes:
+                    writes[parts[1]] = True
+                continue  # filling it in (`self.X[k] = v`) is once per object too
+            for name in parts[1:]:
+                writes[name] = False
+
     def _before_rebinding(self, node: cst.CSTNode) -> None:
         """`x += 1`, `for x in ...`, `(x := ...)`: a flag alias bound so says nothing."""
         if self.frames and self.frames[-1].kind == "function" and self.frames[-1].flag_aliases:
             self._drop_aliases((node.target,))  # type: ignore[attr-defined]
 
     def _before_ann_assign(self, node: cst.AnnAssign) -> None:
+        self._note_attr_writes(node)
         if self.frames and self.frames[-1].kind == "function" and node.value is not None:
             # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
             self._note_local_int(cst.Assign(targets=[cst.AssignTarget(node.target)], value=node.value))
@@ -668,6 +696,8 @@ class FileContext(NameResolution):
         self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)
+            if node.decorators:  # a property (or something else) of that name: not set once
+                self.summary.attr_writes[name] = False
         if parent is not None and parent.kind == "function" and any(d in _WRAPS or d.endswith(".wraps") or d == "wraps" for d in decorators):
             parent.wrapped_inner.add(name)
         self._bind(node.name, self._decorated_value(node, qualname, decorators, outer_scope))
@@ -773,6 +803,9 @@ class FileContext(NameResolution):
                 self._note_parsed_param(node)
         if type(func) is cst.Name and func.value == "getattr":
             self._record_dispatch(node)
+        elif type(func) is cst.Attribute and (func.attr.value in MUTATORS or func.attr.value in _SETATTR) \
+                or type(func) is cst.Name and func.value in _SETATTR:
+            self._note_attr_writes(node)
         raw = self._raw_target(func)
         scope = fn.qualname if fn else MODULE_SCOPE  # value_scope()
         callee = value_expr(func, scope)

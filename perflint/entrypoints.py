@@ -39,7 +39,7 @@ ROLES: Dict[str, str] = {
     "task": "a Celery, RQ, Dramatiq or Huey task",
     "dispatched-by-name": "a method called by name: `getattr(self, \"do_\" + command)()`, `f\"do_{command}\"`, `\"parse_%s\" % key`",
     "item-hook": "an override of a per-item hook of an external base class (`Handler.emit`, `NodeVisitor.visit_*`, ...)",
-    "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
+    "protocol-dunder": "a protocol dunder that runs per item: `__len__`, `__bool__`, `__getitem__`, `__setitem__`, `__delitem__`, `__contains__`, `__next__`, `__eq__`, `__hash__`",
     "public-api": "a public per-item method of a store or client API (`put`, `get`, `insert`, ...) that nothing in the repository calls",
     "item-object": "a public method, that nothing in the repository calls, of an object the package hands out one per item (built by another class's `__getitem__`/`__next__`, or in a loop of its `__iter__`)",
     "management-command": "a Django management command's `handle`, or an admin command of a CLI package taking `args` (runs once)",
@@ -49,7 +49,16 @@ ROLES: Dict[str, str] = {
     "setup": "setup code: setup.py, conftest, AppConfig.ready, setUp/setup_module, __init_subclass__, functions named `setup`, `setup_*`, `async_setup*`, receivers of Django's `pre_migrate`/`post_migrate` signals, Django system checks (`@register(...)`) (runs once)",
 }
 
-PROTOCOL_DUNDERS = frozenset({"__len__", "__bool__", "__getitem__", "__contains__", "__next__", "__eq__", "__hash__"})
+PROTOCOL_DUNDERS = frozenset({"__len__", "__bool__", "__getitem__", "__contains__", "__next__", "__eq__", "__hash__",
+                              "__setitem__", "__delitem__"})
+# `__setitem__` and `__delitem__` store or delete one item of a collection (warlock's Model
+# validated the whole dict against its schema per item set; an attribute set goes through it
+# too): hot, but one call is the unit of work, as for a store's public `set`/`delete` (no
+# iteration protocol runs them, unlike a `__getitem__` without `__iter__`); a mailbox's
+# `__setitem__` that fsyncs the message it writes is durable per message by design. Not
+# `__setattr__`: an object has a handful of fields, and a proxy that saves each set (aiida's
+# ModelWrapper commits per field outside a transaction) does so by design.
+ITEM_STORES = frozenset({"__setitem__", "__delitem__"})
 _VIEW_METHODS = frozenset({
     "get", "post", "put", "patch", "delete", "head", "options", "dispatch", "get_queryset",
     "get_object", "get_context_data", "form_valid", "form_invalid", "get_serializer_context",
@@ -183,6 +192,9 @@ class EntryPoints:
             # slices, once per use (Mailman's QuerySequence pages, labelled FALSE in run 11)
             return Role("protocol-dunder", "__getitem__ runs once per index or slice (its class iterates with "
                                            "__iter__): one use is the unit of work", True, "use")
+        if name in ITEM_STORES:
+            return Role("protocol-dunder", f"{name} runs once per item stored or deleted: one call is the unit of work",
+                        True, "use")
         if name in PROTOCOL_DUNDERS:
             return Role("protocol-dunder", f"{name} runs once per item", True, "item")
         # a hook of an external base first: a visitor dispatching `visit_%s` by name still

@@ -63,6 +63,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # every caller passes the parameter an object fixed for the process (passed.py)
             if not passes_fixed(program, fid, req[len("callers-pass-fixed:"):]):
                 return None
+        elif req.startswith("attr-set-once:"):
+            # an attribute of self that the whole program binds once per object only (in an
+            # __init__ or a class body): the same object on every call of the method
+            if not program.attr_set_once(req[len("attr-set-once:"):]):
+                return None
         elif req.startswith("callers-pass:"):
             # every caller passes the parameter one of these functions from outside the
             # program (`callers-pass:fn:requests.get,requests.post`; passed.py)

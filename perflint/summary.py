@@ -132,3 +132,8 @@ class ModuleSummary:
     receiver_names: FrozenSet[str] = frozenset()
     receiver_targets: FrozenSet[str] = frozenset()
     receiver_functions: FrozenSet[str] = frozenset()
+    # attribute name -> whether every write of it the module makes (attrwrites.attribute_writes)
+    # binds it once per object: `self.X = v` in `__init__` (or `self.__dict__["X"] = v`), or
+    # `X = v` in a class body; False once anything else stores, deletes or mutates it (a
+    # store in another method, on another object, a decorated method or property of the name)
+    attr_writes: Dict[str, bool] = field(default_factory=dict)

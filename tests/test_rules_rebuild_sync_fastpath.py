@@ -104,11 +104,12 @@ def test_pfl302_direct_dump_message_and_cold_severity(round_config):
     assert f.line == 6
     assert f.message == ("__setitem__() writes one item but re-serialises the whole self.db to the file: "
                          "O(size of the store) per write")
-    # __setitem__ is a single-item write: it runs once per item written, whoever calls it,
-    # and rewriting 100 items per write (10 us each, round costs) is a millisecond
+    # __setitem__ is a single-item write: it runs once per item written, whoever calls it (its
+    # protocol-dunder role, one call the unit of work), and rewriting 100 items per write
+    # (10 us each, round costs) is a millisecond
     (g,) = lint_sources({"m.py": src}, select=("PFL302",), config=round_config)
     assert (g.confidence, g.severity, g.frequency, g.score) == ("high", "warning", 1.0, 0.001)
-    assert "__setitem__() is a single-item write" in g.context
+    assert "__setitem__ runs once per item stored or deleted: one call is the unit of work" in g.context
 
 
 def test_pfl302_item_only_and_save_methods_are_not_reported():

@@ -7,6 +7,7 @@ from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
+from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.repetition import literal_size
 from perflint.rule import Invalid, Rule
@@ -690,7 +691,7 @@ TABLE_REGEX_FIX = ("compile the table's patterns once, at module level or on fir
 TABLE_ENTRY_REGEX_FIX = ("compile the table's patterns once, in __init__ (or at module level for a constant table): "
                          "a dict {entry: re.compile(entry)}, looked up in the loop")
 # Methods that run once per object: what they compile is kept with the object.
-_ONCE_PER_OBJECT = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"})
+_ONCE_PER_OBJECT = ONCE_PER_OBJECT
 # Module functions of re that compile (or look up) their pattern argument on every call.
 _RE_FUNCTIONS = {"re.match", "re.search", "re.fullmatch", "re.sub", "re.subn", "re.split", "re.findall",
                  "re.finditer"}
@@ -834,34 +835,14 @@ def _fixed_attributes(cls: cst.ClassDef) -> Dict[str, Tuple[bool, Optional[float
         me = params[0].name.value
         once = stmt.name.value in _ONCE_PER_OBJECT
         for node, _ in own_nodes(stmt.body, STATEMENTS_ONLY):
-            node_type = type(node)
-            if node_type in (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del):
-                targets = [t.target for t in node.targets] if node_type is cst.Assign else [node.target]
-                for target in targets:
-                    for element in _target_parts(target):
-                        parts = _chain(element.value) if isinstance(element, cst.Subscript) else _chain(element)
-                        if not parts or len(parts) < 2 or parts[0] != me:
-                            continue
-                        whole = isinstance(element, cst.Attribute) and len(parts) == 2 and node_type is cst.Assign
-                        if not once:
-                            changed.add(parts[1])
-                        elif whole:  # filling it in __init__ (`self.X[k] = v`) is once per object too
-                            fixed.setdefault(parts[1], (False, literal_size(node.value)))
-            elif node_type is cst.Call and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATORS:
-                parts = _chain(node.func.value)
-                if parts and len(parts) >= 2 and parts[0] == me and not once:
+            for parts, whole, value in attribute_writes(node):
+                if parts[0] != me:
+                    continue
+                if not once:
                     changed.add(parts[1])
+                elif whole and len(parts) == 2:  # filling it in __init__ (`self.X[k] = v`) is once per object too
+                    fixed.setdefault(parts[1], (False, literal_size(value)))
     return {name: how for name, how in fixed.items() if name not in changed}
-
-
-def _target_parts(target: cst.CSTNode):
-    if isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_parts(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_parts(target.value)
-    else:
-        yield target
 
 
 def _derived_from(loop: cst.For, entry: Set[str]) -> Set[str]:
@@ -1011,10 +992,7 @@ def _assigned_in(loop: cst.CSTNode) -> Set[str]:
 
 
 _BINDS_TARGET = frozenset({cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del})
-_MUTATORS = frozenset({
-    "append", "extend", "insert", "update", "write", "add", "pop", "clear", "remove", "setdefault",
-    "feed", "read", "seek", "readline", "send", "put", "push", "reset", "truncate",
-})
+_MUTATORS = MUTATORS
 
 
 def _text_size(arg: cst.BaseExpression) -> Optional[float]:

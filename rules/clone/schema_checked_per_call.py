@@ -23,8 +23,9 @@ class SchemaCheckedPerCall(Rule):
     ## What it does
     Flags `jsonschema.validate(instance, schema)` in a function that runs per request, per
     message or per item, when the schema is the same object on every call: a literal, a
-    module-level constant or a schema loaded once when the module is imported, or a parameter
-    that every caller in the program passes such a schema. It is reported where something
+    module-level constant or a schema loaded once when the module is imported, a parameter
+    that every caller in the program passes such a schema, or an attribute of `self` that the
+    program only ever sets once per object (in an `__init__` or a class body). It is reported where something
     repeats the call (a loop, a caller's loop) or where the function runs once per unit of
     work of an entry point (a request handler, a task, a public API method): one check of the
     schema costs more than most requests' own validation.
@@ -69,9 +70,14 @@ class SchemaCheckedPerCall(Rule):
     The size of a schema written out at the call, or assigned once at module level in the same
     file, is counted; one loaded from a file or imported is priced at 100 nodes, a modest
     schema. A schema the function builds
-    or loads on each call, one passed in by a caller that is not the same each time, and an
-    attribute of `self` (which may belong to an object built per request) are not reported;
-    nor is a call in a function that runs once (a start-up check of a configuration file), in
+    or loads on each call, and one passed in by a caller that is not the same each time, are
+    not reported. An attribute of `self` is reported, at medium confidence (the object may be
+    built per request, each with its own schema), when every binding of that attribute name in
+    the program, tests aside, is in an `__init__` (`self.schema = schema`, or a store into
+    `self.__dict__`, as warlock's generated model classes do) or a class body: none in another
+    method, on another object, by `setattr`, nor a property of that name, and nothing grows or
+    changes it in place; the fix builds the validator where the schema is set. Nor is a call
+    in a function that runs once (a start-up check of a configuration file), in
     a memoised function, or in tests. A schema that reaches the function as a parameter is
     reported when every call the program makes passes one fixed for the process (a
     module-level schema); its users may pass others, but a schema is configuration, the same
@@ -156,9 +162,12 @@ class SchemaCheckedPerCall(Rule):
             size = float(self._sizes[schema.value])  # the module's own literal schema
         else:
             size = None  # loaded or imported: priced as a modest schema (100 nodes)
+        # an attribute of self: the program binds it once per object, but the object itself
+        # may be built per request, each with its own schema
+        confidence = "medium" if any(r.startswith("attr-set-once:") for r in requires) else "high"
         self.report(node, f"jsonschema.validate() checks {what} against its metaschema and builds a new validator "
                           f"on every call of {fn.name}(), and the schema does not change between calls",
-                    requires=("repeated-or-entry",) + requires, size=size)
+                    requires=("repeated-or-entry",) + requires, size=size, confidence=confidence)
 
     def _fixed(self, schema: cst.BaseExpression, fn) -> Optional[Tuple[str, Tuple[str, ...]]]:
         """(what the schema is, phase-2 conditions) when it is the same object on every call;
@@ -170,6 +179,11 @@ class SchemaCheckedPerCall(Rule):
             # `schemas.REQUEST`, `Config.SCHEMA`: a constant of an imported module or a class
             if parts and parts[-1].isupper() and parts[0] not in self._locals():
                 return f"the schema '{'.'.join(parts)}'", ()
+            if parts and len(parts) == 2 and fn.cls is not None and fn.params[:1] == (parts[0],) \
+                    and not self._rebound(parts[0]):
+                # `self.schema`: the same object on every call when the program binds that
+                # attribute once per object only (phase 2: in __init__ or a class body)
+                return f"the schema 'self.{parts[1]}' (set once per object)", (f"attr-set-once:{parts[1]}",)
             return None
         if type(schema) is not cst.Name:
             return None
