@@ -6,6 +6,7 @@ from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
+from perflint.attrwrites import chain
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, is_literal, runs_per_call
 
@@ -175,7 +176,7 @@ class SchemaCheckedPerCall(Rule):
         if _literal_schema(schema):
             return "a literal schema", ()
         if type(schema) is cst.Attribute:
-            parts = _chain(schema)
+            parts = chain(schema)
             # `schemas.REQUEST`, `Config.SCHEMA`: a constant of an imported module or a class
             if parts and parts[-1].isupper() and parts[0] not in self._locals():
                 return f"the schema '{'.'.join(parts)}'", ()
@@ -241,14 +242,3 @@ def _nodes(expr: cst.BaseExpression) -> int:
     if kind in (cst.List, cst.Tuple):
         return 1 + sum(_nodes(e.value) for e in expr.elements)  # type: ignore[attr-defined]
     return 1
-
-
-def _chain(expr: cst.BaseExpression):
-    parts = []
-    while type(expr) is cst.Attribute:
-        parts.append(expr.attr.value)  # type: ignore[attr-defined]
-        expr = expr.value  # type: ignore[attr-defined]
-    if type(expr) is not cst.Name:
-        return None
-    parts.append(expr.value)  # type: ignore[attr-defined]
-    return parts[::-1]
