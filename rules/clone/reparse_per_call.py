@@ -7,7 +7,7 @@ from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
-from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
+from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes, chain as _chain
 from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.repetition import literal_size
 from perflint.rule import Invalid, Rule
@@ -861,17 +861,6 @@ def _derived_from(loop: cst.For, entry: Set[str]) -> Set[str]:
 
 def _when(ctx) -> str:
     return "on every iteration" if ctx.in_loop else "on every call"
-
-
-def _chain(expr: cst.BaseExpression):
-    parts = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return parts[::-1]
-    return None
 
 
 def _describe(arg: cst.BaseExpression) -> Optional[str]:
