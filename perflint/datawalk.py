@@ -1,7 +1,8 @@
 """Loops that walk a data buffer, and how much an accumulator grown in them holds.
 
 A decoder walking `data` byte by byte (`while i < len(data)`, `for b in data`), a reader
-taking one byte (or 16) at a time from a stream until it runs out: their trip count is not
+taking one byte (or 16) at a time from a stream until it runs out or until a counter of the
+bytes it took reaches a size the code does not spell out: their trip count is not
 "some collection" (`loop-trips`) but the size of the data divided by what one trip consumes.
 Real inputs (a PDF stream, a capture file, an HTTP body, a file read to its end) are KBs to
 MBs; the config's `data-bytes` (default 64 KiB) is the size assumed when the code cannot see
@@ -57,9 +58,10 @@ def walk_bytes(node: cst.CSTNode, buffers: "Buffers",
     constants (a read size `CHUNK`)."""
     node_type = type(node)
     if node_type is cst.While:
-        return _read_to_end(node, constants or {}) or _index_walk(node, buffers)  # type: ignore[arg-type]
+        return _read_to_end(node, constants or {}) or _counted_read(node, constants or {}) \
+            or _index_walk(node, buffers)  # type: ignore[arg-type]
     if node_type is cst.For:
-        return _element_walk(node.iter, buffers)  # type: ignore[attr-defined]
+        return _element_walk(node.iter, buffers) or _ranged_read(node, constants or {})  # type: ignore[attr-defined,arg-type]
     if node_type in _COMPREHENSIONS:
         # `[ALPHABET.index(c) for c in text]` walks the text as `for c in text:` does; a clause
         # nested in it (`for x in row`) walks something else
@@ -203,6 +205,116 @@ def _read_to_end(node: cst.While, constants: Mapping[str, float]) -> Optional[Tu
 
 
 _NESTED_LOOPS = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)
+
+
+# -- a loop that takes a count of bytes from a stream, a few bytes a trip ----------------
+def _counted_read(node: cst.While, constants: Mapping[str, float]) -> Optional[Tuple[float, str]]:
+    """`while i < n: byte = ser.read(1); ...; i += 1`: every trip reads s bytes (a size the
+    code spells out) and moves a counter on by those s bytes (`i += s`, `i = i + s`, `i +=
+    len(chunk)` of the read), until the counter reaches a size the code does not spell out.
+    The counter counts bytes taken from the stream, so the bound is the size of the data to
+    receive: data-bytes / s trips, as for a stream read to its end. A bound the code spells
+    out (`while i < 4`, a module constant) is a fixed-size read and keeps its own bound; a
+    read inside an `if` of the body, or a second read, is not one read a trip."""
+    test = node.test
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:  # type: ignore[attr-defined]
+        return None
+    op = type(test.comparisons[0].operator)  # type: ignore[attr-defined]
+    left, right = test.left, test.comparisons[0].comparator  # type: ignore[attr-defined]
+    if op in (cst.LessThan, cst.LessThanEqual, cst.NotEqual):
+        counter, bound = dotted_text(left), right
+    elif op in (cst.GreaterThan, cst.GreaterThanEqual):
+        counter, bound = dotted_text(right), left
+    else:
+        return None
+    if counter is None or dotted_text(bound) is None or _int_value(bound, constants) is not None:
+        return None
+    read = _one_read_a_trip(node.body, constants)
+    if read is None:
+        return None
+    name, size, text = read
+    if not _moves_by(node.body, counter, size, name):
+        return None
+    return size, f"reads {dotted_text(bound)} bytes from a stream, {_num(size)} a trip ({text}), counted in {counter}"
+
+
+def _ranged_read(node: cst.For, constants: Mapping[str, float]) -> Optional[Tuple[float, str]]:
+    """`for _ in range(n): byte = ser.read(1)` (or `range(0, n, 4)` with `read(4)`): one read
+    of s bytes a trip over a range that steps by s up to a size the code does not spell out:
+    the range counts the bytes taken from the stream, data-bytes / s trips."""
+    it = node.iter
+    if type(it) is not cst.Call or dotted_text(it.func) != "range":  # type: ignore[attr-defined]
+        return None
+    args = [a.value for a in it.args if a.keyword is None and not a.star]  # type: ignore[attr-defined]
+    if not args or len(args) != len(it.args):  # type: ignore[attr-defined]
+        return None
+    end = args[1] if len(args) >= 2 else args[0]
+    step = _int_value(args[2], constants) if len(args) == 3 else 1.0
+    if len(args) >= 2 and _int_value(args[0], constants) != 0.0:
+        return None
+    if step is None or dotted_text(end) is None or _int_value(end, constants) is not None:
+        return None
+    read = _one_read_a_trip(node.body, constants)
+    if read is None or read[1] != step:
+        return None
+    return step, f"reads {dotted_text(end)} bytes from a stream, {_num(step)} a trip ({read[2]}), counted by range()"
+
+
+def _one_read_a_trip(body: cst.BaseSuite, constants: Mapping[str, float]) -> Optional[Tuple[Optional[str], float, str]]:
+    """(name bound to the read or None, bytes, call text) for the one stream read of a size
+    the code spells out that a statement of the body itself makes (not one inside an `if`,
+    a nested loop or function); None when the loop reads anywhere else too, or not at all."""
+    found: Optional[Tuple[Optional[str], float, str]] = None
+    top = {id(stmt) for stmt in getattr(body, "body", ()) if type(stmt) is cst.SimpleStatementLine}
+    for stmt in getattr(body, "body", ()):
+        for current in _scope_nodes(stmt, _NESTED_LOOPS):
+            if type(current) is not cst.Call:
+                continue
+            read = _stream_read(current, constants)
+            if read is None:
+                continue
+            size, text = read
+            if found is not None or id(stmt) not in top or size is None or text.endswith("readline()"):
+                return None
+            found = (_bound_name(stmt, current), size, text)
+    return found
+
+
+def _bound_name(stmt: cst.CSTNode, call: cst.Call) -> Optional[str]:
+    """`byte` in `byte = ser.read(1)`: the name the statement binds the read to."""
+    for small in getattr(stmt, "body", ()):
+        if type(small) is cst.Assign and small.value is call and len(small.targets) == 1 \
+                and type(small.targets[0].target) is cst.Name:
+            return small.targets[0].target.value
+    return None
+
+
+def _moves_by(body: cst.BaseSuite, counter: str, size: float, name: Optional[str]) -> bool:
+    """A statement of the body itself moves `counter` on by `size` (`i += 1`, `i = i + 1`,
+    `got += len(chunk)` of the read `chunk`), and nothing in the body sets it back."""
+    moved = False
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            if type(small) is cst.AugAssign and type(small.operator) is cst.AddAssign \
+                    and dotted_text(small.target) == counter:
+                moved = moved or _step_of(small.value, size, name)
+            elif type(small) is cst.Assign and len(small.targets) == 1 \
+                    and dotted_text(small.targets[0].target) == counter:
+                value = small.value
+                if type(value) is cst.BinaryOperation and type(value.operator) is cst.Add \
+                        and dotted_text(value.left) == counter and _step_of(value.right, size, name):
+                    moved = True
+                else:
+                    return False
+    return moved and counter not in set(_reset(body))
+
+
+def _step_of(value: cst.BaseExpression, size: float, name: Optional[str]) -> bool:
+    if type(value) is cst.Integer and value.value.isdigit():  # type: ignore[attr-defined]
+        return float(int(value.value)) == size  # type: ignore[attr-defined]
+    return name is not None and _is_len(value) and dotted_text(value.args[0].value) == name  # type: ignore[attr-defined]
 
 
 # -- a while loop that reads one delimited field -----------------------------------------

@@ -98,8 +98,10 @@ class BytesConcatInLoop(Rule):
     ## Notes
     The time is the copy of what the accumulator holds, at every step: quadratic in the
     steps, which are the trips of the loops it grows in. A loop that walks a buffer
-    (`while i < len(data)`, `for b in data`) or reads a stream until it is empty
-    (`stream.read(1)`) runs `data-bytes` / (bytes a trip) times, so a decoder that grows its
+    (`while i < len(data)`, `for b in data`), reads a stream until it is empty
+    (`stream.read(1)`) or reads a count of bytes it keeps (`while i < n:` with one
+    `ser.read(1)` and `i += 1` a trip; `for _ in range(n):` with one `read(1)`) runs
+    `data-bytes` / (bytes a trip) times, so a decoder that grows its
     output a byte at a time over a 64 KiB input is an error, while a file read to its end in
     1 MiB chunks is a note (see "Loops that walk the data" in docs/scoring.md).
 
