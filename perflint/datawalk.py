@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Optional, Sequence, Set, Tu
 import libcst as cst
 
 from perflint.nodes import iter_children
+from perflint.repetition import TREE_WALK
 from perflint.values import dotted_text
 
 if TYPE_CHECKING:
@@ -620,7 +621,7 @@ def _call_text(expr: cst.BaseExpression) -> str:
 
 # -- what an accumulator holds -----------------------------------------------------------
 def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
-                growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
+                growth: Tuple[int, float, int, float], own: bool = False) -> Tuple[float, str]:
     """The average bytes one step of `buf += piece` copies, and how that was worked out.
 
     `growth` is (index of the first loop the accumulator grows in, bytes one step adds that
@@ -632,7 +633,13 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     most data-bytes, in at most data-bytes / C reads, whatever loops the reads sit in (a
     select loop over ready pipes is not a thousand reads). An optional fifth item ends the
     loops it grows in: the loops below them repeat the site within one step (a search per
-    needle of a buffer that grows once a trip), and count in its frequency, not its size."""
+    needle of a buffer that grows once a trip), and count in its frequency, not its size.
+
+    `own` (the candidate's `own-steps:` condition, `own_steps_start`): the accumulator is made
+    in its function on every call and grown by records the code sizes, so its steps are its
+    own loops' trips per call (`run_trips`), however deep its callers' loops sit: the nesting
+    cap on unknown loops belongs to the frequency (how often the call repeats), and the calls
+    it repeats each build a buffer of their own."""
     start, known, unknown, chunk = growth[:4]
     if start < 0:
         return _across_calls(program, fid, growth)
@@ -647,13 +654,14 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     counted = program.trips(loops[start:], depth)  # what the frequency counts of those loops
     # A walk's trips belong to the accumulation itself, however deep its function sits: the
     # data is as long in a decoder called from two unknown loops as in one called once.
-    steps = program.trips(loops[start:], 0) if walk else counted
+    steps = program.trips(loops[start:], 0) if walk else (max(run_trips(program, loops[start:]), counted) if own else counted)
     size = steps * piece / 2
     plural = "s" if piece != 1 else ""
     why = f"{size:g} bytes held on average ({steps:g} steps of {piece:g} byte{plural})"
     if steps > counted:
+        run = "walk of the data" if walk else OWN_RUN
         why = (f"{size * steps / counted:g} bytes: {size:g} held on average ({steps:g} steps of {piece:g} "
-               f"byte{plural}) x {steps:g} steps per walk of the data, of which the frequency counts {counted:g}")
+               f"byte{plural}) x {steps:g} steps per {run}, of which the frequency counts {counted:g}")
         size *= steps / counted
     if chunk:
         reads = max(program.data_bytes / chunk, 1.0)
@@ -663,6 +671,97 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
             why = (f"{size:g} bytes a step (a stream read in {chunk:g}-byte chunks holds at most "
                    f"data-bytes {program.data_bytes:g}: {reads:g} reads)")
     return max(size, 1.0), why
+
+
+OWN_STEPS = "own-steps:"  # a candidate's condition: a per-call buffer's steps are its own loops' (own_steps)
+OWN_RUN = "call (a buffer made per call: the callers' loops repeat the call, they add no steps)"
+
+
+def own_steps_start(requires: Sequence[str]) -> Optional[int]:
+    """The index of the first loop of a per-call buffer's own run (`own-steps:<start>`), or None."""
+    for req in requires:
+        if req.startswith(OWN_STEPS):
+            return int(req[len(OWN_STEPS):])
+    return None
+
+
+def run_trips(program: "Program", loops: Sequence["Loop"]) -> float:
+    """Steps of one run of a buffer made per call, over the loops it grows or is cut in,
+    counted as if its function were the root: known bounds multiply, the first loop of
+    unknown bound counts `loop-trips` (a walk of the data its walk's trips), and unknown loops
+    inside it add nothing: they split the records it counts (a hole padded block by block),
+    they do not multiply them."""
+    product, unknown = 1.0, False
+    for loop in loops:
+        if loop.trips is not None and not loop.why.endswith(TREE_WALK):
+            product *= loop.trips
+        elif not unknown:
+            product *= program.trips((loop,), 0)
+            unknown = True
+    return product
+
+
+def own_steps(program: "Program", fid: Optional[str], loops: Sequence["Loop"], start: int) -> Tuple[float, float]:
+    """(steps of a per-call buffer's run in one call, of which the site's frequency counts):
+    the frequency counts its loops under the callers' nesting cap (x1 two unknown loops deep),
+    the run is the function's own (`run_trips`)."""
+    depth = program.unknown.get(fid, 0) if fid is not None else 0
+    _, depth = program._trips(loops[:start], depth)
+    return run_trips(program, loops[start:]), program.trips(loops[start:], depth)
+
+
+# Reads and cuts whose size the code spells out: what makes a loop's trips records of data.
+_RECORD_READS = frozenset({"read", "recv", "read1", "readexactly", "recv_bytes"})
+_STRUCT_CALLS = frozenset({"pack", "unpack", "unpack_from", "iter_unpack", "calcsize"})
+_CONSTANT_NAME = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+
+
+def spelled_record(loop: cst.CSTNode, buffer: str, constants: Mapping[str, float]) -> Optional[str]:
+    """The code of a record of a size the code spells out that `loop` (its body and the loops
+    in it) reads or builds, or None: `f.read(4096)`, `sock.recv(HEADER)`, `os.read(fd, 512)`,
+    `struct.unpack("!I", ...)` (a struct's size), `b"\\x00" * BLOCK_SIZE` (a block of a
+    constant), `buffer[:4]` / `buffer[4:]` (a cut of the buffer by a constant). Such a loop
+    takes its data apart, or puts it together, in records: its trips are records of data, not
+    a handful of short fields (a length, a name, a path) of unknown size."""
+    for node in _scope_nodes(loop):
+        node_type = type(node)
+        if node_type is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
+            name = dotted_text(func) or ""
+            method = func.attr.value if type(func) is cst.Attribute else ""  # type: ignore[attr-defined]
+            args = [a.value for a in node.args if a.keyword is None and not a.star]  # type: ignore[attr-defined]
+            if name == "os.read" and len(args) == 2 and _spelled(args[1], constants):
+                return _code(node)
+            if method in _RECORD_READS and name != "os.read" and args and _spelled(args[0], constants):
+                return _code(node)
+            if name.startswith("struct.") and name[7:] in _STRUCT_CALLS and args \
+                    and type(args[0]) is cst.SimpleString:
+                return _code(func)
+        elif node_type is cst.BinaryOperation and type(node.operator) is cst.Multiply:  # type: ignore[attr-defined]
+            sides = (node.left, node.right)  # type: ignore[attr-defined]
+            if any(type(side) is cst.SimpleString and side.evaluated_value for side in sides) \
+                    and any(_spelled(side, constants) for side in sides):
+                return _code(node)
+        elif node_type is cst.Subscript and dotted_text(node.value) == buffer and len(node.slice) == 1:  # type: ignore[attr-defined]
+            part = node.slice[0].slice  # type: ignore[attr-defined]
+            if type(part) is cst.Slice and part.step is None and (part.lower is None) != (part.upper is None):
+                bound = part.lower if part.lower is not None else part.upper
+                if bound is not None and _spelled(bound, constants):
+                    return _code(node)
+    return None
+
+
+def _spelled(expr: cst.BaseExpression, constants: Mapping[str, float]) -> bool:
+    """A size the code spells out: an integer (or arithmetic of integers), a module constant,
+    a name spelled as one (`UBIFS_BLOCK_SIZE`, imported from a table of constants)."""
+    if type(expr) is cst.Name and _CONSTANT_NAME.match(expr.value):  # type: ignore[attr-defined]
+        return True
+    value = _int_value(expr, constants)
+    return value is not None and value > 0
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 ACROSS_CALLS_GROWN = -1  # growth start: an attribute grown once per call (PFL203)

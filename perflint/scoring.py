@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 from perflint.backends import LOCAL_QUERY, Backends
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
-from perflint.datawalk import growth_size, grower_of
+from perflint.datawalk import OWN_RUN, growth_size, grower_of, own_steps, own_steps_start
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
 
@@ -94,12 +94,22 @@ class Scorer:
         if per == "execution":
             value, text = unit, f"{key} {format_time(unit)}{local}"
         else:
+            own = own_steps_start(cand.requires)
             if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
-                size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth)
-            elif cand.size is not None:
-                size, why = cand.size, f"{cand.size:g} {per}s"
+                size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth,
+                                        own=own is not None)
             else:
-                size, why = self.default_size(per)
+                if cand.size is not None:
+                    size, why = cand.size, f"{cand.size:g} {per}s"
+                else:
+                    size, why = self.default_size(per)
+                if own is not None:
+                    # a buffer made per call and cut in its own loops: a step's copy per step of
+                    # its run in one call, of which the frequency counts only some
+                    steps, counted = own_steps(self.program, fid, cand.loops, own)
+                    if steps > counted:
+                        size *= steps / counted
+                        why = f"{why} x {steps:g} steps per {OWN_RUN}, of which the frequency counts {counted:g}"
             value, text = unit * size, f"{key} {format_time(unit)} x {why}"
         if settings is not None and settings.weight is not None:
             value *= settings.weight / 10.0

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.context import annotation_type
-from perflint.datawalk import ACROSS_CALLS_CONSUMED
+from perflint.datawalk import ACROSS_CALLS_CONSUMED, OWN_STEPS, spelled_record
 from perflint.finding import Loop
 from perflint.nodes import iter_children, own_nodes
 from perflint.rule import Invalid, Rule
@@ -123,6 +123,15 @@ class SliceCopyInLoop(Rule):
     frames one read holds are not known to the model: a `while` loop over them counts
     `loop-trips` (or `nested-loop-trips` under another loop), so a helper cut per frame of a
     read is usually a note.
+
+    A bytes buffer a function is given or makes and cuts in its own loop (`buf = buf[n:]`)
+    holds that call's data: when the loop takes records of a size the code spells out off it
+    (a 4-byte length header `buf[4:]`, a `struct.unpack("!I", ...)`, a read of a literal
+    size), the loop's trips are counted per call (`loop-trips`) even when its callers' loops
+    already sit two unknown loops deep and the frequency counts it x1: the callers' loops
+    repeat the call, each call drains a buffer of its own. A frame splitter called once per
+    receive of each connection (1,000 calls) is an error: a page copied for each of 100 frames
+    per call, 10 ms. A buffer cut at a searched delimiter alone keeps the capped count.
     """
 
     CODE = "PFL204"
@@ -379,9 +388,17 @@ class SliceCopyInLoop(Rule):
         kind, made_in = known
         if self._fresh_per_iteration(name, made_in):
             return  # `data = b""` per file, its last byte dropped once: one slice, not a chain
+        requires: Tuple[str, ...] = ()
+        loops = self.ctx.loop_nodes
+        if kind != "str" and len(made_in) < len(loops) \
+                and spelled_record(loops[len(made_in)], name, self.ctx.constants) is not None:
+            # a buffer this call was given or made, cut in records the code sizes (a 4-byte
+            # length header): its steps are this function's loops however deep its callers'
+            # loops sit (datawalk.own_steps)
+            requires = (f"{OWN_STEPS}{len(made_in)}",)
         self.report(node, f"'{name} = {name}[...]' in a loop copies the rest of the {kind} on every "
                           "step: quadratic in the number of steps; keep an offset or a memoryview",
-                    confidence="high", fix=CONSUME_FIX)
+                    confidence="high", fix=CONSUME_FIX, requires=requires)
 
     def _attribute_consumed(self, node: cst.Assign, target: cst.Attribute) -> None:
         """`self._data = self._data[n:]` in `__next__`, outside any loop of it: the iteration
