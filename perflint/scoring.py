@@ -49,10 +49,14 @@ class Scored:
     # The caller edge the trace starts from when the site's guards (guards.py) rule out its
     # function's hottest caller; None to follow the hottest chain.
     chain_start: Optional["Edge"] = None
+    # The share of `cost` one execution of the site carries, when the frequency counts fewer
+    # executions than run: a buffer made per call prices its whole run per counted execution
+    # (datawalk.own_steps), so what is dwarfed is compared per step, as `beside` is.
+    share: float = 1.0
 
     def dwarfed(self, cost: Optional[float] = None) -> bool:
         """Whether the site's cost (or `cost`, a cause's sum) is dwarfed by what runs beside it."""
-        return dwarfed(self.cost if cost is None else cost, self.beside)
+        return dwarfed((self.cost if cost is None else cost) * self.share, self.beside)
 
 
 def dwarfed(cost: float, beside: float) -> bool:
@@ -201,10 +205,23 @@ class Scorer:
         value = cost * frequency * CONFIDENCE_FACTORS[confidence]
         pinned, pinned_by = pinned_severity(self.config, code, overrides)
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
-        severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost, beside))
+        share = self._share(fid, cand)
+        severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost * share, beside))
         start = best[1] if best is not None and best[1] is not program.pred.get(fid) else None
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
-                      "; ".join(sure[1]) if sure is not None else guard_text, start)
+                      "; ".join(sure[1]) if sure is not None else guard_text, start, share)
+
+    def _share(self, fid: str, cand: Candidate) -> float:
+        """The share of a counted execution's cost that one execution of the site carries: the
+        steps the frequency counts of a per-call buffer's run / the steps it runs (the cost
+        prices the whole run per counted step), else 1. `beside` is per execution, counted from
+        each level as if it were the root: the comparison is per step, so per call."""
+        own = own_steps_start(cand.requires)
+        walked = any(loop.walks and loop.trips is None for loop in cand.loops[own:]) if own is not None else False
+        if own is None or (cand.growth is not None and walked):
+            return 1.0  # a walk of the data already counted its run in full (datawalk.growth_size)
+        steps, counted = own_steps(self.program, fid, cand.loops, own)
+        return counted / steps if steps > counted else 1.0
 
     def beside(self, fid: str, loops: Sequence[Loop]) -> Tuple[float, str]:
         """The slow operations on the site's path, in seconds per execution of the site.
@@ -319,7 +336,7 @@ class Scorer:
         if confidence == "low":
             return f"{text}; note: low confidence (a name heuristic), never more than a note"
         if scored.dwarfed() and scored.severity == "note" and scored.score * (1 + 1e-9) >= warning:
-            share = 100.0 * scored.cost / scored.beside
+            share = 100.0 * scored.cost * scored.share / scored.beside
             return (f"{text}; note: dwarfed by {scored.beside_text}: this site's cost is {share:.2g}% of "
                     f"the {format_time(scored.beside)} beside each execution")
         if scored.severity == "error":
