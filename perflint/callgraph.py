@@ -221,6 +221,7 @@ class Program(Frequencies):
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
         self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
+        self._stars: Dict[str, Dict[str, str]] = {}  # module -> star_names(module)
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
@@ -323,12 +324,49 @@ class Program(Frequencies):
         target = mod.imports.get(head)
         if target is not None and target != f"{mod.module}.{head}":
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
+        if mod.star_imports:
+            target = self.star_names(mod).get(head)
+            if target is not None:
+                return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
         # A submodule not imported in the package's __init__: pkg.sub.
         sub = f"{mod.module}.{head}"
         sub_mod = self.module(sub)
         if sub_mod is not None:
             return self._resolve_in_module(sub_mod, rest[1:], depth)
         return None
+
+    def star_names(self, mod: ModuleSummary) -> Dict[str, str]:
+        """Name -> dotted target (`pkg.rounds.Round`) for each name the module's star imports
+        of the program's own modules bind (`from .rounds import *`) and the module does not
+        bind itself: the star-imported module's `__all__` when it spells it as a literal, else
+        its public top-level names, with those it imports or star-imports in turn. A star
+        import of a module outside the program binds nothing known. Worked out once per module."""
+        found = self._stars.get(mod.module)
+        if found is None:
+            found = self._stars[mod.module] = self._star_bound(mod, {mod.module})
+        return found
+
+    def _star_bound(self, mod: ModuleSummary, seen: Set[str]) -> Dict[str, str]:
+        out: Dict[str, str] = {}
+        own = mod.bindings.get(MODULE_SCOPE, _NO_BINDINGS)
+        for base in mod.star_imports:
+            source = self.module(base)
+            if source is None or source.module in seen:
+                continue  # outside the program, or a cycle of star imports
+            seen.add(source.module)
+            names = source.exports
+            if names is None:
+                public = {qual for qual in source.classes if "." not in qual}
+                public.update(qual for qual in source.functions if "." not in qual and qual != MODULE_SCOPE)
+                public.update(source.imports)
+                public.update(source.bindings.get(MODULE_SCOPE, _NO_BINDINGS))
+                if source.star_imports:
+                    public.update(self._star_bound(source, seen))
+                names = tuple(sorted(name for name in public if not name.startswith("_")))
+            for name in names:
+                if name not in own and name not in mod.classes and name not in mod.functions:
+                    out[name] = f"{source.module}.{name}"  # a later star import rebinds it
+        return out
 
     def _resolve_in_class(self, cid: str, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
         if not rest:
@@ -1371,6 +1409,7 @@ class Program(Frequencies):
 
 
 _NOTHING: Set[str] = frozenset()  # type: ignore[assignment]
+_NO_BINDINGS: Dict[str, List[tuple]] = {}  # a module without top-level bindings (never written)
 
 
 def _carry_on() -> None:

@@ -106,6 +106,11 @@ class ModuleSummary:
     is_test: bool
     alias: str = ""  # another name imports may use for it (discovery.SourceFile.alias)
     imports: Dict[str, str] = field(default_factory=dict)  # module-level name -> dotted target
+    # the modules it star-imports at module level (`from .rounds import *`), dotted, in order
+    star_imports: Tuple[str, ...] = ()
+    # its `__all__` when a top-level assignment spells it as a literal list or tuple of
+    # strings: the names a star import of it binds (else its public top-level names)
+    exports: Optional[Tuple[str, ...]] = None
     functions: Dict[str, FunctionSummary] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     candidates: List[Candidate] = field(default_factory=list)

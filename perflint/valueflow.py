@@ -807,6 +807,10 @@ class ValueFlow:
         target = mod.imports.get(name)
         if target is not None and target != f"{mod.module}.{name}":
             parts.append(self.dotted(target))
+        if not parts and mod.star_imports:
+            star = self.p.star_names(mod).get(name)  # bound by `from .other import *`
+            if star is not None:
+                parts.append(self.dotted(star))
         if not parts:
             sub = self.p.module(f"{mod.module}.{name}")
             if sub is not None:
