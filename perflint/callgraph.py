@@ -15,7 +15,7 @@ from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display, at_full_heat
 from perflint.repetition import ABSTRACT
-from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
+from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, STAR_SEGMENT, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
 from perflint.values import TRANSPARENT_DECORATORS
 
@@ -324,10 +324,11 @@ class Program(Frequencies):
         target = mod.imports.get(head)
         if target is not None and target != f"{mod.module}.{head}":
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
-        if mod.star_imports:
-            target = self.star_names(mod).get(head)
-            if target is not None:
-                return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
+        if head == STAR_SEGMENT:
+            # `pkg.play.*.Round`: a global of pkg.play that phase 1 found bound by nothing but
+            # maybe by one of its star imports (values.NameResolution._resolve_raw_dotted)
+            target = self.star_names(mod).get(rest[1]) if len(rest) > 1 and mod.star_imports else None
+            return self.resolve_dotted(".".join([target] + rest[2:]), depth + 1) if target else None
         # A submodule not imported in the package's __init__: pkg.sub.
         sub = f"{mod.module}.{head}"
         sub_mod = self.module(sub)
@@ -336,11 +337,14 @@ class Program(Frequencies):
         return None
 
     def star_names(self, mod: ModuleSummary) -> Dict[str, str]:
-        """Name -> dotted target (`pkg.rounds.Round`) for each name the module's star imports
-        of the program's own modules bind (`from .rounds import *`) and the module does not
-        bind itself: the star-imported module's `__all__` when it spells it as a literal, else
-        its public top-level names, with those it imports or star-imports in turn. A star
-        import of a module outside the program binds nothing known. Worked out once per module."""
+        """Name -> dotted target where it is bound (`pkg.rounds.Round`) for each name the
+        module's star imports of the program's own modules bind (`from .rounds import *`) and
+        the module does not bind or import itself: the star-imported module's `__all__` when it
+        spells it as a literal, else its public top-level names, with those it imports or
+        star-imports in turn (chains followed to the module that binds the name; a cycle ends
+        the walk). A star import of a module outside the program binds nothing known. Worked
+        out once per module; read for the module's own names only (STAR_SEGMENT targets and
+        the value flow's global names), never for `pkg.name` read from another module."""
         found = self._stars.get(mod.module)
         if found is None:
             found = self._stars[mod.module] = self._star_bound(mod, {mod.module})
@@ -354,18 +358,20 @@ class Program(Frequencies):
             if source is None or source.module in seen:
                 continue  # outside the program, or a cycle of star imports
             seen.add(source.module)
+            bound = self._star_bound(source, seen) if source.star_imports else {}
+            direct = {qual for qual in source.classes if "." not in qual}
+            direct.update(qual for qual in source.functions if "." not in qual and qual != MODULE_SCOPE)
+            direct.update(source.imports)
+            direct.update(source.bindings.get(MODULE_SCOPE, _NO_BINDINGS))
             names = source.exports
             if names is None:
-                public = {qual for qual in source.classes if "." not in qual}
-                public.update(qual for qual in source.functions if "." not in qual and qual != MODULE_SCOPE)
-                public.update(source.imports)
-                public.update(source.bindings.get(MODULE_SCOPE, _NO_BINDINGS))
-                if source.star_imports:
-                    public.update(self._star_bound(source, seen))
-                names = tuple(sorted(name for name in public if not name.startswith("_")))
+                names = sorted(name for name in direct | set(bound) if not name.startswith("_"))
             for name in names:
-                if name not in own and name not in mod.classes and name not in mod.functions:
-                    out[name] = f"{source.module}.{name}"  # a later star import rebinds it
+                if name in own or name in mod.classes or name in mod.functions or name in mod.imports:
+                    continue
+                # a later star import rebinds the name; one the source binds itself wins over
+                # its own star imports (or a submodule a literal __all__ lists: pkg.name)
+                out[name] = f"{source.module}.{name}" if name in direct or name not in bound else bound[name]
         return out
 
     def _resolve_in_class(self, cid: str, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:

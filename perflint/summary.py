@@ -9,6 +9,9 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from perflint.finding import Candidate, FileError, Loop
 
 MODULE_SCOPE = "<module>"
+# `g:pkg.play.*.Round`: Round, a global of pkg.play that only a star import can bind
+# (values.NameResolution._resolve_raw_dotted); phase 2 looks it up in pkg.play's star imports
+STAR_SEGMENT = "*"
 # `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there), here and for the
 # call graph's edges (callgraph.Edge). Phase 2 reads every call site and function summary
 # several times over: without an instance dict each object is one small block, and reading a

@@ -770,6 +770,12 @@ class ValueFlow:
                     parts.append(frozenset({("C", f"{mod.module}.{scope}.{name}", False)}))
                 return union(parts)
             scope = scope.rpartition(".")[0]
+        if mod.star_imports:
+            # a global only a star import of one of the program's modules binds (never looked
+            # up for `pkg.name` read from elsewhere: module_name)
+            star = self.p.star_names(mod).get(name)
+            if star is not None:
+                return self.dotted(star)
         return self.module_name(mod, name)
 
     def _nested_anywhere(self) -> FrozenSet[str]:
@@ -807,10 +813,6 @@ class ValueFlow:
         target = mod.imports.get(name)
         if target is not None and target != f"{mod.module}.{name}":
             parts.append(self.dotted(target))
-        if not parts and mod.star_imports:
-            star = self.p.star_names(mod).get(name)  # bound by `from .other import *`
-            if star is not None:
-                parts.append(self.dotted(star))
         if not parts:
             sub = self.p.module(f"{mod.module}.{name}")
             if sub is not None:

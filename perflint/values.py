@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.djangomodels import declared_relation
-from perflint.summary import MODULE_SCOPE
+from perflint.summary import MODULE_SCOPE, STAR_SEGMENT
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -668,9 +668,9 @@ class NameResolution:
         if target is not None:
             return f"{target}{tail}"
         if self.summary.star_imports and head not in _BUILTINS:
-            # maybe a name a star import binds: a global of this module, which phase 2 looks
-            # up in the star-imported modules (callgraph.Program._resolve_in_module)
-            return f"{self.module_name}.{head}{tail}"
+            # maybe a name a star import binds: phase 2 looks it up in the star-imported
+            # modules (callgraph.Program.star_names), for this module's own reads only
+            return f"{self.module_name}.{STAR_SEGMENT}.{head}{tail}"
         return None
 
     def _finish_target(self, raw: tuple) -> Optional[str]:

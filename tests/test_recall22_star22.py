@@ -137,8 +137,8 @@ def test_star_chains_are_followed_and_cycles_terminate():
     })
     p = program(files)
     names = p.star_names(p.modules["game.play"])
-    assert names["Round"] == "game.Round" and names["bonus"] == "game.bonus"
-    assert p.resolve_dotted("game.Round") == ("class", "game.classes.Round")
+    # each name maps to the module that binds it, whatever the chain it came through
+    assert names["Round"] == "game.classes.Round" and names["bonus"] == "game.extra.bonus"
     assert ("game.extra.bonus", "game.rules.score") in edges(p)
     assert linked(p) == {("game.classes.Round.__init__", "exact", False), ("game.classes.Round.get_play", "exact", False)}
     assert [severity for _, _, severity, _ in seen(files)] == ["error"]
@@ -153,3 +153,15 @@ def test_bases_named_through_star_imports_join_the_mro():
                          "class Loader(Reader, Resolver):\n    pass\n"),
     })
     assert p.mro("ld.loader.Loader") == ["ld.loader.Loader", "ld.reader.Reader", "ld.resolver.Resolver"]
+
+
+def test_a_star_reexport_read_from_another_module_is_not_resolved():
+    # `game/__init__` star-imports game.classes; another module reading `game.Round` (an
+    # import of the package's public API) is left as before: only the star-importing module's
+    # own names are looked up in its star imports
+    files = game(play=PLAY.replace("from game.classes import *", "import game").replace(
+        "Round(players)", "game.Round(players)"), extra={"game/__init__.py": "from .classes import *\n"})
+    p = program(files)
+    assert p.star_names(p.modules["game"])["Round"] == "game.classes.Round"
+    assert p.resolve_dotted("game.Round") is None
+    assert linked(p) == GUESSED
