@@ -15,7 +15,7 @@ from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, Frequencies, _display, at_full_heat
 from perflint.repetition import ABSTRACT
-from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, CallSite, ClassSummary, FunctionSummary, ModuleSummary
+from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, STAR_SEGMENT, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
 from perflint.values import TRANSPARENT_DECORATORS
 
@@ -221,6 +221,7 @@ class Program(Frequencies):
         self._mro: Dict[str, List[str]] = {}
         self._targets: Dict[str, Optional[str]] = {}
         self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
+        self._stars: Dict[str, Dict[str, str]] = {}  # module -> star_names(module)
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
@@ -323,12 +324,55 @@ class Program(Frequencies):
         target = mod.imports.get(head)
         if target is not None and target != f"{mod.module}.{head}":
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
+        if head == STAR_SEGMENT:
+            # `pkg.play.*.Round`: a global of pkg.play that phase 1 found bound by nothing but
+            # maybe by one of its star imports (values.NameResolution._resolve_raw_dotted)
+            target = self.star_names(mod).get(rest[1]) if len(rest) > 1 and mod.star_imports else None
+            return self.resolve_dotted(".".join([target] + rest[2:]), depth + 1) if target else None
         # A submodule not imported in the package's __init__: pkg.sub.
         sub = f"{mod.module}.{head}"
         sub_mod = self.module(sub)
         if sub_mod is not None:
             return self._resolve_in_module(sub_mod, rest[1:], depth)
         return None
+
+    def star_names(self, mod: ModuleSummary) -> Dict[str, str]:
+        """Name -> dotted target where it is bound (`pkg.rounds.Round`) for each name the
+        module's star imports of the program's own modules bind (`from .rounds import *`) and
+        the module does not bind or import itself: the star-imported module's `__all__` when it
+        spells it as a literal, else its public top-level names, with those it imports or
+        star-imports in turn (chains followed to the module that binds the name; a cycle ends
+        the walk). A star import of a module outside the program binds nothing known. Worked
+        out once per module; read for the module's own names only (STAR_SEGMENT targets and
+        the value flow's global names), never for `pkg.name` read from another module."""
+        found = self._stars.get(mod.module)
+        if found is None:
+            found = self._stars[mod.module] = self._star_bound(mod, {mod.module})
+        return found
+
+    def _star_bound(self, mod: ModuleSummary, seen: Set[str]) -> Dict[str, str]:
+        out: Dict[str, str] = {}
+        own = mod.bindings.get(MODULE_SCOPE, _NO_BINDINGS)
+        for base in mod.star_imports:
+            source = self.module(base)
+            if source is None or source.module in seen:
+                continue  # outside the program, or a cycle of star imports
+            seen.add(source.module)
+            bound = self._star_bound(source, seen) if source.star_imports else {}
+            direct = {qual for qual in source.classes if "." not in qual}
+            direct.update(qual for qual in source.functions if "." not in qual and qual != MODULE_SCOPE)
+            direct.update(source.imports)
+            direct.update(source.bindings.get(MODULE_SCOPE, _NO_BINDINGS))
+            names = source.exports
+            if names is None:
+                names = sorted(name for name in direct | set(bound) if not name.startswith("_"))
+            for name in names:
+                if name in own or name in mod.classes or name in mod.functions or name in mod.imports:
+                    continue
+                # a later star import rebinds the name; one the source binds itself wins over
+                # its own star imports (or a submodule a literal __all__ lists: pkg.name)
+                out[name] = f"{source.module}.{name}" if name in direct or name not in bound else bound[name]
+        return out
 
     def _resolve_in_class(self, cid: str, rest: List[str], depth: int) -> Optional[Tuple[str, str]]:
         if not rest:
@@ -1371,6 +1415,7 @@ class Program(Frequencies):
 
 
 _NOTHING: Set[str] = frozenset()  # type: ignore[assignment]
+_NO_BINDINGS: Dict[str, List[tuple]] = {}  # a module without top-level bindings (never written)
 
 
 def _carry_on() -> None:

@@ -40,6 +40,7 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     callback_spec,
     dotted_parts,
     dotted_text,
+    literal_all,
     value_expr,
 )
 
@@ -284,6 +285,7 @@ class FileContext(NameResolution):
     def _before_module(self, node: cst.Module) -> None:
         self.constants = module_constants(node)
         self.summary.constants = self.constants
+        self.summary.exports = literal_all(node)
         self._module_node, self._returned = node, None
 
     def _before_assign(self, node: cst.Assign) -> None:

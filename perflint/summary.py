@@ -9,6 +9,9 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from perflint.finding import Candidate, FileError, Loop
 
 MODULE_SCOPE = "<module>"
+# `g:pkg.play.*.Round`: Round, a global of pkg.play that only a star import can bind
+# (values.NameResolution._resolve_raw_dotted); phase 2 looks it up in pkg.play's star imports
+STAR_SEGMENT = "*"
 # `slots` from Python 3.10 (perflint runs on 3.9: a plain dataclass there), here and for the
 # call graph's edges (callgraph.Edge). Phase 2 reads every call site and function summary
 # several times over: without an instance dict each object is one small block, and reading a
@@ -106,6 +109,11 @@ class ModuleSummary:
     is_test: bool
     alias: str = ""  # another name imports may use for it (discovery.SourceFile.alias)
     imports: Dict[str, str] = field(default_factory=dict)  # module-level name -> dotted target
+    # the modules it star-imports at module level (`from .rounds import *`), dotted, in order
+    star_imports: Tuple[str, ...] = ()
+    # its `__all__` when a top-level assignment spells it as a literal list or tuple of
+    # strings: the names a star import of it binds (else its public top-level names)
+    exports: Optional[Tuple[str, ...]] = None
     functions: Dict[str, FunctionSummary] = field(default_factory=dict)
     classes: Dict[str, ClassSummary] = field(default_factory=dict)
     candidates: List[Candidate] = field(default_factory=list)

@@ -770,6 +770,12 @@ class ValueFlow:
                     parts.append(frozenset({("C", f"{mod.module}.{scope}.{name}", False)}))
                 return union(parts)
             scope = scope.rpartition(".")[0]
+        if mod.star_imports:
+            # a global only a star import of one of the program's modules binds (never looked
+            # up for `pkg.name` read from elsewhere: module_name)
+            star = self.p.star_names(mod).get(name)
+            if star is not None:
+                return self.dotted(star)
         return self.module_name(mod, name)
 
     def _nested_anywhere(self) -> FrozenSet[str]:

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from perflint.djangomodels import declared_relation
-from perflint.summary import MODULE_SCOPE
+from perflint.summary import MODULE_SCOPE, STAR_SEGMENT
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -110,6 +110,88 @@ _CONTAINERS = frozenset({
     "collections.abc.Sequence", "collections.abc.Iterable", "collections.abc.Iterator",
     "Collection", "typing.Collection", "Tuple", "tuple",
 })
+
+
+def literal_all(module: cst.Module) -> Optional[Tuple[str, ...]]:
+    """The module's `__all__` when one top-level assignment spells it as a literal list or
+    tuple of strings and nothing else at the top level changes it (`+=`, `.extend(...)`, an
+    assignment under `if`/`try`); None otherwise: a star import then binds its public names."""
+    found: Optional[Tuple[str, ...]] = None
+    for stmt in module.body:
+        if type(stmt) is not cst.SimpleStatementLine:
+            if _mentions_all(stmt):
+                return None
+            continue
+        for small in stmt.body:
+            small_type = type(small)
+            if small_type is cst.Assign:
+                named = [t.target for t in small.targets if _names_all(t.target)]  # type: ignore[attr-defined]
+                if not named:
+                    continue
+                value = small.value  # type: ignore[attr-defined]
+                if type(named[0]) is not cst.Name or type(value) not in (cst.List, cst.Tuple) or found is not None:
+                    return None
+                names = []
+                for element in value.elements:
+                    text = element.value
+                    if type(element) is not cst.Element or type(text) is not cst.SimpleString:
+                        return None
+                    evaluated = text.evaluated_value
+                    if not isinstance(evaluated, str):
+                        return None
+                    names.append(evaluated)
+                found = tuple(names)
+            elif _mentions_all(small):
+                return None
+    return found
+
+
+def _mentions_all(node: cst.CSTNode) -> bool:
+    """Whether a top-level statement may change `__all__`: an assignment, augmented
+    assignment, deletion or method call naming it, in it or in the blocks it holds
+    (statements only: expressions and nested functions and classes are not walked)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.SimpleStatementLine:
+            stack.extend(current.body)  # type: ignore[attr-defined]
+        elif kind is cst.Assign:
+            if any(_names_all(t.target) for t in current.targets):  # type: ignore[attr-defined]
+                return True
+        elif kind in (cst.AugAssign, cst.AnnAssign):
+            if _names_all(current.target):  # type: ignore[attr-defined]
+                return True
+        elif kind is cst.Expr:
+            value = current.value  # type: ignore[attr-defined]
+            if type(value) is cst.Call and type(value.func) is cst.Attribute and _names_all(value.func.value):
+                return True
+        elif kind is cst.Del:
+            if _names_all(current.target):  # type: ignore[attr-defined]
+                return True
+        elif isinstance(current, cst.BaseSuite):
+            stack.extend(current.body)  # type: ignore[attr-defined]
+        elif kind not in (cst.FunctionDef, cst.ClassDef) and (
+                isinstance(current, cst.BaseCompoundStatement) or kind in _BLOCK_PARTS):
+            # if/elif/else, try/except/finally, with, for, while: the blocks, not the tests
+            stack.append(current.body)  # type: ignore[attr-defined]
+            for part in ("orelse", "finalbody"):
+                found = getattr(current, part, None)
+                if found is not None:
+                    stack.append(found)
+            stack.extend(getattr(current, "handlers", ()))
+    return False
+
+
+_BLOCK_PARTS = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler)
+
+
+def _names_all(target: cst.BaseExpression) -> bool:
+    if type(target) is cst.Name:
+        return target.value == "__all__"  # type: ignore[attr-defined]
+    if type(target) in (cst.Tuple, cst.List):
+        return any(_names_all(element.value) for element in target.elements)  # type: ignore[attr-defined]
+    return False
 
 
 def _parse_string_annotation(text: object) -> Optional[cst.BaseExpression]:
@@ -374,7 +456,14 @@ class NameResolution:
             for _ in range(level - 1):
                 package = package.rpartition(".")[0]
             base = ".".join(p for p in (package, base) if p)
-        if base is None or isinstance(node.names, cst.ImportStar):
+        if base is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            # `from .rounds import *`: which names it binds needs the other module's summary,
+            # so phase 2 works them out (callgraph.Program.star_names); names phase 1 cannot
+            # resolve here become this module's globals (_resolve_raw_dotted)
+            if base and not self.frames and base not in self.summary.star_imports:
+                self.summary.star_imports += (base,)
             return
         for alias in node.names:
             name = dotted_text(alias.name)
@@ -578,6 +667,10 @@ class NameResolution:
         target = self.imports.get(head)
         if target is not None:
             return f"{target}{tail}"
+        if self.summary.star_imports and head not in _BUILTINS:
+            # maybe a name a star import binds: phase 2 looks it up in the star-imported
+            # modules (callgraph.Program.star_names), for this module's own reads only
+            return f"{self.module_name}.{STAR_SEGMENT}.{head}{tail}"
         return None
 
     def _finish_target(self, raw: tuple) -> Optional[str]:
