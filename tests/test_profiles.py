@@ -41,7 +41,10 @@ def _profile(profiler: str, argv, out: Path) -> str:
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         if not Path(spy).exists():
             return "py-spy is not installed (pip install 'perflint-cst[profile]')"
-        cmd = [spy, "record", "--rate", "500", "--format", "speedscope", "-o", str(out), "--", sys.executable, *argv]
+        # py-spy may attach after the shop's first tenth of a second (all of its quotes, on a
+        # busy CI machine): run.py idles first, which py-spy leaves out of the profile.
+        wait = ["--wait", "2"] if argv[0].endswith("run.py") else []
+        cmd = [spy, "record", "--rate", "500", "--format", "speedscope", "-o", str(out), "--", sys.executable, *argv, *wait]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if proc.returncode != 0 or not out.exists():
         if profiler == "py-spy":  # ptrace refused (a container without CAP_SYS_PTRACE, yama)
