@@ -173,8 +173,12 @@ def _mentions_all(node: cst.CSTNode) -> bool:
             stack.extend(current.body)  # type: ignore[attr-defined]
         elif kind not in (cst.FunctionDef, cst.ClassDef) and (
                 isinstance(current, cst.BaseCompoundStatement) or kind in _BLOCK_PARTS):
-            # if/elif/else, try/except/finally, with, for, while: the blocks, not the tests
-            stack.append(current.body)  # type: ignore[attr-defined]
+            # if/elif/else, try/except/finally, with, for, while: the blocks, not the tests;
+            # a match statement holds its blocks in its cases
+            body = getattr(current, "body", None)
+            if body is not None:
+                stack.append(body)
+            stack.extend(getattr(current, "cases", ()))
             for part in ("orelse", "finalbody"):
                 found = getattr(current, part, None)
                 if found is not None:
@@ -183,7 +187,7 @@ def _mentions_all(node: cst.CSTNode) -> bool:
     return False
 
 
-_BLOCK_PARTS = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler)
+_BLOCK_PARTS = (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
 
 
 def _names_all(target: cst.BaseExpression) -> bool:

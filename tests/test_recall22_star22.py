@@ -165,3 +165,16 @@ def test_a_star_reexport_read_from_another_module_is_not_resolved():
     assert p.star_names(p.modules["game"])["Round"] == "game.classes.Round"
     assert p.resolve_dotted("game.Round") is None
     assert linked(p) == GUESSED
+
+
+def test_a_top_level_match_statement_is_read_for_all_without_an_internal_error():
+    # literal_all walked compound statements through `.body`, which a match statement lacks:
+    # any module with a top-level `match` was an "internal error while analysing" (test_fuzz)
+    from perflint.values import literal_all
+    import libcst as cst
+
+    assert literal_all(cst.parse_module('__all__ = ["Hand"]\nmatch x:\n    case 1:\n        pass\n')) == ("Hand",)
+    changed = '__all__ = ["Hand"]\nmatch x:\n    case 1:\n        __all__ = ["Round"]\n    case _:\n        pass\n'
+    assert literal_all(cst.parse_module(changed)) is None  # changed in a case: not a literal
+    p = program(game(classes="match 1:\n    case _:\n        pass\n" + CLASSES))
+    assert {"Hand", "Round"} <= set(p.star_names(p.modules["game.play"]))
