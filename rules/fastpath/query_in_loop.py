@@ -9,8 +9,9 @@ import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
 from perflint.djangomodels import RELATION_FIELDS
-from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, orm_query
-from perflint.nodes import iter_children, names_below
+from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, SESSION_RECEIVER, orm_query
+from perflint.nodes import iter_children, names_below, own_nodes
+from perflint.sqlamodels import LAZY_DYNAMIC, Model, file_models, lazy_reads, loader_cover, loading_helper
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
@@ -191,7 +192,8 @@ class QueryInLoop(Rule):
     NAME = "query-in-loop"
     FAMILY = "fastpath"
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
-    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard", "wagtail")
+    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard", "wagtail",
+                "relationship", ".query")
     VALID = [
         # `self.objects` is the object's own dict: Django managers are not reachable from instances.
         "class Domain:\n    def find(self, names):\n        return [self.objects.get(n) for n in names]\n",
@@ -325,9 +327,25 @@ class QueryInLoop(Rule):
         self._loop_assigned: List[Set[str]] = [set()]  # per function: names bound inside a loop
         self._all_assigned: List[Dict[str, List[cst.BaseExpression]]] = []  # per function: local -> every value so far
         self._appended: List[Dict[str, List[Tuple[int, ...]]]] = []  # per function: list -> loops of its appends
+        # SQLAlchemy: models of this file, the lazy reads of each model method, the `self.rel`
+        # nodes of those reads (their function has the lazy-load effect), the loops over rows
+        self._module: Optional[cst.Module] = None
+        self._models: Dict[str, Model] = {}
+        self._method_reads: Dict[Tuple[str, str], List[Tuple[str, cst.Attribute]]] = {}
+        self._lazy_nodes: Set[int] = set()
+        self._rows: List[_Rows] = []
 
     # -- models declared in this file -------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+        self._models = file_models(node, self.ctx.resolve, self.ctx.source)
+        for model in self._models.values():
+            lazy = {name for name, kind in model.relations.items() if kind}
+            for name, method in model.methods.items():
+                reads = lazy_reads(method, lazy)
+                if reads:
+                    self._method_reads[(model.name, name)] = reads
+                    self._lazy_nodes.update(id(n) for _, n in reads)
         if "ForeignKey" not in self.ctx.source and "ManyToMany" not in self.ctx.source and "OneToOne" not in self.ctx.source:
             return
         for stmt in node.body:
@@ -900,6 +918,7 @@ class QueryInLoop(Rule):
     def visit_For(self, node: cst.For) -> None:
         if not isinstance(node.target, cst.Name):
             return
+        self._enter_rows(node.target, node.iter, node)
         qs = _queryset(node.iter)
         if qs is None and isinstance(node.iter, cst.Name) and self._querysets:
             qs = self._querysets[-1].get(node.iter.value)
@@ -909,6 +928,218 @@ class QueryInLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         if self._active and self._active[-1][3] is node:
             self._active.pop()
+        self._leave_rows(node)
+
+    # -- SQLAlchemy: lazy relationships read per row of a query ---------------------------
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._leave_rows(node)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._leave_rows(node)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._leave_rows(node)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._leave_rows(node)
+
+    def _leave_rows(self, node: cst.CSTNode) -> None:
+        if self._rows and self._rows[-1].loop is node:
+            self._rows.pop()
+
+    def _enter_rows(self, target: cst.BaseExpression, iterable: cst.BaseExpression, loop: cst.CSTNode) -> None:
+        """A loop over the rows of a SQLAlchemy query of one model (`session.query(M)`,
+        `M.query`, `session.scalars(select(M))`, a local rebound through `.filter(...)` and the
+        like): remember its target, the model and what its loader options load."""
+        if type(target) is not cst.Name or not self._querysets or self.ctx.is_test:
+            return
+        if "sqlalchemy" not in self.ctx.source and "relationship" not in self.ctx.source and ".query" not in self.ctx.source:
+            return
+        fn = self.ctx.function
+        if fn is None or any(word in fn.name.lower() for word in _SETUP_WORDS):
+            return
+        rows = _Rows(target.value, loop)
+        if self._rows_of(iterable, rows, set()) and rows.model is not None:
+            self._rows.append(rows)
+
+    def _rows_of(self, expr: cst.BaseExpression, rows: "_Rows", names: Set[str]) -> bool:
+        """Walk a query chain down to its model; False when some part is not a query of one
+        model we know (then the loop is not judged)."""
+        for _ in range(60):
+            kind = type(expr)
+            if kind is cst.Subscript and all(type(e.slice) is cst.Slice for e in expr.slice):
+                expr = expr.value  # a slice of the query: LIMIT/OFFSET, the same rows
+                continue
+            if kind is cst.Name:
+                if expr.value in names:
+                    return True  # `query = query.filter(...)`: its other bindings are walked
+                names.add(expr.value)
+                values = self._all_assigned[-1].get(expr.value) if self._all_assigned else None
+                return bool(values) and all(self._rows_of(v, rows, names) for v in values)
+            if kind is cst.Attribute:
+                # Flask-SQLAlchemy's `Model.query`
+                return expr.attr.value == "query" and self._rows_model(expr.value, rows)
+            if kind is not cst.Call:
+                return False
+            func = expr.func
+            if type(func) is cst.Attribute:
+                method = func.attr.value
+                receiver = (dotted_text(func.value) or "").rpartition(".")[2]
+                session = bool(receiver) and bool(SESSION_RECEIVER.search(receiver))
+                positional = [a for a in expr.args if a.keyword is None]
+                if method == "query" and session:
+                    return len(positional) == 1 and not positional[0].star and self._rows_model(positional[0].value, rows)
+                if session and (method == "scalars" or (method == "execute" and rows.scalars)) and positional:
+                    expr = positional[0].value  # `session.scalars(select(M)...)`
+                    continue
+                if method == "options":
+                    cover = loader_cover(expr)
+                    rows.options = True
+                    if cover is None:
+                        rows.all_loaded = True
+                    else:
+                        rows.covered |= cover
+                elif method == "scalars":
+                    rows.scalars = True  # `session.execute(select(M)).scalars()`
+                elif method not in _QUERY_CHAIN:
+                    return self._passes_through(expr, names)
+                expr = func.value
+                continue
+            called = dotted_text(func) or ""
+            if called.rpartition(".")[2] == "select":
+                positional = [a for a in expr.args if a.keyword is None]
+                return len(positional) == 1 and not positional[0].star and self._rows_model(positional[0].value, rows)
+            return self._passes_through(expr, names)
+        return False
+
+    def _passes_through(self, call: cst.Call, names: Set[str]) -> bool:
+        """`query = self._negate_filter(session, query, ...)`: a helper handed the query being
+        built returns it filtered. Not one whose name says it loads (`with_options(query)`),
+        nor a function of this file that calls options()."""
+        if not any(type(a.value) is cst.Name and a.value.value in names for a in call.args):
+            return False
+        name = (dotted_text(call.func) or "").rpartition(".")[2]
+        if not name or loading_helper(name):
+            return False
+        module = self._module
+        if module is None:
+            return False
+        for node, _ in own_nodes(module, skip=(cst.Lambda,)):
+            if type(node) is cst.FunctionDef and node.name.value == name:
+                code = module.code_for_node(node)
+                if "options(" in code or "contains_eager" in code:
+                    return False
+        return True
+
+    def _rows_model(self, expr: cst.BaseExpression, rows: "_Rows") -> bool:
+        """The entity a query selects: a model of this file that declares relationships, or a
+        class imported from elsewhere (judged through its methods' effects in phase 2)."""
+        if rows.model is not None:
+            return False  # two sources in one chain: not one model's rows
+        if type(expr) is cst.Name and expr.value in self._models:
+            rows.model = expr.value
+            return True
+        if type(expr) is cst.Name and expr.value in self._model_classes():
+            return False  # a class of this file that declares no relationship
+        qualified = self.ctx.resolve(expr)
+        if qualified is None or "." not in qualified or not qualified.rpartition(".")[2][:1].isupper():
+            return False
+        rows.model, rows.qualified = qualified.rpartition(".")[2], qualified
+        return True
+
+    def _row_read(self, node: cst.Attribute) -> bool:
+        """`row.relation` (a lazy relationship of the row's model) or `row.method()` (a
+        method of it that reads such a relationship of self) in a loop over a query's rows."""
+        value = node.value
+        if type(value) is not cst.Name:
+            return False
+        rows = next((r for r in reversed(self._rows) if r.target == value.value), None)
+        if rows is None:
+            return False
+        field = node.attr.value
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        key = (id(rows.loop), field)
+        if type(parent) in (cst.AssignTarget, cst.Del) or (type(parent) is cst.Attribute and parent.attr.value in _ROW_WRITES):
+            self._reported.add(key)  # the loop sets or writes the relation: it holds what was set
+            return True
+        if key in self._reported:
+            return True
+        if rows.qualified is not None:
+            return self._row_method_elsewhere(node, rows, field, key)
+        model = self._models[rows.model]
+        kind = model.relations.get(field)
+        loader = "options(selectinload(...)) (or joinedload(...) for a many-to-one)"
+        if kind is not None:
+            if not kind or rows.all_loaded or field in rows.covered:
+                return True
+            self._reported.add(key)
+            if kind == LAZY_DYNAMIC:
+                self.report(node, f"{value.value}.{field} is a lazy='dynamic' relationship of each {rows.model} of the "
+                                  f"query: a query per row (N+1)",
+                            fix=f"query the related rows once for all {rows.model}s (WHERE ... IN the ids), or declare "
+                                f"the relationship lazy='selectin' and load it with the query",
+                            requires=("repeated",))
+                return True
+            self.report(node, f"{value.value}.{field} lazily loads a relationship of each {rows.model} of a query "
+                              f"without an eager-load option for it: one SELECT per row (N+1)",
+                        fix=f"load it with the rows: .{loader.replace('...', f'{rows.model}.{field}', 1)}",
+                        requires=("repeated",), whole_loop=self._loop_inside(rows.loop))
+            return True
+        reads = self._method_reads.get((rows.model, field))
+        if not reads:
+            return False
+        lazy = sorted({name for name, _ in reads if not (rows.all_loaded or name in rows.covered)})
+        if not lazy:
+            return True
+        self._reported.add(key)
+        call = "()" if type(parent) is cst.Call and parent.func is node else ""
+        names = ", ".join(lazy)
+        self.report(node, f"{value.value}.{field}{call} reads lazily loaded relationship{'s' if len(lazy) > 1 else ''} "
+                          f"({names}) of each {rows.model} of a query without an eager-load option for "
+                          f"{'them' if len(lazy) > 1 else 'it'}: one SELECT per relationship per row (N+1)",
+                    fix=f"load them with the rows: .options(selectinload({rows.model}.{lazy[0]}), ...) on the query "
+                        f"(joinedload for a many-to-one)",
+                    requires=("repeated", "callee:lazy-load", "trace-callee"),
+                    target=f"t:{self.ctx.summary.module}.{rows.model}:{field}", whole_loop=self._loop_inside(rows.loop))
+        return True
+
+    def _row_method_elsewhere(self, node: cst.Attribute, rows: "_Rows", field: str, key: Tuple[int, str]) -> bool:
+        """`row.to_dict()` on a row of a model of another module: phase 2 checks that the method
+        (or property) reads a lazy relationship of self (`callee:lazy-load`). A query with any
+        loader option may load what it reads: not judged."""
+        if rows.options or field.startswith("__"):
+            return False
+        self._reported.add(key)
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        call = "()" if type(parent) is cst.Call and parent.func is node else ""
+        self.report(node, f"{node.value.value}.{field}{call} reads lazily loaded relationships of each "  # type: ignore[attr-defined]
+                          f"{rows.model} of a query without eager-load options: one SELECT per relationship per row (N+1)",
+                    fix=f"load them with the rows: .options(selectinload({rows.model}.<relationship>), ...) on the query "
+                        f"(joinedload for a many-to-one)",
+                    requires=("repeated", "callee:lazy-load", "trace-callee"),
+                    target=f"t:{rows.qualified}:{field}", whole_loop=self._loop_inside(rows.loop))
+        return False
+
+    def _loop_inside(self, loop: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The loop inside the walk over the rows that holds the read: a relationship, once
+        loaded, stays on its object, so that inner loop repeats no query."""
+        loops = self.ctx.loop_nodes
+        at = next((i for i, found in enumerate(loops) if found is loop), None)
+        return loops[at + 1] if at is not None and at + 1 < len(loops) else None
 
     def _note_relation_set(self, target: cst.BaseExpression) -> None:
         """`item.last_task = dispatch(...)` in the loop: the relation then holds that object, and
@@ -920,6 +1151,10 @@ class QueryInLoop(Rule):
                     self._reported.add((id(loop), target.attr.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._lazy_nodes and id(node) in self._lazy_nodes:
+            self.effect("lazy-load")  # a model method reads a lazy relationship of self
+        if self._rows and self._row_read(node):
+            return
         if not self._active:
             return
         inner = node.value
@@ -968,6 +1203,33 @@ class QueryInLoop(Rule):
 
     def _model_classes(self) -> Set[str]:
         return set(self.ctx.summary.classes)
+
+
+class _Rows:
+    """A loop over the rows of a SQLAlchemy query: its target, the model (a class of this file,
+    or `qualified` for one imported), and what the query's loader options load."""
+
+    __slots__ = ("target", "loop", "model", "qualified", "covered", "all_loaded", "options", "scalars")
+
+    def __init__(self, target: str, loop: cst.CSTNode) -> None:
+        self.target, self.loop = target, loop
+        self.model: Optional[str] = None
+        self.qualified: Optional[str] = None
+        self.covered: Set[str] = set()
+        self.all_loaded = False
+        self.options = False
+        self.scalars = False
+
+
+# Query and Select methods that return the same rows, refined (a chain of these keeps the model).
+_QUERY_CHAIN = frozenset({
+    "filter", "filter_by", "where", "order_by", "limit", "offset", "join", "outerjoin", "distinct", "group_by",
+    "having", "yield_per", "execution_options", "all", "params", "select_from", "correlate", "enable_eagerloads",
+    "autoflush", "populate_existing", "unique", "join_from", "outerjoin_from", "slice", "prefix_with",
+    "suffix_with", "with_for_update", "with_hint", "reset_joinpoint",
+})
+# A write to a row's relationship in the loop: the loop then holds what it set.
+_ROW_WRITES = frozenset({"append", "extend", "remove", "add", "discard", "clear", "pop", "insert"})
 
 
 # Query methods that run the query at once (Django, SQLAlchemy Query, peewee).
