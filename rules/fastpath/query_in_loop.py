@@ -48,6 +48,14 @@ def _function_batches(ctx, call: cst.Call) -> bool:
     return False
 
 
+# The files whose calls are judged as queries. "relationship" and ".query" (SQLAlchemy models and
+# Flask-SQLAlchemy's `Model.query`) bring in files for the lazy-relationship form alone: the
+# other forms keep their reach (ckan's `meta.Session.query()` per config key, a dozen keys per
+# admin reset, would otherwise become warnings).
+_QUERY_TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard",
+                   "wagtail")
+
+
 class QueryInLoop(Rule):
     """
     A database query per item of a loop (the N+1 query problem).
@@ -79,6 +87,20 @@ class QueryInLoop(Rule):
     `get_children_count()` counts only for adjacency-list and nested-set trees: a
     materialised-path node (treebeard's `MP_Node`, every wagtail `Page`) reads its
     `numchild` column.
+
+    It also reads SQLAlchemy declarative models: a class attribute assigned `relationship(...)`
+    (`sqlalchemy.orm`, or Flask-SQLAlchemy's `db.relationship`) that loads lazily (no `lazy=`,
+    `lazy="select"` or `True`; `lazy="dynamic"` returns a query, so each use is a query too),
+    read per row of a loop over a query of its model (`session.query(M)`, `M.query`,
+    `session.scalars(select(M))`, or a local the function rebuilds through `.filter(...)`,
+    `.order_by(...)`, `.limit(...)` or a helper it hands the query to) whose `options()` load no
+    such relationship (`joinedload`, `selectinload`, `subqueryload`, `immediateload`,
+    `contains_eager`; `noload` and `raiseload` load nothing). The read may be direct
+    (`row.children`) or in a method or property of the model that reads `self.children`
+    (`[r.to_document_dict() for r in query]`): that finding is at the looped call, and its
+    trace ends at the read in the method. A model of another module is judged through its
+    methods and properties (phase 2 checks that the one called reads a lazy relationship of
+    self), and only when the query has no loader options at all.
 
     ## Why is this slow
     Each query is a round trip: parse, plan, lock, send, wait. A loop of 1,000 lookups by
@@ -185,6 +207,16 @@ class QueryInLoop(Rule):
     (`model = ct.model_class()`, `model = form.Meta.model`) or asks for it on the spot
     (`ct.model_class().objects.filter(...)`: Nautobot's and Wagtail's checks per content type,
     labelled FALSE in run 12).
+    For SQLAlchemy, not reported: a relationship declared eager (`lazy="joined"`, `"selectin"`,
+    `"subquery"`, `"immediate"`, `False`), one that loads nothing (`"noload"`, `None`, `"raise"`,
+    `"raise_on_sql"`, `"write_only"`) or a `lazy=` that is not a literal; a backref (declared on
+    the other class); a relationship the loop sets or writes to (`row.tags.append(t)`); a loop
+    that deletes each row (`session.delete(row)`: the flush loads its collections for the cascade
+    anyway; flexget's remove_series, labelled FALSE in session twenty-three); a loop
+    over a list or a parameter (the caller may have loaded the relationships); a query whose
+    options cannot be read (an option held in a name, a `"*"` wildcard), or that passes through a
+    helper named like loading (`with_options(query)`) or one of the file that calls `options()`;
+    and, for a model of another module, a direct read of a relationship (not yet linked).
     """
 
     CODE = "PFL503"
@@ -192,8 +224,7 @@ class QueryInLoop(Rule):
     NAME = "query-in-loop"
     FAMILY = "fastpath"
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
-    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard", "wagtail",
-                "relationship", ".query")
+    TRIGGERS = _QUERY_TRIGGERS + ("relationship", ".query")
     VALID = [
         # `self.objects` is the object's own dict: Django managers are not reachable from instances.
         "class Domain:\n    def find(self, names):\n        return [self.objects.get(n) for n in names]\n",
@@ -229,6 +260,15 @@ class QueryInLoop(Rule):
         "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
         "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions+')\n"
         "def latest():\n    for d in Doc.objects.all():\n        print(d.revisions.first())\n",
+        # A SQLAlchemy relationship loaded with the rows.
+        "from sqlalchemy.orm import relationship, selectinload\n"
+        "class Author(Base):\n    books = relationship('Book')\n"
+        "def titles(session):\n    for a in session.query(Author).options(selectinload(Author.books)):\n"
+        "        print([b.title for b in a.books])\n",
+        # Eager by default.
+        "from sqlalchemy.orm import relationship\n"
+        "class Author(Base):\n    books = relationship('Book', lazy='selectin')\n"
+        "def titles(session):\n    for a in session.query(Author):\n        print(len(a.books))\n",
         # A method named update() that does not query.
         "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
         "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
@@ -308,6 +348,14 @@ class QueryInLoop(Rule):
             "    for d in docs:\n        print(d.revisions.first())\n",
             line=11,
         ),
+        # A lazy SQLAlchemy relationship read in a method of the row's class, per row.
+        Invalid(
+            "from sqlalchemy.orm import relationship\n"
+            "class Author(Base):\n    books = relationship('Book')\n"
+            "    def to_dict(self):\n        return {'books': [b.title for b in self.books]}\n"
+            "def listing(session):\n    return [a.to_dict() for a in session.query(Author).limit(100)]\n",
+            line=7,
+        ),
         Invalid(
             "def price(cur, item_id):\n"
             "    return cur.execute('SELECT price FROM items WHERE id = ?', (item_id,)).fetchone()\n"
@@ -334,6 +382,8 @@ class QueryInLoop(Rule):
         self._method_reads: Dict[Tuple[str, str], List[Tuple[str, cst.Attribute]]] = {}
         self._lazy_nodes: Set[int] = set()
         self._rows: List[_Rows] = []
+        source = ctx.source
+        self._calls = any(t in source for t in _QUERY_TRIGGERS)
 
     # -- models declared in this file -------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -381,6 +431,8 @@ class QueryInLoop(Rule):
 
     # -- queries ----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._calls:
+            return
         func = node.func
         if (self._appended and self.ctx.loops and isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")
                 and isinstance(func.value, cst.Name)):
@@ -971,7 +1023,7 @@ class QueryInLoop(Rule):
         if fn is None or any(word in fn.name.lower() for word in _SETUP_WORDS):
             return
         rows = _Rows(target.value, loop)
-        if self._rows_of(iterable, rows, set()) and rows.model is not None:
+        if self._rows_of(iterable, rows, set()) and rows.model is not None and not _deletes_row(loop, target.value):
             self._rows.append(rows)
 
     def _rows_of(self, expr: cst.BaseExpression, rows: "_Rows", names: Set[str]) -> bool:
@@ -1203,6 +1255,19 @@ class QueryInLoop(Rule):
 
     def _model_classes(self) -> Set[str]:
         return set(self.ctx.summary.classes)
+
+
+def _deletes_row(loop: cst.CSTNode, target: str) -> bool:
+    """The loop deletes each row (`session.delete(row)`): the flush loads the row's
+    relationships for the cascade anyway (flexget's remove_series, one series by name, labelled
+    FALSE in session twenty-three), so reading them first adds no query."""
+    if type(loop) is not cst.For:
+        return False
+    for node, _ in own_nodes(loop.body):
+        if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "delete" \
+                and len(node.args) == 1 and type(node.args[0].value) is cst.Name and node.args[0].value.value == target:
+            return True
+    return False
 
 
 class _Rows:
