@@ -31,8 +31,9 @@ COVERING_LOADERS = frozenset({"joinedload", "selectinload", "subqueryload", "imm
 # Loader options that name a relation and leave it lazy (a path to go through).
 _PATH_LOADERS = frozenset({"defaultload", "lazyload", "Load", "load_only", "defer", "undefer", "undefer_group",
                            "with_expression", "selectin_polymorphic"})
-# Collection writes: `self.children.append(c)` is no read of the rows to prefetch.
-_WRITES = frozenset({"append", "extend", "remove", "add", "discard", "clear", "pop", "insert"})
+# Collection writes (`self.children.append(c)`), and a dynamic relationship's bulk UPDATE or
+# DELETE (`self.items.filter_by(...).update(...)`): no read of the rows to prefetch.
+_WRITES = frozenset({"append", "extend", "remove", "add", "discard", "clear", "pop", "insert", "update", "delete"})
 # A helper the query is handed to whose name says it may add loader options.
 _LOADING_HELPER = re.compile(r"(load|eager|option|prefetch|preload|include|fetch)", re.I)
 
@@ -143,7 +144,10 @@ def lazy_reads(method: cst.FunctionDef, lazy: Set[str]) -> List[Tuple[str, cst.A
     self_name = params[0].name.value
     found: List[Tuple[str, cst.Attribute]] = []
     stores: Set[int] = set()
+    parents: Dict[int, cst.CSTNode] = {}
     for node, parent in own_nodes(method.body):
+        if parent is not None:
+            parents[id(node)] = parent
         kind = type(node)
         if kind is cst.AssignTarget or kind is cst.Del:
             target = node.target
@@ -151,10 +155,25 @@ def lazy_reads(method: cst.FunctionDef, lazy: Set[str]) -> List[Tuple[str, cst.A
                 stores.add(id(target))
         elif kind is cst.Attribute and type(node.value) is cst.Name and node.value.value == self_name \
                 and node.attr.value in lazy and id(node) not in stores:
-            if type(parent) is cst.Attribute and parent.attr.value in _WRITES:
-                continue
             found.append((node.attr.value, node))
-    return found
+    return [(name, node) for name, node in found if not _written(node, parents)]
+
+
+def _written(node: cst.CSTNode, parents: Dict[int, cst.CSTNode]) -> bool:
+    """The chain of calls on `self.<relation>` writes (`self.tags.append(t)`, a dynamic
+    relationship's `self.items.filter_by(...).update(...)`): no rows read."""
+    cur = node
+    for _ in range(10):
+        parent = parents.get(id(cur))
+        if type(parent) is not cst.Attribute or parent.value is not cur:
+            return False
+        if parent.attr.value in _WRITES:
+            return True
+        call = parents.get(id(parent))
+        if type(call) is not cst.Call or call.func is not parent:
+            return False
+        cur = call
+    return False
 
 
 def loader_cover(options: cst.Call) -> Optional[Set[str]]:

@@ -10,14 +10,13 @@ loads lazily (no `lazy=`, `lazy="select"`/`True`, or `lazy="dynamic"`), read per
 over a query of its model (`session.query(M)`, `M.query`, `session.scalars(select(M))`, a local
 rebuilt through `.filter(...)`) whose options load no such relationship, either directly
 (`row.children`) or in a method or property of the model that reads `self.children` (the
-finding is at the looped call, its trace ends at the read). A model of another module is judged
-through its methods in phase 2, when the query has no loader options at all.
+finding is at the looped call, its trace ends at the read).
 
 Near misses stay quiet: the eager option on the query (the fix), a relationship eager by default
 (`lazy="selectin"`, `"joined"`), a loop over a list rather than a query, a column read, a
-relationship the loop sets itself, a write to a relationship's collection, and a query of a model of
-another module that has loader options. The tests of the buggy shapes fail on the code before the
-change."""
+relationship the loop sets itself or writes through (an append, a dynamic relationship's bulk
+UPDATE), a loop that deletes each row, and a model of another module (not judged). The tests of the
+buggy shapes fail on the code before the change."""
 
 from __future__ import annotations
 
@@ -210,25 +209,30 @@ def listing(session):
 '''
 
 
-def test_a_model_of_another_module_is_judged_through_its_method():
-    found = findings({"pkg/__init__.py": "", "pkg/models.py": MODELS, "pkg/views.py": ELSEWHERE})
-    assert [(f.path, f.line, f.severity) for f in found] == [("pkg/views.py", 6, "error")]
-    assert (found[0].trace[-1].path, found[0].trace[-1].function) == ("pkg/models.py", "Record.to_document_dict")
+def test_a_model_of_another_module_is_not_judged():
+    # its relationships' laziness is not in the summaries; judged through its methods alone, the
+    # form flagged Superset's deck.gl layers (a handful of charts, each computing its whole
+    # visualisation beside one lazy read): PLAUSIBLE in session twenty-three
+    assert findings({"pkg/__init__.py": "", "pkg/models.py": MODELS, "pkg/views.py": ELSEWHERE}) == []
+    same_file = MODELS + ELSEWHERE.replace("from pkg.models import Record\n", "")
+    assert [(f.line, f.severity) for f in findings({"m.py": same_file})] == [
+        (same_file.splitlines().index("    return [r.to_document_dict() for r in session.query(Record).limit(100)]") + 1,
+         "error")]
 
 
-def test_a_model_of_another_module_queried_with_loader_options_or_read_by_column_is_quiet():
-    options = ELSEWHERE.replace("session.query(Record)", "session.query(Record).options(selectinload(Record.urls))")
-    assert findings({"pkg/__init__.py": "", "pkg/models.py": MODELS, "pkg/views.py": options}) == []
-    column = ELSEWHERE.replace("r.to_document_dict()", "r.size")
-    assert findings({"pkg/__init__.py": "", "pkg/models.py": MODELS, "pkg/views.py": column}) == []
-    eager = MODELS.replace('cascade="all, delete-orphan")', 'cascade="all, delete-orphan", lazy="joined")')
-    assert findings({"pkg/__init__.py": "", "pkg/models.py": eager, "pkg/views.py": ELSEWHERE}) == []
+WRITES = MODELS.replace(
+    '    acl = relationship("RecordAce", backref="record", cascade="all, delete-orphan")\n',
+    '    acl = relationship("RecordAce", backref="record", cascade="all, delete-orphan")\n'
+    '    aces = relationship("RecordAce", lazy="dynamic")\n\n'
+    '    def reject(self, reason):\n'
+    '        self.aces.filter_by(ace="x").update({RecordAce.ace: reason})\n'
+    '        self.urls.append(RecordUrl(url=reason))\n') + \
+    "\n\ndef reject_all(session, reason):\n    for r in session.query(Record):\n        r.reject(reason)\n"
 
 
-def test_a_loop_that_deletes_each_row_is_quiet():
-    # the flush loads the row's relationships for the delete cascade anyway (flexget's
-    # remove_series, labelled FALSE in session twenty-three)
-    deleting = DIRECT.replace("        print(url.url, len(url.url_metadata))",
-                              "        print(url.url, len(url.url_metadata))\n        session.delete(url)")
-    assert deleting != DIRECT
-    assert seen(deleting) == []
+def test_a_method_that_only_writes_through_its_relationships_is_quiet():
+    # indico's Reservation.reject: a bulk UPDATE through a dynamic relationship, and an append
+    assert "r.reject(reason)" in WRITES
+    assert seen(WRITES) == []
+    reads = WRITES.replace("        self.urls.append(RecordUrl(url=reason))\n", "        print(len(self.urls))\n")
+    assert [(ln, sev) for ln, sev, _ in seen(reads)] == [(reads.splitlines().index("        r.reject(reason)") + 1, "error")]
