@@ -206,6 +206,7 @@ class QueryInLoop(Rule):
     (`model = ct.model_class()`, `model = form.Meta.model`) or asks for it on the spot
     (`ct.model_class().objects.filter(...)`: Nautobot's and Wagtail's checks per content type,
     labelled FALSE in run 12).
+
     For SQLAlchemy, not reported: a relationship declared eager (`lazy="joined"`, `"selectin"`,
     `"subquery"`, `"immediate"`, `False`), one that loads nothing (`"noload"`, `None`, `"raise"`,
     `"raise_on_sql"`, `"write_only"`) or a `lazy=` that is not a literal; a backref (declared on
