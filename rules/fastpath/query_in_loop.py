@@ -1019,10 +1019,8 @@ class QueryInLoop(Rule):
         """A loop over the rows of a SQLAlchemy query of one model (`session.query(M)`,
         `M.query`, `session.scalars(select(M))`, a local rebound through `.filter(...)` and the
         like): remember its target, the model and what its loader options load."""
-        if type(target) is not cst.Name or not self._querysets or self.ctx.is_test:
-            return
-        if "sqlalchemy" not in self.ctx.source and "relationship" not in self.ctx.source and ".query" not in self.ctx.source:
-            return
+        if not self._models or type(target) is not cst.Name or not self._querysets or self.ctx.is_test:
+            return  # no model of this file declares a relationship: nothing to judge
         fn = self.ctx.function
         if fn is None or any(word in fn.name.lower() for word in _SETUP_WORDS):
             return
