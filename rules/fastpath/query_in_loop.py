@@ -9,8 +9,9 @@ import libcst as cst
 
 from perflint.context import dotted_parts, dotted_text
 from perflint.djangomodels import RELATION_FIELDS
-from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, orm_query
-from perflint.nodes import iter_children, names_below
+from perflint.effects import DB_RECEIVER, DJANGO_MANAGERS, DJANGO_QUERY_METHODS, SESSION_RECEIVER, orm_query
+from perflint.nodes import iter_children, names_below, own_nodes
+from perflint.sqlamodels import LAZY_DYNAMIC, Model, file_models, lazy_reads, loader_cover, loading_helper
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
@@ -47,6 +48,14 @@ def _function_batches(ctx, call: cst.Call) -> bool:
     return False
 
 
+# The files whose calls are judged as queries. "relationship" and ".query" (SQLAlchemy models and
+# Flask-SQLAlchemy's `Model.query`) bring in files for the lazy-relationship form alone: the
+# other forms keep their reach (ckan's `meta.Session.query()` per config key, a dozen keys per
+# admin reset, would otherwise become warnings).
+_QUERY_TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard",
+                   "wagtail")
+
+
 class QueryInLoop(Rule):
     """
     A database query per item of a loop (the N+1 query problem).
@@ -78,6 +87,19 @@ class QueryInLoop(Rule):
     `get_children_count()` counts only for adjacency-list and nested-set trees: a
     materialised-path node (treebeard's `MP_Node`, every wagtail `Page`) reads its
     `numchild` column.
+
+    It also reads SQLAlchemy declarative models: a class attribute assigned `relationship(...)`
+    (`sqlalchemy.orm`, or Flask-SQLAlchemy's `db.relationship`) that loads lazily (no `lazy=`,
+    `lazy="select"` or `True`; `lazy="dynamic"` returns a query, so each use is a query too),
+    read per row of a loop over a query of its model (`session.query(M)`, `M.query`,
+    `session.scalars(select(M))`, or a local the function rebuilds through `.filter(...)`,
+    `.order_by(...)`, `.limit(...)` or a helper it hands the query to) whose `options()` load no
+    such relationship (`joinedload`, `selectinload`, `subqueryload`, `immediateload`,
+    `contains_eager`; `noload` and `raiseload` load nothing). The read may be direct
+    (`row.children`) or in a method or property of the model that reads `self.children`
+    (`[r.to_document_dict() for r in query]`): that finding is at the looped call, and its
+    trace ends at the read in the method. The model must be a class of the file that holds
+    the loop.
 
     ## Why is this slow
     Each query is a round trip: parse, plan, lock, send, wait. A loop of 1,000 lookups by
@@ -184,6 +206,21 @@ class QueryInLoop(Rule):
     (`model = ct.model_class()`, `model = form.Meta.model`) or asks for it on the spot
     (`ct.model_class().objects.filter(...)`: Nautobot's and Wagtail's checks per content type,
     labelled FALSE in run 12).
+
+    For SQLAlchemy, not reported: a relationship declared eager (`lazy="joined"`, `"selectin"`,
+    `"subquery"`, `"immediate"`, `False`), one that loads nothing (`"noload"`, `None`, `"raise"`,
+    `"raise_on_sql"`, `"write_only"`) or a `lazy=` that is not a literal; a backref (declared on
+    the other class); a relationship the loop or the method sets or writes through
+    (`row.tags.append(t)`, a dynamic relationship's `.filter_by(...).update(...)`); a loop
+    that deletes each row (`session.delete(row)`: the flush loads its collections for the cascade
+    anyway; flexget's remove_series, labelled FALSE in session twenty-three); a loop
+    over a list or a parameter (the caller may have loaded the relationships); a query whose
+    options cannot be read (an option held in a name, a `"*"` wildcard), or that passes through a
+    helper named like loading (`with_options(query)`) or one of the file that calls `options()`;
+    and a model of another module: its relationships' laziness is not in the summaries, and
+    judged through its methods alone the form flagged Superset's deck.gl layers (`slc.data` for a
+    handful of charts, each computing its visualisation beside one lazy read: PLAUSIBLE in
+    session twenty-three).
     """
 
     CODE = "PFL503"
@@ -191,7 +228,7 @@ class QueryInLoop(Rule):
     NAME = "query-in-loop"
     FAMILY = "fastpath"
     FIX = "fetch all items with one query (WHERE ... IN, a JOIN, select_related/prefetch_related) before the loop"
-    TRIGGERS = ("execute", "objects", "_manager", "session", "sess", "get_or_none", "get_by_id", ".get(", "treebeard", "wagtail")
+    TRIGGERS = _QUERY_TRIGGERS + ("relationship", ".query")
     VALID = [
         # `self.objects` is the object's own dict: Django managers are not reachable from instances.
         "class Domain:\n    def find(self, names):\n        return [self.objects.get(n) for n in names]\n",
@@ -227,6 +264,15 @@ class QueryInLoop(Rule):
         "class Doc(models.Model):\n    title = models.CharField(max_length=9)\n"
         "class Rev(models.Model):\n    doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name='revisions+')\n"
         "def latest():\n    for d in Doc.objects.all():\n        print(d.revisions.first())\n",
+        # A SQLAlchemy relationship loaded with the rows.
+        "from sqlalchemy.orm import relationship, selectinload\n"
+        "class Author(Base):\n    books = relationship('Book')\n"
+        "def titles(session):\n    for a in session.query(Author).options(selectinload(Author.books)):\n"
+        "        print([b.title for b in a.books])\n",
+        # Eager by default.
+        "from sqlalchemy.orm import relationship\n"
+        "class Author(Base):\n    books = relationship('Book', lazy='selectin')\n"
+        "def titles(session):\n    for a in session.query(Author):\n        print(len(a.books))\n",
         # A method named update() that does not query.
         "class Counter:\n    def update(self, k):\n        self.n[k] = self.n.get(k, 0) + 1\n"
         "    def feed(self, keys):\n        for k in keys:\n            self.update(k)\n",
@@ -306,6 +352,14 @@ class QueryInLoop(Rule):
             "    for d in docs:\n        print(d.revisions.first())\n",
             line=11,
         ),
+        # A lazy SQLAlchemy relationship read in a method of the row's class, per row.
+        Invalid(
+            "from sqlalchemy.orm import relationship\n"
+            "class Author(Base):\n    books = relationship('Book')\n"
+            "    def to_dict(self):\n        return {'books': [b.title for b in self.books]}\n"
+            "def listing(session):\n    return [a.to_dict() for a in session.query(Author).limit(100)]\n",
+            line=7,
+        ),
         Invalid(
             "def price(cur, item_id):\n"
             "    return cur.execute('SELECT price FROM items WHERE id = ?', (item_id,)).fetchone()\n"
@@ -325,9 +379,27 @@ class QueryInLoop(Rule):
         self._loop_assigned: List[Set[str]] = [set()]  # per function: names bound inside a loop
         self._all_assigned: List[Dict[str, List[cst.BaseExpression]]] = []  # per function: local -> every value so far
         self._appended: List[Dict[str, List[Tuple[int, ...]]]] = []  # per function: list -> loops of its appends
+        # SQLAlchemy: models of this file, the lazy reads of each model method, the `self.rel`
+        # nodes of those reads (their function has the lazy-load effect), the loops over rows
+        self._module: Optional[cst.Module] = None
+        self._models: Dict[str, Model] = {}
+        self._method_reads: Dict[Tuple[str, str], List[Tuple[str, cst.Attribute]]] = {}
+        self._lazy_nodes: Set[int] = set()
+        self._rows: List[_Rows] = []
+        source = ctx.source
+        self._calls = any(t in source for t in _QUERY_TRIGGERS)
 
     # -- models declared in this file -------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
+        self._models = file_models(node, self.ctx.resolve, self.ctx.source)
+        for model in self._models.values():
+            lazy = {name for name, kind in model.relations.items() if kind}
+            for name, method in model.methods.items():
+                reads = lazy_reads(method, lazy)
+                if reads:
+                    self._method_reads[(model.name, name)] = reads
+                    self._lazy_nodes.update(id(n) for _, n in reads)
         if "ForeignKey" not in self.ctx.source and "ManyToMany" not in self.ctx.source and "OneToOne" not in self.ctx.source:
             return
         for stmt in node.body:
@@ -363,6 +435,8 @@ class QueryInLoop(Rule):
 
     # -- queries ----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._calls:
+            return
         func = node.func
         if (self._appended and self.ctx.loops and isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")
                 and isinstance(func.value, cst.Name)):
@@ -900,6 +974,7 @@ class QueryInLoop(Rule):
     def visit_For(self, node: cst.For) -> None:
         if not isinstance(node.target, cst.Name):
             return
+        self._enter_rows(node.target, node.iter, node)
         qs = _queryset(node.iter)
         if qs is None and isinstance(node.iter, cst.Name) and self._querysets:
             qs = self._querysets[-1].get(node.iter.value)
@@ -909,6 +984,195 @@ class QueryInLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         if self._active and self._active[-1][3] is node:
             self._active.pop()
+        self._leave_rows(node)
+
+    # -- SQLAlchemy: lazy relationships read per row of a query ---------------------------
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._enter_rows(node.for_in.target, node.for_in.iter, node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._leave_rows(node)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._leave_rows(node)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._leave_rows(node)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._leave_rows(node)
+
+    def _leave_rows(self, node: cst.CSTNode) -> None:
+        if self._rows and self._rows[-1].loop is node:
+            self._rows.pop()
+
+    def _enter_rows(self, target: cst.BaseExpression, iterable: cst.BaseExpression, loop: cst.CSTNode) -> None:
+        """A loop over the rows of a SQLAlchemy query of one model (`session.query(M)`,
+        `M.query`, `session.scalars(select(M))`, a local rebound through `.filter(...)` and the
+        like): remember its target, the model and what its loader options load."""
+        if not self._models or type(target) is not cst.Name or not self._querysets or self.ctx.is_test:
+            return  # no model of this file declares a relationship: nothing to judge
+        fn = self.ctx.function
+        if fn is None or any(word in fn.name.lower() for word in _SETUP_WORDS):
+            return
+        rows = _Rows(target.value, loop)
+        if self._rows_of(iterable, rows, set()) and rows.model is not None and not _deletes_row(loop, target.value):
+            self._rows.append(rows)
+
+    def _rows_of(self, expr: cst.BaseExpression, rows: "_Rows", names: Set[str]) -> bool:
+        """Walk a query chain down to its model; False when some part is not a query of one
+        model we know (then the loop is not judged)."""
+        for _ in range(60):
+            kind = type(expr)
+            if kind is cst.Subscript and all(type(e.slice) is cst.Slice for e in expr.slice):
+                expr = expr.value  # a slice of the query: LIMIT/OFFSET, the same rows
+                continue
+            if kind is cst.Name:
+                if expr.value in names:
+                    return True  # `query = query.filter(...)`: its other bindings are walked
+                names.add(expr.value)
+                values = self._all_assigned[-1].get(expr.value) if self._all_assigned else None
+                return bool(values) and all(self._rows_of(v, rows, names) for v in values)
+            if kind is cst.Attribute:
+                # Flask-SQLAlchemy's `Model.query`
+                return expr.attr.value == "query" and self._rows_model(expr.value, rows)
+            if kind is not cst.Call:
+                return False
+            func = expr.func
+            if type(func) is cst.Attribute:
+                method = func.attr.value
+                receiver = (dotted_text(func.value) or "").rpartition(".")[2]
+                session = bool(receiver) and bool(SESSION_RECEIVER.search(receiver))
+                positional = [a for a in expr.args if a.keyword is None]
+                if method == "query" and session:
+                    return len(positional) == 1 and not positional[0].star and self._rows_model(positional[0].value, rows)
+                if session and (method == "scalars" or (method == "execute" and rows.scalars)) and positional:
+                    expr = positional[0].value  # `session.scalars(select(M)...)`
+                    continue
+                if method == "options":
+                    cover = loader_cover(expr)
+                    rows.options = True
+                    if cover is None:
+                        rows.all_loaded = True
+                    else:
+                        rows.covered |= cover
+                elif method == "scalars":
+                    rows.scalars = True  # `session.execute(select(M)).scalars()`
+                elif method not in _QUERY_CHAIN:
+                    return self._passes_through(expr, names)
+                expr = func.value
+                continue
+            called = dotted_text(func) or ""
+            if called.rpartition(".")[2] == "select":
+                positional = [a for a in expr.args if a.keyword is None]
+                return len(positional) == 1 and not positional[0].star and self._rows_model(positional[0].value, rows)
+            return self._passes_through(expr, names)
+        return False
+
+    def _passes_through(self, call: cst.Call, names: Set[str]) -> bool:
+        """`query = self._negate_filter(session, query, ...)`: a helper handed the query being
+        built returns it filtered. Not one whose name says it loads (`with_options(query)`),
+        nor a function of this file that calls options()."""
+        if not any(type(a.value) is cst.Name and a.value.value in names for a in call.args):
+            return False
+        name = (dotted_text(call.func) or "").rpartition(".")[2]
+        if not name or loading_helper(name):
+            return False
+        module = self._module
+        if module is None:
+            return False
+        for node, _ in own_nodes(module, skip=(cst.Lambda,)):
+            if type(node) is cst.FunctionDef and node.name.value == name:
+                code = module.code_for_node(node)
+                if "options(" in code or "contains_eager" in code:
+                    return False
+        return True
+
+    def _rows_model(self, expr: cst.BaseExpression, rows: "_Rows") -> bool:
+        """The entity a query selects: a model of this file that declares relationships."""
+        if rows.model is not None:
+            return False  # two sources in one chain: not one model's rows
+        if type(expr) is cst.Name and expr.value in self._models:
+            rows.model = expr.value
+            return True
+        # A model of another module is not judged: its relationships' laziness is not in the
+        # summaries, and judging it through its methods' lazy-load effect alone flagged
+        # Superset's deck.gl layers (`slc.data` of a handful of charts, each computing its whole
+        # visualisation beside one lazy read of its owners: PLAUSIBLE, session twenty-three).
+        return False
+
+    def _row_read(self, node: cst.Attribute) -> bool:
+        """`row.relation` (a lazy relationship of the row's model) or `row.method()` (a
+        method of it that reads such a relationship of self) in a loop over a query's rows."""
+        value = node.value
+        if type(value) is not cst.Name:
+            return False
+        rows = next((r for r in reversed(self._rows) if r.target == value.value), None)
+        if rows is None:
+            return False
+        field = node.attr.value
+        stack = self.ctx.stack
+        parent = stack[-2] if len(stack) >= 2 else None
+        key = (id(rows.loop), field)
+        if type(parent) in (cst.AssignTarget, cst.Del) or (type(parent) is cst.Attribute and parent.attr.value in _ROW_WRITES):
+            self._reported.add(key)  # the loop sets or writes the relation: it holds what was set
+            return True
+        if key in self._reported:
+            return True
+        if _ends_in_write(stack, node):
+            return True  # `row.items.filter_by(...).update(...)`: a write through a dynamic relationship
+        model = self._models[rows.model]
+        kind = model.relations.get(field)
+        loader = "options(selectinload(...)) (or joinedload(...) for a many-to-one)"
+        if kind is not None:
+            if not kind or rows.all_loaded or field in rows.covered:
+                return True
+            self._reported.add(key)
+            if kind == LAZY_DYNAMIC:
+                self.report(node, f"{value.value}.{field} is a lazy='dynamic' relationship of each {rows.model} of the "
+                                  f"query: a query per row (N+1)",
+                            fix=f"query the related rows once for all {rows.model}s (WHERE ... IN the ids), or declare "
+                                f"the relationship lazy='selectin' and load it with the query",
+                            requires=("repeated",))
+                return True
+            self.report(node, f"{value.value}.{field} lazily loads a relationship of each {rows.model} of a query "
+                              f"without an eager-load option for it: one SELECT per row (N+1)",
+                        fix=f"load it with the rows: .{loader.replace('...', f'{rows.model}.{field}', 1)}",
+                        requires=("repeated",), whole_loop=self._loop_inside(rows.loop))
+            return True
+        reads = self._method_reads.get((rows.model, field))
+        if not reads:
+            return False
+        lazy = sorted({name for name, _ in reads if not (rows.all_loaded or name in rows.covered)})
+        if not lazy:
+            return True
+        self._reported.add(key)
+        call = "()" if type(parent) is cst.Call and parent.func is node else ""
+        names = ", ".join(lazy)
+        self.report(node, f"{value.value}.{field}{call} reads lazily loaded relationship{'s' if len(lazy) > 1 else ''} "
+                          f"({names}) of each {rows.model} of a query without an eager-load option for "
+                          f"{'them' if len(lazy) > 1 else 'it'}: one SELECT per relationship per row (N+1)",
+                    fix=f"load them with the rows: .options(selectinload({rows.model}.{lazy[0]}), ...) on the query "
+                        f"(joinedload for a many-to-one)",
+                    requires=("repeated", "callee:lazy-load", "trace-callee"),
+                    target=f"t:{self.ctx.summary.module}.{rows.model}:{field}", whole_loop=self._loop_inside(rows.loop))
+        return True
+
+    def _loop_inside(self, loop: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The loop inside the walk over the rows that holds the read: a relationship, once
+        loaded, stays on its object, so that inner loop repeats no query."""
+        loops = self.ctx.loop_nodes
+        at = next((i for i, found in enumerate(loops) if found is loop), None)
+        return loops[at + 1] if at is not None and at + 1 < len(loops) else None
 
     def _note_relation_set(self, target: cst.BaseExpression) -> None:
         """`item.last_task = dispatch(...)` in the loop: the relation then holds that object, and
@@ -920,6 +1184,10 @@ class QueryInLoop(Rule):
                     self._reported.add((id(loop), target.attr.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._lazy_nodes and id(node) in self._lazy_nodes:
+            self.effect("lazy-load")  # a model method reads a lazy relationship of self
+        if self._rows and self._row_read(node):
+            return
         if not self._active:
             return
         inner = node.value
@@ -968,6 +1236,45 @@ class QueryInLoop(Rule):
 
     def _model_classes(self) -> Set[str]:
         return set(self.ctx.summary.classes)
+
+
+def _deletes_row(loop: cst.CSTNode, target: str) -> bool:
+    """The loop deletes each row (`session.delete(row)`): the flush loads the row's
+    relationships for the cascade anyway (flexget's remove_series, one series by name, labelled
+    FALSE in session twenty-three), so reading them first adds no query."""
+    if type(loop) is not cst.For:
+        return False
+    for node, _ in own_nodes(loop.body):
+        if type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "delete" \
+                and len(node.args) == 1 and type(node.args[0].value) is cst.Name and node.args[0].value.value == target:
+            return True
+    return False
+
+
+class _Rows:
+    """A loop over the rows of a SQLAlchemy query: its target, the model (a class of this file
+    that declares relationships), and what the query's loader options load."""
+
+    __slots__ = ("target", "loop", "model", "covered", "all_loaded", "options", "scalars")
+
+    def __init__(self, target: str, loop: cst.CSTNode) -> None:
+        self.target, self.loop = target, loop
+        self.model: Optional[str] = None
+        self.covered: Set[str] = set()
+        self.all_loaded = False
+        self.options = False
+        self.scalars = False
+
+
+# Query and Select methods that return the same rows, refined (a chain of these keeps the model).
+_QUERY_CHAIN = frozenset({
+    "filter", "filter_by", "where", "order_by", "limit", "offset", "join", "outerjoin", "distinct", "group_by",
+    "having", "yield_per", "execution_options", "all", "params", "select_from", "correlate", "enable_eagerloads",
+    "autoflush", "populate_existing", "unique", "join_from", "outerjoin_from", "slice", "prefix_with",
+    "suffix_with", "with_for_update", "with_hint", "reset_joinpoint",
+})
+# A write to a row's relationship in the loop: the loop then holds what it set.
+_ROW_WRITES = frozenset({"append", "extend", "remove", "add", "discard", "clear", "pop", "insert"})
 
 
 # Query methods that run the query at once (Django, SQLAlchemy Query, peewee).
