@@ -195,3 +195,22 @@ def import_all(values):
     assert seen({"m.py": helper}) == []
     assert seen({"m.py": helper.replace("@provide_session\n", "")}) == [
         ("m.py", 8, "error", MSG.replace("db.session", "session"))]
+
+
+def test_flush_in_a_savepoint_per_row_is_quiet():
+    savepoint = LOOP.replace("        db.session.add(item)\n        db.session.flush()\n",
+                             "        with db.session.begin_nested():\n            db.session.add(item)\n"
+                             "            db.session.flush()\n")
+    assert savepoint != LOOP
+    assert seen({"m.py": savepoint}) == []
+
+
+def test_a_get_or_create_inside_no_autoflush_is_reported_without_the_program_setting():
+    # the block turns autoflush off for its lookups: the explicit flush is the flush per row
+    block = ACTION.replace("        link = db.session.query", "        with db.session.no_autoflush:\n"
+                           "          link = db.session.query").replace(
+        "        if not link:\n", "          if not link:\n").replace("            new", "              new").replace(
+        "            db.session", "              db.session")
+    assert "no_autoflush" in block
+    default = STORAGE.replace('session_kwargs={"autoflush": False, "autocommit": True}', "session_kwargs={}")
+    assert seen({"app/storage.py": default, "app/action.py": block}) == [("app/action.py", 19, "error", MSG)]
