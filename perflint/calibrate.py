@@ -720,6 +720,10 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("fsync", "os.fsync after a 4 KiB write", "the write alone (sync amortised)", "execution"), _fsync),
     (CostSpec("fsync-over-fdatasync", "os.fsync", "os.fdatasync", "execution"), _fsync_vs_fdatasync),
     (CostSpec("commit", "sqlite3 commit per INSERT (file)", "one commit per batch", "execution"), _commit),
+    (CostSpec("orm-flush", "an ORM session flushed per added row (SQLAlchemy, SQLite in memory)", "one flush for the rows", "execution", estimated=True,
+              unmeasured="measured with SQLAlchemy, not a perflint dependency"), None),
+    (CostSpec("orm-flush-network", "an ORM session flushed per added row (client/server database)", "one flush for the rows", "execution", estimated=True,
+              unmeasured="orm-flush plus query-roundtrip-network"), None),
     (CostSpec("connect", "sqlite3.connect + query + close per operation", "a kept connection", "execution"), _connect),
     (CostSpec("connect-network", "connect to a client/server database per operation", "a pooled connection", "execution", estimated=True), None),
     (CostSpec("open-file", "open + read + close per operation", "a kept file object", "execution"), _open_file),
@@ -766,8 +770,21 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
 # nodes), each the least of five rounds: 14.9-19.2 us per node, median 18.7 us (the request
 # schema 0.59 ms against 0.05 ms; jsonschema 4.26, CPython 3.11, this machine, 2026-12-01).
 # jsonschema is not a perflint dependency, so calibrate does not measure it.
+# An ORM session's flush per added row, against one flush for the rows (bench/orm_flush.py):
+# SQLAlchemy 2.0.36 against SQLite in memory, a mapped class with an integer key and a
+# many-to-one relationship, the row added and `session.flush()` per row versus one flush after
+# the loop, 100 and 1,000 rows, GC off, the least of 15 and 5 rounds: 167-169 us per row against
+# 36-38 us, so 131 us wasted per flush (CPython 3.11, this machine, 2026-12-03). That is the unit
+# of work's own cost per flush (it sorts the pending objects, builds and runs a statement per
+# mapper, fetches the new keys, resets the session's state) plus an in-process INSERT. Against a
+# database server each flush also waits for its INSERT's round trip, which the batched flush
+# shares among the rows (SQLAlchemy 2.0's insertmanyvalues, 1.4 with psycopg2's batch helpers):
+# `orm-flush-network` adds `query-roundtrip-network`. SQLAlchemy is not a perflint dependency,
+# so calibrate does not measure it.
+ORM_FLUSH = 131e-6
 ESTIMATES: Dict[str, float] = {"query-roundtrip-network": 300e-6, "connect-network": 3e-3, "record-parse": 3.8e-6,
-                               "schema-check-element": 1.87e-5}
+                               "schema-check-element": 1.87e-5, "orm-flush": ORM_FLUSH,
+                               "orm-flush-network": ORM_FLUSH + 300e-6}
 
 
 def _fresh_dir(tmp: str, key: str, round_: int) -> str:

@@ -1214,6 +1214,22 @@ class Program(Frequencies):
             cached = self._method_names = {m for _, cls in self.classes.values() for m in cls.methods}
         return name in cached
 
+    def any_function_effect(self, effect: str) -> bool:
+        """Whether any function of the program, or any module's top level, has the effect
+        itself (not through callees)."""
+        cached = self.__dict__.setdefault("_own_effects", {})
+        if effect not in cached:
+            cached[effect] = any(effect in fn.effects for mod in self.modules.values() for fn in mod.functions.values())
+        return cached[effect]
+
+    def imports_any(self, packages: Tuple[str, ...]) -> bool:
+        """Whether some module of the program imports one of these packages (or a module in one)."""
+        cached = self.__dict__.setdefault("_imports_any", {})
+        if packages not in cached:
+            cached[packages] = any(target == p or target.startswith(p + ".")
+                                   for mod in self.modules.values() for target in mod.imports.values() for p in packages)
+        return cached[packages]
+
     def external_receiver(self, fid: str, line: int, method: str) -> bool:
         """Whether the receiver of `x.<method>()` called in `fid` on `line` holds only values
         the program cannot follow (an imported library's object, a builtin's result, but also

@@ -232,6 +232,16 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
+        elif req.startswith("imports:"):
+            # some module of the program imports one of these packages (a `session.flush()`
+            # is an ORM session's only in a program that has one)
+            if not program.imports_any(tuple(req[len("imports:"):].split(","))):
+                return None
+        elif req.startswith("program-effect:"):
+            # some function of the program (or a module's top level) has the effect itself:
+            # a setting made once for the whole program (`sessionmaker(autoflush=False)`)
+            if not program.any_function_effect(req[len("program-effect:"):]):
+                return None
         elif req.startswith("callee-parses-passed:"):
             if not _parses_passed(program, cand, req[len("callee-parses-passed:"):]):
                 return None

@@ -16,12 +16,15 @@ from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows
 from perflint.rules.sync.commit_wrapper import (COMMITS_STATEMENT, assigned_value, executes_read, given_statement,
                                                reads_only, written_statement)
 from perflint.rules.sync.durable_replace import syncs_a_replacement
+from perflint.rules.sync.orm_flush import (AUTOFLUSH_OFF, ORM_PACKAGES, adds_before, autoflush_off, commits_in, guarded_per_row,
+                                          gets_or_creates, in_no_autoflush, loops_before, needed_here, own_session_per_call,
+                                          periodic, queries_before, session_flush)
 
 # A loop over schema objects or migration steps runs a handful of statements, once per
 # deployment: a transaction per table or operation is how such tooling is meant to be.
 _SCHEMA_LOOP = re.compile(r"(^|_)(tables?|operations?|migrations?|models?|schemas?|fixtures?|apps?|permissions?|ddl)(_|$)", re.I)
 _TOOLING = re.compile(r"(migrat|setup|set_up|create_table|create_schema|init_?db|install|bootstrap|upgrade|"
-                      r"downgrade|create_all|drop_all|fixture|provision)", re.I)
+                      r"downgrade|create_all|drop_all|fixture|provision|test_?data)", re.I)
 # The block is the batched path's: it runs once per batch (`if len(batch) == size:`), or
 # the code switches it off when it batches (`atomic_if(use_tx and not use_bulk)`).
 _BATCH_WORD = re.compile(r"(chunk|batch|bulk)", re.I)
@@ -44,6 +47,11 @@ _PERSIST_METHODS = ("save", "store")
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 PERSIST_FIX = ("open one transaction around the loop (`with transaction.atomic():`, `with lib.transaction():`) so "
                "the writes commit once, or batch them (bulk_update)")
+
+
+FLUSH_FIX = ("drop the flush from the loop: the commit, or one flush after the loop, sends the pending rows "
+             "together (a flush per batch of rows bounds memory); if a lookup in the loop must see the rows "
+             "added before it, keep their keys in a set")
 
 
 WRAPPER_FIX = ("run the statements of the loop in one transaction (one `with` block around the loop, calling the "
@@ -70,6 +78,9 @@ class SyncPerStatement(Rule):
     - a wrapper that runs the statement it is given and commits it
       (`atomic_transaction(conn, sql)`), at the call in a loop that hands it an INSERT,
       UPDATE or DELETE; the trace ends at the wrapper's commit.
+    - an ORM session's `flush()` (SQLAlchemy's `Session.flush`, Flask-SQLAlchemy's
+      `db.session.flush()`) after adding a new row, per item: the commit, or one flush after the
+      loop, would send the rows together (see the Notes for the flushes that are needed).
 
     ## Why is this slow
     A sync waits for the disk: milliseconds on an SSD, tens on a disk or network volume,
@@ -150,6 +161,39 @@ class SyncPerStatement(Rule):
     other processes see that progress, and is the point (Superset's SQL Lab, labelled FALSE in
     run 12); a progress bar (`bar.update(1)`) records nothing and does not count.
 
+    A session's `flush()` per added row is not a commit, but it is the same shape: each flush
+    sends its row's INSERT and waits for it (a round trip to a database server), and runs the
+    unit of work (sorting the pending objects, building the statements, fetching the new keys,
+    resetting the session's state), where one flush at the commit sends the rows of a mapper
+    together (SQLAlchemy 2.0's batched INSERTs; 1.4 with psycopg2's batch helpers) and runs the
+    unit of work once. Priced at `orm-flush-network`: 131 µs of the unit of work's own cost per
+    flush, measured with SQLAlchemy 2.0 against SQLite in memory (`bench/orm_flush.py`), plus
+    the cost table's server round trip (300 µs). A session in autocommit mode (SQLAlchemy 1.x's
+    `autocommit=True`) commits on each flush, which costs more and is not priced. It is reported
+    only in a program that imports SQLAlchemy, Flask-SQLAlchemy or SQLModel, on a receiver named
+    like a session (`session`, `db.session`, `DBSession`; a file's, a stream's or a buffer's
+    `flush()` is not one), when the pass (the loop's body, or the function a caller's loop
+    repeats) adds a new object with `session.add()`/`add_all()` before it. Django has no flush:
+    its `save()` writes at once (the model-write case above).
+
+    A flush is left alone where it is needed: when what follows it in the pass reads what only
+    the database gives the row (`obj.id` or a server default after `flush()`, a key attribute
+    such as `parent.id`, `session.refresh(obj)`) or hands the added object on (to a call, a
+    signal, a log line, a list, the caller: they may read its key); when a query later in the
+    same pass must see the row (with autoflush on, that query would flush it anyway, so the
+    explicit flush costs nothing); when the flush sits in a `try` whose handler catches a
+    database error (or any `Exception`), or in a savepoint, per row: the flush is where that
+    row's `IntegrityError` is raised and handled; when the pass loops over rows of its own before
+    it, or the flush runs once per batch (`if i % 100 == 0:`, `if self.pending > 1000:`,
+    `for chunk in batches:`), the batched form; and when the pass commits too (that commit is
+    the finding). A lookup per item before the flush (a get-or-create: query, then add when
+    missing) would flush the previous item's row by autoflush, which SQLAlchemy turns on by
+    default, so dropping the explicit flush saves nothing there: such a flush is reported only
+    in a program that turns autoflush off (`sessionmaker(autoflush=False)`, a `"autoflush":
+    False` session option) or inside `with session.no_autoflush:`, at medium confidence. If the
+    lookup must see the rows added before it (duplicates in the input), keep their keys in a
+    set rather than flushing per row.
+
     The sync of an atomic file replacement (write a temporary or lock file, sync it, rename
     it over the target, in one function) is not reported, however often callers reach it:
     it is the durability contract of one whole-file write, and syncing "once after the
@@ -166,7 +210,7 @@ class SyncPerStatement(Rule):
     NAME = "sync-per-statement"
     FAMILY = "sync"
     FIX = "sync or commit once per transaction or batch, after the loop, not once per item"
-    TRIGGERS = ("sync", "commit", "with ", "engine", ".save(", ".store(")
+    TRIGGERS = ("sync", "commit", "with ", "engine", ".save(", ".store(", "flush")
     VALID = [
         "import os\ndef close(fd):\n    os.fsync(fd)\n",
         # a file written to a temporary name and renamed (atomicwrites, salt's atomic_open): no transaction
@@ -264,6 +308,11 @@ class SyncPerStatement(Rule):
                         requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}", "!per-batch",
                                   *self._held_by()), fix=PERSIST_FIX)
             return
+        if method_name(node) == "flush":
+            receiver = session_flush(node)
+            if receiver is not None:
+                self._flush(node, receiver)
+                return
         if method_name(node) == "commit" and not node.args:
             receiver = receiver_text(node) or ""
             last = receiver.split(".")[-1]
@@ -282,6 +331,56 @@ class SyncPerStatement(Rule):
                     return
                 self.report(node, f"{receiver}.commit() runs once per iteration: one transaction and sync per item",
                             requires=("repeated", "external:commit"))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if autoflush_off(node) and not self.ctx.is_test:
+            self.effect(AUTOFLUSH_OFF)  # `sessionmaker(bind=engine, autoflush=False)`
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if autoflush_off(node) and not self.ctx.is_test:
+            self.effect(AUTOFLUSH_OFF)  # `session_kwargs={"autoflush": False, ...}`
+
+    def _flush(self, node: cst.Call, receiver: str) -> None:
+        """`session.flush()` per item: each flush sends the pending rows' INSERTs one by one and
+        runs the unit of work, where the commit (or one flush after the loop) would batch them."""
+        if self.ctx.is_test or self._tooling():
+            return
+        fn = enclosing_function(self.ctx)
+        loops = self.ctx.loop_nodes
+        if loops:
+            if per_batch(self.ctx.loops[-1].why) or self.ctx.loops[-1].why.endswith(RETRY_LOOP):
+                return  # once per batch of rows, or per attempt
+            scope: Optional[cst.CSTNode] = getattr(loops[-1], "body", None)
+        else:
+            scope = fn.body if fn is not None else None
+        if scope is None:
+            return
+        if any(periodic(test) or any(_BATCH_WORD.search(name) for name in names_in(test))
+               for test in enclosing_if_tests(self.ctx)):
+            return  # `if i % 100 == 0:`, `if len(batch) >= batch_size:`: once per batch
+        if not adds_before(scope, node):
+            return  # no new row of this pass: an UPDATE's or a bulk DELETE's flush, or a relationship's
+        if loops_before(scope, node):
+            return  # the pass (or the call) loops over rows of its own first: one flush per batch
+        if guarded_per_row(list(self.ctx.stack), loops[-1] if loops else None) is not None:
+            return  # the flush raises this row's IntegrityError where a handler (or savepoint) catches it
+        if needed_here(scope, node) is not None:
+            return  # what follows reads the row's generated key or default, or queries for the row
+        if commits_in(scope) or own_session_per_call(fn):
+            # the pass commits too (PFL402 reports that commit, which flushes), or the function
+            # gets a session of its own per call (`@provide_session`) and commits when it returns
+            return
+        requires = ["repeated", "external", "imports:" + ",".join(ORM_PACKAGES), "!per-batch"]
+        confidence = None
+        if (queries_before(scope, node) or gets_or_creates(scope, node)) and not in_no_autoflush(list(self.ctx.stack)):
+            # A lookup per item before the flush would autoflush the previous item's row anyway
+            # (autoflush is on by default): the explicit flush costs nothing more. Only where the
+            # program turns autoflush off is it the flush per row (faf's sessions).
+            requires.append(f"program-effect:{AUTOFLUSH_OFF}")
+            confidence = "medium"
+        self.report(node, f"{receiver}.flush() runs once per iteration: the pending rows are sent one "
+                          "INSERT and one unit-of-work flush at a time instead of together",
+                    requires=tuple(requires), confidence=confidence, cost="orm-flush-network", fix=FLUSH_FIX)
 
     def visit_With(self, node: cst.With) -> None:
         if self.ctx.is_test or self._tooling():
