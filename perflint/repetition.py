@@ -918,6 +918,13 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
     assigned = set(_assigned(body))
     if not assigned:
         return None
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:
+        # `if not hasattr(cls, "_collection") or cls._collection is None: cls._collection = ...`:
+        # each part a first-use test of what the body fills (MongoEngine's _get_collection)
+        parts = or_operands(test)
+        reasons = [_once_part(part, body, assigned) for part in parts]
+        if all(reasons):
+            return reasons[-1]
     changed = _kept_values(test, body, assigned)
     if changed:
         # `if _event != entry.event or _at != entry.action_type: _event = entry.event; ...`:
@@ -958,6 +965,15 @@ def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
                 if isinstance(name, str) and ("name", f"{obj}.{name}") in assigned:
                     return f"runs once, when {obj}.{name} is first needed"
     return None
+
+
+def _once_part(test: cst.BaseExpression, body: cst.BaseSuite, assigned: set) -> Optional[str]:
+    """A part of an `or` that is itself a first-use test (`x is None`, `not x`, `not
+    hasattr(obj, "x")`) of a name the body assigns; None otherwise."""
+    if type(test) is cst.BooleanOperation:
+        return None
+    reason = once_reason(test, body)
+    return reason if reason and reason.startswith("runs once") else None
 
 
 def _kept_values(test: cst.BaseExpression, body: cst.BaseSuite, assigned: set) -> str:

@@ -103,8 +103,11 @@ class Scorer:
                 size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth,
                                         own=own is not None)
             else:
+                counted = self._effect_size(cand, per) if cand.size is None else None
                 if cand.size is not None:
                     size, why = cand.size, f"{cand.size:g} {per}s"
+                elif counted is not None:
+                    size, why = counted
                 else:
                     size, why = self.default_size(per)
                 if own is not None:
@@ -119,6 +122,25 @@ class Scorer:
             value *= settings.weight / 10.0
             text += f" x {settings.weight:g}/10 ([rules.{code}] weight, deprecated)"
         return value, text
+
+    def _effect_size(self, cand: Candidate, per: str) -> Optional[Tuple[float, str]]:
+        """The size term a `size-effect:<effect>` candidate's callee records beside the effect
+        (`<effect>#<n>`, the largest n: e.g. the DDL statements one call sends), read at the
+        function where the callee path ends; None when there is none."""
+        effect = next((r[len("size-effect:"):] for r in cand.requires if r.startswith("size-effect:")), None)
+        if effect is None:
+            return None
+        program = self.program
+        callee = program.resolve_target(cand.target)
+        path = program.effect_path(callee, effect) if callee is not None else None
+        if path is None:
+            return None
+        where = path[-1].callee if path else callee
+        fn = program.functions[where][1]
+        counts = [float(key[len(effect) + 1:]) for key in fn.effects if key.startswith(effect + "#")]
+        if not counts:
+            return None
+        return max(counts), f"{max(counts):g} {per}s per call of {program.display_name(where)}"
 
     def _cost_key(self, cand: Candidate, default_key: str, fid: Optional[str]) -> Tuple[str, str]:
         """The cost-table key of a candidate, and a note when the program changed it: a
@@ -151,6 +173,8 @@ class Scorer:
         """The size term when the rule could not see it, and why that size."""
         if per == "byte":
             return float(DEFAULT_BYTES), f"{DEFAULT_BYTES} bytes (size unknown: a page)"
+        if per == "statement":
+            return 1.0, "1 statement (how many the callee sends is not known)"
         if per in ("row", "item"):
             return self.config.loop_trips, f"{self.config.loop_trips:g} {per}s (size unknown: loop-trips)"
         return float(DEFAULT_ELEMENTS), f"{DEFAULT_ELEMENTS} {per}s (size unknown: a modest structure)"
