@@ -813,6 +813,9 @@ class ValueFlow:
         target = mod.imports.get(name)
         if target is not None and target != f"{mod.module}.{name}":
             parts.append(self.dotted(target))
+        if not parts and self.p.from_star(mod, name):
+            # `from pkg import Name`, where pkg/__init__.py binds Name by a star import
+            parts.append(self.dotted(self.p.star_names(mod)[name]))
         if not parts:
             sub = self.p.module(f"{mod.module}.{name}")
             if sub is not None:
