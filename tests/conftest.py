@@ -64,7 +64,7 @@ ROUND_COSTS = {
     "build-element": 2e-7, "stat-path": 2e-6, "inspect-signature": 2e-5,
     "constant-table-element": 1e-7, "temp-file-write": 2e-4,
     "render-node-element": 1e-6, "hash-node-element": 2e-7, "parse-text-ctor": 2e-6, "record-parse": 4e-6, "schema-check-element": 2e-5,
-    "namedtuple-class": 8e-5, "dataclass-class": 6e-4, "enum-class": 1.5e-4,
+    "namedtuple-class": 8e-5, "dataclass-class": 6e-4, "enum-class": 1.5e-4, "dataframe-mask-lookup": 1e-4,
 }
 
 

@@ -11,6 +11,7 @@ from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, enclosing_function, is_literal, literal_value, names_in
 from perflint.nodes import iter_children
+from perflint.rules.fastpath.frame_mask import MASK_FIX, assigned_dotted, frame_mask, module_names, params_of
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
                                                     one_element_batch, own_position, starts_fresh, while_scan)
@@ -193,9 +194,60 @@ class LinearSearchLookup(Rule):
         self._bound: Dict[int, Set[str]] = {}  # function node id -> the names it binds
         self._classes: List[list] = []  # [class node, facts or None]: facts computed on first need
         self._in_class: List[bool] = []  # per function frame: directly a method of the innermost class
+        self._pandas = "pandas" in self.ctx.source  # a mask lookup is priced as pandas' only where pandas is used
+        self._globals: Optional[Set[str]] = None  # the module's top-level names, on first need
+        self._assigned: Dict[int, Set[str]] = {}  # function node id -> dotted targets it assigns
 
     def visit_Module(self, node: cst.Module) -> None:
         self._tables = _lookup_tables(node, self.ctx.source)
+        self._module = node
+
+    # -- self.df.loc[self.df.col == key] ---------------------------------------------------
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if not self._pandas or self.ctx.function is None or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        found = frame_mask(node)
+        if found is None:
+            return
+        fn_node = enclosing_function(self.ctx)
+        if fn_node is None:
+            return
+        frame, via, pairs = found
+        params = params_of(fn_node)
+        me = self.ctx.self_name() if self.ctx.class_qualname else None
+        names = [name for _, name in pairs if name]
+        # the key is what the caller asks for: every compared name a parameter (a loop
+        # variable or a local is a walk over groups, another shape)
+        if not names or any(name not in params or name == me for name in names):
+            return
+        text = dotted_text(frame)
+        root = text.split(".")[0]
+        if root in names:
+            return
+        assigned = self._assigned.get(id(fn_node))
+        if assigned is None:
+            assigned = self._assigned[id(fn_node)] = assigned_dotted(fn_node)
+        if any(text == t or text.startswith(t + ".") for t in assigned):
+            return  # the frame is built (or rebound) in this call
+        requires: Tuple[str, ...] = ("repeated",)
+        if root == me and me is not None:
+            if fn_node.name.value == "__init__":
+                return
+            kept = f"the DataFrame kept in {text}"
+        elif root in params:
+            requires += (f"callers-pass-kept:{root}",)
+            kept = f"the DataFrame every caller passes as {root}" if root == text else f"the DataFrame kept in {text}"
+        else:
+            if self._globals is None:
+                self._globals = module_names(self._module)
+            if root not in self._globals or root in bound_names(fn_node):
+                return
+            kept = f"the module's DataFrame {text}"
+        column, key = next((c, n) for c, n in pairs if n)
+        shown = f"{text}{'.' + via if via else ''}[{text}.{column} == {key}]"
+        self.report(node, f"{shown} looks one '{column}' up by a boolean mask over {kept}: pandas compares "
+                          f"every row and builds a new frame on each call (about 0.1 ms)",
+                    fix=MASK_FIX, confidence="medium", requires=requires, cost="dataframe-mask-lookup")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append([node, None])
