@@ -106,6 +106,21 @@ class LinearSearchLookup(Rule):
     out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
     `==`) is a lookup by key too: a dict of lists answers it. Collecting matches in a method
     named otherwise is a filter, and is not reported.
+
+    A pandas DataFrame the program keeps, searched for one key with a boolean mask, is a
+    linear search too: `self.caps.loc[self.caps.name == name, "dtype"]`, `TABLE[TABLE["code"]
+    == code]` (a conjunction of such equalities, `(df.a == x) & (df.b == y)`, included), in a
+    function that takes the key as a parameter. pandas compares the column with the key over
+    every row and builds a new frame from the mask on each call: about 0.1 ms on a 100-row
+    frame, most of it fixed overhead (`dataframe-mask-lookup`, measured with pandas, which
+    perflint does not depend on). The frame must be kept: an attribute of self the function
+    does not assign, a module-level name, or a parameter every caller passes such a frame (a
+    module's frame, or an attribute of the caller's own object); it is reported only where
+    the lookup runs repeatedly, and only in a module that uses pandas. A dict from the key
+    column to the value needed, built once from the frame (and rebuilt where the frame
+    changes), answers in a dict lookup. A mask over a frame built in the same call, a range or
+    `!=` filter, a constant or loop-variable key (a walk over groups, which `groupby` fixes),
+    and a lookup that runs once are not reported.
     """
 
     CODE = "PFL502"
@@ -115,6 +130,17 @@ class LinearSearchLookup(Rule):
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
     TRIGGERS = ("==", ".index(", ".find(", " is ", ", [", "([")
     VALID = [
+        # A mask over a frame built in the same call, and a range filter, are not key lookups.
+        "import pandas as pd\n"
+        "def dtype(path, name):\n    caps = pd.read_csv(path)\n    return caps[caps.es_field_name == name]\n"
+        "class R:\n    def recent(self, since):\n        return [self.df[self.df.ts >= since] for _ in range(3)]\n",
+        # The dict built once from the kept frame.
+        "import pandas as pd\n"
+        "class Mappings:\n"
+        "    def __init__(self, fields):\n        caps = pd.DataFrame(fields)\n"
+        "        self.dtypes = dict(zip(caps.es_field_name, caps.pd_dtype))\n"
+        "    def convert(self, rows):\n"
+        "        return [{k: self.dtypes[k] for k in row} for row in rows]\n",
         # A walk that collects the leaves before the node is not a search for its position.
         "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
         "            if child is node:\n                break\n            out.append(child)\n",
@@ -136,6 +162,16 @@ class LinearSearchLookup(Rule):
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
     ]
     INVALID = [
+        Invalid(
+            "import pandas as pd\n"
+            "class Mappings:\n"
+            "    def __init__(self, fields):\n        self.caps = pd.DataFrame(fields)\n"
+            "    def dtype(self, name):\n"
+            "        return self.caps.loc[self.caps.es_field_name == name].pd_dtype.squeeze()\n"
+            "    def convert(self, rows):\n"
+            "        return [{k: self.dtype(k) for k in row} for row in rows]\n",
+            line=6,
+        ),
         Invalid(
             "class Keys:\n"
             "    def load(self, names):\n        for n in names:\n            self.lookup(n)\n"
