@@ -222,7 +222,6 @@ class Program(Frequencies):
         self._targets: Dict[str, Optional[str]] = {}
         self._dotted: Dict[str, Optional[Tuple[str, str]]] = {}  # resolve_dotted, from the top
         self._stars: Dict[str, Dict[str, str]] = {}  # module -> star_names(module)
-        self._from_imported: Optional[Set[str]] = None  # `pkg.Name` of every `from pkg import Name`, on first need
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
@@ -325,11 +324,6 @@ class Program(Frequencies):
         target = mod.imports.get(head)
         if target is not None and target != f"{mod.module}.{head}":
             return self.resolve_dotted(".".join([target] + rest[1:]), depth + 1)
-        if self.from_star(mod, head):
-            # `from pkg import Name` in one of the program's modules, where pkg/__init__.py binds
-            # Name by a star import of one of its modules: the import statement names the
-            # object itself (`pkg.Name` read as an attribute of the package stays unresolved)
-            return self.resolve_dotted(".".join([self.star_names(mod)[head]] + rest[1:]), depth + 1)
         if head == STAR_SEGMENT:
             # `pkg.play.*.Round`: a global of pkg.play that phase 1 found bound by nothing but
             # maybe by one of its star imports (values.NameResolution._resolve_raw_dotted)
@@ -341,25 +335,6 @@ class Program(Frequencies):
         if sub_mod is not None:
             return self._resolve_in_module(sub_mod, rest[1:], depth)
         return None
-
-    def from_star(self, mod: ModuleSummary, name: str) -> bool:
-        """Whether some module of the program imports `name` from `mod` by name (`from pkg
-        import Name`) and `mod` binds it only through a star import of one of its modules."""
-        if not mod.star_imports:
-            return False
-        imported = self.from_imported()
-        if f"{mod.module}.{name}" not in imported and not (mod.alias and f"{mod.alias}.{name}" in imported):
-            return False
-        return name in self.star_names(mod)
-
-    def from_imported(self) -> Set[str]:
-        """The dotted names the program's modules import by name (`from pkg import Name`:
-        "pkg.Name"); a plain `import pkg` binds a module, not a name in it."""
-        found = self._from_imported
-        if found is None:
-            found = self._from_imported = {target for mod in self.modules.values()
-                                           for target in mod.imports.values() if "." in target}
-        return found
 
     def star_names(self, mod: ModuleSummary) -> Dict[str, str]:
         """Name -> dotted target where it is bound (`pkg.rounds.Round`) for each name the
