@@ -369,6 +369,8 @@ class Program(Frequencies):
             for name in names:
                 if name in own or name in mod.classes or name in mod.functions or name in mod.imports:
                     continue
+                if source.imports.get(name) in (f"{mod.module}.{name}", f"{mod.alias}.{name}"):
+                    continue  # `from pkg import Name` in a module pkg star-imports: pkg's own Name, no rebinding
                 # a later star import rebinds the name; one the source binds itself wins over
                 # its own star imports (or a submodule a literal __all__ lists: pkg.name)
                 out[name] = f"{source.module}.{name}" if name in direct or name not in bound else bound[name]

@@ -107,6 +107,14 @@ def passes_fixed(program: "Program", fid: str, param: str) -> bool:
     return _collect(program, fid, param, _fixed, set(), 0) is not None
 
 
+def passes_kept(program: "Program", fid: str, param: str) -> bool:
+    """Whether every caller passes for `param` an object the program keeps between calls:
+    what `passes_fixed` accepts, or an attribute of the caller's own receiver (`self.table`,
+    `self._mappings.frame`), which lives as long as that object does; not a local the caller
+    builds per call."""
+    return _collect(program, fid, param, _kept, set(), 0) is not None
+
+
 def _collect(program: "Program", fid: str, param: str, judge: Callable, seen: Set[Tuple[str, str]],
              depth: int) -> Optional[Set[str]]:
     """The union of what `judge` says of every caller's argument (a set of names, empty for
@@ -186,4 +194,22 @@ def _fixed(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional
         return set()
     if expr[0] == "n" and _scope_of_name(mod, expr[1], expr[2]) is None:
         return set()  # a module-level name (or an import): bound once, when the module loads
+    return None
+
+
+def _kept(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional[Set[str]]:
+    found = _fixed(program, kind, mod, value)
+    if found is not None or kind != "expr":
+        return found
+    expr = value
+    while expr[0] == "a":
+        expr = expr[1]
+    if expr[0] != "n" or expr is value:
+        return None
+    _, scope, name = expr
+    fn = mod.functions.get(scope)
+    if fn is not None and fn.cls and fn.params and fn.params[0] == name and "staticmethod" not in fn.decorators:
+        bindings = mod.bindings.get(scope, {}).get(name, ())
+        if not any(b[0] not in ("ann", "S", "self", "cls") for b in bindings):
+            return set()  # self.<attr>...: kept on the caller's object
     return None

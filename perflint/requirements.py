@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from perflint.djangomodels import has_reverse_manager
 from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
-from perflint.passed import external_names, passes_fixed
+from perflint.passed import external_names, passes_fixed, passes_kept
 from perflint.repetition import per_attempt, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,6 +62,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("callers-pass-fixed:"):
             # every caller passes the parameter an object fixed for the process (passed.py)
             if not passes_fixed(program, fid, req[len("callers-pass-fixed:"):]):
+                return None
+        elif req.startswith("callers-pass-kept:"):
+            # every caller passes the parameter an object kept between calls: fixed for the
+            # process, or an attribute of the caller's own receiver (passed.py)
+            if not passes_kept(program, fid, req[len("callers-pass-kept:"):]):
                 return None
         elif req.startswith("attr-set-once:"):
             # an attribute of self that the whole program binds once per object only (in an

@@ -812,7 +812,10 @@ class ValueFlow:
             parts.append(frozenset({("C", f"{mod.module}.{name}", False)}))
         target = mod.imports.get(name)
         if target is not None and target != f"{mod.module}.{name}":
-            parts.append(self.dotted(target))
+            imported = self.dotted(target)
+            if not imported and "." in target:
+                imported = self._from_star(target) or imported
+            parts.append(imported)
         if not parts:
             sub = self.p.module(f"{mod.module}.{name}")
             if sub is not None:
@@ -826,6 +829,17 @@ class ValueFlow:
             self.pure[key] = result
             self._dirty = outer
         return result
+
+    def _from_star(self, target: str) -> Values:
+        """What `from pkg import Name` (target "pkg.Name") binds when pkg/__init__.py binds Name
+        only by a star import of one of its modules: that module's Name. Read for the importing
+        module's own name, so `pkg.Name` read as an attribute of the package stays unresolved."""
+        package, _, name = target.rpartition(".")
+        source = self.p.module(package)
+        if source is None or not source.star_imports:
+            return None
+        star = self.p.star_names(source).get(name)
+        return self.dotted(star) if star is not None else None
 
     def dotted(self, dotted: str) -> Values:
         """A dotted global name: a module of the program, then names and attributes in it."""

@@ -11,6 +11,7 @@ from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, enclosing_function, is_literal, literal_value, names_in
 from perflint.nodes import iter_children
+from perflint.rules.fastpath.frame_mask import MASK_FIX, assigned_dotted, frame_mask, module_names, params_of
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
                                                     one_element_batch, own_position, starts_fresh, while_scan)
@@ -105,6 +106,21 @@ class LinearSearchLookup(Rule):
     out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
     `==`) is a lookup by key too: a dict of lists answers it. Collecting matches in a method
     named otherwise is a filter, and is not reported.
+
+    A pandas DataFrame the program keeps, searched for one key with a boolean mask, is a
+    linear search too: `self.caps.loc[self.caps.name == name, "dtype"]`, `TABLE[TABLE["code"]
+    == code]` (a conjunction of such equalities, `(df.a == x) & (df.b == y)`, included), in a
+    function that takes the key as a parameter. pandas compares the column with the key over
+    every row and builds a new frame from the mask on each call: about 0.1 ms on a 100-row
+    frame, most of it fixed overhead (`dataframe-mask-lookup`, measured with pandas, which
+    perflint does not depend on). The frame must be kept: an attribute of self the function
+    does not assign, a module-level name, or a parameter every caller passes such a frame (a
+    module's frame, or an attribute of the caller's own object); it is reported only where
+    the lookup runs repeatedly, and only in a module that uses pandas. A dict from the key
+    column to the value needed, built once from the frame (and rebuilt where the frame
+    changes), answers in a dict lookup. A mask over a frame built in the same call, a range or
+    `!=` filter, a constant or loop-variable key (a walk over groups, which `groupby` fixes),
+    and a lookup that runs once are not reported.
     """
 
     CODE = "PFL502"
@@ -114,6 +130,17 @@ class LinearSearchLookup(Rule):
     FIX = "look the key up in a dict (keep one keyed by that attribute) instead of scanning the collection"
     TRIGGERS = ("==", ".index(", ".find(", " is ", ", [", "([")
     VALID = [
+        # A mask over a frame built in the same call, and a range filter, are not key lookups.
+        "import pandas as pd\n"
+        "def dtype(path, name):\n    caps = pd.read_csv(path)\n    return caps[caps.es_field_name == name]\n"
+        "class R:\n    def recent(self, since):\n        return [self.df[self.df.ts >= since] for _ in range(3)]\n",
+        # The dict built once from the kept frame.
+        "import pandas as pd\n"
+        "class Mappings:\n"
+        "    def __init__(self, fields):\n        caps = pd.DataFrame(fields)\n"
+        "        self.dtypes = dict(zip(caps.es_field_name, caps.pd_dtype))\n"
+        "    def convert(self, rows):\n"
+        "        return [{k: self.dtypes[k] for k in row} for row in rows]\n",
         # A walk that collects the leaves before the node is not a search for its position.
         "def header(node, groups):\n    for g in groups:\n        out = []\n        for child in node.parent.children:\n"
         "            if child is node:\n                break\n            out.append(child)\n",
@@ -135,6 +162,16 @@ class LinearSearchLookup(Rule):
         "    def all_of(self, owner):\n        out = []\n        for x in self.items:\n            if x.owner == owner:\n                out.append(x)\n        return out\n",
     ]
     INVALID = [
+        Invalid(
+            "import pandas as pd\n"
+            "class Mappings:\n"
+            "    def __init__(self, fields):\n        self.caps = pd.DataFrame(fields)\n"
+            "    def dtype(self, name):\n"
+            "        return self.caps.loc[self.caps.es_field_name == name].pd_dtype.squeeze()\n"
+            "    def convert(self, rows):\n"
+            "        return [{k: self.dtype(k) for k in row} for row in rows]\n",
+            line=6,
+        ),
         Invalid(
             "class Keys:\n"
             "    def load(self, names):\n        for n in names:\n            self.lookup(n)\n"
@@ -193,9 +230,60 @@ class LinearSearchLookup(Rule):
         self._bound: Dict[int, Set[str]] = {}  # function node id -> the names it binds
         self._classes: List[list] = []  # [class node, facts or None]: facts computed on first need
         self._in_class: List[bool] = []  # per function frame: directly a method of the innermost class
+        self._pandas = "pandas" in self.ctx.source  # a mask lookup is priced as pandas' only where pandas is used
+        self._globals: Optional[Set[str]] = None  # the module's top-level names, on first need
+        self._assigned: Dict[int, Set[str]] = {}  # function node id -> dotted targets it assigns
 
     def visit_Module(self, node: cst.Module) -> None:
         self._tables = _lookup_tables(node, self.ctx.source)
+        self._module = node
+
+    # -- self.df.loc[self.df.col == key] ---------------------------------------------------
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if not self._pandas or self.ctx.function is None or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        found = frame_mask(node)
+        if found is None:
+            return
+        fn_node = enclosing_function(self.ctx)
+        if fn_node is None:
+            return
+        frame, via, pairs = found
+        params = params_of(fn_node)
+        me = self.ctx.self_name() if self.ctx.class_qualname else None
+        names = [name for _, name in pairs if name]
+        # the key is what the caller asks for: every compared name a parameter (a loop
+        # variable or a local is a walk over groups, another shape)
+        if not names or any(name not in params or name == me for name in names):
+            return
+        text = dotted_text(frame)
+        root = text.split(".")[0]
+        if root in names:
+            return
+        assigned = self._assigned.get(id(fn_node))
+        if assigned is None:
+            assigned = self._assigned[id(fn_node)] = assigned_dotted(fn_node)
+        if any(text == t or text.startswith(t + ".") for t in assigned):
+            return  # the frame is built (or rebound) in this call
+        requires: Tuple[str, ...] = ("repeated",)
+        if root == me and me is not None:
+            if fn_node.name.value == "__init__":
+                return
+            kept = f"the DataFrame kept in {text}"
+        elif root in params:
+            requires += (f"callers-pass-kept:{root}",)
+            kept = f"the DataFrame every caller passes as {root}" if root == text else f"the DataFrame kept in {text}"
+        else:
+            if self._globals is None:
+                self._globals = module_names(self._module)
+            if root not in self._globals or root in bound_names(fn_node):
+                return
+            kept = f"the module's DataFrame {text}"
+        column, key = next((c, n) for c, n in pairs if n)
+        shown = f"{text}{'.' + via if via else ''}[{text}.{column} == {key}]"
+        self.report(node, f"{shown} looks one '{column}' up by a boolean mask over {kept}: pandas compares "
+                          f"every row and builds a new frame on each call (about 0.1 ms)",
+                    fix=MASK_FIX, confidence="medium", requires=requires, cost="dataframe-mask-lookup")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append([node, None])
