@@ -150,13 +150,21 @@ def materialise(tree: Tree, mirrors: Path, cache: Path) -> Path:
         capture_output=True,
     )
     if archive.returncode != 0:
-        # A mirror may leave its largest files out (firmware, data): the scan needs only the
-        # Python sources, so take those alone before giving up.
+        # A mirror may leave its largest files out (firmware, data, even a generated data table
+        # written as a .py module): the scan needs only the Python sources the mirror holds, so
+        # take those alone before giving up.
         listing = subprocess.run(
-            ["git", "--git-dir", str(gdir), "ls-tree", "-r", "--name-only", tree.commit, "--", *missing],
+            ["git", "--git-dir", str(gdir), "ls-tree", "-r", tree.commit, "--", *missing],
             capture_output=True, text=True,
         )
-        sources = [name for name in listing.stdout.splitlines() if name.endswith(".py")]
+        entries = [line.split("\t", 1) for line in listing.stdout.splitlines() if "\t" in line]
+        entries = [(meta.split()[-1], name) for meta, name in entries if name.endswith(".py")]
+        present = subprocess.run(
+            ["git", "--git-dir", str(gdir), "cat-file", "--batch-check"],
+            input="".join(f"{oid}\n" for oid, _ in entries), capture_output=True, text=True,
+        )
+        absent = {line.split()[0] for line in present.stdout.splitlines() if line.endswith(" missing")}
+        sources = [name for oid, name in entries if oid not in absent]
         if listing.returncode == 0 and sources:
             archive = subprocess.run(
                 ["git", "--git-dir", str(gdir), "archive", "--format=tar", tree.commit, *sources],
