@@ -756,6 +756,8 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("index-ddl-statement", "an index or table created again per save (PyMongo create_index, CREATE INDEX / CREATE TABLE IF NOT EXISTS): one round trip to the database server each", "created once per class or process", "statement", estimated=True), None),
     (CostSpec("dataframe-mask-lookup", "one key looked up by a boolean mask over a kept pandas DataFrame (`df.loc[df.col == key, ...]`)", "a dict built once from the frame", "execution", estimated=True,
               unmeasured="measured with pandas, not a perflint dependency"), None),
+    (CostSpec("typeadapter-build", "a pydantic TypeAdapter(T) constructed per call: the type's core schema generated and its validator and serializer compiled", "one adapter kept per type, its validate_python() per call", "execution", estimated=True,
+              unmeasured="measured with pydantic, not a perflint dependency"), None),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to
@@ -800,11 +802,22 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
 # 3.1.1, numpy 2, CPython 3.11, this machine, 2026-12-03). The estimate is the 100-row figure,
 # a mappings or lookup table's modest size. pandas is not a perflint dependency, so calibrate
 # does not measure it.
+# A pydantic TypeAdapter(T) constructed and used once (`TypeAdapter(T).validate_python(v)`)
+# against validate_python(v) on an adapter kept for the type, each the least of five rounds of
+# 200 (kept: 10,000): `int` 11.1 us against 0.17 us, `list[int]` 19.5 against 0.25, a
+# three-member Union of small models 52.0 against 1.0, `dict[str, list[Model]]` 42.2 against
+# 0.74 (pydantic 2.14.4, CPython 3.11, this machine, 2026-12-03, in a throwaway venv). The
+# models keep their own schemas on the class, so the adapter's schema reuses them; a type whose
+# parts pydantic keeps no schema for (TypedDicts, inline dataclasses, wide discriminated
+# unions) costs more (Temporal's issue #1695 measured 2.8 ms for a wide union). The estimate is
+# the dict-of-lists-of-models figure, between the simple types and the union: 41 us wasted.
+# pydantic is not a perflint dependency, so calibrate does not measure it.
 ORM_FLUSH = 131e-6
 ESTIMATES: Dict[str, float] = {"query-roundtrip-network": 300e-6, "connect-network": 3e-3, "record-parse": 3.8e-6,
                                "schema-check-element": 1.87e-5, "orm-flush": ORM_FLUSH,
                                "orm-flush-network": ORM_FLUSH + 300e-6,
-                               "index-ddl-statement": 300e-6, "dataframe-mask-lookup": 1.0e-4}
+                               "index-ddl-statement": 300e-6, "dataframe-mask-lookup": 1.0e-4,
+                               "typeadapter-build": 4.1e-5}
 
 
 def _fresh_dir(tmp: str, key: str, round_: int) -> str:

@@ -27,6 +27,13 @@ _FACTORIES = {
 }
 _ENUMS = {"enum-class"}
 
+# pydantic v2's TypeAdapter: constructing one generates the type's core schema and compiles its
+# validator and serializer (11 us for `int`, 40-50 us for a dict of lists of models or a union
+# of three small models; more for types whose schema pydantic keeps on no class), while
+# validating through a kept adapter is 0.2-1 us. pydantic's deprecated `parse_obj_as` is not
+# matched: under v1, where it is idiomatic, it keeps one parsing model per type (lru_cache).
+_ADAPTERS = frozenset({"pydantic.TypeAdapter", "pydantic.type_adapter.TypeAdapter"})
+
 
 class ClassBuiltPerCall(Rule):
     """
@@ -76,6 +83,16 @@ class ClassBuiltPerCall(Rule):
     ```
 
     ## Notes
+    pydantic's `TypeAdapter(T)` is the same kind of factory: constructing one generates the
+    core schema of `T` and compiles a validator and a serializer from it (11 µs for `int`,
+    40-50 µs for a `dict[str, list[Model]]` or a union of three small models, more for types
+    pydantic keeps no schema for on a class), while `validate_python()` on a kept adapter is
+    under a microsecond for those. A `TypeAdapter(...)` built in a function that runs per value
+    is reported like a class factory; the fix keeps the adapter: at module level for a fixed
+    type, or one per type (`functools.lru_cache` on a small factory, or a dict keyed by the
+    type). It is not reported when the module rebinds the name `TypeAdapter` to something else
+    (`TypeAdapter = lru_cache(TypeAdapter)`, a cached factory), nor in an `__init__` of an
+    object that is not itself built per item (call-graph heat decides).
     A class whose fields come from the call (`namedtuple("Row", names)` with `names` a
     parameter or derived from one) is reported at medium confidence with the advice to keep
     one class per field tuple (`functools.lru_cache` on a small factory). `Enum(value)` with one
@@ -88,7 +105,7 @@ class ClassBuiltPerCall(Rule):
     NAME = "class-built-per-call"
     FAMILY = "clone"
     FIX = "define the class once at module level and reuse it"
-    TRIGGERS = ("namedtuple", "NamedTuple", "make_dataclass", "Enum", "Flag")
+    TRIGGERS = ("namedtuple", "NamedTuple", "make_dataclass", "Enum", "Flag", "TypeAdapter")
     VALID = [
         # Module level: built once at import.
         "from collections import namedtuple\nPoint = namedtuple('Point', 'x y')\n"
@@ -104,6 +121,14 @@ class ClassBuiltPerCall(Rule):
         # Not the standard library's namedtuple.
         "def namedtuple(name, fields):\n    return (name, fields)\n"
         "def rows(items):\n    return [namedtuple('Row', i) for i in items]\n",
+        # One pydantic TypeAdapter per type, memoised.
+        "import functools\nfrom pydantic import TypeAdapter\n@functools.lru_cache(maxsize=None)\n"
+        "def adapter(tp):\n    return TypeAdapter(tp)\n"
+        "def validate_all(tp, values):\n    return [adapter(tp).validate_python(v) for v in values]\n",
+        # The name TypeAdapter rebound at module level to a cached factory.
+        "from functools import lru_cache\nfrom pydantic import TypeAdapter\nTypeAdapter = lru_cache(TypeAdapter)\n"
+        "def validate(tp, value):\n    return TypeAdapter(tp).validate_python(value)\n"
+        "def validate_all(tp, values):\n    return [validate(tp, v) for v in values]\n",
     ]
     INVALID = [
         Invalid("from collections import namedtuple\n"
@@ -113,6 +138,9 @@ class ClassBuiltPerCall(Rule):
         Invalid("from dataclasses import make_dataclass\n"
                 "def record(values):\n    Rec = make_dataclass('Rec', ['a', 'b'])\n    return Rec(*values)\n"
                 "def load(rows):\n    for r in rows:\n        yield record(r)\n", line=3),
+        Invalid("from pydantic import TypeAdapter\n"
+                "def validate(tp, value):\n    return TypeAdapter(tp).validate_python(value)\n"
+                "def validate_all(tp, values):\n    return [validate(tp, v) for v in values]\n", line=3),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -120,6 +148,9 @@ class ClassBuiltPerCall(Rule):
             return
         func = node.func
         name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
+        if name == "TypeAdapter":
+            self._type_adapter(node, func)
+            return
         if not (name in ("namedtuple", "NamedTuple", "make_dataclass") or name.endswith(("Enum", "Flag"))):
             return  # cheap test first: most calls are none of these
         factory = _FACTORIES.get(self.ctx.resolve(func) or "")
@@ -144,6 +175,23 @@ class ClassBuiltPerCall(Rule):
             self.report(node, message, confidence="medium", requires=("repeated",), cost=cost,
                         fix="keep one class per field tuple (a small factory with functools.lru_cache) and reuse it")
 
+    def _type_adapter(self, node: cst.Call, func: cst.BaseExpression) -> None:
+        """pydantic's `TypeAdapter(T)` built per call: a core schema generated and compiled."""
+        if self.ctx.resolve(func) not in _ADAPTERS:
+            return
+        if type(func) is cst.Name and self.ctx.stack and _rebound_at_module_level(self.ctx.stack[0], func.value):
+            return  # `TypeAdapter = lru_cache(TypeAdapter)`: the name is not pydantic's class any more
+        if not any(a.keyword is None and not a.star for a in node.args):
+            return
+        fn = runs_per_call(self.ctx)
+        if fn is None:
+            return  # module level, class bodies, memoised functions, tests
+        message = (f"TypeAdapter() generates and compiles a pydantic core schema again on every call of {fn.name}(); "
+                   "validating through a kept adapter costs a small fraction of that")
+        self.report(node, message, requires=("repeated",), cost="typeadapter-build",
+                    fix="build the adapter once and reuse it: at module level for a fixed type, "
+                        "or one per type (functools.lru_cache on a small factory, or a dict keyed by the type)")
+
     def _fixed(self, fields: cst.BaseExpression) -> bool:
         """Whether the fields are the same on every call: literals, or a local of the function
         that only literals were assigned to (`confs = ['a', 'b']`)."""
@@ -153,6 +201,24 @@ class ClassBuiltPerCall(Rule):
             return False
         assigned = _assignments(self.ctx, fields.value)
         return bool(assigned) and all(is_literal(v) or _literal_display(v) for v in assigned)
+
+
+def _rebound_at_module_level(module: cst.CSTNode, name: str) -> bool:
+    """Whether the module's own code (not a function's or a class's) binds `name` other than by
+    an import: an assignment (`TypeAdapter = lru_cache(_TypeAdapter)`, also under an `if`), a
+    `def` or a `class` of that name."""
+    for current, _ in own_nodes(module):
+        kind = type(current)
+        if kind is cst.Assign:
+            if any(type(t.target) is cst.Name and t.target.value == name for t in current.targets):  # type: ignore[attr-defined]
+                return True
+        elif kind in (cst.AnnAssign, cst.AugAssign):
+            target = current.target  # type: ignore[attr-defined]
+            if type(target) is cst.Name and target.value == name and (kind is cst.AugAssign or current.value is not None):  # type: ignore[attr-defined]
+                return True
+        elif kind in (cst.FunctionDef, cst.ClassDef) and current.name.value == name:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _fields(node: cst.Call, cost: str) -> Tuple[Optional[cst.BaseExpression], bool]:
