@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def, is_literal, runs_per_call
+from perflint.ruleutil import innermost_def, is_literal, names_in, runs_per_call
 
 # Class factories of the standard library, by qualified name: (what to call it, cost key).
 # namedtuple() and typing.NamedTuple() generate the class's source and exec it; make_dataclass()
@@ -87,10 +87,12 @@ class ClassBuiltPerCall(Rule):
     core schema of `T` and compiles a validator and a serializer from it (11 µs for `int`,
     40-50 µs for a `dict[str, list[Model]]` or a union of three small models, more for types
     pydantic keeps no schema for on a class), while `validate_python()` on a kept adapter is
-    under a microsecond for those. A `TypeAdapter(...)` built in a function that runs per value
-    is reported like a class factory; the fix keeps the adapter: at module level for a fixed
-    type, or one per type (`functools.lru_cache` on a small factory, or a dict keyed by the
-    type). It is not reported when the module rebinds the name `TypeAdapter` to something else
+    under a microsecond for those. A `TypeAdapter(type_)` built in a function that runs per value,
+    with the type passed in by its caller (a parameter, or a local assigned from one), is
+    reported like a class factory; the fix keeps one adapter per type (`functools.lru_cache` on
+    a small factory, or a dict keyed by the type). A type written at the call
+    (`TypeAdapter(float)`, `TypeAdapter(MyModel)`) is not reported: a builtin or a model class,
+    whose schema pydantic keeps on the class, costs 5-12 µs to adapt. It is not reported when the module rebinds the name `TypeAdapter` to something else
     (`TypeAdapter = lru_cache(TypeAdapter)`, a cached factory), nor in an `__init__` of an
     object that is not itself built per item (call-graph heat decides).
     A class whose fields come from the call (`namedtuple("Row", names)` with `names` a
@@ -181,16 +183,40 @@ class ClassBuiltPerCall(Rule):
             return
         if type(func) is cst.Name and self.ctx.stack and _rebound_at_module_level(self.ctx.stack[0], func.value):
             return  # `TypeAdapter = lru_cache(TypeAdapter)`: the name is not pydantic's class any more
-        if not any(a.keyword is None and not a.star for a in node.args):
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if not positional:
             return
         fn = runs_per_call(self.ctx)
         if fn is None:
             return  # module level, class bodies, memoised functions, tests
+        if not self._passed_in(positional[0].value):
+            # A type written at the call (`TypeAdapter(float)`, `TypeAdapter(QueueFilter)`) is
+            # most often a builtin or a model class, whose schema pydantic reuses: 5-12 us a
+            # construction, under the warning threshold at the usual estimated frequencies
+            # (prefect's retry-delay parser, run 23). The validators that rebuild per value take
+            # the type from their caller.
+            return
         message = (f"TypeAdapter() generates and compiles a pydantic core schema again on every call of {fn.name}(); "
                    "validating through a kept adapter costs a small fraction of that")
         self.report(node, message, requires=("repeated",), cost="typeadapter-build",
                     fix="build the adapter once and reuse it: at module level for a fixed type, "
                         "or one per type (functools.lru_cache on a small factory, or a dict keyed by the type)")
+
+    def _passed_in(self, expr: cst.BaseExpression) -> bool:
+        """Whether a TypeAdapter's type comes from the function's caller: a parameter is used in
+        it (`type_`, `List[type_]`), or in what a local it names was assigned
+        (`hint = type_hint if type_hint is not None else Any`)."""
+        node = innermost_def(self.ctx)
+        if node is None:
+            return False
+        p = node.params
+        params = {x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)} - {"self", "cls"}
+        used = names_in(expr)
+        if used & params:
+            return True
+        if type(expr) is cst.Name:
+            return any(names_in(value) & params for value in _assignments(self.ctx, expr.value))
+        return False
 
     def _fixed(self, fields: cst.BaseExpression) -> bool:
         """Whether the fields are the same on every call: literals, or a local of the function
