@@ -175,3 +175,17 @@ def parse(text):
     return [parse_part(p) for p in text.split(",")]
 '''
     assert seen(source) == []
+
+
+def test_fixed_with_a_dict_keyed_by_the_type_is_quiet():
+    fixed = '''from pydantic import TypeAdapter
+
+_ADAPTERS = {}
+
+
+def _validate_non_model_type(*, type_, value):
+    if type_ not in _ADAPTERS:
+        _ADAPTERS[type_] = TypeAdapter(type_)
+    return _ADAPTERS[type_].validate_python(value)
+''' + CALLERS
+    assert seen(fixed) == []

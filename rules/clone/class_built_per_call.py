@@ -187,8 +187,8 @@ class ClassBuiltPerCall(Rule):
         if not positional:
             return
         fn = runs_per_call(self.ctx)
-        if fn is None:
-            return  # module level, class bodies, memoised functions, tests
+        if fn is None or self.ctx.cold_reason:
+            return  # module level, class bodies, memoised functions, tests; a cache miss's block
         if not self._passed_in(positional[0].value):
             # A type written at the call (`TypeAdapter(float)`, `TypeAdapter(QueueFilter)`) is
             # most often a builtin or a model class, whose schema pydantic reuses: 5-12 us a
