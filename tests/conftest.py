@@ -1,4 +1,4 @@
-"""Shared test helpers: run the real CLI as a user would."""
+"""Shared test helpers: run the real CLI as a user would; one rule's findings on in-memory sources."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def rule_findings(files: Dict[str, str], rule: str) -> list:
+    """The findings of one rule, notes included, on a program given as {path: source}."""
+    from perflint.config import Config
+    from perflint.testing import lint_sources
+
+    return [f for f in lint_sources(files, select=(rule,), config=Config(min_severity="note")) if f.rule == rule]
 
 
 class CLIResult:

@@ -14,6 +14,8 @@ from typing import Dict
 from perflint.config import Config
 from perflint.testing import lint_sources
 
+from conftest import rule_findings
+
 MODELS = '''
 from django.db import models
 from app.accounts.models import User
@@ -89,9 +91,7 @@ def seen(rows: str, models: str = MODELS):
         "app/wiki/models.py": models, "app/accounts/models.py": ACCOUNTS, "app/links/models.py": LINKS,
         "app/dash/readouts.py": rows,
     }
-    return [(f.line, f.severity, f.message) for f in lint_sources(files, select=("PFL503",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL503" and f.path == "app/dash/readouts.py"]
+    return [(f.line, f.severity, f.message) for f in rule_findings(files, "PFL503") if f.path == "app/dash/readouts.py"]
 
 
 def per_item(item: str, relation: str, method: str) -> str:

@@ -7,14 +7,11 @@ first test fails on the code before the change."""
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 
 def seen(source: str):
-    return [(f.line, f.severity, f.message) for f in lint_sources({"m.py": source}, select=("PFL101",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL101" and f.path == "m.py"]
+    return [(f.line, f.severity, f.message) for f in rule_findings({"m.py": source}, "PFL101") if f.path == "m.py"]
 
 
 LAZY = '''

@@ -13,14 +13,11 @@ change."""
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 
 def seen(source: str):
-    return [(f.line, f.severity, f.message) for f in lint_sources({"m.py": source}, select=("PFL302",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL302" and f.path == "m.py"]
+    return [(f.line, f.severity, f.message) for f in rule_findings({"m.py": source}, "PFL302") if f.path == "m.py"]
 
 
 MANAGER = '''

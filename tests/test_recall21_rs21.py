@@ -18,14 +18,11 @@ from a kept position. Every test but the quiet ones fails on the code before the
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 
 def seen(source: str):
-    return [(f.line, f.severity, f.message) for f in lint_sources({"m.py": source}, select=("PFL306",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL306" and f.path == "m.py"]
+    return [(f.line, f.severity, f.message) for f in rule_findings({"m.py": source}, "PFL306") if f.path == "m.py"]
 
 
 BUGGY = '''

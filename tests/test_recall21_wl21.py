@@ -20,10 +20,11 @@ from __future__ import annotations
 from perflint.config import Config
 from perflint.testing import lint_sources
 
+from conftest import rule_findings
+
 
 def seen(sources, rule="PFL106"):
-    return [(f.path, f.line, f.severity, f.message)
-            for f in lint_sources(sources, select=(rule,), config=Config(min_severity="note")) if f.rule == rule]
+    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(sources, rule)]
 
 
 MODEL = '''

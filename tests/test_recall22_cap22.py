@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import pytest
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 
 def seen(source: str, rule: str):
-    return [(f.line, f.severity, f.message, f.score) for f in lint_sources(
-        {"m.py": source}, select=(rule,), config=Config(min_severity="note")) if f.rule == rule]
+    return [(f.line, f.severity, f.message, f.score) for f in rule_findings({"m.py": source}, rule)]
 
 
 EXTRACT = '''
@@ -169,6 +167,20 @@ class Relay:
             self.inbox.extend(frames)
 '''
 
+# The server's frame loop: a length header, then the frame, each cut off the front.
+LENGTH_HEADER_WALK = '''        while True:
+            if size is None:
+                if len(pending) < 4:
+                    break
+                size = struct.unpack("!I", pending[:4])[0]
+                pending = pending[4:]
+            if len(pending) < size:
+                break
+            frames.append(pending[:size])
+            pending = pending[size:]
+            size = None'''
+assert LENGTH_HEADER_WALK in SERVER
+
 CUT = ("'pending = pending[...]' in a loop copies the rest of the bytes on every step: quadratic in the "
        "number of steps; keep an offset or a memoryview")
 
@@ -185,19 +197,7 @@ def test_buffer_cut_by_length_headers_takes_its_steps_from_its_own_loop():
 
 
 def test_fixed_offset_walk_is_quiet():
-    fixed = SERVER.replace('''        frames = []
-        while True:
-            if size is None:
-                if len(pending) < 4:
-                    break
-                size = struct.unpack("!I", pending[:4])[0]
-                pending = pending[4:]
-            if len(pending) < size:
-                break
-            frames.append(pending[:size])
-            pending = pending[size:]
-            size = None
-        return frames, pending, size''', '''        frames = []
+    fixed = SERVER.replace(f'''        frames = []\n{LENGTH_HEADER_WALK}\n        return frames, pending, size''', '''        frames = []
         offset = 0
         while True:
             if size is None:
@@ -218,17 +218,7 @@ def test_fixed_offset_walk_is_quiet():
 
 def test_lines_cut_at_a_searched_delimiter_keep_the_capped_pricing():
     # no record of a spelled-out size: the loop may take a few short lines off a small buffer
-    near = SERVER.replace('''        while True:
-            if size is None:
-                if len(pending) < 4:
-                    break
-                size = struct.unpack("!I", pending[:4])[0]
-                pending = pending[4:]
-            if len(pending) < size:
-                break
-            frames.append(pending[:size])
-            pending = pending[size:]
-            size = None''', '''        while True:
+    near = SERVER.replace(LENGTH_HEADER_WALK, '''        while True:
             end = pending.find(b"\\n")
             if end < 0:
                 break

@@ -22,11 +22,11 @@ from __future__ import annotations
 from perflint.config import Config
 from perflint.testing import lint_sources
 
+from conftest import rule_findings
+
 
 def seen(source: str):
-    return [(f.line, f.severity, f.message) for f in lint_sources({"m.py": source}, select=("PFL203",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL203" and f.path == "m.py"]
+    return [(f.line, f.severity, f.message) for f in rule_findings({"m.py": source}, "PFL203") if f.path == "m.py"]
 
 
 def walks(source: str):

@@ -8,9 +8,9 @@ imports or star-imports in turn). The first tests fail on the code before the ch
 
 from __future__ import annotations
 
-from perflint.config import Config
 from perflint.testing import lint_sources
 
+from conftest import rule_findings
 from test_callgraph import edges, program
 
 CLASSES = '''
@@ -60,9 +60,7 @@ GUESSED = {("game.classes.Round.get_play", "by-name", True)}
 
 
 def seen(files):
-    return [(f.path, f.line, f.severity, f.message) for f in lint_sources(files, select=("PFL101",),
-                                                                          config=Config(min_severity="note"))
-            if f.rule == "PFL101"]
+    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(files, "PFL101")]
 
 
 def game(classes=CLASSES, play=PLAY, extra=None):

@@ -10,17 +10,14 @@ it off) would flush the row anyway."""
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 MSG = ("db.session.flush() runs once per iteration: the pending rows are sent one INSERT and one "
        "unit-of-work flush at a time instead of together")
 
 
 def seen(files):
-    return [(f.path, f.line, f.severity, f.message) for f in lint_sources(files, select=("PFL402",),
-                                                                          config=Config(min_severity="note"))
-            if f.rule == "PFL402"]
+    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(files, "PFL402")]
 
 
 STORAGE = '''

@@ -25,11 +25,11 @@ from perflint.testing import lint_sources
 
 import libcst as cst
 
+from conftest import rule_findings
+
 
 def seen(source: str, path: str = "m.py"):
-    return [(f.line, f.severity, round(f.score * 1e6), f.message)
-            for f in lint_sources({path: source}, select=("PFL313",), config=Config(min_severity="note"))
-            if f.rule == "PFL313"]
+    return [(f.line, f.severity, round(f.score * 1e6), f.message) for f in rule_findings({path: source}, "PFL313")]
 
 
 def trace(source: str):

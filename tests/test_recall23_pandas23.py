@@ -12,16 +12,14 @@ from-import. The first tests fail on the code before the change."""
 
 from __future__ import annotations
 
-from perflint.config import Config
 from perflint.testing import lint_sources
 
+from conftest import rule_findings
 from test_callgraph import edges, program
 
 
 def seen(files):
-    return [(f.path, f.line, f.severity, f.message) for f in lint_sources(files, select=("PFL502",),
-                                                                          config=Config(min_severity="note"))
-            if f.rule == "PFL502"]
+    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(files, "PFL502")]
 
 
 MAPPINGS = '''

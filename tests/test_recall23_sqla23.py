@@ -20,12 +20,11 @@ buggy shapes fail on the code before the change."""
 
 from __future__ import annotations
 
-from perflint.config import Config
-from perflint.testing import lint_sources
+from conftest import rule_findings
 
 
 def findings(files):
-    return [f for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note")) if f.rule == "PFL503"]
+    return rule_findings(files, "PFL503")
 
 
 def seen(source: str):

@@ -10,14 +10,13 @@ rebinding of the name silences it. The first test fails on the code before the c
 
 from __future__ import annotations
 
-from perflint.config import Config
 from perflint.testing import lint_sources
+
+from conftest import rule_findings
 
 
 def seen(source, path="pkg/models.py"):
-    return [(f.line, f.severity, f.message) for f in lint_sources({path: source}, select=("PFL105",),
-                                                                   config=Config(min_severity="note"))
-            if f.rule == "PFL105"]
+    return [(f.line, f.severity, f.message) for f in rule_findings({path: source}, "PFL105")]
 
 
 CALLERS = '''
