@@ -85,11 +85,6 @@ def _column_of(expr: cst.BaseExpression, frame: str) -> Optional[str]:
     return None
 
 
-def params_of(fdef: cst.FunctionDef) -> List[str]:
-    p = fdef.params
-    return [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
-
-
 def assigned_dotted(fdef: cst.FunctionDef) -> Set[str]:
     """The dotted targets (`self.df`, `df`) the function's own body assigns."""
     out: Set[str] = set()

@@ -11,7 +11,7 @@ from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, enclosing_function, is_literal, literal_value, names_in
 from perflint.nodes import iter_children
-from perflint.rules.fastpath.frame_mask import MASK_FIX, assigned_dotted, frame_mask, module_names, params_of
+from perflint.rules.fastpath.frame_mask import MASK_FIX, assigned_dotted, frame_mask, module_names
 from perflint.rules.fastpath.predicate_lookup import PREDICATE_FIX, key_collect
 from perflint.rules.fastpath.position_scan import (BATCH_FIX, BATCH_SCAN, POSITION_FIX, element_of, identity_match,
                                                     one_element_batch, own_position, starts_fresh, while_scan)
@@ -249,7 +249,7 @@ class LinearSearchLookup(Rule):
         if fn_node is None:
             return
         frame, via, pairs = found
-        params = params_of(fn_node)
+        params = self.ctx.function.params  # the def enclosing_function found: positional and keyword-only
         me = self.ctx.self_name() if self.ctx.class_qualname else None
         names = [name for _, name in pairs if name]
         # the key is what the caller asks for: every compared name a parameter (a loop
