@@ -94,8 +94,9 @@ class FixedAnswerPerCall(Rule):
     callable it inspects, and keep their confidence: a caching wrapper (a `__call__`, or the
     function a decorator returns) that forwards its `*args`/`**kwargs` to the callable it
     wraps and builds its cache key through that callable's signature (`c.get(key)`, then
-    `c[key] = ...` or `c.set(key, ...)`): every call pays for it, cache hits included, where
-    the hit is otherwise a dict lookup; a helper that binds its own `*args`/`**kwargs`
+    `c[key] = ...`, an in-process mapping): every call pays for it, cache hits included,
+    where the hit is otherwise a dict lookup (an external cache's `c.set(key, ...)` is not
+    enough: its round trip dwarfs a signature, as Superset's `memoized_func` showed); a helper that binds its own `*args`/`**kwargs`
     through the signature of the callable it is given (`sig.bind(*args, **kwargs)`), when the
     call that gives it its heat comes from such a wrapper (as nutils' cached functions laid
     out each call's arguments for the key); and a loop over a module-level registry (a list
@@ -337,7 +338,7 @@ class FixedAnswerPerCall(Rule):
         otherwise. A wrapper is a `__call__` method or a nested function the enclosing function
         returns; it calls a callable it did not bind itself (a closure variable, `self.func`)
         forwarding its own `*args` or `**kwargs`, and both reads and fills a cache keyed per
-        call (`c.get(key)` and `c[key] = value` or `c.set(key, ...)` on the same container).
+        call (`c.get(key)` and `c[key] = value` on the same container: a dict in the process).
         Cached per function node; the caller records the `memo-wrapper` effect."""
         known = self._wrappers.get(id(fn), False)
         if known is not False:
@@ -612,7 +613,9 @@ def _local_assignments(fn: cst.FunctionDef) -> List[Tuple[str, cst.BaseExpressio
 
 def _fills_cache(fn: cst.FunctionDef) -> bool:
     """Whether the function reads a container with `c.get(key)` and fills the same container
-    (`c[key] = value`, `c.set(key, value)`): a cache looked up on every call."""
+    (`c[key] = value`): a cache in the process looked up on every call. A `c.set(key, value)`
+    is an external cache's API (Flask-Caching, Redis), whose round trip dwarfs a signature: a
+    blind label found such a wrapper FALSE (session 24)."""
     read: Set[str] = set()
     filled: Set[str] = set()
     for node, _ in own_nodes(fn.body, STATEMENTS_ONLY):
@@ -621,8 +624,6 @@ def _fills_cache(fn: cst.FunctionDef) -> bool:
             container = dotted_text(node.func.value)
             if container is not None and node.func.attr.value == "get":
                 read.add(container)
-            elif container is not None and node.func.attr.value == "set" and len(node.args) >= 2:
-                filled.add(container)
         elif node_type is cst.Assign:
             for target in node.targets:
                 if type(target.target) is cst.Subscript:
