@@ -176,6 +176,23 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # values); elsewhere it mostly runs when something is defined (a note)
             if not program.recursive_loop(fid):
                 rank = min(rank, _CONF_RANK["low"])
+        elif req == "memo-wrapper-caller-or-low":
+            # PFL307: a helper that binds one call's arguments through the signature of the
+            # callable it is given is per call of that callable when the call that gives it its
+            # heat comes from a caching wrapper (a decorator's returned function or a
+            # `__call__` that builds its key per call, hits included); else low, as before
+            chain = program.hot_chain(fid) if fid in program.functions else []
+            caller = chain[-1].caller if chain else None
+            if caller is None or caller not in program.functions or \
+                    "memo-wrapper" not in program.functions[caller][1].effects:
+                rank = min(rank, _CONF_RANK["low"])
+        elif req == "repeated-caller-or-low":
+            # PFL307: introspection of each callable of a module-level registry is per call of
+            # the function only where that function itself repeats, from a data loop or a hot
+            # entry point on the way in (the loop over the registry proves nothing: it runs
+            # once per call, and at start-up a registry is what gets walked); else low
+            if not (program.repeated(fid, ()) and program.evidenced(fid, ())):
+                rank = min(rank, _CONF_RANK["low"])
         elif req.startswith("callee-path:"):
             # The in-repo callee, or a function it calls up to EFFECT_DEPTH down through calls
             # of one known target made outside cold blocks, has the effect itself: a row

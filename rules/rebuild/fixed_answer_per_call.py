@@ -20,6 +20,9 @@ _INTROSPECTION = {
 }
 # Type hints resolved from a class's annotations (and its bases'), fixed once it is defined.
 _TYPE_HINTS = {"typing.get_type_hints", "typing_extensions.get_type_hints"}
+# The effect of a caching wrapper (a decorator's returned function, a `__call__`) whose key is
+# built per call: phase 2's `memo-wrapper-caller-or-low` reads it on the caller of a helper.
+MEMO_WRAPPER = "memo-wrapper"
 HINTS_FIX = "keep the hints per class (a dict keyed by the class, or functools.lru_cache on a helper)"
 # A function that creates or deletes files manages them: its stats guard its own changes.
 _FILE_CHANGES = {
@@ -85,10 +88,27 @@ class FixedAnswerPerCall(Rule):
     Both costs are microseconds, so the findings are graded cautiously. Introspection is
     reported at low confidence, a note whatever its estimated time: it mostly runs when
     something is defined, registered or compiled (a template's filters, a login's
-    authentication backends, a model's validators), where unknown loop bounds overestimate
-    how often. Set `[rules.PFL307] severity` to promote it where you know the function runs per
-    instance or per row. `typing.get_type_hints(cls)` is the exception the call graph can
-    tell apart: in a function that calls itself back through a data loop (a converter that
+    authentication backends, a model's validators, a decorator's body), where unknown loop
+    bounds overestimate how often. Set `[rules.PFL307] severity` to promote it where you know
+    the function runs per instance or per row. Three shapes show that it runs per call of the
+    callable it inspects, and keep their confidence: a caching wrapper (a `__call__`, or the
+    function a decorator returns) that forwards its `*args`/`**kwargs` to the callable it
+    wraps and builds its cache key through that callable's signature (`c.get(key)`, then
+    `c[key] = ...`, an in-process mapping): every call pays for it, cache hits included,
+    where the hit is otherwise a dict lookup (an external cache's `c.set(key, ...)` is not
+    enough: its round trip dwarfs a signature, as Superset's `memoized_func` showed); a helper that binds its own `*args`/`**kwargs`
+    through the signature of the callable it is given (`sig.bind(*args, **kwargs)`), when the
+    call that gives it its heat comes from such a wrapper (as nutils' cached functions laid
+    out each call's arguments for the key); and a loop over a module-level registry (a list
+    or dict the module's functions fill) that inspects each callable and calls it, in a
+    function that a data loop or a hot entry point repeats (a template renderer asking each
+    registered context provider whether it takes the request, once per render), at medium
+    confidence: the answer was known when the callable was registered. A wrapper that does
+    not cache is not enough (its call does the wrapped function's work, a query or a request
+    as often as not, which dwarfs a signature), nor is a registry walked by a function only
+    its own loop repeats (a start-up check). The wrapper has to be in a file that
+    introspects (the rule reads only such files). `typing.get_type_hints(cls)` is the other
+    case the call graph can tell apart: in a function that calls itself back through a data loop (a converter that
     walks nested values, as dacite's `from_dict` did: per field, per list item, `from_dict`
     again for each nested dataclass), it runs once per nested value of every record, and it
     keeps its confidence; elsewhere it is a low-confidence note like the rest. It is priced
@@ -188,6 +208,8 @@ class FixedAnswerPerCall(Rule):
         self._changing: Dict[int, bool] = {}  # id of a function -> whether it creates or deletes files
         # (function qualname, local) holding an `__init__` path -> whether it reads a parameter
         self._markers: Dict[Tuple[str, str], bool] = {}
+        self._wrappers: Dict[int, Optional[str]] = {}  # id of a function -> the callable it wraps, caching
+        self._registries: Set[str] = set()  # module-level names bound to an empty or literal collection
 
     def visit_Module(self, node: cst.Module) -> None:
         # Module-level names built from __file__ (in order: one may be built from another),
@@ -196,6 +218,10 @@ class FixedAnswerPerCall(Rule):
             for target, value in _assignments(stmt):
                 if self._from_package(value):
                     self._package_names.add(target)
+        for stmt in _top_level(node.body):
+            for target, value in _assignments(stmt):
+                if _collection(value):
+                    self._registries.add(target)
         for stmt in node.body:
             if isinstance(stmt, cst.FunctionDef) and any(
                     ret.value is not None and self._from_package(ret.value) for ret in _returns(stmt)):
@@ -203,6 +229,8 @@ class FixedAnswerPerCall(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
+        if node.name.value == "__call__" or len(self._functions) > 1:
+            self._memo_wrapper(node)  # records the memo-wrapper effect a helper's finding reads
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.pop()
@@ -260,10 +288,129 @@ class FixedAnswerPerCall(Rule):
         # Microseconds per call: a warning only when the site truly runs thousands of times.
         # Introspection mostly runs when something is defined, registered or compiled (a
         # template's filters, a login's backends, a model's validators), where the loops'
-        # estimated trips overshoot: a guess, so a note whatever the score. A stat costs less
+        # estimated trips overshoot: a guess, so a note whatever the score, unless the code's
+        # shape shows it runs per call of the inspected callable (_per_call). A stat costs less
         # still; halved, it needs over a thousand calls per unit of work to warn.
-        confidence = "low" if cost == "inspect-signature" else "medium"
-        self.report(node, f"{what} on every call of {fn.name}(); {why}", cost=cost, confidence=confidence)
+        if cost != "inspect-signature":
+            self.report(node, f"{what} on every call of {fn.name}(); {why}", cost=cost, confidence="medium")
+            return
+        shape = self._per_call(node)
+        if shape is None:
+            self.report(node, f"{what} on every call of {fn.name}(); {why}", cost=cost, confidence="low")
+            return
+        where, requires, confidence = shape
+        self.report(node, f"{what} on every call of {fn.name}(){where}; {why}", cost=cost, requires=requires,
+                    confidence=confidence)
+
+    def _per_call(self, node: cst.Call) -> Optional[Tuple[str, Tuple[str, ...], str]]:
+        """(what the message adds, phase-2 conditions) when the code's shape shows that the
+        introspection runs per call of the callable it inspects, not when it is defined or
+        registered; None otherwise (a low-confidence note, as before). Three shapes:
+        - a caching wrapper (a nested function its decorator returns, or a `__call__`) that
+          forwards its `*args`/`**kwargs` to the callable it wraps and builds its cache key
+          through that callable's signature: every call, cache hits included, pays for it;
+        - a helper that binds its own `*args`/`**kwargs` through the signature of the
+          callable it is given (`sig.bind(*args, **kwargs)`), where the call that gives it its
+          heat comes from such a caching wrapper (phase 2: `memo-wrapper-caller-or-low`);
+        - a loop over a module-level registry of callables that inspects each and calls it,
+          in a function that itself runs per item of a data loop or per request (phase 2:
+          `repeated-caller-or-low`): the answer was known when the callable was registered."""
+        fn_node = self._functions[-1] if self._functions else None
+        arg = first_arg(node)
+        if fn_node is None or arg is None:
+            return None
+        text = dotted_text(arg)
+        if text is None:
+            return None
+        wrapped = self._memo_wrapper(fn_node)
+        if wrapped is not None and text == wrapped:
+            return " (a caching wrapper: every call of the callable it wraps, cache hits included)", (), "high"
+        star, kw = _star_params(fn_node)
+        if type(arg) is cst.Name and arg.value in (self.ctx.function.params if self.ctx.function else ()) \
+                and (star or kw) and _binds_own_arguments(fn_node, star, kw):
+            return "", ("memo-wrapper-caller-or-low",), "high"
+        if type(arg) is cst.Name and self._registry_item(fn_node, arg.value):
+            return " (each callable of a module-level registry, on every call)", ("repeated-caller-or-low",), "medium"
+        return None
+
+    def _memo_wrapper(self, fn: cst.FunctionDef) -> Optional[str]:
+        """The callable `fn` wraps (its dotted text) when `fn` is a caching wrapper; None
+        otherwise. A wrapper is a `__call__` method or a nested function the enclosing function
+        returns; it calls a callable it did not bind itself (a closure variable, `self.func`)
+        forwarding its own `*args` or `**kwargs`, and both reads and fills a cache keyed per
+        call (`c.get(key)` and `c[key] = value` on the same container: a dict in the process).
+        Cached per function node; the caller records the `memo-wrapper` effect."""
+        known = self._wrappers.get(id(fn), False)
+        if known is not False:
+            return known  # type: ignore[return-value]
+        found: Optional[str] = None
+        if self._is_wrapper(fn):
+            star, kw = _star_params(fn)
+            if star or kw:
+                bound = _bound_names(fn)
+                for call in calls_in(fn.body):
+                    callee = dotted_text(call.func)
+                    if callee is None or not _forwards(call, star, kw):
+                        continue
+                    if (type(call.func) is cst.Name and callee not in bound) or \
+                            (type(call.func) is cst.Attribute and callee.split(".")[0] == "self"
+                             and callee.count(".") == 1):
+                        found = callee
+                        break
+            if found is not None and not _fills_cache(fn):
+                found = None
+        self._wrappers[id(fn)] = found
+        if found is not None:
+            self.ctx.add_effect(MEMO_WRAPPER, fn=self.ctx.function)
+        return found
+
+    def _is_wrapper(self, fn: cst.FunctionDef) -> bool:
+        """A `__call__` method, or a nested function its enclosing function returns."""
+        summary = self.ctx.function
+        if fn.name.value == "__call__" and summary is not None and summary.cls is not None:
+            return True
+        if len(self._functions) < 2:
+            return False
+        outer = self._functions[-2]
+        name = fn.name.value
+        return any(type(ret.value) is cst.Name and ret.value.value == name for ret in _returns(outer))
+
+    def _registry_item(self, fn: cst.FunctionDef, name: str) -> bool:
+        """Whether `name` is the variable of a loop around the site over a module-level
+        collection of this module (`for provider in _providers`, or over a local copied from
+        one: `providers = list(_providers)`), and the function calls it."""
+        if not self._registries:
+            return False
+        source: Optional[cst.BaseExpression] = None
+        for loop in reversed(self.ctx.loop_nodes):
+            for target, iterable in _loop_heads(loop):
+                if type(target) is cst.Name and target.value == name:
+                    source = iterable
+                    break
+            if source is not None:
+                break
+        if source is None or not self._registry_expr(source, fn):
+            return False
+        return any(type(call.func) is cst.Name and call.func.value == name for call in calls_in(fn.body))
+
+    def _registry_expr(self, expr: cst.BaseExpression, fn: cst.FunctionDef, depth: int = 0) -> bool:
+        """A module-level registry, a copy of one (`list(r)`, `tuple(r)`, `r.copy()`,
+        `r.values()`), or a local of `fn` set from one."""
+        if type(expr) is cst.Call:
+            func = expr.func
+            if type(func) is cst.Name and func.value in ("list", "tuple") and len(expr.args) == 1:
+                return self._registry_expr(expr.args[0].value, fn, depth)
+            if type(func) is cst.Attribute and func.attr.value in ("copy", "values") and not expr.args:
+                return self._registry_expr(func.value, fn, depth)
+            return False
+        if type(expr) is not cst.Name:
+            return False
+        if expr.value in self._registries and expr.value not in _bound_names(fn):
+            return True
+        if depth > 1:
+            return False
+        values = [value for target, value in _local_assignments(fn) if target == expr.value]
+        return len(values) == 1 and self._registry_expr(values[0], fn, depth + 1)
 
     def _type_hints(self, node: cst.Call) -> None:
         """`typing.get_type_hints(cls)` of a class the function is given per call: the hints are
@@ -417,3 +564,91 @@ def _assignments(stmt: cst.SimpleStatementLine) -> List[Tuple[str, cst.BaseExpre
 def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
     """The function's own return statements (nested functions aside)."""
     return [node for node, _ in own_nodes(fn.body, STATEMENTS_ONLY) if type(node) is cst.Return]
+
+
+def _star_params(fn: cst.FunctionDef) -> Tuple[Optional[str], Optional[str]]:
+    """The names of `fn`'s `*args` and `**kwargs` (None for each it lacks)."""
+    star = fn.params.star_arg
+    kw = fn.params.star_kwarg
+    return (star.name.value if isinstance(star, cst.Param) else None,
+            kw.name.value if kw is not None else None)
+
+
+def _forwards(call: cst.Call, star: Optional[str], kw: Optional[str]) -> bool:
+    """Whether the call passes on the function's own `*args` or `**kwargs`."""
+    for arg in call.args:
+        if type(arg.value) is not cst.Name:
+            continue
+        if (arg.star == "*" and arg.value.value == star) or (arg.star == "**" and arg.value.value == kw):
+            return True
+    return False
+
+
+def _binds_own_arguments(fn: cst.FunctionDef, star: Optional[str], kw: Optional[str]) -> bool:
+    """`x.bind(*args, **kwargs)` (or `bind_partial`) of the function's own star parameters:
+    a helper that lays out one call's arguments through the signature it inspects."""
+    return any(type(call.func) is cst.Attribute and call.func.attr.value in ("bind", "bind_partial")
+               and _forwards(call, star, kw) for call in calls_in(fn.body))
+
+
+def _bound_names(fn: cst.FunctionDef) -> Set[str]:
+    """Names the function binds itself: its parameters and the locals it assigns."""
+    params = fn.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    names.update(name for name in _star_params(fn) if name)
+    names.update(target for target, _ in _local_assignments(fn))
+    return names
+
+
+def _local_assignments(fn: cst.FunctionDef) -> List[Tuple[str, cst.BaseExpression]]:
+    """(name, value) of the function's own plain assignments, nested scopes aside."""
+    out: List[Tuple[str, cst.BaseExpression]] = []
+    for node, _ in own_nodes(fn.body, STATEMENTS_ONLY):
+        if type(node) is cst.Assign:
+            out.extend((t.target.value, node.value) for t in node.targets if type(t.target) is cst.Name)
+        elif type(node) is cst.AnnAssign and node.value is not None and type(node.target) is cst.Name:
+            out.append((node.target.value, node.value))
+    return out
+
+
+def _fills_cache(fn: cst.FunctionDef) -> bool:
+    """Whether the function reads a container with `c.get(key)` and fills the same container
+    (`c[key] = value`): a cache in the process looked up on every call. A `c.set(key, value)`
+    is an external cache's API (Flask-Caching, Redis), whose round trip dwarfs a signature: a
+    blind label found such a wrapper FALSE (session 24)."""
+    read: Set[str] = set()
+    filled: Set[str] = set()
+    for node, _ in own_nodes(fn.body, STATEMENTS_ONLY):
+        node_type = type(node)
+        if node_type is cst.Call and type(node.func) is cst.Attribute and node.args:
+            container = dotted_text(node.func.value)
+            if container is not None and node.func.attr.value == "get":
+                read.add(container)
+        elif node_type is cst.Assign:
+            for target in node.targets:
+                if type(target.target) is cst.Subscript:
+                    container = dotted_text(target.target.value)
+                    if container is not None:
+                        filled.add(container)
+    return bool(read & filled)
+
+
+def _collection(value: cst.BaseExpression) -> bool:
+    """An empty or literal list, dict or set, or `list()`/`dict()`/`set()`/`OrderedDict()`:
+    a module-level collection that functions fill (a registry)."""
+    if type(value) in (cst.List, cst.Dict, cst.Set):
+        return True
+    return type(value) is cst.Call and not value.args and \
+        dotted_text(value.func) in ("list", "dict", "set", "OrderedDict", "collections.OrderedDict")
+
+
+def _loop_heads(loop: cst.CSTNode) -> List[Tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(target, iterable) of a `for` statement, or of each `for` of a comprehension."""
+    if type(loop) is cst.For:
+        return [(loop.target, loop.iter)]
+    out: List[Tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    comp = getattr(loop, "for_in", None)
+    while comp is not None:
+        out.append((comp.target, comp.iter))
+        comp = comp.inner_for_in
+    return out
