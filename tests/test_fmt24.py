@@ -189,3 +189,48 @@ def read(buf):
     assert found == [("lib.py", 6, "note",
                       "struct.unpack_from() looks the format '<II' up on every call (and compiles it again on a "
                       "cache miss): use a module-level struct.Struct")]
+
+
+# -- PFL313's TRIGGERS: the files it runs on ---------------------------------------------------
+
+DDL_BASE = '''import pymongo
+
+
+class Base:
+    @classmethod
+    def ensure_indexes(cls):
+        cls.coll.create_index("a")
+        cls.coll.create_index("b")
+        cls.coll.create_index("c")
+        cls.coll.create_index("d")
+'''
+
+DDL_SAVE = '''from base import Base
+
+
+class Document(Base):
+    async def _save_one(self):
+        self.ensure_indexes()
+        await self.coll.insert_one({})
+
+
+def import_all(docs):
+    for d in docs:
+        d._save_one()
+'''
+
+
+def test_ddl_triggers_keep_a_per_save_call_to_a_helper_in_another_file():
+    from rules.rebuild.ddl_per_operation import DdlPerOperation
+
+    assert "create" not in DDL_SAVE and "ensure_index" in DDL_SAVE  # the helper's name, not a DDL call
+    found = [(f.path, f.line) for f in rule_findings({"base.py": DDL_BASE, "doc.py": DDL_SAVE}, "PFL313")]
+    assert found == [("doc.py", 6)]
+    # without the helper's name in it, the file is still read for its `def _save...`
+    renamed = DDL_SAVE.replace("ensure_indexes", "load_collection")
+    base = DDL_BASE.replace("ensure_indexes", "load_collection")
+    found = [(f.path, f.line) for f in rule_findings({"base.py": base, "doc.py": renamed}, "PFL313")]
+    assert found == [("doc.py", 6)]
+    triggers = DdlPerOperation.TRIGGERS
+    assert "def _save" in triggers and "def Commit" in triggers and "def __HANDLE" in triggers
+    assert not any(t in "def run(self):\n    return self.value + 1\n" for t in triggers)
