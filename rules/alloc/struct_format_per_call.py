@@ -195,6 +195,8 @@ class StructFormatPerCall(Rule):
         if found is None:
             return
         aug, loops, table, start = found
+        if fn.cls is not None and table == fn.params[0] and "staticmethod" not in fn.decorators:
+            return  # items of the receiver itself
         if any(loop in self.ctx.stack for loop in loops):
             return  # used inside the loop that builds it: a format per step, not per call
         requires = ("repeated", f"callers-pass-settled:{table}")
