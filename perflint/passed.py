@@ -1,12 +1,12 @@
 """Phase 2: what the program's callers pass for a parameter, read from their call sites.
 
 The value flow (valueflow.py) says which functions and classes a parameter may hold; it
-keeps every value from outside the program as one anonymous `("X",)`. Two rules need more
+keeps every value from outside the program as one anonymous `("X",)`. Some rules need more
 than that of a parameter the function under them calls or hands on: which external function
 it is (`make_request(requests.get, ...)`: PFL403), or whether it is the same object on every
-call (a schema held by a module: PFL106). Both are read here from each caller's argument as
-written, through the caller's imports, and through parameters passed on as they came (up to
-MAX_DEPTH callers up).
+call (a schema held by a module: PFL106; a record table an object sets once: PFL202). Both
+are read here from each caller's argument as written, through the caller's imports, and
+through parameters passed on as they came (up to MAX_DEPTH callers up).
 
 Every answer is about the callers the call graph knows: a public function its users call
 with something else is judged by the program's own calls, as the rest of phase 2 is.
@@ -115,6 +115,15 @@ def passes_kept(program: "Program", fid: str, param: str) -> bool:
     return _collect(program, fid, param, _kept, set(), 0) is not None
 
 
+def passes_settled(program: "Program", fid: str, param: str) -> bool:
+    """Whether every caller passes for `param` a value that stays the same between its calls:
+    what `passes_fixed` accepts, a str or bytes literal, or an attribute of the caller's own
+    receiver (`self.sprite_format`) that the whole program binds once per object
+    (Program.attr_set_once: in an `__init__` or a class body, and nothing changes it); not a
+    local the caller builds per call, nor an attribute another method may rebind."""
+    return _collect(program, fid, param, _settled, set(), 0) is not None
+
+
 def _collect(program: "Program", fid: str, param: str, judge: Callable, seen: Set[Tuple[str, str]],
              depth: int) -> Optional[Set[str]]:
     """The union of what `judge` says of every caller's argument (a set of names, empty for
@@ -213,3 +222,25 @@ def _kept(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional[
         if not any(b[0] not in ("ann", "S", "self", "cls") for b in bindings):
             return set()  # self.<attr>...: kept on the caller's object
     return None
+
+
+def _settled(program: "Program", kind: str, mod: ModuleSummary, value) -> Optional[Set[str]]:
+    if kind == "fact":
+        # a literal written at the call; not an f-string ("/str" without its truth)
+        if isinstance(value, str) and value[:2] in ("T/", "F/") and value.endswith(("/str", "/bytes")):
+            return set()
+        return _fixed(program, kind, mod, value)
+    found = _fixed(program, kind, mod, value)
+    if found is not None:
+        return found
+    expr = value
+    if expr[0] != "a" or expr[1][0] != "n":
+        return None
+    _, scope, name = expr[1]
+    fn = mod.functions.get(scope)
+    if fn is None or not fn.cls or fn.params[:1] != (name,) or "staticmethod" in fn.decorators:
+        return None  # not the method's own receiver
+    bindings = mod.bindings.get(scope, {}).get(name, ())
+    if any(b[0] not in ("ann", "S", "self", "cls") for b in bindings):
+        return None  # the receiver's name rebound in the method
+    return set() if program.attr_set_once(expr[2]) else None

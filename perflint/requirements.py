@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from perflint.djangomodels import has_reverse_manager
 from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
-from perflint.passed import external_names, passes_fixed, passes_kept
+from perflint.passed import external_names, passes_fixed, passes_kept, passes_settled
 from perflint.repetition import per_attempt, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,6 +67,12 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # every caller passes the parameter an object kept between calls: fixed for the
             # process, or an attribute of the caller's own receiver (passed.py)
             if not passes_kept(program, fid, req[len("callers-pass-kept:"):]):
+                return None
+        elif req.startswith("callers-pass-settled:"):
+            # every caller passes the parameter a value that stays the same between its calls:
+            # fixed for the process, a literal, or an attribute of its receiver that the program
+            # binds once per object (passed.py)
+            if not passes_settled(program, fid, req[len("callers-pass-settled:"):]):
                 return None
         elif req.startswith("attr-set-once:"):
             # an attribute of self that the whole program binds once per object only (in an

@@ -28,9 +28,16 @@ _MONGO_METHODS = {"create_index": "create_index()", "create_indexes": "create_in
                   "ensure_index": "ensure_index()"}
 _DDL_SQL = re.compile(r"^\s*create\s+((unique\s+)?index|table\s+if\s+not\s+exists)\b", re.I)
 # A per-operation method: a commit point or a write of one document or row, a request handler.
-_OPERATION_NAME = re.compile(
-    r"^_*(save|commit|flush|persist|insert|update|upsert|put|write|store|add|append|record|delete|remove|"
-    r"handle|process)(_|$)", re.I)
+_OPERATION_WORDS = ("save", "commit", "flush", "persist", "insert", "update", "upsert", "put", "write", "store",
+                    "add", "append", "record", "delete", "remove", "handle", "process")
+_OPERATION_NAME = re.compile(r"^_*(" + "|".join(_OPERATION_WORDS) + r")(_|$)", re.I)
+# The rule runs on a file that may hold a DDL call (`create_index`, `create_all`, a CREATE
+# statement, `ensure_index`: the effect other files' callers follow) or a per-operation method
+# (`def save`, `async def _commit_row`: the calls it reports in phase 2 may reach a helper
+# defined in another file), in the casings code spells them in.
+_TRIGGERS = ("create", "CREATE", "Create", "ensure_index") + tuple(
+    f"def {under}{spelled}" for word in _OPERATION_WORDS for spelled in (word, word.capitalize(), word.upper())
+    for under in ("", "_", "__")) + ("def ___",)
 # Runs once: setup, start-up, migrations, schema tooling (as PFL303).
 _ONCE_NAME = re.compile(
     r"(^_*(init|setup|set_up|configure|bootstrap|install|startup|main|connect|open|create_|drop_|"
@@ -221,6 +228,7 @@ class DdlPerOperation(Rule):
     NAME = "ddl-per-operation"
     FAMILY = "rebuild"
     FIX = "create indexes and tables once per class or process (on first use, behind a flag), not per save"
+    TRIGGERS = _TRIGGERS
     VALID = [
         # Once per class: a flag checked first.
         "import pymongo\nclass D:\n    _done = False\n    @classmethod\n    def ensure(cls):\n"
