@@ -204,3 +204,35 @@ def flatten_all(batches):
     assert seen(source) == [("PFL206", 11, "warning",
                              "sum(..., []) joins the lists of 'groups.values()' by '+': every step copies all the "
                              "elements gathered so far, quadratic in the number of lists" + KEYED)]
+
+
+def test_another_class_filling_its_own_attribute_is_no_evidence():
+    source = '''
+import operator
+from functools import reduce
+
+
+class Groups:
+    def __init__(self):
+        self.cache = {}
+
+    def add(self, entry):
+        self.cache.setdefault(entry.key, []).append(entry)
+
+
+class Counters:
+    def __init__(self):
+        self.cache = {}
+
+    def bump(self, key, n):
+        self.cache[key] = n
+
+    def total(self):
+        return reduce(operator.add, self.cache.values())
+
+
+def run(counters: Counters, rows):
+    for row in rows:
+        row.total = counters.total()
+'''
+    assert seen(source) == []

@@ -9,7 +9,7 @@ import libcst as cst
 
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def, one_line_code
+from perflint.ruleutil import enclosing_class, innermost_def, one_line_code
 from perflint.scoring import FOLD_LISTS
 from perflint.values import dotted_text
 
@@ -37,8 +37,9 @@ class QuadraticListFold(Rule):
     `tuple()`, or the program shows what the iterable holds: a comprehension or generator
     that yields list displays (`[b] * n`), `list(...)`, `sorted(...)` or tuples, or the
     `values()` of a dict whose values are lists (filled by `setdefault(key, [])`, a
-    `defaultdict(list)`, `d[key] = [...]`, or annotated `Dict[..., List[...]]`), also through
-    a local name or a `list(...)` copy of it.
+    `defaultdict(list)`, `d[key] = [...]`, or annotated `Dict[..., List[...]]`: in the
+    function, for a local dict, or in the method's class, for an attribute of `self`), also
+    through a local name or a `list(...)` copy of it.
 
     How many lists a fold takes decides everything, and the code rarely shows it: the three
     lists of a `select()`, a handful of tax rates, the children of one menu node. A fold over
@@ -251,7 +252,10 @@ class QuadraticListFold(Rule):
             receiver, _, attr = text.rpartition(".")
             if receiver != self.ctx.self_name() or "." in receiver:
                 return None
-            source = self.ctx.source
+            owner = enclosing_class(self.ctx.stack)
+            if owner is None:
+                return None
+            source = cst.Module(body=[]).code_for_node(owner)  # this class's attribute, not another's
             spelled = [re.escape(text)]
             declared = rf"(?m)^\s*{re.escape(attr)}\s*:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}"
         else:
