@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from perflint.callgraph import Edge, Program
 
 
+FOLD_LISTS = "fold-lists:"  # a candidate's condition: a fold by addition of lists of <m> elements (PFL206)
+
+
+def fold_lists(requires: Sequence[str]) -> Optional[float]:
+    """The elements a list holds in a fold by addition (`fold-lists:<m>`), or None."""
+    for req in requires:
+        if req.startswith(FOLD_LISTS):
+            return float(req[len(FOLD_LISTS):])
+    return None
+
+
 # A cost that is under 5% of an operation that runs beside it at least as often is not worth
 # a patch (labelled run 4: re.compile cache hits right after an `ifconfig` subprocess).
 DWARF_RATIO = 20.0
@@ -104,8 +115,11 @@ class Scorer:
                                         own=own is not None)
             else:
                 counted = self._effect_size(cand, per) if cand.size is None else None
+                folded = self.fold_size(cand) if cand.size is None else None
                 if cand.size is not None:
                     size, why = cand.size, f"{cand.size:g} {per}s"
+                elif folded is not None:
+                    size, why = folded
                 elif counted is not None:
                     size, why = counted
                 else:
@@ -142,6 +156,26 @@ class Scorer:
             return None
         return max(counts), f"{max(counts):g} {per}s per call of {program.display_name(where)}"
 
+    def fold_size(self, cand: Candidate) -> Optional[Tuple[float, str]]:
+        """The elements a fold by addition copies in one run (`fold-lists:<m>`, PFL206): over k
+        lists of m elements, step j copies the j lists gathered so far, m x k x (k - 1) / 2 in
+        all. Walking k lists of m elements is a loop nested in a loop, neither bound in the
+        code: k is `loop-trips` and m, when the code does not show it (`fold-lists:0`),
+        `nested-loop-trips`. None for any other candidate."""
+        per_list = fold_lists(cand.requires)
+        if per_list is None:
+            return None
+        k, m = self._fold_counts(per_list)
+        size = m * k * (k - 1) / 2
+        each = f"{m:g} a list" if per_list else f"{m:g} a list (unknown: nested-loop-trips)"
+        return size, (f"{size:g} elements ({each} x {k:g} lists x {k - 1:g} / 2: each step copies all "
+                      "gathered so far; how many lists is unknown: loop-trips)")
+
+    def _fold_counts(self, per_list: float) -> Tuple[float, float]:
+        """(lists, elements a list) of a fold: loop-trips, and the elements the code shows or
+        nested-loop-trips."""
+        return self.config.loop_trips, per_list or self.config.nested_loop_trips
+
     def _cost_key(self, cand: Candidate, default_key: str, fid: Optional[str]) -> Tuple[str, str]:
         """The cost-table key of a candidate, and a note when the program changed it: a
         server's query is an in-process one in a package that talks to SQLite only."""
@@ -166,7 +200,12 @@ class Scorer:
             return 0.0
         per = self.per.get(key, "execution")
         if per != "execution":
-            fix *= cand.size if cand.size is not None else self.default_size(per)[0]
+            per_list = fold_lists(cand.requires) if cand.size is None else None
+            if per_list is not None:  # the fix copies every element once: m x k
+                lists, each = self._fold_counts(per_list)
+                fix *= lists * each
+            else:
+                fix *= cand.size if cand.size is not None else self.default_size(per)[0]
         return fix * frequency
 
     def default_size(self, per: str) -> Tuple[float, str]:
