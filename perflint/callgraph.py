@@ -738,8 +738,11 @@ class Program(Frequencies):
                 if calls:
                     # "flow-set": the value flow merged several targets over every call site of
                     # something (a decorator returning its argument, a parameter): an edge kind
-                    # "bounded" in the graph, but heat through it is a guess (Edge.guess)
-                    kind = "exact" if len(calls) == 1 else "flow-set"
+                    # "bounded" in the graph, but heat through it is a guess (Edge.guess);
+                    # "bounded" outright when the receiver is an element of a container the
+                    # program builds in sight (ValueFlow.from_container): one of them per call
+                    kind = "exact" if len(calls) == 1 else (
+                        "bounded" if flow.from_container(mod, site.callee) else "flow-set")
                     # one function and the outside object a decorator from outside the program
                     # made of it (valueflow._decorated): the call goes through that wrapper
                     through = kind == "exact" and ("X",) in values  # type: ignore[operator]
