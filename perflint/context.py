@@ -832,14 +832,17 @@ class FileContext(NameResolution):
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
         if handed is not None:
-            self._note_handed_call(site, handed, scope)
+            receiver = value_expr(func.value, scope) if qualified is None and type(func) is cst.Attribute else None  # type: ignore[attr-defined]
+            self._note_handed_call(site, handed, scope, receiver)
 
-    def _note_handed_call(self, site: CallSite, handed: tuple, scope: str) -> None:
+    def _note_handed_call(self, site: CallSite, handed: tuple, scope: str, receiver: Optional[tuple]) -> None:
         """`executor.submit(fn, a)`, `loop.run_in_executor(None, fn, a)`, `asyncio.to_thread(fn,
         a)`, `threading.Thread(target=fn, args=(a,))`: the scheduler calls `fn(a)`; recorded
         as that call here (it binds fn's parameters), in place of the plain callback edge. The
         map forms (`pool.map(fn, items)`, `map(fn, items)`, `executor.map`) call it once per
-        item: inside a loop over the iterable, sized like a `for` over it."""
+        item: inside a loop over the iterable, sized like a `for` over it. Phase 2 takes it as
+        that call only when the scheduler is not one of the program's objects and the callee
+        holds functions (ValueFlow.handed_ok)."""
         fn_node, args, kwargs, iterable = handed
         callee = value_expr(fn_node, scope)
         if callee is None:
@@ -854,7 +857,7 @@ class FileContext(NameResolution):
         text = dotted_text(fn_node) or _callee_text(fn_node)
         handed_site = CallSite(target="", line=self.line, loops=loops, text=text, cold=site.cold,
                                cold_reason=site.cold_reason, callee=callee, args=args, kwargs=kwargs,
-                               in_transaction=site.in_transaction)
+                               in_transaction=site.in_transaction, handed=(receiver, iterable is not None))
         self._raw_calls.append((handed_site, None, self.function_qualname))
 
     def _note_expat_handler(self, node: cst.Assign) -> None:

@@ -481,6 +481,8 @@ class ValueFlow:
     # -- what a call reaches ------------------------------------------------------------
     def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
         """(function id, called bound to an instance) for each function a call may reach."""
+        if site.handed is not None and not self.handed_ok(mod, site):
+            return []  # the scheduler's own call, not `fn(args)`: binds nothing
         target = site.target
         if target:
             # what a symbolic target reaches depends on the target alone: once per target
@@ -495,6 +497,24 @@ class ValueFlow:
         if site.callee is None:
             return []
         return self.callables(self.eval(mod, site.callee)) or []
+
+    def handed_ok(self, mod: ModuleSummary, site: CallSite) -> bool:
+        """Whether a handed call (CallSite.handed: `executor.submit(fn, x)` as `fn(x)`) is the
+        call it says: the scheduler is no object of the program (whose own method, such as a
+        task runner's `map(task, parameters)`, is linked as any call is, and does with its
+        arguments what its code says), and what is handed holds functions, bound methods or
+        lambdas only (an object with `__call__` handed to a runner, prefect's `Task`, is run
+        per the runner's own rules). Otherwise the handed function is the plain callback it
+        was before (Program._handed_fallback)."""
+        receiver = site.handed[0]  # type: ignore[index]
+        if receiver is not None:
+            held = self.eval(mod, receiver)
+            if held and any(v[0] in ("I", "C", "M") for v in held):
+                return False
+        values = self.eval(mod, site.callee)
+        if not values:
+            return False
+        return all(v[0] in ("F", "B", "lam", "X") for v in values) and any(v[0] != "X" for v in values)
 
     def from_container(self, mod: ModuleSummary, callee: tuple) -> bool:
         """Whether a call with several targets dispatches on an element of a container the

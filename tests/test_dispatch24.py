@@ -311,3 +311,39 @@ def test_near_miss_work_submitted_once_is_quiet():
     once = PER_ITEM_ADAPTER.replace("list(executor.map(decode_one, payloads))",
                                     "executor.submit(decode_one, payloads).result()")
     assert seen({"pkg/dec.py": once}) == []
+
+
+RUNNER = '''class Task:
+    def __call__(self, parameters):
+        return run_task(self, parameters)
+
+    def map(self, runner, parameters):
+        return runner.map(self, parameters)
+
+    def map_fn(self, runner, parameters):
+        return runner.map(run_task, parameters)
+
+
+def run_task(task, parameters):
+    return parameters
+
+
+class Runner:
+    def map(self, task, parameters):
+        return [task for _ in parameters]
+
+
+def flow(parameters):
+    return Task().map(Runner(), parameters), Task().map_fn(Runner(), parameters)
+'''
+
+
+def test_near_miss_the_program_own_runner_and_a_handed_object_are_plain_callbacks():
+    p = program({"r.py": RUNNER})
+    # `runner.map(self, parameters)`: the runner is the program's (its map is linked as any
+    # method), and what is handed is a Task object: the callback edge of before, once, unbound
+    edges = {(e.callee, e.site.line, tuple(loop.kind for loop in e.site.loops)) for e in p.edges["r.Task.map"]}
+    assert edges == {("r.Runner.map", 6, ()), ("r.Task.__call__", 6, ())}
+    edges = {(e.callee, e.site.line, tuple(loop.kind for loop in e.site.loops)) for e in p.edges["r.Task.map_fn"]}
+    assert edges == {("r.Runner.map", 9, ()), ("r.run_task", 9, ())}
+    assert p.heat["r.run_task"] == 1.0  # not per item of a loop the runner's map may not make
