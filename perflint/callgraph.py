@@ -663,6 +663,10 @@ class Program(Frequencies):
             if mod.is_test:
                 continue  # tests_link_nothing: a test's calls are no edges
             for site in fn.calls:
+                if site.handed is not None and not self.flow.handed_ok(mod, site):
+                    for callee, kind, fallback in self._handed_fallback(mod, site):
+                        add_edge(fid, callee, fallback, kind)
+                    continue
                 # most sites: a symbolic target already worked out (_site_targets' first answer)
                 target = site.target
                 known = exact_targets.get(target) if target and not site.callbacks else None
@@ -677,6 +681,20 @@ class Program(Frequencies):
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
         self.flow.reset()
+
+    def _handed_fallback(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str, CallSite]]:
+        """A handed call that is not the call it says (ValueFlow.handed_ok): the callback edge
+        drawn before handed calls were recorded, from a site without the per-item loop and
+        without the arguments (they bind nothing)."""
+        flow = self.flow
+        calls = flow.callables(flow.eval(mod, site.callee))
+        if not calls:
+            return []
+        per_item = site.handed[1]  # type: ignore[index]
+        plain = replace(site, loops=site.loops[:-1] if per_item else site.loops, args=(), kwargs=(),
+                                    handed=None)
+        kind = "exact" if len(calls) == 1 else "bounded"
+        return [(callee, kind, plain) for callee, _ in calls]
 
     def _signal_receivers(self) -> Dict[str, List[str]]:
         """Signal (dotted name) -> the functions decorated as its receivers."""
@@ -738,8 +756,11 @@ class Program(Frequencies):
                 if calls:
                     # "flow-set": the value flow merged several targets over every call site of
                     # something (a decorator returning its argument, a parameter): an edge kind
-                    # "bounded" in the graph, but heat through it is a guess (Edge.guess)
-                    kind = "exact" if len(calls) == 1 else "flow-set"
+                    # "bounded" in the graph, but heat through it is a guess (Edge.guess);
+                    # "bounded" outright when the receiver is an element of a container the
+                    # program builds in sight (ValueFlow.from_container): one of them per call
+                    kind = "exact" if len(calls) == 1 else (
+                        "bounded" if flow.from_container(mod, site.callee) else "flow-set")
                     # one function and the outside object a decorator from outside the program
                     # made of it (valueflow._decorated): the call goes through that wrapper
                     through = kind == "exact" and ("X",) in values  # type: ignore[operator]

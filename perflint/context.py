@@ -40,6 +40,7 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     callback_spec,
     dotted_parts,
     dotted_text,
+    handed_call,
     literal_all,
     value_expr,
 )
@@ -717,6 +718,12 @@ class FileContext(NameResolution):
             if types:
                 ann: tuple = ("ann", outer_scope, types)
                 bindings.setdefault(pname, []).append(("S", (ann,)) if container else ann)
+            if param.default is not None:
+                # what a call that leaves the parameter out binds (evaluated once, out there):
+                # `def convert(k, table={"a": A(), "b": B()})` makes `table[k].run()` reach both
+                default = value_expr(param.default, outer_scope)
+                if default is not None:
+                    bindings.setdefault(pname, []).append(default)
         if node.returns is not None:
             types, container = annotation_types(node.returns.annotation)
             if types:
@@ -823,6 +830,35 @@ class FileContext(NameResolution):
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
                         arg_facts=argument_facts(node, fn.params if fn is not None else ()))
         self._raw_calls.append((site, raw, self.function_qualname))
+        handed = handed_call(qualified, node, scope)
+        if handed is not None:
+            receiver = value_expr(func.value, scope) if qualified is None and type(func) is cst.Attribute else None  # type: ignore[attr-defined]
+            self._note_handed_call(site, handed, scope, receiver)
+
+    def _note_handed_call(self, site: CallSite, handed: tuple, scope: str, receiver: Optional[tuple]) -> None:
+        """`executor.submit(fn, a)`, `loop.run_in_executor(None, fn, a)`, `asyncio.to_thread(fn,
+        a)`, `threading.Thread(target=fn, args=(a,))`: the scheduler calls `fn(a)`; recorded
+        as that call here (it binds fn's parameters), in place of the plain callback edge. The
+        map forms (`pool.map(fn, items)`, `map(fn, items)`, `executor.map`) call it once per
+        item: inside a loop over the iterable, sized like a `for` over it. Phase 2 takes it as
+        that call only when the scheduler is not one of the program's objects and the callee
+        holds functions (ValueFlow.handed_ok)."""
+        fn_node, args, kwargs, iterable = handed
+        callee = value_expr(fn_node, scope)
+        if callee is None:
+            return
+        loops = self.loops
+        if iterable is not None:
+            trips, why = iterable_trips(iterable, self._constants(), self._outer_targets())
+            kind = f"per-item loop of {site.text}()"
+            loops = loops + (_loop_entry(kind, self.line, iterable, trips, why, 0.0)[3],)
+        if site.callbacks:
+            site.callbacks = tuple(c for c in site.callbacks if c != callee)
+        text = dotted_text(fn_node) or _callee_text(fn_node)
+        handed_site = CallSite(target="", line=self.line, loops=loops, text=text, cold=site.cold,
+                               cold_reason=site.cold_reason, callee=callee, args=args, kwargs=kwargs,
+                               in_transaction=site.in_transaction, handed=(receiver, iterable is not None))
+        self._raw_calls.append((handed_site, None, self.function_qualname))
 
     def _note_expat_handler(self, node: cst.Assign) -> None:
         """`parser.CharacterDataHandler = handler.characters` in a file that imports expat

@@ -39,6 +39,13 @@ class CallSite:
     args: Tuple[Optional[tuple], ...] = ()
     kwargs: Tuple[Tuple[str, tuple], ...] = ()
     callbacks: Tuple[tuple, ...] = ()  # functions handed to a scheduler that calls them
+    # The call a scheduler makes of a function handed to it with its arguments
+    # (`executor.submit(fn, x)` recorded as `fn(x)`; context._note_handed_call): (the
+    # scheduler's receiver value expression, None for a function such as `map`; whether the
+    # last loop is the per-item loop of a map form). Phase 2 takes it as that call only when
+    # the scheduler is not one of the program's objects and the callee holds functions
+    # (ValueFlow.handed_ok); otherwise as the plain callback it was before.
+    handed: Optional[Tuple[Optional[tuple], bool]] = None
     # Made inside a `with` block that holds a transaction open (`with lib.transaction():`):
     # commits the callee makes through nested transactions wait for that block's one commit.
     in_transaction: bool = False

@@ -45,6 +45,14 @@ _QUERY_METHODS = frozenset({
     "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
     "annotate", "only", "defer", "using", "iterator", "reverse", "select_for_update", "none",
 })
+# Methods of a container display or comprehension (a dict, list, tuple or set the program
+# builds, the "S" and "L" values) that hand back what it holds: an element (`d.get(k)`,
+# `d.pop(k)`, `d.setdefault(k, v)`), the same elements (`d.values()`, `d.copy()`), pairs of a
+# key and an element (`d.items()`). `self._converters.get(enc).load(x)` then reaches the
+# `load` of each class whose instances the dict was built from.
+_CONTAINER_ELEMENT = frozenset({"get", "pop", "setdefault", "__getitem__"})
+_CONTAINER_SAME = frozenset({"values", "copy"})
+_CONTAINER_PAIRS = frozenset({"items"})
 PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
 _STATIC = ("staticmethod",)
 
@@ -53,6 +61,7 @@ _STATIC = ("staticmethod",)
 #   ("I", cid, sub) an instance (sub: or of a subclass); ("M", module); ("L", (values, ...))
 #   a tuple/list by position; ("S", values) a container; ("lam", module, call) a lambda;
 #   ("QS", cid) a lazy query over a model class; ("QM", cid) one of its methods;
+#   ("CM", container, name) a method of a container value (`d.get`, `d.values`);
 #   ("X",) something from outside the program.
 
 
@@ -267,6 +276,7 @@ class ValueFlow:
         callers: Dict[str, set] = {}
         pending = set(sites)
         settled = False
+        changed: Set[str] = set()
         for _ in range(MAX_ROUNDS):
             if not pending:
                 settled = True
@@ -304,8 +314,13 @@ class ValueFlow:
                 if self._returns_param(target):
                     pending.update(callers.get(target, ()))
             pending.intersection_update(sites)
-        if not settled:
-            self.memo = {}  # the last round changed what earlier evaluations read
+        if not settled or changed:
+            # the last round changed what earlier evaluations read: a parameter bound after an
+            # evaluation of that round read it (a method reading `self.by_kind`, which
+            # `__init__` fills from a parameter through a comprehension, sorted before the
+            # caller that binds the parameter), and nothing re-read it, as no function whose
+            # call sites pass arguments depends on it. Linking evaluates afresh.
+            self.memo = {}
 
     def _returns_param(self, fid: str) -> bool:
         """Whether a function's return values may come from its parameters (what the program
@@ -466,6 +481,8 @@ class ValueFlow:
     # -- what a call reaches ------------------------------------------------------------
     def site_callables(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
         """(function id, called bound to an instance) for each function a call may reach."""
+        if site.handed is not None and not self.handed_ok(mod, site):
+            return []  # the scheduler's own call, not `fn(args)`: binds nothing
         target = site.target
         if target:
             # what a symbolic target reaches depends on the target alone: once per target
@@ -480,6 +497,54 @@ class ValueFlow:
         if site.callee is None:
             return []
         return self.callables(self.eval(mod, site.callee)) or []
+
+    def handed_ok(self, mod: ModuleSummary, site: CallSite) -> bool:
+        """Whether a handed call (CallSite.handed: `executor.submit(fn, x)` as `fn(x)`) is the
+        call it says: the scheduler is no object of the program (whose own method, such as a
+        task runner's `map(task, parameters)`, is linked as any call is, and does with its
+        arguments what its code says), and what is handed holds functions, bound methods or
+        lambdas only (an object with `__call__` handed to a runner, prefect's `Task`, is run
+        per the runner's own rules). Otherwise the handed function is the plain callback it
+        was before (Program._handed_fallback)."""
+        receiver = site.handed[0]  # type: ignore[index]
+        if receiver is not None:
+            held = self.eval(mod, receiver)
+            if held and any(v[0] in ("I", "C", "M") for v in held):
+                return False
+        values = self.eval(mod, site.callee)
+        if not values:
+            return False
+        return all(v[0] in ("F", "B", "lam", "X") for v in values) and any(v[0] != "X" for v in values)
+
+    def from_container(self, mod: ModuleSummary, callee: tuple) -> bool:
+        """Whether a call with several targets dispatches on an element of a container the
+        program builds itself: the receiver (or the callee) is an item read (`table[k]`,
+        `item["obj"]`, `d.get(k)`, a loop or comprehension target, an unpacked pair) and the
+        evaluation read no parameter (`pure`: the set is what the program puts in that
+        container, not a merge over the call sites of a function). Each call runs one of the
+        targets, as an override does: an edge of kind "bounded", not a guess (call after
+        eval(mod, callee))."""
+        if id(callee) not in self.pure:
+            return False
+        expr = callee[1] if callee[0] == "a" else callee
+        for _ in range(3):
+            kind = expr[0]
+            if kind == "i" or kind == "u":
+                return True
+            if kind == "c":
+                inner = expr[1]
+                return inner[0] == "a" and inner[2] in _CONTAINER_ELEMENT
+            if kind != "n":
+                return False
+            scope, name = expr[1], expr[2]
+            fn = mod.functions.get(scope)
+            if fn is None or name in fn.params:
+                return False
+            exprs = mod.bindings.get(scope, _NO_BINDINGS).get(name, ())
+            if len(exprs) != 1:
+                return False
+            expr = exprs[0]
+        return False
 
     def _names_class(self, target: str) -> bool:
         found = self._class_targets.get(target)
@@ -869,6 +934,9 @@ class ValueFlow:
             return self.member(value[1], attr, instance=True, subclasses=value[2])
         if kind == "QS":
             return frozenset({("QM", value[1])}) if attr in _QUERY_METHODS else EMPTY
+        if (kind == "S" or kind == "L") and (
+                attr in _CONTAINER_ELEMENT or attr in _CONTAINER_SAME or attr in _CONTAINER_PAIRS):
+            return frozenset({("CM", value, attr)})
         return EMPTY
 
     def _defines(self, cid: str, attr: str) -> bool:
@@ -1002,6 +1070,18 @@ class ValueFlow:
                 self._calling.discard(value)
         if kind == "QM":
             return frozenset({("QS", value[1])})
+        if kind == "CM":
+            container, method = value[1], value[2]
+            if method in _CONTAINER_ELEMENT:
+                return self.element(container, None)
+            items = self.element(container, None)
+            if items is None:
+                return None
+            if method in _CONTAINER_SAME:
+                return frozenset({("S", items)}) if items else EMPTY
+            if not items:
+                return EMPTY
+            return frozenset({("S", frozenset({("L", (EXTERNAL, items))}))})  # (key, element)
         return EMPTY
 
     def element(self, value: tuple, index: Optional[int]) -> Values:

@@ -322,6 +322,15 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
         items = tuple(i for i in (value_expr(e.value, scope, depth + 1) for e in node.elements  # type: ignore[attr-defined]
                                   if type(e) is cst.DictElement) if i is not None)
         return ("S", items) if items else None
+    if t is cst.ListComp or t is cst.SetComp or t is cst.GeneratorExp:
+        # `[C(x) for x in xs]`, `(c for c in (A(), B()))`: a container of what the element
+        # expression holds (its `for` targets are bound as locals of the scope: _enter_comp_for)
+        elt = value_expr(node.elt, scope, depth + 1)  # type: ignore[attr-defined]
+        return ("S", (elt,)) if elt is not None else None
+    if t is cst.DictComp:
+        # `{c.encoding: c for c in converters}`: a container of its values
+        value = value_expr(node.value, scope, depth + 1)  # type: ignore[attr-defined]
+        return ("S", (value,)) if value is not None else None
     if t is cst.Lambda:
         body = node.body  # type: ignore[attr-defined]
         if type(body) is cst.Call:
@@ -348,6 +357,98 @@ def callback_spec(qualified: Optional[str], func: cst.BaseExpression) -> Optiona
     if type(func) is cst.Attribute:
         return CALLBACK_METHODS.get(func.attr.value)  # type: ignore[attr-defined]
     return None
+
+
+# Calls that call a function handed to them with arguments handed beside it, so the handed
+# call binds the function's parameters and, for the map forms, runs once per item of an
+# iterable. (function position or keyword, where its positional arguments start, keywords
+# that are not the function's, per item): by qualified name, then by method name on a
+# receiver from outside the program (an executor, an event loop, a process pool).
+# `threading.Thread(target=f, args=(a,), kwargs={...})` passes its arguments in `args` and
+# `kwargs` (HANDED_ARG_KEYWORDS).
+HANDED_FUNCTIONS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
+    "threading.Thread": (-1, "target", -1, ("group", "name", "daemon"), False),
+    "threading.Timer": (1, "function", -1, (), False),
+    "asyncio.to_thread": (0, "func", 1, (), False),
+    "map": (0, "", 1, (), True),
+    "filter": (0, "", 1, (), True),
+    "itertools.starmap": (0, "", -1, (), True),
+}
+HANDED_METHODS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
+    "submit": (0, "fn", 1, (), False),
+    "run_in_executor": (1, "", 2, (), False),
+    "map": (0, "", 1, ("timeout", "chunksize", "buffersize"), True),
+    "imap": (0, "", 1, ("chunksize",), True),
+    "imap_unordered": (0, "", 1, ("chunksize",), True),
+    "starmap": (0, "", -1, ("chunksize",), True),
+}
+HANDED_ARG_KEYWORDS = ("args", "kwargs")
+
+
+def handed_call(qualified: Optional[str], node: cst.Call, scope: str):
+    """(function node, positional value expressions, keyword ones, iterable node or None)
+    of the call a scheduler makes of a function handed to it (HANDED_FUNCTIONS,
+    HANDED_METHODS); None when this is no such call or the function is not in sight. For a
+    map form the positional arguments are the items of its iterables, and the iterable (the
+    first) is returned: the function runs once per item of it."""
+    func = node.func
+    spec = HANDED_FUNCTIONS.get(qualified) if qualified is not None else None
+    if spec is None and qualified is None and type(func) is cst.Attribute:
+        spec = HANDED_METHODS.get(func.attr.value)  # type: ignore[attr-defined]
+    if spec is None:
+        return None
+    position, keyword, first_arg, other_keywords, per_item = spec
+    fn_node = None
+    positional: List[cst.Arg] = []  # those before a `*spread`: later positions are unknown
+    keywords: List[cst.Arg] = []
+    spread = False
+    for arg in node.args:
+        if arg.star:
+            spread = spread or arg.star == "*"
+        elif arg.keyword is not None:
+            keywords.append(arg)
+        elif not spread:
+            positional.append(arg)
+    if 0 <= position < len(positional):
+        fn_node = positional[position].value
+    for arg in keywords:
+        if keyword and arg.keyword.value == keyword:  # type: ignore[union-attr]
+            fn_node = arg.value
+    if fn_node is None:
+        return None
+    args: List[Optional[tuple]] = []
+    kwargs: List[Tuple[str, tuple]] = []
+    iterable = None
+    if first_arg >= 0:
+        for arg in positional[first_arg:]:
+            value = value_expr(arg.value, scope)
+            if per_item:
+                iterable = arg.value if iterable is None else iterable
+                args.append(("i", value) if value is not None else None)
+            else:
+                args.append(value)
+    elif per_item and len(positional) > position + 1:
+        iterable = positional[position + 1].value  # starmap: items unpacked, not bound
+    for arg in keywords:
+        name = arg.keyword.value  # type: ignore[union-attr]
+        if name == keyword or name in other_keywords:
+            continue
+        if qualified in ("threading.Thread", "threading.Timer") and name in HANDED_ARG_KEYWORDS:
+            if name == "args" and type(arg.value) in (cst.Tuple, cst.List):
+                args = [value_expr(e.value, scope) if type(e) is cst.Element else None
+                        for e in arg.value.elements]  # type: ignore[attr-defined]
+            elif name == "kwargs":
+                kwargs.extend(keyed_items(arg.value, scope) or ())
+            continue
+        if qualified not in ("threading.Thread", "threading.Timer"):
+            value = value_expr(arg.value, scope)
+            if value is not None:
+                kwargs.append((name, value))
+    if per_item and iterable is None:
+        return None  # `s.map(f)` of a series: what it walks is the receiver, not in sight
+    while args and args[-1] is None:
+        args.pop()
+    return fn_node, tuple(args), tuple(kwargs), iterable
 
 
 def keyed_items(node: Optional[cst.BaseExpression], scope: str) -> Optional[List[Tuple[str, tuple]]]:
