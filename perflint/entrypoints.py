@@ -144,6 +144,7 @@ class EntryPoints:
         self._external: Dict[str, Tuple[str, ...]] = {}
         self._per_item_classes: Optional[Set[str]] = None
         self._module_facts: Dict[str, Tuple[bool, bool, bool, bool, bool]] = {}  # _cold_role
+        self._command_counts: Dict[str, int] = {}  # package -> its `*_command` modules (_command_modules)
         self._public_modules: Dict[str, bool] = {}  # _public_module
         self._prefixes: Dict[str, Tuple[str, ...]] = {}  # class id -> _dispatch_prefix's prefixes
 
@@ -275,6 +276,20 @@ class EntryPoints:
         self._per_item_classes = found
         return found
 
+    def _command_modules(self, package: List[str]) -> int:
+        """How many `*_command` modules the package holds. Several are a CLI's admin commands
+        (Airflow's `cli/commands/*_command.py`), each run once; a lone `cli/main_command.py` is
+        a standalone tool's main, whose run over its input is the tool's whole job
+        (check-jsonschema's per-file loop, cold before session 24). Counted once per package."""
+        key = ".".join(package)
+        count = self._command_counts.get(key)
+        if count is None:
+            prefix = key + "."
+            count = self._command_counts[key] = sum(
+                1 for name in self.p.modules
+                if name.startswith(prefix) and "." not in name[len(prefix):] and name.endswith("_command"))
+        return count
+
     def _cold_role(self, mod: "ModuleSummary", fn: "FunctionSummary", fid: str) -> Optional[Role]:
         # what the module's name and path say, worked out once per module (asked per function)
         facts = self._module_facts.get(mod.module)
@@ -285,7 +300,8 @@ class EntryPoints:
                 "alembic" in parts[:-1] or "/alembic/" in f"/{mod.path}",
                 parts[-1] in ("setup", "conftest"),
                 "commands" in parts[:-1],
-                "cli" in parts[:-1] and ("commands" in parts[:-1] or parts[-1].endswith("_command")),
+                "cli" in parts[:-1] and ("commands" in parts[:-1] or (
+                    parts[-1].endswith("_command") and self._command_modules(parts[:-1]) > 1)),
             )
         migration, alembic, setup_module, commands, cli_command = facts
         if "periodic" in fn.effects or fid in self._periodic:

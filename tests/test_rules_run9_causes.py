@@ -165,6 +165,27 @@ def _import_one(row):
     assert got == {("pkg/other.py", "error")}
 
 
+def test_a_lone_command_module_of_a_cli_package_is_a_tools_main_not_an_admin_command():
+    # check-jsonschema's cli/main_command.py: execute(args) runs the tool over its input files,
+    # its whole job (mined blind, session 24); two or more `*_command` modules beside it are a
+    # CLI's admin commands, each run once (Airflow's shape without a commands folder)
+    src = '''
+def execute(args):
+    for row in load(args.file):
+        _import_one(row)
+
+def _import_one(row):
+    Connection.objects.get(conn_id=row)
+'''
+    lone = {"pkg/__init__.py": "", "pkg/cli/__init__.py": "", "pkg/cli/main_command.py": src}
+    several = dict(lone, **{"pkg/cli/user_command.py": src.replace("execute", "users")})
+    config = Config(min_severity="note")
+    assert {(f.path, f.severity) for f in lint_sources(lone, select=("PFL503",), config=config)} == {
+        ("pkg/cli/main_command.py", "error")}
+    # run once, as test_a_command_function_of_a_cli_package_is_run_once: nothing reported
+    assert {(f.path, f.severity) for f in lint_sources(several, select=("PFL503",), config=config)} == set()
+
+
 # -- keyset paging: one query per page of rows ------------------------------------------------
 KEYSET = '''
 import sqlalchemy as sa
