@@ -149,8 +149,7 @@ def test_a_transaction_per_batch_is_not_a_commit_per_item_but_a_savepoint_per_it
     assert [(f.line, f.function) for f in found(BATCH_TRANSACTIONS, "PFL402")] == [(13, "handle_events"), (27, "per_item")]
 
 
-def test_a_command_function_of_a_cli_package_is_run_once():
-    src = '''
+CLI_IMPORT = '''
 def connections_import(args):
     for row in load(args.file):
         _import_one(row)
@@ -158,6 +157,10 @@ def connections_import(args):
 def _import_one(row):
     Connection.objects.get(conn_id=row)
 '''
+
+
+def test_a_command_function_of_a_cli_package_is_run_once():
+    src = CLI_IMPORT
     files = {"pkg/__init__.py": "", "pkg/cli/__init__.py": "", "pkg/cli/commands/__init__.py": "",
              "pkg/cli/commands/connection_command.py": src, "pkg/other.py": src}
     got = {(f.path, f.severity) for f in lint_sources(files, select=("PFL503",), config=Config(min_severity="note"))}
@@ -169,14 +172,7 @@ def test_a_lone_command_module_of_a_cli_package_is_a_tools_main_not_an_admin_com
     # check-jsonschema's cli/main_command.py: execute(args) runs the tool over its input files,
     # its whole job (mined blind, session 24); two or more `*_command` modules beside it are a
     # CLI's admin commands, each run once (Airflow's shape without a commands folder)
-    src = '''
-def execute(args):
-    for row in load(args.file):
-        _import_one(row)
-
-def _import_one(row):
-    Connection.objects.get(conn_id=row)
-'''
+    src = CLI_IMPORT.replace("connections_import", "execute")
     lone = {"pkg/__init__.py": "", "pkg/cli/__init__.py": "", "pkg/cli/main_command.py": src}
     several = dict(lone, **{"pkg/cli/user_command.py": src.replace("execute", "users")})
     config = Config(min_severity="note")
