@@ -326,6 +326,32 @@ def _target_names(target: cst.CSTNode, out: Set[str]) -> None:
         _target_names(target.value, out)  # type: ignore[attr-defined]
 
 
+def single_value(fdef: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
+    """The one value a function's own body assigns to the local `name` (`x = ...` or
+    `x: T = ...`), or None: no such assignment, several, an augmented one, an unpacking
+    assignment anywhere in the body, or `name` a loop's or a comprehension's target."""
+    found: List[cst.BaseExpression] = []
+    for node, _ in own_nodes(fdef.body):
+        kind = type(node)
+        if kind is cst.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                if type(target.target) is cst.Name and target.target.value == name:
+                    found.append(node.value)  # type: ignore[attr-defined]
+                elif not isinstance(target.target, (cst.Name, cst.Attribute, cst.Subscript)):
+                    return None  # unpacked into: not one value
+        elif (kind is cst.AugAssign or kind is cst.AnnAssign) and type(node.target) is cst.Name \
+                and node.target.value == name:  # type: ignore[attr-defined]
+            if kind is cst.AugAssign or node.value is None:  # type: ignore[attr-defined]
+                return None
+            found.append(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.For or kind is cst.CompFor:
+            names: Set[str] = set()
+            _target_names(node.target, names)  # type: ignore[attr-defined]
+            if name in names:
+                return None
+    return found[0] if len(found) == 1 else None
+
+
 def bound_names(fdef: cst.FunctionDef, params: bool = True) -> Set[str]:
     """Names a function binds: its parameters (unless `params` is False) and every name its
     own body assigns, loops over, imports or declares global (declared global counts: the

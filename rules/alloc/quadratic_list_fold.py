@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
-from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import enclosing_class, innermost_def, one_line_code
+from perflint.ruleutil import enclosing_class, innermost_def, one_line_code, single_value
 from perflint.scoring import FOLD_LISTS
 from perflint.values import dotted_text
 
@@ -224,24 +223,7 @@ class QuadraticListFold(Rule):
     def _local_value(self, name: str) -> Optional[cst.BaseExpression]:
         """The one value the enclosing function assigns to the local `name`, or None."""
         function = innermost_def(self.ctx)
-        if function is None:
-            return None
-        found: List[cst.BaseExpression] = []
-        for node, _ in own_nodes(function.body):
-            if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    if isinstance(target.target, cst.Name) and target.target.value == name:
-                        found.append(node.value)
-                    elif not isinstance(target.target, (cst.Name, cst.Attribute, cst.Subscript)):
-                        return None  # unpacked into: not one value
-            elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and isinstance(node.target, cst.Name) \
-                    and node.target.value == name:
-                if isinstance(node, cst.AugAssign) or node.value is None:
-                    return None
-                found.append(node.value)
-            elif isinstance(node, (cst.For, cst.CompFor)) and name in _bound(node.target):
-                return None
-        return found[0] if len(found) == 1 else None
+        return single_value(function, name) if function is not None else None
 
     def _dict_of_lists(self, mapping: cst.BaseExpression) -> Optional[str]:
         """"list" when the file shows that the dict `mapping` (`self.cache`, a local) holds lists."""
@@ -334,14 +316,3 @@ def _per_item(iterable: cst.BaseExpression) -> float:
             and iterable.elt.elements and not any(isinstance(e, cst.StarredElement) for e in iterable.elt.elements):
         return float(len(iterable.elt.elements))
     return 0.0
-
-
-def _bound(target: cst.BaseExpression) -> set:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: set = set()
-        for element in target.elements:
-            out |= _bound(element.value)
-        return out
-    return set()

@@ -8,7 +8,8 @@ import libcst as cst
 
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import NESTED_SCOPE_TYPES, STAT_PROBES, calls_in, first_arg, memoised, open_mode, own_nodes
+from perflint.ruleutil import (
+    NESTED_SCOPE_TYPES, STAT_PROBES, bound_names, calls_in, first_arg, memoised, open_mode, own_nodes, single_value)
 from perflint.nodes import STATEMENTS_ONLY, iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
@@ -347,7 +348,7 @@ class FixedAnswerPerCall(Rule):
         if self._is_wrapper(fn):
             star, kw = _star_params(fn)
             if star or kw:
-                bound = _bound_names(fn)
+                bound = bound_names(fn)
                 for call in calls_in(fn.body):
                     callee = dotted_text(call.func)
                     if callee is None or not _forwards(call, star, kw):
@@ -405,12 +406,12 @@ class FixedAnswerPerCall(Rule):
             return False
         if type(expr) is not cst.Name:
             return False
-        if expr.value in self._registries and expr.value not in _bound_names(fn):
+        if expr.value in self._registries and expr.value not in bound_names(fn):
             return True
         if depth > 1:
             return False
-        values = [value for target, value in _local_assignments(fn) if target == expr.value]
-        return len(values) == 1 and self._registry_expr(values[0], fn, depth + 1)
+        value = single_value(fn, expr.value)
+        return value is not None and self._registry_expr(value, fn, depth + 1)
 
     def _type_hints(self, node: cst.Call) -> None:
         """`typing.get_type_hints(cls)` of a class the function is given per call: the hints are
@@ -589,26 +590,6 @@ def _binds_own_arguments(fn: cst.FunctionDef, star: Optional[str], kw: Optional[
     a helper that lays out one call's arguments through the signature it inspects."""
     return any(type(call.func) is cst.Attribute and call.func.attr.value in ("bind", "bind_partial")
                and _forwards(call, star, kw) for call in calls_in(fn.body))
-
-
-def _bound_names(fn: cst.FunctionDef) -> Set[str]:
-    """Names the function binds itself: its parameters and the locals it assigns."""
-    params = fn.params
-    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    names.update(name for name in _star_params(fn) if name)
-    names.update(target for target, _ in _local_assignments(fn))
-    return names
-
-
-def _local_assignments(fn: cst.FunctionDef) -> List[Tuple[str, cst.BaseExpression]]:
-    """(name, value) of the function's own plain assignments, nested scopes aside."""
-    out: List[Tuple[str, cst.BaseExpression]] = []
-    for node, _ in own_nodes(fn.body, STATEMENTS_ONLY):
-        if type(node) is cst.Assign:
-            out.extend((t.target.value, node.value) for t in node.targets if type(t.target) is cst.Name)
-        elif type(node) is cst.AnnAssign and node.value is not None and type(node.target) is cst.Name:
-            out.append((node.target.value, node.value))
-    return out
 
 
 def _fills_cache(fn: cst.FunctionDef) -> bool:
