@@ -114,16 +114,12 @@ class Scorer:
                 size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth,
                                         own=own is not None)
             else:
-                counted = self._effect_size(cand, per) if cand.size is None else None
-                folded = self.fold_size(cand) if cand.size is None else None
                 if cand.size is not None:
                     size, why = cand.size, f"{cand.size:g} {per}s"
-                elif folded is not None:
-                    size, why = folded
-                elif counted is not None:
-                    size, why = counted
                 else:
-                    size, why = self.default_size(per)
+                    # a fold's own count (PFL206), the count its callee records beside an
+                    # effect, or the default for the unit: each worked out only if needed
+                    size, why = self.fold_size(cand) or self._effect_size(cand, per) or self.default_size(per)
                 if own is not None:
                     # a buffer made per call and cut in its own loops: a step's copy per step of
                     # its run in one call, of which the frequency counts only some
