@@ -429,18 +429,19 @@ def handed_call(qualified: Optional[str], node: cst.Call, scope: str):
                 args.append(value)
     elif per_item and len(positional) > position + 1:
         iterable = positional[position + 1].value  # starmap: items unpacked, not bound
+    thread = qualified in ("threading.Thread", "threading.Timer")  # arguments in args=/kwargs= only
     for arg in keywords:
         name = arg.keyword.value  # type: ignore[union-attr]
         if name == keyword or name in other_keywords:
             continue
-        if qualified in ("threading.Thread", "threading.Timer") and name in HANDED_ARG_KEYWORDS:
+        if thread and name in HANDED_ARG_KEYWORDS:
             if name == "args" and type(arg.value) in (cst.Tuple, cst.List):
                 args = [value_expr(e.value, scope) if type(e) is cst.Element else None
                         for e in arg.value.elements]  # type: ignore[attr-defined]
             elif name == "kwargs":
                 kwargs.extend(keyed_items(arg.value, scope) or ())
             continue
-        if qualified not in ("threading.Thread", "threading.Timer"):
+        if not thread:
             value = value_expr(arg.value, scope)
             if value is not None:
                 kwargs.append((name, value))
