@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from perflint.context import FileContext, dotted_text
-from perflint.nodes import NESTED_SCOPE_TYPES, NESTED_SCOPES, iter_children, own_nodes  # noqa: F401 (rules import them here)
+from perflint.nodes import NESTED_SCOPE_TYPES, NESTED_SCOPES, STATEMENTS_ONLY, iter_children, own_nodes  # noqa: F401 (rules import them here)
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:
@@ -382,3 +382,58 @@ def bound_names(fdef: cst.FunctionDef, params: bool = True) -> Set[str]:
                     if type(bound) is cst.Name:
                         out.add(bound.value)  # type: ignore[attr-defined]
     return out
+
+
+def own_returns(fn: cst.FunctionDef) -> List[cst.Return]:
+    """The function's own return statements (nested functions aside)."""
+    return [node for node, _ in own_nodes(fn.body, STATEMENTS_ONLY) if type(node) is cst.Return]  # type: ignore[misc]
+
+
+def star_params(fn: cst.FunctionDef) -> Tuple[Optional[str], Optional[str]]:
+    """The names of `fn`'s `*args` and `**kwargs` (None for each it lacks)."""
+    star = fn.params.star_arg
+    kw = fn.params.star_kwarg
+    return (star.name.value if isinstance(star, cst.Param) else None,
+            kw.name.value if kw is not None else None)
+
+
+def forwards(call: cst.Call, star: Optional[str], kw: Optional[str]) -> bool:
+    """Whether the call passes on the function's own `*args` or `**kwargs`."""
+    for arg in call.args:
+        if type(arg.value) is not cst.Name:
+            continue
+        if (arg.star == "*" and arg.value.value == star) or (arg.star == "**" and arg.value.value == kw):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def forwarding_wrapper(stack: Sequence[cst.CSTNode]) -> Optional[Tuple[cst.FunctionDef, List[cst.Call]]]:
+    """The innermost `def` around the node being visited when it is a decorator's wrapper, with
+    the calls in which it passes its own `*args`/`**kwargs` on, unchanged, to the callable it
+    wraps: a nested function the enclosing function returns (or one decorated `@wraps(...)`),
+    whose star parameters it never rebinds, calling a callable it does not bind itself (a
+    closure variable, `self.func`). None otherwise."""
+    defs = [node for node in stack if type(node) is cst.FunctionDef]
+    if len(defs) < 2:
+        return None
+    fn, outer = defs[-1], defs[-2]
+    name = fn.name.value  # type: ignore[attr-defined]
+    if not any(type(ret.value) is cst.Name and ret.value.value == name for ret in own_returns(outer)) and \
+            not any("wraps" in (dotted_text(d.decorator.func if type(d.decorator) is cst.Call else d.decorator) or "")
+                    for d in fn.decorators):  # type: ignore[attr-defined]
+        return None
+    star, kw = star_params(fn)  # type: ignore[arg-type]
+    if star is None and kw is None:
+        return None
+    bound = bound_names(fn, params=False)  # type: ignore[arg-type]
+    if star in bound or kw in bound:
+        return None  # `kwargs = clean(kwargs)`: what it passes on is not what it was given
+    wrapped = []
+    for call in calls_in(fn.body):  # type: ignore[attr-defined]
+        callee = dotted_text(call.func)
+        if callee is None or not forwards(call, star, kw):
+            continue
+        if (type(call.func) is cst.Name and callee not in bound) or \
+                (type(call.func) is cst.Attribute and callee.split(".")[0] == "self" and callee.count(".") == 1):
+            wrapped.append(call)
+    return (fn, wrapped) if wrapped else None  # type: ignore[return-value]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from perflint.context import dotted_text
 from perflint.nodes import own_nodes
 from perflint.reaching import reaching
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, innermost_def
+from perflint.ruleutil import first_arg, forwarding_wrapper, innermost_def, names_in
 
 # Methods whose job is to copy: a copy there is the point, not a smell.
 _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
@@ -15,6 +16,8 @@ _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__
 
 # Run once per object or per class definition, not per operation on it.
 _ONCE_PER_CLASS = {"__new__", "__init_subclass__", "__set_name__", "__class_getitem__"}
+WRAPPER_FIX = ("read the arguments where they are, or copy them shallowly (`dict(kwargs)`): the wrapper forwards "
+               "the originals, so its deep copy serves only what it computes beside the call (a name, a key)")
 INIT_FIX = ("share the structure between instances and copy only what an instance changes (copy on "
             "write), or build the objects once and reuse them instead of one per item")
 
@@ -45,6 +48,17 @@ class DeepcopyPerCall(Rule):
     A name the function declares `global` is the module's, even where the function assigns
     it (`global PATTERNS; if not PATTERNS: PATTERNS = load()`: a table loaded lazily on the
     first call, then copied on every call).
+
+    A decorator's wrapper is the one place where a copy of the call's own arguments counts
+    (at medium confidence): a nested function the decorator returns (or one decorated
+    `@wraps(...)`) that passes its own `*args`/`**kwargs`, unchanged, to the function it
+    wraps, and deep-copies them, or a local built from them (`dict(zip(names, args))`,
+    `{**kwargs}`, `kwargs.copy()`, `sig.bind(*args, **kwargs).arguments`, through plain
+    aliases), for something it computes beside the call: every call of every decorated
+    function clones whatever its caller passed. gdsfactory's `@cell` deep-copied the keyword
+    arguments and the merged arguments of each component factory call (whole components and
+    cross-sections among them) only to build the component's name, then called the factory
+    with the originals; most of the time of some components went there.
 
     ## Why is this slow
     `deepcopy` visits every object of the structure in Python, keeps a memo dictionary
@@ -88,6 +102,13 @@ class DeepcopyPerCall(Rule):
     builds itself (`conf = {...}` before the loop, a record built per outer entry) and
     deep-copies per item is how code makes a fresh record per item, and is not reported: on
     salt such copies are a few small dicts per remote or per state name.
+    A wrapper's copy of its arguments is not reported when it is what the wrapped function
+    gets (`kwargs = copy.deepcopy(kwargs)`, `func(*args, **fresh)`: the defensive copy the
+    callee's changes need), when it is kept (returned, stored on an object or in a container,
+    appended to a record of calls), or when it is read after the wrapped call (a snapshot of
+    the arguments as they were, against what the callee may change: a test helper reporting
+    what a validator was given). A local the wrapper builds from the signature's defaults is
+    not followed. The size of the arguments is not known: the default modest structure.
     """
 
     CODE = "PFL101"
@@ -194,6 +215,8 @@ class DeepcopyPerCall(Rule):
         arg = node.func.value if method is not None else first_arg(node)
         found = self._long_lived(arg, fn) or self._loop_invariant(arg, fn) or self._alias(arg, fn)
         if found is None:
+            if method is None:
+                self._wrapper_arguments(node, arg)
             return
         kind, confidence = found
         what = f"{method}(deep=True)" if method is not None else "copy.deepcopy()"
@@ -217,6 +240,100 @@ class DeepcopyPerCall(Rule):
             confidence=confidence,
             size=max(size, 1.0) if size is not None else None,
         )
+
+    def _wrapper_arguments(self, node: cst.Call, arg) -> None:
+        """`copy.deepcopy(kwargs)` in a decorator's wrapper that forwards its own, uncopied
+        `*args`/`**kwargs` to the function it wraps: every call of every decorated function
+        clones its arguments for what the wrapper computes beside the call (a name, a cache
+        key). Also a local built from them (`dict(zip(names, args))`, `{**kwargs}`,
+        `sig.bind(*args, **kwargs).arguments`, through plain aliases). Not when the copy is
+        what the wrapped function gets, or is kept (returned, stored on an object)."""
+        if not isinstance(arg, cst.Name):
+            return
+        wrapper = forwarding_wrapper(self.ctx.stack)
+        if wrapper is None:
+            return
+        fdef, wrapped = wrapper
+        star, kw = (p.name.value if isinstance(p, cst.Param) else None
+                    for p in (fdef.params.star_arg, fdef.params.star_kwarg))
+        if arg.value in (star, kw):
+            kind = f"the wrapper's own {'*' if arg.value == star else '**'}{arg.value}"
+        elif self._built_from(arg.value, self.ctx.stack, (star, kw), 0):
+            kind = f"'{arg.value}', a local built from the wrapper's arguments,"
+        else:
+            return
+        kept = self._copy_kept(node, wrapped, (star, kw))
+        if kept is None or kept & set().union(*(names_in(call) for call in wrapped)) or _keeps(fdef, kept, (star, kw)) \
+                or _read_after(fdef, wrapped, kept):
+            return  # handed on, returned, stored, or a snapshot read after the call: the copy is the point
+        self.report(
+            node,
+            f"copy.deepcopy() of {kind} on every call of the function it wraps: the wrapper "
+            "passes the originals on and clones them only for what it computes beside the call",
+            confidence="medium", fix=WRAPPER_FIX,
+        )
+
+    def _built_from(self, name: str, stack, stars, depth: int) -> bool:
+        """Every binding of `name` reaching the end of `stack` is built from the star
+        parameters `stars` (a container of them, or another such local)."""
+        bindings = reaching(stack, name)
+        if not bindings or depth > 3:
+            return False
+        for value, path in bindings:
+            if value is None or not self._argument_builder(value, path, stars, depth):
+                return False
+        return True
+
+    def _argument_builder(self, value, path, stars, depth: int) -> bool:
+        """`kwargs`, `dict(kwargs)`, `{**kwargs}`, `[*args]`, `kwargs.copy()`,
+        `dict(zip(names, args))`, `sig.bind(*args, **kwargs)` (and its `.arguments`), or a
+        local bound to one of these."""
+        if isinstance(value, cst.Name):
+            return value.value in stars or self._built_from(value.value, path, stars, depth + 1)
+        if isinstance(value, cst.Attribute) and value.attr.value == "arguments":
+            return self._argument_builder(value.value, path, stars, depth)
+        if isinstance(value, (cst.Dict, cst.List, cst.Tuple)):
+            parts = [e.value for e in value.elements]
+            starred = [e.value for e in value.elements if isinstance(e, (cst.StarredDictElement, cst.StarredElement))]
+            return bool(starred) and len(starred) == len(parts) and \
+                all(self._argument_builder(v, path, stars, depth) for v in starred)
+        if not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in ("bind", "bind_partial"):
+                return any(a.star and isinstance(a.value, cst.Name) and a.value.value in stars for a in value.args)
+            return func.attr.value == "copy" and not value.args and self._argument_builder(func.value, path, stars, depth)
+        if not isinstance(func, cst.Name) or func.value not in ("dict", "list", "tuple", "zip", "OrderedDict") \
+                or func.value in (self._locals[-1] if self._locals else set()):
+            return False
+        if func.value == "zip":  # names paired with the arguments: the values are the arguments
+            return any(self._argument_builder(a.value, path, stars, depth) for a in value.args)
+        return bool(value.args) and all(self._argument_builder(a.value, path, stars, depth) for a in value.args)
+
+    def _copy_kept(self, node: cst.Call, wrapped, stars):
+        """The locals the copy is bound to (an empty set when it is used in place: an
+        argument, a `d.update(**copy)`), or None when it is handed on or kept: an argument of
+        the wrapped callable or of a method of the star parameters (`kwargs.update(copy)`),
+        returned or yielded, or stored on an object or in a container (`self.calls.append(copy)`)."""
+        stack = self.ctx.stack
+        i = len(stack) - 1
+        while i >= 0 and stack[i] is not node:
+            i -= 1
+        callees = {dotted_text(call.func) for call in wrapped}
+        for parent in reversed(stack[:i] if i >= 0 else stack):
+            if isinstance(parent, (cst.Return, cst.Yield, cst.Await)):
+                return None
+            if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+                if all(isinstance(t, cst.Name) for t in targets):
+                    return {t.value for t in targets}
+                return None
+            if isinstance(parent, cst.Call) and (_stores_or_hands_on(parent, stars) or dotted_text(parent.func) in callees):
+                return None
+            if isinstance(parent, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                break
+        return set()
 
     def _caller_value(self, name: str, fn) -> bool:
         """`name` is a parameter (not `self` or `cls`) the function does not rebind."""
@@ -343,6 +460,51 @@ def _deep_copy_method(node: cst.Call):
                 isinstance(arg.value, cst.Name) and arg.value.value == "True":
             return func.attr.value
     return None
+
+
+_STORING_METHODS = ("append", "add", "setdefault", "insert", "appendleft", "put", "extend")
+
+
+def _stores_or_hands_on(call: cst.Call, stars) -> bool:
+    """A storing method (`history.append(x)`), or any method of the star parameters
+    (`kwargs.update(x)`: into what the wrapper passes on)."""
+    func = call.func
+    return isinstance(func, cst.Attribute) and (
+        func.attr.value in _STORING_METHODS or (isinstance(func.value, cst.Name) and func.value.value in stars))
+
+
+def _keeps(fdef: cst.FunctionDef, names, stars) -> bool:
+    """Whether the function returns or yields one of the locals `names`, stores it on an object
+    or in a container (`self.last = snap`, `calls[key] = snap`), hands it to a storing method
+    (`history.append(snap)`) or to a method of its star parameters (`kwargs.update(snap)`)."""
+    if not names:
+        return False
+    for node, _ in own_nodes(fdef.body):
+        if isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and names_in(node.value) & names:
+            return True
+        if isinstance(node, cst.Assign) and names_in(node.value) & names and \
+                any(not isinstance(t.target, cst.Name) for t in node.targets):
+            return True
+        if isinstance(node, cst.Call) and _stores_or_hands_on(node, stars) and \
+                any(names_in(a.value) & names for a in node.args):
+            return True
+    return False
+
+
+def _read_after(fdef: cst.FunctionDef, calls, names) -> bool:
+    """Whether one of the locals `names` is read after (in source order) one of `calls`: a
+    snapshot of the arguments taken before the wrapped call and read after it, against what the
+    callee may change (a test helper that reports the arguments a validator was given)."""
+    if not names:
+        return False
+    after = False
+    targets = {id(call) for call in calls}
+    for node, _ in own_nodes(fdef.body):
+        if id(node) in targets:
+            after = True
+        elif after and isinstance(node, cst.Name) and node.value in names:
+            return True
+    return False
 
 
 def _unchanged_in(loop: cst.CSTNode, name: str) -> bool:

@@ -9,7 +9,8 @@ import libcst as cst
 from perflint.context import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import (
-    NESTED_SCOPE_TYPES, STAT_PROBES, bound_names, calls_in, first_arg, memoised, open_mode, own_nodes, single_value)
+    NESTED_SCOPE_TYPES, STAT_PROBES, bound_names, calls_in, first_arg, forwards, memoised, open_mode, own_nodes, own_returns,
+    single_value, star_params)
 from perflint.nodes import STATEMENTS_ONLY, iter_children
 
 # Introspection whose answer is fixed once the callable is defined.
@@ -225,7 +226,7 @@ class FixedAnswerPerCall(Rule):
                     self._registries.add(target)
         for stmt in node.body:
             if isinstance(stmt, cst.FunctionDef) and any(
-                    ret.value is not None and self._from_package(ret.value) for ret in _returns(stmt)):
+                    ret.value is not None and self._from_package(ret.value) for ret in own_returns(stmt)):
                 self._package_functions.add(stmt.name.value)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -326,7 +327,7 @@ class FixedAnswerPerCall(Rule):
         wrapped = self._memo_wrapper(fn_node)
         if wrapped is not None and text == wrapped:
             return " (a caching wrapper: every call of the callable it wraps, cache hits included)", (), "high"
-        star, kw = _star_params(fn_node)
+        star, kw = star_params(fn_node)
         if type(arg) is cst.Name and arg.value in (self.ctx.function.params if self.ctx.function else ()) \
                 and (star or kw) and _binds_own_arguments(fn_node, star, kw):
             return "", ("memo-wrapper-caller-or-low",), "high"
@@ -346,12 +347,12 @@ class FixedAnswerPerCall(Rule):
             return known  # type: ignore[return-value]
         found: Optional[str] = None
         if self._is_wrapper(fn):
-            star, kw = _star_params(fn)
+            star, kw = star_params(fn)
             if star or kw:
                 bound = bound_names(fn)
                 for call in calls_in(fn.body):
                     callee = dotted_text(call.func)
-                    if callee is None or not _forwards(call, star, kw):
+                    if callee is None or not forwards(call, star, kw):
                         continue
                     if (type(call.func) is cst.Name and callee not in bound) or \
                             (type(call.func) is cst.Attribute and callee.split(".")[0] == "self"
@@ -374,7 +375,7 @@ class FixedAnswerPerCall(Rule):
             return False
         outer = self._functions[-2]
         name = fn.name.value
-        return any(type(ret.value) is cst.Name and ret.value.value == name for ret in _returns(outer))
+        return any(type(ret.value) is cst.Name and ret.value.value == name for ret in own_returns(outer))
 
     def _registry_item(self, fn: cst.FunctionDef, name: str) -> bool:
         """Whether `name` is the variable of a loop around the site over a module-level
@@ -562,34 +563,11 @@ def _assignments(stmt: cst.SimpleStatementLine) -> List[Tuple[str, cst.BaseExpre
     return out
 
 
-def _returns(fn: cst.FunctionDef) -> List[cst.Return]:
-    """The function's own return statements (nested functions aside)."""
-    return [node for node, _ in own_nodes(fn.body, STATEMENTS_ONLY) if type(node) is cst.Return]
-
-
-def _star_params(fn: cst.FunctionDef) -> Tuple[Optional[str], Optional[str]]:
-    """The names of `fn`'s `*args` and `**kwargs` (None for each it lacks)."""
-    star = fn.params.star_arg
-    kw = fn.params.star_kwarg
-    return (star.name.value if isinstance(star, cst.Param) else None,
-            kw.name.value if kw is not None else None)
-
-
-def _forwards(call: cst.Call, star: Optional[str], kw: Optional[str]) -> bool:
-    """Whether the call passes on the function's own `*args` or `**kwargs`."""
-    for arg in call.args:
-        if type(arg.value) is not cst.Name:
-            continue
-        if (arg.star == "*" and arg.value.value == star) or (arg.star == "**" and arg.value.value == kw):
-            return True
-    return False
-
-
 def _binds_own_arguments(fn: cst.FunctionDef, star: Optional[str], kw: Optional[str]) -> bool:
     """`x.bind(*args, **kwargs)` (or `bind_partial`) of the function's own star parameters:
     a helper that lays out one call's arguments through the signature it inspects."""
     return any(type(call.func) is cst.Attribute and call.func.attr.value in ("bind", "bind_partial")
-               and _forwards(call, star, kw) for call in calls_in(fn.body))
+               and forwards(call, star, kw) for call in calls_in(fn.body))
 
 
 def _fills_cache(fn: cst.FunctionDef) -> bool:
