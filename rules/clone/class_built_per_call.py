@@ -112,6 +112,11 @@ class ClassBuiltPerCall(Rule):
     `str.format` template). `lazy` is matched by its import from `django.utils.functional`
     only; a module-level `gettext_lazy = lazy(gettext, str)` runs once per import and is not
     reported, nor is a decorator factory's `lazy(func, str)` applied to functions at import.
+    A lambda or a function defined in the same call made lazy (`def placeholder(): ...` then
+    `attrs["placeholder"] = lazy(placeholder, str)` in a widget's `__init__`) is Django's idiom
+    for a value an object computes when rendered; keeping one lazy function means lifting the
+    closure to module level with its state as arguments, and such widgets are built a few per
+    request: it is reported at low confidence, a note.
     A class whose fields come from the call (`namedtuple("Row", names)` with `names` a
     parameter or derived from one) is reported at medium confidence with the advice to keep
     one class per field tuple (`functools.lru_cache` on a small factory). `Enum(value)` with one
@@ -243,9 +248,33 @@ class ClassBuiltPerCall(Rule):
             return  # module level (`gettext_lazy = lazy(gettext, str)`), class bodies, memoised functions, tests
         message = (f"lazy() creates a new proxy class on every call of {fn.name}(), wrapping every method of "
                    "its result classes; calling a lazy function built once costs a small fraction of that")
+        # A closure of this call made lazy (`def placeholder(): ...` then `lazy(placeholder,
+        # str)`, or a lambda): Django's idiom for a value an object computes when rendered, kept
+        # on a widget or a field built once per form field; keeping one lazy function means
+        # lifting the closure to module level with its state as arguments. At low confidence, a
+        # note: pretix's date, time and phone widgets (four errors at an assumed x1000, a few
+        # fields per request) were PLAUSIBLE, not TRUE (session 25).
+        closure = self._wraps_closure(node)
         self.report(node, message, requires=("repeated",), cost="lazy-proxy-class",
+                    confidence="low" if closure else "high",
                     fix="build the lazy function once at module level and pass what varies as arguments "
                         "(django.utils.text.format_lazy for a str.format template)")
+
+    def _wraps_closure(self, node: cst.Call) -> bool:
+        """Whether `lazy()`'s function is a lambda or a function defined in the enclosing function."""
+        first = node.args[0].value
+        if type(first) is cst.Lambda:
+            return True
+        if type(first) is not cst.Name:
+            return False
+        fn = innermost_def(self.ctx)
+        if fn is None:
+            return False
+        for current, _ in own_nodes(fn.body):
+            if type(current) is cst.IndentedBlock and any(
+                    type(stmt) is cst.FunctionDef and stmt.name.value == first.value for stmt in current.body):  # type: ignore[attr-defined]
+                return True
+        return False
 
     def _passed_in(self, expr: cst.BaseExpression) -> bool:
         """Whether a TypeAdapter's type comes from the function's caller: a parameter is used in
