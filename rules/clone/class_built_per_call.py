@@ -34,11 +34,17 @@ _ENUMS = {"enum-class"}
 # matched: under v1, where it is idiomatic, it keeps one parsing model per type (lru_cache).
 _ADAPTERS = frozenset({"pydantic.TypeAdapter", "pydantic.type_adapter.TypeAdapter"})
 
+# Django's lazy(func, *resultclasses): each call defines a new proxy class (a class statement
+# inside lazy) and wraps every method of the result classes on it; 45 us for the class, 70 us
+# with the one proxy object made from it (bench/lazy_class.py), against 0.15 us for a call of a
+# lazy function built once. Matched by import only: a module's own `lazy` is someone else's.
+_LAZY = frozenset({"django.utils.functional.lazy"})
+
 
 class ClassBuiltPerCall(Rule):
     """
     A class created by a factory call (`namedtuple`, `NamedTuple`, `make_dataclass`, the
-    functional `Enum`) inside a function, so every call creates the class again.
+    functional `Enum`, Django's `lazy`) inside a function, so every call creates the class again.
 
     ## What it does
     Flags `namedtuple("Row", fields)`, `typing.NamedTuple("Row", [...])`,
@@ -95,6 +101,22 @@ class ClassBuiltPerCall(Rule):
     whose schema pydantic keeps on the class, costs 5-12 µs to adapt. It is not reported when the module rebinds the name `TypeAdapter` to something else
     (`TypeAdapter = lru_cache(TypeAdapter)`, a cached factory), nor in an `__init__` of an
     object that is not itself built per item (call-graph heat decides).
+    Django's `lazy(func, *resultclasses)` is one too: each call runs a class statement (its
+    `__proxy__`) and wraps every method of the result classes on the new class (Django 5: in
+    `lazy()`; 2.2-4.x: on its first instantiation), 47 µs with Django 5.2 against 0.15 µs for a
+    call of a lazy function built once. A `lazy(...)` call in a function that runs per call
+    (`lazy(self.error_messages["max_length"].format, str)(max_length=n)` in a field's
+    `__init__`, as Django REST framework's fields had, with fields built per serializer) is
+    reported where something repeats that function; the fix builds the lazy function once at
+    module level and passes what varies as arguments (`django.utils.text.format_lazy` for a
+    `str.format` template). `lazy` is matched by its import from `django.utils.functional`
+    only; a module-level `gettext_lazy = lazy(gettext, str)` runs once per import and is not
+    reported, nor is a decorator factory's `lazy(func, str)` applied to functions at import.
+    A lambda or a function defined in the same call made lazy (`def placeholder(): ...` then
+    `attrs["placeholder"] = lazy(placeholder, str)` in a widget's `__init__`) is Django's idiom
+    for a value an object computes when rendered; keeping one lazy function means lifting the
+    closure to module level with its state as arguments, and such widgets are built a few per
+    request: it is reported at low confidence, a note.
     A class whose fields come from the call (`namedtuple("Row", names)` with `names` a
     parameter or derived from one) is reported at medium confidence with the advice to keep
     one class per field tuple (`functools.lru_cache` on a small factory). `Enum(value)` with one
@@ -107,7 +129,7 @@ class ClassBuiltPerCall(Rule):
     NAME = "class-built-per-call"
     FAMILY = "clone"
     FIX = "define the class once at module level and reuse it"
-    TRIGGERS = ("namedtuple", "NamedTuple", "make_dataclass", "Enum", "Flag", "TypeAdapter")
+    TRIGGERS = ("namedtuple", "NamedTuple", "make_dataclass", "Enum", "Flag", "TypeAdapter", "lazy")
     VALID = [
         # Module level: built once at import.
         "from collections import namedtuple\nPoint = namedtuple('Point', 'x y')\n"
@@ -131,6 +153,13 @@ class ClassBuiltPerCall(Rule):
         "from functools import lru_cache\nfrom pydantic import TypeAdapter\nTypeAdapter = lru_cache(TypeAdapter)\n"
         "def validate(tp, value):\n    return TypeAdapter(tp).validate_python(value)\n"
         "def validate_all(tp, values):\n    return [validate(tp, v) for v in values]\n",
+        # Django's lazy() at module level: one proxy class per import.
+        "from django.utils.functional import lazy\nfrom django.utils.translation import gettext\n"
+        "gettext_lazy = lazy(gettext, str)\n"
+        "def labels(names):\n    return [gettext_lazy(n) for n in names]\n",
+        # A function of the module's own called lazy.
+        "def lazy(func, *classes):\n    return func\n"
+        "def messages(templates):\n    return [lazy(t.format, str)(n=1) for t in templates]\n",
     ]
     INVALID = [
         Invalid("from collections import namedtuple\n"
@@ -143,6 +172,9 @@ class ClassBuiltPerCall(Rule):
         Invalid("from pydantic import TypeAdapter\n"
                 "def validate(tp, value):\n    return TypeAdapter(tp).validate_python(value)\n"
                 "def validate_all(tp, values):\n    return [validate(tp, v) for v in values]\n", line=3),
+        Invalid("from django.utils.functional import lazy\n"
+                "def message(template, limit):\n    return lazy(template.format, str)(limit=limit)\n"
+                "def messages(template, limits):\n    return [message(template, n) for n in limits]\n", line=3),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -152,6 +184,9 @@ class ClassBuiltPerCall(Rule):
         name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
         if name == "TypeAdapter":
             self._type_adapter(node, func)
+            return
+        if name == "lazy":
+            self._lazy(node, func)
             return
         if not (name in ("namedtuple", "NamedTuple", "make_dataclass") or name.endswith(("Enum", "Flag"))):
             return  # cheap test first: most calls are none of these
@@ -201,6 +236,45 @@ class ClassBuiltPerCall(Rule):
         self.report(node, message, requires=("repeated",), cost="typeadapter-build",
                     fix="build the adapter once and reuse it: at module level for a fixed type, "
                         "or one per type (functools.lru_cache on a small factory, or a dict keyed by the type)")
+
+    def _lazy(self, node: cst.Call, func: cst.BaseExpression) -> None:
+        """Django's `lazy(func, str)` called in a function that runs per call: a proxy class per call."""
+        if self.ctx.resolve(func) not in _LAZY:
+            return
+        if type(func) is cst.Name and self.ctx.stack and _rebound_at_module_level(self.ctx.stack[0], func.value):
+            return  # the module binds `lazy` to something else
+        fn = runs_per_call(self.ctx)
+        if fn is None or self.ctx.cold_reason:
+            return  # module level (`gettext_lazy = lazy(gettext, str)`), class bodies, memoised functions, tests
+        message = (f"lazy() creates a new proxy class on every call of {fn.name}(), wrapping every method of "
+                   "its result classes; calling a lazy function built once costs a small fraction of that")
+        # A closure of this call made lazy (`def placeholder(): ...` then `lazy(placeholder,
+        # str)`, or a lambda): Django's idiom for a value an object computes when rendered, kept
+        # on a widget or a field built once per form field; keeping one lazy function means
+        # lifting the closure to module level with its state as arguments. At low confidence, a
+        # note: pretix's date, time and phone widgets (four errors at an assumed x1000, a few
+        # fields per request) were PLAUSIBLE, not TRUE (session 25).
+        closure = self._wraps_closure(node)
+        self.report(node, message, requires=("repeated",), cost="lazy-proxy-class",
+                    confidence="low" if closure else "high",
+                    fix="build the lazy function once at module level and pass what varies as arguments "
+                        "(django.utils.text.format_lazy for a str.format template)")
+
+    def _wraps_closure(self, node: cst.Call) -> bool:
+        """Whether `lazy()`'s function is a lambda or a function defined in the enclosing function."""
+        first = node.args[0].value
+        if type(first) is cst.Lambda:
+            return True
+        if type(first) is not cst.Name:
+            return False
+        fn = innermost_def(self.ctx)
+        if fn is None:
+            return False
+        for current, _ in own_nodes(fn.body):
+            if type(current) is cst.IndentedBlock and any(
+                    type(stmt) is cst.FunctionDef and stmt.name.value == first.value for stmt in current.body):  # type: ignore[attr-defined]
+                return True
+        return False
 
     def _passed_in(self, expr: cst.BaseExpression) -> bool:
         """Whether a TypeAdapter's type comes from the function's caller: a parameter is used in
