@@ -98,12 +98,13 @@ class SchemaCheckedPerCall(Rule):
     and a reference registry come on top): it is nearly all of the cost, 15.7-16.8 µs per
     node of draft-7 schemas of 34 to 309 nodes, and the whole build without a registry
     (validator_for, check_schema, the validator with a format checker) 14.5-17.3 µs, CPU time
-    (jsonschema 4.26, CPython 3.11), the rule's 18.7 µs per node. A schema derived from the object is reported at
-    medium confidence, and only where a loop repeats the call (the loop may make a new object
-    each time); a method handed nothing but its object (`def clean(self)`, a model checking the
-    schema it holds) is the unit of work, and checking that schema is the point of it. A prepared validator's `validate()` raises the first error it finds rather
-    than `best_match`'s choice among all errors; `jsonschema.exceptions.best_match(
-    validator.iter_errors(instance))` keeps the same message.
+    (jsonschema 4.26, CPython 3.11), against the rule's 18.7 µs per node. A schema derived
+    from the object is reported at medium confidence, and only where a loop repeats the call
+    (the loop may make a new object each time); a method handed nothing but its object
+    (`def clean(self)`, a model checking the schema it holds) is the unit of work, and checking
+    that schema is the point of it. A prepared validator's `validate()` raises the first
+    error it finds rather than `best_match`'s choice among all errors;
+    `jsonschema.exceptions.best_match(validator.iter_errors(instance))` keeps the same message.
     """
 
     CODE = "PFL106"
@@ -124,6 +125,10 @@ class SchemaCheckedPerCall(Rule):
         # A schema loaded in the function each time (what it loads may change).
         "import json, jsonschema\ndef check(paths, doc):\n    for p in paths:\n"
         "        schema = json.load(open(p))\n        jsonschema.validate(doc, schema)\n",
+        # A schema the object holds, checked by the object's own method: the point of the call.
+        "from jsonschema import Draft7Validator\nclass Definition:\n    def __init__(self, schema):\n"
+        "        self.schema = schema\n    def clean(self):\n        Draft7Validator.check_schema(self.schema)\n"
+        "def clean_all(schemas):\n    for s in schemas:\n        d = Definition(s)\n        d.clean()\n",
         # Not jsonschema's validate.
         "SCHEMA = {}\ndef validate(doc, schema):\n    return doc\n"
         "def check(docs):\n    for d in docs:\n        validate(d, SCHEMA)\n",
@@ -138,6 +143,10 @@ class SchemaCheckedPerCall(Rule):
                 "schema = json.loads('{\"type\": \"object\"}')\n"
                 "def validate(request, schema):\n    jsonschema_validate(request, schema)\n    return request\n"
                 "def dispatch(requests):\n    for r in requests:\n        validate(r, schema)\n", line=5),
+        # The same steps spelled out: the schema checked against its metaschema per request.
+        Invalid("from jsonschema import Draft7Validator\nSCHEMA = {'type': 'object'}\n"
+                "def handle(requests):\n    for r in requests:\n        Draft7Validator.check_schema(SCHEMA)\n"
+                "        Draft7Validator(SCHEMA).validate(r)\n", line=5),
     ]
 
     def begin_file(self, ctx) -> None:
