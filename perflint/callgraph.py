@@ -125,8 +125,9 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
                 arg_sites[fid] = (fn, found)
-        if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators):
-            properties.append((fid, fn))
+        if fn.cls and any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
+                          for d in fn.decorators):
+            properties.append((fid, fn))  # a property's setter stands for it (Program._is_property)
     stored_reads: Set[Tuple[str, str]] = set()
     for attrs in mod.inst_attrs.values():
         for exprs in attrs.values():
@@ -851,7 +852,7 @@ class Program(Frequencies):
             if value[0] != "I":
                 continue
             fid = self.lookup_method(value[1], expr[2])
-            if fid is not None and self._is_property(fid):
+            if fid is not None and any(d in PROPERTY_DECORATORS for d in self.functions[fid][1].decorators):
                 found.add(fid)
         receiver = expr[1]
         cid = self._receiver_class(mod, receiver[1], receiver[2]) if receiver[0] == "n" else None
@@ -874,7 +875,14 @@ class Program(Frequencies):
         return [(fid, kind) for fid in sorted(found)]
 
     def _is_property(self, fid: str) -> bool:
-        return any(d in PROPERTY_DECORATORS for d in self.functions[fid][1].decorators)
+        """A @property method, or a property whose setter or deleter (defined after the getter,
+        under the same qualname) is the summary phase 1 kept: the function id stands for the
+        property either way. (Receivers resolved by value flow still link only the first kind:
+        linking every property with a setter from any receiver added PLAUSIBLE PFL102 warnings,
+        a model's JSON field parsed per object read in a loop over the objects.)"""
+        fn = self.functions[fid][1]
+        return any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
+                   for d in fn.decorators)
 
     def _receiver_class(self, mod: ModuleSummary, scope: str, name: str) -> Optional[str]:
         """The class of the method `scope` of the module when `name` is its receiver (its first

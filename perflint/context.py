@@ -30,7 +30,7 @@ from perflint.summary import (
     FunctionSummary,
     ModuleSummary,
 )
-from perflint.valueflow import PROPERTY_DECORATORS, receiver_evidence
+from perflint.valueflow import receiver_evidence
 from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotation_type: rules import them here
     TRANSPARENT_DECORATORS,
     NameResolution,
@@ -356,11 +356,7 @@ class FileContext(NameResolution):
             if frame.flag_aliases and any(needs is not None for needs in frame.flag_aliases.values()):
                 self._resolve_aliases(frame)  # (an `alias:` left unresolved needs nothing: harmless)
             if frame.kind == "function" and frame.function is not None:
-                names = frozenset(frame.locals)
-                if frame.function.cls and any(d in PROPERTY_DECORATORS for d in frame.function.decorators):
-                    # a property's setter adds its locals to the getter's (_property_getter)
-                    names = names.union(self.summary.local_names.get(frame.qualname, ()))
-                self.summary.local_names[frame.qualname] = names
+                self.summary.local_names[frame.qualname] = frozenset(frame.locals)
         elif node is self._main_guard_node:
             self.in_main_guard = False
             self._main_guard_node = None
@@ -669,20 +665,6 @@ class FileContext(NameResolution):
                     out.append(self.resolve(expr) or f"{self.summary.module}.{text}")
         return tuple(out)
 
-    def _property_getter(self, qualname: str, method_of: Optional[str], name: str,
-                         decorators: List[str]) -> Optional[FunctionSummary]:
-        """The summary of the @property getter a `@name.setter` / `@name.deleter` method of the
-        same class follows, else None."""
-        if method_of is None or not decorators:
-            return None
-        if f"{name}.setter" not in decorators and f"{name}.deleter" not in decorators:
-            return None
-        previous = self.summary.functions.get(qualname)
-        if previous is None or previous.cls != method_of or \
-                not any(d in PROPERTY_DECORATORS for d in previous.decorators):
-            return None
-        return previous
-
     def _enter_function(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         qualname = self._qualname(name)
@@ -704,31 +686,23 @@ class FileContext(NameResolution):
         all_params = list(node.params.posonly_params) + list(node.params.params) + list(
             node.params.kwonly_params
         )
-        getter = self._property_getter(qualname, method_of, name, decorators)
-        if getter is not None:
-            # `@x.setter def x(...)` after `@property def x(...)`: one function of that name for
-            # phase 2, the getter's, which gathers the setter's calls and effects too. Stored
-            # over it, the setter's summary hid the getter's body and its property decorator,
-            # and reads of the attribute ran nothing (asn1crypto's Sequence.contents).
-            summary = getter
-        else:
-            summary = FunctionSummary(
-                qualname=qualname,
-                name=name,
-                line=start_line(node, self.line),
-                cls=method_of,
-                params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
-                decorators=tuple(decorators),
-                positional=len(params),
-            )
-            summary.memoized = memo_guard(node) or ""
-            if node.decorators and periodic_decorated(node):
-                summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
-            if "receiver" in decorators or any(d.endswith(".receiver") for d in decorators):
-                summary.receives = self._received_signals(node)
-            if node.decorators and (migrate_hook_decorated(node) or SYSTEM_CHECK_REGISTERS.intersection(decorators)):
-                summary.effects["run-once-hook"] = "high"  # a role (entrypoints.py): a migrate hook, a system check
-            self.summary.functions[qualname] = summary
+        summary = FunctionSummary(
+            qualname=qualname,
+            name=name,
+            line=start_line(node, self.line),
+            cls=method_of,
+            params=tuple(params + [p.name.value for p in node.params.kwonly_params]),
+            decorators=tuple(decorators),
+            positional=len(params),
+        )
+        summary.memoized = memo_guard(node) or ""
+        if node.decorators and periodic_decorated(node):
+            summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
+        if "receiver" in decorators or any(d.endswith(".receiver") for d in decorators):
+            summary.receives = self._received_signals(node)
+        if node.decorators and (migrate_hook_decorated(node) or SYSTEM_CHECK_REGISTERS.intersection(decorators)):
+            summary.effects["run-once-hook"] = "high"  # a role (entrypoints.py): a migrate hook, a system check
+        self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)
             if node.decorators:  # a property (or something else) of that name: not set once
