@@ -22,7 +22,7 @@ class LatchedChangeFlag(Rule):
 
     ## What it does
     Flags a rebuild guarded by a change flag (`if self._dirty:`, or `if self._is_mutated():`
-    where that method of the class reads the flag) when the flag is a one-way latch: methods
+    where that method of the class returns the flag) when the flag is a one-way latch: methods
     set it to `True` after construction, and nothing in the whole program ever sets it back
     (only the class body or `__init__` gives it its first `False`). The rebuild is a call of a
     method of `self` that stores attributes on `self`, or a store `self.x = f(...)`, in the
