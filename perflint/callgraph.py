@@ -125,8 +125,9 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
                 arg_sites[fid] = (fn, found)
-        if fn.cls and any(d in PROPERTY_DECORATORS for d in fn.decorators):
-            properties.append((fid, fn))
+        if fn.cls and any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
+                          for d in fn.decorators):
+            properties.append((fid, fn))  # a property's setter stands for it (Program._is_property)
     stored_reads: Set[Tuple[str, str]] = set()
     for attrs in mod.inst_attrs.values():
         for exprs in attrs.values():
@@ -224,6 +225,7 @@ class Program(Frequencies):
         self._stars: Dict[str, Dict[str, str]] = {}  # module -> star_names(module)
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
+        self._attr_latch: Optional[Dict[str, bool]] = None  # attr_latched()
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
         self.reverse_names: Optional[Dict[str, Set[str]]] = None
         self._override_cache: Dict[str, List[str]] = {}
@@ -843,20 +845,76 @@ class Program(Frequencies):
         return found[0]
 
     def _property_targets(self, mod: ModuleSummary, expr: tuple) -> List[Tuple[str, str]]:
-        base = self.flow.eval(mod, expr[1])
-        if not base:
-            return []
         found = set()
-        for value in base:
+        overridden = False
+        base = self.flow.eval(mod, expr[1])
+        for value in base or ():
             if value[0] != "I":
                 continue
             fid = self.lookup_method(value[1], expr[2])
             if fid is not None and any(d in PROPERTY_DECORATORS for d in self.functions[fid][1].decorators):
                 found.add(fid)
+        receiver = expr[1]
+        cid = self._receiver_class(mod, receiver[1], receiver[2]) if receiver[0] == "n" else None
+        if cid is not None:
+            # `self.attr` in a method of a class runs the @property that class or one of its
+            # subclasses defines for attr, as `self.m()` reaches m and its overrides
+            # (_overrides): asn1crypto's Asn1Value.dump reads self.contents, a plain class
+            # attribute there and a property that re-encodes the children in Sequence. Looked
+            # up by the class, whatever the receiver's bindings (often too many to name).
+            own = self.lookup_method(cid, expr[2])
+            if own is not None and self._is_property(own):
+                found.add(own)
+            overrides = self._property_overrides(cid, expr[2], own)
+            if overrides:
+                found.update(overrides)
+                overridden = True
         if not found or len(found) > MAX_VALUES:
             return []
-        kind = "exact" if len(found) == 1 else "bounded"
+        kind = "exact" if len(found) == 1 and not overridden else "bounded"
         return [(fid, kind) for fid in sorted(found)]
+
+    def _is_property(self, fid: str) -> bool:
+        """A @property method, or a property whose setter or deleter (defined after the getter,
+        under the same qualname) is the summary phase 1 kept: the function id stands for the
+        property either way. (Receivers resolved by value flow still link only the first kind:
+        linking every property with a setter from any receiver added PLAUSIBLE PFL102 warnings,
+        a model's JSON field parsed per object read in a loop over the objects.)"""
+        fn = self.functions[fid][1]
+        return any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
+                   for d in fn.decorators)
+
+    def _receiver_class(self, mod: ModuleSummary, scope: str, name: str) -> Optional[str]:
+        """The class of the method `scope` of the module when `name` is its receiver (its first
+        parameter, not a static or class method), else None."""
+        fn = mod.functions.get(scope)
+        if fn is None or not fn.cls or not fn.params or fn.params[0] != name \
+                or "staticmethod" in fn.decorators or "classmethod" in fn.decorators:
+            return None
+        cid = f"{mod.module}.{fn.cls}"
+        return cid if cid in self.classes else None
+
+    def _property_overrides(self, cid: str, attr: str, exact: Optional[str]) -> List[str]:
+        """The @property methods for `attr` that subclasses of `cid` define, other than
+        `exact` (what `cid` itself finds): with `exact`, at most MAX_VALUES targets in all, as
+        _overrides allows a method and its overrides; else none. Cached per (class, name)."""
+        key = f"p:{cid}:{attr}"
+        cached = self._override_cache.get(key)
+        if cached is None:
+            room = MAX_VALUES - (exact is not None)
+            seen: Set[str] = set()
+            if exact is None or self._defined_elsewhere(attr, exact):
+                for sub in self.flow.subclasses(cid):
+                    method = self.lookup_method(sub, attr)
+                    if method is not None and method != exact:
+                        seen.add(method)
+                        if len(seen) > room:
+                            break
+            found = sorted(seen)
+            if not (found and len(found) <= room and all(self._is_property(o) for o in found)):
+                found = []
+            cached = self._override_cache[key] = found
+        return cached
 
     # -- heat -------------------------------------------------------------------------
     def _hot_match(self, fid: str) -> Optional[str]:
@@ -1295,6 +1353,21 @@ class Program(Frequencies):
                     continue
                 for name, once in mod.attr_writes.items():
                     merged[name] = once and merged.get(name, True)
+        return merged.get(attr, False)
+
+    def attr_latched(self, attr: str) -> bool:
+        """Whether the attribute name is a one-way latch in the program (tests aside): something
+        stores `X.attr = True` outside a once-per-object method of its own receiver, and every
+        such write is that store: nothing sets it back to False or to any other value, deletes
+        or mutates it after construction (ModuleSummary.attr_latch)."""
+        merged = self._attr_latch
+        if merged is None:
+            merged = self._attr_latch = {}
+            for mod in self.modules.values():
+                if mod.is_test:
+                    continue
+                for name, latched in mod.attr_latch.items():
+                    merged[name] = latched and merged.get(name, True)
         return merged.get(attr, False)
 
     def class_text_kind(self, fid: str, attr: str) -> Optional[str]:

@@ -316,13 +316,19 @@ class FileContext(NameResolution):
         frame = self._binding_frame()
         me = frame.self_name if frame is not None and frame.kind == "function" and frame.function is not None \
             and frame.function.name in ONCE_PER_OBJECT else None
-        for parts, whole, _ in attribute_writes(node):
+        latch = self.summary.attr_latch
+        for parts, whole, value in attribute_writes(node):
             if parts[0] == me:
                 if whole and len(parts) == 2 and parts[1] not in writes:
                     writes[parts[1]] = True
                 continue  # filling it in (`self.X[k] = v`) is once per object too
             for name in parts[1:]:
                 writes[name] = False
+            last = parts[-1]
+            if whole and type(value) is cst.Name and value.value == "True":  # type: ignore[attr-defined]
+                latch.setdefault(last, True)
+            else:
+                latch[last] = False
 
     def _before_rebinding(self, node: cst.CSTNode) -> None:
         """`x += 1`, `for x in ...`, `(x := ...)`: a flag alias bound so says nothing."""

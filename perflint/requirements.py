@@ -79,6 +79,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # __init__ or a class body): the same object on every call of the method
             if not program.attr_set_once(req[len("attr-set-once:"):]):
                 return None
+        elif req.startswith("latch:"):
+            # latch:<attr>,<attr>: one of the change flags the guard tests is set to True after
+            # construction and never set back anywhere in the program (PFL315)
+            if not any(program.attr_latched(name) for name in req[len("latch:"):].split(",")):
+                return None
         elif req.startswith("callers-pass:"):
             # every caller passes the parameter one of these functions from outside the
             # program (`callers-pass:fn:requests.get,requests.post`; passed.py)

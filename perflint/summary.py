@@ -152,3 +152,9 @@ class ModuleSummary:
     # `X = v` in a class body; False once anything else stores, deletes or mutates it (a
     # store in another method, on another object, a decorated method or property of the name)
     attr_writes: Dict[str, bool] = field(default_factory=dict)
+    # attribute name -> whether every write of it the module makes outside a once-per-object
+    # method of its own receiver (`__init__`, a class body) is the plain store `X.name = True`:
+    # False once anything else stores it (False, another value), deletes or mutates it
+    # (attrwrites.attribute_writes). Names only written at construction are absent. Phase 2
+    # merges these into Program.attr_latched: a change flag nothing ever clears (PFL315).
+    attr_latch: Dict[str, bool] = field(default_factory=dict)
