@@ -1062,7 +1062,7 @@ def class_bases(node: cst.ClassDef) -> Tuple[List[str], str]:
     bases), and `@add_metaclass(M)` (six)."""
     bases: List[str] = []
     metaclass = ""
-    for arg in node.bases:
+    for arg in (*node.bases, *node.keywords):
         value = arg.value
         if arg.keyword is not None:
             if arg.keyword.value == "metaclass":
