@@ -654,8 +654,8 @@ class Program(Frequencies):
         self.flow = ValueFlow(self)
         self.flow.solve()
         functions = self.functions
-        properties = {fn.name for tables in self.tables for fid, fn in tables.properties
-                      if functions[fid][1] is fn}
+        getters = {fid for tables in self.tables for fid, fn in tables.properties if functions[fid][1] is fn}
+        properties = {functions[fid][1].name for fid in getters}
         receivers = self._signal_receivers()
         exact_targets = self._exact_targets
         checkpoint, add_edge = self.checkpoint, self._add_edge
@@ -672,8 +672,12 @@ class Program(Frequencies):
                 # most sites: a symbolic target already worked out (_site_targets' first answer)
                 target = site.target
                 known = exact_targets.get(target) if target and not site.callbacks else None
-                for callee, kind in known or self._site_targets(mod, site):
+                reached = known or self._site_targets(mod, site)
+                for callee, kind in reached:
                     add_edge(fid, callee, site, kind)
+                if reached and any(callee in getters for callee, _ in reached):
+                    for callee, kind in self._property_value_targets(mod, site):
+                        add_edge(fid, callee, site, kind)
                 if receivers and site.text.endswith(_SENDS):
                     for callee, kind in self._sent_to(mod, site, receivers):
                         self._add_edge(fid, callee, site, kind)
@@ -826,12 +830,19 @@ class Program(Frequencies):
         no other class in the program defines and no builtin or common library type has."""
         if callee[0] != "a" or callee[2] in COMMON_METHOD_NAMES or callee[2].startswith("__"):
             return None
+        found = self._named_methods(mod, callee)
+        if len(found) != 1 or not self._decorators_transparent(found[0]):
+            return None
+        return found[0]
+
+    def _named_methods(self, mod: ModuleSummary, callee: tuple) -> Sequence[str]:
+        """Every method of the name `x.meth()` calls, when `x` is a local (else none)."""
         root = callee[1]
         if root[0] != "n":
-            return None
+            return ()
         scope, name = root[1], root[2]
         if name not in mod.local_names.get(scope, ()):
-            return None  # a global or an import: a module or an external object
+            return ()  # a global or an import: a module or an external object
         index = getattr(self, "_methods_by_name", None)
         if index is None:
             index = {}
@@ -839,10 +850,38 @@ class Program(Frequencies):
                 if fn.cls:
                     index.setdefault(fn.name, []).append(fid)
             self._methods_by_name = index
-        found = index.get(callee[2], ())
-        if len(found) != 1 or not self._decorators_transparent(found[0]):
-            return None
-        return found[0]
+        return index.get(callee[2], ())
+
+    def by_name_family(self, mod: ModuleSummary, callee: tuple) -> List[str]:
+        """`x.meth(args)` on a receiver nothing is known about (the value flow holds nothing for
+        it) where `meth` is a method name no builtin or common library type has and every method
+        of that name belongs to one hierarchy: one class defines it and the others are its
+        subclasses overriding it (`field.contribute_to_class(cls, name)` over fields of one
+        base). The call reaches one of them: what it passes binds their parameters (the value
+        flow's use; no edge is drawn from it). At most MAX_VALUES methods, else none."""
+        if callee[0] != "a" or callee[2] in COMMON_METHOD_NAMES or callee[2].startswith("__"):
+            return []
+        found = self._named_methods(mod, callee)
+        if not found or len(found) > MAX_VALUES:
+            return []
+        owners = {fid: fid[: -len(callee[2]) - 1] for fid in found}
+        if any(owner not in self.classes for owner in owners.values()):
+            return []
+        roots = [fid for fid, owner in owners.items()
+                 if all(owner in self.mro(other) for other in owners.values())]
+        if len(roots) != 1 or not all(self._decorators_transparent(fid) for fid in found):
+            return []
+        return sorted(found)
+
+    def _property_value_targets(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str]]:
+        """`self.to_class()` where `to_class` is a property: the call runs the getter (the
+        site's own target) and then calls what the getter returns, when the value flow knows
+        it as a class or function of the program (ValueFlow.property_value_calls)."""
+        calls = self.flow.property_value_calls(mod, site)
+        if not calls:
+            return []
+        kind = "exact" if len(calls) == 1 else "flow-set"
+        return [(callee, kind) for callee, _ in calls]
 
     def _property_targets(self, mod: ModuleSummary, expr: tuple) -> List[Tuple[str, str]]:
         found = set()

@@ -150,6 +150,7 @@ class FileContext(NameResolution):
         self._pending: List[_Pending] = []
         self._raw_attr_types: List[Tuple[ClassSummary, str, str, str]] = []
         self._raw_bases: List[Tuple[ClassSummary, List[str], str]] = []
+        self._raw_metaclasses: List[Tuple[ClassSummary, str, str]] = []
         self._raw_related: List[Tuple[ClassSummary, str, str, str]] = []  # djangomodels.declared_relation
         self._enter = {
             cst.FunctionDef: self._enter_function,
@@ -768,8 +769,11 @@ class FileContext(NameResolution):
         qualname = self._qualname(node.name.value)
         summary = ClassSummary(qualname=qualname, line=start_line(node, self.line), sized=class_sizes(node))
         self.summary.classes[qualname] = summary
-        bases = [t for t in (dotted_text(arg.value) for arg in node.bases if arg.keyword is None) if t]
-        self._raw_bases.append((summary, bases, self._scope_for_resolution()))
+        bases, metaclass = class_bases(node)
+        scope = self._scope_for_resolution()
+        self._raw_bases.append((summary, bases, scope))
+        if metaclass:
+            self._raw_metaclasses.append((summary, metaclass, scope))
         summary.base_texts = tuple(bases)
         self._bind(node.name, None)
         self.frames.append(_Frame("class", qualname, cls=summary))
@@ -1033,6 +1037,10 @@ class FileContext(NameResolution):
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
             cls.bases = tuple(f"g:{b}" for b in resolved if b)
+        for cls, metaclass, scope in self._raw_metaclasses:
+            resolved_meta = self._resolve_raw_dotted(metaclass, scope)
+            if resolved_meta:
+                cls.metaclass = f"g:{resolved_meta}"
         for cls, attr, typ, scope in self._raw_attr_types:
             resolved = self._resolve_raw_dotted(typ, scope)
             if resolved:
@@ -1051,6 +1059,40 @@ class FileContext(NameResolution):
         self._before = {}
         self._module_node = None
         return summary
+
+
+def class_bases(node: cst.ClassDef) -> Tuple[List[str], str]:
+    """The dotted bases of a class statement and the metaclass it names, "" if none: the
+    `metaclass=` keyword, the bases inside a `with_metaclass(M, *bases)` base (six, future,
+    Django's old copy: a temporary class whose own metaclass makes the class with M and those
+    bases), and `@add_metaclass(M)` (six)."""
+    bases: List[str] = []
+    metaclass = ""
+    for arg in (*node.bases, *node.keywords):
+        value = arg.value
+        if arg.keyword is not None:
+            if arg.keyword.value == "metaclass":
+                metaclass = dotted_text(value) or ""
+            continue
+        if isinstance(value, cst.Call) and value.args and arg.star == "" and (
+                (dotted_text(value.func) or "").rpartition(".")[2] == "with_metaclass"):
+            first = value.args[0]
+            if first.keyword is None and first.star == "":
+                metaclass = dotted_text(first.value) or ""
+            bases.extend(t for t in (dotted_text(a.value) for a in value.args[1:]
+                                     if a.keyword is None and a.star == "") if t)
+            continue
+        text = dotted_text(value)
+        if text:
+            bases.append(text)
+    for deco in node.decorators:
+        call = deco.decorator
+        if isinstance(call, cst.Call) and call.args and (
+                (dotted_text(call.func) or "").rpartition(".")[2] == "add_metaclass"):
+            first = call.args[0]
+            if first.keyword is None and first.star == "":
+                metaclass = dotted_text(first.value) or metaclass
+    return bases, metaclass
 
 
 def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float], why: str,

@@ -106,6 +106,9 @@ class ClassSummary:
     related: Tuple[Tuple[str, str], ...] = ()
     abstract: bool = False
     app_label: str = ""
+    # the metaclass the class statement names (`metaclass=M`, a base `six.with_metaclass(M,
+    # ...)`, a decorator `@six.add_metaclass(M)`): "g:<dotted class>", or "" (ValueFlow.made_by)
+    metaclass: str = ""
 
 
 @dataclass

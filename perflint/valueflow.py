@@ -38,7 +38,7 @@ _NO_PARAMS: Dict[str, Values] = {}
 _NO_BINDINGS: Dict[str, List[tuple]] = {}
 _NO_CLASSES: FrozenSet[str] = frozenset()
 # Expressions whose value is built from the expression alone (`pure` from the first evaluation)
-_LITERAL_KINDS = frozenset({"f", "lam", "self", "cls"})
+_LITERAL_KINDS = frozenset({"f", "lam", "self", "cls", "new"})
 
 # Methods of a lazy query object (Django's QuerySet) that hand back another query object.
 _QUERY_METHODS = frozenset({
@@ -242,6 +242,7 @@ class ValueFlow:
         self._nested_all: Optional[FrozenSet[str]] = None  # _nested_anywhere
         self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
         self._class_attr_index: Optional[Dict[str, Set[str]]] = None  # attr -> _defining
+        self._metaclass_users: Optional[Dict[str, List[str]]] = None  # metaclass -> classes (made_by)
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -271,6 +272,7 @@ class ValueFlow:
                 if functions[fid][1] is fn:
                     sites[fid] = found
         related = self._related(sites)
+        getter_targets = self._getter_targets(sites)
         if self._speculate:
             self._guess_bound_receivers()
         callers: Dict[str, set] = {}
@@ -302,6 +304,12 @@ class ValueFlow:
                             found.add(fid)
                         if bind_args(mod, site, target, bound):
                             changed.add(target)
+                    if named and named in getter_targets and (site.args or site.kwargs):
+                        # `self.factory(x)`, `factory` a property: x binds what it returns
+                        for target, bound in self.property_value_calls(mod, site):
+                            callers.setdefault(target, set()).add(fid)
+                            if bind_args(mod, site, target, bound):
+                                changed.add(target)
                     if self._dirty:
                         again.append((mod, site))
                 # A site whose callee and arguments read no parameter (all pure) binds the
@@ -321,6 +329,19 @@ class ValueFlow:
             # caller that binds the parameter), and nothing re-read it, as no function whose
             # call sites pass arguments depends on it. Linking evaluates afresh.
             self.memo = {}
+
+    def _getter_targets(self, sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]]) -> Set[str]:
+        """The symbolic targets of call sites with arguments that reach a @property getter."""
+        out: Set[str] = set()
+        functions = self.p.functions
+        for found in sites.values():
+            for _, site in found:
+                target = site.target
+                if target and target[0] == "m" and target not in out:
+                    exact = self.p.resolve_target(target)
+                    if exact is not None and any(d in PROPERTY_DECORATORS for d in functions[exact][1].decorators):
+                        out.add(target)
+        return out
 
     def _returns_param(self, fid: str) -> bool:
         """Whether a function's return values may come from its parameters (what the program
@@ -494,9 +515,29 @@ class ValueFlow:
                     (exact, not target.startswith("g:") or self._names_class(target))]
             if found:
                 return found
-        if site.callee is None:
+        callee = site.callee
+        if callee is None:
             return []
-        return self.callables(self.eval(mod, site.callee)) or []
+        values = self.eval(mod, callee)
+        if values is not None and not values and callee[0] == "a" and (site.args or site.kwargs):
+            # a method called on a receiver nothing is known about, of a name that only one
+            # hierarchy of the program defines: it binds their parameters (Program.by_name_family)
+            return [(fid, True) for fid in self.p.by_name_family(mod, callee)]
+        return self.callables(values) or []
+
+    def property_value_calls(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, bool]]:
+        """The functions a call of a property's value reaches (`self.to_class()`, `to_class` a
+        @property: the site's target is the getter, and the call then calls what the getter
+        returns): what the callee expression holds (`_as_member` gives a property read the
+        getter's return values) when that is a class, function or lambda of the program. Empty
+        when the callee holds nothing known, or too many."""
+        callee = site.callee
+        if callee is None or callee[0] != "a":
+            return []
+        values = self.eval(mod, callee)
+        if not values:
+            return []
+        return self.callables(frozenset(v for v in values if v[0] != "X")) or []
 
     def handed_ok(self, mod: ModuleSummary, site: CallSite) -> bool:
         """Whether a handed call (CallSite.handed: `executor.submit(fn, x)` as `fn(x)`) is the
@@ -728,7 +769,32 @@ class ValueFlow:
             return frozenset({("I" if kind == "self" else "C", cid, True)})
         if kind == "g":
             return self.dotted(expr[1])
+        if kind == "new":
+            return self.made_by(f"{mod.module}.{expr[1]}")
         return EMPTY
+
+    def made_by(self, cid: str) -> Values:
+        """What `super().__new__(cls, name, bases, attrs)` makes in the `__new__` of class
+        `cid`: when `cid` is the metaclass of classes of the program (ClassSummary.metaclass),
+        or a base of their metaclass (a subclass's `__new__` calls up to it), one of those
+        classes or of their subclasses (which inherit the metaclass); else nothing known."""
+        index = self._metaclass_users
+        if index is None:
+            index = self._metaclass_users = {}
+            for klass, (_, cls) in sorted(self.p.classes.items()):
+                if cls.metaclass:
+                    meta = self.p.resolve_dotted(cls.metaclass[2:])
+                    if meta is not None and meta[0] == "class":
+                        index.setdefault(meta[1], []).append(klass)
+        if not index or cid not in self.p.classes:
+            return EMPTY
+        users = {klass for meta in [cid] + self.subclasses(cid) for klass in index.get(meta, ())}
+        if not users:
+            return EMPTY
+        mro = self.p.mro
+        # a class whose base is made too is covered by that base's value (a subclass of it)
+        roots = sorted(klass for klass in users if not any(base in users for base in mro(klass)[1:]))
+        return union(frozenset({("C", klass, True)}) for klass in roots)
 
     def _eval_all(self, mod: ModuleSummary, exprs: List[tuple]) -> Values:
         """union(self.eval(mod, e) for e in exprs): without the generator for one expression

@@ -297,6 +297,16 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
         func = node.func  # type: ignore[attr-defined]
         if type(func) is cst.Name and func.value == "super":
             return None
+        if type(func) is cst.Attribute and func.attr.value == "__new__" and scope.endswith(".__new__") and (
+                (type(func.value) is cst.Call and type(func.value.func) is cst.Name and func.value.func.value == "super")
+                or (type(func.value) is cst.Name and func.value.value == "type")):
+            # `super().__new__(cls, name, bases, attrs)` in a `__new__`: in a metaclass, the
+            # class being made (ValueFlow.made_by); nothing known in any other class
+            return ("new", scope[: -len(".__new__")])
+        if type(func) is cst.Name and func.value == "getattr":
+            read = _getattr_read(node, scope, depth)  # type: ignore[arg-type]
+            if read is not None:
+                return read
         inner = value_expr(func, scope, depth + 1)
         return ("c", inner) if inner is not None else None
     if t is cst.Await:
@@ -340,6 +350,25 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
     if t is cst.NamedExpr:
         return value_expr(node.value, scope, depth + 1)  # type: ignore[attr-defined]
     return None
+
+
+def _getattr_read(node: cst.Call, scope: str, depth: int) -> Optional[tuple]:
+    """`getattr(obj, "name")` is the read `obj.name`; `getattr(obj, "name", default)` that
+    read or the default. None unless the name is a literal identifier."""
+    args = node.args
+    if not 2 <= len(args) <= 3 or any(a.keyword is not None or a.star for a in args):
+        return None
+    name = args[1].value
+    if type(name) is not cst.SimpleString or name.prefix:  # type: ignore[attr-defined]
+        return None
+    text = name.value[1:-1] if len(name.quote) == 1 else ""  # type: ignore[attr-defined]
+    if not text.isidentifier():
+        return None
+    base = value_expr(args[0].value, scope, depth + 1)
+    if base is None:
+        return None
+    read = ("a", base, text)
+    return _union(read, value_expr(args[2].value, scope, depth + 1)) if len(args) == 3 else read
 
 
 def _union(left: Optional[tuple], right: Optional[tuple]) -> Optional[tuple]:
