@@ -1088,7 +1088,28 @@ class Program(Frequencies):
                     if callee not in queued:
                         queued.add(callee)
                         queue.append(callee)
+        self._settle_guessed()
         self._spread_transactions()
+
+    def _settle_guessed(self) -> None:
+        """Whether each function's final hottest chain (`pred`) passes a guessed edge. The flag set
+        while heat spreads is the caller's flag at that moment; a caller whose own chain changed
+        later at the same heat does not pass the change on, so the flag depended on the queue's
+        order. Read it again from the chains as they ended."""
+        pred, settled = self.pred, {}
+        for start in self.functions:
+            chain = []
+            fid, seen = start, set()
+            while fid not in settled and fid in pred and fid not in seen:
+                seen.add(fid)
+                chain.append(fid)
+                fid = pred[fid].caller
+            flag = settled.get(fid, False)
+            for link in reversed(chain):
+                flag = flag or pred[link].guess
+                settled[link] = flag
+            settled.setdefault(start, flag)
+        self.guessed = {fid: flag for fid, flag in settled.items() if flag}
 
     def _recursion_heat(self, fid: str, entry: float, unknown: int) -> float:
         """The heat a function that calls itself reaches when entered with `entry` at `unknown`

@@ -360,3 +360,30 @@ def test_prelinked_tables_give_the_same_program_in_any_arrival_order():
     partial = Prelinked()
     partial.add(summaries[0])  # the others are worked out when the program is built
     assert Program(summaries, prelinked=partial).graph_json() == plain.graph_json()
+
+
+def test_a_guessed_chain_replaced_at_the_same_heat_is_not_kept_below_it():
+    """`leaf`'s hottest chain ends exact (the per-item `__getitem__` calls `frobnicate_rows`
+    by its class), but the queue first reached `frobnicate_rows` through a by-name guess at the
+    same heat (x100 from a literal of 100 items). The guess was handed to `leaf` then, and the
+    exact chain that replaced it, arriving at equal heat, did not pass the change on: `leaf`'s
+    findings were low confidence (notes) for a guess its trace no longer shows."""
+    hundred = ", ".join(["0"] * 100)
+    p = program({"m.py": (
+        "def leaf(r):\n    return r\n"
+        "class Store:\n"
+        "    def frobnicate_rows(self, rows):\n"
+        "        for r in rows:\n"
+        "            leaf(r)\n"
+        "class Zed:\n"
+        "    def __getitem__(self, i):\n"
+        "        return Store().frobnicate_rows(self.rows)\n"
+        "def A_driver(x, rows):\n"
+        f"    for i in [{hundred}]:\n"
+        "        x.frobnicate_rows(rows)\n"
+    )})
+    assert ("m.A_driver", "by-name", True) in {(e.caller, e.kind, e.guess) for e in p.edges["m.A_driver"]}
+    assert p.pred["m.Store.frobnicate_rows"].caller == "m.Zed.__getitem__"
+    assert p.pred["m.leaf"].caller == "m.Store.frobnicate_rows"
+    assert not p.guessed.get("m.Store.frobnicate_rows", False)
+    assert not p.guessed.get("m.leaf", False)
