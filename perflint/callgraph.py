@@ -1405,30 +1405,29 @@ class Program(Frequencies):
         per object: `self.attr = v` in an `__init__` (a store into `self.__dict__` included)
         or `attr = v` in a class body, and nothing else stores, deletes or mutates an
         attribute of that name (ModuleSummary.attr_writes)."""
-        merged = self._attr_writes
-        if merged is None:
-            merged = self._attr_writes = {}
-            for mod in self.modules.values():
-                if mod.is_test:
-                    continue
-                for name, once in mod.attr_writes.items():
-                    merged[name] = once and merged.get(name, True)
-        return merged.get(attr, False)
+        if self._attr_writes is None:
+            self._attr_writes = self._all_modules_agree("attr_writes")
+        return self._attr_writes.get(attr, False)
 
     def attr_latched(self, attr: str) -> bool:
         """Whether the attribute name is a one-way latch in the program (tests aside): something
         stores `X.attr = True` outside a once-per-object method of its own receiver, and every
         such write is that store: nothing sets it back to False or to any other value, deletes
         or mutates it after construction (ModuleSummary.attr_latch)."""
-        merged = self._attr_latch
-        if merged is None:
-            merged = self._attr_latch = {}
-            for mod in self.modules.values():
-                if mod.is_test:
-                    continue
-                for name, latched in mod.attr_latch.items():
-                    merged[name] = latched and merged.get(name, True)
-        return merged.get(attr, False)
+        if self._attr_latch is None:
+            self._attr_latch = self._all_modules_agree("attr_latch")
+        return self._attr_latch.get(attr, False)
+
+    def _all_modules_agree(self, field: str) -> Dict[str, bool]:
+        """A per-module {attribute name: flag} record (a ModuleSummary field) merged over the
+        program, tests aside: a name's flag holds only when every module that records it agrees."""
+        merged: Dict[str, bool] = {}
+        for mod in self.modules.values():
+            if mod.is_test:
+                continue
+            for name, flag in getattr(mod, field).items():
+                merged[name] = flag and merged.get(name, True)
+        return merged
 
     def class_text_kind(self, fid: str, attr: str) -> Optional[str]:
         """What the class of method `fid` and its in-repo bases spell `self.attr` as: "str"
