@@ -94,6 +94,13 @@ class ModuleTables:
     defined_in: Dict[str, Set[str]]
 
 
+def property_summary(fn: FunctionSummary) -> bool:
+    """Whether a method's summary stands for a property: a @property getter, or the property's
+    setter or deleter (defined after the getter under the same qualname, the summary phase 1 kept)."""
+    return any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
+               for d in fn.decorators)
+
+
 def module_tables(mod: ModuleSummary) -> ModuleTables:
     name = mod.module
     functions = {f"{name}.{qual}": (mod, fn) for qual, fn in mod.functions.items()}
@@ -125,8 +132,7 @@ def module_tables(mod: ModuleSummary) -> ModuleTables:
             found = [(mod, site) for site in fn.calls if site.args or site.kwargs]
             if found:
                 arg_sites[fid] = (fn, found)
-        if fn.cls and any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
-                          for d in fn.decorators):
+        if fn.cls and property_summary(fn):
             properties.append((fid, fn))  # a property's setter stands for it (Program._is_property)
     stored_reads: Set[Tuple[str, str]] = set()
     for attrs in mod.inst_attrs.values():
@@ -919,9 +925,7 @@ class Program(Frequencies):
         property either way. (Receivers resolved by value flow still link only the first kind:
         linking every property with a setter from any receiver added PLAUSIBLE PFL102 warnings,
         a model's JSON field parsed per object read in a loop over the objects.)"""
-        fn = self.functions[fid][1]
-        return any(d in PROPERTY_DECORATORS or d in (f"{fn.name}.setter", f"{fn.name}.deleter")
-                   for d in fn.decorators)
+        return property_summary(self.functions[fid][1])
 
     def _receiver_class(self, mod: ModuleSummary, scope: str, name: str) -> Optional[str]:
         """The class of the method `scope` of the module when `name` is its receiver (its first
