@@ -21,32 +21,55 @@ TRANSPARENT_DECORATORS = frozenset({
     "lru_cache", "cache", "cached_property", "abstractmethod", "contextmanager", "wraps",
 })
 
+# Calls that call a function handed to them with arguments handed beside it, so the handed
+# call binds the function's parameters and, for the map forms, runs once per item of an
+# iterable. (function position or keyword, where its positional arguments start, keywords
+# that are not the function's, per item): by qualified name, then by method name on a
+# receiver from outside the program (an executor, an event loop, a process pool).
+# `threading.Thread(target=f, args=(a,), kwargs={...})` passes its arguments in `args` and
+# `kwargs` (HANDED_ARG_KEYWORDS).
+HANDED_FUNCTIONS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
+    "threading.Thread": (-1, "target", -1, ("group", "name", "daemon"), False),
+    "threading.Timer": (1, "function", -1, (), False),
+    "asyncio.to_thread": (0, "func", 1, (), False),
+    "map": (0, "", 1, (), True),
+    "filter": (0, "", 1, (), True),
+    "itertools.starmap": (0, "", -1, (), True),
+}
+HANDED_METHODS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
+    "submit": (0, "fn", 1, (), False),
+    "run_in_executor": (1, "", 2, (), False),
+    "map": (0, "", 1, ("timeout", "chunksize", "buffersize"), True),
+    "imap": (0, "", 1, ("chunksize",), True),
+    "imap_unordered": (0, "", 1, ("chunksize",), True),
+    "starmap": (0, "", -1, ("chunksize",), True),
+}
+HANDED_ARG_KEYWORDS = ("args", "kwargs")
+
+
+def _handed_at(spec: Tuple[int, str, int, Tuple[str, ...], bool]) -> Tuple[object, ...]:
+    """Where a HANDED_* scheduler takes its function: the position, the keyword, or both."""
+    position, keyword = spec[0], spec[1]
+    return tuple(where for where in (position, keyword) if where != -1 and where != "")
+
+
 # Who calls a function handed to them, and where the function is: a position or a keyword.
 # Functions of the standard library, by qualified name (atexit.register is left out: an
-# exit handler runs once per process, not per call of whoever registered it).
+# exit handler runs once per process, not per call of whoever registered it). The schedulers
+# that also take the function's arguments (HANDED_*) say where the function is once, there.
 CALLBACK_FUNCTIONS: Dict[str, Tuple[object, ...]] = {
-    "threading.Thread": ("target",),
-    "threading.Timer": (1, "function"),
-    "asyncio.to_thread": (0, "func"),
+    **{name: _handed_at(spec) for name, spec in HANDED_FUNCTIONS.items()},
     "asyncio.ensure_future": (),
-    "map": (0,),
-    "filter": (0,),
     "sorted": ("key",),
     "min": ("key",),
     "max": ("key",),
     "functools.reduce": (0,),
-    "itertools.starmap": (0,),
 }
 # Methods on a receiver outside the scanned code: executors, event loops, schedulers,
 # futures and the `.on`/`.connect` registration style of emitters and signals.
 CALLBACK_METHODS: Dict[str, Tuple[object, ...]] = {
-    "submit": (0, "fn"),
-    "map": (0,),
-    "imap": (0,),
-    "imap_unordered": (0,),
-    "starmap": (0,),
+    **{name: _handed_at(spec) for name, spec in HANDED_METHODS.items()},
     "apply_async": (0,),
-    "run_in_executor": (1,),
     "call_soon": (0,),
     "call_soon_threadsafe": (0,),
     "call_later": (1,),
@@ -388,30 +411,6 @@ def callback_spec(qualified: Optional[str], func: cst.BaseExpression) -> Optiona
     return None
 
 
-# Calls that call a function handed to them with arguments handed beside it, so the handed
-# call binds the function's parameters and, for the map forms, runs once per item of an
-# iterable. (function position or keyword, where its positional arguments start, keywords
-# that are not the function's, per item): by qualified name, then by method name on a
-# receiver from outside the program (an executor, an event loop, a process pool).
-# `threading.Thread(target=f, args=(a,), kwargs={...})` passes its arguments in `args` and
-# `kwargs` (HANDED_ARG_KEYWORDS).
-HANDED_FUNCTIONS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
-    "threading.Thread": (-1, "target", -1, ("group", "name", "daemon"), False),
-    "threading.Timer": (1, "function", -1, (), False),
-    "asyncio.to_thread": (0, "func", 1, (), False),
-    "map": (0, "", 1, (), True),
-    "filter": (0, "", 1, (), True),
-    "itertools.starmap": (0, "", -1, (), True),
-}
-HANDED_METHODS: Dict[str, Tuple[int, str, int, Tuple[str, ...], bool]] = {
-    "submit": (0, "fn", 1, (), False),
-    "run_in_executor": (1, "", 2, (), False),
-    "map": (0, "", 1, ("timeout", "chunksize", "buffersize"), True),
-    "imap": (0, "", 1, ("chunksize",), True),
-    "imap_unordered": (0, "", 1, ("chunksize",), True),
-    "starmap": (0, "", -1, ("chunksize",), True),
-}
-HANDED_ARG_KEYWORDS = ("args", "kwargs")
 
 
 def handed_call(qualified: Optional[str], node: cst.Call, scope: str):
