@@ -57,7 +57,7 @@ def _climb(stack: Sequence[cst.CSTNode], name: str) -> List[Binding]:
         parent_type = type(parent)
         if parent_type is cst.FunctionDef:
             if child is parent.body:  # type: ignore[attr-defined]
-                if _is_param(parent, name):  # type: ignore[arg-type]
+                if is_param(parent, name):  # type: ignore[arg-type]
                     found.append((None, path))
             return found  # the decorators and defaults run outside: not this scope's names
         if parent_type in NESTED_SCOPES:  # a lambda's or a class body's own names
@@ -101,7 +101,8 @@ def _climb(stack: Sequence[cst.CSTNode], name: str) -> List[Binding]:
     return found
 
 
-def _is_param(fdef: cst.FunctionDef, name: str) -> bool:
+def is_param(fdef: cst.FunctionDef, name: str) -> bool:
+    """Whether `name` is one of the function's parameters (`*args` and `**kwargs` included)."""
     params = fdef.params
     every = (*params.posonly_params, *params.params, *params.kwonly_params)
     star = [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]

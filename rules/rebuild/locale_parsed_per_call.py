@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from perflint.reaching import is_param
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import bound_names, own_nodes, runs_per_call, single_value
 
@@ -172,7 +173,7 @@ class LocaleParsedPerCall(Rule):
         stack = self.ctx.stack
         if type(arg) is cst.Name:
             fdef = next((n for n in reversed(stack) if type(n) is cst.FunctionDef), None)
-            if fdef is not None and _is_param(fdef, arg.value):
+            if fdef is not None and is_param(fdef, arg.value):
                 return None
             local = single_value(fdef, arg.value) if fdef is not None else None
             if local is not None:
@@ -215,13 +216,6 @@ def _text(expr: Optional[cst.BaseExpression]) -> bool:
     if type(expr) is cst.ConcatenatedString:
         return _text(expr.left) and _text(expr.right)  # type: ignore[union-attr,arg-type]
     return False
-
-
-def _is_param(fdef: cst.FunctionDef, name: str) -> bool:
-    p = fdef.params
-    every = list(p.params) + list(p.posonly_params) + list(p.kwonly_params)
-    every += [s for s in (p.star_arg, p.star_kwarg) if isinstance(s, cst.Param)]
-    return any(param.name.value == name for param in every)
 
 
 def _module_values(module: cst.CSTNode, name: str) -> List[cst.BaseExpression]:
