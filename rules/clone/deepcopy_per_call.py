@@ -8,7 +8,7 @@ from perflint.context import dotted_text
 from perflint.nodes import own_nodes
 from perflint.reaching import reaching
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, forwarding_wrapper, innermost_def, names_in
+from perflint.ruleutil import first_arg, forwarding_wrapper, innermost_def, names_in, star_params
 
 # Methods whose job is to copy: a copy there is the point, not a smell.
 _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
@@ -254,8 +254,7 @@ class DeepcopyPerCall(Rule):
         if wrapper is None:
             return
         fdef, wrapped = wrapper
-        star, kw = (p.name.value if isinstance(p, cst.Param) else None
-                    for p in (fdef.params.star_arg, fdef.params.star_kwarg))
+        star, kw = star_params(fdef)
         if arg.value in (star, kw):
             kind = f"the wrapper's own {'*' if arg.value == star else '**'}{arg.value}"
         elif self._built_from(arg.value, self.ctx.stack, (star, kw), 0):
