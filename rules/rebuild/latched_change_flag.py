@@ -164,10 +164,9 @@ class LatchedChangeFlag(Rule):
 
 
 class _ClassInfo:
-    """What the rule needs of a class: its methods, which of them read a flag, which set one."""
+    """What the rule needs of a class: which methods read a flag, which store attributes, which set a flag."""
 
     def __init__(self, cls: cst.ClassDef) -> None:
-        self.methods: Dict[str, cst.FunctionDef] = {}
         self.reads: Dict[str, Set[str]] = {}  # method -> flags of self it reads
         self.stores: Set[str] = set()  # methods that store attributes of self
         self.setters: Dict[str, List[str]] = {}  # flag -> methods that set it to True
@@ -176,7 +175,6 @@ class _ClassInfo:
             if type(stmt) is not cst.FunctionDef or not stmt.params.params:
                 continue
             me = stmt.params.params[0].name.value
-            self.methods[stmt.name.value] = stmt
             returned: List[cst.BaseExpression] = []
             local: Dict[str, List[cst.BaseExpression]] = {}
             for inner, parent in own_nodes(stmt.body):
