@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.attrwrites import chain
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import bound_names, is_literal, own_nodes, runs_per_call, single_value
+from perflint.ruleutil import bound_names, innermost_def, is_literal, own_nodes, runs_per_call, single_value
 
 # jsonschema's convenience function: picks the validator class for the schema, checks the
 # schema against that class's metaschema (a full validation of the schema as a document),
@@ -237,7 +237,7 @@ class SchemaCheckedPerCall(Rule):
             return True
         if type(expr) is not cst.Name:
             return False
-        fdef = self._function_def()
+        fdef = innermost_def(self.ctx)
         if fdef is None:
             return False
         for found, _ in own_nodes(fdef.body):
@@ -247,12 +247,6 @@ class SchemaCheckedPerCall(Rule):
                 return True
         return False
 
-    def _function_def(self) -> Optional[cst.FunctionDef]:
-        for node in reversed(self.ctx.stack):
-            if type(node) is cst.FunctionDef:
-                return node
-        return None
-
     def _kept_by_self(self, schema: cst.BaseExpression, fn) -> Optional[Tuple[str, Tuple[str, ...]]]:
         """A schema the method derives from its object alone, once per call: a local bound
         once to `self.get_schema()` or `self.reader.schema` (no argument, nothing the call is
@@ -260,7 +254,7 @@ class SchemaCheckedPerCall(Rule):
         (phase 2: `repeated`, the object kept across the repetition)."""
         if type(schema) is not cst.Name or fn.cls is None or not fn.params:
             return None
-        fdef = self._function_def()
+        fdef = innermost_def(self.ctx)
         value = single_value(fdef, schema.value) if fdef is not None else None
         if value is None or not _of_self(value, fn.params[0]):
             return None
