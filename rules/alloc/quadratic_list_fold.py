@@ -238,25 +238,23 @@ class QuadraticListFold(Rule):
             if owner is None:
                 return None
             source = cst.Module(body=[]).code_for_node(owner)  # this class's attribute, not another's
-            spelled = [re.escape(text)]
             declared = rf"(?m)^\s*{re.escape(attr)}\s*:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}"
         else:
             function = innermost_def(self.ctx)
             if function is None:
                 return None
             source = cst.Module(body=[]).code_for_node(function)
-            spelled = [re.escape(text)]
             declared = None
-        for name in spelled:
-            patterns = [
-                rf"{name}\.setdefault\([^()\n]*,\s*(?:\[\]|list\(\))\s*\)",
-                rf"{name}\s*(?::[^=\n]*)?=\s*(?:collections\.)?defaultdict\(\s*list\s*\)",
-                rf"{name}\[[^\]\n]+\]\s*=\s*\[",
-                rf"{name}\s*:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}",
-                rf"{name}\s*=[^\n#]*#\s*type:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}",
-            ]
-            if any(re.search(p, source) for p in patterns):
-                return "list"
+        name = re.escape(text)
+        patterns = [
+            rf"{name}\.setdefault\([^()\n]*,\s*(?:\[\]|list\(\))\s*\)",
+            rf"{name}\s*(?::[^=\n]*)?=\s*(?:collections\.)?defaultdict\(\s*list\s*\)",
+            rf"{name}\[[^\]\n]+\]\s*=\s*\[",
+            rf"{name}\s*:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}",
+            rf"{name}\s*=[^\n#]*#\s*type:\s*{_MAPPING}\[[^\n]*?,\s*{_LIST_TYPE}",
+        ]
+        if any(re.search(p, source) for p in patterns):
+            return "list"
         if declared is not None and re.search(declared, source):
             return "list"
         return None
