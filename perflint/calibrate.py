@@ -820,6 +820,8 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
               unmeasured="measured with Django, not a perflint dependency"), None),
     (CostSpec("locale-parse", "a babel formatting or parsing function (parse_decimal, format_decimal, format_date, ...) handed a locale's name: the name parsed into a Locale on every call", "the Locale parsed once and passed", "execution", estimated=True,
               unmeasured="measured with babel, not a perflint dependency"), None),
+    (CostSpec("jsonpath-parse", "a JSONPath expression compiled by jsonpath_ng.parse (or its ext variant, or jsonpath_rw.parse) on every call: a PLY parser built and run on the text", "the compiled expression kept by its text and its find() per call", "execution", estimated=True,
+              unmeasured="measured with jsonpath-ng and jsonpath-rw, not perflint dependencies"), None),
 ]
 
 # Estimates for what this machine cannot measure (no database server here): a round trip to
@@ -896,13 +898,21 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
 # parse_decimal: 757,000 Locale.parse calls took 6.0 s over 252,000 casts, 24 us a cast on that
 # machine. The estimate is today's babel: 2.8 us. babel is not a perflint dependency, so
 # calibrate does not measure it.
+# A JSONPath compiled per call (bench/jsonpath_parse.py, five short paths of a manifest's kind):
+# jsonpath_ng.parse 0.17-1.0 ms a path, mean 0.68 ms, its ext variant 0.66-0.9 ms, against about
+# 5 us for find() with the expression kept (jsonpath-ng 1.16.0, CPython 3.11, this machine,
+# 2026-12-03, in a throwaway venv); jsonpath-rw 1.4.0 builds its PLY tables on every call, 10-14
+# ms a path, as jsonpath-ng 1.5.3 did (9.9 ms a path). The estimate is today's jsonpath-ng,
+# rounded down: 0.56 ms. jmespath.compile keeps its own cache of parsed expressions (0.3 us a
+# repeat) and is not priced here. Neither library is a perflint dependency, so calibrate does
+# not measure them.
 ORM_FLUSH = 131e-6
 ESTIMATES: Dict[str, float] = {"query-roundtrip-network": 300e-6, "connect-network": 3e-3, "record-parse": 3.8e-6,
                                "schema-check-element": 1.87e-5, "orm-flush": ORM_FLUSH,
                                "orm-flush-network": ORM_FLUSH + 300e-6,
                                "index-ddl-statement": 300e-6, "dataframe-mask-lookup": 1.0e-4,
                                "typeadapter-build": 4.1e-5, "lazy-proxy-class": 4.7e-5,
-                               "locale-parse": 2.8e-6}
+                               "locale-parse": 2.8e-6, "jsonpath-parse": 5.6e-4}
 
 
 def _fresh_dir(tmp: str, key: str, round_: int) -> str:

@@ -14,7 +14,7 @@ with something else is judged by the program's own calls, as the rest of phase 2
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
 from perflint.summary import MODULE_SCOPE, CallSite, ModuleSummary
 
@@ -244,3 +244,96 @@ def _settled(program: "Program", kind: str, mod: ModuleSummary, value) -> Option
     if any(b[0] not in ("ann", "S", "self", "cls") for b in bindings):
         return None  # the receiver's name rebound in the method
     return set() if program.attr_set_once(expr[2]) else None
+
+
+# Reads that keep a value a part of what they read: `v.strip()`, `table.items()`, `row.get(k)`.
+_PART_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "items", "values", "keys",
+                           "get", "copy"})
+MAX_LOCAL_HOPS = 4  # local names followed within one function, binding to binding
+
+
+def passes_table_entry(program: "Program", fid: str, param: str) -> bool:
+    """Whether every caller passes for `param` a part of a table that stays the same while a
+    loop reads it again and again: what it passes is, through str methods, subscripts, loops
+    over the table or its items and locals bound so (`v.strip()` of `for k, v in
+    template.items()`), part of a parameter its own callers pass so, or of a value that
+    `passes_settled` accepts (a module-level name, an attribute of the caller's receiver bound
+    once per object) that a caller hands as it is to a call inside a loop
+    (`self.fill(self.template, entry)` for each entry): that loop walks the same table, and
+    hands on the same few texts, on every pass. A table read in a loop over itself is not
+    enough (each pass reads another entry), nor is a value read from the loop's item."""
+    return _table_entry(program, fid, param, {}, 0)
+
+
+def _table_entry(program: "Program", fid: str, param: str, seen: Dict[Tuple[str, str], bool], depth: int) -> bool:
+    """passes_table_entry, with the answers found so far (False while one is being found: a
+    cycle answers no)."""
+    key = (fid, param)
+    if key in seen:
+        return seen[key]
+    if depth > MAX_DEPTH:
+        return False
+    seen[key] = False
+    seen[key] = answer = _table_entry_callers(program, fid, param, seen, depth)
+    return answer
+
+
+def _table_entry_callers(program: "Program", fid: str, param: str, seen: Dict[Tuple[str, str], bool],
+                         depth: int) -> bool:
+    entry = program.functions.get(fid)
+    if entry is None or param not in entry[1].params:
+        return False
+    fn = entry[1]
+    callers = 0
+    for edge in program.callers.get(fid, ()):
+        if edge.caller == fid or edge.site.cold:
+            continue  # the recursive walk hands on parts of what its first call was given
+        mod, caller = program.functions[edge.caller]
+        if fn.cls and caller.cls and caller.name == fn.name and caller.params \
+                and edge.site.text == f"{caller.params[0]}.{fn.name}":
+            continue  # the same walk through an override (a base class's method calling self.<name>)
+        found = _argument(program, mod, edge.site, fid, fn, param)
+        if found is None:
+            return False
+        kind, _, value = found
+        if kind == "fact":
+            if _settled(program, kind, mod, value) is None:
+                return False
+        elif not _part_of_table(program, mod, value, bool(program.edge_loops(edge)), seen, depth, 0):
+            return False
+        callers += 1
+    return callers > 0
+
+
+def _part_of_table(program: "Program", mod: ModuleSummary, expr: tuple, in_loop: bool,
+                   seen: Dict[Tuple[str, str], bool], depth: int, hops: int) -> bool:
+    """Whether `expr` is a part of a table handed on as `passes_table_entry` says; `in_loop`:
+    the expression is a call's argument as written, at a call inside a loop of its caller."""
+    while True:
+        kind = expr[0]
+        if kind == "c" and expr[1] is not None and expr[1][0] == "a" and expr[1][2] in _PART_METHODS:
+            expr = expr[1][1]
+        elif kind == "i" and expr[1] is not None:
+            expr = expr[1]
+        elif kind == "u" and expr[1] is not None:
+            expr = expr[1]
+        else:
+            break
+    if kind == "n":
+        _, scope, name = expr
+        owner = _scope_of_name(mod, scope, name)
+        if owner is None:
+            return in_loop and hops == 0 and _fixed(program, "expr", mod, expr) is not None
+        forwarded = _forwarded(program, mod, owner, name)
+        if forwarded is not None:
+            return _table_entry(program, forwarded, name, seen, depth + 1)
+        if name in mod.functions[owner].params:
+            return False  # a parameter rebound in the body: what its callers pass is not followed
+        bindings = mod.bindings.get(owner, {}).get(name, ())
+        if not bindings or hops >= MAX_LOCAL_HOPS:
+            return False
+        # a local bound from the table (a loop over it): the loop here walks it, it repeats nothing
+        return all(_part_of_table(program, mod, bound, False, seen, depth, hops + 1) for bound in bindings)
+    if kind == "a":
+        return in_loop and hops == 0 and _settled(program, "expr", mod, expr) is not None
+    return False

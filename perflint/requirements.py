@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from perflint.djangomodels import has_reverse_manager
 from perflint.effects import HOLDS_TRANSACTION
 from perflint.finding import Candidate
-from perflint.passed import external_names, passes_fixed, passes_kept, passes_settled
+from perflint.passed import external_names, passes_fixed, passes_kept, passes_settled, passes_table_entry
 from perflint.repetition import per_attempt, per_batch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,6 +73,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # fixed for the process, a literal, or an attribute of its receiver that the program
             # binds once per object (passed.py)
             if not passes_settled(program, fid, req[len("callers-pass-settled:"):]):
+                return None
+        elif req.startswith("callers-pass-table-entry:"):
+            # every caller passes the parameter a part of a table that a caller's loop walks
+            # again, unchanged, on each pass (passed.py)
+            if not passes_table_entry(program, fid, req[len("callers-pass-table-entry:"):]):
                 return None
         elif req.startswith("attr-set-once:"):
             # an attribute of self that the whole program binds once per object only (in an

@@ -74,7 +74,7 @@ ROUND_COSTS = {
     "render-node-element": 1e-6, "hash-node-element": 2e-7, "parse-text-ctor": 2e-6, "record-parse": 4e-6, "schema-check-element": 2e-5,
     "orm-flush": 1.5e-4, "orm-flush-network": 4.5e-4, "index-ddl-statement": 3e-4,
     "namedtuple-class": 8e-5, "dataclass-class": 6e-4, "enum-class": 1.5e-4, "dataframe-mask-lookup": 1e-4,
-    "typeadapter-build": 4e-5, "struct-layout": 2e-6, "lazy-proxy-class": 5e-5, "locale-parse": 3e-6,
+    "typeadapter-build": 4e-5, "struct-layout": 2e-6, "lazy-proxy-class": 5e-5, "locale-parse": 3e-6, "jsonpath-parse": 5.6e-4,
 }
 
 

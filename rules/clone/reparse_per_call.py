@@ -11,7 +11,7 @@ from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes, cha
 from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.repetition import literal_size
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import enclosing_class, first_arg, innermost_def, is_literal, names_in
+from perflint.ruleutil import enclosing_class, first_arg, innermost_def, is_literal, memoised, names_in
 from perflint.rules.clone.grammar_text import (
     FORMATS_TEXT_FOR, grammar_parse_of_parameter, module_grammar_parsers, text_formatted_for)
 
@@ -29,6 +29,17 @@ _PARSERS = {
     "tomllib.loads": "tomllib.loads",
     "tomli.loads": "tomli.loads",
     "xml.etree.ElementTree.fromstring": "ElementTree.fromstring",
+}
+# Compilers of a query language that build their parser on every call: jsonpath-ng's parse
+# (and its ext variant) and jsonpath-rw's run PLY over the text, 0.2-1 ms a path today (10 ms in
+# jsonpath-ng 1.5 and jsonpath-rw, which build the parse tables each time). jmespath.compile
+# is not here: it keeps its own cache of parsed expressions.
+_QUERY_COMPILERS = {
+    "jsonpath_ng.parse": "jsonpath_ng.parse",
+    "jsonpath_ng.ext.parse": "jsonpath_ng.ext.parse",
+    "jsonpath_ng.ext.parser.parse": "jsonpath_ng.ext.parse",
+    "jsonpath_rw.parse": "jsonpath_rw.parse",
+    "jsonpath_rw_ext.parse": "jsonpath_rw_ext.parse",
 }
 # Template engines whose construction compiles the template source into code.
 # Parsers of code (and templates, which compile to code) cost ~25x a data parser per byte.
@@ -152,6 +163,22 @@ class ReparsePerCall(Rule):
     text. A parse of text no caller formats (data read from a file or passed in) is the
     caller's data and is not reported, nor is a method, nor a parameter that names a file
     (`path`, `filename`, `url`: the file may change between calls).
+
+    A JSONPath compiled on every call (`jsonpath_ng.parse`, `jsonpath_ng.ext.parse`,
+    `jsonpath_rw.parse`) builds and runs a PLY parser over the text: 0.2-1 ms a path with
+    jsonpath-ng 1.16 (`jsonpath-parse`, 0.56 ms, bench/jsonpath_parse.py), about 10 ms with
+    jsonpath-rw and jsonpath-ng 1.5, against a few microseconds for `find()` with the
+    expression kept. It is reported on text that does not change (as above), and on the
+    function's text parameter when every caller hands it a part of a table that stays the
+    same while a loop walks it again for each item: a mapping's template kept on the object
+    (bound once per object), handed as it is to a call inside the loop over the records,
+    walked field by field, its values passed on (`convert(record, value.strip())`, a bound
+    method handed as the callback included). The same few paths are then compiled once per
+    record (mothertongues compiled its manifest's paths for every dictionary entry: 20
+    entries a second, 1,800 once the parsed paths were kept in a dict). A path read from the
+    record, or a template walked once per call, is not reported, nor is a compile on a cache
+    miss or in an `lru_cache`'d function. `jmespath.compile` keeps its own cache of parsed
+    expressions and is not reported.
     """
 
     CODE = "PFL102"
@@ -302,6 +329,8 @@ class ReparsePerCall(Rule):
             self.effect(PARSES_TEXT)  # the constructor takes its text apart: see _constructor
         if qualified in _PARSERS and not (qualified == "compile" and self._own_compile):
             self._parser(node, fn, _PARSERS[qualified])
+        elif qualified in _QUERY_COMPILERS:
+            self._query(node, fn, _QUERY_COMPILERS[qualified])
         elif qualified == "re.compile":
             self._regex(node, fn)
         elif qualified in _RE_FUNCTIONS:
@@ -335,6 +364,37 @@ class ReparsePerCall(Rule):
                     confidence=confidence, requires=("repeated",),
                     cost="parse-python-byte" if self.ctx.resolve(node.func) in _CODE_PARSERS else "parse-data-byte",
                     size=_text_size(arg))
+
+    def _query(self, node: cst.Call, fn, what: str) -> None:
+        """A JSONPath compiled on every call, from text that does not change (as `_parser`
+        judges it), or from the function's text parameter when every caller hands it an entry
+        of a table that stays the same while a caller's loop walks it again for each item
+        (phase 2: `callers-pass-table-entry`): a mapping's paths, filled in per record."""
+        arg = first_arg(node)
+        if arg is None or fn.name in _ONCE_PER_OBJECT or self.ctx.cold_reason or memoised(fn):
+            return  # compiled once per object, on a cache miss, or once per text
+        kind = self._stable(arg, fn)
+        if kind is not None:
+            text, confidence = kind
+            self.report(node, f"{what}() compiles {text} again {_when(self.ctx)}: the expression is the same each "
+                              "time", confidence=confidence, requires=("repeated",), cost="jsonpath-parse",
+                        fix=QUERY_CACHE_FIX)
+            return
+        if not isinstance(arg, cst.Name) or arg.value not in fn.params[1 if fn.cls else 0:]:
+            return
+        fdef = innermost_def(self.ctx)
+        if fdef is None:
+            return
+        bindings = self._bindings.get(id(fdef))
+        if bindings is None:
+            bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
+        if arg.value in bindings:
+            return  # rebound in the body: not what the callers pass
+        self.report(node, f"{what}() compiles the '{arg.value}' it is given on every call of {fn.name}(), and every "
+                          "caller hands it an entry of a table that stays the same while it is walked again for "
+                          "each item: the same few expressions are compiled again and again",
+                    confidence="medium", requires=("repeated", f"callers-pass-table-entry:{arg.value}"),
+                    cost="jsonpath-parse", fix=QUERY_CACHE_FIX)
 
     def _regex(self, node: cst.Call, fn) -> None:
         arg = first_arg(node)
@@ -680,6 +740,8 @@ CONSTRUCTOR_CACHE_FIX = ("keep the built objects by their text (a functools.lru_
 GRAMMAR_TEXT_BYTES = 64.0
 GRAMMAR_CACHE_FIX = ("memoise {name}() by its text (functools.lru_cache): each distinct text is parsed once; the "
                      "result must be immutable or copied by the callers that change it")
+QUERY_CACHE_FIX = ("keep the compiled expressions by their text (a dict on the object filled on a miss, or a "
+                   "functools.lru_cache'd helper): each distinct path is compiled once")
 # The effect of a constructor that matches a parameter with a regex (packaging's Specifier).
 PARSES_TEXT = "parse-text"
 FORMATTED_TEXT_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory: the same few texts "
