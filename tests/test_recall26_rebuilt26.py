@@ -178,3 +178,24 @@ def test_str_of_an_object_whose_str_does_not_join_the_container_is_quiet():
     near = GROUP.replace('        return "".join(t.value for t in self.flatten())\n', "        return self.value\n")
     assert near != GROUP
     assert seen(near, "PFL317") == []
+
+
+def test_the_length_of_the_container_is_quiet():
+    # len() of a list is kept by the list: nothing is visited again
+    near = DOC.replace('self.text = "".join(self.parts)', "self.count = len(self.parts)")
+    assert near != DOC
+    assert seen(near, "PFL317") == []
+
+
+def test_a_copy_of_the_container_per_step_is_priced_per_element_copied():
+    copy = DOC.replace('self.text = "".join(self.parts)', "self.view = tuple(self.parts)")
+    assert copy != DOC
+    assert seen(copy, "PFL317") == [(8, "note", DERIVED.format("'self.view'", "self.parts", "append"))]
+
+
+def test_a_list_cut_after_its_sort_is_quiet():
+    # a top-n kept short by the same call: it does not grow by an element per call
+    topn = SCHEDULER.replace("        self.jobs.sort(key=lambda j: j.due)\n",
+                             "        self.jobs.sort(key=lambda j: j.due)\n        del self.jobs[10:]\n")
+    assert topn != SCHEDULER
+    assert seen(topn, "PFL316") == []

@@ -17,7 +17,9 @@ CODE = "PFL317"  # the lead renumbers at merge: keep the code here and in the do
 # Methods that change a list (or a set, a mapping) by one step in place.
 STEP_METHODS = frozenset({"append", "extend", "insert", "add", "appendleft"})
 # Builtins whose value over a container visits every element of it.
-_WHOLE_AGGREGATES = frozenset({"sum", "max", "min", "len", "tuple", "list", "frozenset", "set", "dict", "sorted"})
+_WHOLE_AGGREGATES = frozenset({"sum", "max", "min", "any", "all"})
+# Builtins that copy every element of their argument (`self.view = tuple(self.items)`).
+_WHOLE_COPIES = frozenset({"tuple", "list", "frozenset", "set", "dict"})
 FIX = ("update the derived value by the step just taken (`self.value += piece`, `self.total += x`, "
        "`self.index[key] = item`) instead of deriving it again from the whole container")
 
@@ -141,6 +143,8 @@ class DerivedValuePerUpdate(Rule):
         if found is None:
             return
         aliases, kind = found
+        if any(shrinks(function, f"{name}.{attr}") for name in aliases):
+            return  # kept short by the same call
         derived = self._derivation(node, aliases, attr)
         if derived is None:
             return
@@ -173,8 +177,9 @@ class DerivedValuePerUpdate(Rule):
                         and type(value.args[0].value) is cst.Name and value.args[0].value.value in aliases \
                         and attr in self._rendered_attrs():
                     return current, what, "render-node-element"
-                if _whole_of(value, aliases, attr):
-                    return current, what, "rederive-element"
+                whole = _whole_of(value, aliases, attr)
+                if whole:
+                    return current, what, whole
         return None
 
     def _rendered_attrs(self) -> Set[str]:
@@ -191,6 +196,24 @@ class DerivedValuePerUpdate(Rule):
 
 
 _SHRINKS = frozenset({"pop", "popleft", "popitem", "clear", "remove", "discard"})
+
+
+def shrinks(function: cst.FunctionDef, text: str) -> bool:
+    """The function takes elements out of `text` in place or cuts it (`.pop()`, `.clear()`,
+    `.remove(x)`, `del items[n:]`, `items = items[:n]`): a bounded list (a top-k kept short), not
+    one that grows by a step per call."""
+    for current, _ in own_nodes(function.body):
+        if type(current) is cst.Call and type(current.func) is cst.Attribute \
+                and current.func.attr.value in _SHRINKS and dotted_text(current.func.value) == text:
+            return True
+        if type(current) is cst.Del:
+            for sub, _ in own_nodes(current.target):
+                if type(sub) is cst.Subscript and dotted_text(sub.value) == text:
+                    return True
+        if type(current) is cst.Assign and any(dotted_text(t.target) == text for t in current.targets) \
+                and type(current.value) is cst.Subscript and dotted_text(current.value.value) == text:
+            return True
+    return False
 
 
 def kept_whole(stack, attr: str) -> bool:
@@ -240,20 +263,27 @@ def _joined_attrs(cls: cst.ClassDef) -> Set[str]:
     return out
 
 
-def _whole_of(value: cst.BaseExpression, aliases: Set[str], attr: str) -> bool:
-    """`sep.join(obj.attr)`, `sum(... for x in obj.attr)`, `len(b"".join(obj.attr))`, a
-    comprehension over `obj.attr`: a value made from every element of the container."""
+def _whole_of(value: cst.BaseExpression, aliases: Set[str], attr: str) -> Optional[str]:
+    """The cost key of a value made from every element of the container, or None:
+    `sep.join(obj.attr)`, `sum(... for x in obj.attr)`, `len(b"".join(obj.attr))` (a len of the
+    container alone costs nothing), a copy (`tuple(obj.attr)`) or a comprehension over it."""
     if type(value) is cst.Call:
         func = value.func
         name = dotted_text(func) or ""
+        if len(value.args) != 1 or value.args[0].star:
+            return None
+        arg = value.args[0].value
+        if name == "len":
+            return _whole_of(arg, aliases, attr) if type(arg) is cst.Call else None
+        if name in _WHOLE_COPIES and _is_attr(arg, aliases, attr):
+            return "list-copy-element"
         join = type(func) is cst.Attribute and func.attr.value == "join"
-        if (join or name in _WHOLE_AGGREGATES) and len(value.args) == 1:
-            arg = value.args[0].value
-            return _over(arg, aliases, attr) or (name == "len" and _whole_of(arg, aliases, attr))
-        return False
-    if type(value) in (cst.DictComp, cst.SetComp, cst.ListComp):
-        return _over(value, aliases, attr)
-    return False
+        if (join or name in _WHOLE_AGGREGATES or name in _WHOLE_COPIES) and _over(arg, aliases, attr):
+            return "rederive-element"
+        return None
+    if type(value) in (cst.DictComp, cst.SetComp, cst.ListComp) and _over(value, aliases, attr):
+        return "rederive-element"
+    return None
 
 
 def _over(expr: cst.BaseExpression, aliases: Set[str], attr: str) -> bool:

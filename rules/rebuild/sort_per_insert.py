@@ -11,7 +11,7 @@ from perflint.datawalk import ACROSS_CALLS_INNER, ACROSS_CALLS_KEPT
 from perflint.nodes import NESTED_SCOPES, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import innermost_def, later_statements
-from perflint.rules.rebuild.derived_value_per_update import kept_object, kept_whole
+from perflint.rules.rebuild.derived_value_per_update import kept_object, kept_whole, shrinks
 
 CODE = "PFL316"  # the lead renumbers at merge: keep the code here and in the docs file name only
 _ADDS = frozenset({"append", "insert"})
@@ -166,6 +166,8 @@ class SortPerInsert(Rule):
         if function is None or function.name.value == "__init__":
             return
         receiver, _, attr = target.partition(".")
+        if shrinks(function, target):
+            return  # a list the same code keeps short (sorted, then cut to its first n)
         if loops:
             loop = self._innermost_loop()
             if loop is None or _bound_in(loop, target):
