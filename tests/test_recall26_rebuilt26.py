@@ -199,3 +199,15 @@ def test_a_list_cut_after_its_sort_is_quiet():
                              "        self.jobs.sort(key=lambda j: j.due)\n        del self.jobs[10:]\n")
     assert topn != SCHEDULER
     assert seen(topn, "PFL316") == []
+
+
+def test_a_total_over_a_mappings_values_after_each_store_is_reported():
+    cache = ("class Cache:\n    def __init__(self):\n        self.entries = {}\n\n"
+             "    def put(self, key, blob):\n        self.entries[key] = blob\n"
+             "        self.size = sum(len(b) for b in self.entries.values())\n\n\n"
+             "def fill(blobs):\n    c = Cache()\n    for i in range(1000):\n        c.put(i, blobs[i])\n")
+    assert seen(cache, "PFL317") == [(7, "warning", DERIVED.format("'self.size'", "self.entries", "__setitem__"))]
+    fixed = cache.replace("        self.size = sum(len(b) for b in self.entries.values())\n",
+                          "        self.size += len(blob)\n")
+    assert fixed != cache
+    assert seen(fixed, "PFL317") == []

@@ -33,8 +33,10 @@ class DerivedValuePerUpdate(Rule):
     `grp.tokens.extend(new)`, `self.items.insert(i, x)`, `self.parts[k] = x`) and then, in the
     same call, stores a value derived from the whole container: `self.value = str(self)` (when a
     class of the module renders itself by joining over that container), `self.text =
-    "".join(self.parts)`, `self.size = sum(len(p) for p in self.parts)`, `self.count =
-    len(b"".join(self.chunks))`, `self.by_name = {p.name: p for p in self.parts}`.
+    "".join(self.parts)`, `self.size = sum(len(p) for p in self.parts)` (or over
+    `self.entries.values()`), `self.count = len(b"".join(self.chunks))`, `self.by_name = {p.name:
+    p for p in self.parts}`, a copy such as `self.view = tuple(self.parts)`. A `len()` of the
+    container alone is free and is not reported.
 
     The object must outlive the call: `self`, or a local bound to a parameter or to an item or
     attribute of `self` or of a parameter (the group a parser extends token by token), not one
@@ -298,6 +300,10 @@ def _over(expr: cst.BaseExpression, aliases: Set[str], attr: str) -> bool:
 
 
 def _is_attr(expr: cst.BaseExpression, aliases: Set[str], attr: str) -> bool:
+    """`obj.attr`, or a view of all of it (`obj.attr.values()`, `.items()`, `.keys()`)."""
+    if type(expr) is cst.Call and not expr.args and type(expr.func) is cst.Attribute \
+            and expr.func.attr.value in ("values", "items", "keys"):  # type: ignore[attr-defined]
+        expr = expr.func.value  # type: ignore[attr-defined]
     return type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value in aliases \
         and expr.attr.value == attr  # type: ignore[attr-defined]
 
