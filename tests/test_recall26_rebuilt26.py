@@ -211,3 +211,15 @@ def test_a_total_over_a_mappings_values_after_each_store_is_reported():
                           "        self.size += len(blob)\n")
     assert fixed != cache
     assert seen(fixed, "PFL317") == []
+
+
+def test_a_container_made_afresh_by_the_same_call_is_quiet():
+    # the method empties the mapping and fills it again: it does not grow across calls
+    afresh = ("class Fan:\n    def set_speeds(self, speeds):\n        self.speeds = {}\n"
+              "        for s in speeds:\n            self.speeds[s] = str(s)\n        self.speeds[0] = 'auto'\n"
+              "        self.reverse = {v: k for k, v in self.speeds.items()}\n\n\n"
+              "def run(fans):\n    for i in range(1000):\n        fans[i].set_speeds(range(3))\n")
+    assert seen(afresh, "PFL317") == []
+    sorts = SCHEDULER.replace("        self.jobs.append(job)\n", "        self.jobs = list(self.pending)\n        self.jobs.append(job)\n")
+    assert sorts != SCHEDULER
+    assert seen(sorts, "PFL316") == []

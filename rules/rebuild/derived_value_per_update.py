@@ -11,7 +11,7 @@ from perflint.datawalk import ACROSS_CALLS_INNER, ACROSS_CALLS_KEPT
 from perflint.nodes import NESTED_SCOPES, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import innermost_def, later_statements
-from perflint.rules.alloc.bytes_concat_in_loop import _kept
+from perflint.rules.alloc.bytes_concat_in_loop import _kept, _rebinds
 
 CODE = "PFL317"  # the lead renumbers at merge: keep the code here and in the docs file name only
 # Methods that change a list (or a set, a mapping) by one step in place.
@@ -145,8 +145,8 @@ class DerivedValuePerUpdate(Rule):
         if found is None:
             return
         aliases, kind = found
-        if any(shrinks(function, f"{name}.{attr}") for name in aliases):
-            return  # kept short by the same call
+        if any(shrinks(function, f"{name}.{attr}") or _rebinds(function, name, attr) for name in aliases):
+            return  # kept short, or made afresh, by the same call: it does not grow across calls
         derived = self._derivation(node, aliases, attr)
         if derived is None:
             return

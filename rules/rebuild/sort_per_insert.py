@@ -11,6 +11,7 @@ from perflint.datawalk import ACROSS_CALLS_INNER, ACROSS_CALLS_KEPT
 from perflint.nodes import NESTED_SCOPES, own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import innermost_def, later_statements
+from perflint.rules.alloc.bytes_concat_in_loop import _rebinds
 from perflint.rules.rebuild.derived_value_per_update import kept_object, kept_whole, shrinks
 
 CODE = "PFL316"  # the lead renumbers at merge: keep the code here and in the docs file name only
@@ -179,6 +180,8 @@ class SortPerInsert(Rule):
         else:
             if not attr or "." in attr:
                 return  # a local sorted once per call: what the call built
+            if _rebinds(function, receiver, attr):
+                return  # made afresh by the same call (`self.items = []` first): it does not grow across calls
             found = kept_object(function, self.ctx.stack, step, receiver, self.ctx.self_name())
             if found is None:
                 return
