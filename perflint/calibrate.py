@@ -10,12 +10,14 @@ nothing of the scanned project is imported or run.
 from __future__ import annotations
 
 import ast
+import bisect
 import copy
 import gc
 import importlib.metadata
 import itertools
 import json
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -709,6 +711,63 @@ def _render_node(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: str(tree), lambda: tree is tree, per=100)
 
 
+def _sort_insert(tmp: str) -> Tuple[float, float]:
+    """A sorted list of 1,000 elements with one element appended, sorted again whole (Timsort
+    walks the sorted run, then merges the newcomer in), against bisect.insort of the element:
+    per element of the list. Each round deletes what it added (by index, in both), so the list
+    stays 1,000 long."""
+    items = sorted(random.Random(7).random() for _ in range(1000))
+    probe = items[500] + 1e-12
+    at = bisect.bisect(items, probe)  # where it lands: taken out again by index
+
+    def smell() -> None:
+        items.append(probe)
+        items.sort()
+        del items[at]
+
+    def fix() -> None:
+        bisect.insort(items, probe)
+        del items[at]
+
+    return _pair(smell, fix, per=len(items))
+
+
+def _sort_insert_key(tmp: str) -> Tuple[float, float]:
+    """The same with a key function (`items.sort(key=lambda j: j[0])`): the sort calls the key
+    for every element, against placing the element by bisect over a list of the keys kept
+    beside it (what bisect.insort(..., key=) does on Python 3.10+, spelled for 3.9): per element."""
+    items = sorted((random.Random(7).random(), i) for i in range(1000))
+    keys = [item[0] for item in items]
+    probe = (items[500][0] + 1e-12, -1)
+    at = bisect.bisect(items, probe)
+
+    def key(item: Tuple[float, int]) -> float:
+        return item[0]
+
+    def smell() -> None:
+        items.append(probe)
+        items.sort(key=key)
+        del items[at]
+
+    def fix() -> None:
+        k = key(probe)
+        where = bisect.bisect(keys, k)
+        keys.insert(where, k)
+        items.insert(where, probe)
+        del keys[at], items[at]
+
+    return _pair(smell, fix, per=len(items))
+
+
+def _rederive(tmp: str) -> Tuple[float, float]:
+    """A derived value made again from a whole list of 1,000 short strings after one was
+    appended (`"".join(self.parts)`), against extending the kept value by the new piece: per
+    element of the list."""
+    parts = [f"tok{i}" for i in range(1000)]
+    kept = "".join(parts)
+    return _pair(lambda: "".join(parts), lambda: kept + "tok", per=len(parts))
+
+
 def _hash_node(tmp: str) -> Tuple[float, float]:
     """hash() of a syntax-tree-like node of 100 nodes whose __hash__ hashes a tuple of its
     fields (a name and a tuple of child nodes), so each call hashes the whole subtree, against
@@ -805,6 +864,9 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("enum-class", "the functional Enum API per call", "the enum defined once", "execution"), _enum_class),
     (CostSpec("temp-file-write", "content written to a temporary file and renamed over the identical stored object", "a stat that finds the object stored", "execution"), _temp_file_write),
     (CostSpec("render-node-element", "str() of a syntax-tree node, per leaf rendered", "comparing nodes by identity", "element"), _render_node),
+    (CostSpec("sort-insert-element", "a kept sorted list sorted whole again after one element is appended, per element of the list", "bisect.insort of the element", "element"), _sort_insert),
+    (CostSpec("sort-insert-key-element", "the same sort with a key function, which it calls for every element, per element of the list", "bisect.insort with the key", "element"), _sort_insert_key),
+    (CostSpec("rederive-element", "a value derived again from a whole kept list (a join, a sum) after one element is added, per element", "the value extended by the new element", "element"), _rederive),
     (CostSpec("hash-node-element", "hash() of a tree node whose __hash__ hashes its fields, child nodes included, per node of the subtree", "the hash kept on the node", "element"), _hash_node),
     (CostSpec("record-parse", "one record parsed by a declarative parser (construct) after a seek, per index", "one read and struct.Struct.iter_unpack", "execution", estimated=True,
               unmeasured="measured with construct, not a perflint dependency"), None),

@@ -779,6 +779,9 @@ def grower_of(program: "Program", fid: Optional[str], cand) -> Optional[str]:
     grower = f"{fid.rpartition('.')[0]}.{method}" if method else None
     return grower if grower in program.functions and program.hot_chain(grower) else fid
 ACROSS_CALLS_KEPT = -4  # growth start: an attribute grown once per call and never emptied (PFL203)
+# growth start: a container of an object grown once per call, whose steps are the trips of the
+# innermost loop around the call only (PFL316, PFL317): the outer loops may walk other objects
+ACROSS_CALLS_INNER = -5
 
 
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
@@ -796,7 +799,12 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     A buffer that another method grows and this one searches from its start once per call
     (PFL306, start -3: `pattern.search(self.buf)` in `next_event`, `self.buf.extend(data)` in
     `receive_data`) holds what the calls repeated by those loops have added: each search
-    scans it all, half the run's bytes on average."""
+    scans it all, half the run's bytes on average.
+
+    A container of an object grown once per call and derived or sorted whole after each step
+    (PFL316, PFL317, start -5) counts the trips of the innermost loop around the call only:
+    the loops outside it may walk other objects (a parser's groups, statement by statement),
+    each grown from empty, and count in the frequency, not in the size."""
     start, known, unknown, chunk = growth
     if start == ACROSS_CALLS_KEPT and fid is not None and fid in program.functions:
         # Never emptied after __init__: it holds every piece since the object was made, so
@@ -818,7 +826,9 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     if edge is None or not edge.site.loops:
         piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
         return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average ({done} once per call; no caller repeats the call in a loop)"
-    size, why = growth_size(program, edge.caller, program.edge_loops(edge), (0, known, unknown, chunk))
+    loops = program.edge_loops(edge)
+    first = len(loops) - 1 if start == ACROSS_CALLS_INNER else 0
+    size, why = growth_size(program, edge.caller, loops, (first, known, unknown, chunk))
     if start == ACROSS_CALLS_SCANNED and size > program.data_bytes / 2:
         # a search scans what the buffer holds: at most the input, data-bytes
         size, why = program.data_bytes / 2, f"{program.data_bytes / 2:g} bytes held on average (a buffer holds at most data-bytes {program.data_bytes:g})"
