@@ -191,3 +191,20 @@ def test_a_method_call_is_quiet():
         return [self.entropy(labels) for _ in data]
 '''
     assert seen({"pkg/tree.py": src}) == []
+
+
+def test_a_pure_walk_imported_from_another_module_is_reported():
+    entropy = ENTROPY.split("\n\ndef conditional", 1)[0]
+    files = {"pkg/__init__.py": "", "pkg/measure.py": entropy + "\n",
+             "pkg/tree.py": "from pkg.measure import entropy\n\n\ndef gains(columns, labels):\n    out = []\n"
+                            "    for column in columns:\n        out.append(entropy(labels) - len(column))\n    return out\n\n\n"
+                            "def forest(tables, labels):\n    return [gains(t, labels) for t in tables]\n"}
+    assert [(path, line, severity) for path, line, severity, _ in seen(files)] == [("pkg/tree.py", 7, "warning")]
+
+
+def test_an_imported_function_that_is_not_a_pure_walk_is_quiet():
+    files = {"pkg/__init__.py": "", "pkg/measure.py": "def entropy(labels):\n    labels.sort()\n    return [x for x in labels]\n",
+             "pkg/tree.py": "from pkg.measure import entropy\n\n\ndef run(labels, n):\n"
+                            "    return [entropy(labels) for _ in range(n)]\n\n\n"
+                            "def forest(tables, labels):\n    return [run(labels, t) for t in tables]\n"}
+    assert seen(files) == []

@@ -49,12 +49,15 @@ class InvariantCallInLoop(Rule):
 
     ## What it does
     Flags a call `f(a, b)` inside a loop where `f` is a plain function of the scanned program
-    that loops over (or builds a comprehension over) one of its parameters and is pure as far
+    (of the same module, or imported by name from another of its modules) that loops over (or builds a comprehension over) one of its parameters and is pure as far
     as its body shows: it assigns no attribute, subscripts only containers it made itself,
     calls only builtins that read, read-only methods, `math`/`numpy`/`operator` functions and
     other such functions of its module, declares nothing `global`, is not a generator and has
     no decorator; and where each argument is a name the loop never rebinds and only reads
-    (indexes, compares, hands to builtins or to other such functions), or a constant. The walk
+    (indexes, compares, hands to builtins or to other such functions), or a constant; and,
+    unless each is a value the function made itself (a call's result, a display), every other
+    call in the loop is one of those kinds or a method of such a value (any other call may
+    change a shared object through another reference). The walk
     is priced per element it visits (`scan-row`, a Python loop step, times the container's
     size: unknown, so the model's `loop-trips`) at the site's frequency (the loops and the
     enclosing function's heat): a warning only when that reaches the threshold; otherwise a
@@ -187,8 +190,10 @@ class InvariantCallInLoop(Rule):
         if not isinstance(func, cst.Name) or not self.ctx.in_loop or self.ctx.is_test:
             return
         name = func.value
-        if name in _PURE_BUILTINS or not node.args or not self._is_pure(name):
+        if name in _PURE_BUILTINS or not node.args:
             return
+        if not self._is_pure(name) and (name in self._functions or name not in self.ctx.imports):
+            return  # neither a pure function of this module nor one imported (phase 2 checks its body)
         fn = self.ctx.function
         if fn is None:
             return
@@ -209,17 +214,17 @@ class InvariantCallInLoop(Rule):
                 args.append(value.value)
             elif not is_literal(value):
                 return
-        if not args or not _unchanged(loop, args, self._pure_reader):
+        if not args or not _unchanged(loop, args, self._pure_reader, node):
             return
         fresh = _made_here(enclosing)
-        if not set(args) <= fresh and not self._harmless_calls(loop, fresh):
+        if not set(args) <= fresh and not self._harmless_calls(loop, fresh, node):
             # a parameter, a global or an alias of some object's state: any other call in the
             # loop may change it through another reference
             return
         # the loops, innermost first, that leave the arguments alone: only their trips repeat it
         invariant = 1
         for outer in reversed(self.ctx.loop_nodes[:-1]):
-            if not (isinstance(outer, (cst.For, cst.While)) and _unchanged(outer, args, self._pure_reader)):
+            if not (isinstance(outer, (cst.For, cst.While)) and _unchanged(outer, args, self._pure_reader, node)):
                 break
             invariant += 1
         shown = ", ".join(args)
@@ -228,13 +233,13 @@ class InvariantCallInLoop(Rule):
                           "is given and changes nothing, so each trip computes the same result again",
                     requires=("repeated", f"callee:{PURE_WALK}", f"loops-repeat:{invariant}", "trace-callee"))
 
-    def _harmless_calls(self, loop: cst.CSTNode, fresh: Set[str]) -> bool:
+    def _harmless_calls(self, loop: cst.CSTNode, fresh: Set[str], site: cst.Call) -> bool:
         """Whether every call in the loop is one that changes nothing it is not handed: a
         builtin that reads, a pure function of the module, a `math`/`numpy` function, a
         read-only method, or a method of a value the function made itself."""
         imports = self.ctx.imports
         for node, _ in own_nodes(loop):
-            if not isinstance(node, cst.Call):
+            if not isinstance(node, cst.Call) or node is site:
                 continue
             func = node.func
             if isinstance(func, cst.Name):
@@ -432,7 +437,7 @@ def _walked(expr: cst.BaseExpression) -> Optional[str]:
 _MUTATING_TARGETS = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del)
 
 
-def _unchanged(loop: cst.CSTNode, names: list, pure_call) -> bool:
+def _unchanged(loop: cst.CSTNode, names: list, pure_call, site: cst.Call) -> bool:
     """Whether the loop neither rebinds nor may change any of the names: each use only reads
     it (an index or attribute read, a comparison, arithmetic, a read-only method, an argument
     of a builtin that reads or of a function `pure_call` accepts)."""
@@ -468,6 +473,8 @@ def _unchanged(loop: cst.CSTNode, names: list, pure_call) -> bool:
                 return False
         if isinstance(parent, cst.Arg):
             call = parents.get(id(parent))
+            if call is site:
+                continue  # the call reported: phase 2 checks its callee's body
             if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and pure_call(call.func.value)):
                 return False
             continue
