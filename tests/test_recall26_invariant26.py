@@ -208,3 +208,25 @@ def test_an_imported_function_that_is_not_a_pure_walk_is_quiet():
                             "    return [entropy(labels) for _ in range(n)]\n\n\n"
                             "def forest(tables, labels):\n    return [run(labels, t) for t in tables]\n"}
     assert seen(files) == []
+
+
+SUMS = '''def total(xs):
+    return sum(x * x for x in xs)
+
+
+def scaled(xs, factors):
+    return [total(xs) * f for f in factors]
+
+
+def run(tables, factors):
+    return [scaled(t, factors) for t in tables]
+'''
+
+
+def test_a_generator_drained_by_sum_is_a_whole_walk():
+    assert [(line, severity) for _, line, severity, _ in seen({"pkg/sums.py": SUMS})] == [(6, "warning")]
+
+
+def test_a_generator_that_any_may_stop_early_is_quiet():
+    src = SUMS.replace("return sum(x * x for x in xs)", "return any(x > 0 for x in xs)")
+    assert seen({"pkg/sums.py": src}) == []

@@ -117,22 +117,22 @@ class InvariantCallInLoop(Rule):
     TRIGGERS = ("for ",)
     VALID = [
         # The argument changes per trip.
-        "def total(xs):\n    return sum(x for x in xs)\n"
+        "def total(xs):\n    return sum([x for x in xs])\n"
         "def run(groups):\n    return [total(g) for g in groups]\n",
         # The callee appends to its argument: not pure.
         "def grow(xs):\n    for x in list(xs):\n        xs.append(x)\n"
         "def run(xs, n):\n    for _ in range(n):\n        grow(xs)\n",
         # Hoisted.
-        "def total(xs):\n    return sum(x for x in xs)\n"
+        "def total(xs):\n    return sum([x for x in xs])\n"
         "def run(xs, n):\n    t = total(xs)\n    return [t * i for i in range(n)]\n",
         # The loop changes the argument between calls.
-        "def total(xs):\n    return sum(x for x in xs)\n"
+        "def total(xs):\n    return sum([x for x in xs])\n"
         "def run(xs, n):\n    out = []\n    for i in range(n):\n        out.append(total(xs))\n"
         "        xs.append(i)\n    return out\n",
     ]
     INVALID = [
         Invalid(
-            "def total(xs):\n    return sum(x for x in xs)\n"
+            "def total(xs):\n    return sum([x for x in xs])\n"
             "def run(xs, n):\n    out = []\n    for i in range(n):\n        out.append(total(xs) * i)\n    return out\n",
             line=5,
         ),
@@ -404,10 +404,27 @@ def _walk(fn: cst.FunctionDef) -> Optional[cst.CSTNode]:
                 continue
             if isinstance(node, cst.For) and not _whole(node):
                 continue  # stops early: a search, or a stream read a piece at a time
-            if isinstance(node, cst.CompFor) and isinstance(parents.get(id(node)), cst.GeneratorExp):
+            gen = parents.get(id(node))
+            if isinstance(node, cst.CompFor) and isinstance(gen, cst.GeneratorExp) and not _drained(gen, parents):
                 continue  # lazy: any(), next() stop early
             return node
     return None
+
+
+def _drained(gen: cst.GeneratorExp, parents: Dict[int, cst.CSTNode]) -> bool:
+    """Whether a generator expression is consumed to its end where it is made: the argument
+    of sum(), sorted(), min(), max(), a container constructor, or str.join()."""
+    arg = parents.get(id(gen))
+    call = parents.get(id(arg)) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in _DRAINING
+    return isinstance(func, cst.Attribute) and func.attr.value == "join"
+
+
+_DRAINING = frozenset({"sum", "sorted", "min", "max", "list", "set", "tuple", "dict", "frozenset"})
 
 
 def _whole(loop: cst.For) -> bool:
