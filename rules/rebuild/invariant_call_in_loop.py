@@ -134,7 +134,7 @@ class InvariantCallInLoop(Rule):
         Invalid(
             "def total(xs):\n    return sum([x for x in xs])\n"
             "def run(xs, n):\n    out = []\n    for i in range(n):\n        out.append(total(xs) * i)\n    return out\n",
-            line=5,
+            line=6,
         ),
     ]
 
