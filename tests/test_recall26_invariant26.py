@@ -230,3 +230,52 @@ def test_a_generator_drained_by_sum_is_a_whole_walk():
 def test_a_generator_that_any_may_stop_early_is_quiet():
     src = SUMS.replace("return sum(x * x for x in xs)", "return any(x > 0 for x in xs)")
     assert seen({"pkg/sums.py": src}) == []
+
+
+def test_a_callee_that_reads_a_module_list_a_call_in_the_loop_may_grow_is_quiet():
+    src = '''SEEN = []
+
+
+def register(x):
+    SEEN.append(x)
+
+
+def known(xs):
+    return [x for x in xs if x in SEEN]
+
+
+def run(items):
+    xs = list(items)
+    out = []
+    for item in items:
+        register(item)
+        out.append(known(xs))
+    return out
+
+
+def many(tables):
+    return [run(t) for t in tables]
+'''
+    assert seen({"pkg/reg.py": src}) == []
+
+
+def test_a_callee_that_reads_a_module_constant_is_reported():
+    src = '''LIMIT = 10
+
+
+def small(xs):
+    return [x for x in xs if x < LIMIT]
+
+
+def run(items):
+    xs = list(items)
+    out = []
+    for item in items:
+        out.append(len(small(xs)) + item)
+    return out
+
+
+def many(tables):
+    return [run(t) for t in tables]
+'''
+    assert [(line, severity) for _, line, severity, _ in seen({"pkg/reg.py": src})] == [(12, "warning")]

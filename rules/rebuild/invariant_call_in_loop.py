@@ -104,8 +104,9 @@ class InvariantCallInLoop(Rule):
     ## Notes
     Methods (`self.f(x)`: their result may depend on the object's state, which the loop may
     change), calls of functions imported from outside the program, of decorated or memoised
-    functions, and arguments the loop rebinds, mutates or hands to any other call are not
-    reported. Whether the walked container is large is not known: a helper over a handful of
+    functions, of functions that read a module-level name other than a constant (a literal,
+    a tuple of them, a frozenset: a module list or dict may grow between calls), and arguments
+    the loop rebinds, mutates or hands to any other call are not reported. Whether the walked container is large is not known: a helper over a handful of
     flags costs little at any frequency, and the unknown size is priced at the model's default.
     """
 
@@ -144,6 +145,7 @@ class InvariantCallInLoop(Rule):
         self._pure: Dict[str, bool] = {}
         self._walks: Set[int] = set()  # ids of the walking loops of pure functions
         self._names: Set[str] = set()  # names the module binds other than by `def`
+        self._mutable: Set[str] = set()  # module-level names whose value may change (not a constant)
 
     def visit_Module(self, node: cst.Module) -> None:
         for stmt in node.body:
@@ -156,17 +158,27 @@ class InvariantCallInLoop(Rule):
                     if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                         for target in targets:
-                            self._names |= names_in(target)
+                            bound = names_in(target)
+                            if not (isinstance(small, cst.Assign) and _immutable(small.value)) \
+                                    or bound & self._names:
+                                self._mutable |= bound
+                            self._names |= bound
                     elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                         for alias in small.names:
                             bound = alias.asname.name if alias.asname is not None else alias.name
                             if isinstance(bound, cst.Name):
                                 self._names.add(bound.value)
             else:
-                # a def under `if`/`try` may be rebound: leave such names alone
+                # a def under `if`/`try` may be rebound: leave such names alone; any name bound
+                # there may hold anything
                 for sub, _ in own_nodes(stmt):
                     if isinstance(sub, cst.FunctionDef):
                         self._names.add(sub.name.value)
+                    elif isinstance(sub, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+                        self._mutable |= names_in(sub.target)
+        for sub, _ in own_nodes(node, ()):
+            if isinstance(sub, (cst.Global, cst.Nonlocal)):
+                self._mutable |= {n.name.value for n in sub.names}  # rebound by some function
 
     # -- the callee: a module-level function that walks a parameter and changes nothing ----
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -310,6 +322,9 @@ class InvariantCallInLoop(Rule):
         imports = self.ctx.imports
         for node, parent in own_nodes(fn.body):
             kind = type(node)
+            if kind is cst.Name and node.value in self._mutable and node.value not in local \
+                    and node.value not in params and not _name_of(node, parent):  # type: ignore[attr-defined]
+                return False  # reads module state that may change between calls
             if kind in (cst.Global, cst.Nonlocal, cst.Yield, cst.Await, cst.With, cst.Del, cst.Lambda,
                         cst.FunctionDef, cst.ClassDef, cst.Import, cst.ImportFrom):
                 return False
@@ -542,3 +557,24 @@ def _new_value(expr: cst.BaseExpression) -> bool:
 _NEW_VALUES = (cst.Call, cst.List, cst.Dict, cst.Set, cst.Tuple, cst.ListComp, cst.SetComp, cst.DictComp,
                cst.GeneratorExp, cst.BinaryOperation, cst.UnaryOperation, cst.Comparison, cst.Integer, cst.Float,
                cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+def _name_of(node: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
+    """Whether the Name node names something rather than reading a variable: an attribute's
+    name (`x.attr`) or a keyword argument's."""
+    return (isinstance(parent, cst.Attribute) and parent.attr is node) or (
+        isinstance(parent, cst.Arg) and parent.keyword is node)
+
+
+def _immutable(value: cst.BaseExpression) -> bool:
+    """A module constant nothing can change in place: a literal, a tuple of them, a frozenset."""
+    if isinstance(value, (cst.List, cst.Dict, cst.Set)):
+        return False  # a display: a container anything may change
+    if isinstance(value, cst.Tuple):
+        return all(isinstance(e, cst.Element) and _immutable(e.value) for e in value.elements)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "frozenset":
+        return True
+    if is_literal(value) or (isinstance(value, cst.Name) and value.value in ("None", "True", "False")):
+        return True
+    return isinstance(value, (cst.UnaryOperation, cst.BinaryOperation)) and all(
+        _immutable(v) for v in ((value.expression,) if isinstance(value, cst.UnaryOperation) else (value.left, value.right)))
