@@ -62,7 +62,7 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("loops-repeat:"):
             # loops-repeat:<n>: the innermost n loops at the site multiply its count given the
             # loops outside them: a value they do not change is computed again per trip only if
-            # they run more than once (PFL316); nested unknown loops may add nothing
+            # they run more than once (PFL318); nested unknown loops may add nothing
             inner = int(req[len("loops-repeat:"):])
             loops = list(cand.loops)
             if inner <= 0 or inner > len(loops) or \

@@ -1,7 +1,7 @@
 """Session twenty-six, rebuild family: a decision-tree learner (Dod-o/Statistical-Learning-Method_Code,
 bench/realbugs.toml `statlearn-decision-tree-entropy-per-feature`) computed the entropy of the
 whole label set inside its loop over every feature, although the labels never change in that
-loop; the fix computes it once before the loop. PFL316 invariant-call-in-loop reports a call, on
+loop; the fix computes it once before the loop. PFL318 invariant-call-in-loop reports a call, on
 every trip of a loop, of a module-level function that walks a parameter and is pure as far as its
 body shows, with arguments the loop neither rebinds nor may change; priced per element walked
 (scan-row, size unknown: loop-trips) at the trips of the loops that leave the arguments alone.
@@ -9,7 +9,7 @@ body shows, with arguments the loop neither rebinds nor may change; priced per e
 The case stays a note: calcBestFeature has no caller that repeats it in the graph (heat 1), so its
 loop's x100 over 100 elements is 221 us per unit of work.
 
-The buggy tests fail on the code before the change (no PFL316)."""
+The buggy tests fail on the code before the change (no PFL318)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from conftest import rule_findings
 
 
 def seen(files):
-    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(files, "PFL316")]
+    return [(f.path, f.line, f.severity, f.message) for f in rule_findings(files, "PFL318")]
 
 
 ENTROPY = '''import numpy as np
@@ -61,7 +61,7 @@ def test_entropy_of_the_labels_per_feature_is_reported_at_its_call():
 
 
 def test_the_finding_is_priced_per_element_walked_at_the_loop_trips():
-    (finding,) = rule_findings({"pkg/tree.py": ENTROPY}, "PFL316")
+    (finding,) = rule_findings({"pkg/tree.py": ENTROPY}, "PFL318")
     assert round(finding.cost * 1e9) == round(2.209e-08 * 100 * 1e9)  # scan-row x 100 rows (size unknown)
     assert finding.frequency == 100
 

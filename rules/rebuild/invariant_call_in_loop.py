@@ -1,4 +1,4 @@
-"""PFL316 invariant-call-in-loop."""
+"""PFL318 invariant-call-in-loop."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class InvariantCallInLoop(Rule):
     flags costs little at any frequency, and the unknown size is priced at the model's default.
     """
 
-    CODE = "PFL316"
+    CODE = "PFL318"
     COST = "scan-row"  # perflint/calibrate.py SPECS: a Python loop step per element walked
     NAME = "invariant-call-in-loop"
     FAMILY = "rebuild"
