@@ -59,6 +59,15 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # function nothing hot reaches (a start-up helper, a CLI's main) is not.
             if not program.repeated(fid, cand.loops) and not program.evidenced(fid, cand.loops):
                 return None
+        elif req.startswith("loops-repeat:"):
+            # loops-repeat:<n>: the innermost n loops at the site multiply its count given the
+            # loops outside them: a value they do not change is computed again per trip only if
+            # they run more than once (PFL318); nested unknown loops may add nothing
+            inner = int(req[len("loops-repeat:"):])
+            loops = list(cand.loops)
+            if inner <= 0 or inner > len(loops) or \
+                    program.site_trips(fid, loops) < 2 * program.site_trips(fid, loops[:len(loops) - inner]):
+                return None
         elif req.startswith("callers-pass-fixed:"):
             # every caller passes the parameter an object fixed for the process (passed.py)
             if not passes_fixed(program, fid, req[len("callers-pass-fixed:"):]):
