@@ -112,7 +112,7 @@ class Scorer:
             own = own_steps_start(cand.requires)
             if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
                 size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth,
-                                        own=own is not None)
+                                        own=own is not None, unit=per)
             else:
                 if cand.size is not None:
                     size, why = cand.size, f"{cand.size:g} {per}s"
