@@ -75,7 +75,9 @@ class GrownContainerCopied(Rule):
     that does not rebind a name of the target (a list per key, whose key the loop binds, grows
     across calls, not across the trips). A function that also sets the container afresh (to
     something not made from itself) holds one call's elements and is not reported outside a
-    loop. Copy on write is sometimes the point (a class-level default copied per instance, a
+    loop. An item counted from the end (`self.errors[-1] = self.errors[-1] + (x,)`) is
+    usually the one the call just appended, extended once: not reported. Copy on write is
+    sometimes the point (a class-level default copied per instance, a
     list shared with copies of the object): the cost is what the severity says.
     A merge that adds no key the code spells out (`{**self.options, **extra}`) is not
     reported: it need not grow the mapping.
@@ -99,6 +101,9 @@ class GrownContainerCopied(Rule):
         "class A:\n    def conf(self, extra):\n        self.opts = {**self.opts, **extra}\n",
         # another container's copy: no growth of the stored one
         "class A:\n    def add(self, v):\n        items = self.items + [v]\n        return items\n",
+        # the item just appended, extended once
+        "class R:\n    def addError(self, test, err):\n        super().addError(test, err)\n"
+        "        self.errors[-1] = self.errors[-1] + (err,)\n",
         # reset in the same call: it holds one call's elements
         "class A:\n    def run(self, v):\n        self.items = []\n        self.items = self.items + [v]\n",
     ]
@@ -130,6 +135,8 @@ class GrownContainerCopied(Rule):
         if found is None:
             return
         kind, container, added = found
+        if _last_item(target):
+            return  # `self.errors[-1] = self.errors[-1] + (x,)`: the item a call just added, extended once
         function = innermost_def(self.ctx)
         if function is None or function.name.value in _SKIPPED_METHODS:
             return
@@ -190,6 +197,15 @@ class GrownContainerCopied(Rule):
         if _set_afresh(function.body, code, node):
             return None  # reset per call (or per trip of the loop around it): holds one call's elements
         return ACROSS_CALLS_GROWN
+
+
+def _last_item(target: cst.BaseExpression) -> bool:
+    """`x[-1]` (or `x[-n]`): an item counted from the end, usually the one just appended."""
+    if not isinstance(target, cst.Subscript) or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    index = target.slice[0].slice.value
+    return isinstance(index, cst.UnaryOperation) and isinstance(index.operator, cst.Minus) \
+        and isinstance(index.expression, cst.Integer)
 
 
 def _shape(kind: str) -> str:
