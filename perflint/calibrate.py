@@ -549,6 +549,18 @@ def _list_copy(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: items[1:], lambda: itertools.islice(items, 1, None), per=len(items) - 1)
 
 
+def _dict_copy(tmp: str) -> Tuple[float, float]:
+    """Copying one entry of a dict merged into a new one to add a key (`{**d, k: v}`,
+    `dict(d, k=v)`: every entry rehashed into a fresh table), versus storing the key in
+    place."""
+    table = {f"k{i}": i for i in range(1024)}
+
+    def store() -> None:
+        table["new"] = 1
+
+    return _pair(lambda: {**table, "new": 1}, store, per=len(table))
+
+
 _HEADER_TEXT = bytearray((b"X-Header-Name: some header value text 1234\r\n" * 400)[:16384])
 
 
@@ -850,6 +862,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("struct-layout", "a struct format and field widths accumulated from a fixed 13-field table per call, then the record unpacked", "the Struct and widths prepared once per table", "execution"), _struct_layout),
     (CostSpec("copy-byte", "copying a slice of bytes", "a memoryview slice", "byte"), _copy_byte),
     (CostSpec("list-copy-element", "copying a slice of a list only to search it", "itertools.islice or an index range", "element"), _list_copy),
+    (CostSpec("dict-copy-element", "a dict copied whole to add a key (`{**d, k: v}`, `dict(d, k=v)`)", "the key stored in place", "element"), _dict_copy),
     (CostSpec("regex-search-byte", "a regex search of a buffer from its start, per byte it scans again", "the search resumed from the kept position", "byte"), _regex_search),
     (CostSpec("find-byte", "bytes.find of a buffer from its start, per byte it scans again", "the find resumed from the kept position", "byte"), _find_byte),
     (CostSpec("text-append-byte", "`+=` on text held by an attribute or container", "list + join", "byte"), _str_append),

@@ -621,7 +621,7 @@ def _call_text(expr: cst.BaseExpression) -> str:
 
 # -- what an accumulator holds -----------------------------------------------------------
 def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
-                growth: Tuple[int, float, int, float], own: bool = False) -> Tuple[float, str]:
+                growth: Tuple[int, float, int, float], own: bool = False, unit: str = "byte") -> Tuple[float, str]:
     """The average bytes one step of `buf += piece` copies, and how that was worked out.
 
     `growth` is (index of the first loop the accumulator grows in, bytes one step adds that
@@ -639,10 +639,13 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     in its function on every call and grown by records the code sizes, so its steps are its
     own loops' trips per call (`run_trips`), however deep its callers' loops sit: the nesting
     cap on unknown loops belongs to the frequency (how often the call repeats), and the calls
-    it repeats each build a buffer of their own."""
+    it repeats each build a buffer of their own.
+
+    `unit` names what a step adds when it is not bytes: a list or dict grown by copying
+    (PFL107) holds elements, and its pieces are the elements the code adds."""
     start, known, unknown, chunk = growth[:4]
     if start < 0:
-        return _across_calls(program, fid, growth)
+        return _across_calls(program, fid, growth, unit)
     if len(growth) > 4:
         # a fifth item: the loops it grows in end there; deeper ones repeat the site within a
         # step (PFL306's search of a local buffer in an any() over several needles)
@@ -657,11 +660,11 @@ def growth_size(program: "Program", fid: Optional[str], loops: Sequence["Loop"],
     steps = program.trips(loops[start:], 0) if walk else (max(run_trips(program, loops[start:]), counted) if own else counted)
     size = steps * piece / 2
     plural = "s" if piece != 1 else ""
-    why = f"{size:g} bytes held on average ({steps:g} steps of {piece:g} byte{plural})"
+    why = f"{size:g} {unit}s held on average ({steps:g} steps of {piece:g} {unit}{plural})"
     if steps > counted:
         run = "walk of the data" if walk else OWN_RUN
-        why = (f"{size * steps / counted:g} bytes: {size:g} held on average ({steps:g} steps of {piece:g} "
-               f"byte{plural}) x {steps:g} steps per {run}, of which the frequency counts {counted:g}")
+        why = (f"{size * steps / counted:g} {unit}s: {size:g} held on average ({steps:g} steps of {piece:g} "
+               f"{unit}{plural}) x {steps:g} steps per {run}, of which the frequency counts {counted:g}")
         size *= steps / counted
     if chunk:
         reads = max(program.data_bytes / chunk, 1.0)
@@ -784,7 +787,8 @@ ACROSS_CALLS_KEPT = -4  # growth start: an attribute grown once per call and nev
 ACROSS_CALLS_INNER = -5
 
 
-def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float]) -> Tuple[float, str]:
+def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float],
+                  unit: str = "byte") -> Tuple[float, str]:
     """An attribute grown once per call of its method, which leaves it alone afterwards
     (PFL203, growth start -1): its steps between two consumptions are the calls the caller's
     loops make in a row, the trips of the loops around the call on the hottest chain (as the
@@ -816,8 +820,8 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
         if chunk:
             # a stream read in chunks still holds at most data-bytes
             size = min(size, program.data_bytes / 2)
-        return max(size, 1.0), (f"{size:g} bytes held on average (grown once per call and never emptied: "
-                                f"{steps:g} calls per unit of work of {piece:g} bytes)")
+        return max(size, 1.0), (f"{size:g} {unit}s held on average (grown once per call and never emptied: "
+                                f"{steps:g} calls per unit of work of {piece:g} {unit}s)")
     done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
     if start == ACROSS_CALLS_SCANNED and fid is not None and fid in program.functions:
         done = f"searched whole; grown by {program.display_name(fid)}"
@@ -825,10 +829,10 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     edge = chain[-1] if chain else None
     if edge is None or not edge.site.loops:
         piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
-        return max(piece / 2, 1.0), f"{piece / 2:g} bytes held on average ({done} once per call; no caller repeats the call in a loop)"
+        return max(piece / 2, 1.0), f"{piece / 2:g} {unit}s held on average ({done} once per call; no caller repeats the call in a loop)"
     loops = program.edge_loops(edge)
     first = len(loops) - 1 if start == ACROSS_CALLS_INNER else 0
-    size, why = growth_size(program, edge.caller, loops, (first, known, unknown, chunk))
+    size, why = growth_size(program, edge.caller, loops, (first, known, unknown, chunk), unit=unit)
     if start == ACROSS_CALLS_SCANNED and size > program.data_bytes / 2:
         # a search scans what the buffer holds: at most the input, data-bytes
         size, why = program.data_bytes / 2, f"{program.data_bytes / 2:g} bytes held on average (a buffer holds at most data-bytes {program.data_bytes:g})"

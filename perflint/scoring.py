@@ -9,7 +9,6 @@ cost, because "once per call of something that runs once" is not a hot path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
@@ -77,10 +76,6 @@ def dwarfed(cost: float, beside: float) -> bool:
     return beside > 0 and beside >= DWARF_RATIO * cost
 
 
-
-_UNIT_WORD = re.compile(r"(?<![-\w])byte(s?)\b")
-
-
 def _units() -> Dict[str, str]:
     from perflint.calibrate import SPECS
 
@@ -116,9 +111,7 @@ class Scorer:
             own = own_steps_start(cand.requires)
             if cand.growth is not None:  # an accumulator: what it holds, from its loops' trips
                 size, why = growth_size(self.program, grower_of(self.program, fid, cand), cand.loops, cand.growth,
-                                        own=own is not None)
-                if per != "byte":  # an accumulator of elements (PFL316, PFL317): the same sums, another unit
-                    why = _UNIT_WORD.sub(lambda m: per + m.group(1), why)
+                                        own=own is not None, unit=per)
             else:
                 if cand.size is not None:
                     size, why = cand.size, f"{cand.size:g} {per}s"
