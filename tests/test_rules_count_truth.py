@@ -131,3 +131,9 @@ def test_a_cheap_len_is_quiet(body, round_config):
     src = ("class Bag:\n    def __len__(self):\n" + body +
            "def f():\n    b = Bag()\n    while b:\n        b.pop()\n")
     assert found(src, round_config) == []
+
+
+def test_a_parameter_rebound_on_one_path_is_not_a_known_queryset(round_config):
+    src = ("def f(user, qs=None):\n    if qs is None:\n        qs = Post.objects.filter(owner=user)\n"
+           "    if qs:\n        notify(user)\n")
+    assert found(src, round_config) == []

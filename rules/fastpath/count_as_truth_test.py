@@ -168,9 +168,12 @@ class CountAsTruthTest(Rule):
         cls = self._own_class(fn)
         single: Dict[str, Optional[cst.BaseExpression]] = {}
 
+        params = {p.name.value for p in (*fn.params.params, *fn.params.posonly_params, *fn.params.kwonly_params)}
+
         def value_of(name: str) -> Optional[cst.BaseExpression]:
+            """The one value the function binds to a local (a parameter may hold another)."""
             if name not in single:
-                single[name] = single_value(fn, name)
+                single[name] = None if name in params else single_value(fn, name)
             return single[name]
 
         def used(name: str) -> List[cst.Name]:
