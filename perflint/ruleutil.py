@@ -437,3 +437,33 @@ def forwarding_wrapper(stack: Sequence[cst.CSTNode]) -> Optional[Tuple[cst.Funct
                 (type(call.func) is cst.Attribute and callee.split(".")[0] == "self" and callee.count(".") == 1):
             wrapped.append(call)
     return (fn, wrapped) if wrapped else None  # type: ignore[return-value]
+
+
+# Django's own QuerySet methods that return a queryset: a chain of only these shows what it
+# prefetches.
+QUERYSET_API = frozenset({"all", "filter", "exclude", "annotate", "alias", "order_by", "reverse", "distinct",
+                           "values", "values_list", "select_related", "prefetch_related", "only", "defer",
+                           "using", "select_for_update", "extra", "none", "union", "intersection", "difference"})
+
+# A queryset that loads its relations up front: no query per item.
+QUERYSET_PRELOAD = ("select_related", "prefetch_related", "values", "values_list", "only", "defer", "iterator")
+
+
+def queryset_chain(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
+    """(model, preloaded) for `Model.objects.<method>(...)...` chains (PFL503, PFL507): the
+    model's name and whether the chain loads its relations up front."""
+    preloaded = False
+    while True:
+        if isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute):
+                if expr.func.attr.value in QUERYSET_PRELOAD:
+                    preloaded = True
+                expr = expr.func.value
+                continue
+            return None
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "objects" and isinstance(expr.value, cst.Name):
+                return expr.value.value, preloaded
+            expr = expr.value
+            continue
+        return None

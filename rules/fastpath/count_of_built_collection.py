@@ -125,7 +125,7 @@ class CountOfBuiltCollection(Rule):
         if len(node.args) != 1 or node.args[0].star:
             return
         arg = node.args[0].value
-        built = _built(arg)
+        built = built_collection(arg)
         via = ""
         if built is None and isinstance(arg, cst.Call):
             helper = self._helper(arg)
@@ -158,11 +158,11 @@ class CountOfBuiltCollection(Rule):
     def _returned(self, fn: cst.FunctionDef) -> Optional[_Built]:
         key = id(fn)
         if key not in self._returns:
-            self._returns[key] = _returns_built(fn)
+            self._returns[key] = returns_built(fn)
         return self._returns[key]
 
 
-def _returns_built(fn: cst.FunctionDef) -> Optional[_Built]:
+def returns_built(fn: cst.FunctionDef) -> Optional[_Built]:
     """What every `return` of `fn` builds, when each returns such a collection (or an empty
     literal), and the function is not a generator."""
     found: Optional[_Built] = None
@@ -179,7 +179,7 @@ def _returns_built(fn: cst.FunctionDef) -> Optional[_Built]:
                 return None
             if isinstance(value, (cst.List, cst.Dict, cst.Tuple)) and not value.elements:
                 continue  # nothing to convert: a missing source
-            built = _built(value)
+            built = built_collection(value)
             if built is None:
                 return None
             found = found or built
@@ -188,7 +188,7 @@ def _returns_built(fn: cst.FunctionDef) -> Optional[_Built]:
     return found
 
 
-def _built(expr: cst.BaseExpression) -> Optional[_Built]:
+def built_collection(expr: cst.BaseExpression) -> Optional[_Built]:
     """(how, source, per-element call) when `expr` builds a list or dict from a sized source
     with a call per element and no filter."""
     if isinstance(expr, cst.ListComp):

@@ -14,10 +14,9 @@ from perflint.nodes import iter_children, names_below, own_nodes
 from perflint.sqlamodels import LAZY_DYNAMIC, Model, file_models, lazy_reads, loader_cover, loading_helper
 from perflint.repetition import per_attempt
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, locks_rows, loop_target_names, method_name, names_in, sql_text, tests_fresh_state
+from perflint.ruleutil import (QUERYSET_API, first_arg, locks_rows, loop_target_names, method_name, names_in,
+                               queryset_chain, sql_text, tests_fresh_state)
 
-# A queryset that loads its relations up front: no query per item.
-_PRELOAD = ("select_related", "prefetch_related", "values", "values_list", "only", "defer", "iterator")
 # Instance attributes that never follow a relation.
 _NOT_RELATIONS = {"pk", "id", "_meta", "_state", "objects", "DoesNotExist", "MultipleObjectsReturned"}
 _TOOLING_CLASS = re.compile(r"(introspect|inspector|schema_?editor|migrat|dialect)", re.I)
@@ -964,7 +963,7 @@ class QueryInLoop(Rule):
             return
         self._assigned[-1][node.targets[0].target.value] = node.value
         self._all_assigned[-1].setdefault(node.targets[0].target.value, []).append(node.value)
-        qs = _queryset(node.value)
+        qs = queryset_chain(node.value)
         name = node.targets[0].target.value
         if qs is not None:
             self._querysets[-1][name] = qs
@@ -975,7 +974,7 @@ class QueryInLoop(Rule):
         if not isinstance(node.target, cst.Name):
             return
         self._enter_rows(node.target, node.iter, node)
-        qs = _queryset(node.iter)
+        qs = queryset_chain(node.iter)
         if qs is None and isinstance(node.iter, cst.Name) and self._querysets:
             qs = self._querysets[-1].get(node.iter.value)
         if qs is not None and not qs[1]:
@@ -1382,7 +1381,7 @@ def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
     while True:
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
             method = expr.func.attr.value
-            if method not in _QUERYSET_API:
+            if method not in QUERYSET_API:
                 # a manager's own method (`Addon.objects.filter_for_execution(c)`) may prefetch
                 # inside (weblate's does): what it returns is not known here
                 return None
@@ -1405,11 +1404,6 @@ def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
         return found if known else None
 
 
-# Django's own QuerySet methods that return a queryset: a chain of only these shows what it
-# prefetches.
-_QUERYSET_API = frozenset({"all", "filter", "exclude", "annotate", "alias", "order_by", "reverse", "distinct",
-                           "values", "values_list", "select_related", "prefetch_related", "only", "defer",
-                           "using", "select_for_update", "extra", "none", "union", "intersection", "difference"})
 _WRITE_ENDS = frozenset({"delete", "update", "create", "get_or_create", "update_or_create", "bulk_create",
                          "bulk_update", "add", "remove", "set", "clear"})
 
@@ -1448,25 +1442,6 @@ def _ends_in_write(stack, node: cst.Call) -> bool:
 # Related-manager methods that read rows (a reverse relation's `<model>_set`).
 _SET_QUERIES = frozenset({"all", "filter", "exclude", "annotate", "order_by", "count", "exists", "first", "last",
                           "get", "values", "values_list", "aggregate", "distinct"})
-
-
-def _queryset(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
-    """(model, preloaded) for `Model.objects.<method>(...)...` chains."""
-    preloaded = False
-    while True:
-        if isinstance(expr, cst.Call):
-            if isinstance(expr.func, cst.Attribute):
-                if expr.func.attr.value in _PRELOAD:
-                    preloaded = True
-                expr = expr.func.value
-                continue
-            return None
-        if isinstance(expr, cst.Attribute):
-            if expr.attr.value == "objects" and isinstance(expr.value, cst.Name):
-                return expr.value.value, preloaded
-            expr = expr.value
-            continue
-        return None
 
 
 # Transaction control and schema statements: nothing a WHERE IN or a join could fetch at once.
