@@ -467,3 +467,30 @@ def queryset_chain(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
             expr = expr.value
             continue
         return None
+
+
+def loop_bound_names(loop: cst.CSTNode) -> Set[str]:
+    """Names a loop binds: its target and what its body assigns (not nested scopes). PFL203
+    and PFL107 ask it whether a loop rebinds what a statement in it reads."""
+    out: Set[str] = set()
+    roots: List[cst.CSTNode] = []
+    if isinstance(loop, cst.For):
+        roots = [loop.target, loop.body]
+    elif isinstance(loop, cst.While):
+        roots = [loop.body]
+    else:
+        roots = [loop]
+    for root in roots:
+        for current, parent in own_nodes(root):
+            if isinstance(current, cst.Name) and (
+                (isinstance(parent, cst.AssignTarget) and parent.target is current)
+                or (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is current)
+                or (isinstance(parent, (cst.For, cst.CompFor)) and parent.target is current)
+                or (isinstance(parent, cst.NamedExpr) and parent.target is current)
+                or (isinstance(parent, cst.Element) and root is not loop)
+                or (isinstance(parent, cst.AsName) and parent.name is current)
+            ):
+                out.add(current.value)
+    if isinstance(loop, cst.For) and isinstance(loop.target, cst.Name):
+        out.add(loop.target.value)
+    return out

@@ -11,7 +11,7 @@ from perflint.datawalk import ACROSS_CALLS_GROWN, ACROSS_CALLS_KEPT, OWN_STEPS, 
 from perflint.finding import Loop
 from perflint.nodes import NESTED_SCOPES, iter_children, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def, later_statements, one_line_code
+from perflint.ruleutil import innermost_def, later_statements, loop_bound_names, one_line_code
 from perflint.values import dotted_text
 
 
@@ -382,7 +382,7 @@ class BytesConcatInLoop(Rule):
         loops = self.ctx.loop_nodes
         start = None
         for index in range(len(loops) - 1, -1, -1):
-            if names & _bound_in(loops[index]):
+            if names & loop_bound_names(loops[index]):
                 break
             start = index
         if start is None:
@@ -606,30 +606,6 @@ def _just_added(stack: List[cst.CSTNode], node: cst.CSTNode, loop: cst.CSTNode, 
     return False
 
 
-def _bound_in(loop: cst.CSTNode) -> Set[str]:
-    """Names a loop binds: its target and what its body assigns (not nested scopes)."""
-    out: Set[str] = set()
-    roots: List[cst.CSTNode] = []
-    if isinstance(loop, cst.For):
-        roots = [loop.target, loop.body]
-    elif isinstance(loop, cst.While):
-        roots = [loop.body]
-    else:
-        roots = [loop]
-    for root in roots:
-        for current, parent in own_nodes(root):
-            if isinstance(current, cst.Name) and (
-                (isinstance(parent, cst.AssignTarget) and parent.target is current)
-                or (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is current)
-                or (isinstance(parent, (cst.For, cst.CompFor)) and parent.target is current)
-                or (isinstance(parent, cst.NamedExpr) and parent.target is current)
-                or (isinstance(parent, cst.Element) and root is not loop)
-                or (isinstance(parent, cst.AsName) and parent.name is current)
-            ):
-                out.add(current.value)
-    if isinstance(loop, cst.For) and isinstance(loop.target, cst.Name):
-        out.add(loop.target.value)
-    return out
 
 
 def _reassigned(loop: cst.CSTNode, code: str) -> bool:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import Optional, Set, Tuple
 
 import libcst as cst
 
 from perflint.datawalk import ACROSS_CALLS_GROWN
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import bound_names, innermost_def, one_line_code
+from perflint.ruleutil import bound_names, innermost_def, loop_bound_names, one_line_code
 
 CODE = "PFL107"
 
@@ -188,7 +188,7 @@ class GrownContainerCopied(Rule):
         loops = self.ctx.loop_nodes
         start: Optional[int] = None
         for index in range(len(loops) - 1, -1, -1):
-            if names & _bound_in(loops[index]) or _set_afresh(loops[index], code, node):
+            if names & loop_bound_names(loops[index]) or _set_afresh(loops[index], code, node):
                 break
             start = index
         if start is not None:
@@ -264,22 +264,6 @@ def _empty(expr: cst.BaseExpression) -> bool:
         and not expr.args
 
 
-def _bound_in(loop: cst.CSTNode) -> Set[str]:
-    """Names a loop binds: its target and the names its body assigns (not nested scopes)."""
-    out: Set[str] = set()
-    roots: List[cst.CSTNode] = [loop.target, loop.body] if isinstance(loop, cst.For) else \
-        [loop.body] if isinstance(loop, cst.While) else [loop]
-    for root in roots:
-        for current, parent in own_nodes(root):
-            if isinstance(current, cst.Name) and (
-                    (isinstance(parent, cst.AssignTarget) and parent.target is current)
-                    or (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is current)
-                    or (isinstance(parent, (cst.For, cst.CompFor)) and parent.target is current)
-                    or (isinstance(parent, cst.NamedExpr) and parent.target is current)
-                    or (isinstance(parent, cst.Element) and root is not loop)
-                    or (isinstance(parent, cst.AsName) and parent.name is current)):
-                out.add(current.value)
-    return out
 
 
 def _set_afresh(root: cst.CSTNode, code: str, node: cst.Assign) -> bool:
