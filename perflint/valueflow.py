@@ -138,6 +138,9 @@ def _roots(expr: Optional[tuple]):
         elif kind == "dec":
             stack.append(e[1])
             stack.append(e[2])
+        elif kind == "seq":
+            stack.append(e[1])
+            stack.append(e[3])
         elif kind in ("or", "L", "S"):
             stack.extend(e[1])
 
@@ -195,6 +198,9 @@ def receiver_evidence(summary: ModuleSummary) -> None:
         elif kind == "dec":
             stack.append(expr[1])
             stack.append(expr[2])
+        elif kind == "seq":
+            stack.append(expr[1])
+            stack.append(expr[3])
         elif kind == "or" or kind == "L" or kind == "S":
             stack.extend(e for e in expr[1] if e is not None)
     summary.receiver_names = frozenset(names)
@@ -771,7 +777,28 @@ class ValueFlow:
             return self.dotted(expr[1])
         if kind == "new":
             return self.made_by(f"{mod.module}.{expr[1]}")
+        if kind == "seq":
+            return self._sequence(mod, expr)
         return EMPTY
+
+    def _sequence(self, mod: ModuleSummary, expr: tuple) -> Values:
+        """("seq", call, checks, arg, levels) (values._sequence_call): `list(xs)`,
+        `chain.from_iterable(xs)`, joblib's `Parallel()(delayed(f)(a) for ...)` when the
+        callees are outside the program (not a function of ours named `list` or `delayed`): a
+        container from outside (EXTERNAL: its own methods call nothing of ours) holding the
+        elements of `arg` `levels` down; the plain call's value otherwise, and EXTERNAL when
+        nothing of the program is held."""
+        for check in expr[2]:
+            if self.eval(mod, check) != EXTERNAL:
+                return self.eval(mod, expr[1])
+        items = self.eval(mod, expr[3])
+        for _ in range(expr[4]):
+            if not items:
+                break
+            items = union(self.element(v, None) for v in items)
+        if not items or items == EXTERNAL:
+            return EXTERNAL
+        return union((frozenset({("S", items)}), EXTERNAL))
 
     def made_by(self, cid: str) -> Values:
         """What `super().__new__(cls, name, bases, attrs)` makes in the `__new__` of class
