@@ -133,7 +133,7 @@ def _roots(expr: Optional[tuple]):
         kind = e[0]
         if kind == "n":
             yield e[1], e[2]
-        elif kind in ("a", "c", "i", "u", "lam"):
+        elif kind in ("a", "c", "i", "u", "lam", "app"):
             stack.append(e[1])
         elif kind == "dec":
             stack.append(e[1])
@@ -193,7 +193,7 @@ def receiver_evidence(summary: ModuleSummary) -> None:
             if base[0] != "n" or base[2] != "self":
                 names.add(expr[2])
             stack.append(base)
-        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam":
+        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam" or kind == "app":
             stack.append(expr[1])
         elif kind == "dec":
             stack.append(expr[1])
@@ -779,6 +779,16 @@ class ValueFlow:
             return self.made_by(f"{mod.module}.{expr[1]}")
         if kind == "seq":
             return self._sequence(mod, expr)
+        if kind == "app":
+            # `xs.append(x)` (values._note_append): xs holds x's values of the program; an
+            # outside object appended stays unknown, as before, for rules read "known to come
+            # from outside" as evidence (PFL402's model write on a library's object); too many
+            # values appended leave it unknown too
+            items = self.eval(mod, expr[1])
+            if not items:
+                return EMPTY
+            own = frozenset(v for v in items if v[0] != "X")
+            return frozenset({("S", own)}) if own else EMPTY
         return EMPTY
 
     def _sequence(self, mod: ModuleSummary, expr: tuple) -> Values:

@@ -104,6 +104,7 @@ CALLBACK_METHODS: Dict[str, Tuple[object, ...]] = {
 #   ("ann", scope, (dotted, ...))  an instance of an annotated class (or a subclass)
 #   ("self", class), ("cls", class)  the receiver of a method: that class or a subclass
 #   ("g", dotted)          a name imported inside a function
+#   ("app", e)             a list `e` is appended to: a container of e's values of the program
 #   ("seq", call, checks, arg, levels)  `list(xs)`, `chain.from_iterable(xs)`, joblib's
 #                          `Parallel()(delayed(f)(a) for ...)`: what `arg` holds `levels`
 #                          down, when the `checks` are outside the program (_sequence_call)
@@ -968,7 +969,9 @@ class NameResolution:
         """`xs.append(x)`: the list xs holds x (one more binding of xs, a container of x), for
         a local of the function that it bound before (`xs = []`; not a parameter, whose list
         is the caller's) and for an attribute of `self` (`self.items.append(x)` in a method).
-        A list built empty and filled by appends is then read as any list display is."""
+        A list built empty and filled by appends is then read as any list display is, for
+        what of the program it holds: ("app", x) is a container of x's values other than
+        outside objects (ValueFlow._eval), nothing when x holds only those."""
         frame = self._binding_frame()
         if frame is None or frame.kind != "function":
             return
@@ -980,13 +983,13 @@ class NameResolution:
                 return
             expr = value_expr(item, frame.qualname)
             if expr is not None:
-                self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, []).append(("S", (expr,)))
+                self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, []).append(("app", expr))
         elif t is cst.Attribute and frame.method_of and type(target.value) is cst.Name \
                 and target.value.value == frame.self_name:  # type: ignore[attr-defined]
             expr = value_expr(item, frame.qualname)
             if expr is not None:
                 attrs = self.summary.inst_attrs.setdefault(frame.method_of, {})
-                attrs.setdefault(target.attr.value, []).append(("S", (expr,)))  # type: ignore[attr-defined]
+                attrs.setdefault(target.attr.value, []).append(("app", expr))  # type: ignore[attr-defined]
 
     def _binding_frame(self):
         """The frame a name assigned here binds in: a class body, a function, or None
