@@ -123,6 +123,13 @@ def _single(part: Values) -> Values:
     return None if _too_many(part) else part
 
 
+def _own(value: tuple) -> tuple:
+    """A tuple value ("L") without the outside objects its items hold; any other value as is."""
+    if value[0] != "L":
+        return value
+    return ("L", tuple(frozenset(v for v in item if v[0] != "X") if EXTERNAL <= item else item for item in value[1]))
+
+
 def _roots(expr: Optional[tuple]):
     """The names ("n" expressions) an expression reads, as (scope, name)."""
     stack = [expr]
@@ -781,13 +788,14 @@ class ValueFlow:
             return self._sequence(mod, expr)
         if kind == "app":
             # `xs.append(x)` (values._note_append): xs holds x's values of the program; an
-            # outside object appended stays unknown, as before, for rules read "known to come
-            # from outside" as evidence (PFL402's model write on a library's object); too many
-            # values appended leave it unknown too
+            # outside object appended, also as an item of a tuple appended (`xs.append((obj,
+            # fields))`), stays unknown, as before, for rules read "known to come from outside"
+            # as evidence (PFL402's model write on a library's object); too many values
+            # appended leave it unknown too
             items = self.eval(mod, expr[1])
             if not items:
                 return EMPTY
-            own = frozenset(v for v in items if v[0] != "X")
+            own = frozenset(_own(v) for v in items if v[0] != "X")
             return frozenset({("S", own)}) if own else EMPTY
         return EMPTY
 

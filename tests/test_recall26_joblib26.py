@@ -216,3 +216,23 @@ def configure():
     store = "class Store:\n    def save(self):\n        return 1\n"
     found = rule_findings({"pkg/__init__.py": "", "pkg/cov.py": plugin, "pkg/store.py": store}, "PFL402")
     assert [(f.path, f.line, f.severity) for f in found] == [("pkg/cov.py", 15, "note")]
+
+
+def test_outside_objects_in_an_appended_tuple_stay_unknown():
+    # reviewboard's draft update: `to_apply.append((draft, fields, values))` then
+    # `for obj, fields, values in to_apply: obj.save(...)`, the draft an outside object here:
+    # as for a plain append, it is not made "known to come from outside" by the tuple
+    src = '''from lib import get_draft
+
+
+def update(request, fields):
+    to_apply = []
+    draft = get_draft(request)
+    to_apply.append((draft, fields, {}))
+    for obj, update_fields, new_values in to_apply:
+        if update_fields:
+            obj.save(update_fields=sorted(update_fields))
+'''
+    store = "class Store:\n    def save(self):\n        return 1\n"
+    found = rule_findings({"pkg/__init__.py": "", "pkg/api.py": src, "pkg/store.py": store}, "PFL402")
+    assert [(f.path, f.line, f.severity) for f in found] == [("pkg/api.py", 10, "note")]
