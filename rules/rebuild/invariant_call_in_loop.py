@@ -176,6 +176,8 @@ class InvariantCallInLoop(Rule):
                         self._names.add(sub.name.value)
                     elif isinstance(sub, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
                         self._mutable |= names_in(sub.target)
+        if "global" not in self.ctx.source and "nonlocal" not in self.ctx.source:
+            return  # most files: no second walk of the whole module
         for sub, _ in own_nodes(node, ()):
             if isinstance(sub, (cst.Global, cst.Nonlocal)):
                 self._mutable |= {n.name.value for n in sub.names}  # rebound by some function
@@ -567,14 +569,24 @@ def _name_of(node: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
 
 
 def _immutable(value: cst.BaseExpression) -> bool:
-    """A module constant nothing can change in place: a literal, a tuple of them, a frozenset."""
-    if isinstance(value, (cst.List, cst.Dict, cst.Set)):
-        return False  # a display: a container anything may change
-    if isinstance(value, cst.Tuple):
-        return all(isinstance(e, cst.Element) and _immutable(e.value) for e in value.elements)
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "frozenset":
-        return True
-    if is_literal(value) or (isinstance(value, cst.Name) and value.value in ("None", "True", "False")):
-        return True
-    return isinstance(value, (cst.UnaryOperation, cst.BinaryOperation)) and all(
-        _immutable(v) for v in ((value.expression,) if isinstance(value, cst.UnaryOperation) else (value.left, value.right)))
+    """A module constant nothing can change in place: a literal, a tuple of them, a frozenset.
+    Walked with a stack, not by recursion: `x = a + a + ... + a` nests 500 deep."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (cst.List, cst.Dict, cst.Set)):
+            return False  # a display: a container anything may change
+        if isinstance(value, cst.Tuple):
+            for e in value.elements:
+                if not isinstance(e, cst.Element):
+                    return False
+                stack.append(e.value)
+        elif isinstance(value, cst.UnaryOperation):
+            stack.append(value.expression)
+        elif isinstance(value, cst.BinaryOperation):
+            stack.append(value.left)
+            stack.append(value.right)
+        elif not ((isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "frozenset")
+                  or is_literal(value) or (isinstance(value, cst.Name) and value.value in ("None", "True", "False"))):
+            return False
+    return True
