@@ -73,8 +73,9 @@ def forest(tables, labels):
 '''
 
 
-def test_reached_from_a_loop_of_a_caller_it_is_a_warning():
-    assert seen({"pkg/tree.py": HOT}) == [("pkg/tree.py", 23, "warning", ENTROPY_MESSAGE)]
+def test_reached_from_a_loop_of_a_caller_it_stays_a_note():
+    # the walked labels have no size in the code: low confidence, a note at any heat
+    assert seen({"pkg/tree.py": HOT}) == [("pkg/tree.py", 23, "note", ENTROPY_MESSAGE)]
 
 
 # -- 2. the fix -----------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_a_value_made_in_the_function_beside_any_call_is_reported():
     src = HOT.replace("        base = entropy(labels)\n", "        tree.grow(feature)\n        base = entropy(mine)\n")
     src = src.replace("def best_feature(data, labels):\n", "def best_feature(data, labels, tree):\n    mine = np.array(labels)\n")
     src = src.replace("best_feature(t, labels)", "best_feature(t, labels, t)")
-    assert [(line, severity) for _, line, severity, _ in seen({"pkg/tree.py": src})] == [(25, "warning")]
+    assert [(line, severity) for _, line, severity, _ in seen({"pkg/tree.py": src})] == [(25, "note")]
 
 
 def test_a_callee_that_changes_its_argument_is_quiet():
@@ -199,7 +200,7 @@ def test_a_pure_walk_imported_from_another_module_is_reported():
              "pkg/tree.py": "from pkg.measure import entropy\n\n\ndef gains(columns, labels):\n    out = []\n"
                             "    for column in columns:\n        out.append(entropy(labels) - len(column))\n    return out\n\n\n"
                             "def forest(tables, labels):\n    return [gains(t, labels) for t in tables]\n"}
-    assert [(path, line, severity) for path, line, severity, _ in seen(files)] == [("pkg/tree.py", 7, "warning")]
+    assert [(path, line, severity) for path, line, severity, _ in seen(files)] == [("pkg/tree.py", 7, "note")]
 
 
 def test_an_imported_function_that_is_not_a_pure_walk_is_quiet():
@@ -224,7 +225,7 @@ def run(tables, factors):
 
 
 def test_a_generator_drained_by_sum_is_a_whole_walk():
-    assert [(line, severity) for _, line, severity, _ in seen({"pkg/sums.py": SUMS})] == [(6, "warning")]
+    assert [(line, severity) for _, line, severity, _ in seen({"pkg/sums.py": SUMS})] == [(6, "note")]
 
 
 def test_a_generator_that_any_may_stop_early_is_quiet():
@@ -278,4 +279,4 @@ def run(items):
 def many(tables):
     return [run(t) for t in tables]
 '''
-    assert [(line, severity) for _, line, severity, _ in seen({"pkg/reg.py": src})] == [(12, "warning")]
+    assert [(line, severity) for _, line, severity, _ in seen({"pkg/reg.py": src})] == [(12, "note")]
