@@ -295,6 +295,27 @@ def later_statements(stack: Sequence[cst.CSTNode], node: cst.CSTNode) -> List[cs
     return later
 
 
+def earlier_statements(stack: Sequence[cst.CSTNode], node: cst.CSTNode) -> List[cst.CSTNode]:
+    """later_statements run backwards: the statements before the one holding `node`, nearest
+    first: the earlier small statements of its line, the earlier statements of its block, then
+    of each block around it, up to its function."""
+    earlier: List[cst.CSTNode] = []
+    child = node
+    for ancestor in reversed(stack):
+        if ancestor is node:
+            continue
+        if type(ancestor) is cst.FunctionDef:
+            break
+        if type(ancestor) in (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite):
+            body = ancestor.body  # type: ignore[attr-defined]
+            for index, stmt in enumerate(body):
+                if stmt is child:
+                    earlier.extend(reversed(body[:index]))
+                    break
+        child = ancestor
+    return earlier
+
+
 def tests_fresh_state(ctx, node: cst.CSTNode, name: str) -> bool:
     """Right after `node`, the code tests what it just re-read of `name` to stop: `if
     name.status == STOPPED: return` (or break/raise), or `return name.status == STOPPED`. A

@@ -10,7 +10,7 @@ from perflint.context import dotted_text
 from perflint.datawalk import ACROSS_CALLS_INNER, ACROSS_CALLS_KEPT
 from perflint.nodes import NESTED_SCOPES, own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import innermost_def, later_statements
+from perflint.ruleutil import earlier_statements, innermost_def, later_statements
 from perflint.rules.alloc.bytes_concat_in_loop import _kept, _rebinds
 
 CODE = "PFL317"  # the lead renumbers at merge: keep the code here and in the docs file name only
@@ -368,21 +368,9 @@ def _earlier_bindings(stack, node: cst.CSTNode) -> Dict[str, cst.BaseExpression]
     """name -> the value of its last plain assignment in a statement before `node` in the
     blocks around it (innermost first), up to the function."""
     out: Dict[str, cst.BaseExpression] = {}
-    child = node
-    for ancestor in reversed(stack):
-        if ancestor is node:
-            continue
-        if type(ancestor) is cst.FunctionDef:
-            break
-        if type(ancestor) in (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite):
-            body = ancestor.body  # type: ignore[attr-defined]
-            for index, stmt in enumerate(body):
-                if stmt is child:
-                    for before in reversed(body[:index]):
-                        small = before.body if type(before) is cst.SimpleStatementLine else (before,)  # type: ignore[attr-defined]
-                        for s in reversed(small):
-                            if type(s) is cst.Assign and len(s.targets) == 1 and type(s.targets[0].target) is cst.Name:
-                                out.setdefault(s.targets[0].target.value, s.value)
-                    break
-        child = ancestor
+    for before in earlier_statements(stack, node):
+        small = before.body if type(before) is cst.SimpleStatementLine else (before,)  # type: ignore[attr-defined]
+        for s in reversed(small):
+            if type(s) is cst.Assign and len(s.targets) == 1 and type(s.targets[0].target) is cst.Name:
+                out.setdefault(s.targets[0].target.value, s.value)
     return out
