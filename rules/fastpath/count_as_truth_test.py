@@ -234,17 +234,12 @@ class CountAsTruthTest(Rule):
 
     def _truth_site(self, name, node, cls, value_of, used, parents) -> Optional[_Site]:
         if name == self.ctx.self_name() and cls is not None and cls in self._counted:
-            how = self._counted[cls]
-            return (f"`{name}` (a {cls}) is tested for truth, and {cls} has no __bool__: every test calls "
-                    f"__len__, which {how.split('|')[0]}", how.split("|")[1], "high", BOOL_FIX)
+            return self._len_through_class(name, cls)
         bound = value_of(name)
         if bound is None:
             return None
         if type(bound) is cst.Call and type(bound.func) is cst.Name and bound.func.value in self._counted:
-            cls_name = bound.func.value
-            how = self._counted[cls_name]
-            return (f"`{name}` (a {cls_name}) is tested for truth, and {cls_name} has no __bool__: every test "
-                    f"calls __len__, which {how.split('|')[0]}", how.split("|")[1], "high", BOOL_FIX)
+            return self._len_through_class(name, bound.func.value)
         rows = _queryset_rows(bound)
         if rows is None:
             return None
@@ -252,6 +247,12 @@ class CountAsTruthTest(Rule):
             return None  # the rows are read after the test: the queryset keeps them
         return (f"{name} ({rows[0].replace(' (', ', ').rstrip(')')}) is tested for truth and its rows are not used: Django fetches every row and "
                 "builds each to answer whether there is one", "orm-row", rows[1], EXISTS_FIX)
+
+    def _len_through_class(self, name: str, cls: str) -> _Site:
+        """`name`, an instance of `cls` (a class whose __len__ counts), tested for truth."""
+        what, key = self._counted[cls].split("|")[:2]
+        return (f"`{name}` (a {cls}) is tested for truth, and {cls} has no __bool__: every test calls "
+                f"__len__, which {what}", key, "high", BOOL_FIX)
 
     def _own_class(self, fn: cst.FunctionDef) -> Optional[str]:
         stack = self.ctx.stack
