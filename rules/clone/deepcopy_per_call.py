@@ -109,6 +109,10 @@ class DeepcopyPerCall(Rule):
     the arguments as they were, against what the callee may change: a test helper reporting
     what a validator was given). A local the wrapper builds from the signature's defaults is
     not followed. The size of the arguments is not known: the default modest structure.
+    Outside `__init__`, a copy that the method's own object keeps (assigned to an attribute or
+    an item of `self`, directly or through a local, or appended to a list `self` holds) is a
+    template instantiated per entry, each copy a record edited on its own, and is not
+    reported: pyramid-jsonapi builds its schema's per-endpoint definitions so, once.
     """
 
     CODE = "PFL101"
@@ -140,8 +144,16 @@ class DeepcopyPerCall(Rule):
         "            t = make()\n        return copy.deepcopy(t)\n",
         "import copy\nclass B:\n    def play(self, moves):\n        s = self.start\n        for m in moves:\n"
         "            s = copy.deepcopy(s)\n            s[m] = 1\n",
+        # a template instantiated per entry into the object's own state: each copy is kept
+        "import copy\nclass Schema:\n    def build(self, views):\n        for v in views:\n"
+        "            res = copy.deepcopy(self.defs['resource'])\n            res['type'] = v\n"
+        "            self.defs[v] = res\n",
     ]
     INVALID = [
+        # the same template copied per entry, but the records go to the caller, per call
+        Invalid("import copy\nclass Schema:\n    def build(self, views):\n        out = []\n        for v in views:\n"
+                "            res = copy.deepcopy(self.defs['resource'])\n            res['type'] = v\n"
+                "            out.append(res)\n        return out\n", line=6),
         # an object built per value clones its class's fields each time
         Invalid("import copy\nclass Resource:\n    base_fields = {}\n    def __init__(self):\n"
                 "        self.fields = copy.deepcopy(self.base_fields)\n"
@@ -219,6 +231,9 @@ class DeepcopyPerCall(Rule):
                 self._wrapper_arguments(node, arg)
             return
         kind, confidence = found
+        if fn.name != "__init__" and _kept_by_object(innermost_def(self.ctx), self.ctx.stack, node,
+                                                     self.ctx.self_name()):
+            return  # each copy is a record the object keeps (a template instantiated per entry)
         what = f"{method}(deep=True)" if method is not None else "copy.deepcopy()"
         # a module-level literal's size is known; copying it costs a container per item
         size = self.ctx.constants.get(arg.value) if isinstance(arg, cst.Name) else None
@@ -486,6 +501,44 @@ def _keeps(fdef: cst.FunctionDef, names, stars) -> bool:
             return True
         if isinstance(node, cst.Call) and _stores_or_hands_on(node, stars) and \
                 any(names_in(a.value) & names for a in node.args):
+            return True
+    return False
+
+
+def _kept_by_object(fdef, stack, node: cst.Call, self_name) -> bool:
+    """Whether the copy ends up in the state of the method's own object: assigned to an
+    attribute or an item rooted at self (`self.defs[k] = deepcopy(self.template)`), or bound to
+    a local that is (`res = deepcopy(...)`, `res[...] = ...`, `self.defs[k] = res`) or that is
+    handed to a storing method of such state (`self.items.append(res)`). Each copy is then a
+    distinct record the object keeps, edited on its own: instantiating a template per entry,
+    not cloning one structure to read it."""
+    if fdef is None or not self_name:
+        return False
+    names = set()
+    for parent in reversed(stack):
+        if parent is node:
+            continue
+        if isinstance(parent, cst.Assign):
+            if parent.value is not node:
+                return False
+            for t in parent.targets:
+                if isinstance(t.target, cst.Name):
+                    names.add(t.target.value)
+                elif _rooted_at(t.target, self_name):
+                    return True
+            break
+        if isinstance(parent, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseExpression)):
+            return False  # used in place (an argument, an operand): not a record of its own
+    if not names:
+        return False
+    for inner, _ in own_nodes(fdef.body):
+        if isinstance(inner, cst.Assign) and isinstance(inner.value, cst.Name) and inner.value.value in names:
+            if any(not isinstance(t.target, cst.Name) and _rooted_at(t.target, self_name) for t in inner.targets):
+                return True
+        elif isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and \
+                inner.func.attr.value in _STORING_METHODS and not isinstance(inner.func.value, cst.Name) and \
+                _rooted_at(inner.func.value, self_name) and \
+                any(isinstance(a.value, cst.Name) and a.value.value in names for a in inner.args):
             return True
     return False
 
