@@ -515,3 +515,119 @@ def loop_bound_names(loop: cst.CSTNode) -> Set[str]:
     if isinstance(loop, cst.For) and isinstance(loop.target, cst.Name):
         out.add(loop.target.value)
     return out
+
+
+# Builtins whose result is an atom to copy.deepcopy (a number, a string, bytes, a bool).
+SCALAR_BUILTINS = frozenset({"int", "float", "str", "bool", "bytes", "complex", "len", "repr", "round", "abs",
+                             "ord", "chr", "hash", "ascii", "hex", "oct", "bin", "format", "isinstance"})
+# Annotation names of such values (numbers' abstract classes among them).
+SCALAR_TYPES = frozenset({"int", "float", "str", "bool", "bytes", "complex", "None", "NoneType",
+                          "Number", "Real", "Integral", "Complex", "Rational"})
+_CONTAINER_TYPES = {"tuple": "tuple", "Tuple": "tuple", "frozenset": "frozenset", "FrozenSet": "frozenset"}
+
+
+def constant_atom(expr: cst.BaseExpression) -> bool:
+    """A literal that is one value: a number or string literal, None, True or False."""
+    return (is_literal(expr) and not isinstance(expr, (cst.Tuple, cst.List))) or \
+        (isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"))
+
+
+def atomic_value(expr: cst.BaseExpression) -> bool:
+    """A value copy.deepcopy returns as it is, walking nothing (one of copy's atomic types): a
+    number, string or bytes literal (f-strings and concatenations too), None, True, False, the
+    result of int()/float()/str()/len()/... (SCALAR_BUILTINS), a comparison or `not`, and
+    arithmetic of such values."""
+    stack = [expr]
+    while stack:
+        expr = stack.pop()
+        if constant_atom(expr) or isinstance(expr, (cst.FormattedString, cst.Comparison)):
+            continue
+        if isinstance(expr, cst.ConcatenatedString):
+            stack += [expr.left, expr.right]
+        elif isinstance(expr, cst.UnaryOperation):
+            if not isinstance(expr.operator, cst.Not):
+                stack.append(expr.expression)
+        elif isinstance(expr, cst.BinaryOperation):
+            stack += [expr.left, expr.right]
+        elif not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in SCALAR_BUILTINS):
+            return False
+    return True
+
+
+def scalar_shape(expr: cst.BaseExpression, atom=atomic_value) -> Optional[Tuple[str, Optional[int]]]:
+    """What copy.deepcopy walks in a value built of scalars: ("atom", 0) for a value it returns
+    as it is (`atom`: atomic_value, or a caller's test that also follows names); ("tuple", n) for
+    a tuple display of n atoms, `tuple(...)` of a display of atoms, of a comprehension or
+    generator whose element is one (`tuple(float(i) for i in v)`) or of `map(float, v)` (n None:
+    not shown); ("frozenset", n) the same for `frozenset(...)`. None for anything else."""
+    if atom(expr):
+        return "atom", 0
+    if isinstance(expr, cst.Tuple):
+        items = [e.value for e in expr.elements if isinstance(e, cst.Element)]
+        return ("tuple", len(items)) if len(items) == len(expr.elements) and all(atom(v) for v in items) else None
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("tuple", "frozenset")):
+        return None
+    kind = expr.func.value
+    if not expr.args:
+        return kind, 0
+    if len(expr.args) != 1 or expr.args[0].star or expr.args[0].keyword is not None:
+        return None
+    source = expr.args[0].value
+    if isinstance(source, (cst.Tuple, cst.List, cst.Set)):
+        items = [e.value for e in source.elements if isinstance(e, cst.Element)]
+        ok = len(items) == len(source.elements) and all(atom(v) for v in items)
+        return (kind, len(items)) if ok else None
+    if isinstance(source, (cst.GeneratorExp, cst.ListComp, cst.SetComp)):
+        return (kind, None) if atomic_value(source.elt) else None  # its names are the loop's: not followed
+    if isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and source.func.value == "map" \
+            and source.args and isinstance(source.args[0].value, cst.Name) and source.args[0].value.value in SCALAR_BUILTINS:
+        return kind, None
+    return None
+
+
+def annotation_shape(annotation: cst.BaseExpression) -> Optional[Tuple[str, Optional[int]]]:
+    """scalar_shape of what an annotation declares: ("atom", 0) for int, str, float, ...
+    (SCALAR_TYPES), Optional or a union of them; ("tuple", n) for `Tuple[float, float, float]`
+    or `tuple[str, int]` of scalars (n None for `Tuple[float, ...]`); ("frozenset", None) for
+    `FrozenSet[str]`. None for anything else."""
+    if isinstance(annotation, cst.Annotation):
+        annotation = annotation.annotation
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(literal_value(annotation))  # type: ignore[arg-type]
+        except Exception:
+            return None
+    name = dotted_text(annotation).rpartition(".")[2] if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+    if name is not None:
+        return ("atom", 0) if name in SCALAR_TYPES else None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        parts = [annotation_shape(annotation.left), annotation_shape(annotation.right)]
+        return ("atom", 0) if all(p == ("atom", 0) for p in parts) else None
+    if not isinstance(annotation, cst.Subscript) or not isinstance(annotation.value, (cst.Name, cst.Attribute)):
+        return None
+    head = dotted_text(annotation.value).rpartition(".")[2]
+    args = [s.slice.value for s in annotation.slice if isinstance(s.slice, cst.Index)]
+    if head in ("Optional", "Union"):
+        return ("atom", 0) if args and all(annotation_shape(a) == ("atom", 0) for a in args) else None
+    kind = _CONTAINER_TYPES.get(head)
+    if kind is None or not args:
+        return None
+    if kind == "tuple" and len(args) == 2 and isinstance(args[1], cst.Ellipsis):
+        return ("tuple", None) if annotation_shape(args[0]) == ("atom", 0) else None
+    if not all(annotation_shape(a) == ("atom", 0) for a in args):
+        return None
+    return (kind, len(args)) if kind == "tuple" else (kind, None)
+
+
+def paths_to(root: cst.CSTNode, want) -> Iterable[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
+    """(node, path) for each node under `root` (itself included) that `want(node)` accepts, with
+    the path from `root` down to it (its last): a traversal's stack, for `reaching`."""
+    stack: List[Tuple[cst.CSTNode, int]] = [(root, 0)]
+    path: List[cst.CSTNode] = []
+    while stack:
+        node, depth = stack.pop()
+        del path[depth:]
+        path.append(node)
+        if want(node):
+            yield node, tuple(path)
+        stack.extend((child, depth + 1) for child in reversed(list(iter_children(node))))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
+from perflint.attrwrites import attribute_writes
 from perflint.context import dotted_text
-from perflint.nodes import own_nodes
+from perflint.nodes import NESTED_SCOPES, own_nodes
 from perflint.reaching import reaching
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import first_arg, forwarding_wrapper, innermost_def, names_in, star_params
+from perflint.ruleutil import (SCALAR_TYPES, annotation_shape, atomic_value, enclosing_class, first_arg, forwarding_wrapper,
+                               innermost_def, later_statements, names_in, paths_to, scalar_shape, star_params)
 
 # Methods whose job is to copy: a copy there is the point, not a smell.
 _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
@@ -18,6 +20,10 @@ _COPYING_METHODS = {"__copy__", "__deepcopy__", "copy", "clone", "deepcopy", "__
 _ONCE_PER_CLASS = {"__new__", "__init_subclass__", "__set_name__", "__class_getitem__"}
 WRAPPER_FIX = ("read the arguments where they are, or copy them shallowly (`dict(kwargs)`): the wrapper forwards "
                "the originals, so its deep copy serves only what it computes beside the call (a name, a key)")
+SCALARS_COST = "deepcopy-scalar-element"  # a tuple of scalars: walked, returned as it is
+SCALARS_FIX = ("return the tuple itself: it is immutable and holds scalars only, so copy.deepcopy walks its "
+               "items and hands back the same object")
+_WRITES = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Call)
 INIT_FIX = ("share the structure between instances and copy only what an instance changes (copy on "
             "write), or build the objects once and reuse them instead of one per item")
 
@@ -113,6 +119,22 @@ class DeepcopyPerCall(Rule):
     an item of `self`, directly or through a local, or appended to a list `self` holds) is a
     template instantiated per entry, each copy a record edited on its own, and is not
     reported: pyramid-jsonapi builds its schema's per-endpoint definitions so, once.
+
+    A copy of an attribute (`self.x`, `cls.x`) the code shows is built of scalars is priced by
+    what deepcopy does with it: every assignment of it in its class (the class body and the
+    methods; nothing else in the module assigns an attribute of that name or changes it in
+    place) is a number, string, bytes, None or bool, the result of `int()`/`float()`/`str()`/...,
+    a tuple display of those, `tuple(...)` of a display of them, of a generator of them
+    (`tuple(float(i) for i in value)`) or of `map(float, value)`, or the same for a frozenset,
+    directly or through the locals it is assigned from and this module's functions that
+    return such values (a parameter counts inside `if isinstance(weights, numbers.Number):`),
+    or the attribute is annotated so (`float`, `Optional[str]`, `Tuple[float, float, float]`).
+    An atom (an int, a string, None) is handed back as it is: not reported. A tuple of scalars
+    is walked item by item and returned unchanged: `deepcopy-scalar-element` for the tuple and
+    each item (aiida's `Site.position`, a 3-float tuple, labelled PLAUSIBLE: about 3 us a copy).
+    Its length is what the code shows: a display's, an annotation's, or a check that raises
+    otherwise (`if len(pos) != 3: raise ValueError`); else the default modest structure. A
+    frozenset is rebuilt: `deepcopy-element` per element.
     """
 
     CODE = "PFL101"
@@ -176,6 +198,8 @@ class DeepcopyPerCall(Rule):
         self._globals: set = set()  # names assigned at module level
         self._locals: list = []  # per enclosing function: names it assigns
         self._declared: list = []  # per enclosing function: names it declares global
+        self._held_cache: dict = {}  # (class, attribute) -> what it holds (_holds)
+        self._writes = None  # attribute name -> stores in this module (_module_writes)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._locals.append(set())
@@ -235,6 +259,12 @@ class DeepcopyPerCall(Rule):
                                                      self.ctx.self_name()):
             return  # each copy is a record the object keeps (a template instantiated per entry)
         what = f"{method}(deep=True)" if method is not None else "copy.deepcopy()"
+        holds = self._holds(arg) if method is None else None
+        if holds is not None:
+            if holds[0] == "atom":
+                return  # an int, a string, None: deepcopy hands it back, nothing is cloned
+            self._report_scalars(node, what, kind, confidence, holds)
+            return
         # a module-level literal's size is known; copying it costs a container per item
         size = self.ctx.constants.get(arg.value) if isinstance(arg, cst.Name) else None
         if fn.name == "__init__":
@@ -255,6 +285,148 @@ class DeepcopyPerCall(Rule):
             confidence=confidence,
             size=max(size, 1.0) if size is not None else None,
         )
+
+    def _report_scalars(self, node: cst.Call, what: str, kind: str, confidence, holds) -> None:
+        """A copy of a tuple (or frozenset) the code shows holds scalars only: priced by what
+        deepcopy does with it (the tuple and each item: deepcopy-scalar-element; a frozenset is
+        rebuilt, a container's copy: deepcopy-element), not as a modest structure."""
+        container, items = holds
+        count = f"{items} scalar{'s' if items != 1 else ''}" if items is not None else "scalars"
+        size = float(items + 1) if items is not None else None
+        once = self.ctx.function is not None and self.ctx.function.name == "__init__"
+        where = "in __init__, and objects of this class are built per item" if once else "on every call"
+        if container == "tuple":
+            message = (f"{what} of {kind} {where}: it holds a tuple of {count}, which deepcopy walks item by "
+                       "item only to return the same tuple")
+            self.report(node, message, confidence=confidence or ("medium" if once else None), cost=SCALARS_COST,
+                        size=size, fix=SCALARS_FIX, requires=("repeated",) if once else ())
+            return
+        message = (f"{what} of {kind} {where}: it holds a frozenset of {count}, which deepcopy rebuilds "
+                   "item by item although nothing can change it")
+        self.report(node, message, confidence=confidence or ("medium" if once else None), size=size,
+                    fix="share the frozenset: it is immutable", requires=("repeated",) if once else ())
+
+    # -- what the copied value holds ------------------------------------------------------
+    def _holds(self, arg):
+        """What `self.x` (or `cls.x`) holds when the code shows it is built of scalars only, as
+        scalar_shape gives it (("atom", 0), ("tuple", n), ("frozenset", n); n None when the
+        length is not shown): every assignment of the attribute in the class (its body and
+        its methods) is such a value, directly or through locals and this module's functions
+        returning one, or the attribute is annotated so; nothing else in the module assigns
+        an attribute of that name or changes it in place. None otherwise."""
+        if not (isinstance(arg, cst.Attribute) and isinstance(arg.value, cst.Name) and arg.value.value in ("self", "cls")):
+            return None
+        cls = enclosing_class(self.ctx.stack)
+        if cls is None or not self.ctx.stack or not isinstance(self.ctx.stack[0], cst.Module):
+            return None
+        attr = arg.attr.value
+        key = (id(cls), attr)
+        if key not in self._held_cache:
+            self._held_cache[key] = self._attribute_holds(cls, attr)
+        return self._held_cache[key]
+
+    def _attribute_holds(self, cls: cst.ClassDef, attr: str):
+        shapes, annotations, seen = [], [], 0
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+                        [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+                    if not any(attr in names_in(t) for t in targets):
+                        continue
+                    if isinstance(small, cst.AugAssign) or not all(isinstance(t, cst.Name) for t in targets):
+                        return None
+                    if isinstance(small, cst.AnnAssign):
+                        annotations.append(small.annotation)
+                    if small.value is not None:
+                        shapes.append(scalar_shape(small.value))  # the class body: its names are not followed
+            elif isinstance(stmt, cst.FunctionDef):
+                for node, path in paths_to(stmt, lambda n: type(n) in _WRITES):
+                    for chain, whole, value in attribute_writes(node):
+                        if chain[-1] != attr or len(chain) != 2 or chain[0] not in ("self", "cls"):
+                            continue
+                        seen += 1
+                        if not whole or any(isinstance(n, NESTED_SCOPES) for n in path[1:]):
+                            return None  # changed in place, or by a nested function
+                        if isinstance(node, cst.AnnAssign):
+                            annotations.append(node.annotation)
+                        if value is not None:
+                            shapes.append(self._shape(value, path, 0))
+        if seen != self._module_writes().get(attr, 0):
+            return None  # also assigned elsewhere: `other.attr = ...`
+        if annotations:
+            shapes = [annotation_shape(a) for a in annotations]
+        return _combine(shapes)
+
+    def _module_writes(self):
+        """attribute name -> how many statements of this module assign it or change it in place."""
+        if self._writes is None:
+            self._writes = {}
+            for node, _ in own_nodes(self.ctx.stack[0], skip=()):
+                if type(node) in _WRITES:
+                    for chain, _, _ in attribute_writes(node):
+                        if len(chain) >= 2:
+                            self._writes[chain[-1]] = self._writes.get(chain[-1], 0) + 1
+        return self._writes
+
+    def _shape(self, value, path, depth: int):
+        """scalar_shape of a value read at the end of `path` (a function's def down to the
+        statement), following the locals it names (reaching definitions) and calls of this
+        module's functions to what they return."""
+        if depth > 4:
+            return None
+        shape = scalar_shape(value, lambda e: self._atom(e, path, depth))
+        if shape is not None:
+            return shape
+        if isinstance(value, cst.Name):
+            return self._name_shape(value.value, path, depth)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            return self._returns_shape(value.func.value, depth)
+        return None
+
+    def _atom(self, expr, path, depth: int) -> bool:
+        if atomic_value(expr):
+            return True
+        if isinstance(expr, cst.Name) or (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)):
+            return self._shape(expr, path, depth + 1) == ("atom", 0)
+        return False
+
+    def _name_shape(self, name: str, path, depth: int):
+        if name in ("self", "cls") or not path or not isinstance(path[0], cst.FunctionDef):
+            return None
+        bindings = reaching(path, name)
+        if not bindings:
+            return None
+        shapes = []
+        for value, where in bindings:
+            if value is None:  # the parameter: what its annotation, or an isinstance test around the read, says
+                param = next((p for p in _all_params(path[0]) if p.name.value == name), None)
+                shape = annotation_shape(param.annotation) if param is not None and param.annotation is not None else None
+                if shape is None and _narrowed(path, name):
+                    shape = ("atom", 0)
+            else:
+                shape = self._shape(value, where, depth + 1)
+                if shape is not None and shape[0] != "atom" and shape[1] is None:
+                    shape = (shape[0], _checked_length(where, name))
+            if shape is None:
+                return None
+            shapes.append(shape)
+        return _combine(shapes)
+
+    def _returns_shape(self, name: str, depth: int):
+        """What a function of this module (defined once, at module level) returns."""
+        defs = [s for s in self.ctx.stack[0].body if isinstance(s, cst.FunctionDef) and s.name.value == name]
+        if len(defs) != 1 or name in self._globals:
+            return None
+        fdef = defs[0]
+        shapes = []
+        for node, path in paths_to(fdef, lambda n: type(n) in (cst.Return, cst.Yield, cst.Await)):
+            if any(isinstance(n, NESTED_SCOPES) for n in path[1:]):
+                continue
+            if not isinstance(node, cst.Return):
+                return None
+            shapes.append(("atom", 0) if node.value is None else self._shape(node.value, path, depth + 1))
+        return _combine(shapes) if shapes else None
 
     def _wrapper_arguments(self, node: cst.Call, arg) -> None:
         """`copy.deepcopy(kwargs)` in a decorator's wrapper that forwards its own, uncopied
@@ -611,3 +783,82 @@ def _binds(target, name: str) -> bool:
     if isinstance(target, cst.StarredElement):
         return _binds(target.value, name)
     return False
+
+
+def _combine(shapes):
+    """One shape for the values a name or attribute may hold: an atom when all are; else the
+    one container kind (None values beside it: `self._w = None` before it is set), the most
+    items any shows (None when one does not show them). None when one is unknown or the
+    kinds differ."""
+    if not shapes or any(s is None for s in shapes):
+        return None
+    containers = [s for s in shapes if s[0] != "atom"]
+    if not containers:
+        return "atom", 0
+    if len({s[0] for s in containers}) > 1:
+        return None
+    counts = [s[1] for s in containers]
+    return containers[0][0], None if None in counts else max(counts)
+
+
+def _all_params(fdef: cst.FunctionDef):
+    params = fdef.params
+    extra = [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return [*params.posonly_params, *params.params, *params.kwonly_params, *extra]
+
+
+def _narrowed(path, name: str) -> bool:
+    """The end of `path` is in the body of `if isinstance(name, <scalar types>):` (an `elif` too)."""
+    for node, below in zip(path, path[1:]):
+        if isinstance(node, cst.If) and below is node.body and _isinstance_scalar(node.test, name):
+            return True
+    return False
+
+
+def _isinstance_scalar(test, name: str) -> bool:
+    if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
+            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name):
+        return False
+    kinds = test.args[1].value
+    kinds = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+    return all(isinstance(k, (cst.Name, cst.Attribute)) and dotted_text(k).rpartition(".")[2] in SCALAR_TYPES
+               for k in kinds)
+
+
+def _checked_length(path, name: str):
+    """N when, after the binding that ends `path`, the code raises unless `len(name) == N`
+    (`if len(pos) != 3: raise ValueError`, `assert len(pos) == 3`), before any rebinding."""
+    for stmt in later_statements(path, path[-1]):
+        if _bindings_of(stmt, name):
+            return None
+        if isinstance(stmt, cst.If) and stmt.orelse is None and _raises(stmt.body):
+            found = _length_test(stmt.test, name, cst.NotEqual)
+        elif isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assert):
+            found = _length_test(stmt.body[0].test, name, cst.Equal)
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _raises(body) -> bool:
+    last = body.body[-1] if body.body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, cst.Raise)
+
+
+def _length_test(test, name: str, operator: type):
+    """N of `len(name) <op> N` (or `N <op> len(name)`)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 or \
+            not isinstance(test.comparisons[0].operator, operator):
+        return None
+    left, right = test.left, test.comparisons[0].comparator
+    if isinstance(left, cst.Integer):
+        left, right = right, left
+    if isinstance(right, cst.Integer) and isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and \
+            left.func.value == "len" and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name) and \
+            left.args[0].value.value == name:
+        return int(right.evaluated_value)
+    return None

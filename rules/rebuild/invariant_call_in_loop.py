@@ -8,7 +8,7 @@ import libcst as cst
 
 from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
-from perflint.ruleutil import bound_names, is_literal, names_in
+from perflint.ruleutil import bound_names, constant_atom, is_literal, names_in
 
 # The effect of a module-level function that walks a container it is given and changes
 # nothing (no attribute, global, argument or I/O): the same arguments give the same answer.
@@ -591,6 +591,6 @@ def _immutable(value: cst.BaseExpression) -> bool:
             stack.append(value.left)
             stack.append(value.right)
         elif not ((isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "frozenset")
-                  or is_literal(value) or (isinstance(value, cst.Name) and value.value in ("None", "True", "False"))):
+                  or constant_atom(value)):
             return False
     return True
