@@ -149,3 +149,16 @@ def test_an_annotation_of_a_list_is_a_structure(round_config):
     near = ANNOTATED.replace("rgb: Tuple[float, float, float]", "rgb: list")
     assert near != ANNOTATED
     assert seen(near, round_config)[0] == (17, "error", 100000, STRUCTURE)
+
+
+def test_a_class_attribute_a_subclass_may_override_is_a_structure(round_config):
+    # `fields = ()` in a base class: subclasses elsewhere give their own, deep-copied per object
+    near = SITE.replace("class Site:\n", "class Site:\n    _name = ()\n\n")
+    assert near != SITE
+    assert [s for s in seen(near, round_config) if s[0] == 38] == [(38, "error", 100000, STRUCTURE)]
+
+
+def test_an_attribute_only_ever_none_here_is_a_structure(round_config):
+    near = SITE.replace("        self._name = str(name)\n", "        self._name = None\n")
+    assert near != SITE
+    assert [s for s in seen(near, round_config) if s[0] == 36] == [(36, "error", 100000, STRUCTURE)]

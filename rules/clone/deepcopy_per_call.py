@@ -121,9 +121,9 @@ class DeepcopyPerCall(Rule):
     reported: pyramid-jsonapi builds its schema's per-endpoint definitions so, once.
 
     A copy of an attribute (`self.x`, `cls.x`) the code shows is built of scalars is priced by
-    what deepcopy does with it: every assignment of it in its class (the class body and the
-    methods; nothing else in the module assigns an attribute of that name or changes it in
-    place) is a number, string, bytes, None or bool, the result of `int()`/`float()`/`str()`/...,
+    what deepcopy does with it: every assignment of it in the methods of its class (nothing
+    else in the module assigns an attribute of that name or changes it in place, and the class
+    body does not assign it: a subclass may override a class attribute) is a number, string, bytes, None or bool, the result of `int()`/`float()`/`str()`/...,
     a tuple display of those, `tuple(...)` of a display of them, of a generator of them
     (`tuple(float(i) for i in value)`) or of `map(float, value)`, or the same for a frozenset,
     directly or through the locals it is assigned from and this module's functions that
@@ -310,10 +310,12 @@ class DeepcopyPerCall(Rule):
     def _holds(self, arg):
         """What `self.x` (or `cls.x`) holds when the code shows it is built of scalars only, as
         scalar_shape gives it (("atom", 0), ("tuple", n), ("frozenset", n); n None when the
-        length is not shown): every assignment of the attribute in the class (its body and
-        its methods) is such a value, directly or through locals and this module's functions
-        returning one, or the attribute is annotated so; nothing else in the module assigns
-        an attribute of that name or changes it in place. None otherwise."""
+        length is not shown): every assignment of the attribute in the methods of the class is
+        such a value (not all None), directly or through locals and this module's functions
+        returning one, or the attribute is annotated so (in the class body or at an
+        assignment); nothing else in the module assigns an attribute of that name or changes
+        it in place, and the class body does not assign it (a subclass may override a class
+        attribute). None otherwise."""
         if not (isinstance(arg, cst.Attribute) and isinstance(arg.value, cst.Name) and arg.value.value in ("self", "cls")):
             return None
         cls = enclosing_class(self.ctx.stack)
@@ -326,7 +328,7 @@ class DeepcopyPerCall(Rule):
         return self._held_cache[key]
 
     def _attribute_holds(self, cls: cst.ClassDef, attr: str):
-        shapes, annotations, seen = [], [], 0
+        shapes, annotations, values, seen = [], [], [], 0
         for stmt in cls.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -336,10 +338,9 @@ class DeepcopyPerCall(Rule):
                         continue
                     if isinstance(small, cst.AugAssign) or not all(isinstance(t, cst.Name) for t in targets):
                         return None
-                    if isinstance(small, cst.AnnAssign):
-                        annotations.append(small.annotation)
-                    if small.value is not None:
-                        shapes.append(scalar_shape(small.value))  # the class body: its names are not followed
+                    if not isinstance(small, cst.AnnAssign):
+                        return None  # a class attribute: a subclass anywhere may override it (`fields = ()`)
+                    annotations.append(small.annotation)
             elif isinstance(stmt, cst.FunctionDef):
                 for node, path in paths_to(stmt, lambda n: type(n) in _WRITES):
                     for chain, whole, value in attribute_writes(node):
@@ -351,11 +352,14 @@ class DeepcopyPerCall(Rule):
                         if isinstance(node, cst.AnnAssign):
                             annotations.append(node.annotation)
                         if value is not None:
+                            values.append(value)
                             shapes.append(self._shape(value, path, 0))
         if seen != self._module_writes().get(attr, 0):
             return None  # also assigned elsewhere: `other.attr = ...`
         if annotations:
-            shapes = [annotation_shape(a) for a in annotations]
+            return _combine([annotation_shape(a) for a in annotations])
+        if all(isinstance(v, cst.Name) and v.value == "None" for v in values):
+            return None  # only ever None here: what it holds is set somewhere else (a subclass, a caller)
         return _combine(shapes)
 
     def _module_writes(self):
