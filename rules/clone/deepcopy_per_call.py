@@ -410,11 +410,12 @@ class DeepcopyPerCall(Rule):
                     shape = ("atom", 0)
             else:
                 shape = self._shape(value, where, depth + 1)
-                if shape is not None and shape[0] != "atom" and shape[1] is None:
-                    shape = (shape[0], _checked_length(where, name))
             if shape is None:
                 return None
             shapes.append(shape)
+        if len(shapes) == 1 and shapes[0][0] != "atom" and shapes[0][1] is None and bindings[0][0] is not None:
+            # one binding, its length not shown: a check after it that raises otherwise
+            shapes[0] = (shapes[0][0], _checked_length(bindings[0][1], name))
         return _combine(shapes)
 
     def _returns_shape(self, name: str, depth: int):
