@@ -12,7 +12,8 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
-from perflint.guards import argument_facts, argument_types, flag_params, guarded_params_memo, optional_params, passed_arguments
+from perflint.guards import (argument_facts, argument_types, flag_params, guarded_params_memo, optional_params,
+                             passed_arguments, receiver_facts)
 from perflint.finding import Loop
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
@@ -838,7 +839,7 @@ class FileContext(NameResolution):
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
-                        arg_facts=argument_facts(node, fn.params if fn is not None else ()))
+                        arg_facts=argument_facts(node, fn.params if fn is not None else ()) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
         if handed is not None:
@@ -897,6 +898,13 @@ class FileContext(NameResolution):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if fn is not None and type(first) is cst.Name and first.value in fn.params:  # type: ignore[attr-defined]
             self.add_effect(f"parse-of:{first.value}")  # type: ignore[attr-defined]
+
+    def _receiver_facts(self, node: cst.Call) -> Tuple[str, ...]:
+        """The keywords a local receiver was built with (guards.receiver_facts)."""
+        frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
+        if frame is None or type(node.func) is not cst.Attribute:
+            return ()
+        return receiver_facts(node, frame.assigned)
 
     def _param_guards(self) -> Tuple[str, ...]:
         """What the current node needs a caller to pass: optional parameters (falsy default)

@@ -21,6 +21,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, U
 import libcst as cst
 
 from perflint.nodes import or_operands
+from perflint.values import dotted_text
 
 
 def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
@@ -175,7 +176,23 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
     taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
     if taken is None:
         return None
-    return _test_guards(parent.test, taken, optional, params, flags, aliases)  # type: ignore[attr-defined]
+    found, types = _test_guards(parent.test, taken, optional, params, flags, aliases)  # type: ignore[attr-defined]
+    if any(t.startswith("unset:") for t in types):
+        types = _once_per_object(types, child)
+    return found, types
+
+
+def _once_per_object(types: Tuple[str, ...], branch: cst.CSTNode) -> Tuple[str, ...]:
+    """`once:<attr>` for an `unset:<attr>` whose branch sets `self.<attr>` itself: `if
+    self.inner_id == 0: ...; self.inner_id = last + 1` runs at an object's first pass only (a
+    'not yet done' test the branch makes false). An object its caller builds without the
+    attribute takes it; one that has been through it before, a row loaded from the database
+    or one handed in, does not (guards.unset_verdict)."""
+    from perflint.repetition import _assigned  # repetition imports the values this module's callers do
+
+    block = branch.body if type(branch) is cst.Else else branch  # type: ignore[attr-defined]
+    assigned = {dotted for kind, dotted in _assigned(block) if kind == "name"}
+    return tuple(f"once:{t[6:]}" if t.startswith("unset:") and f"self.{t[6:]}" in assigned else t for t in types)
 
 
 def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str], params: Sequence[str],
@@ -191,7 +208,97 @@ def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str]
         types += (guard if taken else "not" + guard,)
     if flags:
         types += _flag_when(test, taken, flags)
+    if params and params[0] == "self":
+        types += _unset_when(test, taken)
     return found, types
+
+
+def _unset_when(test: cst.BaseExpression, branch_true: bool) -> Tuple[str, ...]:
+    """`unset:<attr>` when taking this branch of `test` needs `self.<attr>` to still hold a
+    falsy placeholder: the body of `if self.inner_id == 0:`, `if self.project_id is None:`,
+    `if not self.key:`, and the else of their negations. A receiver its caller built with
+    `inner_id=<something>` (not a falsy literal) is not one (guards.receiver_facts): Label
+    Studio's `Task.save` numbers a task with a query only when no `inner_id` was given, and the
+    storage import builds each Task with one (labelled FALSE in session 26)."""
+    test_type = type(test)
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _unset_when(test.expression, not branch_true)  # type: ignore[attr-defined]
+    attr = _self_attribute(test)
+    if attr:
+        return () if branch_true else (f"unset:{attr}",)
+    if test_type is cst.Comparison and len(test.comparisons) == 1:  # type: ignore[attr-defined]
+        comparison = test.comparisons[0]  # type: ignore[attr-defined]
+        attr = _self_attribute(test.left)  # type: ignore[attr-defined]
+        op = type(comparison.operator)
+        if not attr or op not in (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual) \
+                or _literal_fact(comparison.comparator)[:1] not in ("F", "N"):
+            return ()
+        return (f"unset:{attr}",) if (op in (cst.Is, cst.Equal)) == branch_true else ()
+    if test_type is cst.BooleanOperation:
+        op = type(test.operator)  # type: ignore[attr-defined]
+        if (op is cst.And and branch_true) or (op is cst.Or and not branch_true):
+            return _unset_when(test.left, branch_true) + _unset_when(test.right, branch_true)  # type: ignore[attr-defined]
+    return ()
+
+
+def _self_attribute(node: cst.BaseExpression) -> str:
+    """"attr" for `self.attr`, "" for anything else."""
+    if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == "self":  # type: ignore[attr-defined]
+        return node.attr.value  # type: ignore[attr-defined]
+    return ""
+
+
+def receiver_facts(node: cst.Call, assigned: Sequence[Tuple[str, object]]) -> Tuple[str, ...]:
+    """What a method call shows of its receiver's attributes, for `unset:` guards: `.<kw>=set`
+    for each keyword a local receiver was built with, `task = Task(inner_id=n)` then
+    `task.save()`, when every binding of the name so far is a call that passes it (not as a
+    falsy literal), and `.=new:<Name>` for the name each was called by. Django names a relation's column `<field>_id`: `project=` sets `project_id`
+    too (unset_verdict reads it so). A receiver passed on (`self.save()`, `super().save()`)
+    shows nothing: the guard stays live only where some caller builds the object."""
+    func = node.func
+    if type(func) is not cst.Attribute:
+        return ()
+    receiver = func.value  # type: ignore[attr-defined]
+    if type(receiver) is cst.Name:
+        name = receiver.value  # type: ignore[attr-defined]
+        if name == "self":
+            return (".=self",)
+        bindings = [value for target, value in assigned if target == name]
+        if not bindings or any(type(value) is not cst.Call for value in bindings):
+            return ()
+        out: List[str] = []
+        kept: Optional[set] = None
+        for built in bindings:  # each binding so far may be the one that reaches the call
+            made = dotted_text(built.func)  # type: ignore[attr-defined]
+            if made and f".=new:{made.rpartition('.')[2]}" not in out:
+                out.append(f".=new:{made.rpartition('.')[2]}")
+            keys = {arg.keyword.value for arg in built.args  # type: ignore[attr-defined]
+                    if arg.keyword is not None and not arg.star and _literal_fact(arg.value)[:1] not in ("F", "N")}
+            kept = keys if kept is None else kept & keys
+        return tuple(out) + tuple(f".{key}=set" for key in sorted(kept or ()))
+    if type(receiver) is cst.Call and type(receiver.func) is cst.Name and receiver.func.value == "super":  # type: ignore[attr-defined]
+        return (".=self",)
+    return ()
+
+
+def unset_verdict(facts: Sequence[str], guard: str, classes: FrozenSet[str]) -> Union[bool, str]:
+    """Whether a call may reach an `unset:<attr>` or `once:<attr>` guard (receiver_facts):
+    never when its receiver was built with the attribute set. A `once:` branch runs for a
+    receiver its caller builds as an instance of one of the program's `classes`; for `self`
+    passed on, "@self": the caller's own callers decide; for anything else (loaded, handed in)
+    not: the object has been through it."""
+    kind, _, attr = guard.partition(":")
+    new = False
+    for fact in facts:
+        if fact.startswith(".") and fact.endswith("=set"):
+            key = fact[1:-4]
+            if key == attr or key + "_id" == attr:
+                return False
+        elif fact.startswith(".=new:"):
+            new = fact[6:] in classes
+    if kind == "unset" or new:
+        return True
+    return "@self" if ".=self" in facts else False
 
 
 def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
@@ -260,6 +367,8 @@ def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequ
             found += ("not" + guard,)
         if flags:
             found += _flag_when(test, False, flags)
+        if params and params[0] == "self":
+            found += _unset_when(test, False)
     return found
 
 
