@@ -240,6 +240,7 @@ class Program(Frequencies):
         self._memo_guarded: Dict[str, bool] = {}
         self._built_with: Dict[str, FrozenSet[str]] = {}  # live_guards: attributes callers build receivers with
         self._short_class_names: Optional[FrozenSet[str]] = None
+        self._off_switch: Dict[str, bool] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
@@ -1138,8 +1139,12 @@ class Program(Frequencies):
         `fid` contradicts by building its receiver with the attribute set: such a guard alone
         says nothing about the callers, and the sites under `if not self._cache:` stay as they
         were. Where one caller does build it so, the guard is read at every caller (guarded_edge)."""
-        if not any(g.startswith("unset:") for g in guards):
+        if not any(g.startswith(("unset:", "switch:")) for g in guards):
             return guards  # a `once:` guard is always live: only a fresh object takes its branch
+        if any(g.startswith("switch:") for g in guards):
+            guards = tuple(g for g in guards if not g.startswith("switch:") or self.off_switch_call(fid, g[7:]))
+            if not any(g.startswith("unset:") for g in guards):
+                return guards
         built = self._built_with.get(fid)
         if built is None:
             names = set()
@@ -1150,6 +1155,38 @@ class Program(Frequencies):
                         names.update((key, key + "_id"))
             built = self._built_with[fid] = frozenset(names)
         return tuple(g for g in guards if not g.startswith("unset:") or g[6:] in built)
+
+    def off_switch_call(self, fid: str, text: str) -> bool:
+        """Whether the call `text` made in `fid` is a switch that is off by default: every
+        function it may reach (its edges there) is one (off_switch)."""
+        callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text and not edge.site.handed}
+        return bool(callees) and all(self.off_switch(callee) for callee in callees)
+
+    def off_switch(self, fid: str, seen: Optional[Set[str]] = None) -> bool:
+        """A function that returns only False, lookups with a False default (`store.get(key,
+        False)`, a flag nobody set reads as off) and calls of such functions: the branch of
+        `if enabled():` runs only where something turned it on (Label Studio's FSM
+        transitions, behind a per-request flag that a migration command never sets, labelled
+        FALSE in session 26). A cycle of them is no switch."""
+        known = self._off_switch.get(fid)
+        if known is not None:
+            return known
+        fn = self.functions[fid][1]
+        if fn.switch != "off":
+            self._off_switch[fid] = False
+            return False
+        seen = set() if seen is None else seen
+        if fid in seen:
+            return False
+        seen.add(fid)
+        found = True
+        for text in fn.switch_calls:
+            callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text}
+            if not callees or not all(self.off_switch(callee, seen) for callee in callees):
+                found = False
+                break
+        self._off_switch[fid] = found
+        return found
 
     def _class_names(self) -> FrozenSet[str]:
         """The short names of the program's classes (`Task` for a receiver built as `Task(...)`)."""
@@ -1164,6 +1201,8 @@ class Program(Frequencies):
         and arguments of the types its `isa:` guards need (perflint/guards.py); None when no
         caller does. A function with a role or no callers is called from outside: it may be
         given anything."""
+        if any(g.startswith("switch:") for g in guards):
+            return None  # under a switch off by default (live_guards kept it): no caller turns it on
         if not self.callers[fid] or fid in self.roles:
             return self.heat[fid]
         best = self.guarded_edge(fid, guards, depth)
@@ -1181,6 +1220,8 @@ class Program(Frequencies):
         _, fn = self.functions[fid]
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
         best: Optional[Tuple[float, Edge]] = None
+        if any(g.startswith("switch:") for g in guards):
+            return None
         for edge in self.callers[fid]:
             site = edge.site
             if not cold and (site.cold or edge.caller in self.cold_roots):

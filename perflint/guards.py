@@ -143,6 +143,7 @@ def _exits(body: cst.BaseSuite) -> bool:
 def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[str], params: Sequence[str],
                  flags: Optional[Dict[str, str]], exits: Optional[dict],
                  aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
                  ) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     """What one (parent, child) step of the stack adds to guarded_params_memo's two lists: None when
     the parent is neither a block, nor an `if` whose body or else holds the child, nor the
@@ -161,13 +162,14 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
                 return None
             taken = child is parent.body  # type: ignore[attr-defined]
             test = parent.test  # type: ignore[attr-defined]
-        return _test_guards(test, taken, optional, params, flags, aliases)
+        return _test_guards(test, taken, optional, params, flags, aliases, switches)
     if type(parent) is cst.IndentedBlock:
         key = (id(parent), id(child))
         known = exits.get(key) if exits is not None else None
         if known is None:
             known = (_after_early_exits(parent, child, optional) if optional else (),  # type: ignore[arg-type]
-                     _past_early_exits(parent, child, params, flags or {}) if flags or params else ())  # type: ignore[arg-type]
+                     _past_early_exits(parent, child, params, flags or {}, switches)  # type: ignore[arg-type]
+                     if flags or params or switches else ())
             if exits is not None:
                 exits[key] = known
         return known
@@ -176,7 +178,7 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
     taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
     if taken is None:
         return None
-    found, types = _test_guards(parent.test, taken, optional, params, flags, aliases)  # type: ignore[attr-defined]
+    found, types = _test_guards(parent.test, taken, optional, params, flags, aliases, switches)  # type: ignore[attr-defined]
     if any(t.startswith("unset:") for t in types):
         types = _once_per_object(types, child)
     return found, types
@@ -197,7 +199,9 @@ def _once_per_object(types: Tuple[str, ...], branch: cst.CSTNode) -> Tuple[str, 
 
 def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str], params: Sequence[str],
                  flags: Optional[Dict[str, str]],
-                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """What code reached when `test` came out `taken` needs a caller to pass."""
     found: Tuple[str, ...] = _given_when(test, taken, optional) if optional else ()
     if aliases:
@@ -210,7 +214,63 @@ def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str]
         types += _flag_when(test, taken, flags)
     if params and params[0] == "self":
         types += _unset_when(test, taken)
+    types += _switch_when(test, taken, switches or {})
     return found, types
+
+
+def _switch_when(test: cst.BaseExpression, branch_true: bool, switches: Dict[str, Optional[Tuple[str, ...]]]
+                 ) -> Tuple[str, ...]:
+    """`switch:<callee>` for each call whose truth taking this branch needs: `if
+    self._should_run():`, the else of `if not enabled():`, a part of an `and`, or a local
+    assigned such a call or an `and` of them (`run = not skip and self._should_run()`, then
+    `if not skip and run:`; `switches`: the locals so assigned once). Phase 2 keeps the guard
+    only where the callee is a switch that is off by default (Program.off_switch)."""
+    test_type = type(test)
+    if test_type is cst.Call:
+        text = dotted_text(test.func)  # type: ignore[attr-defined]
+        return (f"switch:{text}",) if branch_true and text else ()
+    if test_type is cst.Name:
+        texts = switches.get(test.value) if branch_true else None  # type: ignore[attr-defined]
+        return tuple(f"switch:{t}" for t in texts) if texts else ()
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _switch_when(test.expression, not branch_true, switches)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation and type(test.operator) is cst.And and branch_true:  # type: ignore[attr-defined]
+        return _switch_when(test.left, True, switches) + _switch_when(test.right, True, switches)  # type: ignore[attr-defined]
+    return ()
+
+
+def switch_calls(value: cst.BaseExpression) -> Tuple[str, ...]:
+    """The calls whose truth a local assigned `value` needs to be true: `self._should_run()`,
+    or each called part of `not skip and self._should_run()` (guards._switch_when)."""
+    if type(value) is cst.Call:
+        text = dotted_text(value.func)  # type: ignore[attr-defined]
+        return (text,) if text else ()
+    if type(value) is cst.BooleanOperation and type(value.operator) is cst.And:  # type: ignore[attr-defined]
+        return switch_calls(value.left) + switch_calls(value.right)  # type: ignore[attr-defined]
+    return ()
+
+
+def off_return(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """What a `return value` says of a switch that is off by default: "" for `False` or a
+    lookup with a False default (`store.get(key, False)`, `getattr(obj, name, False)`), the
+    callee's text for a call whose result it hands on (off when that callee is, phase 2),
+    None for anything else (the function is no such switch)."""
+    if value is None:
+        return None
+    if type(value) is cst.Name:
+        return "" if value.value == "False" else None  # type: ignore[attr-defined]
+    if type(value) is not cst.Call:
+        return None
+    func, args = value.func, value.args  # type: ignore[attr-defined]
+    last = args[-1] if args else None
+    off_default = last is not None and last.keyword is None and not last.star and \
+        type(last.value) is cst.Name and last.value.value == "False"  # type: ignore[attr-defined]
+    if off_default and ((type(func) is cst.Attribute and func.attr.value == "get" and len(args) == 2)  # type: ignore[attr-defined]
+                        or (type(func) is cst.Name and func.value == "getattr" and len(args) == 3)):  # type: ignore[attr-defined]
+        return ""
+    if any(arg.star for arg in args):
+        return None
+    return dotted_text(func)
 
 
 def _unset_when(test: cst.BaseExpression, branch_true: bool) -> Tuple[str, ...]:
@@ -304,7 +364,8 @@ def unset_verdict(facts: Sequence[str], guard: str, classes: FrozenSet[str]) -> 
 def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
                         params: Sequence[str], flags: Optional[Dict[str, str]], exits: dict,
                         memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]],
-                        aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
+                        aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                        switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
     `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
@@ -346,7 +407,7 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
     found, types = base[0], base[1]
     for index in reversed(pending):
         child = stack[index + 1]
-        pair = _pair_guards(stack[index], child, optional, params, flags, exits, aliases)
+        pair = _pair_guards(stack[index], child, optional, params, flags, exits, aliases, switches)
         if pair is not None:
             found += pair[0]
             types += pair[1]
@@ -357,7 +418,8 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
 
 
 def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequence[str],
-                      flags: Dict[str, str]) -> Tuple[str, ...]:
+                      flags: Dict[str, str], switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                      ) -> Tuple[str, ...]:
     """`if isinstance(perms, str): return one(perms)` or `if dry_run: return` before `child`:
     past it, the test was false."""
     found: Tuple[str, ...] = ()
@@ -369,6 +431,7 @@ def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequ
             found += _flag_when(test, False, flags)
         if params and params[0] == "self":
             found += _unset_when(test, False)
+        found += _switch_when(test, False, switches or {})
     return found
 
 

@@ -4,8 +4,11 @@ placeholder. A caller that builds the object with the attribute set, `task = Tas
 inner_id=n)` then `task.save()`, never takes the branch: that chain gives it no loop's
 frequency (Label Studio's storage import and legacy migration, whose `Task.save` and
 `Prediction.save` queries were labelled FALSE in session 26). Django's `project=` sets
-`project_id` too. Each test fails on the code before the change, or guards what it must leave
-quiet."""
+`project_id` too. A branch whose test sets the attribute it tests runs at an object's first pass:
+objects loaded or handed in have been through it. A branch under a switch that is off by default
+(a function that returns only False, lookups with a False default and such switches' results)
+is not counted per item (Label Studio's FSM transitions). Each test fails on the code before the
+change, or guards what it must leave quiet."""
 
 from __future__ import annotations
 
@@ -149,3 +152,93 @@ def test_a_first_pass_branch_runs_for_fresh_objects_not_loaded_ones() -> None:
     found = [f for f in rule_findings({"app/models.py": unset, "app/marks.py": MARKS.split("\n\ndef fresh")[0] + "\n"},
                                       "PFL503") if f.path == "app/models.py" and f.line == 20]
     assert [f.severity for f in found] == ["error"]
+
+
+CONTEXT = '''
+from threading import local
+
+_locals = local()
+
+
+class Context:
+    @classmethod
+    def get(cls, key, default=None):
+        return getattr(_locals, "data", {}).get(key, default)
+
+    @classmethod
+    def set(cls, key, value):
+        _locals.data = {key: value}
+
+    @classmethod
+    def is_disabled(cls):
+        return cls.get("disabled", False)
+
+    @classmethod
+    def is_enabled(cls):
+        if cls.is_disabled():
+            return False
+        return cls.get("enabled_cached", False)
+'''
+
+TRACKED = '''
+from django.db import models
+from app.ctx import Context
+
+
+class History(models.Model):
+    name = models.CharField(max_length=10)
+
+
+class Tracked(models.Model):
+    title = models.CharField(max_length=10)
+
+    def _should_track(self):
+        if getattr(self, "_skip", False):
+            return False
+        return Context.is_enabled()
+
+    def save(self, *args, **kwargs):
+        skip = kwargs.pop("skip", False)
+        super().save(*args, **kwargs)
+        should = not skip and self._should_track()
+        if not skip and should:
+            for name in ["a", "b"]:
+                self._track(name)
+
+    def _track(self, name):
+        History.objects.create(name=name)
+'''
+
+JOBS = '''
+from app.models import Tracked
+
+
+def migrate(rows):
+    for row in rows:
+        item = Tracked(title=row)
+        item.save()
+'''
+
+CREATE = "History.objects.create() runs per call, and its callers run it in a loop: one database round trip per item (a write per row)"
+
+
+def tracked(context: str = CONTEXT, models: str = TRACKED):
+    files = {"app/ctx.py": context, "app/models.py": models, "app/jobs.py": JOBS}
+    return [(f.line, f.severity, f.message) for f in rule_findings(files, "PFL503") if f.path == "app/models.py"]
+
+
+def test_a_switch_off_by_default_gives_its_branch_no_loop() -> None:
+    # `is_enabled()` returns False or a lookup with a False default, through two calls and a
+    # local (`should = not skip and self._should_track()`): nothing in the program turns it
+    # on, so the per-item write behind it is not counted per item (nor reported: once per call)
+    assert tracked() == []
+
+
+def test_a_switch_on_by_default_or_computed_is_no_reading() -> None:
+    on = CONTEXT.replace('return cls.get("enabled_cached", False)', 'return cls.get("enabled_cached", True)')
+    assert tracked(on) == [(27, "error", CREATE)]
+    computed = CONTEXT.replace('return cls.get("enabled_cached", False)', 'return cls.get("enabled_cached") == "on"')
+    assert tracked(computed) == [(27, "error", CREATE)]
+    # the branch taken when the switch is off is not under it
+    negated = TRACKED.replace("        if not skip and should:", "        if not should:")
+    assert tracked(CONTEXT, negated) == [(27, "error", CREATE)]
