@@ -240,7 +240,7 @@ class Program(Frequencies):
         self._memo_guarded: Dict[str, bool] = {}
         self._built_with: Dict[str, FrozenSet[str]] = {}  # live_guards: attributes callers build receivers with
         self._short_class_names: Optional[FrozenSet[str]] = None
-        self._off_switch: Dict[str, bool] = {}
+        self._off_switch: Dict[str, str] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
@@ -1162,31 +1162,38 @@ class Program(Frequencies):
         callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text and not edge.site.handed}
         return bool(callees) and all(self.off_switch(callee) for callee in callees)
 
-    def off_switch(self, fid: str, seen: Optional[Set[str]] = None) -> bool:
+    def off_switch(self, fid: str) -> bool:
         """A function that returns only False, lookups with a False default (`store.get(key,
-        False)`, a flag nobody set reads as off) and calls of such functions: the branch of
-        `if enabled():` runs only where something turned it on (Label Studio's FSM
+        False)`, a flag nobody set reads as off) and calls of such functions, with at least one
+        such lookup on the way (a stub `return False` that subclasses override is no flag): the
+        branch of `if enabled():` runs only where something turned it on (Label Studio's FSM
         transitions, behind a per-request flag that a migration command never sets, labelled
         FALSE in session 26). A cycle of them is no switch."""
+        return self._switch_state(fid, set()) == "lookup"
+
+    def _switch_state(self, fid: str, seen: Set[str]) -> str:
+        """"lookup" (off, reading a lookup), "off" (off, only literal False), or "" (no switch)."""
         known = self._off_switch.get(fid)
         if known is not None:
             return known
         fn = self.functions[fid][1]
-        if fn.switch != "off":
-            self._off_switch[fid] = False
-            return False
-        seen = set() if seen is None else seen
-        if fid in seen:
-            return False
+        if fn.switch != "off" or fid in seen:
+            return ""
         seen.add(fid)
-        found = True
+        state = "off"
         for text in fn.switch_calls:
+            if not text:
+                state = "lookup"
+                continue
             callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text}
-            if not callees or not all(self.off_switch(callee, seen) for callee in callees):
-                found = False
+            states = {self._switch_state(callee, seen) for callee in callees}
+            if not callees or "" in states:
+                state = ""
                 break
-        self._off_switch[fid] = found
-        return found
+            if "lookup" in states:
+                state = "lookup"
+        self._off_switch[fid] = state
+        return state
 
     def _class_names(self) -> FrozenSet[str]:
         """The short names of the program's classes (`Task` for a receiver built as `Task(...)`)."""

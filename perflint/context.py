@@ -808,8 +808,8 @@ class FileContext(NameResolution):
                 fn.switch = "no"
             else:
                 fn.switch = "off"
-                if said and said not in fn.switch_calls:
-                    fn.switch_calls += (said,)
+                if said not in fn.switch_calls and (said or node.value is not None and type(node.value) is cst.Call):
+                    fn.switch_calls += (said,)  # "": a lookup with a False default
         if fn_frame is None or not isinstance(node.value, cst.Name):
             return
         value = node.value.value

@@ -239,6 +239,9 @@ def test_a_switch_on_by_default_or_computed_is_no_reading() -> None:
     assert tracked(on) == [(27, "error", CREATE)]
     computed = CONTEXT.replace('return cls.get("enabled_cached", False)', 'return cls.get("enabled_cached") == "on"')
     assert tracked(computed) == [(27, "error", CREATE)]
+    # a stub that returns False (subclasses may override it) reads no flag: no reading
+    stub = CONTEXT.replace('return cls.get("enabled_cached", False)', 'return False')
+    assert tracked(stub) == [(27, "error", CREATE)]
     # the branch taken when the switch is off is not under it
     negated = TRACKED.replace("        if not skip and should:", "        if not should:")
     assert tracked(CONTEXT, negated) == [(27, "error", CREATE)]
