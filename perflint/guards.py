@@ -252,7 +252,8 @@ def switch_calls(value: cst.BaseExpression) -> Tuple[str, ...]:
 
 def off_return(value: Optional[cst.BaseExpression]) -> Optional[str]:
     """What a `return value` says of a switch that is off by default: "" for `False` or a
-    lookup with a False default (`store.get(key, False)`, `getattr(obj, name, False)`), the
+    lookup of a named flag with a False default (`store.get("key", False)`, `getattr(obj,
+    "name", False)`), the
     callee's text for a call whose result it hands on (off when that callee is, phase 2),
     None for anything else (the function is no such switch)."""
     if value is None:
@@ -265,8 +266,11 @@ def off_return(value: Optional[cst.BaseExpression]) -> Optional[str]:
     last = args[-1] if args else None
     off_default = last is not None and last.keyword is None and not last.star and \
         type(last.value) is cst.Name and last.value.value == "False"  # type: ignore[attr-defined]
-    if off_default and ((type(func) is cst.Attribute and func.attr.value == "get" and len(args) == 2)  # type: ignore[attr-defined]
-                        or (type(func) is cst.Name and func.value == "getattr" and len(args) == 3)):  # type: ignore[attr-defined]
+    # the key a literal: a named flag; `perms.get(perm, False)` on a key passed in is a lookup of data
+    if off_default and ((type(func) is cst.Attribute and func.attr.value == "get" and len(args) == 2  # type: ignore[attr-defined]
+                         and type(args[0].value) is cst.SimpleString)
+                        or (type(func) is cst.Name and func.value == "getattr" and len(args) == 3  # type: ignore[attr-defined]
+                            and type(args[1].value) is cst.SimpleString)):
         return ""
     if any(arg.star for arg in args):
         return None

@@ -245,3 +245,10 @@ def test_a_switch_on_by_default_or_computed_is_no_reading() -> None:
     # the branch taken when the switch is off is not under it
     negated = TRACKED.replace("        if not skip and should:", "        if not should:")
     assert tracked(CONTEXT, negated) == [(27, "error", CREATE)]
+
+
+def test_a_lookup_of_data_is_no_switch() -> None:
+    # `data.get(key, False)` with the key passed in looks data up; only a named flag is a switch
+    keyed = CONTEXT.replace('return cls.get("enabled_cached", False)',
+                            'return getattr(_locals, "data", {}).get(cls.__name__, False)')
+    assert tracked(keyed) == [(27, "error", CREATE)]
