@@ -193,6 +193,8 @@ def _once_per_object(types: Tuple[str, ...], branch: cst.CSTNode) -> Tuple[str, 
     from perflint.repetition import _assigned  # repetition imports the values this module's callers do
 
     block = branch.body if type(branch) is cst.Else else branch  # type: ignore[attr-defined]
+    if type(block) is not cst.IndentedBlock:
+        return types  # an `elif` (its own test decides its branches) or a one-line body
     assigned = {dotted for kind, dotted in _assigned(block) if kind == "name"}
     return tuple(f"once:{t[6:]}" if t.startswith("unset:") and f"self.{t[6:]}" in assigned else t for t in types)
 

@@ -252,3 +252,11 @@ def test_a_lookup_of_data_is_no_switch() -> None:
     keyed = CONTEXT.replace('return cls.get("enabled_cached", False)',
                             'return getattr(_locals, "data", {}).get(cls.__name__, False)')
     assert tracked(keyed) == [(27, "error", CREATE)]
+
+
+def test_an_elif_under_a_placeholder_test_is_read_without_failing() -> None:
+    # the else of `if self.inner_id != 0:` is an `elif`: a branch of its own, not a block
+    elif_models = MODELS.replace("        if self.inner_id == 0:\n            last",
+                                 "        if self.inner_id != 0:\n            pass\n        elif self.project_id:\n"
+                                 "            last")
+    assert seen(IMPORT, elif_models)[0][:2] == (18, "note")
