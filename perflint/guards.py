@@ -12,6 +12,14 @@ that branch's list scan is on no hot chain (labelled FALSE in run 7). The guard 
 `isa:idx:bytes`; a call site records the types it visibly passes (`arg_types`: an int literal,
 a `range()` loop's index, `len()`, a string or bytes literal), and a caller whose argument is
 known to be of another type does not pass it. Sites (findings) get the same guards as calls.
+
+Path conditions on the receiver and on switches (session 27). `if self.inner_id == 0:` runs
+only for an object still holding the placeholder (`unset:inner_id`): a caller that builds its
+receiver with `inner_id=n` never takes it (receiver_facts). When the branch sets the attribute
+itself (`once:inner_id`) it runs at an object's first pass: only for receivers a caller visibly
+builds, not for rows loaded or objects handed in. `if self._should_track():` (or a local
+assigned it) needs the call true (`switch:self._should_track`): when the callee returns only
+False and named flags read with a False default (Program.off_switch), nothing turned it on.
 """
 
 from __future__ import annotations
