@@ -7,7 +7,7 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
@@ -238,6 +238,9 @@ class Program(Frequencies):
         self._method_classes: Optional[Dict[str, List[str]]] = None  # name -> classes defining it (_overrides)
         self._exact_targets: Dict[str, List[Tuple[str, str]]] = {}  # site target -> (callee, kind)
         self._memo_guarded: Dict[str, bool] = {}
+        self._built_with: Dict[str, FrozenSet[str]] = {}  # live_guards: attributes callers build receivers with
+        self._short_class_names: Optional[FrozenSet[str]] = None
+        self._off_switch: Dict[str, str] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
         # The value flow allocates millions of short-lived tuples and sets; with every summary
@@ -1052,8 +1055,9 @@ class Program(Frequencies):
                 if memoized:
                     continue  # lru_cache/cache or a memo guard: the body runs once per distinct argument
                 given = base
-                if site.guards:
-                    given = self._guarded_heat(fid, site.guards)
+                guards = self.live_guards(fid, site.guards) if site.guards else ()
+                if guards:
+                    given = self._guarded_heat(fid, guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
                 if site.loops:
@@ -1122,17 +1126,90 @@ class Program(Frequencies):
         if self._memoized(fid):
             return best
         for edge in self.edges[fid]:
-            if edge.callee != fid or edge.site.cold or edge.site.guards or not edge.site.loops:
+            if edge.callee != fid or edge.site.cold or not edge.site.loops or \
+                    (edge.site.guards and self.live_guards(fid, edge.site.guards)):
                 continue
             factor, _ = self._trips(self.edge_loops(edge), unknown)
             best = max(best, min(entry * factor, HEAT_CAP))
         return best
+
+    def live_guards(self, fid: str, guards: Tuple[str, ...]) -> Tuple[str, ...]:
+        """`guards` of a site or call in `fid`, less each `unset:<attr>` (a branch on
+        `self.<attr>` still holding a falsy placeholder, guards._unset_when) that no caller of
+        `fid` contradicts by building its receiver with the attribute set: such a guard alone
+        says nothing about the callers, and the sites under `if not self._cache:` stay as they
+        were. Where one caller does build it so, the guard is read at every caller (guarded_edge)."""
+        if not any(g.startswith(("unset:", "switch:")) for g in guards):
+            return guards  # a `once:` guard is always live: only a fresh object takes its branch
+        if any(g.startswith("switch:") for g in guards):
+            guards = tuple(g for g in guards if not g.startswith("switch:") or self.off_switch_call(fid, g[7:]))
+            if not any(g.startswith("unset:") for g in guards):
+                return guards
+        built = self._built_with.get(fid)
+        if built is None:
+            names = set()
+            for edge in self.callers.get(fid, ()):
+                for fact in edge.site.arg_facts:
+                    if fact.startswith(".") and fact.endswith("=set"):
+                        key = fact[1:-4]
+                        names.update((key, key + "_id"))
+            built = self._built_with[fid] = frozenset(names)
+        return tuple(g for g in guards if not g.startswith("unset:") or g[6:] in built)
+
+    def off_switch_call(self, fid: str, text: str) -> bool:
+        """Whether the call `text` made in `fid` is a switch that is off by default: every
+        function it may reach (its edges there) is one (off_switch)."""
+        callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text and not edge.site.handed}
+        return bool(callees) and all(self.off_switch(callee) for callee in callees)
+
+    def off_switch(self, fid: str) -> bool:
+        """A function that returns only False, lookups with a False default (`store.get(key,
+        False)`, a flag nobody set reads as off) and calls of such functions, with at least one
+        such lookup on the way (a stub `return False` that subclasses override is no flag): the
+        branch of `if enabled():` runs only where something turned it on (Label Studio's FSM
+        transitions, behind a per-request flag that a migration command never sets, labelled
+        FALSE in session 26). A cycle of them is no switch."""
+        return self._switch_state(fid, set()) == "lookup"
+
+    def _switch_state(self, fid: str, seen: Set[str]) -> str:
+        """"lookup" (off, reading a lookup), "off" (off, only literal False), or "" (no switch)."""
+        known = self._off_switch.get(fid)
+        if known is not None:
+            return known
+        fn = self.functions[fid][1]
+        if fn.switch != "off" or fid in seen:
+            return ""
+        seen.add(fid)
+        state = "off"
+        for text in fn.switch_calls:
+            if not text:
+                state = "lookup"
+                continue
+            callees = {edge.callee for edge in self.edges.get(fid, ()) if edge.site.text == text}
+            states = {self._switch_state(callee, seen) for callee in callees}
+            if not callees or "" in states:
+                state = ""
+                break
+            if "lookup" in states:
+                state = "lookup"
+        self._off_switch[fid] = state
+        return state
+
+    def _class_names(self) -> FrozenSet[str]:
+        """The short names of the program's classes (`Task` for a receiver built as `Task(...)`)."""
+        names = self._short_class_names
+        if names is None:
+            names = self._short_class_names = frozenset(cid.rpartition(".")[2].rpartition(":")[2]
+                                                        for cid in self.classes)
+        return names
 
     def _guarded_heat(self, fid: str, guards: Sequence[str], depth: int = 0) -> Optional[float]:
         """The heat of `fid` from the callers that pass every optional parameter in `guards`,
         and arguments of the types its `isa:` guards need (perflint/guards.py); None when no
         caller does. A function with a role or no callers is called from outside: it may be
         given anything."""
+        if any(g.startswith("switch:") for g in guards):
+            return None  # under a switch off by default (live_guards kept it): no caller turns it on
         if not self.callers[fid] or fid in self.roles:
             return self.heat[fid]
         best = self.guarded_edge(fid, guards, depth)
@@ -1144,12 +1221,14 @@ class Program(Frequencies):
         that passes a flag or a typed value on from its own parameters (`set_state(commit=commit)`)
         is as hot as its own callers that pass what the guard needs (a few levels up). `cold`:
         count callers that run once too (a script's main, a call on a cold path)."""
-        from perflint.guards import flag_verdict, may_omit, passes, passes_type
+        from perflint.guards import flag_verdict, may_omit, passes, passes_type, unset_verdict
 
         heat = self.heat
         _, fn = self.functions[fid]
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
         best: Optional[Tuple[float, Edge]] = None
+        if any(g.startswith("switch:") for g in guards):
+            return None
         for edge in self.callers[fid]:
             site = edge.site
             if not cold and (site.cold or edge.caller in self.cold_roots):
@@ -1168,6 +1247,12 @@ class Program(Frequencies):
                         ok = passes_type(site.arg_types, fn.params, name, bound)
                 elif name.startswith("absent:"):
                     ok = may_omit(site.passed, fn.params, name[7:], bound)
+                elif name.startswith(("unset:", "once:")):
+                    said = unset_verdict(site.arg_facts, name, self._class_names())
+                    if said == "@self":  # `self.save()`: the object the caller's own callers hand it
+                        passed_on.append(name)
+                    else:
+                        ok = bool(said)
                 elif name.startswith("any:"):  # `if a and b or c:`: one of them given
                     ok = any(passes(site.passed, fn.params, one, bound) for one in name[4:].split(","))
                 else:

@@ -12,7 +12,8 @@ from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
-from perflint.guards import argument_facts, argument_types, flag_params, guarded_params_memo, optional_params, passed_arguments
+from perflint.guards import (argument_facts, argument_types, flag_params, guarded_params_memo, off_return,
+                             optional_params, passed_arguments, receiver_facts, switch_calls)
 from perflint.finding import Loop
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
@@ -98,6 +99,7 @@ class _Frame:
     guards: dict = field(default_factory=dict)  # guards.guarded_params_memo's steps, by id(child)
     # local flags set to True under guards: name -> what the True needs (None: set otherwise too)
     flag_aliases: dict = field(default_factory=dict)
+    switches: dict = field(default_factory=dict)  # local -> the calls its truth needs (guards.switch_calls), None if rebound
 
 
 @dataclass
@@ -302,6 +304,7 @@ class FileContext(NameResolution):
         self._note_local_int(node)
         if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
             self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
+            self._note_switch_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
             self._note_flag_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
         elif self.frames[-1].flag_aliases:
             self._drop_aliases(t.target for t in node.targets)
@@ -796,6 +799,17 @@ class FileContext(NameResolution):
     def _enter_return(self, node: cst.Return) -> None:
         self._record_return(node.value)
         fn_frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
+        if fn_frame is not None and fn_frame.function is not None and fn_frame.function.switch != "no":
+            # a switch that is off by default returns only False, lookups with a False default
+            # and such switches' results (guards.off_return; Program.off_switch)
+            said = off_return(node.value)
+            fn = fn_frame.function
+            if said is None:
+                fn.switch = "no"
+            else:
+                fn.switch = "off"
+                if said not in fn.switch_calls and (said or node.value is not None and type(node.value) is cst.Call):
+                    fn.switch_calls += (said,)  # "": a lookup with a False default
         if fn_frame is None or not isinstance(node.value, cst.Name):
             return
         value = node.value.value
@@ -838,7 +852,7 @@ class FileContext(NameResolution):
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
-                        arg_facts=argument_facts(node, fn.params if fn is not None else ()))
+                        arg_facts=argument_facts(node, fn.params if fn is not None else ()) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
         if handed is not None:
@@ -898,6 +912,13 @@ class FileContext(NameResolution):
         if fn is not None and type(first) is cst.Name and first.value in fn.params:  # type: ignore[attr-defined]
             self.add_effect(f"parse-of:{first.value}")  # type: ignore[attr-defined]
 
+    def _receiver_facts(self, node: cst.Call) -> Tuple[str, ...]:
+        """The keywords a local receiver was built with (guards.receiver_facts)."""
+        frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
+        if frame is None or type(node.func) is not cst.Attribute:
+            return ()
+        return receiver_facts(node, frame.assigned)
+
     def _param_guards(self) -> Tuple[str, ...]:
         """What the current node needs a caller to pass: optional parameters (falsy default)
         under `if p:` and the like, and `isa:p:T` under `if isinstance(p, T):` (guards.py)."""
@@ -911,7 +932,17 @@ class FileContext(NameResolution):
         if not frame.optional and not params:
             return ()
         return guarded_params_memo(self.stack, frame.node, frame.optional, params, frame.flags, frame.exits,
-                                   frame.guards, frame.flag_aliases)
+                                   frame.guards, frame.flag_aliases, frame.switches)
+
+    def _note_switch_alias(self, name: str, value: cst.BaseExpression) -> None:
+        """`run = not skip and self._should_run()`: `if run:` needs the call true (guards._switch_when).
+        A name bound twice says nothing."""
+        switches = self.frames[-1].switches
+        calls = switch_calls(value)
+        if name in switches or any(n == name for n, _ in self.frames[-1].assigned[:-1]):
+            switches[name] = None
+        elif calls:
+            switches[name] = calls
 
     def _note_flag_alias(self, name: str, value: cst.BaseExpression) -> None:
         """`is_all = True` under `if field_id is None:`: `if is_all:` later needs what that

@@ -206,10 +206,11 @@ class Frequencies:
                 if below is None:
                     break
                 edge = below
-            if chain and chain[-1].site.guards and chain[-1].caller == current and current not in self.roles:
+            guards = self.live_guards(current, chain[-1].site.guards) if chain and chain[-1].site.guards else ()
+            if guards and chain[-1].caller == current and current not in self.roles:
                 # the call made from here runs only for the callers that pass what it needs: go
                 # on through the hottest of those, not through the hottest caller of `current`
-                guarded = self.guarded_edge(current, chain[-1].site.guards)
+                guarded = self.guarded_edge(current, guards)
                 if guarded is not None:
                     edge = guarded[1]
             if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):

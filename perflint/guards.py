@@ -12,6 +12,14 @@ that branch's list scan is on no hot chain (labelled FALSE in run 7). The guard 
 `isa:idx:bytes`; a call site records the types it visibly passes (`arg_types`: an int literal,
 a `range()` loop's index, `len()`, a string or bytes literal), and a caller whose argument is
 known to be of another type does not pass it. Sites (findings) get the same guards as calls.
+
+Path conditions on the receiver and on switches (session 27). `if self.inner_id == 0:` runs
+only for an object still holding the placeholder (`unset:inner_id`): a caller that builds its
+receiver with `inner_id=n` never takes it (receiver_facts). When the branch sets the attribute
+itself (`once:inner_id`) it runs at an object's first pass: only for receivers a caller visibly
+builds, not for rows loaded or objects handed in. `if self._should_track():` (or a local
+assigned it) needs the call true (`switch:self._should_track`): when the callee returns only
+False and named flags read with a False default (Program.off_switch), nothing turned it on.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, U
 import libcst as cst
 
 from perflint.nodes import or_operands
+from perflint.values import dotted_text
 
 
 def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
@@ -142,6 +151,7 @@ def _exits(body: cst.BaseSuite) -> bool:
 def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[str], params: Sequence[str],
                  flags: Optional[Dict[str, str]], exits: Optional[dict],
                  aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
                  ) -> Optional[Tuple[Tuple[str, ...], Tuple[str, ...]]]:
     """What one (parent, child) step of the stack adds to guarded_params_memo's two lists: None when
     the parent is neither a block, nor an `if` whose body or else holds the child, nor the
@@ -160,13 +170,14 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
                 return None
             taken = child is parent.body  # type: ignore[attr-defined]
             test = parent.test  # type: ignore[attr-defined]
-        return _test_guards(test, taken, optional, params, flags, aliases)
+        return _test_guards(test, taken, optional, params, flags, aliases, switches)
     if type(parent) is cst.IndentedBlock:
         key = (id(parent), id(child))
         known = exits.get(key) if exits is not None else None
         if known is None:
             known = (_after_early_exits(parent, child, optional) if optional else (),  # type: ignore[arg-type]
-                     _past_early_exits(parent, child, params, flags or {}) if flags or params else ())  # type: ignore[arg-type]
+                     _past_early_exits(parent, child, params, flags or {}, switches)  # type: ignore[arg-type]
+                     if flags or params or switches else ())
             if exits is not None:
                 exits[key] = known
         return known
@@ -175,12 +186,32 @@ def _pair_guards(parent: cst.CSTNode, child: cst.CSTNode, optional: FrozenSet[st
     taken = True if child is parent.body else False if child is parent.orelse else None  # type: ignore[attr-defined]
     if taken is None:
         return None
-    return _test_guards(parent.test, taken, optional, params, flags, aliases)  # type: ignore[attr-defined]
+    found, types = _test_guards(parent.test, taken, optional, params, flags, aliases, switches)  # type: ignore[attr-defined]
+    if any(t.startswith("unset:") for t in types):
+        types = _once_per_object(types, child)
+    return found, types
+
+
+def _once_per_object(types: Tuple[str, ...], branch: cst.CSTNode) -> Tuple[str, ...]:
+    """`once:<attr>` for an `unset:<attr>` whose branch sets `self.<attr>` itself: `if
+    self.inner_id == 0: ...; self.inner_id = last + 1` runs at an object's first pass only (a
+    'not yet done' test the branch makes false). An object its caller builds without the
+    attribute takes it; one that has been through it before, a row loaded from the database
+    or one handed in, does not (guards.unset_verdict)."""
+    from perflint.repetition import _assigned  # repetition imports the values this module's callers do
+
+    block = branch.body if type(branch) is cst.Else else branch  # type: ignore[attr-defined]
+    if type(block) is not cst.IndentedBlock:
+        return types  # an `elif` (its own test decides its branches) or a one-line body
+    assigned = {dotted for kind, dotted in _assigned(block) if kind == "name"}
+    return tuple(f"once:{t[6:]}" if t.startswith("unset:") and f"self.{t[6:]}" in assigned else t for t in types)
 
 
 def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str], params: Sequence[str],
                  flags: Optional[Dict[str, str]],
-                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+                 aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                 ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """What code reached when `test` came out `taken` needs a caller to pass."""
     found: Tuple[str, ...] = _given_when(test, taken, optional) if optional else ()
     if aliases:
@@ -191,13 +222,164 @@ def _test_guards(test: cst.BaseExpression, taken: bool, optional: FrozenSet[str]
         types += (guard if taken else "not" + guard,)
     if flags:
         types += _flag_when(test, taken, flags)
+    if params and params[0] == "self":
+        types += _unset_when(test, taken)
+    types += _switch_when(test, taken, switches or {})
     return found, types
+
+
+def _switch_when(test: cst.BaseExpression, branch_true: bool, switches: Dict[str, Optional[Tuple[str, ...]]]
+                 ) -> Tuple[str, ...]:
+    """`switch:<callee>` for each call whose truth taking this branch needs: `if
+    self._should_run():`, the else of `if not enabled():`, a part of an `and`, or a local
+    assigned such a call or an `and` of them (`run = not skip and self._should_run()`, then
+    `if not skip and run:`; `switches`: the locals so assigned once). Phase 2 keeps the guard
+    only where the callee is a switch that is off by default (Program.off_switch)."""
+    test_type = type(test)
+    if test_type is cst.Call:
+        text = dotted_text(test.func)  # type: ignore[attr-defined]
+        return (f"switch:{text}",) if branch_true and text else ()
+    if test_type is cst.Name:
+        texts = switches.get(test.value) if branch_true else None  # type: ignore[attr-defined]
+        return tuple(f"switch:{t}" for t in texts) if texts else ()
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _switch_when(test.expression, not branch_true, switches)  # type: ignore[attr-defined]
+    if test_type is cst.BooleanOperation and type(test.operator) is cst.And and branch_true:  # type: ignore[attr-defined]
+        return _switch_when(test.left, True, switches) + _switch_when(test.right, True, switches)  # type: ignore[attr-defined]
+    return ()
+
+
+def switch_calls(value: cst.BaseExpression) -> Tuple[str, ...]:
+    """The calls whose truth a local assigned `value` needs to be true: `self._should_run()`,
+    or each called part of `not skip and self._should_run()` (guards._switch_when)."""
+    if type(value) is cst.Call:
+        text = dotted_text(value.func)  # type: ignore[attr-defined]
+        return (text,) if text else ()
+    if type(value) is cst.BooleanOperation and type(value.operator) is cst.And:  # type: ignore[attr-defined]
+        return switch_calls(value.left) + switch_calls(value.right)  # type: ignore[attr-defined]
+    return ()
+
+
+def off_return(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """What a `return value` says of a switch that is off by default: "" for `False` or a
+    lookup of a named flag with a False default (`store.get("key", False)`, `getattr(obj,
+    "name", False)`), the
+    callee's text for a call whose result it hands on (off when that callee is, phase 2),
+    None for anything else (the function is no such switch)."""
+    if value is None:
+        return None
+    if type(value) is cst.Name:
+        return "" if value.value == "False" else None  # type: ignore[attr-defined]
+    if type(value) is not cst.Call:
+        return None
+    func, args = value.func, value.args  # type: ignore[attr-defined]
+    last = args[-1] if args else None
+    off_default = last is not None and last.keyword is None and not last.star and \
+        type(last.value) is cst.Name and last.value.value == "False"  # type: ignore[attr-defined]
+    # the key a literal: a named flag; `perms.get(perm, False)` on a key passed in is a lookup of data
+    if off_default and ((type(func) is cst.Attribute and func.attr.value == "get" and len(args) == 2  # type: ignore[attr-defined]
+                         and type(args[0].value) is cst.SimpleString)
+                        or (type(func) is cst.Name and func.value == "getattr" and len(args) == 3  # type: ignore[attr-defined]
+                            and type(args[1].value) is cst.SimpleString)):
+        return ""
+    if any(arg.star for arg in args):
+        return None
+    return dotted_text(func)
+
+
+def _unset_when(test: cst.BaseExpression, branch_true: bool) -> Tuple[str, ...]:
+    """`unset:<attr>` when taking this branch of `test` needs `self.<attr>` to still hold a
+    falsy placeholder: the body of `if self.inner_id == 0:`, `if self.project_id is None:`,
+    `if not self.key:`, and the else of their negations. A receiver its caller built with
+    `inner_id=<something>` (not a falsy literal) is not one (guards.receiver_facts): Label
+    Studio's `Task.save` numbers a task with a query only when no `inner_id` was given, and the
+    storage import builds each Task with one (labelled FALSE in session 26)."""
+    test_type = type(test)
+    if test_type is cst.UnaryOperation and type(test.operator) is cst.Not:  # type: ignore[attr-defined]
+        return _unset_when(test.expression, not branch_true)  # type: ignore[attr-defined]
+    attr = _self_attribute(test)
+    if attr:
+        return () if branch_true else (f"unset:{attr}",)
+    if test_type is cst.Comparison and len(test.comparisons) == 1:  # type: ignore[attr-defined]
+        comparison = test.comparisons[0]  # type: ignore[attr-defined]
+        attr = _self_attribute(test.left)  # type: ignore[attr-defined]
+        op = type(comparison.operator)
+        if not attr or op not in (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual) \
+                or _literal_fact(comparison.comparator)[:1] not in ("F", "N"):
+            return ()
+        return (f"unset:{attr}",) if (op in (cst.Is, cst.Equal)) == branch_true else ()
+    if test_type is cst.BooleanOperation:
+        op = type(test.operator)  # type: ignore[attr-defined]
+        if (op is cst.And and branch_true) or (op is cst.Or and not branch_true):
+            return _unset_when(test.left, branch_true) + _unset_when(test.right, branch_true)  # type: ignore[attr-defined]
+    return ()
+
+
+def _self_attribute(node: cst.BaseExpression) -> str:
+    """"attr" for `self.attr`, "" for anything else."""
+    if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == "self":  # type: ignore[attr-defined]
+        return node.attr.value  # type: ignore[attr-defined]
+    return ""
+
+
+def receiver_facts(node: cst.Call, assigned: Sequence[Tuple[str, object]]) -> Tuple[str, ...]:
+    """What a method call shows of its receiver's attributes, for `unset:` guards: `.<kw>=set`
+    for each keyword a local receiver was built with, `task = Task(inner_id=n)` then
+    `task.save()`, when every binding of the name so far is a call that passes it (not as a
+    falsy literal), and `.=new:<Name>` for the name each was called by. Django names a relation's column `<field>_id`: `project=` sets `project_id`
+    too (unset_verdict reads it so). A receiver passed on (`self.save()`, `super().save()`)
+    shows nothing: the guard stays live only where some caller builds the object."""
+    func = node.func
+    if type(func) is not cst.Attribute:
+        return ()
+    receiver = func.value  # type: ignore[attr-defined]
+    if type(receiver) is cst.Name:
+        name = receiver.value  # type: ignore[attr-defined]
+        if name == "self":
+            return (".=self",)
+        bindings = [value for target, value in assigned if target == name]
+        if not bindings or any(type(value) is not cst.Call for value in bindings):
+            return ()
+        out: List[str] = []
+        kept: Optional[set] = None
+        for built in bindings:  # each binding so far may be the one that reaches the call
+            made = dotted_text(built.func)  # type: ignore[attr-defined]
+            if made and f".=new:{made.rpartition('.')[2]}" not in out:
+                out.append(f".=new:{made.rpartition('.')[2]}")
+            keys = {arg.keyword.value for arg in built.args  # type: ignore[attr-defined]
+                    if arg.keyword is not None and not arg.star and _literal_fact(arg.value)[:1] not in ("F", "N")}
+            kept = keys if kept is None else kept & keys
+        return tuple(out) + tuple(f".{key}=set" for key in sorted(kept or ()))
+    if type(receiver) is cst.Call and type(receiver.func) is cst.Name and receiver.func.value == "super":  # type: ignore[attr-defined]
+        return (".=self",)
+    return ()
+
+
+def unset_verdict(facts: Sequence[str], guard: str, classes: FrozenSet[str]) -> Union[bool, str]:
+    """Whether a call may reach an `unset:<attr>` or `once:<attr>` guard (receiver_facts):
+    never when its receiver was built with the attribute set. A `once:` branch runs for a
+    receiver its caller builds as an instance of one of the program's `classes`; for `self`
+    passed on, "@self": the caller's own callers decide; for anything else (loaded, handed in)
+    not: the object has been through it."""
+    kind, _, attr = guard.partition(":")
+    new = False
+    for fact in facts:
+        if fact.startswith(".") and fact.endswith("=set"):
+            key = fact[1:-4]
+            if key == attr or key + "_id" == attr:
+                return False
+        elif fact.startswith(".=new:"):
+            new = fact[6:] in classes
+    if kind == "unset" or new:
+        return True
+    return "@self" if ".=self" in facts else False
 
 
 def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optional: FrozenSet[str],
                         params: Sequence[str], flags: Optional[Dict[str, str]], exits: dict,
                         memo: Dict[int, Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]],
-                        aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
+                        aliases: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                        switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None) -> Tuple[str, ...]:
     """What the `if` statements around the top of `stack`, inside `fn`, need a caller to pass:
     the optional parameters of `if p:` / `if p is not None:` bodies and `if p is None:` /
     `if not p:` elses, `absent:<p>` for `if p is None:` bodies and the else of `if p is not None:` (and after
@@ -239,7 +421,7 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
     found, types = base[0], base[1]
     for index in reversed(pending):
         child = stack[index + 1]
-        pair = _pair_guards(stack[index], child, optional, params, flags, exits, aliases)
+        pair = _pair_guards(stack[index], child, optional, params, flags, exits, aliases, switches)
         if pair is not None:
             found += pair[0]
             types += pair[1]
@@ -250,7 +432,8 @@ def guarded_params_memo(stack: Sequence[cst.CSTNode], fn: cst.FunctionDef, optio
 
 
 def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequence[str],
-                      flags: Dict[str, str]) -> Tuple[str, ...]:
+                      flags: Dict[str, str], switches: Optional[Dict[str, Optional[Tuple[str, ...]]]] = None,
+                      ) -> Tuple[str, ...]:
     """`if isinstance(perms, str): return one(perms)` or `if dry_run: return` before `child`:
     past it, the test was false."""
     found: Tuple[str, ...] = ()
@@ -260,6 +443,9 @@ def _past_early_exits(block: cst.IndentedBlock, child: cst.CSTNode, params: Sequ
             found += ("not" + guard,)
         if flags:
             found += _flag_when(test, False, flags)
+        if params and params[0] == "self":
+            found += _unset_when(test, False)
+        found += _switch_when(test, False, switches or {})
     return found
 
 

@@ -221,9 +221,10 @@ class Scorer:
         program = self.program
         # the site runs only for callers that pass what its guards need (guards.py); a function
         # with a role or no callers is called from outside and may be given anything
-        guarded = bool(cand.guards) and fid in program.functions and bool(program.callers.get(fid)) \
-            and fid not in program.roles
-        best = program.guarded_edge(fid, cand.guards) if guarded else None
+        guards = program.live_guards(fid, cand.guards) if cand.guards and fid in program.functions else ()
+        switched = any(g.startswith("switch:") for g in guards)
+        guarded = bool(guards) and (switched or bool(program.callers.get(fid)) and fid not in program.roles)
+        best = program.guarded_edge(fid, guards) if guarded else None
         # every chain as hot as the hottest nests the site in a transaction: only the chains
         # that hold none commit per call, and they are counted alone (Frequencies.outside_heat,
         # along sure edges only)
@@ -240,8 +241,11 @@ class Scorer:
             frequency = self.program.site_heat(fid, cand.loops)
             evidenced = self.program.evidenced(fid, cand.loops) or bool(cand.per_item)
             if guarded:
-                needs = ", ".join(_guard_words(g) for g in cand.guards)
-                if best is None and program.guarded_edge(fid, cand.guards, cold=True) is not None:
+                needs = ", ".join(_guard_words(g) for g in guards)
+                if switched:
+                    frequency, evidenced = 1.0, False
+                    guard_text = f"runs only when {needs}: off by default"
+                elif best is None and program.guarded_edge(fid, guards, cold=True) is not None:
                     # only callers that run once pass it (a script's main): once per call, and
                     # per trip of the loops around the site in its function
                     frequency, evidenced = program.once_per_call(fid, cand.loops)
@@ -442,6 +446,10 @@ def _guard_words(guard: str) -> str:
         return f"no {guard[7:]}"
     if guard.startswith("any:"):
         return " or ".join(guard[4:].split(","))
+    if guard.startswith("switch:"):
+        return f"{guard[7:]}() returns true"
+    if guard.startswith("unset:"):
+        return f"an object without {guard[6:]}"
     return guard
 
 

@@ -81,6 +81,11 @@ class FunctionSummary:
     # dotted names of the signals it is a receiver of (`@receiver(order_placed)`): each
     # `order_placed.send(...)` in the program calls it
     receives: Tuple[str, ...] = ()
+    # "off" when every return is False, a lookup with a False default ("" in `switch_calls`)
+    # or a call named in `switch_calls` (guards.off_return): a switch off by default if those
+    # are and one reads a lookup (Program.off_switch); "no" when some return is anything else
+    switch: str = ""
+    switch_calls: Tuple[str, ...] = ()
 
 
 @dataclass
