@@ -143,3 +143,46 @@ def test_table_iterated_after_it_is_built_is_quiet():
 def test_dict_of_derived_values_is_not_an_index():
     code = CHECK.replace("{m.unique_id: m for m in self.models}", "{m.unique_id: m.name for m in self.models}")
     assert [f[1] for f in seen({"pkg/check.py": code})] == [10]
+
+
+# -- 4. the case's shape: a declared field, a table looked up in a nested function -----------
+
+FIELD_CHECK = '''from pydantic import BaseModel, Field
+
+
+class ChainedViews(BaseModel):
+    models: list = Field(default=[])
+    limit: int = 3
+
+    def execute(self, model):
+        models_by_id = {m.unique_id: m for m in self.models}
+
+        def upstream(ids, depth=0):
+            if depth == self.limit:
+                return ids
+            return upstream([d for i in ids for d in models_by_id.get(i).depends_on], depth + 1)
+
+        return upstream([model.unique_id])
+
+
+def run(check: ChainedViews, models):
+    for model in models:
+        check.execute(model)
+'''
+
+
+def test_declared_field_index_per_call_is_reported():
+    # a class-body annotated field is bound once per object (attr-set-once)
+    assert seen({"pkg/checks.py": FIELD_CHECK}) == [(
+        "pkg/checks.py", 9, "note",
+        "a dict of every element of 'self.models' is built again on each call of 'execute' and used only for "
+        "lookups, although 'self.models' does not change after the object is made: every call walks all of it")]
+
+
+def test_declared_field_assigned_elsewhere_is_quiet():
+    code = FIELD_CHECK + '''
+
+def refresh(check, models):
+    check.models = models
+'''
+    assert seen({"pkg/checks.py": code}) == []
