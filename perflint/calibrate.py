@@ -810,6 +810,22 @@ def _rederive(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: "".join(parts), lambda: kept + "tok", per=len(parts))
 
 
+def _index_build(tmp: str) -> Tuple[float, float]:
+    """A lookup table of 1,000 objects keyed by an attribute of each (`{m.uid: m for m in
+    self.models}`) built again for one lookup, against the lookup in the table kept on the
+    object: per element indexed."""
+
+    class Model:
+        __slots__ = ("uid",)
+
+        def __init__(self, uid: str) -> None:
+            self.uid = uid
+
+    models = [Model(f"model.{i}") for i in range(1000)]
+    kept = {m.uid: m for m in models}
+    return _pair(lambda: {m.uid: m for m in models}.get("model.500"), lambda: kept.get("model.500"), per=len(models))
+
+
 def _hash_node(tmp: str) -> Tuple[float, float]:
     """hash() of a syntax-tree-like node of 100 nodes whose __hash__ hashes a tuple of its
     fields (a name and a tuple of child nodes), so each call hashes the whole subtree, against
@@ -912,6 +928,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("sort-insert-element", "a kept sorted list sorted whole again after one element is appended, per element of the list", "bisect.insort of the element", "element"), _sort_insert),
     (CostSpec("sort-insert-key-element", "the same sort with a key function, which it calls for every element, per element of the list", "bisect.insort with the key", "element"), _sort_insert_key),
     (CostSpec("rederive-element", "a value derived again from a whole kept list (a join, a sum) after one element is added, per element", "the value extended by the new element", "element"), _rederive),
+    (CostSpec("index-build-element", "a lookup table keyed by an attribute of each element built again for one lookup or one read, per element", "the table built once and kept", "element"), _index_build),
     (CostSpec("hash-node-element", "hash() of a tree node whose __hash__ hashes its fields, child nodes included, per node of the subtree", "the hash kept on the node", "element"), _hash_node),
     (CostSpec("record-parse", "one record parsed by a declarative parser (construct) after a seek, per index", "one read and struct.Struct.iter_unpack", "execution", estimated=True,
               unmeasured="measured with construct, not a perflint dependency"), None),

@@ -341,6 +341,9 @@ class FileContext(NameResolution):
 
     def _before_ann_assign(self, node: cst.AnnAssign) -> None:
         self._note_attr_writes(node)
+        if self.frames and self.frames[-1].kind == "class" and type(node.target) is cst.Name:
+            # `models: list[Model] = Field(default=[])`, a dataclass field: bound once per object
+            self.summary.attr_writes.setdefault(node.target.value, True)
         if self.frames and self.frames[-1].kind == "function" and node.value is not None:
             # `tables: list[tuple[type, str]] = [(A, "x"), (B, "y")]`
             self._note_local_int(cst.Assign(targets=[cst.AssignTarget(node.target)], value=node.value))
@@ -1002,10 +1005,11 @@ class FileContext(NameResolution):
         return out
 
     def _enter_attribute(self, node: cst.Attribute) -> None:
-        """An attribute read may run a @property: record it for phase 2 (once per function)."""
+        """An attribute read may run a @property: record it for phase 2 (once per function).
+        `obj.prop.get(k)` reads `prop` too: the read inside a longer chain counts."""
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         parent_type = type(parent)
-        if parent_type is cst.Attribute or parent_type is cst.AssignTarget or parent_type is cst.Del:
+        if parent_type is cst.AssignTarget or parent_type is cst.Del:
             return
         if parent_type is cst.Call and parent.func is node:  # type: ignore[union-attr]
             return
