@@ -105,7 +105,8 @@ class LookupRebuiltPerAccess(Rule):
             "    def execute(self, uid):\n"
             "        by_id = {m.uid: m for m in self.models}\n"
             "        return by_id[uid]\n"
-            "def run(check, uids):\n"
+            "def run(uids):\n"
+            "    check = Check(load())\n"
             "    for u in uids:\n"
             "        check.execute(u)\n",
             line=5,
