@@ -776,11 +776,11 @@ class Program(Frequencies):
             target = site.callee
             # a call of a parameter is a guess unless every call site in the program binds it
             # to the same function (kind "exact"): one callback merges nothing
-            guess = kind in ("by-name", "flow-set", "wrapped") or (
+            guess = kind in ("by-name", "flow-set", "wrapped", "override-guess") or (
                 kind != "exact" and target is not None and target[0] == "n"
                 and target[2] in self.functions[fid][1].params)
-            edge = Edge(fid, callee, site, "bounded" if kind in ("flow-set", "override") else kind, guess,
-                        kind == "override")
+            by_receiver = kind in ("override", "override-guess")
+            edge = Edge(fid, callee, site, "bounded" if by_receiver or kind == "flow-set" else kind, guess, by_receiver)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)
 
@@ -801,7 +801,13 @@ class Program(Frequencies):
                 # it define): the methods of that name in its subclasses, by receiver too.
                 overrides = self._overrides(target, exact)
                 if overrides:
-                    known = ([(exact, "override")] if exact is not None else []) + [(o, "override") for o in overrides]
+                    # More targets than the value flow's bound: heat through them is a guess
+                    # (Edge.guess), as for a merged parameter, though it goes to each only from
+                    # the callers whose receiver may find it (Weblate's stats: a child's
+                    # calculate_basic() on a receiver nothing is known about reached all eight
+                    # _calculate_basic methods, and a query in one was an error).
+                    kind = "override" if len(overrides) + (exact is not None) <= MAX_VALUES else "override-guess"
+                    known = ([(exact, kind)] if exact is not None else []) + [(o, kind) for o in overrides]
             self._exact_targets[target] = known
         if known:
             if not site.callbacks:

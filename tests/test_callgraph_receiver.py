@@ -112,8 +112,41 @@ def test_an_unknown_receiver_heats_every_override():
     for name in ("Blob", "Tree", "Commit", "Tag", "Unknown"):
         assert ("objs.ShaFile.set_raw", f"objs.{name}._deserialize") in e
         assert p.heat[f"objs.{name}._deserialize"] == 100.0
-    kinds = {e.kind for es in p.edges.values() for e in es if e.caller == "objs.ShaFile.set_raw"}
-    assert kinds == {"bounded"}
+    kinds = {(e.kind, e.guess) for e in p.edges["objs.ShaFile.set_raw"]}
+    # six targets, over the value flow's four: bounded, but heat through them is a guess
+    assert kinds == {("bounded", True)}
+
+
+# the same call made through the class (an exact edge, no guess), the receiver still unknown
+BY_CLASS = (
+    "from objs import ShaFile\n"
+    "def read_all(objects, chunks):\n"
+    "    for obj in objects:\n"
+    "        ShaFile.set_raw(obj, chunks)\n"
+)
+
+
+def test_over_four_targets_the_heat_is_a_guess():
+    p = program({"objs.py": OBJECTS["objs.py"], "store.py": BY_CLASS}, hot=["store.read_all"])
+    assert not p.guessed.get("objs.ShaFile.set_raw")
+    assert p.heat["objs.Commit._deserialize"] == 100.0
+    assert p.guessed.get("objs.Commit._deserialize") is True
+
+
+def test_up_to_four_targets_are_no_guess():
+    files = {"objs.py": (
+        "class ShaFile:\n"
+        "    def set_raw(self, chunks):\n"
+        "        self._deserialize(chunks)\n"
+        "    def _deserialize(self, chunks):\n"
+        "        raise NotImplementedError\n"
+        + "".join(f"class {name}(ShaFile):\n    def _deserialize(self, chunks):\n        return chunks\n"
+                  for name in ("Blob", "Tree", "Commit"))
+    ), "store.py": BY_CLASS}
+    p = program(files, hot=["store.read_all"])
+    assert {(e.kind, e.guess) for e in p.edges["objs.ShaFile.set_raw"]} == {("bounded", False)}
+    assert p.heat["objs.Commit._deserialize"] == 100.0
+    assert not p.guessed.get("objs.Commit._deserialize")
 
 
 def test_a_typed_receiver_heats_only_the_override_its_class_finds():
