@@ -864,8 +864,14 @@ class Program(Frequencies):
                 # every subclass finds `exact` or nothing: no override, without walking them
                 self._override_cache[target] = []
                 return []
-            if exact is None and "." not in meth and not self._method_index().get(meth):
-                self._override_cache[target] = []  # no class defines it
+            if exact is None and ("." in meth or not self._method_index().get(meth) or any(
+                    meth in cls.attrs or meth in cls.methods or meth in cls.attr_types
+                    for cls in (self.classes[k][1] for k in self.mro(cid)))):
+                # no class defines it, or the class's MRO binds the name some other way: the
+                # value flow's answer stands, as before the subclasses were asked (pydoc's
+                # `docmodule = docclass = fail` in Doc: linking Doc.document to HTMLDoc.docclass
+                # made a re.compile() per inspect.findsource a PLAUSIBLE warning on the stdlib)
+                self._override_cache[target] = []
                 return []
             for sub in self.flow.subclasses(cid):
                 method = self.lookup_method(sub, meth)
