@@ -795,10 +795,11 @@ class Program(Frequencies):
             known = []
             if exact is not None:
                 known.append((exact, "exact"))
-            if target.startswith("m:"):
+            if exact is not None and target.startswith("m:"):
                 # "override": "bounded", and which one runs depends on the receiver (Edge.by_receiver).
-                # Nothing on the class's own MRO (a mixin calling what the classes that combine
-                # it define): the methods of that name in its subclasses, by receiver too.
+                # (Nothing on the class's own MRO, a mixin calling what the classes combining it
+                # define, links nothing: asking the subclasses made Superset's ExploreMixin reach
+                # Query.get_column per time offset and label, a PLAUSIBLE warning.)
                 overrides = self._overrides(target, exact)
                 if overrides:
                     # More targets than the value flow's bound: heat through them is a guess
