@@ -13,7 +13,7 @@ from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
 from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
-from perflint.frequency import HEAT_CAP, Frequencies, _display, at_full_heat
+from perflint.frequency import HEAT_CAP, RECEIVER_DEPTH, Frequencies, _display, at_full_heat
 from perflint.repetition import ABSTRACT
 from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, STAR_SEGMENT, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
@@ -43,6 +43,10 @@ COMMON_METHOD_NAMES = frozenset(
 # How a Django signal is sent: each call runs the signal's receivers.
 _SENDS = (".send", ".send_robust", ".asend", ".asend_robust")
 EFFECT_DEPTH = 2  # how far below a function its callees' effects count as its own
+# `self.m()` in a base class reaches m and its overrides in the subclasses, at most this many
+# in all (Program._overrides). More than the value flow's MAX_VALUES: heat goes to each only
+# from the callers whose receiver may find it (Edge.by_receiver), not from every caller.
+MAX_OVERRIDES = 8
 
 
 
@@ -62,6 +66,15 @@ class Edge:
     # caller passes in a loop is not the one another passes once a day), or a call through a
     # wrapper perflint cannot read (it may cache, retry or run the body only on a condition).
     guess: bool = False
+    # A `self.m()` made in a base class's method, linked to m and its overrides in the
+    # subclasses (Program._overrides): which of them runs depends on the class of the
+    # receiver the method was reached with. Heat through such an edge comes only from the
+    # callers of the method whose receiver may resolve m to this callee (Program.receiver_edge).
+    by_receiver: bool = False
+    # The classes (each: or a subclass) the receiver of this call is, as the value flow types it
+    # (`store.add(obj)` on a `Store()`), when the callee has edges by receiver; () when unknown
+    # or read from the target itself (a self-call, an annotated parameter).
+    receivers: Tuple[str, ...] = ()
 
 
 @dataclass(**DATACLASS_SLOTS)
@@ -243,6 +256,8 @@ class Program(Frequencies):
         self._off_switch: Dict[str, str] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
+        self._split: frozenset = frozenset()  # callers of edges by receiver (_type_receivers)
+        self._finds: Dict[Tuple[str, str, str], bool] = {}  # _may_find
         # The value flow allocates millions of short-lived tuples and sets; with every summary
         # alive, each cyclic-GC pass walks the whole heap (a third of the time on Twisted).
         # Linking creates no garbage cycles worth collecting before it ends, and neither does
@@ -695,7 +710,35 @@ class Program(Frequencies):
                     site = CallSite(target="", line=line, loops=loops, text=f"{expr[1][2]}.{expr[2]}")
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
+        self._type_receivers()
         self.flow.reset()
+
+    def _type_receivers(self) -> None:
+        """Edge.receivers, from the value flow (before it is reset), for the calls into the
+        methods that have edges by receiver, and for the self-calls into those, RECEIVER_DEPTH
+        levels up (receiver_edge reads them)."""
+        split = {edge.caller for edges in self.edges.values() for edge in edges if edge.by_receiver}
+        self._split = frozenset(split)
+        flow, functions = self.flow, self.functions
+        seen: Set[str] = set()
+        level = split
+        for _ in range(RECEIVER_DEPTH):
+            upper: Set[str] = set()
+            for fid in sorted(level - seen):
+                seen.add(fid)
+                for edge in self.callers[fid]:
+                    callee = edge.site.callee
+                    target = edge.site.target
+                    if target and target[0] in "mS":
+                        upper.add(edge.caller)  # a self-call: its own callers may know the receiver
+                        continue
+                    if target or callee is None or callee[0] != "a":
+                        continue
+                    mod = functions[edge.caller][0]
+                    values = flow.eval(mod, callee[1])
+                    if values and all(v[0] == "I" for v in values):
+                        edge.receivers = tuple(sorted({v[1] for v in values if v[1] in self.classes}))
+            level = upper
 
     def _handed_fallback(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str, CallSite]]:
         """A handed call that is not the call it says (ValueFlow.handed_ok): the callback edge
@@ -736,10 +779,11 @@ class Program(Frequencies):
             target = site.callee
             # a call of a parameter is a guess unless every call site in the program binds it
             # to the same function (kind "exact"): one callback merges nothing
-            guess = kind in ("by-name", "flow-set", "wrapped") or (
+            guess = kind in ("by-name", "flow-set", "wrapped", "override-guess") or (
                 kind != "exact" and target is not None and target[0] == "n"
                 and target[2] in self.functions[fid][1].params)
-            edge = Edge(fid, callee, site, "bounded" if kind == "flow-set" else kind, guess)
+            by_receiver = kind in ("override", "override-guess")
+            edge = Edge(fid, callee, site, "bounded" if by_receiver or kind == "flow-set" else kind, guess, by_receiver)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)
 
@@ -754,10 +798,20 @@ class Program(Frequencies):
             known = []
             if exact is not None:
                 known.append((exact, "exact"))
-                if target.startswith("m:"):
-                    overrides = self._overrides(target, exact)
-                    if overrides:
-                        known = [(exact, "bounded")] + [(o, "bounded") for o in overrides]
+            if exact is not None and target.startswith("m:"):
+                # "override": "bounded", and which one runs depends on the receiver (Edge.by_receiver).
+                # (Nothing on the class's own MRO, a mixin calling what the classes combining it
+                # define, links nothing: asking the subclasses made Superset's ExploreMixin reach
+                # Query.get_column per time offset and label, a PLAUSIBLE warning.)
+                overrides = self._overrides(target, exact)
+                if overrides:
+                    # More targets than the value flow's bound: heat through them is a guess
+                    # (Edge.guess), as for a merged parameter, though it goes to each only from
+                    # the callers whose receiver may find it (Weblate's stats: a child's
+                    # calculate_basic() on a receiver nothing is known about reached all eight
+                    # _calculate_basic methods, and a query in one was an error).
+                    kind = "override" if len(overrides) + (exact is not None) <= MAX_VALUES else "override-guess"
+                    known = ([(exact, kind)] if exact is not None else []) + [(o, kind) for o in overrides]
             self._exact_targets[target] = known
         if known:
             if not site.callbacks:
@@ -792,28 +846,45 @@ class Program(Frequencies):
                 out.extend((callee, kind) for callee, _ in calls if callee not in dict(out))
         return out
 
-    def _overrides(self, target: str, exact: str) -> List[str]:
+    def _overrides(self, target: str, exact: Optional[str]) -> List[str]:
         """`self.m()` in a base class reaches the overrides of m in its subclasses: those
-        other than `exact`, when they are few and transparent (else none). Cached per target:
-        a base class's `self.m()` calls repeat, and walking its subclasses' MROs does not."""
+        other than `exact` (None: m is not on the class's own MRO, a mixin's call of what the
+        classes combining it define), when they are few and transparent (else none): at most
+        MAX_OVERRIDES targets with `exact`. Which one a call runs depends on the receiver the
+        method was reached with (Edge.by_receiver): heat goes to each only from the callers whose
+        receiver may find it. Cached per target: a base class's `self.m()` calls repeat, and
+        walking its subclasses' MROs does not."""
         cached = self._override_cache.get(target)
         if cached is None:
             cid, _, meth = target[2:].rpartition(":")
-            # MAX_VALUES overrides or more are too many: stop looking there (a base class of
-            # Twisted's has hundreds of subclasses, and most of its methods several overrides)
+            if cid not in self.classes:
+                self._override_cache[target] = []
+                return []
+            # more overrides are too many: stop looking there (a base class of Twisted's has
+            # hundreds of subclasses, and most of its methods several overrides)
+            room = MAX_OVERRIDES - (exact is not None)
             seen: Set[str] = set()
-            if not self._defined_elsewhere(meth, exact):
+            if exact is not None and not self._defined_elsewhere(meth, exact):
                 # every subclass finds `exact` or nothing: no override, without walking them
+                self._override_cache[target] = []
+                return []
+            if exact is None and ("." in meth or not self._method_index().get(meth) or any(
+                    meth in cls.attrs or meth in cls.methods or meth in cls.attr_types
+                    for cls in (self.classes[k][1] for k in self.mro(cid)))):
+                # no class defines it, or the class's MRO binds the name some other way: the
+                # value flow's answer stands, as before the subclasses were asked (pydoc's
+                # `docmodule = docclass = fail` in Doc: linking Doc.document to HTMLDoc.docclass
+                # made a re.compile() per inspect.findsource a PLAUSIBLE warning on the stdlib)
                 self._override_cache[target] = []
                 return []
             for sub in self.flow.subclasses(cid):
                 method = self.lookup_method(sub, meth)
                 if method is not None and method != exact:
                     seen.add(method)
-                    if len(seen) >= MAX_VALUES:
+                    if len(seen) > room:
                         break
             found = sorted(seen)
-            if not (found and len(found) < MAX_VALUES and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
+            if not (found and len(found) <= room and all(self._decorators_transparent(o) for o in found)):  # type: ignore[arg-type]
                 found = []
             cached = self._override_cache[target] = found  # type: ignore[assignment]
         return cached
@@ -825,14 +896,19 @@ class Program(Frequencies):
         in one class, and their subclasses need no lookup."""
         if "." in meth:
             return True  # a dotted name: lookup_method looks it up another way
+        index = self._method_index()
+        owner = exact[: -len(meth) - 1] if exact.endswith("." + meth) else None
+        return any(klass != owner for klass in index.get(meth, ()))
+
+    def _method_index(self) -> Dict[str, List[str]]:
+        """Method name -> the classes that define it themselves."""
         index = self._method_classes
         if index is None:
             index = self._method_classes = {}
             for klass, (mod, cls) in self.classes.items():
                 for name in self._defined_in(mod).get(cls.qualname, _NOTHING):
                     index.setdefault(name, []).append(klass)
-        owner = exact[: -len(meth) - 1] if exact.endswith("." + meth) else None
-        return any(klass != owner for klass in index.get(meth, ()))
+        return index
 
     def _by_name(self, mod: ModuleSummary, callee: tuple) -> Optional[str]:
         """`x.meth()` on a receiver nothing is known about, where `meth` is a method name
@@ -1035,6 +1111,8 @@ class Program(Frequencies):
         # read once, not per edge (an edge is read each time its caller's heat rises)
         functions, edges, cold_roots = self.functions, self.edges, self.cold_roots
         unknown, pred_of, memo_guarded = self.unknown, self.pred, self._memo_guarded
+        split = self._split
+        passed: Dict[int, float] = {}  # id(edge) -> the heat it last gave a method of `split`
         while queue:
             self.checkpoint()
             fid = queue.popleft()
@@ -1060,6 +1138,11 @@ class Program(Frequencies):
                     given = self._guarded_heat(fid, guards)
                     if given is None:
                         continue  # no caller passes what the call needs: it runs on no hot chain
+                if edge.by_receiver:
+                    through = self.receiver_edge(fid, callee, site.target)
+                    if through is None:
+                        continue  # no caller's receiver finds this override
+                    given = min(given, through[0])
                 if site.loops:
                     factor, nested = self._trips(self.edge_loops(edge), unknown.get(fid, 0))
                 else:  # most calls sit in no loop: what _trips(()) gives, without the calls
@@ -1082,6 +1165,14 @@ class Program(Frequencies):
                         sizes[other] == 1 and h > entered_with.get(callee, 1.0) * (1 + 1e-9) and \
                         self._recursion_heat(callee, h, nested) > heat[callee] * (1 + 1e-9)
                 is_hot = hot[fid] or (bool(site.loops) and any(loop.data for loop in site.loops))
+                if callee in split and h > passed.get(id(edge), 0.0) * (1 + 1e-9):
+                    # its edges by receiver take their heat from its callers one by one: a
+                    # caller that does not make it hotter may still make one of them hotter
+                    # (again only when this call gives more than before: a cycle settles)
+                    passed[id(edge)] = h
+                    if callee not in queued:
+                        queued.add(callee)
+                        queue.append(callee)
                 if reentry or h > heat[callee] * (1 + 1e-9) or \
                         (is_hot and not hot[callee] and h >= heat[callee]):
                     if own != other:
@@ -1098,6 +1189,69 @@ class Program(Frequencies):
                         queue.append(callee)
         self._settle_guessed()
         self._spread_transactions()
+
+    def receiver_edge(self, fid: str, callee: str, target: str,
+                      depth: int = 0) -> Optional[Tuple[float, Optional[Edge]]]:
+        """(heat it gives, edge) of the hottest caller of `fid` whose receiver may run `callee`
+        for the `self.m()` of `target` made in `fid` (Edge.by_receiver): a caller that reaches
+        `fid` through a self-call from a method of class D (or a subclass), a call on a value
+        the flow types, or an annotated one, passes heat only to the m that D or one of its
+        subclasses finds; a receiver nothing is known about, to all of them. A caller reached
+        through a self-call is as hot as its own callers whose receivers find `callee` (a few
+        levels up). None when no caller's receiver does. A function with a role or no callers
+        is called from outside: with any receiver."""
+        callers = self.callers[fid]
+        if not callers or fid in self.roles:
+            return (self.heat[fid], None)
+        meth = target.rpartition(":")[2]
+        heat, cold_roots = self.heat, self.cold_roots
+        best: Optional[Tuple[float, Optional[Edge]]] = None
+        for edge in callers:
+            site = edge.site
+            if site.cold or edge.caller in cold_roots or edge.caller == fid:
+                continue
+            classes = self._edge_receiver(edge)
+            if classes is not None and not any(self._may_find(c, meth, callee) for c in classes):
+                continue
+            given = heat.get(edge.caller, 1.0)
+            if classes is not None and depth < RECEIVER_DEPTH and site.target and site.target[0] in "mS":
+                upstream = self.receiver_edge(edge.caller, callee, target, depth + 1)
+                if upstream is None:
+                    continue
+                given = min(given, upstream[0])
+            h = min(given * self.trips(site.loops, self.unknown.get(edge.caller, 0)), HEAT_CAP)
+            if best is None or h > best[0]:
+                best = (h, edge)
+        if best is None:
+            return None
+        return (min(best[0], self.heat[fid]), best[1])
+
+    def _edge_receiver(self, edge: Edge) -> Optional[Tuple[str, ...]]:
+        """The classes (each: or one of its subclasses) the receiver of a call is, or None
+        when nothing is known: a self-call or super() call names its class, an annotated
+        receiver its annotation, a call on a value the flow types its classes (Edge.receivers)."""
+        if edge.receivers:
+            return edge.receivers
+        target = edge.site.target
+        if not target:
+            return None
+        kind = target[0]
+        if kind in "mS" and target[1] == ":":
+            cid = target[2:].rpartition(":")[0]
+            return (cid,) if cid in self.classes else None
+        if kind == "t" and target[1] == ":":
+            resolved = self.resolve_dotted(target[2:].rpartition(":")[0])
+            return (resolved[1],) if resolved and resolved[0] == "class" else None
+        return None
+
+    def _may_find(self, cid: str, meth: str, callee: str) -> bool:
+        """Whether `cid` or one of its subclasses finds `callee` for the method `meth`."""
+        key = (cid, meth, callee)
+        found = self._finds.get(key)
+        if found is None:
+            found = self._finds[key] = self.lookup_method(cid, meth) == callee or any(
+                self.lookup_method(sub, meth) == callee for sub in self.flow.subclasses(cid))
+        return found
 
     def _settle_guessed(self) -> None:
         """Whether each function's final hottest chain (`pred`) passes a guessed edge. The flag set

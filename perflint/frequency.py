@@ -12,6 +12,9 @@ from perflint.finding import Loop, TraceHop
 from perflint.repetition import TREE_WALK
 from perflint.summary import MODULE_SCOPE, FunctionSummary
 
+# how many callers up a receiver is looked for through self-calls (callgraph.Program.receiver_edge)
+RECEIVER_DEPTH = 2
+
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Edge
 
@@ -197,6 +200,7 @@ class Frequencies:
         # none open: the hottest may pass through one (pretix's build_cancellation, reached
         # inside _cancel_order's atomic block and, as hot, from generate_invoice without one)
         outside = fid in self.chain_outside
+        receiver: Optional[Tuple[str, str, int]] = None  # (callee, target, depth): receiver_edge
         while current in self.pred:
             edge = first if first is not None and not chain else self.pred[current]
             if outside and self.in_transaction.get(current, False):
@@ -213,6 +217,19 @@ class Frequencies:
                 guarded = self.guarded_edge(current, guards)
                 if guarded is not None:
                     edge = guarded[1]
+            if chain and chain[-1].by_receiver and chain[-1].caller == current and current not in self.roles:
+                # a self-call whose target depends on the receiver: go on through the hottest
+                # caller whose receiver finds it (callgraph.Program.receiver_edge), and from a
+                # self-call up to that caller's callers, the same way, as the heat was counted
+                receiver = (chain[-1].callee, chain[-1].site.target, 0)
+            if receiver is not None:
+                through = self.receiver_edge(current, receiver[0], receiver[1], receiver[2])  # type: ignore[attr-defined]
+                if through is not None and through[1] is not None:
+                    edge = through[1]
+                target = edge.site.target
+                receiver = (receiver[0], receiver[1], receiver[2] + 1) if through is not None and \
+                    through[1] is not None and target and target[0] in "mS" and \
+                    receiver[2] + 1 <= RECEIVER_DEPTH and edge.caller not in self.roles else None
             if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):
                 edge = self._edge_outside_transaction(current, seen) or edge
             chain.append(edge)
