@@ -115,10 +115,10 @@ class DeepcopyPerCall(Rule):
     the arguments as they were, against what the callee may change: a test helper reporting
     what a validator was given). A local the wrapper builds from the signature's defaults is
     not followed. The size of the arguments is not known: the default modest structure.
-    Outside `__init__`, a copy that the method's own object keeps (assigned to an attribute or
-    an item of `self`, directly or through a local, or appended to a list `self` holds) is a
-    template instantiated per entry, each copy a record edited on its own, and is not
-    reported: pyramid-jsonapi builds its schema's per-endpoint definitions so, once.
+    Outside `__init__`, a copy that the method's own object keeps as a record of its own (stored
+    under an item of an attribute of `self`, directly or through a local, or appended to a list
+    `self` holds) is a template instantiated per entry, each copy edited on its own, and is not
+    reported (a plain attribute keeps only the last copy and is still reported): pyramid-jsonapi builds its schema's per-endpoint definitions so, once.
 
     A copy of an attribute (`self.x`, `cls.x`) the code shows is built of scalars is priced by
     what deepcopy does with it: every assignment of it in the methods of its class (nothing
@@ -683,12 +683,12 @@ def _keeps(fdef: cst.FunctionDef, names, stars) -> bool:
 
 
 def _kept_by_object(fdef, stack, node: cst.Call, self_name) -> bool:
-    """Whether the copy ends up in the state of the method's own object: assigned to an
-    attribute or an item rooted at self (`self.defs[k] = deepcopy(self.template)`), or bound to
-    a local that is (`res = deepcopy(...)`, `res[...] = ...`, `self.defs[k] = res`) or that is
-    handed to a storing method of such state (`self.items.append(res)`). Each copy is then a
-    distinct record the object keeps, edited on its own: instantiating a template per entry,
-    not cloning one structure to read it."""
+    """Whether each copy ends up as its own record in the state of the method's own object:
+    stored under an item of an attribute of self (`self.defs[k] = deepcopy(self.template)`),
+    directly or through a local (`res = deepcopy(...)`, `res[...] = ...`, `self.defs[k] = res`),
+    or handed to a storing method of such state (`self.items.append(res)`): instantiating a
+    template per entry, not cloning one structure to read it. A plain attribute
+    (`self.snapshot = deepcopy(self.config)`) keeps only the last copy, so it does not count."""
     if fdef is None or not self_name:
         return False
     names = set()
@@ -701,7 +701,7 @@ def _kept_by_object(fdef, stack, node: cst.Call, self_name) -> bool:
             for t in parent.targets:
                 if isinstance(t.target, cst.Name):
                     names.add(t.target.value)
-                elif _rooted_at(t.target, self_name):
+                elif isinstance(t.target, cst.Subscript) and _rooted_at(t.target, self_name):
                     return True
             break
         if isinstance(parent, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseExpression)):
@@ -710,7 +710,7 @@ def _kept_by_object(fdef, stack, node: cst.Call, self_name) -> bool:
         return False
     for inner, _ in own_nodes(fdef.body):
         if isinstance(inner, cst.Assign) and isinstance(inner.value, cst.Name) and inner.value.value in names:
-            if any(not isinstance(t.target, cst.Name) and _rooted_at(t.target, self_name) for t in inner.targets):
+            if any(isinstance(t.target, cst.Subscript) and _rooted_at(t.target, self_name) for t in inner.targets):
                 return True
         elif isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and \
                 inner.func.attr.value in _STORING_METHODS and not isinstance(inner.func.value, cst.Name) and \
