@@ -39,6 +39,7 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     annotation_types,
     call_arguments,
     callback_spec,
+    delayed_call,
     dotted_parts,
     dotted_text,
     handed_call,
@@ -842,6 +843,9 @@ class FileContext(NameResolution):
         elif type(func) is cst.Attribute and (func.attr.value in MUTATORS or func.attr.value in _SETATTR) \
                 or type(func) is cst.Name and func.value in _SETATTR:
             self._note_attr_writes(node)
+            if type(func) is cst.Attribute and func.attr.value == "append" and len(node.args) == 1 and not node.args[0].star \
+                    and node.args[0].keyword is None:  # type: ignore[union-attr]
+                self._note_append(func.value, node.args[0].value)  # type: ignore[union-attr]
         raw = self._raw_target(func)
         scope = fn.qualname if fn else MODULE_SCOPE  # value_scope()
         callee = value_expr(func, scope)
@@ -858,6 +862,8 @@ class FileContext(NameResolution):
                         arg_facts=argument_facts(node, fn.params if fn is not None else ()) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
+        if handed is None and type(func) is cst.Call:
+            handed = delayed_call(self.resolve_parts(dotted_parts(func.func)), node, scope)
         if handed is not None:
             receiver = value_expr(func.value, scope) if qualified is None and type(func) is cst.Attribute else None  # type: ignore[attr-defined]
             self._note_handed_call(site, handed, scope, receiver)
