@@ -290,6 +290,11 @@ class Program(Frequencies):
         # fid -> (heat along the chains that hold no transaction open, the last edge of the
         # hottest of them, its unknown-loop depth): Frequencies.outside_heat, on demand
         self._outside: Dict[str, Tuple[float, Optional[Edge], int]] = {}
+        # functions some chain reaches through a call made under a row lock its caller took
+        # first (CallSite.locked), and what Frequencies.lock_heat counts for them, on demand
+        self.under_lock: Set[str] = set()
+        self._locked: Dict[str, Tuple[float, Optional[Edge], int]] = {}
+        self.chain_unlocked: Set[str] = set()  # traced along lock_heat's chain (engine sets it)
         self.cold_roots: Set[str] = set()  # run-once entry points: they pass no heat on
         self.pred: Dict[str, Edge] = {}
         # The last edge from outside a function's recursion cycle that raised its heat: when a
@@ -1189,6 +1194,7 @@ class Program(Frequencies):
                         queue.append(callee)
         self._settle_guessed()
         self._spread_transactions()
+        self._spread_locks()
 
     def receiver_edge(self, fid: str, callee: str, target: str,
                       depth: int = 0) -> Optional[Tuple[float, Optional[Edge]]]:
@@ -1369,14 +1375,45 @@ class Program(Frequencies):
         best = self.guarded_edge(fid, guards, depth)
         return None if best is None else min(best[0], self.heat[fid])
 
+    def edge_passes(self, fn: FunctionSummary, bound: bool, edge: Edge, guards: Sequence[str]) -> Optional[List[str]]:
+        """None when the call `edge` makes of `fn` cannot pass what `guards` need; else the
+        guards its caller passes on from its own parameters (the caller's callers decide)."""
+        from perflint.guards import flag_verdict, may_omit, passes, passes_type, unset_verdict
+
+        site = edge.site
+        passed_on: List[str] = []
+        for name in guards:
+            if name.startswith(_FLAG_GUARDS):
+                verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound)
+                if verdict is False:
+                    return None
+                if verdict is not True:  # "@param": the caller's own callers decide
+                    kind, _, rest = name.split(":", 2)
+                    passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
+                if name.startswith("isa:") and not passes_type(site.arg_types, fn.params, name, bound):
+                    return None
+            elif name.startswith("absent:"):
+                if not may_omit(site.passed, fn.params, name[7:], bound):
+                    return None
+            elif name.startswith(("unset:", "once:")):
+                said = unset_verdict(site.arg_facts, name, self._class_names())
+                if said == "@self":  # `self.save()`: the object the caller's own callers hand it
+                    passed_on.append(name)
+                elif not said:
+                    return None
+            elif name.startswith("any:"):  # `if a and b or c:`: one of them given
+                if not any(passes(site.passed, fn.params, one, bound) for one in name[4:].split(",")):
+                    return None
+            elif not passes(site.passed, fn.params, name, bound):
+                return None
+        return passed_on
+
     def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0,
                      cold: bool = False) -> Optional[Tuple[float, Edge]]:
         """(heat it gives, edge) of the hottest caller of `fid` that passes `guards`. A caller
         that passes a flag or a typed value on from its own parameters (`set_state(commit=commit)`)
         is as hot as its own callers that pass what the guard needs (a few levels up). `cold`:
         count callers that run once too (a script's main, a call on a cold path)."""
-        from perflint.guards import flag_verdict, may_omit, passes, passes_type, unset_verdict
-
         heat = self.heat
         _, fn = self.functions[fid]
         bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
@@ -1387,33 +1424,8 @@ class Program(Frequencies):
             site = edge.site
             if not cold and (site.cold or edge.caller in self.cold_roots):
                 continue
-            passed_on: List[str] = []
-            ok = True
-            for name in guards:
-                if name.startswith(_FLAG_GUARDS):
-                    verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound)
-                    if verdict is False:
-                        ok = False
-                    elif verdict is not True:  # "@param": the caller's own callers decide
-                        kind, _, rest = name.split(":", 2)
-                        passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
-                    if ok and name.startswith("isa:"):
-                        ok = passes_type(site.arg_types, fn.params, name, bound)
-                elif name.startswith("absent:"):
-                    ok = may_omit(site.passed, fn.params, name[7:], bound)
-                elif name.startswith(("unset:", "once:")):
-                    said = unset_verdict(site.arg_facts, name, self._class_names())
-                    if said == "@self":  # `self.save()`: the object the caller's own callers hand it
-                        passed_on.append(name)
-                    else:
-                        ok = bool(said)
-                elif name.startswith("any:"):  # `if a and b or c:`: one of them given
-                    ok = any(passes(site.passed, fn.params, one, bound) for one in name[4:].split(","))
-                else:
-                    ok = passes(site.passed, fn.params, name, bound)
-                if not ok:
-                    break
-            if not ok:
+            passed_on = self.edge_passes(fn, bound, edge, guards)
+            if passed_on is None:
                 continue
             given = heat.get(edge.caller, 1.0)
             if passed_on and depth < 3:
@@ -1457,6 +1469,24 @@ class Program(Frequencies):
                 inside[fid] = False
                 queue.extend(e.callee for e in self.edges[fid] if inside.get(e.callee))
         self.in_transaction = {fid: True for fid, value in inside.items() if value}
+
+    def _spread_locks(self) -> None:
+        """Which functions a call made under a row lock reaches (Program.under_lock): the
+        callees of such calls and, through warm calls, everything they call."""
+        found: Set[str] = set()
+        queue: deque = deque()
+        for fid, edges in sorted(self.edges.items()):
+            for edge in edges:
+                if edge.site.locked >= 0 and not edge.site.cold and edge.callee not in found:
+                    found.add(edge.callee)
+                    queue.append(edge.callee)
+        while queue:
+            fid = queue.popleft()
+            for edge in self.edges.get(fid, ()):
+                if not edge.site.cold and edge.callee not in found:
+                    found.add(edge.callee)
+                    queue.append(edge.callee)
+        self.under_lock = found
 
     def _spread_error_cold(self) -> None:
         """Code reached only through cold sites (an except handler, a cache miss, a first use),

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import (REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS, call_effects,
+from perflint.effects import (locks_row, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS, call_effects,
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
@@ -39,6 +39,7 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     annotation_types,
     call_arguments,
     callback_spec,
+    delayed_call,
     dotted_parts,
     dotted_text,
     handed_call,
@@ -100,6 +101,9 @@ class _Frame:
     # local flags set to True under guards: name -> what the True needs (None: set otherwise too)
     flag_aliases: dict = field(default_factory=dict)
     switches: dict = field(default_factory=dict)  # local -> the calls its truth needs (guards.switch_calls), None if rebound
+    # row locks taken in the body so far: (id of the block, index of the statement in it, loops
+    # around the lock); a call later in that block runs under the lock (CallSite.locked)
+    locks: List[Tuple[int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -842,6 +846,9 @@ class FileContext(NameResolution):
         elif type(func) is cst.Attribute and (func.attr.value in MUTATORS or func.attr.value in _SETATTR) \
                 or type(func) is cst.Name and func.value in _SETATTR:
             self._note_attr_writes(node)
+            if type(func) is cst.Attribute and func.attr.value == "append" and len(node.args) == 1 and not node.args[0].star \
+                    and node.args[0].keyword is None:  # type: ignore[union-attr]
+                self._note_append(func.value, node.args[0].value)  # type: ignore[union-attr]
         raw = self._raw_target(func)
         scope = fn.qualname if fn else MODULE_SCOPE  # value_scope()
         callee = value_expr(func, scope)
@@ -851,16 +858,95 @@ class FileContext(NameResolution):
             self._call_raw[id(node)] = raw
         args, kwargs, callbacks = call_arguments(node, scope, callback_spec(qualified, func), self._keyed_dicts)
         cold = self.cold_reason
+        if fn is not None and not cold and locks_row(node):
+            self._note_lock()
         site = CallSite(target="", line=self.line, loops=self.loops, text=(".".join(parts) if parts else None) or _callee_text(func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
-                        in_transaction=self.in_transaction_block(), passed=passed_arguments(node),
+                        in_transaction=self.in_transaction_block(), locked=self._locked_depth(), passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
                         arg_facts=argument_facts(node, fn.params if fn is not None else ()) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
+        if handed is None and type(func) is cst.Call:
+            handed = delayed_call(self.resolve_parts(dotted_parts(func.func)), node, scope)
         if handed is not None:
             receiver = value_expr(func.value, scope) if qualified is None and type(func) is cst.Attribute else None  # type: ignore[attr-defined]
             self._note_handed_call(site, handed, scope, receiver)
+
+    def _function_frame(self) -> Optional[_Frame]:
+        frame = self.frames[-1] if self.frames else None
+        return frame if frame is not None and frame.kind == "function" and frame.started else None
+
+    def _statement_in_block(self, top: int) -> Optional[Tuple[int, int, int]]:
+        """(id of the innermost block of the function around stack[top], the index of the
+        statement of it that holds that node, position of that block on the stack); None
+        inside a lambda or at a `def` itself."""
+        stack = self.stack
+        for i in range(top - 1, -1, -1):
+            node = stack[i]
+            node_type = type(node)
+            if node_type is cst.IndentedBlock:
+                child = stack[i + 1]
+                for index, statement in enumerate(node.body):  # type: ignore[attr-defined]
+                    if statement is child:
+                        return id(node), index, i
+                return None
+            if node_type in _SCOPE_TYPES:
+                return None
+        return None
+
+    def _note_lock(self) -> None:
+        """A row lock taken here (`select_for_update()`, effects.locks_row): the rest of the
+        block it sits in runs under it (CallSite.locked), and the rest of the block around an
+        `if`/`else` whose other branch takes one too, at its top level."""
+        frame = self._function_frame()
+        if frame is None:
+            return
+        stack, depth = self.stack, len(self.loops)
+        where = self._statement_in_block(len(stack) - 1)
+        while where is not None:
+            frame.locks.append((where[0], where[1], depth))
+            at = where[2]
+            branch, parent = stack[at - 1], stack[at - 2] if at >= 2 else None
+            # an `if` that is a statement of a block (not an `elif`), with a plain `else`
+            if type(branch) is cst.If and type(branch.orelse) is cst.Else and type(parent) is cst.IndentedBlock:  # type: ignore[attr-defined]
+                other, statement = branch.orelse.body, at - 1  # type: ignore[attr-defined]
+            elif type(branch) is cst.Else and type(parent) is cst.If and at >= 3 and type(stack[at - 3]) is cst.IndentedBlock:
+                other, statement = parent.body, at - 2  # type: ignore[attr-defined]
+            else:
+                return
+            if not any(type(line) is cst.SimpleStatementLine and any(
+                    type(n) is cst.Call and locks_row(n) for n, _ in own_nodes(line)) for line in other.body):
+                return
+            where = self._statement_in_block(statement)
+
+    def _locked_depth(self) -> int:
+        """CallSite.locked: the loops around the deepest row lock taken earlier in a block of
+        this function that holds the current call after the lock's statement (the lock is
+        taken first on every pass that reaches the call), or -1. A lock in a nested block
+        (an `if`, a `with` that ends the transaction) does not cover the calls after it."""
+        frame = self._function_frame()
+        if frame is None or not frame.locks:
+            return -1
+        found = -1
+        stack = self.stack
+        blocks = {}
+        for i in range(len(stack) - 2, -1, -1):
+            node = stack[i]
+            node_type = type(node)
+            if node_type in _SCOPE_TYPES:
+                break
+            if node_type is cst.IndentedBlock:
+                blocks[id(node)] = i
+        for block, index, depth in frame.locks:
+            at = blocks.get(block)
+            if at is None or depth <= found:
+                continue
+            child = stack[at + 1]
+            body = stack[at].body  # type: ignore[attr-defined]
+            if any(statement is child for statement in body[index + 1:]):
+                found = depth
+        return found
 
     def _note_handed_call(self, site: CallSite, handed: tuple, scope: str, receiver: Optional[tuple]) -> None:
         """`executor.submit(fn, a)`, `loop.run_in_executor(None, fn, a)`, `asyncio.to_thread(fn,

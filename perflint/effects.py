@@ -72,6 +72,33 @@ CHANGE_GUARD = re.compile(
     r"(version|cookie|mtime|stamp|dirty|changed|stale|generation|epoch|etag|hash|serial|revision|modified|counter|seq"
     r"|interval|elapsed|last_\w*(time|refresh|reload))", re.I)
 
+# Row locks: `select_for_update()` (Django), `with_for_update()` (SQLAlchemy), Airflow's
+# `lock_for_update=True`, SQL `... FOR UPDATE`.
+_LOCKING_CALLS = {"select_for_update", "with_for_update"}
+_LOCKING_KEYWORDS = {"lock_for_update", "with_for_update", "for_update", "select_for_update"}
+# A project's helper that adds FOR UPDATE to a statement (`with_row_locks`, `lock_rows`).
+_ROW_LOCK_HELPER = re.compile(r"(^|_)row_locks?$|^lock_rows$")
+
+
+def locks_row(node: cst.Call) -> bool:
+    """Whether this call reads rows under a lock: `qs.select_for_update()`,
+    `query.with_for_update()`, a helper named like `with_row_locks()`, a locking keyword
+    (`lock_for_update=True`), or a statement literal passed to it that says `FOR UPDATE`."""
+    func = node.func
+    if type(func) is cst.Attribute and func.attr.value in _LOCKING_CALLS:  # type: ignore[attr-defined]
+        return True
+    name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""  # type: ignore[attr-defined]
+    if _ROW_LOCK_HELPER.search(name):
+        return True  # Airflow's `with_row_locks(query, of=TI, skip_locked=True)`
+    for arg in node.args:
+        if (arg.keyword is not None and arg.keyword.value in _LOCKING_KEYWORDS
+                and not (type(arg.value) is cst.Name and arg.value.value in ("False", "None"))):  # type: ignore[attr-defined]
+            return True
+        if type(arg.value) is cst.SimpleString and "FOR UPDATE" in arg.value.value.upper():  # type: ignore[attr-defined]
+            return True  # `cur.execute("SELECT ... FOR UPDATE", ...)`
+    return False
+
+
 
 _DOCSTRINGS = (cst.SimpleString, cst.ConcatenatedString)
 

@@ -21,7 +21,7 @@ from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Locat
 from perflint.registry import all_rules, select_rules
 from perflint.requirements import check_requires
 from perflint.rule import Rule
-from perflint.scoring import Scorer, pinned_severity, verdict
+from perflint.scoring import LOCK_TEXT, Scorer, pinned_severity, verdict
 from perflint.summary import MODULE_SCOPE, ModuleSummary
 from perflint.suppression import is_suppressed
 
@@ -259,6 +259,7 @@ def finalize(
     meta = by_code.get(UNUSED_SUPPRESSION)
     descents: Dict[str, Candidate] = {}  # findings whose cost sits in the callee: their trace ends there
     outside_tx: Set[str] = set()  # findings that hold only outside a transaction: traced along such a chain
+    under_lock: Set[str] = set()  # findings counted per row lock (requirements' !under-lock)
     for summary in sorted(summaries, key=lambda s: s.path):
         if summary.error is not None:
             errors.append(summary.error)
@@ -310,6 +311,8 @@ def finalize(
                 descents[finding.fingerprint] = members[0].cand
             if any("outside-transaction" in m.cand.requires for m in members):
                 outside_tx.add(finding.fingerprint)
+            if any("!under-lock" in m.cand.requires for m in members):
+                under_lock.add(finding.fingerprint)
             if fixed > 0:
                 fixed_time[finding.fingerprint] = fixed
         if meta is not None and summary.suppressions and _selected_here(meta, file_ignores, overrides):
@@ -349,6 +352,8 @@ def finalize(
         # a site whose guards rule out its function's hottest caller is traced from another
         program.chain_start = {fid: scored.chain_start} if scored is not None and scored.chain_start is not None else {}
         program.chain_outside = {fid} if f.fingerprint in outside_tx else set()
+        program.chain_unlocked = {fid} if f.fingerprint in under_lock and scored is not None and \
+            LOCK_TEXT in scored.frequency_text else set()
         if known and not cold:
             findings[i] = f = replace(f, trace=program.trace(fid, loops), context=program.context(fid, loops))
         elif known:
@@ -372,6 +377,7 @@ def finalize(
             explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members, per_item)
     program.chain_start = {}
     program.chain_outside = set()
+    program.chain_unlocked = set()
     extra["explanations"] = explanations
     extra["fixed_time"] = {f.fingerprint: fixed_time[f.fingerprint] for f in findings if f.fingerprint in fixed_time}
     extra["costs_source"] = scorer.costs.source

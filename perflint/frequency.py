@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # A loop around the recursive call that made its function hot: its trips are the visits.
 RECURSION_LOOP = "x1 (each trip is a visit the recursion already counts)"
+# The root of a trace counted from a row lock (Frequencies.lock_heat): whatever loop calls it,
+# each call is one locked pass.
+LOCK_ROOT = "locks a row, then makes the call below under the lock: counted once per call, one locked pass"
 HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
 
 
@@ -93,6 +96,12 @@ class Frequencies:
         if edge.callee == edge.caller:
             return edge.site.loops
         return self.multiplying(edge.caller, edge.site.loops)
+
+    def locked_loops(self, edge: Edge) -> Sequence[Loop]:
+        """The loops that multiply a call made under a row lock (CallSite.locked), counted
+        from the lock: those inside the loops around the lock."""
+        inside = edge.site.loops[edge.site.locked:]
+        return [loop for loop in self.edge_loops(edge) if loop in inside]
 
     def edge_trips(self, edge: "Edge", depth: int) -> List[Tuple[Loop, str]]:
         """The loops that multiply a call's count on a chain, each with its trip text."""
@@ -200,6 +209,8 @@ class Frequencies:
         # none open: the hottest may pass through one (pretix's build_cancellation, reached
         # inside _cancel_order's atomic block and, as hot, from generate_invoice without one)
         outside = fid in self.chain_outside
+        # a query counted per pass of a row lock (lock_heat) is traced from the lock's function
+        unlocked = fid in self.chain_unlocked
         receiver: Optional[Tuple[str, str, int]] = None  # (callee, target, depth): receiver_edge
         while current in self.pred:
             edge = first if first is not None and not chain else self.pred[current]
@@ -232,7 +243,17 @@ class Frequencies:
                     receiver[2] + 1 <= RECEIVER_DEPTH and edge.caller not in self.roles else None
             if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):
                 edge = self._edge_outside_transaction(current, seen) or edge
+            if unlocked and current in self.under_lock:
+                # counted along the chain lock_heat took (its first edge, for the site's guards,
+                # is the scorer's chain_start): it starts at the call made under a row lock,
+                # when it passes one
+                below = self.lock_heat(current)[1] if chain else first
+                if below is None:
+                    break
+                edge = below
             chain.append(edge)
+            if unlocked and edge.site.locked >= 0:
+                break
             if edge.caller in seen:
                 # a recursion multiplied it last: go on from the call that entered the cycle
                 entry = self.entry.get(edge.caller)
@@ -274,6 +295,55 @@ class Frequencies:
             memo[fid] = best
         return memo[fid]
 
+    def lock_heat(self, fid: str, guards: Sequence[str] = ()) -> Tuple[float, Optional[Edge], int]:
+        """(heat, the edge into `fid`, unknown-loop depth) of `fid` for a query, counted along
+        its chains with the passes of a row lock taken each: a call made after its caller
+        locked a row (CallSite.locked) counts from that caller as a root, times the loops of
+        the call inside the lock's own (the loops around the lock each lock a row per pass:
+        pretix's OrderChangeManager.commit locks the order, then recounts its transactions, per
+        order of cancel_event; a query read under the lock cannot be fetched for every pass
+        before the loop, outside the locks). `fid`'s heat when no such call reaches it. Never
+        more than its heat; a recursive call and a guessed edge are not followed. `guards`: a
+        site's (guards.py), which the callers into `fid` must pass."""
+        if fid not in self.under_lock:
+            return self.heat.get(fid, 1.0), None, self.unknown.get(fid, 0)
+        if guards:
+            return self._lock_best(fid, guards)
+        memo = self._locked
+        if fid not in memo:
+            memo[fid] = (0.0, None, 0)  # a cycle back to here adds nothing
+            memo[fid] = self._lock_best(fid, ())
+        return memo[fid]
+
+    def _lock_best(self, fid: str, guards: Sequence[str]) -> Tuple[float, Optional[Edge], int]:
+        role = self.roles.get(fid)
+        per_item = role is not None and role.per_item
+        best: Tuple[float, Optional[Edge], int] = (self.loop_trips if per_item else 1.0, None, 1 if per_item else 0)
+        fn = self.functions[fid][1] if guards else None
+        bound = fn is not None and fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        for edge in self.callers.get(fid, ()):
+            caller, site = edge.caller, edge.site
+            if site.cold or edge.guess or caller == fid or caller in self.cold_roots:
+                continue
+            if fn is not None and self.edge_passes(fn, bound, edge, guards) is None:  # type: ignore[attr-defined]
+                continue
+            if site.locked >= 0:
+                given, depth = 1.0, 0
+                loops = self.locked_loops(edge)
+            else:
+                given, _, depth = self.lock_heat(caller)
+                loops = self.edge_loops(edge)
+            trips, depth = self._trips(loops, depth)
+            h = min(given * trips, HEAT_CAP)
+            if h > best[0]:
+                best = (h, edge, depth)
+        return min(best[0], self.heat.get(fid, 1.0)), best[1], best[2]
+
+    def lock_site_heat(self, fid: str, loops: Sequence[Loop], guards: Sequence[str] = ()) -> float:
+        """A site's executions per unit of work counted along lock_heat's chain."""
+        given, _, depth = self.lock_heat(fid, guards)
+        return min(given * self.trips(self.multiplying(fid, loops), depth), HEAT_CAP)
+
     def outside_site_heat(self, fid: str, loops: Sequence[Loop]) -> float:
         """A site's executions per unit of work counted along outside_heat's chain."""
         given, _, depth = self.outside_heat(fid)
@@ -307,13 +377,24 @@ class Frequencies:
         if not chain:
             return [self.unknown.get(fid, 0)]
         root = chain[0].caller
-        depth = 0 if root in self.pred else self.unknown.get(root, 0)
+        depth = 0 if root in self.pred or self._lock_root(fid, chain) else self.unknown.get(root, 0)
         out = []
-        for edge in chain:
+        for i, edge in enumerate(chain):
             out.append(depth)
-            depth = self._trips(self.edge_loops(edge), depth)[1]
+            depth = self._trips(self._chain_loops(fid, chain, i), depth)[1]
         out.append(depth)
         return out
+
+    def _lock_root(self, fid: str, chain: Sequence[Edge]) -> bool:
+        """Whether `fid`'s trace is counted from a call made under a row lock (lock_heat)."""
+        return fid in self.chain_unlocked and bool(chain) and chain[0].site.locked >= 0
+
+    def _chain_loops(self, fid: str, chain: Sequence[Edge], i: int) -> Sequence[Loop]:
+        """The loops that multiply the i-th call of a hot chain: at a call made under a row
+        lock that starts the chain (lock_heat), only those inside the lock's own."""
+        edge = chain[i]
+        loops = self.edge_loops(edge)
+        return self.locked_loops(edge) if i == 0 and self._lock_root(fid, chain) else loops
 
     def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
         """From the hottest root to the site: each hop where it is and why it is hot."""
@@ -323,12 +404,17 @@ class Frequencies:
         root = chain[0].caller if chain else fid
         rmod, rfn = self.functions[root] if root in self.functions else (None, None)
         if rmod is not None and (chain or loops or self.hot.get(root, False)):
-            hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), self.root_note.get(root, "")))
-        for edge, depth in zip(chain, depths):
+            note = LOCK_ROOT if self._lock_root(fid, chain) else self.root_note.get(root, "")
+            hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), note))
+        for i, (edge, depth) in enumerate(zip(chain, depths)):
             cmod, cfn = self.functions[edge.caller]
             _, callee = self.functions[edge.callee]
-            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})" for loop, text in self.edge_trips(edge, depth))
+            shown = self._chain_loops(fid, chain, i)
+            where = ", ".join(f"{loop.kind} (line {loop.line}, {text})"
+                              for loop, text in zip(shown, self.trip_texts(shown, depth)))
             note = f"calls {_display(callee)}" + (f" inside a {where}" if where else "")
+            if i == 0 and self._lock_root(fid, chain):
+                note += " after locking a row first"
             hops.append(TraceHop(cmod.path, edge.site.line, _display(cfn), note))
         if loops and fid in self.functions:
             mod, fn = self.functions[fid]
@@ -347,13 +433,14 @@ class Frequencies:
             parts.append(f"in {name}")
         else:
             parts.append("at module level")
-        if fid in self.pred:
-            chain = self.hot_chain(fid)
+        chain = self.hot_chain(fid) if fid in self.pred else []
+        if chain:
             current = chain[0].caller
-            hot_edge = next((e for e in reversed(chain) if e.site.loops), None)
-            if hot_edge is not None:
-                caller = self.functions[hot_edge.caller][1]
-                parts.append(f"reached per iteration of a {hot_edge.site.loops[-1].kind} in {_display(caller)}")
+            hot = next(((chain[i], loops) for i in range(len(chain) - 1, -1, -1)
+                        for loops in (self._chain_loops(fid, chain, i),) if loops), None)
+            if hot is not None:
+                caller = self.functions[hot[0].caller][1]
+                parts.append(f"reached per iteration of a {hot[1][-1].kind} in {_display(caller)}")
             elif current in self.root_note and self.hot.get(current, False):
                 parts.append(f"reached from {_display(self.functions[current][1])}: {self.root_note[current]}")
         elif fid in self.root_note and self.hot.get(fid, False):

@@ -262,6 +262,14 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
                 role = program.roles.get(chain[0].caller if chain else fid)
                 if role is not None and role.id == "protocol-dunder":
                     return None
+        elif req == "!under-lock":
+            # a query that a call made under a row lock reaches repeats only as often as the
+            # chains count it with each locked pass once (Frequencies.lock_heat): what runs
+            # under the lock reads the locked state, and the loops that take one lock per pass
+            # cannot fetch it for every pass first (pretix's transactions recounted per locked
+            # order of cancel_event, labelled FALSE in session 26)
+            if fid in program.under_lock and program.lock_site_heat(fid, cand.loops, program.live_guards(fid, cand.guards)) <= 1.0:
+                return None
         elif req == "outside-transaction":
             # A transaction opened per call commits per call only when no caller on the way
             # holds one open: nested, it waits for the outer block's one commit. Counted from

@@ -8,6 +8,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from perflint.context import FileContext, dotted_text
+from perflint.effects import locks_row
 from perflint.nodes import NESTED_SCOPE_TYPES, NESTED_SCOPES, STATEMENTS_ONLY, iter_children, own_nodes  # noqa: F401 (rules import them here)
 
 
@@ -182,16 +183,6 @@ def open_mode(call: cst.Call) -> Optional[str]:
     return "r" if mode is None else string_value(mode)
 
 
-# Row locks: `select_for_update()` (Django), `with_for_update()` (SQLAlchemy), Airflow's
-# `lock_for_update=True`, SQL `... FOR UPDATE`.
-_LOCKING_CALLS = {"select_for_update", "with_for_update"}
-_LOCKING_KEYWORDS = {"lock_for_update", "with_for_update", "for_update", "select_for_update"}
-
-
-# A project's helper that adds FOR UPDATE to a statement (`with_row_locks`, `lock_rows`).
-_ROW_LOCK_HELPER = re.compile(r"(^|_)row_locks?$|^lock_rows$")
-
-
 def locks_rows(root: cst.CSTNode) -> bool:
     """Whether code below `root` (not in nested functions) reads rows under a lock. A lock per
     item is deliberate: one transaction or one query for all items would hold every lock for
@@ -199,16 +190,8 @@ def locks_rows(root: cst.CSTNode) -> bool:
     for node, _ in own_nodes(root):
         node_type = type(node)
         if node_type is cst.Call:
-            func = node.func  # type: ignore[attr-defined]
-            if type(func) is cst.Attribute and func.attr.value in _LOCKING_CALLS:
+            if locks_row(node):  # type: ignore[arg-type]
                 return True
-            name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
-            if _ROW_LOCK_HELPER.search(name):
-                return True  # Airflow's `with_row_locks(query, of=TI, skip_locked=True)`
-            for arg in node.args:  # type: ignore[attr-defined]
-                if (arg.keyword is not None and arg.keyword.value in _LOCKING_KEYWORDS
-                        and not (type(arg.value) is cst.Name and arg.value.value in ("False", "None"))):
-                    return True
         elif node_type is cst.SimpleString and "FOR UPDATE" in node.value.upper():  # type: ignore[attr-defined]
             return True
     return False

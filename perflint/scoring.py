@@ -17,6 +17,7 @@ from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
 from perflint.datawalk import OWN_RUN, growth_size, grower_of, own_steps, own_steps_start
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
+from perflint.frequency import HEAT_CAP
 from perflint.units import format_time
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ def fold_lists(requires: Sequence[str]) -> Optional[float]:
 # A cost that is under 5% of an operation that runs beside it at least as often is not worth
 # a patch (labelled run 4: re.compile cache hits right after an `ifconfig` subprocess).
 DWARF_RATIO = 20.0
+
+
+# How a frequency counted along Frequencies.lock_heat's chains is explained (the engine traces
+# such a finding along that chain).
+LOCK_TEXT = "counted from the row lock taken before it: each locked pass once"
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,13 @@ class Scorer:
                 # (Mailman's QuerySequence, labelled FALSE in run 11)
                 frequency = max(frequency / program.loop_trips, 1.0)
                 guard_text = "under isinstance(..., slice): one call per slice (a page), not per item"
+        lock_start: object = False  # the first edge of lock_heat's chain (None: it starts at fid), when counted so
+        if not cand.cold and sure is None and "!under-lock" in cand.requires and fid in program.under_lock:
+            given, lock_edge, depth = program.lock_heat(fid, guards)
+            locked = min(given * program.trips(program.multiplying(fid, cand.loops), depth), HEAT_CAP)
+            if locked < frequency:
+                frequency, lock_start = locked, lock_edge
+                guard_text = "; ".join(filter(None, (guard_text, LOCK_TEXT)))
         if outside:
             frequency = program.outside_site_heat(fid, cand.loops)
             guard_text = "; ".join(filter(None, (guard_text, "counted from the callers that hold no transaction open")))
@@ -270,6 +283,8 @@ class Scorer:
         share = self._share(fid, cand)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost * share, beside))
         start = best[1] if best is not None and best[1] is not program.pred.get(fid) else None
+        if lock_start is not False:
+            start = lock_start  # type: ignore[assignment]
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
                       "; ".join(sure[1]) if sure is not None else guard_text, start, share)
 

@@ -49,6 +49,13 @@ class CallSite:
     # Made inside a `with` block that holds a transaction open (`with lib.transaction():`):
     # commits the callee makes through nested transactions wait for that block's one commit.
     in_transaction: bool = False
+    # Made after a row lock that its function takes earlier in the same pass (`o =
+    # Order.objects.select_for_update().get(pk=pk)` in a block that then makes the call): the
+    # number of loops around the lock, whose passes each take their own lock (the loops of
+    # the site inside them still repeat under it); -1 when no lock precedes the call. A query
+    # under the lock reads the locked state: reading it for every pass before the loop would
+    # read it outside the lock (Frequencies.lock_heat).
+    locked: int = -1
     # What the call passes: (positional count, keyword names, has *args or **kwargs).
     passed: Tuple[int, Tuple[str, ...], bool] = (0, (), True)
     # Parameters of the enclosing function, with a falsy default, that the site needs given:

@@ -123,6 +123,13 @@ def _single(part: Values) -> Values:
     return None if _too_many(part) else part
 
 
+def _own(value: tuple) -> tuple:
+    """A tuple value ("L") without the outside objects its items hold; any other value as is."""
+    if value[0] != "L":
+        return value
+    return ("L", tuple(frozenset(v for v in item if v[0] != "X") if EXTERNAL <= item else item for item in value[1]))
+
+
 def _roots(expr: Optional[tuple]):
     """The names ("n" expressions) an expression reads, as (scope, name)."""
     stack = [expr]
@@ -133,11 +140,14 @@ def _roots(expr: Optional[tuple]):
         kind = e[0]
         if kind == "n":
             yield e[1], e[2]
-        elif kind in ("a", "c", "i", "u", "lam"):
+        elif kind in ("a", "c", "i", "u", "lam", "app"):
             stack.append(e[1])
         elif kind == "dec":
             stack.append(e[1])
             stack.append(e[2])
+        elif kind == "seq":
+            stack.append(e[1])
+            stack.append(e[3])
         elif kind in ("or", "L", "S"):
             stack.extend(e[1])
 
@@ -190,11 +200,14 @@ def receiver_evidence(summary: ModuleSummary) -> None:
             if base[0] != "n" or base[2] != "self":
                 names.add(expr[2])
             stack.append(base)
-        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam":
+        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam" or kind == "app":
             stack.append(expr[1])
         elif kind == "dec":
             stack.append(expr[1])
             stack.append(expr[2])
+        elif kind == "seq":
+            stack.append(expr[1])
+            stack.append(expr[3])
         elif kind == "or" or kind == "L" or kind == "S":
             stack.extend(e for e in expr[1] if e is not None)
     summary.receiver_names = frozenset(names)
@@ -771,7 +784,39 @@ class ValueFlow:
             return self.dotted(expr[1])
         if kind == "new":
             return self.made_by(f"{mod.module}.{expr[1]}")
+        if kind == "seq":
+            return self._sequence(mod, expr)
+        if kind == "app":
+            # `xs.append(x)` (values._note_append): xs holds x's values of the program; an
+            # outside object appended, also as an item of a tuple appended (`xs.append((obj,
+            # fields))`), stays unknown, as before, for rules read "known to come from outside"
+            # as evidence (PFL402's model write on a library's object); too many values
+            # appended leave it unknown too
+            items = self.eval(mod, expr[1])
+            if not items:
+                return EMPTY
+            own = frozenset(_own(v) for v in items if v[0] != "X")
+            return frozenset({("S", own)}) if own else EMPTY
         return EMPTY
+
+    def _sequence(self, mod: ModuleSummary, expr: tuple) -> Values:
+        """("seq", call, checks, arg, levels) (values._sequence_call): `list(xs)`,
+        `chain.from_iterable(xs)`, joblib's `Parallel()(delayed(f)(a) for ...)` when the
+        callees are outside the program (not a function of ours named `list` or `delayed`): a
+        container from outside (EXTERNAL: its own methods call nothing of ours) holding the
+        elements of `arg` `levels` down; the plain call's value otherwise, and EXTERNAL when
+        nothing of the program is held."""
+        for check in expr[2]:
+            if self.eval(mod, check) != EXTERNAL:
+                return self.eval(mod, expr[1])
+        items = self.eval(mod, expr[3])
+        for _ in range(expr[4]):
+            if not items:
+                break
+            items = union(self.element(v, None) for v in items)
+        if not items or items == EXTERNAL:
+            return EXTERNAL
+        return union((frozenset({("S", items)}), EXTERNAL))
 
     def made_by(self, cid: str) -> Values:
         """What `super().__new__(cls, name, bases, attrs)` makes in the `__new__` of class

@@ -104,6 +104,10 @@ CALLBACK_METHODS: Dict[str, Tuple[object, ...]] = {
 #   ("ann", scope, (dotted, ...))  an instance of an annotated class (or a subclass)
 #   ("self", class), ("cls", class)  the receiver of a method: that class or a subclass
 #   ("g", dotted)          a name imported inside a function
+#   ("app", e)             a list `e` is appended to: a container of e's values of the program
+#   ("seq", call, checks, arg, levels)  `list(xs)`, `chain.from_iterable(xs)`, joblib's
+#                          `Parallel()(delayed(f)(a) for ...)`: what `arg` holds `levels`
+#                          down, when the `checks` are outside the program (_sequence_call)
 
 
 def dotted_parts(expr: cst.BaseExpression) -> Optional[List[str]]:
@@ -330,6 +334,9 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
             read = _getattr_read(node, scope, depth)  # type: ignore[arg-type]
             if read is not None:
                 return read
+        seq = _sequence_call(node, func, scope, depth)  # type: ignore[arg-type]
+        if seq is not None:
+            return seq
         inner = value_expr(func, scope, depth + 1)
         return ("c", inner) if inner is not None else None
     if t is cst.Await:
@@ -375,6 +382,66 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
     return None
 
 
+def _sequence_call(node: cst.Call, func: cst.BaseExpression, scope: str, depth: int) -> Optional[tuple]:
+    """A call from outside the program whose result holds what its argument holds, one or two
+    container levels down: `list(xs)` and `tuple(xs)` the elements of xs,
+    `itertools.chain.from_iterable(xs)` and `chain(*xs)` the elements of its elements, and
+    joblib's `Parallel(...)(delayed(f)(a) for ...)` the results of f (a list of them).
+    ("seq", call, checks, arg, levels): `call` is the plain call's value expression, what
+    the value is when any of `checks` (the callees) is not outside the program; otherwise a
+    builtin container (outside, EXTERNAL) holding the elements of `arg` `levels` down
+    (ValueFlow._sequence). None for any other call."""
+    args = node.args
+    if len(args) != 1 or args[0].keyword is not None:
+        return None
+    arg = args[0]
+    if type(func) is cst.Call:
+        elt = arg.value.elt if type(arg.value) in (cst.GeneratorExp, cst.ListComp) and not arg.star else None  # type: ignore[attr-defined]
+        parallel = dotted_parts(func.func)  # type: ignore[attr-defined]
+        if not parallel or parallel[-1] != "Parallel" or type(elt) is not cst.Call or type(elt.func) is not cst.Call:  # type: ignore[union-attr]
+            return None
+        wrapper = elt.func  # type: ignore[union-attr]
+        delayed = dotted_parts(wrapper.func)
+        if not delayed or delayed[-1] != "delayed" or len(wrapper.args) != 1 or wrapper.args[0].keyword is not None \
+                or wrapper.args[0].star:
+            return None
+        maker = value_expr(func.func, scope, depth + 1)  # type: ignore[attr-defined]
+        wrap = value_expr(wrapper.func, scope, depth + 1)
+        fn = value_expr(wrapper.args[0].value, scope, depth + 1)
+        if maker is None or wrap is None or fn is None:
+            return None
+        return ("seq", ("c", ("c", maker)), (maker, wrap), ("S", (("c", fn),)), 1)
+    parts = dotted_parts(func)
+    if not parts:
+        return None
+    if not arg.star and (len(parts) == 1 and parts[0] in ("list", "tuple")):
+        levels = 1
+    elif not arg.star and parts[-2:] == ["chain", "from_iterable"] or arg.star == "*" and parts[-1] == "chain":
+        levels = 2
+    else:
+        return None
+    callee = value_expr(func, scope, depth + 1)
+    held = value_expr(arg.value, scope, depth + 1)
+    if callee is None or held is None:
+        return None
+    return ("seq", ("c", callee), (callee,), held, levels)
+
+
+def _rebound_sequence(expr: tuple, read: tuple, before: List[tuple]) -> tuple:
+    """`xs = list(chain.from_iterable(xs))`: the xs read is what xs held before this line
+    (its earlier bindings), not this binding itself, which the value flow would read as a
+    cycle holding nothing new. Only the argument of ("seq", ...) is replaced, through nested
+    ones."""
+    arg = expr[3]
+    if arg == read:
+        arg = before[0] if len(before) == 1 else ("or", tuple(before))
+    elif arg[0] == "seq":
+        arg = _rebound_sequence(arg, read, before)
+    else:
+        return expr
+    return expr[:3] + (arg,) + expr[4:]
+
+
 def _getattr_read(node: cst.Call, scope: str, depth: int) -> Optional[tuple]:
     """`getattr(obj, "name")` is the read `obj.name`; `getattr(obj, "name", default)` that
     read or the default. None unless the name is a literal identifier."""
@@ -411,6 +478,35 @@ def callback_spec(qualified: Optional[str], func: cst.BaseExpression) -> Optiona
     return None
 
 
+
+
+# joblib's `delayed(f)` (and scikit-learn's re-exports) wraps `f` so that `Parallel(...)` runs
+# `f(*args)` for each `delayed(f)(*args)` of the generator handed to it.
+DELAYED_WRAPPERS = frozenset({"joblib.delayed", "sklearn.externals.joblib.delayed", "sklearn.utils.fixes.delayed", "sklearn.utils.parallel.delayed"})
+
+
+def delayed_call(qualified: Optional[str], node: cst.Call, scope: str):
+    """`delayed(f)(a, k=b)`: the call `f(a, k=b)` that `Parallel` makes, in the loop of the
+    generator (or list) that holds it; the handed_call tuple with no iterable of its own."""
+    inner = node.func
+    if qualified not in DELAYED_WRAPPERS or type(inner) is not cst.Call or len(inner.args) != 1 \
+            or inner.args[0].keyword is not None or inner.args[0].star:  # type: ignore[attr-defined]
+        return None
+    args: List[Optional[tuple]] = []
+    kwargs: List[Tuple[str, tuple]] = []
+    for arg in node.args:
+        if arg.star:
+            if arg.star == "*":
+                break
+            continue
+        value = value_expr(arg.value, scope)
+        if arg.keyword is None:
+            args.append(value)
+        elif value is not None:
+            kwargs.append((arg.keyword.value, value))
+    while args and args[-1] is None:
+        args.pop()
+    return inner.args[0].value, args, kwargs, None  # type: ignore[attr-defined]
 
 
 def handed_call(qualified: Optional[str], node: cst.Call, scope: str):
@@ -851,7 +947,10 @@ class NameResolution:
                     return
                 frame.locals.add(name)
                 if expr is not None:
-                    self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, []).append(expr)
+                    bound = self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, [])
+                    if expr[0] == "seq" and bound:
+                        expr = _rebound_sequence(expr, ("n", frame.qualname, name), bound)
+                    bound.append(expr)
         elif t is cst.Attribute:
             value = target.value  # type: ignore[attr-defined]
             frame = self._binding_frame()
@@ -865,6 +964,32 @@ class NameResolution:
                     self._bind(element.value, None)
                     continue
                 self._bind(element.value, ("u", expr, k) if expr is not None else None)
+
+    def _note_append(self, target: cst.BaseExpression, item: cst.BaseExpression) -> None:
+        """`xs.append(x)`: the list xs holds x (one more binding of xs, a container of x), for
+        a local of the function that it bound before (`xs = []`; not a parameter, whose list
+        is the caller's) and for an attribute of `self` (`self.items.append(x)` in a method).
+        A list built empty and filled by appends is then read as any list display is, for
+        what of the program it holds: ("app", x) is a container of x's values other than
+        outside objects (ValueFlow._eval), nothing when x holds only those."""
+        frame = self._binding_frame()
+        if frame is None or frame.kind != "function":
+            return
+        t = type(target)
+        if t is cst.Name:
+            name = target.value  # type: ignore[attr-defined]
+            fn = frame.function
+            if name not in frame.locals or name in frame.globals or (fn is not None and name in fn.params):
+                return
+            expr = value_expr(item, frame.qualname)
+            if expr is not None:
+                self.summary.bindings.setdefault(frame.qualname, {}).setdefault(name, []).append(("app", expr))
+        elif t is cst.Attribute and frame.method_of and type(target.value) is cst.Name \
+                and target.value.value == frame.self_name:  # type: ignore[attr-defined]
+            expr = value_expr(item, frame.qualname)
+            if expr is not None:
+                attrs = self.summary.inst_attrs.setdefault(frame.method_of, {})
+                attrs.setdefault(target.attr.value, []).append(("app", expr))  # type: ignore[attr-defined]
 
     def _binding_frame(self):
         """The frame a name assigned here binds in: a class body, a function, or None

@@ -185,7 +185,15 @@ class QueryInLoop(Rule):
     project helper named like `with_row_locks()`): a
     lock per item is deliberate, and one query for all items would hold every lock for the
     whole loop (Airflow's backfill re-reads each task instance under a lock, pretix locks
-    each order: labelled FALSE in runs 8 and 9). An INSERT per row in a loop that reads each
+    each order: labelled FALSE in runs 8 and 9). Likewise a query run after its caller
+    locked a row, in the same block (`with transaction.atomic(): o = Order.objects.
+    select_for_update().get(pk=pk)`, then a call that queries; a lock in both branches of an
+    `if`/`else` counts): it reads the locked state, so a loop of the callers whose every pass
+    reaches it through such a lock takes one lock per pass, and fetching for all passes before
+    that loop would read outside the locks. Each chain counts its passes from the lock (the
+    loops inside the locked block still multiply); a chain without one counts as before
+    (pretix's `OrderChangeManager.commit` locks the order, then recounts its transactions, per
+    order of `cancel_event`: labelled FALSE in session 26). An INSERT per row in a loop that reads each
     new row's id (`r.inserted_primary_key`, `cursor.lastrowid`) is not reported: a multi-row
     INSERT cannot return the ids through every DB-API (buildbot's build requests).
     Nor is a query that decides an attempt: in a retry loop or a loop that draws a random
@@ -504,7 +512,7 @@ class QueryInLoop(Rule):
                 # the loop reads each new row's id (`r.inserted_primary_key`, `cur.lastrowid`):
                 # a multi-row INSERT cannot return them portably (buildbot, labelled FALSE in run 8)
                 return
-            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only")
+            requires: Tuple[str, ...] = ("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only", "!under-lock")
             model = self._saved_model(node, kind)
             if model is not None:
                 requires += (f"!custom-save:{model}",)
@@ -512,7 +520,7 @@ class QueryInLoop(Rule):
                         requires=requires, cost=cost, fix=WRITE_FIX)
             return
         self.report(node, f"{what} runs {where}: one database round trip per item (N+1 queries)",
-                    requires=("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only"), cost=cost)
+                    requires=("repeated", "callee-reaches:query", "!per-attempt", "!dunder-only", "!under-lock"), cost=cost)
 
     def _reverse_set_query(self, node: cst.Call) -> bool:
         """`for app in groups: app.applink_set.filter(...)`: a reverse relation's manager (Django
