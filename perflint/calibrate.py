@@ -946,6 +946,8 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
               unmeasured="measured with babel, not a perflint dependency"), None),
     (CostSpec("jsonpath-parse", "a JSONPath expression compiled by jsonpath_ng.parse (or its ext variant, or jsonpath_rw.parse) on every call: a PLY parser built and run on the text", "the compiled expression kept by its text and its find() per call", "execution", estimated=True,
               unmeasured="measured with jsonpath-ng and jsonpath-rw, not perflint dependencies"), None),
+    (CostSpec("css-translate", "a CSS selector translated to XPath by cssselect (a translator's css_to_xpath, or lxml's CSSSelector) on every call: the selector tokenised and parsed and the XPath text built", "the translation kept by the selector's text", "execution", estimated=True,
+              unmeasured="measured with cssselect and lxml, not perflint dependencies"), None),
     (CostSpec("orm-row", "a row fetched and a Django model instance built, only to test the queryset for emptiness (`len(qs)`, `if qs:`)", "qs.exists(): SELECT 1 ... LIMIT 1", "row", estimated=True,
               unmeasured="measured with Django, not a perflint dependency"), None),
 ]
@@ -1032,6 +1034,13 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
 # rounded down: 0.56 ms. jmespath.compile keeps its own cache of parsed expressions (0.3 us a
 # repeat) and is not priced here. Neither library is a perflint dependency, so calibrate does
 # not measure them.
+# A CSS selector translated to XPath per call (bench/css_translate.py, four selectors of a
+# scraper's kind): cssselect 1.6.0's HTMLTranslator.css_to_xpath 1.8 us for 'a', 21-26 us for
+# two- and three-step paths with classes and an id, 69 us for four steps with :nth-child, mean
+# 29 us; lxml 6.2's CSSSelector(css), which translates and compiles the XPath, 4.8-80 us (CPython
+# 3.11, this machine, 2026-12-03, in a throwaway venv, the least of five rounds with the GC off).
+# cssselect keeps no cache of its own. The estimate is the translation's mean, 29 us. Neither
+# library is a perflint dependency, so calibrate does not measure them.
 # A Django queryset tested for emptiness by len() against .exists() (bench/orm_row.py): a model
 # of six fields (key, two short strings, an integer, a boolean, a date-time) in SQLite in
 # memory, 10, 100 and 1,000 rows matching an indexed filter among 1,000 others; len() 171, 493 and
@@ -1050,7 +1059,8 @@ ESTIMATES: Dict[str, float] = {"query-roundtrip-network": 300e-6, "connect-netwo
                                "orm-flush-network": ORM_FLUSH + 300e-6,
                                "index-ddl-statement": 300e-6, "dataframe-mask-lookup": 1.0e-4,
                                "typeadapter-build": 4.1e-5, "lazy-proxy-class": 4.7e-5,
-                               "locale-parse": 2.8e-6, "jsonpath-parse": 5.6e-4, "orm-row": 3.8e-6}
+                               "locale-parse": 2.8e-6, "jsonpath-parse": 5.6e-4, "css-translate": 2.9e-5,
+                               "orm-row": 3.8e-6}
 
 
 def _fresh_dir(tmp: str, key: str, round_: int) -> str:

@@ -157,6 +157,7 @@ class FileContext(NameResolution):
         self._raw_attr_types: List[Tuple[ClassSummary, str, str, str]] = []
         self._raw_bases: List[Tuple[ClassSummary, List[str], str]] = []
         self._raw_metaclasses: List[Tuple[ClassSummary, str, str]] = []
+        self._raw_held: List[Tuple[ClassSummary, str, str]] = []  # class_held
         self._raw_related: List[Tuple[ClassSummary, str, str, str]] = []  # djangomodels.declared_relation
         self._enter = {
             cst.FunctionDef: self._enter_function,
@@ -785,6 +786,11 @@ class FileContext(NameResolution):
         if metaclass:
             self._raw_metaclasses.append((summary, metaclass, scope))
         summary.base_texts = tuple(bases)
+        held = class_held(node, self._module_node)
+        if held is not None:
+            summary.held = "?"
+            if held:
+                self._raw_held.append((summary, held, scope))
         self._bind(node.name, None)
         self.frames.append(_Frame("class", qualname, cls=summary))
 
@@ -1158,6 +1164,10 @@ class FileContext(NameResolution):
         for cls, bases, scope in self._raw_bases:
             resolved = [self._resolve_raw_dotted(b, scope) for b in bases]
             cls.bases = tuple(f"g:{b}" for b in resolved if b)
+        for cls, held, scope in self._raw_held:
+            resolved_held = self._resolve_raw_dotted(held, scope)
+            if resolved_held:
+                cls.held = f"g:{resolved_held}"
         for cls, metaclass, scope in self._raw_metaclasses:
             resolved_meta = self._resolve_raw_dotted(metaclass, scope)
             if resolved_meta:
@@ -1214,6 +1224,65 @@ def class_bases(node: cst.ClassDef) -> Tuple[List[str], str]:
             if first.keyword is None and first.star == "":
                 metaclass = dotted_text(first.value) or metaclass
     return bases, metaclass
+
+
+# Generic bases whose instances hold their parameter's values (class_held), as written.
+_GENERIC_SEQUENCES = frozenset({"List", "list", "Tuple", "tuple", "typing.List", "typing.Tuple"})
+
+
+def class_held(node: cst.ClassDef, module: Optional[cst.Module]) -> Optional[str]:
+    """For a class statement with a generic list or tuple base (`List[Row]`, `list["Row"]`,
+    `Tuple[Row, ...]`), the dotted name of the element class as written: the parameter, its
+    forward reference's text, or the `bound=` of a module-level TypeVar it names (`List[_T]`,
+    `_T = TypeVar("_T", bound="Row")`); "" when the element is none of these (a union, an
+    unbound TypeVar); None without such a base."""
+    for arg in node.bases:
+        value = arg.value
+        if arg.keyword is not None or arg.star or not isinstance(value, cst.Subscript) or \
+                dotted_text(value.value) not in _GENERIC_SEQUENCES:
+            continue
+        names = set()
+        for element in value.slice:
+            index = element.slice
+            if not isinstance(index, cst.Index):
+                return ""
+            if isinstance(index.value, cst.Ellipsis):
+                continue
+            names.add(_type_name(index.value))
+        if len(names) != 1 or "" in names:
+            return ""
+        name = names.pop()
+        bound = _typevar_bound(module, name) if "." not in name else None
+        return name if bound is None else bound
+    return None
+
+
+def _type_name(expr: cst.BaseExpression) -> str:
+    """The dotted name a type expression spells (`Row`, `models.Row`, `"Row"`), "" for others."""
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+        return text if isinstance(text, str) and all(p.isidentifier() for p in text.split(".")) else ""
+    return dotted_text(expr) or ""
+
+
+def _typevar_bound(module: Optional[cst.Module], name: str) -> Optional[str]:
+    """What a module-level `name = TypeVar("name", bound=X)` binds to: X's dotted name ("" when
+    the TypeVar has no class bound); None when `name` is no such TypeVar."""
+    if module is None:
+        return None
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and \
+                    isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name and \
+                    isinstance(small.value, cst.Call) and \
+                    (dotted_text(small.value.func) or "").rpartition(".")[2] == "TypeVar":
+                for a in small.value.args:
+                    if a.keyword is not None and a.keyword.value == "bound":
+                        return _type_name(a.value)
+                return ""
+    return None
 
 
 def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float], why: str,

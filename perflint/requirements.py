@@ -287,6 +287,11 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
         elif req.startswith("!fn:"):
             if fid in program.functions and req[4:] in program.effects(fid):
                 return None
+        elif req.startswith("!defines-method:"):
+            # the program defines a method of this name itself (its own translator, a cached
+            # override): the call may be that one, analysed with its own body
+            if program.defines_method(req[len("!defines-method:"):]):
+                return None
         elif req.startswith("imports:"):
             # some module of the program imports one of these packages (a `session.flush()`
             # is an ORM session's only in a program that has one)

@@ -121,6 +121,10 @@ class ClassSummary:
     # the metaclass the class statement names (`metaclass=M`, a base `six.with_metaclass(M,
     # ...)`, a decorator `@six.add_metaclass(M)`): "g:<dotted class>", or "" (ValueFlow.made_by)
     metaclass: str = ""
+    # a generic list or tuple base (`List[Row]`, `list["Row"]`, `List[_T]` with `_T` a TypeVar
+    # bound to a class): "g:<dotted class>" of its elements, "?" when the element is no class
+    # the statement names (ValueFlow.held_by); "" for any other class
+    held: str = ""
 
 
 @dataclass

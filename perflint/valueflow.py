@@ -53,6 +53,17 @@ _QUERY_METHODS = frozenset({
 _CONTAINER_ELEMENT = frozenset({"get", "pop", "setdefault", "__getitem__"})
 _CONTAINER_SAME = frozenset({"values", "copy"})
 _CONTAINER_PAIRS = frozenset({"items"})
+# Bases from outside the program whose instances iterate over what the constructor is given and
+# what is appended (a list or tuple subclass, `SelectorList(list)`), as written; a generic base
+# (`Rows(typing.List[Row])`) is ClassSummary.held.
+_SEQUENCE_BASES = frozenset({"list", "tuple", "List", "Tuple", "typing.List", "typing.Tuple", "UserList",
+                             "collections.UserList"})
+# Methods of such an instance that put an argument in (append, insert: the argument itself) or
+# its elements (extend).
+_SEQUENCE_ADD = {"append": (0, False), "insert": (1, False), "extend": (0, True)}
+# Rounds of reading what the program puts in its sequence classes: contents built from another
+# sequence class's elements (`Rows(r for r in self)`) need a second.
+_HELD_ROUNDS = 3
 PROPERTY_DECORATORS = ("property", "functools.cached_property", "cached_property")
 _STATIC = ("staticmethod",)
 
@@ -256,6 +267,11 @@ class ValueFlow:
         self._returns_params: Dict[str, bool] = {}  # function id -> _returns_param
         self._class_attr_index: Optional[Dict[str, Set[str]]] = None  # attr -> _defining
         self._metaclass_users: Optional[Dict[str, List[str]]] = None  # metaclass -> classes (made_by)
+        # What the instances of the program's list and tuple subclasses hold (_read_held):
+        # class id -> element values; final once read after the fixed point (held_by)
+        self._held: Dict[str, Values] = {}
+        self._held_final = False
+        self._sequence_classes: Optional[FrozenSet[str]] = None
 
     # -- the fixed point ----------------------------------------------------------------
     def solve(self) -> None:
@@ -272,6 +288,122 @@ class ValueFlow:
             self._calling = set()
             self._speculate = False
             self._solve()
+        self._read_held()
+
+    # -- what the program's sequence classes hold ------------------------------------------
+    def sequence_classes(self) -> FrozenSet[str]:
+        """The program's classes that subclass list or tuple (typing's generic spellings and
+        UserList included), directly or through a base of the program, and iterate as those
+        do (no `__iter__` of the program on the way)."""
+        found = self._sequence_classes
+        if found is None:
+            classes = self.p.classes
+            direct = {cid for cid, (_, cls) in classes.items()
+                      if cls.held or any(text in _SEQUENCE_BASES for text in cls.base_texts)}
+            out = set()
+            if direct:
+                for cid in classes:
+                    mro = self.p.mro(cid)
+                    if any(k in direct for k in mro) and not any("__iter__" in classes[k][1].methods for k in mro):
+                        out.add(cid)
+            found = self._sequence_classes = frozenset(out)
+        return found
+
+    def _takes_items(self, cid: str) -> bool:
+        """Whether constructing the sequence class `cid` hands its first argument to list's or
+        tuple's own constructor: no `__init__` or `__new__` of the program on the way."""
+        classes = self.p.classes
+        return not any("__init__" in classes[k][1].methods or "__new__" in classes[k][1].methods
+                       for k in self.p.mro(cid))
+
+    def held_by(self, cid: str, subclasses: bool) -> Values:
+        """What an instance of one of the program's sequence classes holds (or of a subclass,
+        with `subclasses`): instances of the class its generic base names (`List[Row]`), and the
+        elements of what the program constructs it from and what it appends, inserts or extends
+        it with. The program's part is nothing while the fixed point runs (read after it,
+        _read_held); unknown (None) when a part cannot be read."""
+        classes = self.sequence_classes()
+        if cid not in classes:
+            return EMPTY
+        held = self._held
+        if not self._held_final:
+            self._dirty = True  # not read to the end yet: nothing that reads this is kept as pure
+        owners = [cid] + [k for k in self.subclasses(cid) if k in classes] if subclasses else [cid]
+        return union([held.get(k, EMPTY) for k in owners] + [self._declared_held(k) for k in owners])
+
+    def _declared_held(self, cid: str) -> Values:
+        """Instances of the element class a generic base of `cid` (or of a base of the program)
+        names, `List[Row]`: Row or a subclass."""
+        for klass in self.p.mro(cid):
+            held = self.p.classes[klass][1].held
+            if held.startswith("g:"):
+                resolved = self.p.resolve_dotted(held[2:])
+                if resolved is not None and resolved[0] == "class":
+                    return frozenset({("I", resolved[1], True)})
+        return EMPTY
+
+    def _read_held(self) -> None:
+        """What the program puts in its sequence classes (held_by), read once the parameters
+        are bound: the first argument of each construction (`self.selectorlist_cls(result)`,
+        `self.__class__(items)`), and each `append`/`insert`/`extend` on an instance. Rounds
+        until nothing changes (contents made of another one's elements), a few at most; the
+        evaluations of the fixed point are dropped after (those that read contents were not
+        kept as pure)."""
+        classes = self.sequence_classes()
+        if not classes:
+            self._held_final = True
+            return
+        sites = [(mod, site) for _, (mod, fn) in sorted(self.p.functions.items()) if not mod.is_test
+                 for site in fn.calls if site.args and site.callee is not None and site.handed is None]
+        held: Dict[str, Values] = {}
+        settled: Dict[str, Values] = {}  # what the sites that read no contents put in: the same each round
+        for _ in range(_HELD_ROUNDS):
+            self._held = held
+            self._retire(self.memo)
+            self.memo = {}
+            found = dict(settled)
+            again = []
+            for mod, site in sites:
+                self._dirty = False
+                put = self._put_in(mod, site, classes)
+                if self._dirty:
+                    again.append((mod, site))  # it read contents (or a parameter): read it again
+                for cid, values in put:
+                    for table in (found,) if self._dirty else (found, settled):
+                        old = table.get(cid, EMPTY)
+                        table[cid] = None if old is None or values is None else union((old, values))
+            sites = again
+            if found == held:
+                break
+            held = found
+        self._held = held
+        self._held_final = True
+        self._retire(self.memo)
+        self.memo = {}
+
+    def _put_in(self, mod: ModuleSummary, site: CallSite, classes: FrozenSet[str]) -> List[Tuple[str, Values]]:
+        """(class id, values) for each sequence class a call site puts values in."""
+        callee = site.callee
+        out: List[Tuple[str, Values]] = []
+        if callee[0] == "a" and callee[2] in _SEQUENCE_ADD:  # type: ignore[index]
+            position, spread = _SEQUENCE_ADD[callee[2]]  # type: ignore[index]
+            receiver = self.eval(mod, callee[1])  # type: ignore[index]
+            owners = sorted(v[1] for v in receiver or () if v[0] == "I" and v[1] in classes)
+            if owners and len(site.args) > position:
+                values = self.eval(mod, site.args[position])
+                if spread and values is not None:
+                    values = union(self.element(v, None) for v in values)
+                out.extend((cid, values) for cid in owners)
+            return out
+        if site.target and self._target_calls.get(site.target):
+            return out  # a function of the program: no construction of a sequence class
+        values = self.eval(mod, callee)
+        owners = sorted(v[1] for v in values or () if v[0] == "C" and v[1] in classes and self._takes_items(v[1]))
+        if owners:
+            arg = self.eval(mod, site.args[0])
+            items = None if arg is None else union(self.element(v, None) for v in arg)
+            out.extend((cid, items) for cid in owners)
+        return out
 
     def _solve(self) -> None:
         sites: Dict[str, List[Tuple[ModuleSummary, CallSite]]] = {}
@@ -738,7 +870,7 @@ class ValueFlow:
                 return None
             if len(base) == 1:
                 for v in base:
-                    if v[0] == "I":  # attribute(v), for the commonest receiver: an instance
+                    if v[0] == "I" and expr[2] != "__class__":  # attribute(v), for the commonest receiver
                         return _single(self.member(v[1], expr[2], instance=True, subclasses=v[2]))
                     return _single(self.attribute(v, expr[2]))
             return union(self.attribute(v, expr[2]) for v in base)
@@ -1042,6 +1174,8 @@ class ValueFlow:
                 return frozenset({("QS", value[1])})  # a Django model's manager
             return self.member(value[1], attr, instance=False, subclasses=False)
         if kind == "I":
+            if attr == "__class__":  # `self.__class__(...)`: the class, or a subclass of it
+                return frozenset({("C", value[1], value[2])})
             return self.member(value[1], attr, instance=True, subclasses=value[2])
         if kind == "QS":
             return frozenset({("QM", value[1])}) if attr in _QUERY_METHODS else EMPTY
@@ -1208,4 +1342,6 @@ class ValueFlow:
             return value[1]
         if kind == "QS":
             return frozenset({("I", value[1], True)})
+        if kind == "I":
+            return self.held_by(value[1], value[2])
         return EMPTY

@@ -75,6 +75,7 @@ ROUND_COSTS = {
     "orm-flush": 1.5e-4, "orm-flush-network": 4.5e-4, "index-ddl-statement": 3e-4,
     "namedtuple-class": 8e-5, "dataclass-class": 6e-4, "enum-class": 1.5e-4, "dataframe-mask-lookup": 1e-4,
     "typeadapter-build": 4e-5, "struct-layout": 2e-6, "lazy-proxy-class": 5e-5, "locale-parse": 3e-6, "jsonpath-parse": 5.6e-4,
+    "css-translate": 3e-5,
     "sort-insert-element": 3e-9, "sort-insert-key-element": 4e-8, "rederive-element": 6e-9, "index-build-element": 5e-8,
     "orm-row": 4e-6, "count-row": 5e-8,
 }

@@ -41,6 +41,14 @@ _QUERY_COMPILERS = {
     "jsonpath_rw.parse": "jsonpath_rw.parse",
     "jsonpath_rw_ext.parse": "jsonpath_rw_ext.parse",
 }
+# CSS selectors translated to XPath: cssselect's translators (GenericTranslator, HTMLTranslator
+# and the subclasses parsel and scrapy make of them) tokenise and parse the selector and build
+# the XPath text on every css_to_xpath() call, with no cache of their own; lxml's CSSSelector(css)
+# does that and compiles the XPath. A method of that name is cssselect's unless the program
+# defines one itself (its own, perhaps cached, translation: parsel's fix).
+_CSS_TRANSLATE = "css_to_xpath"
+_CSS_SELECTORS = {"lxml.cssselect.CSSSelector": "CSSSelector"}
+_CSS_PACKAGES = "imports:cssselect,lxml.cssselect,parsel,scrapy"
 # Template engines whose construction compiles the template source into code.
 # Parsers of code (and templates, which compile to code) cost ~25x a data parser per byte.
 _CODE_PARSERS = {"ast.parse", "compile", "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement"}
@@ -179,6 +187,19 @@ class ReparsePerCall(Rule):
     record, or a template walked once per call, is not reported, nor is a compile on a cache
     miss or in an `lru_cache`'d function. `jmespath.compile` keeps its own cache of parsed
     expressions and is not reported.
+
+    A CSS selector translated to XPath on every call (`translator.css_to_xpath(css)` of
+    cssselect's `GenericTranslator` or `HTMLTranslator`, or of the subclasses parsel and scrapy
+    make of them; lxml's `CSSSelector(css)`) is tokenised and parsed and its XPath built again:
+    2-70 us a selector with cssselect 1.6 (`css-translate`, 29 us, bench/css_translate.py), and
+    cssselect keeps no cache. It is reported on text that does not change (as above), and on the
+    function's own parameter: the selectors a program (or a spider written against a library)
+    hands it are the few queries its code spells out, so the same ones are translated again each
+    call (parsel translated a spider's query once per matched element, as `SelectorList.css`
+    called `Selector.css` for each; an `lru_cache` on the translator's `css_to_xpath` was the
+    fix). A translation in `__init__`, on a cache miss or in a memoised function is not
+    reported, nor one of a selector put together per iteration, nor `css_to_xpath` in a program
+    that defines a method of that name itself (its own translator, cached or analysed as code).
     """
 
     CODE = "PFL102"
@@ -331,6 +352,10 @@ class ReparsePerCall(Rule):
             self._parser(node, fn, _PARSERS[qualified])
         elif qualified in _QUERY_COMPILERS:
             self._query(node, fn, _QUERY_COMPILERS[qualified])
+        elif qualified in _CSS_SELECTORS:
+            self._css(node, fn, _CSS_SELECTORS[qualified], ("repeated",))
+        elif type(node.func) is cst.Attribute and node.func.attr.value == _CSS_TRANSLATE:  # type: ignore[attr-defined]
+            self._css(node, fn, _CSS_TRANSLATE, ("repeated", _CSS_PACKAGES, f"!defines-method:{_CSS_TRANSLATE}"))
         elif qualified == "re.compile":
             self._regex(node, fn)
         elif qualified in _RE_FUNCTIONS:
@@ -380,21 +405,49 @@ class ReparsePerCall(Rule):
                               "time", confidence=confidence, requires=("repeated",), cost="jsonpath-parse",
                         fix=QUERY_CACHE_FIX)
             return
-        if not isinstance(arg, cst.Name) or arg.value not in fn.params[1 if fn.cls else 0:]:
+        if not self._passed_as_is(arg, fn):
             return
-        fdef = innermost_def(self.ctx)
-        if fdef is None:
-            return
-        bindings = self._bindings.get(id(fdef))
-        if bindings is None:
-            bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
-        if arg.value in bindings:
-            return  # rebound in the body: not what the callers pass
         self.report(node, f"{what}() compiles the '{arg.value}' it is given on every call of {fn.name}(), and every "
                           "caller hands it an entry of a table that stays the same while it is walked again for "
                           "each item: the same few expressions are compiled again and again",
                     confidence="medium", requires=("repeated", f"callers-pass-table-entry:{arg.value}"),
                     cost="jsonpath-parse", fix=QUERY_CACHE_FIX)
+
+    def _css(self, node: cst.Call, fn, what: str, requires: Tuple[str, ...]) -> None:
+        """A CSS selector translated to XPath on every call: from text that does not change (as
+        `_parser` judges it), or from the function's own parameter, which callers fill with the
+        selectors the program (or a spider written against it) spells out: a handful of fixed
+        queries, translated again on each call. A translation once per object, on a cache miss
+        or in a memoised function is not reported, nor a selector put together per iteration."""
+        arg = first_arg(node)
+        if arg is None or fn.name in _ONCE_PER_OBJECT or self.ctx.cold_reason or memoised(fn):
+            return
+        kind = self._stable(arg, fn)
+        if kind is not None:
+            text, confidence = kind
+            self.report(node, f"{what}() translates {text} from CSS to XPath again {_when(self.ctx)}: the selector "
+                              "is tokenised and parsed and the XPath built each time, for the same text",
+                        confidence=confidence, requires=requires, cost="css-translate", fix=CSS_CACHE_FIX)
+            return
+        if not self._passed_as_is(arg, fn):
+            return
+        self.report(node, f"{what}() translates the CSS selector '{arg.value}' to XPath on every call of "
+                          f"{fn.name}(): selectors are the few queries the code spells out, so the same ones are "
+                          "tokenised and parsed again each time",
+                    confidence="medium", requires=requires, cost="css-translate", fix=CSS_CACHE_FIX)
+
+    def _passed_as_is(self, arg: cst.BaseExpression, fn) -> bool:
+        """Whether `arg` is a parameter of the function (not `self`) that its body never
+        rebinds: what the callers pass."""
+        if not isinstance(arg, cst.Name) or arg.value not in fn.params[1 if fn.cls else 0:]:
+            return False
+        fdef = innermost_def(self.ctx)
+        if fdef is None:
+            return False
+        bindings = self._bindings.get(id(fdef))
+        if bindings is None:
+            bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
+        return arg.value not in bindings
 
     def _regex(self, node: cst.Call, fn) -> None:
         arg = first_arg(node)
@@ -742,6 +795,8 @@ GRAMMAR_CACHE_FIX = ("memoise {name}() by its text (functools.lru_cache): each d
                      "result must be immutable or copied by the callers that change it")
 QUERY_CACHE_FIX = ("keep the compiled expressions by their text (a dict on the object filled on a miss, or a "
                    "functools.lru_cache'd helper): each distinct path is compiled once")
+CSS_CACHE_FIX = ("keep the translations by the selector's text (a functools.lru_cache'd translator method or "
+                 "helper, or a dict filled on a miss): each distinct selector is parsed once")
 # The effect of a constructor that matches a parameter with a regex (packaging's Specifier).
 PARSES_TEXT = "parse-text"
 FORMATTED_TEXT_FIX = ("keep the built objects by their text (a functools.lru_cache'd factory: the same few texts "
