@@ -59,15 +59,6 @@ MARKER = ("def _fmt(m):\n"
           "        return hash(str(self))\n")
 
 
-def test_pfl305_recursive_rendering_is_a_modest_structure_per_hash_and_a_warning(round_config):
-    (f,) = found(MARKER, "PFL305", round_config)
-    assert (f.line, f.severity, f.frequency) == (7, "warning", 100.0)
-    # serialize-roundtrip-element 500 ns (round costs) x 100 elements, per dict or set lookup
-    assert f.cost == pytest.approx(5e-5)
-    assert f.message == ("__hash__ re-renders str(self) through __str__() on every call, "
-                         "and dicts and sets hash on every lookup")
-
-
 def test_pfl305_rendering_a_few_fields_is_sized_by_the_fields_and_stays_a_note(round_config):
     src = ("from urllib.parse import quote\n"
            "class URL:\n"
@@ -86,6 +77,66 @@ def test_pfl305_rendering_a_few_fields_is_sized_by_the_fields_and_stays_a_note(r
 def test_pfl305_cached_or_under_a_guard_is_not_reported(round_config):
     src = MARKER.replace("        return hash(str(self))\n",
                          "        if self._h is None:\n            self._h = hash(str(self))\n        return self._h\n")
+    assert found(src, "PFL305", round_config) == []
+
+
+# A configuration object hashing every attribute rendered as text (faucet's Conf before it kept
+# its hash): the values are dicts, lists and other such objects, rendered on every lookup.
+CONF = ("class Conf:\n"
+        "    def __init__(self, conf):\n"
+        "        self.__dict__.update(conf)\n"
+        "    def __hash__(self):\n"
+        "        return hash(frozenset(map(\n"
+        "            str, [(k, v) for k, v in self.__dict__.items() if not k.startswith('dyn')])))\n"
+        "    def __eq__(self, other):\n"
+        "        return self.__hash__() == other.__hash__()\n")
+
+
+@pytest.mark.parametrize("src, line, what", [
+    # A recursive rendering, and every attribute of a configuration object rendered as text.
+    (MARKER, 7, "re-renders str(self) through __str__()"),
+    (CONF, 5, "stringifies every instance attribute (all of self.__dict__)"),
+])
+def test_pfl305_a_rendering_is_a_modest_structure_per_hash_and_a_warning(src, line, what, round_config):
+    (f,) = found(src, "PFL305", round_config)
+    assert (f.line, f.severity, f.frequency) == (line, "warning", 100.0)
+    # serialize-roundtrip-element 500 ns (round costs) x 100 elements, per dict or set lookup
+    assert f.cost == pytest.approx(5e-5)
+    assert f.message == f"__hash__ {what} on every call, and dicts and sets hash on every lookup"
+
+
+@pytest.mark.parametrize("expr, what", [
+    ("tuple(repr(v) for v in vars(self).values())", "stringifies every instance attribute (all of vars(self))"),
+    ("json.dumps(self.__dict__, sort_keys=True)", "stringifies every instance attribute (all of self.__dict__)"),
+    ("tuple(copy.deepcopy(v) for v in self.__dict__.values())", "copies every instance attribute (all of self.__dict__)"),
+])
+def test_pfl305_other_walks_over_the_instance_dictionary_are_reported(expr, what, round_config):
+    src = f"import copy, json\nclass Options:\n    def __hash__(self):\n        return hash({expr})\n"
+    (f,) = found(src, "PFL305", round_config)
+    assert (f.line, f.severity) == (4, "warning")
+    assert f.message == f"__hash__ {what} on every call, and dicts and sets hash on every lookup"
+
+
+@pytest.mark.parametrize("src", [
+    # Two named scalar fields: nothing is rendered.
+    "class Point:\n    def __hash__(self):\n        return hash((self.x, self.y))\n",
+    # One key of the dictionary, rendered: a lookup, not a walk.
+    "class Port:\n    def __hash__(self):\n        return hash(str(self.__dict__.get('number')))\n",
+    # The whole dictionary hashed as it is: the values are hashed, not rendered.
+    "class Tag:\n    def __hash__(self):\n        return hash(frozenset(self.__dict__.items()))\n",
+    # The fixed shape: the rendering is kept once the configuration is final.
+    "class Conf:\n"
+    "    def conf_hash(self):\n"
+    "        return hash(frozenset(map(str, self.__dict__.items())))\n"
+    "    def __hash__(self):\n"
+    "        if self.dyn_finalized:\n"
+    "            if self.dyn_hash is None:\n"
+    "                self.dyn_hash = self.conf_hash()\n"
+    "            return self.dyn_hash\n"
+    "        else:\n"
+    "            return self.conf_hash()\n",
+])
+def test_pfl305_hashes_that_do_not_render_the_whole_instance_are_quiet(src, round_config):
     assert found(src, "PFL305", round_config) == []
 
 

@@ -29,7 +29,10 @@ class HashRecomputedPerCall(Rule):
     each time: `str(self)` or `repr(self)` when the class's `__str__`/`__repr__` delegates to
     a serialiser (a method of the class or a function of the module) or walks a structure
     with a loop, a call of such a method (`hash(self._canonical())`), or a `@property` that
-    does such work. Also a `__hash__` over fields (`hash((self.left, self.right))`, or
+    does such work, or a hash input built inline by walking the whole instance dictionary
+    and rendering or copying every value (`frozenset(map(str, self.__dict__.items()))`,
+    `str(vars(self))`): every attribute, dicts, lists and other objects included, is turned
+    into text on each call. Also a `__hash__` over fields (`hash((self.left, self.right))`, or
     `hash(tuple(getattr(self, k) for k in self.keys))` over the fields a class-level list
     names) when a field it hashes is declared to hold an object of the class's own
     hierarchy (the class, a base or a subclass defined in the module: `name: NameNode`,
@@ -80,7 +83,8 @@ class HashRecomputedPerCall(Rule):
     must be defined in the same class; a node's hierarchy is the module's classes).
     `functools.cached_property` values are computed once and are not reported. The cost
     counts the rendering as a serialisation of a modest structure (100 elements) unless known
-    otherwise; a subtree hashed again costs `hash-node-element` per node, for a subtree of
+    otherwise (a walk over the instance dictionary too: the values' sizes are not in the
+    code); a subtree hashed again costs `hash-node-element` per node, for a subtree of
     100 nodes (its size is not in the code).
     """
 
@@ -106,6 +110,8 @@ class HashRecomputedPerCall(Rule):
         # A cached_property is computed once.
         "import functools\nclass S:\n    @functools.cached_property\n    def _canon(self):\n        return canonicalize(self._spec)\n"
         "    def __hash__(self):\n        return hash(self._canon)\n",
+        # The instance dictionary hashed as it is: its values are hashed, not rendered.
+        "class Tag:\n    def __hash__(self):\n        return hash(frozenset(self.__dict__.items()))\n",
         # Fields of a recursive class that the hash does not read.
         "class Token:\n    def __init__(self, kind: str, prev: 'Token'):\n        self.kind, self.prev = kind, prev\n"
         "    def __hash__(self):\n        return hash((self.kind,))\n",
@@ -140,6 +146,13 @@ class HashRecomputedPerCall(Rule):
             "        return hash(self._canonical_spec)\n",
             line=6,
         ),
+        # Every attribute rendered as text (a configuration object whose values are dicts and lists).
+        Invalid(
+            "class Conf:\n"
+            "    def __hash__(self):\n"
+            "        return hash(frozenset(map(str, self.__dict__.items())))\n",
+            line=3,
+        ),
         # A tree node: its children are nodes, each hashing its own fields in turn.
         Invalid(
             "class Expr:\n"
@@ -171,6 +184,12 @@ class HashRecomputedPerCall(Rule):
                 continue
             value = stmt.body[0].value
             if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "hash" and value.args):
+                continue
+            walked = _instance_dict_rendered(value.args[0].value)
+            if walked is not None:
+                # Every attribute's value, whatever it holds (dicts, lists, other objects), is
+                # rendered: a structure of unknown size, priced as a modest one.
+                self._pending[id(value)] = (walked, None, None, None)
                 continue
             found = self._rebuilt(value.args[0].value, methods, properties, module_functions)
             if found is not None:
@@ -505,3 +524,73 @@ def _names_class(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "type":
         return _is_self_arg(expr)
     return isinstance(expr, cst.Attribute) and expr.attr.value == "__class__" and _is_self(expr.value)
+
+
+_COPIERS = {"copy", "deepcopy"}
+
+
+def _instance_dict(expr: cst.BaseExpression) -> Optional[str]:
+    """`self.__dict__` or `vars(self)`: the instance's whole attribute dictionary."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__dict__" and _is_self(expr.value):
+        return "self.__dict__"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "vars" \
+            and len(expr.args) == 1 and _is_self_arg(expr):
+        return "vars(self)"
+    return None
+
+
+def _value_step(func: cst.BaseExpression) -> Optional[str]:
+    """What a call applied to each value does to it: render it (`str`, `repr`, `format`,
+    `json.dumps`) or copy it (`copy.deepcopy`)."""
+    name = _last_name(func)
+    if name in _RENDER_BUILTINS or name == "dumps":
+        return "stringifies"
+    if name in _COPIERS:
+        return "copies"
+    return None
+
+
+def _instance_dict_rendered(expr: cst.BaseExpression) -> Optional[str]:
+    """A hash input built by walking the whole instance dictionary and rendering or copying
+    every value: `frozenset(map(str, self.__dict__.items()))`, `tuple(str(v) for v in
+    vars(self).values())`, `str(self.__dict__)`. A lookup of one key (`self.__dict__['x']`,
+    `.get('x')`) is not a walk."""
+    whole: Dict[int, str] = {}  # id of an expression that yields the whole dictionary -> its spelling
+    for call in _walk(expr, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("items", "values") and not call.args:
+            source = _instance_dict(func.value)
+            if source is not None:
+                whole[id(call)] = source
+        for arg in call.args:
+            source = _instance_dict(arg.value)
+            if source is not None:
+                whole[id(arg.value)] = source
+    for comp in _walk(expr, cst.CompFor):
+        source = _instance_dict(comp.iter)
+        if source is not None:
+            whole[id(comp.iter)] = source
+    if not whole:
+        return None
+
+    def walked(node: cst.CSTNode) -> Optional[str]:
+        return next((whole[id(n)] for n in _walk(node, cst.BaseExpression) if id(n) in whole), None)
+
+    for call in _walk(expr, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Name) and func.value == "map" and len(call.args) >= 2:
+            step = _value_step(call.args[0].value)
+            source = walked(call.args[1].value)
+        else:
+            step = _value_step(func)
+            source = next((s for s in (walked(arg.value) for arg in call.args) if s), None)
+        if step is not None and source is not None:
+            return f"{step} every instance attribute (all of {source})"
+    for comp in _walk(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        source = walked(comp.for_in.iter)
+        parts = (comp.key, comp.value) if isinstance(comp, cst.DictComp) else (comp.elt,)
+        steps = [_value_step(c.func) for part in parts for c in _walk(part, cst.Call)]
+        step = next((s for s in steps if s), None)
+        if step is not None and source is not None:
+            return f"{step} every instance attribute (all of {source})"
+    return None
