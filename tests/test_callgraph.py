@@ -387,3 +387,4 @@ def test_a_guessed_chain_replaced_at_the_same_heat_is_not_kept_below_it():
     assert p.pred["m.leaf"].caller == "m.Store.frobnicate_rows"
     assert not p.guessed.get("m.Store.frobnicate_rows", False)
     assert not p.guessed.get("m.leaf", False)
+
