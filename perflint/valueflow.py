@@ -656,8 +656,10 @@ class ValueFlow:
             found = self._target_calls.get(target)
             if found is None:
                 exact = self.p.resolve_target(target)
+                # `Klass.make(x)`, `make` a classmethod: the call passes the class first
                 found = self._target_calls[target] = [] if exact is None else [
-                    (exact, not target.startswith("g:") or self._names_class(target))]
+                    (exact, not target.startswith("g:") or self._names_class(target)
+                     or "classmethod" in self.p.functions[exact][1].decorators)]
             if found:
                 return found
         callee = site.callee

@@ -387,3 +387,17 @@ def test_a_guessed_chain_replaced_at_the_same_heat_is_not_kept_below_it():
     assert p.pred["m.leaf"].caller == "m.Store.frobnicate_rows"
     assert not p.guessed.get("m.Store.frobnicate_rows", False)
     assert not p.guessed.get("m.leaf", False)
+
+
+def test_a_classmethod_called_through_its_class_binds_the_class_not_the_first_argument():
+    p = program({"m.py": (
+        "class Payload:\n    pass\n"
+        "class Result:\n"
+        "    @classmethod\n"
+        "    def from_json(cls, data):\n"
+        "        return cls()\n"
+        "def load():\n"
+        "    return Result.from_json(Payload())\n")})
+    bound = p.flow.param_in["m.Result.from_json"]
+    assert bound.get("data") == frozenset({("I", "m.Payload", False)})
+    assert "cls" not in bound  # the class itself, not Payload(): the call passes it

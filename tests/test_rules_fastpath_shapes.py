@@ -406,3 +406,54 @@ def test_pfl502_alphabet_index_over_a_small_fixed_list_is_a_note(round_config):
            "def f():\n    return [ALPHA.index(c) for c in ['a', 'b', 'c']]\n")
     (f,) = found(src, "PFL502", round_config)
     assert (f.line, f.severity, f.frequency) == (3, "note", 3.0)
+
+
+# -- PFL502: the collect form behind `continue` guards (overpy's Result.get_elements) -----------
+ELEMENTS = ("class Result:\n"
+            "    def __init__(self):\n"
+            "        self._elements = []\n"
+            "    def get_elements(self, filter_cls, elem_id=None):\n"
+            "        result = []\n"
+            "        for e in self._elements:\n"
+            "            if not isinstance(e, filter_cls):\n"
+            "                continue\n"
+            "            if elem_id is not None and e.id != elem_id:\n"
+            "                continue\n"
+            "            result.append(e)\n"
+            "        return result\n"
+            "    def resolve(self, lines):\n"
+            "        for line in lines:\n"
+            "            for i in line.split():\n"
+            "                self.get_elements(int, i)\n")
+
+
+def test_pfl502_collect_behind_type_and_optional_key_guards_is_a_warning(round_config):
+    (f,) = found(ELEMENTS, "PFL502", round_config)
+    # resolve's two loops (100 x 10) reach get_elements: 1,000 scans of 100 elements
+    assert (f.line, f.severity, f.frequency) == (6, "warning", 1000.0)
+    assert f.message == ("get_elements() collects every element of self._elements that e.id == elem_id accepts: "
+                         "a lookup by key done as a scan, O(n) per lookup")
+
+
+def test_pfl502_elements_kept_by_id_are_quiet(round_config):
+    fixed = ELEMENTS.replace("self._elements = []", "self._elements = {}").replace(
+        "        for e in self._elements:\n            if not isinstance(e, filter_cls):\n                continue\n"
+        "            if elem_id is not None and e.id != elem_id:\n                continue\n            result.append(e)\n",
+        "        e = self._elements.get(elem_id)\n        if isinstance(e, filter_cls):\n            result.append(e)\n")
+    assert found(fixed, "PFL502", round_config) == []
+
+
+@pytest.mark.parametrize("src", [
+    # the loop does other work besides filtering and appending: counts what it skips
+    ELEMENTS.replace("                continue\n            if elem_id",
+                     "                self.skipped += 1\n                continue\n            if elem_id", 1),
+    ELEMENTS.replace("            result.append(e)\n", "            e.touch()\n            result.append(e)\n"),
+    # only a type filter: no key compared
+    ELEMENTS.replace("            if elem_id is not None and e.id != elem_id:\n                continue\n", ""),
+    # the None check guards another name than the key compared
+    ELEMENTS.replace("if elem_id is not None and", "if filter_cls is not None and"),
+    # a guard that is no type or key test
+    ELEMENTS.replace("if not isinstance(e, filter_cls):", "if e.hidden:"),
+])
+def test_pfl502_guarded_collect_near_misses_are_quiet(src, round_config):
+    assert found(src, "PFL502", round_config) == []

@@ -104,8 +104,11 @@ class LinearSearchLookup(Rule):
     A method named as a lookup (`lookup`, `find*`, `get*`, `search*`, `*_by_*`) that collects
     every element of a list attribute matching its key parameter (`if e.name == name:
     out.append(e)`, or `if self._matches(name, e)` where that method compares the key with
-    `==`) is a lookup by key too: a dict of lists answers it. Collecting matches in a method
-    named otherwise is a filter, and is not reported.
+    `==`) is a lookup by key too: a dict of lists answers it. The append may follow guards
+    that only `continue` past elements of another class (`if not isinstance(e, cls)`) or
+    whose key differs (`if key is not None and e.id != key`); a loop doing any other work is
+    not a lookup. Collecting matches in a method named otherwise is a filter, and is not
+    reported.
 
     A pandas DataFrame the program keeps, searched for one key with a boolean mask, is a
     linear search too: `self.caps.loc[self.caps.name == name, "dtype"]`, `TABLE[TABLE["code"]
