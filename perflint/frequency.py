@@ -339,10 +339,11 @@ class Frequencies:
                 best = (h, edge, depth)
         return min(best[0], self.heat.get(fid, 1.0)), best[1], best[2]
 
-    def lock_site_heat(self, fid: str, loops: Sequence[Loop], guards: Sequence[str] = ()) -> float:
-        """A site's executions per unit of work counted along lock_heat's chain."""
-        given, _, depth = self.lock_heat(fid, guards)
-        return min(given * self.trips(self.multiplying(fid, loops), depth), HEAT_CAP)
+    def lock_site(self, fid: str, loops: Sequence[Loop], guards: Sequence[str] = ()) -> Tuple[float, Optional[Edge]]:
+        """(a site's executions per unit of work counted along lock_heat's chain, that chain's
+        edge into `fid`)."""
+        given, edge, depth = self.lock_heat(fid, guards)
+        return min(given * self.trips(self.multiplying(fid, loops), depth), HEAT_CAP), edge
 
     def outside_site_heat(self, fid: str, loops: Sequence[Loop]) -> float:
         """A site's executions per unit of work counted along outside_heat's chain."""

@@ -268,7 +268,7 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # under the lock reads the locked state, and the loops that take one lock per pass
             # cannot fetch it for every pass first (pretix's transactions recounted per locked
             # order of cancel_event, labelled FALSE in session 26)
-            if fid in program.under_lock and program.lock_site_heat(fid, cand.loops, program.live_guards(fid, cand.guards)) <= 1.0:
+            if fid in program.under_lock and program.lock_site(fid, cand.loops, program.live_guards(fid, cand.guards))[0] <= 1.0:
                 return None
         elif req == "outside-transaction":
             # A transaction opened per call commits per call only when no caller on the way

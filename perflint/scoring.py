@@ -17,7 +17,6 @@ from perflint.config import CONFIDENCE_FACTORS, Config, Override
 from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
 from perflint.datawalk import OWN_RUN, growth_size, grower_of, own_steps, own_steps_start
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
-from perflint.frequency import HEAT_CAP
 from perflint.units import format_time
 
 if TYPE_CHECKING:
@@ -269,8 +268,7 @@ class Scorer:
                 guard_text = "under isinstance(..., slice): one call per slice (a page), not per item"
         lock_start: object = False  # the first edge of lock_heat's chain (None: it starts at fid), when counted so
         if not cand.cold and sure is None and "!under-lock" in cand.requires and fid in program.under_lock:
-            given, lock_edge, depth = program.lock_heat(fid, guards)
-            locked = min(given * program.trips(program.multiplying(fid, cand.loops), depth), HEAT_CAP)
+            locked, lock_edge = program.lock_site(fid, cand.loops, guards)
             if locked < frequency:
                 frequency, lock_start = locked, lock_edge
                 guard_text = "; ".join(filter(None, (guard_text, LOCK_TEXT)))

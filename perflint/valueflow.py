@@ -141,6 +141,23 @@ def _own(value: tuple) -> tuple:
     return ("L", tuple(frozenset(v for v in item if v[0] != "X") if EXTERNAL <= item else item for item in value[1]))
 
 
+# The value expressions (values.value_expr) that an expression of each kind is made of, by
+# position: one table for every walk down an expression (_roots, receiver_evidence), so that a
+# new kind is read the same by all of them.
+_SUBEXPRESSIONS = {"a": (1,), "c": (1,), "i": (1,), "u": (1,), "lam": (1,), "app": (1,), "dec": (1, 2), "seq": (1, 3)}
+_SUBEXPRESSION_LISTS = frozenset({"or", "L", "S"})  # a tuple of them at position 1 (None: unknown)
+
+
+def _push_subexpressions(stack: List[tuple], expr: tuple) -> None:
+    """Push what `expr` is made of (_SUBEXPRESSIONS) onto a walk's stack."""
+    kind = expr[0]
+    if kind in _SUBEXPRESSION_LISTS:
+        stack.extend(e for e in expr[1] if e is not None)
+    else:
+        for i in _SUBEXPRESSIONS.get(kind, ()):
+            stack.append(expr[i])
+
+
 def _roots(expr: Optional[tuple]):
     """The names ("n" expressions) an expression reads, as (scope, name)."""
     stack = [expr]
@@ -148,19 +165,10 @@ def _roots(expr: Optional[tuple]):
         e = stack.pop()
         if not isinstance(e, tuple) or not e:
             continue
-        kind = e[0]
-        if kind == "n":
+        if e[0] == "n":
             yield e[1], e[2]
-        elif kind in ("a", "c", "i", "u", "lam", "app"):
-            stack.append(e[1])
-        elif kind == "dec":
-            stack.append(e[1])
-            stack.append(e[2])
-        elif kind == "seq":
-            stack.append(e[1])
-            stack.append(e[3])
-        elif kind in ("or", "L", "S"):
-            stack.extend(e[1])
+        else:
+            _push_subexpressions(stack, e)
 
 
 def receiver_evidence(summary: ModuleSummary) -> None:
@@ -210,17 +218,7 @@ def receiver_evidence(summary: ModuleSummary) -> None:
             base = expr[1]
             if base[0] != "n" or base[2] != "self":
                 names.add(expr[2])
-            stack.append(base)
-        elif kind == "c" or kind == "i" or kind == "u" or kind == "lam" or kind == "app":
-            stack.append(expr[1])
-        elif kind == "dec":
-            stack.append(expr[1])
-            stack.append(expr[2])
-        elif kind == "seq":
-            stack.append(expr[1])
-            stack.append(expr[3])
-        elif kind == "or" or kind == "L" or kind == "S":
-            stack.extend(e for e in expr[1] if e is not None)
+        _push_subexpressions(stack, expr)
     summary.receiver_names = frozenset(names)
     summary.receiver_targets = frozenset(targets)
     summary.receiver_functions = frozenset(handed)

@@ -441,13 +441,18 @@ class ReparsePerCall(Rule):
         rebinds: what the callers pass."""
         if not isinstance(arg, cst.Name) or arg.value not in fn.params[1 if fn.cls else 0:]:
             return False
+        bindings = self._own_bindings()
+        return bindings is not None and arg.value not in bindings
+
+    def _own_bindings(self) -> Optional[Dict[str, list]]:
+        """_local_bindings of the innermost function here, worked out once per function."""
         fdef = innermost_def(self.ctx)
         if fdef is None:
-            return False
+            return None
         bindings = self._bindings.get(id(fdef))
         if bindings is None:
             bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
-        return arg.value not in bindings
+        return bindings
 
     def _regex(self, node: cst.Call, fn) -> None:
         arg = first_arg(node)
@@ -655,12 +660,9 @@ class ReparsePerCall(Rule):
         for loop in self.ctx.loop_nodes:
             if arg.value in self._assigned(loop):
                 return None  # `for f in self.zonefiles: Zone(f)`: a different entry each iteration
-        fdef = innermost_def(self.ctx)
-        if fdef is None:
-            return None
-        bindings = self._bindings.get(id(fdef))
+        bindings = self._own_bindings()
         if bindings is None:
-            bindings = self._bindings[id(fdef)] = _local_bindings(fdef)
+            return None
         if self._configuration(arg.value, bindings, fn, depth=0):
             return f"configuration ('{arg.value}', taken from a long-lived attribute)", "medium"
         return None
