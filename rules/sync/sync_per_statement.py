@@ -11,11 +11,11 @@ from perflint.context import dotted_text
 from perflint.effects import DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
-from perflint.repetition import RETRY_LOOP, per_batch
+from perflint.repetition import RETRY_LOOP, counted_retry_reason, per_batch, retries_on_error
 from perflint.ruleutil import enclosing_function, enclosing_if_tests, locks_rows, method_name, names_in, receiver_text, string_value
 from perflint.rules.sync.commit_wrapper import (COMMITS_STATEMENT, assigned_value, executes_read, given_statement,
                                                reads_only, written_statement)
-from perflint.rules.sync.durable_replace import syncs_a_replacement
+from perflint.rules.sync.durable_replace import commits_before_consuming, syncs_a_replacement
 from perflint.rules.sync.orm_flush import (AUTOFLUSH_OFF, ORM_PACKAGES, adds_before, autoflush_off, commits_in, guarded_per_row,
                                           gets_or_creates, in_no_autoflush, loops_before, needed_here, own_session_per_call,
                                           periodic, queries_before, session_flush)
@@ -120,15 +120,29 @@ class SyncPerStatement(Rule):
     savepoint, two statements per row (django-import-export fixed exactly that for bulk
     imports); keep it only where a row must be able to fail alone. That is the case, and it
     is not reported, when the block is the body of a `try` that catches a database error
-    (`try: with atomic(): row.save() except IntegrityError: ...`): PostgreSQL aborts the
-    whole transaction on an error unless a savepoint catches it (pulpcore's content stages,
-    labelled FALSE in run 10). Nor is a block per item in a loop, inside a `try` whose
+    (`try: with atomic(): row.save() except IntegrityError: ...`), or any `Exception`, which
+    catches it too: PostgreSQL aborts the whole transaction on an error unless a savepoint
+    catches it (pulpcore's content stages, labelled FALSE in run 10). The transaction around
+    it may be a caller's, or one that a decorator's wrapper opens around the call: then only
+    the chains that hold none count, as for a transaction opened per call (pulpcore's
+    scheduled tasks dispatched under its `@exclusive` lock, labelled FALSE in session 29).
+    Nor is a block per item in a loop, inside a `try` whose
     handlers catch an error of something other than the write (`try: with atomic():
     provider.cancel_payment(p) except PaymentException:`): the block is that item's own unit
     of failure, by design, and one transaction around the loop would undo the other items
     with it (pretix's refunds and cancellations, labelled FALSE in run 10). A handler for a
-    database error (`IntegrityError`) or for any `Exception` still reports: a bulk write with
-    conflict handling replaces a row that fails.
+    database error (`IntegrityError`) or for any `Exception` still reports there: a bulk write
+    with conflict handling replaces a row that fails. Nor is a block whose record the pass then
+    hands to an operation in such a `try` (`with atomic(): r = order.refunds.create(...)`, then
+    `try: provider.execute_refund(r) except PaymentException:`): the record is committed
+    before the money moves, and one transaction around the loop would leave the refunds made
+    before a failure without theirs (pretix's automatic refunds, labelled FALSE in session
+    29). Nor is a block retried on a database error
+    (`for i in range(10): try: with atomic(): return invoice.save() except IntegrityError:`):
+    each attempt takes a unique value that concurrent writers contend for (an invoice number),
+    and committing it at once keeps that value's lock short, where one transaction around the
+    callers' loop would hold every value taken until it ends and block the other writers
+    (pretix's invoice numbers, labelled FALSE in session 29).
 
     A function decorated with a transaction (`@transaction.atomic`, `@transaction.atomic()`,
     peewee's `@db.atomic()`) holds one open around its whole body, like a `with` block: the
@@ -202,7 +216,12 @@ class SyncPerStatement(Rule):
     repeated by a loop inside the function before one rename (a sync per written line) is
     reported; a sync followed by a rename in the same pass of a loop is one replacement per
     file, each of which must reach the disk before its rename (Mailman's queue recovery,
-    labelled FALSE in run 11), and is not.
+    labelled FALSE in run 11), and is not. Nor is a commit followed, in the same pass, by the
+    removal of the file the pass was handed (`load(path); db.commit(); os.remove(path)`, or
+    `path.unlink()`, `shutil.move(path, done)`, with `path` the loop's item or a parameter
+    of the function): the rows must be durable before their source is gone, and one commit
+    after the loop would delete files whose rows a crash could still lose (Indico's resend of
+    failed e-mails, labelled FALSE in session 29).
     """
 
     CODE = "PFL402"
@@ -324,6 +343,10 @@ class SyncPerStatement(Rule):
                     # `query.progress = ...; session.commit()` per statement: the commit is how
                     # pollers in other processes see it (Superset's SQL Lab, FALSE in run 12)
                     return
+                if commits_before_consuming(self.ctx, node):
+                    # `load(path); conn.commit(); os.remove(path)`: the rows are made durable
+                    # before their file is gone (Indico's failed e-mails, FALSE in session 29)
+                    return
                 if given_statement(self.ctx):
                     # It commits whatever its caller hands it: judged at the callers that hand
                     # it a write (a read commits nothing).
@@ -393,7 +416,8 @@ class SyncPerStatement(Rule):
                 continue
             if savepoint_block(item.item):
                 return  # a SAVEPOINT in the open transaction: released, not committed
-            if self.ctx.in_transaction_block() and _survives_row_error(self.ctx):
+            survives = _survives_row_error(self.ctx)
+            if survives and self.ctx.in_transaction_block():
                 # `try: with atomic(): row.save() except IntegrityError:` inside the batch's
                 # transaction: the savepoint lets one row fail without aborting the rest, which
                 # PostgreSQL needs (pulpcore's content stages, labelled FALSE in run 10)
@@ -421,8 +445,24 @@ class SyncPerStatement(Rule):
                     # Nested in an open transaction it is still reported: a savepoint per row is
                     # two statements per row (django-import-export's bulk import, a fixed bug).
                     return
+                if _records_before_outside_call(self.ctx, node):
+                    # `with atomic(): r = refunds.create(...)`, then `try: provider.refund(r)
+                    # except PaymentException:` the record is committed before money moves, and
+                    # one transaction around the loop would leave the refunds made before a
+                    # failure without theirs (pretix's automatic refunds, FALSE in session 29)
+                    return
+                # In a `try` that catches a database error, the block is the savepoint that lets
+                # one item fail alone when a caller holds a transaction open (a decorator's, a
+                # caller's block): only the chains that hold none commit per item.
                 self.report(item.item, f"`with {what}` runs once per iteration: one transaction and commit per item",
-                            requires=("repeated",), fix=TRANSACTION_FIX)
+                            requires=("repeated", "outside-transaction") if survives else ("repeated",), fix=TRANSACTION_FIX)
+            elif _retried_on_db_error(self.ctx):
+                # `for i in range(10): try: with atomic(): invoice.save() except IntegrityError:`
+                # each attempt takes a unique value that concurrent writers contend for (an
+                # invoice number): committing at once keeps its lock short, where one transaction
+                # around the callers' loop would hold every value taken until the end and block
+                # the other writers (pretix's invoice numbers, labelled FALSE in session 29)
+                return
             elif not self.ctx.in_transaction_block() and not _loops_inside(node.body) and (
                     # a block per attempt of a retry loop commits once per call, as one outside a loop
                     # (pretix's invoice numbers: a savepoint per try, in the cancellation's transaction)
@@ -588,6 +628,11 @@ def _caught(ctx) -> Optional[List[Optional[List[str]]]]:
     body, stmt = ctx.parent(1), ctx.parent(2)
     if type(stmt) is not cst.Try or stmt.body is not body:
         return None
+    return _handlers(stmt)
+
+
+def _handlers(stmt: cst.Try) -> List[Optional[List[str]]]:
+    """Per handler of a `try`, the last names of the errors it catches (None for `except:`)."""
     out: List[Optional[List[str]]] = []
     for handler in stmt.handlers:
         caught = handler.type
@@ -600,10 +645,25 @@ def _caught(ctx) -> Optional[List[Optional[List[str]]]]:
     return out
 
 
-def _survives_row_error(ctx) -> bool:
-    """Whether the `with` being visited is the body of a `try` that catches a database error."""
+def _survives_row_error(ctx, by_name: bool = False) -> bool:
+    """Whether the `with` being visited is the body of a `try` that catches a database error:
+    by name, or (unless `by_name`) as any `Exception` or with a bare `except:`, which catch it too."""
     handlers = _caught(ctx)
-    return bool(handlers) and any(_ROW_ERRORS.search(name) for names in handlers if names for name in names)
+    broad = () if by_name else ("Exception", "BaseException")
+    return bool(handlers) and any((names is None and not by_name) or any(_ROW_ERRORS.search(name) or name in broad
+                                                                         for name in names or ()) for names in handlers)
+
+
+def _retried_on_db_error(ctx) -> bool:
+    """Whether the `with` being visited is the body of a `try` that catches a database error by
+    name, directly in a retry loop that leaves on success (`for i in range(10): try: with
+    atomic(): return obj.save() except IntegrityError: continue`)."""
+    if not _survives_row_error(ctx, by_name=True):
+        return False
+    loop = ctx.parent(4)  # the with, in the try's body, in the loop's body
+    if type(loop) is cst.For:
+        return bool(counted_retry_reason(loop))
+    return type(loop) is cst.While and retries_on_error(loop.body)
 
 
 def _isolates_item_failure(ctx) -> bool:
@@ -611,11 +671,41 @@ def _isolates_item_failure(ctx) -> bool:
     of something other than the write (a payment provider's, a network call's): the block is
     each item's own unit of failure. A handler for a database error is the row failing, which a
     bulk write with conflict handling replaces; that stays a finding."""
-    handlers = _caught(ctx)
+    return _outside_errors(_caught(ctx))
+
+
+def _outside_errors(handlers: Optional[List[Optional[List[str]]]]) -> bool:
+    """Whether there are handlers and each catches only errors named for something other than
+    the database (no `except:`, no `Exception`, no database error)."""
     if not handlers:
         return False
     return all(names is not None and all(name and not _ROW_ERRORS.search(name) and name not in ("Exception", "BaseException")
                                          for name in names) for names in handlers)
+
+
+def _records_before_outside_call(ctx, block: cst.With) -> bool:
+    """Whether a later statement of the pass is a `try` whose handlers catch only an error of
+    something other than the database (`except PaymentException:`) and whose body hands on a
+    name the block binds: `with atomic(): r = order.refunds.create(...)`, then `try:
+    provider.execute_refund(r)`. The block records the item before an operation outside the
+    database that can fail on its own: the record must be committed before it runs."""
+    suite = ctx.parent(1)
+    statements = list(getattr(suite, "body", ()))
+    if block not in statements:
+        return False
+    bound = set()
+    for node, _ in own_nodes(block.body):
+        if type(node) is cst.AssignTarget and type(node.target) is cst.Name:
+            bound.add(node.target.value)
+    if not bound:
+        return False
+    for stmt in statements[statements.index(block) + 1:]:
+        if type(stmt) is not cst.Try or not _outside_errors(_handlers(stmt)):
+            continue
+        for node, _ in own_nodes(stmt.body):
+            if type(node) is cst.Call and any(bound & names_in(arg.value) for arg in node.args):
+                return True
+    return False
 
 
 def _loops_inside(body: cst.BaseSuite) -> bool:
