@@ -314,6 +314,10 @@ def _sleep_literal(args: Sequence[cst.Arg]) -> Optional[float]:
 # The effect of a @contextmanager that yields inside a transaction block: a caller's `with`
 # block of it holds one open (rules/sync/sync_per_statement.py records it, requirements.py reads it).
 HOLDS_TRANSACTION = "holds-transaction"
+# The effect of a function with a `with cm():` block that loops over items, a prefix for the
+# context manager's dotted name (`batches-in:pkg.deferred_logging`): a transaction that `cm`
+# holds around its `yield` is one per batch there (requirements.py, `!batched-by-callers`).
+BATCHES_IN = "batches-in:"
 TRANSACTION_CM = re.compile(
     r"^_*(atomic|transact|transaction|begin|begin_nested|savepoint)$"
     # not atomic_open/atomic_write: a file written to a temporary name and renamed is no transaction

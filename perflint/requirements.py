@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Optional
 
 from perflint.djangomodels import has_reverse_manager
-from perflint.effects import HOLDS_TRANSACTION
+from perflint.effects import BATCHES_IN, HOLDS_TRANSACTION
 from perflint.finding import Candidate
 from perflint.passed import external_names, passes_fixed, passes_kept, passes_settled, passes_table_entry
 from perflint.repetition import per_attempt, per_batch
@@ -276,6 +276,12 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # the chains that hold none (Frequencies.outside_heat; the scorer weighs them).
             if program.in_transaction.get(fid, False) and program.outside_heat(fid)[0] <= 0.0:
                 return None
+        elif req == "!batched-by-callers":
+            # a context manager's transaction around its `yield` spans each caller's `with`
+            # block: when every caller's block loops over items, it is one per batch, the
+            # batched form (Nautobot's deferred change logging, labelled FALSE in session 29)
+            if _batched_by_callers(program, fid):
+                return None
         elif req.startswith("!held:"):
             # `with deferred_change_logging():` around the site, a context manager of the
             # program that yields inside `transaction.atomic()`: the block holds a transaction
@@ -309,6 +315,18 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             if not _text_formatted_by_caller(program, fid):
                 return None
     return _CONF_NAME[rank]
+
+
+def _batched_by_callers(program: Program, fid: str) -> bool:
+    """Every warm call into `fid` comes from a function that loops over items in a `with` block
+    of it (BATCHES_IN), and there is one."""
+    edges = [edge for edge in program.callers.get(fid, ()) if not edge.site.cold and edge.caller not in program.cold_roots]
+    for edge in edges:
+        effects = program.functions[edge.caller][1].effects if edge.caller in program.functions else {}
+        if not any(key.startswith(BATCHES_IN) and program.resolve_dotted(key[len(BATCHES_IN):]) == ("function", fid)
+                   for key in effects):
+            return False
+    return bool(edges)
 
 
 def _caller_loop(program: Program, fid: str) -> bool:

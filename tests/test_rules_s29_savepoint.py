@@ -256,3 +256,49 @@ def test_removing_a_file_of_the_object_itself_is_no_input_consumed():
            '        os.remove(self.journal)\n\n\ndef fill(store: Store, rows):\n    for row in rows:\n        store.put(row)\n')
     assert found(src) == [(line_of(src, "self.conn.commit()"), "error",
                            "self.conn.commit() runs once per iteration: one transaction and sync per item")]
+
+
+# -- a context manager's transaction around its `yield`, whose callers loop in the block ---------
+DEFERRED = '''
+from contextlib import contextmanager
+from django.db import transaction
+
+
+@contextmanager
+def deferred_logging():
+    with transaction.atomic():
+        try:
+            start()
+            yield
+            flush()
+        finally:
+            reset()
+
+
+def log_changes(queryset):
+    with deferred_logging():
+        for instance in queryset.iterator():
+            record(instance)
+
+
+def remove_orphans(keys, types):
+    for key in keys:
+        for ct in types:
+            log_changes(ct.objects.filter(key=key))
+'''
+PER_CM_CALL = "`with transaction.atomic(...)` commits a transaction on every call of deferred_logging, which runs once per item"
+
+
+def test_a_context_manager_transaction_over_a_callers_loop_is_one_per_batch():
+    # Nautobot's deferred change logging: the atomic block around the `yield` holds the
+    # caller's whole loop over a queryset (labelled FALSE in session 29)
+    assert found(DEFERRED) == []
+
+
+def test_a_context_manager_transaction_around_one_item_is_still_reported():
+    single = DEFERRED.replace("        for instance in queryset.iterator():\n            record(instance)\n",
+                              "        record(queryset)\n")
+    assert found(single) == [(line_of(single, "with transaction.atomic()"), "error", PER_CM_CALL)]
+    # one caller loops in its block, another enters it once per item: that one commits per item
+    mixed = DEFERRED + "\n\ndef touch(items):\n    for item in items:\n        with deferred_logging():\n            item.save()\n"
+    assert found(mixed) == [(line_of(mixed, "with transaction.atomic()"), "error", PER_CM_CALL)]

@@ -8,7 +8,8 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.effects import DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, SYNC_CALLS, savepoint_block, transaction_block
+from perflint.effects import (BATCHES_IN, DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, SYNC_CALLS, savepoint_block,
+                              transaction_block)
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, counted_retry_reason, per_batch, retries_on_error
@@ -151,7 +152,11 @@ class SyncPerStatement(Rule):
     manager of the program that yields inside a transaction block (`@contextmanager def
     deferred_logging(): with transaction.atomic(): yield`), for the saves, the wrappers and the
     per-call transactions in that block (Nautobot's bulk edit, labelled FALSE in run 12); a
-    transaction it holds for the functions the block calls is not followed yet.
+    transaction it holds for the functions the block calls is not followed yet. Its own block
+    commits once per caller's `with` block: when every caller's block loops over items
+    (`with deferred_logging(): for obj in queryset: ...`), that is one transaction per batch,
+    and it is not reported (Nautobot's orphaned custom field cleanup, labelled FALSE in
+    session 29).
 
     A transaction opened per call is not reported when every chain that reaches the
     function passes a call made inside a transaction block (the inner block nests and
@@ -410,6 +415,7 @@ class SyncPerStatement(Rule):
             return
         if any(_BATCH_WORD.search(name) for test in enclosing_if_tests(self.ctx) for name in names_in(test)):
             return  # once per batch, not per item
+        self._note_batch_block(node)
         for item in node.items:
             what = transaction_block(item.item)
             if what is None:
@@ -473,9 +479,13 @@ class SyncPerStatement(Rule):
                 # A block that loops over what it writes is a batch's one transaction. Only a
                 # data loop of the scanned code counts: a `get()` reached from `__getitem__` is
                 # each caller's unit of work, and the fix would be in code we cannot see.
+                # A context manager's block around its `yield` holds the transaction for each
+                # caller's `with` block: one per batch where every caller's block loops over items
+                # (Nautobot's deferred change logging, labelled FALSE in session 29).
+                batched = ("!batched-by-callers",) if _yields_inside(node.body) else ()
                 self.report(item.item, f"`with {what}` commits a transaction on every call of "
                                        f"{self.ctx.function_qualname}, which runs once per item",
-                            requires=("repeated", "looped", "outside-transaction", "!per-batch", *self._held_by()),
+                            requires=("repeated", "looped", "outside-transaction", "!per-batch", *batched, *self._held_by()),
                             fix=CALLER_TRANSACTION_FIX)
             return
 
@@ -487,6 +497,20 @@ class SyncPerStatement(Rule):
                 (self.ctx.resolve(d.decorator) or dotted_text(d.decorator) or "").split(".")[-1] in _CONTEXT_MANAGERS
                 for d in fn.decorators):
             self.effect(HOLDS_TRANSACTION)
+
+    def _note_batch_block(self, node: cst.With) -> None:
+        """`with deferred_logging(): for obj in objs: ...`: record that this function runs a loop
+        over items in a block of that context manager (BATCHES_IN), for the transaction it may
+        hold around its `yield`."""
+        calls = [item.item for item in node.items if type(item.item) is cst.Call and transaction_block(item.item) is None
+                 and dotted_text(item.item.func)]  # type: ignore[attr-defined]
+        if calls and _loops_inside(node.body):
+            for call in calls:
+                self.effect(BATCHES_IN + self._dotted(call.func))  # type: ignore[attr-defined]
+
+    def _dotted(self, func: cst.BaseExpression) -> str:
+        """The dotted name of a called function, resolved, or in this module."""
+        return self.ctx.resolve(func) or f"{self.ctx.module_name}.{dotted_text(func)}"
 
     def _held_by(self) -> Tuple[str, ...]:
         """`!held:<dotted>` for each call opening a `with` block of this function around the
@@ -502,8 +526,7 @@ class SyncPerStatement(Rule):
                 for item in outer.items:
                     call = item.item
                     if type(call) is cst.Call and transaction_block(call) is None and dotted_text(call.func):
-                        name = self.ctx.resolve(call.func) or f"{self.ctx.module_name}.{dotted_text(call.func)}"
-                        out.append(f"!held:{name}")
+                        out.append(f"!held:{self._dotted(call.func)}")
         return tuple(out)
 
     def _persists_loop_item(self, node: cst.Call) -> bool:
@@ -706,6 +729,11 @@ def _records_before_outside_call(ctx, block: cst.With) -> bool:
             if type(node) is cst.Call and any(bound & names_in(arg.value) for arg in node.args):
                 return True
     return False
+
+
+def _yields_inside(body: cst.BaseSuite) -> bool:
+    """Whether a block yields (outside nested functions): a generator's, a context manager's."""
+    return any(type(node) is cst.Yield for node, _ in own_nodes(body))
 
 
 def _loops_inside(body: cst.BaseSuite) -> bool:
