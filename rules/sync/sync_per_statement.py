@@ -471,7 +471,7 @@ class SyncPerStatement(Rule):
                 return
             elif not self.ctx.in_transaction_block() and not _loops_inside(node.body) and (
                     # a block per attempt of a retry loop commits once per call, as one outside a loop
-                    # (pretix's invoice numbers: a savepoint per try, in the cancellation's transaction)
+                    # (a retry on any error: one on a database error is left alone above)
                     type(item.item) is cst.Call or _executes_on(node.body, what)):
                 # A function that opens its own transaction per call (a `store()`, a `push()`)
                 # commits once per item when a caller loops over it, unless a caller on the
