@@ -303,6 +303,8 @@ class Program(Frequencies):
         # While one finding's trace is written: its function's first edge, when the site's
         # guards (guards.py) rule out the hottest caller (engine sets it, hot_chain reads it).
         self.chain_start: Dict[str, Edge] = {}
+        # what chain_start's call passes on to its caller's callers (Scored.chain_guards)
+        self.chain_guards: Dict[str, Tuple[str, ...]] = {}
         self.chain_outside: Set[str] = set()  # traced along a chain outside any transaction
         self.root_note: Dict[str, str] = {}
         self._compute_heat()  # sets self._scc, the call graph's components
@@ -1378,7 +1380,7 @@ class Program(Frequencies):
     def edge_passes(self, fn: FunctionSummary, bound: bool, edge: Edge, guards: Sequence[str]) -> Optional[List[str]]:
         """None when the call `edge` makes of `fn` cannot pass what `guards` need; else the
         guards its caller passes on from its own parameters (the caller's callers decide)."""
-        from perflint.guards import flag_verdict, may_omit, passes, passes_type, unset_verdict
+        from perflint.guards import fact_for, flag_verdict, may_omit, passes, passes_type, unset_verdict
 
         site = edge.site
         passed_on: List[str] = []
@@ -1406,6 +1408,15 @@ class Program(Frequencies):
                     return None
             elif not passes(site.passed, fn.params, name, bound):
                 return None
+            else:
+                # `mail(..., files=files)` from a caller whose own `files=None` it never rebinds:
+                # given only where that caller's callers give it (pretix's mail() attaches
+                # cached files only for the callers of Order.send_mail that pass some; the
+                # cancel_event loop passes none: labelled FALSE in session 28)
+                fact = fact_for(site.arg_facts, fn.params, name, bound)
+                if fact is not None and fact.startswith("@") \
+                        and fact[1:] in self.functions[edge.caller][1].none_params:
+                    passed_on.append(fact[1:])
         return passed_on
 
     def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0,
