@@ -1391,6 +1391,10 @@ class Program(Frequencies):
                     return None
                 if verdict is not True:  # "@param": the caller's own callers decide
                     kind, _, rest = name.split(":", 2)
+                    if kind in ("isa", "notisa") and self._receiver_instance(edge, verdict[1:], rest):
+                        if kind == "notisa":
+                            return None  # `isinstance(ti, TaskInstance)` given the caller's own `self`
+                        continue
                     passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
                 if name.startswith("isa:") and not passes_type(site.arg_types, fn.params, name, bound):
                     return None
@@ -1418,6 +1422,29 @@ class Program(Frequencies):
                         and fact[1:] in self.functions[edge.caller][1].none_params:
                     passed_on.append(fact[1:])
         return passed_on
+
+    def _receiver_instance(self, edge: Edge, param: str, kinds: str) -> bool:
+        """Whether `param`, passed on as it came by the call `edge`, is the caller's receiver
+        (`self` of a method) and so an instance of one of `kinds` (class names as the callee's
+        module spells them): the caller's class or one of its bases is one. Airflow's
+        `TaskInstance.check_and_change_state_before_execution` hands `task_instance=self` on,
+        and the `else:` of `isinstance(task_instance, TaskInstance)` there re-reads a row for a
+        serialised instance only (labelled FALSE in session 28)."""
+        caller = self.functions[edge.caller]
+        mod, fn = caller
+        if fn.cls is None or fn.params[:1] != (param,) or param != "self" \
+                or any(d in ("classmethod", "staticmethod") for d in fn.decorators):
+            return False
+        cid = f"{mod.module}.{fn.cls}"
+        if cid not in self.classes:
+            return False
+        order = self.mro(cid)
+        callee_mod = self.functions[edge.callee][0]
+        for kind in kinds.split(","):
+            found = self._resolve_in_module(callee_mod, [kind], 0)
+            if found is not None and found[0] == "class" and found[1] in order:
+                return True
+        return False
 
     def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0,
                      cold: bool = False) -> Optional[Tuple[float, Edge]]:

@@ -27,7 +27,10 @@ gives it only where its own callers do: the guard moves up to them, as the flags
 do, and the trace follows the callers that pass it (Scored.chain_guards). A local bound
 nothing but falsy literals and values under guards (`form_data = None`, then set under `if
 query_context:` or `elif viz:`) is true only where one of those guards holds (either_guards):
-`form_data and <query>` needs `any:query_context,viz`.
+`form_data and <query>` needs `any:query_context,viz`. A method that hands its own `self` on
+(`_check(task_instance=self)`) passes an instance of its class: the else of `isinstance(
+task_instance, TaskInstance)` is not taken when that class or a base is TaskInstance
+(Program._receiver_instance).
 """
 
 from __future__ import annotations

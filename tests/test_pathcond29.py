@@ -1,5 +1,5 @@
 """Session twenty-nine, path conditions (pathcond29): a branch on a parameter that every call on
-the hot chain makes false carries no heat, where the value flow shows it two more ways.
+the hot chain makes false carries no heat, where the value flow shows it three more ways.
 
 - Passed on as it came: `mail(..., files=files)` from a method whose own `files=None` it never
   rebinds gives `mail`'s `if files:` branch only where that method's callers pass some (pretix's
@@ -7,6 +7,8 @@ the hot chain makes false carries no heat, where the value flow shows it two mor
 - A local bound only falsy literals and values under guards: `form_data = None`, set under `if
   query_context:` or `elif viz:`, makes `form_data and <query>` need one of them (Superset's
   `raise_for_access(datasource=...)`: labelled FALSE twice in session 28).
+- The caller's own receiver: `_check(task_instance=self)` from a method of TaskInstance never
+  takes the else of `isinstance(task_instance, TaskInstance)` (Airflow: labelled FALSE).
 
 Each test fails on the code before the change, or guards what it must leave quiet."""
 
@@ -158,3 +160,53 @@ def test_local_alias_near_misses() -> None:
                               "                pass\n")
     assert security(looped) == [(19, "error", FILTER)]
 
+
+TASKS = '''
+from django.db import models
+
+
+class TaskInstance(models.Model):
+    name = models.CharField(max_length=10)
+
+    @staticmethod
+    def _check(task_instance, verbose=False):
+        if isinstance(task_instance, TaskInstance):
+            ti = task_instance
+        else:
+            ti = TaskInstance.objects.filter(name=task_instance.name).first()
+        return ti
+
+    def check(self, verbose=False):
+        return TaskInstance._check(task_instance=self, verbose=verbose)
+
+
+class Other:
+    pass
+
+
+def run_all(names):
+    for name in names:
+        TaskInstance(name=name).check()
+'''
+
+TASK_QUERY = ("TaskInstance.objects.filter() runs per call, and its callers run it in a loop: one database round "
+              "trip per item (N+1 queries)")
+
+
+def tasks(source: str = TASKS) -> list:
+    return sorted((f.line, f.severity, f.message) for f in rule_findings({"app/models.py": source}, "PFL503"))
+
+
+def test_the_callers_own_receiver_is_an_instance_of_its_class() -> None:
+    assert tasks() == [(13, "note", TASK_QUERY)]
+
+
+def test_receiver_near_misses() -> None:
+    # a test on another class: a subclass of TaskInstance may be one too
+    other = TASKS.replace("isinstance(task_instance, TaskInstance)", "isinstance(task_instance, Other)")
+    assert tasks(other) == [(13, "error", TASK_QUERY)]
+    # something other than the receiver passed on
+    handed = TASKS.replace("    def check(self, verbose=False):\n        return TaskInstance._check(task_instance=self,",
+                           "    def check(self, ti, verbose=False):\n        return TaskInstance._check(task_instance=ti,") \
+        .replace("TaskInstance(name=name).check()", "TaskInstance(name=name).check(name)")
+    assert tasks(handed) == [(13, "error", TASK_QUERY)]
