@@ -1068,7 +1068,7 @@ class FileContext(NameResolution):
         parameter or a global says nothing."""
         frame = self.frames[-1]
         aliases = frame.flag_aliases
-        if falsy_literal(value) or aliases.get(name, ()) is None:
+        if falsy_literal(value, mutable=False) or aliases.get(name, ()) is None:
             return  # a binding that leaves it false takes no branch on it; or it says nothing already
         fn = frame.function
         needs = self._param_guards() if (fn is None or name not in fn.params) and name not in frame.globals else ()

@@ -56,7 +56,9 @@ def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
     return positional, tuple(keywords), star
 
 
-def falsy_literal(value: cst.BaseExpression) -> bool:
+def falsy_literal(value: cst.BaseExpression, mutable: bool = True) -> bool:
+    """None, False, 0, "", or an empty tuple, list or dict display (an empty list or dict only
+    when `mutable`: a local bound one may be filled later without being bound again)."""
     value_type = type(value)
     if value_type is cst.Name:
         return value.value in ("None", "False")  # type: ignore[attr-defined]
@@ -64,7 +66,7 @@ def falsy_literal(value: cst.BaseExpression) -> bool:
         return value.value == "0"  # type: ignore[attr-defined]
     if value_type is cst.SimpleString:
         return value.value in ('""', "''")  # type: ignore[attr-defined]
-    if value_type in (cst.Tuple, cst.List, cst.Dict):
+    if value_type is cst.Tuple or (mutable and value_type in (cst.List, cst.Dict)):
         return not value.elements  # type: ignore[attr-defined]
     return False
 

@@ -159,6 +159,10 @@ def test_local_alias_near_misses() -> None:
                               "            form_data = None\n            for form_data in datasource.forms:\n"
                               "                pass\n")
     assert security(looped) == [(19, "error", FILTER)]
+    # an empty list filled later without being bound again
+    filled = SECURITY.replace("            form_data = None\n", "            form_data = []\n"
+                              "            form_data.append(datasource)\n")
+    assert security(filled) == [(18, "error", FILTER)]
 
 
 TASKS = '''
