@@ -303,6 +303,8 @@ class Program(Frequencies):
         # While one finding's trace is written: its function's first edge, when the site's
         # guards (guards.py) rule out the hottest caller (engine sets it, hot_chain reads it).
         self.chain_start: Dict[str, Edge] = {}
+        # what chain_start's call passes on to its caller's callers (Scored.chain_guards)
+        self.chain_guards: Dict[str, Tuple[str, ...]] = {}
         self.chain_outside: Set[str] = set()  # traced along a chain outside any transaction
         self.root_note: Dict[str, str] = {}
         self._compute_heat()  # sets self._scc, the call graph's components
@@ -1424,7 +1426,7 @@ class Program(Frequencies):
     def edge_passes(self, fn: FunctionSummary, bound: bool, edge: Edge, guards: Sequence[str]) -> Optional[List[str]]:
         """None when the call `edge` makes of `fn` cannot pass what `guards` need; else the
         guards its caller passes on from its own parameters (the caller's callers decide)."""
-        from perflint.guards import flag_verdict, may_omit, passes, passes_type, unset_verdict
+        from perflint.guards import fact_for, flag_verdict, may_omit, passes, passes_type, unset_verdict
 
         site = edge.site
         passed_on: List[str] = []
@@ -1435,6 +1437,10 @@ class Program(Frequencies):
                     return None
                 if verdict is not True:  # "@param": the caller's own callers decide
                     kind, _, rest = name.split(":", 2)
+                    if kind in ("isa", "notisa") and self._receiver_instance(edge, verdict[1:], rest):
+                        if kind == "notisa":
+                            return None  # `isinstance(ti, TaskInstance)` given the caller's own `self`
+                        continue
                     passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
                 if name.startswith("isa:") and not passes_type(site.arg_types, fn.params, name, bound):
                     return None
@@ -1452,7 +1458,39 @@ class Program(Frequencies):
                     return None
             elif not passes(site.passed, fn.params, name, bound):
                 return None
+            else:
+                # `mail(..., files=files)` from a caller whose own `files=None` it never rebinds:
+                # given only where that caller's callers give it (pretix's mail() attaches
+                # cached files only for the callers of Order.send_mail that pass some; the
+                # cancel_event loop passes none: labelled FALSE in session 28)
+                fact = fact_for(site.arg_facts, fn.params, name, bound)
+                if fact is not None and fact.startswith("@") \
+                        and fact[1:] in self.functions[edge.caller][1].none_params:
+                    passed_on.append(fact[1:])
         return passed_on
+
+    def _receiver_instance(self, edge: Edge, param: str, kinds: str) -> bool:
+        """Whether `param`, passed on as it came by the call `edge`, is the caller's receiver
+        (`self` of a method) and so an instance of one of `kinds` (class names as the callee's
+        module spells them): the caller's class or one of its bases is one. Airflow's
+        `TaskInstance.check_and_change_state_before_execution` hands `task_instance=self` on,
+        and the `else:` of `isinstance(task_instance, TaskInstance)` there re-reads a row for a
+        serialised instance only (labelled FALSE in session 28)."""
+        caller = self.functions[edge.caller]
+        mod, fn = caller
+        if fn.cls is None or fn.params[:1] != (param,) or param != "self" \
+                or any(d in ("classmethod", "staticmethod") for d in fn.decorators):
+            return False
+        cid = f"{mod.module}.{fn.cls}"
+        if cid not in self.classes:
+            return False
+        order = self.mro(cid)
+        callee_mod = self.functions[edge.callee][0]
+        for kind in kinds.split(","):
+            found = self._resolve_in_module(callee_mod, [kind], 0)
+            if found is not None and found[0] == "class" and found[1] in order:
+                return True
+        return False
 
     def guarded_edge(self, fid: str, guards: Sequence[str], depth: int = 0,
                      cold: bool = False) -> Optional[Tuple[float, Edge]]:

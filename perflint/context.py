@@ -13,7 +13,8 @@ from perflint.effects import (locks_row, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIO
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import (argument_facts, argument_types, flag_params, guarded_params_memo, off_return,
-                             optional_params, passed_arguments, receiver_facts, switch_calls)
+                             optional_params, passed_arguments, receiver_facts, switch_calls, unbound_none_params,
+                             bound_otherwise, either_guards, falsy_literal)
 from perflint.finding import Loop
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
@@ -100,6 +101,8 @@ class _Frame:
     guards: dict = field(default_factory=dict)  # guards.guarded_params_memo's steps, by id(child)
     # local flags set to True under guards: name -> what the True needs (None: set otherwise too)
     flag_aliases: dict = field(default_factory=dict)
+    alias_ways: dict = field(default_factory=dict)  # local -> what each of its truthy bindings needs
+    passed_on: set = field(default_factory=set)  # parameters its calls pass on as they came (`=@<param>` facts)
     switches: dict = field(default_factory=dict)  # local -> the calls its truth needs (guards.switch_calls), None if rebound
     # row locks taken in the body so far: (id of the block, index of the statement in it, loops
     # around the lock); a call later in that block runs under the lock (CallSite.locked)
@@ -369,6 +372,8 @@ class FileContext(NameResolution):
                 self._resolve_aliases(frame)  # (an `alias:` left unresolved needs nothing: harmless)
             if frame.kind == "function" and frame.function is not None:
                 self.summary.local_names[frame.qualname] = frozenset(frame.locals)
+                if frame.passed_on:
+                    frame.function.none_params = unbound_none_params(frame.node, frame.passed_on)
         elif node is self._main_guard_node:
             self.in_main_guard = False
             self._main_guard_node = None
@@ -870,7 +875,7 @@ class FileContext(NameResolution):
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
                         in_transaction=self.in_transaction_block(), locked=self._locked_depth(), passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
-                        arg_facts=argument_facts(node, fn.params if fn is not None else ()) + self._receiver_facts(node))
+                        arg_facts=self._argument_facts(node) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
         handed = handed_call(qualified, node, scope)
         if handed is None and type(func) is cst.Call:
@@ -1007,6 +1012,21 @@ class FileContext(NameResolution):
         if fn is not None and type(first) is cst.Name and first.value in fn.params:  # type: ignore[attr-defined]
             self.add_effect(f"parse-of:{first.value}")  # type: ignore[attr-defined]
 
+    def _argument_facts(self, node: cst.Call) -> Tuple[str, ...]:
+        """What the call visibly passes (guards.argument_facts), noting the parameters of the
+        function it passes on as they came (FunctionSummary.none_params)."""
+        fn = self.function
+        if fn is None:
+            return argument_facts(node, ())
+        facts = argument_facts(node, fn.params)
+        frame = next((f for f in reversed(self.frames) if f.function is fn), None)
+        if frame is not None:
+            for fact in facts:
+                value = fact.partition("=")[2]
+                if value.startswith("@"):
+                    frame.passed_on.add(value[1:])
+        return facts
+
     def _receiver_facts(self, node: cst.Call) -> Tuple[str, ...]:
         """The keywords a local receiver was built with (guards.receiver_facts)."""
         frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
@@ -1041,19 +1061,23 @@ class FileContext(NameResolution):
 
     def _note_flag_alias(self, name: str, value: cst.BaseExpression) -> None:
         """`is_all = True` under `if field_id is None:`: `if is_all:` later needs what that
-        assignment needed (guards._alias_guards). Only a name assigned nothing but literal
-        booleans, and True once: a flag also set to True elsewhere says nothing."""
+        assignment needed (guards._alias_guards). A local bound nothing but falsy literals and
+        values under guards: `form_data = None`, then `form_data = query_context.form_data`
+        under `if query_context:` and `form_data = viz.form_data` under `elif viz:` makes `if
+        form_data:` need one of them (guards.either_guards). A value bound with no guard, a
+        parameter or a global says nothing."""
         frame = self.frames[-1]
         aliases = frame.flag_aliases
-        if type(value) is not cst.Name or value.value not in ("True", "False"):  # type: ignore[attr-defined]
-            if name in aliases:
-                aliases[name] = None  # set to something else after all
-            return
-        if any(n == name and (type(v) is not cst.Name or v.value not in ("True", "False"))  # type: ignore[attr-defined]
-               for n, v in frame.assigned):
+        if falsy_literal(value, mutable=False) or aliases.get(name, ()) is None:
+            return  # a binding that leaves it false takes no branch on it; or it says nothing already
+        fn = frame.function
+        needs = self._param_guards() if (fn is None or name not in fn.params) and name not in frame.globals else ()
+        if not needs:
             aliases[name] = None
-        elif value.value == "True":  # type: ignore[attr-defined]
-            aliases[name] = None if name in aliases else (self._param_guards() or None)
+            return
+        ways = frame.alias_ways.setdefault(name, [])
+        ways.append(needs)
+        aliases[name] = either_guards(ways)
 
     def _drop_aliases(self, targets: Iterable[cst.CSTNode]) -> None:
         """A flag bound another way (`a, is_all = ...`, a loop target, `:=`) says nothing."""
@@ -1068,6 +1092,9 @@ class FileContext(NameResolution):
         what the flag's one True needs, now that every binding of it has been seen (a flag
         bound otherwise too, `was_change |= changed()`, needs nothing)."""
         aliases = frame.flag_aliases
+        if frame.node is not None:
+            for name in bound_otherwise(frame.node, [n for n, needs in aliases.items() if needs is not None]):
+                aliases[name] = None  # bound another way too (a loop, `with ... as`, unpacking)
 
         def resolved(guards: Tuple[str, ...]) -> Tuple[str, ...]:
             if not any(g.startswith("alias:") for g in guards):

@@ -351,6 +351,7 @@ def finalize(
         known = fid is not None and fid in program.functions
         # a site whose guards rule out its function's hottest caller is traced from another
         program.chain_start = {fid: scored.chain_start} if scored is not None and scored.chain_start is not None else {}
+        program.chain_guards = {fid: scored.chain_guards} if program.chain_start and scored.chain_guards else {}  # type: ignore[union-attr]
         program.chain_outside = {fid} if f.fingerprint in outside_tx else set()
         program.chain_unlocked = {fid} if f.fingerprint in under_lock and scored is not None and \
             LOCK_TEXT in scored.frequency_text else set()
@@ -376,6 +377,7 @@ def finalize(
         else:
             explanations[f.fingerprint] = scorer.explain(scored, f.confidence, fid, loops, cold, members, per_item)
     program.chain_start = {}
+    program.chain_guards = {}
     program.chain_outside = set()
     program.chain_unlocked = set()
     extra["explanations"] = explanations

@@ -212,6 +212,7 @@ class Frequencies:
         # a query counted per pass of a row lock (lock_heat) is traced from the lock's function
         unlocked = fid in self.chain_unlocked
         receiver: Optional[Tuple[str, str, int]] = None  # (callee, target, depth): receiver_edge
+        pending: Tuple[str, ...] = ()  # what the edge taken last needs of its caller's callers
         while current in self.pred:
             edge = first if first is not None and not chain else self.pred[current]
             if outside and self.in_transaction.get(current, False):
@@ -221,10 +222,14 @@ class Frequencies:
                 if below is None:
                     break
                 edge = below
-            guards = self.live_guards(current, chain[-1].site.guards) if chain and chain[-1].site.guards else ()
-            if guards and chain[-1].caller == current and current not in self.roles:
-                # the call made from here runs only for the callers that pass what it needs: go
-                # on through the hottest of those, not through the hottest caller of `current`
+            guards: Tuple[str, ...] = ()
+            if chain and chain[-1].caller == current:
+                guards = self.live_guards(current, chain[-1].site.guards) if chain[-1].site.guards else ()
+                guards = tuple(dict.fromkeys(guards + pending)) if pending else guards
+            if guards and current not in self.roles:
+                # the call made from here runs only for the callers that pass what it needs (or
+                # what the call below passes on of this function's parameters): go on through
+                # the hottest of those, not through the hottest caller of `current`
                 guarded = self.guarded_edge(current, guards)
                 if guarded is not None:
                     edge = guarded[1]
@@ -251,6 +256,10 @@ class Frequencies:
                 if below is None:
                     break
                 edge = below
+            if not chain:  # the scorer's first edge passes on what the site's guards need
+                pending = self.chain_guards.get(fid, ()) if edge is first else ()
+            else:
+                pending = self._passed_on(current, edge, guards) if guards else ()
             chain.append(edge)
             if unlocked and edge.site.locked >= 0:
                 break
@@ -265,6 +274,14 @@ class Frequencies:
             current = edge.caller
         chain.reverse()
         return chain
+
+    def _passed_on(self, fid: str, edge: Edge, guards: Sequence[str]) -> Tuple[str, ...]:
+        """The guards the call `edge` into `fid` passes on to its caller's callers
+        (Program.edge_passes): the trace goes on through the callers that pass them."""
+        if edge.callee != fid:
+            return ()
+        fn = self.functions[fid][1]
+        return tuple(self.edge_passes(fn, fn.takes_receiver(), edge, guards) or ())  # type: ignore[attr-defined]
 
     def outside_heat(self, fid: str) -> Tuple[float, Optional[Edge], int]:
         """(heat, the edge into `fid`, unknown-loop depth) along the hottest chain into `fid`

@@ -20,11 +20,22 @@ itself (`once:inner_id`) it runs at an object's first pass: only for receivers a
 builds, not for rows loaded or objects handed in. `if self._should_track():` (or a local
 assigned it) needs the call true (`switch:self._should_track`): when the callee returns only
 False and named flags read with a False default (Program.off_switch), nothing turned it on.
+
+Session 29. A caller that passes the parameter on as it came (`mail(..., files=files)`), from
+a parameter of its own with a None default that it never rebinds (FunctionSummary.none_params),
+gives it only where its own callers do: the guard moves up to them, as the flags' `@<param>`
+do, and the trace follows the callers that pass it (Scored.chain_guards). A local bound
+nothing but falsy literals and values under guards (`form_data = None`, then set under `if
+query_context:` or `elif viz:`) is true only where one of those guards holds (either_guards):
+`form_data and <query>` needs `any:query_context,viz`. A method that hands its own `self` on
+(`_check(task_instance=self)`) passes an instance of its class: the else of `isinstance(
+task_instance, TaskInstance)` is not taken when that class or a base is TaskInstance
+(Program._receiver_instance).
 """
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -45,7 +56,9 @@ def passed_arguments(node: cst.Call) -> Tuple[int, Tuple[str, ...], bool]:
     return positional, tuple(keywords), star
 
 
-def _falsy_default(value: cst.BaseExpression) -> bool:
+def falsy_literal(value: cst.BaseExpression, mutable: bool = True) -> bool:
+    """None, False, 0, "", or an empty tuple, list or dict display (an empty list or dict only
+    when `mutable`: a local bound one may be filled later without being bound again)."""
     value_type = type(value)
     if value_type is cst.Name:
         return value.value in ("None", "False")  # type: ignore[attr-defined]
@@ -53,7 +66,7 @@ def _falsy_default(value: cst.BaseExpression) -> bool:
         return value.value == "0"  # type: ignore[attr-defined]
     if value_type is cst.SimpleString:
         return value.value in ('""', "''")  # type: ignore[attr-defined]
-    if value_type in (cst.Tuple, cst.List, cst.Dict):
+    if value_type is cst.Tuple or (mutable and value_type in (cst.List, cst.Dict)):
         return not value.elements  # type: ignore[attr-defined]
     return False
 
@@ -63,8 +76,22 @@ def optional_params(fn: cst.FunctionDef) -> FrozenSet[str]:
     params = fn.params
     return frozenset(
         p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)
-        if p.default is not None and _falsy_default(p.default)
+        if p.default is not None and falsy_literal(p.default)
     )
+
+
+def unbound_none_params(fn: cst.FunctionDef, among: AbstractSet[str]) -> Tuple[str, ...]:
+    """The parameters in `among` with a None default that the body never rebinds: passed on
+    as they came, they are None wherever the function's own caller left them out."""
+    from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+
+    params = fn.params
+    found = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+             if p.name.value in among and type(p.default) is cst.Name and p.default.value == "None"]  # type: ignore[attr-defined]
+    if not found:
+        return ()
+    rebound = bound_names(fn, params=False)
+    return tuple(name for name in found if name not in rebound)
 
 
 def _given_when(test: cst.BaseExpression, branch_true: bool, optional: FrozenSet[str]) -> Tuple[str, ...]:
@@ -118,6 +145,39 @@ def _alias_guards(test: cst.BaseExpression, taken: bool, aliases: Dict[str, Opti
     if test_type is cst.BooleanOperation and type(test.operator) is cst.And and taken:  # type: ignore[attr-defined]
         return _alias_guards(test.left, True, aliases) + _alias_guards(test.right, True, aliases)  # type: ignore[attr-defined]
     return ()
+
+
+def either_guards(ways: Sequence[Tuple[str, ...]]) -> Optional[Tuple[str, ...]]:
+    """What a local needs to be true when each of its truthy bindings needs one of `ways`
+    (FileContext._note_flag_alias): the guards every way needs, and `any:` of a parameter
+    each of the others needs given; None when that is nothing."""
+    if len(ways) == 1:
+        return tuple(ways[0]) or None
+    common = [g for g in ways[0] if all(g in way for way in ways[1:])]
+    names: List[str] = []
+    for way in ways:
+        given = [g for g in way if g not in common and (":" not in g or g.startswith("any:"))]
+        if not given:
+            names = []  # a way that needs no parameter given: the `any:` says nothing
+            break
+        for name in (given[0][4:].split(",") if given[0].startswith("any:") else (given[0],)):
+            if name not in names:
+                names.append(name)
+    if names:
+        common.append(names[0] if len(names) == 1 else "any:" + ",".join(names))
+    return tuple(common) or None
+
+
+def bound_otherwise(fn: cst.FunctionDef, names: Sequence[str]) -> List[str]:
+    """Those of `names` that are parameters of the function or that it binds other than by a
+    plain `name = value` (a loop's target, `with ... as`, an unpacking, `+=`, an import,
+    `global`): no alias of what its plain bindings need."""
+    from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+
+    if not names:
+        return []
+    other = bound_names(fn, plain=False)
+    return [name for name in names if name in other]
 
 
 def _early_exit_tests(block: cst.IndentedBlock, child: cst.CSTNode) -> Iterator[cst.BaseExpression]:
@@ -625,7 +685,7 @@ def _left_out(passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str], 
     return positional <= list(params).index(name) - (1 if bound else 0)
 
 
-def _fact_for(facts: Sequence[str], params: Sequence[str], name: str, bound: bool) -> Optional[str]:
+def fact_for(facts: Sequence[str], params: Sequence[str], name: str, bound: bool) -> Optional[str]:
     """The fact a call's `facts` give for parameter `name`, or None when it shows nothing."""
     key = name
     positional = None
@@ -651,7 +711,7 @@ def flag_verdict(facts: Sequence[str], passed: Tuple[int, Tuple[str, ...], bool]
     """Whether a call may satisfy a `truthy:`, `falsy:`, `notisa:` or `isa:` guard: True, False,
     or "@<param>" when it passes on a parameter of its own (its callers decide)."""
     kind, name, rest = guard.split(":", 2)
-    fact = _fact_for(facts, params, name, bound)
+    fact = fact_for(facts, params, name, bound)
     if fact is None:
         if kind in ("truthy", "falsy") and rest in ("T", "F") and _left_out(passed, params, name, bound):
             return (rest == "T") == (kind == "truthy")  # left at its default: its truth decides

@@ -356,10 +356,11 @@ def single_value(fdef: cst.FunctionDef, name: str) -> Optional[cst.BaseExpressio
     return found[0] if len(found) == 1 else None
 
 
-def bound_names(fdef: cst.FunctionDef, params: bool = True) -> Set[str]:
+def bound_names(fdef: cst.FunctionDef, params: bool = True, plain: bool = True) -> Set[str]:
     """Names a function binds: its parameters (unless `params` is False) and every name its
     own body assigns, loops over, imports or declares global (declared global counts: the
-    function may rebind it)."""
+    function may rebind it); without those only assigned by a plain `name = value` unless
+    `plain`."""
     out: Set[str] = set()
     if params:
         p = fdef.params
@@ -372,6 +373,9 @@ def bound_names(fdef: cst.FunctionDef, params: bool = True) -> Set[str]:
         if kind is cst.Global or kind is cst.Nonlocal:
             out.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
         elif kind in _BINDING_TYPES:
+            if not plain and kind is cst.Assign and len(node.targets) == 1 \
+                    and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+                continue
             targets = [t.target for t in node.targets] if kind is cst.Assign else [  # type: ignore[attr-defined]
                 node.name if kind is cst.AsName else node.target]  # type: ignore[attr-defined]
             for target in targets:

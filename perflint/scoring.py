@@ -69,6 +69,9 @@ class Scored:
     # executions than run: a buffer made per call prices its whole run per counted execution
     # (datawalk.own_steps), so what is dwarfed is compared per step, as `beside` is.
     share: float = 1.0
+    # What chain_start's call passes on of its caller's parameters (Program.edge_passes): the
+    # trace goes on through the callers that pass them.
+    chain_guards: Tuple[str, ...] = ()
 
     def dwarfed(self, cost: Optional[float] = None) -> bool:
         """Whether the site's cost (or `cost`, a cause's sum) is dwarfed by what runs beside it."""
@@ -280,11 +283,13 @@ class Scorer:
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
         share = self._share(fid, cand)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost * share, beside))
-        start = best[1] if best is not None and best[1] is not program.pred.get(fid) else None
+        fn = program.functions[fid][1] if best is not None else None
+        passed_on = tuple(program.edge_passes(fn, fn.takes_receiver(), best[1], guards) or ()) if fn is not None else ()
+        start = best[1] if best is not None and (passed_on or best[1] is not program.pred.get(fid)) else None
         if lock_start is not False:
-            start = lock_start  # type: ignore[assignment]
+            start, passed_on = lock_start, ()  # type: ignore[assignment]
         return Scored(cost, cost_text, frequency, evidenced, value, severity, pinned_by, confidence, beside, beside_text,
-                      "; ".join(sure[1]) if sure is not None else guard_text, start, share)
+                      "; ".join(sure[1]) if sure is not None else guard_text, start, share, passed_on)
 
     def _share(self, fid: str, cand: Candidate) -> float:
         """The share of a counted execution's cost that one execution of the site carries: the

@@ -93,6 +93,14 @@ class FunctionSummary:
     # are and one reads a lookup (Program.off_switch); "no" when some return is anything else
     switch: str = ""
     switch_calls: Tuple[str, ...] = ()
+    # parameters with a None default that the body never rebinds and passes on as they came
+    # (`mail(..., files=files)`): a callee's branch that needs its own parameter given needs
+    # these given here (guards.none_params, Program.edge_passes)
+    none_params: Tuple[str, ...] = ()
+
+    def takes_receiver(self) -> bool:
+        """Whether its first parameter is the receiver (`self`, `cls`), not a caller's argument."""
+        return self.cls is not None and self.params[:1] in (("self",), ("cls",))
 
 
 @dataclass
