@@ -512,7 +512,7 @@ class Program(Frequencies):
         callers = self.callers.get(fid, ())
         if not callers or self.entry_points.role(fid) is not None or self._hot_match(fid) is not None:
             return None
-        bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        bound = fn.takes_receiver()
         index = list(fn.params).index(param) - (1 if bound else 0)
         best = 0.0
         for edge in callers:
@@ -1500,7 +1500,7 @@ class Program(Frequencies):
         count callers that run once too (a script's main, a call on a cold path)."""
         heat = self.heat
         _, fn = self.functions[fid]
-        bound = fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        bound = fn.takes_receiver()
         best: Optional[Tuple[float, Edge]] = None
         if any(g.startswith("switch:") for g in guards):
             return None

@@ -259,7 +259,7 @@ class Frequencies:
             if not chain:  # the scorer's first edge passes on what the site's guards need
                 pending = self.chain_guards.get(fid, ()) if edge is first else ()
             else:
-                pending = self._passed_on(current, edge, guards) if guards else ()
+                pending = self.guards_passed_on(current, edge, guards) if guards else ()
             chain.append(edge)
             if unlocked and edge.site.locked >= 0:
                 break
@@ -275,7 +275,7 @@ class Frequencies:
         chain.reverse()
         return chain
 
-    def _passed_on(self, fid: str, edge: Edge, guards: Sequence[str]) -> Tuple[str, ...]:
+    def guards_passed_on(self, fid: str, edge: Edge, guards: Sequence[str]) -> Tuple[str, ...]:
         """The guards the call `edge` into `fid` passes on to its caller's callers
         (Program.edge_passes): the trace goes on through the callers that pass them."""
         if edge.callee != fid:
@@ -337,7 +337,7 @@ class Frequencies:
         per_item = role is not None and role.per_item
         best: Tuple[float, Optional[Edge], int] = (self.loop_trips if per_item else 1.0, None, 1 if per_item else 0)
         fn = self.functions[fid][1] if guards else None
-        bound = fn is not None and fn.cls is not None and fn.params[:1] in (("self",), ("cls",))
+        bound = fn is not None and fn.takes_receiver()
         for edge in self.callers.get(fid, ()):
             caller, site = edge.caller, edge.site
             if site.cold or edge.guess or caller == fid or caller in self.cold_roots:

@@ -283,8 +283,7 @@ class Scorer:
         beside, beside_text = (0.0, "") if cand.cold else self.beside(fid, cand.loops)
         share = self._share(fid, cand)
         severity = self.severity(value, evidenced, pinned, confidence, dwarfed(cost * share, beside))
-        fn = program.functions[fid][1] if best is not None else None
-        passed_on = tuple(program.edge_passes(fn, fn.takes_receiver(), best[1], guards) or ()) if fn is not None else ()
+        passed_on = program.guards_passed_on(fid, best[1], guards) if best is not None else ()
         start = best[1] if best is not None and (passed_on or best[1] is not program.pred.get(fid)) else None
         if lock_start is not False:
             start, passed_on = lock_start, ()  # type: ignore[assignment]

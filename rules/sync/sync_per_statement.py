@@ -502,15 +502,17 @@ class SyncPerStatement(Rule):
         """`with deferred_logging(): for obj in objs: ...`: record that this function runs a loop
         over items in a block of that context manager (BATCHES_IN), for the transaction it may
         hold around its `yield`."""
-        calls = [item.item for item in node.items if type(item.item) is cst.Call and transaction_block(item.item) is None
-                 and dotted_text(item.item.func)]  # type: ignore[attr-defined]
-        if calls and _loops_inside(node.body):
-            for call in calls:
-                self.effect(BATCHES_IN + self._dotted(call.func))  # type: ignore[attr-defined]
+        managers = self._context_managers(node)
+        if managers and _loops_inside(node.body):
+            for name in managers:
+                self.effect(BATCHES_IN + name)
 
-    def _dotted(self, func: cst.BaseExpression) -> str:
-        """The dotted name of a called function, resolved, or in this module."""
-        return self.ctx.resolve(func) or f"{self.ctx.module_name}.{dotted_text(func)}"
+    def _context_managers(self, node: cst.With) -> List[str]:
+        """The dotted names (resolved, or in this module) of the functions a `with` statement
+        calls to open its blocks, other than a transaction by its name."""
+        return [self.ctx.resolve(item.item.func) or f"{self.ctx.module_name}.{dotted_text(item.item.func)}"  # type: ignore[attr-defined]
+                for item in node.items if type(item.item) is cst.Call and transaction_block(item.item) is None
+                and dotted_text(item.item.func)]  # type: ignore[attr-defined]
 
     def _held_by(self) -> Tuple[str, ...]:
         """`!held:<dotted>` for each call opening a `with` block of this function around the
@@ -523,10 +525,7 @@ class SyncPerStatement(Rule):
             if type(outer) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
                 break
             if type(outer) is cst.With and stack[i] is outer.body:
-                for item in outer.items:
-                    call = item.item
-                    if type(call) is cst.Call and transaction_block(call) is None and dotted_text(call.func):
-                        out.append(f"!held:{self._dotted(call.func)}")
+                out.extend(f"!held:{name}" for name in self._context_managers(outer))
         return tuple(out)
 
     def _persists_loop_item(self, node: cst.Call) -> bool:
