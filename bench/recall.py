@@ -19,6 +19,7 @@ changed matcher re-scans and an unchanged one does not.
 
     python bench/recall.py [--family sync] [--id ID ...] [--jobs 2] [--json]
                            [--check-coordinates] [--mirrors DIR] [--cache DIR]
+                           [--config perflint.toml]
 """
 
 from __future__ import annotations
@@ -187,9 +188,15 @@ def perflint_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def run_perflint(tree: Tree, mirrors: Path, cache: Path, fingerprint: str, command: str) -> object:
-    """`perflint check` (findings) or `perflint graph` (call graph) on one tree, cached."""
-    key = hashlib.sha256(repr((tree, fingerprint, command)).encode()).hexdigest()[:24]
+def run_perflint(tree: Tree, mirrors: Path, cache: Path, fingerprint: str, command: str,
+                 config: Optional[Path] = None) -> object:
+    """`perflint check` (findings) or `perflint graph` (call graph) on one tree, cached.
+
+    `config` replaces the empty config every scan gets by default (a what-if run: say
+    `data-bytes` set to a size a team declares); its text is part of the cache key."""
+    config_text = config.read_text(encoding="utf-8") if config else ""
+    keyed = (tree, fingerprint, command) + ((config_text,) if config_text else ())
+    key = hashlib.sha256(repr(keyed).encode()).hexdigest()[:24]
     stored = cache / "results" / f"{key}.json"
     if stored.is_file():
         return json.loads(stored.read_text())
@@ -197,6 +204,8 @@ def run_perflint(tree: Tree, mirrors: Path, cache: Path, fingerprint: str, comma
     empty_config = cache / "empty-perflint.toml"
     if not empty_config.exists():
         empty_config.write_text("# isolates the scan from any config in the scanned tree\n")
+    if config:
+        empty_config = config.resolve()
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         report = Path(handle.name)
     cmd = [sys.executable, "-m", "perflint", command, *tree.folders, "--format", "json",
@@ -432,13 +441,13 @@ def needed_trees(bugs: Sequence[dict], traps: Sequence[dict]) -> List[Tree]:
 
 
 def run_scans(trees: Sequence[Tree], mirrors: Path, cache: Path, jobs: int,
-              command: str = "check") -> Dict[Tuple[str, str], object]:
+              command: str = "check", config: Optional[Path] = None) -> Dict[Tuple[str, str], object]:
     fingerprint = perflint_fingerprint()
     out: Dict[Tuple[str, str], object] = {}
 
     def one(tree: Tree) -> object:
         try:
-            return run_perflint(tree, mirrors, cache, fingerprint, command)
+            return run_perflint(tree, mirrors, cache, fingerprint, command, config)
         except LookupError as exc:
             return f"no mirror: {exc}"
         except (RuntimeError, OSError, subprocess.CalledProcessError, ValueError) as exc:
@@ -565,8 +574,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="only check that each line lies in its named function")
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="folder of bare mirrors")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="trees and results cache")
+    parser.add_argument("--config", type=Path,
+                        help="scan with this perflint config instead of an empty one (what-if runs)")
     parser.add_argument("--data", type=Path, default=DATA, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.config and not args.config.is_file():
+        print(f"recall: no config file at {args.config}", file=sys.stderr)
+        return 2
 
     bugs, traps = load_cases(args.data)
     if args.family:
@@ -593,10 +607,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         present = [c for c in bugs if c["repo"] not in absent]
         return check_coordinates(present, [c for c in traps if c["repo"] not in absent], args.mirrors, args.cache)
 
-    by_commit = run_scans(needed_trees(bugs, traps), args.mirrors, args.cache, args.jobs)
+    by_commit = run_scans(needed_trees(bugs, traps), args.mirrors, args.cache, args.jobs, config=args.config)
     buggy_trees = [t for t in needed_trees(bugs, []) if any(
         (t.repo, t.commit) == (c["repo"], c["buggy"]) and c.get("hot_caller") for c in bugs)]
-    graphs = run_scans(buggy_trees, args.mirrors, args.cache, args.jobs, command="graph")
+    graphs = run_scans(buggy_trees, args.mirrors, args.cache, args.jobs, command="graph", config=args.config)
     scans = index_scans(bugs, traps, by_commit, graphs)
     verdicts = [judge_bug(c, scans, args.mirrors, args.cache) for c in bugs]
     trap_verdicts = [judge_trap(c, scans, args.mirrors, args.cache) for c in traps]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -117,3 +118,32 @@ def test_graph_reachability_and_node_lookup(recall):
 def test_unknown_case_id_is_a_usage_error(recall, capsys):
     assert recall.main(["--id", "no-such-case"]) == 2
     assert "unknown case id(s): no-such-case" in capsys.readouterr().err
+
+
+def test_a_missing_config_is_a_usage_error(recall, capsys, tmp_path):
+    assert recall.main(["--config", str(tmp_path / "absent.toml")]) == 2
+    assert "no config file at" in capsys.readouterr().err
+
+
+def test_a_config_reaches_the_scan_and_keys_the_cache(recall, tmp_path):
+    # A local mirror of one commit: the what-if config must change what the scan reports, and a
+    # cached result of the default run must not answer for it.
+    work = tmp_path / "work"
+    (work / "pkg").mkdir(parents=True)
+    (work / "pkg" / "store.py").write_text(SOURCE)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(work)]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "demo"]):
+        subprocess.run(git + args, check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    mirrors = tmp_path / "mirrors"
+    (mirrors / "demo+repo").mkdir(parents=True)
+    (work / ".git").rename(mirrors / "demo+repo" / "repo")
+    tree = recall.Tree("demo/repo", commit, ("pkg",))
+    cache = tmp_path / "cache"
+    default = recall.run_perflint(tree, mirrors, cache, "fp", "check")
+    assert "PFL402" in {f["rule"] for f in default}
+    config = tmp_path / "whatif.toml"
+    config.write_text('ignore = ["PFL402"]\n')
+    whatif = recall.run_perflint(tree, mirrors, cache, "fp", "check", config)
+    assert "PFL402" not in {f["rule"] for f in whatif}
+    assert "PFL402" in {f["rule"] for f in recall.run_perflint(tree, mirrors, cache, "fp", "check")}
