@@ -14,6 +14,7 @@ from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
 from perflint.entrypoints import ITEM_PRODUCERS, EntryPoints, Role
 from perflint.finding import Loop, TraceHop
 from perflint.frequency import HEAT_CAP, RECEIVER_DEPTH, Frequencies, _display, at_full_heat
+from perflint.passed import site_argument
 from perflint.repetition import ABSTRACT
 from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, STAR_SEGMENT, CallSite, ClassSummary, FunctionSummary, ModuleSummary
 from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
@@ -63,8 +64,10 @@ class Edge:
     kind: str = "exact"
     # Heat through this edge is a guess: a method found by its name alone, a call of a
     # parameter, whose value the analysis merges over every call site (the callback one
-    # caller passes in a loop is not the one another passes once a day), or a call through a
-    # wrapper perflint cannot read (it may cache, retry or run the body only on a condition).
+    # caller passes in a loop is not the one another passes once a day; heat comes only from
+    # the callers that pass it, Edge.param, but what they pass may be a merge in turn), or a
+    # call through a wrapper perflint cannot read (it may cache, retry or run the body only
+    # on a condition).
     guess: bool = False
     # A `self.m()` made in a base class's method, linked to m and its overrides in the
     # subclasses (Program._overrides): which of them runs depends on the class of the
@@ -75,6 +78,14 @@ class Edge:
     # (`store.add(obj)` on a `Store()`), when the callee has edges by receiver; () when unknown
     # or read from the target itself (a self-call, an annotated parameter).
     receivers: Tuple[str, ...] = ()
+    # A call of the caller's own parameter (`fn(*args)` in a retry wrapper), linked to the
+    # functions the value flow merged over every call site of the caller: the parameter's
+    # name. Heat through such an edge comes only from the callers that pass this callee for it,
+    # or pass something not known (Program.param_edge).
+    param: str = ""
+    # On a call into a function with edges by parameter: for each of those parameters, the
+    # functions this call passes for it, when the value flow knows them all (Program._type_params).
+    hands: Optional[Dict[str, FrozenSet[str]]] = None
 
 
 @dataclass(**DATACLASS_SLOTS)
@@ -718,6 +729,7 @@ class Program(Frequencies):
                     for callee, kind in self._property_targets(mod, expr):
                         self._add_edge(fid, callee, site, kind)
         self._type_receivers()
+        self._type_params()
         self.flow.reset()
 
     def _type_receivers(self) -> None:
@@ -746,6 +758,33 @@ class Program(Frequencies):
                     if values and all(v[0] == "I" for v in values):
                         edge.receivers = tuple(sorted({v[1] for v in values if v[1] in self.classes}))
             level = upper
+
+    def _type_params(self) -> None:
+        """Edge.hands, from the value flow (before it is reset), for the calls into the
+        functions that call a parameter of theirs (Edge.param): what each call passes for those
+        parameters, when the flow knows every function it may hold (param_edge reads them)."""
+        params: Dict[str, Set[str]] = {}
+        for edges in self.edges.values():
+            for edge in edges:
+                if edge.param:
+                    params.setdefault(edge.caller, set()).add(edge.param)
+        flow, functions = self.flow, self.functions
+        for fid in sorted(params):
+            fn = functions[fid][1]
+            for edge in self.callers[fid]:
+                if edge.caller == fid:
+                    continue
+                mod = functions[edge.caller][0]
+                hands: Dict[str, FrozenSet[str]] = {}
+                for param in sorted(params[fid]):
+                    arg = site_argument(self, mod, edge.site, fid, fn, param)
+                    values = flow.eval(mod, arg[2]) if arg is not None and arg[0] == "expr" else None
+                    calls = flow.callables(values) if values else None
+                    if calls is not None:  # only outside functions ([]): none of the program's
+                        hands[param] = frozenset(callee for callee, _ in calls)
+                if hands:
+                    edge.hands = hands
+        self._split = self._split | frozenset(params)
 
     def _handed_fallback(self, mod: ModuleSummary, site: CallSite) -> List[Tuple[str, str, CallSite]]:
         """A handed call that is not the call it says (ValueFlow.handed_ok): the callback edge
@@ -791,6 +830,10 @@ class Program(Frequencies):
                 and target[2] in self.functions[fid][1].params)
             by_receiver = kind in ("override", "override-guess")
             edge = Edge(fid, callee, site, "bounded" if by_receiver or kind == "flow-set" else kind, guess, by_receiver)
+            if kind in ("flow-set", "bounded") and target is not None and target[0] == "n" and not site.callbacks:
+                fn = self.functions[fid][1]
+                if target[1] == fn.qualname and target[2] in fn.params[1 if fn.takes_receiver() else 0:]:
+                    edge.param = target[2]  # a call of its own parameter: which one runs is the caller's (param_edge)
             self.edges[fid].append(edge)
             self.callers[callee].append(edge)
 
@@ -1196,10 +1239,16 @@ class Program(Frequencies):
                     if through is None:
                         continue  # no caller's receiver finds this override
                     given = min(given, through[0])
+                depth = unknown.get(fid, 0)
+                if edge.param:
+                    passed_in = self.param_edge(fid, callee, edge.param)
+                    if passed_in is None:
+                        continue  # no caller passes this function for the parameter it calls
+                    given, depth = min(given, passed_in[0]), passed_in[2]
                 if site.loops:
-                    factor, nested = self._trips(self.edge_loops(edge), unknown.get(fid, 0))
+                    factor, nested = self._trips(self.edge_loops(edge), depth)
                 else:  # most calls sit in no loop: what _trips(()) gives, without the calls
-                    factor, nested = 1.0, unknown.get(fid, 0)
+                    factor, nested = 1.0, depth
                 reentry = False
                 other = scc[callee]
                 if own == other:
@@ -1279,6 +1328,36 @@ class Program(Frequencies):
         if best is None:
             return None
         return (min(best[0], self.heat[fid]), best[1])
+
+    def param_edge(self, fid: str, callee: str, param: str) -> Optional[Tuple[float, Optional[Edge], int]]:
+        """(heat it gives, edge, unknown-loop depth after it) of the hottest caller of `fid` that
+        may pass `callee` for `param`, which `fid` calls (Edge.param): one whose argument the
+        value flow reads as holding `callee`, or as holding something not known (Edge.hands),
+        or any caller when none is known to pass `callee` (it comes from a default, or from what
+        the body binds). A retry wrapper called with one function in a loop and with another
+        once runs the first per item, not the second. None when no caller passes it. A function
+        with a role or no callers is called from outside: with anything."""
+        callers = self.callers[fid]
+        if not callers or fid in self.roles:
+            return (self.heat[fid], None, self.unknown.get(fid, 0))
+        if not any(edge.hands and callee in edge.hands.get(param, ()) for edge in callers):
+            return (self.heat[fid], None, self.unknown.get(fid, 0))
+        heat, unknown, cold_roots = self.heat, self.unknown, self.cold_roots
+        best: Optional[Tuple[float, Optional[Edge], int]] = None
+        for edge in callers:
+            site = edge.site
+            if site.cold or edge.caller in cold_roots or edge.caller == fid:
+                continue
+            hands = edge.hands.get(param) if edge.hands else None
+            if hands is not None and callee not in hands:
+                continue
+            trips, depth = self._trips(self.edge_loops(edge), unknown.get(edge.caller, 0))
+            h = min(heat.get(edge.caller, 1.0) * trips, HEAT_CAP)
+            if best is None or h > best[0]:
+                best = (h, edge, depth)
+        if best is None:
+            return None
+        return (min(best[0], self.heat[fid]), best[1], best[2])
 
     def _edge_receiver(self, edge: Edge) -> Optional[Tuple[str, ...]]:
         """The classes (each: or one of its subclasses) the receiver of a call is, or None

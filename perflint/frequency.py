@@ -222,6 +222,12 @@ class Frequencies:
                 if below is None:
                     break
                 edge = below
+            if chain and chain[-1].param and chain[-1].caller == current and current not in self.roles:
+                # a call of a parameter: go on through the hottest caller that passes the
+                # function called (callgraph.Program.param_edge), as the heat was counted
+                passed_in = self.param_edge(current, chain[-1].callee, chain[-1].param)  # type: ignore[attr-defined]
+                if passed_in is not None and passed_in[1] is not None:
+                    edge = passed_in[1]
             guards: Tuple[str, ...] = ()
             if chain and chain[-1].caller == current:
                 guards = self.live_guards(current, chain[-1].site.guards) if chain[-1].site.guards else ()

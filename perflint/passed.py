@@ -41,14 +41,14 @@ def arguments_for(program: "Program", fid: str, param: str) -> Optional[List[Arg
         if edge.caller == fid or edge.site.cold:
             continue
         mod = program.functions[edge.caller][0]
-        found = _argument(program, mod, edge.site, fid, fn, param)
+        found = site_argument(program, mod, edge.site, fid, fn, param)
         if found is None:
             return None
         out.append(found)
     return out or None
 
 
-def _argument(program: "Program", mod: ModuleSummary, site: CallSite, fid: str, fn, param: str) -> Optional[Argument]:
+def site_argument(program: "Program", mod: ModuleSummary, site: CallSite, fid: str, fn, param: str) -> Optional[Argument]:
     """The argument a call site passes for `param` of `fid`, None when it cannot be read
     (a callback handed to a scheduler: the site's own arguments are not its)."""
     calls = [bound for callee, bound in program.flow.site_callables(mod, site) if callee == fid]
@@ -292,7 +292,7 @@ def _table_entry_callers(program: "Program", fid: str, param: str, seen: Dict[Tu
         if fn.cls and caller.cls and caller.name == fn.name and caller.params \
                 and edge.site.text == f"{caller.params[0]}.{fn.name}":
             continue  # the same walk through an override (a base class's method calling self.<name>)
-        found = _argument(program, mod, edge.site, fid, fn, param)
+        found = site_argument(program, mod, edge.site, fid, fn, param)
         if found is None:
             return False
         kind, _, value = found
