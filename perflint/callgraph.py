@@ -3,6 +3,7 @@ site's executions and explains them with traces)."""
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import gc
 from collections import deque
@@ -196,6 +197,16 @@ class Prelinked:
 
 # guards a call's literal arguments decide (guards.flag_verdict)
 _FLAG_GUARDS = ("truthy:", "falsy:", "notisa:", "isa:")
+# builtin classes an object built by a program class is no instance of unless a base says so
+_BUILTIN_CLASSES = frozenset(("int", "str", "bytes", "float", "bool", "complex", "list", "tuple", "dict",
+                              "set", "frozenset", "bytearray"))
+_BUILTIN_SUBCLASSES = frozenset(("IntEnum", "IntFlag", "StrEnum", "ReprEnum"))
+
+
+def _plain_builtin(name: str) -> bool:
+    """A builtin class that is none of _BUILTIN_CLASSES (`object`, `Exception`, `ValueError`)."""
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and not any(issubclass(found, getattr(builtins, b)) for b in _BUILTIN_CLASSES)
 
 
 class Program(Frequencies):
@@ -1511,10 +1522,14 @@ class Program(Frequencies):
         passed_on: List[str] = []
         for name in guards:
             if name.startswith(_FLAG_GUARDS):
-                verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound)
+                verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound, fn.default_facts)
                 if verdict is False:
                     return None
-                if verdict is not True:  # "@param": the caller's own callers decide
+                if verdict is not True and verdict.startswith("new:"):  # an object the caller builds
+                    kind, _, rest = name.split(":", 2)
+                    if self.built_instance(edge, verdict[4:], rest) is (kind == "notisa"):
+                        return None
+                elif verdict is not True:  # "@param": the caller's own callers decide
                     kind, _, rest = name.split(":", 2)
                     if kind in ("isa", "notisa") and self._receiver_instance(edge, verdict[1:], rest):
                         if kind == "notisa":
@@ -1547,6 +1562,55 @@ class Program(Frequencies):
                         and fact[1:] in self.functions[edge.caller][1].none_params:
                     passed_on.append(fact[1:])
         return passed_on
+
+    def built_instance(self, edge: Edge, made: str, kinds: str) -> Optional[bool]:
+        """Whether an object the call `edge` builds as `made` (guards.built_class, as the
+        caller's module spells it) is an instance of one of `kinds` (as the callee's module
+        spells them); None when the code does not show it. It is one of a program class when
+        that class is in its MRO, never of another; of a builtin type (`int`, `str`) never,
+        unless a base up its MRO names one (or the stdlib's IntEnum, IntFlag, StrEnum) or did
+        not resolve in the program (a base from outside it, `models.Model`, is taken as named;
+        a builtin one such as `Exception` is none of them). Pretix's `if isinstance(order,
+        int): order = Order.objects.get(pk=order)` loads a row only for callers that pass a
+        key, not an Order."""
+        found = self._resolve_in_module(self.functions[edge.caller][0], made.split("."), 0)
+        if found is None or found[0] != "class":
+            return None  # a function, or a name from outside the program
+        order = self.mro(found[1])
+        callee_mod = self.functions[edge.callee][0]
+        known = True
+        for kind in kinds.split(","):
+            if kind == "object":
+                return True
+            target = self._resolve_in_module(callee_mod, [kind], 0)
+            if target is not None:
+                if target[0] != "class":
+                    known = False
+                elif target[1] in order:
+                    return True
+                elif not self._bases_known(order):
+                    known = False  # a program base that did not resolve may be it
+            elif kind not in _BUILTIN_CLASSES or not self._bases_known(order, kind):
+                known = False  # an ABC, a class from outside the program
+        return False if known else None
+
+    def _bases_known(self, order: Sequence[str], builtin: str = "") -> bool:
+        """Whether the classes of `order` (an MRO) name no base that may be `builtin` (or a
+        subclass of it) and none of the program's own that did not resolve."""
+        for cid in order:
+            _, cls = self.classes[cid]
+            texts = [text for text in cls.base_texts if not _plain_builtin(text)]
+            if builtin and any(t.rpartition(".")[2] in _BUILTIN_CLASSES or t.rpartition(".")[2] in _BUILTIN_SUBCLASSES
+                               for t in texts):
+                return False
+            bases = [base for base in cls.bases if not _plain_builtin(base[2:])]
+            if len(bases) != len(texts):
+                return False  # a base phase 1 could not follow (`bases[0]`, a call)
+            for base in bases:
+                head = base[2:].partition(".")[0]
+                if self.module(head) is not None and self.resolve_dotted(base[2:]) is None:
+                    return False
+        return True
 
     def _receiver_instance(self, edge: Edge, param: str, kinds: str) -> bool:
         """Whether `param`, passed on as it came by the call `edge`, is the caller's receiver

@@ -14,6 +14,7 @@ from perflint.effects import (locks_row, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIO
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import (argument_facts, argument_types, flag_params, guarded_params_memo, off_return,
                              optional_params, passed_arguments, receiver_facts, switch_calls, unbound_none_params,
+                             built_class, built_locals, default_facts,
                              bound_otherwise, either_guards, falsy_literal)
 from perflint.finding import Loop
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
@@ -104,6 +105,10 @@ class _Frame:
     alias_ways: dict = field(default_factory=dict)  # local -> what each of its truthy bindings needs
     passed_on: set = field(default_factory=set)  # parameters its calls pass on as they came (`=@<param>` facts)
     switches: dict = field(default_factory=dict)  # local -> the calls its truth needs (guards.switch_calls), None if rebound
+    # locals assigned an object built by a call so far (guards.built_class), and, once a call
+    # passes one, those every binding in the function builds as one class (guards.built_locals)
+    builds: set = field(default_factory=set)
+    built: Optional[dict] = None
     # row locks taken in the body so far: (id of the block, index of the statement in it, loops
     # around the lock); a call later in that block runs under the lock (CallSite.locked)
     locks: List[Tuple[int, int, int]] = field(default_factory=list)
@@ -312,6 +317,8 @@ class FileContext(NameResolution):
         self._note_local_int(node)
         if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
             self.frames[-1].assigned.append((node.targets[0].target.value, node.value))  # type: ignore[attr-defined]
+            if built_class(node.value):
+                self.frames[-1].builds.add(node.targets[0].target.value)  # type: ignore[attr-defined]
             self._note_switch_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
             self._note_flag_alias(node.targets[0].target.value, node.value)  # type: ignore[attr-defined]
         elif self.frames[-1].flag_aliases:
@@ -713,6 +720,7 @@ class FileContext(NameResolution):
             positional=len(params),
         )
         summary.memoized = memo_guard(node) or ""
+        summary.default_facts = default_facts(all_params)
         if node.decorators and periodic_decorated(node):
             summary.effects["periodic"] = "high"  # a role (entrypoints.py): once per period
         if "receiver" in decorators or any(d.endswith(".receiver") for d in decorators):
@@ -1018,8 +1026,14 @@ class FileContext(NameResolution):
         fn = self.function
         if fn is None:
             return argument_facts(node, ())
-        facts = argument_facts(node, fn.params)
         frame = next((f for f in reversed(self.frames) if f.function is fn), None)
+        built = None
+        if frame is not None and frame.builds and frame.node is not None \
+                and any(type(arg.value) is cst.Name and arg.value.value in frame.builds for arg in node.args):  # type: ignore[attr-defined]
+            if frame.built is None:  # read the whole body once: a later binding may reach a call in a loop
+                frame.built = built_locals(frame.node)
+            built = frame.built
+        facts = argument_facts(node, fn.params, built)
         if frame is not None:
             for fact in facts:
                 value = fact.partition("=")[2]

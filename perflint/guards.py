@@ -31,6 +31,12 @@ query_context:` or `elif viz:`) is true only where one of those guards holds (ei
 (`_check(task_instance=self)`) passes an instance of its class: the else of `isinstance(
 task_instance, TaskInstance)` is not taken when that class or a base is TaskInstance
 (Program._receiver_instance).
+
+Session 30. An object the caller visibly builds decides `isinstance` too: `Customer(...)`,
+`Customer.objects.get(...)`, or a local every binding of which builds one class (built_locals)
+is passed as `=/new:<Class>`, and Program.built_instance reads the class's MRO: `if
+isinstance(customer, int): customer = Customer.objects.get(pk=customer)` loads nothing for a
+caller that passes a loaded Customer.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from typing import AbstractSet, Dict, FrozenSet, Iterator, List, Optional, Seque
 
 import libcst as cst
 
-from perflint.nodes import or_operands
+from perflint.nodes import or_operands, own_nodes
 from perflint.values import dotted_text
 
 
@@ -654,10 +660,45 @@ def _literal_fact(value: cst.BaseExpression) -> str:
     return ""
 
 
-def argument_facts(node: cst.Call, params: Sequence[str]) -> Tuple[str, ...]:
+def built_class(value: cst.BaseExpression) -> str:
+    """The class, as written, of the object a call visibly builds: `Order(...)` (a capitalised
+    name: phase 2 keeps it only when it is one of the program's classes), or `Order.objects.get(
+    ...)` / `.create(...)` (a Django manager hands back an instance of its model); "" else."""
+    if type(value) is not cst.Call:
+        return ""
+    text = dotted_text(value.func)  # type: ignore[attr-defined]
+    if not text:
+        return ""
+    head, _, last = text.rpartition(".")
+    if head.endswith(".objects") and last in ("get", "create"):
+        text = head[:-8]
+        last = text.rpartition(".")[2]
+    return text if last[:1].isupper() else ""
+
+
+def built_locals(fn: cst.FunctionDef) -> Dict[str, str]:
+    """Locals of `fn` that every binding builds as an instance of one class (built_class):
+    `order = Order.objects.get(pk=pk)`, never a parameter, a loop target or bound otherwise.
+    Whichever binding reaches a call that passes one, the callee gets that class's instance."""
+    from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+
+    classes: Dict[str, str] = {}
+    for node, _ in own_nodes(fn.body):
+        if type(node) is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+            name = node.targets[0].target.value  # type: ignore[attr-defined]
+            made = built_class(node.value)  # type: ignore[attr-defined]
+            classes[name] = made if classes.get(name, made) == made else ""
+    if not any(classes.values()):
+        return {}
+    other = bound_names(fn, plain=False)
+    return {name: made for name, made in classes.items() if made and name not in other}
+
+
+def argument_facts(node: cst.Call, params: Sequence[str], built: Optional[Dict[str, str]] = None) -> Tuple[str, ...]:
     """What a call visibly passes for the branches its callee takes on flags and types:
     `<position or keyword>=<truth>/<type>` for a literal, `=@<param>` for a parameter of the
-    calling function passed on as it came (`set_state(commit=commit)`: its own callers decide)."""
+    calling function passed on as it came (`set_state(commit=commit)`: its own callers decide),
+    `=/new:<Class>` for an object the call or a local (`built`: built_locals) visibly builds."""
     out = []
     position = 0
     for arg in node.args:
@@ -673,8 +714,22 @@ def argument_facts(node: cst.Call, params: Sequence[str]) -> Tuple[str, ...]:
             out.append(f"{key}=@{value.value}")
             continue
         fact = _literal_fact(value)
+        if not fact:
+            made = built.get(value.value, "") if built and type(value) is cst.Name else built_class(value)  # type: ignore[attr-defined]
+            fact = f"/new:{made}" if made else ""
         if fact:
             out.append(f"{key}={fact}")
+    return tuple(out)
+
+
+def default_facts(params: Sequence[cst.Param]) -> Tuple[str, ...]:
+    """`<name>=<fact>` (_literal_fact) for each parameter with a literal default."""
+    out = []
+    for param in params:
+        if param.default is not None:
+            fact = _literal_fact(param.default)
+            if fact:
+                out.append(f"{param.name.value}={fact}")
     return tuple(out)
 
 
@@ -707,17 +762,24 @@ _BUILTIN_TYPES = set().union(*_LITERAL_BASES.values()) | {"float", "frozenset", 
 
 
 def flag_verdict(facts: Sequence[str], passed: Tuple[int, Tuple[str, ...], bool], params: Sequence[str],
-                 guard: str, bound: bool) -> Union[bool, str]:
+                 guard: str, bound: bool, defaults: Sequence[str] = ()) -> Union[bool, str]:
     """Whether a call may satisfy a `truthy:`, `falsy:`, `notisa:` or `isa:` guard: True, False,
-    or "@<param>" when it passes on a parameter of its own (its callers decide)."""
+    "@<param>" when it passes on a parameter of its own (its callers decide), or "new:<Class>"
+    when it passes an object it builds (the program's classes decide: Program.built_instance).
+    A parameter left out has its default (`defaults`: FunctionSummary.default_facts): pretix's
+    `_cancel_order(pk, user)` leaves `device=None`, so `if isinstance(device, int):` loads none."""
     kind, name, rest = guard.split(":", 2)
     fact = fact_for(facts, params, name, bound)
+    if fact is None and kind in ("isa", "notisa") and defaults and _left_out(passed, params, name, bound):
+        fact = next((d.partition("=")[2] for d in defaults if d.partition("=")[0] == name), None)
     if fact is None:
         if kind in ("truthy", "falsy") and rest in ("T", "F") and _left_out(passed, params, name, bound):
             return (rest == "T") == (kind == "truthy")  # left at its default: its truth decides
         return True
     if fact.startswith("@"):
         return fact
+    if fact.startswith("/new:"):  # an object the caller builds: its class decides (Program.built_instance)
+        return True if kind in ("truthy", "falsy") else fact[1:]
     truth, _, literal_type = fact.partition("/")
     if kind == "truthy":
         return truth != "F" and truth != "N" if truth else True

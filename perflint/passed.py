@@ -65,7 +65,7 @@ def site_argument(program: "Program", mod: ModuleSummary, site: CallSite, fid: s
             return ("expr", mod, expr)
     for fact in site.arg_facts:
         key, _, value = fact.partition("=")
-        if key in keys and not value.startswith("@"):
+        if key in keys and not value.startswith(("@", "/new:")):
             return ("fact", mod, value)
     if str(index) in keys and index < len(site.args) and site.args[index] is not None:
         return ("expr", mod, site.args[index])

@@ -97,6 +97,9 @@ class FunctionSummary:
     # (`mail(..., files=files)`): a callee's branch that needs its own parameter given needs
     # these given here (guards.none_params, Program.edge_passes)
     none_params: Tuple[str, ...] = ()
+    # `<param>=<fact>` for each parameter whose default is a literal (guards.default_facts): what
+    # a call that leaves it out passes, for the `isinstance` tests it decides (flag_verdict)
+    default_facts: Tuple[str, ...] = ()
 
     def takes_receiver(self) -> bool:
         """Whether its first parameter is the receiver (`self`, `cls`), not a caller's argument."""
