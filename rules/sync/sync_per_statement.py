@@ -173,7 +173,16 @@ class SyncPerStatement(Rule):
     (labelled FALSE in run 13). Nor does a transaction block whose every call is a read on
     the transaction it names (`with self.transaction() as tx: rows = tx.query(sql)`, or
     `tx.execute("SELECT ...")`): beets reads each smart playlist's items in one (labelled
-    FALSE in run 14); a call on anything else in the block may write, and keeps it. A
+    FALSE in run 14); a call on anything else in the block may write, and keeps it. Nor does
+    a block whose every statement reads through a model's manager (`with atomic(): try:
+    Unit.objects.filter(...).exists() except DataError: raise ValueError(...)`), a savepoint that
+    keeps a failed query from aborting the outer transaction: it commits nothing (Weblate's
+    regex search check, labelled FALSE in session 30); a write or any other call in the block
+    keeps it. A per-row `save()` in the branch of an `if` whose other branch hands the same items
+    to a bulk write (`if features.can_return_rows_from_bulk_insert: super().bulk_create(objs)
+    else: for obj in objs: obj.save()`) is the code's fallback where the bulk form cannot serve
+    (Weblate's change log on MySQL, labelled FALSE in session 30); beside a bulk write of other
+    items it is still reported. A
     ModelForm's `form.save(commit=False)` builds the instance and writes nothing. A commit in
     a loop whose pass records its progress on a stored object (`query.progress = pct`,
     `query.set_extra_json_key("progress", msg)`) is how pollers in
@@ -327,6 +336,10 @@ class SyncPerStatement(Rule):
                             fix=WRAPPER_FIX)
                 return
         if method_name(node) in _PERSIST_METHODS and self._persists_loop_item(node):
+            if _bulk_fallback(self.ctx):
+                # `if backend_can_bulk: bulk_create(objs) else: for o in objs: o.save()`: the
+                # per-row branch is the code's fallback where the bulk form cannot serve
+                return
             receiver = receiver_text(node)
             self.report(node, f"{receiver}.{method_name(node)}() writes and commits one transaction per iteration",
                         requires=("repeated", "outside-transaction", f"model-write:{method_name(node)}", "!per-batch",
@@ -435,6 +448,11 @@ class SyncPerStatement(Rule):
             if item.asname is not None and _reads_only(node.body, item.asname.name, enclosing_function(self.ctx)):
                 # `with self.transaction() as tx: rows = tx.query(sql)`: a transaction that only
                 # reads commits no change (beets' `_get_results`, labelled FALSE in run 14)
+                return
+            if _orm_reads_only(node.body):
+                # `with atomic(): try: Model.objects.filter(...).exists() except DataError: raise`:
+                # a block that only reads through the ORM (a savepoint that keeps a failed query
+                # from aborting the outer transaction) commits no change and syncs nothing
                 return
             loops = self.ctx.loops
             if loops and _isolates_item_failure(self.ctx):
@@ -582,6 +600,50 @@ class SyncPerStatement(Rule):
 _PROGRESS_KEY = re.compile(r"^_*progress(_\w+)?$", re.I)
 
 
+def _bulk_fallback(ctx) -> bool:
+    """The loop around the save is one branch of an `if` whose other branch hands the same
+    items (a name of the loop's iterable) to a bulk write (`bulk_create(...)`, `bulk_update(...)`):
+    the code batches where it can, and saves per row only where the bulk form cannot serve it
+    (a backend that returns no keys from a bulk insert)."""
+    return any(_bulk_elsewhere(ctx.stack, loop) for loop in ctx.loop_nodes)
+
+
+def _bulk_elsewhere(stack, loop: cst.CSTNode) -> bool:
+    iterable = getattr(loop, "iter", None)
+    if iterable is None:
+        return False
+    items = names_in(iterable)
+    try:
+        at = next(i for i in range(len(stack) - 1, -1, -1) if stack[i] is loop)
+    except StopIteration:
+        return False
+    for i in range(at - 1, -1, -1):
+        node = stack[i]
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return False
+        if not isinstance(node, cst.If):
+            continue
+        below = stack[i + 1]
+        other = node.orelse if below is node.body else node.body if below is node.orelse else None
+        if other is not None and _bulk_writes(other, items):
+            return True
+    return False
+
+
+def _bulk_writes(tree: cst.CSTNode, items: set) -> bool:
+    """A call of a `bulk_*` method in `tree` given one of the names in `items`."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.Call) and (method_name(node) or "").startswith("bulk_") and \
+                any(items & names_in(arg.value) for arg in node.args):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        todo.extend(node.children)
+    return False
+
+
 def _publishes_progress(loop: cst.CSTNode) -> bool:
     """A pass of the loop records its progress on a stored object (`job.progress = pct`,
     `query.set_extra_json_key("progress", msg)`), for other processes to read."""
@@ -625,6 +687,74 @@ def _reads_only(body: cst.BaseSuite, target: cst.BaseExpression, fn: Optional[cs
             return False
         reads += 1
     return reads > 0
+
+
+# The methods of a Django queryset that build or run a read; none of them writes.
+_QUERYSET_READS = frozenset({"all", "filter", "exclude", "annotate", "alias", "order_by", "select_related",
+                             "prefetch_related", "only", "defer", "values", "values_list", "distinct", "using",
+                             "exists", "count", "get", "first", "last", "aggregate", "in_bulk", "none"})
+
+
+def _orm_reads_only(body: cst.BaseSuite) -> bool:
+    """Every statement of the block reads through a model manager (`Unit.objects.filter(...).exists()`,
+    alone or assigned to a name), in a `try` whose handlers only raise, and there is one: the block
+    ends with a rollback or a commit of nothing."""
+    reads = [0]
+
+    def statements(suite) -> bool:
+        if type(suite) is not cst.IndentedBlock:
+            return False
+        for stmt in suite.body:
+            if type(stmt) is cst.SimpleStatementLine:
+                for small in stmt.body:
+                    if type(small) is cst.Expr and _manager_read(small.value):
+                        reads[0] += 1
+                    elif type(small) is cst.Assign and _manager_read(small.value) and \
+                            all(type(t.target) is cst.Name for t in small.targets):
+                        reads[0] += 1
+                    elif type(small) not in (cst.Pass, cst.Raise):
+                        return False
+            elif type(stmt) is cst.Try:
+                if stmt.orelse is not None or stmt.finalbody is not None or not statements(stmt.body):
+                    return False
+                for handler in stmt.handlers:
+                    if not all(type(h) is cst.SimpleStatementLine and all(type(x) is cst.Raise for x in h.body)
+                               for h in handler.body.body):
+                        return False
+            else:
+                return False
+        return True
+
+    return statements(body) and reads[0] > 0
+
+
+def _manager_read(expr: cst.BaseExpression) -> bool:
+    """`Model.objects.<read>(...)...`: a chain of queryset reads on a model's manager, whose
+    arguments call nothing but constructors (`Value("")`, `Q(...)`)."""
+    if type(expr) is not cst.Call or type(expr.func) is not cst.Attribute:
+        return False
+    if expr.func.attr.value not in _QUERYSET_READS or not all(_plain(arg.value) for arg in expr.args):
+        return False
+    receiver = expr.func.value
+    if type(receiver) is cst.Attribute and receiver.attr.value == "objects":
+        return type(receiver.value) in (cst.Name, cst.Attribute)
+    return _manager_read(receiver)
+
+
+def _plain(expr: cst.CSTNode) -> bool:
+    """No call in `expr` but of a class by its capitalised name."""
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if type(node) is cst.Call:
+            func = node.func
+            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else ""
+            if not name[:1].isupper():
+                return False
+        if type(node) in (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp):
+            return False
+        todo.extend(node.children)
+    return True
 
 
 def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
