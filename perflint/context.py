@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -25,7 +25,8 @@ from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK,
                                  counted_retry_reason, derived_size, exit_kind, flush_reason, for_service_reason,
                                  imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
-                                 else_once_reason, module_constants, once_reason, returned_sizes, shim_reason, while_trips)
+                                 else_once_reason, module_constants, module_initialisers, once_reason, returned_sizes,
+                                 shim_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -205,6 +206,7 @@ class FileContext(NameResolution):
         self._returned: Optional[Dict[str, Tuple[Optional[float], ...]]] = None
         self._module_node: Optional[cst.Module] = None
         self._top_functions: Optional[set] = None
+        self._initialisers: Optional[Dict[str, FrozenSet[str]]] = None  # module_initialisers, on first need
 
     # -- what rules read --------------------------------------------------------------
     @property
@@ -303,7 +305,7 @@ class FileContext(NameResolution):
         self.constants = module_constants(node)
         self.summary.constants = self.constants
         self.summary.exports = literal_all(node)
-        self._module_node, self._returned = node, None
+        self._module_node, self._returned, self._initialisers = node, None, None
 
     def _before_assign(self, node: cst.Assign) -> None:
         self._note_attr_writes(node)
@@ -404,6 +406,19 @@ class FileContext(NameResolution):
     def _enter_suite(self, node: cst.SimpleStatementSuite) -> None:
         if self.frames and self.frames[-1].body is node:
             self._start_body(node)
+            return
+        parent = self.stack[-2] if len(self.stack) >= 2 else None
+        if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
+            # `if _re is None: _init_re()` on one line: cold like the block form
+            reason = once_reason(parent.test, node, self._module_initialisers())  # type: ignore[attr-defined]
+            if reason:
+                self._cold_blocks.append((node, reason))
+
+    def _module_initialisers(self) -> Dict[str, FrozenSet[str]]:
+        """repetition.module_initialisers of the module being walked, read once on first need."""
+        if self._initialisers is None:
+            self._initialisers = module_initialisers(self._module_node) if self._module_node is not None else {}
+        return self._initialisers
 
     def _enter_block(self, node: cst.IndentedBlock) -> None:
         if self.frames and self.frames[-1].body is node:
@@ -418,7 +433,8 @@ class FileContext(NameResolution):
         runs on a miss only, so it is cold whatever calls it."""
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
-            reason = once_reason(parent.test, node) or shim_reason(parent.test) or flush_reason(parent.test)  # type: ignore[attr-defined]
+            reason = once_reason(parent.test, node, self._module_initialisers()) or shim_reason(parent.test) \
+                or flush_reason(parent.test)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         elif type(parent) is cst.Else and self.frames and len(self.stack) >= 3 and \

@@ -909,13 +909,17 @@ def _assigned_names(loop: cst.CSTNode) -> set:
 
 
 # -- code that runs once per key, or once ------------------------------------------------
-def once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[str]:
+def once_reason(test: cst.BaseExpression, body: cst.BaseSuite,
+                initialisers: Optional[Dict[str, FrozenSet[str]]] = None) -> Optional[str]:
     """Why the body of `if <test>: <body>` runs only on a cache miss or a first use, or None.
 
     `if key not in self._cache: self._cache[key] = build(key)`, `if self._schema is None:
     self._schema = load()`, `if not hasattr(self, "_x"): self._x = ...`: the body fills what
-    the test checks, so later runs skip it."""
+    the test checks, so later runs skip it. `initialisers` (module_initialisers) names the
+    module's functions that set module globals: `if _re is None: _init_re()` fills `_re` too."""
     assigned = set(_assigned(body))
+    if initialisers:
+        assigned.update(("name", name) for name in _initialised(body, initialisers))
     if not assigned:
         return None
     if type(test) is cst.BooleanOperation and type(test.operator) is cst.Or:
@@ -1108,11 +1112,51 @@ def _branch_suites(stmt: cst.CSTNode) -> Iterable[cst.CSTNode]:
             yield extra.body
 
 
+def module_initialisers(module: cst.Module) -> Dict[str, FrozenSet[str]]:
+    """Module-level functions that declare `global X` and assign X in their own top-level
+    statements: name -> those globals. distutils' `_init_regex()` compiles three patterns into
+    module globals, and `split_quoted` calls it only `if _wordchars_re is None:`."""
+    out: Dict[str, FrozenSet[str]] = {}
+    for stmt in module.body:
+        if type(stmt) is not cst.FunctionDef or type(stmt.body) is not cst.IndentedBlock:
+            continue
+        declared, bound = set(), set()
+        for line in stmt.body.body:
+            if type(line) is not cst.SimpleStatementLine:
+                continue
+            for small in line.body:
+                if type(small) is cst.Global:
+                    declared.update(item.name.value for item in small.names)
+                elif type(small) is cst.Assign:
+                    bound.update(t.target.value for t in small.targets if type(t.target) is cst.Name)
+        if declared & bound:
+            out[stmt.name.value] = frozenset(declared & bound)
+    return out
+
+
+def _initialised(body: cst.CSTNode, initialisers: Dict[str, FrozenSet[str]]) -> Iterable[str]:
+    """Globals that a bare call in `body` of one of the module's initialisers sets."""
+    for stmt in _statements(body):
+        if type(stmt) is cst.Expr and type(stmt.value) is cst.Call and type(stmt.value.func) is cst.Name:
+            yield from initialisers.get(stmt.value.func.value, ())
+
+
+def _statements(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    """The small statements of a block's lines, or of a one-line suite (`if x: f()`)."""
+    for stmt in getattr(body, "body", ()):
+        if type(stmt) is cst.SimpleStatementLine:
+            yield from stmt.body
+        elif type(body) is cst.SimpleStatementSuite:
+            yield stmt
+
+
 def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
     """("name", dotted) for `x = ...`/`self.x = ...`, ("sub", dotted) for `d[k] = ...`, in `body`
     and in the branches of the ifs, trys and withs in it (a miss block that picks how to build
     the entry still fills it)."""
-    for stmt in getattr(body, "body", ()):
+    # `if x is None: x = build()` on one line: the suite holds the small statements itself
+    lines = (body,) if type(body) is cst.SimpleStatementSuite else getattr(body, "body", ())
+    for stmt in lines:
         if type(stmt) in _BRANCHES and depth < 3:
             for suite in _branch_suites(stmt):
                 yield from _assigned(suite, depth + 1)
@@ -1121,7 +1165,7 @@ def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
             # a loop that fills the entry row by row: only its subscript stores fill the cache
             yield from (entry for entry in _assigned(stmt.body, depth + 1) if entry[0] == "sub")  # type: ignore[attr-defined]
             continue
-        if type(stmt) is not cst.SimpleStatementLine:
+        if type(stmt) is not cst.SimpleStatementLine and stmt is not body:
             continue
         for small in stmt.body:
             targets = []
