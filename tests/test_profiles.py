@@ -183,8 +183,9 @@ def test_seedsql_under_samplers_measures_the_hot_findings(checked, profiler):
     report = checked("seedsql", profiler)
     commit = _finding(report, "PFL301", "Session.commit")["measured"]
     # The commit's share: 0.03 with the database in memory (its schema rebuild and a free fsync),
-    # up to 0.1 on a disk. A sampler that missed it entirely would give 0; one percent is clear.
-    assert commit["ran"] is True and commit["sampled"] is True and commit["share"] > 0.01
+    # up to 0.1 on a disk, and 0.0098 once on a fresh CI machine (a few samples of ~250 at 500 Hz).
+    # A sampler that missed it entirely would give 0: any sample of it is the behaviour.
+    assert commit["ran"] is True and commit["sampled"] is True and commit["share"] > 0
     assert report["profiles"][0]["matched"] > 0
     assert report["unexplained"], "the bench spends time in functions no rule flags"
 
