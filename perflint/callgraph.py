@@ -1525,17 +1525,17 @@ class Program(Frequencies):
                 verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound, fn.default_facts)
                 if verdict is False:
                     return None
-                if verdict is not True and verdict.startswith("new:"):  # an object the caller builds
+                if verdict is not True:
                     kind, _, rest = name.split(":", 2)
-                    if self.built_instance(edge, verdict[4:], rest) is (kind == "notisa"):
-                        return None
-                elif verdict is not True:  # "@param": the caller's own callers decide
-                    kind, _, rest = name.split(":", 2)
-                    if kind in ("isa", "notisa") and self._receiver_instance(edge, verdict[1:], rest):
-                        if kind == "notisa":
-                            return None  # `isinstance(ti, TaskInstance)` given the caller's own `self`
-                        continue
-                    passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
+                    if verdict.startswith("new:"):  # an object the caller builds
+                        if self.built_instance(edge, verdict[4:], rest) is (kind == "notisa"):
+                            return None
+                    else:  # "@param": the caller's own callers decide
+                        if kind in ("isa", "notisa") and self._receiver_instance(edge, verdict[1:], rest):
+                            if kind == "notisa":
+                                return None  # `isinstance(ti, TaskInstance)` given the caller's own `self`
+                            continue
+                        passed_on.append(f"{kind}:{verdict[1:]}:" + ("" if kind in ("truthy", "falsy") else rest))
                 if name.startswith("isa:") and not passes_type(site.arg_types, fn.params, name, bound):
                     return None
             elif name.startswith("absent:"):

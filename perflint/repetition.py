@@ -1121,14 +1121,11 @@ def module_initialisers(module: cst.Module) -> Dict[str, FrozenSet[str]]:
         if type(stmt) is not cst.FunctionDef or type(stmt.body) is not cst.IndentedBlock:
             continue
         declared, bound = set(), set()
-        for line in stmt.body.body:
-            if type(line) is not cst.SimpleStatementLine:
-                continue
-            for small in line.body:
-                if type(small) is cst.Global:
-                    declared.update(item.name.value for item in small.names)
-                elif type(small) is cst.Assign:
-                    bound.update(t.target.value for t in small.targets if type(t.target) is cst.Name)
+        for small in _statements(stmt.body):
+            if type(small) is cst.Global:
+                declared.update(item.name.value for item in small.names)
+            elif type(small) is cst.Assign:
+                bound.update(t.target.value for t in small.targets if type(t.target) is cst.Name)
         if declared & bound:
             out[stmt.name.value] = frozenset(declared & bound)
     return out
@@ -1142,12 +1139,13 @@ def _initialised(body: cst.CSTNode, initialisers: Dict[str, FrozenSet[str]]) -> 
 
 
 def _statements(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    """The small statements of a block's lines, or of a one-line suite (`if x: f()`)."""
+    """The small statements of a block's own lines, or of a one-line suite (`if x: f()`)."""
+    if type(body) is cst.SimpleStatementSuite:
+        yield from body.body  # type: ignore[attr-defined]
+        return
     for stmt in getattr(body, "body", ()):
         if type(stmt) is cst.SimpleStatementLine:
             yield from stmt.body
-        elif type(body) is cst.SimpleStatementSuite:
-            yield stmt
 
 
 def _assigned(body: cst.CSTNode, depth: int = 0) -> Iterable[Tuple[str, str]]:
