@@ -8,7 +8,6 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.djangomodels import LOADERS, loaded_relations
 from perflint.effects import (locks_row, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS, call_effects,
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
@@ -50,6 +49,8 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     literal_all,
     value_expr,
 )
+# after values: djangomodels imports values, which imports djangomodels back
+from perflint.djangomodels import LOADERS, loaded_relations  # noqa: E402
 
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
 COMPREHENSION_KINDS = {
