@@ -49,6 +49,8 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     literal_all,
     value_expr,
 )
+# after values: djangomodels imports values, which imports djangomodels back
+from perflint.djangomodels import LOADERS, loaded_relations  # noqa: E402
 
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
 COMPREHENSION_KINDS = {
@@ -168,6 +170,7 @@ class FileContext(NameResolution):
         self._raw_metaclasses: List[Tuple[ClassSummary, str, str]] = []
         self._raw_held: List[Tuple[ClassSummary, str, str]] = []  # class_held
         self._raw_related: List[Tuple[ClassSummary, str, str, str]] = []  # djangomodels.declared_relation
+        self._raw_managers: List[Tuple[ClassSummary, str, str, str]] = []  # djangomodels.manager_classes
         self._enter = {
             cst.FunctionDef: self._enter_function,
             cst.ClassDef: self._enter_class,
@@ -878,6 +881,10 @@ class FileContext(NameResolution):
                 self._note_parsed_param(node)
         if type(func) is cst.Name and func.value == "getattr":
             self._record_dispatch(node)
+        elif fn is not None and type(func) is cst.Attribute and func.attr.value in LOADERS:
+            loaded = loaded_relations(node)
+            if loaded:
+                fn.prefetches += tuple(r for r in loaded if r not in fn.prefetches)
         elif type(func) is cst.Attribute and (func.attr.value in MUTATORS or func.attr.value in _SETATTR) \
                 or type(func) is cst.Name and func.value in _SETATTR:
             self._note_attr_writes(node)
@@ -1237,6 +1244,10 @@ class FileContext(NameResolution):
             resolved = self._resolve_raw_dotted(target, scope)
             if resolved:
                 cls.related += ((name, f"g:{resolved}"),)
+        for cls, attr, made_of, scope in self._raw_managers:
+            resolved = self._resolve_raw_dotted(made_of, scope)
+            if resolved:
+                cls.managers += ((attr, f"g:{resolved}"),)
         if self._pending:
             summary.candidates.extend(positioned(self._pending, module, self.source, self.node_lines, self._finish_target))
         self._pending = []

@@ -4,7 +4,9 @@ declare with `related_name=`.
 
 Phase 1 (context.py) records, per class, each relation field's declared `related_name` and
 target as written (ClassSummary.related), and what its `class Meta:` says (`abstract = True`,
-`app_label`). Phase 2 (`reverse_names`) expands Django's `%(class)s`, `%(model_name)s` and
+`app_label`); the managers a class body makes of the program's queryset and manager classes
+(ClassSummary.managers), and per function the relations its select_related/prefetch_related
+calls name (FunctionSummary.prefetches), for `prefetched_by`. Phase 2 (`reverse_names`) expands Django's `%(class)s`, `%(model_name)s` and
 `%(app_label)s` placeholders for every concrete class that holds the field (an abstract
 model's fields are copied into each concrete subclass), drops `+` (no reverse manager) and
 files each name under the class the field points to. Both halves read only summaries, so a
@@ -13,7 +15,7 @@ cached file's facts stay correct when another file changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -126,3 +128,83 @@ def has_reverse_manager(program: Program, model: str, name: str) -> bool:
         return False
     names = reverse_names(program)
     return any(name in names.get(klass, ()) for klass in program.mro(resolved[1]))
+
+
+# Queryset methods that load relations with the rows (`select_related("plan")`).
+LOADERS = ("select_related", "prefetch_related")
+
+
+def loaded_relations(call: cst.Call) -> Tuple[str, ...]:
+    """The relations a `select_related(...)`/`prefetch_related(...)` call loads onto each
+    row: the first part of each literal lookup (`"owners__profile"`: owners) and of each
+    `Prefetch("plan", ...)`. A `Prefetch("projects", to_attr="x")` fills the list `x`, not the
+    relation's own cache (reading `row.projects` still queries): only a longer lookup's first
+    part is loaded then, on the way."""
+    out: List[str] = []
+    for arg in call.args:
+        if arg.star or arg.keyword is not None:
+            continue
+        value = arg.value
+        whole = True
+        if type(value) is cst.Call:
+            if (values.dotted_text(value.func) or "").rpartition(".")[2] != "Prefetch":  # type: ignore[attr-defined]
+                continue
+            given = [a for a in value.args if not a.star]  # type: ignore[attr-defined]
+            first = next((a.value for a in given if a.keyword is None or a.keyword.value == "lookup"), None)
+            whole = not any(a.keyword is not None and a.keyword.value == "to_attr" for a in given)
+            if first is None:
+                continue
+            value = first
+        text = value.evaluated_value if type(value) is cst.SimpleString else None  # type: ignore[attr-defined]
+        if not isinstance(text, str) or not text:
+            continue
+        head, sep, _ = text.partition("__")
+        if whole or sep:
+            out.append(head)
+    return tuple(out)
+
+
+def manager_classes(value: cst.BaseExpression) -> Tuple[str, ...]:
+    """The classes, as written, a manager built in a class body draws its methods from:
+    `QS.as_manager()` (QS), `M.from_queryset(QS)()` (M and QS). Empty for anything else (a
+    plain `M()` is an attribute type already)."""
+    if type(value) is not cst.Call or value.args:  # type: ignore[attr-defined]
+        return ()
+    func = value.func  # type: ignore[attr-defined]
+    if type(func) is cst.Attribute and func.attr.value == "as_manager":  # type: ignore[attr-defined]
+        text = values.dotted_text(func.value)  # type: ignore[attr-defined]
+        return (text,) if text else ()
+    if type(func) is cst.Call and type(func.func) is cst.Attribute and func.func.attr.value == "from_queryset" \
+            and len(func.args) == 1 and not func.args[0].star:  # type: ignore[attr-defined]
+        texts = (values.dotted_text(func.func.value), values.dotted_text(func.args[0].value))  # type: ignore[attr-defined]
+        return tuple(t for t in texts if t)
+    return ()
+
+
+def prefetched_by(program: Program, model: str, relation: str, methods: Iterable[str]) -> bool:
+    """Whether a chain from `model.objects` that calls `methods` loads `relation` in one of
+    them: a method of the manager's own classes in the program (the queryset class of
+    `as_manager()`/`from_queryset()`, the manager class, their bases), or the manager's
+    `get_queryset`, which every chain from it goes through, names the relation to
+    select_related/prefetch_related in its body."""
+    resolved = program.resolve_dotted(model)
+    if resolved is None or resolved[0] != "class":
+        return False
+    sources: List[str] = []
+    for klass in program.mro(resolved[1]):  # the first class that declares `objects` sets it
+        cls = program.classes[klass][1]
+        sources = [typ for attr, typ in cls.managers if attr == "objects"]
+        if not sources and cls.attr_types.get("objects"):
+            sources = [cls.attr_types["objects"]]
+        if sources or "objects" in cls.attrs:
+            break
+    wanted = set(methods) | {"get_queryset"}
+    for source in sources:
+        found = program.resolve_dotted(source[2:])
+        if found is None or found[0] != "class":
+            continue
+        for method in sorted(wanted):
+            fid = program.lookup_method(found[1], method)
+            if fid is not None and fid in program.functions and relation in program.functions[fid][1].prefetches:
+                return True
+    return False

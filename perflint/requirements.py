@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Optional
 
-from perflint.djangomodels import has_reverse_manager
+from perflint.djangomodels import has_reverse_manager, prefetched_by
 from perflint.effects import BATCHES_IN, HOLDS_TRANSACTION
 from perflint.finding import Candidate
 from perflint.passed import external_names, passes_fixed, passes_kept, passes_settled, passes_table_entry
@@ -179,6 +179,15 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # %(class)s placeholders expanded for the concrete models that hold it
             model, _, name = req[len("reverse-name:"):].rpartition(":")
             if not has_reverse_manager(program, model, name):
+                return None
+        elif req.startswith("!prefetched-by:"):
+            # !prefetched-by:<dotted model>:<relation>:<method>,<method> -- a chain from
+            # `model.objects` calling these methods: one the program defines on that manager
+            # or its queryset class (or the manager's get_queryset) select_related()s or
+            # prefetch_related()s the relation (weblate's `Billing.objects.prefetch()`,
+            # labelled FALSE in session 31)
+            model, relation, methods = req[len("!prefetched-by:"):].rsplit(":", 2)
+            if prefetched_by(program, model, relation, [m for m in methods.split(",") if m]):
                 return None
         elif req.startswith("!custom-save:"):
             # bulk_create()/bulk_update() skip Model.save(): a model of the program that

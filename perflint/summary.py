@@ -100,6 +100,10 @@ class FunctionSummary:
     # `<param>=<fact>` for each parameter whose default is a literal (guards.default_facts): what
     # a call that leaves it out passes, for the `isinstance` tests it decides (flag_verdict)
     default_facts: Tuple[str, ...] = ()
+    # the relations its body names to `select_related(...)`/`prefetch_related(...)`, each
+    # lookup's first part (djangomodels.loaded_relations): a queryset or manager method of the
+    # program that a caller's chain calls loads them as if the caller had spelled them (PFL503)
+    prefetches: Tuple[str, ...] = ()
 
     def takes_receiver(self) -> bool:
         """Whether its first parameter is the receiver (`self`, `cls`), not a caller's argument."""
@@ -129,6 +133,10 @@ class ClassSummary:
     related: Tuple[Tuple[str, str], ...] = ()
     abstract: bool = False
     app_label: str = ""
+    # managers a class body makes of the program's classes (`objects = QS.as_manager()`,
+    # `objects = M.from_queryset(QS)()`): (attribute, "g:<dotted class>"), one per class it
+    # draws methods from; a plain `objects = M()` is in attr_types (djangomodels.manager_classes)
+    managers: Tuple[Tuple[str, str], ...] = ()
     # the metaclass the class statement names (`metaclass=M`, a base `six.with_metaclass(M,
     # ...)`, a decorator `@six.add_metaclass(M)`): "g:<dotted class>", or "" (ValueFlow.made_by)
     metaclass: str = ""

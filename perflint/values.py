@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.djangomodels import declared_relation
+from perflint.djangomodels import declared_relation, manager_classes
 from perflint.summary import MODULE_SCOPE, STAR_SEGMENT
 
 _BUILTINS = frozenset(dir(builtins))
@@ -770,13 +770,19 @@ class NameResolution:
 
     def _note_model_field(self, node: cst.Assign) -> None:
         """In a class body: a Django model's relation field with a `related_name`
-        (ClassSummary.related), or its Meta's `abstract = True` / `app_label = "..."`
+        (ClassSummary.related), a manager made of a queryset class (ClassSummary.managers), or
+        its Meta's `abstract = True` / `app_label = "..."`
         (djangomodels.py)."""
         frames = self.frames
         if frames[-1].cls is None:
             return
         value = node.value
         if type(value) is cst.Call:
+            bound = node.targets[0].target
+            if len(node.targets) == 1 and type(bound) is cst.Name:
+                for made_of in manager_classes(value):
+                    self._raw_managers.append((frames[-1].cls, bound.value, made_of,  # type: ignore[attr-defined]
+                                               self._scope_for_resolution()))
             found = declared_relation(value)
             if found is not None:
                 name, target, literal = found

@@ -78,7 +78,15 @@ class QueryInLoop(Rule):
     expanded for each concrete model that holds the field; `"+"` declares none). A loop over
     a slice of the queryset (`docs = docs[:max]`, taken or not) walks the chain it slices, and
     a `prefetch_related` of the relation in an earlier binding of it (`docs = docs.filter(...)`
-    after `docs = Doc.objects.prefetch_related("revisions")`) still serves `.all()`. In a file that
+    after `docs = Doc.objects.prefetch_related("revisions")`) still serves `.all()`. A method of
+    the model's own queryset or manager class that the chain calls loads what its body names to
+    `select_related`/`prefetch_related`, as if the chain spelled it: `Billing.objects.prefetch()`
+    with `objects = BillingQuerySet.as_manager()` (or `BillingManager.from_queryset(
+    BillingQuerySet)()`, or a `BillingManager()` whose `get_queryset` selects it) and
+    `def prefetch(self): return self.prefetch_related("plan")` reads `b.plan` from what was
+    loaded (weblate's billing list, labelled FALSE in session 31); a relation the method does
+    not name, or prefetches into another attribute (`Prefetch("plan", to_attr="plans")`), is
+    still reported. In a file that
     imports django-treebeard or wagtail (whose `Page` is a treebeard node), a tree node's
     query method (`get_parent()`, `get_next_sibling()`, `get_children_count()`, ...) called
     in a loop on a node the loop rebinds is a query per node: `page = page.get_parent()` up
@@ -379,8 +387,9 @@ class QueryInLoop(Rule):
     def begin_file(self, ctx) -> None:
         super().begin_file(ctx)
         self._relations: Dict[str, Set[str]] = {}  # model class in this file -> relation fields
-        self._querysets: List[Dict[str, Tuple[str, bool]]] = []  # per function: local -> (model, preloaded)
-        self._active: List[Tuple[str, str, bool, cst.CSTNode]] = []  # (target, model, preloaded, loop)
+        # per function: local -> (model, preloaded, the methods its chain calls)
+        self._querysets: List[Dict[str, Tuple[str, bool, Tuple[str, ...]]]] = []
+        self._active: List[Tuple[str, str, Tuple[str, ...], cst.CSTNode]] = []  # (target, model, methods, loop)
         self._reported: Set[Tuple[int, str]] = set()
         self._assigned: List[Dict[str, cst.BaseExpression]] = []  # per function: local -> last value
         self._loop_assigned: List[Set[str]] = [set()]  # per function: names bound inside a loop
@@ -974,7 +983,7 @@ class QueryInLoop(Rule):
         qs = queryset_chain(node.value)
         name = node.targets[0].target.value
         if qs is not None:
-            self._querysets[-1][name] = qs
+            self._querysets[-1][name] = (qs[0], qs[1], _chain_methods(node.value))
         else:
             self._querysets[-1].pop(name, None)
 
@@ -982,11 +991,12 @@ class QueryInLoop(Rule):
         if not isinstance(node.target, cst.Name):
             return
         self._enter_rows(node.target, node.iter, node)
-        qs = queryset_chain(node.iter)
+        found = queryset_chain(node.iter)
+        qs = None if found is None else (found[0], found[1], _chain_methods(node.iter))
         if qs is None and isinstance(node.iter, cst.Name) and self._querysets:
             qs = self._querysets[-1].get(node.iter.value)
         if qs is not None and not qs[1]:
-            self._active.append((node.target.value, qs[0], qs[1], node))
+            self._active.append((node.target.value, qs[0], qs[2], node))
 
     def leave_For(self, node: cst.For) -> None:
         if self._active and self._active[-1][3] is node:
@@ -1200,7 +1210,7 @@ class QueryInLoop(Rule):
         inner = node.value
         if not (isinstance(inner, cst.Attribute) and isinstance(inner.value, cst.Name)):
             return
-        for target, model, _, loop in reversed(self._active):
+        for target, model, methods, loop in reversed(self._active):
             if inner.value.value != target:
                 continue
             field = inner.attr.value
@@ -1212,6 +1222,7 @@ class QueryInLoop(Rule):
             if local is not None:
                 if field not in local:
                     return
+                qualified = f"{self.ctx.summary.module}.{model}"
                 requires: Tuple[str, ...] = ("repeated",)
                 confidence = "high"
             elif model in self._model_classes():
@@ -1222,6 +1233,9 @@ class QueryInLoop(Rule):
                     return  # the model is not imported from the scanned code: nothing to check
                 requires = ("repeated", f"attr-type:{qualified}:{field}:{','.join(RELATION_FIELDS)}")
                 confidence = "high"
+            # a method of the model's own manager or queryset class that the chain calls (or its
+            # get_queryset) may load the relation, as if the chain spelled it (phase 2)
+            requires += (f"!prefetched-by:{qualified}:{field}:{','.join(methods)}",)
             self._reported.add((id(loop), field))
             self.report(node, f"{target}.{field} reads a relation of each {model} of a queryset built without "
                               f"select_related/prefetch_related: one query per item (N+1)",
@@ -1378,6 +1392,19 @@ def _formats_identifier(expr: cst.BaseExpression) -> bool:
         text = literal.evaluated_value
         return any(not _VALUE_CONTEXT.search(text[: m.start()]) for m in _PLACEHOLDER.finditer(text))
     return True
+
+
+def _chain_methods(expr: cst.BaseExpression) -> Tuple[str, ...]:
+    """The methods a `Model.objects....` chain calls, in order (`Billing.objects.prefetch()
+    .order_by(...)`: prefetch, order_by)."""
+    methods: List[str] = []
+    while isinstance(expr, (cst.Call, cst.Attribute)):
+        if isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value not in methods:
+                methods.append(expr.func.attr.value)
+            expr = expr.func
+        expr = expr.value if isinstance(expr, cst.Attribute) else expr
+    return tuple(reversed(methods))
 
 
 def _prefetched(expr: cst.BaseExpression) -> Optional[Set[str]]:
