@@ -674,6 +674,27 @@ def _signature(tmp: str) -> Tuple[float, float]:
     return _pair(lambda: inspect.signature(factory), lambda: kept)
 
 
+def _stack_frames(depth: int, context: int) -> Tuple[float, float]:
+    """inspect.stack(context)[1] taken 40 calls deep against sys._getframe(1) at the same depth,
+    per frame of the stack (the harness's own frames included): what reading one caller costs."""
+    import inspect
+
+    def deep(n: int, fn: Callable[[], object]) -> object:
+        return fn() if n == 0 else deep(n - 1, fn)
+
+    frames = deep(depth, lambda: len(inspect.stack(0)))
+    return _pair(lambda: deep(depth, lambda: inspect.stack(context)[1]),
+                 lambda: deep(depth, lambda: sys._getframe(1)), per=frames)  # type: ignore[arg-type]
+
+
+def _stack_frame(tmp: str) -> Tuple[float, float]:
+    return _stack_frames(40, 1)
+
+
+def _stack_frame_bare(tmp: str) -> Tuple[float, float]:
+    return _stack_frames(40, 0)
+
+
 def _constant_table(tmp: str) -> Tuple[float, float]:
     """A 100-entry dict display of constants built in the function to look one entry up,
     against the same table kept at module level: per entry built."""
@@ -919,6 +940,8 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("build-element", "len() of a collection built by a call per element (a small object each)", "len() of its source", "element"), _build_element),
     (CostSpec("stat-path", "os.path.exists() per call of a path that does not change (a stat system call)", "the answer kept from the first call", "execution"), _stat_path),
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
+    (CostSpec("stack-frame-record", "inspect.stack() to read one caller, per frame on the stack (a FrameInfo with source lines each)", "sys._getframe(1)", "frame"), _stack_frame),
+    (CostSpec("stack-frame-record-bare", "inspect.stack(0) to read one caller, per frame on the stack (a FrameInfo without source lines)", "sys._getframe(1)", "frame"), _stack_frame_bare),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
     (CostSpec("namedtuple-class", "collections.namedtuple() per call (generates and execs the class)", "the class defined once", "execution"), _namedtuple_class),
     (CostSpec("dataclass-class", "dataclasses.make_dataclass() per call", "the class defined once", "execution"), _dataclass_class),

@@ -29,6 +29,8 @@ SHIPPED = Path(__file__).with_name("data") / "costs.toml"
 # list) to a fixed, modest size: they are program state, not a table, and rarely grow with it.
 DEFAULT_BYTES = 4096  # a page, a small document
 DEFAULT_ELEMENTS = 100
+# A call stack's depth at run time: an application inside a framework runs tens of frames deep.
+DEFAULT_FRAMES = 30
 
 
 class CostsError(Exception):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from perflint.backends import LOCAL_QUERY, Backends
 from perflint.config import CONFIDENCE_FACTORS, Config, Override
-from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, CostTable
+from perflint.costs import DEFAULT_BYTES, DEFAULT_ELEMENTS, DEFAULT_FRAMES, CostTable
 from perflint.datawalk import OWN_RUN, growth_size, grower_of, own_steps, own_steps_start
 from perflint.finding import SEVERITY_RANK, Candidate, Finding, Loop
 from perflint.units import format_time
@@ -217,6 +217,8 @@ class Scorer:
             return float(DEFAULT_BYTES), f"{DEFAULT_BYTES} bytes (size unknown: a page)"
         if per == "statement":
             return 1.0, "1 statement (how many the callee sends is not known)"
+        if per == "frame":
+            return float(DEFAULT_FRAMES), f"{DEFAULT_FRAMES} frames (stack depth unknown: a framework's call stack)"
         if per in ("row", "item"):
             return self.config.loop_trips, f"{self.config.loop_trips:g} {per}s (size unknown: loop-trips)"
         return float(DEFAULT_ELEMENTS), f"{DEFAULT_ELEMENTS} {per}s (size unknown: a modest structure)"
