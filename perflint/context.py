@@ -17,6 +17,7 @@ from perflint.guards import (argument_facts, argument_types, flag_params, guarde
                              built_class, built_locals, default_facts,
                              bound_otherwise, either_guards, falsy_literal)
 from perflint.finding import Loop
+from perflint.djangomodels import LOADERS, loaded_relations
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
 from perflint.positions import start_line, positioned
@@ -49,8 +50,6 @@ from perflint.values import (  # noqa: F401 - dotted_parts, dotted_text, annotat
     literal_all,
     value_expr,
 )
-# after values: djangomodels imports values, which imports djangomodels back
-from perflint.djangomodels import LOADERS, loaded_relations  # noqa: E402
 
 _CONF_RANK = {"low": 0, "medium": 1, "high": 2}
 COMPREHENSION_KINDS = {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from perflint import values  # values.py imports this module: its names are read at call time
+from perflint import values  # values.py imports this module back: its names are read at call time
 
 if TYPE_CHECKING:  # pragma: no cover
     from perflint.callgraph import Program

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.djangomodels import declared_relation, manager_classes
+from perflint import djangomodels  # it imports this module back: its names are read at call time
 from perflint.summary import MODULE_SCOPE, STAR_SEGMENT
 
 _BUILTINS = frozenset(dir(builtins))
@@ -780,10 +780,10 @@ class NameResolution:
         if type(value) is cst.Call:
             bound = node.targets[0].target
             if len(node.targets) == 1 and type(bound) is cst.Name:
-                for made_of in manager_classes(value):
+                for made_of in djangomodels.manager_classes(value):
                     self._raw_managers.append((frames[-1].cls, bound.value, made_of,  # type: ignore[attr-defined]
                                                self._scope_for_resolution()))
-            found = declared_relation(value)
+            found = djangomodels.declared_relation(value)
             if found is not None:
                 name, target, literal = found
                 cls = frames[-1].cls
