@@ -695,6 +695,38 @@ def _stack_frame_bare(tmp: str) -> Tuple[float, float]:
     return _stack_frames(40, 0)
 
 
+class _SameHash:
+    """An object whose __eq__ compares a field and whose __hash__ ignores it (PFL509)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameHash) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return 1
+
+
+class _KeyHash(_SameHash):
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def _hash_collision(tmp: str) -> Tuple[float, float]:
+    """Membership tests of every element of a set of 100 objects that all hash alike, against
+    the same set hashed by the key __eq__ compares; per element of the set (a test compares
+    with half of them on average)."""
+    same = [_SameHash(i) for i in range(100)]
+    keyed = [_KeyHash(i) for i in range(100)]
+    same_set, keyed_set = set(same), set(keyed)
+    return _pair(lambda: [x in same_set for x in same], lambda: [x in keyed_set for x in keyed], per=100 * 100)
+
+
 def _constant_table(tmp: str) -> Tuple[float, float]:
     """A 100-entry dict display of constants built in the function to look one entry up,
     against the same table kept at module level: per entry built."""
@@ -942,6 +974,7 @@ SPECS: List[Tuple[CostSpec, Optional[Measure]]] = [
     (CostSpec("inspect-signature", "inspect.signature() per call of a callable fixed for the process", "the Signature kept from the first call", "execution"), _signature),
     (CostSpec("stack-frame-record", "inspect.stack() to read one caller, per frame on the stack (a FrameInfo with source lines each)", "sys._getframe(1)", "frame"), _stack_frame),
     (CostSpec("stack-frame-record-bare", "inspect.stack(0) to read one caller, per frame on the stack (a FrameInfo without source lines)", "sys._getframe(1)", "frame"), _stack_frame_bare),
+    (CostSpec("hash-collision-element", "a set lookup among objects that all hash alike (an __eq__ call per entry it passes), per element of the set", "the set hashed by the key __eq__ compares", "element"), _hash_collision),
     (CostSpec("constant-table-element", "a constant dict display built per call to look one entry up", "the table kept at module level", "element"), _constant_table),
     (CostSpec("namedtuple-class", "collections.namedtuple() per call (generates and execs the class)", "the class defined once", "execution"), _namedtuple_class),
     (CostSpec("dataclass-class", "dataclasses.make_dataclass() per call", "the class defined once", "execution"), _dataclass_class),

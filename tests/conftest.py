@@ -69,7 +69,7 @@ ROUND_COSTS = {
     "commit": 1e-3, "connect": 1e-4, "connect-network": 3e-3, "open-file": 1e-5, "schema-read": 2e-4,
     "whole-file-dump-element": 1e-5, "buffer-alloc": 2e-7, "struct-format": 1e-8, "copy-byte": 5e-11, "list-copy-element": 2e-9, "dict-copy-element": 4e-9,
     "text-append-byte": 5e-11, "regex-search-byte": 1e-8, "find-byte": 1e-9, "entry-points-scan": 5e-3, "process-spawn": 1e-3,
-    "build-element": 2e-7, "stat-path": 2e-6, "inspect-signature": 2e-5, "stack-frame-record": 2e-5, "stack-frame-record-bare": 1e-5,
+    "build-element": 2e-7, "stat-path": 2e-6, "inspect-signature": 2e-5, "hash-collision-element": 4e-8, "stack-frame-record": 2e-5, "stack-frame-record-bare": 1e-5,
     "constant-table-element": 1e-7, "temp-file-write": 2e-4,
     "render-node-element": 1e-6, "hash-node-element": 2e-7, "parse-text-ctor": 2e-6, "record-parse": 4e-6, "schema-check-element": 2e-5,
     "orm-flush": 1.5e-4, "orm-flush-network": 4.5e-4, "index-ddl-statement": 3e-4,
