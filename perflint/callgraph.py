@@ -1668,7 +1668,9 @@ class Program(Frequencies):
     def _spread_transactions(self) -> None:
         """Which functions run inside a transaction some caller holds open, on every chain as
         hot as their hottest (a greatest fixed point: a function is in one until a chain that
-        reaches it at full heat without one shows otherwise; roots are in none)."""
+        reaches it at full heat without one shows otherwise; roots are in none). A call made
+        per item inside a `try` that makes each item its own unit of failure (CallSite.isolated)
+        counts as one here: Frequencies.outside_heat then counts from it, once per item."""
         hot_in: Dict[str, List[Edge]] = {}
         heat, cold_roots = self.heat, self.cold_roots
         for fid, edges in sorted(self.edges.items()):
@@ -1692,7 +1694,7 @@ class Program(Frequencies):
             fid = queue.popleft()
             if not inside[fid]:
                 continue
-            if not all(e.site.in_transaction or inside.get(e.caller, False) for e in hot_in[fid]):
+            if not all(e.site.in_transaction or e.site.isolated >= 0 or inside.get(e.caller, False) for e in hot_in[fid]):
                 inside[fid] = False
                 queue.extend(e.callee for e in self.edges[fid] if inside.get(e.callee))
         self.in_transaction = {fid: True for fid, value in inside.items() if value}

@@ -8,7 +8,8 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from perflint.effects import (locks_row, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC, SYSTEM_CHECK_REGISTERS, call_effects,
+from perflint.effects import (caught_errors, locks_row, outside_errors, REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC,
+                              SYSTEM_CHECK_REGISTERS, call_effects,
                               change_guarded, connects_migrate_hook, migrate_hook_decorated, name_effects,
                               periodic_decorated, receiver_signal,
                               transaction_block, transaction_decorated, unchanged_exit)
@@ -903,7 +904,8 @@ class FileContext(NameResolution):
             self._note_lock()
         site = CallSite(target="", line=self.line, loops=self.loops, text=(".".join(parts) if parts else None) or _callee_text(func),
                         cold=bool(cold), cold_reason=cold, callee=callee, args=args, kwargs=kwargs, callbacks=callbacks,
-                        in_transaction=self.in_transaction_block(), locked=self._locked_depth(), passed=passed_arguments(node),
+                        in_transaction=self.in_transaction_block(), locked=self._locked_depth(), isolated=self._isolated_depth(),
+                        passed=passed_arguments(node),
                         guards=self._param_guards(), arg_types=argument_types(node, self._range_targets()),
                         arg_facts=self._argument_facts(node) + self._receiver_facts(node))
         self._raw_calls.append((site, raw, self.function_qualname))
@@ -988,6 +990,27 @@ class FileContext(NameResolution):
             if any(statement is child for statement in body[index + 1:]):
                 found = depth
         return found
+
+    def _isolated_depth(self) -> int:
+        """CallSite.isolated: the number of loops of this function around the innermost `try`
+        with handlers whose body holds the current call, when that `try` sits in a loop and
+        catches only errors of something other than the database (effects.outside_errors);
+        else -1."""
+        if not self._loops:
+            return -1
+        stack = self.stack
+        for i in range(len(stack) - 2, 0, -1):
+            node = stack[i]
+            node_type = type(node)
+            if node_type in _SCOPE_TYPES:
+                return -1
+            if node_type is cst.Try and node.handlers:  # type: ignore[attr-defined]
+                if stack[i + 1] is not node.body or not outside_errors(caught_errors(node)):  # type: ignore[attr-defined]
+                    return -1  # in a handler, an else or a finally; or it catches database errors
+                above = {id(n) for n in stack[:i]}
+                depth = sum(1 for loop in self.loop_nodes if id(loop) in above)
+                return depth if depth else -1
+        return -1
 
     def _note_handed_call(self, site: CallSite, handed: tuple, scope: str, receiver: Optional[tuple]) -> None:
         """`executor.submit(fn, a)`, `loop.run_in_executor(None, fn, a)`, `asyncio.to_thread(fn,

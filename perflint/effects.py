@@ -334,6 +334,34 @@ SAVEPOINT_CM = re.compile(r"^_*(begin_nested|savepoint|nested_transaction)$", re
 CONNECTION = re.compile(r"(^|_)(conn|connection|cnx|con)$", re.I)
 
 
+# Errors a savepoint lets one statement raise without aborting the enclosing transaction.
+ROW_ERRORS = re.compile(r"(Integrity|Database|Data|Operational|Unique\w*|Constraint\w*)Error$|^IntegrityViolation$")
+
+
+def caught_errors(stmt: cst.Try) -> List[Optional[List[str]]]:
+    """Per handler of a `try`, the last names of the errors it catches (None for `except:`)."""
+    out: List[Optional[List[str]]] = []
+    for handler in stmt.handlers:
+        caught = handler.type
+        if caught is None:
+            out.append(None)
+            continue
+        parts = caught.elements if type(caught) is cst.Tuple else [caught]
+        out.append([(dotted_text(part.value if type(part) is cst.Element else part) or "").rpartition(".")[2]
+                    for part in parts])
+    return out
+
+
+def outside_errors(handlers: Optional[List[Optional[List[str]]]]) -> bool:
+    """Whether there are handlers and each catches only errors named for something other than
+    the database (no `except:`, no `Exception`, no database error): a payment provider's, a
+    lock's, the program's own."""
+    if not handlers:
+        return False
+    return all(names is not None and all(name and not ROW_ERRORS.search(name) and name not in ("Exception", "BaseException")
+                                         for name in names) for names in handlers)
+
+
 def savepoint_block(expr: cst.BaseExpression) -> bool:
     """Whether a `with` item opens a savepoint (`session.begin_nested()`), not a transaction."""
     if type(expr) is not cst.Call or type(expr.func) is not cst.Attribute:  # type: ignore[attr-defined]

@@ -23,6 +23,10 @@ RECURSION_LOOP = "x1 (each trip is a visit the recursion already counts)"
 # The root of a trace counted from a row lock (Frequencies.lock_heat): whatever loop calls it,
 # each call is one locked pass.
 LOCK_ROOT = "locks a row, then makes the call below under the lock: counted once per call, one locked pass"
+# The root of a trace outside a transaction counted from a call that makes each item its own unit
+# of failure (CallSite.isolated; Frequencies.outside_heat).
+ISOLATED_ROOT = ("makes the call below per item inside a `try` that catches a failure of something other than "
+                 "the database: each item is its own unit of failure, counted once per call")
 HEAT_CAP = 1e9  # executions per unit of work: deep chains and recursion do not overflow
 
 
@@ -101,6 +105,12 @@ class Frequencies:
         """The loops that multiply a call made under a row lock (CallSite.locked), counted
         from the lock: those inside the loops around the lock."""
         inside = edge.site.loops[edge.site.locked:]
+        return [loop for loop in self.edge_loops(edge) if loop in inside]
+
+    def isolated_loops(self, edge: Edge) -> Sequence[Loop]:
+        """The loops that multiply a call made per item inside a `try` that makes each item its
+        own unit of failure (CallSite.isolated): those inside that `try`."""
+        inside = edge.site.loops[edge.site.isolated:]
         return [loop for loop in self.edge_loops(edge) if loop in inside]
 
     def edge_trips(self, edge: "Edge", depth: int) -> List[Tuple[Loop, str]]:
@@ -192,10 +202,20 @@ class Frequencies:
             return False
         return self.hot.get(fid, False) or any(loop.data for loop in loops)
 
-    def looped(self, fid: str) -> bool:
+    def looped(self, fid: str, outside: bool = False) -> bool:
         """Whether a data loop in the scanned code calls, on the hottest chain, into `fid`:
         the repetition is ours to see, not only a role's assumption (a `__getitem__` runs per
-        item of some caller's loop, but that caller's item is its unit of work)."""
+        item of some caller's loop, but that caller's item is its unit of work). With
+        `outside`, on the chain a write outside a transaction is counted on (outside_heat),
+        when every chain as hot as the hottest holds one: the loop must be on that chain."""
+        if outside and self.in_transaction.get(fid, False):
+            held = self.chain_outside
+            self.chain_outside = {fid}
+            try:
+                chain = self.hot_chain(fid)
+                return any(loop.data for i in range(len(chain)) for loop in self._chain_loops(fid, chain, i))
+            finally:
+                self.chain_outside = held
         return any(loop.data for edge in self.hot_chain(fid) for loop in edge.site.loops)
 
     def hot_chain(self, fid: str) -> List[Edge]:
@@ -252,7 +272,7 @@ class Frequencies:
                 receiver = (receiver[0], receiver[1], receiver[2] + 1) if through is not None and \
                     through[1] is not None and target and target[0] in "mS" and \
                     receiver[2] + 1 <= RECEIVER_DEPTH and edge.caller not in self.roles else None
-            if outside and (edge.site.in_transaction or self.in_transaction.get(edge.caller, False)):
+            if outside and (edge.site.in_transaction or edge.site.isolated >= 0 or self.in_transaction.get(edge.caller, False)):
                 edge = self._edge_outside_transaction(current, seen) or edge
             if unlocked and current in self.under_lock:
                 # counted along the chain lock_heat took (its first edge, for the site's guards,
@@ -269,6 +289,8 @@ class Frequencies:
             chain.append(edge)
             if unlocked and edge.site.locked >= 0:
                 break
+            if outside and edge.site.isolated >= 0 and not edge.site.in_transaction:
+                break  # outside_heat counts from the call that makes each item its own unit of failure
             if edge.caller in seen:
                 # a recursion multiplied it last: go on from the call that entered the cycle
                 entry = self.entry.get(edge.caller)
@@ -296,6 +318,11 @@ class Frequencies:
         none; (0, None, 0) when none does. Wagtail's page copy commits each revision for the
         admin's copy view, though the hottest chain copies pages for translation inside one
         atomic block (a TRUE warning of run 14, lost when only the hottest chains were weighed).
+        A call made per item inside a `try` that catches only failures of something other than
+        the database (CallSite.isolated: `for o in orders: try: refund(o) except
+        PaymentError:`) counts from its caller as a root, times the loops inside that `try`:
+        each item is the caller's unit of failure, and one transaction around its loop would
+        undo the other items with it (pretix's automatic refunds per cancelled order).
         A recursive call and a guessed edge (Edge.guess) are not followed: the recursion's
         multiplication is not counted here, and the heat is no guess."""
         if not self.in_transaction.get(fid, False):
@@ -308,10 +335,14 @@ class Frequencies:
                 caller, site = edge.caller, edge.site
                 if site.cold or site.in_transaction or edge.guess or caller == fid or caller in self.cold_roots:
                     continue
-                given, _, depth = self.outside_heat(caller)
+                if site.isolated >= 0:
+                    given, depth, loops = 1.0, 0, self.isolated_loops(edge)
+                else:
+                    given, _, depth = self.outside_heat(caller)
+                    loops = self.edge_loops(edge)
                 if given <= 0.0:
                     continue
-                trips, depth = self._trips(self.edge_loops(edge), depth)
+                trips, depth = self._trips(loops, depth)
                 h = min(given * trips, HEAT_CAP)
                 if h > best[0]:
                     best = (h, edge, depth)
@@ -380,7 +411,7 @@ class Frequencies:
             caller = edge.caller
             if edge.site.cold or caller in seen or caller in self.cold_roots:
                 continue
-            if edge.site.in_transaction or self.in_transaction.get(caller, False):
+            if edge.site.in_transaction or edge.site.isolated >= 0 or self.in_transaction.get(caller, False):
                 continue
             if self.gives_full_heat(edge):
                 return edge
@@ -401,7 +432,8 @@ class Frequencies:
         if not chain:
             return [self.unknown.get(fid, 0)]
         root = chain[0].caller
-        depth = 0 if root in self.pred or self._lock_root(fid, chain) else self.unknown.get(root, 0)
+        depth = 0 if root in self.pred or self._lock_root(fid, chain) or self._isolated_root(fid, chain) \
+            else self.unknown.get(root, 0)
         out = []
         for i, edge in enumerate(chain):
             out.append(depth)
@@ -413,12 +445,22 @@ class Frequencies:
         """Whether `fid`'s trace is counted from a call made under a row lock (lock_heat)."""
         return fid in self.chain_unlocked and bool(chain) and chain[0].site.locked >= 0
 
+    def _isolated_root(self, fid: str, chain: Sequence[Edge]) -> bool:
+        """Whether `fid`'s trace outside a transaction is counted from a call that makes each
+        item its own unit of failure (outside_heat; hot_chain stops there)."""
+        return fid in self.chain_outside and bool(chain) and chain[0].site.isolated >= 0 and \
+            not chain[0].site.in_transaction
+
     def _chain_loops(self, fid: str, chain: Sequence[Edge], i: int) -> Sequence[Loop]:
         """The loops that multiply the i-th call of a hot chain: at a call made under a row
-        lock that starts the chain (lock_heat), only those inside the lock's own."""
+        lock that starts the chain (lock_heat), only those inside the lock's own; at a call
+        that makes each item its own unit of failure (outside_heat), those inside its `try`."""
         edge = chain[i]
-        loops = self.edge_loops(edge)
-        return self.locked_loops(edge) if i == 0 and self._lock_root(fid, chain) else loops
+        if i == 0 and self._lock_root(fid, chain):
+            return self.locked_loops(edge)
+        if i == 0 and self._isolated_root(fid, chain):
+            return self.isolated_loops(edge)
+        return self.edge_loops(edge)
 
     def trace(self, fid: str, loops: Sequence[Loop]) -> Tuple[TraceHop, ...]:
         """From the hottest root to the site: each hop where it is and why it is hot."""
@@ -428,7 +470,8 @@ class Frequencies:
         root = chain[0].caller if chain else fid
         rmod, rfn = self.functions[root] if root in self.functions else (None, None)
         if rmod is not None and (chain or loops or self.hot.get(root, False)):
-            note = LOCK_ROOT if self._lock_root(fid, chain) else self.root_note.get(root, "")
+            note = LOCK_ROOT if self._lock_root(fid, chain) else ISOLATED_ROOT if self._isolated_root(fid, chain) \
+                else self.root_note.get(root, "")
             hops.append(TraceHop(rmod.path, rfn.line, _display(rfn), note))
         for i, (edge, depth) in enumerate(zip(chain, depths)):
             cmod, cfn = self.functions[edge.caller]

@@ -257,7 +257,8 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             if not _caller_loop(program, fid):
                 return None
         elif req == "looped":
-            if not program.looped(fid):
+            # along the chain the finding is counted on: one that holds no transaction open
+            if not program.looped(fid, outside="outside-transaction" in cand.requires):
                 return None
         elif req == "!dunder-only":
             # One query per `len()`, per truth test or per index is how a lazy collection of

@@ -56,6 +56,12 @@ class CallSite:
     # under the lock reads the locked state: reading it for every pass before the loop would
     # read it outside the lock (Frequencies.lock_heat).
     locked: int = -1
+    # Made per item of a loop inside a `try` whose handlers catch only errors of something
+    # other than the database (`for o in orders: try: refund(o) except PaymentError:`): the
+    # number of loops around that `try`; -1 when not. Each item is the caller's unit of
+    # failure by design, so a transaction its callee opens per call is one per item on
+    # purpose (Frequencies.outside_heat counts from the call, as from a root).
+    isolated: int = -1
     # What the call passes: (positional count, keyword names, has *args or **kwargs).
     passed: Tuple[int, Tuple[str, ...], bool] = (0, (), True)
     # Parameters of the enclosing function, with a falsy default, that the site needs given:

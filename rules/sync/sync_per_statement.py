@@ -8,8 +8,8 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from perflint.context import dotted_text
-from perflint.effects import (BATCHES_IN, DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, SYNC_CALLS, savepoint_block,
-                              transaction_block)
+from perflint.effects import (BATCHES_IN, DB_RECEIVER, HOLDS_TRANSACTION, QUERY_METHODS, ROW_ERRORS, SYNC_CALLS, caught_errors,
+                              outside_errors, savepoint_block, transaction_block)
 from perflint.rule import Invalid, Rule
 from perflint.nodes import iter_children, own_nodes
 from perflint.repetition import RETRY_LOOP, counted_retry_reason, per_batch, retries_on_error
@@ -162,7 +162,14 @@ class SyncPerStatement(Rule):
     function passes a call made inside a transaction block (the inner block nests and
     commits nothing of its own). When only the hottest chains do, it is counted along the
     hottest chain that holds none, at that chain's heat (Wagtail's copy view commits each
-    copied revision, though page copies for translation run inside one atomic block). Nor
+    copied revision, though page copies for translation run inside one atomic block), and only
+    when a loop of that chain repeats it. A call made per item of a loop inside a `try` whose
+    handlers catch only a failure of something other than the database (`for o in orders: try:
+    refund(o) except PaymentException:`) counts the same way, from that call, once per item:
+    each item is the caller's unit of failure, and one transaction around its loop would undo
+    the items before a failure with it (pretix's automatic refunds per cancelled order,
+    labelled FALSE in session 31); a loop inside that `try`, and a save per line of one item
+    below the call, still count. Nor
     is it reported when the block loops over its own batch,
     or when only a role makes it repeat (a `__getitem__` runs per item of a caller's loop,
     but that item is the caller's unit of work). A wrapper handed a `SELECT` commits
@@ -770,31 +777,13 @@ def _executes_on(body: cst.BaseSuite, receiver: str) -> bool:
     return False
 
 
-# Errors a savepoint lets one statement raise without aborting the enclosing transaction.
-_ROW_ERRORS = re.compile(r"(Integrity|Database|Data|Operational|Unique\w*|Constraint\w*)Error$|^IntegrityViolation$")
-
-
 def _caught(ctx) -> Optional[List[Optional[List[str]]]]:
     """When the `with` being visited is the body of a `try`: per handler, the last names of the
     errors it catches (None for a bare `except:`); None when it is not."""
     body, stmt = ctx.parent(1), ctx.parent(2)
     if type(stmt) is not cst.Try or stmt.body is not body:
         return None
-    return _handlers(stmt)
-
-
-def _handlers(stmt: cst.Try) -> List[Optional[List[str]]]:
-    """Per handler of a `try`, the last names of the errors it catches (None for `except:`)."""
-    out: List[Optional[List[str]]] = []
-    for handler in stmt.handlers:
-        caught = handler.type
-        if caught is None:
-            out.append(None)
-            continue
-        parts = caught.elements if type(caught) is cst.Tuple else [caught]
-        out.append([(dotted_text(part.value if type(part) is cst.Element else part) or "").rpartition(".")[2]
-                    for part in parts])
-    return out
+    return caught_errors(stmt)
 
 
 def _survives_row_error(ctx, by_name: bool = False) -> bool:
@@ -802,7 +791,7 @@ def _survives_row_error(ctx, by_name: bool = False) -> bool:
     by name, or (unless `by_name`) as any `Exception` or with a bare `except:`, which catch it too."""
     handlers = _caught(ctx)
     broad = () if by_name else ("Exception", "BaseException")
-    return bool(handlers) and any((names is None and not by_name) or any(_ROW_ERRORS.search(name) or name in broad
+    return bool(handlers) and any((names is None and not by_name) or any(ROW_ERRORS.search(name) or name in broad
                                                                          for name in names or ()) for names in handlers)
 
 
@@ -823,16 +812,7 @@ def _isolates_item_failure(ctx) -> bool:
     of something other than the write (a payment provider's, a network call's): the block is
     each item's own unit of failure. A handler for a database error is the row failing, which a
     bulk write with conflict handling replaces; that stays a finding."""
-    return _outside_errors(_caught(ctx))
-
-
-def _outside_errors(handlers: Optional[List[Optional[List[str]]]]) -> bool:
-    """Whether there are handlers and each catches only errors named for something other than
-    the database (no `except:`, no `Exception`, no database error)."""
-    if not handlers:
-        return False
-    return all(names is not None and all(name and not _ROW_ERRORS.search(name) and name not in ("Exception", "BaseException")
-                                         for name in names) for names in handlers)
+    return outside_errors(_caught(ctx))
 
 
 def _records_before_outside_call(ctx, block: cst.With) -> bool:
@@ -852,7 +832,7 @@ def _records_before_outside_call(ctx, block: cst.With) -> bool:
     if not bound:
         return False
     for stmt in statements[statements.index(block) + 1:]:
-        if type(stmt) is not cst.Try or not _outside_errors(_handlers(stmt)):
+        if type(stmt) is not cst.Try or not outside_errors(caught_errors(stmt)):
             continue
         for node, _ in own_nodes(stmt.body):
             if type(node) is cst.Call and any(bound & names_in(arg.value) for arg in node.args):
