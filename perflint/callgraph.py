@@ -1593,9 +1593,9 @@ class Program(Frequencies):
         parameter the constructor is passed on from. The attribute must keep what the
         constructor stored: nothing else in the program binds it, or only code under the same
         guard does (`self.x = chart` past `if isinstance(self.x, Slice): return` never runs
-        while it holds a Slice, so it keeps holding one). Superset's ChartWarmUpCacheCommand.validate queries a chart only
-        for an id, and the dataset warm-up builds the command per Slice row (labelled FALSE in
-        session 31)."""
+        while it holds a Slice, so it keeps holding one). Superset's
+        ChartWarmUpCacheCommand.validate queries a chart only for an id, and the dataset
+        warm-up builds the command per Slice row (labelled FALSE in session 31)."""
         from perflint.guards import flag_verdict
 
         kind, subject, kinds = guard.split(":", 2)
