@@ -8,7 +8,7 @@ import fnmatch
 import gc
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from perflint.datawalk import DEFAULT_DATA_BYTES
 from perflint.effects import REGISTERS_MIGRATE_HOOK, REGISTERS_PERIODIC
@@ -197,6 +197,8 @@ class Prelinked:
 
 # guards a call's literal arguments decide (guards.flag_verdict)
 _FLAG_GUARDS = ("truthy:", "falsy:", "notisa:", "isa:")
+# isinstance() tests of an attribute of self (Program.ctor_attr_verdict)
+_ATTR_GUARDS = ("isa:self.", "notisa:self.")
 # builtin classes an object built by a program class is no instance of unless a base says so
 _BUILTIN_CLASSES = frozenset(("int", "str", "bytes", "float", "bool", "complex", "list", "tuple", "dict",
                               "set", "frozenset", "bytearray"))
@@ -267,6 +269,8 @@ class Program(Frequencies):
         self._text_attrs: Optional[Dict[str, str]] = None  # text_attr(): attr -> "str" | "other"
         self._attr_writes: Optional[Dict[str, bool]] = None  # attr_set_once()
         self._attr_latch: Optional[Dict[str, bool]] = None  # attr_latched()
+        self._attr_rebinds: Optional[Dict[str, Tuple[str, ...]]] = None  # _attr_kept()
+        self._ctor_attrs: Optional[FrozenSet[str]] = None  # live_guards: attributes an `__init__` binds from a parameter
         # class id -> the reverse manager names Django relation fields declare for it (djangomodels.py)
         self.reverse_names: Optional[Dict[str, Set[str]]] = None
         self._override_cache: Dict[str, List[str]] = {}
@@ -1437,6 +1441,15 @@ class Program(Frequencies):
         `fid` contradicts by building its receiver with the attribute set: such a guard alone
         says nothing about the callers, and the sites under `if not self._cache:` stay as they
         were. Where one caller does build it so, the guard is read at every caller (guarded_edge)."""
+        if any(g.startswith(_ATTR_GUARDS) for g in guards):
+            # a test of self.X says something only where an `__init__` binds X from a parameter
+            ctor = self._ctor_attrs
+            if ctor is None:
+                ctor = self._ctor_attrs = frozenset(
+                    bound.partition("=")[0] for _, cls in self.classes.values() for bound in cls.init_attrs
+                    if not bound.endswith("="))
+            guards = tuple(g for g in guards if not g.startswith(_ATTR_GUARDS)
+                           or g.split(":", 2)[1][5:] in ctor)
         if not any(g.startswith(("unset:", "switch:")) for g in guards):
             return guards  # a `once:` guard is always live: only a fresh object takes its branch
         if any(g.startswith("switch:") for g in guards):
@@ -1521,6 +1534,13 @@ class Program(Frequencies):
         site = edge.site
         passed_on: List[str] = []
         for name in guards:
+            if name.startswith(_ATTR_GUARDS):
+                said = self.ctor_attr_verdict(edge, name)
+                if said is False:
+                    return None
+                if said is not True:
+                    passed_on.append(said)
+                continue
             if name.startswith(_FLAG_GUARDS):
                 verdict = flag_verdict(site.arg_facts, site.passed, fn.params, name, bound, fn.default_facts)
                 if verdict is False:
@@ -1562,6 +1582,73 @@ class Program(Frequencies):
                         and fact[1:] in self.functions[edge.caller][1].none_params:
                     passed_on.append(fact[1:])
         return passed_on
+
+    def ctor_attr_verdict(self, edge: Edge, guard: str) -> Union[bool, str]:
+        """Whether the call `edge` may reach code under an `isa:self.<attr>:<T>` or
+        `notisa:self.<attr>:<T>` guard (guards._isinstance_guard): False when its receiver is
+        built right there, `C(chart).run()`, by a class whose `__init__` binds the attribute
+        once from one parameter (ClassSummary.init_attrs) and what the call passes for it
+        settles the test as for a parameter (guards.flag_verdict, built_instance); the guard
+        itself for `self.m()` (the caller's own callers decide), or the guard on the caller's
+        parameter the constructor is passed on from. The attribute must keep what the
+        constructor stored: nothing else in the program binds it, or only code under the same
+        guard does (`self.x = chart` past `if isinstance(self.x, Slice): return` never runs
+        while it holds a Slice, so it keeps holding one). Superset's
+        ChartWarmUpCacheCommand.validate queries a chart only for an id, and the dataset
+        warm-up builds the command per Slice row (labelled FALSE in session 31)."""
+        from perflint.guards import flag_verdict
+
+        kind, subject, kinds = guard.split(":", 2)
+        attr = subject[5:]
+        facts = edge.site.arg_facts
+        caller_mod, caller = self.functions[edge.caller]
+        if ".=self" in facts:  # the receiver passed on: the caller's callers decide
+            same = caller.cls is not None and caller_mod is self.functions[edge.callee][0]
+            return guard if same else True
+        made = next((f[2:] for f in facts if f.startswith("^=")), "")
+        if not made:
+            return True
+        found = self._resolve_in_module(caller_mod, made.split("."), 0)
+        if found is None or found[0] != "class":
+            return True
+        init = self.lookup_method(found[1], "__init__")
+        if init is None:
+            return True
+        init_mod, init_fn = self.functions[init]
+        param = ""
+        for cid in self.mro(found[1]):
+            entry = self.classes[cid][1]
+            for bound in entry.init_attrs:
+                name, _, given = bound.partition("=")
+                if name != attr:
+                    continue
+                if param or cid != f"{init_mod.module}.{init_fn.cls}" or not given:
+                    return True  # bound by another `__init__` of the MRO too, or not from a parameter
+                param = given
+        if not param or not self._attr_kept(attr, guard):
+            return True
+        ctor_facts = [f[1:] for f in facts if f.startswith("^") and not f.startswith("^=")]
+        verdict = flag_verdict(ctor_facts, (0, (), True), init_fn.params, f"{kind}:{param}:{kinds}", True)
+        if verdict is True or verdict is False:
+            return verdict
+        if verdict.startswith("new:"):
+            return self.built_instance(edge, verdict[4:], kinds) is not (kind == "notisa")
+        return f"{kind}:{verdict[1:]}:{kinds}"  # "@param": the caller's own callers decide
+
+    def _attr_kept(self, attr: str, guard: str) -> bool:
+        """Whether nothing in the program (tests aside) binds `attr` outside a once-per-object
+        method but on its own receiver under `guard` (ModuleSummary.attr_rebinds)."""
+        merged = self._attr_rebinds
+        if merged is None:
+            merged = self._attr_rebinds = {}
+            for mod in self.modules.values():
+                if mod.is_test:
+                    continue
+                for name, held in mod.attr_rebinds.items():
+                    known = merged.get(name)
+                    merged[name] = held if known is None else tuple(g for g in known if g in held)
+        held = merged.get(attr)
+        return held is None or guard in held
 
     def built_instance(self, edge: Edge, made: str, kinds: str) -> Optional[bool]:
         """Whether an object the call `edge` builds as `made` (guards.built_class, as the

@@ -15,7 +15,8 @@ from perflint.effects import (caught_errors, locks_row, outside_errors, REGISTER
                               transaction_block, transaction_decorated, unchanged_exit)
 from perflint.guards import (argument_facts, argument_types, flag_params, guarded_params_memo, off_return,
                              optional_params, passed_arguments, receiver_facts, switch_calls, unbound_none_params,
-                             built_class, built_locals, default_facts,
+                             built_class, built_locals, default_facts, element_attrs, element_locals,
+                             init_param_attrs, rows_class,
                              bound_otherwise, either_guards, falsy_literal)
 from perflint.finding import Loop
 from perflint.djangomodels import LOADERS, loaded_relations
@@ -112,6 +113,7 @@ class _Frame:
     # passes one, those every binding in the function builds as one class (guards.built_locals)
     builds: set = field(default_factory=set)
     built: Optional[dict] = None
+    elements: Optional[dict] = None  # locals that hold rows of one model class (guards.element_locals)
     # row locks taken in the body so far: (id of the block, index of the statement in it, loops
     # around the lock); a call later in that block runs under the lock (CallSite.locked)
     locks: List[Tuple[int, int, int]] = field(default_factory=list)
@@ -162,6 +164,7 @@ class FileContext(NameResolution):
         self.summary = ModuleSummary(path=path, module=module, is_package=is_package, is_test=is_test)
         self.summary.functions[MODULE_SCOPE] = self._module_fn
         self._raw_calls: List[Tuple[CallSite, tuple, str]] = []
+        self._element_attrs: Dict[int, Dict[str, str]] = {}  # guards.element_attrs, by id of the ClassDef
         self._call_raw: Dict[int, tuple] = {}
         self._keyed_dicts: Dict[Tuple[str, str], List[Tuple[str, tuple]]] = {}  # values.keyed_items
         self._pending: List[_Pending] = []
@@ -341,11 +344,21 @@ class FileContext(NameResolution):
         me = frame.self_name if frame is not None and frame.kind == "function" and frame.function is not None \
             and frame.function.name in ONCE_PER_OBJECT else None
         latch = self.summary.attr_latch
+        rebinds = self.summary.attr_rebinds
         for parts, whole, value in attribute_writes(node):
             if parts[0] == me:
                 if whole and len(parts) == 2 and parts[1] not in writes:
                     writes[parts[1]] = True
                 continue  # filling it in (`self.X[k] = v`) is once per object too
+            # `self.X = v` under a test of self.X: the guards it holds (Program.ctor_attr_verdict);
+            # any other write of X (on another object, in place, augmented), none
+            held = rebinds.get(parts[-1])
+            if held != ():
+                mine = whole and len(parts) == 2 and frame is not None and frame.kind == "function" \
+                    and parts[0] == frame.self_name
+                said = tuple(g for g in self._param_guards() if g.startswith(("isa:self.", "notisa:self."))) \
+                    if mine else ()
+                rebinds[parts[-1]] = said if held is None else tuple(g for g in held if g in said)
             for name in parts[1:]:
                 writes[name] = False
             last = parts[-1]
@@ -749,6 +762,8 @@ class FileContext(NameResolution):
         self.summary.functions[qualname] = summary
         if parent is not None and parent.kind == "class" and parent.cls is not None:
             parent.cls.methods = parent.cls.methods + (name,)
+            if name == "__init__":
+                parent.cls.init_attrs = init_param_attrs(node)
             if node.decorators:  # a property (or something else) of that name: not set once
                 self.summary.attr_writes[name] = False
         if parent is not None and parent.kind == "function" and any(d in _WRAPS or d.endswith(".wraps") or d == "wraps" for d in decorators):
@@ -1078,6 +1093,14 @@ class FileContext(NameResolution):
             if frame.built is None:  # read the whole body once: a later binding may reach a call in a loop
                 frame.built = built_locals(frame.node)
             built = frame.built
+        if frame is not None and self._loops:
+            for arg in node.args:
+                value = arg.value
+                if type(value) is cst.Name and value.value not in fn.params and not (built and value.value in built):
+                    made = self._loop_element(frame, value.value)
+                    if made:
+                        built = dict(built or {})
+                        built[value.value] = made
         facts = argument_facts(node, fn.params, built)
         if frame is not None:
             for fact in facts:
@@ -1087,11 +1110,64 @@ class FileContext(NameResolution):
         return facts
 
     def _receiver_facts(self, node: cst.Call) -> Tuple[str, ...]:
-        """The keywords a local receiver was built with (guards.receiver_facts)."""
+        """The keywords a local receiver was built with (guards.receiver_facts); for a receiver
+        the call builds itself, `C(chart).run()`, `^=C` and what the constructor is passed,
+        each argument fact (guards.argument_facts) behind a `^` (Program.ctor_attr_verdict)."""
         frame = self.frames[-1] if self.frames and self.frames[-1].kind == "function" else None
         if frame is None or type(node.func) is not cst.Attribute:
             return ()
+        receiver = node.func.value  # type: ignore[attr-defined]
+        if type(receiver) is cst.Call and type(receiver.func) in (cst.Name, cst.Attribute):  # type: ignore[attr-defined]
+            made = dotted_text(receiver.func)  # type: ignore[attr-defined]
+            if made and made.rpartition(".")[2][:1].isupper():
+                return (f"^={made}",) + tuple("^" + fact for fact in self._argument_facts(receiver))
         return receiver_facts(node, frame.assigned)
+
+    def _loop_element(self, frame: _Frame, name: str) -> str:
+        """The model class of what the innermost loop around the node that binds `name` takes
+        out, when it iterates rows (guards.rows_class), a local of rows (guards.element_locals)
+        or an attribute of its own receiver that holds rows (guards.element_attrs); ""
+        otherwise. A `for` loop whose body rebinds the name says nothing."""
+        from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+
+        for loop in reversed(self.loop_nodes):
+            loop_type = type(loop)
+            if loop_type is cst.For:
+                if type(loop.target) is not cst.Name or loop.target.value != name:  # type: ignore[attr-defined]
+                    continue
+                if name in bound_names(loop, params=False):  # type: ignore[arg-type]
+                    return ""
+                return self._rows_of(frame, loop.iter)  # type: ignore[attr-defined]
+            for_in = getattr(loop, "for_in", None)
+            found = None
+            while for_in is not None:
+                if type(for_in.target) is cst.Name and for_in.target.value == name:
+                    found = for_in.iter  # the innermost binding of the name wins
+                elif name in _comp_target_names(for_in.target):
+                    found = None
+                for_in = for_in.inner_for_in
+            if found is not None:
+                return self._rows_of(frame, found)
+        return ""
+
+    def _rows_of(self, frame: _Frame, iterated: cst.BaseExpression) -> str:
+        made = rows_class(iterated)
+        if made:
+            return made
+        if type(iterated) is cst.Name and frame.node is not None:
+            if frame.elements is None:
+                frame.elements = element_locals(frame.node)
+            return frame.elements.get(iterated.value, "")  # type: ignore[attr-defined]
+        if type(iterated) is cst.Attribute and type(iterated.value) is cst.Name \
+                and iterated.value.value == frame.self_name and frame.method_of:  # type: ignore[attr-defined]
+            cls = next((n for n in reversed(self.stack) if type(n) is cst.ClassDef), None)
+            if cls is None:
+                return ""
+            known = self._element_attrs.get(id(cls))
+            if known is None:
+                known = self._element_attrs[id(cls)] = element_attrs(cls)  # type: ignore[arg-type]
+            return known.get(iterated.attr.value, "")  # type: ignore[attr-defined]
+        return ""
 
     def _param_guards(self) -> Tuple[str, ...]:
         """What the current node needs a caller to pass: optional parameters (falsy default)
@@ -1381,6 +1457,17 @@ def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float],
     # A walk up a tree repeats its body once per level: data, like a range of ten or more.
     data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or why.endswith(TREE_WALK)))
     return kind, line, node, Loop(kind, line, trips, why, data, walks)
+
+
+def _comp_target_names(target: cst.CSTNode) -> List[str]:
+    """The names a comprehension's `for` target binds."""
+    if type(target) is cst.Name:
+        return [target.value]  # type: ignore[attr-defined]
+    if type(target) in (cst.Tuple, cst.List):
+        return [n for e in target.elements for n in _comp_target_names(e.value)]  # type: ignore[attr-defined]
+    if type(target) is cst.StarredElement:
+        return _comp_target_names(target.value)  # type: ignore[attr-defined]
+    return []
 
 
 def _target_names(target: cst.CSTNode) -> List[str]:

@@ -37,6 +37,15 @@ Session 30. An object the caller visibly builds decides `isinstance` too: `Custo
 is passed as `=/new:<Class>`, and Program.built_instance reads the class's MRO: `if
 isinstance(customer, int): customer = Customer.objects.get(pk=customer)` loads nothing for a
 caller that passes a loaded Customer.
+
+Session 31. `isinstance(self.x, T)` in a method is `isa:self.x:T`: where `__init__` stored x
+from one of its parameters (init_param_attrs) and nothing else binds it but code under the same
+test (ModuleSummary.attr_rebinds), a caller that builds the receiver itself, `C(chart).run()`,
+settles it by what it passes for that parameter (`^<arg>=<fact>` receiver facts;
+Program.ctor_attr_verdict), through `self.m()` calls on the way. A loop's element counts as
+built when the loop iterates rows of one model class: `<session>.query(C)...all()`,
+`C.objects...`, or a local or an attribute of the caller's class every binding of which is an
+empty display or such rows (rows_class, element_locals, element_attrs).
 """
 
 from __future__ import annotations
@@ -582,16 +591,189 @@ _SCALARS = {"int", "str", "bytes", "float", "bool"}
 
 
 def _isinstance_guard(test: cst.BaseExpression, params: Sequence[str]) -> str:
+    """`isa:<param>:<T1,T2>` for `isinstance(param, (T1, T2))`, and `isa:self.<attr>:<T>` for
+    `isinstance(self.attr, T)` in a method (Program.ctor_attr_verdict: a receiver its caller
+    builds holds what the constructor was passed)."""
     if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance":  # type: ignore[attr-defined]
         return ""
     args = test.args  # type: ignore[attr-defined]
-    if len(args) != 2 or type(args[0].value) is not cst.Name or args[0].value.value not in params:
+    if len(args) != 2:
+        return ""
+    first = args[0].value
+    if type(first) is cst.Name and first.value in params:  # type: ignore[attr-defined]
+        subject = first.value  # type: ignore[attr-defined]
+    elif params[:1] == ("self",) and _self_attribute(first):
+        subject = "self." + _self_attribute(first)
+    else:
         return ""
     kinds = args[1].value
     names = [e.value for e in kinds.elements] if type(kinds) is cst.Tuple else [kinds]  # type: ignore[attr-defined]
     if not all(type(n) is cst.Name for n in names):
         return ""
-    return f"isa:{args[0].value.value}:{','.join(n.value for n in names)}"  # type: ignore[attr-defined]
+    return f"isa:{subject}:{','.join(n.value for n in names)}"  # type: ignore[attr-defined]
+
+
+def init_param_attrs(fn: cst.FunctionDef) -> Tuple[str, ...]:
+    """What a class's `__init__` binds on its receiver: `<attr>=<param>` for an attribute bound
+    once, `self.attr = param`, from a parameter the body never rebinds; `<attr>=` for one bound
+    any other way (ClassSummary.init_attrs, Program.ctor_attr_verdict)."""
+    from perflint.attrwrites import attribute_writes
+    from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+
+    params = fn.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    if not names:
+        return ()
+    me = names[0]
+    found: Dict[str, str] = {}
+    body = {id(stmt) for stmt in getattr(fn.body, "body", ())}
+    for node, parent in own_nodes(fn.body):
+        node_type = type(node)
+        if node_type not in (cst.Assign, cst.AnnAssign, cst.AugAssign):
+            continue
+        for parts, whole, value in attribute_writes(node):
+            if len(parts) != 2 or parts[0] != me:
+                continue
+            attr = parts[1]
+            # a binding under a test may leave the attribute unset: only a statement of the body itself
+            given = value.value if whole and type(value) is cst.Name and value.value in names[1:] \
+                and id(parent) in body else ""  # type: ignore[union-attr]
+            found[attr] = given if attr not in found else ""
+    if not found:
+        return ()
+    rebound = bound_names(fn, params=False)
+    return tuple(f"{attr}={'' if given in rebound else given}" for attr, given in found.items())
+
+
+# Methods of a query over one model class that hand back a query over the same rows
+# (SQLAlchemy's Query, Django's QuerySet): iterating the result yields instances of the class.
+_ROW_QUERY_METHODS = frozenset({
+    "filter", "filter_by", "exclude", "join", "outerjoin", "order_by", "options", "distinct", "limit",
+    "offset", "select_related", "prefetch_related", "only", "defer", "using", "select_for_update",
+    "with_for_update", "execution_options", "all", "iterator", "reverse",
+})
+
+
+def rows_class(value: cst.BaseExpression) -> str:
+    """The model class, as written, whose instances a query visibly yields: `<session>.query(
+    Slice)` (one mapped class, not a column) through query methods to `.all()` (SQLAlchemy),
+    or `Order.objects` through query methods (Django); "" for anything else."""
+    if type(value) is not cst.Call or type(value.func) is not cst.Attribute:  # type: ignore[attr-defined]
+        return ""
+    made, django = _query_over(value)
+    return made if django or value.func.attr.value == "all" else ""  # type: ignore[attr-defined]
+
+
+def _query_over(value: cst.BaseExpression) -> Tuple[str, bool]:
+    """(the class a query is over, whether it is Django's) for `<session>.query(C)` and
+    `C.objects`, through query methods (_ROW_QUERY_METHODS); ("", False) for anything else."""
+    while type(value) is cst.Call and type(value.func) is cst.Attribute:  # type: ignore[attr-defined]
+        method = value.func.attr.value  # type: ignore[attr-defined]
+        if method == "query":
+            args = value.args  # type: ignore[attr-defined]
+            owner = dotted_text(value.func.value) or ""  # type: ignore[attr-defined]
+            if len(args) != 1 or args[0].keyword is not None or args[0].star \
+                    or "session" not in owner.rpartition(".")[2].lower():
+                return "", False
+            text = dotted_text(args[0].value)
+            return (text, False) if text and text.rpartition(".")[2][:1].isupper() else ("", False)
+        if method not in _ROW_QUERY_METHODS:
+            return "", False
+        value = value.func.value  # type: ignore[attr-defined]
+    if type(value) is cst.Attribute and value.attr.value == "objects":  # type: ignore[attr-defined]
+        text = dotted_text(value.value)  # type: ignore[attr-defined]
+        return (text, True) if text and text.rpartition(".")[2][:1].isupper() else ("", False)
+    return "", False
+
+
+def element_attrs(cls: cst.ClassDef) -> Dict[str, str]:
+    """Attributes of a class's instances whose every binding in its methods (and its body) is
+    an empty display or rows of one model class (rows_class), and which nothing there fills in
+    place or rebinds otherwise: `self._charts: list[Slice] = []` in `__init__`, then
+    `self._charts = db.session.query(Slice)...all()`; a loop over `self._charts` takes out
+    instances of that class. Only this class's own code is read."""
+    from perflint.attrwrites import attribute_writes
+
+    classes: Dict[str, str] = {}
+
+    def note(attr: str, made: str) -> None:
+        if made:
+            classes[attr] = made if classes.get(attr, "") in ("", made) else "?"
+        else:
+            classes.setdefault(attr, "")
+
+    for stmt in cls.body.body:  # type: ignore[attr-defined]
+        if type(stmt) is cst.SimpleStatementLine:
+            for small in stmt.body:
+                if type(small) in (cst.Assign, cst.AnnAssign) and getattr(small, "value", None) is not None:
+                    for target in ([t.target for t in small.targets] if type(small) is cst.Assign else [small.target]):  # type: ignore[attr-defined]
+                        if type(target) is cst.Name:
+                            note(target.value, "" if _empty_display(small.value) else "?")  # type: ignore[attr-defined]
+            continue
+        if type(stmt) is not cst.FunctionDef:
+            continue
+        params = stmt.params
+        first = next(iter((*params.posonly_params, *params.params)), None)
+        if first is None:
+            continue
+        me = first.name.value
+        for node, _ in own_nodes(stmt.body):
+            node_type = type(node)
+            if node_type not in (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Call):
+                continue
+            for parts, whole, value in attribute_writes(node):
+                if len(parts) != 2 or parts[0] != me:
+                    continue
+                if node_type is cst.AnnAssign:
+                    value = node.value  # type: ignore[attr-defined]
+                    if value is None:
+                        continue  # a declaration binds nothing
+                elif not whole:
+                    note(parts[1], "?")
+                    continue
+                note(parts[1], "" if _empty_display(value) else rows_class(value) or "?")  # type: ignore[arg-type]
+    return {attr: made for attr, made in classes.items() if made and made != "?"}
+
+
+def _empty_display(value: Optional[cst.BaseExpression]) -> bool:
+    return type(value) in (cst.List, cst.Tuple, cst.Set, cst.Dict) and not value.elements  # type: ignore[union-attr]
+
+
+def element_locals(fn: cst.FunctionDef) -> Dict[str, str]:
+    """Locals of `fn` whose every binding is an empty display or rows of one model class
+    (rows_class): `slices: list[Slice] = []`, then `slices = db.session.query(Slice)...all()`.
+    Never a parameter or bound otherwise, and never filled in place (`slices.append(x)`):
+    whatever a loop over one takes out is an instance of that class."""
+    from perflint.attrwrites import MUTATORS
+    from perflint.ruleutil import _BINDING_TYPES, _target_names  # ruleutil imports the context, which imports this module
+
+    classes: Dict[str, str] = {}
+    other = set()
+    for node, _ in own_nodes(fn.body):
+        node_type = type(node)
+        if node_type is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+            name, value = node.targets[0].target.value, node.value  # type: ignore[attr-defined]
+        elif node_type is cst.AnnAssign and type(node.target) is cst.Name and node.value is not None:  # type: ignore[attr-defined]
+            name, value = node.target.value, node.value  # type: ignore[attr-defined]
+        else:
+            if node_type is cst.Call and type(node.func) is cst.Attribute and type(node.func.value) is cst.Name \
+                    and node.func.attr.value in MUTATORS:  # type: ignore[attr-defined]
+                other.add(node.func.value.value)  # type: ignore[attr-defined]
+            elif node_type in _BINDING_TYPES and node_type is not cst.AnnAssign:
+                targets = [t.target for t in node.targets] if node_type is cst.Assign else [  # type: ignore[attr-defined]
+                    node.name if node_type is cst.AsName else node.target]  # type: ignore[attr-defined]
+                for target in targets:
+                    _target_names(target, other)
+            continue
+        made = "" if _empty_display(value) else rows_class(value) or "?"
+        if made:
+            classes[name] = made if classes.get(name, "") in ("", made) else "?"
+        else:
+            classes.setdefault(name, "")
+    params = fn.params
+    other.update(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+    return {name: made for name, made in classes.items() if made and made != "?" and name not in other}
+
 
 
 def argument_types(node: cst.Call, range_targets: Sequence[str]) -> Tuple[str, ...]:

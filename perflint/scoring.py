@@ -450,7 +450,8 @@ def _slice_branch(program, fid: str, guards: Sequence[str]) -> bool:
     role = program.roles.get(fid)
     if role is None or not role.per_item or program.functions[fid][1].name != "__getitem__":
         return False
-    return any(g.startswith("isa:") and "slice" in g.split(":", 2)[2].split(",") for g in guards)
+    return any(g.startswith("isa:") and not g.startswith("isa:self.") and "slice" in g.split(":", 2)[2].split(",")
+               for g in guards)
 
 
 def _guard_words(guard: str) -> str:

@@ -150,6 +150,9 @@ class ClassSummary:
     # bound to a class): "g:<dotted class>" of its elements, "?" when the element is no class
     # the statement names (ValueFlow.held_by); "" for any other class
     held: str = ""
+    # what its own `__init__` binds on the receiver (guards.init_param_attrs): `<attr>=<param>`
+    # for `self.attr = param`, the one binding, `<attr>=` for any other (Program.ctor_attr_verdict)
+    init_attrs: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -202,3 +205,7 @@ class ModuleSummary:
     # (attrwrites.attribute_writes). Names only written at construction are absent. Phase 2
     # merges these into Program.attr_latched: a change flag nothing ever clears (PFL315).
     attr_latch: Dict[str, bool] = field(default_factory=dict)
+    # attribute name -> the guards (guards.py) every write of it outside a once-per-object
+    # method holds: `self.X = chart` under `if not isinstance(self.X, Slice):` (or past its
+    # early return) gives `notisa:self.X:Slice`; any other write, none (Program.ctor_attr_verdict)
+    attr_rebinds: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
