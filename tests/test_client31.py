@@ -160,3 +160,22 @@ def test_a_client_on_a_base_of_the_program_that_declares_no_operation_is_reporte
                                                   "class SearchClient(Base):\n")
     (f,) = found(src, round_config)
     assert (f.line, f.severity, f.function) == (11, "warning", "SearchClient._send")
+
+
+def test_a_client_a_view_also_calls_is_still_a_client(round_config):
+    # the hottest chain into the sender starts at the client's own operations, not at the route
+    # (a request handler on the hottest chain keeps the web-request note: runs 13 and 14)
+    src = DIRECT + ("from flask import Flask\napp = Flask(__name__)\nclient = SearchClient('u', 'k')\n"
+                    "@app.route('/search')\ndef search_view():\n    return client.search('q')\n")
+    (f,) = found(src, round_config)
+    assert (f.line, f.severity, f.confidence) == (7, "warning", "high")
+    assert f.context.endswith("; once per operation of the client SearchClient: 3 of its public methods "
+                              "(add(), remove(), search()) run it")
+
+
+def test_private_methods_are_no_operations_and_a_route_keeps_its_note(round_config):
+    src = DIRECT.replace("    def add", "    def _add").replace("    def remove", "    def _remove") + ("from flask import Flask\napp = Flask(__name__)\n"
+                    "@app.route('/search')\ndef search_view():\n    return SearchClient('u', 'k')._send('GET', '/')\n")
+    (f,) = found(src, round_config)
+    assert (f.line, f.severity, f.confidence) == (7, "note", "low")
+    assert "once per operation" not in f.context
