@@ -1911,8 +1911,8 @@ class Program(Frequencies):
 
     def public_operations(self, fid: str) -> List[str]:
         """The other public methods (names without a leading `_`) of the method's own class that
-        run it through calls on `self` between the class's own methods (except handlers aside)
-        and that no base class defines, when the class has an `__init__` of its own (its
+        run it through calls on `self` between the class's own methods (cold calls aside: an
+        except handler, a cache miss) and that no base class defines, when the class has an `__init__` of its own (its
         objects are built with their settings and kept) and every base on its MRO is a class of
         the program or `object`; else []. Several public operations sharing one sender make the
         class a client whose every operation runs the sender (PFL403). A method a base defines
