@@ -1998,6 +1998,54 @@ class Program(Frequencies):
             self._attr_writes = self._all_modules_agree("attr_writes")
         return self._attr_writes.get(attr, False)
 
+    def public_operations(self, fid: str) -> List[str]:
+        """The other public methods (names without a leading `_`) of the method's own class that
+        run it through calls on `self` between the class's own methods (cold calls aside: an
+        except handler, a cache miss) and that no base class defines, when the class has an `__init__` of its own (its
+        objects are built with their settings and kept) and every base on its MRO is a class of
+        the program or `object`; else []. Several public operations sharing one sender make the
+        class a client whose every operation runs the sender (PFL403). A method a base defines
+        is a hook the base's framework calls at its own pace (an event, a poll, start-up: a
+        plugin's `on_event`, an entity's `turn_on`), and a base from outside the program may
+        define any of them."""
+        entry = self.functions.get(fid)
+        if entry is None or entry[1].cls is None or self._in_tests(fid):
+            return []
+        mod, fn = entry
+        cid = f"{mod.module}.{fn.cls}"
+        klass = self.classes.get(cid)
+        if klass is None or "__init__" not in klass[1].methods:
+            return []
+        order = self.mro(cid)
+        if not self._bases_in_program(order):
+            return []
+        inherited = {name for base in order[1:] for name in self.classes[base][1].methods}
+        prefix = f"{cid}."
+        own = {prefix + name for name in klass[1].methods}
+        seen, stack = {fid}, [fid]
+        while stack:
+            for edge in self.callers.get(stack.pop(), ()):
+                if edge.caller in own and edge.caller not in seen and not edge.site.cold:
+                    seen.add(edge.caller)
+                    stack.append(edge.caller)
+        return sorted(name for name in (f[len(prefix):] for f in seen if f != fid)
+                      if not name.startswith("_") and name not in inherited)
+
+    def _bases_in_program(self, order: Sequence[str]) -> bool:
+        """Whether every base the classes of `order` (an MRO) name is `object` or resolved to a
+        class of the program (on the MRO)."""
+        for cid in order:
+            _, cls = self.classes[cid]
+            texts = [text for text in cls.base_texts if text != "object"]
+            bases = [base for base in cls.bases if base[2:] != "object"]
+            if len(bases) != len(texts):
+                return False  # a base phase 1 could not follow (`bases[0]`, a call)
+            for base in bases:
+                resolved = self.resolve_dotted(base[2:])
+                if resolved is None or resolved[0] != "class" or resolved[1] not in order:
+                    return False
+        return True
+
     def attr_latched(self, attr: str) -> bool:
         """Whether the attribute name is a one-way latch in the program (tests aside): something
         stores `X.attr = True` outside a once-per-object method of its own receiver, and every

@@ -19,7 +19,7 @@ from perflint.discovery import discover
 from perflint.costs import CostTable, load_costs
 from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Location, Result
 from perflint.registry import all_rules, select_rules
-from perflint.requirements import check_requires
+from perflint.requirements import OPERATION_TEXT, check_requires, per_operation
 from perflint.rule import Rule
 from perflint.scoring import LOCK_TEXT, Scorer, pinned_severity, verdict
 from perflint.summary import MODULE_SCOPE, ModuleSummary
@@ -291,6 +291,9 @@ def finalize(
             confidence = check_requires(program, fid, cand)
             if confidence is None:
                 continue
+            operation = per_operation(program, fid, cand)
+            if operation:
+                cand = replace(cand, per_item=operation)  # evidence: every operation of a client runs it
             if suppressed:
                 used.setdefault(cand.line, set()).add(cand.rule)
                 continue
@@ -363,7 +366,8 @@ def finalize(
             hops = program.callee_hops(descents[f.fingerprint])
             if hops:
                 findings[i] = f = replace(f, trace=f.trace + hops)
-        if known and per_item and not f.trace:
+        if known and per_item and (not f.trace or per_item.startswith(OPERATION_TEXT)):
+            # a trace shows the chain a per-item reason is about; a client's operations are not on it
             findings[i] = f = replace(f, context=f"{f.context}; {per_item}")
         if scored is None:
             explanations[f.fingerprint] = f"severity {f.severity}: {pinned_by}"

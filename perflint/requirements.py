@@ -33,6 +33,36 @@ def _per_request(program: Program, fid: str) -> bool:
     return role is not None and role.id in REQUEST_ROLES and program.hot.get(root, False)
 
 
+OPERATION_REQ = "repeated-or-request-or-operation"
+OPERATION_TEXT = "once per operation of the client"
+# How many public methods of a class must share a sender for it to be a client's operation.
+CLIENT_OPERATIONS = 3
+
+
+def client_operations(program: Program, fid: str) -> list:
+    """The public methods of `fid`'s class that run it (Program.public_operations), when there
+    are at least CLIENT_OPERATIONS of them: the class is a client kept with its settings (an
+    `__init__`), whose every operation runs `fid` once (typesense's ApiCall: get, post, put,
+    patch and delete all send through make_request); else []."""
+    operations = program.public_operations(fid)
+    return operations if len(operations) >= CLIENT_OPERATIONS else []
+
+
+def per_operation(program: Program, fid: str, cand: Candidate) -> str:
+    """Why the site counts once per unit of work when only its client class shows it (the
+    requirement `repeated-or-request-or-operation` passed neither by a repetition nor by a web
+    request): the text a per-item reason carries (Candidate.per_item), else ""."""
+    if not any(req.startswith(OPERATION_REQ) for req in cand.requires) or program.repeated(fid, cand.loops) \
+            or _per_request(program, fid):
+        return ""
+    operations = client_operations(program, fid)
+    if not operations:
+        return ""
+    cls = program.functions[fid][1].cls
+    shown = ", ".join(f"{name}()" for name in operations[:3]) + (", ..." if len(operations) > 3 else "")
+    return f"{OPERATION_TEXT} {cls}: {len(operations)} of its public methods ({shown}) run it"
+
+
 def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]:
     """The candidate's confidence after its phase-2 conditions, or None if one fails."""
     rank = _CONF_RANK[cand.confidence]
@@ -47,11 +77,13 @@ def check_requires(program: Program, fid: str, cand: Candidate) -> Optional[str]
             # remote work, is a note (pretix's geocoding, OctoPrint's backup restore and update
             # overlays: 0 TRUE of 4 labelled, runs 13 and 14); repeated within the request (a
             # loop over items), it keeps its confidence.
+            # `-or-operation`: or once per public operation of a client class (client_operations).
             if not program.repeated(fid, cand.loops):
-                if not _per_request(program, fid):
+                if _per_request(program, fid):
+                    if req.endswith(":low"):
+                        rank = min(rank, _CONF_RANK["low"])
+                elif not (req.startswith(OPERATION_REQ) and client_operations(program, fid)):
                     return None
-                if req.endswith(":low"):
-                    rank = min(rank, _CONF_RANK["low"])
         elif req == "repeated-or-entry":
             # once per unit of work of an entry point by role (a request handler, a task, a
             # public API method) is per unit of work too, where the cost alone makes it

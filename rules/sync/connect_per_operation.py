@@ -121,6 +121,15 @@ class ConnectPerOperation(Rule):
     (or the module) is a dict display whose every value is one library's module-level
     helper; a table that holds a session's bound methods, that is filled with `**` or stored
     into item by item, is not.
+    An HTTP call in a method is also reported, with nothing in the scanned code repeating
+    it, when the method is the sender of a client: its class has an `__init__` (its objects
+    are built with their settings and kept) and three or more of its other public methods run
+    it through calls on `self` (typesense's `ApiCall`, whose `get`, `post`, `put`, `patch` and
+    `delete` all went through `make_request`). Each operation is then a unit of work that pays
+    a handshake a kept session would save. A one-shot request (a function, a CLI command, a
+    class with one or two operations) is not, and neither are hooks: a method a base class
+    defines (a plugin's `on_event`, an entity's `turn_on`) is called by its framework at the
+    framework's pace, and a class with a base from outside the program may be all hooks.
     `with open(path) as f` on a path the caller passes (one file per call) is normal and
     not reported; only an open of the same path (an attribute or a constant) is, with
     medium confidence. Connection factories (`connect`, `_create_connection`) and pool
@@ -295,7 +304,7 @@ class ConnectPerOperation(Rule):
                           f"{fn.name}(), and it runs repeatedly",
                     fix=f"send the requests through one {session}() kept on the object or module: it reuses "
                         "connections (keep-alive) instead of a TCP and TLS handshake per request",
-                    confidence=confidence, requires=("repeated-or-request:low",), cost="connect-network")
+                    confidence=confidence, requires=(_http_repeats(self.ctx),), cost="connect-network")
 
     def _http_parameter(self, node: cst.Call, name: str) -> None:
         """`fn(url, ...)` where `fn` is a parameter that every caller passes one of the
@@ -321,7 +330,7 @@ class ConnectPerOperation(Rule):
                             "bound methods, session.get, ...): it reuses connections (keep-alive) instead of a TCP "
                             "and TLS handshake per request",
                         confidence=confidence, cost="connect-network",
-                        requires=("repeated-or-request:low", f"callers-pass:{name}:{','.join(helpers)}"))
+                        requires=(_http_repeats(self.ctx), f"callers-pass:{name}:{','.join(helpers)}"))
 
     def _http_libraries(self):
         """The HTTP libraries (requests, httpx) this module imports, sorted."""
@@ -348,7 +357,7 @@ class ConnectPerOperation(Rule):
                     fix=f"keep one {session}() on the object or module and look up its bound methods "
                         "(session.get, session.post, ...) or call session.request(method, ...): it reuses "
                         "connections (keep-alive) instead of a TCP and TLS handshake per request",
-                    confidence=confidence, requires=("repeated-or-request:low",), cost="connect-network")
+                    confidence=confidence, requires=(_http_repeats(self.ctx),), cost="connect-network")
 
     def _helper_table(self, table: str) -> Optional[str]:
         """The library whose module-level HTTP helpers are every value of `table` (`self.X` bound
@@ -405,6 +414,12 @@ class ConnectPerOperation(Rule):
         if isinstance(parent, cst.AnnAssign):
             return isinstance(parent.target, (cst.Attribute, cst.Subscript))
         return False
+
+
+def _http_repeats(ctx) -> str:
+    """What repeats an HTTP connection: a loop, a web request (a note), or, in a method, each
+    public operation of a client class that sends through it (requirements.client_operations)."""
+    return "repeated-or-request-or-operation:low" if ctx.self_name() else "repeated-or-request:low"
 
 
 def _class_bindings(cls: cst.ClassDef, attr: str) -> Optional[List[cst.BaseExpression]]:
