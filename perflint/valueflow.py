@@ -730,7 +730,11 @@ class ValueFlow:
         eval(mod, callee))."""
         if id(callee) not in self.pure:
             return False
-        expr = callee[1] if callee[0] == "a" else callee
+        return self.element_read(mod, callee[1] if callee[0] == "a" else callee)
+
+    def element_read(self, mod: ModuleSummary, expr: tuple) -> bool:
+        """Whether an expression reads an element of a container: an item read, a `get`/`pop`,
+        a loop or comprehension target, an unpacked pair, or a local bound once to one."""
         for _ in range(3):
             kind = expr[0]
             if kind == "i" or kind == "u":
@@ -888,9 +892,11 @@ class ValueFlow:
             if len(base) > MAX_VALUES:
                 # a table of more classes than MAX_VALUES (kept up to MAX_CLASSES for calling,
                 # _too_many) is too many to say what each holds under a name (weblate's profile
-                # forms, seven classes iterated for the one that defines `audit`); instances
-                # of one family, a method their common base declares (family_member)
-                return self.family_member(base, expr[2])
+                # forms, seven classes iterated for the one that defines `audit`); an element
+                # of a container of instances of one family, a method their common base
+                # declares (family_member). Not what a call returns: a merge of the classes a
+                # factory builds (openapi-core's node builder) would link a guessed recursion.
+                return self.family_member(base, expr[2]) if self.element_read(mod, expr[1]) else None
             if len(base) == 1:
                 for v in base:
                     if v[0] == "I" and expr[2] != "__class__":  # attribute(v), for the commonest receiver
