@@ -18,7 +18,7 @@ from perflint.frequency import HEAT_CAP, RECEIVER_DEPTH, Frequencies, _display, 
 from perflint.passed import site_argument
 from perflint.repetition import ABSTRACT
 from perflint.summary import DATACLASS_SLOTS, MODULE_SCOPE, STAR_SEGMENT, CallSite, ClassSummary, FunctionSummary, ModuleSummary
-from perflint.valueflow import MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
+from perflint.valueflow import MAX_CLASSES, MAX_VALUES, PROPERTY_DECORATORS, ValueFlow, _roots
 from perflint.values import TRANSPARENT_DECORATORS
 
 DEFAULT_LOOP_TRIPS = 100.0
@@ -79,6 +79,9 @@ class Edge:
     # (`store.add(obj)` on a `Store()`), when the callee has edges by receiver; () when unknown
     # or read from the target itself (a self-call, an annotated parameter).
     receivers: Tuple[str, ...] = ()
+    # ... and those are the receiver's exact classes: instances the flow sees built of them
+    # (not of a subclass), so the call runs the method each of them finds (_sure_overrides).
+    exact_receivers: bool = False
     # A call of the caller's own parameter (`fn(*args)` in a retry wrapper), linked to the
     # functions the value flow merged over every call site of the caller: the parameter's
     # name. Heat through such an edge comes only from the callers that pass this callee for it,
@@ -770,8 +773,13 @@ class Program(Frequencies):
                         continue
                     mod = functions[edge.caller][0]
                     values = flow.eval(mod, callee[1])
-                    if values and all(v[0] == "I" for v in values):
-                        edge.receivers = tuple(sorted({v[1] for v in values if v[1] in self.classes}))
+                    # outside objects beside the instances (a builtin copy of a container of
+                    # them) call nothing of the program's: they reach no method of `fid`
+                    if values and all(v[0] == "I" or v[0] == "X" for v in values):
+                        instances = [v for v in values if v[0] == "I" and v[1] in self.classes]
+                        if instances:
+                            edge.receivers = tuple(sorted({v[1] for v in instances}))
+                            edge.exact_receivers = not any(v[2] for v in instances)
             level = upper
 
     def _type_params(self) -> None:
@@ -908,12 +916,37 @@ class Program(Frequencies):
                     unique = self._by_name(mod, site.callee)
                     if unique is not None:
                         out.append((unique, "by-name"))
+                elif values is None and site.callee[0] == "a":
+                    out.extend(self._family_targets(mod, site.callee))
         for callback in site.callbacks:
             calls = flow.callables(flow.eval(mod, callback))
             if calls:
                 kind = "exact" if len(calls) == 1 else "bounded"
                 out.extend((callee, kind) for callee, _ in calls if callee not in dict(out))
         return out
+
+    def _family_targets(self, mod: ModuleSummary, callee: tuple) -> List[Tuple[str, str]]:
+        """`t.test(v)` where t is an element of a container the program builds (ValueFlow.
+        from_container) of instances of more than MAX_VALUES classes, up to MAX_CLASSES, that
+        all descend from one class of the program declaring the method (ValueFlow.family): the
+        method each class finds, one of them per call ("bounded", as for a container of fewer).
+        [] when an instance may be of a subclass (its override is not in sight), or any other
+        receiver."""
+        flow = self.flow
+        receiver = flow.eval(mod, callee[1])
+        if not receiver or flow.family(receiver, callee[2]) is None or not flow.from_container(mod, callee):
+            return []
+        found: Set[str] = set()
+        for value in receiver:
+            if value[0] == "I":
+                fid = self.lookup_method(value[1], callee[2])
+                if value[2] or fid is None:
+                    return []
+                found.add(fid)
+        if len(found) > MAX_CLASSES or not all(self._decorators_transparent(fid) for fid in found):
+            return []
+        kind = "exact" if len(found) == 1 else "bounded"
+        return [(fid, kind) for fid in sorted(found)]
 
     def _stub(self, fid: str) -> bool:
         """Whether method `fid` is a stub: its body (after a docstring) only raises (`raise
@@ -1208,6 +1241,7 @@ class Program(Frequencies):
                     # scanned code shows (the cold ones are named later, by _spread_error_cold)
                     self.root_note[fid] = ("called once per run of its callers, which no loop or hot entry point "
                                            "reaches (set `hot` if it runs per request or row)")
+        self._sure_overrides()
         self._spread_error_cold()
         scc = self._scc = self._components()
         # The heat each function was entered with, from outside its own recursion (or as a
@@ -1307,6 +1341,46 @@ class Program(Frequencies):
         self._settle_guessed()
         self._spread_transactions()
         self._spread_locks()
+
+    def _sure_overrides(self) -> None:
+        """An edge to one of more than MAX_VALUES overrides (kind "override-guess") is a guess
+        because a receiver nothing is known about may be any subclass. It is none when every
+        caller that may heat it (receiver_edge's) passes a receiver the value flow knows
+        exactly (Edge.exact_receivers: instances built of a few classes in sight, agate's
+        type tester calling `test` on each of its six data types): the call then runs the
+        override its class finds. After the roles (a function called from outside keeps it)."""
+        for fid in sorted(self._split):
+            for edge in self.edges[fid]:
+                if edge.by_receiver and edge.guess and edge.site.target:
+                    meth = edge.site.target.rpartition(":")[2]
+                    if self._exactly_received(fid, meth, edge.callee, 0):
+                        edge.guess = False
+
+    def _exactly_received(self, fid: str, meth: str, callee: str, depth: int) -> bool:
+        """Whether the callers of `fid` whose receiver may run `callee` for `meth` all know
+        that receiver exactly (through self-calls, their own callers, RECEIVER_DEPTH levels
+        up), and one does at least."""
+        callers = self.callers[fid]
+        if not callers or fid in self.roles:
+            return False
+        found = False
+        for edge in callers:
+            if edge.site.cold or edge.caller in self.cold_roots or edge.caller == fid:
+                continue
+            classes = self._edge_receiver(edge)
+            if classes is None:
+                return False
+            if not any(self._may_find(c, meth, callee) for c in classes):
+                continue
+            if edge.exact_receivers:
+                found = True
+                continue
+            target = edge.site.target
+            if not (depth < RECEIVER_DEPTH and target and target[0] in "mS"
+                    and self._exactly_received(edge.caller, meth, callee, depth + 1)):
+                return False
+            found = True
+        return found
 
     def receiver_edge(self, fid: str, callee: str, target: str,
                       depth: int = 0) -> Optional[Tuple[float, Optional[Edge]]]:

@@ -1043,7 +1043,19 @@ def else_once_reason(test: cst.BaseExpression, body: cst.BaseSuite) -> Optional[
     """Why the `else:` of `if <test>:` runs only on a first use, or None: `if self.cookies:
     <use them> else: <query the stored login>; self.cookies = user.cookies` is `if not
     self.cookies:` written the other way round (FlexGet's IMDb list login, labelled FALSE in
-    run 14): the else fills what the test checks, so later calls take the first branch."""
+    run 14): the else fills what the test checks, so later calls take the first branch. So
+    does `if key in cache: ... else: cache[key] = build()`, an `and` of further tests beside
+    the `in` (an expiry time) included."""
+    for part in or_operands(test, cst.And):
+        # `if key in cache [and <still fresh>]: <use cache[key]> else: <build>; cache[key] = v`
+        # is `if key not in cache:` written the other way round: the else is the miss (also
+        # when the entry expired: a cache with a time to live, mlflow's OAuth token kept in
+        # os.environ for five minutes)
+        if type(part) is cst.Comparison and len(part.comparisons) == 1 and \
+                type(part.comparisons[0].operator) is cst.In:
+            container = dotted_text(part.comparisons[0].comparator)
+            if container and ("sub", container) in set(_assigned(body)):
+                return f"runs on a cache miss only (fills {container})"
     if type(test) is cst.Comparison and len(test.comparisons) == 1 and \
             type(test.comparisons[0].operator) is cst.IsNot and dotted_text(test.comparisons[0].comparator) == "None":
         test = test.left

@@ -17,7 +17,12 @@ MAX_VALUES = 4
 # (`klass = HANDLERS[kind]; klass(x, factory=self)`) is called through the few `__init__`s
 # its classes share (callables() still returns at most MAX_VALUES functions), and what the
 # call binds there is exact. Any other value merged in, or more classes, is too many; and an
-# attribute read on more than MAX_VALUES classes is unknown, as before.
+# attribute read on more than MAX_VALUES classes is unknown, as before. So is a set of instances
+# alone (outside objects beside them allowed: a builtin copy of a container), up to this many:
+# an element of a container of the program's instances (`for t in self.types: t.test(v)`)
+# reads a method through them only when they descend from one class of the program that
+# declares it (ValueFlow.family_member); callables() and other attribute reads still take at
+# most MAX_VALUES.
 MAX_CLASSES = 8
 # Rounds of the fixed point: a bound, not a budget. Each round binds what the previous one
 # found, one call hop at a time where callers sort after their callees. Twisted, Django and
@@ -121,8 +126,21 @@ def external_calls_through(deco: tuple) -> bool:
 
 def _too_many(values: FrozenSet[tuple]) -> bool:
     """Whether a set says nothing useful: more than MAX_VALUES values, unless they are
-    classes alone, at most MAX_CLASSES."""
-    return len(values) > MAX_VALUES and not (len(values) <= MAX_CLASSES and all(v[0] == "C" for v in values))
+    classes alone, at most MAX_CLASSES, or instances alone (and outside objects), at most
+    MAX_CLASSES instances."""
+    if len(values) <= MAX_VALUES:
+        return False
+    if len(values) > MAX_CLASSES + 1:
+        return True
+    if all(v[0] == "C" for v in values):
+        return len(values) > MAX_CLASSES
+    return not all(v[0] == "I" or v[0] == "X" for v in values) or len(values - EXTERNAL) > MAX_CLASSES
+
+
+def _wide(values: FrozenSet[tuple]) -> bool:
+    """Whether a set kept by _too_many holds more than MAX_VALUES values that are not all
+    classes: instances of up to MAX_CLASSES classes, which only a method they share reaches."""
+    return len(values) > MAX_VALUES and not all(v[0] == "C" for v in values)
 
 
 def _single(part: Values) -> Values:
@@ -712,7 +730,11 @@ class ValueFlow:
         eval(mod, callee))."""
         if id(callee) not in self.pure:
             return False
-        expr = callee[1] if callee[0] == "a" else callee
+        return self.element_read(mod, callee[1] if callee[0] == "a" else callee)
+
+    def element_read(self, mod: ModuleSummary, expr: tuple) -> bool:
+        """Whether an expression reads an element of a container: an item read, a `get`/`pop`,
+        a loop or comprehension target, an unpacked pair, or a local bound once to one."""
         for _ in range(3):
             kind = expr[0]
             if kind == "i" or kind == "u":
@@ -749,6 +771,8 @@ class ValueFlow:
                     return [(value[1], value[0] == "B")]
         elif not values:
             return []  # a callee nothing is known about (a quarter of the calls on Twisted)
+        elif _wide(values):
+            return None  # more instances than MAX_VALUES: too many to call, as before
         if len(values) > 1 and not any(value[0] == "lam" for value in values):
             # Without lambdas (whose bodies are evaluated) the order matters only to a function
             # reached twice (bound and not): sort the values, by their repr, for those alone.
@@ -863,11 +887,16 @@ class ValueFlow:
         # union() stops at the first unbounded part; with one value there is no later one
         if kind == "a":
             base = self.eval(mod, expr[1])
-            if base is None or len(base) > MAX_VALUES:
+            if base is None:
+                return None
+            if len(base) > MAX_VALUES:
                 # a table of more classes than MAX_VALUES (kept up to MAX_CLASSES for calling,
                 # _too_many) is too many to say what each holds under a name (weblate's profile
-                # forms, seven classes iterated for the one that defines `audit`)
-                return None
+                # forms, seven classes iterated for the one that defines `audit`); an element
+                # of a container of instances of one family, a method their common base
+                # declares (family_member). Not what a call returns: a merge of the classes a
+                # factory builds (openapi-core's node builder) would link a guessed recursion.
+                return self.family_member(base, expr[2]) if self.element_read(mod, expr[1]) else None
             if len(base) == 1:
                 for v in base:
                     if v[0] == "I" and expr[2] != "__class__":  # attribute(v), for the commonest receiver
@@ -876,8 +905,8 @@ class ValueFlow:
             return union(self.attribute(v, expr[2]) for v in base)
         if kind == "c":
             func = self.eval(mod, expr[1])
-            if func is None:
-                return None
+            if func is None or _wide(func):
+                return None  # calling one of more instances than MAX_VALUES: unknown, as before
             if len(func) == 1:
                 for v in func:
                     return _single(self.call_result(v))
@@ -1183,6 +1212,37 @@ class ValueFlow:
                 attr in _CONTAINER_ELEMENT or attr in _CONTAINER_SAME or attr in _CONTAINER_PAIRS):
             return frozenset({("CM", value, attr)})
         return EMPTY
+
+    def family(self, values: FrozenSet[tuple], attr: str) -> Optional[str]:
+        """The class of the program that every instance in `values` is (outside objects aside:
+        they call nothing of ours) or descends from, and that declares `attr` as a method: the
+        nearest such base of the first class, or None when there is none (classes unrelated,
+        or a name their common base does not declare). Each instance then finds `attr` in its
+        own class or on the way up to that base: a call dispatches among their methods."""
+        classes = sorted({v[1] for v in values if v[0] == "I"})
+        if not classes or any(v[0] != "I" and v[0] != "X" for v in values):
+            return None
+        program = self.p
+        if any(cid not in program.classes for cid in classes):
+            return None
+        shared = set(program.mro(classes[0]))
+        for cid in classes[1:]:
+            shared.intersection_update(program.mro(cid))
+        for base in program.mro(classes[0]):
+            if base in shared:
+                mod, cls = program.classes[base]
+                if program.lookup_method(base, attr) == f"{mod.module}.{cls.qualname}.{attr}":
+                    return base  # its own body defines the method
+        return None
+
+    def family_member(self, base: FrozenSet[tuple], attr: str) -> Values:
+        """`x.attr` where x holds more than MAX_VALUES values (instances of up to MAX_CLASSES
+        classes, _too_many): the methods they find, when they are a family (family: one base
+        of the program declares `attr`); None (unknown) otherwise, and when the methods are
+        more than MAX_VALUES (Program._family_targets links a call of up to MAX_CLASSES)."""
+        if not _wide(base) or self.family(base, attr) is None:
+            return None
+        return union(self.attribute(v, attr) for v in base)
 
     def _defines(self, cid: str, attr: str) -> bool:
         for klass in self.p.mro(cid):

@@ -382,9 +382,15 @@ def value_expr(node: Optional[cst.BaseExpression], scope: str, depth: int = 0) -
     return None
 
 
+# Builtins (and `copy.copy`, imported or not) whose result holds the elements of their one
+# argument: a copy of a container the program builds holds what it holds.
+_KEEPS_ELEMENTS = frozenset({"list", "tuple", "set", "frozenset", "copy"})
+
+
 def _sequence_call(node: cst.Call, func: cst.BaseExpression, scope: str, depth: int) -> Optional[tuple]:
     """A call from outside the program whose result holds what its argument holds, one or two
-    container levels down: `list(xs)` and `tuple(xs)` the elements of xs,
+    container levels down: `list(xs)`, `tuple(xs)`, `set(xs)`, `frozenset(xs)` and
+    `copy.copy(xs)` the elements of xs,
     `itertools.chain.from_iterable(xs)` and `chain(*xs)` the elements of its elements, and
     joblib's `Parallel(...)(delayed(f)(a) for ...)` the results of f (a list of them).
     ("seq", call, checks, arg, levels): `call` is the plain call's value expression, what
@@ -414,7 +420,7 @@ def _sequence_call(node: cst.Call, func: cst.BaseExpression, scope: str, depth: 
     parts = dotted_parts(func)
     if not parts:
         return None
-    if not arg.star and (len(parts) == 1 and parts[0] in ("list", "tuple")):
+    if not arg.star and (len(parts) == 1 and parts[0] in _KEEPS_ELEMENTS or parts == ["copy", "copy"]):
         levels = 1
     elif not arg.star and parts[-2:] == ["chain", "from_iterable"] or arg.star == "*" and parts[-1] == "chain":
         levels = 2

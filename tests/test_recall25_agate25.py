@@ -7,11 +7,12 @@ an attribute its class binds only to a literal or to a constructor parameter wit
 default) where the call repeats, priced at `locale-parse` (2.8 us a call, babel 2.18,
 bench/locale_parse.py).
 
-The case itself stays a miss: agate reaches Number.cast through the column types' bound methods
+The case stayed a miss: agate reaches Number.cast through the column types' bound methods
 (`cast_funcs[i](d)`) and `column_type.test(...)` on six DataType classes, over the value flow's
-bound of four, or from the caller's `column_types` argument. The graph does link a bound method
-taken from the elements of a container of the program's own instances when they are few: the
-last tests pin that (it links the shape agate uses, within the bound).
+bound of four, or from the caller's `column_types` argument. (Session 31 catches it through
+`column_type.test`: tests/test_agate31.py.) The graph does link a bound method taken from the
+elements of a container of the program's own instances when they are few: the last tests pin
+that, and that bound methods of five unrelated classes are still over the bound.
 
 The buggy tests fail on the code before the change (no PFL314)."""
 
