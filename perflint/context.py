@@ -136,6 +136,7 @@ class _Pending:
     per_item: str = ""
     growth: Optional[Tuple[int, float, int, float]] = None
     guards: Tuple[str, ...] = ()  # what a caller must pass for the site to run (guards.py)
+    branches: Tuple[Tuple[int, int], ...] = ()  # Candidate.branches
 
 
 class FileContext(NameResolution):
@@ -150,6 +151,7 @@ class FileContext(NameResolution):
         self.line = 1
         self.node_lines: Dict[int, int] = {}
         self.stack: List[cst.CSTNode] = []
+        self._if_ordinals: Dict[int, int] = {}  # id of an `if` node -> its ordinal (_branch_path)
         self._open_withs = 0  # `with` statements around the current node (any scope)
         self.frames: List[_Frame] = []
         self._loops: List[Tuple[str, int, Any]] = []
@@ -693,8 +695,30 @@ class FileContext(NameResolution):
             function, loops, guards = top.function.qualname, (), ()  # type: ignore[union-attr]
         self._pending.append(
             _Pending(rule, node, message, fix, confidence, tuple(requires), raw,
-                     function, loops, cost_key, size, self.cold_reason, per_item, growth, guards)
+                     function, loops, cost_key, size, self.cold_reason, per_item, growth, guards,
+                     self._branch_path())
         )
+
+    def _branch_path(self) -> Tuple[Tuple[int, int], ...]:
+        """The `if` branches the node being visited sits in, inside its function: (the `if`'s
+        ordinal in this file, 0 for its body or 1 for its `else`/`elif`). One run of the function
+        takes one branch of each `if`, so sites of one cause in different branches of the same
+        `if` are alternatives (engine._finding_for_cause)."""
+        out: List[Tuple[int, int]] = []
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):
+            node = stack[i]
+            kind = type(node)
+            if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
+                break
+            if kind is cst.If and i + 1 < len(stack):
+                inner = stack[i + 1]
+                branch = 0 if inner is node.body else 1 if inner is node.orelse else -1  # type: ignore[attr-defined]
+                if branch >= 0:
+                    ordinal = self._if_ordinals.setdefault(id(node), len(self._if_ordinals))
+                    out.append((ordinal, branch))
+        out.reverse()
+        return tuple(out)
 
     def add_effect(self, effect: str, confidence: str = "high", fn: Optional[FunctionSummary] = None) -> None:
         fn = fn or self.function or self._module_fn

@@ -454,6 +454,25 @@ def _digest(code: str, rel: str, function: str, snippet: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def _one_pass(members, value, depth: int = 0) -> float:
+    """What one pass through the function spends on these sites: a site runs beside the others,
+    but of sites in different branches of one `if` (Candidate.branches) only one branch runs, so
+    that `if` adds its costliest branch, not every branch (an if/elif chain that sends one of
+    three requests per call sends one)."""
+    alone = 0.0
+    under: Dict[int, Dict[int, list]] = {}
+    for m in members:
+        path = m.cand.branches
+        if len(path) <= depth:
+            alone += value(m)
+        else:
+            ordinal, branch = path[depth]
+            under.setdefault(ordinal, {}).setdefault(branch, []).append(m)
+    for branches in under.values():
+        alone += max(_one_pass(group, value, depth + 1) for group in branches.values())
+    return alone
+
+
 def _finding_for_cause(members, path, rel, occurrences, scorer):
     """One finding for one cause: the costliest site leads (the first of equals), the others
     are related locations. Its time is the sum over the sites; its severity is the lead's
@@ -464,10 +483,10 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
     lead = next(m for m in members if m.scored.score >= top * (1 - 1e-9))
     members = [lead] + [m for m in members if m is not lead]
     cand, rule, scored = lead.cand, lead.rule, lead.scored
-    total = sum(m.scored.score for m in members)
+    total = _one_pass(members, lambda m: m.scored.score)
     severity = scored.severity
     if len(members) > 1:
-        cost = sum(m.scored.cost for m in members)
+        cost = _one_pass(members, lambda m: m.scored.cost)
         severity = scorer.severity(total, any(m.scored.evidenced for m in members),
                                    scored.severity if scored.pinned_by else None, lead.confidence,
                                    scored.dwarfed(cost))
@@ -506,8 +525,10 @@ def _finding_for_cause(members, path, rel, occurrences, scorer):
         frequency=scored.frequency,
         related=related,
     )  # trace and context: in finalize, for the findings that are reported
-    fixed = sum(scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency, m.fid) for m in members)
-    return finding, (lead.fid, cand.loops, cand.cold, len(members), scored, scored.pinned_by, cand.per_item), fixed
+    fixed = _one_pass(members, lambda m: scorer.fixed_time(m.rule.CODE, m.rule.COST, m.cand, m.scored.frequency, m.fid))
+    # members as the explanation counts them: negative when only one branch of an `if` runs
+    counted = len(members) if total >= sum(m.scored.score for m in members) * (1 - 1e-9) else -len(members)
+    return finding, (lead.fid, cand.loops, cand.cold, counted, scored, scored.pinned_by, cand.per_item), fixed
 
 
 def _unused_suppressions(summary, rel, config, by_code, meta, file_ignores, overrides, used, occurrences):

@@ -134,6 +134,10 @@ class Candidate:
     # What a caller must pass for the site to run: optional parameters it sits under
     # (`if p:`), `isa:p:T` under `if isinstance(p, T):` (perflint/guards.py).
     guards: Tuple[str, ...] = ()
+    # The `if` branches the site sits in within its function: (the `if`'s ordinal in the file,
+    # 0 body / 1 else or elif). Sites of one cause in different branches of one `if` do not
+    # both run in one pass: their time is the costlier branch's, not the sum.
+    branches: Tuple[Tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

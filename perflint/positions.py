@@ -54,6 +54,7 @@ def positioned(pending: "List[_Pending]", module: cst.Module, source: str, node_
                 per_item=p.per_item,
                 growth=p.growth,
                 guards=p.guards,
+                branches=p.branches,
             )
         )
     return out

@@ -390,6 +390,7 @@ class Scorer:
     def explain(self, scored: Scored, confidence: str, fid: Optional[str], loops: Sequence[Loop],
                 cold: str = "", members: int = 1, per_item: str = "", frequency_text: str = "") -> str:
         """cost x frequency (each hop's trips) x confidence = time; the threshold it crossed.
+        `members` counts the sites of the cause, negative when only one branch of an `if` runs.
         `frequency_text` replaces the estimate's factors (a profile's measured counts)."""
         factors = self.frequency_factors(fid, loops) if fid is not None and not cold else []
         frequency_text = frequency_text or scored.frequency_text
@@ -409,6 +410,8 @@ class Scorer:
         )
         if members > 1:
             text = f"{text}; summed over {members} sites of this cause"
+        elif members < -1:  # engine._one_pass: sites in different branches of an `if` do not all run
+            text = f"{text}; summed over {-members} sites of this cause, one branch of each `if`"
         warning, error = self.config.severity["warning"], self.config.severity["error"]
         if scored.pinned_by is not None:
             return f"{text}; severity {scored.severity} pinned by {scored.pinned_by}"

@@ -77,7 +77,9 @@ MESSAGE = ("jsonschema.validate() checks the schema 'self.schema' (set once per 
 
 
 def test_schema_of_self_set_once_per_object_checked_per_item_set_is_reported():
-    assert seen({"m.py": MODEL, "core.py": CORE}) == [("m.py", 22, "warning", MESSAGE)]
+    # a note since session 31: the two validate() calls sit in the two branches of one if, and one
+    # call of validate() makes one of them (0.94 ms, under the warning threshold), not both
+    assert seen({"m.py": MODEL, "core.py": CORE}) == [("m.py", 22, "note", MESSAGE)]
 
 
 def test_validator_built_in_init_is_quiet():
