@@ -29,7 +29,7 @@ from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK,
                                  imported_constant_trips,
                                  iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
                                  else_once_reason, module_constants, module_initialisers, once_reason, returned_sizes,
-                                 shim_reason, while_trips)
+                                 shim_reason, test_runner_reason, while_trips)
 from perflint.summary import (
     MODULE_SCOPE,
     CallSite,
@@ -452,7 +452,7 @@ class FileContext(NameResolution):
         parent = self.stack[-2] if len(self.stack) >= 2 else None
         if type(parent) is cst.If and parent.body is node and self.frames:  # type: ignore[attr-defined]
             reason = once_reason(parent.test, node, self._module_initialisers()) or shim_reason(parent.test) \
-                or flush_reason(parent.test)  # type: ignore[attr-defined]
+                or flush_reason(parent.test) or test_runner_reason(parent.test)  # type: ignore[attr-defined]
             if reason:
                 self._cold_blocks.append((node, reason))
         elif type(parent) is cst.Else and self.frames and len(self.stack) >= 3 and \

@@ -1225,6 +1225,31 @@ def flush_reason(test: cst.BaseExpression) -> Optional[str]:
     return "when a buffer fills: once per batch of items, not per item"
 
 
+# What the pytest runner sets for the test it runs, and its module once imported.
+_TEST_RUNNER_MARKS = frozenset({"PYTEST_CURRENT_TEST", "pytest"})
+
+
+def test_runner_reason(test: cst.BaseExpression) -> Optional[str]:
+    """`if "PYTEST_CURRENT_TEST" in os.environ:` (or `os.environ.get(...)`, `"pytest" in
+    sys.modules`) guards code that only a test run takes: pretix's check that a dirty order
+    comes from test code walks the whole stack per order saved, but only under pytest."""
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:  # type: ignore[attr-defined]
+        return test_runner_reason(test.left) or test_runner_reason(test.right)  # type: ignore[attr-defined]
+    name = container = None
+    if type(test) is cst.Comparison and len(test.comparisons) == 1 and \
+            type(test.comparisons[0].operator) is cst.In and type(test.left) is cst.SimpleString:  # type: ignore[attr-defined]
+        name, container = test.left.evaluated_value, dotted_text(test.comparisons[0].comparator)  # type: ignore[attr-defined]
+    elif type(test) is cst.Call and type(test.func) is cst.Attribute and test.func.attr.value == "get" \
+            and test.args and type(test.args[0].value) is cst.SimpleString:  # type: ignore[attr-defined]
+        name, container = test.args[0].value.evaluated_value, dotted_text(test.func.value)  # type: ignore[attr-defined]
+    elif type(test) is cst.Call and dotted_text(test.func) in ("os.getenv", "getenv") and test.args \
+            and type(test.args[0].value) is cst.SimpleString:  # type: ignore[attr-defined]
+        name, container = test.args[0].value.evaluated_value, "os.environ"  # type: ignore[attr-defined]
+    if name in _TEST_RUNNER_MARKS and container in ("os.environ", "environ", "sys.modules"):
+        return "runs only under a test runner"
+    return None
+
+
 def shim_reason(test: cst.BaseExpression) -> Optional[str]:
     """`if type(self).log_action != Manager.log_action:` guards a compatibility shim: the
     body runs only for a subclass that overrides the method, not on the default path."""

@@ -68,3 +68,44 @@ def test_a_call_nothing_repeats_is_a_note():
 def test_a_whole_stack_handed_on_is_left_alone():
     # near miss: the records themselves are printed
     assert found(program("        caller = '\\n'.join(map(str, inspect.stack()))")) == []
+
+
+def test_a_generator_yielding_each_record_is_left_alone():
+    body = ("        caller = next(frames())\n\n\ndef frames():\n    for info in inspect.stack():\n"
+            "        if info.function != 'skip':\n            yield info\n\n\nclass Other:\n    def report(self, msg):\n"
+            "        caller = 1")
+    assert found(program(body)) == []
+
+
+TEST_ONLY = '''import inspect
+import os
+
+
+def mark(order):
+    if {guard}:
+        for record in inspect.stack()[1:]:
+            if "test_" in record.filename:
+                return
+    order.dirty = True
+
+
+def save_all(orders):
+    for order in orders:
+        mark(order)
+'''
+
+
+@pytest.mark.parametrize("guard", ['"PYTEST_CURRENT_TEST" in os.environ', 'os.environ.get("PYTEST_CURRENT_TEST")',
+                                   'os.getenv("PYTEST_CURRENT_TEST")'])
+def test_a_stack_walked_only_under_a_test_runner_is_cold(guard):
+    got = [(f.line, f.severity, f.frequency, f.context) for f in
+           lint_sources({"m.py": TEST_ONLY.format(guard=guard)}, select=("PFL508",), config=Config(min_severity="note"))]
+    assert got == [(7, "note", 1.0, "in mark; reached per iteration of a for loop in save_all; "
+                                    "runs only under a test runner")]
+
+
+def test_a_stack_walked_under_another_environment_test_still_counts():
+    # near miss: a feature flag from the environment is not a test run
+    src = TEST_ONLY.format(guard='"APP_TRACE_ORDERS" in os.environ')
+    got = [(f.line, f.severity) for f in lint_sources({"m.py": src}, select=("PFL508",))]
+    assert got == [(7, "error")]

@@ -6,6 +6,7 @@ from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
+from perflint.nodes import own_nodes
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import runs_per_call
 
@@ -61,8 +62,8 @@ class StackInspectedPerCall(Rule):
     How deep the stack is at run time is not in the code: the records are priced for 30
     frames (`perflint/costs.py` DEFAULT_FRAMES), which at the reference machine's cost is a
     note for a call made once per unit of work and a warning when a loop or a hot entry
-    point repeats it. A stack passed on whole (printed, logged, returned) is left alone: its
-    records may be what the code wants. In an except handler the site counts as cold (it runs
+    point repeats it. A stack passed on whole (printed, logged, returned, or yielded record by
+    record from a generator) is left alone: its records may be what the code wants. In an except handler the site counts as cold (it runs
     when something failed), a note; `inspect.trace()`, which only works there, is not flagged.
     """
 
@@ -82,6 +83,9 @@ class StackInspectedPerCall(Rule):
         "    return inspect.stack()[1].filename\n",
         # The whole stack handed on: its records may be what is wanted.
         "import inspect\n\ndef dump():\n    return '\\n'.join(map(str, inspect.stack()))\n",
+        # A generator yielding each record: its caller takes them as they are.
+        "import inspect\n\ndef frames():\n    for info in inspect.stack():\n        if info.function != 'skip':\n"
+        "            yield info\n",
     ]
     INVALID = [
         Invalid("import inspect\n\ndef report(self, msg):\n    caller = inspect.stack()[1].function\n"
@@ -142,8 +146,19 @@ def _use(node: cst.CSTNode, parent: Optional[cst.CSTNode]) -> Optional[str]:
         index = parent.slice[0].slice if len(parent.slice) == 1 else None
         return "read one frame of it" if type(index) is cst.Index else "take a slice of it"
     if (kind is cst.For or kind is cst.CompFor) and parent.iter is node:
+        if kind is cst.For and _yields_target(parent):
+            return None  # a generator handing each record on: its caller takes them whole
         return "walk it for a frame"
     return None
+
+
+def _yields_target(loop: cst.For) -> bool:
+    """The loop's body yields the record it walks (`for info in inspect.stack(): yield info`)."""
+    if type(loop.target) is not cst.Name:
+        return False
+    name = loop.target.value
+    return any(type(node) is cst.Yield and type(node.value) is cst.Name and node.value.value == name
+               for node, _ in own_nodes(loop.body))
 
 
 def _bare(call: cst.Call) -> bool:
