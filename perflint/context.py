@@ -1152,7 +1152,7 @@ class FileContext(NameResolution):
         out, when it iterates rows (guards.rows_class), a local of rows (guards.element_locals)
         or an attribute of its own receiver that holds rows (guards.element_attrs); ""
         otherwise. A `for` loop whose body rebinds the name says nothing."""
-        from perflint.ruleutil import bound_names  # ruleutil imports the context, which imports this module
+        from perflint.ruleutil import bound_names, target_names  # ruleutil imports the context, which imports this module
 
         for loop in reversed(self.loop_nodes):
             loop_type = type(loop)
@@ -1167,8 +1167,11 @@ class FileContext(NameResolution):
             while for_in is not None:
                 if type(for_in.target) is cst.Name and for_in.target.value == name:
                     found = for_in.iter  # the innermost binding of the name wins
-                elif name in _comp_target_names(for_in.target):
-                    found = None
+                else:
+                    rebound: set = set()
+                    target_names(for_in.target, rebound)
+                    if name in rebound:
+                        found = None
                 for_in = for_in.inner_for_in
             if found is not None:
                 return self._rows_of(frame, found)
@@ -1481,17 +1484,6 @@ def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float],
     # A walk up a tree repeats its body once per level: data, like a range of ten or more.
     data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or why.endswith(TREE_WALK)))
     return kind, line, node, Loop(kind, line, trips, why, data, walks)
-
-
-def _comp_target_names(target: cst.CSTNode) -> List[str]:
-    """The names a comprehension's `for` target binds."""
-    if type(target) is cst.Name:
-        return [target.value]  # type: ignore[attr-defined]
-    if type(target) in (cst.Tuple, cst.List):
-        return [n for e in target.elements for n in _comp_target_names(e.value)]  # type: ignore[attr-defined]
-    if type(target) is cst.StarredElement:
-        return _comp_target_names(target.value)  # type: ignore[attr-defined]
-    return []
 
 
 def _target_names(target: cst.CSTNode) -> List[str]:

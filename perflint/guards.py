@@ -745,7 +745,7 @@ def element_locals(fn: cst.FunctionDef) -> Dict[str, str]:
     Never a parameter or bound otherwise, and never filled in place (`slices.append(x)`):
     whatever a loop over one takes out is an instance of that class."""
     from perflint.attrwrites import MUTATORS
-    from perflint.ruleutil import _BINDING_TYPES, _target_names  # ruleutil imports the context, which imports this module
+    from perflint.ruleutil import _BINDING_TYPES, target_names  # ruleutil imports the context, which imports this module
 
     classes: Dict[str, str] = {}
     other = set()
@@ -763,7 +763,7 @@ def element_locals(fn: cst.FunctionDef) -> Dict[str, str]:
                 targets = [t.target for t in node.targets] if node_type is cst.Assign else [  # type: ignore[attr-defined]
                     node.name if node_type is cst.AsName else node.target]  # type: ignore[attr-defined]
                 for target in targets:
-                    _target_names(target, other)
+                    target_names(target, other)
             continue
         made = "" if _empty_display(value) else rows_class(value) or "?"
         if made:

@@ -1287,7 +1287,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
             break
     else:
         return None
-    stmts = [s for s in body if not _is_docstring(s)]
+    stmts = [s for s in body if not is_docstring(s)]
     flags = _refresh_flags(fn)
     writes: Optional[Tuple[set, set, set]] = None  # (stored, assigned, set to True): one walk, on demand
     for i, stmt in enumerate(stmts[:3]):
@@ -1327,7 +1327,7 @@ def memo_guard(fn: cst.FunctionDef) -> Optional[str]:
 
 
 def _first_statement(body: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
-    return next((stmt for stmt in body if not _is_docstring(stmt)), None)
+    return next((stmt for stmt in body if not is_docstring(stmt)), None)
 
 
 def _refresh_flags(fn: cst.FunctionDef) -> FrozenSet[str]:
@@ -1421,7 +1421,8 @@ def _writes(body: cst.CSTNode) -> Tuple[set, set, set]:
     return stored, assigned, set_true
 
 
-def _is_docstring(stmt: cst.CSTNode) -> bool:
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    """A statement that is only a string: a docstring where it opens a body."""
     return (
         type(stmt) is cst.SimpleStatementLine
         and len(stmt.body) == 1
@@ -1453,7 +1454,7 @@ def class_sizes(node: cst.ClassDef) -> Dict[str, float]:
                     out[small.targets[0].target.value] = size  # type: ignore[attr-defined]
         elif stmt_type is cst.FunctionDef:
             body = list(getattr(stmt.body, "body", ()))  # type: ignore[attr-defined]
-            if body and _is_docstring(body[0]):
+            if body and is_docstring(body[0]):
                 body = body[1:]
             if len(body) == 1 and type(body[0]) is cst.SimpleStatementLine and len(body[0].body) == 1:
                 small = body[0].body[0]

@@ -318,16 +318,16 @@ def tests_fresh_state(ctx, node: cst.CSTNode, name: str) -> bool:
 _BINDING_TYPES = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.AsName)
 
 
-def _target_names(target: cst.CSTNode, out: Set[str]) -> None:
+def target_names(target: cst.CSTNode, out: Set[str]) -> None:
     """The names an assignment target binds (`a`, `a, (b, *c)`); not `self.x` or `d[k]`."""
     kind = type(target)
     if kind is cst.Name:
         out.add(target.value)  # type: ignore[attr-defined]
     elif kind in (cst.Tuple, cst.List):
         for element in target.elements:  # type: ignore[attr-defined]
-            _target_names(element.value, out)
+            target_names(element.value, out)
     elif kind is cst.StarredElement:
-        _target_names(target.value, out)  # type: ignore[attr-defined]
+        target_names(target.value, out)  # type: ignore[attr-defined]
 
 
 def single_value(fdef: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
@@ -350,7 +350,7 @@ def single_value(fdef: cst.FunctionDef, name: str) -> Optional[cst.BaseExpressio
             found.append(node.value)  # type: ignore[attr-defined]
         elif kind is cst.For or kind is cst.CompFor:
             names: Set[str] = set()
-            _target_names(node.target, names)  # type: ignore[attr-defined]
+            target_names(node.target, names)  # type: ignore[attr-defined]
             if name in names:
                 return None
     return found[0] if len(found) == 1 else None
@@ -379,7 +379,7 @@ def bound_names(fdef: cst.FunctionDef, params: bool = True, plain: bool = True) 
             targets = [t.target for t in node.targets] if kind is cst.Assign else [  # type: ignore[attr-defined]
                 node.name if kind is cst.AsName else node.target]  # type: ignore[attr-defined]
             for target in targets:
-                _target_names(target, out)
+                target_names(target, out)
         elif kind is cst.ImportFrom or kind is cst.Import:
             names = node.names  # type: ignore[attr-defined]
             if not isinstance(names, cst.ImportStar):

@@ -7,6 +7,7 @@ from typing import Optional, Set
 import libcst as cst
 
 from perflint.nodes import own_nodes
+from perflint.repetition import is_docstring
 from perflint.rule import Invalid, Rule
 
 CODE = "PFL509"
@@ -122,7 +123,7 @@ def _constant_return(fn: cst.FunctionDef) -> Optional[cst.BaseExpression]:
     """The returned expression when `fn`'s whole body (a docstring aside) returns a value
     that is the same for every instance; None otherwise."""
     body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
-    statements = [s for s in body if not _docstring(s)]
+    statements = [s for s in body if not is_docstring(s)]
     if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
         return None
     small = statements[0].body
@@ -156,9 +157,3 @@ def _reads_state(fn: cst.FunctionDef) -> bool:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "vars":
             return True
     return False
-
-
-def _docstring(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-        and isinstance(statement.body[0], cst.Expr) and isinstance(statement.body[0].value,
-                                                                   (cst.SimpleString, cst.ConcatenatedString))
