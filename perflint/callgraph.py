@@ -285,6 +285,7 @@ class Program(Frequencies):
         self._off_switch: Dict[str, str] = {}
         # class id -> (names of its own functions, its qualified prefix): lookup_method
         self._members: Dict[str, Tuple[Set[str], str]] = {}
+        self._public_ops: Dict[str, List[str]] = {}  # public_operations: asked per PFL403 candidate, twice
         self._split: frozenset = frozenset()  # callers of edges by receiver (_type_receivers)
         self._finds: Dict[Tuple[str, str, str], bool] = {}  # _may_find
         # The value flow allocates millions of short-lived tuples and sets; with every summary
@@ -2082,6 +2083,12 @@ class Program(Frequencies):
         is a hook the base's framework calls at its own pace (an event, a poll, start-up: a
         plugin's `on_event`, an entity's `turn_on`), and a base from outside the program may
         define any of them."""
+        found = self._public_ops.get(fid)
+        if found is None:
+            found = self._public_ops[fid] = self._find_public_operations(fid)
+        return found
+
+    def _find_public_operations(self, fid: str) -> List[str]:
         entry = self.functions.get(fid)
         if entry is None or entry[1].cls is None or self._in_tests(fid):
             return []

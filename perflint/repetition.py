@@ -330,7 +330,7 @@ def while_trips(node: cst.While) -> Tuple[Optional[float], str]:
             any(_RETRY.search(n) for n in body_names) or retries_on_error(node.body)):
         return float(RETRY_BOUND), RETRY_LOOP
     test = node.test
-    drawn = _draw_until_unused(test, node.body)
+    drawn = _draw_until_unused(test, node.body) or _probe_until_free(test, node.body)
     if drawn:
         return 1.0, drawn
     polled = _polling_reason(test, node.body)
@@ -405,6 +405,90 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
                 checked = True
     if drawn and checked:
         return f"draws a random value ({drawn}()) until it is unused: {DRAW_UNTIL_UNUSED}"
+    return ""
+
+
+# A loop whose passes only make a candidate and ask whether it is taken, leaving when it is
+# free, makes one pass per collision, whatever makes the candidate: `while <taken(ts)>: ts +=
+# step` (prefect's state timestamps, bumped a microsecond on a clash: labelled FALSE in run 14
+# as x100) or `while True: code = make_code(); if not <taken(code)>: return code` (oscar's
+# voucher codes). A pass that does anything else (handles an item, walks to a parent) is data.
+_NOT_CHECKS = {"len", "isinstance", "bool", "any", "all", "callable", "hasattr"}
+
+
+def _probe_until_free(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
+    """Why a while loop is one pass of trying candidates until one is free ("" when it is not):
+    its body only binds the candidate (plain names, none moved to its own attribute or item)
+    and its test, or a last `if ...: return/break`, asks a call about it (_asks_about)."""
+    statements = list(getattr(body, "body", ()))
+    if not statements:
+        return ""
+    exit_test = None
+    if type(test) is cst.Name and test.value == "True":  # type: ignore[attr-defined]
+        last = statements.pop()
+        if (type(last) is not cst.If or last.orelse is not None  # type: ignore[attr-defined]
+                or len(last.body.body) != 1 or type(last.body.body[0]) is not cst.SimpleStatementLine  # type: ignore[attr-defined]
+                or len(last.body.body[0].body) != 1 or type(last.body.body[0].body[0]) not in (cst.Return, cst.Break)):  # type: ignore[attr-defined]
+            return ""
+        exit_test = last.test  # type: ignore[attr-defined]
+    bound = _candidate_names(statements)
+    if not bound:
+        return ""
+    asked = _asks_about(exit_test if exit_test is not None else test, bound)
+    if not asked:
+        return ""
+    return f"tries candidates until {'a membership test' if asked == 'in' else asked + '()'} finds one free: {DRAW_UNTIL_UNUSED}"
+
+
+def _candidate_names(statements: Sequence[cst.BaseStatement]) -> FrozenSet[str]:
+    """The names `statements` bind when each is a plain assignment to names (`x = f()`, `i +=
+    1`), none from an attribute or item of itself (`node = node.parent` walks); else empty."""
+    names = set()
+    for stmt in statements:
+        if type(stmt) is not cst.SimpleStatementLine:
+            return frozenset()
+        for small in stmt.body:  # type: ignore[attr-defined]
+            small_type = type(small)
+            if small_type is cst.Assign:
+                targets = [t.target for t in small.targets]  # type: ignore[attr-defined]
+            elif small_type in (cst.AugAssign, cst.AnnAssign):
+                targets = [small.target]  # type: ignore[attr-defined]
+            else:
+                return frozenset()
+            if any(type(t) is not cst.Name for t in targets) or small.value is None:  # type: ignore[attr-defined]
+                return frozenset()
+            for target in targets:
+                if _reads_own_part(small.value, target.value):  # type: ignore[attr-defined]
+                    return frozenset()
+                names.add(target.value)  # type: ignore[attr-defined]
+    return frozenset(names)
+
+
+def _reads_own_part(value: cst.BaseExpression, name: str) -> bool:
+    """Whether `value` takes an attribute or an item of `name` (`node.parent`, `links[node]`)."""
+    for node, _ in own_nodes(value, STATEMENTS_ONLY):
+        if type(node) in (cst.Attribute, cst.Subscript) and type(node.value) is cst.Name and node.value.value == name:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _asks_about(test: cst.BaseExpression, names: FrozenSet[str]) -> str:
+    """The name of a call in `test` one of whose arguments reads one of `names` (`Voucher.
+    objects.filter(code=code).exists()`, `session.scalar(select(...).where(... == ts))`), or
+    "in" for a membership test of one of them in something other than a display; else ""."""
+    for node, _ in own_nodes(test, STATEMENTS_ONLY):
+        node_type = type(node)
+        if node_type is cst.Call:
+            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
+            if called.rpartition(".")[2] in _NOT_CHECKS:
+                continue
+            if any(names.intersection(names_below(arg.value)) for arg in node.args):  # type: ignore[attr-defined]
+                return called or "a call"
+        elif node_type is cst.Comparison and type(node.left) is cst.Name and node.left.value in names:  # type: ignore[attr-defined]
+            for comparison in node.comparisons:  # type: ignore[attr-defined]
+                if type(comparison.operator) in (cst.In, cst.NotIn) and type(comparison.comparator) not in (
+                        cst.Tuple, cst.List, cst.Set, cst.SimpleString):
+                    return "in"
     return ""
 
 

@@ -206,7 +206,8 @@ class QueryInLoop(Rule):
     INSERT cannot return the ids through every DB-API (buildbot's build requests).
     Nor is a query that decides an attempt: in a retry loop or a loop that draws a random
     value until it is unused (`while User.objects.filter(username=name).exists(): name =
-    ...`), or in a function that every repeating caller calls per attempt of one (an invoice
+    ...`) or tries candidates until one is free (`while <query of ts>: ts += step`, a helper's
+    code checked until unused), or in a function that every repeating caller calls per attempt of one (an invoice
     number read per try of a `for i in range(10)` insert). Its answer changes with each try,
     so it cannot be fetched before the loop, and the loop runs once per call (weblate's
     deleted-user names, pretix's invoice numbers: labelled FALSE in run 9).
