@@ -27,7 +27,7 @@ from perflint.datawalk import Buffers, read_field, walk_bytes
 from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
                                  counted_retry_reason, derived_size, exit_kind, flush_reason, for_service_reason,
                                  imported_constant_trips,
-                                 iterable_trips, iterated_self_attr, literal_size, match_reason, memo_guard,
+                                 DEFAULT_PREFIX, STATED_LIMIT, STATEMENT_PREFIX, iterable_trips, iterated_self_attr, limit_bound, literal_size, match_reason, memo_guard,
                                  else_once_reason, module_constants, module_initialisers, once_reason, returned_sizes,
                                  shim_reason, test_runner_reason, while_trips)
 from perflint.summary import (
@@ -574,7 +574,14 @@ class FileContext(NameResolution):
         if type(target) is not cst.Name:
             return
         name = target.value  # type: ignore[attr-defined]
-        size = literal_size(node.value) or derived_size(node.value, self._constants())
+        ints.pop(DEFAULT_PREFIX + name, None)  # a parameter rebound: its default no longer says its value
+        constants = self._constants()
+        limited = limit_bound(node.value, constants)[0] if type(node.value) is cst.Call else None
+        if limited is not None:
+            ints[STATEMENT_PREFIX + name] = limited  # `s = select(...).limit(10)`: execute(s) hands back 10
+        else:
+            ints.pop(STATEMENT_PREFIX + name, None)
+        size = literal_size(node.value) or derived_size(node.value, constants)
         if type(node.value) is cst.Integer:
             try:
                 ints[name] = float(int(node.value.value.replace("_", ""), 0))  # type: ignore[attr-defined]
@@ -808,6 +815,13 @@ class FileContext(NameResolution):
                 ann: tuple = ("ann", outer_scope, types)
                 bindings.setdefault(pname, []).append(("S", (ann,)) if container else ann)
             if param.default is not None:
+                if type(param.default) is cst.Integer:
+                    # `def top_tags(limit=10)`: the size a `.limit(limit)` or `[:limit]` asks for
+                    # when callers leave it out (repetition.limit_bound reads it; range() does not)
+                    try:
+                        frame.local_ints[DEFAULT_PREFIX + pname] = float(int(param.default.value.replace("_", ""), 0))
+                    except ValueError:
+                        pass
                 # what a call that leaves the parameter out binds (evaluated once, out there):
                 # `def convert(k, table={"a": A(), "b": B()})` makes `table[k].run()` reach both
                 default = value_expr(param.default, outer_scope)
@@ -1482,7 +1496,8 @@ def _loop_entry(kind: str, line: int, node: cst.CSTNode, trips: Optional[float],
                 walks: float) -> Tuple[str, int, cst.CSTNode, Loop]:
     """(kind, line, node, its Loop): rules read `loops` at most nodes, so each Loop is built once."""
     # A walk up a tree repeats its body once per level: data, like a range of ten or more.
-    data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or why.endswith(TREE_WALK)))
+    # So is a query's rows under a stated limit: fewer than loop-trips, but rows all the same.
+    data = trips is None or (trips >= DATA_TRIPS and ("range(" in why or why.endswith((TREE_WALK, STATED_LIMIT))))
     return kind, line, node, Loop(kind, line, trips, why, data, walks)
 
 
