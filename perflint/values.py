@@ -673,6 +673,15 @@ class NameResolution:
                 return frame.local_types.get(name)
         return self.module_types.get(name)
 
+    def global_type(self, name: str) -> Optional[str]:
+        """The class a module-level name was assigned from (`jenv = jinja2.Environment()`),
+        as written, where the function being visited (and those around it) binds no local of
+        that name: a function reads the module's object."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function" and self._in_scope(frame) and name in frame.locals:
+                return None
+        return self.module_types.get(name)
+
     def _enter_import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = dotted_text(alias.name)

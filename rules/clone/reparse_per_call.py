@@ -10,6 +10,7 @@ import libcst as cst
 from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes, chain as _chain
 from perflint.nodes import STATEMENTS_ONLY, iter_children, own_nodes
 from perflint.repetition import literal_size
+from perflint.values import dotted_text
 from perflint.rule import Invalid, Rule
 from perflint.ruleutil import enclosing_class, first_arg, innermost_def, is_literal, memoised, names_in
 from perflint.rules.clone.grammar_text import (
@@ -52,7 +53,13 @@ _CSS_PACKAGES = "imports:cssselect,lxml.cssselect,parsel,scrapy"
 # Template engines whose construction compiles the template source into code.
 # Parsers of code (and templates, which compile to code) cost ~25x a data parser per byte.
 _CODE_PARSERS = {"ast.parse", "compile", "libcst.parse_module", "libcst.parse_expression", "libcst.parse_statement"}
-_TEMPLATE_BUILDERS = {"jinja2.Template", "jinja2.environment.Template", "mako.template.Template"}
+_TEMPLATE_BUILDERS = {"jinja2.Template", "jinja2.environment.Template", "mako.template.Template",
+                      # Flask compiles the text with the app's environment on each call (no cache)
+                      "flask.render_template_string", "flask.templating.render_template_string"}
+# Reads of a whole file's text: `open(p).read()`, `f.read()` of `with open(p) as f`, `Path(p).read_text()`.
+_FILE_READS = {"read", "read_text", "read_bytes"}
+_PATH_BUILDERS = {"os.path.join", "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath",
+                  "pathlib.Path", "Path", "pathlib.PurePath", "str", "os.fspath"}
 _ENVIRONMENTS = {"jinja2.Environment", "jinja2.environment.Environment"}
 # Names of values that arrive with each call (a request body, a line read, a message):
 # parsing them per call is the job, not a smell.
@@ -73,9 +80,15 @@ class ReparsePerCall(Rule):
     Flags parsers (`ast.parse`, `compile`, `libcst.parse_*`, `json.loads`,
     `yaml.safe_load`, `tomllib.loads`, `ElementTree.fromstring`), `re.compile` of a
     pattern built at run time, and template engines (`jinja2.Template`,
-    `jinja2.Environment`, `env.from_string`) that run repeatedly on text that does not
-    change between runs: a literal, a module-level constant, an attribute of `self`, or a
-    value the enclosing loop never reassigns. It also flags constructing an in-repo class
+    `jinja2.Environment`, `env.from_string`, Flask's `render_template_string`, which compiles
+    with the app's environment every call) that run repeatedly on text that does not
+    change between runs: a literal, a module-level constant, an attribute of `self`, a
+    value the enclosing loop never reassigns, or the whole text of a file the code names
+    (`open(PATH).read()`, `f.read()` in `with open(PATH) as f:`, `Path(PATH).read_text()`,
+    with a literal, a module constant, `__file__` or joins of those for the path: a template
+    or schema shipped beside the code; medium confidence, a path a caller passes is data).
+    An environment is a local or module-level name bound to a class whose name ends in
+    `Environment` (jinja2's, a sandbox's), or a name ending in `env`/`environment`. It also flags constructing an in-repo class
     with such text when that class's constructor parses it, or reaches a parser of code a
     few calls down (a template language compiled to a Python function: `compile()` in a
     helper of `__init__`), and constructing an in-repo class from text formatted at the
@@ -255,8 +268,15 @@ class ReparsePerCall(Rule):
         # a grammar parser on text no caller formats: the caller's data
         "from lark import Lark\n_parser = Lark('start: NAME')\ndef parse_marker(text):\n    return _parser.parse(text)\n"
         "def load(deps):\n    for dep in deps:\n        parse_marker(dep.marker)\n",
+        # the file a caller names: it may be another file, or change, between calls
+        "import jinja2\nenv = jinja2.Environment()\ndef render(rows, path):\n    for r in rows:\n"
+        "        with open(path) as f:\n            yield env.from_string(f.read()).render(r=r)\n",
     ]
     INVALID = [
+        # a template shipped beside the code, read and compiled for every row
+        Invalid("import os, jinja2\nenv = jinja2.Environment()\nPAGE = os.path.join(os.path.dirname(__file__), 'page.html')\n"
+                "def render(rows):\n    for r in rows:\n        with open(PAGE) as f:\n"
+                "            yield env.from_string(f.read()).render(r=r)\n", line=7),
         # a literal compiled per iteration: a cache lookup each time (a note at this cost)
         Invalid("import re\ndef f(lines):\n    for line in lines:\n        re.compile(r'\\d+').match(line)\n", line=4),
         Invalid("import re\nABBREVIATIONS = ['dr', 'mr', 'st']\ndef find(text):\n    for abbr in ABBREVIATIONS:\n"
@@ -725,6 +745,10 @@ class ReparsePerCall(Rule):
             if (root.isupper() or root in self.ctx.imports) and root not in fn.params:
                 return f"'{'.'.join(parts)}'", "medium"
             return None  # rooted at a parameter or a local: per-call
+        if isinstance(arg, cst.Call):
+            path = self._file_read(arg)
+            if path is not None:
+                return f"the text of file {path}", "medium"
         if built:
             roots = _root_names(arg)
             if roots and all(
@@ -734,6 +758,62 @@ class ReparsePerCall(Rule):
             ):
                 return "values that do not change", "low"
         return None
+
+    def _file_read(self, call: cst.Call) -> Optional[str]:
+        """The path, as written, when `call` reads the whole text of a file the code names:
+        `open(PATH).read()`, `f.read()` inside `with open(PATH) as f:`, `Path(PATH).read_text()`,
+        where the path is a literal, a module constant, `__file__` or joins of those (a template
+        or a schema shipped beside the code, which does not change while the program runs)."""
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value not in _FILE_READS or call.args:
+            return None
+        source = func.value
+        if type(source) is cst.Name:  # `f` of `with open(path) as f:` around the read
+            opened = self._with_opened(source.value)
+            if opened is None:
+                return None
+            source = opened
+        if type(source) is not cst.Call or not source.args:
+            return None
+        called = self.ctx.resolve(source.func) or dotted_text(source.func) or ""
+        if func.attr.value == "read" and called not in ("open", "io.open", "builtins.open"):
+            return None
+        if func.attr.value != "read" and called not in ("pathlib.Path", "Path", "pathlib.PurePath"):
+            return None
+        if any(a.keyword is not None and a.keyword.value not in ("encoding", "mode") for a in source.args[1:]):
+            return None
+        path = source.args[0].value
+        if not self._fixed_path(path):
+            return None
+        if type(path) is cst.SimpleString and isinstance(path.evaluated_value, str):
+            return repr(path.evaluated_value)
+        return dotted_text(path) or "a fixed path"
+
+    def _with_opened(self, name: str) -> Optional[cst.Call]:
+        """The `open(...)` call a `with ... as name:` around the current node binds, if any."""
+        for node in reversed(self.ctx.stack):
+            if type(node) in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+                return None
+            if type(node) is cst.With:
+                for item in node.items:
+                    target = item.asname.name if item.asname is not None else None
+                    if type(target) is cst.Name and target.value == name and type(item.item) is cst.Call:
+                        return item.item
+        return None
+
+    def _fixed_path(self, expr: cst.BaseExpression) -> bool:
+        """A path the code fixes: a literal, a module constant (upper case, not a parameter),
+        `__file__`, or a join, dirname or `/` of those."""
+        if is_literal(expr):
+            return True
+        if type(expr) is cst.Name:
+            return expr.value == "__file__" or (expr.value.isupper() and len(expr.value) > 1)
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
+            return self._fixed_path(expr.left) and self._fixed_path(expr.right)
+        if type(expr) is cst.Call and expr.args:
+            called = self.ctx.resolve(expr.func) or dotted_text(expr.func) or ""
+            return called in _PATH_BUILDERS and all(a.keyword is None and self._fixed_path(a.value) for a in expr.args)
+        return False
 
     def _innermost_loop(self) -> Optional[cst.CSTNode]:
         if not self.ctx.in_loop:
@@ -777,8 +857,9 @@ class ReparsePerCall(Rule):
         if not parts:
             return False
         if len(parts) == 1:
-            typ = self.ctx.local_type(parts[0])
-            if typ and typ.rpartition(".")[2] == "Environment":
+            # a local, or a module-level environment (`jenv = jinja2.Environment()`, a sandbox)
+            typ = self.ctx.local_type(parts[0]) or self.ctx.global_type(parts[0])
+            if typ and typ.rpartition(".")[2].endswith("Environment"):
                 return True
         return bool(re.search(r"(^|_)(env|environment|jinja|jinja_env)$", parts[-1], re.I))
 
