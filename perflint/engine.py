@@ -166,6 +166,7 @@ def _with_project_context(files, config, cache, project_context, timings, paths)
         and cache is not None
         and files
         and all(Path(p).is_file() for p in paths)
+        and _is_project(config)
         and all(f.path == config.root or config.root in f.path.parents for f in files)
     ):
         return files, None
@@ -184,6 +185,20 @@ def _with_project_context(files, config, cache, project_context, timings, paths)
     timings.counts["project context files"] = len(files) - len(report_only)
     timings.counts["project discovery (in phase 1)"] = f"{time.perf_counter() - began:.3f}s"
     return files, report_only
+
+
+# What makes the root a project (not just the folder perflint was run in): a config file,
+# packaging metadata or a repository.
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+def _is_project(config) -> bool:
+    """Whether `config.root` is a project whose other files are context for the given ones.
+    Without a config file the root is the working folder: `perflint check notes.py` run in a
+    home folder or /tmp (where an earlier run left a cache) must not discover and analyse
+    every tree below it (it did: 15 minutes and 3.7 GB for one file in /tmp)."""
+    root = config.root
+    return config.source is not None or any((root / marker).exists() for marker in _PROJECT_MARKERS)
 
 
 def _phase_one(files, rules, config, select, ignore, jobs, cache, progress, prelinked=None):

@@ -242,6 +242,19 @@ def test_changed_file_gets_project_context_from_warm_cache(project: Path) -> Non
     assert not any(f["severity"] == "warning" for f in findings(off))
 
 
+def test_a_working_folder_that_is_no_project_gives_no_context(project: Path) -> None:
+    # no config, no pyproject.toml/setup.py/setup.cfg/.git: the root is only where perflint
+    # ran, and a cache left there must not make one file's check analyse every tree below it
+    (project / "perflint.toml").unlink()
+    run(project, "check", ".", "--format", "json")  # leaves a cache at the working folder
+    proc = run(project, "check", "pkg/store.py", "--format", "json", "-v")
+    assert "project context files" not in stat_counts(proc.stderr)
+    assert not any(f["severity"] == "warning" for f in findings(proc))  # the file alone, as --no-cache
+    (project / "setup.cfg").write_text("[metadata]\nname = pkg\n")  # now it is a project
+    marked = run(project, "check", "pkg/store.py", "--format", "json", "-v")
+    assert stat_counts(marked.stderr)["project context files"] == "2"
+
+
 def test_no_progress_bar_when_piped(big_project: Path) -> None:
     proc = run(big_project, "check", ".", "--format", "json", "--no-cache")
     assert "analysing" not in proc.stderr

@@ -87,6 +87,9 @@ class ReparsePerCall(Rule):
     (`open(PATH).read()`, `f.read()` in `with open(PATH) as f:`, `Path(PATH).read_text()`,
     with a literal, a module constant, `__file__` or joins of those for the path: a template
     or schema shipped beside the code; medium confidence, a path a caller passes is data).
+    A template text formatted from a literal table (`f"{{% from '{COMPONENTS[name]['path']}'
+    ... %}}"`, the table a local dict display of literals nothing changes) is one of the few
+    texts the table spells out, whatever key the caller passes: medium confidence too.
     An environment is a local or module-level name bound to a class whose name ends in
     `Environment` (jinja2's, a sandbox's), or a name ending in `env`/`environment`. It also flags constructing an in-repo class
     with such text when that class's constructor parses it, or reaches a parser of code a
@@ -273,6 +276,11 @@ class ReparsePerCall(Rule):
         "        with open(path) as f:\n            yield env.from_string(f.read()).render(r=r)\n",
     ]
     INVALID = [
+        # one of the few texts a literal table spells out, compiled again per field
+        Invalid("from flask import render_template_string\ndef macro(kind, params):\n"
+                "    paths = {'radios': 'radios.html', 'input': 'input.html'}\n"
+                "    return render_template_string(f\"{{% include '{paths[kind]}' %}}\", params=params)\n"
+                "def render(fields):\n    for f in fields:\n        macro(f.kind, f.params)\n", line=4),
         # a template shipped beside the code, read and compiled for every row
         Invalid("import os, jinja2\nenv = jinja2.Environment()\nPAGE = os.path.join(os.path.dirname(__file__), 'page.html')\n"
                 "def render(rows):\n    for r in rows:\n        with open(PAGE) as f:\n"
@@ -615,7 +623,7 @@ class ReparsePerCall(Rule):
         arg = first_arg(node)
         if arg is None or fn.name == "__init__":
             return  # a template per object is built once per object
-        kind = self._stable(arg, fn)
+        kind = self._stable(arg, fn) or self._table_text(arg, fn)
         if kind is None:
             return
         text, confidence = kind
@@ -670,6 +678,55 @@ class ReparsePerCall(Rule):
         self.report(node, f"{name}() parses its input in __init__, and is built from {text} {when}",
                     confidence=confidence,
                     requires=("repeated", "callee:parse", f"callee-parses-passed:{passed}", "!callee-deep:parse-code"))
+
+    def _table_text(self, arg: cst.BaseExpression, fn):
+        """A template text formatted from a literal table (`src = f"{{% from '{COMPONENTS[name]['path']}'
+        import ... %}}"`, the table a dict display of literals that nothing changes): whatever
+        key the call passes, the text is one of the few the table spells out, so each call
+        compiles one of the same few templates again (notifications-admin's form macros, one of
+        six per field rendered). The other parts must be literal or unchanging (`_stable`)."""
+        if type(arg) is cst.Name and arg.value not in fn.params:
+            bindings = self._own_bindings()
+            sources = bindings.get(arg.value) if bindings is not None else None
+            if not sources or len(sources) != 1 or sources[0] is None:
+                return None
+            arg = sources[0]
+        if type(arg) is not cst.FormattedString:
+            return None
+        tables = []
+        for part in arg.parts:
+            if type(part) is cst.FormattedStringText:
+                continue
+            expr = part.expression  # type: ignore[attr-defined]
+            if self._stable(expr, fn) is not None:
+                continue
+            table = self._literal_table(expr, fn)
+            if table is None:
+                return None
+            if table not in tables:
+                tables.append(table)
+        if not tables:
+            return None
+        return f"a text formatted from table '{tables[0]}' (one of the few it spells out)", "medium"
+
+    def _literal_table(self, expr: cst.BaseExpression, fn) -> Optional[str]:
+        """The name of the table `expr` looks a literal up in (`T[key]`, `T[key]["path"]`): a
+        local bound once to a dict display of literals (nested) that nothing changes."""
+        if type(expr) is not cst.Subscript:
+            return None
+        root = expr
+        while type(root) is cst.Subscript:
+            root = root.value  # type: ignore[attr-defined]
+        if type(root) is not cst.Name or root.value in fn.params:
+            return None
+        bindings = self._own_bindings()
+        sources = bindings.get(root.value) if bindings is not None else None
+        if not sources or len(sources) != 1 or not _literal_display(sources[0]):
+            return None
+        fdef = innermost_def(self.ctx)
+        if fdef is None or _changed_in(fdef, root.value):
+            return None
+        return root.value
 
     def _stable_local(self, arg: cst.BaseExpression, fn):
         """A local name every binding of which is configuration: a long-lived attribute of
@@ -910,6 +967,40 @@ def _matches_parameter(node: cst.Call, qualified: Optional[str], fn) -> bool:
     else:
         return False
     return bool(args) and isinstance(args[0].value, cst.Name) and args[0].value.value in fn.params[1:]
+
+
+def _literal_display(value) -> bool:
+    """A dict, list or tuple display whose leaves are all literals."""
+    if value is None:
+        return False
+    if type(value) is cst.Dict:
+        return bool(value.elements) and all(type(e) is cst.DictElement and is_literal(e.key) and
+                                             (is_literal(e.value) or _literal_display(e.value)) for e in value.elements)
+    if type(value) in (cst.List, cst.Tuple):
+        return bool(value.elements) and all(type(e) is cst.Element and (is_literal(e.value) or _literal_display(e.value))
+                                            for e in value.elements)
+    return False
+
+
+def _changed_in(fdef: cst.FunctionDef, name: str) -> bool:
+    """Whether the function stores into `name` or calls a method on it (`t[k] = v`, `t.update()`)."""
+    for node, _ in own_nodes(fdef.body, STATEMENTS_ONLY):
+        node_type = type(node)
+        if node_type in (cst.AssignTarget, cst.AugAssign) and type(node.target) is cst.Subscript:  # type: ignore[attr-defined]
+            root = node.target  # type: ignore[attr-defined]
+            while type(root) is cst.Subscript:
+                root = root.value
+            if type(root) is cst.Name and root.value == name:
+                return True
+        elif node_type is cst.Call and type(node.func) is cst.Attribute:  # type: ignore[attr-defined]
+            root = node.func.value  # type: ignore[attr-defined]
+            while type(root) is cst.Subscript:
+                root = root.value
+            if type(root) is cst.Name and root.value == name:
+                return True
+        elif node_type is cst.Del:
+            return True if name in {n.value for n, _ in own_nodes(node) if type(n) is cst.Name} else False
+    return False
 
 
 def _local_bindings(fdef: cst.FunctionDef) -> Dict[str, list]:
