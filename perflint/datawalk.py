@@ -785,6 +785,10 @@ ACROSS_CALLS_KEPT = -4  # growth start: an attribute grown once per call and nev
 # growth start: a container of an object grown once per call, whose steps are the trips of the
 # innermost loop around the call only (PFL316, PFL317): the outer loops may walk other objects
 ACROSS_CALLS_INNER = -5
+# growth start: a list attribute taken from its front once per call (PFL510): its steps are the
+# calls made in a row, the trips of the loops around the call on the hottest chain, or the
+# method's calls per unit of work when no loop sits there (a per-item `__next__` repeats it)
+ACROSS_CALLS_DRAINED = -6
 
 
 def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, float, int, float],
@@ -808,7 +812,12 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
     A container of an object grown once per call and derived or sorted whole after each step
     (PFL316, PFL317, start -5) counts the trips of the innermost loop around the call only:
     the loops outside it may walk other objects (a parser's groups, statement by statement),
-    each grown from empty, and count in the frequency, not in the size."""
+    each grown from empty, and count in the frequency, not in the size.
+
+    A list attribute taken from its front once per call (PFL510, start -6: `self.items.pop(0)`
+    in `_get_next`, another method extending it) is PFL204's sum counted in elements: its steps
+    are the loops around the last call as for a cut, or, when that call sits in no loop, the
+    method's calls per unit of work (a per-item `__next__` calls it loop-trips times in a row)."""
     start, known, unknown, chunk = growth
     if start == ACROSS_CALLS_KEPT and fid is not None and fid in program.functions:
         # Never emptied after __init__: it holds every piece since the object was made, so
@@ -823,10 +832,24 @@ def _across_calls(program: "Program", fid: Optional[str], growth: Tuple[int, flo
         return max(size, 1.0), (f"{size:g} {unit}s held on average (grown once per call and never emptied: "
                                 f"{steps:g} calls per unit of work of {piece:g} {unit}s)")
     done = "cut to its tail" if start == ACROSS_CALLS_CONSUMED else "grown"
+    if start == ACROSS_CALLS_DRAINED:
+        done = "taken from its front"
     if start == ACROSS_CALLS_SCANNED and fid is not None and fid in program.functions:
         done = f"searched whole; grown by {program.display_name(fid)}"
     chain = program.hot_chain(fid) if fid is not None and fid in program.functions else []
     edge = chain[-1] if chain else None
+    if start == ACROSS_CALLS_DRAINED and (edge is None or not edge.site.loops) and fid is not None \
+            and fid in program.functions:
+        # no loop around the call: the calls come in a row from further up (a per-item
+        # __next__, a caller called in a loop), as many as the method runs per unit of work
+        steps = program.site_heat(fid, ())
+        piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
+        size = steps * piece / 2
+        plural = "s" if piece != 1 else ""
+        return max(size, 1.0), (f"{size:g} {unit}s held on average ({done} once per call, no loop around the "
+                                f"call: {steps:g} calls per unit of work of {piece:g} {unit}{plural})")
+    if start == ACROSS_CALLS_DRAINED:
+        start = ACROSS_CALLS_CONSUMED
     if edge is None or not edge.site.loops:
         piece = max(known + unknown * UNKNOWN_PIECE, 1.0)
         return max(piece / 2, 1.0), f"{piece / 2:g} {unit}s held on average ({done} once per call; no caller repeats the call in a loop)"

@@ -67,7 +67,7 @@ ROUND_COSTS = {
     "query-roundtrip": 5e-6, "query-roundtrip-network": 3e-4, "scan-row": 5e-8, "table-scan-row": 2e-6,
     "fetch-row": 1e-6, "list-membership-element": 1e-8, "fsync": 1e-4, "fsync-over-fdatasync": 2e-5,
     "commit": 1e-3, "connect": 1e-4, "connect-network": 3e-3, "open-file": 1e-5, "schema-read": 2e-4,
-    "whole-file-dump-element": 1e-5, "buffer-alloc": 2e-7, "struct-format": 1e-8, "copy-byte": 5e-11, "list-copy-element": 2e-9, "dict-copy-element": 4e-9,
+    "whole-file-dump-element": 1e-5, "buffer-alloc": 2e-7, "struct-format": 1e-8, "copy-byte": 5e-11, "list-copy-element": 2e-9, "list-shift-element": 2e-10, "dict-copy-element": 4e-9,
     "text-append-byte": 5e-11, "regex-search-byte": 1e-8, "find-byte": 1e-9, "entry-points-scan": 5e-3, "process-spawn": 1e-3,
     "build-element": 2e-7, "stat-path": 2e-6, "inspect-signature": 2e-5, "hash-collision-element": 4e-8, "stack-frame-record": 2e-5, "stack-frame-record-bare": 1e-5,
     "constant-table-element": 1e-7, "temp-file-write": 2e-4,
