@@ -24,10 +24,10 @@ from perflint.attrwrites import MUTATORS, ONCE_PER_OBJECT, attribute_writes
 from perflint.nodes import own_nodes
 from perflint.positions import start_line, positioned
 from perflint.datawalk import Buffers, read_field, walk_bytes
-from perflint.repetition import (BATCH_PASS, DATA_TRIPS, RETRY_BOUND, TREE_WALK, class_sizes, clock_reason,
-                                 counted_retry_reason, derived_size, exit_kind, flush_reason, for_service_reason,
-                                 imported_constant_trips,
-                                 DEFAULT_PREFIX, STATED_LIMIT, STATEMENT_PREFIX, iterable_trips, iterated_self_attr, limit_bound, literal_size, match_reason, memo_guard,
+from perflint.repetition import (BATCH_PASS, DATA_TRIPS, DEFAULT_PREFIX, RETRY_BOUND, STATED_LIMIT, STATEMENT_PREFIX,
+                                 TREE_WALK, class_sizes, clock_reason, counted_retry_reason, derived_size, exit_kind,
+                                 flush_reason, for_service_reason, imported_constant_trips, iterable_trips,
+                                 iterated_self_attr, limit_bound, literal_size, match_reason, memo_guard,
                                  else_once_reason, module_constants, module_initialisers, once_reason, returned_sizes,
                                  shim_reason, test_runner_reason, while_trips)
 from perflint.summary import (
@@ -370,9 +370,15 @@ class FileContext(NameResolution):
                 latch[last] = False
 
     def _before_rebinding(self, node: cst.CSTNode) -> None:
-        """`x += 1`, `for x in ...`, `(x := ...)`: a flag alias bound so says nothing."""
-        if self.frames and self.frames[-1].kind == "function" and self.frames[-1].flag_aliases:
-            self._drop_aliases((node.target,))  # type: ignore[attr-defined]
+        """`x += 1`, `for x in ...`, `(x := ...)`: a flag alias bound so says nothing, nor does
+        a parameter's default (`limit += 1`)."""
+        if self.frames and self.frames[-1].kind == "function":
+            frame = self.frames[-1]
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is cst.Name and frame.local_ints:
+                frame.local_ints.pop(DEFAULT_PREFIX + target.value, None)
+            if frame.flag_aliases:
+                self._drop_aliases((target,))
 
     def _before_ann_assign(self, node: cst.AnnAssign) -> None:
         self._note_attr_writes(node)
@@ -576,12 +582,13 @@ class FileContext(NameResolution):
         name = target.value  # type: ignore[attr-defined]
         ints.pop(DEFAULT_PREFIX + name, None)  # a parameter rebound: its default no longer says its value
         constants = self._constants()
-        limited = limit_bound(node.value, constants)[0] if type(node.value) is cst.Call else None
-        if limited is not None:
+        value_type = type(node.value)
+        limited = limit_bound(node.value, constants)[0] if value_type is cst.Call or value_type is cst.Subscript else None
+        if limited is not None and value_type is cst.Call:
             ints[STATEMENT_PREFIX + name] = limited  # `s = select(...).limit(10)`: execute(s) hands back 10
         else:
             ints.pop(STATEMENT_PREFIX + name, None)
-        size = literal_size(node.value) or derived_size(node.value, constants)
+        size = literal_size(node.value) or (limited if limited is not None else derived_size(node.value, constants))
         if type(node.value) is cst.Integer:
             try:
                 ints[name] = float(int(node.value.value.replace("_", ""), 0))  # type: ignore[attr-defined]

@@ -171,8 +171,6 @@ def derived_size(expr: cst.BaseExpression, constants: Dict[str, float]) -> Optio
     if type(expr) is cst.Call and dotted_text(expr.func) in ("sorted", "list", "tuple", "set", "frozenset", "dict") \
             and len(expr.args) == 1 and type(expr.args[0].value) is cst.Name:  # type: ignore[attr-defined]
         return constants.get(expr.args[0].value.value) or None  # type: ignore[attr-defined]
-    if type(expr) in (cst.Call, cst.Subscript):
-        return limit_bound(expr, constants)[0]  # `rows = q.order_by(...).limit(10).all()`
     return None
 
 

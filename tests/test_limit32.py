@@ -98,3 +98,14 @@ def test_a_limit_the_code_does_not_state_leaves_the_bound_unknown():
     got = {name: f.trace[-1].note for name, f in found(UNSTATED).items()}
     assert set(got) == {"Stats.top_tags", "Stats.all_groups", "pager", "every_other", "times"}
     assert all(note.endswith("(unknown bound: loop-trips)") for note in got.values()), got
+
+
+def test_a_parameter_changed_in_place_says_nothing_of_its_default():
+    src = '''
+def top(session, limit=10):
+    limit += 90
+    rows = session.query(T.id).limit(limit).all()
+    return [session.get(U, r.id) for r in rows]
+'''
+    (f,) = found(src).values()
+    assert f.trace[-1].note.endswith("(unknown bound: loop-trips)")
