@@ -488,7 +488,11 @@ def _draw_until_unused(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
 # step` (prefect's state timestamps, bumped a microsecond on a clash: labelled FALSE in run 14
 # as x100) or `while True: code = make_code(); if not <taken(code)>: return code` (oscar's
 # voucher codes). A pass that does anything else (handles an item, walks to a parent) is data.
-_NOT_CHECKS = {"len", "isinstance", "bool", "any", "all", "callable", "hasattr"}
+# What asks whether a value is taken: a query's existence or lookup (`.exists()`, a session's
+# `.scalar(...)`, `.first()`, `.count()`, `.get(...)`), not any predicate (`while
+# self.is_unilateral(res): res = self.receive()` reads messages until one is an answer: data).
+_TAKEN_CHECKS = frozenset({"exists", "scalar", "scalar_one_or_none", "one_or_none", "first", "count", "get",
+                           "filter", "filter_by", "fetchone", "get_or_none"})
 
 
 def _probe_until_free(test: cst.BaseExpression, body: cst.BaseSuite) -> str:
@@ -548,17 +552,18 @@ def _reads_own_part(value: cst.BaseExpression, name: str) -> bool:
 
 
 def _asks_about(test: cst.BaseExpression, names: FrozenSet[str]) -> str:
-    """The name of a call in `test` one of whose arguments reads one of `names` (`Voucher.
-    objects.filter(code=code).exists()`, `session.scalar(select(...).where(... == ts))`), or
-    "in" for a membership test of one of them in something other than a display; else ""."""
+    """The name of a lookup in `test` (_TAKEN_CHECKS) one of whose arguments reads one of
+    `names` (`Voucher.objects.filter(code=code).exists()`, `session.scalar(select(...).where(
+    ... == ts))`), or "in" for a membership test of one of them in something other than a
+    display; else ""."""
     for node, _ in own_nodes(test, STATEMENTS_ONLY):
         node_type = type(node)
         if node_type is cst.Call:
-            called = dotted_text(node.func) or ""  # type: ignore[attr-defined]
-            if called.rpartition(".")[2] in _NOT_CHECKS:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is not cst.Attribute or func.attr.value not in _TAKEN_CHECKS:
                 continue
             if any(names.intersection(names_below(arg.value)) for arg in node.args):  # type: ignore[attr-defined]
-                return called or "a call"
+                return dotted_text(func) or func.attr.value
         elif node_type is cst.Comparison and type(node.left) is cst.Name and node.left.value in names:  # type: ignore[attr-defined]
             for comparison in node.comparisons:  # type: ignore[attr-defined]
                 if type(comparison.operator) in (cst.In, cst.NotIn) and type(comparison.comparator) not in (

@@ -112,3 +112,13 @@ def test_a_read_until_a_marker_is_not_a_probe():
 
     loop = cst.parse_statement("while True:\n    chunk = sock.recv(64)\n    if chunk in (b'', b'.'):\n        break\n")
     assert while_trips(loop) == (None, "")
+
+
+def test_messages_read_until_one_passes_a_predicate_are_not_a_probe():
+    # no lookup asks whether the value is taken: the loop reads data until an answer comes
+    # (pywatchman's query skips unilateral responses), not one pass per collision
+    from perflint.repetition import while_trips
+    import libcst as cst
+
+    loop = cst.parse_statement("while self.isUnilateralResponse(res):\n    res = self.receive()\n")
+    assert while_trips(loop) == (None, "")
