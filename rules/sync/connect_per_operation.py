@@ -104,9 +104,7 @@ class ConnectPerOperation(Rule):
     A module-level HTTP call is reported with high confidence in a method (the object, a
     client or a backend, is where the session belongs) and as a low-confidence note in a
     plain function (the fix there is a module-global session, and such helpers often call a
-    different host each time), at medium confidence when the code fixes the host: a literal
-    URL, an f-string or `+` starting with one, a module constant, or a local bound once to one
-    of those (every call reconnects to the same server). An HTTP call reached only once per web request (a route
+    different host each time). An HTTP call reached only once per web request (a route
     that calls another service once) is a low-confidence note too: the handshake a kept
     session saves is a small share of that call's own round trip and the remote service's
     work (pretix's geocoding view, OctoPrint's backup restore and update-check overlays:
@@ -300,64 +298,13 @@ class ConnectPerOperation(Rule):
         session = _HTTP_SESSION[_HTTP_CALLS[qualified]]
         # In a method, the object (a lyrics backend, an event collector) is where a session
         # naturally lives. In a module function the fix is a module-global session shared by
-        # every thread, and such helpers often call a different host each time: a note, unless
-        # the code fixes the host (a literal URL, a module constant, a local bound once to one):
-        # then every call reconnects to the same server (segment's analytics `post()`, once per
-        # batch its consumer thread uploads; the fix was a module-global Session).
-        confidence = "high" if self.ctx.self_name() else "medium" if self._fixed_host(node) else "low"
+        # every thread, and such helpers often call a different host each time: a note.
+        confidence = "high" if self.ctx.self_name() else "low"
         self.report(node, f"{qualified}() opens a new HTTP connection (a throwaway {session}) on every call of "
                           f"{fn.name}(), and it runs repeatedly",
                     fix=f"send the requests through one {session}() kept on the object or module: it reuses "
                         "connections (keep-alive) instead of a TCP and TLS handshake per request",
                     confidence=confidence, requires=(_http_repeats(self.ctx),), cost="connect-network")
-
-    def _fixed_host(self, node: cst.Call) -> bool:
-        """Whether the URL `node` requests names its host in the code: a literal
-        (`"https://api.example.com/v1/batch"`), an f-string or `+` that starts with one, a
-        module constant (`API_URL`, `API_URL + "/batch"`), or a local of the function bound once
-        to one of those."""
-        url = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "url"), None)
-        if url is None:
-            url = first_arg(node)
-        return url is not None and self._host_in(url, depth=0)
-
-    def _host_in(self, expr: cst.BaseExpression, depth: int) -> bool:
-        expr_type = type(expr)
-        if expr_type is cst.SimpleString:
-            value = expr.evaluated_value  # type: ignore[attr-defined]
-            return isinstance(value, str) and _LITERAL_HOST.match(value) is not None
-        if expr_type is cst.FormattedString:
-            parts = expr.parts  # type: ignore[attr-defined]
-            return bool(parts) and type(parts[0]) is cst.FormattedStringText and _LITERAL_HOST.match(parts[0].value) is not None
-        if expr_type is cst.ConcatenatedString:
-            return self._host_in(expr.left, depth)  # type: ignore[attr-defined]
-        if expr_type is cst.BinaryOperation and type(expr.operator) is cst.Add:  # type: ignore[attr-defined]
-            return self._host_in(expr.left, depth)  # type: ignore[attr-defined]
-        if expr_type is cst.Name:
-            name = expr.value  # type: ignore[attr-defined]
-            fn = self.ctx.function
-            if fn is not None and name in fn.params:
-                return False
-            if _CONSTANT.match(name):
-                return name not in self._local_binds(name)  # a module constant, not rebound here
-            values = self._local_binds(name).get(name)
-            return depth < 2 and values is not None and len(values) == 1 and self._host_in(values[0], depth + 1)
-        return False
-
-    def _local_binds(self, name: str) -> dict:
-        """{name: [values]} of `name = value` in the innermost function (any other binding of it: no values)."""
-        fdef = innermost_def(self.ctx)
-        if fdef is None:
-            return {}
-        values: List[cst.BaseExpression] = []
-        for node, _ in own_nodes(fdef.body, STATEMENTS_ONLY):
-            if type(node) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in node.targets):  # type: ignore[attr-defined]
-                if len(node.targets) != 1:  # type: ignore[attr-defined]
-                    return {name: None}
-                values.append(node.value)  # type: ignore[attr-defined]
-        if name in bound_names(fdef, plain=False):
-            return {name: None}  # also bound another way: a loop target, an augmented assignment
-        return {name: values} if values else {}
 
     def _http_parameter(self, node: cst.Call, name: str) -> None:
         """`fn(url, ...)` where `fn` is a parameter that every caller passes one of the
@@ -467,11 +414,6 @@ class ConnectPerOperation(Rule):
         if isinstance(parent, cst.AnnAssign):
             return isinstance(parent.target, (cst.Attribute, cst.Subscript))
         return False
-
-
-# `https://host/...` with the host spelled out, up to the path, the port or the end.
-_LITERAL_HOST = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/|$)")
-_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
 
 
 def _http_repeats(ctx) -> str:
