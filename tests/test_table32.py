@@ -51,6 +51,13 @@ def from_changed_table(component, extra, params):
     components["other"] = extra
     return render_template_string(f"{{% include '{components[component]}' %}}", params=params)
 
+def from_table_changed_after_a_del(component, extra, params):
+    components = {"radios": "a.html"}
+    scratch = 1
+    del scratch
+    components.update(extra)
+    return render_template_string(f"{{% include '{components[component]}' %}}", params=params)
+
 def from_built_table(component, paths, params):
     components = {"radios": paths[0]}
     return render_template_string(f"{{% include '{components[component]}' %}}", params=params)
@@ -62,6 +69,7 @@ def render_fields(fields, paths):
     for f in fields:
         from_param(f.name, f.params)
         from_changed_table(f.kind, f.extra, f.params)
+        from_table_changed_after_a_del(f.kind, f.extra, f.params)
         from_built_table(f.kind, paths, f.params)
         from_param_table(f.table, f.kind, f.params)
 '''

@@ -91,7 +91,8 @@ class ReparsePerCall(Rule):
     ... %}}"`, the table a local dict display of literals nothing changes) is one of the few
     texts the table spells out, whatever key the caller passes: medium confidence too.
     An environment is a local or module-level name bound to a class whose name ends in
-    `Environment` (jinja2's, a sandbox's), or a name ending in `env`/`environment`. It also flags constructing an in-repo class
+    `Environment` (jinja2's, a sandbox's), or a name ending in `env`/`environment`.
+    It also flags constructing an in-repo class
     with such text when that class's constructor parses it, or reaches a parser of code a
     few calls down (a template language compiled to a Python function: `compile()` in a
     helper of `__init__`), and constructing an in-repo class from text formatted at the
@@ -864,7 +865,7 @@ class ReparsePerCall(Rule):
         if is_literal(expr):
             return True
         if type(expr) is cst.Name:
-            return expr.value == "__file__" or (expr.value.isupper() and len(expr.value) > 1)
+            return expr.value == "__file__" or _constant_name(expr.value)
         if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Divide:
             return self._fixed_path(expr.left) and self._fixed_path(expr.right)
         if type(expr) is cst.Call and expr.args:
@@ -998,8 +999,8 @@ def _changed_in(fdef: cst.FunctionDef, name: str) -> bool:
                 root = root.value
             if type(root) is cst.Name and root.value == name:
                 return True
-        elif node_type is cst.Del:
-            return True if name in {n.value for n, _ in own_nodes(node) if type(n) is cst.Name} else False
+        elif node_type is cst.Del and name in {n.value for n, _ in own_nodes(node) if type(n) is cst.Name}:  # type: ignore[attr-defined]
+            return True
     return False
 
 
