@@ -72,11 +72,12 @@ def _package_parts(directory: Path, root: Optional[Path], memo: Dict) -> Tuple[s
 def _namespace_portion(directory: Path, root: Path) -> bool:
     if root not in directory.parents or not directory.name.isidentifier() or directory.name in _IMPORT_ROOTS:
         return False
-    return not any((directory / marker).is_file() for marker in _PROJECT_MARKERS)
+    return not any((directory / marker).is_file() for marker in PACKAGING_MARKERS)
 
 
 _IMPORT_ROOTS = frozenset({"src", "lib", "site-packages", "dist-packages"})
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+# Packaging metadata: a folder holding one is a project's root (engine._is_project reads it too).
+PACKAGING_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def is_virtualenv(directory: Path) -> bool:

@@ -15,7 +15,7 @@ from perflint import __version__
 from perflint.analyze import Analyzer
 from perflint.callgraph import Prelinked, Program
 from perflint.config import Config, is_selected
-from perflint.discovery import discover
+from perflint.discovery import PACKAGING_MARKERS, discover
 from perflint.costs import CostTable, load_costs
 from perflint.finding import SEVERITY_RANK, Candidate, FileError, Finding, Location, Result
 from perflint.registry import all_rules, select_rules
@@ -188,8 +188,8 @@ def _with_project_context(files, config, cache, project_context, timings, paths)
 
 
 # What makes the root a project (not just the folder perflint was run in): a config file,
-# packaging metadata or a repository.
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# packaging metadata (discovery's markers of a project root) or a repository.
+_PROJECT_MARKERS = PACKAGING_MARKERS + (".git",)
 
 
 def _is_project(config) -> bool:
